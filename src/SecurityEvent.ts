@@ -1,0 +1,100 @@
+/**
+ * The two telemetry payloads: `SecurityEvent` (something a check saw) and `SecurityMetric` (a number
+ * about a request). Both are Schema classes whose encoded form is the reference's snake_case wire
+ * shape, so the agent transport can send `Schema.encode(SecurityEvent)(event)` as it is.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { EventTypeSchema, MetricTypeSchema } from "./EventTypes.js"
+
+const optionalKey = <S extends Schema.Schema.Any>(schema: S, key: string) =>
+  Schema.optionalWith(schema, { exact: true }).pipe(Schema.fromKey(key))
+
+/**
+ * Metadata: emitter-specific keys, forwarded trace headers and, after enrichment, the `guard.*` keys.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Metadata = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Metadata = typeof Metadata.Type
+
+/**
+ * A security event. Field names are camelCase in TypeScript and snake_case on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class SecurityEvent extends Schema.Class<SecurityEvent>("effect-guard/SecurityEvent")({
+  idempotencyKey: Schema.String.pipe(Schema.propertySignature, Schema.fromKey("idempotency_key")),
+  timestamp: Schema.Date,
+  eventType: EventTypeSchema.pipe(Schema.propertySignature, Schema.fromKey("event_type")),
+  ipAddress: Schema.String.pipe(Schema.propertySignature, Schema.fromKey("ip_address")),
+  country: optionalKey(Schema.String, "country"),
+  userAgent: optionalKey(Schema.String, "user_agent"),
+  actionTaken: Schema.String.pipe(Schema.propertySignature, Schema.fromKey("action_taken")),
+  reason: Schema.String,
+  endpoint: optionalKey(Schema.String, "endpoint"),
+  method: optionalKey(Schema.String, "method"),
+  statusCode: optionalKey(Schema.Int, "status_code"),
+  responseTime: optionalKey(Schema.Number, "response_time"),
+  decoratorType: optionalKey(Schema.String, "decorator_type"),
+  ruleType: optionalKey(Schema.String, "rule_type"),
+  patternMatched: optionalKey(Schema.String, "pattern_matched"),
+  handlerName: optionalKey(Schema.String, "handler_name"),
+  metadata: Metadata
+}) {}
+
+/**
+ * Tags of a metric (string to string, as OTel attributes and the agent wire expect).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Tags = Schema.Record({ key: Schema.String, value: Schema.String })
+
+/**
+ * A request metric. `error_rate` is an error counter (value 1 per failed request), not a ratio.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class SecurityMetric extends Schema.Class<SecurityMetric>("effect-guard/SecurityMetric")({
+  timestamp: Schema.Date,
+  metricType: MetricTypeSchema.pipe(Schema.propertySignature, Schema.fromKey("metric_type")),
+  value: Schema.Number,
+  endpoint: optionalKey(Schema.String, "endpoint"),
+  tags: Tags
+}) {}
+
+/**
+ * A copy of an event with its own metadata object, so that one consumer cannot change what another
+ * sees. Nested values are copied too.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const copyEvent = (event: SecurityEvent, metadata: Metadata = event.metadata): SecurityEvent =>
+  new SecurityEvent({ ...event, metadata: structuredCloneSafe(metadata) }, true)
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const copyMetric = (metric: SecurityMetric, tags: Readonly<Record<string, string>> = metric.tags): SecurityMetric =>
+  new SecurityMetric({ ...metric, tags: { ...tags } }, true)
+
+const structuredCloneSafe = (metadata: Metadata): Record<string, unknown> => {
+  try {
+    return structuredClone(metadata) as Record<string, unknown>
+  } catch {
+    // values that cannot be cloned (functions, class instances with handles) are copied by reference
+    return { ...metadata }
+  }
+}
