@@ -1,0 +1,131 @@
+/**
+ * Emits security events. Inside a request it fills in what the request knows (client IP, user agent,
+ * endpoint, method, country when a `GeoIpLookup` is present, and the incoming `traceparent` /
+ * `tracestate` in metadata); outside one the caller says what it knows. A muted type returns before
+ * anything is built, and emission never blocks or fails the caller.
+ *
+ * @since 0.1.0
+ */
+import { HttpServerRequest } from "@effect/platform"
+import { Clock, Context, Effect, Layer, Option } from "effect"
+import { randomUUID } from "node:crypto"
+import { ClientIp, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
+import { CompositeHandler } from "./CompositeHandler.js"
+import type { EventType } from "./EventTypes.js"
+import { GeoIpLookup } from "./GeoIpLookup.js"
+import { GuardConfig } from "./GuardConfig.js"
+import { SecurityEvent } from "./SecurityEvent.js"
+
+/**
+ * What the emitter says about an event; the rest comes from the request in context.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EmitOptions {
+  readonly actionTaken: string
+  readonly reason: string
+  readonly metadata?: Readonly<Record<string, unknown>>
+  /** Overrides the request's client IP (e.g. `"system"` for events no client caused). */
+  readonly ipAddress?: string
+  readonly country?: string
+  readonly decoratorType?: string
+  readonly ruleType?: string
+  readonly handlerName?: string
+  readonly statusCode?: number
+  readonly responseTime?: number
+  readonly patternMatched?: string
+  readonly endpoint?: string
+  readonly method?: string
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
+  /** Builds the event from `options` and the current request, and hands it to the composite. */
+  readonly emit: (eventType: EventType, options: EmitOptions) => Effect.Effect<void>
+  /** Whether `eventType` is muted (callers may skip building expensive metadata). */
+  readonly isMuted: (eventType: EventType) => boolean
+}>() {
+  /**
+   * @since 0.1.0
+   */
+  static readonly layer: Layer.Layer<EventBus, never, GuardConfig | CompositeHandler> = Layer.effect(
+    EventBus,
+    Effect.gen(function*() {
+      const config = yield* GuardConfig
+      const composite = yield* CompositeHandler
+      const geo = yield* Effect.serviceOption(GeoIpLookup)
+      return make({ muted: config.mutedEventTypes, send: composite.sendEvent, geo: Option.getOrUndefined(geo) })
+    })
+  )
+}
+
+const TRACE_HEADERS = ["traceparent", "tracestate"] as const
+
+const lookupCountry = (geo: GeoIpLookup["Type"] | undefined, ip: string): Effect.Effect<string | undefined> =>
+  geo === undefined || ip === UNKNOWN_CLIENT_IP || ip === ""
+    ? Effect.succeed(undefined)
+    : geo.country(ip).pipe(
+      Effect.map(Option.getOrUndefined),
+      Effect.catchAllCause((cause) => Effect.as(Effect.logDebug("country lookup failed for event", cause), undefined))
+    )
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: {
+  readonly muted: ReadonlySet<EventType>
+  readonly send: (event: SecurityEvent) => Effect.Effect<void>
+  readonly geo?: GeoIpLookup["Type"] | undefined
+}): EventBus["Type"] => {
+  const { geo, muted, send } = options
+  const emit = (eventType: EventType, o: EmitOptions): Effect.Effect<void> =>
+    muted.has(eventType) ? Effect.void : Effect.gen(function*() {
+      const request = Option.getOrUndefined(yield* Effect.serviceOption(HttpServerRequest.HttpServerRequest))
+      const clientIp = yield* Effect.serviceOption(ClientIp)
+      const ip = o.ipAddress ?? Option.getOrElse(clientIp, () =>
+        request === undefined ? UNKNOWN_CLIENT_IP : Option.getOrElse(request.remoteAddress, () => UNKNOWN_CLIENT_IP))
+      const metadata: Record<string, unknown> = { ...o.metadata }
+      if (request !== undefined) {
+        for (const name of TRACE_HEADERS) {
+          const value = request.headers[name]
+          if (value !== undefined && !(name in metadata)) metadata[name] = value
+        }
+      }
+      const country = o.country ?? (yield* lookupCountry(geo, ip))
+      const now = yield* Clock.currentTimeMillis
+      const userAgent = request?.headers["user-agent"]
+      const endpoint = o.endpoint ?? (request === undefined ? undefined : pathOf(request.url))
+      const method = o.method ?? request?.method
+      const event = new SecurityEvent({
+        idempotencyKey: randomUUID(),
+        timestamp: new Date(now),
+        eventType,
+        ipAddress: ip,
+        actionTaken: o.actionTaken,
+        reason: o.reason,
+        metadata,
+        ...(country === undefined ? {} : { country }),
+        ...(userAgent === undefined ? {} : { userAgent }),
+        ...(endpoint === undefined ? {} : { endpoint }),
+        ...(method === undefined ? {} : { method }),
+        ...(o.statusCode === undefined ? {} : { statusCode: o.statusCode }),
+        ...(o.responseTime === undefined ? {} : { responseTime: o.responseTime }),
+        ...(o.decoratorType === undefined ? {} : { decoratorType: o.decoratorType }),
+        ...(o.ruleType === undefined ? {} : { ruleType: o.ruleType }),
+        ...(o.patternMatched === undefined ? {} : { patternMatched: o.patternMatched }),
+        handlerName: o.handlerName ?? (request === undefined ? "guard" : "middleware")
+      }, true)
+      yield* send(event)
+    }).pipe(Effect.catchAllCause((cause) => Effect.logError("failed to emit security event", cause)))
+  return EventBus.of({ emit, isMuted: (t) => muted.has(t) })
+}
+
+const pathOf = (url: string): string => {
+  const q = url.indexOf("?")
+  return q < 0 ? url : url.slice(0, q)
+}
