@@ -156,7 +156,7 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
         (recovered) => (recovered ? Effect.logInfo(`telemetry exporter ${name} recovered`) : Effect.void)
       )
 
-    const guarded = (name: string, effect: Effect.Effect<void, ExporterError>) =>
+    const guarded = (name: string, effect: Effect.Effect<void, ExporterError>, recovers = true) =>
       effect.pipe(
         Effect.disconnect,
         Effect.timeoutFail({
@@ -168,7 +168,10 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
               message: `exporter ${name} did not answer within ${Duration.format(exportTimeout)}`
             })
         }),
-        Effect.matchCauseEffect({ onFailure: (cause) => markFailed(name, cause), onSuccess: () => markHealthy(name) })
+        Effect.matchCauseEffect({
+          onFailure: (cause) => markFailed(name, cause),
+          onSuccess: () => (recovers ? markHealthy(name) : Effect.void)
+        })
       )
 
     // 1. exporters, each in a scope of its own so one that fails to start leaves nothing behind
@@ -238,7 +241,8 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
       yield* intake.awaitIdle
       yield* Effect.forEach(running, ({ exporter, lane }) =>
         lane.awaitIdle.pipe(
-          Effect.zipRight(guarded(exporter.name, exporter.flush)),
+          // only a delivered payload proves recovery; a flush with nothing to send does not
+          Effect.zipRight(guarded(exporter.name, exporter.flush, false)),
           Effect.timeoutOption(shutdownTimeout),
           Effect.flatMap((done) =>
             Option.isNone(done) ? markFailed(exporter.name, `flush did not finish within ${Duration.format(shutdownTimeout)}`) : Effect.void)
