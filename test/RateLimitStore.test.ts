@@ -54,8 +54,9 @@ describe("RateLimitStore.layerMemory", () => {
     withStore(Effect.gen(function*() {
       const store = yield* RateLimitStore
       yield* hits(store, "k", 2, 2, "10 seconds")
-      for (let i = 0; i < 5; i++) {
-        yield* TestClock.adjust("5 seconds")
+      // two requests per 10 s are allowed; one every 4 s would be, one every 3 s never is
+      for (let i = 0; i < 20; i++) {
+        yield* TestClock.adjust("3 seconds")
         expect((yield* store.hit("k", 2, "10 seconds")).allowed).toBe(false)
       }
     })))

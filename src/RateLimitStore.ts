@@ -1,0 +1,172 @@
+/**
+ * Request counters for rate limiting: a sliding log per key (an IP, or an IP plus an endpoint), timed
+ * by the Effect `Clock`.
+ *
+ * Algorithm: **exact sliding log**, as the reference does in memory and in Redis. A request is allowed
+ * when fewer than `limit` requests were recorded in the last `window`; every request is recorded,
+ * rejected ones included, so a client that keeps hammering stays limited until it backs off. Only the
+ * newest `limit` timestamps of a key are kept (a ring buffer): that is all the decision needs, so a
+ * flood cannot grow one key's log, and `retryAfter` is exact (the moment the oldest kept request
+ * leaves the window).
+ *
+ * `@effect/experimental`'s `RateLimiter` was not reused: its algorithms are fixed-window and token
+ * bucket, and its memory store never evicts keys.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Duration, Effect, Layer, Option } from "effect"
+import type { StoreError } from "./StoreError.js"
+
+/**
+ * The verdict for one request.
+ *
+ * - `count`: requests in the window including this one (at most `limit + 1`: the store keeps no more).
+ * - `remaining`: requests still allowed in the window after this one.
+ * - `resetAfter`: time until the oldest counted request leaves the window (zero when none is counted).
+ * - `retryAfter`: for a rejected request, how long the client must wait before one is allowed again.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RateLimitResult {
+  readonly allowed: boolean
+  readonly limit: number
+  readonly window: Duration.Duration
+  readonly count: number
+  readonly remaining: number
+  readonly resetAfter: Duration.Duration
+  readonly retryAfter: Option.Option<Duration.Duration>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class RateLimitStore extends Context.Tag("effect-guard/RateLimitStore")<RateLimitStore, {
+  /** Records one request under `key` and says whether it is within `limit` per `window`. */
+  readonly hit: (key: string, limit: number, window: Duration.DurationInput) => Effect.Effect<RateLimitResult, StoreError>
+  /** Forgets a key. */
+  readonly reset: (key: string) => Effect.Effect<void, StoreError>
+  /** Number of keys tracked. */
+  readonly size: Effect.Effect<number, StoreError>
+}>() {
+  /**
+   * An in-process store tracking at most `maxKeys` keys (default 10 000); the least recently hit key
+   * is dropped first, so an IP spray cannot grow memory without bound. Memory per key is at most
+   * `limit` timestamps. Never fails.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static readonly layerMemory = (options?: { readonly maxKeys?: number }): Layer.Layer<RateLimitStore> =>
+    Layer.sync(RateLimitStore, () => makeMemory(options))
+}
+
+/** The newest `capacity` timestamps of a key, oldest at `head`. */
+interface Log {
+  readonly capacity: number
+  readonly times: Array<number>
+  head: number
+  size: number
+}
+
+const oldest = (log: Log): number => log.times[log.head]!
+
+const resize = (log: Log, capacity: number): Log => {
+  const keep = Math.min(log.size, capacity)
+  const times: Array<number> = []
+  for (let i = log.size - keep; i < log.size; i++) times.push(log.times[(log.head + i) % log.capacity]!)
+  return { capacity, times, head: 0, size: keep }
+}
+
+const makeMemory = (options?: { readonly maxKeys?: number }): RateLimitStore["Type"] => {
+  const maxKeys = Math.max(1, options?.maxKeys ?? 10_000)
+  const logs = new Map<string, Log>()
+
+  const hit = Effect.fn("RateLimitStore.hit")(function*(key: string, limit: number, window: Duration.DurationInput) {
+    const now = yield* Clock.currentTimeMillis
+    const windowDuration = Duration.decode(window)
+    const windowMillis = Duration.toMillis(windowDuration)
+    const capacity = Math.max(0, Math.floor(limit))
+    return yield* Effect.sync((): RateLimitResult => {
+      if (capacity === 0) {
+        return {
+          allowed: false,
+          limit: capacity,
+          window: windowDuration,
+          count: 1,
+          remaining: 0,
+          resetAfter: Duration.zero,
+          retryAfter: Option.some(windowDuration)
+        }
+      }
+      let log = logs.get(key) ?? { capacity, times: [], head: 0, size: 0 }
+      logs.delete(key)
+      if (log.capacity !== capacity) log = resize(log, capacity)
+      logs.set(key, log)
+      if (logs.size > maxKeys) {
+        const lru = logs.keys().next().value
+        if (lru !== undefined) logs.delete(lru)
+      }
+
+      const windowStart = now - windowMillis
+      while (log.size > 0 && oldest(log) <= windowStart) {
+        log.head = (log.head + 1) % capacity
+        log.size--
+      }
+      const allowed = log.size < capacity
+      const count = log.size + 1
+      if (log.size < capacity) {
+        const slot = (log.head + log.size) % capacity
+        if (slot === log.times.length) log.times.push(now)
+        else log.times[slot] = now
+        log.size++
+      } else {
+        log.times[log.head] = now
+        log.head = (log.head + 1) % capacity
+      }
+      const resetAfter = Duration.millis(Math.max(0, oldest(log) + windowMillis - now))
+      return {
+        allowed,
+        limit: capacity,
+        window: windowDuration,
+        count,
+        remaining: allowed ? capacity - count : 0,
+        resetAfter,
+        retryAfter: allowed ? Option.none() : Option.some(resetAfter)
+      }
+    })
+  })
+
+  return RateLimitStore.of({
+    hit,
+    reset: (key) => Effect.sync(() => void logs.delete(key)),
+    size: Effect.sync(() => logs.size)
+  })
+}
+
+/**
+ * Response headers for a verdict: `RateLimit-Policy` and `RateLimit` as in the IETF draft
+ * (draft-ietf-httpapi-ratelimit-headers: `"<policy>";q=<limit>;w=<window s>` and
+ * `"<policy>";r=<remaining>;t=<reset s>`), plus `Retry-After` (whole seconds, rounded up, at least 1)
+ * for a rejected request.
+ *
+ * @example
+ * ```ts
+ * rateLimitHeaders(result, "global")
+ * // { "ratelimit-policy": "\"global\";q=10;w=60", "ratelimit": "\"global\";r=0;t=42", "retry-after": "42" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category headers
+ */
+export const rateLimitHeaders = (result: RateLimitResult, policy = "default"): Record<string, string> => {
+  const name = JSON.stringify(policy.replace(/[^\x20-\x7e]|["\\]/g, ""))
+  const seconds = (duration: Duration.Duration) => Math.ceil(Duration.toMillis(duration) / 1000)
+  const headers: Record<string, string> = {
+    "ratelimit-policy": `${name};q=${result.limit};w=${seconds(result.window)}`,
+    "ratelimit": `${name};r=${result.remaining};t=${seconds(result.resetAfter)}`
+  }
+  if (Option.isSome(result.retryAfter)) headers["retry-after"] = String(Math.max(1, seconds(result.retryAfter.value)))
+  return headers
+}
