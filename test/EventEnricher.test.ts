@@ -16,7 +16,7 @@ import { makeEvent, makeMetric } from "./support/events.js"
 
 const enrichedConfig = {
   enableAgent: true,
-  agentApiKey: "key",
+  agentApiKey: "test-api-key-0001",
   agentProjectId: "proj-prod",
   enableEnrichment: true,
   otelServiceName: "api",
@@ -73,7 +73,7 @@ describe("EventEnricher", () => {
       const event = yield* enricher.enrichEvent(makeEvent("ip_banned", { ipAddress: "unknown" }))
       expect(Object.keys(event.metadata).sort()).toEqual([EnrichmentKeys.serviceName, EnrichmentKeys.threatScore].sort())
       expect(Object.values(event.metadata)).not.toContain(null)
-    }).pipe(Effect.provide(EventEnricher.layer.pipe(Layer.provide(GuardConfig.layer({ enableAgent: true, agentApiKey: "k", enableEnrichment: true }))))))
+    }).pipe(Effect.provide(EventEnricher.layer.pipe(Layer.provide(GuardConfig.layer({ enableAgent: true, agentApiKey: "test-api-key-0001", enableEnrichment: true }))))))
 
   it.effect("metrics get the three identity keys as tags and nothing else", () =>
     Effect.gen(function*() {

@@ -1,0 +1,153 @@
+import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, ManagedRuntime, Option } from "effect"
+import {
+  ClientIp,
+  CompositeHandler,
+  EnrichmentKeys,
+  EventBus,
+  GeoIpLookup,
+  GuardConfig,
+  type GuardConfigInput,
+  GuardLive,
+  MetricsCollector,
+  TestExporter
+} from "effect-guard"
+
+const guard = (config: GuardConfigInput, exporter = TestExporter.layer()) =>
+  GuardLive.pipe(Layer.provideMerge(exporter), Layer.provide(GuardConfig.layer(config)))
+
+const emitBlocked = Effect.flatMap(EventBus, (bus) =>
+  bus.emit("ip_blocked", { actionTaken: "request_blocked", reason: "blacklisted", metadata: { filter_type: "global" } }))
+
+const delivered = Effect.gen(function*() {
+  yield* Effect.flatMap(CompositeHandler, (c) => c.flush)
+  const exporter = yield* TestExporter
+  return { events: yield* exporter.events, metrics: yield* exporter.metrics }
+})
+
+describe("GuardLive", () => {
+  it.scoped("events and metrics reach the exporters, raw when enrichment is off", () =>
+    Effect.gen(function*() {
+      yield* emitBlocked
+      yield* Effect.flatMap(MetricsCollector, (m) =>
+        m.collectRequest({ endpoint: "/api", method: "GET", status: 503, responseTime: 0.012 }))
+      const { events, metrics } = yield* delivered
+      expect(events.map((e) => e.eventType)).toEqual(["ip_blocked"])
+      expect(events[0]!.metadata).toEqual({ filter_type: "global" })
+      expect(metrics.map((m) => [m.metricType, m.value, m.tags])).toEqual([
+        ["response_time", 0.012, { endpoint: "/api", method: "GET", status: "503" }],
+        ["request_count", 1, { endpoint: "/api", method: "GET" }],
+        ["error_rate", 1, { endpoint: "/api", method: "GET", status: "503" }]
+      ])
+    }).pipe(Effect.provide(guard({}))))
+
+  it.scoped("muted event and metric types never reach the exporter", () =>
+    Effect.gen(function*() {
+      const bus = yield* EventBus
+      yield* bus.emit("rate_limited", { actionTaken: "request_blocked", reason: "too many" })
+      yield* emitBlocked
+      yield* Effect.flatMap(MetricsCollector, (m) =>
+        m.collectRequest({ endpoint: "/", method: "GET", status: 200, responseTime: 0.001 }))
+      const { events, metrics } = yield* delivered
+      expect(events.map((e) => e.eventType)).toEqual(["ip_blocked"])
+      expect(metrics.map((m) => m.metricType)).toEqual(["request_count"])
+      expect(bus.isMuted("rate_limited")).toBe(true)
+    }).pipe(Effect.provide(guard({ mutedEventTypes: ["rate_limited"], mutedMetricTypes: ["response_time"] }))))
+
+  it.scoped("with enrichment on, exporters see the guard.* keys on events and identity tags on metrics", () =>
+    Effect.gen(function*() {
+      yield* emitBlocked.pipe(Effect.provideService(ClientIp, "198.51.100.4"))
+      yield* Effect.flatMap(MetricsCollector, (m) => m.send("request_count", 1, { endpoint: "/" }))
+      const { events, metrics } = yield* delivered
+      expect(events[0]!.metadata).toMatchObject({
+        [EnrichmentKeys.projectId]: "proj-1",
+        [EnrichmentKeys.serviceName]: "guard-core",
+        [EnrichmentKeys.threatScore]: 50,
+        [EnrichmentKeys.recentEventCount]: 1
+      })
+      expect(metrics[0]!.tags[EnrichmentKeys.projectId]).toBe("proj-1")
+      expect(metrics[0]!.tags[EnrichmentKeys.threatScore]).toBeUndefined()
+    }).pipe(Effect.provide(guard({ enableAgent: true, agentApiKey: "test-api-key-0001", agentProjectId: "proj-1", enableEnrichment: true }))))
+
+  it.scoped("inside a request the event carries the client, the endpoint and the trace headers", () =>
+    Effect.gen(function*() {
+      const request = HttpServerRequest.fromWeb(new Request("http://guarded.test/admin/users?page=2", {
+        headers: {
+          "user-agent": "curl/8.5",
+          traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+          tracestate: "vendor=1"
+        }
+      }))
+      yield* emitBlocked.pipe(
+        Effect.provideService(HttpServerRequest.HttpServerRequest, request),
+        Effect.provideService(ClientIp, "203.0.113.9")
+      )
+      const [event] = (yield* delivered).events
+      expect(event).toMatchObject({
+        ipAddress: "203.0.113.9",
+        country: "NL",
+        userAgent: "curl/8.5",
+        endpoint: "/admin/users",
+        method: "GET",
+        handlerName: "middleware"
+      })
+      expect(event!.metadata).toEqual({
+        filter_type: "global",
+        traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        tracestate: "vendor=1"
+      })
+    }).pipe(Effect.provide(guard({}).pipe(Layer.provide(Layer.succeed(GeoIpLookup, {
+      country: (ip) => Effect.succeed(ip === "203.0.113.9" ? Option.some("NL") : Option.none())
+    }))))))
+
+  it.scoped("outside a request the event says what the emitter knows", () =>
+    Effect.gen(function*() {
+      yield* Effect.flatMap(EventBus, (bus) =>
+        bus.emit("dynamic_rule_applied", { actionTaken: "rules_updated", reason: "Applied", ipAddress: "system" }))
+      const [event] = (yield* delivered).events
+      expect(event).toMatchObject({ ipAddress: "system", handlerName: "guard" })
+      expect(event!.endpoint).toBeUndefined()
+    }).pipe(Effect.provide(guard({}))))
+
+  it.live("emission returns at once even when the only exporter never answers", () =>
+    Effect.gen(function*() {
+      const bus = yield* EventBus
+      const started = Date.now()
+      for (let i = 0; i < 1_000; i++) yield* emitBlocked
+      expect(Date.now() - started).toBeLessThan(500)
+      expect(bus.isMuted("ip_blocked")).toBe(false)
+    }).pipe(
+      Effect.provide(guard(
+        { telemetryExportTimeoutMs: 20, telemetryShutdownTimeoutMs: 100, telemetryQueueCapacity: 64 },
+        TestExporter.layer({ behavior: "hang" })
+      ))
+    ))
+
+  it.live("closing the guard's scope delivers every queued event", () =>
+    Effect.gen(function*() {
+      const runtime = ManagedRuntime.make(guard({}))
+      yield* Effect.promise(() =>
+        runtime.runPromise(Effect.forEach(Array.from({ length: 200 }), () => emitBlocked, { discard: true })))
+      const exporter = yield* Effect.promise(() => runtime.runPromise(TestExporter))
+      yield* Effect.promise(() => runtime.dispose())
+      expect(yield* exporter.events).toHaveLength(200)
+      expect(yield* exporter.lifecycle).toEqual(["start", "flush", "stop"])
+    }))
+
+  it.live("the same layer serves a web handler: events are emitted per request", () =>
+    Effect.gen(function*() {
+      const runtime = ManagedRuntime.make(guard({}))
+      const rt = yield* Effect.promise(() => runtime.runtime())
+      const app = Effect.gen(function*() {
+        yield* emitBlocked
+        return HttpServerResponse.text("ok")
+      })
+      const handler = HttpApp.toWebHandlerRuntime(rt)(app)
+      const response = yield* Effect.promise(() => handler(new Request("http://guarded.test/hello")))
+      expect(response.status).toBe(200)
+      const events = yield* Effect.promise(() => runtime.runPromise(delivered.pipe(Effect.map((d) => d.events))))
+      expect(events.map((e) => e.endpoint)).toEqual(["/hello"])
+      yield* Effect.promise(() => runtime.dispose())
+    }))
+})
