@@ -1,16 +1,461 @@
 /**
- * The Otel exporter (placeholder until implemented).
+ * The OpenTelemetry exporter: every security event becomes a span `guard.event.<event_type>` (a child
+ * of the caller's trace when the event carries a W3C `traceparent`), and request metrics feed three
+ * instruments, `guard.request.duration` (histogram, seconds), `guard.request.count` and
+ * `guard.error.count` (counters), all sent over OTLP/HTTP.
+ *
+ * The OpenTelemetry packages are optional peer dependencies, loaded with `import()` when the exporter
+ * starts. The exporter builds its own tracer and meter providers and never registers global ones, so
+ * two guards in one process, or a guard next to the application's own SDK, do not clash. Closing the
+ * scope flushes spans and metrics and shuts those providers down, within a deadline.
+ *
+ * `OtelExporter.layerTracer` sends the guard's own Effect spans (one per security check) to the same
+ * collector; `OtelExporter.layerShareTracer` makes the exporter use the tracer provider the application
+ * already provides through `@effect/opentelemetry` instead of building one.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { GuardConfig, GuardLive } from "effect-guard"
+ * import { OtelExporter } from "effect-guard/exporters/Otel"
+ *
+ * const Config = GuardConfig.layer({ enableOtel: true, otelExporterEndpoint: "http://collector:4318" })
+ * const Guard = Layer.mergeAll(GuardLive, OtelExporter.layerTracer).pipe(Layer.provide(Config))
+ * ```
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
-import type { ExporterSpec } from "../Exporter.js"
-import type { GuardConfigShape } from "../GuardConfig.js"
+import type * as OtelApi from "@opentelemetry/api"
+import type { OtelTracerProvider } from "@effect/opentelemetry/Tracer"
+import { Context, Duration, Effect, Layer, MutableRef, Option, Ref } from "effect"
+import { type Exporter, ExporterError, type ExporterSpec } from "../Exporter.js"
+import { effectiveServiceName, GuardConfig, type GuardConfigShape } from "../GuardConfig.js"
+import type { SecurityEvent, SecurityMetric } from "../SecurityEvent.js"
+import {
+  eventAttributes,
+  instrumentFor,
+  isGrpcPort,
+  metricAttributes,
+  otlpSignalUrl,
+  type RemoteParent,
+  remoteParent,
+  resourceAttributes
+} from "./internal/telemetryShape.js"
 
 /**
- * The Otel exporters the configuration enables (none or one).
+ * The OpenTelemetry modules the exporter needs. They are loaded on start, so the packages are
+ * optional peer dependencies.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OtelModules {
+  readonly api: typeof import("@opentelemetry/api")
+  readonly resources: typeof import("@opentelemetry/resources")
+  readonly traceBase: typeof import("@opentelemetry/sdk-trace-base")
+  readonly metrics: typeof import("@opentelemetry/sdk-metrics")
+  readonly traceExporter: typeof import("@opentelemetry/exporter-trace-otlp-http")
+  readonly metricExporter: typeof import("@opentelemetry/exporter-metrics-otlp-http")
+}
+
+/**
+ * Loads the OpenTelemetry packages with dynamic `import()`; rejects when one is not installed.
+ *
+ * @since 0.1.0
+ * @category loaders
+ */
+export const loadOtelModules = async (): Promise<OtelModules> => {
+  const [api, resources, traceBase, metrics, traceExporter, metricExporter] = await Promise.all([
+    import("@opentelemetry/api"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/sdk-trace-base"),
+    import("@opentelemetry/sdk-metrics"),
+    import("@opentelemetry/exporter-trace-otlp-http"),
+    import("@opentelemetry/exporter-metrics-otlp-http")
+  ])
+  return { api, resources, traceBase, metrics, traceExporter, metricExporter }
+}
+
+/**
+ * The warning logged (once per start) when the OpenTelemetry packages cannot be loaded.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const OTEL_UNAVAILABLE_MESSAGE = "opentelemetry-sdk not installed, OTEL handler disabled"
+
+/**
+ * Settings that are not part of `GuardConfig`: how to load the SDK, and providers to share.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OtelExporterSettings {
+  /** Loads the SDK modules. Default: {@link loadOtelModules}. Tests inject a failing loader. */
+  readonly load?: (() => Promise<OtelModules>) | undefined
+  /**
+   * Emit event spans through this provider instead of building one (the application's provider,
+   * e.g. from `@effect/opentelemetry` or the global one). The guard flushes it but never shuts it down.
+   */
+  readonly tracerProvider?: OtelApi.TracerProvider | undefined
+  /** Record metrics through this provider instead of building one. Never shut down by the guard. */
+  readonly meterProvider?: OtelApi.MeterProvider | undefined
+  /** How often the metric reader exports on its own. Default 60 seconds. */
+  readonly metricExportIntervalMillis?: number | undefined
+  /** How long spans wait in the batch processor before being sent. Default 5 seconds. */
+  readonly spanScheduledDelayMillis?: number | undefined
+}
+
+/**
+ * Everything `make` needs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OtelExporterOptions extends OtelExporterSettings {
+  /** Exporter name in `CompositeHandler.failedHandlers`. Default `"otel"`. */
+  readonly name?: string | undefined
+  readonly serviceName: string
+  /** Applied after `service.name`, so a `service.name` here wins. */
+  readonly resourceAttributes?: Readonly<Record<string, string>> | undefined
+  /** OTLP/HTTP base URL or full signal URL. Default `http://localhost:4318`. */
+  readonly endpoint?: string | undefined
+  /** Longest time one OTLP request may take. Default 10 seconds. */
+  readonly exportTimeoutMillis?: number | undefined
+  /** Longest time flushing and shutting down the providers may take on close. Default 10 seconds. */
+  readonly shutdownTimeoutMillis?: number | undefined
+}
+
+const TRACER_NAME = "effect-guard"
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+
+interface OwnedProviders {
+  readonly tracerProvider: OtelApi.TracerProvider
+  readonly meterProvider: OtelApi.MeterProvider
+  /** Flush every provider (shared ones too). */
+  readonly flush: () => Promise<void>
+  /** Flush, then shut down the providers the exporter built itself. */
+  readonly shutdown: () => Promise<void>
+}
+
+const hasForceFlush = (u: unknown): u is { forceFlush: () => Promise<unknown> } =>
+  typeof u === "object" && u !== null && "forceFlush" in u && typeof u.forceFlush === "function"
+
+const buildProviders = (
+  otel: OtelModules,
+  options: OtelExporterOptions,
+  healthy: MutableRef.MutableRef<boolean>
+): OwnedProviders => {
+  const resource = otel.resources.resourceFromAttributes(
+    resourceAttributes(options.serviceName, options.resourceAttributes ?? {})
+  )
+  const timeoutMillis = options.exportTimeoutMillis ?? 10_000
+  const owned: Array<{ forceFlush: () => Promise<unknown>; shutdown: () => Promise<unknown> }> = []
+
+  let tracerProvider = options.tracerProvider
+  if (tracerProvider === undefined) {
+    const exporter = new otel.traceExporter.OTLPTraceExporter({
+      url: otlpSignalUrl(options.endpoint, "/v1/traces"),
+      timeoutMillis
+    })
+    // remembers whether the last background export went through, for `health`
+    const observed: import("@opentelemetry/sdk-trace-base").SpanExporter = {
+      export: (spans, done) =>
+        exporter.export(spans, (result) => {
+          MutableRef.set(healthy, result.code === 0)
+          done(result)
+        }),
+      shutdown: () => exporter.shutdown(),
+      forceFlush: () => exporter.forceFlush()
+    }
+    const provider = new otel.traceBase.BasicTracerProvider({
+      resource,
+      spanProcessors: [
+        new otel.traceBase.BatchSpanProcessor(observed, {
+          exportTimeoutMillis: timeoutMillis,
+          scheduledDelayMillis: options.spanScheduledDelayMillis ?? 5_000
+        })
+      ]
+    })
+    owned.push(provider)
+    tracerProvider = provider
+  }
+
+  let meterProvider = options.meterProvider
+  if (meterProvider === undefined) {
+    const interval = options.metricExportIntervalMillis ?? 60_000
+    const provider = new otel.metrics.MeterProvider({
+      resource,
+      readers: [
+        new otel.metrics.PeriodicExportingMetricReader({
+          exporter: new otel.metricExporter.OTLPMetricExporter({
+            url: otlpSignalUrl(options.endpoint, "/v1/metrics"),
+            timeoutMillis
+          }),
+          exportIntervalMillis: interval,
+          exportTimeoutMillis: Math.min(timeoutMillis, interval)
+        })
+      ]
+    })
+    owned.push(provider)
+    meterProvider = provider
+  }
+
+  const flushables = [tracerProvider, meterProvider].flatMap((p) => (hasForceFlush(p) ? [p] : []))
+  return {
+    tracerProvider,
+    meterProvider,
+    flush: async () => {
+      await Promise.all(flushables.map((p) => p.forceFlush()))
+    },
+    shutdown: async () => {
+      // shared providers are flushed (our spans are in them) but never shut down
+      await Promise.allSettled(flushables.map((p) => p.forceFlush()))
+      await Promise.allSettled(owned.map((p) => p.shutdown()))
+    }
+  }
+}
+
+const parentContext = (otel: OtelModules, parent: RemoteParent | undefined): OtelApi.Context => {
+  const root = otel.api.ROOT_CONTEXT
+  if (parent === undefined) return root
+  let traceState: OtelApi.TraceState | undefined
+  try {
+    traceState = parent.traceState === undefined ? undefined : otel.api.createTraceState(parent.traceState)
+  } catch {
+    traceState = undefined
+  }
+  return otel.api.trace.setSpanContext(root, {
+    traceId: parent.traceId,
+    spanId: parent.spanId,
+    traceFlags: parent.traceFlags,
+    isRemote: true,
+    ...(traceState === undefined ? {} : { traceState })
+  })
+}
+
+/**
+ * The exporter as an `ExporterSpec`: `acquire` loads the SDK, builds the providers and instruments;
+ * closing the scope flushes and shuts them down. When the SDK cannot be loaded, `acquire` logs
+ * {@link OTEL_UNAVAILABLE_MESSAGE} and fails with reason `"Unavailable"`, so the composite lists the
+ * exporter in `failedHandlers` while the guard runs on.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: OtelExporterOptions): ExporterSpec => {
+  const name = options.name ?? "otel"
+  const load = options.load ?? loadOtelModules
+  const shutdownTimeout = Duration.millis(options.shutdownTimeoutMillis ?? 10_000)
+
+  const acquire = Effect.gen(function*() {
+    const otel = yield* Effect.tryPromise({
+      try: load,
+      catch: (cause) => new ExporterError({ exporter: name, reason: "Unavailable", message: OTEL_UNAVAILABLE_MESSAGE, cause })
+    }).pipe(Effect.tapError((error) => Effect.logWarning(error.message)))
+
+    if (isGrpcPort(options.endpoint)) {
+      yield* Effect.logWarning(
+        `otelExporterEndpoint ${options.endpoint} uses port 4317, the OTLP/gRPC port; this exporter speaks OTLP/HTTP (usually port 4318)`
+      )
+    }
+
+    const healthy = MutableRef.make(true)
+    const providers = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => buildProviders(otel, options, healthy),
+        catch: (cause) =>
+          new ExporterError({ exporter: name, reason: "Start", message: `${name}: cannot build the OpenTelemetry providers`, cause })
+      }),
+      (p) =>
+        Effect.tryPromise(() => p.shutdown()).pipe(
+          Effect.timeoutOption(shutdownTimeout),
+          Effect.flatMap((done) =>
+            Option.isNone(done)
+              ? Effect.logWarning(`${name}: OpenTelemetry providers did not shut down within ${Duration.format(shutdownTimeout)}`)
+              : Effect.void
+          ),
+          Effect.catchAllCause((cause) => Effect.logWarning(`${name}: OpenTelemetry shutdown failed`, cause))
+        )
+    )
+
+    const tracer = providers.tracerProvider.getTracer(TRACER_NAME)
+    const meter = providers.meterProvider.getMeter(TRACER_NAME)
+    const duration = meter.createHistogram("guard.request.duration", {
+      unit: "s",
+      description: "Duration of guarded requests",
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS }
+    })
+    const requests = meter.createCounter("guard.request.count", { unit: "{request}", description: "Guarded requests" })
+    const errors = meter.createCounter("guard.error.count", { unit: "{error}", description: "Guarded requests that failed" })
+    const warnedTypes = yield* Ref.make<ReadonlySet<string>>(new Set())
+
+    const exportEvent = Effect.fn("OtelExporter.exportEvent")(function*(event: SecurityEvent) {
+      yield* Effect.try({
+        try: () => {
+          const context = parentContext(otel, remoteParent(event.metadata))
+          const span = tracer.startSpan(
+            `guard.event.${event.eventType}`,
+            { startTime: event.timestamp, attributes: eventAttributes(event) },
+            context
+          )
+          span.end(event.timestamp)
+        },
+        catch: (cause) => new ExporterError({ exporter: name, reason: "Send", message: `${name}: cannot record the event span`, cause })
+      })
+    })
+
+    const exportMetric = Effect.fn("OtelExporter.exportMetric")(function*(metric: SecurityMetric) {
+      const instrument = instrumentFor(metric.metricType)
+      if (instrument === undefined) {
+        const first = yield* Ref.modify(warnedTypes, (s) => [!s.has(metric.metricType), new Set([...s, metric.metricType])])
+        if (first) yield* Effect.logWarning(`Unknown OTEL metric type ${metric.metricType} - no instrument recorded`)
+        return
+      }
+      const value = Number.isFinite(metric.value) ? metric.value : 0
+      const attributes = metricAttributes(metric)
+      yield* Effect.try({
+        try: () => {
+          if (instrument.name === "guard.request.duration") duration.record(value, attributes)
+          else if (instrument.name === "guard.request.count") requests.add(value, attributes)
+          else errors.add(value, attributes)
+        },
+        catch: (cause) => new ExporterError({ exporter: name, reason: "Send", message: `${name}: cannot record the metric`, cause })
+      })
+    })
+
+    const flush = Effect.tryPromise({
+      try: () => providers.flush(),
+      catch: (cause) => new ExporterError({ exporter: name, reason: "Flush", message: `${name}: OTLP export failed`, cause })
+    }).pipe(
+      Effect.tapBoth({
+        onFailure: () => Effect.sync(() => MutableRef.set(healthy, false)),
+        onSuccess: () => Effect.sync(() => MutableRef.set(healthy, true))
+      }),
+      Effect.withSpan("OtelExporter.flush")
+    )
+
+    const exporter: Exporter = {
+      name,
+      exportEvent,
+      exportMetric,
+      flush,
+      health: Effect.sync(() => MutableRef.get(healthy))
+    }
+    return exporter
+  })
+
+  return { name, acquire }
+}
+
+/**
+ * The exporter settings in context (a reference: none needed). Provide `OtelExporter.layer(...)` to
+ * share a provider or inject a loader; `GuardLive` reads it when `enableOtel` is on.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class OtelExporter extends Context.Reference<OtelExporter>()("effect-guard/OtelExporter", {
+  defaultValue: (): OtelExporterSettings => ({})
+}) {
+  /**
+   * Settings for the exporter `GuardLive` builds from the configuration.
+   *
+   * @since 0.1.0
+   */
+  static layer(settings: OtelExporterSettings): Layer.Layer<OtelExporter> {
+    return Layer.succeed(OtelExporter, settings)
+  }
+
+  /**
+   * Use the tracer provider the application already provides with `@effect/opentelemetry`
+   * (`NodeSdk.layer`, `Tracer.layer`): the guard's event spans join the application's pipeline and
+   * the guard builds no tracer provider of its own. Metrics still use the guard's meter provider
+   * unless `OtelExporter.layer({ meterProvider })` says otherwise.
+   *
+   * @since 0.1.0
+   */
+  static readonly layerShareTracer: Layer.Layer<OtelExporter, never, OtelTracerProvider> = Layer.unwrapEffect(
+    Effect.map(
+      Effect.promise(() => import("@effect/opentelemetry/Tracer")),
+      (EffectOtel) =>
+        Layer.effect(
+          OtelExporter,
+          Effect.gen(function*() {
+            const current = yield* OtelExporter
+            const tracerProvider = yield* EffectOtel.OtelTracerProvider
+            return { ...current, tracerProvider }
+          })
+        )
+    )
+  )
+
+  /**
+   * Effect's tracer backed by OpenTelemetry, exporting to the same collector with the same resource as
+   * the event spans (`@effect/opentelemetry`'s `NodeSdk.layer`). Provide it to the application (it
+   * replaces Effect's tracer, so the guard's per-check spans and the application's spans are
+   * exported). Nothing happens when `enableOtel` is off; when the packages are missing it logs
+   * {@link OTEL_UNAVAILABLE_MESSAGE} and provides nothing. Closing the scope flushes and shuts down.
+   *
+   * @since 0.1.0
+   */
+  static readonly layerTracer: Layer.Layer<never, never, GuardConfig> = Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const config = yield* GuardConfig
+      if (!config.enableOtel) return Layer.empty
+      const settings = yield* OtelExporter
+      const loaded = yield* Effect.tryPromise(() =>
+        Promise.all([(settings.load ?? loadOtelModules)(), import("@effect/opentelemetry/NodeSdk")])
+      ).pipe(Effect.option)
+      if (Option.isNone(loaded)) {
+        yield* Effect.logWarning(OTEL_UNAVAILABLE_MESSAGE)
+        return Layer.empty
+      }
+      const [otel, NodeSdk] = loaded.value
+      const timeoutMillis = config.telemetryExportTimeoutMs
+      return Layer.discard(NodeSdk.layer(() => ({
+        resource: { serviceName: effectiveServiceName(config), attributes: config.otelResourceAttributes },
+        spanProcessor: new otel.traceBase.BatchSpanProcessor(
+          new otel.traceExporter.OTLPTraceExporter({
+            url: otlpSignalUrl(config.otelExporterEndpoint, "/v1/traces"),
+            timeoutMillis
+          }),
+          { exportTimeoutMillis: timeoutMillis }
+        ),
+        shutdownTimeout: Duration.millis(config.telemetryShutdownTimeoutMs)
+      })))
+    })
+  )
+
+  /**
+   * @since 0.1.0
+   */
+  static readonly make = make
+}
+
+/**
+ * The options `GuardLive` uses for the configuration's exporter.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const optionsFromConfig = (config: GuardConfigShape, settings: OtelExporterSettings = {}): OtelExporterOptions => ({
+  ...settings,
+  serviceName: config.otelServiceName,
+  resourceAttributes: config.otelResourceAttributes,
+  endpoint: config.otelExporterEndpoint,
+  exportTimeoutMillis: config.telemetryExportTimeoutMs,
+  shutdownTimeoutMillis: config.telemetryShutdownTimeoutMs
+})
+
+/**
+ * The OpenTelemetry exporters the configuration enables: one when `enableOtel` is on, built with the
+ * `OtelExporter` settings in context.
  *
  * @since 0.1.0
  * @category exporters
  */
-export const otelExporters = (_config: GuardConfigShape): Effect.Effect<ReadonlyArray<ExporterSpec>> => Effect.succeed([])
+export const otelExporters = (config: GuardConfigShape): Effect.Effect<ReadonlyArray<ExporterSpec>> =>
+  config.enableOtel
+    ? Effect.map(OtelExporter, (settings) => [make(optionsFromConfig(config, settings))])
+    : Effect.succeed([])
