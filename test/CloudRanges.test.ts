@@ -1,6 +1,6 @@
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, Logger, LogLevel, Option, TestClock, TestServices } from "effect"
+import { Context, Effect, Exit, Layer, Logger, LogLevel, Option, Scope, TestClock, TestServices } from "effect"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { CloudRanges, type CloudRangesOptions } from "../src/CloudRanges.js"
@@ -211,6 +211,17 @@ describe("CloudRanges.layer", () => {
       yield* eventually(Effect.map(ranges.provider("18.1.1.1"), Option.isSome))
       expect(fake.requests.length).toBe(2)
       expect(yield* ranges.provider("3.5.141.7")).toEqual(Option.none())
+    }))
+
+  it.scoped("stops refreshing when the layer's scope closes", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeProviders
+      const scope = yield* Scope.make()
+      yield* build(fake, { providers: new Set(["GCP"]) }).pipe(Scope.extend(scope))
+      yield* Scope.close(scope, Exit.void)
+      yield* TestClock.adjust("3 hours")
+      yield* TestServices.provideLive(Effect.sleep("50 millis"))
+      expect(fake.requests).toEqual(["/gcp.json"])
     }))
 
   it.scoped("records when each provider was last refreshed", () =>
