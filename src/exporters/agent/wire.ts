@@ -1,0 +1,210 @@
+/**
+ * The guard-agent wire shapes: snake_case event and metric items, the batch object, the encrypted
+ * envelope, and the canonical JSON (Python `json.dumps(sort_keys=True, separators=(",", ":"),
+ * ensure_ascii=True)`) that is encrypted.
+ *
+ * @internal
+ */
+import { Either, Schema } from "effect"
+import { SecurityEvent, SecurityMetric } from "../../SecurityEvent.js"
+
+/** The version this transport reports as `agent_version` and in `User-Agent`. */
+export const AGENT_VERSION = "0.1.0"
+
+/** Metadata keys whose values never leave the process (compared case-insensitively, at any depth). */
+export const SENSITIVE_KEYS: ReadonlySet<string> = new Set([
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
+  "x-api-key"
+])
+
+export const REDACTED = "[REDACTED]"
+
+export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
+
+const MAX_DEPTH = 8
+
+/** A JSON-safe copy: sensitive keys redacted, bigints as strings, functions and symbols dropped, cycles cut. */
+export const toJsonSafe = (value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): Json | undefined => {
+  if (value === null) return null
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value
+    case "number":
+      return Number.isFinite(value) ? value : null
+    case "bigint":
+      return value.toString()
+    case "undefined":
+    case "function":
+    case "symbol":
+      return undefined
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString()
+  if (value instanceof Error) return value.message
+  const object = value as object
+  if (depth >= MAX_DEPTH) return "[Truncated]"
+  if (seen.has(object)) return "[Circular]"
+  seen.add(object)
+  try {
+    if (Array.isArray(object) || object instanceof Set) {
+      const out: Array<Json> = []
+      for (const item of object) out.push(toJsonSafe(item, depth + 1, seen) ?? null)
+      return out
+    }
+    const entries = object instanceof Map ? [...object.entries()] : Object.entries(object)
+    const out: Record<string, Json> = {}
+    for (const [k, v] of entries) {
+      const key = String(k)
+      if (SENSITIVE_KEYS.has(key.toLowerCase())) {
+        out[key] = REDACTED
+        continue
+      }
+      const safe = toJsonSafe(v, depth + 1, seen)
+      if (safe !== undefined) out[key] = safe
+    }
+    return out
+  } finally {
+    seen.delete(object)
+  }
+}
+
+const OPTIONAL_EVENT_FIELDS = [
+  "country",
+  "user_agent",
+  "endpoint",
+  "method",
+  "status_code",
+  "response_time",
+  "decorator_type",
+  "rule_type",
+  "pattern_matched",
+  "handler_name"
+] as const
+
+const encodeEvent = Schema.encodeEither(SecurityEvent)
+const encodeMetric = Schema.encodeEither(SecurityMetric)
+
+/** One event item: exactly the reference's fields, absent optionals as `null`, metadata made safe. */
+export const eventToWire = (event: SecurityEvent): Either.Either<Record<string, Json>, string> =>
+  Either.match(encodeEvent(event), {
+    onLeft: (error) => Either.left(error.message),
+    onRight: (encoded) => {
+      const source = encoded as unknown as Record<string, unknown>
+      const out: Record<string, Json> = {}
+      for (const field of OPTIONAL_EVENT_FIELDS) out[field] = null
+      for (const [key, value] of Object.entries(source)) {
+        if (key === "metadata") continue
+        const safe = toJsonSafe(value)
+        if (safe !== undefined) out[key] = safe
+      }
+      out["metadata"] = toJsonSafe(source["metadata"]) ?? {}
+      return Either.right(out)
+    }
+  })
+
+/** One metric item: `timestamp`, `metric_type`, `value`, `endpoint` (or null), `tags`. */
+export const metricToWire = (metric: SecurityMetric): Either.Either<Record<string, Json>, string> =>
+  Either.match(encodeMetric(metric), {
+    onLeft: (error) => Either.left(error.message),
+    onRight: (encoded) => {
+      const source = encoded as unknown as Record<string, unknown>
+      return Either.right({
+        timestamp: toJsonSafe(source["timestamp"]) ?? null,
+        metric_type: toJsonSafe(source["metric_type"]) ?? null,
+        value: toJsonSafe(source["value"]) ?? null,
+        endpoint: toJsonSafe(source["endpoint"]) ?? null,
+        tags: toJsonSafe(source["tags"]) ?? {}
+      })
+    }
+  })
+
+/** `<epoch ms>-<8 hex>`. */
+export const batchId = (nowMillis: number, randomHex: string): string => `${nowMillis}-${randomHex.slice(0, 8)}`
+
+export interface BatchHeader {
+  readonly projectId: string | undefined
+  readonly batchId: string
+  readonly createdAt: Date
+}
+
+/** The plaintext batch object of `/api/v1/events` and `/api/v1/metrics`. */
+export const batchWire = (
+  header: BatchHeader,
+  events: ReadonlyArray<Json>,
+  metrics: ReadonlyArray<Json>,
+  compressed: boolean
+): Record<string, Json> => ({
+  project_id: header.projectId ?? "default",
+  events,
+  metrics,
+  batch_id: header.batchId,
+  created_at: header.createdAt.toISOString(),
+  compressed,
+  agent_version: AGENT_VERSION,
+  guard_version: null,
+  guard_core_version: null
+})
+
+/** The body of `/api/v1/events/encrypted`; only `{events, metrics}` travel inside the ciphertext. */
+export const envelopeWire = (batchIdValue: string, encryptedPayload: string): Record<string, Json> => ({
+  encrypted_payload: encryptedPayload,
+  batch_id: batchIdValue,
+  agent_version: AGENT_VERSION,
+  guard_version: null,
+  guard_core_version: null
+})
+
+const escapeString = (s: string): string => {
+  let out = "\""
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i)
+    const ch = s[i]!
+    switch (ch) {
+      case "\"":
+        out += "\\\""
+        continue
+      case "\\":
+        out += "\\\\"
+        continue
+      case "\n":
+        out += "\\n"
+        continue
+      case "\r":
+        out += "\\r"
+        continue
+      case "\t":
+        out += "\\t"
+        continue
+      case "\b":
+        out += "\\b"
+        continue
+      case "\f":
+        out += "\\f"
+        continue
+    }
+    // UTF-16 code units are exactly Python's surrogate-pair escapes for astral characters
+    out += code < 0x20 || code > 0x7e ? `\\u${code.toString(16).padStart(4, "0")}` : ch
+  }
+  return out + "\""
+}
+
+/** Canonical JSON: keys sorted recursively, no whitespace, ASCII only. */
+export const canonicalJson = (value: Json): string => {
+  if (value === null) return "null"
+  if (typeof value === "string") return escapeString(value)
+  if (typeof value === "number" || typeof value === "boolean") return JSON.stringify(value)
+  if (Array.isArray(value)) return `[${(value as ReadonlyArray<Json>).map(canonicalJson).join(",")}]`
+  const object = value as { readonly [key: string]: Json }
+  const keys = Object.keys(object).sort()
+  return `{${keys.map((k) => `${escapeString(k)}:${canonicalJson(object[k]!)}`).join(",")}}`
+}
+
+/** The endpoint without trailing slashes and without a legacy `/api/v1` suffix. */
+export const normalizeEndpoint = (endpoint: string): string => {
+  let base = endpoint.trim().replace(/\/+$/, "")
+  if (base.endsWith("/api/v1")) base = base.slice(0, -"/api/v1".length).replace(/\/+$/, "")
+  return base
+}
