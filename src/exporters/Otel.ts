@@ -31,11 +31,10 @@ import { Context, Duration, Effect, Layer, MutableRef, Option, Ref } from "effec
 import { type Exporter, ExporterError, type ExporterSpec } from "../Exporter.js"
 import { effectiveServiceName, GuardConfig, type GuardConfigShape } from "../GuardConfig.js"
 import type { SecurityEvent, SecurityMetric } from "../SecurityEvent.js"
+import { makeInstruments } from "./internal/instruments.js"
 import {
   eventAttributes,
-  instrumentFor,
   isGrpcPort,
-  metricAttributes,
   otlpSignalUrl,
   type RemoteParent,
   remoteParent,
@@ -127,7 +126,6 @@ export interface OtelExporterOptions extends OtelExporterSettings {
 }
 
 const TRACER_NAME = "effect-guard"
-const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
 interface OwnedProviders {
   readonly tracerProvider: OtelApi.TracerProvider
@@ -280,14 +278,7 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
     )
 
     const tracer = providers.tracerProvider.getTracer(TRACER_NAME)
-    const meter = providers.meterProvider.getMeter(TRACER_NAME)
-    const duration = meter.createHistogram("guard.request.duration", {
-      unit: "s",
-      description: "Duration of guarded requests",
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS }
-    })
-    const requests = meter.createCounter("guard.request.count", { unit: "{request}", description: "Guarded requests" })
-    const errors = meter.createCounter("guard.error.count", { unit: "{error}", description: "Guarded requests that failed" })
+    const instruments = makeInstruments(providers.meterProvider.getMeter(TRACER_NAME))
     const warnedTypes = yield* Ref.make<ReadonlySet<string>>(new Set())
 
     const exportEvent = Effect.fn("OtelExporter.exportEvent")(function*(event: SecurityEvent) {
@@ -306,22 +297,13 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
     })
 
     const exportMetric = Effect.fn("OtelExporter.exportMetric")(function*(metric: SecurityMetric) {
-      const instrument = instrumentFor(metric.metricType)
-      if (instrument === undefined) {
-        const first = yield* Ref.modify(warnedTypes, (s) => [!s.has(metric.metricType), new Set([...s, metric.metricType])])
-        if (first) yield* Effect.logWarning(`Unknown OTEL metric type ${metric.metricType} - no instrument recorded`)
-        return
-      }
-      const value = Number.isFinite(metric.value) ? metric.value : 0
-      const attributes = metricAttributes(metric)
-      yield* Effect.try({
-        try: () => {
-          if (instrument.name === "guard.request.duration") duration.record(value, attributes)
-          else if (instrument.name === "guard.request.count") requests.add(value, attributes)
-          else errors.add(value, attributes)
-        },
+      const recorded = yield* Effect.try({
+        try: () => instruments.record(metric),
         catch: (cause) => new ExporterError({ exporter: name, reason: "Send", message: `${name}: cannot record the metric`, cause })
       })
+      if (recorded) return
+      const first = yield* Ref.modify(warnedTypes, (s) => [!s.has(metric.metricType), new Set([...s, metric.metricType])])
+      if (first) yield* Effect.logWarning(`Unknown OTEL metric type ${metric.metricType} - no instrument recorded`)
     })
 
     const flush = Effect.tryPromise({

@@ -1,0 +1,47 @@
+/**
+ * The three request instruments (`guard.request.duration`, `guard.request.count`,
+ * `guard.error.count`) on a given OpenTelemetry meter, shared by the OpenTelemetry exporter and the
+ * Logfire exporter (which records them on the Logfire SDK's meter).
+ *
+ * @internal
+ */
+import type * as OtelApi from "@opentelemetry/api"
+import type { SecurityMetric } from "../../SecurityEvent.js"
+import { instrumentFor, metricAttributes } from "./telemetryShape.js"
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+
+export interface Instruments {
+  /** Records the metric; `false` when its type has no instrument. */
+  readonly record: (metric: SecurityMetric) => boolean
+}
+
+export const makeInstruments = (meter: OtelApi.Meter): Instruments => {
+  const duration = meter.createHistogram("guard.request.duration", {
+    unit: "s",
+    description: "Duration of guarded requests",
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS }
+  })
+  const requests = meter.createCounter("guard.request.count", { unit: "{request}", description: "Guarded requests" })
+  const errors = meter.createCounter("guard.error.count", { unit: "{error}", description: "Guarded requests that failed" })
+  return {
+    record: (metric) => {
+      const instrument = instrumentFor(metric.metricType)
+      if (instrument === undefined) return false
+      const value = Number.isFinite(metric.value) ? metric.value : 0
+      const attributes = metricAttributes(metric)
+      switch (instrument.name) {
+        case "guard.request.duration":
+          duration.record(value, attributes)
+          break
+        case "guard.request.count":
+          requests.add(value, attributes)
+          break
+        case "guard.error.count":
+          errors.add(value, attributes)
+          break
+      }
+      return true
+    }
+  }
+}
