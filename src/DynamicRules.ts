@@ -15,6 +15,18 @@ const keyWithDefault = <S extends Schema.Schema.Any>(schema: S, wire: string, va
 
 const StringList = Schema.Array(Schema.String)
 
+const ZONELESS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/
+
+/**
+ * An ISO date on the wire. A timestamp without a zone (Python's naive `datetime.isoformat()`) is read
+ * as UTC, never as the host's local time.
+ */
+const WireDate = Schema.transform(Schema.String, Schema.String, {
+  strict: true,
+  decode: (s) => (ZONELESS.test(s.trim()) ? `${s.trim()}Z` : s),
+  encode: (s) => s
+}).pipe(Schema.compose(Schema.Date))
+
 /**
  * @since 0.1.0
  * @category models
@@ -22,8 +34,8 @@ const StringList = Schema.Array(Schema.String)
 export class DynamicRules extends Schema.Class<DynamicRules>("effect-guard/DynamicRules")({
   ruleId: Schema.String.pipe(Schema.minLength(1), Schema.propertySignature, Schema.fromKey("rule_id")),
   version: Schema.Int.pipe(Schema.nonNegative()),
-  timestamp: Schema.optionalWith(Schema.Date, { exact: true }),
-  expiresAt: key(Schema.NullOr(Schema.Date), "expires_at"),
+  timestamp: Schema.optionalWith(WireDate, { exact: true }),
+  expiresAt: key(Schema.NullOr(WireDate), "expires_at"),
   ttl: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true, default: () => 300 }),
   ipBlacklist: keyWithDefault(StringList, "ip_blacklist", () => []),
   ipWhitelist: keyWithDefault(StringList, "ip_whitelist", () => []),
