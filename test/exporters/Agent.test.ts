@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Exit, Logger, Redacted, Ref, Scope } from "effect"
+import { Chunk, Duration, Effect, Exit, Logger, Option, Redacted, Ref, Scope } from "effect"
 import { decodeGuardConfig } from "effect-guard"
 import {
   type AgentClientOptions,
@@ -349,6 +349,29 @@ describe("AgentExporter over HTTP", () => {
       expect(text).not.toContain(API_KEY)
     }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
   })
+})
+
+describe("AgentClient.fetchRules over HTTP", () => {
+  const client = (backend: AgentBackend) =>
+    Effect.provide(AgentClient, AgentClient.layer({ endpoint: `${backend.url}/api/v1/`, apiKey: Redacted.make(API_KEY) }))
+
+  it.scopedLive("GETs /api/v1/rules with the API key and without a Content-Type", () =>
+    Effect.gen(function*() {
+      const backend = yield* makeAgentBackend()
+      yield* backend.setRules({ rule_id: "r-1", version: 2 })
+      const body = yield* (yield* client(backend)).fetchRules
+      const [request] = yield* backend.requests
+      expect(body).toEqual(Option.some({ rule_id: "r-1", version: 2 }))
+      expect([request?.method, request?.path]).toEqual(["GET", "/api/v1/rules"])
+      expect(request?.headers["x-api-key"]).toBe(API_KEY)
+      expect(request?.headers["content-type"]).toBeUndefined()
+    }))
+
+  it.scopedLive("a 204 means the backend has no rules", () =>
+    Effect.gen(function*() {
+      const backend = yield* makeAgentBackend()
+      expect(yield* (yield* client(backend)).fetchRules).toEqual(Option.none())
+    }))
 })
 
 describe("agentExporters", () => {
