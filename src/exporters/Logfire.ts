@@ -244,7 +244,8 @@ export const make = (options: LogfireExporterOptions): ExporterSpec => {
       : undefined
     const healthy = MutableRef.make(true)
 
-    const exportEvent = Effect.fn("LogfireExporter.exportEvent")(function*(event: SecurityEvent) {
+    // untraced on purpose: a span per exported event would itself be exported (telemetry about telemetry)
+    const exportEvent = Effect.fn(function*(event: SecurityEvent) {
       yield* Effect.try({
         try: () => {
           const parentSpan = parentSpanOf(api, remoteParent(event.metadata))
@@ -260,7 +261,7 @@ export const make = (options: LogfireExporterOptions): ExporterSpec => {
       })
     })
 
-    const exportMetric = Effect.fn("LogfireExporter.exportMetric")(function*(metric: SecurityMetric) {
+    const exportMetric = Effect.fn(function*(metric: SecurityMetric) {
       yield* Effect.try({
         try: () => {
           api.context.with(api.ROOT_CONTEXT, () => logfire.info(`guard.metric.${metric.metricType}`, metricLogAttributes(metric)))
@@ -277,8 +278,7 @@ export const make = (options: LogfireExporterOptions): ExporterSpec => {
       Effect.tapBoth({
         onFailure: () => Effect.sync(() => MutableRef.set(healthy, false)),
         onSuccess: () => Effect.sync(() => MutableRef.set(healthy, true))
-      }),
-      Effect.withSpan("LogfireExporter.flush")
+      })
     )
 
     const exporter: Exporter = {

@@ -281,7 +281,8 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
     const instruments = makeInstruments(providers.meterProvider.getMeter(TRACER_NAME))
     const warnedTypes = yield* Ref.make<ReadonlySet<string>>(new Set())
 
-    const exportEvent = Effect.fn("OtelExporter.exportEvent")(function*(event: SecurityEvent) {
+    // untraced on purpose: a span per exported event would itself be exported (telemetry about telemetry)
+    const exportEvent = Effect.fn(function*(event: SecurityEvent) {
       yield* Effect.try({
         try: () => {
           const context = parentContext(otel, remoteParent(event.metadata))
@@ -296,7 +297,7 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
       })
     })
 
-    const exportMetric = Effect.fn("OtelExporter.exportMetric")(function*(metric: SecurityMetric) {
+    const exportMetric = Effect.fn(function*(metric: SecurityMetric) {
       const recorded = yield* Effect.try({
         try: () => instruments.record(metric),
         catch: (cause) => new ExporterError({ exporter: name, reason: "Send", message: `${name}: cannot record the metric`, cause })
@@ -313,8 +314,7 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
       Effect.tapBoth({
         onFailure: () => Effect.sync(() => MutableRef.set(healthy, false)),
         onSuccess: () => Effect.sync(() => MutableRef.set(healthy, true))
-      }),
-      Effect.withSpan("OtelExporter.flush")
+      })
     )
 
     const exporter: Exporter = {
