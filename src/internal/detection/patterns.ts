@@ -1,0 +1,714 @@
+/**
+ * The built-in pattern table: one entry per attack shape, tagged with its category, the locations
+ * it makes sense in, and its weight.
+ *
+ * Every pattern is written against the normalised view of a value (decoded, lower case, whitespace
+ * runs collapsed to one space or one `\n`), uses only non-capturing groups (the scanner combines
+ * them into one regex per location and finds the pattern by its group index) and bounded
+ * repetitions, and is accepted by the static checker in `redos.ts` (a test enforces it).
+ *
+ * @internal
+ */
+
+/** The 19 detection categories. */
+export const DETECTION_CATEGORIES = [
+  "xss",
+  "sqli",
+  "dir_traversal",
+  "path_traversal",
+  "cmd_injection",
+  "file_inclusion",
+  "ldap",
+  "xml",
+  "ssrf",
+  "nosql",
+  "file_upload",
+  "template",
+  "http_split",
+  "sensitive_file",
+  "cms_probing",
+  "recon",
+  "proto_pollution",
+  "code_injection",
+  "deserialization"
+] as const
+
+export type DetectionCategory = (typeof DETECTION_CATEGORIES)[number]
+
+/** Where a value comes from; a bit each so a pattern can name several. */
+export const Where = {
+  path: 1,
+  query: 2,
+  header: 4,
+  cookie: 8,
+  body: 16,
+  key: 32
+} as const
+
+export type WhereName = keyof typeof Where
+
+export const WHERE_NAMES: ReadonlyArray<WhereName> = ["path", "query", "header", "cookie", "body", "key"]
+
+const { body, cookie, header, key, path, query } = Where
+const ALL = path | query | header | cookie | body | key
+const VALUES = path | query | header | cookie | body
+const URLISH = path | query
+const INPUTS = query | header | cookie | body
+
+export interface PatternDef {
+  readonly id: string
+  readonly category: DetectionCategory
+  readonly source: string
+  /** Bitmask of {@link Where}. */
+  readonly where: number
+  /** Summed per category; a category is reported when its sum reaches its threshold (1 by default). */
+  readonly weight: number
+  /**
+   * In header, cookie and body values the pattern only applies to token-shaped values (no spaces),
+   * so a path probe is not looked for in prose.
+   */
+  readonly tokenOnly: boolean
+  /** Also scanned in excluded headers (shellshock, JNDI lookups). */
+  readonly always: boolean
+}
+
+interface Opts {
+  readonly weight?: number
+  readonly tokenOnly?: boolean
+  readonly always?: boolean
+}
+
+const def =
+  (category: DetectionCategory) =>
+  (name: string, source: string, where: number, opts: Opts = {}): PatternDef => ({
+    id: `${category}.${name}`,
+    category,
+    source,
+    where,
+    weight: opts.weight ?? 1,
+    tokenOnly: opts.tokenOnly ?? false,
+    always: opts.always ?? false
+  })
+
+const alt = (words: ReadonlyArray<string>): string => `(?:${words.join("|")})`
+
+// ---------------------------------------------------------------------------------------------- xss
+const xss = def("xss")
+const EVENT_HANDLERS = alt([
+  "abort",
+  "animation(?:start|end|iteration)",
+  "auxclick",
+  "before(?:copy|cut|paste|print|unload|input|toggle)",
+  "blur",
+  "change",
+  "click",
+  "contextmenu",
+  "copy",
+  "cut",
+  "dblclick",
+  "drag(?:start|end|enter|leave|over)?",
+  "drop",
+  "error",
+  "focus(?:in|out)?",
+  "hashchange",
+  "input",
+  "invalid",
+  "key(?:down|press|up)",
+  "load(?:start|end)?",
+  "message",
+  "mouse(?:down|enter|leave|move|out|over|up|wheel)",
+  "paste",
+  "pageshow",
+  "pointer(?:down|enter|leave|move|out|over|up|rawupdate)",
+  "popstate",
+  "readystatechange",
+  "reset",
+  "resize",
+  "scroll(?:end)?",
+  "search",
+  "select(?:start|ionchange)?",
+  "show",
+  "start",
+  "submit",
+  "toggle",
+  "touch(?:start|end|move)",
+  "transition(?:end|run|start|cancel)",
+  "unload",
+  "wheel",
+  "begin",
+  "end",
+  "finish",
+  "repeat"
+])
+const XSS: ReadonlyArray<PatternDef> = [
+  xss("script_tag", "<\\s?/?\\s?script\\b", ALL),
+  xss("event_handler_tag", `<[a-z][a-z0-9:-]{0,24}[\\s/][^>]{0,256}\\bon${EVENT_HANDLERS}\\s?=`, ALL),
+  xss("event_handler_attr", `["'\`/]\\s?on${EVENT_HANDLERS}\\s?=\\s?["'\`]?[\\w$.(]`, path | query | header | cookie | key),
+  xss("js_uri", "\\b(?:j\\s?a\\s?v\\s?a\\s?s\\s?c\\s?r\\s?i\\s?p\\s?t|vbscript|livescript|mocha)\\s?:", ALL),
+  xss("data_uri_html", "\\bdata:\\s?(?:text/html|image/svg\\+xml|application/(?:x-)?(?:javascript|ecmascript|xhtml))", ALL),
+  xss("dangerous_tag", "<\\s?(?:iframe|frame|frameset|object|embed|applet|base|xss|isindex|svg|math|template|portal|meta\\s[^>]{0,128}http-equiv)\\b", ALL),
+  xss("tag_breakout", "[\"'`]\\s?/?>\\s?<\\s?/?[a-z!]", path | query | header | cookie),
+  xss("js_string_breakout", "[\"'`]\\s?[-+*/;,|&)]{1,3}\\s?(?:alert|prompt|confirm|eval|print|fetch)\\s?[(`]", INPUTS | path),
+  xss("dom_sink", "\\b(?:document\\.(?:cookie|domain|write(?:ln)?)|window\\.location|location\\.(?:href|hash|replace)|\\.innerhtml\\s?=|\\.outerhtml\\s?=|document\\.location)\\b", ALL, { weight: 0.5 }),
+  xss("alert_call", "\\b(?:alert|prompt|confirm)\\s?(?:\\(|`|&#)\\s?(?:\\d|['\"`]|document|window|this|string\\.fromcharcode|/)", ALL),
+  xss("css_expression", "(?::\\s?expression\\s?\\(|-moz-binding\\s?:|behavior\\s?:\\s?url\\s?\\(|@import\\s?['\"]?\\s?(?:javascript|data):)", ALL),
+  xss("srcdoc_formaction", "\\b(?:srcdoc|formaction|xlink:href|background)\\s?=\\s?[\"']?\\s?(?:javascript|data|&lt;|<)", ALL),
+  xss("svg_animate", "<\\s?(?:animate|set|handler|listener)\\b[^>]{0,128}\\b(?:attributename|onbegin|onend|href)", ALL)
+]
+
+// --------------------------------------------------------------------------------------------- sqli
+const sqli = def("sqli")
+const SQLI: ReadonlyArray<PatternDef> = [
+  sqli("union_select", "\\bunion[\\s(](?:all\\s|distinct\\s)?\\s?\\(?\\s?select\\b", VALUES),
+  sqli(
+    "quoted_tautology",
+    "['\"`]\\s?\\)?\\s?(?:or|and|xor|\\|\\||&&)\\s?\\(?\\s?['\"`]?[\\w]{0,32}['\"`]?\\s?(?:=|<>|!=|>|<|\\blike\\b|\\bregexp\\b)\\s?\\(?\\s?['\"`]?\\w",
+    VALUES | key
+  ),
+  sqli("quoted_tautology_empty", "['\"`]\\s?(?:or|and|\\|\\|)\\s?['\"`]{1,2}\\s?=\\s?['\"`]", VALUES),
+  sqli("numeric_tautology", "\\b(?:or|and|xor)\\s\\(?\\s?\\d{1,10}\\s?(?:=|<>|!=|>|<|like)\\s?\\(?\\s?\\d{1,10}\\b", VALUES | key),
+  sqli("true_tautology", "['\"`)]\\s?(?:or|and)\\s(?:true|not\\sfalse|1|'1'|\"1\")\\s?(?:--|#|/\\*|;|$)", VALUES),
+  sqli("quote_comment", "['\"`]\\s?\\)?\\s?(?:--|#|/\\*|;\\s?--|;\\s?$)", path | query | cookie | header | key),
+  sqli("quote_comment_end", "['\"`]\\s?\\)?\\s?(?:--|#)\\s?$", body),
+  sqli("value_quote_comment", "^[\\w@.\\-]{1,64}['\"`]\\s?\\)?\\s?(?:--|#|/\\*)", body),
+  sqli(
+    "stacked_query",
+    "(?:;|['\"`]\\s?;?)\\s?(?:drop\\s(?:table|database|schema|user)|delete\\sfrom|insert\\sinto|update\\s[\\w.`\"\\[\\]]{1,64}\\sset\\s|truncate\\s(?:table\\s)?[\\w`\"]|alter\\s(?:table|user|database)|create\\s(?:table|user|database|function|procedure|or\\sreplace)|exec(?:ute)?\\s?\\(?\\s?(?:xp_|sp_|master\\.|@)|declare\\s@|shutdown\\b|waitfor\\sdelay|select\\s[^;]{1,96}\\bfrom\\b|grant\\s|revoke\\s|load\\sdata|copy\\s[\\w]{1,64}\\s(?:from|to)\\sprogram)",
+    VALUES
+  ),
+  sqli("time_function", "\\b(?:sleep|pg_sleep|benchmark|randomblob)\\s?\\(\\s?\\(?\\s?(?:\\d|0x|select|@@|md5|sha1)", VALUES),
+  sqli("waitfor_delay", "\\bwaitfor\\s(?:delay|time)\\s?['\"]?\\d", VALUES),
+  sqli("oracle_time", "\\bdbms_(?:pipe\\.receive_message|lock\\.sleep|session\\.sleep|xmlgen|java)\\b", VALUES),
+  sqli(
+    "schema_probe",
+    "\\b(?:information_schema\\.|sysobjects\\b|syscolumns\\b|sys\\.(?:objects|tables|columns|databases)\\b|pg_catalog\\.|pg_shadow\\b|sqlite_(?:master|schema)\\b|mysql\\.user\\b|all_tables\\b|user_tables\\b|msysobjects\\b)",
+    VALUES
+  ),
+  sqli(
+    "dangerous_function",
+    "\\b(?:load_file|xp_cmdshell|xp_dirtree|xp_regread|sp_executesql|sp_oacreate|sp_makewebtask|utl_http\\.request|utl_inaddr|openrowset|opendatasource|dbms_xmlquery|lo_import|lo_export|pg_read_file|pg_ls_dir|into\\s(?:out|dump)file)\\b",
+    VALUES
+  ),
+  sqli("error_function", "\\b(?:extractvalue|updatexml|exp|geometrycollection|polygon|multipoint|linestring|floor|gtid_subset|json_keys)\\s?\\(\\s?(?:\\d{1,6}\\s?,|~|rand|\\(\\s?select|concat|0x)", VALUES),
+  sqli("concat_probe", "\\b(?:concat(?:_ws)?|group_concat|char|chr|ascii|substring|substr|mid|ord|hex|unhex|length|cast|convert|string_agg|listagg)\\s?\\(\\s?\\(?\\s?(?:select\\b|@@|0x[0-9a-f]|database\\s?\\(|user\\s?\\(|version\\s?\\(|table_name|column_name|schema_name|char\\s?\\(\\s?\\d|\\d{1,3}\\s?,\\s?\\d{1,3}\\s?,\\s?\\d{1,3}\\))", VALUES),
+  sqli("version_probe", "(?:@@(?:version|datadir|hostname|basedir|servername)\\b|\\b(?:version|database|current_user|user|system_user|session_user|schema)\\s?\\(\\s?\\)\\s?(?:--|#|,|\\)|;|=|$|\\sand\\b|\\sor\\b))", VALUES),
+  sqli("order_by_probe", "(?:['\"`)]\\s?|\\b\\d{1,10}\\s)(?:order|group)\\sby\\s\\d{1,4}\\b", VALUES),
+  sqli("having_probe", "\\bhaving\\s\\(?\\s?\\d{1,6}\\s?=\\s?\\d{1,6}", VALUES),
+  sqli("null_columns", "\\bselect\\s?\\(?\\s?null\\s?,\\s?null\\b|\\bnull\\s?,\\s?null\\s?,\\s?null\\b", VALUES, { weight: 0.5 }),
+  sqli("select_from", "\\bselect\\s[\\w*@,.()'\"`\\s]{1,128}\\sfrom\\s", VALUES, { weight: 0.5 }),
+  sqli("quote_keyword", "['\"`]\\s?\\)?\\s?(?:and|or|union|having|procedure|into)\\s[\\w(@'\"]", path | query | cookie | header, { weight: 0.5 }),
+  sqli("blind_probe", "\\b(?:and|or|&&|\\|\\|)\\s?\\(?\\s?(?:ascii|substring|substr|mid|length|ord|if|iif|case)\\s?\\(", VALUES),
+  sqli("conditional_time", "\\b(?:if|iif)\\s?\\(\\s?[^,)]{1,64},\\s?(?:sleep|benchmark|pg_sleep)\\s?\\(", VALUES),
+  sqli("case_when_probe", "\\bcase\\swhen\\s\\(?\\s?\\d{1,6}\\s?=\\s?\\d{1,6}\\s?\\)?\\sthen\\b", VALUES),
+  sqli("quote_concat", "['\"]\\s?(?:\\|\\||\\+)\\s?\\(?\\s?(?:select|char|chr|sleep|pg_sleep|dbms_)", VALUES)
+]
+
+// ------------------------------------------------------------------------------------ traversal
+const dir = def("dir_traversal")
+const DIR_TRAVERSAL: ReadonlyArray<PatternDef> = [
+  dir("dotdot_twice", "\\.\\.[/\\\\]{1,2}\\.\\.(?:[/\\\\]|$)", VALUES, { tokenOnly: true }),
+  dir("dotdot_target", "\\.\\.[/\\\\]{1,2}(?:etc|windows|winnt|boot|proc|var|usr|root|home|system32|inetpub|web-inf|meta-inf|\\.env|\\.git|\\.ssh|\\.aws|bin|tmp|opt|srv|app|config|conf|admin|secret|private|passwd|shadow)\\b", VALUES, { tokenOnly: true }),
+  dir("dotdot_edge", "(?:^\\.\\.[/\\\\]|[/\\\\]\\.\\.[/\\\\]|[/\\\\]\\.\\.$|^\\.\\.$)", path | query | cookie | key),
+  dir("dotdot_semicolon", "\\.\\.;[/\\\\]", VALUES),
+  dir("dot_filter_bypass", "(?:\\.{3,8}[/\\\\]{1,2}|\\.\\.[/\\\\]{2}\\.\\.|\\.\\.\\\\/|\\./\\.\\./)", VALUES, { tokenOnly: true }),
+  dir("dotdot_body_path", "^[\\w:./\\\\-]{0,128}\\.\\.[/\\\\][\\w.-]", body | header | cookie, { tokenOnly: true })
+]
+
+const abs = def("path_traversal")
+const PATH_TRAVERSAL: ReadonlyArray<PatternDef> = [
+  abs(
+    "unix_system_file",
+    "(?:^|[=\\s\"'(:,;|&])/{1,2}(?:etc/(?:passwd|shadow|group|hosts|issue|crontab|sudoers|hostname|resolv\\.conf|fstab|motd|profile|bashrc|ssh/|mysql/|nginx/|apache2/|httpd/|php[\\w.]{0,8}/|redis|environment|os-release)|proc/(?:self|\\d{1,7}|version|cpuinfo|meminfo|net/)|sys/(?:class|kernel|devices)/|var/(?:log|lib|run|www|mail|spool)/|root/|home/[\\w.-]{1,32}/\\.|usr/local/etc/|opt/[\\w.-]{1,32}/(?:conf|etc)|dev/(?:tcp|udp|shm|null|zero|random)\\b|boot/grub)",
+    VALUES,
+    { tokenOnly: true }
+  ),
+  abs("windows_system_file", "\\b[a-z]:[/\\\\]{1,2}(?:windows|winnt|boot\\.ini|inetpub|programdata|system\\s?volume|users[/\\\\][\\w.-]{1,32}[/\\\\](?:appdata|ntuser|desktop)|documents\\sand\\ssettings|pagefile\\.sys|\\$recycle)", VALUES),
+  abs("windows_file", "\\b(?:win\\.ini|boot\\.ini|system\\.ini|sam\\.(?:log|sav)|ntuser\\.dat|system32[/\\\\](?:config|drivers|cmd)|repair[/\\\\]sam|unattend\\.xml|sysprep\\.inf)\\b", VALUES),
+  abs("unc_path", "^(?:\\\\\\\\|//)(?:[\\d.]{7,15}|[\\w-]{1,64}\\.[\\w.-]{1,128})[/\\\\][\\w$.-]{1,64}", query | cookie | body | header, { tokenOnly: true }),
+  abs("device_namespace", "(?:\\\\\\\\[?.]\\\\|\\bglobalroot\\b|\\\\device\\\\)", VALUES),
+  abs("encoded_separator_left", "(?:%(?:2e|2f|5c|c0|c1|e0|f0|25)|\\\\x2e|\\\\u002e)[/\\\\.]", path | query, { weight: 0.5 })
+]
+
+// ----------------------------------------------------------------------------------- cmd injection
+const cmd = def("cmd_injection")
+const STRONG_CMDS = alt([
+  "whoami",
+  "uname",
+  "wget",
+  "curl",
+  "nc",
+  "ncat",
+  "netcat",
+  "bash",
+  "sh",
+  "zsh",
+  "ksh",
+  "dash",
+  "csh",
+  "tcsh",
+  "powershell(?:\\.exe)?",
+  "pwsh",
+  "cmd(?:\\.exe)?",
+  "nslookup",
+  "ifconfig",
+  "ipconfig",
+  "certutil",
+  "bitsadmin",
+  "busybox",
+  "chmod",
+  "chown",
+  "python[23]?",
+  "perl",
+  "ruby",
+  "php",
+  "node",
+  "tftp",
+  "telnet",
+  "printenv",
+  "systeminfo",
+  "tasklist",
+  "taskkill",
+  "netstat",
+  "xterm",
+  "socat",
+  "base64",
+  "useradd",
+  "passwd",
+  "crontab",
+  "nohup",
+  "mkfifo",
+  "wmic",
+  "reg(?:\\.exe)?\\squery",
+  "net(?:\\.exe)?\\s(?:user|localgroup|view|share)",
+  "sudo",
+  "dig",
+  "host",
+  "traceroute",
+  "tracert"
+])
+const WEAK_CMDS = alt([
+  "cat",
+  "ls",
+  "id",
+  "echo",
+  "sleep",
+  "ping",
+  "rm",
+  "ps",
+  "env",
+  "dir",
+  "type",
+  "kill",
+  "head",
+  "tail",
+  "more",
+  "less",
+  "touch",
+  "mkdir",
+  "cp",
+  "mv",
+  "find",
+  "grep",
+  "awk",
+  "sed",
+  "set",
+  "whoami",
+  "timeout",
+  "pwd",
+  "hostname",
+  "ver",
+  "w",
+  "who",
+  "last",
+  "date",
+  "expr",
+  "test"
+])
+const SHELL_ARG = "(?:\\s?$|\\s?[;&|`)\\n]|\\s-{1,2}[a-z]|\\s[/~.$\\\\]|\\s\\d|\\s['\"]|\\$|\\s[a-z0-9_-]{1,32}\\.[a-z]{1,8}\\b)"
+const CMD_INJECTION: ReadonlyArray<PatternDef> = [
+  cmd("chain_strong", `(?:[;&|\`\\n]|\\$\\()\\s?(?:/(?:usr/)?(?:s?bin)/)?${STRONG_CMDS}\\b`, path | query | header | cookie | key),
+  cmd("chain_weak", `(?:[;&|\`\\n]|\\$\\()\\s?(?:/(?:usr/)?(?:s?bin)/)?${WEAK_CMDS}${SHELL_ARG}`, path | query | header | cookie),
+  cmd("body_chain", `^[^\\s;&|\`]{0,48}\\s?(?:;|&&|\\|\\||\\||&|\\n|\`|\\$\\()\\s?${STRONG_CMDS}${SHELL_ARG}`, body),
+  cmd("body_chain_weak", `^[^\\s;&|\`]{0,64}\\s?(?:;|&&|\\|\\||\\||&|\\n|\`|\\$\\()\\s?${WEAK_CMDS}${SHELL_ARG}`, body),
+  cmd("body_chain_strong", `(?:;|&&|\\|\\||\\|)\\s?(?:/(?:usr/)?(?:s?bin)/)?${STRONG_CMDS}\\s(?:-{1,2}[a-z]|/|https?:|\\$|\\d{1,3}\\.\\d)`, body),
+  cmd("substitution", `\\$\\(\\s?(?:/(?:usr/)?(?:s?bin)/)?(?:${STRONG_CMDS}|${WEAK_CMDS})\\b`, VALUES | key),
+  cmd("backtick", `\`\\s?(?:/(?:usr/)?(?:s?bin)/)?(?:${STRONG_CMDS}|${WEAK_CMDS})\\b[^\`]{0,64}\``, path | query | header | cookie),
+  cmd("backtick_body", `^[^\\s\`]{0,64}\`\\s?(?:${STRONG_CMDS}|${WEAK_CMDS})\\b[^\`]{0,64}\``, body),
+  cmd("shell_path", "(?:/bin/(?:ba|z|k|da|c|tc)?sh\\b|/usr/bin/(?:env|python|perl|id|whoami|curl|wget)\\b|\\bcmd(?:\\.exe)?\\s/[ck]\\s|\\bpowershell(?:\\.exe)?\\s-(?:e|enc|encodedcommand|c|command|nop|w)\\b|\\b(?:ba|z)?sh\\s-[ci]\\s)", VALUES),
+  cmd("dev_tcp", "/dev/(?:tcp|udp)/[\\w.]{1,64}/\\d{1,5}", VALUES),
+  cmd("netcat_listener", "\\b(?:nc|ncat|netcat)(?:\\.exe)?\\s-[elvnpc]{1,6}\\s", VALUES),
+  cmd("ifs", "\\$\\{?ifs\\}?|\\$\\{?path:0:1\\}|\\$\\{home:0:1\\}", VALUES | key),
+  cmd("shellshock", "\\(\\s?\\)\\s?\\{\\s?[:\\w]{0,8}\\s?;?\\s?\\}\\s?;", VALUES, { always: true }),
+  cmd("jndi_lookup", "\\$\\{\\s?(?:jndi|\\$\\{|lower:|upper:|env:|sys:|::-|date:|java:|base64:|main:|bundle:|ctx:|spring:|k8s:|docker:|log4j:|web:|sd:|marker:|event:)", VALUES | key, { always: true }),
+  cmd("jndi_scheme", "\\bjndi\\s?:\\s?(?:ldaps?|rmi|dns|iiop|corba|nds|nis|http)\\s?:", VALUES | key, { always: true }),
+  cmd("redirect_pipe", "(?:\\|\\s?(?:ba|z)?sh\\b|>\\s?/(?:tmp|dev|var/www|etc)/|2>&1|>\\s?&\\s?/dev/)", VALUES),
+  cmd("download_exec", "\\b(?:wget|curl)\\s[^;&|]{1,128}(?:\\|\\s?(?:ba|z)?sh|-o\\s?/tmp|-o-|&&\\s?chmod|;\\s?chmod)", VALUES),
+  cmd("windows_chain", "(?:[&|]{1,2}|%0a)\\s?(?:dir\\s[a-z]:|type\\s[a-z]:|net\\suser|systeminfo|ipconfig\\s/all|whoami\\s/(?:priv|all|groups)|tasklist|copy\\s[a-z]:)", VALUES)
+]
+
+// -------------------------------------------------------------------------------- file inclusion
+const fi = def("file_inclusion")
+const FILE_INCLUSION: ReadonlyArray<PatternDef> = [
+  fi("php_wrapper", "\\b(?:php|zip|phar|expect|glob|ogg|rar|zlib|compress\\.(?:zlib|bzip2)|data)://", VALUES),
+  fi("php_filter", "\\bphp://(?:filter|input|stdin|memory|temp|fd)\\b|\\bconvert\\.(?:base64|iconv|quoted-printable)[-.]", VALUES),
+  fi("file_scheme", "\\bfile:/{1,3}(?:[a-z]:|etc|proc|windows|c\\$|home|root|var|usr|\\.\\.|localhost)", VALUES),
+  fi("remote_include", "^(?:https?|ftps?|smb|webdav)://[^\\s]{1,256}\\.(?:txt|inc|sh|pl|py|jpg|gif|png)\\?{1,2}$", query | cookie | body, { tokenOnly: true }),
+  fi("shell_payload", "\\b(?:c99|r57|c100|b374k|wso|alfa|indoxploit|webshell|shell|cmd|backdoor|bypass)\\.(?:txt|php\\d?|phtml|jsp|aspx?)\\b", VALUES),
+  fi("include_call", "\\b(?:include|require)(?:_once)?\\s?\\(?\\s?['\"]?\\s?(?:https?|ftp|php|data|expect|zip|phar)://", VALUES),
+  fi("smb_include", "^(?:smb|cifs|nfs)://[\\w.-]{1,128}/", query | body | cookie, { tokenOnly: true }),
+  fi("log_poison_target", "(?:/var/log/(?:apache2?|httpd|nginx)/(?:access|error)[._]log|/proc/self/(?:environ|fd/\\d{1,3})|/var/lib/php[\\w]{0,4}/sess(?:ions)?_?)", VALUES),
+  fi("param_nullbyte_ext", "\\.(?:php|inc|txt|html?|jsp|asp)%00", VALUES)
+]
+
+// ------------------------------------------------------------------------------------------ ldap
+const ldap = def("ldap")
+const LDAP_ATTR = "[a-z][\\w-]{0,31}"
+const LDAP: ReadonlyArray<PatternDef> = [
+  ldap("wildcard_close_open", `\\*\\s?\\)\\s?\\(\\s?[|&!]?\\s?\\(?\\s?${LDAP_ATTR}\\s?[~<>]?=`, ALL),
+  ldap("close_open_operator", `\\)\\s?\\(\\s?[|&!]\\s?\\(\\s?${LDAP_ATTR}\\s?[~<>]?=`, ALL),
+  ldap("operator_filter", `^\\s?\\(?\\s?[|&!]\\s?\\(\\s?${LDAP_ATTR}\\s?[~<>]?=`, VALUES),
+  ldap("attr_wildcard", `\\(\\s?${LDAP_ATTR}\\s?=\\s?\\*\\s?\\)`, ALL),
+  ldap("close_attr", `[\\w*]\\s?\\)\\s?\\(\\s?${LDAP_ATTR}\\s?[~<>]?=`, path | query | header | cookie | key),
+  ldap("objectclass", "\\bobjectclass\\s?=\\s?\\*|\\(\\s?objectclass\\s?=|\\bobjectcategory\\s?=", ALL),
+  ldap("close_nul", "\\)\\s?(?:\\x00|%00)", ALL),
+  ldap("always_true", "\\(\\s?&\\s?\\)|\\(\\s?\\|\\s?\\)|\\(\\s?!\\s?\\(\\s?&\\s?\\)", ALL),
+  ldap("admin_close", `^[\\w.@-]{1,64}\\s?\\)\\s?\\(\\s?[|&!]`, VALUES),
+  ldap("sensitive_attr", `\\(\\s?(?:userpassword|unicodepwd|ms-mcs-admpwd|samaccountname|memberof|useraccountcontrol)\\s?[~<>]?=\\s?[\\w*]`, ALL, { weight: 0.5 })
+]
+
+// ------------------------------------------------------------------------------------------- xml
+const xml = def("xml")
+const XML: ReadonlyArray<PatternDef> = [
+  xml("entity_declaration", "<!\\s?entity\\b", ALL),
+  xml("doctype_subset", "<!\\s?doctype\\s[\\w:.-]{1,64}\\s?(?:\\[|system\\b|public\\b)", ALL),
+  xml("external_reference", "\\b(?:system|public)\\s(?:[\"'][^\"']{0,128}[\"']\\s)?[\"']\\s?(?:file|https?|ftp|php|expect|jar|netdoc|gopher|data|dict)\\s?:", ALL),
+  xml("parameter_entity", "%\\s?[a-z_][\\w.-]{0,31};", path | query | header | cookie | body, { weight: 0.5 }),
+  xml("xinclude", "<\\s?xi:include\\b|\\bxmlns:xi\\s?=|w3\\.org/2001/xinclude", ALL),
+  xml("xslt_injection", "<\\s?xsl:(?:value-of|copy-of|stylesheet|include|import|variable)\\b[^>]{0,256}(?:system-property|document\\s?\\(|unparsed-text|php:function|java:)|\\b(?:system-property|unparsed-text)\\s?\\(\\s?['\"]", ALL),
+  xml("cdata_script", "<!\\[cdata\\[[^\\]]{0,256}<\\s?/?\\s?script", ALL),
+  xml("xpath_injection", "(?:['\"]\\s?\\]\\s?\\|\\s?//|\\bor\\s\\d{1,6}\\s?=\\s?\\d{1,6}\\s?\\]|['\"]\\s?or\\s['\"]?\\w{0,16}['\"]?\\s?=\\s?['\"]?\\w{0,16}\\s?(?:\\]|and\\b)|\\b(?:count|name|string-length|substring)\\s?\\(\\s?/{1,2}[\\w*@]|//\\s?\\*\\s?\\[|/\\s?child::|/\\s?descendant::)", ALL),
+  xml("svg_entity", "<\\s?svg\\b[^>]{0,256}&[a-z_][\\w]{0,31};", ALL, { weight: 0.5 }),
+  xml("soap_billion_laughs", "&lol\\d{0,2};|\\blol\\d\\s[\"']&lol", ALL)
+]
+
+// ------------------------------------------------------------------------------------------ ssrf
+const ssrf = def("ssrf")
+const INTERNAL_HOST = alt([
+  "localhost",
+  "localhost\\.localdomain",
+  "127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}",
+  "127\\.1",
+  "0\\.0\\.0\\.0",
+  "0(?=[:/]|$)",
+  "\\[?::1?\\]?",
+  "\\[::ffff:[\\w.:]{1,32}\\]",
+  "\\[0:0:0:0:0:(?:0|ffff):[\\w.:]{1,32}\\]",
+  "169\\.254\\.\\d{1,3}\\.\\d{1,3}",
+  "metadata\\.google\\.internal",
+  "metadata\\.azure\\.com",
+  "metadata(?=[:/]|$)",
+  "100\\.100\\.100\\.200",
+  "instance-data",
+  "10\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}",
+  "192\\.168\\.\\d{1,3}\\.\\d{1,3}",
+  "172\\.(?:1[6-9]|2\\d|3[01])\\.\\d{1,3}\\.\\d{1,3}",
+  "2130706433",
+  "3232235521",
+  "0x7f[0-9a-f.]{0,12}",
+  "0177\\.[0-7.]{1,16}",
+  "017700000001",
+  "[\\w.-]{0,64}\\.(?:nip\\.io|xip\\.io|sslip\\.io|localtest\\.me|lvh\\.me|burpcollaborator\\.net|oastify\\.com|interact\\.sh|oast\\.(?:pro|live|site|online|fun|me)|requestbin\\.net|ngrok\\.io|localhost)",
+  "kubernetes\\.default(?:\\.svc)?",
+  "[\\w-]{1,64}\\.(?:internal|local|localdomain|corp|intranet)(?=[:/]|$)"
+])
+const SSRF: ReadonlyArray<PatternDef> = [
+  ssrf("internal_url", `\\b(?:https?|ftps?|gopher|dict|ldaps?|tftp|sftp|ssh|jar|netdoc|ws|wss|redis|mysql|smtp|telnet)://(?:[^/\\s@?#]{1,64}@)?${INTERNAL_HOST}`, VALUES),
+  ssrf("dangerous_scheme", "\\b(?:gopher|dict|tftp|ldap|jar|netdoc|sftp|ftp)://", query | header | cookie | body | key, { weight: 1 }),
+  ssrf("cloud_metadata", "(?:/latest/(?:meta-data|user-data|dynamic|api/token)\\b|/computemetadata/v1\\b|/metadata/(?:instance|identity|v1)\\b|/opc/v[12]/(?:instance|identity)|/openstack/latest\\b|/hetzner/v1/metadata|/metadata/v1\\.json|\\b169\\.254\\.169\\.254\\b|\\bfd00:ec2::254\\b)", VALUES),
+  ssrf("numeric_host", "\\bhttps?://(?:0x[0-9a-f]{8}|\\d{8,10}|0\\d{1,3}\\.\\d{1,4}\\.\\d{1,4}\\.\\d{1,4}|\\d{1,3}\\.\\d{1,8}|0x[0-9a-f]{1,2}\\.0x[0-9a-f]{1,2})(?:[:/?#]|$)", VALUES),
+  ssrf("internal_host_param", `^${INTERNAL_HOST}(?::\\d{1,5})?(?:/[\\w./-]{0,64})?$`, query | cookie | key, { weight: 0.5 }),
+  ssrf("url_parser_confusion", "\\bhttps?://[\\w.-]{1,128}(?:[\\\\#?]|%23|%3f)[^\\s]{0,64}@(?:127\\.|localhost|169\\.254|0\\.0\\.0\\.0|\\[)", VALUES)
+]
+
+// ----------------------------------------------------------------------------------------- nosql
+const nosql = def("nosql")
+const MONGO_OPS = alt([
+  "where",
+  "ne",
+  "eq",
+  "gt",
+  "gte",
+  "lt",
+  "lte",
+  "regex",
+  "exists",
+  "in",
+  "nin",
+  "or",
+  "and",
+  "not",
+  "nor",
+  "expr",
+  "function",
+  "accumulator",
+  "elemmatch",
+  "jsonschema",
+  "lookup",
+  "merge",
+  "out",
+  "unionwith",
+  "text",
+  "all"
+])
+const NOSQL: ReadonlyArray<PatternDef> = [
+  nosql("operator_key", `(?:^|[\\[.])\\$${MONGO_OPS}(?:\\]|$)`, key),
+  nosql("operator_in_value", `[\\[{,]\\s?["']?\\$${MONGO_OPS}["']?\\s?:`, VALUES),
+  nosql("bracket_operator", `\\[\\s?\\$${MONGO_OPS}\\s?\\]`, VALUES | key),
+  nosql("where_js", "\\$where\\b|\\$function\\b|\\$accumulator\\b", VALUES | key),
+  nosql("js_return_true", "['\"]\\s?;\\s?return\\s(?:true|1|this\\.)|\\breturn\\s?\\(?\\s?true\\s?\\)?\\s?;\\s?(?:var|let|\\}|//)", VALUES),
+  nosql("js_tautology", "['\"]\\s?(?:\\|\\||&&)\\s?['\"]?\\w{1,16}['\"]?\\s?===?\\s?['\"]?\\w|\\|\\|\\s?['\"]?1['\"]?\\s?===?\\s?['\"]?1", VALUES),
+  nosql("this_property", "\\bthis\\.[\\w]{1,64}\\s?(?:\\.match\\s?\\(|===?\\s?['\"]|!==?\\s?['\"]|\\.length\\s?[<>=])", VALUES),
+  nosql("mongo_shell", "\\bdb\\.[\\w]{1,64}\\.(?:find|findone|insert|drop|remove|update|aggregate|mapreduce|deletemany)\\s?\\(|\\bdb\\.(?:getcollectionnames|dropdatabase|eval|runcommand)\\s?\\(", VALUES),
+  nosql("sleep_js", "\\b(?:sleep|settimeout)\\s?\\(\\s?\\d{3,6}\\s?\\)\\s?(?:;|\\|\\||&&|['\"])", VALUES),
+  nosql("regex_wildcard", "\\[\\s?\\$regex\\s?\\]\\s?=?\\s?\\.|\"\\$regex\"\\s?:\\s?\"\\^?\\.", VALUES | key)
+]
+
+// ----------------------------------------------------------------------------------- file upload
+const upload = def("file_upload")
+const EXEC_EXT = "(?:php[3-8s]?|phtml|pht|phar|phps|pgif|inc|aspx?|ashx|asmx|asa|cer|cshtml|jspx?|jspf|jsw|jsv|cgi|pl|shtml|war|htaccess|config|svgz?|exe|dll|bat|cmd|vbs|ps1|hta|scr|sh)"
+const FILE_UPLOAD: ReadonlyArray<PatternDef> = [
+  upload("disposition_exec", `\\bfilename\\s?\\*?=\\s?(?:utf-8'')?["']?[^"';\\n]{0,128}\\.${EXEC_EXT}(?:["';\\s.]|%00|::|$)`, VALUES),
+  upload("double_extension", "\\.(?:php[3-8]?|phtml|phar|aspx?|jspx?|cgi|exe|sh|pl)(?:\\x00|%00|;|\\s|::\\$data|\\.)?\\.(?:jpe?g|png|gif|bmp|webp|txt|pdf|docx?|xlsx?|zip|ico|svg|mp4)\\b", VALUES, { tokenOnly: true }),
+  upload("exec_filename", `^[^\\s/\\\\]{1,128}\\.(?:php[3-8s]?|phtml|pht|phar|aspx?|ashx|asmx|asa|cer|jspx?|jspf|cgi|shtml|war|htaccess|hta)(?:\\.|::\\$data|%00|\\s|;)?$`, body | header | cookie, { tokenOnly: true }),
+  upload("ntfs_stream", "\\.[a-z0-9]{2,6}::\\$(?:data|index_allocation)\\b", VALUES),
+  upload("server_config_upload", "(?:^|[/\\\\\"'=])(?:\\.htaccess|\\.user\\.ini|web\\.config|\\.htpasswd)[\"';\\s]?$", body | header | cookie | query, { tokenOnly: true }),
+  upload("polyglot_image", "\\b(?:gif8[79]a|\\x89png|\\xff\\xd8\\xff)[^\\n]{0,64}<\\s?(?:\\?php|%|script)", VALUES),
+  upload("exec_content_type", "\\bcontent-type\\s?:\\s?(?:application/x-(?:php|httpd-php|sh|msdownload|executable)|text/x-php)", VALUES),
+  upload("trailing_dot_space", `\\.${EXEC_EXT}(?:\\.|\\s|%20|%2e)["']?$`, body | header | cookie, { tokenOnly: true })
+]
+
+// ---------------------------------------------------------------------------------------- template
+const tpl = def("template")
+const ARITH = "\\d{1,6}\\s?[*+]\\s?\\d{1,6}"
+const TEMPLATE: ReadonlyArray<PatternDef> = [
+  tpl("arith_probe", `(?:\\{\\{\\s?${ARITH}\\s?\\}\\}|\\$\\{\\s?${ARITH}\\s?\\}|#\\{\\s?${ARITH}\\s?\\}|<%=?\\s?${ARITH}\\s?%>|\\{\\{=\\s?${ARITH}|@\\(\\s?${ARITH}\\s?\\)|\\{%\\s?print\\s?${ARITH}|\\[\\[\\s?${ARITH}\\s?\\]\\]|\\*\\{\\s?${ARITH}\\s?\\}|\\$\\{\\{\\s?${ARITH})`, ALL),
+  tpl("string_probe", "\\{\\{\\s?['\"]\\w{1,16}['\"]\\s?\\*\\s?\\d{1,4}\\s?\\}\\}|\\{\\{\\s?\\d{1,4}\\s?\\*\\s?['\"]\\d{1,4}['\"]\\s?\\}\\}", ALL),
+  tpl("python_internals", "\\b(?:__class__|__mro__|__subclasses__|__globals__|__builtins__|__init__\\.__globals__|__base__|__bases__|__getattribute__|__dict__)\\b", ALL),
+  tpl("jinja_objects", "\\{[{%]\\s?(?:config|self|request|lipsum|cycler|joiner|namespace|url_for|get_flashed_messages|range)\\b[^}]{0,128}(?:\\}\\}|__|\\.items|\\.application|\\.environ|\\|attr)", ALL),
+  tpl("template_exec", "(?:\\{[{%]|\\$\\{|#\\{|<%|\\*\\{)[^}]{0,160}\\b(?:popen|system|exec|eval|passthru|shell_exec|subprocess|getruntime|processbuilder|import\\s?\\(|__import__|os\\.|forname|newinstance|getclass|invoke)\\b", ALL),
+  tpl("spel_type", "[$#*]\\{\\s?t\\s?\\(\\s?java\\.|\\bt\\s?\\(\\s?java\\.lang\\.|new\\sjava\\.(?:lang|io|util)\\.", ALL),
+  tpl("ognl", "%\\{\\s?\\(?\\s?#|#_memberaccess|@ognl\\.|#context\\s?\\[|ognlcontext|@java\\.lang\\.(?:runtime|system)@", ALL),
+  tpl("freemarker", "<#\\s?(?:assign|import|include|list|setting)\\b|freemarker\\.template\\.utility\\.(?:execute|objectconstructor|jythonruntime)|\\?new\\s?\\(\\s?\\)|\\?api\\.", ALL),
+  tpl("velocity", "#set\\s?\\(\\s?\\$[\\w]{1,32}\\s?=|\\$class\\.(?:inspect|type)|#foreach\\s?\\(|\\$\\{?[\\w]{1,32}\\.getclass\\(\\)", ALL),
+  tpl("smarty_twig", "\\{\\s?(?:php|/php|\\$smarty\\.|system\\s?\\(|include_php|fetch\\s)|\\{\\{\\s?_self\\.env|\\|\\s?(?:filter|map|reduce|sort)\\s?\\(\\s?['\"](?:system|exec|passthru|shell_exec)|\\{\\{\\s?['\"][^'\"]{0,32}['\"]\\s?\\|\\s?(?:filter|map)\\b", ALL),
+  tpl("erb_exec", "<%=?\\s?(?:`|system|exec|%x|io\\.popen|file\\.read|kernel\\.|require\\s?['\"]|spawn)", ALL),
+  tpl("handlebars_helper", "\\{\\{#\\s?(?:with|each)\\s?['\"]?s['\"]?\\s?as\\s?\\||\\{\\{\\s?lookup\\s\\(?\\s?string\\.sub\\.apply|\\{\\{#\\s?with\\s?\\(\\s?string\\.", ALL),
+  tpl("expression_language", "\\$\\{\\s?(?:applicationscope|requestscope|sessionscope|pagecontext|facescontext|request\\.getclass|header\\[|param\\.|initparam|cookie\\[)", ALL)
+]
+
+// -------------------------------------------------------------------------------------- http split
+const split = def("http_split")
+const SPLIT_HEADERS = alt([
+  "set-cookie",
+  "location",
+  "content-(?:type|length|disposition|security-policy|encoding)",
+  "x-[\\w-]{1,32}",
+  "http/\\d",
+  "refresh",
+  "access-control-[\\w-]{1,32}",
+  "transfer-encoding",
+  "cache-control",
+  "host",
+  "cookie",
+  "authorization",
+  "connection",
+  "link",
+  "vary",
+  "server",
+  "strict-transport-security",
+  "upgrade",
+  "expires",
+  "pragma",
+  "last-modified",
+  "etag",
+  "date"
+])
+const HTTP_SPLIT: ReadonlyArray<PatternDef> = [
+  split("crlf_header", `\\n\\s?${SPLIT_HEADERS}\\s?:`, VALUES),
+  split("crlf_generic_header", "\\n\\s?[a-z][\\w-]{1,40}\\s?:\\s?\\S", path | header | cookie | key),
+  split("crlf_body", "\\n\\s?\\n\\s?(?:<|\\{|http/)", path | query | header | cookie),
+  split("status_line", "\\n\\s?http/[\\d.]{1,4}\\s\\d{3}\\b", VALUES),
+  split("crlf_edge", "\\n\\s?$|^\\s?\\n", path | header | cookie, { weight: 0.5 }),
+  split("request_smuggle", "\\n\\s?(?:get|post|put|delete|head|options|patch|connect|trace)\\s/[^\\s]{0,128}\\shttp/\\d", VALUES)
+]
+
+// ---------------------------------------------------------------------------------- sensitive file
+const sens = def("sensitive_file")
+const SENSITIVE_FILE: ReadonlyArray<PatternDef> = [
+  sens("dotfile", "(?:^|[/\\\\=])\\.(?:env|git|svn|hg|bzr|cvs|ds_store|htpasswd|htaccess|aws|ssh|docker|dockercfg|npmrc|yarnrc|pypirc|bash_history|zsh_history|sh_history|mysql_history|psql_history|netrc|pgpass|kube|gnupg|s3cfg|boto|git-credentials|gitconfig|vault-token|terraform|terraformrc|idea|vscode|config/gcloud|azure|travis\\.yml|gitlab-ci\\.yml|circleci|env\\.[\\w]{1,16}|well-known/(?:openid-configuration/\\.\\.|\\.\\.))(?:[/\\\\.~_-]|$)", URLISH | body | cookie, { tokenOnly: true }),
+  sens("secret_file", "(?:^|[/\\\\=])(?:wp-config\\.php|web\\.config|config\\.php|configuration\\.php|localsettings\\.php|settings\\.py|local_settings\\.py|database\\.yml|secrets?\\.(?:ya?ml|json|toml)|credentials(?:\\.json|\\.xml|\\.csv)?|id_(?:rsa|dsa|ecdsa|ed25519)(?:\\.pub)?|authorized_keys|known_hosts|master\\.passwd|shadow|passwd|htpasswd|server\\.key|private\\.key|privatekey\\.pem|keystore\\.jks|application\\.(?:properties|ya?ml)|appsettings(?:\\.[\\w]{1,16})?\\.json|parameters\\.yml|\\.env\\.[a-z]{1,16}|service-account\\.json|firebase\\.json|docker-compose\\.ya?ml|dockerfile|terraform\\.tfstate|composer\\.lock|sftp-config\\.json|ftpconfig|filezilla\\.xml|sitemanager\\.xml|wallet\\.dat)(?:[?#;]|$)", URLISH | body | cookie, { tokenOnly: true }),
+  sens("backup_of_code", "\\.(?:php\\d?|aspx?|jsp|py|rb|conf|config|cfg|ini|ya?ml|json|env|xml|sql|inc|properties|js|htaccess)(?:\\.(?:bak|backup|old|orig|original|save|saved|swp|swo|tmp|temp|dist|copy|prev|~\\d?)|~|#)$", URLISH, { tokenOnly: true }),
+  sens("dump_archive", "(?:^|[/\\\\=])(?:backup|backups|dump|db|database|site|www|html|web|public_html|htdocs|wwwroot|data|sql|mysql|export|old|source|src|admin|test)\\.(?:sql|sql\\.gz|sql\\.zip|zip|tar|tar\\.gz|tgz|rar|7z|bak|gz|bz2|dump|mdb|sqlite3?|db)$", URLISH, { tokenOnly: true }),
+  sens("key_material", "\\.(?:pem|key|pfx|p12|jks|keystore|kdbx|ovpn|ppk|asc|gpg|pgp|crt\\.key|tfstate|sqlite3?|mdb|ldf|mdf)(?:[?#;]|$)", path, { tokenOnly: true }),
+  sens("system_file", "\\b(?:etc[/\\\\](?:passwd|shadow|master\\.passwd|group|sudoers|security/opasswd)|win\\.ini|boot\\.ini|windows[/\\\\]system32[/\\\\]config[/\\\\]sam)\\b", VALUES, { tokenOnly: true }),
+  sens("vcs_internals", "/\\.(?:git|svn|hg|bzr)/(?:head|config|index|logs|refs|objects|packed-refs|description|wc\\.db|entries|store|hgrc|branch)\\b", URLISH | body, { tokenOnly: true }),
+  sens("spring_actuator", "/(?:actuator/)?(?:env|heapdump|threaddump|configprops|mappings|trace|httptrace|jolokia|loggers|beans|conditions|auditevents|shutdown|gateway/routes|logfile|sessions|prometheus)(?:[/?#.]|$)", path, { weight: 0.5 }),
+  sens("actuator_sensitive", "/actuator/(?:env|heapdump|threaddump|configprops|mappings|trace|httptrace|jolokia|loggers|beans|conditions|auditevents|shutdown|gateway|logfile|sessions)\\b", URLISH),
+  sens("log_file", "(?:^|/)(?:error|access|debug|laravel|php_errors?|npm-debug|yarn-error|install|storage/logs/[\\w.-]{1,64})\\.log$", URLISH, { tokenOnly: true })
+]
+
+// ------------------------------------------------------------------------------------ cms probing
+const cms = def("cms_probing")
+const CMS_PROBING: ReadonlyArray<PatternDef> = [
+  cms("wordpress", "/(?:wp-(?:admin|login\\.php|content/(?:plugins|themes|uploads|debug\\.log)|includes|json/wp/v2/users|config|cron\\.php|signup\\.php|trackback\\.php|links-opml\\.php)|xmlrpc\\.php|wordpress/|wp/)", URLISH),
+  cms("joomla", "/(?:administrator(?:/|$|/index\\.php|/manifests)|components/com_|modules/mod_|templates/[\\w-]{1,32}/(?:index|error)\\.php|media/system/js|configuration\\.php|joomla\\.xml|index\\.php\\?option=com_)|(?:^|[?&])option=com_[\\w]{1,32}", URLISH),
+  cms("drupal", "/(?:sites/(?:default|all)/(?:files|settings\\.php|modules)|core/(?:changelog\\.txt|install\\.php|misc/drupal\\.js|install\\.php)|misc/drupal\\.js|user/register\\?element_parents|node/\\d{1,8}\\?destination=|drupal/)|\\belement_parents=account/mail", URLISH),
+  cms("db_admin", "/(?:phpmyadmin|phpmyadmin\\d{1,4}|pma|myadmin|mysqladmin|sqladmin|dbadmin|adminer(?:-[\\d.]{1,12})?(?:\\.php)?|phppgadmin|pgadmin|sqlitemanager|mysql-admin|websql)(?:/|$|\\.php)", URLISH),
+  cms("other_cms", "/(?:typo3(?:conf)?/|umbraco/|sitecore/(?:admin|shell)|bitrix/(?:admin|php_interface)|magento(?:_version)?\\b|downloader/index\\.php|skin/frontend/|app/etc/local\\.xml|dnn/|desktopmodules/|concrete5?/|craft/|ghost/api/|strapi/|admin/(?:config|settings)\\.php|moodle/|silverstripe|modx/|manager/includes|plone/|liferay/|jcr:content|crx/(?:de|explorer|packmgr)|libs/granite|bin/querybuilder\\.json|etc/replication)", URLISH),
+  cms("app_servers", "/(?:manager/(?:html|text|status)|host-manager/|jmx-console|web-console|invoker/(?:jmxinvokerservlet|ejbinvokerservlet)|console/(?:login|css)|wls-wsat|_async/asyncresponseservice|axis2(?:-admin)?/|solr/admin|jenkins/|hudson/|script(?:text)?(?:\\?|$)|cfide/administrator|railo-context|lucee/admin|struts/|nacos/v1|druid/index\\.html|weblogic/)", path),
+  cms("plugin_readme", "/(?:wp-content/plugins|wp-content/themes|modules|components|extensions)/[\\w.-]{1,64}/(?:readme\\.(?:txt|md|html)|changelog\\.txt|license\\.txt|package\\.json|composer\\.json)$", path),
+  cms("install_scripts", "/(?:install|setup|installer|upgrade|update|config|configure)(?:/index)?\\.php\\b|/install/(?:install|step)", path)
+]
+
+// ------------------------------------------------------------------------------------------- recon
+const recon = def("recon")
+const RECON: ReadonlyArray<PatternDef> = [
+  recon("php_probe", "/(?:phpinfo|info|test|i|php_info|pi|x|shell|cmd|c99|r57|wso|up|upload|uploader|ws|alfa|mini|webshell|eval-stdin|sh|config\\.inc|xxx|1|a|db|dbinfo|debug|adminer)\\.php\\d?(?:[?#/]|$)", path),
+  recon("phpunit_rce", "/vendor/phpunit/|/eval-stdin\\.php|/phpunit/src/util", URLISH),
+  recon("cgi_probe", "/cgi-bin/(?:luci|test-cgi|php\\d?(?:-cgi)?|bash|sh|printenv|test\\.cgi|admin\\.cgi|status|\\.%2e|%2e%2e|\\.\\.)|/(?:cgi-bin|cgi-mod|scgi-bin)/[\\w.-]{1,64}\\.(?:cgi|pl|sh)\\b", path),
+  recon("router_iot", "/(?:boaform/|hnap1\\b|goform/|setup\\.cgi|gponform/|shell\\?cd|tmui/|mgmt/tm/|level/15/exec|cgi/login\\.cgi|gpon|syslogin|userrpm/|upnp/|onvif/|stssys\\.htm|webfig/|ftpconfig|board\\.cgi|apply\\.cgi|mobile/\\.\\.|hndl\\.cgi|cgi-bin/kerbynet|ztp/|sdk\\b|evox/about|nmaplowercheck|nice%20ports|tr069)", path),
+  recon("vpn_gateway", "/(?:remote/fgt_lang|remote/login|dana-na/|dana-cached/|global-protect/|ssl-vpn/|\\+cscoe\\+/|\\+cscol\\+/|vpn/(?:\\.\\./)?vpns|sslvpn|my\\.policy|owa/auth/(?:x\\.js|logon\\.aspx\\?)|ecp/|autodiscover/autodiscover\\.(?:xml|json)|aspnet_client/|rpc/rpcproxy\\.dll|mapi/nspi|ews/exchange\\.asmx|citrix/|vpns/cfg|nf_login|logon/logonpoint)", path),
+  recon("debug_endpoint", "/(?:_profiler(?:/|$)|_ignition/(?:execute-solution|health-check)|telescope/requests|horizon/api|debug/(?:default/view|pprof|vars|requests)|__debug__|elmah\\.axd|trace\\.axd|_debugbar|server-(?:status|info)\\b|status\\?full|jolokia|console(?:/|$)|rails/info|__clockwork|_wdt/|api/jsonws|_cat/(?:indices|nodes)|_all_dbs|_config\\b|_utils/|v2/_catalog|containers/json|api/v1/namespaces|env\\.js)", path),
+  recon("scanner_marker", "(?:\\bnessus|\\bacunetix|\\bnetsparker|\\bqualys|\\bnikto|\\bsqlmap|\\bdirbuster|\\bgobuster|\\bwpscan|\\bzgrab|\\bmasscan|\\bnuclei|\\bburpcollaborator|\\binteractsh|\\bopenvas|\\bw3af|\\bappscan|\\bwebinspect|\\barachni|\\bxsstrike)\\b", URLISH | header | key),
+  recon("dir_listing_probe", "/(?:admin|backup|backups|old|temp|tmp|test|dev|staging|private|secret|hidden|bak|upload|uploads|logs|log|db|database|conf|config|include|includes|inc|install|setup|api_keys|keys|certs)/?(?:\\.(?:tar|zip|gz|rar|sql|bak|old))$", path),
+  recon("source_maps_probe", "/(?:\\.git|\\.svn|\\.hg)(?:/|$)|/(?:cvs|\\.cvs)/(?:entries|root)\\b", path),
+  recon("path_fuzz", "/(?:%2e%2e|%252e|\\.%2e|%c0%ae|\\.\\.%00|%00|%ff|\\|\\||\\*{3,8})", path),
+  recon("common_exploit_paths", "/(?:solr/[\\w]{1,32}/(?:select|config)\\?|struts2?-showcase|struts/utils\\.js|invoker/readonly|_vti_bin/|_vti_pvt/|_vti_inf\\.html|iisadmin/|scripts/(?:root\\.exe|\\.\\.)|msadc/|winnt/system32|c/winnt|\\.well-known/\\.\\.|wp-file-manager|kcfinder|ckfinder/|fckeditor/|elfinder|filemanager/(?:connectors|dialog)|tinymce/plugins/|userfiles/|jmx\\b|actuator/gateway)", path),
+  recon("version_probe", "/(?:version|versions|release|build|status)\\.(?:txt|json|xml|php)$|/(?:changelog|readme|license|install|upgrade)\\.(?:txt|md|html?)$", path, { weight: 0.5 })
+]
+
+// -------------------------------------------------------------------------------- proto pollution
+const proto = def("proto_pollution")
+const PROTO_POLLUTION: ReadonlyArray<PatternDef> = [
+  proto("proto_key", "__proto__", ALL),
+  proto("constructor_prototype", "\\bconstructor\\s?(?:\\.|\\[\\s?['\"]?|\\]\\s?\\[\\s?['\"]?|['\"]?\\s?\\]\\s?\\[\\s?['\"]?)\\s?prototype\\b|\\bconstructor\\s?\\.\\s?prototype\\b", ALL),
+  proto("prototype_assignment", "\\b(?:object|array|function|string)\\.prototype\\.[\\w$]{1,64}\\s?=", ALL),
+  proto("prototype_key_path", "(?:^|[.\\[])prototype(?:\\]|\\.|$)", key, { weight: 0.5 }),
+  proto("define_getter", "__(?:definegetter|definesetter|lookupgetter|lookupsetter)__", ALL)
+]
+
+// -------------------------------------------------------------------------------- code injection
+const code = def("code_injection")
+const CODE_INJECTION: ReadonlyArray<PatternDef> = [
+  code("php_open_tag", "<\\?(?:php\\b|=)", ALL),
+  code("php_superglobal", "\\$_(?:get|post|request|cookie|server|files|env|session)\\s?\\[", ALL),
+  code("php_exec_call", "\\b(?:system|passthru|shell_exec|exec|popen|proc_open|pcntl_exec|assert|eval|create_function|call_user_func(?:_array)?|preg_replace|include|require(?:_once)?|file_put_contents|fwrite|phpinfo|highlight_file|show_source)\\s?\\(\\s?(?:\\$_|base64_decode|gzinflate|gzuncompress|str_rot13|hex2bin|urldecode|chr\\s?\\(|['\"]\\s?(?:id|whoami|ls|cat|uname|wget|curl|nc|bash|sh|cmd|powershell|ping|/bin|echo|rm)\\b|\\$\\w{1,32}\\s?\\)|\\))", ALL),
+  code("eval_obfuscated", "\\b(?:eval|assert|function)\\s?\\(\\s?(?:atob|unescape|string\\.fromcharcode|decodeuricomponent|base64_decode|gzinflate|str_rot13|location|window\\.name|document\\.cookie|\\$_)", ALL),
+  code("python_import", "__import__\\s?\\(\\s?['\"]?(?:os|subprocess|sys|socket|pty|builtins|commands|importlib|shutil|pickle|ctypes)\\b|\\bimportlib\\.import_module\\s?\\(", ALL),
+  code("python_exec", "\\b(?:os\\.(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?|remove|unlink)|subprocess\\.(?:popen|call|run|check_output|check_call|getoutput)|pty\\.spawn|commands\\.getoutput|builtins\\.(?:eval|exec))\\s?\\(", ALL),
+  code("python_eval", "\\b(?:eval|exec|compile)\\s?\\(\\s?(?:['\"]\\s?(?:__import__|import\\s|os\\.|open\\s?\\()|compile\\s?\\(|input\\s?\\(|base64|bytes\\.fromhex|codecs\\.decode)", ALL),
+  code("node_child_process", "\\brequire\\s?\\(\\s?['\"`]child_process['\"`]\\s?\\)|\\bchild_process\\b|process\\.mainmodule|process\\.binding\\s?\\(|\\bprocess\\.dlopen\\b|global\\.process\\.|\\bexecsync\\s?\\(|\\bspawnsync\\s?\\(", ALL),
+  code("node_constructor", "\\bconstructor\\.constructor\\s?\\(|\\bfunction\\s?\\(\\s?['\"`]\\s?return\\s(?:process|this|global)|\\[\\s?['\"`]constructor['\"`]\\s?\\]\\s?\\(\\s?['\"`]return|\\bimport\\s?\\(\\s?['\"`](?:child_process|fs|os|vm|net)['\"`]\\s?\\)|\\bvm\\.run(?:in)?(?:this|new)?context\\s?\\(", ALL),
+  code("java_runtime", "\\bjava\\.lang\\.(?:runtime|processbuilder|system|reflect)\\b|\\bruntime\\.getruntime\\s?\\(\\s?\\)\\.exec|\\bclass\\.forname\\s?\\(|\\bnew\\sprocessbuilder\\s?\\(|\\bscriptenginemanager\\b|\\bgetenginebyname\\s?\\(", ALL),
+  code("ruby_exec", "\\b(?:kernel\\.(?:system|exec|spawn|open)|io\\.popen|%x\\s?[({\\[]|open3\\.(?:popen3|capture2|capture3)|instance_eval|class_eval|send\\s?\\(\\s?:(?:system|eval|exec))\\b", ALL),
+  code("asp_jsp_tag", "<%\\s?(?:@\\s?page\\b|eval\\b|execute\\b|response\\.write|request\\s?\\(|runtime\\b|@\\s?import)|<jsp:(?:scriptlet|expression)\\b", ALL),
+  code("php_backtick_eval", "\\b(?:eval|assert)\\s?\\(\\s?\\$[\\w]{1,32}\\s?\\)|;\\s?(?:phpinfo|system|passthru)\\s?\\(", ALL),
+  code("php_chr_chain", "\\bchr\\s?\\(\\s?\\d{1,3}\\s?\\)\\s?\\.\\s?chr\\s?\\(\\s?\\d{1,3}\\s?\\)", ALL),
+  code("js_fromcharcode", "\\bstring\\.fromcharcode\\s?\\(\\s?\\d{1,3}\\s?,\\s?\\d{1,3}", ALL)
+]
+
+// ------------------------------------------------------------------------------ deserialization
+const deser = def("deserialization")
+const DESERIALIZATION: ReadonlyArray<PatternDef> = [
+  deser("php_object", "\\bo:\\d{1,5}:\"[\\w\\\\]{1,128}\":\\d{1,5}:\\{", ALL),
+  deser("php_custom_object", "\\bc:\\d{1,5}:\"[\\w\\\\]{1,128}\":\\d{1,5}:\\{", ALL),
+  deser("php_array_object", "\\ba:\\d{1,5}:\\{(?:i|s):\\d{1,5}[:;][^}]{0,128}\\bo:\\d{1,5}:\"", ALL),
+  deser("java_serialized_b64", "(?:^|[\\s\"'=:])ro0ab[a-z0-9+/]{2}", ALL),
+  deser("java_serialized_hex", "\\baced0005\\b|\\baced0005[0-9a-f]{2}", ALL),
+  deser("java_gadget_class", "\\b(?:com\\.sun\\.rowset\\.jdbcrowsetimpl|org\\.apache\\.(?:xbean|commons\\.(?:collections\\d?\\.functors|beanutils)|tomcat\\.dbcp|xalan\\.xsltc\\.trax|ibatis|shiro|myfaces)|com\\.alibaba\\.fastjson|javax\\.(?:naming|management)\\.[\\w]{1,64}|ch\\.qos\\.logback\\.core\\.db|com\\.mchange\\.v2\\.c3p0|org\\.springframework\\.(?:beans\\.factory\\.config|context\\.support\\.(?:file|classpath)xmlapplicationcontext|aop\\.|jndi)|sun\\.rmi\\.|bsh\\.interpreter|org\\.codehaus\\.groovy\\.runtime|com\\.sun\\.org\\.apache\\.(?:xalan|bcel)|org\\.hibernate\\.(?:jmx|tuple|engine\\.spi)|com\\.zaxxer\\.hikari|oracle\\.jdbc\\.connector|br\\.com\\.anteros|org\\.mozilla\\.javascript|clojure\\.(?:core|lang)|java\\.rmi\\.(?:server|registry))", ALL),
+  deser("json_type_hint", "[\"']?@type[\"']?\\s?:\\s?[\"']\\s?l?(?:com|org|java|javax|sun|ch|br|oracle|net)\\.", ALL),
+  deser("dotnet_gadget", "\\b(?:objectdataprovider|windowsidentity|typeconfusedelegate|system\\.windows\\.data|system\\.diagnostics\\.process|activitysurrogateselector|psobject|textformattingrunproperties|claimsidentity|sessionsecuritytoken|rolePrincipal|datasetmarshal|system\\.data\\.dataset|system\\.configuration\\.install\\.assemblyinstaller|system\\.management\\.automation|system\\.windows\\.forms\\.axhost)\\b", ALL),
+  deser("dotnet_binary_b64", "(?:^|[\\s\"'=:])aaeaaad/{4}", ALL),
+  deser("dotnet_type_key", "[\"']?\\$type[\"']?\\s?:\\s?[\"'][^\"']{0,128}(?:system\\.(?:windows|diagnostics|management|configuration|data)|microsoft\\.(?:powershell|visualstudio|exchange)|objectdataprovider)", ALL),
+  deser("python_pickle", "\\bc(?:os|posix|nt|subprocess|builtins|__builtin__|commands|pty|socket)\\n\\s?(?:system|popen|exec|eval|call|check_output|getoutput|spawn|connect)\\b|\\(s'[^']{0,64}'\\n\\s?tr\\.|\\bcposix\\nsystem|\\b__reduce__\\b|\\b__reduce_ex__\\b", ALL),
+  deser("pickle_b64", "(?:^|[\\s\"'=:])(?:gasv|gaj9|gaev|kgnvcw|y29zcnn5c3rlb|y29zcn|y3bvc2l4)[a-z0-9+/]{4}", ALL),
+  deser("yaml_tag", "!!(?:python/(?:object|name|module|apply)|javax?\\.[\\w.]{1,128}|com\\.[\\w.]{1,128}|org\\.[\\w.]{1,128}|net\\.[\\w.]{1,128}|ruby/(?:object|hash|struct|marshal)|binary\\b|map:|set\\b)|!ruby/(?:object|hash|struct):|tag:yaml\\.org,2002:(?:python|ruby|java)", ALL),
+  deser("node_serialize", "_\\$\\$nd_func\\$\\$_|\\bfunction\\s?\\(\\s?\\)\\s?\\{[^}]{0,128}\\}\\s?\\(\\s?\\)\\s?[\"'}]", ALL),
+  deser("ruby_marshal_gadget", "\\b(?:gem::(?:requirement|installer|specfetcher|requestset|source)|activesupport::deprecation|erb\\b[^\\n]{0,32}@src|net::writeadapter|rubygems)\\b", ALL, { weight: 0.5 })
+]
+
+/** Every built-in pattern, strongest first within a category. */
+export const BUILTIN_PATTERNS: ReadonlyArray<PatternDef> = [
+  ...XSS,
+  ...SQLI,
+  ...DIR_TRAVERSAL,
+  ...PATH_TRAVERSAL,
+  ...CMD_INJECTION,
+  ...FILE_INCLUSION,
+  ...LDAP,
+  ...XML,
+  ...SSRF,
+  ...NOSQL,
+  ...FILE_UPLOAD,
+  ...TEMPLATE,
+  ...HTTP_SPLIT,
+  ...SENSITIVE_FILE,
+  ...CMS_PROBING,
+  ...RECON,
+  ...PROTO_POLLUTION,
+  ...CODE_INJECTION,
+  ...DESERIALIZATION
+]
+
+/** Headers a browser or proxy sets: scanned only by the `always` patterns (shellshock, JNDI). */
+export const DEFAULT_EXCLUDED_HEADERS: ReadonlyArray<string> = [
+  "host",
+  "user-agent",
+  "accept",
+  "accept-encoding",
+  "accept-language",
+  "connection",
+  "origin",
+  "referer",
+  "sec-fetch-site",
+  "sec-fetch-mode",
+  "sec-fetch-dest",
+  "sec-fetch-user",
+  "sec-ch-ua",
+  "sec-ch-ua-mobile",
+  "sec-ch-ua-platform",
+  "sec-ch-ua-platform-version",
+  "sec-ch-ua-full-version-list",
+  "sec-ch-ua-arch",
+  "sec-ch-ua-model",
+  "sec-ch-ua-bitness",
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-real-ip",
+  "x-client-ip",
+  "x-cluster-client-ip",
+  "cf-connecting-ip",
+  "cf-ray",
+  "cf-ipcountry",
+  "true-client-ip",
+  "fly-client-ip",
+  "x-envoy-external-address",
+  "x-request-id",
+  "traceparent",
+  "tracestate",
+  "content-length",
+  "content-type",
+  "if-none-match",
+  "if-modified-since",
+  "cache-control",
+  "pragma",
+  "upgrade-insecure-requests",
+  "dnt",
+  "priority",
+  "authorization",
+  "proxy-authorization",
+  "cookie"
+]

@@ -1,0 +1,598 @@
+/**
+ * Static ReDoS vetting of regular expressions, by construction.
+ *
+ * A backtracking engine (V8's Irregexp) searching an unanchored pattern over `n` characters tries
+ * every start position; from one start it explores at most `paths × length` steps, where `paths`
+ * is the number of ways the pattern can split a prefix. This module parses a pattern and accepts it
+ * only when that bound is a small constant, which makes the whole search linear in `n`:
+ *
+ * 1. no backreferences (they are not regular);
+ * 2. every repetition is bounded (`{0,64}`, never `*`, `+` or `{n,}`), so one start position can
+ *    consume at most a constant number of characters;
+ * 3. star height one: the body of a repetition that may iterate more than once contains no other
+ *    quantifier (`?` included) and cannot match the empty string;
+ * 4. an alternation inside such a body is deterministic: its branches start with disjoint characters;
+ * 5. the product of the choices along the pattern (the `paths` bound) stays below {@link MAX_PATHS}.
+ *
+ * Character sets are approximated by an ASCII bitmap plus a "may contain non-ASCII" flag, which only
+ * ever over-approximates overlaps, so the checker errs on the side of rejecting.
+ *
+ * @internal
+ */
+
+/** The largest accepted bound on backtracking paths from one start position. */
+export const MAX_PATHS = 1_000_000
+
+/** The largest accepted upper bound of one quantifier. */
+export const MAX_REPEAT = 1024
+
+/** The flags a vetted pattern may carry. */
+export const ALLOWED_FLAGS = "imsu"
+
+/** Why a pattern was rejected. */
+export interface RedosVerdict {
+  readonly safe: boolean
+  readonly reason?: string
+  /** The bound on backtracking paths from one start position (when computed). */
+  readonly paths?: number
+}
+
+interface CharSet {
+  readonly ascii: bigint
+  readonly nonAscii: boolean
+}
+
+type Node =
+  | { readonly _tag: "Char"; readonly set: CharSet }
+  | { readonly _tag: "Seq"; readonly items: ReadonlyArray<Node> }
+  | { readonly _tag: "Alt"; readonly alts: ReadonlyArray<Node> }
+  | { readonly _tag: "Group"; readonly body: Node; readonly capturing: boolean }
+  | { readonly _tag: "Look"; readonly body: Node }
+  | { readonly _tag: "Repeat"; readonly body: Node; readonly min: number; readonly max: number; readonly at: number }
+  | { readonly _tag: "Assert" }
+  | { readonly _tag: "Backref"; readonly at: number }
+
+const ALL_ASCII = (1n << 128n) - 1n
+const bit = (c: number): bigint => 1n << BigInt(c)
+const range = (lo: number, hi: number): bigint => {
+  let out = 0n
+  for (let c = lo; c <= Math.min(hi, 127); c++) out |= bit(c)
+  return out
+}
+const DIGIT = range(48, 57)
+const WORD = DIGIT | range(65, 90) | range(97, 122) | bit(95)
+const SPACE = bit(9) | bit(10) | bit(11) | bit(12) | bit(13) | bit(32)
+const UPPER = range(65, 90)
+const LOWER = range(97, 122)
+
+const set = (ascii: bigint, nonAscii: boolean): CharSet => ({ ascii, nonAscii })
+const ANY: CharSet = set(ALL_ASCII, true)
+const EMPTY: CharSet = set(0n, false)
+const union = (a: CharSet, b: CharSet): CharSet => set(a.ascii | b.ascii, a.nonAscii || b.nonAscii)
+const overlaps = (a: CharSet, b: CharSet): boolean => (a.ascii & b.ascii) !== 0n || (a.nonAscii && b.nonAscii)
+const negate = (a: CharSet): CharSet => set(ALL_ASCII & ~a.ascii, true)
+const foldCase = (a: CharSet): CharSet => {
+  const upper = a.ascii & UPPER
+  const lower = a.ascii & LOWER
+  return set(a.ascii | (upper << 32n) | (lower >> 32n), a.nonAscii)
+}
+const single = (code: number): CharSet => (code < 128 ? set(bit(code), false) : set(0n, true))
+
+class ParseFailure {
+  constructor(readonly reason: string) {}
+}
+
+/** A recursive-descent parser for the JavaScript regex syntax (the pattern is already known valid). */
+const parse = (source: string, ignoreCase: boolean, dotAll: boolean): Node => {
+  let i = 0
+  const peek = (): string | undefined => source[i]
+  const fold = (s: CharSet): CharSet => (ignoreCase ? foldCase(s) : s)
+
+  const classEscape = (): CharSet => {
+    // positioned after the backslash
+    const c = source[i++] ?? ""
+    switch (c) {
+      case "d":
+        return set(DIGIT, false)
+      case "D":
+        return negate(set(DIGIT, false))
+      case "w":
+        return set(WORD, false)
+      case "W":
+        return negate(set(WORD, false))
+      case "s":
+        return set(SPACE, true)
+      case "S":
+        return negate(set(SPACE, false))
+      case "n":
+        return single(10)
+      case "r":
+        return single(13)
+      case "t":
+        return single(9)
+      case "f":
+        return single(12)
+      case "v":
+        return single(11)
+      case "0":
+        return single(0)
+      case "b":
+        return single(8)
+      case "c": {
+        const letter = source[i++] ?? "@"
+        return single(letter.charCodeAt(0) % 32)
+      }
+      case "x": {
+        const hex = source.slice(i, i + 2)
+        i += 2
+        return single(parseInt(hex, 16))
+      }
+      case "u": {
+        if (source[i] === "{") {
+          const end = source.indexOf("}", i)
+          const code = parseInt(source.slice(i + 1, end), 16)
+          i = end + 1
+          return single(code)
+        }
+        const hex = source.slice(i, i + 4)
+        i += 4
+        return single(parseInt(hex, 16))
+      }
+      case "p":
+      case "P": {
+        const end = source.indexOf("}", i)
+        i = end + 1
+        return ANY
+      }
+      default:
+        return fold(single(c.charCodeAt(0)))
+    }
+  }
+
+  const charClass = (): CharSet => {
+    // positioned after "["
+    let negated = false
+    if (peek() === "^") {
+      negated = true
+      i++
+    }
+    let acc = EMPTY
+    while (i < source.length && peek() !== "]") {
+      let lo: CharSet
+      let loCode: number | undefined
+      if (peek() === "\\") {
+        i++
+        const before = i
+        lo = classEscape()
+        const consumed = source.slice(before, i)
+        loCode = /^[dDwWsSpP]/.test(consumed) ? undefined : singleCode(lo, consumed)
+      } else {
+        loCode = source.codePointAt(i) ?? 0
+        i += loCode > 0xffff ? 2 : 1
+        lo = single(loCode)
+      }
+      if (peek() === "-" && source[i + 1] !== "]" && loCode !== undefined) {
+        i++
+        let hiCode: number | undefined
+        if (peek() === "\\") {
+          i++
+          const before = i
+          const hi = classEscape()
+          hiCode = singleCode(hi, source.slice(before, i))
+        } else {
+          hiCode = source.codePointAt(i) ?? 0
+          i += hiCode > 0xffff ? 2 : 1
+        }
+        const top = hiCode ?? 0x10ffff
+        acc = union(acc, set(range(loCode, top), top > 127))
+      } else {
+        acc = union(acc, lo)
+      }
+    }
+    i++ // "]"
+    const folded = fold(acc)
+    return negated ? negate(folded) : folded
+  }
+
+  const singleCode = (s: CharSet, consumed: string): number | undefined => {
+    if (s.nonAscii) {
+      const m = /^u\{?([0-9a-fA-F]{1,6})/.exec(consumed) ?? /^x([0-9a-fA-F]{2})/.exec(consumed)
+      return m?.[1] !== undefined ? parseInt(m[1], 16) : undefined
+    }
+    for (let c = 0; c < 128; c++) if ((s.ascii & bit(c)) !== 0n) return c
+    return undefined
+  }
+
+  const atom = (): Node => {
+    const c = peek()
+    const at = i
+    if (c === "(") {
+      i++
+      if (source.startsWith("?:", i)) {
+        i += 2
+        const body = alternation()
+        i++
+        return { _tag: "Group", body, capturing: false }
+      }
+      if (source.startsWith("?=", i) || source.startsWith("?!", i)) {
+        i += 2
+        const body = alternation()
+        i++
+        return { _tag: "Look", body }
+      }
+      if (source.startsWith("?<=", i) || source.startsWith("?<!", i)) {
+        i += 3
+        const body = alternation()
+        i++
+        return { _tag: "Look", body }
+      }
+      if (source.startsWith("?<", i)) {
+        i = source.indexOf(">", i) + 1
+        const body = alternation()
+        i++
+        return { _tag: "Group", body, capturing: true }
+      }
+      if (source.startsWith("?", i)) throw new ParseFailure(`unsupported group syntax at offset ${at}`)
+      const body = alternation()
+      i++
+      return { _tag: "Group", body, capturing: true }
+    }
+    if (c === "[") {
+      i++
+      return { _tag: "Char", set: charClass() }
+    }
+    if (c === ".") {
+      i++
+      return { _tag: "Char", set: dotAll ? ANY : set(ALL_ASCII & ~bit(10) & ~bit(13), true) }
+    }
+    if (c === "^" || c === "$") {
+      i++
+      return { _tag: "Assert" }
+    }
+    if (c === "\\") {
+      i++
+      const e = peek()
+      if (e === "b" || e === "B") {
+        i++
+        return { _tag: "Assert" }
+      }
+      if (e !== undefined && /[1-9]/.test(e)) {
+        return { _tag: "Backref", at }
+      }
+      if (e === "k" && source[i + 1] === "<") {
+        return { _tag: "Backref", at }
+      }
+      return { _tag: "Char", set: classEscape() }
+    }
+    const code = source.codePointAt(i) ?? 0
+    i += code > 0xffff ? 2 : 1
+    return { _tag: "Char", set: fold(single(code)) }
+  }
+
+  const quantified = (): Node => {
+    const body = atom()
+    const at = i
+    const c = peek()
+    let min: number
+    let max: number
+    if (c === "*") {
+      min = 0
+      max = Infinity
+      i++
+    } else if (c === "+") {
+      min = 1
+      max = Infinity
+      i++
+    } else if (c === "?") {
+      min = 0
+      max = 1
+      i++
+    } else if (c === "{") {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i))
+      if (m === null) return body
+      min = Number(m[1])
+      max = m[2] === undefined ? min : m[3] === "" || m[3] === undefined ? Infinity : Number(m[3])
+      i += m[0].length
+    } else {
+      return body
+    }
+    if (peek() === "?") i++ // lazy
+    return { _tag: "Repeat", body, min, max, at }
+  }
+
+  const sequence = (): Node => {
+    const items: Array<Node> = []
+    while (i < source.length && peek() !== "|" && peek() !== ")") items.push(quantified())
+    return items.length === 1 && items[0] !== undefined ? items[0] : { _tag: "Seq", items }
+  }
+
+  const alternation = (): Node => {
+    const alts: Array<Node> = [sequence()]
+    while (peek() === "|") {
+      i++
+      alts.push(sequence())
+    }
+    return alts.length === 1 && alts[0] !== undefined ? alts[0] : { _tag: "Alt", alts }
+  }
+
+  const node = alternation()
+  if (i < source.length) throw new ParseFailure(`unexpected ${JSON.stringify(source[i])} at offset ${i}`)
+  return node
+}
+
+const nullable = (n: Node): boolean => {
+  switch (n._tag) {
+    case "Char":
+      return false
+    case "Seq":
+      return n.items.every(nullable)
+    case "Alt":
+      return n.alts.some(nullable)
+    case "Group":
+      return nullable(n.body)
+    case "Look":
+    case "Assert":
+    case "Backref":
+      return true
+    case "Repeat":
+      return n.min === 0 || nullable(n.body)
+  }
+}
+
+const firstSet = (n: Node): CharSet => {
+  switch (n._tag) {
+    case "Char":
+      return n.set
+    case "Seq": {
+      let acc = EMPTY
+      for (const item of n.items) {
+        acc = union(acc, firstSet(item))
+        if (!nullable(item)) break
+      }
+      return acc
+    }
+    case "Alt":
+      return n.alts.reduce((acc, a) => union(acc, firstSet(a)), EMPTY)
+    case "Group":
+      return firstSet(n.body)
+    case "Repeat":
+      return firstSet(n.body)
+    case "Look":
+    case "Assert":
+    case "Backref":
+      return EMPTY
+  }
+}
+
+const containsQuantifier = (n: Node): boolean => {
+  switch (n._tag) {
+    case "Repeat":
+      return true
+    case "Seq":
+      return n.items.some(containsQuantifier)
+    case "Alt":
+      return n.alts.some(containsQuantifier)
+    case "Group":
+    case "Look":
+      return containsQuantifier(n.body)
+    default:
+      return false
+  }
+}
+
+/** Alternations inside a repeated body must be decidable by their first character. */
+const deterministicAlternations = (n: Node): string | undefined => {
+  switch (n._tag) {
+    case "Alt": {
+      const firsts = n.alts.map(firstSet)
+      for (let a = 0; a < firsts.length; a++) {
+        for (let b = a + 1; b < firsts.length; b++) {
+          const fa = firsts[a]
+          const fb = firsts[b]
+          if (fa !== undefined && fb !== undefined && overlaps(fa, fb)) {
+            return "a repeated group has alternatives that can start with the same character (ambiguous, exponential backtracking)"
+          }
+        }
+      }
+      for (const alt of n.alts) {
+        const inner = deterministicAlternations(alt)
+        if (inner !== undefined) return inner
+      }
+      return undefined
+    }
+    case "Seq":
+      for (const item of n.items) {
+        const inner = deterministicAlternations(item)
+        if (inner !== undefined) return inner
+      }
+      return undefined
+    case "Group":
+    case "Look":
+      return deterministicAlternations(n.body)
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Branches whose first characters are disjoint cannot both get past their first character at one
+ * position, so only the branches of one cluster (branches linked by overlapping first sets) produce
+ * paths; the bound is the largest cluster sum. A branch that can match empty joins every cluster.
+ */
+const altPaths = (alts: ReadonlyArray<Node>): number => {
+  const clusters: Array<{ first: CharSet; paths: number }> = []
+  let emptyPaths = 0
+  for (const alt of alts) {
+    const p = paths(alt)
+    if (nullable(alt)) {
+      emptyPaths += p
+      continue
+    }
+    let merged = { first: firstSet(alt), paths: p }
+    for (let c = clusters.length - 1; c >= 0; c--) {
+      const cluster = clusters[c]
+      if (cluster !== undefined && overlaps(cluster.first, merged.first)) {
+        merged = { first: union(cluster.first, merged.first), paths: cluster.paths + merged.paths }
+        clusters.splice(c, 1)
+      }
+    }
+    clusters.push(merged)
+  }
+  return clusters.reduce((acc, c) => Math.max(acc, c.paths), 0) + emptyPaths
+}
+
+/** Upper bound of backtracking paths from one start position; throws a ParseFailure on a violation. */
+const paths = (n: Node): number => {
+  switch (n._tag) {
+    case "Char":
+    case "Assert":
+      return 1
+    case "Backref":
+      throw new ParseFailure(`backreference at offset ${n.at} cannot be matched in linear time`)
+    case "Seq":
+      return n.items.reduce((acc, item) => Math.min(acc * paths(item), Number.MAX_SAFE_INTEGER), 1)
+    case "Alt":
+      return altPaths(n.alts)
+    case "Group":
+      return paths(n.body)
+    case "Look":
+      return paths(n.body)
+    case "Repeat": {
+      if (n.max === Infinity) {
+        throw new ParseFailure(
+          `unbounded quantifier at offset ${n.at}; bound it (e.g. {0,64} instead of * or +) so one match position costs a constant`
+        )
+      }
+      if (n.max > MAX_REPEAT) throw new ParseFailure(`quantifier bound ${n.max} at offset ${n.at} exceeds ${MAX_REPEAT}`)
+      const inner = paths(n.body)
+      if (n.max <= 1) return inner + 1
+      if (containsQuantifier(n.body)) {
+        throw new ParseFailure(`nested quantifier at offset ${n.at} (a repeated group contains another quantifier)`)
+      }
+      if (nullable(n.body)) throw new ParseFailure(`repeated group at offset ${n.at} can match the empty string`)
+      const ambiguity = deterministicAlternations(n.body)
+      if (ambiguity !== undefined) throw new ParseFailure(`${ambiguity} at offset ${n.at}`)
+      return n.max - n.min + 1
+    }
+  }
+}
+
+/**
+ * Decides whether `source` with `flags` is a valid regex whose unanchored search is linear-time.
+ */
+export const vetPattern = (source: string, flags = ""): RedosVerdict => {
+  for (const f of flags) {
+    if (!ALLOWED_FLAGS.includes(f)) return { safe: false, reason: `flag ${JSON.stringify(f)} is not allowed (use only ${ALLOWED_FLAGS})` }
+  }
+  try {
+    new RegExp(source, flags)
+  } catch (error) {
+    return { safe: false, reason: `not a valid regular expression: ${error instanceof Error ? error.message : String(error)}` }
+  }
+  try {
+    const ast = parse(source, flags.includes("i"), flags.includes("s"))
+    const bound = paths(ast)
+    if (nullable(ast)) return { safe: false, reason: "the pattern can match the empty string" }
+    if (bound > MAX_PATHS) {
+      return { safe: false, reason: `too many backtracking paths per position (${bound} > ${MAX_PATHS}); use fewer or smaller quantifiers`, paths: bound }
+    }
+    return { safe: true, paths: bound }
+  } catch (error) {
+    if (error instanceof ParseFailure) return { safe: false, reason: error.reason }
+    return { safe: false, reason: `cannot analyse the pattern: ${error instanceof Error ? error.message : String(error)}` }
+  }
+}
+
+/** True when the pattern contains a capturing group (built-ins must not, they are combined). */
+export const hasCapturingGroup = (source: string): boolean => {
+  try {
+    const walk = (n: Node): boolean => {
+      switch (n._tag) {
+        case "Group":
+          return n.capturing || walk(n.body)
+        case "Look":
+          return walk(n.body)
+        case "Repeat":
+          return walk(n.body)
+        case "Seq":
+          return n.items.some(walk)
+        case "Alt":
+          return n.alts.some(walk)
+        default:
+          return false
+      }
+    }
+    return walk(parse(source, false, false))
+  } catch {
+    return true
+  }
+}
+
+/** A set of ASCII characters as four 32-bit words, plus whether non-ASCII characters are included. */
+export interface CharMask {
+  readonly words: readonly [number, number, number, number]
+  readonly nonAscii: boolean
+}
+
+const toMask = (s: CharSet): CharMask => ({
+  words: [
+    Number(s.ascii & 0xffffffffn) | 0,
+    Number((s.ascii >> 32n) & 0xffffffffn) | 0,
+    Number((s.ascii >> 64n) & 0xffffffffn) | 0,
+    Number((s.ascii >> 96n) & 0xffffffffn) | 0
+  ],
+  nonAscii: s.nonAscii
+})
+
+/** How common a character is in ordinary text: letters, digits and spaces make poor prefilters. */
+const COMMON = (WORD & ~bit(95)) | bit(32)
+const cost = (s: CharSet): number => {
+  let total = s.nonAscii ? 50 : 0
+  for (let c = 0; c < 128; c++) if ((s.ascii & bit(c)) !== 0n) total += (COMMON & bit(c)) !== 0n ? 10 : 1
+  return total
+}
+
+/** A set such that every match contains at least one of its characters (undefined: no such set). */
+const needed = (n: Node): CharSet | undefined => {
+  switch (n._tag) {
+    case "Char":
+      return n.set
+    case "Seq": {
+      let best: CharSet | undefined
+      for (const item of n.items) {
+        const need = needed(item)
+        if (need !== undefined && (best === undefined || cost(need) < cost(best))) best = need
+      }
+      return best
+    }
+    case "Alt": {
+      let acc = EMPTY
+      for (const a of n.alts) {
+        const need = needed(a)
+        if (need === undefined) return undefined
+        acc = union(acc, need)
+      }
+      return acc
+    }
+    case "Group":
+      return needed(n.body)
+    case "Repeat":
+      return n.min >= 1 ? needed(n.body) : undefined
+    default:
+      return undefined
+  }
+}
+
+/**
+ * The prefilter of a pattern: characters of which every match contains at least one, chosen to be
+ * as rare as possible in ordinary text. Undefined when the pattern can match letters alone.
+ */
+export const requiredChars = (source: string, flags = ""): CharMask | undefined => {
+  try {
+    const need = needed(parse(source, flags.includes("i"), flags.includes("s")))
+    if (need === undefined || (need.ascii & COMMON) !== 0n) return undefined
+    return toMask(need)
+  } catch {
+    return undefined
+  }
+}
