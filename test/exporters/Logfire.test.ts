@@ -2,7 +2,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Layer, Logger, Ref } from "effect"
 import { CompositeHandler } from "../../src/CompositeHandler.js"
 import { EventBus } from "../../src/EventBus.js"
-import { LOGFIRE_UNAVAILABLE_MESSAGE, LogfireExporter, type LogfireExporterSettings } from "../../src/exporters/Logfire.js"
+import {
+  loadLogfireModules,
+  LOGFIRE_UNAVAILABLE_MESSAGE,
+  LogfireExporter,
+  type LogfireExporterSettings
+} from "../../src/exporters/Logfire.js"
 import { GuardConfig, type GuardConfigInput } from "../../src/GuardConfig.js"
 import { GuardLive } from "../../src/GuardLive.js"
 import { MetricsCollector } from "../../src/MetricsCollector.js"
@@ -55,6 +60,25 @@ const captureLogs = Effect.gen(function*() {
 })
 
 describe("LogfireExporter", () => {
+  // First on purpose: the Logfire API keeps the tracer of the last SDK it configured, so adoption is
+  // shown in a process where Logfire was never configured, as in an application that uses another SDK.
+  it.scopedLive("adopts an OpenTelemetry SDK that is already registered instead of configuring Logfire", () =>
+    Effect.gen(function*() {
+      const logs = yield* captureLogs
+      const receiver = yield* makeOtlpReceiver
+      const { api, traceBase } = yield* Effect.promise(loadLogfireModules)
+      const memory = new traceBase.InMemorySpanExporter()
+      const host = new traceBase.BasicTracerProvider({ spanProcessors: [new traceBase.SimpleSpanProcessor(memory)] })
+      yield* Effect.acquireRelease(
+        Effect.sync(() => api.trace.setGlobalTracerProvider(host)),
+        () => Effect.promise(() => host.shutdown()).pipe(Effect.ensuring(Effect.sync(() => api.trace.disable())))
+      )
+      yield* withGuard(guard({}, { otlpEndpoint: receiver.url }), banned()).pipe(Effect.provide(logs.layer))
+      expect(memory.getFinishedSpans().map((s) => s.name)).toEqual(["guard.event.ip_banned"])
+      expect(yield* receiver.spans).toEqual([])
+      expect((yield* logs.lines).filter((l) => l.includes("already configured"))).toHaveLength(1)
+    }))
+
   it.scopedLive("sends each event as a protobuf span guard.event.<type> with the OpenTelemetry attributes", () =>
     Effect.gen(function*() {
       const receiver = yield* makeOtlpReceiver
