@@ -215,12 +215,11 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
     // 2. the dispatcher: enrich once, then a private copy for each exporter
     const fanOut = (item: Telemetry) =>
       Effect.forEach(running, ({ exporter, lane }) =>
-        Effect.flatMap(
-          lane.offer(item._tag === "Event"
+        lane.unsafeOffer(item._tag === "Event"
             ? { _tag: "Event", event: copyEvent(item.event) }
-            : { _tag: "Metric", metric: copyMetric(item.metric) }),
-          (accepted) => accepted ? Effect.void : Metric.increment(Metric.tagged(droppedTelemetry, "lane", exporter.name))
-        ), { discard: true })
+            : { _tag: "Metric", metric: copyMetric(item.metric) })
+          ? Effect.void
+          : Metric.increment(Metric.tagged(droppedTelemetry, "lane", exporter.name)), { discard: true })
 
     const intake = yield* makeLane<Telemetry>({
       name: "intake",
@@ -261,13 +260,14 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
     )
     yield* Ref.set(started, true)
 
-    const offer = (item: Telemetry) =>
-      Effect.flatMap(intake.offer(item), (accepted) =>
-        accepted ? Effect.void : Metric.increment(Metric.tagged(droppedTelemetry, "lane", "intake")))
+    const intakeDropped = Metric.increment(Metric.tagged(droppedTelemetry, "lane", "intake"))
+    const offer = (item: Telemetry) => Effect.suspend(() => (intake.unsafeOffer(item) ? Effect.void : intakeDropped))
 
+    // with no exporter running there is nobody to deliver to: accepting would only cost the request
+    const idle = running.length === 0
     return CompositeHandler.of({
-      sendEvent: (event) => (mutedEvents.has(event.eventType) ? Effect.void : offer({ _tag: "Event", event })),
-      sendMetric: (metric) => (mutedMetrics.has(metric.metricType) ? Effect.void : offer({ _tag: "Metric", metric })),
+      sendEvent: (event) => (idle || mutedEvents.has(event.eventType) ? Effect.void : offer({ _tag: "Event", event })),
+      sendMetric: (metric) => (idle || mutedMetrics.has(metric.metricType) ? Effect.void : offer({ _tag: "Metric", metric })),
       flush,
       started: Ref.get(started),
       degraded: Effect.zipWith(Ref.get(started), Ref.get(failed), (s, f) => s && f.size > 0),

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { HttpServerRequest } from "@effect/platform"
-import { Clock, Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option, type Types } from "effect"
 import { randomUUID } from "node:crypto"
 import { ClientIp, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
 import { CompositeHandler } from "./CompositeHandler.js"
@@ -63,6 +63,8 @@ export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
   )
 }
 
+type Mutable<A> = Types.Mutable<A>
+
 const TRACE_HEADERS = ["traceparent", "tracestate"] as const
 
 const lookupCountry = (geo: GeoIpLookup["Type"] | undefined, ip: string): Effect.Effect<string | undefined> =>
@@ -83,47 +85,60 @@ export const make = (options: {
   readonly geo?: GeoIpLookup["Type"] | undefined
 }): EventBus["Type"] => {
   const { geo, muted, send } = options
-  const emit = (eventType: EventType, o: EmitOptions): Effect.Effect<void> =>
-    muted.has(eventType) ? Effect.void : Effect.gen(function*() {
-      const request = Option.getOrUndefined(yield* Effect.serviceOption(HttpServerRequest.HttpServerRequest))
-      const clientIp = yield* Effect.serviceOption(ClientIp)
-      const ip = o.ipAddress ?? Option.getOrElse(clientIp, () =>
-        request === undefined ? UNKNOWN_CLIENT_IP : Option.getOrElse(request.remoteAddress, () => UNKNOWN_CLIENT_IP))
-      const metadata: Record<string, unknown> = { ...o.metadata }
-      if (request !== undefined) {
-        for (const name of TRACE_HEADERS) {
-          const value = request.headers[name]
-          if (value !== undefined && !(name in metadata)) metadata[name] = value
-        }
+  // Built in one synchronous step from the fiber's context and clock: emission is on the request path.
+  const build = (eventType: EventType, o: EmitOptions, context: Context.Context<never>, now: number, country: string | undefined) => {
+    const request = Option.getOrUndefined(Context.getOption(context, HttpServerRequest.HttpServerRequest))
+    const ip = o.ipAddress ?? clientIpOf(context, request)
+    const metadata: Record<string, unknown> = { ...o.metadata }
+    if (request !== undefined) {
+      for (const name of TRACE_HEADERS) {
+        const value = request.headers[name]
+        if (value !== undefined && !(name in metadata)) metadata[name] = value
       }
-      const country = o.country ?? (yield* lookupCountry(geo, ip))
-      const now = yield* Clock.currentTimeMillis
-      const userAgent = request?.headers["user-agent"]
-      const endpoint = o.endpoint ?? (request === undefined ? undefined : pathOf(request.url))
-      const method = o.method ?? request?.method
-      const event = new SecurityEvent({
-        idempotencyKey: randomUUID(),
-        timestamp: new Date(now),
-        eventType,
-        ipAddress: ip,
-        actionTaken: o.actionTaken,
-        reason: o.reason,
-        metadata,
-        ...(country === undefined ? {} : { country }),
-        ...(userAgent === undefined ? {} : { userAgent }),
-        ...(endpoint === undefined ? {} : { endpoint }),
-        ...(method === undefined ? {} : { method }),
-        ...(o.statusCode === undefined ? {} : { statusCode: o.statusCode }),
-        ...(o.responseTime === undefined ? {} : { responseTime: o.responseTime }),
-        ...(o.decoratorType === undefined ? {} : { decoratorType: o.decoratorType }),
-        ...(o.ruleType === undefined ? {} : { ruleType: o.ruleType }),
-        ...(o.patternMatched === undefined ? {} : { patternMatched: o.patternMatched }),
-        handlerName: o.handlerName ?? (request === undefined ? "guard" : "middleware")
-      }, true)
-      yield* send(event)
-    }).pipe(Effect.catchAllCause((cause) => Effect.logError("failed to emit security event", cause)))
+    }
+    const props: Mutable<ConstructorParameters<typeof SecurityEvent>[0]> = {
+      idempotencyKey: randomUUID(),
+      timestamp: new Date(now),
+      eventType,
+      ipAddress: ip,
+      actionTaken: o.actionTaken,
+      reason: o.reason,
+      metadata,
+      handlerName: o.handlerName ?? (request === undefined ? "guard" : "middleware")
+    }
+    const userAgent = request?.headers["user-agent"]
+    const endpoint = o.endpoint ?? (request === undefined ? undefined : pathOf(request.url))
+    const method = o.method ?? request?.method
+    if (country !== undefined) props.country = country
+    if (userAgent !== undefined) props.userAgent = userAgent
+    if (endpoint !== undefined) props.endpoint = endpoint
+    if (method !== undefined) props.method = method
+    if (o.statusCode !== undefined) props.statusCode = o.statusCode
+    if (o.responseTime !== undefined) props.responseTime = o.responseTime
+    if (o.decoratorType !== undefined) props.decoratorType = o.decoratorType
+    if (o.ruleType !== undefined) props.ruleType = o.ruleType
+    if (o.patternMatched !== undefined) props.patternMatched = o.patternMatched
+    return new SecurityEvent(props, true)
+  }
+
+  const emit = (eventType: EventType, o: EmitOptions): Effect.Effect<void> =>
+    muted.has(eventType) ? Effect.void : Effect.clockWith((clock) =>
+      Effect.contextWithEffect((context: Context.Context<never>) => {
+        const now = clock.unsafeCurrentTimeMillis()
+        if (geo === undefined || o.country !== undefined) return send(build(eventType, o, context, now, o.country))
+        const request = Option.getOrUndefined(Context.getOption(context, HttpServerRequest.HttpServerRequest))
+        return Effect.flatMap(
+          lookupCountry(geo, o.ipAddress ?? clientIpOf(context, request)),
+          (country) => send(build(eventType, o, context, now, country))
+        )
+      })
+    ).pipe(Effect.catchAllCause((cause) => Effect.logError("failed to emit security event", cause)))
   return EventBus.of({ emit, isMuted: (t) => muted.has(t) })
 }
+
+const clientIpOf = (context: Context.Context<never>, request: HttpServerRequest.HttpServerRequest | undefined): string =>
+  Option.getOrElse(Context.getOption(context, ClientIp), () =>
+    request === undefined ? UNKNOWN_CLIENT_IP : Option.getOrElse(request.remoteAddress, () => UNKNOWN_CLIENT_IP))
 
 const pathOf = (url: string): string => {
   const q = url.indexOf("?")

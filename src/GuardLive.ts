@@ -1,8 +1,9 @@
 /**
  * `GuardLive`: the one layer that wires every guard service from `GuardConfig`: the composite handler
  * with the exporters the config enables (plus a `TestExporter` or `GuardExporters` found in the
- * context), the event bus, the metrics collector, the dynamic-rule manager, and, only when
- * `enableEnrichment` is on, the enricher and its behaviour tracker.
+ * context), the event bus, the metrics collector, the dynamic-rule manager (polled from the agent
+ * when `enableDynamicRules` is on), and, only when `enableEnrichment` is on, the enricher and its
+ * behaviour tracker.
  *
  * @since 0.1.0
  */
@@ -10,6 +11,7 @@ import { Effect, Layer, Option } from "effect"
 import { BehaviorTracker } from "./BehaviorTracker.js"
 import { CompositeHandler } from "./CompositeHandler.js"
 import { DynamicRuleManager } from "./DynamicRuleManager.js"
+import { DynamicRulePoller } from "./DynamicRulePoller.js"
 import { EventBus } from "./EventBus.js"
 import { EventEnricher } from "./EventEnricher.js"
 import { GuardExporters } from "./Exporter.js"
@@ -51,9 +53,10 @@ export const GuardLive: Layer.Layer<GuardServices, never, GuardConfig> = Layer.u
       ? EventEnricher.layer.pipe(Layer.provide(Layer.merge(BehaviorTracker.layerMemory(), rules)))
       : Layer.empty
     const composite = CompositeHandler.layer(exporters).pipe(Layer.provide(enrichment))
-    return Layer.mergeAll(EventBus.layer, MetricsCollector.layer).pipe(
+    const guard = Layer.mergeAll(EventBus.layer, MetricsCollector.layer).pipe(
       Layer.provideMerge(composite),
       Layer.merge(rules)
     )
+    return config.enableDynamicRules ? Layer.provideMerge(DynamicRulePoller.layer, guard) : guard
   })
 )

@@ -90,11 +90,19 @@ export const copyEvent = (event: SecurityEvent, metadata: Metadata = event.metad
 export const copyMetric = (metric: SecurityMetric, tags: Readonly<Record<string, string>> = metric.tags): SecurityMetric =>
   new SecurityMetric({ ...metric, tags: { ...tags } }, true)
 
-const structuredCloneSafe = (metadata: Metadata): Record<string, unknown> => {
+const cloneValue = (value: unknown): unknown => {
+  if (value === null || typeof value !== "object") return value
   try {
-    return structuredClone(metadata) as Record<string, unknown>
+    return structuredClone(value)
   } catch {
-    // values that cannot be cloned (functions, class instances with handles) are copied by reference
-    return { ...metadata }
+    // values that cannot be cloned (functions, class instances with handles) are shared
+    return value
   }
+}
+
+// most metadata values are primitives: clone only the nested ones (structuredClone is costly)
+const structuredCloneSafe = (metadata: Metadata): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const key in metadata) out[key] = cloneValue(metadata[key])
+  return out
 }

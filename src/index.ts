@@ -7,7 +7,10 @@
 export { BehaviorTracker, RECENT_EVENT_WINDOW } from "./BehaviorTracker.js"
 export type { BehaviorTrackerOptions } from "./BehaviorTracker.js"
 export { isCheckLogMuted, logCheck } from "./CheckLog.js"
-export { ClientIp, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
+export { ClientIp, makeClientIpResolver, MAX_FORWARDED_HOPS, resolveClientIp, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
+export type { ClientIpInput, ClientIpOptions, ClientIpResolution } from "./ClientIp.js"
+export { CLOUD_PROVIDERS, CloudRanges, CloudRangesError, defaultCloudRangeSources } from "./CloudRanges.js"
+export type { CloudNetwork, CloudProvider, CloudProviderStatus, CloudRangeSources, CloudRangesOptions } from "./CloudRanges.js"
 export { CompositeHandler, droppedTelemetry } from "./CompositeHandler.js"
 export type { CompositeHandlerOptions, Telemetry } from "./CompositeHandler.js"
 export { ConfigError } from "./ConfigError.js"
@@ -15,6 +18,8 @@ export type { ConfigIssue } from "./ConfigError.js"
 export { DynamicRuleManager } from "./DynamicRuleManager.js"
 export type { ActiveRules, RuleMatch } from "./DynamicRuleManager.js"
 export { decodeDynamicRules, DynamicRules } from "./DynamicRules.js"
+export { DynamicRulePoller, PollOutcome } from "./DynamicRulePoller.js"
+export type { DynamicRulePollerOptions } from "./DynamicRulePoller.js"
 export { EventBus } from "./EventBus.js"
 export type { EmitOptions } from "./EventBus.js"
 export { correlationKey, EnrichmentKeys, EventEnricher } from "./EventEnricher.js"
@@ -33,6 +38,12 @@ export {
 export type { CheckName, EventType, MetricType } from "./EventTypes.js"
 export { ExporterError, GuardExporters } from "./Exporter.js"
 export type { Exporter, ExporterSpec } from "./Exporter.js"
+export { AgentClient, AgentError, agentDropped, AgentPaths } from "./exporters/Agent.js"
+export type { AgentBatch, AgentClientOptions, AgentExporter, AgentExporterOptions, AgentStats } from "./exporters/Agent.js"
+export { LOGFIRE_UNAVAILABLE_MESSAGE, LogfireExporter } from "./exporters/Logfire.js"
+export type { LogfireExporterOptions, LogfireExporterSettings } from "./exporters/Logfire.js"
+export { OTEL_UNAVAILABLE_MESSAGE, OtelExporter } from "./exporters/Otel.js"
+export type { OtelExporterOptions, OtelExporterSettings } from "./exporters/Otel.js"
 export { GeoIpError, GeoIpLookup } from "./GeoIpLookup.js"
 export {
   decodeGuardConfig,
@@ -45,8 +56,26 @@ export {
 export type { GuardConfigInput, GuardConfigShape } from "./GuardConfig.js"
 export { GuardLive } from "./GuardLive.js"
 export type { GuardServices } from "./GuardLive.js"
+export { BanResult, IpBans, UnbanResult } from "./IpBans.js"
+export type { BanInfo, IpBansMemoryOptions } from "./IpBans.js"
 export { MetricsCollector } from "./MetricsCollector.js"
 export type { RequestMetrics } from "./MetricsCollector.js"
+export { RateLimitStore, rateLimitHeaders } from "./RateLimitStore.js"
+export type { RateLimitResult } from "./RateLimitStore.js"
 export { SecurityEvent, SecurityMetric } from "./SecurityEvent.js"
+export { StoreError } from "./StoreError.js"
 export { TestExporter } from "./TestExporter.js"
 export type { TestExporterBehavior, TestExporterOptions } from "./TestExporter.js"
+export { DETECTION_CATEGORIES, ThreatDetector } from "./ThreatDetector.js"
+export type {
+  CustomPattern,
+  DetectionCategory,
+  DetectionContext,
+  DetectionInput,
+  DetectionMatch,
+  DetectionResult,
+  ThreatDetectorOptions,
+  ThreatDetectorService
+} from "./ThreatDetector.js"
+export { ViolationCounter } from "./ViolationCounter.js"
+export type { ViolationCounterMemoryOptions, ViolationCounts } from "./ViolationCounter.js"

@@ -55,7 +55,8 @@ describe("GuardLive", () => {
       expect(bus.isMuted("rate_limited")).toBe(true)
     }).pipe(Effect.provide(guard({ mutedEventTypes: ["rate_limited"], mutedMetricTypes: ["response_time"] }))))
 
-  it.scoped("with enrichment on, exporters see the guard.* keys on events and identity tags on metrics", () =>
+  // live clock: the agent transport (on with enrichment) retries on real time
+  it.live("with enrichment on, exporters see the guard.* keys on events and identity tags on metrics", () =>
     Effect.gen(function*() {
       yield* emitBlocked.pipe(Effect.provideService(ClientIp, "198.51.100.4"))
       yield* Effect.flatMap(MetricsCollector, (m) => m.send("request_count", 1, { endpoint: "/" }))
@@ -68,7 +69,16 @@ describe("GuardLive", () => {
       })
       expect(metrics[0]!.tags[EnrichmentKeys.projectId]).toBe("proj-1")
       expect(metrics[0]!.tags[EnrichmentKeys.threatScore]).toBeUndefined()
-    }).pipe(Effect.provide(guard({ enableAgent: true, agentApiKey: "test-api-key-0001", agentProjectId: "proj-1", enableEnrichment: true }))))
+    }).pipe(Effect.provide(guard({
+      enableAgent: true,
+      agentApiKey: "test-api-key-0001",
+      agentProjectId: "proj-1",
+      enableEnrichment: true,
+      // the agent transport is on with enrichment: point it at a closed loopback port
+      agentEndpoint: "http://127.0.0.1:9",
+      telemetryExportTimeoutMs: 200,
+      telemetryShutdownTimeoutMs: 500
+    })), Effect.scoped))
 
   it.scoped("inside a request the event carries the client, the endpoint and the trace headers", () =>
     Effect.gen(function*() {
