@@ -56,6 +56,8 @@ interface Scorable {
 interface Bucket {
   readonly regex: RegExp
   readonly defs: ReadonlyArray<PatternDef>
+  /** The same patterns one by one: after a hit, each is tried so overlapping matches are not lost. */
+  readonly singles: ReadonlyArray<RegExp>
   /** Undefined: always run (the patterns can match letters alone). */
   readonly mask: CharMask | undefined
 }
@@ -90,7 +92,6 @@ export const compileCustom = (
   }
 }
 
-const MAX_HITS_PER_VALUE = 8
 const TOKEN_SLOTS: Readonly<Record<WhereName, Slot>> = {
   path: "path",
   query: "query",
@@ -115,11 +116,14 @@ const maskKey = (mask: CharMask | undefined): string => (mask === undefined ? "*
  * pattern's syntax tree) and combines each group into one regex; small groups keep every regex well
  * inside what V8 compiles to native code.
  */
-const buildSlot = (defs: ReadonlyArray<PatternDef>): CompiledSlot | undefined => {
+const buildSlot = (
+  defs: ReadonlyArray<PatternDef>,
+  masks: ReadonlyMap<string, CharMask | undefined>
+): CompiledSlot | undefined => {
   if (defs.length === 0) return undefined
   const groups = new Map<string, { mask: CharMask | undefined; defs: Array<PatternDef> }>()
   for (const def of defs) {
-    const mask = requiredChars(def.source)
+    const mask = masks.get(def.id)
     const key = maskKey(mask)
     const group = groups.get(key)
     if (group === undefined) groups.set(key, { mask, defs: [def] })
@@ -128,6 +132,7 @@ const buildSlot = (defs: ReadonlyArray<PatternDef>): CompiledSlot | undefined =>
   return [...groups.values()].map(({ defs, mask }) => ({
     regex: new RegExp(defs.map((d) => `(${d.source})`).join("|"), "g"),
     defs,
+    singles: defs.map((d) => new RegExp(d.source)),
     mask
   }))
 }
@@ -156,8 +161,9 @@ const intersects = (a: CharMask, b: CharMask): boolean =>
 
 const compileSlots = (categories: ReadonlySet<DetectionCategory>): Readonly<Record<Slot, CompiledSlot | undefined>> => {
   const enabled = BUILTIN_PATTERNS.filter((d) => categories.has(d.category))
+  const masks = new Map(enabled.map((d) => [d.id, requiredChars(d.source)] as const))
   const forWhere = (bit: number, token: boolean) =>
-    buildSlot(enabled.filter((d) => (d.where & bit) !== 0 && (token || !d.tokenOnly)))
+    buildSlot(enabled.filter((d) => (d.where & bit) !== 0 && (token || !d.tokenOnly)), masks)
   return {
     path: forWhere(Where.path, true),
     query: forWhere(Where.query, true),
@@ -168,7 +174,7 @@ const compileSlots = (categories: ReadonlySet<DetectionCategory>): Readonly<Reco
     body: forWhere(Where.body, false),
     bodyToken: forWhere(Where.body, true),
     key: forWhere(Where.key, true),
-    always: buildSlot(enabled.filter((d) => d.always))
+    always: buildSlot(enabled.filter((d) => d.always), masks)
   }
 }
 
@@ -263,19 +269,17 @@ export const makeEngine = (settings: EngineSettings): ((input: DetectionInput, c
         if (bucket.mask !== undefined && !intersects(bucket.mask, present)) continue
         const regex = bucket.regex
         regex.lastIndex = 0
-        for (let n = 0; n < MAX_HITS_PER_VALUE; n++) {
-          const m = regex.exec(text)
-          if (m === null) break
-          for (let g = 1; g < m.length; g++) {
-            if (m[g] !== undefined) {
-              const def = bucket.defs[g - 1]
-              if (def !== undefined) record(def, location, part, text, m.index, m[0].length)
-              break
-            }
-          }
-          regex.lastIndex = m.index + 1
-        }
+        const m = regex.exec(text)
         regex.lastIndex = 0
+        if (m === null) continue
+        // a hit: the combined regex reports one pattern per position, so try each pattern alone
+        for (let i = 0; i < bucket.defs.length; i++) {
+          const def = bucket.defs[i]
+          const single = bucket.singles[i]
+          if (def === undefined || single === undefined) continue
+          const hit = m[i + 1] !== undefined ? m : single.exec(text)
+          if (hit !== null) record(def, location, part, text, hit.index, hit[0].length)
+        }
       }
     }
 
@@ -325,6 +329,7 @@ export const makeEngine = (settings: EngineSettings): ((input: DetectionInput, c
       const norm = normalise(value, settings.maxDecodeRounds)
       if (norm.decodeExhausted) reasons.add("decode_rounds")
       runViews(norm.text, where, location, part)
+      if (norm.nulView !== undefined) runViews(norm.nulView, where, location, part)
       if (norm.nul && where !== "header" && settings.categories.has("path_traversal")) {
         record(NULL_BYTE, location, part, norm.text, 0, norm.text.length)
       }

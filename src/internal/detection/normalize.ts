@@ -15,6 +15,8 @@ export interface Normalised {
   readonly nul: boolean
   /** Decoding was still changing the value when the round budget ran out. */
   readonly decodeExhausted: boolean
+  /** When the value had NUL bytes: the same view with each NUL shown as `%00` (truncation tricks). */
+  readonly nulView?: string
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: false })
@@ -168,11 +170,14 @@ export const normalise = (raw: string, maxRounds: number): Normalised => {
     for (const [pattern, replacement] of LOOKALIKES) text = text.replace(pattern, replacement)
   }
   const nul = text.includes("\u0000")
-  text = text.replace(CONTROL, "")
-  if (text.includes("/*") || text.includes("*/")) text = text.replace(SQL_COMMENT, " ")
-  text = text.toLowerCase()
-  text = text.replace(WHITESPACE_RUN, collapse)
-  return { text, nul, decodeExhausted }
+  const finish = (s: string): string => {
+    let out = s.replace(CONTROL, "")
+    if (out.includes("/*") && out.includes("*/")) out = out.replace(SQL_COMMENT, " ")
+    return out.toLowerCase().replace(WHITESPACE_RUN, collapse)
+  }
+  return nul
+    ? { text: finish(text), nul, decodeExhausted, nulView: finish(text.replace(/\u0000/g, "%00")) }
+    : { text: finish(text), nul, decodeExhausted }
 }
 
 const BASE64_CANDIDATE = /^[A-Za-z0-9+/_-]{16,}={0,2}$/

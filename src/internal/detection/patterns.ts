@@ -328,8 +328,8 @@ const SHELL_ARG = "(?:\\s?$|\\s?[;&|`)\\n]|\\s-{1,2}[a-z]|\\s[/~.$\\\\]|\\s\\d|\
 const CMD_INJECTION: ReadonlyArray<PatternDef> = [
   cmd("chain_strong", `(?:[;&|\`\\n]|\\$\\()\\s?(?:/(?:usr/)?(?:s?bin)/)?${STRONG_CMDS}\\b`, path | query | header | cookie | key),
   cmd("chain_weak", `(?:[;&|\`\\n]|\\$\\()\\s?(?:/(?:usr/)?(?:s?bin)/)?${WEAK_CMDS}${SHELL_ARG}`, path | query | header | cookie),
-  cmd("body_chain", `^[^\\s;&|\`]{0,48}\\s?(?:;|&&|\\|\\||\\||&|\\n|\`|\\$\\()\\s?${STRONG_CMDS}${SHELL_ARG}`, body),
-  cmd("body_chain_weak", `^[^\\s;&|\`]{0,64}\\s?(?:;|&&|\\|\\||\\||&|\\n|\`|\\$\\()\\s?${WEAK_CMDS}${SHELL_ARG}`, body),
+  cmd("body_chain", `^[^\\s;&|\`]{0,48}\\s?(?:;|&&|\\|\\||\\||&|\\n)\\s?${STRONG_CMDS}${SHELL_ARG}`, body),
+  cmd("body_chain_weak", `^[^\\s;&|\`]{0,64}\\s?(?:;|&&|\\|\\||\\||&|\\n)\\s?${WEAK_CMDS}${SHELL_ARG}`, body),
   cmd("body_chain_strong", `(?:;|&&|\\|\\||\\|)\\s?(?:/(?:usr/)?(?:s?bin)/)?${STRONG_CMDS}\\s(?:-{1,2}[a-z]|/|https?:|\\$|\\d{1,3}\\.\\d)`, body),
   cmd("substitution", `\\$\\(\\s?(?:/(?:usr/)?(?:s?bin)/)?(?:${STRONG_CMDS}|${WEAK_CMDS})\\b`, VALUES | key),
   cmd("backtick", `\`\\s?(?:/(?:usr/)?(?:s?bin)/)?(?:${STRONG_CMDS}|${WEAK_CMDS})\\b[^\`]{0,64}\``, path | query | header | cookie),
@@ -371,6 +371,7 @@ const LDAP: ReadonlyArray<PatternDef> = [
   ldap("close_attr", `[\\w*]\\s?\\)\\s?\\(\\s?${LDAP_ATTR}\\s?[~<>]?=`, path | query | header | cookie | key),
   ldap("objectclass", "\\bobjectclass\\s?=\\s?\\*|\\(\\s?objectclass\\s?=|\\bobjectcategory\\s?=", ALL),
   ldap("close_nul", "\\)\\s?(?:\\x00|%00)", ALL),
+  ldap("wildcard_close", "\\*\\s?\\)\\s?\\(", ALL),
   ldap("always_true", "\\(\\s?&\\s?\\)|\\(\\s?\\|\\s?\\)|\\(\\s?!\\s?\\(\\s?&\\s?\\)", ALL),
   ldap("admin_close", `^[\\w.@-]{1,64}\\s?\\)\\s?\\(\\s?[|&!]`, VALUES),
   ldap("sensitive_attr", `\\(\\s?(?:userpassword|unicodepwd|ms-mcs-admpwd|samaccountname|memberof|useraccountcontrol)\\s?[~<>]?=\\s?[\\w*]`, ALL, { weight: 0.5 })
@@ -386,7 +387,7 @@ const XML: ReadonlyArray<PatternDef> = [
   xml("xinclude", "<\\s?xi:include\\b|\\bxmlns:xi\\s?=|w3\\.org/2001/xinclude", ALL),
   xml("xslt_injection", "<\\s?xsl:(?:value-of|copy-of|stylesheet|include|import|variable)\\b[^>]{0,256}(?:system-property|document\\s?\\(|unparsed-text|php:function|java:)|\\b(?:system-property|unparsed-text)\\s?\\(\\s?['\"]", ALL),
   xml("cdata_script", "<!\\[cdata\\[[^\\]]{0,256}<\\s?/?\\s?script", ALL),
-  xml("xpath_injection", "(?:['\"]\\s?\\]\\s?\\|\\s?//|\\bor\\s\\d{1,6}\\s?=\\s?\\d{1,6}\\s?\\]|['\"]\\s?or\\s['\"]?\\w{0,16}['\"]?\\s?=\\s?['\"]?\\w{0,16}\\s?(?:\\]|and\\b)|\\b(?:count|name|string-length|substring)\\s?\\(\\s?/{1,2}[\\w*@]|//\\s?\\*\\s?\\[|/\\s?child::|/\\s?descendant::)", ALL),
+  xml("xpath_injection", "(?:['\"]\\s?\\]\\s?\\|\\s?//|\\bor\\s\\d{1,6}\\s?=\\s?\\d{1,6}\\s?\\]|['\"]\\s?or\\s['\"]?\\w{0,16}['\"]?\\s?=\\s?['\"]?\\w{0,16}['\"]?\\s?(?:\\]|and\\b)|\\b(?:count|name|string-length|substring)\\s?\\(\\s?/{1,2}[\\w*@]|\\b(?:name|local-name|position|last)\\s?\\(\\s?\\)\\s?(?:=|!=|<|>)|//\\s?\\*\\s?\\[|/\\s?child::|/\\s?descendant::)", ALL),
   xml("svg_entity", "<\\s?svg\\b[^>]{0,256}&[a-z_][\\w]{0,31};", ALL, { weight: 0.5 }),
   xml("soap_billion_laughs", "&lol\\d{0,2};|\\blol\\d\\s[\"']&lol", ALL)
 ]
@@ -536,7 +537,7 @@ const SPLIT_HEADERS = alt([
 const HTTP_SPLIT: ReadonlyArray<PatternDef> = [
   split("crlf_header", `\\n\\s?${SPLIT_HEADERS}\\s?:`, VALUES),
   split("crlf_generic_header", "\\n\\s?[a-z][\\w-]{1,40}\\s?:\\s?\\S", path | header | cookie | key),
-  split("crlf_body", "\\n\\s?\\n\\s?(?:<|\\{|http/)", path | query | header | cookie),
+  split("crlf_body", "\\n\\s?(?:<\\s?[a-z!/]|\\{\\s?\"|http/\\d)", path | query | header | cookie),
   split("status_line", "\\n\\s?http/[\\d.]{1,4}\\s\\d{3}\\b", VALUES),
   split("crlf_edge", "\\n\\s?$|^\\s?\\n", path | header | cookie, { weight: 0.5 }),
   split("request_smuggle", "\\n\\s?(?:get|post|put|delete|head|options|patch|connect|trace)\\s/[^\\s]{0,128}\\shttp/\\d", VALUES)
@@ -565,6 +566,8 @@ const CMS_PROBING: ReadonlyArray<PatternDef> = [
   cms("drupal", "/(?:sites/(?:default|all)/(?:files|settings\\.php|modules)|core/(?:changelog\\.txt|install\\.php|misc/drupal\\.js|install\\.php)|misc/drupal\\.js|user/register\\?element_parents|node/\\d{1,8}\\?destination=|drupal/)|\\belement_parents=account/mail", URLISH),
   cms("db_admin", "/(?:phpmyadmin|phpmyadmin\\d{1,4}|pma|myadmin|mysqladmin|sqladmin|dbadmin|adminer(?:-[\\d.]{1,12})?(?:\\.php)?|phppgadmin|pgadmin|sqlitemanager|mysql-admin|websql)(?:/|$|\\.php)", URLISH),
   cms("other_cms", "/(?:typo3(?:conf)?/|umbraco/|sitecore/(?:admin|shell)|bitrix/(?:admin|php_interface)|magento(?:_version)?\\b|downloader/index\\.php|skin/frontend/|app/etc/local\\.xml|dnn/|desktopmodules/|concrete5?/|craft/|ghost/api/|strapi/|admin/(?:config|settings)\\.php|moodle/|silverstripe|modx/|manager/includes|plone/|liferay/|jcr:content|crx/(?:de|explorer|packmgr)|libs/granite|bin/querybuilder\\.json|etc/replication)", URLISH),
+  cms("joomla_component_param", "^com_[a-z_]{2,32}$", query),
+  cms("drupal_render_array", "(?:^|/)account/mail/#value|#(?:post_render|pre_render|lazy_builder|markup)\\b", query | body | path),
   cms("app_servers", "/(?:manager/(?:html|text|status)|host-manager/|jmx-console|web-console|invoker/(?:jmxinvokerservlet|ejbinvokerservlet)|console/(?:login|css)|wls-wsat|_async/asyncresponseservice|axis2(?:-admin)?/|solr/admin|jenkins/|hudson/|script(?:text)?(?:\\?|$)|cfide/administrator|railo-context|lucee/admin|struts/|nacos/v1|druid/index\\.html|weblogic/)", path),
   cms("plugin_readme", "/(?:wp-content/plugins|wp-content/themes|modules|components|extensions)/[\\w.-]{1,64}/(?:readme\\.(?:txt|md|html)|changelog\\.txt|license\\.txt|package\\.json|composer\\.json)$", path),
   cms("install_scripts", "/(?:install|setup|installer|upgrade|update|config|configure)(?:/index)?\\.php\\b|/install/(?:install|step)", path)

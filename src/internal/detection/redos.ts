@@ -492,10 +492,10 @@ export const vetPattern = (source: string, flags = ""): RedosVerdict => {
   try {
     const ast = parse(source, flags.includes("i"), flags.includes("s"))
     const bound = paths(ast)
-    if (nullable(ast)) return { safe: false, reason: "the pattern can match the empty string" }
     if (bound > MAX_PATHS) {
       return { safe: false, reason: `too many backtracking paths per position (${bound} > ${MAX_PATHS}); use fewer or smaller quantifiers`, paths: bound }
     }
+    if (nullable(ast)) return { safe: false, reason: "the pattern can match the empty string" }
     return { safe: true, paths: bound }
   } catch (error) {
     if (error instanceof ParseFailure) return { safe: false, reason: error.reason }
@@ -546,11 +546,17 @@ const toMask = (s: CharSet): CharMask => ({
 
 /** How common a character is in ordinary text: letters, digits and spaces make poor prefilters. */
 const COMMON = (WORD & ~bit(95)) | bit(32)
-const cost = (s: CharSet): number => {
-  let total = s.nonAscii ? 50 : 0
-  for (let c = 0; c < 128; c++) if ((s.ascii & bit(c)) !== 0n) total += (COMMON & bit(c)) !== 0n ? 10 : 1
-  return total
+const popcount = (x: bigint): number => {
+  let n = 0
+  let v = x
+  while (v !== 0n) {
+    v &= v - 1n
+    n++
+  }
+  return n
 }
+const cost = (s: CharSet): number =>
+  (s.nonAscii ? 50 : 0) + 10 * popcount(s.ascii & COMMON) + popcount(s.ascii & ~COMMON)
 
 /** A set such that every match contains at least one of its characters (undefined: no such set). */
 const needed = (n: Node): CharSet | undefined => {
@@ -559,9 +565,15 @@ const needed = (n: Node): CharSet | undefined => {
       return n.set
     case "Seq": {
       let best: CharSet | undefined
+      let bestCost = Infinity
       for (const item of n.items) {
         const need = needed(item)
-        if (need !== undefined && (best === undefined || cost(need) < cost(best))) best = need
+        if (need === undefined) continue
+        const c = cost(need)
+        if (c < bestCost) {
+          best = need
+          bestCost = c
+        }
       }
       return best
     }

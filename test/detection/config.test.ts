@@ -1,0 +1,63 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect } from "effect"
+import { decodeGuardConfig, loadGuardConfig } from "../../src/GuardConfig.js"
+import { DETECTION_CATEGORIES, ThreatDetector } from "../../src/ThreatDetector.js"
+
+describe("detection config", () => {
+  it.effect("defaults to all categories, detection on and bounded budgets", () =>
+    Effect.gen(function*() {
+      const config = yield* decodeGuardConfig({})
+      expect(config.enablePenetrationDetection).toBe(true)
+      expect([...config.detectionCategories]).toEqual([...DETECTION_CATEGORIES])
+      expect(config).toMatchObject({ detectionMaxBytes: 262_144, detectionMaxValues: 1024, detectionMaxBase64Attempts: 16 })
+    }))
+
+  it.effect("rejects a custom pattern that is not linear-time, naming the pattern and the reason", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(decodeGuardConfig({ detectionCustomPatterns: ["ok-pattern", { pattern: "(x+x+)+y" }] }))
+      expect(error._tag).toBe("ConfigError")
+      expect(error.message).toContain("detectionCustomPatterns[1]")
+      expect(error.message).toContain("(x+x+)+y")
+      expect(error.message).toContain("unbounded quantifier")
+    }))
+
+  it.effect("rejects a custom pattern that is not a valid regex", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(decodeGuardConfig({ detectionCustomPatterns: ["(unclosed"] }))
+      expect(error.message).toContain("not a valid regular expression")
+    }))
+
+  it.effect("rejects an unknown category with the list of valid ones", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(decodeGuardConfig({ detectionCategories: ["sql"] }))
+      expect(error.message).toContain("unknown detection category \"sql\"")
+    }))
+
+  it.effect("reads categories, thresholds and custom patterns from GUARD_* variables", () =>
+    Effect.gen(function*() {
+      const config = yield* loadGuardConfig().pipe(
+        Effect.withConfigProvider(
+          ConfigProvider.fromMap(
+            new Map([
+              ["GUARD_DETECTION_CATEGORIES", "xss,sqli"],
+              ["GUARD_DETECTION_THRESHOLDS", "{\"sqli\": 2}"],
+              ["GUARD_DETECTION_CUSTOM_PATTERNS", "[{\"id\":\"x\",\"pattern\":\"evil{1,3}\"}]"]
+            ])
+          )
+        )
+      )
+      expect([...config.detectionCategories]).toEqual(["xss", "sqli"])
+      expect(config.detectionThresholds).toEqual({ sqli: 2 })
+      expect(config.detectionCustomPatterns).toEqual([{ id: "x", pattern: "evil{1,3}" }])
+    }))
+
+  it.effect("turns the decoded fields into a working detector with fromConfig", () =>
+    Effect.gen(function*() {
+      const config = yield* decodeGuardConfig({ detectionCategories: ["xss"], detectionCustomPatterns: [{ id: "canary", pattern: "canary-[0-9]{4}" }] })
+      const detector = yield* ThreatDetector.make(ThreatDetector.fromConfig(config))
+      const sqli = yield* detector.detect({ path: "/", query: "q=' OR 1=1--" })
+      const canary = yield* detector.detect({ path: "/", query: "q=canary-1234" })
+      expect(sqli.isThreat).toBe(false)
+      expect(canary.patternIds).toEqual(["canary"])
+    }))
+})
