@@ -10,6 +10,7 @@ import { ConfigError, type ConfigIssue } from "./ConfigError.js"
 import { agentFields } from "./internal/config/agent.js"
 import { detectionFields } from "./internal/config/detection.js"
 import { envName, readEnvInput } from "./internal/config/env.js"
+import { redisFields } from "./internal/config/redis.js"
 import { securityFields, securityRules } from "./internal/config/security.js"
 import { telemetryFields } from "./internal/config/telemetry.js"
 
@@ -17,7 +18,8 @@ const fields = {
   ...telemetryFields,
   ...agentFields,
   ...securityFields,
-  ...detectionFields
+  ...detectionFields,
+  ...redisFields
 }
 
 const GuardConfigStruct = Schema.Struct(fields)

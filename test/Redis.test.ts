@@ -1,0 +1,196 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Context, Effect, Exit, Layer, Option, Ref } from "effect"
+import { EventBus, make as makeEventBus } from "../src/EventBus.js"
+import { decodeGuardConfig, GuardConfig } from "../src/GuardConfig.js"
+import { RateLimitStore } from "../src/RateLimitStore.js"
+import { displayRedisUrl, GuardRedis } from "../src/Redis.js"
+import type { SecurityEvent } from "../src/SecurityEvent.js"
+import type { StoreError } from "../src/StoreError.js"
+import { redisLayer, REDIS_URL, testPrefix } from "./stores/redis/support.js"
+import { eventually } from "./support/events.js"
+import { tcpProxy } from "./support/tcpProxy.js"
+
+const NOTHING_LISTENING = "redis://user:s3cret@127.0.0.1:1"
+
+/** A real EventBus whose composite is a list. */
+const recordingBus = Effect.gen(function*() {
+  const events = yield* Ref.make<ReadonlyArray<SecurityEvent>>([])
+  const bus = makeEventBus({ muted: new Set(), send: (event) => Ref.update(events, (all) => [...all, event]) })
+  return { bus, events }
+})
+
+const build = <A, E>(layer: Layer.Layer<A, E>) => Layer.build(layer)
+
+const storeVia = (url: string, prefix: string) =>
+  Effect.map(
+    build(Layer.merge(
+      RateLimitStore.layerRedis,
+      Layer.empty
+    ).pipe(Layer.provideMerge(redisLayer(prefix, { url, commandTimeout: "200 millis" })))),
+    (context) => ({ store: Context.get(context, RateLimitStore), redis: Context.get(context, GuardRedis) })
+  )
+
+/** Milliseconds an effect took on the wall clock, with its exit. */
+const timed = <A, E>(effect: Effect.Effect<A, E>) =>
+  Effect.gen(function*() {
+    const start = Date.now()
+    const exit = yield* Effect.exit(effect)
+    return { exit, millis: Date.now() - start }
+  })
+
+const failureOf = <A>(exit: Exit.Exit<A, StoreError>): StoreError | undefined =>
+  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
+
+describe("GuardRedis", () => {
+  it.scoped("connects on build and prefixes every key", () =>
+    Effect.gen(function*() {
+      const prefix = yield* testPrefix
+      const redis = Context.get(yield* build(redisLayer(prefix)), GuardRedis)
+      expect(yield* redis.isReady).toBe(true)
+      expect(redis.key("banned_ips", "192.0.2.1")).toBe(`${prefix}banned_ips:192.0.2.1`)
+      expect(yield* redis.use("ping", (client) => client.ping())).toBe("PONG")
+    }))
+
+  it.live("fails to build with a clear error, without the password, when Redis is required and absent", () =>
+    Effect.gen(function*() {
+      const { exit, millis } = yield* timed(Effect.scoped(build(redisLayer("unused:", { url: NOTHING_LISTENING }))))
+      const error = failureOf(exit)
+      expect(error?._tag).toBe("StoreError")
+      expect(error?.reason).toBe("Unavailable")
+      expect(error?.message).toContain("Redis is required")
+      expect(error?.message).toContain("127.0.0.1:1")
+      expect(error?.message).not.toContain("s3cret")
+      expect(millis).toBeLessThan(2000)
+    }))
+
+  it.live("starts degraded when not required, fails operations with StoreError, and reports redis_error", () =>
+    Effect.gen(function*() {
+      const { bus, events } = yield* recordingBus
+      const context = yield* build(
+        redisLayer("unused:", { url: NOTHING_LISTENING, required: false }).pipe(Layer.provide(Layer.succeed(EventBus, bus)))
+      )
+      const redis = Context.get(context, GuardRedis)
+      const { exit, millis } = yield* timed(redis.use("ping", (client) => client.ping()))
+      expect(failureOf(exit)?.reason).toBe("Unavailable")
+      expect(millis).toBeLessThan(500)
+      const seen = yield* Ref.get(events)
+      expect(seen.map((e) => e.eventType)).toContain("redis_error")
+      expect(seen.every((e) => e.ipAddress === "system")).toBe(true)
+      expect(JSON.stringify(seen)).not.toContain("s3cret")
+    }).pipe(Effect.scoped))
+
+  it.live("reports redis_connection through the EventBus it finds in context", () =>
+    Effect.gen(function*() {
+      const { bus, events } = yield* recordingBus
+      yield* build(redisLayer(yield* testPrefix).pipe(Layer.provide(Layer.succeed(EventBus, bus))))
+      const seen = yield* eventually(Ref.get(events), (all) => all.length > 0)
+      expect(seen.map((e) => [e.eventType, e.actionTaken, e.ipAddress])).toEqual([["redis_connection", "connected", "system"]])
+    }).pipe(Effect.scoped))
+
+  it.live("replays the events that happened before layerEvents attached the bus", () =>
+    Effect.gen(function*() {
+      const { bus, events } = yield* recordingBus
+      const redis = Context.get(yield* build(redisLayer(yield* testPrefix)), GuardRedis)
+      yield* Effect.sleep("20 millis")
+      expect(yield* Ref.get(events)).toEqual([])
+      yield* build(GuardRedis.layerEvents.pipe(Layer.provide(Layer.succeed(GuardRedis, redis)), Layer.provide(Layer.succeed(EventBus, bus))))
+      expect((yield* Ref.get(events)).map((e) => e.eventType)).toEqual(["redis_connection"])
+    }).pipe(Effect.scoped))
+
+  it.live("fails operations within the command timeout while the connection is cut, then recovers", () =>
+    Effect.gen(function*() {
+      const prefix = yield* testPrefix
+      const proxy = yield* tcpProxy(6379)
+      const { redis, store } = yield* storeVia(proxy.url, prefix)
+      expect((yield* store.hit("k", 100, "1 minute")).allowed).toBe(true)
+
+      yield* proxy.cut
+      for (let i = 0; i < 5; i++) {
+        const { exit, millis } = yield* timed(store.hit("k", 100, "1 minute"))
+        expect(failureOf(exit)?._tag).toBe("StoreError")
+        expect(millis).toBeLessThan(400)
+      }
+
+      yield* proxy.restore
+      yield* eventually(redis.isReady, (ready) => ready, 500)
+      const back = yield* store.hit("k", 100, "1 minute")
+      expect(back.allowed).toBe(true)
+      expect(back.count).toBe(2)
+    }).pipe(Effect.scoped))
+
+  it.live("fails a command with a Timeout when Redis stops answering, then recovers", () =>
+    Effect.gen(function*() {
+      const prefix = yield* testPrefix
+      const proxy = yield* tcpProxy(6379)
+      const { redis, store } = yield* storeVia(proxy.url, prefix)
+      yield* store.hit("k", 100, "1 minute")
+
+      yield* proxy.stall
+      const { exit, millis } = yield* timed(store.hit("k", 100, "1 minute"))
+      expect(failureOf(exit)?.reason).toBe("Timeout")
+      expect(millis).toBeGreaterThanOrEqual(150)
+      expect(millis).toBeLessThan(600)
+
+      yield* proxy.restore
+      yield* eventually(redis.isReady, (ready) => ready, 500)
+      const result = yield* eventually(Effect.either(store.hit("k", 100, "1 minute")), (r) => r._tag === "Right", 100)
+      expect(result._tag).toBe("Right")
+    }).pipe(Effect.scoped))
+
+  it.live("emits redis_connection when the connection is lost and again when it is back", () =>
+    Effect.gen(function*() {
+      const { bus, events } = yield* recordingBus
+      const proxy = yield* tcpProxy(6379)
+      const redis = Context.get(
+        yield* build(redisLayer(yield* testPrefix, { url: proxy.url }).pipe(Layer.provide(Layer.succeed(EventBus, bus)))),
+        GuardRedis
+      )
+      yield* proxy.cut
+      yield* eventually(redis.isReady, (ready) => !ready, 100)
+      yield* proxy.restore
+      const seen = yield* eventually(
+        Ref.get(events),
+        (all) => all.some((e) => e.actionTaken === "reconnected"),
+        500
+      )
+      const connection = seen.filter((e) => e.eventType === "redis_connection").map((e) => e.actionTaken)
+      expect(connection).toEqual(["connected", "disconnected", "reconnected"])
+    }).pipe(Effect.scoped))
+
+  it.live("quits when the scope closes", () =>
+    Effect.gen(function*() {
+      const prefix = yield* testPrefix
+      const redis = yield* Effect.scoped(Effect.map(build(redisLayer(prefix)), (c) => Context.get(c, GuardRedis)))
+      expect(yield* redis.isReady).toBe(false)
+      const error = failureOf(yield* Effect.exit(redis.use("ping", (client) => client.ping())))
+      expect(error?.reason).toBe("Unavailable")
+    }).pipe(Effect.scoped))
+
+  it.effect("builds its options from GuardConfig: off by default, URL redacted", () =>
+    Effect.gen(function*() {
+      const config = yield* decodeGuardConfig({})
+      expect(config.enableRedis).toBe(false)
+      expect(config.redisPrefix).toBe("effect_guard:")
+      expect(config.redisFailOpen).toBe(false)
+      expect([config.redisConnectTimeoutMs, config.redisCommandTimeoutMs]).toEqual([2000, 500])
+      const custom = yield* decodeGuardConfig({ enableRedis: true, redisUrl: "redis://user:s3cret@cache:6380/2" })
+      expect(String(custom.redisUrl)).not.toContain("s3cret")
+      expect(displayRedisUrl("redis://user:s3cret@cache:6380/2")).toBe("redis://***@cache:6380/2")
+    }))
+
+  it.effect("rejects a non-Redis URL without echoing it", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(decodeGuardConfig({ redisUrl: "http://user:s3cret@cache:6379" }))
+      expect(error.message).toContain("redisUrl")
+      expect(error.message).not.toContain("s3cret")
+    }))
+
+  it.scoped("builds from GuardConfig with layerConfig", () =>
+    Effect.gen(function*() {
+      const prefix = yield* testPrefix
+      const context = yield* build(
+        GuardRedis.layerConfig.pipe(Layer.provide(GuardConfig.layer({ enableRedis: true, redisUrl: REDIS_URL, redisPrefix: prefix })))
+      )
+      expect(Context.get(context, GuardRedis).prefix).toBe(prefix)
+    }))
+})
