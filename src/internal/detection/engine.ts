@@ -56,8 +56,10 @@ interface Scorable {
 interface Bucket {
   readonly regex: RegExp
   readonly defs: ReadonlyArray<PatternDef>
-  /** The same patterns one by one: after a hit, each is tried so overlapping matches are not lost. */
+  /** The same patterns one by one, sticky: after a hit, each is tried at the hit's position. */
   readonly singles: ReadonlyArray<RegExp>
+  /** The same patterns one by one, global: used after {@link MAX_HITS_PER_BUCKET} hits. */
+  readonly rests: ReadonlyArray<RegExp>
   /** Undefined: always run (the patterns can match letters alone). */
   readonly mask: CharMask | undefined
 }
@@ -92,6 +94,7 @@ export const compileCustom = (
   }
 }
 
+const MAX_HITS_PER_BUCKET = 16
 const TOKEN_SLOTS: Readonly<Record<WhereName, Slot>> = {
   path: "path",
   query: "query",
@@ -132,7 +135,8 @@ const buildSlot = (
   return [...groups.values()].map(({ defs, mask }) => ({
     regex: new RegExp(defs.map((d) => `(${d.source})`).join("|"), "g"),
     defs,
-    singles: defs.map((d) => new RegExp(d.source)),
+    singles: defs.map((d) => new RegExp(d.source, "y")),
+    rests: defs.map((d) => new RegExp(d.source, "g")),
     mask
   }))
 }
@@ -268,18 +272,40 @@ export const makeEngine = (settings: EngineSettings): ((input: DetectionInput, c
       for (const bucket of slot) {
         if (bucket.mask !== undefined && !intersects(bucket.mask, present)) continue
         const regex = bucket.regex
+        const found = new Set<number>()
         regex.lastIndex = 0
-        const m = regex.exec(text)
-        regex.lastIndex = 0
-        if (m === null) continue
-        // a hit: the combined regex reports one pattern per position, so try each pattern alone
-        for (let i = 0; i < bucket.defs.length; i++) {
-          const def = bucket.defs[i]
-          const single = bucket.singles[i]
-          if (def === undefined || single === undefined) continue
-          const hit = m[i + 1] !== undefined ? m : single.exec(text)
-          if (hit !== null) record(def, location, part, text, hit.index, hit[0].length)
+        let hits = 0
+        while (true) {
+          const m = regex.exec(text)
+          if (m === null) break
+          // the combined regex reports one pattern per position: try the others at the same position
+          for (let i = 0; i < bucket.defs.length; i++) {
+            const def = bucket.defs[i]
+            const single = bucket.singles[i]
+            if (def === undefined || single === undefined || found.has(i)) continue
+            single.lastIndex = m.index
+            const hit = m[i + 1] !== undefined ? m : single.exec(text)
+            if (hit !== null) {
+              found.add(i)
+              record(def, location, part, text, hit.index, hit[0].length)
+            }
+          }
+          if (found.size === bucket.defs.length) break
+          if (++hits >= MAX_HITS_PER_BUCKET) {
+            // many hits: finish with each pattern not found yet, from here on
+            for (let i = 0; i < bucket.defs.length; i++) {
+              const def = bucket.defs[i]
+              const rest = bucket.rests[i]
+              if (def === undefined || rest === undefined || found.has(i)) continue
+              rest.lastIndex = m.index + 1
+              const hit = rest.exec(text)
+              if (hit !== null) record(def, location, part, text, hit.index, hit[0].length)
+            }
+            break
+          }
+          regex.lastIndex = m.index + 1
         }
+        regex.lastIndex = 0
       }
     }
 
