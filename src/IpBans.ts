@@ -11,7 +11,9 @@
  */
 import { Clock, Context, Data, Duration, Effect, Layer, Option } from "effect"
 import { canonicalRange, type IpRange, parseIp, parseRange, rangeContains, rangesOverlap } from "./internal/ip.js"
+import type { GuardRedis } from "./Redis.js"
 import type { StoreError } from "./StoreError.js"
+import * as RedisIpBans from "./stores/redis/IpBans.js"
 
 /**
  * An active ban. Times are epoch milliseconds by the Effect `Clock`; `until` is `Infinity` for a ban
@@ -106,6 +108,17 @@ export class IpBans extends Context.Tag("effect-guard/IpBans")<IpBans, {
    */
   static readonly layerMemory = (options?: IpBansMemoryOptions): Layer.Layer<IpBans> =>
     Layer.sync(IpBans, () => makeMemory(options))
+
+  /**
+   * Bans shared by every instance using the same Redis server and prefix: an address ban is one key
+   * with the ban's TTL, block bans share one hash (see `stores/redis/IpBans`). Same rules and results
+   * as the memory store; fails with `StoreError` when Redis is down or slow.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static readonly layerRedis = (options?: RedisIpBans.IpBansRedisOptions): Layer.Layer<IpBans, never, GuardRedis> =>
+    Layer.effect(IpBans, Effect.suspend(() => RedisIpBans.make(options)))
 }
 
 /**
@@ -229,3 +242,11 @@ const makeMemory = (options?: IpBansMemoryOptions): IpBans["Type"] => {
 
   return IpBans.of({ ban, unban, isBanned, size: Effect.sync(() => addresses.size + networks.size) })
 }
+
+/**
+ * The rules every `IpBans` store applies (target parsing, refusals, expiry), shared with the Redis
+ * store.
+ *
+ * @internal
+ */
+export const banRules = { validateBan, parseTarget, untilOf, loopback: LOOPBACK } as const
