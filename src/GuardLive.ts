@@ -1,24 +1,39 @@
 /**
- * `GuardLive`: the one layer that wires every guard service from `GuardConfig`: the composite handler
- * with the exporters the config enables (plus a `TestExporter` or `GuardExporters` found in the
- * context), the event bus, the metrics collector, the dynamic-rule manager (polled from the agent
- * when `enableDynamicRules` is on), and, only when `enableEnrichment` is on, the enricher and its
- * behaviour tracker.
+ * `GuardLive`: the one layer that wires every guard service from `GuardConfig`:
+ *
+ * - telemetry: the composite handler with the exporters the config enables (plus a `TestExporter`
+ *   or `GuardExporters` found in the context), the event bus, the metrics collector, the
+ *   dynamic-rule manager (polled from the agent when `enableDynamicRules` is on) and, only when
+ *   `enableEnrichment` is on, the enricher and its behaviour tracker;
+ * - security: the compiled pipeline behind `guardMiddleware`, the detector, and the in-memory
+ *   stores for bans, rate limits and violation counts.
+ *
+ * Services already in the context win: provide `GuardRoutes`, `GeoIpLookup`, `CloudRanges`, a
+ * `ThreatDetector` or other stores to `GuardLive` and it uses them.
  *
  * @since 0.1.0
  */
-import { Effect, Layer, Option } from "effect"
+import { FetchHttpClient } from "@effect/platform"
+import { type Context, Duration, Effect, Layer, Option } from "effect"
 import { BehaviorTracker } from "./BehaviorTracker.js"
+import { CloudRanges } from "./CloudRanges.js"
 import { CompositeHandler } from "./CompositeHandler.js"
+import type { ConfigError } from "./ConfigError.js"
 import { DynamicRuleManager } from "./DynamicRuleManager.js"
 import { DynamicRulePoller } from "./DynamicRulePoller.js"
 import { EventBus } from "./EventBus.js"
 import { EventEnricher } from "./EventEnricher.js"
 import { GuardExporters } from "./Exporter.js"
 import { GuardConfig } from "./GuardConfig.js"
+import { GuardPipeline } from "./GuardMiddleware.js"
 import { configuredExporters } from "./internal/exporters.js"
+import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
+import { RateLimitStore } from "./RateLimitStore.js"
+import { GuardRoutes } from "./RouteGuard.js"
 import { TestExporter } from "./TestExporter.js"
+import { ThreatDetector } from "./ThreatDetector.js"
+import { ViolationCounter } from "./ViolationCounter.js"
 
 /**
  * The services `GuardLive` provides.
@@ -26,7 +41,16 @@ import { TestExporter } from "./TestExporter.js"
  * @since 0.1.0
  * @category models
  */
-export type GuardServices = CompositeHandler | EventBus | MetricsCollector | DynamicRuleManager
+export type GuardServices =
+  | CompositeHandler
+  | EventBus
+  | MetricsCollector
+  | DynamicRuleManager
+  | GuardPipeline
+  | IpBans
+  | RateLimitStore
+  | ViolationCounter
+  | ThreatDetector
 
 /**
  * @example
@@ -40,7 +64,7 @@ export type GuardServices = CompositeHandler | EventBus | MetricsCollector | Dyn
  * @since 0.1.0
  * @category layers
  */
-export const GuardLive: Layer.Layer<GuardServices, never, GuardConfig> = Layer.unwrapEffect(
+export const GuardLive: Layer.Layer<GuardServices, ConfigError, GuardConfig> = Layer.unwrapEffect(
   Effect.gen(function*() {
     const config = yield* GuardConfig
     const fromConfig = yield* configuredExporters(config)
@@ -53,10 +77,41 @@ export const GuardLive: Layer.Layer<GuardServices, never, GuardConfig> = Layer.u
       ? EventEnricher.layer.pipe(Layer.provide(Layer.merge(BehaviorTracker.layerMemory(), rules)))
       : Layer.empty
     const composite = CompositeHandler.layer(exporters).pipe(Layer.provide(enrichment))
-    const guard = Layer.mergeAll(EventBus.layer, MetricsCollector.layer).pipe(
+    const telemetry = Layer.mergeAll(EventBus.layer, MetricsCollector.layer).pipe(
       Layer.provideMerge(composite),
       Layer.merge(rules)
     )
-    return config.enableDynamicRules ? Layer.provideMerge(DynamicRulePoller.layer, guard) : guard
+    const withRules = config.enableDynamicRules ? Layer.provideMerge(DynamicRulePoller.layer, telemetry) : telemetry
+
+    const stores = Layer.mergeAll(
+      yield* existingOr(IpBans, IpBans.layerMemory()),
+      yield* existingOr(RateLimitStore, RateLimitStore.layerMemory()),
+      yield* existingOr(ViolationCounter, ViolationCounter.layerMemory())
+    )
+    const detector = yield* existingOr(ThreatDetector, ThreatDetector.layer(ThreatDetector.fromConfig(config)))
+    const cloud = yield* cloudRanges(config)
+    const security = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules)))
+    return Layer.mergeAll(security, withRules, stores, detector)
   })
 )
+
+/** The service already in the context, or `fallback`. */
+const existingOr = <I, S, E>(tag: Context.Tag<I, S>, fallback: Layer.Layer<I, E>) =>
+  Effect.map(Effect.serviceOption(tag), (found): Layer.Layer<I, E> =>
+    Option.isSome(found) ? Layer.succeed(tag, found.value) : fallback)
+
+/** Cloud ranges for the providers the config and routes block, unless the context has some. */
+const cloudRanges = (config: GuardConfig["Type"]) =>
+  Effect.gen(function*() {
+    const existing = yield* Effect.serviceOption(CloudRanges)
+    if (Option.isSome(existing)) return Layer.succeed(CloudRanges, existing.value)
+    const routes = yield* Effect.serviceOption(GuardRoutes)
+    const providers = new Set(config.blockCloudProviders)
+    for (const route of Option.match(routes, { onNone: () => [], onSome: (r) => r.all })) {
+      for (const p of route.settings.blockClouds ?? []) providers.add(p)
+    }
+    if (providers.size === 0) return Layer.empty
+    return CloudRanges.layer({ providers, refreshInterval: Duration.seconds(config.cloudIpRefreshInterval) }).pipe(
+      Layer.provide(FetchHttpClient.layer)
+    )
+  })

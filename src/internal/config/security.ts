@@ -1,13 +1,169 @@
 /**
- * Config fields of the security pipeline (IP filtering, rate limits, headers, ...), with the
- * cross-field rules that apply to them.
+ * Config fields of the security pipeline (IP filtering, proxies, countries, cloud providers, user
+ * agents, rate limits, bans, HTTPS and security headers, emergency mode, passive mode, hooks), with
+ * the cross-field rules that apply to them.
  *
  * @internal
  */
-import type { Schema } from "effect"
+import type { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { type Effect, type Option, Schema } from "effect"
+import { vetPattern } from "../detection/redos.js"
+import { isValidRange } from "../ip.js"
+import { NonEmptyString, PositiveInt, optional, withDefault } from "./fields.js"
 
-export const securityFields = {} as const
+/** An IP address or CIDR block, validated. */
+export const IpOrCidr = Schema.String.pipe(
+  Schema.filter((s) => (isValidRange(s) ? undefined : `${JSON.stringify(s)} is not an IP address or CIDR block`))
+)
+
+const ipList = withDefault(Schema.Array(IpOrCidr), () => [])
+
+/** A trusted proxy: an IP, a CIDR block, or `unix` for connections without a peer address. */
+const TrustedProxy = Schema.String.pipe(
+  Schema.filter((s) =>
+    s === "unix" || isValidRange(s) ? undefined : `${JSON.stringify(s)} is not an IP address, CIDR block or "unix"`)
+)
+
+/** An ISO 3166-1 alpha-2 country code; decoded upper case. */
+export const CountryCode = Schema.transform(
+  Schema.String.pipe(
+    Schema.filter((s) => (/^[A-Za-z]{2}$/.test(s) ? undefined : `${JSON.stringify(s)} is not a two-letter country code`))
+  ),
+  Schema.String,
+  { strict: true, decode: (s) => s.toUpperCase(), encode: (s) => s }
+)
+
+const countrySet = withDefault(Schema.ReadonlySet(CountryCode), () => new Set<string>())
+
+/** The cloud providers whose published ranges the guard can load. */
+export const CLOUD_PROVIDER_VALUES = ["AWS", "Azure", "GCP"] as const
+
+/** A case-insensitive user-agent regex, vetted for linear-time matching. */
+export const UserAgentPattern = NonEmptyString.pipe(
+  Schema.filter((p) => {
+    const verdict = vetPattern(p, "i")
+    return verdict.safe ? undefined : `user-agent pattern ${JSON.stringify(p)} is rejected: ${verdict.reason}`
+  })
+)
+
+const LogLevelName = Schema.Literal("debug", "info", "warning", "error")
+
+/** An HTTP status code. */
+const StatusKey = Schema.String.pipe(
+  Schema.filter((s) => (/^[1-5]\d\d$/.test(s) ? undefined : `${JSON.stringify(s)} is not an HTTP status code`))
+)
+
+const SecurityHeaders = Schema.Struct({
+  enabled: withDefault(Schema.Boolean, () => true),
+  hstsMaxAge: withDefault(Schema.Int.pipe(Schema.nonNegative()), () => 31_536_000),
+  hstsIncludeSubdomains: withDefault(Schema.Boolean, () => true),
+  hstsPreload: withDefault(Schema.Boolean, () => false),
+  contentSecurityPolicy: optional(Schema.String),
+  frameOptions: withDefault(Schema.String, () => "SAMEORIGIN"),
+  referrerPolicy: withDefault(Schema.String, () => "strict-origin-when-cross-origin"),
+  permissionsPolicy: withDefault(Schema.String, () => "geolocation=(), microphone=(), camera=()"),
+  custom: withDefault(
+    Schema.Record({
+      key: Schema.String.pipe(Schema.pattern(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: () => "header names must be RFC 7230 tokens" })),
+      value: Schema.String.pipe(Schema.filter((v) => (/[\r\n]/.test(v) ? "header values may not contain CR or LF" : undefined)))
+    }),
+    () => ({})
+  )
+})
+
+/** Security headers settings, decoded with their defaults. */
+export type SecurityHeadersConfig = Schema.Schema.Type<typeof SecurityHeaders>
+
+/**
+ * The last global check: return a response to block, or none to let the request through.
+ */
+export type CustomRequestCheck = (
+  request: HttpServerRequest.HttpServerRequest
+) => Effect.Effect<Option.Option<HttpServerResponse.HttpServerResponse>>
+
+/**
+ * Verifies a credential (bearer token, basic credentials, API key) for routes that require
+ * authentication: `true` accepts it.
+ */
+export type AuthVerifier = (
+  credential: string,
+  request: HttpServerRequest.HttpServerRequest
+) => Effect.Effect<boolean>
+
+const fn = <F>(what: string) =>
+  Schema.declare((u: unknown): u is F => typeof u === "function", {
+    identifier: what,
+    message: () => `expected a function (${what}); it can only be set in code`
+  })
+
+export const securityFields = {
+  /** Log and emit every violation with action `logged_only`, never block: for rolling out. */
+  passiveMode: withDefault(Schema.Boolean, () => false),
+  /** A check that fails unexpectedly answers 500 (`true`) or is skipped (`false`). */
+  failSecure: withDefault(Schema.Boolean, () => true),
+  /** Paths (and their subtrees) that skip detection; bans, IP lists and rate limits still apply. */
+  excludePaths: withDefault(
+    Schema.Array(Schema.String.pipe(Schema.startsWith("/"))),
+    () => ["/docs", "/redoc", "/openapi.json", "/openapi.yaml", "/favicon.ico", "/static"]
+  ),
+  /** Replaces the default message of a guard response, by status code. */
+  customErrorResponses: withDefault(Schema.Record({ key: StatusKey, value: Schema.String }), () => ({})),
+  /** Requests that match no declared route are refused with 404 (`route_unresolved`). */
+  routeResolutionStrict: withDefault(Schema.Boolean, () => false),
+
+  whitelist: ipList,
+  blacklist: ipList,
+  trustedProxies: withDefault(Schema.Array(TrustedProxy), () => []),
+  trustedProxyDepth: withDefault(PositiveInt, () => 1),
+  trustXForwardedProto: withDefault(Schema.Boolean, () => false),
+
+  enableIpBanning: withDefault(Schema.Boolean, () => true),
+  autoBanThreshold: withDefault(PositiveInt, () => 10),
+  /** Seconds. */
+  autoBanDuration: withDefault(PositiveInt, () => 3600),
+  enableRateLimitAutoBan: withDefault(Schema.Boolean, () => false),
+
+  whitelistCountries: countrySet,
+  blockedCountries: countrySet,
+
+  blockCloudProviders: withDefault(Schema.ReadonlySet(Schema.Literal(...CLOUD_PROVIDER_VALUES)), () => new Set<"AWS" | "Azure" | "GCP">()),
+  /** Seconds between two refreshes of the cloud ranges. */
+  cloudIpRefreshInterval: withDefault(Schema.Int.pipe(Schema.between(60, 86_400)), () => 3600),
+
+  blockedUserAgents: withDefault(Schema.Array(UserAgentPattern), () => []),
+
+  enableRateLimiting: withDefault(Schema.Boolean, () => true),
+  rateLimit: withDefault(PositiveInt, () => 10),
+  /** Seconds. */
+  rateLimitWindow: withDefault(PositiveInt, () => 60),
+  /** Exact path -> [requests, window seconds]. */
+  endpointRateLimits: withDefault(
+    Schema.Record({ key: Schema.String.pipe(Schema.startsWith("/")), value: Schema.Tuple(PositiveInt, PositiveInt) }),
+    () => ({})
+  ),
+
+  enforceHttps: withDefault(Schema.Boolean, () => false),
+  securityHeaders: withDefault(SecurityHeaders, () => Schema.decodeSync(SecurityHeaders)({})),
+  /** Requests with a larger `Content-Length` are refused with 413 on every route. */
+  maxRequestSize: optional(PositiveInt),
+
+  emergencyMode: withDefault(Schema.Boolean, () => false),
+  emergencyWhitelist: ipList,
+
+  /** Level of the per-request access log line (the `request_logging` check); none disables it. */
+  logRequestLevel: optional(LogLevelName),
+  /** Level of block and suspicious-activity lines. */
+  logSuspiciousLevel: withDefault(LogLevelName, () => "warning" as const),
+
+  customRequestCheck: optional(fn<CustomRequestCheck>("customRequestCheck")),
+  authVerifier: optional(fn<AuthVerifier>("authVerifier"))
+} as const
 
 type SecurityConfig = Schema.Struct.Type<typeof securityFields>
 
-export const securityRules: ReadonlyArray<(c: SecurityConfig) => Schema.FilterIssue | undefined> = []
+export const securityRules: ReadonlyArray<(c: SecurityConfig) => Schema.FilterIssue | undefined> = [
+  (c) =>
+    c.trustXForwardedProto && c.trustedProxies.length === 0
+      ? { path: ["trustXForwardedProto"], message: "trustXForwardedProto needs trustedProxies: X-Forwarded-Proto is only honoured from a trusted proxy" }
+      : undefined
+]

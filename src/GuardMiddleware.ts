@@ -1,0 +1,305 @@
+/**
+ * `guardMiddleware`: the 17-check security pipeline as one `HttpMiddleware`. For each request it
+ * resolves the client IP (trusted proxies only), the route's settings and the dynamic rules in
+ * force, runs the checks that the configuration and routes can trigger (the others are never built)
+ * in the reference order, stops at the first refusal, then calls the application. Every response,
+ * the guard's and the application's, gets the security headers and is recorded as metrics.
+ *
+ * @example
+ * ```ts
+ * import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+ * import { Layer } from "effect"
+ * import { GuardConfig, GuardLive, guardMiddleware } from "effect-guard"
+ *
+ * const app = HttpRouter.empty.pipe(HttpRouter.get("/", HttpServerResponse.text("hello")))
+ * const server = app.pipe(
+ *   HttpServer.serve(guardMiddleware),
+ *   Layer.provide(GuardLive),
+ *   Layer.provide(GuardConfig.layerConfig())
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { type HttpApp, HttpIncomingMessage, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApp as App } from "@effect/platform"
+import { Cause, Clock, Context, Effect, Layer, Option } from "effect"
+import * as Authentication from "./checks/Authentication.js"
+import * as BehaviorRules from "./checks/BehaviorRules.js"
+import * as CloudIpRefresh from "./checks/CloudIpRefresh.js"
+import * as CloudProvider from "./checks/CloudProvider.js"
+import * as CustomRequest from "./checks/CustomRequest.js"
+import * as CustomValidators from "./checks/CustomValidators.js"
+import * as EmergencyMode from "./checks/EmergencyMode.js"
+import * as HttpsEnforcement from "./checks/HttpsEnforcement.js"
+import * as IpSecurity from "./checks/IpSecurity.js"
+import * as RateLimit from "./checks/RateLimit.js"
+import * as Referrer from "./checks/Referrer.js"
+import * as RequestLogging from "./checks/RequestLogging.js"
+import * as RequestSizeContent from "./checks/RequestSizeContent.js"
+import * as RequiredHeaders from "./checks/RequiredHeaders.js"
+import * as RouteConfig from "./checks/RouteConfig.js"
+import * as SuspiciousActivity from "./checks/SuspiciousActivity.js"
+import * as TimeWindow from "./checks/TimeWindow.js"
+import * as UserAgent from "./checks/UserAgent.js"
+import { ClientIp, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
+import { CloudRanges } from "./CloudRanges.js"
+import { ConfigError } from "./ConfigError.js"
+import { DynamicRuleManager } from "./DynamicRuleManager.js"
+import { EventBus } from "./EventBus.js"
+import type { CheckName } from "./EventTypes.js"
+import { GeoIpLookup } from "./GeoIpLookup.js"
+import { GuardConfig } from "./GuardConfig.js"
+import { anyRoute, type CheckEnv, type GuardRequest, guardResponse, type SecurityCheck, type Verdict } from "./internal/pipeline.js"
+import { IpBans } from "./IpBans.js"
+import { MetricsCollector } from "./MetricsCollector.js"
+import { RateLimitStore } from "./RateLimitStore.js"
+import { GuardRoutes } from "./RouteGuard.js"
+import { securityHeadersFor } from "./SecurityHeaders.js"
+import { StoreError } from "./StoreError.js"
+import { ThreatDetector } from "./ThreatDetector.js"
+import { ViolationCounter } from "./ViolationCounter.js"
+
+const BUILDERS: ReadonlyArray<(env: CheckEnv) => Option.Option<SecurityCheck>> = [
+  RouteConfig.make,
+  EmergencyMode.make,
+  HttpsEnforcement.make,
+  RequestLogging.make,
+  RequestSizeContent.make,
+  RequiredHeaders.make,
+  Authentication.make,
+  Referrer.make,
+  CustomValidators.make,
+  TimeWindow.make,
+  CloudIpRefresh.make,
+  IpSecurity.make,
+  CloudProvider.make,
+  UserAgent.make,
+  RateLimit.make,
+  SuspiciousActivity.make,
+  CustomRequest.make
+]
+
+const EMPTY_ROUTES: GuardRoutes["Type"] = { resolve: () => Option.none(), declared: false, all: [] }
+
+/** How often one excluded path is reported (`path_excluded`). */
+const PATH_EXCLUDED_EVERY_MS = 300_000
+
+/**
+ * The compiled pipeline.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class GuardPipeline extends Context.Tag("effect-guard/GuardPipeline")<GuardPipeline, {
+  /** The checks built for this configuration and these routes, in the order they run. */
+  readonly checks: ReadonlyArray<CheckName>
+  /** Guards `app`. */
+  readonly apply: <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R>
+}>() {
+  /**
+   * Builds the pipeline from the guard's services; `GuardRoutes`, `GeoIpLookup` and `CloudRanges`
+   * are used when present. Country rules without a `GeoIpLookup` are a `ConfigError`.
+   *
+   * @since 0.1.0
+   */
+  static readonly layer: Layer.Layer<
+    GuardPipeline,
+    ConfigError,
+    GuardConfig | EventBus | MetricsCollector | IpBans | RateLimitStore | ViolationCounter | ThreatDetector | DynamicRuleManager
+  > = Layer.effect(GuardPipeline, Effect.suspend(() => make))
+}
+
+/**
+ * The guard as an `HttpMiddleware`: serve it with `HttpServer.serve(guardMiddleware)` (or pass it to
+ * `HttpApp.toWebHandler`) and provide `GuardLive`.
+ *
+ * @since 0.1.0
+ * @category middleware
+ */
+export const guardMiddleware = HttpMiddleware.make(
+  <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | GuardPipeline> =>
+    Effect.flatMap(GuardPipeline, (pipeline) => pipeline.apply(app))
+)
+
+const pathOf = (url: string): string => {
+  const q = url.indexOf("?")
+  const path = q < 0 ? url : url.slice(0, q)
+  return path === "" ? "/" : path
+}
+
+const failOpen = (config: GuardConfig["Type"]): boolean =>
+  (config as { readonly redisFailOpen?: boolean }).redisFailOpen === true
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<
+  GuardPipeline["Type"],
+  ConfigError,
+  GuardConfig | EventBus | MetricsCollector | IpBans | RateLimitStore | ViolationCounter | ThreatDetector | DynamicRuleManager
+> = Effect.gen(function*() {
+  const config = yield* GuardConfig
+  const bus = yield* EventBus
+  const metrics = yield* MetricsCollector
+  const env: CheckEnv = {
+    config,
+    bus,
+    routes: Option.getOrElse(yield* Effect.serviceOption(GuardRoutes), () => EMPTY_ROUTES),
+    bans: yield* IpBans,
+    rateLimits: yield* RateLimitStore,
+    violations: yield* ViolationCounter,
+    detector: yield* ThreatDetector,
+    rules: yield* DynamicRuleManager,
+    geo: Option.getOrUndefined(yield* Effect.serviceOption(GeoIpLookup)),
+    cloud: Option.getOrUndefined(yield* Effect.serviceOption(CloudRanges))
+  }
+
+  const countryRules = config.whitelistCountries.size > 0 || config.blockedCountries.size > 0 ||
+    anyRoute(env, (s) => s.blockedCountries !== undefined || s.allowedCountries !== undefined)
+  if (countryRules && env.geo === undefined) {
+    return yield* ConfigError.fromIssues([{
+      path: "whitelistCountries",
+      message: "country rules need a GeoIpLookup layer (e.g. GeoIpLookup.layerMaxmind(path)) provided to GuardLive"
+    }])
+  }
+  const cloudRules = config.blockCloudProviders.size > 0 || anyRoute(env, (s) => s.blockClouds !== undefined)
+  if (cloudRules && env.cloud === undefined) {
+    return yield* ConfigError.fromIssues([{
+      path: "blockCloudProviders",
+      message: "cloud provider rules need a CloudRanges layer (GuardLive builds one for blockCloudProviders)"
+    }])
+  }
+
+  const checks = BUILDERS.flatMap((build) => Option.toArray(build(env)))
+  const spans = new Map(checks.map((c) => [c.name, `guard.check.${c.name}`]))
+  const resolveIp = makeClientIpResolver({
+    trustedProxies: config.trustedProxies.filter((p) => p !== "unix"),
+    trustedProxyDepth: config.trustedProxyDepth,
+    trustUnixSocket: config.trustedProxies.includes("unix")
+  })
+  const headers = securityHeadersFor(config.securityHeaders)
+  const headerNames = Object.keys(headers)
+  const excludes = config.excludePaths.map((p) => (p.endsWith("/") ? p.slice(0, -1) : p))
+  const isExcluded = (path: string) => excludes.some((p) => path === p || path.startsWith(`${p}/`))
+  const excludedReported = new Map<string, number>()
+
+  const runCheck = (check: SecurityCheck, req: GuardRequest): Effect.Effect<Verdict> =>
+    check.run(req).pipe(
+      Effect.withSpan(spans.get(check.name) ?? check.name, { kind: "internal" }),
+      Effect.catchAllCause((cause): Effect.Effect<Verdict> => {
+        if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause) as never
+        const muted = config.mutedCheckLogs.has(check.name)
+        const storeError = Option.getOrUndefined(Cause.failureOption(cause))
+        if (storeError instanceof StoreError) {
+          if (failOpen(config)) {
+            return muted ? Effect.succeed(Option.none()) : Effect.as(
+              Effect.logWarning(`Security check ${check.name} skipped: state store unavailable (fail-open)`, storeError.message),
+              Option.none()
+            )
+          }
+          return Effect.as(
+            muted ? Effect.void : Effect.logError(`Security check ${check.name} failed: state store unavailable`, storeError.message),
+            Option.some(guardResponse(env, 503, "Service temporarily unavailable", { "retry-after": "5" }))
+          )
+        }
+        const log = muted ? Effect.void : Effect.logError(`Error in security check ${check.name}`, cause)
+        return Effect.as(log, config.failSecure ? Option.some(guardResponse(env, 500, "Security check failed")) : Option.none())
+      })
+    )
+
+  const reportExcluded = (req: GuardRequest): Effect.Effect<void> => {
+    const last = excludedReported.get(req.path)
+    if (last !== undefined && req.startedAt - last < PATH_EXCLUDED_EVERY_MS) return Effect.void
+    if (excludedReported.size >= 1000) excludedReported.clear()
+    excludedReported.set(req.path, req.startedAt)
+    return bus.emit("path_excluded", {
+      actionTaken: "security_checks_bypassed",
+      reason: `Path ${req.path} excluded from security checks`,
+      metadata: { excluded_path: req.path, configured_exclusions: config.excludePaths }
+    })
+  }
+
+  const finish = (req: GuardRequest, response: HttpServerResponse.HttpServerResponse) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const missing: Record<string, string> = {}
+      for (const name of headerNames) if (response.headers[name] === undefined) missing[name] = headers[name]!
+      return Effect.as(
+        metrics.collectRequest({ endpoint: req.path, method: req.method, status: response.status, responseTime: (now - req.startedAt) / 1000 }),
+        headerNames.length === 0 ? response : HttpServerResponse.setHeaders(response, missing)
+      )
+    })
+
+  const guarded = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest, spoofed: string | undefined): HttpApp.Default<E, R> =>
+    Effect.gen(function*() {
+      if (spoofed !== undefined) {
+        yield* bus.emit("suspicious_request", {
+          actionTaken: "spoofing_detected",
+          reason: `Potential IP spoof attempt: X-Forwarded-For header ${spoofed}`,
+          handlerName: "ip_extraction",
+          ...(req.peerIp === undefined ? {} : { ipAddress: req.peerIp })
+        })
+      }
+      if (req.clientIp === UNKNOWN_CLIENT_IP && config.failSecure) {
+        return guardResponse(env, 403, "Client address could not be determined")
+      }
+      if (req.excluded) yield* reportExcluded(req)
+      const bypass = req.route?.settings.bypass
+      if (bypass?.has("all") === true && !config.passiveMode) {
+        yield* bus.emit("security_bypass", {
+          actionTaken: "all_checks_bypassed",
+          reason: "Route configured to bypass all security checks",
+          metadata: { bypassed_checks: ["all"], endpoint: req.path }
+        })
+        return yield* app
+      }
+      for (const check of checks) {
+        if (req.excluded && !check.onExcludedPaths) continue
+        if (bypass?.has(check.name) === true) continue
+        const verdict = yield* runCheck(check, req)
+        if (Option.isSome(verdict)) return verdict.value
+      }
+      const behaviour = yield* BehaviorRules.beforeHandler(env, req).pipe(
+        Effect.catchAll((error) => Effect.as(Effect.logWarning("behaviour rules skipped: state store unavailable", error.message), Option.none()))
+      )
+      if (Option.isSome(behaviour)) return behaviour.value
+      const max = req.route?.settings.maxRequestSize ?? config.maxRequestSize
+      // bodies without Content-Length are capped while the application reads them
+      const response = yield* (max === undefined ? app : HttpIncomingMessage.withMaxBodySize(app, Option.some(max)))
+      if (req.route?.settings.behaviorRules !== undefined) {
+        yield* BehaviorRules.afterHandler(env, req, response).pipe(
+          Effect.catchAll((error) => Effect.logWarning("return-pattern rules skipped: state store unavailable", error.message))
+        )
+      }
+      return response
+    })
+
+  const apply = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const startedAt = yield* Clock.currentTimeMillis
+      // web handlers have no socket: the host can pass the peer address as `ClientIp`
+      const peer = Option.getOrUndefined(request.remoteAddress) ?? Option.getOrUndefined(yield* Effect.serviceOption(ClientIp))
+      const resolution = resolveIp({ remoteAddress: peer, headers: request.headers })
+      const path = pathOf(request.url)
+      const req: GuardRequest = {
+        request,
+        method: request.method,
+        path,
+        clientIp: resolution.ip,
+        peerIp: peer,
+        route: Option.getOrUndefined(env.routes.resolve(request.method, path)),
+        excluded: isExcluded(path),
+        rules: Option.getOrUndefined(yield* env.rules.current),
+        startedAt,
+        state: { whitelisted: false, country: Option.none() }
+      }
+      yield* App.appendPreResponseHandler((_, response) => finish(req, response))
+      return yield* guarded(app, req, resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined).pipe(
+        Effect.provideService(ClientIp, req.clientIp)
+      )
+    })
+
+  return GuardPipeline.of({ checks: checks.map((c) => c.name), apply })
+})

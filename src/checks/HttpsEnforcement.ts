@@ -1,0 +1,67 @@
+/**
+ * `https_enforcement`: a plain-HTTP request to a route (or app) that requires HTTPS is redirected
+ * (301) to the same URL over HTTPS. `X-Forwarded-Proto` counts only from a trusted proxy with
+ * `trustXForwardedProto`. A route's `requireHttps` overrides the global `enforceHttps` either way.
+ *
+ * @since 0.1.0
+ */
+import { HttpServerResponse } from "@effect/platform"
+import { Effect, Option, Predicate } from "effect"
+import { makeIpMatcher } from "../internal/ip.js"
+import { anyRoute, type CheckEnv, type GuardRequest, pass, refuse, type SecurityCheck } from "../internal/pipeline.js"
+
+const SAFE_HOST = /^(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/
+
+const socketIsEncrypted = (source: unknown): boolean =>
+  Predicate.hasProperty(source, "socket") && Predicate.hasProperty(source.socket, "encrypted") &&
+  source.socket.encrypted === true
+
+/**
+ * @since 0.1.0
+ * @category checks
+ */
+export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
+  const { config } = env
+  if (!config.enforceHttps && !anyRoute(env, (s) => s.requireHttps === true)) return Option.none()
+  const proxies = makeIpMatcher(config.trustedProxies.filter((p) => p !== "unix"))
+
+  const isHttps = (req: GuardRequest): boolean => {
+    const { request } = req
+    if (request.originalUrl.startsWith("https:") || socketIsEncrypted(request.source)) return true
+    return config.trustXForwardedProto && req.peerIp !== undefined && proxies.matches(req.peerIp) &&
+      request.headers["x-forwarded-proto"]?.split(",")[0]?.trim().toLowerCase() === "https"
+  }
+
+  return Option.some({
+    name: "https_enforcement",
+    onExcludedPaths: false,
+    run: (req) => {
+      const routeRequires = req.route?.settings.requireHttps
+      const required = routeRequires ?? config.enforceHttps
+      if (!required || isHttps(req)) return pass
+      const host = req.request.headers["host"] ?? ""
+      const query = req.request.url.includes("?") ? req.request.url.slice(req.request.url.indexOf("?")) : ""
+      const safe = SAFE_HOST.test(host)
+      const redirectUrl = `https://${host}${req.path}${query}`
+      const viaRoute = routeRequires === true
+      return Effect.map(
+        refuse(env, req, {
+          check: "https_enforcement",
+          event: viaRoute ? "decorator_violation" : "https_enforced",
+          action: "https_redirect",
+          reason: viaRoute ? "Route requires HTTPS but request was HTTP" : "HTTP request redirected to HTTPS for security",
+          // without a trustworthy Host there is no safe place to redirect to
+          status: safe ? 301 : 400,
+          message: safe ? "Moved Permanently" : "HTTPS required",
+          metadata: {
+            original_scheme: "http",
+            redirect_url: safe ? redirectUrl : null,
+            ...(viaRoute ? { violation_type: "require_https" } : {})
+          },
+          ...(viaRoute ? { emit: { decoratorType: "authentication" } } : {})
+        }),
+        (verdict) => (safe && Option.isSome(verdict) ? Option.some(HttpServerResponse.redirect(redirectUrl, { status: 301 })) : verdict)
+      )
+    }
+  })
+}

@@ -1,0 +1,98 @@
+/**
+ * `rate_limit`: sliding windows per client, evaluated in turn and each counting the request:
+ * endpoint limits (dynamic rules or `endpointRateLimits`, `dynamic_rule_violation`), the route's
+ * limit, then the global limit (`rate_limited`). A refusal answers 429 with `Retry-After` and the
+ * IETF `RateLimit` / `RateLimit-Policy` headers, and can feed the auto-ban.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Option } from "effect"
+import { anyRoute, autoBanPolicy, banClient, type CheckEnv, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
+import { rateLimitHeaders, type RateLimitResult } from "../RateLimitStore.js"
+import type { StoreError } from "../StoreError.js"
+
+/**
+ * @since 0.1.0
+ * @category checks
+ */
+export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
+  const { config } = env
+  const possible = config.enableRateLimiting || Object.keys(config.endpointRateLimits).length > 0 ||
+    config.enableDynamicRules || anyRoute(env, (s) => s.rateLimit !== undefined)
+  if (!possible) return Option.none()
+
+  const exceeded = (
+    req: GuardRequest,
+    result: RateLimitResult,
+    what: { event: "rate_limited" | "dynamic_rule_violation"; policy: string; reason: string; metadata: Record<string, unknown>; decoratorType?: string; ruleType?: string }
+  ): Effect.Effect<Verdict, StoreError> => {
+    const policy = autoBanPolicy(env, req)
+    const autoBan = (req.rules?.rules.enableRateLimitAutoBan ?? config.enableRateLimitAutoBan) && policy.enabled && !config.passiveMode
+    const ban: Effect.Effect<boolean, StoreError> = autoBan
+      ? Effect.flatMap(env.violations.record(req.clientIp, "rate_limit"), (counts) =>
+        counts.total >= policy.threshold ? banClient(env, req, policy.duration, "rate_limit_exceeded") : Effect.succeed(false))
+      : Effect.succeed(false)
+    // the ban is in place before the client sees the 429
+    return Effect.zipRight(
+      ban,
+      refuse(env, req, {
+        check: "rate_limit",
+        event: what.event,
+        reason: what.reason,
+        status: 429,
+        message: "Too many requests",
+        headers: rateLimitHeaders(result, what.policy),
+        metadata: { request_count: result.count, ...what.metadata },
+        emit: {
+          ...(what.decoratorType === undefined ? {} : { decoratorType: what.decoratorType }),
+          ...(what.ruleType === undefined ? {} : { ruleType: what.ruleType })
+        }
+      })
+    )
+  }
+
+  const run = (req: GuardRequest): Effect.Effect<Verdict, StoreError> => {
+    if (req.state.whitelisted || req.route?.settings.bypass?.has("rate_limit") === true) return pass
+    const rules = req.rules?.rules
+    const ip = req.clientIp
+    const endpointLimit = rules?.endpointRateLimits[req.path] ?? config.endpointRateLimits[req.path]
+    const routeLimit = req.route?.settings.rateLimit
+    const globalEnabled = rules?.enableRateLimiting ?? config.enableRateLimiting
+    const globalLimit = rules?.globalRateLimit ?? config.rateLimit
+    const globalWindow = rules?.globalRateWindow ?? config.rateLimitWindow
+
+    const endpoint: Effect.Effect<Verdict, StoreError> = endpointLimit === undefined ? pass : Effect.flatMap(
+      env.rateLimits.hit(`endpoint:${req.path}:${ip}`, endpointLimit[0], `${endpointLimit[1]} seconds`),
+      (r) => r.allowed ? pass : exceeded(req, r, {
+        event: "dynamic_rule_violation",
+        policy: "endpoint",
+        reason: `Endpoint-specific rate limit exceeded: ${endpointLimit[0]} requests per ${endpointLimit[1]}s for ${req.path}`,
+        metadata: { rule_type: "endpoint_rate_limit", endpoint: req.path, rate_limit: endpointLimit[0], window: endpointLimit[1] },
+        ruleType: "endpoint_rate_limit"
+      })
+    )
+    const route: Effect.Effect<Verdict, StoreError> = routeLimit === undefined || req.route === undefined ? pass : Effect.flatMap(
+      env.rateLimits.hit(`route:${req.route.id}:${ip}`, routeLimit.requests, `${routeLimit.window} seconds`),
+      (r) => r.allowed ? pass : exceeded(req, r, {
+        event: "rate_limited",
+        policy: "route",
+        reason: `Rate limit exceeded: ${routeLimit.requests} requests per ${routeLimit.window}s on ${req.route?.id}`,
+        metadata: { rate_limit: routeLimit.requests, window: routeLimit.window, route: req.route?.id, violation_type: "rate_limit" },
+        decoratorType: "rate_limiting"
+      })
+    )
+    const global: Effect.Effect<Verdict, StoreError> = !globalEnabled ? pass : Effect.flatMap(
+      env.rateLimits.hit(`global:${ip}`, globalLimit, `${globalWindow} seconds`),
+      (r) => r.allowed ? pass : exceeded(req, r, {
+        event: "rate_limited",
+        policy: "global",
+        reason: `Rate limit exceeded: ${r.count} requests in ${globalWindow}s window`,
+        metadata: { rate_limit: globalLimit, window: globalWindow }
+      })
+    )
+    return Effect.flatMap(endpoint, (v) =>
+      Option.isSome(v) ? Effect.succeed(v) : Effect.flatMap(route, (v2) => (Option.isSome(v2) ? Effect.succeed(v2) : global)))
+  }
+
+  return Option.some({ name: "rate_limit", onExcludedPaths: true, run })
+}

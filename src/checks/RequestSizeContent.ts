@@ -1,0 +1,75 @@
+/**
+ * `request_size_content`: refuses a declared body larger than the route's (or the global)
+ * `maxRequestSize` with 413, an unparseable `Content-Length` with 400, and a content type outside
+ * the route's `allowedContentTypes` with 415. (Bodies without `Content-Length` are capped while the
+ * app reads them; see the pipeline.)
+ *
+ * @since 0.1.0
+ */
+import { Option } from "effect"
+import { anyRoute, type CheckEnv, pass, refuse, type SecurityCheck } from "../internal/pipeline.js"
+
+const mediaType = (header: string | undefined): string => (header ?? "").split(";")[0]!.trim().toLowerCase()
+
+/**
+ * @since 0.1.0
+ * @category checks
+ */
+export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
+  if (env.config.maxRequestSize === undefined && !anyRoute(env, (s) => s.maxRequestSize !== undefined || s.allowedContentTypes !== undefined)) {
+    return Option.none()
+  }
+  const allowedByRoute = new WeakMap<object, ReadonlySet<string>>()
+  return Option.some({
+    name: "request_size_content",
+    onExcludedPaths: true,
+    run: (req) => {
+      const settings = req.route?.settings
+      const max = settings?.maxRequestSize ?? env.config.maxRequestSize
+      const length = req.request.headers["content-length"]
+      if (length !== undefined && !/^\d{1,15}$/.test(length.trim())) {
+        return refuse(env, req, {
+          check: "request_size_content",
+          event: "content_filtered",
+          reason: "Invalid Content-Length header",
+          status: 400,
+          message: "Invalid Content-Length",
+          metadata: { violation_type: "invalid_content_length" },
+          emit: { decoratorType: "content_filtering" }
+        })
+      }
+      if (max !== undefined && length !== undefined && Number(length) > max) {
+        return refuse(env, req, {
+          check: "request_size_content",
+          event: "content_filtered",
+          reason: `Request size ${length} exceeds limit ${max}`,
+          status: 413,
+          message: "Request too large",
+          metadata: { violation_type: "max_request_size", content_length: Number(length), max_request_size: max },
+          emit: { decoratorType: "content_filtering" }
+        })
+      }
+      const allowed = settings?.allowedContentTypes
+      if (settings !== undefined && allowed !== undefined) {
+        let set = allowedByRoute.get(allowed)
+        if (set === undefined) {
+          set = new Set(allowed.map((t) => mediaType(t)))
+          allowedByRoute.set(allowed, set)
+        }
+        const type = mediaType(req.request.headers["content-type"])
+        if (!set.has(type)) {
+          return refuse(env, req, {
+            check: "request_size_content",
+            event: "content_filtered",
+            reason: `Content type ${JSON.stringify(type)} not allowed`,
+            status: 415,
+            message: "Unsupported content type",
+            metadata: { violation_type: "content_type", content_type: type, allowed_content_types: [...set] },
+            emit: { decoratorType: "content_filtering" }
+          })
+        }
+      }
+      return pass
+    }
+  })
+}

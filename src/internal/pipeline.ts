@@ -1,0 +1,201 @@
+/**
+ * What every security check shares: the per-request context, the services it may use, and the one
+ * way to refuse a request (emit the event, log unless muted, answer unless in passive mode).
+ *
+ * @internal
+ */
+import { type HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, LogLevel, Option } from "effect"
+import type { ActiveRules } from "../DynamicRuleManager.js"
+import type { CloudRanges } from "../CloudRanges.js"
+import type { DynamicRuleManager } from "../DynamicRuleManager.js"
+import type { EmitOptions, EventBus } from "../EventBus.js"
+import type { CheckName, EventType } from "../EventTypes.js"
+import type { GeoIpLookup } from "../GeoIpLookup.js"
+import type { GuardConfigShape } from "../GuardConfig.js"
+import type { IpBans } from "../IpBans.js"
+import type { RateLimitStore } from "../RateLimitStore.js"
+import type { GuardRoutes, ResolvedRoute, RouteSettings } from "../RouteGuard.js"
+import type { StoreError } from "../StoreError.js"
+import type { ThreatDetector } from "../ThreatDetector.js"
+import type { ViolationCounter } from "../ViolationCounter.js"
+
+/** The services and settings a check is built from (once, when the pipeline is built). */
+export interface CheckEnv {
+  readonly config: GuardConfigShape
+  readonly routes: GuardRoutes["Type"]
+  readonly bus: EventBus["Type"]
+  readonly bans: IpBans["Type"]
+  readonly rateLimits: RateLimitStore["Type"]
+  readonly violations: ViolationCounter["Type"]
+  readonly detector: ThreatDetector["Type"]
+  readonly rules: DynamicRuleManager["Type"]
+  readonly geo: GeoIpLookup["Type"] | undefined
+  readonly cloud: CloudRanges["Type"] | undefined
+}
+
+/** Per-request facts, computed once by the pipeline and read by every check. */
+export interface GuardRequest {
+  readonly request: HttpServerRequest.HttpServerRequest
+  readonly method: string
+  /** The path without the query string, as received. */
+  readonly path: string
+  readonly clientIp: string
+  /** The socket peer (before `X-Forwarded-For`), if known. */
+  readonly peerIp: string | undefined
+  readonly route: ResolvedRoute | undefined
+  /** The path is in `excludePaths`: only bans, IP lists and rate limits apply. */
+  readonly excluded: boolean
+  /** Dynamic rules in force when the request arrived. */
+  readonly rules: ActiveRules | undefined
+  readonly startedAt: number
+  /** Facts checks learn along the way. Scoped to this request. */
+  readonly state: {
+    /** Set by a global whitelist match: later filtering checks are skipped. */
+    whitelisted: boolean
+    country: Option.Option<Option.Option<string>>
+  }
+}
+
+/** A check's verdict: a response refuses the request. */
+export type Verdict = Option.Option<HttpServerResponse.HttpServerResponse>
+
+export const pass: Effect.Effect<Verdict> = Effect.succeed(Option.none())
+
+export interface SecurityCheck {
+  readonly name: CheckName
+  /** Runs on paths in `excludePaths` too. */
+  readonly onExcludedPaths: boolean
+  readonly run: (req: GuardRequest) => Effect.Effect<Verdict, StoreError>
+}
+
+/** Route settings of the request, if any. */
+export const routeOf = (req: GuardRequest): RouteSettings | undefined => req.route?.settings
+
+/** Whether any declared route sets `field`. */
+export const anyRoute = (env: CheckEnv, has: (settings: RouteSettings) => boolean): boolean =>
+  env.routes.all.some((r) => has(r.settings))
+
+/** The route bypasses `name` (a check name or one of the reference's groups). */
+export const bypasses = (req: GuardRequest, name: string): boolean => {
+  const bypass = req.route?.settings.bypass
+  return bypass !== undefined && (bypass.has("all") || bypass.has(name as never))
+}
+
+/** A guard response: the default message unless `customErrorResponses` overrides it. */
+export const guardResponse = (
+  env: CheckEnv,
+  status: number,
+  message: string,
+  headers: Readonly<Record<string, string>> = {}
+): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.text(env.config.customErrorResponses[String(status)] ?? message, { status, headers })
+
+const levels = {
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warning: LogLevel.Warning,
+  error: LogLevel.Error
+} as const
+
+export const suspiciousLevel = (env: CheckEnv): LogLevel.LogLevel => levels[env.config.logSuspiciousLevel]
+export const logLevelOf = (name: keyof typeof levels): LogLevel.LogLevel => levels[name]
+
+/** What a refusal says: the event, the log line and the response. */
+export interface Refusal {
+  readonly check: CheckName
+  readonly event: EventType
+  readonly reason: string
+  readonly status: number
+  readonly message: string
+  readonly headers?: Readonly<Record<string, string>>
+  readonly metadata?: Readonly<Record<string, unknown>>
+  readonly emit?: Omit<EmitOptions, "actionTaken" | "reason" | "metadata">
+  /** Action recorded in active mode (default `request_blocked`). */
+  readonly action?: string
+}
+
+/**
+ * Refuses the request: emits the event (action `logged_only` in passive mode), logs unless the
+ * check's logs are muted, and answers, except in passive mode where the request goes on.
+ */
+export const refuse = (env: CheckEnv, req: GuardRequest, refusal: Refusal): Effect.Effect<Verdict> => {
+  const passive = env.config.passiveMode
+  const line = `${passive ? "[PASSIVE MODE] " : ""}${refusal.reason} (${req.method} ${req.path} from ${req.clientIp})`
+  const log = env.config.mutedCheckLogs.has(refusal.check)
+    ? Effect.void
+    : Effect.logWithLevel(suspiciousLevel(env), line).pipe(Effect.annotateLogs({ "guard.check": refusal.check }))
+  return Effect.zipRight(
+    Effect.zipRight(
+      env.bus.emit(refusal.event, {
+        ...refusal.emit,
+        actionTaken: passive ? "logged_only" : (refusal.action ?? "request_blocked"),
+        reason: refusal.reason,
+        metadata: passive ? { ...refusal.metadata, passive_mode: true } : { ...refusal.metadata }
+      }),
+      log
+    ),
+    Effect.succeed(passive ? Option.none() : Option.some(guardResponse(env, refusal.status, refusal.message, refusal.headers)))
+  )
+}
+
+/** The client's country, looked up at most once per request. */
+export const countryOf = (env: CheckEnv, req: GuardRequest): Effect.Effect<Option.Option<string>> => {
+  if (Option.isSome(req.state.country)) return Effect.succeed(req.state.country.value)
+  if (env.geo === undefined) return Effect.succeed(Option.none())
+  return env.geo.country(req.clientIp).pipe(
+    Effect.tapError((error) =>
+      env.bus.emit("geo_lookup_failed", { actionTaken: "lookup_failed", reason: `Geographic lookup failed: ${error.message}` })),
+    Effect.orElseSucceed(() => Option.none<string>()),
+    Effect.tap((country) => {
+      req.state.country = Option.some(country)
+    })
+  )
+}
+
+/**
+ * Bans `req`'s client for `seconds`, emitting `ip_banned` (or `ip_ban_failed` when the ban is
+ * refused, e.g. for a trusted proxy). Returns whether the ban is in place. Never in passive mode.
+ */
+export const banClient = (
+  env: CheckEnv,
+  req: GuardRequest,
+  seconds: number,
+  reason: string
+): Effect.Effect<boolean, StoreError> =>
+  env.config.passiveMode
+    ? Effect.succeed(false)
+    : Effect.flatMap(env.bans.ban(req.clientIp, `${seconds} seconds`, reason), (result) =>
+      result._tag === "Banned"
+        ? Effect.as(
+          Effect.zipRight(
+            env.bus.emit("ip_banned", {
+              actionTaken: "banned",
+              reason,
+              handlerName: "ip_ban",
+              metadata: { duration: seconds }
+            }),
+            Option.isSome(result.evicted)
+              ? Effect.logWarning(`ban store full: the ban of ${result.evicted.value} was dropped`)
+              : Effect.void
+          ),
+          true
+        )
+        : Effect.as(
+          env.bus.emit("ip_ban_failed", {
+            actionTaken: "ban_not_applied",
+            reason: `Ban failed for ${req.clientIp}: ${result.message}`,
+            metadata: { ip_address: req.clientIp, refusal: result.refusal }
+          }),
+          false
+        ))
+
+/** The auto-ban policy in force: dynamic rules override the configuration. */
+export const autoBanPolicy = (env: CheckEnv, req: GuardRequest) => {
+  const rules = req.rules?.rules
+  return {
+    enabled: rules?.enableIpBanning ?? env.config.enableIpBanning,
+    threshold: rules?.autoBanThreshold ?? env.config.autoBanThreshold,
+    duration: rules?.autoBanDuration ?? env.config.autoBanDuration
+  }
+}
