@@ -1,0 +1,81 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Effect, Layer, TestClock } from "effect"
+import type { ViolationCounterRedisOptions } from "../../../src/stores/redis/ViolationCounter.js"
+import { ViolationCounter } from "../../../src/ViolationCounter.js"
+import { redisLayer, testPrefix, ttlsUnder } from "./support.js"
+
+const newInstance = (prefix: string, options?: ViolationCounterRedisOptions) =>
+  Effect.map(
+    Layer.build(ViolationCounter.layerRedis(options).pipe(Layer.provide(redisLayer(prefix)))),
+    (context) => Context.get(context, ViolationCounter)
+  )
+
+describe("ViolationCounter.layerRedis", () => {
+  it.scoped("counts violations per category and in total", () =>
+    Effect.gen(function*() {
+      const counter = yield* newInstance(yield* testPrefix)
+      yield* counter.record("203.0.113.9", "sqli")
+      yield* counter.record("203.0.113.9", "xss")
+      const counts = yield* counter.record("203.0.113.9", "sqli")
+      expect(counts.category).toBe(2)
+      expect(counts.total).toBe(3)
+      expect(counts.byCategory).toEqual(new Map([["sqli", 2], ["xss", 1]]))
+    }))
+
+  it.scoped("starts over once the window has passed since the first violation", () =>
+    Effect.gen(function*() {
+      const counter = yield* newInstance(yield* testPrefix, { window: "10 minutes" })
+      yield* counter.record("ip", "sqli")
+      yield* TestClock.adjust("9 minutes")
+      expect((yield* counter.record("ip", "sqli")).total).toBe(2)
+      yield* TestClock.adjust("1 minute")
+      expect(yield* counter.record("ip", "sqli")).toMatchObject({ category: 1, total: 1 })
+    }))
+
+  it.scoped("gives every key a TTL: the window, or the idle TTL without one", () =>
+    Effect.gen(function*() {
+      const prefix = yield* testPrefix
+      const windowed = yield* newInstance(prefix, { window: "10 minutes" })
+      const idle = yield* newInstance(prefix, { idleTtl: "1 hour" })
+      yield* windowed.record("a", "sqli")
+      yield* idle.record("b", "sqli")
+      const ttls = yield* ttlsUnder(prefix)
+      expect(ttls.get(`${prefix}violations:a`)).toBeGreaterThan(590_000)
+      expect(ttls.get(`${prefix}violations:a`)).toBeLessThanOrEqual(600_000)
+      expect(ttls.get(`${prefix}violations:b`)).toBeGreaterThan(3_590_000)
+    }))
+
+  it.scoped("forgets an IP on reset and counts tracked IPs", () =>
+    Effect.gen(function*() {
+      const counter = yield* newInstance(yield* testPrefix)
+      yield* counter.record("a", "sqli")
+      yield* counter.record("b", "sqli")
+      expect(yield* counter.size).toBe(2)
+      yield* counter.reset("a")
+      expect(yield* counter.size).toBe(1)
+      expect((yield* counter.record("a", "sqli")).total).toBe(1)
+    }))
+
+  it.scoped("caps the number of categories kept per IP but still counts the total", () =>
+    Effect.gen(function*() {
+      const counter = yield* newInstance(yield* testPrefix)
+      for (let i = 0; i < 70; i++) yield* counter.record("ip", `cat-${i}`)
+      const counts = yield* counter.record("ip", "cat-69")
+      expect(counts.byCategory.size).toBe(64)
+      expect(counts.total).toBe(71)
+      expect(counts.category).toBe(1)
+    }))
+
+  it.scoped("adds up the violations two instances saw, even when recorded concurrently", () =>
+    Effect.gen(function*() {
+      const prefix = yield* testPrefix
+      const a = yield* newInstance(prefix)
+      const b = yield* newInstance(prefix)
+      yield* Effect.forEach(
+        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b)),
+        (counter) => counter.record("203.0.113.9", "sqli"),
+        { concurrency: "unbounded" }
+      )
+      expect(yield* a.record("203.0.113.9", "xss")).toMatchObject({ category: 1, total: 101 })
+    }))
+})
