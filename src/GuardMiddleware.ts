@@ -231,6 +231,17 @@ export const make: Effect.Effect<
       )
     })
 
+  // The platform runs pre-response handlers only for responses that come out of the application
+  // (its errors included), so the guard's own refusals are finished by the pipeline itself.
+  const callApp = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> =>
+    Effect.zipRight(
+      Effect.suspend(() => {
+        req.state.appCalled = true
+        return App.appendPreResponseHandler((_, response) => finish(req, response))
+      }),
+      app
+    )
+
   const guarded = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest, spoofed: string | undefined): HttpApp.Default<E, R> =>
     Effect.gen(function*() {
       if (spoofed !== undefined) {
@@ -252,7 +263,7 @@ export const make: Effect.Effect<
           reason: "Route configured to bypass all security checks",
           metadata: { bypassed_checks: ["all"], endpoint: req.path }
         })
-        return yield* app
+        return yield* callApp(app, req)
       }
       for (const check of checks) {
         if (req.excluded && !check.onExcludedPaths) continue
@@ -266,7 +277,7 @@ export const make: Effect.Effect<
       if (Option.isSome(behaviour)) return behaviour.value
       const max = req.route?.settings.maxRequestSize ?? config.maxRequestSize
       // bodies without Content-Length are capped while the application reads them
-      const response = yield* (max === undefined ? app : HttpIncomingMessage.withMaxBodySize(app, Option.some(max)))
+      const response = yield* callApp(max === undefined ? app : HttpIncomingMessage.withMaxBodySize(app, Option.some(max)), req)
       if (req.route?.settings.behaviorRules !== undefined) {
         yield* BehaviorRules.afterHandler(env, req, response).pipe(
           Effect.catchAll((error) => Effect.logWarning("return-pattern rules skipped: state store unavailable", error.message))
@@ -293,12 +304,12 @@ export const make: Effect.Effect<
         excluded: isExcluded(path),
         rules: Option.getOrUndefined(yield* env.rules.current),
         startedAt,
-        state: { whitelisted: false, country: Option.none() }
+        state: { whitelisted: false, appCalled: false, country: Option.none() }
       }
-      yield* App.appendPreResponseHandler((_, response) => finish(req, response))
-      return yield* guarded(app, req, resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined).pipe(
+      const response = yield* guarded(app, req, resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined).pipe(
         Effect.provideService(ClientIp, req.clientIp)
       )
+      return req.state.appCalled ? response : yield* finish(req, response)
     })
 
   return GuardPipeline.of({ checks: checks.map((c) => c.name), apply })

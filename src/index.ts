@@ -55,12 +55,24 @@ export {
 } from "./GuardConfig.js"
 export type { GuardConfigInput, GuardConfigShape } from "./GuardConfig.js"
 export { GuardLive } from "./GuardLive.js"
+export { GuardPipeline, guardMiddleware } from "./GuardMiddleware.js"
 export type { GuardServices } from "./GuardLive.js"
 export { BanResult, IpBans, UnbanResult } from "./IpBans.js"
 export type { BanInfo, IpBansMemoryOptions } from "./IpBans.js"
 export { MetricsCollector } from "./MetricsCollector.js"
 export type { RequestMetrics } from "./MetricsCollector.js"
 export { RateLimitStore, rateLimitHeaders } from "./RateLimitStore.js"
+export { BYPASS_VALUES, GuardRoutes, RouteGuard, RouteSettingsSchema } from "./RouteGuard.js"
+export type {
+  BehaviorRule,
+  BypassName,
+  ResolvedRoute,
+  RouteEntry,
+  RouteSettings,
+  RouteSettingsInput,
+  RouteValidator
+} from "./RouteGuard.js"
+export { securityHeadersFor } from "./SecurityHeaders.js"
 export type { RateLimitResult } from "./RateLimitStore.js"
 export { SecurityEvent, SecurityMetric } from "./SecurityEvent.js"
 export { StoreError } from "./StoreError.js"

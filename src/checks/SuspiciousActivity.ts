@@ -77,8 +77,8 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       })
     }
     return Effect.gen(function*() {
-      let counts = { total: 0 }
-      for (const category of categories) counts = yield* env.violations.record(req.clientIp, category)
+      // one request is one violation (filed under its first category), however many categories matched
+      const counts = yield* env.violations.record(req.clientIp, categories[0]!)
       const banned = policy.enabled && counts.total >= policy.threshold
         ? yield* banClient(env, req, policy.duration, `penetration_attempt:${categories[0]}`)
         : false

@@ -1,0 +1,275 @@
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Option, TestClock } from "effect"
+import { GeoIpLookup, GuardPipeline, GuardRoutes } from "effect-guard"
+import { events, get, guardedServer, metrics, send, statusAndBody } from "./support/guarded.js"
+
+const ok = HttpServerResponse.text("ok")
+const app = HttpRouter.empty.pipe(
+  HttpRouter.get("/", ok),
+  HttpRouter.get("/search", ok),
+  HttpRouter.post("/submit", ok),
+  HttpRouter.get("/docs/index", ok)
+)
+
+/** Answers with the body it read: the guard's scan must leave it readable. */
+const echo = HttpRouter.empty.pipe(
+  HttpRouter.post("/echo", Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => Effect.map(request.text, (text) => HttpServerResponse.text(text))))
+)
+
+/** Behind a trusted proxy on loopback, `X-Forwarded-For` says who the client is. */
+const viaProxy = { trustedProxies: ["127.0.0.1", "::1"] }
+const from = (ip: string, headers: Record<string, string> = {}) => ({ "x-forwarded-for": ip, ...headers })
+
+describe("guardMiddleware", () => {
+  describe("ip_security", () => {
+    it.scoped("a blacklisted client gets 403 and an ip_blocked event; others pass", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/", from("198.51.100.7"))).status).toBe(200)
+        const blocked = yield* statusAndBody(yield* get("/", from("203.0.113.9")))
+        expect(blocked).toEqual({ status: 403, body: "Forbidden" })
+        const [event] = yield* events
+        expect(event).toMatchObject({ eventType: "ip_blocked", actionTaken: "request_blocked", ipAddress: "203.0.113.9", endpoint: "/", method: "GET" })
+        expect(event!.metadata).toMatchObject({ filter_type: "global", ip_address: "203.0.113.9" })
+      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, blacklist: ["203.0.113.0/24"] }))))
+
+    it.scoped("IPv6 and IPv4-mapped addresses match their CIDR blocks", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/", from("2001:db8::42"))).status).toBe(403)
+        expect((yield* get("/", from("::ffff:192.0.2.5"))).status).toBe(403)
+        expect((yield* get("/", from("2001:db9::1"))).status).toBe(200)
+      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, blacklist: ["2001:db8::/32", "192.0.2.0/24"] }))))
+
+    it.scoped("a whitelist is restrictive: only listed clients pass", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/", from("10.1.2.3"))).status).toBe(200)
+        expect((yield* get("/", from("198.51.100.1"))).status).toBe(403)
+      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, whitelist: ["10.0.0.0/8", "127.0.0.1"] }))))
+
+    it.scoped("a spoofed X-Forwarded-For from an untrusted peer is ignored and reported", () =>
+      Effect.gen(function*() {
+        // the loopback peer is not a trusted proxy: the header cannot escape the blacklist
+        expect((yield* get("/", from("198.51.100.1"))).status).toBe(403)
+        const all = yield* events
+        expect(all.map((e) => e.eventType)).toContain("suspicious_request")
+        expect(all.find((e) => e.eventType === "suspicious_request")?.actionTaken).toBe("spoofing_detected")
+      }).pipe(Effect.provide(guardedServer(app, { trustedProxies: ["10.0.0.1"], blacklist: ["127.0.0.1", "::1"] }))))
+
+    it.scoped("from a trusted proxy the right-most untrusted hop is the client", () =>
+      Effect.gen(function*() {
+        // client, then an internal proxy (trusted), then the loopback proxy (trusted)
+        expect((yield* get("/", from("203.0.113.9, 10.0.0.5"))).status).toBe(403)
+        expect((yield* get("/", from("203.0.113.9, 198.51.100.4"))).status).toBe(200)
+      }).pipe(Effect.provide(guardedServer(app, {
+        trustedProxies: ["127.0.0.1", "::1", "10.0.0.0/8"],
+        trustedProxyDepth: 3,
+        blacklist: ["203.0.113.9"]
+      }))))
+
+    it.scoped("country rules use the GeoIpLookup; an unknown country fails an allowlist", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/", from("198.51.100.1"))).status).toBe(200)
+        expect((yield* get("/", from("203.0.113.1"))).status).toBe(403)
+        expect((yield* get("/", from("192.0.2.1"))).status).toBe(403)
+        const blocked = (yield* events).filter((e) => e.eventType === "country_blocked")
+        expect(blocked.map((e) => e.metadata["rule_type"])).toEqual(["country_whitelist", "country_whitelist"])
+        expect(blocked[0]!.country).toBe("CN")
+      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, whitelistCountries: ["us", "NL"] }, GeoIpLookup.layerTest({
+        "198.51.100.0/24": "US",
+        "203.0.113.0/24": "CN"
+      })))))
+  })
+
+  describe("rate_limit", () => {
+    it.scoped("the global limit answers 429 with Retry-After and RateLimit headers, and emits rate_limited", () =>
+      Effect.gen(function*() {
+        for (let i = 0; i < 3; i++) expect((yield* get("/")).status).toBe(200)
+        const limited = yield* get("/")
+        expect(limited.status).toBe(429)
+        expect(yield* limited.text).toBe("Too many requests")
+        expect(limited.headers["retry-after"]).toBeDefined()
+        expect(limited.headers["ratelimit-policy"]).toContain("q=3")
+        const [event] = (yield* events).filter((e) => e.eventType === "rate_limited")
+        expect(event!.metadata).toMatchObject({ rate_limit: 3, window: 60 })
+      }).pipe(Effect.provide(guardedServer(app, { enableRateLimiting: true, rateLimit: 3, rateLimitWindow: 60 }))))
+
+    it.scoped("the window slides: after it passes the client is served again (TestClock)", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/")).status).toBe(200)
+        expect((yield* get("/")).status).toBe(200)
+        expect((yield* get("/")).status).toBe(429)
+        yield* TestClock.adjust("61 seconds")
+        expect((yield* get("/")).status).toBe(200)
+      }).pipe(Effect.provide(guardedServer(app, { enableRateLimiting: true, rateLimit: 2, rateLimitWindow: 60 }))))
+
+    it.scoped("repeated violations feed the auto-ban when enableRateLimitAutoBan is on", () =>
+      Effect.gen(function*() {
+        // loopback can never be banned: the client comes through the proxy
+        for (let i = 0; i < 3; i++) yield* get("/", from("198.51.100.23"))
+        const banned = yield* statusAndBody(yield* get("/", from("198.51.100.23")))
+        expect(banned).toEqual({ status: 403, body: "IP address banned" })
+        expect((yield* events).map((e) => e.eventType)).toContain("ip_banned")
+      }).pipe(Effect.provide(guardedServer(app, {
+        ...viaProxy,
+        enableRateLimiting: true,
+        rateLimit: 1,
+        enableRateLimitAutoBan: true,
+        autoBanThreshold: 2
+      }))))
+  })
+
+  describe("suspicious_activity", () => {
+    it.scoped("an attack in the query is refused with 400 and a penetration_attempt event; a normal query passes", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/search?q=effect+guard+docs")).status).toBe(200)
+        const attack = yield* statusAndBody(yield* get("/search?q=1%27%20OR%20%271%27%3D%271%27%20--"))
+        expect(attack).toEqual({ status: 400, body: "Suspicious activity detected" })
+        const [event] = (yield* events).filter((e) => e.eventType === "penetration_attempt")
+        expect(event!.actionTaken).toBe("request_blocked")
+        expect(event!.metadata["categories"]).toContain("sqli")
+        expect(event!.metadata["request_count"]).toBe(1)
+      }).pipe(Effect.provide(guardedServer(app, {}))))
+
+    it.scoped("a JSON body is scanned and still readable by the handler", () =>
+      Effect.gen(function*() {
+        const echo = yield* send("POST", "/echo", { headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Zoë" }) })
+        expect(yield* statusAndBody(echo)).toEqual({ status: 200, body: "{\"name\":\"Zoë\"}" })
+        const attack = yield* send("POST", "/echo", {
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ comment: "<script>alert(document.cookie)</script>" })
+        })
+        expect(attack.status).toBe(400)
+      }).pipe(Effect.provide(guardedServer(echo, {}))))
+
+    it.scoped("at the auto-ban threshold the client is banned (403) and stays banned", () =>
+      Effect.gen(function*() {
+        const attacker = from("198.51.100.66")
+        expect((yield* get("/search?q=../../etc/passwd", attacker)).status).toBe(400)
+        const second = yield* statusAndBody(yield* get("/search?q=../../etc/passwd", attacker))
+        expect(second).toEqual({ status: 403, body: "IP has been banned" })
+        expect((yield* get("/", attacker)).status).toBe(403)
+        expect((yield* get("/", from("198.51.100.67"))).status).toBe(200)
+        const types = (yield* events).map((e) => e.eventType)
+        expect(types).toContain("ip_banned")
+      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, autoBanThreshold: 2 }))))
+
+    it.scoped("excluded paths skip detection but not the blacklist", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/docs/index?q=%3Cscript%3Ealert(1)%3C/script%3E")).status).toBe(200)
+        expect((yield* events).map((e) => e.eventType)).toContain("path_excluded")
+      }).pipe(Effect.provide(guardedServer(app, {}))))
+  })
+
+  describe("passive mode", () => {
+    it.scoped("every violation is logged and emitted as logged_only, never blocked", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/search?q=%3Cscript%3Ealert(1)%3C/script%3E")).status).toBe(200)
+        expect((yield* get("/", from("203.0.113.9"))).status).toBe(200)
+        const all = yield* events
+        expect(all.map((e) => [e.eventType, e.actionTaken])).toEqual(
+          expect.arrayContaining([["penetration_attempt", "logged_only"], ["ip_blocked", "logged_only"]])
+        )
+      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, passiveMode: true, blacklist: ["203.0.113.9"] }))))
+  })
+
+  describe("emergency_mode", () => {
+    it.scoped("everyone outside the emergency whitelist gets 503", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/", from("10.0.0.8"))).status).toBe(200)
+        const blocked = yield* get("/", from("198.51.100.1"))
+        expect(blocked.status).toBe(503)
+        expect((yield* events).map((e) => e.eventType)).toContain("emergency_mode_block")
+      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, emergencyMode: true, emergencyWhitelist: ["10.0.0.0/8"] }))))
+  })
+
+  describe("https_enforcement", () => {
+    it.scoped("plain HTTP is redirected (301) to HTTPS and reported", () =>
+      Effect.gen(function*() {
+        const response = yield* get("/search?q=1")
+        expect(response.status).toBe(301)
+        expect(response.headers["location"]).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/search\?q=1$/)
+        expect((yield* events).map((e) => e.eventType)).toContain("https_enforced")
+      }).pipe(Effect.provide(guardedServer(app, { enforceHttps: true }))))
+
+    it.scoped("X-Forwarded-Proto: https from a trusted proxy counts as HTTPS", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/", { "x-forwarded-proto": "https" })).status).toBe(200)
+      }).pipe(Effect.provide(guardedServer(app, { enforceHttps: true, trustXForwardedProto: true, ...viaProxy }))))
+  })
+
+  describe("user_agent", () => {
+    it.scoped("a blocked user agent gets 403 and user_agent_blocked", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/", { "user-agent": "Mozilla/5.0" })).status).toBe(200)
+        expect((yield* get("/", { "user-agent": "sqlmap/1.7" })).status).toBe(403)
+        const [event] = (yield* events).filter((e) => e.eventType === "user_agent_blocked")
+        expect(event!.metadata["filter_type"]).toBe("global")
+      }).pipe(Effect.provide(guardedServer(app, { blockedUserAgents: ["sqlmap", "nikto"] }))))
+  })
+
+  describe("request_size_content", () => {
+    it.scoped("a declared body over maxRequestSize gets 413", () =>
+      Effect.gen(function*() {
+        expect((yield* send("POST", "/submit", { body: "x".repeat(10) })).status).toBe(200)
+        const big = yield* send("POST", "/submit", { body: "x".repeat(2_000) })
+        expect(big.status).toBe(413)
+        expect((yield* events).find((e) => e.eventType === "content_filtered")?.metadata["violation_type"]).toBe("max_request_size")
+      }).pipe(Effect.provide(guardedServer(app, { maxRequestSize: 1_000 }))))
+  })
+
+  describe("custom_request", () => {
+    it.scoped("the hook's response refuses the request and is reported", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/")).status).toBe(200)
+        const refused = yield* statusAndBody(yield* get("/", { "x-tenant": "blocked" }))
+        expect(refused).toEqual({ status: 402, body: "pay first" })
+        expect((yield* events).find((e) => e.eventType === "custom_request_check")?.metadata["response_status"]).toBe(402)
+      }).pipe(Effect.provide(guardedServer(app, {
+        customRequestCheck: (request) =>
+          Effect.succeed(request.headers["x-tenant"] === "blocked" ? Option.some(HttpServerResponse.text("pay first", { status: 402 })) : Option.none())
+      }))))
+  })
+
+  describe("every response", () => {
+    it.scoped("carries the security headers, the application's and the guard's alike", () =>
+      Effect.gen(function*() {
+        for (const response of [yield* get("/"), yield* get("/missing"), yield* get("/", from("203.0.113.9"))]) {
+          expect([response.status, response.headers["x-content-type-options"]]).toEqual([response.status, "nosniff"])
+          expect(response.headers["strict-transport-security"]).toBe("max-age=31536000; includeSubDomains")
+          expect(response.headers["x-frame-options"]).toBe("SAMEORIGIN")
+        }
+      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, blacklist: ["203.0.113.9"] }))))
+
+    it.scoped("is recorded as response_time, request_count and, from 400 on, error_rate", () =>
+      Effect.gen(function*() {
+        yield* get("/")
+        yield* get("/missing")
+        yield* get("/", from("203.0.113.9"))
+        const recorded = (yield* metrics).map((m) => `${m.metricType} ${m.tags["endpoint"]} ${m.tags["status"] ?? ""}`.trim())
+        expect(recorded).toEqual([
+          "response_time / 200",
+          "request_count /",
+          "response_time /missing 404",
+          "request_count /missing",
+          "error_rate /missing 404",
+          "response_time / 403",
+          "request_count /",
+          "error_rate / 403"
+        ])
+      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, blacklist: ["203.0.113.9"] }))))
+  })
+
+  describe("the pipeline", () => {
+    it.effect("builds only the checks the configuration can trigger", () =>
+      Effect.gen(function*() {
+        const pipeline = yield* GuardPipeline
+        expect(pipeline.checks).toEqual(["ip_security", "rate_limit", "suspicious_activity"])
+      }).pipe(Effect.provide(guardedServer(app, { enableRateLimiting: true }))))
+
+    it.effect("routes with settings add the checks they need", () =>
+      Effect.gen(function*() {
+        const pipeline = yield* GuardPipeline
+        expect(pipeline.checks).toEqual(["authentication", "ip_security", "suspicious_activity"])
+      }).pipe(Effect.provide(guardedServer(app, {}, GuardRoutes.layer([{ method: "GET", path: "/admin", settings: { requireAuth: { type: "bearer" } } }])))))
+  })
+})
