@@ -1,0 +1,116 @@
+import { HttpApp, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Effect, Layer, Logger, Option, TestClock } from "effect"
+import { ClientIp, GuardConfig, type GuardConfigInput, GuardLive, guardMiddleware, IpBans, TestExporter } from "effect-guard"
+
+const app = HttpRouter.empty.pipe(HttpRouter.get("/", HttpServerResponse.text("ok")), HttpRouter.get("/search", HttpServerResponse.text("ok")))
+
+/** The guard under `HttpApp.toWebHandlerLayer`: no socket, so the host passes the peer as `ClientIp`. */
+const webHandler = (config: GuardConfigInput) => {
+  const layer = GuardLive.pipe(
+    Layer.provideMerge(TestExporter.layer()),
+    Layer.provideMerge(GuardConfig.layer({ enableRateLimiting: false, ...config }))
+  )
+  return HttpApp.toWebHandlerLayer(app, layer, { middleware: guardMiddleware })
+}
+
+const request = (handler: ReturnType<typeof webHandler>["handler"], path: string, peer: string, headers: Record<string, string> = {}) =>
+  Effect.promise(() => handler(new Request(`http://guarded.test${path}`, { headers }), Context.make(ClientIp, peer)))
+
+describe("guardMiddleware under HttpApp.toWebHandler", () => {
+  it.live("blocks, passes and reports exactly as on a Node server", () =>
+    Effect.gen(function*() {
+      const { dispose, handler } = webHandler({ blacklist: ["203.0.113.0/24"] })
+      expect((yield* request(handler, "/", "198.51.100.1")).status).toBe(200)
+      const blocked = yield* request(handler, "/", "203.0.113.7")
+      expect(blocked.status).toBe(403)
+      expect(yield* Effect.promise(() => blocked.text())).toBe("Forbidden")
+      expect(blocked.headers.get("x-content-type-options")).toBe("nosniff")
+      const attack = yield* request(handler, "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "198.51.100.1")
+      expect(attack.status).toBe(400)
+      yield* Effect.promise(dispose)
+    }))
+
+  it.live("without any peer address, fail-secure refuses with 403", () =>
+    Effect.gen(function*() {
+      const { dispose, handler } = webHandler({})
+      const response = yield* Effect.promise(() => handler(new Request("http://guarded.test/")))
+      expect(response.status).toBe(403)
+      expect(yield* Effect.promise(() => response.text())).toBe("Client address could not be determined")
+      yield* Effect.promise(dispose)
+    }))
+
+  it.live("with failSecure off, an unknown peer is served as \"unknown\"", () =>
+    Effect.gen(function*() {
+      const { dispose, handler } = webHandler({ failSecure: false })
+      expect((yield* Effect.promise(() => handler(new Request("http://guarded.test/")))).status).toBe(200)
+      yield* Effect.promise(dispose)
+    }))
+})
+
+describe("bad input never crashes the guard", () => {
+  it.live("garbage X-Forwarded-For, a 64 KB header, a malformed traceparent and a broken Content-Length get well-formed answers", () =>
+    Effect.gen(function*() {
+      const { dispose, handler } = webHandler({ trustedProxies: ["127.0.0.1"] })
+      const cases: ReadonlyArray<Record<string, string>> = [
+        { "x-forwarded-for": "not-an-ip, 999.1.1.1, [::1, ,,," },
+        { "x-forwarded-for": Array.from({ length: 5_000 }, (_, i) => `10.0.${i >> 8 & 255}.${i & 255}`).join(", ") },
+        { "x-huge": "a".repeat(64 * 1024) },
+        { traceparent: "00-zzzz-not-a-trace-01", tracestate: "==,,;garbage" },
+        { "content-length": "12abc" }
+      ]
+      for (const headers of cases) {
+        const response = yield* request(handler, "/", "127.0.0.1", headers)
+        expect(response.status).toBeLessThan(500)
+      }
+      yield* Effect.promise(dispose)
+    }))
+})
+
+describe("bans and logs", () => {
+  it.effect("an auto-ban expires after autoBanDuration (TestClock)", () =>
+    Effect.gen(function*() {
+      // the guarded app run directly in the test fiber, so the TestClock drives bans and windows
+      const guardedApp = guardMiddleware(app)
+      const status = (path: string) =>
+        guardedApp.pipe(
+          Effect.provideService(HttpServerRequest.HttpServerRequest, HttpServerRequest.fromWeb(new Request(`http://guarded.test${path}`))),
+          Effect.provideService(ClientIp, "198.51.100.9"),
+          Effect.scoped,
+          Effect.map((response) => response.status),
+          Effect.catchAll(() => Effect.succeed(404))
+        )
+      expect(yield* status("/search?q=..%2F..%2Fetc%2Fpasswd")).toBe(403)
+      expect(yield* status("/")).toBe(403)
+      yield* TestClock.adjust("59 minutes")
+      expect(yield* status("/")).toBe(403)
+      yield* TestClock.adjust("2 minutes")
+      expect(yield* status("/")).toBe(200)
+      const bans = yield* IpBans
+      expect(Option.isNone(yield* bans.isBanned("198.51.100.9"))).toBe(true)
+    }).pipe(Effect.provide(GuardLive.pipe(Layer.provide(GuardConfig.layer({ enableRateLimiting: false, autoBanThreshold: 1, autoBanDuration: 3600 }))))))
+
+  it.live("a muted check's logs are silent while the others log", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const logger = Logger.make(({ message }) => {
+        lines.push(String(message))
+      })
+      const layer = GuardLive.pipe(
+        Layer.provideMerge(GuardConfig.layer({
+          enableRateLimiting: true,
+          rateLimit: 1,
+          blockedUserAgents: ["badbot"],
+          mutedCheckLogs: ["rate_limit"]
+        })),
+        Layer.provide(Logger.replace(Logger.defaultLogger, logger))
+      )
+      const { dispose, handler } = HttpApp.toWebHandlerLayer(app, Layer.merge(layer, Logger.replace(Logger.defaultLogger, logger)), { middleware: guardMiddleware })
+      yield* request(handler, "/", "198.51.100.1")
+      expect((yield* request(handler, "/", "198.51.100.1")).status).toBe(429)
+      expect((yield* request(handler, "/", "198.51.100.2", { "user-agent": "badbot/1" })).status).toBe(403)
+      yield* Effect.promise(dispose)
+      expect(lines.some((l) => l.includes("Rate limit"))).toBe(false)
+      expect(lines.some((l) => l.includes("badbot"))).toBe(true)
+    }))
+})
