@@ -84,14 +84,10 @@ export class GuardRedis extends Context.Tag("effect-guard/GuardRedis")<GuardRedi
   readonly key: (namespace: string, id: string) => string
   /**
    * Runs `f` on the client. A rejection becomes a `StoreError` (`Timeout`, `Unavailable` or
-   * `Protocol`); `f` never runs longer than the command timeout (times `commands`, for operations made
-   * of several sequential commands).
+   * `Protocol`). Every command fails by itself once the command timeout has passed, and at once while
+   * the connection is down (no offline queue).
    */
-  readonly use: <A>(
-    operation: string,
-    f: (client: RedisClient) => Promise<A>,
-    commands?: number
-  ) => Effect.Effect<A, StoreError>
+  readonly use: <A>(operation: string, f: (client: RedisClient) => Promise<A>) => Effect.Effect<A, StoreError>
   /** Prepares a Lua script taking `numberOfKeys` keys. */
   readonly script: (name: string, lua: string, numberOfKeys: number) => RedisScript
   /** How many keys exist under `${prefix}${namespace}:` (by `SCAN`, never `KEYS`). */
@@ -382,16 +378,14 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
     )
   if (Option.isSome(bus)) yield* reportTo(bus.value)
 
-  const use = <A>(operation: string, f: (client: RedisClient) => Promise<A>, commands = 1): Effect.Effect<A, StoreError> =>
+  // No span per command: measured, a span costs more than a loopback round trip; the stores' own
+  // operations (`RateLimitStore.hit`, ...) are traced. ioredis' `commandTimeout` bounds every command.
+  const use = <A>(operation: string, f: (client: RedisClient) => Promise<A>): Effect.Effect<A, StoreError> =>
     Effect.tryPromise({
-      // backstop over ioredis' own per-command timeout
-      try: () => process.env.NODL ? f(client) : withDeadline(f(client), commandMillis * Math.max(1, commands) + 50, `Redis ${operation}`),
+      try: () => f(client),
       catch: (cause) =>
         new StoreError({ reason: classify(cause), message: `Redis ${operation} failed: ${messageOf(cause)}`, cause })
-    }).pipe(
-      Effect.tapError((error) => error.reason === "Protocol" ? Effect.void : reportError(error.cause, operation)),
-      (e) => process.env.NOSPAN ? e : Effect.withSpan(e, `GuardRedis.${operation}`, { kind: "client", attributes: { "db.system": "redis" } })
-    )
+    }).pipe(Effect.tapError((error) => error.reason === "Protocol" ? Effect.void : reportError(error.cause, operation)))
 
   const script = (name: string, lua: string, numberOfKeys: number): RedisScript => {
     const sha = createHash("sha1").update(lua).digest("hex")
@@ -401,7 +395,7 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
           messageOf(error).startsWith("NOSCRIPT")
             ? client.eval(lua, numberOfKeys, ...keys, ...args)
             : Promise.reject(error)
-        ), 2)
+        ))
   }
 
   const countKeys = (namespace: string) =>
@@ -415,7 +409,7 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
         cursor = next
       } while (cursor !== "0")
       return seen.size
-    }, 20)
+    })
 
   return GuardRedis.of({
     prefix,

@@ -91,8 +91,16 @@ end
 return value or ''
 `
 
-const LookupReply = Schema.Tuple(Schema.String, Schema.Array(Schema.String))
-const decodeLookup = Schema.decodeUnknown(LookupReply)
+/** The lookup reply, checked by hand (it runs on every request). */
+const decodeLookup = (reply: unknown): Effect.Effect<readonly [string, ReadonlyArray<string>], StoreError> => {
+  if (Array.isArray(reply) && reply.length === 2) {
+    const [own, blocks] = reply as [unknown, unknown]
+    if (typeof own === "string" && Array.isArray(blocks) && blocks.every((b) => typeof b === "string")) {
+      return Effect.succeed([own, blocks as ReadonlyArray<string>] as const)
+    }
+  }
+  return Effect.fail(new StoreError({ reason: "Protocol", message: "unexpected reply of the ban lookup script" }))
+}
 
 const protocolError = (what: string) => (cause: { readonly message: string }) =>
   new StoreError({ reason: "Protocol", message: `unexpected ${what} in Redis: ${cause.message}`, cause })
@@ -166,10 +174,7 @@ export const make = (options?: IpBansRedisOptions) =>
       if (address === undefined) return Option.none<BanInfo>()
       const key = address.toString()
       const now = yield* Clock.currentTimeMillis
-      const [own, blocks] = yield* Effect.flatMap(
-        lookup([addressKey(key), networksKey], []),
-        (reply) => Effect.mapError(decodeLookup(reply), protocolError("ban lookup reply"))
-      )
+      const [own, blocks] = yield* Effect.flatMap(lookup([addressKey(key), networksKey], []), decodeLookup)
       if (own !== "") {
         const info = yield* infoOf(key, own)
         if (info.until > now) return Option.some(info)
