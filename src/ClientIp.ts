@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Option } from "effect"
+import { Context, Layer, Option } from "effect"
 import { canonicalIp, type IpMatcher, makeIpMatcher } from "./internal/ip.js"
 
 /**
@@ -17,6 +17,31 @@ import { canonicalIp, type IpMatcher, makeIpMatcher } from "./internal/ip.js"
  * @category tags
  */
 export class ClientIp extends Context.Tag("effect-guard/ClientIp")<ClientIp, string>() {}
+
+/**
+ * Where the guard records the client IP it resolved for each request (keyed by the request's
+ * underlying source object, which survives `request.modify`), so events emitted by the application
+ * name the real client without the cost of providing a service per request.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ClientIpRegistry extends Context.Tag("effect-guard/ClientIpRegistry")<ClientIpRegistry, {
+  readonly set: (source: object, ip: string) => void
+  readonly get: (source: object) => Option.Option<string>
+}>() {
+  /**
+   * @since 0.1.0
+   */
+  static readonly layer: Layer.Layer<ClientIpRegistry> = Layer.sync(ClientIpRegistry, () => {
+    // weak keys: an entry lives exactly as long as its request
+    const resolved = new WeakMap<object, string>()
+    return {
+      set: (source, ip) => void resolved.set(source, ip),
+      get: (source) => Option.fromNullable(resolved.get(source))
+    }
+  })
+}
 
 /**
  * The address used when no client address can be determined.

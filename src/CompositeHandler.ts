@@ -75,6 +75,8 @@ export class CompositeHandler extends Context.Tag("effect-guard/CompositeHandler
   readonly droppedByExporter: Effect.Effect<Readonly<Record<string, number>>>
   /** The exporters that started. */
   readonly exporters: ReadonlyArray<string>
+  /** Whether any exporter runs: with none, emitters can skip building payloads at all. */
+  readonly active: boolean
 }>() {
   /**
    * The composite over `exporters`, muted and tuned by `GuardConfig`, enriching with `EventEnricher`
@@ -201,13 +203,16 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
             Option.isNone(done) ? Effect.logWarning(`exporter ${spec.name} did not stop within the shutdown deadline`) : Effect.void)
         )
       )
+      // one timeout per batch, not per payload: a timer per metric would cost more than the metric
       const lane = yield* makeLane<Telemetry>({
         name: spec.name,
         capacity,
-        handle: (item) =>
-          item._tag === "Event"
-            ? guarded(spec.name, exporter.exportEvent(item.event))
-            : guarded(spec.name, exporter.exportMetric(item.metric))
+        handle: (batch) =>
+          guarded(
+            spec.name,
+            Effect.forEach(batch, (item) =>
+              item._tag === "Event" ? exporter.exportEvent(item.event) : exporter.exportMetric(item.metric), { discard: true })
+          )
       })
       running.push({ exporter, lane })
     }
@@ -221,19 +226,21 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
           ? Effect.void
           : Metric.increment(Metric.tagged(droppedTelemetry, "lane", exporter.name)), { discard: true })
 
+    const dispatch = (item: Telemetry) =>
+      item._tag === "Event"
+        ? Effect.flatMap(
+          enricher === undefined ? Effect.succeed(withoutGuardKeys(item.event)) : enricher.enrichEvent(withoutGuardKeys(item.event)),
+          (event) => fanOut({ _tag: "Event", event })
+        )
+        : Effect.flatMap(
+          enricher === undefined ? Effect.succeed(withoutGuardTags(item.metric)) : enricher.enrichMetric(withoutGuardTags(item.metric)),
+          (metric) => fanOut({ _tag: "Metric", metric })
+        )
+
     const intake = yield* makeLane<Telemetry>({
       name: "intake",
       capacity,
-      handle: (item) =>
-        item._tag === "Event"
-          ? Effect.flatMap(
-            enricher === undefined ? Effect.succeed(withoutGuardKeys(item.event)) : enricher.enrichEvent(withoutGuardKeys(item.event)),
-            (event) => fanOut({ _tag: "Event", event })
-          )
-          : Effect.flatMap(
-            enricher === undefined ? Effect.succeed(withoutGuardTags(item.metric)) : enricher.enrichMetric(withoutGuardTags(item.metric)),
-            (metric) => fanOut({ _tag: "Metric", metric })
-          )
+      handle: (batch) => Effect.forEach(batch, dispatch, { discard: true })
     })
 
     const flush = Effect.gen(function*() {
@@ -277,6 +284,7 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
         Effect.forEach(running, ({ exporter, lane }) => Effect.map(lane.dropped, (n) => [exporter.name, n] as const)),
         Object.fromEntries
       ),
-      exporters: running.map((r) => r.exporter.name)
+      exporters: running.map((r) => r.exporter.name),
+      active: !idle
     })
   })

@@ -9,9 +9,9 @@
 import { HttpServerRequest } from "@effect/platform"
 import { Context, Effect, Layer, Option, type Types } from "effect"
 import { randomUUID } from "node:crypto"
-import { ClientIp, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
+import { ClientIp, ClientIpRegistry, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
 import { CompositeHandler } from "./CompositeHandler.js"
-import type { EventType } from "./EventTypes.js"
+import { EVENT_TYPE_VALUES, type EventType } from "./EventTypes.js"
 import { GeoIpLookup } from "./GeoIpLookup.js"
 import { GuardConfig } from "./GuardConfig.js"
 import { SecurityEvent } from "./SecurityEvent.js"
@@ -58,7 +58,14 @@ export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
       const config = yield* GuardConfig
       const composite = yield* CompositeHandler
       const geo = yield* Effect.serviceOption(GeoIpLookup)
-      return make({ muted: config.mutedEventTypes, send: composite.sendEvent, geo: Option.getOrUndefined(geo) })
+      const registry = yield* Effect.serviceOption(ClientIpRegistry)
+      // with no exporter running every event would be dropped: skip building them at all
+      return make({
+        muted: composite.active ? config.mutedEventTypes : new Set(EVENT_TYPE_VALUES),
+        send: composite.sendEvent,
+        geo: Option.getOrUndefined(geo),
+        registry: Option.getOrUndefined(registry)
+      })
     })
   )
 }
@@ -83,8 +90,17 @@ export const make = (options: {
   readonly muted: ReadonlySet<EventType>
   readonly send: (event: SecurityEvent) => Effect.Effect<void>
   readonly geo?: GeoIpLookup["Type"] | undefined
+  readonly registry?: ClientIpRegistry["Type"] | undefined
 }): EventBus["Type"] => {
-  const { geo, muted, send } = options
+  const { geo, muted, registry, send } = options
+  const clientIpOf = (context: Context.Context<never>, request: HttpServerRequest.HttpServerRequest | undefined): string =>
+    Option.getOrElse(Context.getOption(context, ClientIp), () => {
+      if (request === undefined) return UNKNOWN_CLIENT_IP
+      const resolved = registry === undefined || typeof request.source !== "object" || request.source === null
+        ? Option.none<string>()
+        : registry.get(request.source)
+      return Option.getOrElse(resolved, () => Option.getOrElse(request.remoteAddress, () => UNKNOWN_CLIENT_IP))
+    })
   // Built in one synchronous step from the fiber's context and clock: emission is on the request path.
   const build = (eventType: EventType, o: EmitOptions, context: Context.Context<never>, now: number, country: string | undefined) => {
     const request = Option.getOrUndefined(Context.getOption(context, HttpServerRequest.HttpServerRequest))
@@ -135,10 +151,6 @@ export const make = (options: {
     ).pipe(Effect.catchAllCause((cause) => Effect.logError("failed to emit security event", cause)))
   return EventBus.of({ emit, isMuted: (t) => muted.has(t) })
 }
-
-const clientIpOf = (context: Context.Context<never>, request: HttpServerRequest.HttpServerRequest | undefined): string =>
-  Option.getOrElse(Context.getOption(context, ClientIp), () =>
-    request === undefined ? UNKNOWN_CLIENT_IP : Option.getOrElse(request.remoteAddress, () => UNKNOWN_CLIENT_IP))
 
 const pathOf = (url: string): string => {
   const q = url.indexOf("?")

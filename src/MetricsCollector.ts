@@ -4,11 +4,13 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { CompositeHandler } from "./CompositeHandler.js"
-import type { MetricType } from "./EventTypes.js"
+import { METRIC_TYPE_VALUES, type MetricType } from "./EventTypes.js"
 import { GuardConfig } from "./GuardConfig.js"
 import { SecurityMetric } from "./SecurityEvent.js"
+
+const ALL_METRICS: ReadonlySet<MetricType> = new Set(METRIC_TYPE_VALUES)
 
 /**
  * What one finished request reports.
@@ -42,7 +44,8 @@ export class MetricsCollector extends Context.Tag("effect-guard/MetricsCollector
     Effect.gen(function*() {
       const config = yield* GuardConfig
       const composite = yield* CompositeHandler
-      return make({ muted: config.mutedMetricTypes, send: composite.sendMetric })
+      // with no exporter running every metric would be dropped: mute them all at the source
+      return make({ muted: composite.active ? config.mutedMetricTypes : ALL_METRICS, send: composite.sendMetric })
     })
   )
 }
@@ -56,25 +59,33 @@ export const make = (options: {
   readonly send: (metric: SecurityMetric) => Effect.Effect<void>
 }): MetricsCollector["Type"] => {
   const { muted } = options
+  const metric = (metricType: MetricType, value: number, tags: Readonly<Record<string, string>>, timestamp: Date) =>
+    options.send(
+      new SecurityMetric({
+        timestamp,
+        metricType,
+        value,
+        ...(tags["endpoint"] === undefined ? {} : { endpoint: tags["endpoint"] }),
+        tags: { ...tags }
+      }, true)
+    )
   const send = (metricType: MetricType, value: number, tags: Readonly<Record<string, string>> = {}) =>
-    muted.has(metricType) ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      options.send(
-        new SecurityMetric({
-          timestamp: new Date(now),
-          metricType,
-          value,
-          ...(tags["endpoint"] === undefined ? {} : { endpoint: tags["endpoint"] }),
-          tags: { ...tags }
-        }, true)
-      ))
+    muted.has(metricType)
+      ? Effect.void
+      : Effect.clockWith((clock) => metric(metricType, value, tags, new Date(clock.unsafeCurrentTimeMillis())))
   return MetricsCollector.of({
     send,
     isMuted: (t) => muted.has(t),
+    // every request comes through here: one clock read, no per-metric effects when muted
     collectRequest: ({ endpoint, method, responseTime, status }) =>
-      Effect.all([
-        send("response_time", responseTime, { endpoint, method, status: String(status) }),
-        send("request_count", 1, { endpoint, method }),
-        status >= 400 ? send("error_rate", 1, { endpoint, method, status: String(status) }) : Effect.void
-      ], { discard: true })
+      muted.size === ALL_METRICS.size ? Effect.void : Effect.clockWith((clock) => {
+        const at = new Date(clock.unsafeCurrentTimeMillis())
+        const code = String(status)
+        const effects: Array<Effect.Effect<void>> = []
+        if (!muted.has("response_time")) effects.push(metric("response_time", responseTime, { endpoint, method, status: code }, at))
+        if (!muted.has("request_count")) effects.push(metric("request_count", 1, { endpoint, method }, at))
+        if (status >= 400 && !muted.has("error_rate")) effects.push(metric("error_rate", 1, { endpoint, method, status: code }, at))
+        return Effect.all(effects, { discard: true })
+      })
   })
 }

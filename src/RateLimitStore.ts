@@ -98,60 +98,62 @@ const makeMemory = (options?: { readonly maxKeys?: number }): RateLimitStore["Ty
   const maxKeys = Math.max(1, options?.maxKeys ?? 10_000)
   const logs = new Map<string, Log>()
 
-  const hit = Effect.fn("RateLimitStore.hit")(function*(key: string, limit: number, window: Duration.DurationInput) {
-    const now = yield* Clock.currentTimeMillis
-    const windowDuration = Duration.decode(window)
-    const windowMillis = Duration.toMillis(windowDuration)
-    const capacity = Math.max(0, Math.floor(limit))
-    return yield* Effect.sync((): RateLimitResult => {
-      if (capacity === 0) {
+  const hit = (key: string, limit: number, window: Duration.DurationInput) =>
+    // not traced: runs on every request, and a span costs about 10 µs
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const windowDuration = Duration.decode(window)
+      const windowMillis = Duration.toMillis(windowDuration)
+      const capacity = Math.max(0, Math.floor(limit))
+      return yield* Effect.sync((): RateLimitResult => {
+        if (capacity === 0) {
+          return {
+            allowed: false,
+            limit: capacity,
+            window: windowDuration,
+            count: 1,
+            remaining: 0,
+            resetAfter: Duration.zero,
+            retryAfter: Option.some(windowDuration)
+          }
+        }
+        let log = logs.get(key) ?? { capacity, times: [], head: 0, size: 0 }
+        logs.delete(key)
+        if (log.capacity !== capacity) log = resize(log, capacity)
+        logs.set(key, log)
+        if (logs.size > maxKeys) {
+          const lru = logs.keys().next().value
+          if (lru !== undefined) logs.delete(lru)
+        }
+
+        const windowStart = now - windowMillis
+        while (log.size > 0 && oldest(log) <= windowStart) {
+          log.head = (log.head + 1) % capacity
+          log.size--
+        }
+        const allowed = log.size < capacity
+        const count = log.size + 1
+        if (log.size < capacity) {
+          const slot = (log.head + log.size) % capacity
+          if (slot === log.times.length) log.times.push(now)
+          else log.times[slot] = now
+          log.size++
+        } else {
+          log.times[log.head] = now
+          log.head = (log.head + 1) % capacity
+        }
+        const resetAfter = Duration.millis(Math.max(0, oldest(log) + windowMillis - now))
         return {
-          allowed: false,
+          allowed,
           limit: capacity,
           window: windowDuration,
-          count: 1,
-          remaining: 0,
-          resetAfter: Duration.zero,
-          retryAfter: Option.some(windowDuration)
+          count,
+          remaining: allowed ? capacity - count : 0,
+          resetAfter,
+          retryAfter: allowed ? Option.none() : Option.some(resetAfter)
         }
-      }
-      let log = logs.get(key) ?? { capacity, times: [], head: 0, size: 0 }
-      logs.delete(key)
-      if (log.capacity !== capacity) log = resize(log, capacity)
-      logs.set(key, log)
-      if (logs.size > maxKeys) {
-        const lru = logs.keys().next().value
-        if (lru !== undefined) logs.delete(lru)
-      }
-
-      const windowStart = now - windowMillis
-      while (log.size > 0 && oldest(log) <= windowStart) {
-        log.head = (log.head + 1) % capacity
-        log.size--
-      }
-      const allowed = log.size < capacity
-      const count = log.size + 1
-      if (log.size < capacity) {
-        const slot = (log.head + log.size) % capacity
-        if (slot === log.times.length) log.times.push(now)
-        else log.times[slot] = now
-        log.size++
-      } else {
-        log.times[log.head] = now
-        log.head = (log.head + 1) % capacity
-      }
-      const resetAfter = Duration.millis(Math.max(0, oldest(log) + windowMillis - now))
-      return {
-        allowed,
-        limit: capacity,
-        window: windowDuration,
-        count,
-        remaining: allowed ? capacity - count : 0,
-        resetAfter,
-        retryAfter: allowed ? Option.none() : Option.some(resetAfter)
-      }
     })
-  })
+    })
 
   return RateLimitStore.of({
     hit,

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option } from "effect"
+import { Duration, Effect, Option } from "effect"
 import { anyRoute, autoBanPolicy, banClient, type CheckEnv, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
 import { rateLimitHeaders, type RateLimitResult } from "../RateLimitStore.js"
 import type { StoreError } from "../StoreError.js"
@@ -20,6 +20,8 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   const possible = config.enableRateLimiting || Object.keys(config.endpointRateLimits).length > 0 ||
     config.enableDynamicRules || anyRoute(env, (s) => s.rateLimit !== undefined)
   if (!possible) return Option.none()
+
+  const configWindow = Duration.seconds(config.rateLimitWindow)
 
   const exceeded = (
     req: GuardRequest,
@@ -62,7 +64,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     const globalWindow = rules?.globalRateWindow ?? config.rateLimitWindow
 
     const endpoint: Effect.Effect<Verdict, StoreError> = endpointLimit === undefined ? pass : Effect.flatMap(
-      env.rateLimits.hit(`endpoint:${req.path}:${ip}`, endpointLimit[0], `${endpointLimit[1]} seconds`),
+      env.rateLimits.hit(`endpoint:${req.path}:${ip}`, endpointLimit[0], Duration.seconds(endpointLimit[1])),
       (r) => r.allowed ? pass : exceeded(req, r, {
         event: "dynamic_rule_violation",
         policy: "endpoint",
@@ -72,7 +74,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       })
     )
     const route: Effect.Effect<Verdict, StoreError> = routeLimit === undefined || req.route === undefined ? pass : Effect.flatMap(
-      env.rateLimits.hit(`route:${req.route.id}:${ip}`, routeLimit.requests, `${routeLimit.window} seconds`),
+      env.rateLimits.hit(`route:${req.route.id}:${ip}`, routeLimit.requests, Duration.seconds(routeLimit.window)),
       (r) => r.allowed ? pass : exceeded(req, r, {
         event: "rate_limited",
         policy: "route",
@@ -82,7 +84,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       })
     )
     const global: Effect.Effect<Verdict, StoreError> = !globalEnabled ? pass : Effect.flatMap(
-      env.rateLimits.hit(`global:${ip}`, globalLimit, `${globalWindow} seconds`),
+      env.rateLimits.hit(`global:${ip}`, globalLimit, globalWindow === config.rateLimitWindow ? configWindow : Duration.seconds(globalWindow)),
       (r) => r.allowed ? pass : exceeded(req, r, {
         event: "rate_limited",
         policy: "global",

@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { Deferred, Effect, MutableRef, Queue, Ref, type Scope } from "effect"
+import { Chunk, Deferred, Effect, MutableRef, Queue, Ref, Scheduler, type Scope } from "effect"
 
 export interface Lane<A> {
   /** `false` when the lane was full and `a` was dropped. Never blocks. */
@@ -24,7 +24,8 @@ export const makeLane = <A>(options: {
   readonly name: string
   readonly capacity: number
   readonly maxBatch?: number
-  readonly handle: (a: A) => Effect.Effect<void>
+  /** Handles what was waiting, in order (at most `maxBatch` at a time). */
+  readonly handle: (batch: ReadonlyArray<A>) => Effect.Effect<void>
 }): Effect.Effect<Lane<A>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const queue = yield* Queue.dropping<A>(options.capacity)
@@ -40,15 +41,16 @@ export const makeLane = <A>(options: {
 
     const worker = Effect.gen(function*() {
       const batch = yield* Queue.takeBetween(queue, 1, options.maxBatch ?? 256)
-      for (const item of batch) {
-        yield* Effect.catchAllCause(options.handle(item), (cause) =>
-          Effect.logError(`telemetry lane ${options.name}: handler failed`, cause))
-      }
+      yield* Effect.catchAllCause(options.handle(Chunk.toReadonlyArray(batch)), (cause) =>
+        Effect.logError(`telemetry lane ${options.name}: handler failed`, cause))
       MutableRef.update(pending, (n) => n - batch.length)
       yield* wakeIfIdle
     }).pipe(Effect.forever)
 
-    yield* Effect.forkScoped(worker)
+    // Telemetry fibers drain on their own scheduler, in the event loop's check phase (after I/O):
+    // sharing the default one would keep its microtask chain busy and push request fibers onto
+    // 1 ms timers under load.
+    yield* Effect.forkScoped(Effect.withScheduler(worker, Scheduler.makeBatched((runBatch) => setImmediate(runBatch))))
     yield* Effect.addFinalizer(() => Queue.shutdown(queue))
 
     const unsafeOffer = (a: A): boolean => {

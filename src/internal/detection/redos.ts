@@ -608,3 +608,82 @@ export const requiredChars = (source: string, flags = ""): CharMask | undefined 
     return undefined
   }
 }
+
+/**
+ * A necessary condition for a match, finer than {@link requiredChars}: every mask of `all` must meet
+ * the value's characters, and for each entry of `any`, one of its alternatives must hold. Derived
+ * from the syntax tree (a sequence needs all of its items, an alternation one of its branches); a
+ * conjunction keeps every single character and its {@link MAX_CONJUNCTS} narrowest wider sets, so it
+ * stays implied by every match.
+ */
+export interface Requirement {
+  readonly all: ReadonlyArray<CharMask>
+  readonly any: ReadonlyArray<ReadonlyArray<Requirement>>
+}
+
+const MAX_CONJUNCTS = 8
+const TRUE: Requirement = { all: [], any: [] }
+const isTrue = (r: Requirement): boolean => r.all.length === 0 && r.any.length === 0
+
+const maskCost = (m: CharMask): number => {
+  let n = m.nonAscii ? 64 : 0
+  for (const w of m.words) {
+    let v = w >>> 0
+    while (v !== 0) {
+      v &= v - 1
+      n++
+    }
+  }
+  return n
+}
+const sameMask = (a: CharMask, b: CharMask): boolean =>
+  a.nonAscii === b.nonAscii && a.words.every((w, i) => w === b.words[i])
+
+const conj = (parts: ReadonlyArray<Requirement>): Requirement => {
+  const all: Array<CharMask> = []
+  const any: Array<ReadonlyArray<Requirement>> = []
+  for (const p of parts) {
+    for (const m of p.all) if (!all.some((x) => sameMask(x, m))) all.push(m)
+    any.push(...p.any)
+  }
+  all.sort((a, b) => maskCost(a) - maskCost(b))
+  // single characters are all kept (the scanner checks them in one step); wider sets are cut
+  const singles = all.filter((m) => maskCost(m) === 1)
+  const wider = all.filter((m) => maskCost(m) > 1).slice(0, MAX_CONJUNCTS)
+  return { all: [...singles, ...wider], any: any.slice(0, 4) }
+}
+
+const requirementOf = (n: Node): Requirement => {
+  switch (n._tag) {
+    case "Char":
+      return (n.set.ascii & ALL_ASCII) === ALL_ASCII && n.set.nonAscii ? TRUE : { all: [toMask(n.set)], any: [] }
+    case "Seq":
+      return conj(n.items.map(requirementOf))
+    case "Alt": {
+      const alts = n.alts.map(requirementOf)
+      if (alts.some(isTrue)) return TRUE
+      if (alts.every((a) => a.any.length === 0 && a.all.length === 1)) {
+        // each branch needs one set: together they need the union of those sets
+        const masks = alts.map((a) => a.all[0] as CharMask)
+        const word = (k: 0 | 1 | 2 | 3) => masks.reduce((x, m) => x | m.words[k], 0)
+        return { all: [{ words: [word(0), word(1), word(2), word(3)], nonAscii: masks.some((m) => m.nonAscii) }], any: [] }
+      }
+      return { all: [], any: [alts] }
+    }
+    case "Group":
+      return requirementOf(n.body)
+    case "Repeat":
+      return n.min >= 1 ? requirementOf(n.body) : TRUE
+    default:
+      return TRUE
+  }
+}
+
+/** The {@link Requirement} of a pattern (always satisfied when the pattern cannot be analysed). */
+export const requirement = (source: string, flags = ""): Requirement => {
+  try {
+    return requirementOf(parse(source, flags.includes("i"), flags.includes("s")))
+  } catch {
+    return TRUE
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * A small guarded API: `npm run demo` (port from PORT, default 3000).
+ *
+ * Global settings come from GUARD_* variables, so any setting can be tried without code, e.g.
+ *
+ *   GUARD_RATE_LIMIT=5 GUARD_BLACKLIST=203.0.113.0/24 GUARD_PASSIVE_MODE=true npm run demo
+ *   curl -i localhost:3000/                       # 200, with security headers
+ *   curl -i 'localhost:3000/search?q=1%27%20OR%201=1--'   # 400, penetration_attempt
+ *   curl -i -X POST localhost:3000/login -d '{}'  # 415: the route only takes JSON
+ *   curl -i localhost:3000/admin -H 'authorization: Bearer demo-token'
+ *
+ * Two routes carry their own settings: /login (JSON only, 5 per minute) and /admin (bearer auth).
+ * Events and metrics are printed as they are exported. SIGINT / SIGTERM close the scopes: queued
+ * telemetry is flushed before the process exits.
+ */
+import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { Config, Effect, Layer } from "effect"
+import { createServer } from "node:http"
+import { GuardConfig, GuardExporters, GuardLive, guardMiddleware, GuardRoutes, RouteGuard, type ExporterSpec } from "../src/index.js"
+
+const router = HttpRouter.empty.pipe(
+  HttpRouter.get("/", HttpServerResponse.text("effect-guard demo: try /search?q=..., POST /login, GET /admin\n")),
+  HttpRouter.get("/search", Effect.map(HttpServerRequest.HttpServerRequest, (req) => HttpServerResponse.text(`searched: ${req.url}\n`))),
+  HttpRouter.post(
+    "/login",
+    HttpServerResponse.text("welcome\n").pipe(
+      RouteGuard.secure({ allowedContentTypes: ["application/json"], maxRequestSize: 4096, rateLimit: { requests: 5, window: 60 } })
+    )
+  ),
+  HttpRouter.get(
+    "/admin",
+    HttpServerResponse.text("admin area\n").pipe(
+      RouteGuard.secure({ requireAuth: { type: "bearer", verifier: (token) => Effect.succeed(token === "demo-token") } })
+    )
+  ),
+  HttpRouter.get("/health", HttpServerResponse.text("ok\n").pipe(RouteGuard.secure({ bypass: ["rate_limit", "suspicious_activity"] })))
+)
+
+/** Prints what an exporter would receive, one line per event or metric. */
+const consoleExporter: ExporterSpec = {
+  name: "console",
+  acquire: Effect.succeed({
+    name: "console",
+    exportEvent: (event) =>
+      Effect.log(`event ${event.eventType} ${event.actionTaken} ip=${event.ipAddress} ${event.method ?? ""} ${event.endpoint ?? ""}: ${event.reason}`),
+    exportMetric: (metric) => Effect.logDebug(`metric ${metric.metricType}=${metric.value} ${JSON.stringify(metric.tags)}`),
+    flush: Effect.void,
+    health: Effect.succeed(true)
+  })
+}
+
+const Server = router.pipe(
+  HttpServer.serve(guardMiddleware),
+  HttpServer.withLogAddress,
+  Layer.provide(GuardLive),
+  Layer.provide(GuardRoutes.fromRouter(router)),
+  Layer.provide(Layer.succeed(GuardExporters, [consoleExporter])),
+  Layer.provide(GuardConfig.layerConfig()),
+  Layer.provide(
+    Layer.unwrapEffect(
+      Effect.map(Config.integer("PORT").pipe(Config.withDefault(3000)), (port) => NodeHttpServer.layer(createServer, { port }))
+    )
+  )
+)
+
+NodeRuntime.runMain(Layer.launch(Server))
