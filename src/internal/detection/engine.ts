@@ -407,10 +407,10 @@ const inspect = (raw: string): number => {
   let close = false
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i)
-    if (c >= 97) {
+    if (c >= 96) {
       if (c >= 127) return SLOW
       w3 |= 1 << (c - 96)
-      if (c > 122) flags &= ~BASE64ISH
+      if (c === 96 || c > 122) flags &= ~BASE64ISH
     } else if (c >= 64) {
       if (c <= 90) {
         if (c === 64) {
