@@ -5,8 +5,10 @@
  *   or `GuardExporters` found in the context), the event bus, the metrics collector, the
  *   dynamic-rule manager (polled from the agent when `enableDynamicRules` is on) and, only when
  *   `enableEnrichment` is on, the enricher and its behaviour tracker;
- * - security: the compiled pipeline behind `guardMiddleware`, the detector, and the in-memory
- *   stores for bans, rate limits and violation counts.
+ * - security: the compiled pipeline behind `guardMiddleware`, the detector, and the stores for
+ *   bans, rate limits and violation counts: in memory, or in Redis with `enableRedis` (then the
+ *   behaviour tracker and the dynamic rules are shared there too, and `redis_connection` /
+ *   `redis_error` go through the composite like any other event).
  *
  * Services already in the context win: provide `GuardRoutes`, `GeoIpLookup`, `CloudRanges`, a
  * `ThreatDetector` or other stores to `GuardLive` and it uses them.
@@ -31,8 +33,10 @@ import { configuredExporters } from "./internal/exporters.js"
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
+import { GuardRedis } from "./Redis.js"
 import { GuardRoutes } from "./RouteGuard.js"
 import { TestExporter } from "./TestExporter.js"
+import type { StoreError } from "./StoreError.js"
 import { ThreatDetector } from "./ThreatDetector.js"
 import { ViolationCounter } from "./ViolationCounter.js"
 
@@ -66,7 +70,7 @@ export type GuardServices =
  * @since 0.1.0
  * @category layers
  */
-export const GuardLive: Layer.Layer<GuardServices, ConfigError, GuardConfig> = Layer.unwrapEffect(
+export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, GuardConfig> = Layer.unwrapEffect(
   Effect.gen(function*() {
     const config = yield* GuardConfig
     const fromConfig = yield* configuredExporters(config)
@@ -74,9 +78,15 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError, GuardConfig> = L
     const extra = yield* GuardExporters
     const exporters = [...fromConfig, ...Option.toArray(test).map((t) => t.spec), ...extra]
 
-    const rules = DynamicRuleManager.layer
+    // one value, so the whole graph shares one connection
+    const redis = GuardRedis.layerConfig.pipe(Layer.provide(Layer.succeed(GuardConfig, config)))
+    const shared = <I, E>(memory: Layer.Layer<I, E>, onRedis: Layer.Layer<I, E, GuardRedis>): Layer.Layer<I, E | StoreError> =>
+      config.enableRedis ? onRedis.pipe(Layer.provide(redis)) : memory
+    const protectedRanges = config.trustedProxies.filter((p) => p !== "unix")
+
+    const rules = shared(DynamicRuleManager.layer, DynamicRuleManager.layerRedis())
     const enrichment = config.enableEnrichment
-      ? EventEnricher.layer.pipe(Layer.provide(Layer.merge(BehaviorTracker.layerMemory(), rules)))
+      ? EventEnricher.layer.pipe(Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), BehaviorTracker.layerRedis()), rules)))
       : Layer.empty
     const composite = CompositeHandler.layer(exporters).pipe(Layer.provide(enrichment))
     const telemetry = Layer.mergeAll(EventBus.layer, MetricsCollector.layer).pipe(
@@ -87,14 +97,15 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError, GuardConfig> = L
     const withRules = config.enableDynamicRules ? Layer.provideMerge(DynamicRulePoller.layer, telemetry) : telemetry
 
     const stores = Layer.mergeAll(
-      yield* existingOr(IpBans, IpBans.layerMemory()),
-      yield* existingOr(RateLimitStore, RateLimitStore.layerMemory()),
-      yield* existingOr(ViolationCounter, ViolationCounter.layerMemory())
+      yield* existingOr(IpBans, shared(IpBans.layerMemory({ protectedRanges }), IpBans.layerRedis({ protectedRanges }))),
+      yield* existingOr(RateLimitStore, shared(RateLimitStore.layerMemory(), RateLimitStore.layerRedis)),
+      yield* existingOr(ViolationCounter, shared(ViolationCounter.layerMemory(), ViolationCounter.layerRedis()))
     )
     const detector = yield* existingOr(ThreatDetector, ThreatDetector.layer(ThreatDetector.fromConfig(config)))
     const cloud = yield* cloudRanges(config)
     const security = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules)))
-    return Layer.mergeAll(security, withRules, stores, detector)
+    const redisEvents = config.enableRedis ? GuardRedis.layerEvents.pipe(Layer.provide(Layer.merge(redis, withRules))) : Layer.empty
+    return Layer.mergeAll(security, withRules, stores, detector, redisEvents)
   })
 )
 

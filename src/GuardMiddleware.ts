@@ -136,9 +136,6 @@ const annotateRequestSpan = (key: string, value: string): Effect.Effect<void> =>
     return Effect.void
   })
 
-const failOpen = (config: GuardConfig["Type"]): boolean =>
-  (config as { readonly redisFailOpen?: boolean }).redisFailOpen === true
-
 /**
  * @since 0.1.0
  * @category constructors
@@ -206,7 +203,7 @@ export const make: Effect.Effect<
         const muted = config.mutedCheckLogs.has(check.name)
         const storeError = Option.getOrUndefined(Cause.failureOption(cause))
         if (storeError instanceof StoreError) {
-          if (failOpen(config)) {
+          if (config.redisFailOpen) {
             return muted ? Effect.succeed(Option.none()) : Effect.as(
               Effect.logWarning(`Security check ${check.name} skipped: state store unavailable (fail-open)`, storeError.message),
               Option.none()

@@ -30,9 +30,12 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   ): Effect.Effect<Verdict, StoreError> => {
     const policy = autoBanPolicy(env, req)
     const autoBan = (req.rules?.rules.enableRateLimitAutoBan ?? config.enableRateLimitAutoBan) && policy.enabled && !config.passiveMode
-    const ban: Effect.Effect<boolean, StoreError> = autoBan
+    // the 429 stands either way: a store that cannot count only costs the auto-ban
+    const ban: Effect.Effect<boolean> = autoBan
       ? Effect.flatMap(env.violations.record(req.clientIp, "rate_limit"), (counts) =>
-        counts.total >= policy.threshold ? banClient(env, req, policy.duration, "rate_limit_exceeded") : Effect.succeed(false))
+        counts.total >= policy.threshold ? banClient(env, req, policy.duration, "rate_limit_exceeded") : Effect.succeed(false)).pipe(
+          Effect.catchAll((error) => Effect.as(Effect.logWarning("rate-limit auto-ban skipped: state store unavailable", error.message), false))
+        )
       : Effect.succeed(false)
     // the ban is in place before the client sees the 429
     return Effect.zipRight(

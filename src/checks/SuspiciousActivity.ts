@@ -78,12 +78,17 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     }
     return Effect.gen(function*() {
       // one request is one violation (filed under its first category), however many categories matched
-      const counts = yield* env.violations.record(req.clientIp, categories[0]!)
+      // the attack is refused either way: a store that cannot count only costs the auto-ban
+      const counts = yield* env.violations.record(req.clientIp, categories[0]!).pipe(
+        Effect.catchAll((error) => Effect.as(Effect.logWarning("auto-ban counting skipped: state store unavailable", error.message), { total: 0 }))
+      )
       const banned = policy.enabled && counts.total >= policy.threshold
-        ? yield* banClient(env, req, policy.duration, `penetration_attempt:${categories[0]}`)
+        ? yield* banClient(env, req, policy.duration, `penetration_attempt:${categories[0]}`).pipe(
+          Effect.catchAll((error) => Effect.as(Effect.logWarning("auto-ban skipped: state store unavailable", error.message), false))
+        )
         : false
       if (banned) {
-        yield* env.violations.reset(req.clientIp)
+        yield* Effect.ignore(env.violations.reset(req.clientIp))
         return yield* refuse(env, req, {
           check: "suspicious_activity",
           event: "penetration_attempt",

@@ -85,7 +85,9 @@ export const makeIpMatcher = (entries: Iterable<string>): IpMatcher => {
     if (range.prefix === full) exact.set(range.address.toString(), range)
     else blocks.push(range)
   }
+  const empty = exact.size === 0 && blocks.length === 0
   const find = (ip: string | Address): IpRange | undefined => {
+    if (empty) return undefined
     const address = typeof ip === "string" ? parseIp(ip) : ip
     if (address === undefined) return undefined
     const hit = exact.get(address.toString())
