@@ -181,7 +181,7 @@ const buildSlot = (
     else group.defs.push(def)
   }
   const buckets: ReadonlyArray<Bucket> = [...groups.values()].map(({ defs, mask }) => {
-    const requirements = defs.map((d) => flatRequirement(requirement(d.source), mask))
+    const requirements = defs.map((d) => flatRequirementOf(d.source, mask))
     const common = new Int32Array(4).fill(-1)
     for (const r of requirements) for (let k = 0; k < 4; k++) common[k]! &= r.chars[k]!
     return {
@@ -225,15 +225,38 @@ const buildSlot = (
   }
 }
 
+/** Requirements by pattern source: the same built-in pattern serves several slots and detectors. */
+const REQUIREMENTS = new Map<string, Requirement>()
+const requirementOf = (source: string): Requirement => {
+  let r = REQUIREMENTS.get(source)
+  if (r === undefined) {
+    r = requirement(source)
+    REQUIREMENTS.set(source, r)
+  }
+  return r
+}
+
+const FLAT_REQUIREMENTS = new Map<string, FlatRequirement>()
+const flatRequirementOf = (source: string, known: CharMask | undefined): FlatRequirement => {
+  const key = `${maskKey(known)}\u0000${source}`
+  let r = FLAT_REQUIREMENTS.get(key)
+  if (r === undefined) {
+    r = flatRequirement(requirementOf(source), known)
+    FLAT_REQUIREMENTS.set(key, r)
+  }
+  return r
+}
+
 const isSingleAscii = (m: CharMask): boolean =>
   !m.nonAscii && m.words.reduce((n, w) => n + (w === 0 ? 0 : (w & (w - 1)) === 0 ? 1 : 2), 0) === 1
 
 /** Characters from most to least common in ordinary requests (letters by English frequency). */
 const COMMON_ORDER = " etaoinshrdlcumwfgypbvkjxqz0123456789-./=_,:;&%+"
-const rarity = (c: number): number => {
+const RARITY = Array.from({ length: 128 }, (_, c) => {
   const at = COMMON_ORDER.indexOf(String.fromCharCode(c))
   return at < 0 ? 1000 : at
-}
+})
+const rarity = (c: number): number => RARITY[c] ?? 1000
 
 /** The union of `masks` (five numbers each), or undefined when one of them is undefined. */
 const unionOf = (masks: ReadonlyArray<Int32Array | undefined>): Int32Array | undefined => {
@@ -625,13 +648,13 @@ class Scan {
 
   runBucket(bucket: Bucket, text: string, part: Part): void {
     const regex = bucket.regex
+    regex.lastIndex = 0
+    let m = regex.exec(text)
+    if (m === null) return
     let found = 0
     const seen: Array<boolean> = new Array(bucket.defs.length).fill(false)
-    regex.lastIndex = 0
     let hits = 0
     while (true) {
-      const m = regex.exec(text)
-      if (m === null) break
       // the combined regex reports one pattern per position: try the others at the same position
       for (let i = 0; i < bucket.defs.length; i++) {
         const def = bucket.defs[i]
@@ -659,6 +682,8 @@ class Scan {
         break
       }
       regex.lastIndex = m.index + 1
+      m = regex.exec(text)
+      if (m === null) break
     }
     regex.lastIndex = 0
   }
