@@ -155,6 +155,7 @@ describe("GuardConfig", () => {
     it("variable names are GUARD_ plus the field in CONSTANT_CASE", () => {
       expect(guardEnvName("mutedEventTypes")).toBe("GUARD_MUTED_EVENT_TYPES")
       expect(guardEnvName("otelResourceAttributes")).toBe("GUARD_OTEL_RESOURCE_ATTRIBUTES")
+      expect(guardEnvName("trustXForwardedProto")).toBe("GUARD_TRUST_X_FORWARDED_PROTO")
     })
 
     it.effect("lists, booleans, URLs and key=value records are parsed", () =>

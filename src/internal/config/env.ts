@@ -11,7 +11,8 @@ import type { ConfigError as EffectConfigError } from "effect/ConfigError"
 
 type Kind = "list" | "record" | "boolean" | "number" | "string" | "json"
 
-export const envName = (field: string): string => `GUARD_${field.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`
+export const envName = (field: string): string =>
+  `GUARD_${field.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z])([A-Z][a-z])/g, "$1_$2").toUpperCase()}`
 
 const kindOf = (ast: SchemaAST.AST): Kind => {
   switch (ast._tag) {
