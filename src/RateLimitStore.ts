@@ -94,6 +94,47 @@ const resize = (log: Log, capacity: number): Log => {
   return { capacity, times, head: 0, size: keep }
 }
 
+/**
+ * The result of a hit on a sliding window of `capacity` hits, given the oldest hit still in it.
+ * Shared by the memory and Redis stores so both answer alike.
+ *
+ * @internal
+ */
+export const slidingWindowResult = (hit: {
+  readonly allowed: boolean
+  readonly capacity: number
+  readonly window: Duration.Duration
+  readonly count: number
+  readonly oldest: number
+  readonly now: number
+}): RateLimitResult => {
+  const resetAfter = Duration.millis(Math.max(0, hit.oldest + Duration.toMillis(hit.window) - hit.now))
+  return {
+    allowed: hit.allowed,
+    limit: hit.capacity,
+    window: hit.window,
+    count: hit.count,
+    remaining: hit.allowed ? hit.capacity - hit.count : 0,
+    resetAfter,
+    retryAfter: hit.allowed ? Option.none() : Option.some(resetAfter)
+  }
+}
+
+/**
+ * A limit of zero refuses everything.
+ *
+ * @internal
+ */
+export const refusedByZeroLimit = (window: Duration.Duration): RateLimitResult => ({
+  allowed: false,
+  limit: 0,
+  window,
+  count: 1,
+  remaining: 0,
+  resetAfter: Duration.zero,
+  retryAfter: Option.some(window)
+})
+
 const makeMemory = (options?: { readonly maxKeys?: number }): RateLimitStore["Type"] => {
   const maxKeys = Math.max(1, options?.maxKeys ?? 10_000)
   const logs = new Map<string, Log>()
@@ -106,17 +147,7 @@ const makeMemory = (options?: { readonly maxKeys?: number }): RateLimitStore["Ty
       const windowMillis = Duration.toMillis(windowDuration)
       const capacity = Math.max(0, Math.floor(limit))
       return yield* Effect.sync((): RateLimitResult => {
-        if (capacity === 0) {
-          return {
-            allowed: false,
-            limit: capacity,
-            window: windowDuration,
-            count: 1,
-            remaining: 0,
-            resetAfter: Duration.zero,
-            retryAfter: Option.some(windowDuration)
-          }
-        }
+        if (capacity === 0) return refusedByZeroLimit(windowDuration)
         let log = logs.get(key) ?? { capacity, times: [], head: 0, size: 0 }
         logs.delete(key)
         if (log.capacity !== capacity) log = resize(log, capacity)
@@ -142,17 +173,8 @@ const makeMemory = (options?: { readonly maxKeys?: number }): RateLimitStore["Ty
           log.times[log.head] = now
           log.head = (log.head + 1) % capacity
         }
-        const resetAfter = Duration.millis(Math.max(0, oldest(log) + windowMillis - now))
-        return {
-          allowed,
-          limit: capacity,
-          window: windowDuration,
-          count,
-          remaining: allowed ? capacity - count : 0,
-          resetAfter,
-          retryAfter: allowed ? Option.none() : Option.some(resetAfter)
-        }
-    })
+        return slidingWindowResult({ allowed, capacity, window: windowDuration, count, oldest: oldest(log), now })
+      })
     })
 
   return RateLimitStore.of({

@@ -14,9 +14,9 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Option } from "effect"
+import { Clock, Duration, Effect } from "effect"
 import { randomBytes } from "node:crypto"
-import { RateLimitStore, type RateLimitResult } from "../../RateLimitStore.js"
+import { RateLimitStore, refusedByZeroLimit, slidingWindowResult } from "../../RateLimitStore.js"
 import { GuardRedis } from "../../Redis.js"
 import { StoreError } from "../../StoreError.js"
 
@@ -75,34 +75,14 @@ export const make = Effect.gen(function*() {
       const windowDuration = Duration.decode(window)
       const windowMillis = Math.ceil(Duration.toMillis(windowDuration))
       const capacity = Math.max(0, Math.floor(limit))
-      if (capacity === 0) {
-        return {
-          allowed: false,
-          limit: capacity,
-          window: windowDuration,
-          count: 1,
-          remaining: 0,
-          resetAfter: Duration.zero,
-          retryAfter: Option.some(windowDuration)
-        } satisfies RateLimitResult
-      }
+      if (capacity === 0) return refusedByZeroLimit(windowDuration)
       sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER
       const reply = yield* slidingWindow(
         [redis.key("rate_limit", key)],
         [now, windowMillis, capacity, `${now}:${instance}:${sequence}`]
       )
       const [allowed, kept, oldest] = yield* decodeReply(reply)
-      const count = kept + 1
-      const resetAfter = Duration.millis(Math.max(0, oldest + windowMillis - now))
-      return {
-        allowed,
-        limit: capacity,
-        window: windowDuration,
-        count,
-        remaining: allowed ? capacity - count : 0,
-        resetAfter,
-        retryAfter: allowed ? Option.none() : Option.some(resetAfter)
-      } satisfies RateLimitResult
+      return slidingWindowResult({ allowed, capacity, window: windowDuration, count: kept + 1, oldest, now })
     })
 
   return RateLimitStore.of({
