@@ -190,10 +190,19 @@ export const makeClientIpResolver = (options: ClientIpOptions): (input: ClientIp
   }
   const depth = Math.min(Math.max(1, Math.floor(options.trustedProxyDepth ?? 1)), MAX_FORWARDED_HOPS)
   const enabled = matcher.size > 0 || trustUnix
+  // peers repeat (proxies, keep-alive clients): parsing an IPv6 text costs more than the lookup
+  const canonicalPeers = new Map<string, string | undefined>()
+  const canonicalPeer = (raw: string): string | undefined => {
+    if (canonicalPeers.has(raw)) return canonicalPeers.get(raw)
+    const canonical = canonicalIp(raw)
+    if (canonicalPeers.size >= 1024) canonicalPeers.clear()
+    canonicalPeers.set(raw, canonical)
+    return canonical
+  }
 
   return (input) => {
     const rawPeer = peerText(input.remoteAddress)
-    const peer = rawPeer === undefined ? undefined : canonicalIp(rawPeer)
+    const peer = rawPeer === undefined ? undefined : canonicalPeer(rawPeer)
     const fromSocket: ClientIpResolution = { ip: peer ?? UNKNOWN_CLIENT_IP, source: "socket", spoofSuspected: false }
     if (!enabled) return fromSocket
 

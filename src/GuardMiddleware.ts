@@ -253,7 +253,39 @@ export const make: Effect.Effect<
       app
     )
 
-  const guarded = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest, spoofed: string | undefined): HttpApp.Default<E, R> =>
+  /** The checks from `index` on; the first refusal ends the run. */
+  const runChecks = (req: GuardRequest, index: number): Effect.Effect<Verdict> => {
+    const bypass = req.route?.settings.bypass
+    for (let i = index; i < checks.length; i++) {
+      const check = checks[i]!
+      if ((req.excluded && !check.onExcludedPaths) || bypass?.has(check.name) === true) continue
+      return Effect.flatMap(runCheck(check, req), (verdict) =>
+        Option.isSome(verdict)
+          ? Effect.as(annotateRequestSpan("guard.blocked_by", check.name), verdict)
+          : runChecks(req, i + 1))
+    }
+    return Effect.succeed(Option.none())
+  }
+
+  const withBehaviour = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> => {
+    const max = req.route?.settings.maxRequestSize ?? config.maxRequestSize
+    // bodies without Content-Length are capped while the application reads them
+    const call = callApp(max === undefined ? app : HttpIncomingMessage.withMaxBodySize(app, Option.some(max)), req)
+    if (req.route?.settings.behaviorRules === undefined) return call
+    return Effect.flatMap(
+      BehaviorRules.beforeHandler(env, req).pipe(
+        Effect.catchAll((error) => Effect.as(Effect.logWarning("behaviour rules skipped: state store unavailable", error.message), Option.none()))
+      ),
+      (verdict) =>
+        Option.isSome(verdict) ? Effect.succeed(verdict.value) : Effect.tap(call, (response) =>
+          BehaviorRules.afterHandler(env, req, response).pipe(
+            Effect.catchAll((error) => Effect.logWarning("return-pattern rules skipped: state store unavailable", error.message))
+          ))
+    )
+  }
+
+  /** The uncommon cases: a spoof attempt, an unknown client, an excluded path, a bypassed route. */
+  const preamble = (req: GuardRequest, spoofed: string | undefined): Effect.Effect<Option.Option<"refuse" | "bypass">> =>
     Effect.gen(function*() {
       if (spoofed !== undefined) {
         yield* bus.emit("suspicious_request", {
@@ -263,69 +295,64 @@ export const make: Effect.Effect<
           ...(req.peerIp === undefined ? {} : { ipAddress: req.peerIp })
         })
       }
-      if (req.clientIp === UNKNOWN_CLIENT_IP && config.failSecure) {
-        return guardResponse(env, 403, "Client address could not be determined")
-      }
+      if (req.clientIp === UNKNOWN_CLIENT_IP && config.failSecure) return Option.some("refuse" as const)
       if (req.excluded) yield* reportExcluded(req)
-      const bypass = req.route?.settings.bypass
-      if (bypass?.has("all") === true && !config.passiveMode) {
+      if (req.route?.settings.bypass?.has("all") === true && !config.passiveMode) {
         yield* bus.emit("security_bypass", {
           actionTaken: "all_checks_bypassed",
           reason: "Route configured to bypass all security checks",
           metadata: { bypassed_checks: ["all"], endpoint: req.path }
         })
-        return yield* callApp(app, req)
+        return Option.some("bypass" as const)
       }
-      for (const check of checks) {
-        if (req.excluded && !check.onExcludedPaths) continue
-        if (bypass?.has(check.name) === true) continue
-        const verdict = yield* runCheck(check, req)
-        if (Option.isSome(verdict)) {
-          yield* annotateRequestSpan("guard.blocked_by", check.name)
-          return verdict.value
-        }
-      }
-      const behaviour = yield* BehaviorRules.beforeHandler(env, req).pipe(
-        Effect.catchAll((error) => Effect.as(Effect.logWarning("behaviour rules skipped: state store unavailable", error.message), Option.none()))
-      )
-      if (Option.isSome(behaviour)) return behaviour.value
-      const max = req.route?.settings.maxRequestSize ?? config.maxRequestSize
-      // bodies without Content-Length are capped while the application reads them
-      const response = yield* callApp(max === undefined ? app : HttpIncomingMessage.withMaxBodySize(app, Option.some(max)), req)
-      if (req.route?.settings.behaviorRules !== undefined) {
-        yield* BehaviorRules.afterHandler(env, req, response).pipe(
-          Effect.catchAll((error) => Effect.logWarning("return-pattern rules skipped: state store unavailable", error.message))
-        )
-      }
-      return response
+      return Option.none()
     })
 
+  const guarded = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest, spoofed: string | undefined): HttpApp.Default<E, R> => {
+    const checked = Effect.flatMap(runChecks(req, 0), (verdict) =>
+      Option.isSome(verdict) ? Effect.succeed(verdict.value) : withBehaviour(app, req))
+    const uncommon = spoofed !== undefined || req.clientIp === UNKNOWN_CLIENT_IP || req.excluded || req.route?.settings.bypass !== undefined
+    if (!uncommon) return checked
+    return Effect.flatMap(preamble(req, spoofed), (outcome) =>
+      Option.isNone(outcome)
+        ? checked
+        : outcome.value === "refuse"
+        ? Effect.succeed(guardResponse(env, 403, "Client address could not be determined"))
+        : callApp(app, req))
+  }
+
+  // One synchronous step from the request to the checks: this runs for every request.
   const apply = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
-    Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const startedAt = yield* Clock.currentTimeMillis
-      // web handlers have no socket: the host can pass the peer address as `ClientIp`
-      const peer = Option.getOrUndefined(request.remoteAddress) ?? Option.getOrUndefined(yield* Effect.serviceOption(ClientIp))
-      const resolution = resolveIp({ remoteAddress: peer, headers: request.headers })
-      const path = pathOf(request.url)
-      const req: GuardRequest = {
-        request,
-        method: request.method,
-        path,
-        clientIp: resolution.ip,
-        peerIp: peer,
-        route: Option.getOrUndefined(env.routes.resolve(request.method, path)),
-        excluded: isExcluded(path),
-        rules: Option.getOrUndefined(yield* env.rules.current),
-        startedAt,
-        state: { whitelisted: false, appCalled: false, country: Option.none() }
-      }
-      if (registry !== undefined && typeof request.source === "object" && request.source !== null) {
-        registry.set(request.source, req.clientIp)
-      }
-      const response = yield* guarded(app, req, resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined)
-      return req.state.appCalled ? response : yield* finish(req, response)
-    })
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      Effect.clockWith((clock) =>
+        Effect.contextWithEffect((context: Context.Context<never>) =>
+          Effect.flatMap(env.rules.current, (rules) => {
+            // web handlers have no socket: the host can pass the peer address as `ClientIp`
+            const peer = Option.getOrUndefined(request.remoteAddress) ?? Option.getOrUndefined(Context.getOption(context, ClientIp))
+            const resolution = resolveIp({ remoteAddress: peer, headers: request.headers })
+            const path = pathOf(request.url)
+            const req: GuardRequest = {
+              request,
+              method: request.method,
+              path,
+              clientIp: resolution.ip,
+              peerIp: peer,
+              route: Option.getOrUndefined(env.routes.resolve(request.method, path)),
+              excluded: excludes.length > 0 && isExcluded(path),
+              rules: Option.getOrUndefined(rules),
+              startedAt: clock.unsafeCurrentTimeMillis(),
+              state: { whitelisted: false, appCalled: false, country: Option.none() }
+            }
+            if (registry !== undefined && typeof request.source === "object" && request.source !== null) {
+              registry.set(request.source, req.clientIp)
+            }
+            return Effect.flatMap(
+              guarded(app, req, resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined),
+              (response) => (req.state.appCalled ? Effect.succeed(response) : finish(req, response))
+            )
+          })
+        )
+      ))
 
   return GuardPipeline.of({ checks: checks.map((c) => c.name), apply })
 })
