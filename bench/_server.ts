@@ -21,6 +21,8 @@ const router = HttpRouter.empty.pipe(
 const guardConfig = GuardConfig.layer({
   rateLimit: 1_000_000,
   rateLimitWindow: 1,
+  // BENCH_GUARD_CONFIG (JSON) lets an experiment switch parts off, e.g. '{"securityHeaders":{"enabled":false}}'
+  ...(JSON.parse(process.env["BENCH_GUARD_CONFIG"] ?? "{}") as object),
   ...(mode === "guarded-otel" ? { enableOtel: true, otelExporterEndpoint: process.env["OTLP_URL"] ?? "http://127.0.0.1:4318" } : {})
 })
 
