@@ -120,16 +120,17 @@ describe("GuardLive", () => {
       expect(event!.endpoint).toBeUndefined()
     }).pipe(Effect.provide(guard({}))))
 
-  it.live("emission returns at once even when the only exporter never answers", () =>
+  it.live("emission never waits for an exporter that never answers", () =>
     Effect.gen(function*() {
-      const bus = yield* EventBus
-      const started = Date.now()
+      // the exporter timeout is an hour: had emission waited for the exporter, this test could not end
       for (let i = 0; i < 1_000; i++) yield* emitBlocked
-      expect(Date.now() - started).toBeLessThan(500)
-      expect(bus.isMuted("ip_blocked")).toBe(false)
+      const composite = yield* CompositeHandler
+      // and what did not fit was dropped and counted, at the intake or in the hung exporter's lane
+      const byExporter = Object.values(yield* composite.droppedByExporter).reduce((a, b) => a + b, 0)
+      expect((yield* composite.dropped) + byExporter).toBeGreaterThan(0)
     }).pipe(
       Effect.provide(guard(
-        { telemetryExportTimeoutMs: 20, telemetryShutdownTimeoutMs: 100, telemetryQueueCapacity: 64 },
+        { telemetryExportTimeoutMs: 3_600_000, telemetryShutdownTimeoutMs: 100, telemetryQueueCapacity: 64 },
         TestExporter.layer({ behavior: "hang" })
       ))
     ))
