@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Layer, Option, SubscriptionRef } from "effect"
+import { Context, Effect, Layer, Option, SubscriptionRef } from "effect"
 import type { DynamicRules } from "./DynamicRules.js"
 import { makeIpMatcher, type IpMatcher } from "./internal/ip.js"
 import type { GuardRedis } from "./Redis.js"
@@ -123,12 +123,13 @@ export const ruleConcerns = (active: ActiveRules, event: SecurityEvent): boolean
  */
 export const make: Effect.Effect<DynamicRuleManager["Type"]> = Effect.gen(function*() {
   const ref = yield* SubscriptionRef.make(Option.none<ActiveRules>())
-  const current = Effect.gen(function*() {
-    const active = yield* SubscriptionRef.get(ref)
-    if (Option.isNone(active)) return active
-    const now = yield* Clock.currentTimeMillis
-    return isExpired(active.value.rules, now) ? Option.none<ActiveRules>() : active
-  })
+  // read on every request: no rules (the common case) costs one Ref read
+  const current = Effect.flatMap(SubscriptionRef.get(ref), (active) =>
+    Option.isNone(active)
+      ? Effect.succeed(active)
+      : Effect.clockWith((clock) =>
+        Effect.succeed(isExpired(active.value.rules, clock.unsafeCurrentTimeMillis()) ? Option.none<ActiveRules>() : active)
+      ))
   return DynamicRuleManager.of({
     current,
     changes: ref,

@@ -23,7 +23,7 @@
  */
 import { type HttpApp, HttpIncomingMessage, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { HttpApp as App } from "@effect/platform"
-import { Cause, Clock, Context, Effect, Layer, Option, Tracer } from "effect"
+import { Cause, Context, Effect, Layer, Option, Tracer } from "effect"
 import * as Authentication from "./checks/Authentication.js"
 import * as BehaviorRules from "./checks/BehaviorRules.js"
 import * as CloudIpRefresh from "./checks/CloudIpRefresh.js"
@@ -232,7 +232,8 @@ export const make: Effect.Effect<
   }
 
   const finish = (req: GuardRequest, response: HttpServerResponse.HttpServerResponse) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    Effect.clockWith((clock) => {
+      const now = clock.unsafeCurrentTimeMillis()
       // one setHeader per header: setHeaders copies its input through a slow path (about 8 µs)
       let out = response
       for (const name of headerNames) if (response.headers[name] === undefined) out = HttpServerResponse.setHeader(out, name, headers[name]!)
