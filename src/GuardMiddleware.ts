@@ -199,7 +199,7 @@ export const make: Effect.Effect<
   const runCheck = (check: SecurityCheck, req: GuardRequest): Effect.Effect<Verdict> =>
     traced(check, req).pipe(
       Effect.catchAllCause((cause): Effect.Effect<Verdict> => {
-        if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause) as never
+        if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
         const muted = config.mutedCheckLogs.has(check.name)
         const storeError = Option.getOrUndefined(Cause.failureOption(cause))
         if (storeError instanceof StoreError) {

@@ -71,18 +71,9 @@ export interface SecurityCheck {
   readonly run: (req: GuardRequest) => Effect.Effect<Verdict, StoreError>
 }
 
-/** Route settings of the request, if any. */
-export const routeOf = (req: GuardRequest): RouteSettings | undefined => req.route?.settings
-
 /** Whether any declared route sets `field`. */
 export const anyRoute = (env: CheckEnv, has: (settings: RouteSettings) => boolean): boolean =>
   env.routes.all.some((r) => has(r.settings))
-
-/** The route bypasses `name` (a check name or one of the reference's groups). */
-export const bypasses = (req: GuardRequest, name: string): boolean => {
-  const bypass = req.route?.settings.bypass
-  return bypass !== undefined && (bypass.has("all") || bypass.has(name as never))
-}
 
 /** A guard response: the default message unless `customErrorResponses` overrides it. */
 export const guardResponse = (
@@ -100,7 +91,7 @@ const levels = {
   error: LogLevel.Error
 } as const
 
-export const suspiciousLevel = (env: CheckEnv): LogLevel.LogLevel => levels[env.config.logSuspiciousLevel]
+const suspiciousLevel = (env: CheckEnv): LogLevel.LogLevel => levels[env.config.logSuspiciousLevel]
 export const logLevelOf = (name: keyof typeof levels): LogLevel.LogLevel => levels[name]
 
 /** What a refusal says: the event, the log line and the response. */
