@@ -191,3 +191,33 @@ describe("LogfireExporter", () => {
       expect(rejections).toEqual([])
     }))
 })
+
+describe("LogfireExporter when the collector is down or slow", () => {
+  const emissionUnaffected = (otlpEndpoint: string) =>
+    Effect.gen(function*() {
+      const rejections: Array<unknown> = []
+      const spy = (reason: unknown) => {
+        rejections.push(reason)
+      }
+      process.on("unhandledRejection", spy)
+      yield* Effect.addFinalizer(() => Effect.sync(() => process.off("unhandledRejection", spy)))
+      // the export timeout is far shorter than the test: emission must not wait for the collector
+      const { failed } = yield* withGuard(
+        guard({ telemetryExportTimeoutMs: 400, telemetryShutdownTimeoutMs: 800 }, { otlpEndpoint }),
+        Effect.zipRight(banned(), banned())
+      )
+      yield* Effect.sleep("100 millis")
+      expect(failed).toEqual(["logfire"])
+      expect(rejections).toEqual([])
+    })
+
+  it.scopedLive("a collector with nothing listening leaves emission unaffected and is reported", () =>
+    emissionUnaffected("http://127.0.0.1:1"))
+
+  it.scopedLive("a collector that answers too slowly leaves emission unaffected and is reported", () =>
+    Effect.gen(function*() {
+      const receiver = yield* makeOtlpReceiver
+      yield* receiver.setMode({ _tag: "slow", delayMs: 5_000 })
+      yield* emissionUnaffected(receiver.url)
+    }))
+})
