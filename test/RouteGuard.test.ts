@@ -26,7 +26,13 @@ const router = HttpRouter.empty.pipe(
       Effect.succeed(request.headers["x-ok"] === "1" ? Option.none() : Option.some(HttpServerResponse.text("nope", { status: 422 })))]
   }))),
   HttpRouter.get("/code", ok.pipe(RouteGuard.secure({ suspiciousDetection: false }))),
-  HttpRouter.get("/users/:id", ok.pipe(RouteGuard.secure({ blockUserAgents: ["^curl/"] })))
+  HttpRouter.get("/users/:id", ok.pipe(RouteGuard.secure({ blockUserAgents: ["^curl/"] }))),
+  HttpRouter.get("/report", ok.pipe(RouteGuard.secure({
+    behaviorRules: [{ ruleType: "usage", threshold: 2, window: 60, action: "throttle" }]
+  }))),
+  HttpRouter.get("/probe/:id", HttpServerResponse.text("no such thing", { status: 404 }).pipe(RouteGuard.secure({
+    behaviorRules: [{ ruleType: "return_pattern", pattern: "status:404", threshold: 2, window: 60, action: "ban", banDuration: 600 }]
+  })))
 )
 
 const api = HttpApi.make("api").add(
@@ -133,6 +139,24 @@ describe("RouteGuard", () => {
       expect((yield* get("/users/42", { "user-agent": "curl/8.5" })).status).toBe(403)
       expect((yield* get("/users/42", { "user-agent": "Mozilla/5.0" })).status).toBe(200)
     }).pipe(Effect.provide(guarded())))
+
+  it.scoped("a usage rule throttles a client past its threshold and reports a behavior_violation", () =>
+    Effect.gen(function*() {
+      expect((yield* get("/report")).status).toBe(200)
+      expect((yield* get("/report")).status).toBe(200)
+      expect((yield* get("/report")).status).toBe(429)
+      const [violation] = (yield* events).filter((e) => e.eventType === "behavior_violation")
+      expect(violation).toMatchObject({ actionTaken: "throttle", ruleType: "usage" })
+    }).pipe(Effect.provide(guarded())))
+
+  it.scoped("a return-pattern rule bans a client whose responses keep matching", () =>
+    Effect.gen(function*() {
+      const prober = from("198.51.100.77")
+      for (let i = 0; i < 3; i++) expect((yield* get(`/probe/${i}`, prober)).status).toBe(404)
+      expect(yield* statusAndBody(yield* get("/public", prober))).toEqual({ status: 403, body: "IP address banned" })
+      expect((yield* get("/public", from("198.51.100.78"))).status).toBe(200)
+      expect((yield* events).map((e) => e.eventType)).toEqual(expect.arrayContaining(["behavior_violation", "ip_banned"]))
+    }).pipe(Effect.provide(guarded(viaProxy))))
 
   it.scoped("in strict mode an undeclared route is refused with 404 and route_unresolved", () =>
     Effect.gen(function*() {
