@@ -125,9 +125,10 @@ interface CompiledSlot {
 /**
  * Which buckets a value needs depends only on its character presence, and requests repeat the same
  * few presences (same headers, paths, cookies), so each slot remembers its last decisions in a small
- * direct-mapped table: a hit costs one hash and five comparisons, a miss recomputes and overwrites.
+ * two-way set-associative table (512 sets): a hit costs one hash and five comparisons (ten for the
+ * older way), a miss recomputes and evicts the older way of its set.
  */
-const MEMO_SIZE = 512
+const MEMO_SIZE = 1024
 const NO_BUCKETS: ReadonlyArray<RunnableBucket> = Object.freeze([])
 
 interface CompiledCustom extends Scorable {
@@ -667,22 +668,33 @@ class Scan {
     const p2 = PRESENCE[2]!
     const p3 = PRESENCE[3]!
     const p4 = PRESENCE[4]!
-    const h = (Math.imul(p0 ^ Math.imul(p1, 0x9e3779b1) ^ Math.imul(p2, 0x85ebca6b) ^ Math.imul(p3, 0xc2b2ae35) ^ p4, 0x27d4eb2f) >>>
-      23) & (MEMO_SIZE - 1)
+    // two ways per set: the entry at `h` is the most recent, the one at `h + 1` the older
+    const h = ((Math.imul(p0 ^ Math.imul(p1, 0x9e3779b1) ^ Math.imul(p2, 0x85ebca6b) ^ Math.imul(p3, 0xc2b2ae35) ^ p4, 0x27d4eb2f) >>>
+      22) & (MEMO_SIZE - 1)) & ~1
     const keys = slot.memoKeys
-    const at = h * 5
-    let runs = slot.memoRuns[h]
+    const memoRuns = slot.memoRuns
+    let runs = memoRuns[h]
+    let at = h * 5
     if (
       runs === undefined || keys[at] !== p0 || keys[at + 1] !== p1 || keys[at + 2] !== p2 || keys[at + 3] !== p3 ||
       keys[at + 4] !== p4
     ) {
-      runs = candidateBuckets(slot)
+      const older = memoRuns[h + 1]
+      at += 5
+      runs = older !== undefined && keys[at] === p0 && keys[at + 1] === p1 && keys[at + 2] === p2 && keys[at + 3] === p3 &&
+          keys[at + 4] === p4
+        ? older
+        : candidateBuckets(slot)
+      // the entry at `h` moves to `h + 1`; the found or computed one takes its place
+      keys.copyWithin(at, at - 5, at)
+      memoRuns[h + 1] = memoRuns[h]
+      at -= 5
       keys[at] = p0
       keys[at + 1] = p1
       keys[at + 2] = p2
       keys[at + 3] = p3
       keys[at + 4] = p4
-      slot.memoRuns[h] = runs
+      memoRuns[h] = runs
     }
     for (let i = 0; i < runs.length; i++) this.runBucket(runs[i]!, text, part)
   }
