@@ -9,6 +9,8 @@
  */
 import { Chunk, Deferred, Effect, MutableRef, Queue, Ref, Scheduler, type Scope } from "effect"
 
+const LINGER_MS = 5
+
 export interface Lane<A> {
   /** `false` when the lane was full and `a` was dropped. Never blocks. */
   readonly offer: (a: A) => Effect.Effect<boolean>
@@ -39,8 +41,19 @@ export const makeLane = <A>(options: {
         : Effect.flatMap(Ref.getAndSet(waiters, []), (ds) =>
           Effect.forEach(ds, (d) => Deferred.succeed(d, undefined), { discard: true })))
 
+    const maxBatch = options.maxBatch ?? 256
     const worker = Effect.gen(function*() {
-      const batch = yield* Queue.takeBetween(queue, 1, options.maxBatch ?? 256)
+      let batch = yield* Queue.takeBetween(queue, 1, maxBatch)
+      if (batch.length < maxBatch) {
+        // Let a few milliseconds of traffic gather, so that a batch costs its fixed price (a fiber
+        // wake-up, an exporter timeout) once for many payloads instead of once per request. A real
+        // timer, not `Effect.sleep`: a test clock must not be able to stall delivery.
+        yield* Effect.async<void>((resume) => {
+          const timer = setTimeout(() => resume(Effect.void), LINGER_MS)
+          return Effect.sync(() => clearTimeout(timer))
+        })
+        batch = Chunk.appendAll(batch, yield* Queue.takeUpTo(queue, maxBatch - batch.length))
+      }
       yield* Effect.catchAllCause(options.handle(Chunk.toReadonlyArray(batch)), (cause) =>
         Effect.logError(`telemetry lane ${options.name}: handler failed`, cause))
       MutableRef.update(pending, (n) => n - batch.length)
