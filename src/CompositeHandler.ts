@@ -218,13 +218,19 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
     }
 
     // 2. the dispatcher: enrich once, then a private copy for each exporter
+    const offerTo = ({ exporter, lane }: Running, item: Telemetry) =>
+      lane.unsafeOffer(item) ? Effect.void : Metric.increment(Metric.tagged(droppedTelemetry, "lane", exporter.name))
+
+    // Each exporter gets its own copy. A single exporter can share nothing with another, and metrics
+    // (three per request) are fresh objects the emitter gave away: the copy is skipped for them.
     const fanOut = (item: Telemetry) =>
-      Effect.forEach(running, ({ exporter, lane }) =>
-        lane.unsafeOffer(item._tag === "Event"
-            ? { _tag: "Event", event: copyEvent(item.event) }
-            : { _tag: "Metric", metric: copyMetric(item.metric) })
-          ? Effect.void
-          : Metric.increment(Metric.tagged(droppedTelemetry, "lane", exporter.name)), { discard: true })
+      running.length === 1 && item._tag === "Metric"
+        ? offerTo(running[0]!, item)
+        : Effect.forEach(running, (target) =>
+          offerTo(
+            target,
+            item._tag === "Event" ? { _tag: "Event", event: copyEvent(item.event) } : { _tag: "Metric", metric: copyMetric(item.metric) }
+          ), { discard: true })
 
     const dispatch = (item: Telemetry) =>
       item._tag === "Event"

@@ -59,20 +59,20 @@ export const make = (options: {
   readonly send: (metric: SecurityMetric) => Effect.Effect<void>
 }): MetricsCollector["Type"] => {
   const { muted } = options
-  const metric = (metricType: MetricType, value: number, tags: Readonly<Record<string, string>>, timestamp: Date) =>
-    options.send(
-      new SecurityMetric({
-        timestamp,
-        metricType,
-        value,
-        ...(tags["endpoint"] === undefined ? {} : { endpoint: tags["endpoint"] }),
-        tags: { ...tags }
-      }, true)
+  /** `tags` must be a fresh object: the metric takes it over. */
+  const metric = (metricType: MetricType, value: number, tags: Record<string, string>, timestamp: Date) => {
+    const endpoint = tags["endpoint"]
+    return options.send(
+      new SecurityMetric(
+        endpoint === undefined ? { timestamp, metricType, value, tags } : { timestamp, metricType, value, endpoint, tags },
+        true
+      )
     )
+  }
   const send = (metricType: MetricType, value: number, tags: Readonly<Record<string, string>> = {}) =>
     muted.has(metricType)
       ? Effect.void
-      : Effect.clockWith((clock) => metric(metricType, value, tags, new Date(clock.unsafeCurrentTimeMillis())))
+      : Effect.clockWith((clock) => metric(metricType, value, { ...tags }, new Date(clock.unsafeCurrentTimeMillis())))
   return MetricsCollector.of({
     send,
     isMuted: (t) => muted.has(t),
