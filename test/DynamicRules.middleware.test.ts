@@ -16,6 +16,18 @@ const status = (path: string, ip: string, headers: Record<string, string> = {}) 
 
 const Guard = GuardLive.pipe(Layer.provide(GuardConfig.layer({ enableRateLimiting: false })))
 
+/** Dynamic rules on, so the checks they can drive are built; the agent itself stays silent. */
+const GuardWithDynamicRules = GuardLive.pipe(Layer.provide(GuardConfig.layer({
+  enableRateLimiting: false,
+  enableAgent: true,
+  agentApiKey: "test-api-key-0001",
+  agentEndpoint: "http://127.0.0.1:9",
+  // no agent exporter: its retries would wait on the TestClock when the scope closes
+  agentEnableEvents: false,
+  agentEnableMetrics: false,
+  enableDynamicRules: true
+})))
+
 describe("dynamic rules change what the middleware blocks", () => {
   it.effect("an IP blacklist applies at once and the previous behaviour returns at expiresAt", () =>
     Effect.gen(function*() {
@@ -34,16 +46,7 @@ describe("dynamic rules change what the middleware blocks", () => {
       yield* rules.setRules(new DynamicRules({ ruleId: "r-2", version: 1, emergencyMode: true, emergencyWhitelist: ["10.0.0.0/8"] }))
       expect(yield* status("/", "198.51.100.21")).toBe(503)
       expect(yield* status("/", "10.1.1.1")).toBe(200)
-    }).pipe(Effect.provide(GuardLive.pipe(Layer.provide(GuardConfig.layer({
-      enableRateLimiting: false,
-      enableAgent: true,
-      agentApiKey: "test-api-key-0001",
-      agentEndpoint: "http://127.0.0.1:9",
-      // no agent exporter: its retries would wait on the TestClock when the scope closes
-      agentEnableEvents: false,
-      agentEnableMetrics: false,
-      enableDynamicRules: true
-    }))))))
+    }).pipe(Effect.provide(GuardWithDynamicRules)))
 
   it.effect("endpoint rate limits and user agents from the rules apply", () =>
     Effect.gen(function*() {
@@ -52,14 +55,5 @@ describe("dynamic rules change what the middleware blocks", () => {
       expect(yield* status("/login", "198.51.100.22")).toBe(200)
       expect(yield* status("/login", "198.51.100.22")).toBe(429)
       expect(yield* status("/", "198.51.100.23", { "user-agent": "EvilBot/2" })).toBe(403)
-    }).pipe(Effect.provide(GuardLive.pipe(Layer.provide(GuardConfig.layer({
-      enableRateLimiting: false,
-      enableAgent: true,
-      agentApiKey: "test-api-key-0001",
-      agentEndpoint: "http://127.0.0.1:9",
-      // no agent exporter: its retries would wait on the TestClock when the scope closes
-      agentEnableEvents: false,
-      agentEnableMetrics: false,
-      enableDynamicRules: true
-    }))))))
+    }).pipe(Effect.provide(GuardWithDynamicRules)))
 })
