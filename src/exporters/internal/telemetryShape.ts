@@ -6,6 +6,7 @@
  * @internal
  */
 import type { SecurityEvent, SecurityMetric } from "../../SecurityEvent.js"
+import { toJsonSafe } from "../../internal/json.js"
 
 /** A span or metric attribute value: never `null` or `undefined`. */
 export type AttributeValue = string | number | boolean
@@ -107,13 +108,9 @@ export const toAttributeValue = (value: unknown): AttributeValue | undefined => 
     case "symbol":
       return undefined
     default: {
-      if (value === null) return undefined
-      if (value instanceof Date) return value.toISOString()
-      try {
-        return JSON.stringify(value)
-      } catch {
-        return String(value)
-      }
+      // the same JSON-safe copy the agent sends: secrets redacted, cycles and depth bounded
+      const safe = toJsonSafe(value)
+      return safe === null || safe === undefined ? undefined : typeof safe === "string" ? safe : JSON.stringify(safe)
     }
   }
 }
