@@ -61,6 +61,11 @@ export class CompositeHandler extends Context.Tag("effect-guard/CompositeHandler
   /** Mute check and a non-blocking offer; returns at once. */
   readonly sendEvent: (event: SecurityEvent) => Effect.Effect<void>
   readonly sendMetric: (metric: SecurityMetric) => Effect.Effect<void>
+  /**
+   * Metrics built off the request path: `build` runs on the dispatcher fiber, so the caller pays for
+   * one offer however many metrics it describes. Muted types among them are dropped there.
+   */
+  readonly sendMetrics: (build: () => ReadonlyArray<SecurityMetric>) => Effect.Effect<void>
   /** Delivers everything queued so far and flushes every exporter (each within the shutdown timeout). */
   readonly flush: Effect.Effect<void>
   /** `true` between start and the close of the scope. */
@@ -123,10 +128,29 @@ const withoutGuardTags = (metric: SecurityMetric): SecurityMetric => {
   return copyMetric(metric, tags)
 }
 
+/** What an exporter's lane carries: an event, or a run of metrics as one item. */
+type Delivery =
+  | { readonly _tag: "Event"; readonly event: SecurityEvent }
+  | { readonly _tag: "Metrics"; readonly metrics: ReadonlyArray<SecurityMetric> }
+
 interface Running {
   readonly exporter: Exporter
-  readonly lane: Lane<Telemetry>
+  readonly lane: Lane<Delivery>
 }
+
+/** What the request side offers: a payload, or metrics still to be built. */
+type Intake = Telemetry | { readonly _tag: "Metrics"; readonly build: () => ReadonlyArray<SecurityMetric> }
+
+/** A batch for one exporter, each run of metrics in one call when the exporter can take them. */
+const exportBatch = (exporter: Exporter, batch: ReadonlyArray<Delivery>): Effect.Effect<void, ExporterError> =>
+  Effect.forEach(batch, (item) =>
+    item._tag === "Event"
+      ? exporter.exportEvent(item.event)
+      : exporter.exportMetrics === undefined
+      ? Effect.forEach(item.metrics, exporter.exportMetric, { discard: true })
+      : exporter.exportMetrics(item.metrics), { discard: true })
+
+const weigh = (item: Delivery) => (item._tag === "Event" ? 1 : item.metrics.length)
 
 /**
  * Starts every exporter (a failure marks it failed and the rest go on) and the background fibers,
@@ -204,50 +228,78 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
         )
       )
       // one timeout per batch, not per payload: a timer per metric would cost more than the metric
-      const lane = yield* makeLane<Telemetry>({
+      const lane = yield* makeLane<Delivery>({
         name: spec.name,
         capacity,
-        handle: (batch) =>
-          guarded(
-            spec.name,
-            Effect.forEach(batch, (item) =>
-              item._tag === "Event" ? exporter.exportEvent(item.event) : exporter.exportMetric(item.metric), { discard: true })
-          )
+        weigh,
+        handle: (batch) => guarded(spec.name, exportBatch(exporter, batch))
       })
       running.push({ exporter, lane })
     }
 
     // 2. the dispatcher: enrich once, then a private copy for each exporter
-    const offerTo = ({ exporter, lane }: Running, item: Telemetry) =>
-      lane.unsafeOffer(item) ? Effect.void : Metric.increment(Metric.tagged(droppedTelemetry, "lane", exporter.name))
+    const dropIn = (name: string, n: number) =>
+      n === 0 ? Effect.void : Metric.incrementBy(Metric.tagged(droppedTelemetry, "lane", name), n)
 
     // Each exporter gets its own copy. A single exporter can share nothing with another, and metrics
-    // (three per request) are fresh objects the emitter gave away: the copy is skipped for them.
-    const fanOut = (item: Telemetry) =>
-      running.length === 1 && item._tag === "Metric"
-        ? offerTo(running[0]!, item)
-        : Effect.forEach(running, (target) =>
-          offerTo(
-            target,
-            item._tag === "Event" ? { _tag: "Event", event: copyEvent(item.event) } : { _tag: "Metric", metric: copyMetric(item.metric) }
-          ), { discard: true })
+    // are fresh objects the emitter gave away: the copy is skipped for them.
+    const fanOutEvent = (event: SecurityEvent) =>
+      Effect.forEach(running, ({ exporter, lane }) =>
+        lane.unsafeOffer({ _tag: "Event", event: copyEvent(event) }) ? Effect.void : dropIn(exporter.name, 1), { discard: true })
 
-    const dispatch = (item: Telemetry) =>
-      item._tag === "Event"
-        ? Effect.flatMap(
-          enricher === undefined ? Effect.succeed(withoutGuardKeys(item.event)) : enricher.enrichEvent(withoutGuardKeys(item.event)),
-          (event) => fanOut({ _tag: "Event", event })
-        )
-        : Effect.flatMap(
-          enricher === undefined ? Effect.succeed(withoutGuardTags(item.metric)) : enricher.enrichMetric(withoutGuardTags(item.metric)),
-          (metric) => fanOut({ _tag: "Metric", metric })
-        )
+    // a run travels as one lane item; a long one is cut so that no piece outweighs an empty lane
+    const runLength = Math.max(1, Math.floor(capacity / 8))
+    const fanOutMetrics = (metrics: ReadonlyArray<SecurityMetric>) =>
+      Effect.forEach(running, ({ exporter, lane }) => {
+        const own = running.length === 1 ? metrics : metrics.map((metric) => copyMetric(metric))
+        let dropped = 0
+        for (let i = 0; i < own.length; i += runLength) {
+          const piece = own.length <= runLength ? own : own.slice(i, i + runLength)
+          if (!lane.unsafeOffer({ _tag: "Metrics", metrics: piece })) dropped += piece.length
+        }
+        return dropIn(exporter.name, dropped)
+      }, { discard: true })
 
-    const intake = yield* makeLane<Telemetry>({
-      name: "intake",
-      capacity,
-      handle: (batch) => Effect.forEach(batch, dispatch, { discard: true })
-    })
+    const dispatchEvent = (event: SecurityEvent) =>
+      Effect.flatMap(
+        enricher === undefined ? Effect.succeed(withoutGuardKeys(event)) : enricher.enrichEvent(withoutGuardKeys(event)),
+        fanOutEvent
+      )
+
+    const dispatchMetrics = (metrics: ReadonlyArray<SecurityMetric>) =>
+      Effect.flatMap(enricher === undefined ? Effect.succeed(metrics) : enricher.enrichMetrics(metrics), fanOutMetrics)
+
+    // Metrics travel in runs (one enrichment and one offer loop per run); events one by one, in order.
+    const dispatch = (batch: ReadonlyArray<Intake>) =>
+      Effect.suspend(() => {
+        const steps: Array<Effect.Effect<void>> = []
+        let run: Array<SecurityMetric> = []
+        const endRun = () => {
+          if (run.length > 0) steps.push(dispatchMetrics(run))
+          run = []
+        }
+        for (const item of batch) {
+          switch (item._tag) {
+            case "Event":
+              endRun()
+              steps.push(dispatchEvent(item.event))
+              break
+            case "Metric":
+              run.push(withoutGuardTags(item.metric))
+              break
+            case "Metrics":
+              try {
+                for (const metric of item.build()) if (!mutedMetrics.has(metric.metricType)) run.push(withoutGuardTags(metric))
+              } catch (error) {
+                steps.push(Effect.logWarning("telemetry: building metrics failed; they are left out", error))
+              }
+          }
+        }
+        endRun()
+        return Effect.all(steps, { discard: true })
+      })
+
+    const intake = yield* makeLane<Intake>({ name: "intake", capacity, handle: dispatch })
 
     const flush = Effect.gen(function*() {
       yield* intake.awaitIdle
@@ -274,13 +326,14 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
     yield* Ref.set(started, true)
 
     const intakeDropped = Metric.increment(Metric.tagged(droppedTelemetry, "lane", "intake"))
-    const offer = (item: Telemetry) => Effect.suspend(() => (intake.unsafeOffer(item) ? Effect.void : intakeDropped))
+    const offer = (item: Intake) => Effect.suspend(() => (intake.unsafeOffer(item) ? Effect.void : intakeDropped))
 
     // with no exporter running there is nobody to deliver to: accepting would only cost the request
     const idle = running.length === 0
     return CompositeHandler.of({
       sendEvent: (event) => (idle || mutedEvents.has(event.eventType) ? Effect.void : offer({ _tag: "Event", event })),
       sendMetric: (metric) => (idle || mutedMetrics.has(metric.metricType) ? Effect.void : offer({ _tag: "Metric", metric })),
+      sendMetrics: (build) => (idle ? Effect.void : offer({ _tag: "Metrics", build })),
       flush,
       started: Ref.get(started),
       degraded: Effect.zipWith(Ref.get(started), Ref.get(failed), (s, f) => s && f.size > 0),

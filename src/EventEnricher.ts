@@ -76,6 +76,8 @@ export class EventEnricher extends Context.Tag("effect-guard/EventEnricher")<Eve
   readonly enrichEvent: (event: SecurityEvent) => Effect.Effect<SecurityEvent>
   /** A copy of `metric` with the identity keys as tags. Never fails. */
   readonly enrichMetric: (metric: SecurityMetric) => Effect.Effect<SecurityMetric>
+  /** `enrichMetric` for many metrics in one step (three per request reach the composite). */
+  readonly enrichMetrics: (metrics: ReadonlyArray<SecurityMetric>) => Effect.Effect<ReadonlyArray<SecurityMetric>>
 }>() {
   /**
    * Uses `BehaviorTracker` and `DynamicRuleManager` when they are in the context.
@@ -157,8 +159,10 @@ export const make = (options: {
       return copyEvent(event, { ...event.metadata, ...bag } as Metadata)
     })
 
+  const withIds = (metric: SecurityMetric) => copyMetric(metric, { ...metric.tags, ...ids })
   return EventEnricher.of({
     enrichEvent,
-    enrichMetric: (metric) => Effect.sync(() => copyMetric(metric, { ...metric.tags, ...ids }))
+    enrichMetric: (metric) => Effect.sync(() => withIds(metric)),
+    enrichMetrics: (metrics) => Effect.sync(() => metrics.map(withIds))
   })
 }

@@ -31,6 +31,11 @@ export interface Exporter {
   readonly name: string
   readonly exportEvent: (event: SecurityEvent) => Effect.Effect<void, ExporterError>
   readonly exportMetric: (metric: SecurityMetric) => Effect.Effect<void, ExporterError>
+  /**
+   * Optional: many metrics in one call. The composite uses it, when present, for each run of
+   * consecutive metrics in a batch, so an exporter can record them in one synchronous step.
+   */
+  readonly exportMetrics?: ((metrics: ReadonlyArray<SecurityMetric>) => Effect.Effect<void, ExporterError>) | undefined
   /** Push out whatever the exporter buffers. */
   readonly flush: Effect.Effect<void, ExporterError>
   /** `true` while the exporter believes it can deliver. */

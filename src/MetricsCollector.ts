@@ -8,7 +8,7 @@ import { Context, Effect, Layer } from "effect"
 import { CompositeHandler } from "./CompositeHandler.js"
 import { METRIC_TYPE_VALUES, type MetricType } from "./EventTypes.js"
 import { GuardConfig } from "./GuardConfig.js"
-import { SecurityMetric } from "./SecurityEvent.js"
+import { type SecurityMetric, unsafeMakeMetric } from "./SecurityEvent.js"
 
 const ALL_METRICS: ReadonlySet<MetricType> = new Set(METRIC_TYPE_VALUES)
 
@@ -45,7 +45,11 @@ export class MetricsCollector extends Context.Tag("effect-guard/MetricsCollector
       const config = yield* GuardConfig
       const composite = yield* CompositeHandler
       // with no exporter running every metric would be dropped: mute them all at the source
-      return make({ muted: composite.active ? config.mutedMetricTypes : ALL_METRICS, send: composite.sendMetric })
+      return make({
+        muted: composite.active ? config.mutedMetricTypes : ALL_METRICS,
+        send: composite.sendMetric,
+        sendBatch: composite.sendMetrics
+      })
     })
   )
 }
@@ -57,35 +61,40 @@ export class MetricsCollector extends Context.Tag("effect-guard/MetricsCollector
 export const make = (options: {
   readonly muted: ReadonlySet<MetricType>
   readonly send: (metric: SecurityMetric) => Effect.Effect<void>
+  /** Offers metrics to be built later, off the request path. Default: build now and `send` each. */
+  readonly sendBatch?: ((build: () => ReadonlyArray<SecurityMetric>) => Effect.Effect<void>) | undefined
 }): MetricsCollector["Type"] => {
   const { muted } = options
+  const sendBatch = options.sendBatch ??
+    ((build: () => ReadonlyArray<SecurityMetric>) => Effect.forEach(build(), options.send, { discard: true }))
   /** `tags` must be a fresh object: the metric takes it over. */
   const metric = (metricType: MetricType, value: number, tags: Record<string, string>, timestamp: Date) => {
     const endpoint = tags["endpoint"]
-    return options.send(
-      new SecurityMetric(
-        endpoint === undefined ? { timestamp, metricType, value, tags } : { timestamp, metricType, value, endpoint, tags },
-        true
-      )
+    return unsafeMakeMetric(
+      endpoint === undefined ? { timestamp, metricType, value, tags } : { timestamp, metricType, value, endpoint, tags }
     )
   }
   const send = (metricType: MetricType, value: number, tags: Readonly<Record<string, string>> = {}) =>
     muted.has(metricType)
       ? Effect.void
-      : Effect.clockWith((clock) => metric(metricType, value, { ...tags }, new Date(clock.unsafeCurrentTimeMillis())))
+      : Effect.clockWith((clock) => options.send(metric(metricType, value, { ...tags }, new Date(clock.unsafeCurrentTimeMillis()))))
+  const requestMetrics = ({ endpoint, method, responseTime, status }: RequestMetrics, millis: number) => {
+    const at = new Date(millis)
+    const code = String(status)
+    const out: Array<SecurityMetric> = []
+    if (!muted.has("response_time")) out.push(metric("response_time", responseTime, { endpoint, method, status: code }, at))
+    if (!muted.has("request_count")) out.push(metric("request_count", 1, { endpoint, method }, at))
+    if (status >= 400 && !muted.has("error_rate")) out.push(metric("error_rate", 1, { endpoint, method, status: code }, at))
+    return out
+  }
   return MetricsCollector.of({
     send,
     isMuted: (t) => muted.has(t),
-    // every request comes through here: one clock read, no per-metric effects when muted
-    collectRequest: ({ endpoint, method, responseTime, status }) =>
+    // every request comes through here: one clock read and one offer; the metrics are built later
+    collectRequest: (request) =>
       muted.size === ALL_METRICS.size ? Effect.void : Effect.clockWith((clock) => {
-        const at = new Date(clock.unsafeCurrentTimeMillis())
-        const code = String(status)
-        const effects: Array<Effect.Effect<void>> = []
-        if (!muted.has("response_time")) effects.push(metric("response_time", responseTime, { endpoint, method, status: code }, at))
-        if (!muted.has("request_count")) effects.push(metric("request_count", 1, { endpoint, method }, at))
-        if (status >= 400 && !muted.has("error_rate")) effects.push(metric("error_rate", 1, { endpoint, method, status: code }, at))
-        return Effect.all(effects, { discard: true })
+        const millis = clock.unsafeCurrentTimeMillis()
+        return sendBatch(() => requestMetrics(request, millis))
       })
   })
 }

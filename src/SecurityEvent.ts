@@ -88,7 +88,18 @@ export const copyEvent = (event: SecurityEvent, metadata: Metadata = event.metad
  * @category constructors
  */
 export const copyMetric = (metric: SecurityMetric, tags: Readonly<Record<string, string>> = metric.tags): SecurityMetric =>
-  new SecurityMetric({ ...metric, tags: { ...tags } }, true)
+  unsafeMakeMetric({ ...metric, tags: { ...tags } })
+
+/**
+ * A metric from fields the type system already vouches for, built without the Schema constructor:
+ * even unvalidated, that constructor costs about 1 µs, and every request builds up to three metrics.
+ * The result is an ordinary `SecurityMetric` (same prototype, same own fields). `fields` is taken over.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unsafeMakeMetric = (fields: ConstructorParameters<typeof SecurityMetric>[0]): SecurityMetric =>
+  Object.assign(Object.create(SecurityMetric.prototype) as SecurityMetric, fields)
 
 const cloneValue = (value: unknown): unknown => {
   if (value === null || typeof value !== "object") return value

@@ -263,16 +263,27 @@ export const make = (options: LogfireExporterOptions): ExporterSpec => {
         })
       })
 
+    const logMetric = (metric: SecurityMetric) =>
+      api.context.with(api.ROOT_CONTEXT, () => logfire.info(`guard.metric.${metric.metricType}`, metricLogAttributes(metric)))
+    const cannotLog = (cause: unknown) =>
+      new ExporterError({ exporter: name, reason: "Send", message: `${name}: cannot log the metric`, cause })
+
     const exportMetric = (metric: SecurityMetric) =>
-      // a plain generator: Effect.fn captures a stack trace per call (about 10 µs), several per request
-      Effect.gen(function*() {
-        yield* Effect.try({
-          try: () => {
-            api.context.with(api.ROOT_CONTEXT, () => logfire.info(`guard.metric.${metric.metricType}`, metricLogAttributes(metric)))
-            instruments?.record(metric)
-          },
-          catch: (cause) => new ExporterError({ exporter: name, reason: "Send", message: `${name}: cannot log the metric`, cause })
-        })
+      Effect.try({
+        try: () => {
+          logMetric(metric)
+          instruments?.record(metric)
+        },
+        catch: cannotLog
+      })
+
+    const exportMetrics = (metrics: ReadonlyArray<SecurityMetric>) =>
+      Effect.try({
+        try: () => {
+          for (const metric of metrics) logMetric(metric)
+          instruments?.recordAll(metrics)
+        },
+        catch: cannotLog
       })
 
     const flush = Effect.tryPromise({
@@ -289,6 +300,7 @@ export const make = (options: LogfireExporterOptions): ExporterSpec => {
       name,
       exportEvent,
       exportMetric,
+      exportMetrics,
       flush,
       health: Effect.sync(() => MutableRef.get(healthy))
     }

@@ -299,17 +299,22 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
         })
       })
 
+    const warnUnknown = (metricType: string) =>
+      Effect.flatMap(
+        Ref.modify(warnedTypes, (s) => [!s.has(metricType), s.has(metricType) ? s : new Set([...s, metricType])]),
+        (first) => (first ? Effect.logWarning(`Unknown OTEL metric type ${metricType} - no instrument recorded`) : Effect.void)
+      )
+
+    const cannotRecord = (cause: unknown) =>
+      new ExporterError({ exporter: name, reason: "Send", message: `${name}: cannot record the metric`, cause })
+
     const exportMetric = (metric: SecurityMetric) =>
-      // a plain generator: Effect.fn captures a stack trace per call (about 10 µs), several per request
-      Effect.gen(function*() {
-        const recorded = yield* Effect.try({
-          try: () => instruments.record(metric),
-          catch: (cause) => new ExporterError({ exporter: name, reason: "Send", message: `${name}: cannot record the metric`, cause })
-        })
-        if (recorded) return
-        const first = yield* Ref.modify(warnedTypes, (s) => [!s.has(metric.metricType), new Set([...s, metric.metricType])])
-        if (first) yield* Effect.logWarning(`Unknown OTEL metric type ${metric.metricType} - no instrument recorded`)
-      })
+      Effect.flatMap(Effect.try({ try: () => instruments.record(metric), catch: cannotRecord }), (recorded) =>
+        recorded ? Effect.void : warnUnknown(metric.metricType))
+
+    const exportMetrics = (metrics: ReadonlyArray<SecurityMetric>) =>
+      Effect.flatMap(Effect.try({ try: () => instruments.recordAll(metrics), catch: cannotRecord }), (unknown) =>
+        unknown.length === 0 ? Effect.void : Effect.forEach(new Set(unknown), warnUnknown, { discard: true }))
 
     const flush = Effect.tryPromise({
       try: () => providers.flush(),
@@ -325,6 +330,7 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
       name,
       exportEvent,
       exportMetric,
+      exportMetrics,
       flush,
       health: Effect.sync(() => MutableRef.get(healthy))
     }

@@ -24,13 +24,18 @@ export interface Lane<A> {
 
 export const makeLane = <A>(options: {
   readonly name: string
+  /** The most payloads the lane holds, counted with `weigh`. */
   readonly capacity: number
+  /** How many payloads one item carries (default 1): a run of metrics travels as one item. */
+  readonly weigh?: ((a: A) => number) | undefined
   readonly maxBatch?: number
   /** Handles what was waiting, in order (at most `maxBatch` at a time). */
   readonly handle: (batch: ReadonlyArray<A>) => Effect.Effect<void>
 }): Effect.Effect<Lane<A>, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const queue = yield* Queue.dropping<A>(options.capacity)
+    // bounded by weight below, not by the number of items
+    const queue = yield* Queue.unbounded<A>()
+    const weigh = options.weigh ?? (() => 1)
     const pending = MutableRef.make(0)
     const dropped = MutableRef.make(0)
     const waiters = yield* Ref.make<ReadonlyArray<Deferred.Deferred<void>>>([])
@@ -56,7 +61,9 @@ export const makeLane = <A>(options: {
       }
       yield* Effect.catchAllCause(options.handle(Chunk.toReadonlyArray(batch)), (cause) =>
         Effect.logError(`telemetry lane ${options.name}: handler failed`, cause))
-      MutableRef.update(pending, (n) => n - batch.length)
+      let handled = 0
+      for (const item of batch) handled += weigh(item)
+      MutableRef.update(pending, (n) => n - handled)
       yield* wakeIfIdle
     }).pipe(Effect.forever)
 
@@ -67,11 +74,13 @@ export const makeLane = <A>(options: {
     yield* Effect.addFinalizer(() => Queue.shutdown(queue))
 
     const unsafeOffer = (a: A): boolean => {
-      MutableRef.increment(pending)
-      if (Queue.unsafeOffer(queue, a)) return true
-      MutableRef.decrement(pending)
-      MutableRef.increment(dropped)
-      return false
+      const weight = weigh(a)
+      if (MutableRef.get(pending) + weight > options.capacity || !Queue.unsafeOffer(queue, a)) {
+        MutableRef.update(dropped, (n) => n + weight)
+        return false
+      }
+      MutableRef.update(pending, (n) => n + weight)
+      return true
     }
 
     const awaitIdle = Effect.gen(function*() {

@@ -230,6 +230,27 @@ describe("OtelExporter", () => {
         expect(byName.get("guard.error.count")?.points[0]?.value).toBe(1)
       }))
 
+    it.scopedLive("counts every request when many arrive in one batch, per attribute set", () =>
+      Effect.gen(function*() {
+        const receiver = yield* makeOtlpReceiver
+        yield* withGuard(
+          guard(otelConfig(receiver.url)),
+          Effect.flatMap(MetricsCollector, (m) =>
+            Effect.forEach(Array.from({ length: 50 }, (_, i) => i), (i) =>
+              m.collectRequest({ endpoint: i % 5 === 0 ? "/b" : "/a", method: "GET", status: i % 10 === 0 ? 503 : 200, responseTime: 0.01 }), {
+              discard: true
+            }))
+        )
+        const metrics = yield* receiver.awaitMetrics((ms) => ms.length >= 3)
+        const points = (name: string) => metrics.find((m) => m.name === name)?.points ?? []
+        const count = (name: string, endpoint: string) =>
+          points(name).filter((p) => p.attributes["endpoint"] === endpoint).reduce((n, p) => n + Number(p.value ?? p.count), 0)
+        expect(count("guard.request.count", "/a")).toBe(40)
+        expect(count("guard.request.count", "/b")).toBe(10)
+        expect(count("guard.error.count", "/b")).toBe(5)
+        expect(count("guard.request.duration", "/a")).toBe(40)
+      }))
+
     it.scopedLive("never sends a muted metric type", () =>
       Effect.gen(function*() {
         const receiver = yield* makeOtlpReceiver
