@@ -23,7 +23,7 @@
  */
 import { type HttpApp, HttpIncomingMessage, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { HttpApp as App } from "@effect/platform"
-import { Cause, Context, Effect, Layer, Option, Tracer } from "effect"
+import { Cause, Clock, Context, Effect, Layer, Option, Tracer } from "effect"
 import * as Authentication from "./checks/Authentication.js"
 import * as BehaviorRules from "./checks/BehaviorRules.js"
 import * as CloudIpRefresh from "./checks/CloudIpRefresh.js"
@@ -50,7 +50,7 @@ import { EventBus } from "./EventBus.js"
 import type { CheckName } from "./EventTypes.js"
 import { GeoIpLookup } from "./GeoIpLookup.js"
 import { GuardConfig } from "./GuardConfig.js"
-import { anyRoute, type CheckEnv, type GuardRequest, guardResponse, type SecurityCheck, type Verdict } from "./internal/pipeline.js"
+import { anyRoute, type CheckEnv, type GuardRequest, guardResponse, pass, type SecurityCheck, type Verdict } from "./internal/pipeline.js"
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
@@ -118,8 +118,14 @@ export class GuardPipeline extends Context.Tag("effect-guard/GuardPipeline")<Gua
  * @category middleware
  */
 export const guardMiddleware = HttpMiddleware.make(
-  <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | GuardPipeline> =>
-    Effect.flatMap(GuardPipeline, (pipeline) => pipeline.apply(app))
+  <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | GuardPipeline> => {
+    // the guarded app is built once per pipeline, not once per request
+    let built: { readonly pipeline: GuardPipeline["Type"]; readonly guarded: HttpApp.Default<E, R> } | undefined
+    return Effect.flatMap(GuardPipeline, (pipeline) => {
+      if (built?.pipeline !== pipeline) built = { pipeline, guarded: pipeline.apply(app) }
+      return built.guarded
+    })
+  }
 )
 
 const pathOf = (url: string): string => {
@@ -196,28 +202,26 @@ export const make: Effect.Effect<
       ? Effect.withSpan(check.run(req), spans.get(check.name) ?? check.name, { kind: "internal", captureStackTrace: false })
       : check.run(req)
 
-  const runCheck = (check: SecurityCheck, req: GuardRequest): Effect.Effect<Verdict> =>
-    traced(check, req).pipe(
-      Effect.catchAllCause((cause): Effect.Effect<Verdict> => {
-        if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
-        const muted = config.mutedCheckLogs.has(check.name)
-        const storeError = Option.getOrUndefined(Cause.failureOption(cause))
-        if (storeError instanceof StoreError) {
-          if (config.redisFailOpen) {
-            return muted ? Effect.succeed(Option.none()) : Effect.as(
-              Effect.logWarning(`Security check ${check.name} skipped: state store unavailable (fail-open)`, storeError.message),
-              Option.none()
-            )
-          }
-          return Effect.as(
-            muted ? Effect.void : Effect.logError(`Security check ${check.name} failed: state store unavailable`, storeError.message),
-            Option.some(guardResponse(env, 503, "Service temporarily unavailable", { "retry-after": "5" }))
-          )
-        }
-        const log = muted ? Effect.void : Effect.logError(`Error in security check ${check.name}`, cause)
-        return Effect.as(log, config.failSecure ? Option.some(guardResponse(env, 500, "Security check failed")) : Option.none())
-      })
-    )
+  /** What a check that failed means for the request: a refusal, or none to go on with the next check. */
+  const onCheckFailure = (check: SecurityCheck, cause: Cause.Cause<StoreError>): Effect.Effect<Verdict> => {
+    if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+    const muted = config.mutedCheckLogs.has(check.name)
+    const storeError = Option.getOrUndefined(Cause.failureOption(cause))
+    if (storeError instanceof StoreError) {
+      if (config.redisFailOpen) {
+        return muted ? Effect.succeed(Option.none()) : Effect.as(
+          Effect.logWarning(`Security check ${check.name} skipped: state store unavailable (fail-open)`, storeError.message),
+          Option.none()
+        )
+      }
+      return Effect.as(
+        muted ? Effect.void : Effect.logError(`Security check ${check.name} failed: state store unavailable`, storeError.message),
+        Option.some(guardResponse(env, 503, "Service temporarily unavailable", { "retry-after": "5" }))
+      )
+    }
+    const log = muted ? Effect.void : Effect.logError(`Error in security check ${check.name}`, cause)
+    return Effect.as(log, config.failSecure ? Option.some(guardResponse(env, 500, "Security check failed")) : Option.none())
+  }
 
   const reportExcluded = (req: GuardRequest): Effect.Effect<void> => {
     const last = excludedReported.get(req.path)
@@ -254,18 +258,29 @@ export const make: Effect.Effect<
       app
     )
 
-  /** The checks from `index` on; the first refusal ends the run. */
+  /**
+   * The checks from `index` on; the first refusal ends the run. One failure handler covers the whole
+   * run (a handler per check would cost every request two more steps per check); it knows which
+   * check failed because the run records the check it is in.
+   */
   const runChecks = (req: GuardRequest, index: number): Effect.Effect<Verdict> => {
     const bypass = req.route?.settings.bypass
-    for (let i = index; i < checks.length; i++) {
-      const check = checks[i]!
-      if ((req.excluded && !check.onExcludedPaths) || bypass?.has(check.name) === true) continue
-      return Effect.flatMap(runCheck(check, req), (verdict) =>
-        Option.isSome(verdict)
-          ? Effect.as(annotateRequestSpan("guard.blocked_by", check.name), verdict)
-          : runChecks(req, i + 1))
+    let current = index
+    const from = (start: number): Effect.Effect<Verdict, StoreError> => {
+      for (let i = start; i < checks.length; i++) {
+        const check = checks[i]!
+        if ((req.excluded && !check.onExcludedPaths) || bypass?.has(check.name) === true) continue
+        current = i
+        return Effect.flatMap(traced(check, req), (verdict) =>
+          Option.isSome(verdict)
+            ? Effect.as(annotateRequestSpan("guard.blocked_by", check.name), verdict)
+            : from(i + 1))
+      }
+      return pass
     }
-    return Effect.succeed(Option.none())
+    return Effect.catchAllCause(from(index), (cause) =>
+      Effect.flatMap(onCheckFailure(checks[current]!, cause), (verdict) =>
+        Option.isSome(verdict) ? Effect.succeed(verdict) : runChecks(req, current + 1)))
   }
 
   const withBehaviour = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> => {
@@ -322,38 +337,39 @@ export const make: Effect.Effect<
         : callApp(app, req))
   }
 
+  const collect = (req: GuardRequest, response: HttpServerResponse.HttpServerResponse) =>
+    req.state.appCalled ? Effect.succeed(response) : finish(req, response)
+
   // One synchronous step from the request to the checks: this runs for every request.
   const apply = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      Effect.clockWith((clock) =>
-        Effect.contextWithEffect((context: Context.Context<never>) =>
-          Effect.flatMap(env.rules.current, (rules) => {
-            // web handlers have no socket: the host can pass the peer address as `ClientIp`
-            const peer = Option.getOrUndefined(request.remoteAddress) ?? Option.getOrUndefined(Context.getOption(context, ClientIp))
-            const resolution = resolveIp({ remoteAddress: peer, headers: request.headers })
-            const path = pathOf(request.url)
-            const req: GuardRequest = {
-              request,
-              method: request.method,
-              path,
-              clientIp: resolution.ip,
-              peerIp: peer,
-              route: Option.getOrUndefined(env.routes.resolve(request.method, path)),
-              excluded: excludes.length > 0 && isExcluded(path),
-              rules: Option.getOrUndefined(rules),
-              startedAt: clock.unsafeCurrentTimeMillis(),
-              state: { whitelisted: false, appCalled: false, country: Option.none() }
-            }
-            if (registry !== undefined && typeof request.source === "object" && request.source !== null) {
-              registry.set(request.source, req.clientIp)
-            }
-            return Effect.flatMap(
-              guarded(app, req, resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined),
-              (response) => (req.state.appCalled ? Effect.succeed(response) : finish(req, response))
-            )
-          })
-        )
-      ))
+    Effect.flatMap(env.rules.current, (rules) => Effect.withFiberRuntime((fiber) => {
+      const context = fiber.currentContext
+      const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
+      const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+      // web handlers have no socket: the host can pass the peer address as `ClientIp`
+      const peer = Option.getOrUndefined(request.remoteAddress) ?? Option.getOrUndefined(Context.getOption(context, ClientIp))
+      const resolution = resolveIp({ remoteAddress: peer, headers: request.headers })
+      const path = pathOf(request.url)
+      const req: GuardRequest = {
+        request,
+        method: request.method,
+        path,
+        clientIp: resolution.ip,
+        peerIp: peer,
+        route: Option.getOrUndefined(env.routes.resolve(request.method, path)),
+        excluded: excludes.length > 0 && isExcluded(path),
+        rules: Option.getOrUndefined(rules),
+        startedAt: clock.unsafeCurrentTimeMillis(),
+        state: { whitelisted: false, appCalled: false, country: Option.none() }
+      }
+      if (registry !== undefined && typeof request.source === "object" && request.source !== null) {
+        registry.set(request.source, req.clientIp)
+      }
+      return Effect.flatMap(
+        guarded(app, req, resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined),
+        (response) => collect(req, response)
+      )
+    }))
 
   return GuardPipeline.of({ checks: checks.map((c) => c.name), apply })
 })

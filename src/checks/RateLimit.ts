@@ -95,8 +95,11 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
         metadata: { rate_limit: globalLimit, window: globalWindow }
       })
     )
-    return Effect.flatMap(endpoint, (v) =>
-      Option.isSome(v) ? Effect.succeed(v) : Effect.flatMap(route, (v2) => (Option.isSome(v2) ? Effect.succeed(v2) : global)))
+    // most requests have only the global limit: no steps for the windows that do not apply
+    const routeThenGlobal = routeLimit === undefined ? global : Effect.flatMap(route, (v) => (Option.isSome(v) ? Effect.succeed(v) : global))
+    return endpointLimit === undefined
+      ? routeThenGlobal
+      : Effect.flatMap(endpoint, (v) => (Option.isSome(v) ? Effect.succeed(v) : routeThenGlobal))
   }
 
   return Option.some({ name: "rate_limit", onExcludedPaths: true, run })
