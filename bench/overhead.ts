@@ -68,8 +68,9 @@ const driver = async (layer: Layer.Layer<never, unknown, never> | Layer.Layer<an
           ? new Request("http://127.0.0.1:3000/items", { method: "POST", body, headers: { ...headers, "content-type": "application/json" } })
           : new Request("http://127.0.0.1:3000/hello", { headers })
       )
+      // resolving on the next turn of the event loop lets the telemetry lanes run, as they would in a server
       await new Promise<void>((resolve) => {
-        done = resolve
+        done = () => setImmediate(resolve)
         // a web request has no socket: the peer address comes in the context, as a host passes it
         fork(handled.pipe(
           Effect.provideService(HttpServerRequest.HttpServerRequest, request),
