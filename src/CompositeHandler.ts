@@ -182,13 +182,18 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
         (recovered) => (recovered ? Effect.logInfo(`telemetry exporter ${name} recovered`) : Effect.void)
       )
 
-    const timedOut = (name: string) =>
-      new ExporterError({ exporter: name, reason: "Timeout", message: `exporter ${name} did not answer within ${Duration.format(exportTimeout)}` })
-
-    // disconnected: abandoning a late call never waits for it to give up
     const guarded = (name: string, effect: Effect.Effect<void, ExporterError>, recovers = true) =>
       effect.pipe(
         Effect.disconnect,
+        Effect.timeoutFail({
+          duration: exportTimeout,
+          onTimeout: () =>
+            new ExporterError({
+              exporter: name,
+              reason: "Timeout",
+              message: `exporter ${name} did not answer within ${Duration.format(exportTimeout)}`
+            })
+        }),
         Effect.matchCauseEffect({
           onFailure: (cause) => markFailed(name, cause),
           onSuccess: () => (recovers ? markHealthy(name) : Effect.void)
@@ -227,8 +232,6 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
         name: spec.name,
         capacity,
         weigh,
-        // one deadline for the lane, watched from outside, instead of a timer raced against each batch
-        timeout: { duration: exportTimeout, onTimeout: markFailed(spec.name, timedOut(spec.name)) },
         handle: (batch) => guarded(spec.name, exportBatch(exporter, batch))
       })
       running.push({ exporter, lane })
@@ -303,11 +306,7 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
       yield* Effect.forEach(running, ({ exporter, lane }) =>
         lane.awaitIdle.pipe(
           // only a delivered payload proves recovery; a flush with nothing to send does not
-          Effect.zipRight(guarded(
-            exporter.name,
-            Effect.timeoutFail(exporter.flush, { duration: exportTimeout, onTimeout: () => timedOut(exporter.name) }),
-            false
-          )),
+          Effect.zipRight(guarded(exporter.name, exporter.flush, false)),
           Effect.timeoutOption(shutdownTimeout),
           Effect.flatMap((done) =>
             Option.isNone(done) ? markFailed(exporter.name, `flush did not finish within ${Duration.format(shutdownTimeout)}`) : Effect.void)

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Ref, Scope } from "effect"
+import { Effect, Exit, Scope } from "effect"
 import { CompositeHandler, TestExporter } from "effect-guard"
 import { make as makeComposite } from "effect-guard/CompositeHandler"
-import type { ExporterSpec } from "effect-guard/Exporter"
 import { make as makeTestExporter } from "effect-guard/TestExporter"
 import { eventually, makeEvent, makeMetric } from "./support/events.js"
 
@@ -97,34 +96,6 @@ describe("CompositeHandler", () => {
       const failed = yield* eventually(composite.failedHandlers, (names) => names.includes("hung"))
       expect(failed).toEqual(["hung"])
       expect(yield* composite.degraded).toBe(true)
-    }).pipe(Effect.scoped))
-
-  it.live("a late call is abandoned: its payloads count as dropped and the next ones are delivered", () =>
-    Effect.gen(function*() {
-      const calls = yield* Ref.make(0)
-      const received = yield* Ref.make<ReadonlyArray<string>>([])
-      // hangs on its first call only, like an exporter whose connection stalled once
-      const flaky: ExporterSpec = {
-        name: "flaky",
-        acquire: Effect.succeed({
-          name: "flaky",
-          exportEvent: (event) =>
-            Effect.flatMap(Ref.getAndUpdate(calls, (n) => n + 1), (n) =>
-              n === 0 ? Effect.never : Ref.update(received, (xs) => [...xs, event.reason])),
-          exportMetric: () => Effect.void,
-          flush: Effect.void,
-          health: Effect.succeed(true)
-        })
-      }
-      const composite = yield* makeComposite({ exporters: [flaky], exportTimeout: "50 millis", shutdownTimeout: "200 millis" })
-      yield* composite.sendEvent(makeEvent("ip_blocked", { reason: "first" }))
-      yield* eventually(composite.failedHandlers, (names) => names.includes("flaky"))
-      expect(yield* composite.droppedByExporter).toEqual({ flaky: 1 })
-
-      yield* composite.sendEvent(makeEvent("ip_blocked", { reason: "second" }))
-      expect(yield* eventually(Ref.get(received), (xs) => xs.length > 0)).toEqual(["second"])
-      // a delivered payload proves recovery
-      expect(yield* eventually(composite.failedHandlers, (names) => names.length === 0)).toEqual([])
     }).pipe(Effect.scoped))
 
   it.live("a full queue drops new payloads and counts them instead of blocking", () =>

@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { Chunk, Clock, Deferred, Duration, Effect, Fiber, MutableRef, Queue, Ref, Schedule, Scheduler, type Scope } from "effect"
+import { Chunk, Deferred, Effect, MutableRef, Queue, Ref, Scheduler, type Scope } from "effect"
 
 const LINGER_MS = 5
 
@@ -31,11 +31,6 @@ export const makeLane = <A>(options: {
   readonly maxBatch?: number
   /** Handles what was waiting, in order (at most `maxBatch` at a time). */
   readonly handle: (batch: ReadonlyArray<A>) => Effect.Effect<void>
-  /**
-   * The longest one `handle` call may take. A late batch is abandoned (its payloads count as
-   * dropped), `onTimeout` runs, and a fresh worker takes the next batch.
-   */
-  readonly timeout?: { readonly duration: Duration.Duration; readonly onTimeout: Effect.Effect<void> } | undefined
 }): Effect.Effect<Lane<A>, never, Scope.Scope> =>
   Effect.gen(function*() {
     // bounded by weight below, not by the number of items
@@ -52,13 +47,11 @@ export const makeLane = <A>(options: {
           Effect.forEach(ds, (d) => Deferred.succeed(d, undefined), { discard: true })))
 
     const maxBatch = options.maxBatch ?? 256
-    /** The batch being handled: since when (by `Clock`) and how many payloads it carries. */
-    const busy = MutableRef.make<{ readonly since: number; readonly weight: number } | undefined>(undefined)
     const worker = Effect.gen(function*() {
       let batch = yield* Queue.takeBetween(queue, 1, maxBatch)
       if (batch.length < maxBatch) {
         // Let a few milliseconds of traffic gather, so that a batch costs its fixed price (a fiber
-        // wake-up, an exporter call) once for many payloads instead of once per request. A real
+        // wake-up, an exporter timeout) once for many payloads instead of once per request. A real
         // timer, not `Effect.sleep`: a test clock must not be able to stall delivery.
         yield* Effect.async<void>((resume) => {
           const timer = setTimeout(() => resume(Effect.void), LINGER_MS)
@@ -66,43 +59,18 @@ export const makeLane = <A>(options: {
         })
         batch = Chunk.appendAll(batch, yield* Queue.takeUpTo(queue, maxBatch - batch.length))
       }
-      let weight = 0
-      for (const item of batch) weight += weigh(item)
-      MutableRef.set(busy, { since: yield* Clock.currentTimeMillis, weight })
       yield* Effect.catchAllCause(options.handle(Chunk.toReadonlyArray(batch)), (cause) =>
         Effect.logError(`telemetry lane ${options.name}: handler failed`, cause))
-      MutableRef.set(busy, undefined)
-      MutableRef.update(pending, (n) => n - weight)
+      let handled = 0
+      for (const item of batch) handled += weigh(item)
+      MutableRef.update(pending, (n) => n - handled)
       yield* wakeIfIdle
     }).pipe(Effect.forever)
 
     // Telemetry fibers drain on their own scheduler, in the event loop's check phase (after I/O):
     // sharing the default one would keep its microtask chain busy and push request fibers onto
     // 1 ms timers under load.
-    const scheduler = Scheduler.makeBatched((runBatch) => setImmediate(runBatch))
-    const scope = yield* Effect.scope
-    const startWorker = Effect.forkIn(Effect.withScheduler(worker, scheduler), scope)
-    const current = MutableRef.make(yield* startWorker)
-
-    // A watchdog, rather than a timeout raced against every batch: a race forks fibers and a timer
-    // per batch, which measurably cost the server's throughput; this costs one wake-up per period.
-    const { timeout } = options
-    if (timeout !== undefined) {
-      const limit = Duration.toMillis(timeout.duration)
-      const watch = Effect.gen(function*() {
-        const late = MutableRef.get(busy)
-        if (late === undefined || (yield* Clock.currentTimeMillis) - late.since < limit) return
-        MutableRef.set(busy, undefined)
-        yield* Fiber.interruptFork(MutableRef.get(current))
-        MutableRef.set(current, yield* startWorker)
-        MutableRef.update(pending, (n) => n - late.weight)
-        MutableRef.update(dropped, (n) => n + late.weight)
-        yield* timeout.onTimeout
-        yield* wakeIfIdle
-      })
-      const period = Duration.millis(Math.min(1000, Math.max(1, limit / 4)))
-      yield* Effect.forkScoped(Effect.withScheduler(Effect.repeat(watch, Schedule.spaced(period)), scheduler))
-    }
+    yield* Effect.forkScoped(Effect.withScheduler(worker, Scheduler.makeBatched((runBatch) => setImmediate(runBatch))))
     yield* Effect.addFinalizer(() => Queue.shutdown(queue))
 
     const unsafeOffer = (a: A): boolean => {
