@@ -25,7 +25,7 @@
 import { Context, Effect, Layer } from "effect"
 import { ConfigError } from "./ConfigError.js"
 import type { DetectionConfig } from "./internal/config/detection.js"
-import { compileCustom, emptyResult, makeEngine } from "./internal/detection/engine.js"
+import { compileCustom, emptyResult, engineSettings, makeEngine } from "./internal/detection/engine.js"
 import * as patterns from "./internal/detection/patterns.js"
 
 /**
@@ -245,21 +245,7 @@ export const make = (options: ThreatDetectorOptions = {}): Effect.Effect<ThreatD
         : []
     })
     if (issues.length > 0) return Effect.fail(ConfigError.fromIssues(issues))
-    const engine = makeEngine({
-      enabled: options.enabled ?? true,
-      categories: new Set(options.categories ?? patterns.DETECTION_CATEGORIES),
-      customPatterns,
-      excludedHeaders: new Set(options.excludedHeaders ?? []),
-      excludedParameters: new Set(options.excludedParameters ?? []),
-      thresholds: options.thresholds ?? {},
-      maxBytes: options.maxBytes ?? 262_144,
-      maxValues: options.maxValues ?? 1024,
-      maxBase64Attempts: options.maxBase64Attempts ?? 16,
-      maxJsonDepth: options.maxJsonDepth ?? 32,
-      maxDecodeRounds: options.maxDecodeRounds ?? 4,
-      maxMatches: options.maxMatches ?? 32,
-      scanBody: options.scanBody ?? true
-    })
+    const engine = makeEngine(engineSettings(options, customPatterns))
     return Effect.succeed<ThreatDetectorService>({
       detect: (input, context) => Effect.sync(() => engine(input, context))
     })

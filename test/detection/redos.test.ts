@@ -1,6 +1,18 @@
 import { describe, expect, it } from "@effect/vitest"
+import { normalise } from "../../src/internal/detection/normalize.js"
 import { BUILTIN_PATTERNS } from "../../src/internal/detection/patterns.js"
-import { hasCapturingGroup, MAX_PATHS, vetPattern } from "../../src/internal/detection/redos.js"
+import {
+  bigram,
+  BIGRAM_EDGE,
+  type BigramRequirement,
+  bigramRequirement,
+  hasCapturingGroup,
+  JOIN_SEPARATOR,
+  joinedSource,
+  MAX_PATHS,
+  vetPattern
+} from "../../src/internal/detection/redos.js"
+import { ATTACKS } from "./attacks.js"
 
 describe("ReDoS vetting", () => {
   it("accepts every built-in pattern as linear-time", () => {
@@ -93,5 +105,99 @@ describe("linear time in practice", () => {
       const ratio = scanTime(regexes, large) / Math.max(scanTime(regexes, small), 0.5)
       expect(ratio, `input built from ${JSON.stringify(unit)}`).toBeLessThan(3)
     }
+  })
+})
+
+/** Every (built-in pattern, normalised corpus payload) pair where the pattern matches the payload. */
+const CORPUS_MATCHES = (() => {
+  const texts = [...new Set(ATTACKS.map((a) => normalise(a.payload, 4).text))]
+  return BUILTIN_PATTERNS.flatMap((p) => {
+    const regex = new RegExp(p.source)
+    return texts.filter((t) => regex.test(t)).map((text) => ({ pattern: p, text }))
+  })
+})()
+
+describe("search over joined values", () => {
+  it("rewrites ^ and $ to the edges of a value and keeps negated classes, ., \\S, \\W and \\D off the separator", () => {
+    expect(joinedSource("^a.b$")).toBe("(?<![^\\x00])a[^\\n\\r\\u2028\\u2029\\x00]b(?![^\\x00])")
+    expect(joinedSource("[^<]{1,8}\\S\\W\\D")).toBe("[^<\\x00]{1,8}[^\\s\\x00][^\\w\\x00][^\\d\\x00]")
+    expect(joinedSource("\\bselect\\b[$^]")).toBe("\\bselect\\b[$^]")
+  })
+
+  it("refuses negative lookarounds, lookbehinds and the m flag, whose answer can change next to the separator", () => {
+    expect(joinedSource("a(?!b)")).toBeUndefined()
+    expect(joinedSource("(?<=a)b")).toBeUndefined()
+    expect(joinedSource("(?<!a)b")).toBeUndefined()
+    expect(joinedSource("^a", "m")).toBeUndefined()
+    expect(joinedSource("a(?=b|$)")).toBe("a(?=b|(?![^\\x00]))")
+  })
+
+  it("has a joined source for every built-in pattern", () => {
+    expect(BUILTIN_PATTERNS.filter((p) => joinedSource(p.source) === undefined).map((p) => p.id)).toEqual([])
+  })
+
+  it("finds a match starting inside a value wherever it sits among others, for every corpus payload a built-in pattern matches alone", () => {
+    const neighbours = ["", "x", "'", "/", " ", "a b", "..", "<", "1"]
+    for (const { pattern, text } of CORPUS_MATCHES) {
+      const regex = new RegExp(joinedSource(pattern.source)!, "g")
+      for (const before of neighbours) {
+        for (const after of neighbours) {
+          const start = before.length + 1
+          const joined = `${before}${JOIN_SEPARATOR}${text}${JOIN_SEPARATOR}${after}`
+          regex.lastIndex = start
+          const m = regex.exec(joined)
+          expect(m !== null && m.index < start + text.length, `${pattern.id} in ${JSON.stringify(joined)}`).toBe(true)
+        }
+      }
+    }
+  })
+})
+
+/** The bigrams of `text` as the engine counts them (non-ASCII as 128, the edges as BIGRAM_EDGE). */
+const bigramsOf = (text: string): ReadonlySet<number> => {
+  const out = new Set<number>()
+  let prev = BIGRAM_EDGE
+  for (const ch of text) {
+    for (let i = 0; i < ch.length; i++) {
+      const c = Math.min(ch.charCodeAt(i), 128)
+      out.add(bigram(prev, c))
+      prev = c
+    }
+  }
+  out.add(bigram(prev, BIGRAM_EDGE))
+  return out
+}
+
+const holds = (r: BigramRequirement, present: ReadonlySet<number>): boolean =>
+  r.all.every((set) => set.some((b) => present.has(b))) && r.any.every((alts) => alts.some((a) => holds(a, present)))
+
+describe("bigram requirements", () => {
+  it("need the pairs of adjacent characters of a literal, and the edge for ^ and $", () => {
+    const r = bigramRequirement("^\\.\\./x$")
+    expect(holds(r, bigramsOf("../x"))).toBe(true)
+    expect(holds(r, bigramsOf("a../x"))).toBe(false)
+    expect(holds(r, bigramsOf("../xy"))).toBe(false)
+    expect(holds(r, bigramsOf("./.x"))).toBe(false)
+  })
+
+  it("need one branch of an alternation, with the characters around it", () => {
+    const r = bigramRequirement("\\.(?:php|asp)$")
+    expect(holds(r, bigramsOf("a.php"))).toBe(true)
+    expect(holds(r, bigramsOf("a.asp"))).toBe(true)
+    // `.p`, `ph` and `hp` occur, but `php` does not end the value
+    expect(holds(r, bigramsOf("x.pa phpx"))).toBe(false)
+  })
+
+  it("are met by every corpus payload a built-in pattern matches", () => {
+    const failing = CORPUS_MATCHES.filter(({ pattern, text }) => !holds(bigramRequirement(pattern.source), bigramsOf(text)))
+    expect(failing.map(({ pattern, text }) => `${pattern.id}: ${text}`)).toEqual([])
+  })
+
+  it("say something about every built-in pattern", () => {
+    const none = BUILTIN_PATTERNS.filter((p) => {
+      const r = bigramRequirement(p.source)
+      return r.all.length === 0 && r.any.length === 0
+    })
+    expect(none.map((p) => p.id)).toEqual([])
   })
 })

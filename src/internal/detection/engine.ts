@@ -14,18 +14,32 @@ import type {
   DetectionMatch,
   DetectionResult,
   MatchCategory,
-  SkipReason
+  SkipReason,
+  ThreatDetectorOptions
 } from "../../ThreatDetector.js"
 import { decodeBase64View, decodeComponent, normalise, preview } from "./normalize.js"
 import {
   BUILTIN_PATTERNS,
   DEFAULT_EXCLUDED_HEADERS,
+  DETECTION_CATEGORIES,
   type DetectionCategory,
   type PatternDef,
   Where,
   type WhereName
 } from "./patterns.js"
-import { type CharMask, requiredChars, type Requirement, requirement, vetPattern } from "./redos.js"
+import {
+  BIGRAM_BASE,
+  BIGRAM_EDGE,
+  type BigramRequirement,
+  bigramRequirement,
+  type CharMask,
+  JOIN_SEPARATOR,
+  joinedSource,
+  requiredChars,
+  type Requirement,
+  requirement,
+  vetPattern
+} from "./redos.js"
 
 /** Fully resolved engine settings. */
 export interface EngineSettings {
@@ -42,9 +56,20 @@ export interface EngineSettings {
   readonly maxDecodeRounds: number
   readonly maxMatches: number
   readonly scanBody: boolean
+  /**
+   * Whether the values of a JSON body are searched joined (one regex run per bucket for all of
+   * them, then per value only where the joined text matched) rather than one by one. Both give the
+   * same results; `false` exists to prove it.
+   */
+  readonly joinValues: boolean
 }
 
 type Slot = "path" | "query" | "header" | "headerToken" | "cookie" | "cookieToken" | "body" | "bodyToken" | "key" | "always"
+
+/** The slots in index order. */
+const SLOTS: ReadonlyArray<Slot> = ["path", "query", "header", "headerToken", "cookie", "cookieToken", "body", "bodyToken", "key", "always"]
+const slotIndex = (slot: Slot): number => SLOTS.indexOf(slot)
+const ALWAYS_SLOT = slotIndex("always")
 
 interface Scorable {
   readonly id: string
@@ -71,12 +96,71 @@ interface FlatAlternatives {
   readonly gate: Int32Array | undefined
 }
 
+/**
+ * A {@link BigramRequirement} flattened for the hot path: set `i` is `sets[ends[i - 1]..ends[i]]`
+ * (bigram indices, see {@link BigramPresence}); `any`, nested alternatives.
+ */
+interface FlatBigrams {
+  readonly sets: Int32Array
+  readonly ends: Int32Array
+  readonly any: ReadonlyArray<FlatBigramAlternatives>
+}
+
+/** Alternatives, one of which must hold; `gate` (the union of their first sets) rejects most texts at once. */
+interface FlatBigramAlternatives {
+  readonly alts: ReadonlyArray<FlatBigrams>
+  readonly gate: Int32Array | undefined
+}
+
 /** What {@link Scan.runBucket} needs: the combined regex and its patterns. */
 interface RunnableBucket {
   readonly regex: RegExp
   readonly defs: ReadonlyArray<PatternDef>
+  readonly sources: ReadonlyArray<string>
   readonly singles: ReadonlyArray<RegExp>
   readonly rests: ReadonlyArray<RegExp>
+  /** Whether the bucket belongs to a slot whose values are joined (the fields below are filled). */
+  readonly joins: boolean
+  /** The patterns that have one combined, as rewritten by {@link joinedSource}, to search many values joined at once. */
+  readonly joined: RegExp | undefined
+  /** The other patterns combined: a joined value must still be searched with these on its own. */
+  readonly alone: RegExp | undefined
+  /** Per pattern, a necessary condition on the value's bigrams (undefined: none known). */
+  readonly bigrams: ReadonlyArray<FlatBigrams | undefined>
+  /** Narrower buckets by the bit set of the patterns a value's bigrams allow (see {@link Bucket.subsets}). */
+  readonly bigramSubsets: Map<number, RunnableBucket>
+}
+
+/** The combined regex of `sources`, or undefined for none. */
+const combine = (sources: ReadonlyArray<string>): RegExp | undefined =>
+  sources.length === 0 ? undefined : new RegExp(sources.map((source) => `(${source})`).join("|"), "g")
+
+/**
+ * The combined regexes of a bucket's patterns, `sources`; with `joins`, also what a search over
+ * joined values needs (only the slots of JSON bodies join).
+ */
+const runnable = (defs: ReadonlyArray<PatternDef>, sources: ReadonlyArray<string>, joins: boolean): RunnableBucket => {
+  const joined: Array<string> = []
+  const alone: Array<string> = []
+  if (joins) {
+    for (const source of sources) {
+      const rewritten = analysisOf(source).joined
+      if (rewritten === undefined) alone.push(source)
+      else joined.push(rewritten)
+    }
+  }
+  return {
+    regex: combine(sources)!,
+    defs,
+    sources,
+    singles: sources.map((source) => new RegExp(source, "y")),
+    rests: sources.map((source) => new RegExp(source, "g")),
+    joins,
+    joined: combine(joined),
+    alone: combine(alone),
+    bigrams: joins ? sources.map((source) => analysisOf(source).bigrams) : [],
+    bigramSubsets: new Map()
+  }
 }
 
 const MAX_SUBSETS = 32
@@ -160,21 +244,22 @@ export const compileCustom = (
 }
 
 const MAX_HITS_PER_BUCKET = 16
-const TOKEN_SLOTS: Readonly<Record<WhereName, Slot>> = {
-  path: "path",
-  query: "query",
-  header: "headerToken",
-  cookie: "cookieToken",
-  body: "bodyToken",
-  key: "key"
+/** Slot indices by location, for token-shaped values and for the others. */
+const TOKEN_SLOTS: Readonly<Record<WhereName, number>> = {
+  path: slotIndex("path"),
+  query: slotIndex("query"),
+  header: slotIndex("headerToken"),
+  cookie: slotIndex("cookieToken"),
+  body: slotIndex("bodyToken"),
+  key: slotIndex("key")
 }
-const PROSE_SLOTS: Readonly<Record<WhereName, Slot>> = {
-  path: "path",
-  query: "query",
-  header: "header",
-  cookie: "cookie",
-  body: "body",
-  key: "key"
+const PROSE_SLOTS: Readonly<Record<WhereName, number>> = {
+  path: slotIndex("path"),
+  query: slotIndex("query"),
+  header: slotIndex("header"),
+  cookie: slotIndex("cookie"),
+  body: slotIndex("body"),
+  key: slotIndex("key")
 }
 
 const maskKey = (mask: CharMask | undefined): string => (mask === undefined ? "*" : `${mask.words.join(",")},${mask.nonAscii}`)
@@ -186,7 +271,8 @@ const maskKey = (mask: CharMask | undefined): string => (mask === undefined ? "*
  */
 const buildSlot = (
   defs: ReadonlyArray<PatternDef>,
-  masks: ReadonlyMap<string, CharMask | undefined>
+  masks: ReadonlyMap<string, CharMask | undefined>,
+  joins: boolean
 ): CompiledSlot | undefined => {
   if (defs.length === 0) return undefined
   const groups = new Map<string, { mask: CharMask | undefined; defs: Array<PatternDef> }>()
@@ -202,10 +288,7 @@ const buildSlot = (
     const common = new Int32Array(4).fill(-1)
     for (const r of requirements) for (let k = 0; k < 4; k++) common[k]! &= r.chars[k]!
     return {
-      regex: new RegExp(defs.map((d) => `(${d.source})`).join("|"), "g"),
-      defs,
-      singles: defs.map((d) => new RegExp(d.source, "y")),
-      rests: defs.map((d) => new RegExp(d.source, "g")),
+      ...runnable(defs, defs.map((d) => d.source), joins),
       mask,
       requirements,
       common,
@@ -243,15 +326,52 @@ const buildSlot = (
   }
 }
 
-/** Requirements by pattern source: the same built-in pattern serves several slots and detectors. */
-const REQUIREMENTS = new Map<string, Requirement>()
-const requirementOf = (source: string): Requirement => {
-  let r = REQUIREMENTS.get(source)
-  if (r === undefined) {
-    r = requirement(source)
-    REQUIREMENTS.set(source, r)
+/** What is derived from a pattern's source, by the static analyses of `redos.ts`. */
+interface Analysis {
+  readonly requirement: Requirement
+  /** The source for a search over joined values (undefined: the pattern must search values alone). */
+  readonly joined: string | undefined
+  readonly bigrams: FlatBigrams | undefined
+}
+
+/** Analyses by pattern source: the same built-in pattern serves several slots and detectors. */
+const ANALYSES = new Map<string, Analysis>()
+const analysisOf = (source: string): Analysis => {
+  let a = ANALYSES.get(source)
+  if (a === undefined) {
+    a = { requirement: requirement(source), joined: joinedSource(source), bigrams: flatBigrams(bigramRequirement(source)) }
+    ANALYSES.set(source, a)
   }
-  return r
+  return a
+}
+const requirementOf = (source: string): Requirement => analysisOf(source).requirement
+
+const flatBigrams = (r: BigramRequirement): FlatBigrams | undefined => {
+  const all: Array<ReadonlyArray<number>> = [...r.all]
+  const any: Array<FlatBigramAlternatives> = []
+  for (const group of r.any) {
+    // alternatives that each need one set need the union of those sets: one test instead of many
+    if (group.every((a) => a.all.length === 1 && a.any.length === 0)) {
+      all.push([...new Set(group.flatMap((a) => a.all[0]!))])
+      continue
+    }
+    const alts = group.map(flatBigrams)
+    // an alternative without a condition makes the whole group hold
+    if (!alts.every((a) => a !== undefined)) continue
+    const firsts = alts.map((a) => (a.ends.length === 0 ? undefined : a.sets.subarray(0, a.ends[0])))
+    any.push({
+      alts,
+      gate: firsts.every((f) => f !== undefined) ? Int32Array.from(new Set(firsts.flatMap((f) => [...f]))) : undefined
+    })
+  }
+  if (all.length === 0 && any.length === 0) return undefined
+  const ends = new Int32Array(all.length)
+  let n = 0
+  all.forEach((set, i) => {
+    n += set.length
+    ends[i] = n
+  })
+  return { sets: new Int32Array(all.flat()), ends, any }
 }
 
 const FLAT_REQUIREMENTS = new Map<string, FlatRequirement>()
@@ -323,6 +443,128 @@ const PRESENCE = new Int32Array(5)
 /** Scratch bit set of candidate buckets (see {@link CompiledSlot}). */
 const CANDIDATES = new Int32Array(64)
 
+/**
+ * Which bigrams the text being scanned contains (see {@link BigramRequirement}): the entry of
+ * `first * BIGRAM_BASE + second` in `seen` equals `mark[0]` when that pair occurs; `chars` does the
+ * same for single characters (a batch collects its presence there, see {@link presenceFromChars}).
+ * A new mark forgets every entry at once; the tables are cleared only when the marks (1 to 255)
+ * run out. One per detector: scans are synchronous.
+ */
+interface BigramPresence {
+  readonly seen: Uint8Array
+  readonly chars: Uint8Array
+  readonly mark: Int32Array
+}
+
+const makeBigramPresence = (): BigramPresence => ({
+  seen: new Uint8Array(BIGRAM_BASE * BIGRAM_BASE),
+  chars: new Uint8Array(BIGRAM_BASE),
+  mark: Int32Array.of(1)
+})
+
+/** Starts a new text: the bigrams seen so far no longer count. */
+const nextMark = (b: BigramPresence): void => {
+  const mark = b.mark[0]! + 1
+  if (mark > 255) {
+    b.seen.fill(0)
+    b.chars.fill(0)
+    b.mark[0] = 1
+  } else {
+    b.mark[0] = mark
+  }
+}
+
+/** Sets {@link PRESENCE} from the characters marked in `b.chars`. */
+const presenceFromChars = (b: BigramPresence): void => {
+  const chars = b.chars
+  const mark = b.mark[0]!
+  PRESENCE.fill(0)
+  for (let c = 0; c < 129; c++) if (chars[c] === mark) PRESENCE[c >>> 5]! |= 1 << (c & 31)
+}
+
+/** Whether the bigrams in `b` meet `r`. */
+const holdsBigrams = (r: FlatBigrams, b: BigramPresence): boolean => {
+  const seen = b.seen
+  const mark = b.mark[0]!
+  const sets = r.sets
+  const ends = r.ends
+  let at = 0
+  for (let i = 0; i < ends.length; i++) {
+    const end = ends[i]!
+    while (at < end && seen[sets[at]!] !== mark) at++
+    if (at === end) return false
+    at = end
+  }
+  const any = r.any
+  for (let g = 0; g < any.length; g++) {
+    const group = any[g]!
+    const gate = group.gate
+    if (gate !== undefined) {
+      let i = 0
+      while (i < gate.length && seen[gate[i]!] !== mark) i++
+      if (i === gate.length) return false
+    }
+    const alts = group.alts
+    let holdsOne = false
+    for (let i = 0; i < alts.length && !holdsOne; i++) holdsOne = holdsBigrams(alts[i]!, b)
+    if (!holdsOne) return false
+  }
+  return true
+}
+
+/**
+ * The bucket, or a narrower one holding only the patterns whose bigram conditions `b` meets;
+ * undefined: none. As with {@link narrowed}, the others cannot match, so the hits are the same.
+ */
+const bigramNarrowed = (run: RunnableBucket, b: BigramPresence): RunnableBucket | undefined => {
+  const bigrams = run.bigrams
+  const n = bigrams.length
+  if (n > 31) {
+    for (let i = 0; i < n; i++) {
+      const r = bigrams[i]
+      if (r === undefined || holdsBigrams(r, b)) return run
+    }
+    return undefined
+  }
+  let allowed = 0
+  for (let i = 0; i < n; i++) {
+    const r = bigrams[i]
+    if (r === undefined || holdsBigrams(r, b)) allowed |= 1 << i
+  }
+  if (allowed === 0) return undefined
+  if (allowed === (2 ** n) - 1) return run
+  let sub = run.bigramSubsets.get(allowed)
+  if (sub === undefined) {
+    if (run.bigramSubsets.size >= MAX_SUBSETS) return run
+    const keep = (_: unknown, i: number) => (allowed & (1 << i)) !== 0
+    sub = runnable(run.defs.filter(keep), run.sources.filter(keep), run.joins)
+    run.bigramSubsets.set(allowed, sub)
+  }
+  return sub
+}
+
+/**
+ * Marks the characters and bigrams of `text` in `b` (under the current mark, so a batch collects
+ * their union); true when `text` contains the separator.
+ */
+const markText = (text: string, b: BigramPresence): boolean => {
+  const seen = b.seen
+  const chars = b.chars
+  const mark = b.mark[0]!
+  let pair = EDGE * PAIR
+  let separator = false
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i)
+    if (c >= 128) c = 128
+    else if (c === 0) separator = true
+    chars[c] = mark
+    seen[pair + c] = mark
+    pair = c * PAIR
+  }
+  seen[pair + EDGE] = mark
+  return separator
+}
+
 const setPresence = (text: string): void => {
   let w0 = 0
   let w1 = 0
@@ -379,23 +621,34 @@ const anyHolds = (rs: ReadonlyArray<FlatRequirement>): boolean => {
   return false
 }
 
-const compileSlots = (categories: ReadonlySet<DetectionCategory>): Readonly<Record<Slot, CompiledSlot | undefined>> => {
+/**
+ * What each slot holds: the patterns of a location (for token-shaped values, or also those for any
+ * value), or those also looked for in excluded headers; and whether its values are joined.
+ */
+const SLOT_PATTERNS: Readonly<Record<Slot, { readonly where: WhereName | undefined; readonly token: boolean; readonly joins: boolean }>> = {
+  path: { where: "path", token: true, joins: false },
+  query: { where: "query", token: true, joins: false },
+  header: { where: "header", token: false, joins: false },
+  headerToken: { where: "header", token: true, joins: false },
+  cookie: { where: "cookie", token: false, joins: false },
+  cookieToken: { where: "cookie", token: true, joins: false },
+  body: { where: "body", token: false, joins: true },
+  bodyToken: { where: "body", token: true, joins: true },
+  key: { where: "key", token: true, joins: true },
+  always: { where: undefined, token: true, joins: false }
+}
+
+/** The compiled slots, by slot index. */
+const compileSlots = (categories: ReadonlySet<DetectionCategory>): ReadonlyArray<CompiledSlot | undefined> => {
   const enabled = BUILTIN_PATTERNS.filter((d) => categories.has(d.category))
   const masks = new Map(enabled.map((d) => [d.id, requiredChars(d.source)] as const))
-  const forWhere = (bit: number, token: boolean) =>
-    buildSlot(enabled.filter((d) => (d.where & bit) !== 0 && (token || !d.tokenOnly)), masks)
-  return {
-    path: forWhere(Where.path, true),
-    query: forWhere(Where.query, true),
-    header: forWhere(Where.header, false),
-    headerToken: forWhere(Where.header, true),
-    cookie: forWhere(Where.cookie, false),
-    cookieToken: forWhere(Where.cookie, true),
-    body: forWhere(Where.body, false),
-    bodyToken: forWhere(Where.body, true),
-    key: forWhere(Where.key, true),
-    always: buildSlot(enabled.filter((d) => d.always), masks)
-  }
+  return SLOTS.map((slot) => {
+    const { joins, token, where } = SLOT_PATTERNS[slot]
+    const defs = where === undefined
+      ? enabled.filter((d) => d.always)
+      : enabled.filter((d) => (d.where & Where[where]) !== 0 && (token || !d.tokenOnly))
+    return buildSlot(defs, masks, joins)
+  })
 }
 
 const NULL_BYTE: Scorable = { id: "path_traversal.null_byte", category: "path_traversal", weight: 1 }
@@ -413,17 +666,27 @@ type Pairs = ReadonlyArray<readonly [string, string]>
 const toPairs = (input: Readonly<Record<string, string>> | Pairs | undefined): Pairs =>
   input === undefined ? [] : Array.isArray(input) ? (input as Pairs) : Object.entries(input as Record<string, string>)
 
-const SIMPLE_NAME = /^[A-Za-z0-9-]{0,64}$/
+/** Whether `name` is made of at most 64 letters, digits and `-`: such names are not scanned. */
+const isSimpleName = (name: string): boolean => {
+  if (name.length > 64) return false
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45)) return false
+  }
+  return true
+}
 
 type Part = DetectionMatch["part"]
 
 /** The engine's compiled, per-detector state (everything that does not depend on the request). */
 interface Compiled {
   readonly settings: EngineSettings
-  readonly slots: Readonly<Record<Slot, CompiledSlot | undefined>>
+  /** By slot index. */
+  readonly slots: ReadonlyArray<CompiledSlot | undefined>
   readonly custom: ReadonlyArray<CompiledCustom>
   readonly excludedHeaders: ReadonlySet<string>
   readonly excludedParameters: ReadonlySet<string>
+  readonly bigrams: BigramPresence
 }
 
 // ------------------------------------------------------------------------------- character scan
@@ -438,65 +701,93 @@ const UPPER = 2
 const SPACE = 4
 const BASE64ISH = 8
 
+/** Not a base64 character (internal to {@link inspect}; callers see {@link BASE64ISH}). */
+const NOT_BASE64 = 16
+
+/**
+ * Per ASCII character, what it says about a value (control characters, `%`, `&`, `\\`: decoding
+ * needed) in the low byte, and its lower case in the high byte.
+ */
+const CHAR_INFO = Uint16Array.from({ length: 128 }, (_, c) => {
+  const lower = c >= 65 && c <= 90 ? c + 32 : c
+  if (c < 32 || c === 37 || c === 38 || c === 92 || c === 127) return SLOW | (lower << 8)
+  const base64 = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || "+-/=_".includes(String.fromCharCode(c))
+  return (c >= 65 && c <= 90 ? UPPER : 0) | (c === 32 ? SPACE : 0) | (base64 ? 0 : NOT_BASE64) | (lower << 8)
+})
+/** {@link BIGRAM_BASE} and {@link BIGRAM_EDGE} as local constants: the character loops read them per character. */
+const PAIR = BIGRAM_BASE
+const EDGE = BIGRAM_EDGE
+/** Bigram indices that make normalising change a value: a double space, and a SQL comment (slash star, star slash). */
+const SPACE_SPACE = 32 * PAIR + 32
+const SLASH_STAR = 47 * PAIR + 42
+const STAR_SLASH = 42 * PAIR + 47
+const COMMENT_OPEN = 32
+const COMMENT_CLOSE = 64
+/** Per bigram index, what it says about a value: one load per character instead of three comparisons. */
+const BIGRAM_FLAGS = new Uint8Array(PAIR * PAIR)
+BIGRAM_FLAGS[SPACE_SPACE] = SLOW
+BIGRAM_FLAGS[SLASH_STAR] = COMMENT_OPEN
+BIGRAM_FLAGS[STAR_SLASH] = COMMENT_CLOSE
+
+/** The flags of `raw`; when it needs no decoding, also its presence (in {@link PRESENCE}). */
 const inspect = (raw: string): number => {
   let w1 = 0
   let w2 = 0
   let w3 = 0
-  let flags = BASE64ISH
-  let prev = 0
-  let open = false
-  let close = false
+  let flags = 0
+  let pair = 0
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i)
-    if (c >= 96) {
-      if (c >= 127) return SLOW
-      w3 |= 1 << (c - 96)
-      if (c === 96 || c > 122) flags &= ~BASE64ISH
-    } else if (c >= 64) {
-      if (c <= 90) {
-        if (c === 64) {
-          w2 |= 1
-          flags &= ~BASE64ISH
-        } else {
-          // upper case: present as its lower-case letter
-          w3 |= 1 << (c - 64)
-          flags |= UPPER
-        }
-      } else {
-        if (c === 92) return SLOW
-        w2 |= 1 << (c - 64)
-        if (c !== 95) flags &= ~BASE64ISH
-      }
-    } else if (c >= 32) {
-      switch (c) {
-        case 37: // %
-        case 38: // &
-          return SLOW
-        case 32:
-          if (prev === 32) return SLOW
-          flags |= SPACE
-          break
-        case 42: // *
-          if (prev === 47) open = true
-          break
-        case 47: // /
-          if (prev === 42) close = true
-          break
-      }
-      w1 |= 1 << (c - 32)
-      if (c < 48 ? c !== 43 && c !== 45 && c !== 47 : c > 57 && c !== 61) flags &= ~BASE64ISH
-    } else {
-      return SLOW
-    }
-    prev = c
+    if (c >= 128) return SLOW
+    const info = CHAR_INFO[c]!
+    // upper case: present as its lower-case letter
+    const l = info >>> 8
+    const bigram = pair + l
+    if ((info & SLOW) !== 0) return SLOW
+    flags |= info | BIGRAM_FLAGS[bigram]!
+    if (l >= 96) w3 |= 1 << (l - 96)
+    else if (l >= 64) w2 |= 1 << (l - 64)
+    else w1 |= 1 << (l - 32)
+    pair = l * PAIR
   }
-  if (open && close) return SLOW
   PRESENCE[0] = 0
   PRESENCE[1] = w1
   PRESENCE[2] = w2
   PRESENCE[3] = w3
   PRESENCE[4] = 0
-  return flags
+  return finish(flags)
+}
+
+/**
+ * {@link inspect} for a batch: the characters and bigrams go to `b` (under the batch's mark, so it
+ * collects their union), not to {@link PRESENCE}.
+ */
+const inspectInto = (raw: string, b: BigramPresence): number => {
+  const seen = b.seen
+  const chars = b.chars
+  const mark = b.mark[0]!
+  let flags = 0
+  let pair = EDGE * PAIR
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i)
+    if (c >= 128) return SLOW
+    const info = CHAR_INFO[c]!
+    const l = info >>> 8
+    const bigram = pair + l
+    if ((info & SLOW) !== 0) return SLOW
+    flags |= info | BIGRAM_FLAGS[bigram]!
+    chars[l] = mark
+    seen[bigram] = mark
+    pair = l * PAIR
+  }
+  seen[pair + EDGE] = mark
+  return finish(flags)
+}
+
+/** The flags callers see: a whitespace run or a SQL comment means normalising changes the value. */
+const finish = (flags: number): number => {
+  if ((flags & SLOW) !== 0 || ((flags & COMMENT_OPEN) !== 0 && (flags & COMMENT_CLOSE) !== 0)) return SLOW
+  return ((flags & NOT_BASE64) === 0 ? flags | BASE64ISH : flags) & (UPPER | SPACE | BASE64ISH)
 }
 
 /** The buckets, in order, whose prefilter and pattern requirements the current presence meets. */
@@ -545,13 +836,7 @@ const narrowed = (bucket: Bucket): RunnableBucket | undefined => {
   if (sub === undefined) {
     if (bucket.subsets.size >= MAX_SUBSETS) return bucket
     const keep = (_: unknown, i: number) => (allowed & (1 << i)) !== 0
-    const defs = bucket.defs.filter(keep)
-    sub = {
-      regex: new RegExp(defs.map((d) => `(${d.source})`).join("|"), "g"),
-      defs,
-      singles: bucket.singles.filter(keep),
-      rests: bucket.rests.filter(keep)
-    }
+    sub = runnable(bucket.defs.filter(keep), bucket.sources.filter(keep), bucket.joins)
     bucket.subsets.set(allowed, sub)
   }
   return sub
@@ -577,6 +862,142 @@ const EMPTY_ARRAY: ReadonlyArray<never> = Object.freeze([])
 const EMPTY_SCORES: Readonly<Partial<Record<MatchCategory, number>>> = Object.freeze({})
 const CLEAN_SKIPPED: DetectionResult["skipped"] = Object.freeze({ values: 0, bytes: 0, reasons: EMPTY_ARRAY })
 
+/** The buckets to run, in order, for the presence in {@link PRESENCE}: memoised per slot. */
+const bucketsFor = (slot: CompiledSlot): ReadonlyArray<RunnableBucket> => {
+  const p0 = PRESENCE[0]!
+  const p1 = PRESENCE[1]!
+  const p2 = PRESENCE[2]!
+  const p3 = PRESENCE[3]!
+  const p4 = PRESENCE[4]!
+  // two ways per set: the entry at `h` is the most recent, the one at `h + 1` the older
+  const h = ((Math.imul(p0 ^ Math.imul(p1, 0x9e3779b1) ^ Math.imul(p2, 0x85ebca6b) ^ Math.imul(p3, 0xc2b2ae35) ^ p4, 0x27d4eb2f) >>>
+    22) & (MEMO_SIZE - 1)) & ~1
+  const keys = slot.memoKeys
+  const memoRuns = slot.memoRuns
+  let runs = memoRuns[h]
+  let at = h * 5
+  if (
+    runs === undefined || keys[at] !== p0 || keys[at + 1] !== p1 || keys[at + 2] !== p2 || keys[at + 3] !== p3 ||
+    keys[at + 4] !== p4
+  ) {
+    const older = memoRuns[h + 1]
+    at += 5
+    runs = older !== undefined && keys[at] === p0 && keys[at + 1] === p1 && keys[at + 2] === p2 && keys[at + 3] === p3 &&
+        keys[at + 4] === p4
+      ? older
+      : candidateBuckets(slot)
+    // the entry at `h` moves to `h + 1`; the found or computed one takes its place
+    keys.copyWithin(at, at - 5, at)
+    memoRuns[h + 1] = memoRuns[h]
+    at -= 5
+    keys[at] = p0
+    keys[at + 1] = p1
+    keys[at + 2] = p2
+    keys[at + 3] = p3
+    keys[at + 4] = p4
+    memoRuns[h] = runs
+  }
+  return runs
+}
+
+// ------------------------------------------------------------------------------- joined values
+//
+// A JSON body brings hundreds of small values, and deciding and searching them one by one costs
+// more than their characters. So the values are collected first, in scan order, as "views" (the
+// text searched, its slot, part and location), and the views of one slot are joined behind
+// SEPARATOR into a lane, whose presence and bigrams are the union of its views'. The buckets the
+// lane's presence and bigrams select (what any of its views could need) run once over the lane,
+// with their join-safe patterns (see `joinedSource`); a view is searched on its own only when a
+// match starts inside it (or a pattern that is not join-safe matches it alone). Then the views are
+// replayed in order, so hits, matches and skip reasons come out exactly as from a scan value by
+// value; a match that only exists across the separator is thereby discarded.
+
+/**
+ * Between joined values: a character no normalised view contains (control characters are removed;
+ * a view that has one anyway is searched alone).
+ */
+const SEPARATOR = JOIN_SEPARATOR
+
+/** A collected view's slot index, or one of these for what was queued between views. */
+const OP_NULL_BYTE = -1
+/** Skip reasons queued while collecting (kind `OP_REASON - i` for `QUEUED_REASONS[i]`). */
+const OP_REASON = -2
+const QUEUED_REASONS: ReadonlyArray<SkipReason> = ["values", "bytes", "decode_rounds", "base64", "json_depth"]
+
+/** The views of one slot, joined: `starts[i]` is where view `views[i]` begins in `text`. */
+interface Lane {
+  text: string
+  readonly starts: Array<number>
+  readonly views: Array<number>
+}
+
+/** The views of a JSON body, in scan order (parallel arrays, one entry per view or queued event). */
+interface Batch {
+  readonly texts: Array<string>
+  readonly kinds: Array<number>
+  readonly parts: Array<Part>
+  readonly wheres: Array<WhereName>
+  /** The JSON path node of each entry (see {@link Scan.node}). */
+  readonly nodes: Array<number>
+  /**
+   * What the view must be searched with on its own: nothing (undefined), the buckets whose lane
+   * search found a match starting inside it (in bucket order), or {@link ALL_BUCKETS}.
+   */
+  readonly reruns: Array<Array<RunnableBucket> | undefined>
+  /** By slot index. */
+  readonly lanes: Array<Lane | undefined>
+}
+
+/** A view that must be searched with all of its slot's buckets (it could not be joined). */
+const ALL_BUCKETS: Array<RunnableBucket> = []
+
+/**
+ * Adds `run` to what `view` is searched with on its own. Lanes are searched bucket by bucket, so
+ * the runs of a view come in bucket order, as a search of the view alone would run them; the
+ * buckets not added cannot match it.
+ */
+const rerun = (batch: Batch, view: number, run: RunnableBucket): void => {
+  const runs = batch.reruns[view]
+  if (runs === undefined) batch.reruns[view] = [run]
+  else if (runs !== ALL_BUCKETS && runs[runs.length - 1] !== run) runs.push(run)
+}
+
+/** Marks every view of `lane` that `run.alone` (patterns not join-safe) matches on its own. */
+const markAlone = (run: RunnableBucket, regex: RegExp, lane: Lane, batch: Batch): void => {
+  for (const view of lane.views) {
+    regex.lastIndex = 0
+    if (regex.test(batch.texts[view]!)) rerun(batch, view, run)
+  }
+  regex.lastIndex = 0
+}
+
+/** Marks every view of `lane` inside which a match of `regex` (`run.joined`) starts. */
+const markStarts = (run: RunnableBucket, regex: RegExp, lane: Lane, batch: Batch): void => {
+  const text = lane.text
+  const starts = lane.starts
+  const views = lane.views
+  const last = starts.length - 1
+  let v = 0
+  regex.lastIndex = 0
+  let m = regex.exec(text)
+  while (m !== null) {
+    const at = m.index
+    while (v < last && starts[v + 1]! <= at) v++
+    const view = views[v]!
+    if (at < starts[v]! + batch.texts[view]!.length) {
+      rerun(batch, view, run)
+      if (v === last) break
+      // this view is settled: go on with the next one
+      regex.lastIndex = starts[++v]!
+    } else {
+      // the match starts on the separator: it belongs to no view
+      regex.lastIndex = at + 1
+    }
+    m = regex.exec(text)
+  }
+  regex.lastIndex = 0
+}
+
 /** One request's scan: counters, hits, and where the value being scanned comes from. */
 class Scan {
   hits: Map<string, Scorable> | undefined = undefined
@@ -588,12 +1009,21 @@ class Scan {
   skippedBytes = 0
   skippedValues = 0
   base64Attempts = 0
-  // the current value's location: `prefix`, `prefix.name`, or (json) `body` + segments; built on a match
+  // the current value's location: `prefix`, `prefix.name`, or (json) `body` + the path to `node`;
+  // built on a match
   locPrefix = ""
   locName: string | undefined = undefined
   locJson = false
   location: string | undefined = undefined
-  readonly segments: Array<string | number> = []
+  /**
+   * JSON paths as a tree, so a collected view keeps its path as one number: node `i` is segment
+   * `pathSegments[i]` under node `pathParents[i]`; -1 is the body itself.
+   */
+  node = -1
+  readonly pathSegments: Array<string | number> = []
+  readonly pathParents: Array<number> = []
+  /** Set while a JSON body's views are collected. */
+  batch: Batch | undefined = undefined
 
   constructor(
     readonly e: Compiled,
@@ -618,8 +1048,9 @@ class Scan {
     if (this.location !== undefined) return this.location
     let loc: string
     if (this.locJson) {
-      loc = "body"
-      for (const s of this.segments) loc += formatSegment(s)
+      loc = ""
+      for (let n = this.node; n >= 0; n = this.pathParents[n]!) loc = formatSegment(this.pathSegments[n]!) + loc
+      loc = `body${loc}`
     } else {
       loc = this.locName === undefined ? this.locPrefix : `${this.locPrefix}.${this.locName}`
     }
@@ -628,7 +1059,101 @@ class Scan {
   }
 
   reason(r: SkipReason): void {
-    ;(this.reasons ??= new Set()).add(r)
+    const batch = this.batch
+    const queued = batch === undefined ? -1 : QUEUED_REASONS.indexOf(r)
+    if (queued >= 0) this.queue(OP_REASON - queued, "", "value", "body")
+    else (this.reasons ??= new Set()).add(r)
+  }
+
+  /** Enters a JSON path segment under the current node. */
+  enter(segment: string | number): void {
+    this.pathSegments.push(segment)
+    this.pathParents.push(this.node)
+    this.node = this.pathSegments.length - 1
+  }
+
+  leave(): void {
+    this.node = this.pathParents[this.node]!
+  }
+
+  /** Appends an entry to the batch; returns its index. */
+  queue(kind: number, text: string, part: Part, where: WhereName): number {
+    const batch = this.batch!
+    batch.texts.push(text)
+    batch.kinds.push(kind)
+    batch.parts.push(part)
+    batch.wheres.push(where)
+    batch.nodes.push(this.node)
+    batch.reruns.push(undefined)
+    return batch.texts.length - 1
+  }
+
+  /** Collects a view: joins it to its slot's lane, or marks it to be searched alone. */
+  collect(slotIndex: number, text: string, part: Part, where: WhereName, known: boolean): void {
+    const batch = this.batch!
+    const view = this.queue(slotIndex, text, part, where)
+    if (this.e.slots[slotIndex] === undefined) return
+    // characters and bigrams go into the batch's union (one mark for the whole batch)
+    if (!known && markText(text, this.e.bigrams)) {
+      // it contains the separator: joined, it would read as two values
+      batch.reruns[view] = ALL_BUCKETS
+      return
+    }
+    const lane = batch.lanes[slotIndex]
+    if (lane === undefined) {
+      batch.lanes[slotIndex] = { text, starts: [0], views: [view] }
+      return
+    }
+    lane.text += SEPARATOR
+    lane.starts.push(lane.text.length)
+    lane.views.push(view)
+    lane.text += text
+  }
+
+  /** Runs each lane's buckets once, then replays the batch in order. */
+  flush(batch: Batch): void {
+    this.batch = undefined
+    const slots = this.e.slots
+    const bigrams = this.e.bigrams
+    // the presence of the whole batch: what any of its views could need
+    presenceFromChars(bigrams)
+    for (let s = 0; s < batch.lanes.length; s++) {
+      const lane = batch.lanes[s]
+      const slot = slots[s]
+      if (lane === undefined || slot === undefined) continue
+      const runs = bucketsFor(slot)
+      for (let i = 0; i < runs.length; i++) {
+        const run = bigramNarrowed(runs[i]!, bigrams)
+        if (run === undefined) continue
+        // a bucket's joined and lone patterns mark the same run: run whole, it finds the hits in order
+        if (run.joined !== undefined) markStarts(run, run.joined, lane, batch)
+        if (run.alone !== undefined) markAlone(run, run.alone, lane, batch)
+      }
+    }
+    const n = batch.texts.length
+    for (let i = 0; i < n; i++) {
+      const kind = batch.kinds[i]!
+      if (kind <= OP_REASON) {
+        this.reason(QUEUED_REASONS[OP_REASON - kind]!)
+        continue
+      }
+      this.node = batch.nodes[i]!
+      this.location = undefined
+      const text = batch.texts[i]!
+      if (kind === OP_NULL_BYTE) {
+        this.record(NULL_BYTE, batch.parts[i]!, text, 0, text.length)
+        continue
+      }
+      const slot = slots[kind]
+      const runs = batch.reruns[i]
+      if (runs === ALL_BUCKETS && slot !== undefined) {
+        setPresence(text)
+        this.runSlot(slot, text, batch.parts[i]!)
+      } else if (runs !== undefined) {
+        for (let r = 0; r < runs.length; r++) this.runBucket(runs[r]!, text, batch.parts[i]!)
+      }
+      if (this.e.custom.length > 0) this.runCustom(text, batch.wheres[i]!, batch.parts[i]!)
+    }
   }
 
   isExcludedParameter(name: string): boolean {
@@ -663,39 +1188,7 @@ class Scan {
 
   /** Runs a slot's buckets on `text`, whose character presence is in {@link PRESENCE}. */
   runSlot(slot: CompiledSlot, text: string, part: Part): void {
-    const p0 = PRESENCE[0]!
-    const p1 = PRESENCE[1]!
-    const p2 = PRESENCE[2]!
-    const p3 = PRESENCE[3]!
-    const p4 = PRESENCE[4]!
-    // two ways per set: the entry at `h` is the most recent, the one at `h + 1` the older
-    const h = ((Math.imul(p0 ^ Math.imul(p1, 0x9e3779b1) ^ Math.imul(p2, 0x85ebca6b) ^ Math.imul(p3, 0xc2b2ae35) ^ p4, 0x27d4eb2f) >>>
-      22) & (MEMO_SIZE - 1)) & ~1
-    const keys = slot.memoKeys
-    const memoRuns = slot.memoRuns
-    let runs = memoRuns[h]
-    let at = h * 5
-    if (
-      runs === undefined || keys[at] !== p0 || keys[at + 1] !== p1 || keys[at + 2] !== p2 || keys[at + 3] !== p3 ||
-      keys[at + 4] !== p4
-    ) {
-      const older = memoRuns[h + 1]
-      at += 5
-      runs = older !== undefined && keys[at] === p0 && keys[at + 1] === p1 && keys[at + 2] === p2 && keys[at + 3] === p3 &&
-          keys[at + 4] === p4
-        ? older
-        : candidateBuckets(slot)
-      // the entry at `h` moves to `h + 1`; the found or computed one takes its place
-      keys.copyWithin(at, at - 5, at)
-      memoRuns[h + 1] = memoRuns[h]
-      at -= 5
-      keys[at] = p0
-      keys[at + 1] = p1
-      keys[at + 2] = p2
-      keys[at + 3] = p3
-      keys[at + 4] = p4
-      memoRuns[h] = runs
-    }
+    const runs = bucketsFor(slot)
     for (let i = 0; i < runs.length; i++) this.runBucket(runs[i]!, text, part)
   }
 
@@ -743,19 +1236,22 @@ class Scan {
 
   /** Scans a normalised view; `known`: its presence is already in {@link PRESENCE}. */
   runViews(text: string, where: WhereName, part: Part, tokenShaped: boolean, known: boolean): void {
-    const slot = this.e.slots[(tokenShaped ? TOKEN_SLOTS : PROSE_SLOTS)[where]]
+    const index = (tokenShaped ? TOKEN_SLOTS : PROSE_SLOTS)[where]
+    if (this.batch !== undefined) return this.collect(index, text, part, where, known)
+    const slot = this.e.slots[index]
     if (slot !== undefined) {
       if (!known) setPresence(text)
       this.runSlot(slot, text, part)
     }
-    const custom = this.e.custom
-    if (custom.length > 0) {
-      const bit = Where[where]
-      for (const c of custom) {
-        if ((c.where & bit) === 0) continue
-        const m = c.regex.exec(text)
-        if (m !== null) this.record(c, part, text, m.index, m[0].length)
-      }
+    if (this.e.custom.length > 0) this.runCustom(text, where, part)
+  }
+
+  runCustom(text: string, where: WhereName, part: Part): void {
+    const bit = Where[where]
+    for (const c of this.e.custom) {
+      if ((c.where & bit) === 0) continue
+      const m = c.regex.exec(text)
+      if (m !== null) this.record(c, part, text, m.index, m[0].length)
     }
   }
 
@@ -791,7 +1287,13 @@ class Scan {
     const value = this.admit(raw)
     if (value === undefined) return
     const settings = this.e.settings
-    const flags = inspect(value)
+    // a batch collects the union of its views' characters and bigrams
+    let flags: number
+    if (this.batch === undefined) {
+      flags = inspect(value)
+    } else {
+      flags = inspectInto(value, this.e.bigrams)
+    }
     if ((flags & SLOW) === 0) {
       // normalising would only lower-case it: the presence is known, nothing to decode
       this.runViews((flags & UPPER) !== 0 ? value.toLowerCase() : value, where, part, (flags & SPACE) === 0, true)
@@ -803,7 +1305,8 @@ class Scan {
     this.runViews(norm.text, where, part, isTokenShaped(norm.text), false)
     if (norm.nulView !== undefined) this.runViews(norm.nulView, where, part, isTokenShaped(norm.nulView), false)
     if (norm.nul && where !== "header" && settings.categories.has("path_traversal")) {
-      this.record(NULL_BYTE, part, norm.text, 0, norm.text.length)
+      if (this.batch !== undefined) this.queue(OP_NULL_BYTE, norm.text, part, where)
+      else this.record(NULL_BYTE, part, norm.text, 0, norm.text.length)
     }
     if (value.length >= 16) this.base64View(value, where)
   }
@@ -823,11 +1326,11 @@ class Scan {
   }
 
   scanName(name: string): void {
-    if (!SIMPLE_NAME.test(name)) this.scanValue(name, "key", "name")
+    if (!isSimpleName(name)) this.scanValue(name, "key", "name")
   }
 
   scanAlways(raw: string): void {
-    const always = this.e.slots.always
+    const always = this.e.slots[ALWAYS_SLOT]
     if (always === undefined || raw.length === 0) return
     const value = this.admit(raw)
     if (value === undefined) return
@@ -876,7 +1379,6 @@ class Scan {
 
   scanJson(root: unknown): void {
     const settings = this.e.settings
-    const segments = this.segments
     const frames: Array<JsonFrame> = []
     /** Visits one value at the current path; true when it opened a frame (which owns the segment). */
     const visit = (value: unknown, depth: number, itemKey: string, pushed: boolean): boolean => {
@@ -900,15 +1402,19 @@ class Scan {
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i] as string
         if (this.isExcludedParameter(key)) continue
-        if (!SIMPLE_NAME.test(key) || key === "prototype") {
-          segments.push(key)
+        if (!isSimpleName(key) || key === "prototype") {
+          this.enter(key)
           this.atJson()
           this.scanValue(itemKey === "" ? key : `${itemKey}.${key}`, "key", "name")
-          segments.pop()
+          this.leave()
         }
       }
       frames.push({ container: value, keys, depth, itemKey, pushed, next: 0 })
       return true
+    }
+    if (settings.joinValues) {
+      nextMark(this.e.bigrams)
+      this.batch = { texts: [], kinds: [], parts: [], wheres: [], nodes: [], reruns: [], lanes: [] }
     }
     visit(root, 0, "", false)
     while (frames.length > 0) {
@@ -918,12 +1424,15 @@ class Scan {
         const items = frame.container as ReadonlyArray<unknown>
         if (frame.next >= items.length) {
           frames.pop()
-          if (frame.pushed) segments.pop()
+          if (frame.pushed) this.leave()
           continue
         }
         const i = frame.next++
-        segments.push(i)
-        if (!visit(items[i], frame.depth + 1, frame.itemKey, true)) segments.pop()
+        const item = items[i]
+        // numbers, booleans and null hold nothing to scan
+        if (typeof item !== "string" && (typeof item !== "object" || item === null)) continue
+        this.enter(i)
+        if (!visit(item, frame.depth + 1, frame.itemKey, true)) this.leave()
       } else {
         let key: string | undefined
         while (frame.next < keys.length) {
@@ -935,13 +1444,16 @@ class Scan {
         }
         if (key === undefined) {
           frames.pop()
-          if (frame.pushed) segments.pop()
+          if (frame.pushed) this.leave()
           continue
         }
-        segments.push(key)
-        if (!visit((frame.container as Record<string, unknown>)[key], frame.depth + 1, key, true)) segments.pop()
+        const child = (frame.container as Record<string, unknown>)[key]
+        if (typeof child !== "string" && (typeof child !== "object" || child === null)) continue
+        this.enter(key)
+        if (!visit(child, frame.depth + 1, key, true)) this.leave()
       }
     }
+    if (this.batch !== undefined) this.flush(this.batch)
   }
 
   scanBody(body: DetectionBody): void {
@@ -1071,6 +1583,24 @@ const lowerSet = (names: Iterable<string>): ReadonlySet<string> => {
   return out
 }
 
+/** The settings of {@link makeEngine} for `options`, defaults filled in. */
+export const engineSettings = (options: ThreatDetectorOptions, customPatterns: ReadonlyArray<CustomPattern>): EngineSettings => ({
+  enabled: options.enabled ?? true,
+  categories: new Set(options.categories ?? DETECTION_CATEGORIES),
+  customPatterns,
+  excludedHeaders: new Set(options.excludedHeaders ?? []),
+  excludedParameters: new Set(options.excludedParameters ?? []),
+  thresholds: options.thresholds ?? {},
+  maxBytes: options.maxBytes ?? 262_144,
+  maxValues: options.maxValues ?? 1024,
+  maxBase64Attempts: options.maxBase64Attempts ?? 16,
+  maxJsonDepth: options.maxJsonDepth ?? 32,
+  maxDecodeRounds: options.maxDecodeRounds ?? 4,
+  maxMatches: options.maxMatches ?? 32,
+  scanBody: options.scanBody ?? true,
+  joinValues: true
+})
+
 /** The detector as a plain function: never throws for any input. */
 export const makeEngine = (settings: EngineSettings): ((input: DetectionInput, context?: DetectionContext) => DetectionResult) => {
   const compiled: Compiled = {
@@ -1081,7 +1611,8 @@ export const makeEngine = (settings: EngineSettings): ((input: DetectionInput, c
       return c._tag === "ok" ? [c.value] : []
     }),
     excludedHeaders: new Set([...DEFAULT_EXCLUDED_HEADERS, ...lowerSet(settings.excludedHeaders)]),
-    excludedParameters: lowerSet(settings.excludedParameters)
+    excludedParameters: lowerSet(settings.excludedParameters),
+    bigrams: makeBigramPresence()
   }
   return (input, context) => {
     if (!settings.enabled) return emptyResult

@@ -47,9 +47,9 @@ type Node =
   | { readonly _tag: "Seq"; readonly items: ReadonlyArray<Node> }
   | { readonly _tag: "Alt"; readonly alts: ReadonlyArray<Node> }
   | { readonly _tag: "Group"; readonly body: Node; readonly capturing: boolean }
-  | { readonly _tag: "Look"; readonly body: Node }
+  | { readonly _tag: "Look"; readonly body: Node; readonly behind: boolean; readonly negative: boolean }
   | { readonly _tag: "Repeat"; readonly body: Node; readonly min: number; readonly max: number; readonly at: number }
-  | { readonly _tag: "Assert" }
+  | { readonly _tag: "Assert"; readonly kind: "^" | "$" | "b" | "B" }
   | { readonly _tag: "Backref"; readonly at: number }
 
 const ALL_ASCII = (1n << 128n) - 1n
@@ -215,16 +215,18 @@ const parse = (source: string, ignoreCase: boolean, dotAll: boolean): Node => {
         return { _tag: "Group", body, capturing: false }
       }
       if (source.startsWith("?=", i) || source.startsWith("?!", i)) {
+        const negative = source[i + 1] === "!"
         i += 2
         const body = alternation()
         i++
-        return { _tag: "Look", body }
+        return { _tag: "Look", body, behind: false, negative }
       }
       if (source.startsWith("?<=", i) || source.startsWith("?<!", i)) {
+        const negative = source[i + 2] === "!"
         i += 3
         const body = alternation()
         i++
-        return { _tag: "Look", body }
+        return { _tag: "Look", body, behind: true, negative }
       }
       if (source.startsWith("?<", i)) {
         i = source.indexOf(">", i) + 1
@@ -247,14 +249,14 @@ const parse = (source: string, ignoreCase: boolean, dotAll: boolean): Node => {
     }
     if (c === "^" || c === "$") {
       i++
-      return { _tag: "Assert" }
+      return { _tag: "Assert", kind: c }
     }
     if (c === "\\") {
       i++
       const e = peek()
       if (e === "b" || e === "B") {
         i++
-        return { _tag: "Assert" }
+        return { _tag: "Assert", kind: e }
       }
       if (e !== undefined && /[1-9]/.test(e)) {
         return { _tag: "Backref", at }
@@ -685,5 +687,398 @@ export const requirement = (source: string, flags = ""): Requirement => {
     return requirementOf(parse(source, flags.includes("i"), flags.includes("s")))
   } catch {
     return TRUE
+  }
+}
+
+/**
+ * The character values are joined with for a joined search (see {@link joinedSource}). It must occur
+ * in none of them, and it is not a word character.
+ */
+export const JOIN_SEPARATOR = "\u0000"
+
+/** `^` and `$` for a joined search: the edges of the text or of a value (next to the separator). */
+const JOINED_START = "(?<![^\\x00])"
+const JOINED_END = "(?![^\\x00])"
+/** `.`, `\S`, `\W` and `\D` for a joined search: the same characters but the separator. */
+const JOINED_ESCAPES: Readonly<Record<string, string>> = {
+  ".": "[^\\n\\r\\u2028\\u2029\\x00]",
+  "\\S": "[^\\s\\x00]",
+  "\\W": "[^\\w\\x00]",
+  "\\D": "[^\\d\\x00]"
+}
+
+/**
+ * The source of `source` for a search over values joined by {@link JOIN_SEPARATOR}, such that a
+ * match starts inside every value where the pattern finds one on its own; undefined when no such
+ * source is known. A match inside a value consumes only that value's characters, so only assertions
+ * can see the separator: `\b` and `\B` treat it exactly as the edge of a string (neither is a word
+ * character), `^` and `$` are rewritten to assert the edge of a value, and a positive lookahead
+ * made of such parts matches the same characters as within the value. What can differ is only a
+ * match that runs on across the separator, which the caller must check value by value; negated
+ * classes, `.`, `\S`, `\W` and `\D` are rewritten not to match the separator, so that only a
+ * literal separator or a positive class that names it can cross, and a bounded repetition cannot
+ * wander through the following values (which would cost time, not results). Negative
+ * lookarounds and lookbehinds could change their answer next to the separator, so a pattern with any
+ * of them is refused, as are flags other than `g` and `i` (`m` would change `^` and `$`).
+ */
+export const joinedSource = (source: string, flags = ""): string | undefined => {
+  if (!/^[gi]*$/.test(flags)) return undefined
+  const safe = (n: Node): boolean => {
+    switch (n._tag) {
+      case "Assert":
+      case "Char":
+        return true
+      case "Look":
+        return !n.behind && !n.negative && safe(n.body)
+      case "Backref":
+        return false
+      case "Seq":
+        return n.items.every(safe)
+      case "Alt":
+        return n.alts.every(safe)
+      case "Group":
+      case "Repeat":
+        return safe(n.body)
+    }
+  }
+  try {
+    if (!safe(parse(source, flags.includes("i"), false))) return undefined
+  } catch {
+    return undefined
+  }
+  let out = ""
+  // inside a class: 1 positive, 2 negated
+  let inClass = 0
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!
+    if (c === "\\") {
+      const escape = source.slice(i, i + 2)
+      out += inClass === 0 ? JOINED_ESCAPES[escape] ?? escape : escape
+      i++
+    } else if (inClass !== 0) {
+      if (c === "]") {
+        if (inClass === 2) out += "\\x00"
+        inClass = 0
+      }
+      out += c
+    } else if (c === "[") {
+      inClass = source[i + 1] === "^" ? 2 : 1
+      out += c
+    } else {
+      out += c === "^" ? JOINED_START : c === "$" ? JOINED_END : c === "." ? JOINED_ESCAPES["."] : c
+    }
+  }
+  return out
+}
+
+/** Code of a character in a bigram: ASCII as is, every non-ASCII character as 128, the edge of the value as 129. */
+export const BIGRAM_BASE = 130
+/** The edge of a value, before its first and after its last character. */
+export const BIGRAM_EDGE = 129
+/** Bigram index of `first` followed by `second` (codes as in {@link BIGRAM_BASE}). */
+export const bigram = (first: number, second: number): number => first * BIGRAM_BASE + second
+
+/**
+ * A set of bigram codes (see {@link BIGRAM_BASE}) as five 32-bit words, code `c` at bit `c & 31` of
+ * word `c >> 5`: the ASCII characters, then non-ASCII (128) and the edge (129).
+ */
+type CodeSet = readonly [number, number, number, number, number]
+const NO_CODES: CodeSet = [0, 0, 0, 0, 0]
+const EDGE_ONLY: CodeSet = [0, 0, 0, 0, 2]
+const codeUnion = (a: CodeSet, b: CodeSet): CodeSet => [a[0] | b[0], a[1] | b[1], a[2] | b[2], a[3] | b[3], a[4] | b[4]]
+const isNoCodes = (a: CodeSet): boolean => (a[0] | a[1] | a[2] | a[3] | a[4]) === 0
+const bitCount = (w: number): number => {
+  let n = 0
+  for (let v = w >>> 0; v !== 0; v &= v - 1) n++
+  return n
+}
+const codeCount = (a: CodeSet): number => bitCount(a[0]) + bitCount(a[1]) + bitCount(a[2]) + bitCount(a[3]) + bitCount(a[4])
+const codesOf = (a: CodeSet): Array<number> => {
+  const out: Array<number> = []
+  for (let word = 0; word < 5; word++) {
+    for (let w = a[word as 0 | 1 | 2 | 3 | 4]; w !== 0; w &= w - 1) out.push(word * 32 + 31 - Math.clz32(w & -w))
+  }
+  return out
+}
+const charCodes = (s: CharSet): CodeSet => {
+  const m = toMask(s)
+  return [m.words[0], m.words[1], m.words[2], m.words[3], s.nonAscii ? 1 : 0]
+}
+
+/**
+ * A necessary condition on the pairs of adjacent characters of a value: for every set of `all`, one
+ * of its bigrams occurs, and for every entry of `any`, one of its alternatives holds. Letters alone
+ * say little (`union` needs `u`, `n`, `i`, `o`), their pairs much more (`un`, `ni`, `io`, `on`), and
+ * `..`, `'-`, `<s` are rare in ordinary text. The edge of the value counts as a character, so `^/`
+ * and `.php$` are bigrams too.
+ */
+export interface BigramRequirement {
+  readonly all: ReadonlyArray<ReadonlyArray<number>>
+  readonly any: ReadonlyArray<ReadonlyArray<BigramRequirement>>
+}
+
+const NO_BIGRAMS: BigramRequirement = { all: [], any: [] }
+const isNoBigrams = (r: BigramRequirement): boolean => r.all.length === 0 && r.any.length === 0
+const MAX_BIGRAMS_PER_SET = 64
+const MAX_BIGRAM_CONJUNCTS = 12
+
+/** The bigrams of a code from `a` followed by one from `b`; undefined when unknown or too many to help. */
+const pairs = (a: CodeSet | undefined, b: CodeSet | undefined): ReadonlyArray<number> | undefined => {
+  if (a === undefined || b === undefined || isNoCodes(a) || isNoCodes(b)) return undefined
+  if (codeCount(a) * codeCount(b) > MAX_BIGRAMS_PER_SET) return undefined
+  const out: Array<number> = []
+  for (const x of codesOf(a)) {
+    for (const y of codesOf(b)) {
+      // the edge follows the edge only in an empty value, which nothing matches
+      if (x !== BIGRAM_EDGE || y !== BIGRAM_EDGE) out.push(bigram(x, y))
+    }
+  }
+  return out
+}
+
+/** How common a code is in ordinary text: 0 for a space, larger for rarer ones. */
+const COMMONNESS = Array.from({ length: BIGRAM_BASE }, (_, c) => {
+  if (c === BIGRAM_EDGE) return 30
+  const at = " etaoinshrdlcumwfgypbvkjxqz0123456789-./=_,:;&%+".indexOf(String.fromCharCode(c))
+  return at < 0 ? 60 : at
+})
+const commonness = (c: number): number => COMMONNESS[c] ?? 60
+/** The rarity of a set of bigrams: that of its most common member. */
+const setRarity = (set: ReadonlyArray<number>): number =>
+  set.reduce((acc, b) => Math.min(acc, commonness(Math.floor(b / BIGRAM_BASE)) + commonness(b % BIGRAM_BASE)), Infinity)
+
+const bigramConj = (parts: ReadonlyArray<BigramRequirement>, extra: ReadonlyArray<ReadonlyArray<number> | undefined>): BigramRequirement => {
+  const all: Array<ReadonlyArray<number>> = []
+  for (const set of extra) if (set !== undefined && set.length > 0) all.push(set)
+  const any: Array<ReadonlyArray<BigramRequirement>> = []
+  for (const p of parts) {
+    all.push(...p.all)
+    any.push(...p.any)
+  }
+  if (all.length <= 1) return all.length === 0 && any.length === 0 ? NO_BIGRAMS : { all, any: any.slice(0, 4) }
+  const seen = new Set<string>()
+  const unique: Array<{ readonly set: ReadonlyArray<number>; readonly rarity: number }> = []
+  for (const set of all) {
+    const key = set.length === 1 ? String(set[0]) : set.join(",")
+    if (seen.has(key)) continue
+    seen.add(key)
+    unique.push({ set, rarity: setRarity(set) })
+  }
+  // rarest first: a value without them is rejected at the first test
+  unique.sort((a, b) => b.rarity - a.rarity || a.set.length - b.set.length)
+  return { all: unique.slice(0, MAX_BIGRAM_CONJUNCTS).map((u) => u.set), any: any.slice(0, 4) }
+}
+
+/** The derivation of a {@link BigramRequirement}, with per-node memos (one per pattern). */
+const bigramAnalysis = () => {
+  const transparentMemo = new Map<Node, boolean>()
+  const firstMemo = new Map<Node, CodeSet>()
+  const lastMemo = new Map<Node, CodeSet>()
+  const charMemo = new Map<CharSet, CodeSet>()
+
+  const codesOfSet = (set: CharSet): CodeSet => {
+    let c = charMemo.get(set)
+    if (c === undefined) {
+      c = charCodes(set)
+      charMemo.set(set, c)
+    }
+    return c
+  }
+
+  /**
+   * Whether `n` can match without consuming a character and without asserting an edge: a `^` or
+   * `$` stands for the edge, which the first and last sets below report as a code of its own.
+   */
+  const transparent = (n: Node): boolean => {
+    let t = transparentMemo.get(n)
+    if (t === undefined) {
+      t = transparentOf(n)
+      transparentMemo.set(n, t)
+    }
+    return t
+  }
+  const transparentOf = (n: Node): boolean => {
+    switch (n._tag) {
+      case "Assert":
+        return n.kind === "b" || n.kind === "B"
+      case "Look":
+        return n.negative || n.behind || transparent(n.body)
+      case "Seq":
+        return n.items.every(transparent)
+      case "Alt":
+        return n.alts.some(transparent)
+      case "Group":
+        return transparent(n.body)
+      case "Repeat":
+        return n.min === 0 || transparent(n.body)
+      case "Char":
+        return false
+      case "Backref":
+        return true
+    }
+  }
+
+  /**
+   * The codes of what comes first in a match of `n`: the first character consumed, or the edge for
+   * a `$` reached before any. A positive lookahead constrains the next character, so it answers
+   * for what follows it.
+   */
+  const firstCodes = (n: Node): CodeSet => {
+    let c = firstMemo.get(n)
+    if (c === undefined) {
+      c = firstCodesOf(n)
+      firstMemo.set(n, c)
+    }
+    return c
+  }
+  const firstCodesOf = (n: Node): CodeSet => {
+    switch (n._tag) {
+      case "Char":
+        return codesOfSet(n.set)
+      case "Assert":
+        return n.kind === "$" ? EDGE_ONLY : NO_CODES
+      case "Look":
+        return n.negative || n.behind ? NO_CODES : firstCodes(n.body)
+      case "Seq": {
+        let acc = NO_CODES
+        for (const item of n.items) {
+          acc = codeUnion(acc, firstCodes(item))
+          if (!transparent(item)) break
+        }
+        return acc
+      }
+      case "Alt":
+        return n.alts.reduce((acc, a) => codeUnion(acc, firstCodes(a)), NO_CODES)
+      case "Group":
+      case "Repeat":
+        return firstCodes(n.body)
+      case "Backref":
+        return [-1, -1, -1, -1, 3]
+    }
+  }
+
+  /** The mirror of {@link firstCodes}: the last character consumed, or the edge for a `^` after none. */
+  const lastCodes = (n: Node): CodeSet => {
+    let c = lastMemo.get(n)
+    if (c === undefined) {
+      c = lastCodesOf(n)
+      lastMemo.set(n, c)
+    }
+    return c
+  }
+  const lastCodesOf = (n: Node): CodeSet => {
+    switch (n._tag) {
+      case "Char":
+        return codesOfSet(n.set)
+      case "Assert":
+        return n.kind === "^" ? EDGE_ONLY : NO_CODES
+      case "Look":
+        return NO_CODES
+      case "Seq": {
+        let acc = NO_CODES
+        for (let i = n.items.length - 1; i >= 0; i--) {
+          const item = n.items[i]!
+          acc = codeUnion(acc, lastCodes(item))
+          if (!transparent(item) && item._tag !== "Look") break
+        }
+        return acc
+      }
+      case "Alt":
+        return n.alts.reduce((acc, a) => codeUnion(acc, lastCodes(a)), NO_CODES)
+      case "Group":
+      case "Repeat":
+        return lastCodes(n.body)
+      case "Backref":
+        return [-1, -1, -1, -1, 3]
+    }
+  }
+
+  /**
+   * The bigrams every match of `n` contains, given what precedes its match (`before`: the last
+   * code before it, undefined when unknown) and what follows (`after`).
+   */
+  const bigramsIn = (n: Node, before: CodeSet | undefined, after: CodeSet | undefined): BigramRequirement => {
+    switch (n._tag) {
+      case "Char": {
+        const codes = codesOfSet(n.set)
+        return bigramConj([], [pairs(before, codes), pairs(codes, after)])
+      }
+      case "Seq": {
+        const items = n.items
+        // what precedes item i (`befores[i]`) and what follows it (`afters[i]`), from both ends
+        const befores: Array<CodeSet | undefined> = []
+        let prev = before
+        for (const item of items) {
+          befores.push(prev)
+          if (item._tag === "Look") continue
+          const last = lastCodes(item)
+          prev = transparent(item) ? (prev === undefined ? undefined : codeUnion(last, prev)) : last
+        }
+        const afters: Array<CodeSet | undefined> = new Array(items.length)
+        let next = after
+        for (let i = items.length - 1; i >= 0; i--) {
+          afters[i] = next
+          const item = items[i]!
+          const first = firstCodes(item)
+          next = transparent(item) ? (next === undefined ? undefined : codeUnion(first, next)) : first
+        }
+        const parts: Array<BigramRequirement> = []
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i]!
+          if (!transparent(item)) parts.push(bigramsIn(item, befores[i], afters[i]))
+        }
+        return bigramConj(parts, [])
+      }
+      case "Alt": {
+        const alts = n.alts.map((a) => bigramsIn(a, before, after))
+        if (alts.some(isNoBigrams)) return NO_BIGRAMS
+        return { all: [], any: [alts] }
+      }
+      case "Group":
+        return bigramsIn(n.body, before, after)
+      case "Repeat": {
+        if (n.min === 0 || transparent(n.body)) return NO_BIGRAMS
+        if (n.max <= 1) return bigramsIn(n.body, before, after)
+        // each occurrence follows `before` or another occurrence, and precedes `after` or another
+        const first = firstCodes(n.body)
+        const last = lastCodes(n.body)
+        const inner = bigramsIn(
+          n.body,
+          before === undefined ? undefined : codeUnion(before, last),
+          after === undefined ? undefined : codeUnion(after, first)
+        )
+        return n.min >= 2 ? bigramConj([inner], [pairs(last, first)]) : inner
+      }
+      default:
+        return NO_BIGRAMS
+    }
+  }
+  return bigramsIn
+}
+
+/** The {@link BigramRequirement} of a pattern (always satisfied when it cannot be analysed). */
+export const bigramRequirement = (source: string, flags = ""): BigramRequirement => {
+  const hasBackref = (n: Node): boolean => {
+    switch (n._tag) {
+      case "Backref":
+        return true
+      case "Seq":
+        return n.items.some(hasBackref)
+      case "Alt":
+        return n.alts.some(hasBackref)
+      case "Group":
+      case "Look":
+      case "Repeat":
+        return hasBackref(n.body)
+      default:
+        return false
+    }
+  }
+  try {
+    const ast = parse(source, flags.includes("i"), flags.includes("s"))
+    // a backreference consumes characters the first and last sets do not see
+    return hasBackref(ast) ? NO_BIGRAMS : bigramAnalysis()(ast, undefined, undefined)
+  } catch {
+    return NO_BIGRAMS
   }
 }
