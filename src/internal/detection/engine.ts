@@ -35,6 +35,7 @@ import {
   type CharMask,
   JOIN_SEPARATOR,
   joinedSource,
+  readsSeparator,
   requiredChars,
   type Requirement,
   requirement,
@@ -125,8 +126,15 @@ interface RunnableBucket {
   readonly joined: RegExp | undefined
   /** The other patterns combined: a joined value must still be searched with these on its own. */
   readonly alone: RegExp | undefined
+  /**
+   * Set when the bucket is one pattern whose joined search finds its first match in a value
+   * exactly (see `readsSeparator`): that match is the hit, the value need not be searched again.
+   */
+  readonly exactDef: PatternDef | undefined
   /** Per pattern, a necessary condition on the value's bigrams (undefined: none known). */
   readonly bigrams: ReadonlyArray<FlatBigrams | undefined>
+  /** Per pattern, its index among the slot's patterns (see {@link BigramGate}). */
+  readonly slotDefs: Int32Array
   /** Narrower buckets by the bit set of the patterns a value's bigrams allow (see {@link Bucket.subsets}). */
   readonly bigramSubsets: Map<number, RunnableBucket>
 }
@@ -139,7 +147,12 @@ const combine = (sources: ReadonlyArray<string>): RegExp | undefined =>
  * The combined regexes of a bucket's patterns, `sources`; with `joins`, also what a search over
  * joined values needs (only the slots of JSON bodies join).
  */
-const runnable = (defs: ReadonlyArray<PatternDef>, sources: ReadonlyArray<string>, joins: boolean): RunnableBucket => {
+const runnable = (
+  defs: ReadonlyArray<PatternDef>,
+  sources: ReadonlyArray<string>,
+  joins: boolean,
+  slotDefs: Int32Array
+): RunnableBucket => {
   const joined: Array<string> = []
   const alone: Array<string> = []
   if (joins) {
@@ -158,7 +171,9 @@ const runnable = (defs: ReadonlyArray<PatternDef>, sources: ReadonlyArray<string
     joins,
     joined: combine(joined),
     alone: combine(alone),
+    exactDef: joins && defs.length === 1 && alone.length === 0 && analysisOf(sources[0]!).exact ? defs[0] : undefined,
     bigrams: joins ? sources.map((source) => analysisOf(source).bigrams) : [],
+    slotDefs,
     bigramSubsets: new Map()
   }
 }
@@ -204,6 +219,8 @@ interface CompiledSlot {
   /** A memo of {@link MEMO_SIZE} entries: presence (five numbers) and the buckets to run for it. */
   readonly memoKeys: Int32Array
   readonly memoRuns: Array<ReadonlyArray<RunnableBucket> | undefined>
+  /** For the slots whose values are joined: which patterns the bigrams of the joined text select. */
+  readonly gate: BigramGate | undefined
 }
 
 /**
@@ -283,12 +300,14 @@ const buildSlot = (
     if (group === undefined) groups.set(key, { mask, defs: [def] })
     else group.defs.push(def)
   }
+  let next = 0
   const buckets: ReadonlyArray<Bucket> = [...groups.values()].map(({ defs, mask }) => {
     const requirements = defs.map((d) => flatRequirementOf(d.source, mask))
+    const slotDefs = Int32Array.from(defs, () => next++)
     const common = new Int32Array(4).fill(-1)
     for (const r of requirements) for (let k = 0; k < 4; k++) common[k]! &= r.chars[k]!
     return {
-      ...runnable(defs, defs.map((d) => d.source), joins),
+      ...runnable(defs, defs.map((d) => d.source), joins, slotDefs),
       mask,
       requirements,
       common,
@@ -322,8 +341,70 @@ const buildSlot = (
     always,
     union,
     memoKeys: new Int32Array(MEMO_SIZE * 5),
-    memoRuns: new Array<ReadonlyArray<RunnableBucket> | undefined>(MEMO_SIZE).fill(undefined)
+    memoRuns: new Array<ReadonlyArray<RunnableBucket> | undefined>(MEMO_SIZE).fill(undefined),
+    gate: joins ? bigramGate(buckets.flatMap((b) => b.sources)) : undefined
   }
+}
+
+/**
+ * An index from bigrams to the slot's patterns: each pattern is keyed on one set of bigrams it needs
+ * (its rarest, or the first bigrams of the alternatives it needs one of). Which patterns a text may
+ * need then takes one test per key instead of evaluating every pattern's condition: only the
+ * patterns one of whose keys occurs are evaluated.
+ */
+interface BigramGate {
+  readonly keys: Int32Array
+  /** Per key, `width` words: the bit set of the patterns keyed on it (by slot index). */
+  readonly rows: Int32Array
+  /** The patterns without a key: always candidates. */
+  readonly unkeyed: Int32Array
+  readonly width: number
+  /** Scratch for {@link candidatesFor} (scans are synchronous). */
+  readonly candidates: Int32Array
+}
+
+const keyOf = (r: FlatBigrams | undefined): ArrayLike<number> | undefined => {
+  if (r === undefined) return undefined
+  if (r.ends.length > 0) return r.sets.subarray(0, r.ends[0])
+  return r.any[0]?.gate
+}
+
+const bigramGate = (sources: ReadonlyArray<string>): BigramGate => {
+  const width = Math.max(1, Math.ceil(sources.length / 32))
+  const unkeyed = new Int32Array(width)
+  const byKey = new Map<number, Int32Array>()
+  sources.forEach((source, i) => {
+    const key = keyOf(analysisOf(source).bigrams)
+    if (key === undefined) {
+      unkeyed[i >>> 5]! |= 1 << (i & 31)
+      return
+    }
+    for (let k = 0; k < key.length; k++) {
+      let row = byKey.get(key[k]!)
+      if (row === undefined) {
+        row = new Int32Array(width)
+        byKey.set(key[k]!, row)
+      }
+      row[i >>> 5]! |= 1 << (i & 31)
+    }
+  })
+  const keys = Int32Array.from([...byKey.keys()].sort((a, b) => a - b))
+  const rows = new Int32Array(keys.length * width)
+  keys.forEach((key, k) => rows.set(byKey.get(key)!, k * width))
+  return { keys, rows, unkeyed, width, candidates: new Int32Array(width) }
+}
+
+/** The bit set of the slot's patterns one of whose keys occurs in `b` (plus those without a key). */
+const candidatesFor = (gate: BigramGate, b: BigramPresence): Int32Array => {
+  const seen = b.seen
+  const mark = b.mark[0]!
+  const { candidates, keys, rows, width } = gate
+  candidates.set(gate.unkeyed)
+  for (let k = 0; k < keys.length; k++) {
+    if (seen[keys[k]!] !== mark) continue
+    for (let w = 0, at = k * width; w < width; w++) candidates[w]! |= rows[at + w]!
+  }
+  return candidates
 }
 
 /** What is derived from a pattern's source, by the static analyses of `redos.ts`. */
@@ -331,6 +412,8 @@ interface Analysis {
   readonly requirement: Requirement
   /** The source for a search over joined values (undefined: the pattern must search values alone). */
   readonly joined: string | undefined
+  /** Whether a match of `joined` in a value is the one the pattern finds in the value alone. */
+  readonly exact: boolean
   readonly bigrams: FlatBigrams | undefined
 }
 
@@ -339,7 +422,13 @@ const ANALYSES = new Map<string, Analysis>()
 const analysisOf = (source: string): Analysis => {
   let a = ANALYSES.get(source)
   if (a === undefined) {
-    a = { requirement: requirement(source), joined: joinedSource(source), bigrams: flatBigrams(bigramRequirement(source)) }
+    const joined = joinedSource(source)
+    a = {
+      requirement: requirement(source),
+      joined,
+      exact: joined !== undefined && !readsSeparator(joined),
+      bigrams: flatBigrams(bigramRequirement(source))
+    }
     ANALYSES.set(source, a)
   }
   return a
@@ -444,21 +533,18 @@ const PRESENCE = new Int32Array(5)
 const CANDIDATES = new Int32Array(64)
 
 /**
- * Which bigrams the text being scanned contains (see {@link BigramRequirement}): the entry of
- * `first * BIGRAM_BASE + second` in `seen` equals `mark[0]` when that pair occurs; `chars` does the
- * same for single characters (a batch collects its presence there, see {@link presenceFromChars}).
- * A new mark forgets every entry at once; the tables are cleared only when the marks (1 to 255)
- * run out. One per detector: scans are synchronous.
+ * Which bigrams the text being searched contains (see {@link BigramRequirement}): the entry of
+ * `first * BIGRAM_BASE + second` in `seen` equals `mark[0]` when that pair occurs. A new mark
+ * forgets every entry at once; the table is cleared only when the marks (1 to 255) run out. One per
+ * detector: scans are synchronous.
  */
 interface BigramPresence {
   readonly seen: Uint8Array
-  readonly chars: Uint8Array
   readonly mark: Int32Array
 }
 
 const makeBigramPresence = (): BigramPresence => ({
   seen: new Uint8Array(BIGRAM_BASE * BIGRAM_BASE),
-  chars: new Uint8Array(BIGRAM_BASE),
   mark: Int32Array.of(1)
 })
 
@@ -467,19 +553,10 @@ const nextMark = (b: BigramPresence): void => {
   const mark = b.mark[0]! + 1
   if (mark > 255) {
     b.seen.fill(0)
-    b.chars.fill(0)
     b.mark[0] = 1
   } else {
     b.mark[0] = mark
   }
-}
-
-/** Sets {@link PRESENCE} from the characters marked in `b.chars`. */
-const presenceFromChars = (b: BigramPresence): void => {
-  const chars = b.chars
-  const mark = b.mark[0]!
-  PRESENCE.fill(0)
-  for (let c = 0; c < 129; c++) if (chars[c] === mark) PRESENCE[c >>> 5]! |= 1 << (c & 31)
 }
 
 /** Whether the bigrams in `b` meet `r`. */
@@ -516,20 +593,19 @@ const holdsBigrams = (r: FlatBigrams, b: BigramPresence): boolean => {
  * The bucket, or a narrower one holding only the patterns whose bigram conditions `b` meets;
  * undefined: none. As with {@link narrowed}, the others cannot match, so the hits are the same.
  */
-const bigramNarrowed = (run: RunnableBucket, b: BigramPresence): RunnableBucket | undefined => {
+const bigramNarrowed = (run: RunnableBucket, b: BigramPresence, candidates: Int32Array): RunnableBucket | undefined => {
   const bigrams = run.bigrams
+  const slotDefs = run.slotDefs
   const n = bigrams.length
-  if (n > 31) {
-    for (let i = 0; i < n; i++) {
-      const r = bigrams[i]
-      if (r === undefined || holdsBigrams(r, b)) return run
-    }
-    return undefined
-  }
   let allowed = 0
   for (let i = 0; i < n; i++) {
+    const d = slotDefs[i]!
+    if ((candidates[d >>> 5]! & (1 << (d & 31))) === 0) continue
     const r = bigrams[i]
-    if (r === undefined || holdsBigrams(r, b)) allowed |= 1 << i
+    if (r !== undefined && !holdsBigrams(r, b)) continue
+    // more patterns than bits: the whole bucket runs as soon as one may match
+    if (n > 31) return run
+    allowed |= 1 << i
   }
   if (allowed === 0) return undefined
   if (allowed === (2 ** n) - 1) return run
@@ -537,32 +613,10 @@ const bigramNarrowed = (run: RunnableBucket, b: BigramPresence): RunnableBucket 
   if (sub === undefined) {
     if (run.bigramSubsets.size >= MAX_SUBSETS) return run
     const keep = (_: unknown, i: number) => (allowed & (1 << i)) !== 0
-    sub = runnable(run.defs.filter(keep), run.sources.filter(keep), run.joins)
+    sub = runnable(run.defs.filter(keep), run.sources.filter(keep), run.joins, run.slotDefs.filter(keep))
     run.bigramSubsets.set(allowed, sub)
   }
   return sub
-}
-
-/**
- * Marks the characters and bigrams of `text` in `b` (under the current mark, so a batch collects
- * their union); true when `text` contains the separator.
- */
-const markText = (text: string, b: BigramPresence): boolean => {
-  const seen = b.seen
-  const chars = b.chars
-  const mark = b.mark[0]!
-  let pair = EDGE * PAIR
-  let separator = false
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i)
-    if (c >= 128) c = 128
-    else if (c === 0) separator = true
-    chars[c] = mark
-    seen[pair + c] = mark
-    pair = c * PAIR
-  }
-  seen[pair + EDGE] = mark
-  return separator
 }
 
 const setPresence = (text: string): void => {
@@ -723,6 +777,8 @@ const SLASH_STAR = 47 * PAIR + 42
 const STAR_SLASH = 42 * PAIR + 47
 const COMMENT_OPEN = 32
 const COMMENT_CLOSE = 64
+/** {@link CHAR_INFO} of a non-ASCII character: decoding needed, bigram code 128. */
+const NON_ASCII = SLOW | (128 << 8)
 /** Per bigram index, what it says about a value: one load per character instead of three comparisons. */
 const BIGRAM_FLAGS = new Uint8Array(PAIR * PAIR)
 BIGRAM_FLAGS[SPACE_SPACE] = SLOW
@@ -755,32 +811,6 @@ const inspect = (raw: string): number => {
   PRESENCE[2] = w2
   PRESENCE[3] = w3
   PRESENCE[4] = 0
-  return finish(flags)
-}
-
-/**
- * {@link inspect} for a batch: the characters and bigrams go to `b` (under the batch's mark, so it
- * collects their union), not to {@link PRESENCE}.
- */
-const inspectInto = (raw: string, b: BigramPresence): number => {
-  const seen = b.seen
-  const chars = b.chars
-  const mark = b.mark[0]!
-  let flags = 0
-  let pair = EDGE * PAIR
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i)
-    if (c >= 128) return SLOW
-    const info = CHAR_INFO[c]!
-    const l = info >>> 8
-    const bigram = pair + l
-    if ((info & SLOW) !== 0) return SLOW
-    flags |= info | BIGRAM_FLAGS[bigram]!
-    chars[l] = mark
-    seen[bigram] = mark
-    pair = l * PAIR
-  }
-  seen[pair + EDGE] = mark
   return finish(flags)
 }
 
@@ -836,7 +866,7 @@ const narrowed = (bucket: Bucket): RunnableBucket | undefined => {
   if (sub === undefined) {
     if (bucket.subsets.size >= MAX_SUBSETS) return bucket
     const keep = (_: unknown, i: number) => (allowed & (1 << i)) !== 0
-    sub = runnable(bucket.defs.filter(keep), bucket.sources.filter(keep), bucket.joins)
+    sub = runnable(bucket.defs.filter(keep), bucket.sources.filter(keep), bucket.joins, bucket.slotDefs.filter(keep))
     bucket.subsets.set(allowed, sub)
   }
   return sub
@@ -903,79 +933,76 @@ const bucketsFor = (slot: CompiledSlot): ReadonlyArray<RunnableBucket> => {
 // ------------------------------------------------------------------------------- joined values
 //
 // A JSON body brings hundreds of small values, and deciding and searching them one by one costs
-// more than their characters. So the values are collected first, in scan order, as "views" (the
-// text searched, its slot, part and location), and the views of one slot are joined behind
-// SEPARATOR into a lane, whose presence and bigrams are the union of its views'. The buckets the
-// lane's presence and bigrams select (what any of its views could need) run once over the lane,
-// with their join-safe patterns (see `joinedSource`); a view is searched on its own only when a
-// match starts inside it (or a pattern that is not join-safe matches it alone). Then the views are
-// replayed in order, so hits, matches and skip reasons come out exactly as from a scan value by
-// value; a match that only exists across the separator is thereby discarded.
+// more than their characters. So the walk only collects the values (after the budgets) with their
+// slot and location, in scan order. Then, per slot, one pass over its values gives each value's
+// flags and the union of their characters and bigrams: a value that needs decoding or may be
+// base64 is set aside to be scanned on its own; the buckets the union selects run once over the
+// others joined behind SEPARATOR (with their join-safe sources, see `joinedSource`), and a value is
+// searched on its own only with the buckets that found a match starting inside it. Finally the
+// values are replayed in order, so hits, matches and skip reasons come out exactly as from a scan
+// value by value; a match that only exists across the separator is thereby discarded.
 
-/**
- * Between joined values: a character no normalised view contains (control characters are removed;
- * a view that has one anyway is searched alone).
- */
+/** Between joined values: a control character, which a value searched joined never contains. */
 const SEPARATOR = JOIN_SEPARATOR
 
-/** A collected view's slot index, or one of these for what was queued between views. */
-const OP_NULL_BYTE = -1
-/** Skip reasons queued while collecting (kind `OP_REASON - i` for `QUEUED_REASONS[i]`). */
-const OP_REASON = -2
-const QUEUED_REASONS: ReadonlyArray<SkipReason> = ["values", "bytes", "decode_rounds", "base64", "json_depth"]
+/** Skip reasons queued while collecting: entry kind `OP_REASON - i` for `QUEUED_REASONS[i]`. */
+const OP_REASON = -1
+const QUEUED_REASONS: ReadonlyArray<SkipReason> = ["values", "bytes", "json_depth"]
 
-/** The views of one slot, joined: `starts[i]` is where view `views[i]` begins in `text`. */
-interface Lane {
-  text: string
-  readonly starts: Array<number>
-  readonly views: Array<number>
-}
+const BODY_SLOT = slotIndex("body")
+const BODY_TOKEN_SLOT = slotIndex("bodyToken")
+const KEY_SLOT = slotIndex("key")
 
-/** The views of a JSON body, in scan order (parallel arrays, one entry per view or queued event). */
+/** The values of a JSON body in scan order, with the skip reasons queued between them (parallel arrays). */
 interface Batch {
   readonly texts: Array<string>
+  /** The value's slot index (body, bodyToken or key), or a queued reason (see {@link OP_REASON}). */
   readonly kinds: Array<number>
-  readonly parts: Array<Part>
-  readonly wheres: Array<WhereName>
   /** The JSON path node of each entry (see {@link Scan.node}). */
   readonly nodes: Array<number>
+  /** Per slot index, the entries of its values. */
+  readonly lanes: Array<Array<number> | undefined>
   /**
-   * What the view must be searched with on its own: nothing (undefined), the buckets whose lane
-   * search found a match starting inside it (in bucket order), or {@link ALL_BUCKETS}.
+   * What a value must be searched with on its own: nothing (undefined), the buckets whose joined
+   * search found a match starting inside it, or the hit itself when that search is exact (in bucket
+   * order); or {@link ALONE}.
    */
-  readonly reruns: Array<Array<RunnableBucket> | undefined>
-  /** By slot index. */
-  readonly lanes: Array<Lane | undefined>
+  readonly reruns: Array<Array<RunnableBucket | LaneHit> | undefined>
 }
 
-/** A view that must be searched with all of its slot's buckets (it could not be joined). */
-const ALL_BUCKETS: Array<RunnableBucket> = []
+/** The hit of a bucket whose joined search is exact (see {@link RunnableBucket.exactDef}), in its value. */
+interface LaneHit {
+  readonly def: PatternDef
+  readonly index: number
+  readonly length: number
+}
+
+/** A value scanned on its own, exactly as without joining (it needs decoding, or may be base64). */
+const ALONE: Array<RunnableBucket | LaneHit> = []
 
 /**
- * Adds `run` to what `view` is searched with on its own. Lanes are searched bucket by bucket, so
- * the runs of a view come in bucket order, as a search of the view alone would run them; the
- * buckets not added cannot match it.
+ * Adds `run` to what `entry` is searched with. Lanes are searched bucket by bucket, so the runs of a
+ * value come in bucket order, as a scan of the value alone would run them; the buckets not added
+ * cannot match it.
  */
-const rerun = (batch: Batch, view: number, run: RunnableBucket): void => {
-  const runs = batch.reruns[view]
-  if (runs === undefined) batch.reruns[view] = [run]
-  else if (runs !== ALL_BUCKETS && runs[runs.length - 1] !== run) runs.push(run)
+const rerun = (batch: Batch, entry: number, run: RunnableBucket | LaneHit): void => {
+  const runs = batch.reruns[entry]
+  if (runs === undefined) batch.reruns[entry] = [run]
+  else if (runs !== ALONE && runs[runs.length - 1] !== run) runs.push(run)
 }
 
-/** Marks every view of `lane` that `run.alone` (patterns not join-safe) matches on its own. */
-const markAlone = (run: RunnableBucket, regex: RegExp, lane: Lane, batch: Batch): void => {
-  for (const view of lane.views) {
-    regex.lastIndex = 0
-    if (regex.test(batch.texts[view]!)) rerun(batch, view, run)
-  }
-  regex.lastIndex = 0
-}
-
-/** Marks every view of `lane` inside which a match of `regex` (`run.joined`) starts. */
-const markStarts = (run: RunnableBucket, regex: RegExp, lane: Lane, batch: Batch): void => {
-  const text = lane.text
-  const starts = lane.starts
-  const views = lane.views
+/**
+ * Marks every value (entry `entries[v]`, starting at `starts[v]` in `text`) inside which a match of
+ * `regex` starts.
+ */
+const markStarts = (
+  batch: Batch,
+  run: RunnableBucket,
+  regex: RegExp,
+  text: string,
+  starts: ReadonlyArray<number>,
+  entries: ReadonlyArray<number>
+): void => {
   const last = starts.length - 1
   let v = 0
   regex.lastIndex = 0
@@ -983,17 +1010,74 @@ const markStarts = (run: RunnableBucket, regex: RegExp, lane: Lane, batch: Batch
   while (m !== null) {
     const at = m.index
     while (v < last && starts[v + 1]! <= at) v++
-    const view = views[v]!
-    if (at < starts[v]! + batch.texts[view]!.length) {
-      rerun(batch, view, run)
+    const entry = entries[v]!
+    // a value set aside may have been left out of `text`: it ends where it starts
+    const length = batch.reruns[entry] === ALONE ? 0 : batch.texts[entry]!.length
+    if (at < starts[v]! + length) {
+      const def = run.exactDef
+      rerun(batch, entry, def === undefined ? run : { def, index: at - starts[v]!, length: m[0].length })
       if (v === last) break
-      // this view is settled: go on with the next one
+      // this value is settled: go on with the next one
       regex.lastIndex = starts[++v]!
     } else {
-      // the match starts on the separator: it belongs to no view
+      // the match starts on the separator: it belongs to no value
       regex.lastIndex = at + 1
     }
     m = regex.exec(text)
+  }
+  regex.lastIndex = 0
+}
+
+/** The values of `entries`, joined behind {@link SEPARATOR}. */
+const joinEntries = (texts: ReadonlyArray<string>, entries: ReadonlyArray<number>): string => {
+  if (entries.length === 1) return texts[entries[0]!]!
+  const parts: Array<string> = new Array(entries.length)
+  for (let i = 0; i < entries.length; i++) parts[i] = texts[entries[i]!]!
+  return parts.join(SEPARATOR)
+}
+
+/**
+ * One pass over `raw`, the values of `entries` joined: as {@link inspect} per value (its flags go to
+ * `flags`, where it starts to `starts`), with the bigrams of all of them marked in `b` at once.
+ */
+const scanLane = (
+  raw: string,
+  texts: ReadonlyArray<string>,
+  entries: ReadonlyArray<number>,
+  b: BigramPresence,
+  starts: Array<number>,
+  flags: Array<number>
+): void => {
+  const seen = b.seen
+  const mark = b.mark[0]!
+  let at = 0
+  for (let v = 0; v < entries.length; v++) {
+    const end = at + texts[entries[v]!]!.length
+    starts.push(at)
+    let f = 0
+    let pair = EDGE * PAIR
+    for (; at < end; at++) {
+      const c = raw.charCodeAt(at)
+      const info = c >= 128 ? NON_ASCII : CHAR_INFO[c]!
+      const l = info >>> 8
+      const bigram = pair + l
+      f |= info | BIGRAM_FLAGS[bigram]!
+      seen[bigram] = mark
+      pair = l * PAIR
+    }
+    seen[pair + EDGE] = mark
+    flags.push(finish(f))
+    // the separator
+    at++
+  }
+}
+
+/** Marks every value of `entries` that `regex` (patterns that are not join-safe) matches on its own. */
+const markAlone = (batch: Batch, run: RunnableBucket, regex: RegExp, entries: ReadonlyArray<number>): void => {
+  for (const entry of entries) {
+    if (batch.reruns[entry] === ALONE) continue
+    regex.lastIndex = 0
+    if (regex.test(batch.texts[entry]!.toLowerCase())) rerun(batch, entry, run)
   }
   regex.lastIndex = 0
 }
@@ -1061,8 +1145,13 @@ class Scan {
   reason(r: SkipReason): void {
     const batch = this.batch
     const queued = batch === undefined ? -1 : QUEUED_REASONS.indexOf(r)
-    if (queued >= 0) this.queue(OP_REASON - queued, "", "value", "body")
-    else (this.reasons ??= new Set()).add(r)
+    if (queued < 0) {
+      ;(this.reasons ??= new Set()).add(r)
+      return
+    }
+    batch!.texts.push("")
+    batch!.kinds.push(OP_REASON - queued)
+    batch!.nodes.push(-1)
   }
 
   /** Enters a JSON path segment under the current node. */
@@ -1076,60 +1165,32 @@ class Scan {
     this.node = this.pathParents[this.node]!
   }
 
-  /** Appends an entry to the batch; returns its index. */
-  queue(kind: number, text: string, part: Part, where: WhereName): number {
+  /** Collects a value of a JSON body (`key`: a key path) at the current node, after the budgets. */
+  collect(raw: string, key: boolean): void {
+    if (raw.length === 0) return
+    const text = this.admit(raw)
+    if (text === undefined) return
     const batch = this.batch!
+    // a space makes it prose; if it needs decoding, the slot is decided again on its own
+    const slot = key ? KEY_SLOT : text.indexOf(" ") < 0 ? BODY_TOKEN_SLOT : BODY_SLOT
+    const entry = batch.texts.length
     batch.texts.push(text)
-    batch.kinds.push(kind)
-    batch.parts.push(part)
-    batch.wheres.push(where)
+    batch.kinds.push(slot)
     batch.nodes.push(this.node)
-    batch.reruns.push(undefined)
-    return batch.texts.length - 1
+    const lane = batch.lanes[slot]
+    if (lane === undefined) batch.lanes[slot] = [entry]
+    else lane.push(entry)
   }
 
-  /** Collects a view: joins it to its slot's lane, or marks it to be searched alone. */
-  collect(slotIndex: number, text: string, part: Part, where: WhereName, known: boolean): void {
-    const batch = this.batch!
-    const view = this.queue(slotIndex, text, part, where)
-    if (this.e.slots[slotIndex] === undefined) return
-    // characters and bigrams go into the batch's union (one mark for the whole batch)
-    if (!known && markText(text, this.e.bigrams)) {
-      // it contains the separator: joined, it would read as two values
-      batch.reruns[view] = ALL_BUCKETS
-      return
-    }
-    const lane = batch.lanes[slotIndex]
-    if (lane === undefined) {
-      batch.lanes[slotIndex] = { text, starts: [0], views: [view] }
-      return
-    }
-    lane.text += SEPARATOR
-    lane.starts.push(lane.text.length)
-    lane.views.push(view)
-    lane.text += text
-  }
-
-  /** Runs each lane's buckets once, then replays the batch in order. */
+  /** Searches each slot's values joined, then replays the batch in order. */
   flush(batch: Batch): void {
     this.batch = undefined
-    const slots = this.e.slots
-    const bigrams = this.e.bigrams
-    // the presence of the whole batch: what any of its views could need
-    presenceFromChars(bigrams)
     for (let s = 0; s < batch.lanes.length; s++) {
       const lane = batch.lanes[s]
-      const slot = slots[s]
-      if (lane === undefined || slot === undefined) continue
-      const runs = bucketsFor(slot)
-      for (let i = 0; i < runs.length; i++) {
-        const run = bigramNarrowed(runs[i]!, bigrams)
-        if (run === undefined) continue
-        // a bucket's joined and lone patterns mark the same run: run whole, it finds the hits in order
-        if (run.joined !== undefined) markStarts(run, run.joined, lane, batch)
-        if (run.alone !== undefined) markAlone(run, run.alone, lane, batch)
-      }
+      const slot = this.e.slots[s]
+      if (lane !== undefined && slot !== undefined) this.searchLane(batch, lane, slot)
     }
+    const custom = this.e.custom.length > 0
     const n = batch.texts.length
     for (let i = 0; i < n; i++) {
       const kind = batch.kinds[i]!
@@ -1137,22 +1198,74 @@ class Scan {
         this.reason(QUEUED_REASONS[OP_REASON - kind]!)
         continue
       }
+      const runs = batch.reruns[i]
+      if (runs === undefined && !custom) continue
       this.node = batch.nodes[i]!
       this.location = undefined
+      const where = kind === KEY_SLOT ? "key" : "body"
+      const part = kind === KEY_SLOT ? "name" : "value"
       const text = batch.texts[i]!
-      if (kind === OP_NULL_BYTE) {
-        this.record(NULL_BYTE, batch.parts[i]!, text, 0, text.length)
+      if (runs === ALONE) {
+        this.scanAdmitted(text, where, part)
         continue
       }
-      const slot = slots[kind]
-      const runs = batch.reruns[i]
-      if (runs === ALL_BUCKETS && slot !== undefined) {
-        setPresence(text)
-        this.runSlot(slot, text, batch.parts[i]!)
-      } else if (runs !== undefined) {
-        for (let r = 0; r < runs.length; r++) this.runBucket(runs[r]!, text, batch.parts[i]!)
+      const lower = text.toLowerCase()
+      if (runs !== undefined) {
+        for (let r = 0; r < runs.length; r++) {
+          const run = runs[r]!
+          if ("def" in run) this.record(run.def, part, lower, run.index, run.length)
+          else this.runBucket(run, lower, part)
+        }
       }
-      if (this.e.custom.length > 0) this.runCustom(text, batch.wheres[i]!, batch.parts[i]!)
+      if (custom) this.runCustom(lower, where, part)
+    }
+  }
+
+  /**
+   * One slot's values: one pass over them, joined, gives each value's flags and the union of their
+   * bigrams; the buckets whose patterns the union allows run over the joined text.
+   */
+  searchLane(batch: Batch, lane: ReadonlyArray<number>, slot: CompiledSlot): void {
+    const texts = batch.texts
+    const raw = joinEntries(texts, lane)
+    const bigrams = this.e.bigrams
+    nextMark(bigrams)
+    const starts: Array<number> = []
+    const flags: Array<number> = []
+    scanLane(raw, texts, lane, bigrams, starts, flags)
+    let joinable = 0
+    let upper = false
+    for (let v = 0; v < lane.length; v++) {
+      const f = flags[v]!
+      const entry = lane[v]!
+      if ((f & SLOW) !== 0 || ((f & BASE64ISH) !== 0 && texts[entry]!.length >= 16)) {
+        batch.reruns[entry] = ALONE
+      } else {
+        joinable++
+        if ((f & UPPER) !== 0) upper = true
+      }
+    }
+    if (joinable === 0) return
+    const candidates = candidatesFor(slot.gate!, bigrams)
+    let text: string | undefined
+    for (const bucket of slot.buckets) {
+      const run = bigramNarrowed(bucket, bigrams, candidates)
+      if (run === undefined) continue
+      if (text === undefined) {
+        text = upper ? raw.toLowerCase() : raw
+        if (text.length !== raw.length) {
+          // lower case changed the length of a value set aside (non-ASCII): leave those out
+          const kept = lane.map((entry) => (batch.reruns[entry] === ALONE ? "" : texts[entry]!.toLowerCase()))
+          text = kept.join(SEPARATOR)
+          let offset = 0
+          for (let v = 0; v < lane.length; v++) {
+            starts[v] = offset
+            offset += kept[v]!.length + 1
+          }
+        }
+      }
+      if (run.joined !== undefined) markStarts(batch, run, run.joined, text, starts, lane)
+      if (run.alone !== undefined) markAlone(batch, run, run.alone, lane)
     }
   }
 
@@ -1236,9 +1349,7 @@ class Scan {
 
   /** Scans a normalised view; `known`: its presence is already in {@link PRESENCE}. */
   runViews(text: string, where: WhereName, part: Part, tokenShaped: boolean, known: boolean): void {
-    const index = (tokenShaped ? TOKEN_SLOTS : PROSE_SLOTS)[where]
-    if (this.batch !== undefined) return this.collect(index, text, part, where, known)
-    const slot = this.e.slots[index]
+    const slot = this.e.slots[(tokenShaped ? TOKEN_SLOTS : PROSE_SLOTS)[where]]
     if (slot !== undefined) {
       if (!known) setPresence(text)
       this.runSlot(slot, text, part)
@@ -1285,15 +1396,13 @@ class Scan {
   scanValue(raw: string, where: WhereName, part: Part): void {
     if (raw.length === 0) return
     const value = this.admit(raw)
-    if (value === undefined) return
+    if (value !== undefined) this.scanAdmitted(value, where, part)
+  }
+
+  /** Scans a value already taken into the budget. */
+  scanAdmitted(value: string, where: WhereName, part: Part): void {
     const settings = this.e.settings
-    // a batch collects the union of its views' characters and bigrams
-    let flags: number
-    if (this.batch === undefined) {
-      flags = inspect(value)
-    } else {
-      flags = inspectInto(value, this.e.bigrams)
-    }
+    const flags = inspect(value)
     if ((flags & SLOW) === 0) {
       // normalising would only lower-case it: the presence is known, nothing to decode
       this.runViews((flags & UPPER) !== 0 ? value.toLowerCase() : value, where, part, (flags & SPACE) === 0, true)
@@ -1305,8 +1414,7 @@ class Scan {
     this.runViews(norm.text, where, part, isTokenShaped(norm.text), false)
     if (norm.nulView !== undefined) this.runViews(norm.nulView, where, part, isTokenShaped(norm.nulView), false)
     if (norm.nul && where !== "header" && settings.categories.has("path_traversal")) {
-      if (this.batch !== undefined) this.queue(OP_NULL_BYTE, norm.text, part, where)
-      else this.record(NULL_BYTE, part, norm.text, 0, norm.text.length)
+      this.record(NULL_BYTE, part, norm.text, 0, norm.text.length)
     }
     if (value.length >= 16) this.base64View(value, where)
   }
@@ -1379,19 +1487,23 @@ class Scan {
 
   scanJson(root: unknown): void {
     const settings = this.e.settings
+    const batching = settings.joinValues
+    if (batching) this.batch = { texts: [], kinds: [], nodes: [], lanes: [], reruns: [] }
     const frames: Array<JsonFrame> = []
     /** Visits one value at the current path; true when it opened a frame (which owns the segment). */
     const visit = (value: unknown, depth: number, itemKey: string, pushed: boolean): boolean => {
       if (typeof value === "string") {
         this.atJson()
-        this.scanValue(value, "body", "value")
+        if (batching) this.collect(value, false)
+        else this.scanValue(value, "body", "value")
         return false
       }
       if (typeof value !== "object" || value === null) return false
       if (depth >= settings.maxJsonDepth) {
         this.reason("json_depth")
         this.atJson()
-        this.scanValue(JSON.stringify(value), "body", "value")
+        if (batching) this.collect(JSON.stringify(value), false)
+        else this.scanValue(JSON.stringify(value), "body", "value")
         return false
       }
       if (Array.isArray(value)) {
@@ -1405,16 +1517,14 @@ class Scan {
         if (!isSimpleName(key) || key === "prototype") {
           this.enter(key)
           this.atJson()
-          this.scanValue(itemKey === "" ? key : `${itemKey}.${key}`, "key", "name")
+          const path = itemKey === "" ? key : `${itemKey}.${key}`
+          if (batching) this.collect(path, true)
+          else this.scanValue(path, "key", "name")
           this.leave()
         }
       }
       frames.push({ container: value, keys, depth, itemKey, pushed, next: 0 })
       return true
-    }
-    if (settings.joinValues) {
-      nextMark(this.e.bigrams)
-      this.batch = { texts: [], kinds: [], parts: [], wheres: [], nodes: [], reruns: [], lanes: [] }
     }
     visit(root, 0, "", false)
     while (frames.length > 0) {

@@ -1082,3 +1082,35 @@ export const bigramRequirement = (source: string, flags = ""): BigramRequirement
     return NO_BIGRAMS
   }
 }
+
+/**
+ * Whether a match of `source` can read the separator (a lookahead included): a literal NUL or a
+ * class that names it. A joined source (see {@link joinedSource}) that cannot finds, in each value,
+ * the same first match as the pattern searching the value alone: every construct then fails on the
+ * separator exactly as it fails at the end of a string.
+ */
+export const readsSeparator = (source: string, flags = ""): boolean => {
+  const reads = (n: Node): boolean => {
+    switch (n._tag) {
+      case "Char":
+        return (n.set.ascii & 1n) !== 0n
+      case "Seq":
+        return n.items.some(reads)
+      case "Alt":
+        return n.alts.some(reads)
+      case "Group":
+      case "Look":
+      case "Repeat":
+        return reads(n.body)
+      case "Backref":
+        return true
+      case "Assert":
+        return false
+    }
+  }
+  try {
+    return reads(parse(source, flags.includes("i"), flags.includes("s")))
+  } catch {
+    return true
+  }
+}
