@@ -7,7 +7,8 @@ import { toInput } from "./harness.js"
 
 /** The same detector twice: values of a JSON body searched joined, and one by one. */
 const engines = (options: ThreatDetectorOptions = {}) => {
-  const settings = engineSettings(options, [])
+  const customPatterns = (options.customPatterns ?? []).map((p) => (typeof p === "string" ? { pattern: p } : p))
+  const settings = engineSettings(options, customPatterns)
   return { joined: makeEngine(settings), alone: makeEngine({ ...settings, joinValues: false }) }
 }
 
@@ -85,5 +86,51 @@ describe("joined search of JSON values", () => {
     })
     expect(joined(input)).toEqual(alone(input))
     expect(joined(input).skipped.reasons).toEqual(alone(input).skipped.reasons)
+  })
+
+  it("sets aside values that need decoding or may be base64, and scans them exactly as alone", () => {
+    const { alone, joined } = engines()
+    const encoded = Buffer.from("<script>alert(1)</script>").toString("base64")
+    const input = json({
+      a: "Plain Words",
+      b: "two  spaces ' or 1=1--",
+      c: "1 /* a */ union /**/ select 2",
+      d: encoded,
+      e: "%3Cscript%3E",
+      f: "İstanbul <SCRIPT>",
+      g: "UPPER <Svg/OnLoad=alert(1)>"
+    })
+    const result = joined(input)
+    expect(result).toEqual(alone(input))
+    expect(result.matches.map((m) => m.location)).toEqual(expect.arrayContaining(["body.b", "body.c", "body.d", "body.e", "body.f", "body.g"]))
+  })
+
+  it("runs custom patterns on every joined value, in order", () => {
+    const { alone, joined } = engines({ customPatterns: [{ pattern: "fox\\s?jumps", category: "xss" }, "^item"] })
+    const input = json(["the fox jumps", "item one", "x", { y: "Item two" }])
+    expect(joined(input)).toEqual(alone(input))
+    expect(joined(input).matches.map((m) => m.location)).toEqual(["body[0]", "body[1]", "body[3].y"])
+  })
+
+  it("reports the same preview for a match found in the joined text as for one found alone", () => {
+    const { alone, joined } = engines()
+    const input = json(["please select an option from our list", "a", "then select name from users where 1", "b"])
+    const result = joined(input)
+    expect(result).toEqual(alone(input))
+    expect(result.matches.map((m) => m.preview)).toEqual(alone(input).matches.map((m) => m.preview))
+  })
+
+  it("skips excluded keys and scans odd keys as before, with duplicates and numeric keys", () => {
+    const { alone, joined } = engines({ excludedParameters: ["secret"] })
+    const input: DetectionInput = {
+      path: "/api/items",
+      body: { kind: "json", text: '{"b":"x","2":"<script>","1":"y","secret":"\' or 1=1--","$where":"1","b":"../../etc/passwd"}' }
+    }
+    const result = joined(input)
+    expect(result).toEqual(alone(input))
+    // the excluded value is not scanned; the last of the duplicate keys wins, in the first one's place
+    expect(result.categories).not.toContain("sqli")
+    expect(categories(result)).toEqual(expect.arrayContaining(["nosql", "xss", "dir_traversal"]))
+    expect(result.matches.map((m) => m.location)).not.toContain("body.secret")
   })
 })

@@ -10,6 +10,7 @@ import {
   JOIN_SEPARATOR,
   joinedSource,
   MAX_PATHS,
+  readsSeparator,
   vetPattern
 } from "../../src/internal/detection/redos.js"
 import { ATTACKS } from "./attacks.js"
@@ -130,6 +131,26 @@ describe("search over joined values", () => {
     expect(joinedSource("(?<!a)b")).toBeUndefined()
     expect(joinedSource("^a", "m")).toBeUndefined()
     expect(joinedSource("a(?=b|$)")).toBe("a(?=b|(?![^\\x00]))")
+  })
+
+  it("knows when a joined source can read the separator, so its first match in a value may differ", () => {
+    expect(readsSeparator(joinedSource("[^<]{1,8}>")!)).toBe(false)
+    expect(readsSeparator(joinedSource("a(?:\\x00|%00)b")!)).toBe(true)
+    expect(readsSeparator(joinedSource("[\\W]x")!)).toBe(true)
+    expect(readsSeparator(joinedSource("a(?=[\\x00-\\x1f])")!)).toBe(true)
+  })
+
+  it("finds, for a pattern that cannot read the separator, the same first match in a value as alone", () => {
+    for (const { pattern, text } of CORPUS_MATCHES) {
+      const source = joinedSource(pattern.source)!
+      if (readsSeparator(source)) continue
+      const alone = new RegExp(pattern.source).exec(text)!
+      const regex = new RegExp(source, "g")
+      const joined = `ab${JOIN_SEPARATOR}${text}${JOIN_SEPARATOR}cd`
+      regex.lastIndex = 3
+      const m = regex.exec(joined)!
+      expect([m.index - 3, m[0]], pattern.id).toEqual([alone.index, alone[0]])
+    }
   })
 
   it("has a joined source for every built-in pattern", () => {

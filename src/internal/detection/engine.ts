@@ -363,10 +363,21 @@ interface BigramGate {
   readonly candidates: Int32Array
 }
 
+/** The key of a pattern: of its three rarest needed sets of bigrams, the smallest (fewer tests). */
 const keyOf = (r: FlatBigrams | undefined): ArrayLike<number> | undefined => {
   if (r === undefined) return undefined
-  if (r.ends.length > 0) return r.sets.subarray(0, r.ends[0])
-  return r.any[0]?.gate
+  let key: Int32Array | undefined
+  for (let i = 0, start = 0; i < Math.min(3, r.ends.length); start = r.ends[i]!, i++) {
+    const set = r.sets.subarray(start, r.ends[i])
+    if (key === undefined || set.length < key.length) key = set
+  }
+  return key ?? r.any[0]?.gate
+}
+
+/** Whether `candidates` has a bit in `[from, from + count)`. */
+const anyInRange = (candidates: Int32Array, from: number, count: number): boolean => {
+  for (let d = from; d < from + count; d++) if ((candidates[d >>> 5]! & (1 << (d & 31))) !== 0) return true
+  return false
 }
 
 const bigramGate = (sources: ReadonlyArray<string>): BigramGate => {
@@ -1060,15 +1071,26 @@ const scanLane = (
       const c = raw.charCodeAt(at)
       const info = c >= 128 ? NON_ASCII : CHAR_INFO[c]!
       const l = info >>> 8
-      const bigram = pair + l
-      f |= info | BIGRAM_FLAGS[bigram]!
-      seen[bigram] = mark
+      f |= info
+      seen[pair + l] = mark
       pair = l * PAIR
     }
     seen[pair + EDGE] = mark
-    flags.push(finish(f))
+    flags.push(f)
     // the separator
     at++
+  }
+  // a whitespace run or a SQL comment in some value: find which (rare, so not tested per character)
+  const spaces = seen[SPACE_SPACE] === mark
+  const comments = seen[SLASH_STAR] === mark && seen[STAR_SLASH] === mark
+  for (let v = 0; v < entries.length; v++) {
+    let f = flags[v]!
+    if (spaces || comments) {
+      const text = texts[entries[v]!]!
+      if (spaces && (f & SPACE) !== 0 && text.includes("  ")) f |= SLOW
+      if (comments && text.includes("/*") && text.includes("*/")) f |= SLOW
+    }
+    flags[v] = finish(f)
   }
 }
 
@@ -1249,6 +1271,8 @@ class Scan {
     const candidates = candidatesFor(slot.gate!, bigrams)
     let text: string | undefined
     for (const bucket of slot.buckets) {
+      // a bucket's patterns have consecutive slot indices
+      if (!anyInRange(candidates, bucket.slotDefs[0]!, bucket.slotDefs.length)) continue
       const run = bigramNarrowed(bucket, bigrams, candidates)
       if (run === undefined) continue
       if (text === undefined) {
@@ -1489,21 +1513,24 @@ class Scan {
     const settings = this.e.settings
     const batching = settings.joinValues
     if (batching) this.batch = { texts: [], kinds: [], nodes: [], lanes: [], reruns: [] }
+    const excludes = this.e.excludedParameters.size > 0 || this.extraParameters !== undefined
     const frames: Array<JsonFrame> = []
+    /** Scans a string at the current path. */
+    const leaf = (value: string): void => {
+      this.atJson()
+      if (batching) this.collect(value, false)
+      else this.scanValue(value, "body", "value")
+    }
     /** Visits one value at the current path; true when it opened a frame (which owns the segment). */
     const visit = (value: unknown, depth: number, itemKey: string, pushed: boolean): boolean => {
       if (typeof value === "string") {
-        this.atJson()
-        if (batching) this.collect(value, false)
-        else this.scanValue(value, "body", "value")
+        leaf(value)
         return false
       }
       if (typeof value !== "object" || value === null) return false
       if (depth >= settings.maxJsonDepth) {
         this.reason("json_depth")
-        this.atJson()
-        if (batching) this.collect(JSON.stringify(value), false)
-        else this.scanValue(JSON.stringify(value), "body", "value")
+        leaf(JSON.stringify(value))
         return false
       }
       if (Array.isArray(value)) {
@@ -1513,7 +1540,7 @@ class Scan {
       const keys = Object.keys(value)
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i] as string
-        if (this.isExcludedParameter(key)) continue
+        if (excludes && this.isExcludedParameter(key)) continue
         if (!isSimpleName(key) || key === "prototype") {
           this.enter(key)
           this.atJson()
@@ -1530,37 +1557,34 @@ class Scan {
     while (frames.length > 0) {
       const frame = frames[frames.length - 1] as JsonFrame
       const keys = frame.keys
+      let opened = false
+      // the frame's children up to the next container, which opens a frame of its own
       if (keys === undefined) {
         const items = frame.container as ReadonlyArray<unknown>
-        if (frame.next >= items.length) {
-          frames.pop()
-          if (frame.pushed) this.leave()
-          continue
+        while (!opened && frame.next < items.length) {
+          const i = frame.next++
+          const item = items[i]
+          // numbers, booleans and null hold nothing to scan
+          if (typeof item !== "string" && (typeof item !== "object" || item === null)) continue
+          this.enter(i)
+          opened = visit(item, frame.depth + 1, frame.itemKey, true)
+          if (!opened) this.leave()
         }
-        const i = frame.next++
-        const item = items[i]
-        // numbers, booleans and null hold nothing to scan
-        if (typeof item !== "string" && (typeof item !== "object" || item === null)) continue
-        this.enter(i)
-        if (!visit(item, frame.depth + 1, frame.itemKey, true)) this.leave()
       } else {
-        let key: string | undefined
-        while (frame.next < keys.length) {
-          const k = keys[frame.next++] as string
-          if (!this.isExcludedParameter(k)) {
-            key = k
-            break
-          }
+        const container = frame.container as Record<string, unknown>
+        while (!opened && frame.next < keys.length) {
+          const key = keys[frame.next++] as string
+          if (excludes && this.isExcludedParameter(key)) continue
+          const child = container[key]
+          if (typeof child !== "string" && (typeof child !== "object" || child === null)) continue
+          this.enter(key)
+          opened = visit(child, frame.depth + 1, key, true)
+          if (!opened) this.leave()
         }
-        if (key === undefined) {
-          frames.pop()
-          if (frame.pushed) this.leave()
-          continue
-        }
-        const child = (frame.container as Record<string, unknown>)[key]
-        if (typeof child !== "string" && (typeof child !== "object" || child === null)) continue
-        this.enter(key)
-        if (!visit(child, frame.depth + 1, key, true)) this.leave()
+      }
+      if (!opened) {
+        frames.pop()
+        if (frame.pushed) this.leave()
       }
     }
     if (this.batch !== undefined) this.flush(this.batch)
