@@ -133,4 +133,12 @@ describe("joined search of JSON values", () => {
     expect(categories(result)).toEqual(expect.arrayContaining(["nosql", "xss", "dir_traversal"]))
     expect(result.matches.map((m) => m.location)).not.toContain("body.secret")
   })
+
+  it("gives the same results when most values of a large body match, where the joined search gives up early", () => {
+    const { alone, joined } = engines({ maxMatches: 1000 })
+    const values = Array.from({ length: 300 }, (_, i) => (i % 7 === 3 ? "plain words" : `<a onx${i} onclick=alert(${i})>`))
+    const input = json(values)
+    expect(joined(input)).toEqual(alone(input))
+    expect(joined(input).matches.length).toBeGreaterThan(200)
+  })
 })

@@ -374,9 +374,12 @@ const keyOf = (r: FlatBigrams | undefined): ArrayLike<number> | undefined => {
   return key ?? r.any[0]?.gate
 }
 
-/** Whether `candidates` has a bit in `[from, from + count)`. */
-const anyInRange = (candidates: Int32Array, from: number, count: number): boolean => {
-  for (let d = from; d < from + count; d++) if ((candidates[d >>> 5]! & (1 << (d & 31))) !== 0) return true
+/** Whether `candidates` has the bit of one of `slotDefs`. */
+const anyCandidate = (candidates: Int32Array, slotDefs: Int32Array): boolean => {
+  for (let i = 0; i < slotDefs.length; i++) {
+    const d = slotDefs[i]!
+    if ((candidates[d >>> 5]! & (1 << (d & 31))) !== 0) return true
+  }
   return false
 }
 
@@ -551,11 +554,14 @@ const CANDIDATES = new Int32Array(64)
  */
 interface BigramPresence {
   readonly seen: Uint8Array
+  /** The same for single characters (codes as for bigrams), see {@link presenceFromChars}. */
+  readonly chars: Uint8Array
   readonly mark: Int32Array
 }
 
 const makeBigramPresence = (): BigramPresence => ({
   seen: new Uint8Array(BIGRAM_BASE * BIGRAM_BASE),
+  chars: new Uint8Array(BIGRAM_BASE),
   mark: Int32Array.of(1)
 })
 
@@ -564,10 +570,19 @@ const nextMark = (b: BigramPresence): void => {
   const mark = b.mark[0]! + 1
   if (mark > 255) {
     b.seen.fill(0)
+    b.chars.fill(0)
     b.mark[0] = 1
   } else {
     b.mark[0] = mark
   }
+}
+
+/** Sets {@link PRESENCE} from the characters marked in `b.chars`. */
+const presenceFromChars = (b: BigramPresence): void => {
+  const chars = b.chars
+  const mark = b.mark[0]!
+  PRESENCE.fill(0)
+  for (let c = 0; c < 129; c++) if (chars[c] === mark) PRESENCE[c >>> 5]! |= 1 << (c & 31)
 }
 
 /** Whether the bigrams in `b` meet `r`. */
@@ -979,6 +994,8 @@ interface Batch {
    * order); or {@link ALONE}.
    */
   readonly reruns: Array<Array<RunnableBucket | LaneHit> | undefined>
+  /** Whether the value may be base64: after its own search, its decoded view is scanned. */
+  readonly decodes: Array<boolean>
 }
 
 /** The hit of a bucket whose joined search is exact (see {@link RunnableBucket.exactDef}), in its value. */
@@ -988,7 +1005,7 @@ interface LaneHit {
   readonly length: number
 }
 
-/** A value scanned on its own, exactly as without joining (it needs decoding, or may be base64). */
+/** A value scanned on its own, exactly as without joining (it needs decoding). */
 const ALONE: Array<RunnableBucket | LaneHit> = []
 
 /**
@@ -1016,6 +1033,7 @@ const markStarts = (
 ): void => {
   const last = starts.length - 1
   let v = 0
+  let marked = 0
   regex.lastIndex = 0
   let m = regex.exec(text)
   while (m !== null) {
@@ -1028,6 +1046,12 @@ const markStarts = (
       const def = run.exactDef
       rerun(batch, entry, def === undefined ? run : { def, index: at - starts[v]!, length: m[0].length })
       if (v === last) break
+      if (++marked * 2 > v && v >= 63) {
+        // most values match (a hostile body): searching them joined first only doubles the work,
+        // so the rest are searched on their own with this bucket
+        for (let w = v + 1; w <= last; w++) rerun(batch, entries[w]!, run)
+        break
+      }
       // this value is settled: go on with the next one
       regex.lastIndex = starts[++v]!
     } else {
@@ -1060,6 +1084,7 @@ const scanLane = (
   flags: Array<number>
 ): void => {
   const seen = b.seen
+  const chars = b.chars
   const mark = b.mark[0]!
   let at = 0
   for (let v = 0; v < entries.length; v++) {
@@ -1070,8 +1095,15 @@ const scanLane = (
     for (; at < end; at++) {
       const c = raw.charCodeAt(at)
       const info = c >= 128 ? NON_ASCII : CHAR_INFO[c]!
+      if ((info & SLOW) !== 0) {
+        // it needs decoding, so it is scanned on its own: the rest of it says nothing here
+        f |= SLOW
+        at = end
+        break
+      }
       const l = info >>> 8
       f |= info
+      chars[l] = mark
       seen[pair + l] = mark
       pair = l * PAIR
     }
@@ -1174,6 +1206,8 @@ class Scan {
     batch!.texts.push("")
     batch!.kinds.push(OP_REASON - queued)
     batch!.nodes.push(-1)
+    batch!.reruns.push(undefined)
+    batch!.decodes.push(false)
   }
 
   /** Enters a JSON path segment under the current node. */
@@ -1199,6 +1233,9 @@ class Scan {
     batch.texts.push(text)
     batch.kinds.push(slot)
     batch.nodes.push(this.node)
+    // filled up front, so that marking a value later writes into a dense array
+    batch.reruns.push(undefined)
+    batch.decodes.push(false)
     const lane = batch.lanes[slot]
     if (lane === undefined) batch.lanes[slot] = [entry]
     else lane.push(entry)
@@ -1221,7 +1258,8 @@ class Scan {
         continue
       }
       const runs = batch.reruns[i]
-      if (runs === undefined && !custom) continue
+      const decodes = batch.decodes[i]!
+      if (runs === undefined && !custom && !decodes) continue
       this.node = batch.nodes[i]!
       this.location = undefined
       const where = kind === KEY_SLOT ? "key" : "body"
@@ -1231,15 +1269,18 @@ class Scan {
         this.scanAdmitted(text, where, part)
         continue
       }
-      const lower = text.toLowerCase()
-      if (runs !== undefined) {
-        for (let r = 0; r < runs.length; r++) {
-          const run = runs[r]!
-          if ("def" in run) this.record(run.def, part, lower, run.index, run.length)
-          else this.runBucket(run, lower, part)
+      if (runs !== undefined || custom) {
+        const lower = text.toLowerCase()
+        if (runs !== undefined) {
+          for (let r = 0; r < runs.length; r++) {
+            const run = runs[r]!
+            if ("def" in run) this.record(run.def, part, lower, run.index, run.length)
+            else this.runBucket(run, lower, part)
+          }
         }
+        if (custom) this.runCustom(lower, where, part)
       }
-      if (custom) this.runCustom(lower, where, part)
+      if (decodes) this.base64View(text, where)
     }
   }
 
@@ -1260,19 +1301,25 @@ class Scan {
     for (let v = 0; v < lane.length; v++) {
       const f = flags[v]!
       const entry = lane[v]!
-      if ((f & SLOW) !== 0 || ((f & BASE64ISH) !== 0 && texts[entry]!.length >= 16)) {
+      if ((f & SLOW) !== 0) {
         batch.reruns[entry] = ALONE
       } else {
         joinable++
         if ((f & UPPER) !== 0) upper = true
+        // as in scanAdmitted: a long value of base64 characters gets a decoded view
+        if ((f & BASE64ISH) !== 0 && texts[entry]!.length >= 16) batch.decodes[entry] = true
       }
     }
     if (joinable === 0) return
+    // the buckets and patterns the characters of the values allow, then those their bigrams allow
+    presenceFromChars(bigrams)
+    const runs = bucketsFor(slot)
+    if (runs.length === 0) return
     const candidates = candidatesFor(slot.gate!, bigrams)
     let text: string | undefined
-    for (const bucket of slot.buckets) {
-      // a bucket's patterns have consecutive slot indices
-      if (!anyInRange(candidates, bucket.slotDefs[0]!, bucket.slotDefs.length)) continue
+    for (let i = 0; i < runs.length; i++) {
+      const bucket = runs[i]!
+      if (!anyCandidate(candidates, bucket.slotDefs)) continue
       const run = bigramNarrowed(bucket, bigrams, candidates)
       if (run === undefined) continue
       if (text === undefined) {
@@ -1512,7 +1559,7 @@ class Scan {
   scanJson(root: unknown): void {
     const settings = this.e.settings
     const batching = settings.joinValues
-    if (batching) this.batch = { texts: [], kinds: [], nodes: [], lanes: [], reruns: [] }
+    if (batching) this.batch = { texts: [], kinds: [], nodes: [], lanes: [], reruns: [], decodes: [] }
     const excludes = this.e.excludedParameters.size > 0 || this.extraParameters !== undefined
     const frames: Array<JsonFrame> = []
     /** Scans a string at the current path. */
