@@ -1154,12 +1154,11 @@ class Scan {
   locJson = false
   location: string | undefined = undefined
   /**
-   * JSON paths as a tree, so a collected view keeps its path as one number: node `i` is segment
-   * `pathSegments[i]` under node `pathParents[i]`; -1 is the body itself.
+   * JSON paths as a tree, so a collected value keeps its path as one number: node `i` is segment
+   * `segments[i]` under node `parents[i]`; -1 is the body itself. Made by the first JSON body.
    */
   node = -1
-  readonly pathSegments: Array<string | number> = []
-  readonly pathParents: Array<number> = []
+  path: { readonly segments: Array<string | number>; readonly parents: Array<number> } | undefined = undefined
   /** Set while a JSON body's views are collected. */
   batch: Batch | undefined = undefined
 
@@ -1187,7 +1186,10 @@ class Scan {
     let loc: string
     if (this.locJson) {
       loc = ""
-      for (let n = this.node; n >= 0; n = this.pathParents[n]!) loc = formatSegment(this.pathSegments[n]!) + loc
+      const path = this.path
+      if (path !== undefined) {
+        for (let n = this.node; n >= 0; n = path.parents[n]!) loc = formatSegment(path.segments[n]!) + loc
+      }
       loc = `body${loc}`
     } else {
       loc = this.locName === undefined ? this.locPrefix : `${this.locPrefix}.${this.locName}`
@@ -1212,13 +1214,14 @@ class Scan {
 
   /** Enters a JSON path segment under the current node. */
   enter(segment: string | number): void {
-    this.pathSegments.push(segment)
-    this.pathParents.push(this.node)
-    this.node = this.pathSegments.length - 1
+    const path = (this.path ??= { segments: [], parents: [] })
+    path.segments.push(segment)
+    path.parents.push(this.node)
+    this.node = path.segments.length - 1
   }
 
   leave(): void {
-    this.node = this.pathParents[this.node]!
+    this.node = this.path!.parents[this.node]!
   }
 
   /** Collects a value of a JSON body (`key`: a key path) at the current node, after the budgets. */
