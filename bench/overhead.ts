@@ -50,7 +50,7 @@ const guardLayer = (otel: boolean) =>
   })))
 
 /** Runs `n` requests one after another through the platform's handling of `app`; µs per request. */
-const driver = async (layer: Layer.Layer<never, unknown, never> | Layer.Layer<any, unknown, never>, middleware?: HttpMiddleware.HttpMiddleware) => {
+const driver = async <R>(layer: Layer.Layer<R, unknown, never>, middleware?: HttpMiddleware.HttpMiddleware) => {
   const runtime = ManagedRuntime.make(Layer.merge(layer, Logger.minimumLogLevel(LogLevel.Error)))
   const fork = Runtime.runFork(await runtime.runtime())
   let done: () => void = () => {}
@@ -59,7 +59,7 @@ const driver = async (layer: Layer.Layer<never, unknown, never> | Layer.Layer<an
     Effect.sync(() => {
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
       done()
-    }), middleware as never)
+    }), middleware)
   const run = async (post: boolean, n: number) => {
     const start = performance.now()
     for (let i = 0; i < n; i++) {

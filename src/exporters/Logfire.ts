@@ -268,20 +268,11 @@ export const make = (options: LogfireExporterOptions): ExporterSpec => {
     const cannotLog = (cause: unknown) =>
       new ExporterError({ exporter: name, reason: "Send", message: `${name}: cannot log the metric`, cause })
 
-    const exportMetric = (metric: SecurityMetric) =>
-      Effect.try({
-        try: () => {
-          logMetric(metric)
-          instruments?.record(metric)
-        },
-        catch: cannotLog
-      })
-
     const exportMetrics = (metrics: ReadonlyArray<SecurityMetric>) =>
       Effect.try({
         try: () => {
           for (const metric of metrics) logMetric(metric)
-          instruments?.recordAll(metrics)
+          instruments?.record(metrics)
         },
         catch: cannotLog
       })
@@ -299,7 +290,7 @@ export const make = (options: LogfireExporterOptions): ExporterSpec => {
     const exporter: Exporter = {
       name,
       exportEvent,
-      exportMetric,
+      exportMetric: (metric) => exportMetrics([metric]),
       exportMetrics,
       flush,
       health: Effect.sync(() => MutableRef.get(healthy))

@@ -308,12 +308,8 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
     const cannotRecord = (cause: unknown) =>
       new ExporterError({ exporter: name, reason: "Send", message: `${name}: cannot record the metric`, cause })
 
-    const exportMetric = (metric: SecurityMetric) =>
-      Effect.flatMap(Effect.try({ try: () => instruments.record(metric), catch: cannotRecord }), (recorded) =>
-        recorded ? Effect.void : warnUnknown(metric.metricType))
-
     const exportMetrics = (metrics: ReadonlyArray<SecurityMetric>) =>
-      Effect.flatMap(Effect.try({ try: () => instruments.recordAll(metrics), catch: cannotRecord }), (unknown) =>
+      Effect.flatMap(Effect.try({ try: () => instruments.record(metrics), catch: cannotRecord }), (unknown) =>
         unknown.length === 0 ? Effect.void : Effect.forEach(new Set(unknown), warnUnknown, { discard: true }))
 
     const flush = Effect.tryPromise({
@@ -329,7 +325,7 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
     const exporter: Exporter = {
       name,
       exportEvent,
-      exportMetric,
+      exportMetric: (metric) => exportMetrics([metric]),
       exportMetrics,
       flush,
       health: Effect.sync(() => MutableRef.get(healthy))

@@ -12,14 +12,12 @@ import { instrumentFor, metricAttributes } from "./telemetryShape.js"
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
 export interface Instruments {
-  /** Records the metric; `false` when its type has no instrument. */
-  readonly record: (metric: SecurityMetric) => boolean
   /**
-   * Records many metrics; counter increments with the same attributes are added up first, so the
-   * SDK hashes each attribute set once per call instead of once per metric. Returns the types that
-   * have no instrument.
+   * Records the metrics; counter increments with the same attributes are added up first, so the SDK
+   * hashes each attribute set once per call instead of once per metric. Returns the types that have
+   * no instrument (those metrics are not recorded).
    */
-  readonly recordAll: (metrics: ReadonlyArray<SecurityMetric>) => ReadonlyArray<string>
+  readonly record: (metrics: ReadonlyArray<SecurityMetric>) => ReadonlyArray<string>
 }
 
 /** A key that is equal exactly when `metricAttributes` would give equal attribute sets. */
@@ -35,44 +33,30 @@ export const makeInstruments = (meter: OtelApi.Meter): Instruments => {
     description: "Duration of guarded requests",
     advice: { explicitBucketBoundaries: DURATION_BUCKETS }
   })
-  const requests = meter.createCounter("guard.request.count", { unit: "{request}", description: "Guarded requests" })
-  const errors = meter.createCounter("guard.error.count", { unit: "{error}", description: "Guarded requests that failed" })
-  const record = (metric: SecurityMetric): boolean => {
-    const instrument = instrumentFor(metric.metricType)
-    if (instrument === undefined) return false
-    const value = Number.isFinite(metric.value) ? metric.value : 0
-    const attributes = metricAttributes(metric)
-    switch (instrument.name) {
-      case "guard.request.duration":
-        duration.record(value, attributes)
-        break
-      case "guard.request.count":
-        requests.add(value, attributes)
-        break
-      case "guard.error.count":
-        errors.add(value, attributes)
-        break
-    }
-    return true
+  const counters: Readonly<Record<string, OtelApi.Counter>> = {
+    "guard.request.count": meter.createCounter("guard.request.count", { unit: "{request}", description: "Guarded requests" }),
+    "guard.error.count": meter.createCounter("guard.error.count", { unit: "{error}", description: "Guarded requests that failed" })
   }
   return {
-    record,
-    recordAll: (metrics) => {
+    record: (metrics) => {
       const unknown: Array<string> = []
       const sums = new Map<string, { counter: OtelApi.Counter; metric: SecurityMetric; value: number }>()
       for (const metric of metrics) {
         const instrument = instrumentFor(metric.metricType)
         if (instrument === undefined) {
           unknown.push(metric.metricType)
-        } else if (instrument.kind === "histogram") {
-          record(metric)
-        } else {
-          const value = Number.isFinite(metric.value) ? metric.value : 0
-          const key = `${instrument.name}\u0002${attributeKey(metric)}`
-          const sum = sums.get(key)
-          if (sum === undefined) sums.set(key, { counter: instrument.name === "guard.request.count" ? requests : errors, metric, value })
-          else sum.value += value
+          continue
         }
+        const value = Number.isFinite(metric.value) ? metric.value : 0
+        const counter = counters[instrument.name]
+        if (counter === undefined) {
+          duration.record(value, metricAttributes(metric))
+          continue
+        }
+        const key = `${instrument.name}\u0002${attributeKey(metric)}`
+        const sum = sums.get(key)
+        if (sum === undefined) sums.set(key, { counter, metric, value })
+        else sum.value += value
       }
       for (const { counter, metric, value } of sums.values()) counter.add(value, metricAttributes(metric))
       return unknown
