@@ -240,6 +240,27 @@ describe("guardMiddleware", () => {
         }
       }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, blacklist: ["203.0.113.9"] }))))
 
+    it.scoped("keeps what the application set: its own headers win, and status, cookies and body are untouched", () =>
+      Effect.gen(function*() {
+        const framed = yield* get("/framed")
+        expect(framed.status).toBe(201)
+        expect(framed.headers["x-frame-options"]).toBe("DENY")
+        expect(framed.headers["content-type"]).toBe("application/json")
+        expect(framed.headers["set-cookie"]).toContain("session=abc")
+        expect(framed.headers["x-content-type-options"]).toBe("nosniff")
+        expect(yield* framed.json).toEqual({ framed: true })
+        const empty = yield* get("/empty")
+        expect([empty.status, empty.headers["content-length"], empty.headers["x-download-options"]]).toEqual([204, undefined, "noopen"])
+      }).pipe(Effect.provide(guardedServer(
+        HttpRouter.empty.pipe(
+          HttpRouter.get("/framed", HttpServerResponse.unsafeJson({ framed: true }, { status: 201, headers: { "X-Frame-Options": "DENY" } }).pipe(
+            HttpServerResponse.unsafeSetCookie("session", "abc")
+          )),
+          HttpRouter.get("/empty", HttpServerResponse.empty())
+        ),
+        {}
+      ))))
+
     it.scoped("is recorded as response_time, request_count and, from 400 on, error_rate", () =>
       Effect.gen(function*() {
         yield* get("/")
