@@ -50,7 +50,17 @@ import { EventBus } from "./EventBus.js"
 import type { CheckName } from "./EventTypes.js"
 import { GeoIpLookup } from "./GeoIpLookup.js"
 import { GuardConfig } from "./GuardConfig.js"
-import { anyRoute, type CheckEnv, type GuardRequest, guardResponse, pass, type SecurityCheck, type Verdict } from "./internal/pipeline.js"
+import {
+  anyRoute,
+  type CheckEnv,
+  flatMapNow,
+  type GuardRequest,
+  guardResponse,
+  pass,
+  type SecurityCheck,
+  succeeded,
+  type Verdict
+} from "./internal/pipeline.js"
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
@@ -210,9 +220,10 @@ export const make: Effect.Effect<
   const isExcluded = (path: string) => excludes.some((p) => path === p || path.startsWith(`${p}/`))
   const excludedReported = new Map<string, number>()
 
-  const traced = (check: SecurityCheck, req: GuardRequest) =>
+  const traced = (check: SecurityCheck, req: GuardRequest): Effect.Effect<Verdict, StoreError> =>
     config.traceSecurityChecks
-      ? Effect.withSpan(check.run(req), spans.get(check.name) ?? check.name, { kind: "internal", captureStackTrace: false })
+      // suspended, so that a check answering synchronously still does its work inside its span
+      ? Effect.withSpan(Effect.suspend(() => check.run(req)), spans.get(check.name) ?? check.name, { kind: "internal", captureStackTrace: false })
       : check.run(req)
 
   /** What a check that failed means for the request: a refusal, or none to go on with the next check. */
@@ -269,9 +280,10 @@ export const make: Effect.Effect<
     )
 
   /**
-   * The checks from `index` on; the first refusal ends the run. One failure handler covers the whole
-   * run (a handler per check would cost every request two more steps per check); it knows which
-   * check failed because the run records the check it is in.
+   * The checks from `index` on; the first refusal ends the run. A check that has already answered
+   * (in-process stores, nothing to look up) is followed at once, without a fiber step. One failure
+   * handler covers the whole run (a handler per check would cost every request two more steps per
+   * check); it knows which check failed because the run records the check it is in.
    */
   const runChecks = (req: GuardRequest, index: number): Effect.Effect<Verdict> => {
     const bypass = req.route?.settings.bypass
@@ -281,14 +293,26 @@ export const make: Effect.Effect<
         const check = checks[i]!
         if ((req.excluded && !check.onExcludedPaths) || bypass?.has(check.name) === true) continue
         current = i
-        return Effect.flatMap(traced(check, req), (verdict) =>
+        let result: Effect.Effect<Verdict, StoreError>
+        try {
+          result = traced(check, req)
+        } catch (defect) {
+          // a check that throws while answering synchronously fails like one that dies in its effect
+          result = Effect.die(defect)
+        }
+        if (succeeded(result)) {
+          if (Option.isNone(result.value)) continue
+          return Effect.as(annotateRequestSpan("guard.blocked_by", check.name), result.value)
+        }
+        return Effect.flatMap(result, (verdict) =>
           Option.isSome(verdict)
             ? Effect.as(annotateRequestSpan("guard.blocked_by", check.name), verdict)
             : from(i + 1))
       }
       return pass
     }
-    return Effect.catchAllCause(from(index), (cause) =>
+    const run = from(index)
+    return succeeded(run) ? run : Effect.catchAllCause(run, (cause) =>
       Effect.flatMap(onCheckFailure(checks[current]!, cause), (verdict) =>
         Option.isSome(verdict) ? Effect.succeed(verdict) : runChecks(req, current + 1)))
   }
@@ -335,13 +359,14 @@ export const make: Effect.Effect<
     })
 
   const guarded = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest, spoofed: string | undefined): HttpApp.Default<E, R> => {
-    const checked = Effect.flatMap(runChecks(req, 0), (verdict) =>
-      Option.isSome(verdict) ? Effect.succeed(verdict.value) : withBehaviour(app, req))
+    // a thunk: checks that answer synchronously run as it is called, so only after the preamble
+    const checked = () =>
+      flatMapNow(runChecks(req, 0), (verdict) => Option.isSome(verdict) ? Effect.succeed(verdict.value) : withBehaviour(app, req))
     const uncommon = spoofed !== undefined || req.clientIp === UNKNOWN_CLIENT_IP || req.excluded || req.route?.settings.bypass !== undefined
-    if (!uncommon) return checked
+    if (!uncommon) return checked()
     return Effect.flatMap(preamble(req, spoofed), (outcome) =>
       Option.isNone(outcome)
-        ? checked
+        ? checked()
         : outcome.value === "refuse"
         ? Effect.succeed(guardResponse(env, 403, "Client address could not be determined"))
         : callApp(app, req))
@@ -370,6 +395,7 @@ export const make: Effect.Effect<
         excluded: excludes.length > 0 && isExcluded(path),
         rules: Option.getOrUndefined(rules),
         startedAt: clock.unsafeCurrentTimeMillis(),
+        clock,
         state: { whitelisted: false, appCalled: false, country: Option.none() }
       }
       if (registry !== undefined && typeof request.source === "object" && request.source !== null) {

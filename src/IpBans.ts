@@ -11,6 +11,7 @@
  */
 import { Clock, Context, Data, Duration, Effect, Layer, Option } from "effect"
 import { canonicalRange, type IpRange, parseIp, parseRange, rangeContains, rangesOverlap } from "./internal/ip.js"
+import { makeSyncForms } from "./internal/syncForms.js"
 import type { GuardRedis } from "./Redis.js"
 import type { StoreError } from "./StoreError.js"
 import * as RedisIpBans from "./stores/redis/IpBans.js"
@@ -182,6 +183,13 @@ const insertBounded = <V>(map: Map<string, V>, key: string, value: V, max: numbe
   return oldest
 }
 
+/**
+ * `isBanned` at a given time, for the stores that can answer without an effect (the in-process one).
+ *
+ * @internal
+ */
+export const syncIsBanned = makeSyncForms<IpBans["Type"], (ip: string, now: number) => Option.Option<BanInfo>>()
+
 const makeMemory = (options?: IpBansMemoryOptions): IpBans["Type"] => {
   const maxEntries = Math.max(1, options?.maxEntries ?? 10_000)
   const maxNetworks = Math.max(1, options?.maxNetworks ?? 1_000)
@@ -219,32 +227,28 @@ const makeMemory = (options?: IpBansMemoryOptions): IpBans["Type"] => {
     })
   })
 
-  const isBanned = (ip: string) =>
-    // not traced: runs on every request, and a span costs about 10 µs
-    Effect.clockWith((clock) => {
-      // the common case, nobody banned, costs no address parsing
-      if (addresses.size === 0 && networks.size === 0) return Effect.succeed(Option.none<BanInfo>())
-      const now = clock.unsafeCurrentTimeMillis()
-      return Effect.sync(() =>
-        Option.fromNullable((() => {
-          const address = parseIp(ip)
-          if (address === undefined) return undefined
-          const key = address.toString()
-          const own = addresses.get(key)
-          if (own !== undefined) {
-            if (own.until > now) return own
-            addresses.delete(key)
-          }
-          for (const [block, { info, range }] of networks) {
-            if (info.until <= now) networks.delete(block)
-            else if (rangeContains(range, address)) return info
-          }
-          return undefined
-        })())
-      )
-    })
+  const isBannedAt = (ip: string, now: number): Option.Option<BanInfo> => {
+    // the common case, nobody banned, costs no address parsing
+    if (addresses.size === 0 && networks.size === 0) return Option.none()
+    const address = parseIp(ip)
+    if (address === undefined) return Option.none()
+    const key = address.toString()
+    const own = addresses.get(key)
+    if (own !== undefined) {
+      if (own.until > now) return Option.some(own)
+      addresses.delete(key)
+    }
+    for (const [block, { info, range }] of networks) {
+      if (info.until <= now) networks.delete(block)
+      else if (rangeContains(range, address)) return Option.some(info)
+    }
+    return Option.none()
+  }
 
-  return IpBans.of({ ban, unban, isBanned, size: Effect.sync(() => addresses.size + networks.size) })
+  // not traced: runs on every request, and a span costs about 10 µs
+  const isBanned = (ip: string) => Effect.clockWith((clock) => Effect.sync(() => isBannedAt(ip, clock.unsafeCurrentTimeMillis())))
+
+  return syncIsBanned.register(IpBans.of({ ban, unban, isBanned, size: Effect.sync(() => addresses.size + networks.size) }), isBannedAt)
 }
 
 /**

@@ -15,6 +15,7 @@
  * @since 0.1.0
  */
 import { Context, Duration, Effect, Layer, Option } from "effect"
+import { makeSyncForms } from "./internal/syncForms.js"
 import type { GuardRedis } from "./Redis.js"
 import type { StoreError } from "./StoreError.js"
 import * as RedisRateLimitStore from "./stores/redis/RateLimitStore.js"
@@ -135,53 +136,65 @@ export const refusedByZeroLimit = (window: Duration.Duration): RateLimitResult =
   retryAfter: Option.some(window)
 })
 
+/**
+ * `hit` at a given time, for the stores that can answer without an effect (the in-process one).
+ *
+ * @internal
+ */
+export const syncHits = makeSyncForms<
+  RateLimitStore["Type"],
+  (key: string, limit: number, window: Duration.DurationInput, now: number) => RateLimitResult
+>()
+
 const makeMemory = (options?: { readonly maxKeys?: number }): RateLimitStore["Type"] => {
   const maxKeys = Math.max(1, options?.maxKeys ?? 10_000)
   const logs = new Map<string, Log>()
 
+  const hitAt = (key: string, limit: number, window: Duration.DurationInput, now: number): RateLimitResult => {
+    const windowDuration = Duration.decode(window)
+    const windowMillis = Duration.toMillis(windowDuration)
+    const capacity = Math.max(0, Math.floor(limit))
+    if (capacity === 0) return refusedByZeroLimit(windowDuration)
+    let log = logs.get(key) ?? { capacity, times: [], head: 0, size: 0 }
+    logs.delete(key)
+    if (log.capacity !== capacity) log = resize(log, capacity)
+    logs.set(key, log)
+    if (logs.size > maxKeys) {
+      const lru = logs.keys().next().value
+      if (lru !== undefined) logs.delete(lru)
+    }
+
+    const windowStart = now - windowMillis
+    while (log.size > 0 && oldest(log) <= windowStart) {
+      log.head = (log.head + 1) % capacity
+      log.size--
+    }
+    const allowed = log.size < capacity
+    const count = log.size + 1
+    if (log.size < capacity) {
+      const slot = (log.head + log.size) % capacity
+      if (slot === log.times.length) log.times.push(now)
+      else log.times[slot] = now
+      log.size++
+    } else {
+      log.times[log.head] = now
+      log.head = (log.head + 1) % capacity
+    }
+    return slidingWindowResult({ allowed, capacity, window: windowDuration, count, oldest: oldest(log), now })
+  }
+
+  // not traced, and one synchronous step: this runs on every request
   const hit = (key: string, limit: number, window: Duration.DurationInput) =>
-    // not traced, and one synchronous step: this runs on every request
-    Effect.clockWith((clock) =>
-      Effect.sync((): RateLimitResult => {
-        const now = clock.unsafeCurrentTimeMillis()
-        const windowDuration = Duration.decode(window)
-        const windowMillis = Duration.toMillis(windowDuration)
-        const capacity = Math.max(0, Math.floor(limit))
-        if (capacity === 0) return refusedByZeroLimit(windowDuration)
-        let log = logs.get(key) ?? { capacity, times: [], head: 0, size: 0 }
-        logs.delete(key)
-        if (log.capacity !== capacity) log = resize(log, capacity)
-        logs.set(key, log)
-        if (logs.size > maxKeys) {
-          const lru = logs.keys().next().value
-          if (lru !== undefined) logs.delete(lru)
-        }
+    Effect.clockWith((clock) => Effect.sync(() => hitAt(key, limit, window, clock.unsafeCurrentTimeMillis())))
 
-        const windowStart = now - windowMillis
-        while (log.size > 0 && oldest(log) <= windowStart) {
-          log.head = (log.head + 1) % capacity
-          log.size--
-        }
-        const allowed = log.size < capacity
-        const count = log.size + 1
-        if (log.size < capacity) {
-          const slot = (log.head + log.size) % capacity
-          if (slot === log.times.length) log.times.push(now)
-          else log.times[slot] = now
-          log.size++
-        } else {
-          log.times[log.head] = now
-          log.head = (log.head + 1) % capacity
-        }
-        return slidingWindowResult({ allowed, capacity, window: windowDuration, count, oldest: oldest(log), now })
-      })
-    )
-
-  return RateLimitStore.of({
-    hit,
-    reset: (key) => Effect.sync(() => void logs.delete(key)),
-    size: Effect.sync(() => logs.size)
-  })
+  return syncHits.register(
+    RateLimitStore.of({
+      hit,
+      reset: (key) => Effect.sync(() => void logs.delete(key)),
+      size: Effect.sync(() => logs.size)
+    }),
+    hitAt
+  )
 }
 
 /**

@@ -27,6 +27,7 @@ import { ConfigError } from "./ConfigError.js"
 import type { DetectionConfig } from "./internal/config/detection.js"
 import { compileCustom, emptyResult, engineSettings, makeEngine } from "./internal/detection/engine.js"
 import * as patterns from "./internal/detection/patterns.js"
+import { makeSyncForms } from "./internal/syncForms.js"
 
 /**
  * The 19 built-in categories.
@@ -229,6 +230,13 @@ export interface ThreatDetectorService {
 }
 
 /**
+ * `detect` without an effect, for the detectors built here (detection is plain computation).
+ *
+ * @internal
+ */
+export const syncDetects = makeSyncForms<ThreatDetectorService, (input: DetectionInput, context?: DetectionContext) => DetectionResult>()
+
+/**
  * Builds a detector. Fails with a {@link ConfigError} naming every custom pattern that is not a
  * valid regex or not provably linear-time.
  *
@@ -246,9 +254,7 @@ export const make = (options: ThreatDetectorOptions = {}): Effect.Effect<ThreatD
     })
     if (issues.length > 0) return Effect.fail(ConfigError.fromIssues(issues))
     const engine = makeEngine(engineSettings(options, customPatterns))
-    return Effect.succeed<ThreatDetectorService>({
-      detect: (input, context) => Effect.sync(() => engine(input, context))
-    })
+    return Effect.succeed(syncDetects.register({ detect: (input, context) => Effect.sync(() => engine(input, context)) }, engine))
   })
 
 /**
@@ -282,7 +288,7 @@ export const fromConfig = (config: DetectionConfig): ThreatDetectorOptions => ({
   scanBody: config.detectionScanBody
 })
 
-const noop: ThreatDetectorService = { detect: () => Effect.succeed(emptyResult) }
+const noop: ThreatDetectorService = syncDetects.register({ detect: () => Effect.succeed(emptyResult) }, () => emptyResult)
 
 /**
  * Finds attacks in a request given as plain data.

@@ -6,10 +6,11 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option } from "effect"
+import { Effect, Exit, Option } from "effect"
 import type { ActiveRules } from "../DynamicRuleManager.js"
 import { type IpMatcher, makeIpMatcher, parseIp } from "../internal/ip.js"
-import { type CheckEnv, countryOf, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
+import { type CheckEnv, countryOf, flatMapNow, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
+import { syncIsBanned } from "../IpBans.js"
 import type { RouteSettings } from "../RouteGuard.js"
 import type { StoreError } from "../StoreError.js"
 
@@ -21,6 +22,7 @@ const isLoopback = (ip: string): boolean => parseIp(ip)?.range() === "loopback"
  */
 export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   const { config } = env
+  const isBannedNow = syncIsBanned.of(env.bans)
   const whitelist = makeIpMatcher(config.whitelist)
   const blacklist = makeIpMatcher(config.blacklist)
   const ruleLists = new WeakMap<ActiveRules, { black: IpMatcher; white: IpMatcher; allowCountries: ReadonlySet<string> }>()
@@ -157,16 +159,20 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   }
 
   const run = (req: GuardRequest): Effect.Effect<Verdict, StoreError> => {
-    const afterBan: Effect.Effect<Verdict> = req.excluded
+    // a thunk: with in-process stores the rules run as they are built, and only once the ban is known
+    const afterBan = (): Effect.Effect<Verdict> => req.excluded
       ? globalRules(req, false, true)
       : req.route?.settings.bypass?.has("ip") === true
       ? pass
-      : Effect.flatMap(routeRules(req), (outcome) =>
+      : flatMapNow(routeRules(req), (outcome) =>
         typeof outcome === "string"
           ? globalRules(req, outcome === "route-whitelisted", outcome === "route-country-allowed")
           : Effect.succeed(outcome))
-    if (req.route?.settings.bypass?.has("ip_ban") === true) return afterBan
-    return Effect.flatMap(env.bans.isBanned(req.clientIp), (ban) =>
+    if (req.route?.settings.bypass?.has("ip_ban") === true) return afterBan()
+    const ban = isBannedNow === undefined
+      ? env.bans.isBanned(req.clientIp)
+      : Exit.succeed(isBannedNow(req.clientIp, req.clock.unsafeCurrentTimeMillis()))
+    return flatMapNow(ban, (ban) =>
       Option.isSome(ban)
         ? refuse(env, req, {
           check: "ip_security",
@@ -176,7 +182,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
           message: "IP address banned",
           metadata: { ip_address: req.clientIp, filter_type: "banned", ban_reason: ban.value.reason }
         })
-        : afterBan)
+        : afterBan())
   }
 
   return Option.some({ name: "ip_security", onExcludedPaths: true, run })

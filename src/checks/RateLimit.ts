@@ -6,9 +6,9 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Option } from "effect"
-import { anyRoute, autoBanPolicy, banClient, type CheckEnv, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
-import { rateLimitHeaders, type RateLimitResult } from "../RateLimitStore.js"
+import { Duration, Effect, Exit, Option } from "effect"
+import { anyRoute, autoBanPolicy, banClient, type CheckEnv, flatMapNow, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
+import { rateLimitHeaders, type RateLimitResult, syncHits } from "../RateLimitStore.js"
 import type { StoreError } from "../StoreError.js"
 
 /**
@@ -22,6 +22,9 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   if (!possible) return Option.none()
 
   const configWindow = Duration.seconds(config.rateLimitWindow)
+  const hitNow = syncHits.of(env.rateLimits)
+  const hit = (req: GuardRequest, key: string, limit: number, window: Duration.Duration) =>
+    hitNow === undefined ? env.rateLimits.hit(key, limit, window) : Exit.succeed(hitNow(key, limit, window, req.clock.unsafeCurrentTimeMillis()))
 
   const exceeded = (
     req: GuardRequest,
@@ -66,8 +69,10 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     const globalLimit = rules?.globalRateLimit ?? config.rateLimit
     const globalWindow = rules?.globalRateWindow ?? config.rateLimitWindow
 
-    const endpoint: Effect.Effect<Verdict, StoreError> = endpointLimit === undefined ? pass : Effect.flatMap(
-      env.rateLimits.hit(`endpoint:${req.path}:${ip}`, endpointLimit[0], Duration.seconds(endpointLimit[1])),
+    // thunks: with the in-process store a window counts as it is built, and a window after a refusal
+    // must not count the request
+    const endpoint = (): Effect.Effect<Verdict, StoreError> => endpointLimit === undefined ? pass : flatMapNow(
+      hit(req, `endpoint:${req.path}:${ip}`, endpointLimit[0], Duration.seconds(endpointLimit[1])),
       (r) => r.allowed ? pass : exceeded(req, r, {
         event: "dynamic_rule_violation",
         policy: "endpoint",
@@ -76,8 +81,8 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
         ruleType: "endpoint_rate_limit"
       })
     )
-    const route: Effect.Effect<Verdict, StoreError> = routeLimit === undefined || req.route === undefined ? pass : Effect.flatMap(
-      env.rateLimits.hit(`route:${req.route.id}:${ip}`, routeLimit.requests, Duration.seconds(routeLimit.window)),
+    const route = (): Effect.Effect<Verdict, StoreError> => routeLimit === undefined || req.route === undefined ? pass : flatMapNow(
+      hit(req, `route:${req.route.id}:${ip}`, routeLimit.requests, Duration.seconds(routeLimit.window)),
       (r) => r.allowed ? pass : exceeded(req, r, {
         event: "rate_limited",
         policy: "route",
@@ -86,8 +91,8 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
         decoratorType: "rate_limiting"
       })
     )
-    const global: Effect.Effect<Verdict, StoreError> = !globalEnabled ? pass : Effect.flatMap(
-      env.rateLimits.hit(`global:${ip}`, globalLimit, globalWindow === config.rateLimitWindow ? configWindow : Duration.seconds(globalWindow)),
+    const global = (): Effect.Effect<Verdict, StoreError> => !globalEnabled ? pass : flatMapNow(
+      hit(req, `global:${ip}`, globalLimit, globalWindow === config.rateLimitWindow ? configWindow : Duration.seconds(globalWindow)),
       (r) => r.allowed ? pass : exceeded(req, r, {
         event: "rate_limited",
         policy: "global",
@@ -96,10 +101,10 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       })
     )
     // most requests have only the global limit: no steps for the windows that do not apply
-    const routeThenGlobal = routeLimit === undefined ? global : Effect.flatMap(route, (v) => (Option.isSome(v) ? Effect.succeed(v) : global))
+    const routeThenGlobal = () => routeLimit === undefined ? global() : flatMapNow(route(), (v) => (Option.isSome(v) ? Effect.succeed(v) : global()))
     return endpointLimit === undefined
-      ? routeThenGlobal
-      : Effect.flatMap(endpoint, (v) => (Option.isSome(v) ? Effect.succeed(v) : routeThenGlobal))
+      ? routeThenGlobal()
+      : flatMapNow(endpoint(), (v) => (Option.isSome(v) ? Effect.succeed(v) : routeThenGlobal()))
   }
 
   return Option.some({ name: "rate_limit", onExcludedPaths: true, run })

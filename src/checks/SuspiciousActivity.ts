@@ -6,10 +6,10 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option } from "effect"
-import { autoBanPolicy, anyRoute, banClient, type CheckEnv, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
+import { Effect, Exit, Option } from "effect"
+import { anyRoute, autoBanPolicy, banClient, type CheckEnv, flatMapNow, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
 import type { StoreError } from "../StoreError.js"
-import type { DetectionBody, DetectionInput, DetectionResult } from "../ThreatDetector.js"
+import { type DetectionBody, type DetectionInput, type DetectionResult, syncDetects } from "../ThreatDetector.js"
 
 type TextKind = "json" | "form" | "text"
 
@@ -40,6 +40,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     return Option.none()
   }
   const maxBody = config.detectionMaxBytes
+  const detectNow = syncDetects.of(env.detector)
 
   const inputOf = (req: GuardRequest): Effect.Effect<DetectionInput> => {
     const { request } = req
@@ -118,8 +119,8 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       const enabled = req.route?.settings.suspiciousDetection ??
         req.rules?.rules.enablePenetrationDetection ?? config.enablePenetrationDetection
       if (!enabled) return pass
-      return Effect.flatMap(inputOf(req), (input) =>
-        Effect.flatMap(env.detector.detect(input), (result) => {
+      return flatMapNow(inputOf(req), (input) =>
+        flatMapNow(detectNow === undefined ? env.detector.detect(input) : Exit.succeed(detectNow(input)), (result) => {
           if (result.isThreat) return threat(req, result)
           return result.truncated
             ? Effect.zipRight(Effect.logDebug(`request not fully scanned (${result.skipped.reasons.join(", ")})`), pass)

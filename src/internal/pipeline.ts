@@ -5,7 +5,7 @@
  * @internal
  */
 import { type HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, LogLevel, Option } from "effect"
+import { type Clock, Effect, Exit, LogLevel, Option } from "effect"
 import type { ActiveRules } from "../DynamicRuleManager.js"
 import type { CloudRanges } from "../CloudRanges.js"
 import type { DynamicRuleManager } from "../DynamicRuleManager.js"
@@ -49,6 +49,8 @@ export interface GuardRequest {
   /** Dynamic rules in force when the request arrived. */
   readonly rules: ActiveRules | undefined
   readonly startedAt: number
+  /** The request fiber's clock, for stores that answer synchronously. */
+  readonly clock: Clock.Clock
   /** Facts checks learn along the way. Scoped to this request. */
   readonly state: {
     /** Set by a global whitelist match: later filtering checks are skipped. */
@@ -63,6 +65,19 @@ export interface GuardRequest {
 export type Verdict = Option.Option<HttpServerResponse.HttpServerResponse>
 
 export const pass: Effect.Effect<Verdict> = Effect.succeed(Option.none())
+
+/** An effect that has already succeeded: `Effect.succeed`, `pass`, an in-process store's answer. */
+export const succeeded = <A, E, R>(self: Effect.Effect<A, E, R>): self is Exit.Success<A, never> =>
+  Exit.isExit(self) && Exit.isSuccess(self)
+
+/**
+ * `Effect.flatMap` that goes on at once when `self` has already succeeded. A request through the
+ * default checks with in-process stores then costs no fiber steps until the application is called.
+ */
+export const flatMapNow = <A, E, R, B, E2, R2>(
+  self: Effect.Effect<A, E, R>,
+  f: (a: A) => Effect.Effect<B, E2, R2>
+): Effect.Effect<B, E | E2, R | R2> => (succeeded(self) ? f(self.value) : Effect.flatMap(self, f))
 
 export interface SecurityCheck {
   readonly name: CheckName

@@ -103,7 +103,14 @@ describe("linear time in practice", () => {
       const small = unit.repeat(Math.ceil(50_000 / unit.length))
       const large = small + small
       scanTime(regexes, small, 2) // warm up
-      const ratio = scanTime(regexes, large) / Math.max(scanTime(regexes, small), 0.5)
+      // best of several interleaved rounds: other test files share the machine's cores
+      let bestSmall = Infinity
+      let bestLarge = Infinity
+      for (let round = 0; round < 3; round++) {
+        bestSmall = Math.min(bestSmall, scanTime(regexes, small, 3))
+        bestLarge = Math.min(bestLarge, scanTime(regexes, large, 3))
+      }
+      const ratio = bestLarge / Math.max(bestSmall, 0.5)
       expect(ratio, `input built from ${JSON.stringify(unit)}`).toBeLessThan(3)
     }
   })
