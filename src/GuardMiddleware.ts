@@ -259,14 +259,13 @@ export const make: Effect.Effect<
     })
   }
 
-  const finish = (req: GuardRequest, response: HttpServerResponse.HttpServerResponse) =>
-    Effect.clockWith((clock) => {
-      const now = clock.unsafeCurrentTimeMillis()
-      return Effect.as(
-        metrics.collectRequest({ endpoint: req.path, method: req.method, status: response.status, responseTime: (now - req.startedAt) / 1000 }),
-        withSecurityHeaders(response)
-      )
-    })
+  /** Called once the response is known (the clock read is the response time). */
+  const finish = (req: GuardRequest, response: HttpServerResponse.HttpServerResponse): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+    const responseTime = (req.clock.unsafeCurrentTimeMillis() - req.startedAt) / 1000
+    const collected = metrics.collectRequest({ endpoint: req.path, method: req.method, status: response.status, responseTime })
+    const out = withSecurityHeaders(response)
+    return succeeded(collected) ? Effect.succeed(out) : Effect.as(collected, out)
+  }
 
   // The platform runs pre-response handlers only for responses that come out of the application
   // (its errors included), so the guard's own refusals are finished by the pipeline itself.

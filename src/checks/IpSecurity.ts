@@ -16,6 +16,8 @@ import type { StoreError } from "../StoreError.js"
 
 const isLoopback = (ip: string): boolean => parseIp(ip)?.range() === "loopback"
 
+const ROUTE_OK = Effect.succeed("ok" as const)
+
 /**
  * @since 0.1.0
  * @category checks
@@ -88,7 +90,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   type RouteOutcome = Verdict | "route-whitelisted" | "route-country-allowed" | "ok"
   const routeRules = (req: GuardRequest): Effect.Effect<RouteOutcome> => {
     const settings = req.route?.settings
-    if (settings === undefined) return Effect.succeed("ok")
+    if (settings === undefined) return ROUTE_OK
     const lists = routeListsOf(settings)
     let whitelisted = false
     if (lists.white !== undefined && lists.white.size > 0) {
@@ -158,9 +160,9 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     })
   }
 
-  const run = (req: GuardRequest): Effect.Effect<Verdict, StoreError> => {
-    // a thunk: with in-process stores the rules run as they are built, and only once the ban is known
-    const afterBan = (): Effect.Effect<Verdict> => req.excluded
+  // a function of the request, called once the ban is known: the rules run as soon as they are called
+  const afterBan = (req: GuardRequest): Effect.Effect<Verdict> =>
+    req.excluded
       ? globalRules(req, false, true)
       : req.route?.settings.bypass?.has("ip") === true
       ? pass
@@ -168,7 +170,9 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
         typeof outcome === "string"
           ? globalRules(req, outcome === "route-whitelisted", outcome === "route-country-allowed")
           : Effect.succeed(outcome))
-    if (req.route?.settings.bypass?.has("ip_ban") === true) return afterBan()
+
+  const run = (req: GuardRequest): Effect.Effect<Verdict, StoreError> => {
+    if (req.route?.settings.bypass?.has("ip_ban") === true) return afterBan(req)
     const ban = isBannedNow === undefined
       ? env.bans.isBanned(req.clientIp)
       : Exit.succeed(isBannedNow(req.clientIp, req.clock.unsafeCurrentTimeMillis()))
@@ -182,7 +186,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
           message: "IP address banned",
           metadata: { ip_address: req.clientIp, filter_type: "banned", ban_reason: ban.value.reason }
         })
-        : afterBan())
+        : afterBan(req))
   }
 
   return Option.some({ name: "ip_security", onExcludedPaths: true, run })

@@ -59,52 +59,56 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     )
   }
 
-  const run = (req: GuardRequest): Effect.Effect<Verdict, StoreError> => {
-    if (req.state.whitelisted || req.route?.settings.bypass?.has("rate_limit") === true) return pass
-    const rules = req.rules?.rules
-    const ip = req.clientIp
-    const endpointLimit = rules?.endpointRateLimits[req.path] ?? config.endpointRateLimits[req.path]
-    const routeLimit = req.route?.settings.rateLimit
-    const globalEnabled = rules?.enableRateLimiting ?? config.enableRateLimiting
-    const globalLimit = rules?.globalRateLimit ?? config.rateLimit
-    const globalWindow = rules?.globalRateWindow ?? config.rateLimitWindow
-
-    // thunks: with the in-process store a window counts as it is built, and a window after a refusal
-    // must not count the request
-    const endpoint = (): Effect.Effect<Verdict, StoreError> => endpointLimit === undefined ? pass : flatMapNow(
-      hit(req, `endpoint:${req.path}:${ip}`, endpointLimit[0], Duration.seconds(endpointLimit[1])),
-      (r) => r.allowed ? pass : exceeded(req, r, {
+  // Each window is its own function of the request: with the in-process store a window counts as
+  // soon as it is called, so a window after a refusal must not even be called.
+  const endpointWindow = (req: GuardRequest, limit: readonly [number, number]): Effect.Effect<Verdict, StoreError> =>
+    flatMapNow(hit(req, `endpoint:${req.path}:${req.clientIp}`, limit[0], Duration.seconds(limit[1])), (r) =>
+      r.allowed ? pass : exceeded(req, r, {
         event: "dynamic_rule_violation",
         policy: "endpoint",
-        reason: `Endpoint-specific rate limit exceeded: ${endpointLimit[0]} requests per ${endpointLimit[1]}s for ${req.path}`,
-        metadata: { rule_type: "endpoint_rate_limit", endpoint: req.path, rate_limit: endpointLimit[0], window: endpointLimit[1] },
+        reason: `Endpoint-specific rate limit exceeded: ${limit[0]} requests per ${limit[1]}s for ${req.path}`,
+        metadata: { rule_type: "endpoint_rate_limit", endpoint: req.path, rate_limit: limit[0], window: limit[1] },
         ruleType: "endpoint_rate_limit"
-      })
-    )
-    const route = (): Effect.Effect<Verdict, StoreError> => routeLimit === undefined || req.route === undefined ? pass : flatMapNow(
-      hit(req, `route:${req.route.id}:${ip}`, routeLimit.requests, Duration.seconds(routeLimit.window)),
-      (r) => r.allowed ? pass : exceeded(req, r, {
+      }))
+
+  const routeWindow = (req: GuardRequest, route: string, limit: { readonly requests: number; readonly window: number }) =>
+    flatMapNow(hit(req, `route:${route}:${req.clientIp}`, limit.requests, Duration.seconds(limit.window)), (r) =>
+      r.allowed ? pass : exceeded(req, r, {
         event: "rate_limited",
         policy: "route",
-        reason: `Rate limit exceeded: ${routeLimit.requests} requests per ${routeLimit.window}s on ${req.route?.id}`,
-        metadata: { rate_limit: routeLimit.requests, window: routeLimit.window, route: req.route?.id, violation_type: "rate_limit" },
+        reason: `Rate limit exceeded: ${limit.requests} requests per ${limit.window}s on ${route}`,
+        metadata: { rate_limit: limit.requests, window: limit.window, route, violation_type: "rate_limit" },
         decoratorType: "rate_limiting"
-      })
-    )
-    const global = (): Effect.Effect<Verdict, StoreError> => !globalEnabled ? pass : flatMapNow(
-      hit(req, `global:${ip}`, globalLimit, globalWindow === config.rateLimitWindow ? configWindow : Duration.seconds(globalWindow)),
-      (r) => r.allowed ? pass : exceeded(req, r, {
+      }))
+
+  const globalWindow = (req: GuardRequest): Effect.Effect<Verdict, StoreError> => {
+    const rules = req.rules?.rules
+    if (!(rules?.enableRateLimiting ?? config.enableRateLimiting)) return pass
+    const limit = rules?.globalRateLimit ?? config.rateLimit
+    const window = rules?.globalRateWindow ?? config.rateLimitWindow
+    return flatMapNow(hit(req, `global:${req.clientIp}`, limit, window === config.rateLimitWindow ? configWindow : Duration.seconds(window)), (r) =>
+      r.allowed ? pass : exceeded(req, r, {
         event: "rate_limited",
         policy: "global",
-        reason: `Rate limit exceeded: ${r.count} requests in ${globalWindow}s window`,
-        metadata: { rate_limit: globalLimit, window: globalWindow }
-      })
-    )
-    // most requests have only the global limit: no steps for the windows that do not apply
-    const routeThenGlobal = () => routeLimit === undefined ? global() : flatMapNow(route(), (v) => (Option.isSome(v) ? Effect.succeed(v) : global()))
+        reason: `Rate limit exceeded: ${r.count} requests in ${window}s window`,
+        metadata: { rate_limit: limit, window }
+      }))
+  }
+
+  // most requests have only the global limit: no steps for the windows that do not apply
+  const routeThenGlobal = (req: GuardRequest): Effect.Effect<Verdict, StoreError> => {
+    const limit = req.route?.settings.rateLimit
+    return limit === undefined || req.route === undefined
+      ? globalWindow(req)
+      : flatMapNow(routeWindow(req, req.route.id, limit), (v) => (Option.isSome(v) ? Effect.succeed(v) : globalWindow(req)))
+  }
+
+  const run = (req: GuardRequest): Effect.Effect<Verdict, StoreError> => {
+    if (req.state.whitelisted || req.route?.settings.bypass?.has("rate_limit") === true) return pass
+    const endpointLimit = req.rules?.rules.endpointRateLimits[req.path] ?? config.endpointRateLimits[req.path]
     return endpointLimit === undefined
-      ? routeThenGlobal()
-      : flatMapNow(endpoint(), (v) => (Option.isSome(v) ? Effect.succeed(v) : routeThenGlobal()))
+      ? routeThenGlobal(req)
+      : flatMapNow(endpointWindow(req, endpointLimit), (v) => (Option.isSome(v) ? Effect.succeed(v) : routeThenGlobal(req)))
   }
 
   return Option.some({ name: "rate_limit", onExcludedPaths: true, run })
