@@ -271,10 +271,7 @@ export const make: Effect.Effect<
   // (its errors included), so the guard's own refusals are finished by the pipeline itself.
   const callApp = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> =>
     Effect.zipRight(
-      Effect.suspend(() => {
-        req.state.appCalled = true
-        return App.appendPreResponseHandler((_, response) => finish(req, response))
-      }),
+      App.appendPreResponseHandler((_, response) => finish(req, response)),
       app
     )
 
@@ -326,7 +323,7 @@ export const make: Effect.Effect<
         Effect.catchAll((error) => Effect.as(Effect.logWarning("behaviour rules skipped: state store unavailable", error.message), Option.none()))
       ),
       (verdict) =>
-        Option.isSome(verdict) ? Effect.succeed(verdict.value) : Effect.tap(call, (response) =>
+        Option.isSome(verdict) ? finish(req, verdict.value) : Effect.tap(call, (response) =>
           BehaviorRules.afterHandler(env, req, response).pipe(
             Effect.catchAll((error) => Effect.logWarning("return-pattern rules skipped: state store unavailable", error.message))
           ))
@@ -360,19 +357,16 @@ export const make: Effect.Effect<
   const guarded = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest, spoofed: string | undefined): HttpApp.Default<E, R> => {
     // a thunk: checks that answer synchronously run as it is called, so only after the preamble
     const checked = () =>
-      flatMapNow(runChecks(req, 0), (verdict) => Option.isSome(verdict) ? Effect.succeed(verdict.value) : withBehaviour(app, req))
+      flatMapNow(runChecks(req, 0), (verdict) => Option.isSome(verdict) ? finish(req, verdict.value) : withBehaviour(app, req))
     const uncommon = spoofed !== undefined || req.clientIp === UNKNOWN_CLIENT_IP || req.excluded || req.route?.settings.bypass !== undefined
     if (!uncommon) return checked()
     return Effect.flatMap(preamble(req, spoofed), (outcome) =>
       Option.isNone(outcome)
         ? checked()
         : outcome.value === "refuse"
-        ? Effect.succeed(guardResponse(env, 403, "Client address could not be determined"))
+        ? finish(req, guardResponse(env, 403, "Client address could not be determined"))
         : callApp(app, req))
   }
-
-  const collect = (req: GuardRequest, response: HttpServerResponse.HttpServerResponse) =>
-    req.state.appCalled ? Effect.succeed(response) : finish(req, response)
 
   // One synchronous step from the request to the checks: this runs for every request.
   const apply = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
@@ -395,15 +389,12 @@ export const make: Effect.Effect<
         rules: Option.getOrUndefined(rules),
         startedAt: clock.unsafeCurrentTimeMillis(),
         clock,
-        state: { whitelisted: false, appCalled: false, country: Option.none() }
+        state: { whitelisted: false, country: Option.none() }
       }
       if (registry !== undefined && typeof request.source === "object" && request.source !== null) {
         registry.set(request.source, req.clientIp)
       }
-      return Effect.flatMap(
-        guarded(app, req, resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined),
-        (response) => collect(req, response)
-      )
+      return guarded(app, req, resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined)
     }))
 
   return GuardPipeline.of({ checks: checks.map((c) => c.name), apply })

@@ -55,8 +55,6 @@ export interface GuardRequest {
   readonly state: {
     /** Set by a global whitelist match: later filtering checks are skipped. */
     whitelisted: boolean
-    /** The application was called (its response gets headers and metrics through a pre-response handler). */
-    appCalled: boolean
     country: Option.Option<Option.Option<string>>
   }
 }
