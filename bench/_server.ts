@@ -1,12 +1,18 @@
 /**
- * A server for bench/middleware.ts: `bare`, `guarded` (default config, detection on) or
- * `guarded-otel` (the same exporting OpenTelemetry to `OTLP_URL`). Prints "ready" when listening.
+ * A server for the server benchmarks. Prints "ready" when listening. Modes:
+ *
+ * - `bare`: the router alone; `guarded`: behind `guardMiddleware` (default config, detection on);
+ *   `guarded-otel`: the same exporting OpenTelemetry to `OTLP_URL`.
+ * - What a guard costs before it checks anything (bench/breakdown.ts): `empty` (a middleware that
+ *   does nothing), `context` (`GuardLive` in the context, the middleware only reads the pipeline),
+ *   `hook` (only a pre-response handler), `context-hook` (both), `guarded-minimal` (the guard with
+ *   every optional part off: no security headers, detection, rate limit or auto-ban).
  */
-import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApp, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer, Logger, LogLevel } from "effect"
 import { createServer } from "node:http"
-import { GuardConfig, GuardLive, guardMiddleware } from "../src/index.js"
+import { GuardConfig, GuardLive, guardMiddleware, GuardPipeline } from "../src/index.js"
 
 const [mode = "bare", portText = "0"] = process.argv.slice(2)
 const port = Number(portText)
@@ -17,18 +23,39 @@ const router = HttpRouter.empty.pipe(
     Effect.map(req.json, (body) => HttpServerResponse.text(`stored ${Object.keys(body as object).length} fields`))))
 )
 
+const minimal = {
+  securityHeaders: { enabled: false },
+  enablePenetrationDetection: false,
+  enableRateLimiting: false,
+  enableIpBanning: false
+}
+
 // Default guard configuration, except a global limit no benchmark reaches (one client sends everything).
 const guardConfig = GuardConfig.layer({
   rateLimit: 1_000_000,
   rateLimitWindow: 1,
   // BENCH_GUARD_CONFIG (JSON) lets an experiment switch parts off, e.g. '{"securityHeaders":{"enabled":false}}'
   ...(JSON.parse(process.env["BENCH_GUARD_CONFIG"] ?? "{}") as object),
+  ...(mode === "guarded-minimal" ? minimal : {}),
   ...(mode === "guarded-otel" ? { enableOtel: true, otelExporterEndpoint: process.env["OTLP_URL"] ?? "http://127.0.0.1:4318" } : {})
 })
 
+const withGuardLive = <A, E, R>(layer: Layer.Layer<A, E, R>) => layer.pipe(Layer.provide(GuardLive), Layer.provide(guardConfig))
+
+const readsPipeline = HttpMiddleware.make((app) => Effect.flatMap(GuardPipeline, () => app))
+const hook = HttpMiddleware.make((app) => Effect.zipRight(HttpApp.appendPreResponseHandler((_, response) => Effect.succeed(response)), app))
+
 const serve = mode === "bare"
   ? HttpServer.serve(router)
-  : HttpServer.serve(router, guardMiddleware).pipe(Layer.provide(GuardLive), Layer.provide(guardConfig))
+  : mode === "empty"
+  ? HttpServer.serve(router, (app) => app)
+  : mode === "context"
+  ? withGuardLive(HttpServer.serve(router, readsPipeline))
+  : mode === "hook"
+  ? HttpServer.serve(router, hook)
+  : mode === "context-hook"
+  ? withGuardLive(HttpServer.serve(router, (app) => hook(readsPipeline(app))))
+  : withGuardLive(HttpServer.serve(router, guardMiddleware))
 
 const main = serve.pipe(
   Layer.provide(NodeHttpServer.layer(createServer, { port })),

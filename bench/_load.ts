@@ -1,0 +1,76 @@
+/**
+ * What the server benchmarks share: servers in their own processes (bench/_server.ts), autocannon on
+ * loopback, a do-nothing OTLP/HTTP receiver, and the request bodies.
+ */
+import autocannon from "autocannon"
+import { type ChildProcess, spawn } from "node:child_process"
+import { createServer, type Server } from "node:http"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+export const CONNECTIONS = 10
+
+const json10k = JSON.stringify({
+  items: Array.from({ length: 90 }, (_, i) => ({ id: i, name: `item number ${i}`, tags: ["alpha", "beta"], note: "an ordinary description" }))
+}).slice(0, 10_240)
+/** The JSON POST body: a 10 KB JSON document as one field. */
+export const postBody = JSON.stringify({ payload: json10k })
+
+/** A do-nothing OTLP/HTTP receiver: answers 200 to every export. */
+export const startReceiver = () =>
+  new Promise<{ server: Server; url: string }>((resolve) => {
+    const server = createServer((req, res) => {
+      req.resume()
+      req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"))
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      resolve({ server, url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}` })
+    })
+  })
+
+/**
+ * Starts `bench/_server.ts` (or `serverScript`, e.g. another checkout's) in `mode` on `port`;
+ * resolves once it listens.
+ */
+export const startServer = (mode: string, port: number, env: Record<string, string> = {}, serverScript = join(here, "_server.ts")) =>
+  new Promise<ChildProcess>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", serverScript, mode, String(port)], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    child.stdout!.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("ready")) resolve(child)
+    })
+    child.on("exit", (code) => reject(new Error(`server ${mode} exited with ${code}`)))
+  })
+
+export const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    child.removeAllListeners("exit")
+    child.on("exit", () => resolve())
+    child.kill("SIGTERM")
+  })
+
+export interface Sample {
+  readonly rps: number
+  readonly p99: number
+  readonly non2xx: number
+}
+
+export const load = (url: string, post: boolean, duration: number) =>
+  new Promise<Sample>((resolve, reject) => {
+    autocannon({
+      url,
+      connections: CONNECTIONS,
+      duration,
+      ...(post ? { method: "POST", body: postBody, headers: { "content-type": "application/json" } } : {})
+    }, (error, result) => {
+      if (error) reject(error)
+      else resolve({ rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx })
+    })
+  })
+
+export const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!

@@ -1,0 +1,73 @@
+/**
+ * Where a guarded GET's throughput goes, measured as bench/middleware.ts measures it (a Node server
+ * per case, autocannon on loopback), from the bare server up to the guard with its defaults:
+ *
+ *   bare            the router alone
+ *   empty           a middleware that does nothing
+ *   context         GuardLive's services in the request context (the router copies it per request)
+ *   hook            a pre-response handler, the only way to reach the application's response
+ *   context-hook    both: the least any guard built this way costs
+ *   guarded-minimal guardMiddleware with every optional part off (headers, detection, rate limit, auto-ban)
+ *   guarded         guardMiddleware, default configuration, detection on
+ *
+ * Each round measures every case once, bare first; a case's figure is the median over rounds of its
+ * throughput divided by that round's bare throughput, so drift between rounds cancels.
+ *
+ * BASELINE=/path/to/another/checkout adds that checkout's guarded server to every round, for an A/B
+ * run of two commits side by side (the checkout needs its node_modules). CASES=guarded,context
+ * measures only those cases (and bare).
+ *
+ *   npx tsx bench/breakdown.ts            (about 3 minutes)
+ *   ROUNDS=6 DURATION=4 BASELINE=/tmp/previous npx tsx bench/breakdown.ts
+ */
+import { join } from "node:path"
+import { CONNECTIONS, load, median, startServer, stop } from "./_load.js"
+
+const ROUNDS = Number(process.env["ROUNDS"] ?? 4)
+const DURATION = Number(process.env["DURATION"] ?? 4)
+const BASELINE = process.env["BASELINE"]
+
+const only = process.env["CASES"]?.split(",")
+const allCases: ReadonlyArray<{ readonly name: string; readonly mode: string; readonly script?: string }> = [
+  { name: "bare", mode: "bare" },
+  { name: "empty", mode: "empty" },
+  { name: "context", mode: "context" },
+  { name: "hook", mode: "hook" },
+  { name: "context-hook", mode: "context-hook" },
+  { name: "guarded-minimal", mode: "guarded-minimal" },
+  { name: "guarded", mode: "guarded" },
+  ...(BASELINE === undefined ? [] : [{ name: "baseline guarded", mode: "guarded", script: join(BASELINE, "bench", "_server.ts") }])
+]
+const cases = only === undefined ? allCases : [allCases[0]!, ...allCases.filter((c) => c !== allCases[0] && only.includes(c.name))]
+
+const main = async () => {
+  const ratios = new Map<string, Array<number>>(cases.map((c) => [c.name, []]))
+  const rps = new Map<string, Array<number>>(cases.map((c) => [c.name, []]))
+  let port = 41_000 + Math.floor(Math.random() * 1000)
+  for (let round = 0; round < ROUNDS; round++) {
+    let bare = NaN
+    for (const c of cases) {
+      port++
+      const child = await startServer(c.mode, port, {}, c.script)
+      const url = `http://127.0.0.1:${port}/hello`
+      await load(url, false, 1) // warm-up
+      const sample = await load(url, false, DURATION)
+      await stop(child)
+      if (c.name === "bare") bare = sample.rps
+      rps.get(c.name)!.push(sample.rps)
+      ratios.get(c.name)!.push(sample.rps / bare)
+    }
+  }
+  console.log(`breakdown: GET, ${CONNECTIONS} connections, ${DURATION}s per run, ${ROUNDS} rounds; ratio to bare per round, median [range]`)
+  for (const c of cases) {
+    const r = ratios.get(c.name)!
+    console.log(
+      `  ${c.name.padEnd(18)} ${median(rps.get(c.name)!).toFixed(0).padStart(7)} req/s   ${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}..${Math.max(...r).toFixed(2)}]`
+    )
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})
