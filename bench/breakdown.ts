@@ -9,6 +9,7 @@
  *   context-hook    both: the least any guard built this way costs
  *   guarded-minimal guardMiddleware with every optional part off (headers, detection, rate limit, auto-ban)
  *   guarded         guardMiddleware, default configuration, detection on
+ *   guarded-otel    the same exporting OpenTelemetry to a local receiver
  *
  * Each round measures every case once, bare first; a case's figure is the median over rounds of its
  * throughput divided by that round's bare throughput, so drift between rounds cancels.
@@ -21,7 +22,7 @@
  *   ROUNDS=6 DURATION=4 BASELINE=/tmp/previous npx tsx bench/breakdown.ts
  */
 import { join } from "node:path"
-import { CONNECTIONS, load, median, startServer, stop } from "./_load.js"
+import { CONNECTIONS, load, median, startReceiver, startServer, stop } from "./_load.js"
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 4)
 const DURATION = Number(process.env["DURATION"] ?? 4)
@@ -36,11 +37,16 @@ const allCases: ReadonlyArray<{ readonly name: string; readonly mode: string; re
   { name: "context-hook", mode: "context-hook" },
   { name: "guarded-minimal", mode: "guarded-minimal" },
   { name: "guarded", mode: "guarded" },
-  ...(BASELINE === undefined ? [] : [{ name: "baseline guarded", mode: "guarded", script: join(BASELINE, "bench", "_server.ts") }])
+  { name: "guarded-otel", mode: "guarded-otel" },
+  ...(BASELINE === undefined ? [] : [
+    { name: "baseline guarded", mode: "guarded", script: join(BASELINE, "bench", "_server.ts") },
+    { name: "baseline guarded-otel", mode: "guarded-otel", script: join(BASELINE, "bench", "_server.ts") }
+  ])
 ]
 const cases = only === undefined ? allCases : [allCases[0]!, ...allCases.filter((c) => c !== allCases[0] && only.includes(c.name))]
 
 const main = async () => {
+  const receiver = await startReceiver()
   const ratios = new Map<string, Array<number>>(cases.map((c) => [c.name, []]))
   const rps = new Map<string, Array<number>>(cases.map((c) => [c.name, []]))
   let port = 41_000 + Math.floor(Math.random() * 1000)
@@ -48,7 +54,7 @@ const main = async () => {
     let bare = NaN
     for (const c of cases) {
       port++
-      const child = await startServer(c.mode, port, {}, c.script)
+      const child = await startServer(c.mode, port, { OTLP_URL: receiver.url }, c.script)
       const url = `http://127.0.0.1:${port}/hello`
       await load(url, false, 1) // warm-up
       const sample = await load(url, false, DURATION)
@@ -58,6 +64,7 @@ const main = async () => {
       ratios.get(c.name)!.push(sample.rps / bare)
     }
   }
+  receiver.server.close()
   console.log(`breakdown: GET, ${CONNECTIONS} connections, ${DURATION}s per run, ${ROUNDS} rounds; ratio to bare per round, median [range]`)
   for (const c of cases) {
     const r = ratios.get(c.name)!
