@@ -56,7 +56,8 @@ export class RateLimitStore extends Context.Tag("effect-guard/RateLimitStore")<R
   /**
    * An in-process store tracking at most `maxKeys` keys (default 10 000); the least recently hit key
    * is dropped first, so an IP spray cannot grow memory without bound. Memory per key is at most
-   * `limit` timestamps. Never fails.
+   * `limit` timestamps. Never fails. `guardMiddleware` counts a request in it without a fiber
+   * step; a store built around it (a wrapper, even one spread from it) is called through `hit`.
    *
    * @since 0.1.0
    * @category layers
