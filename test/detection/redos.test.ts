@@ -97,21 +97,23 @@ const ADVERSARIAL = [
 ]
 
 describe("linear time in practice", () => {
-  it("at most about doubles the time of every built-in pattern when adversarial input doubles", () => {
+  // Four times the input: linear time is about 4x, quadratic 16x. The wide gap keeps a test that
+  // shares the machine's cores with other test files from failing on a slow round.
+  it("at most about quadruples the time of every built-in pattern when adversarial input quadruples", () => {
     const regexes = BUILTIN_PATTERNS.map((p) => new RegExp(p.source, "g"))
     for (const unit of ADVERSARIAL) {
-      const small = unit.repeat(Math.ceil(50_000 / unit.length))
-      const large = small + small
+      const small = unit.repeat(Math.ceil(25_000 / unit.length))
+      const large = small.repeat(4)
       scanTime(regexes, small, 2) // warm up
-      // best of several interleaved rounds: other test files share the machine's cores
+      // best of several interleaved rounds
       let bestSmall = Infinity
       let bestLarge = Infinity
       for (let round = 0; round < 3; round++) {
         bestSmall = Math.min(bestSmall, scanTime(regexes, small, 3))
         bestLarge = Math.min(bestLarge, scanTime(regexes, large, 3))
       }
-      const ratio = bestLarge / Math.max(bestSmall, 0.5)
-      expect(ratio, `input built from ${JSON.stringify(unit)}`).toBeLessThan(3)
+      const ratio = bestLarge / Math.max(bestSmall, 0.25)
+      expect(ratio, `input built from ${JSON.stringify(unit)}`).toBeLessThan(8)
     }
   })
 })
