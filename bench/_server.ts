@@ -55,7 +55,11 @@ const serve = mode === "bare"
   ? HttpServer.serve(router, hook)
   : mode === "context-hook"
   ? withGuardLive(HttpServer.serve(router, (app) => hook(readsPipeline(app))))
-  : withGuardLive(HttpServer.serve(router, guardMiddleware))
+  : mode === "guarded" || mode === "guarded-otel" || mode === "guarded-minimal"
+  ? withGuardLive(HttpServer.serve(router, guardMiddleware))
+  : (() => {
+    throw new Error(`unknown mode ${mode}`)
+  })()
 
 const main = serve.pipe(
   Layer.provide(NodeHttpServer.layer(createServer, { port })),

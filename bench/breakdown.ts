@@ -59,6 +59,8 @@ const main = async () => {
       await load(url, false, 1) // warm-up
       const sample = await load(url, false, DURATION)
       await stop(child)
+      // a case that refuses requests would look faster than it is
+      if (sample.non2xx > 0) console.warn(`  ${c.name}: ${sample.non2xx} responses other than 2xx`)
       if (c.name === "bare") bare = sample.rps
       rps.get(c.name)!.push(sample.rps)
       ratios.get(c.name)!.push(sample.rps / bare)

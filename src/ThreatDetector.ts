@@ -27,7 +27,7 @@ import { ConfigError } from "./ConfigError.js"
 import type { DetectionConfig } from "./internal/config/detection.js"
 import { compileCustom, emptyResult, engineSettings, makeEngine } from "./internal/detection/engine.js"
 import * as patterns from "./internal/detection/patterns.js"
-import { makeSyncForms } from "./internal/syncForms.js"
+import { makeSyncForm } from "./internal/syncForms.js"
 
 /**
  * The 19 built-in categories.
@@ -234,7 +234,7 @@ export interface ThreatDetectorService {
  *
  * @internal
  */
-export const syncDetects = makeSyncForms<ThreatDetectorService, (input: DetectionInput, context?: DetectionContext) => DetectionResult>()
+export const syncDetects = makeSyncForm<(input: DetectionInput, context?: DetectionContext) => DetectionResult>("ThreatDetector.detect")
 
 /**
  * Builds a detector. Fails with a {@link ConfigError} naming every custom pattern that is not a
@@ -254,7 +254,7 @@ export const make = (options: ThreatDetectorOptions = {}): Effect.Effect<ThreatD
     })
     if (issues.length > 0) return Effect.fail(ConfigError.fromIssues(issues))
     const engine = makeEngine(engineSettings(options, customPatterns))
-    return Effect.succeed(syncDetects.register({ detect: (input, context) => Effect.sync(() => engine(input, context)) }, engine))
+    return Effect.succeed(syncDetects.attach({ detect: (input, context) => Effect.sync(() => engine(input, context)) }, engine))
   })
 
 /**
@@ -288,7 +288,7 @@ export const fromConfig = (config: DetectionConfig): ThreatDetectorOptions => ({
   scanBody: config.detectionScanBody
 })
 
-const noop: ThreatDetectorService = syncDetects.register({ detect: () => Effect.succeed(emptyResult) }, () => emptyResult)
+const noop: ThreatDetectorService = syncDetects.attach({ detect: () => Effect.succeed(emptyResult) }, () => emptyResult)
 
 /**
  * Finds attacks in a request given as plain data.

@@ -1,25 +1,24 @@
 /**
- * Synchronous forms of in-process services' per-request operations, registered under the service
- * object their layer built. The pipeline looks a form up by the very service it was given, so a
- * service that a user wrapped or rebuilt (another object, even when spread from ours) is always
- * called through its effects, hooks included. An effect costs a few fiber steps per call; a request
- * through the default checks makes three such calls.
+ * Synchronous forms of in-process services' per-request operations. A layer attaches the form to
+ * the very service object it builds, as a non-enumerable own property: spreading the service, or
+ * building another on top of it, does not carry the form over, so a service a user wrapped is always
+ * called through its effects (its hooks see every call). An effect costs a few fiber steps per
+ * call; a request through the default checks makes three such calls.
  *
  * @internal
  */
-export interface SyncForms<S extends object, F> {
-  readonly register: (service: S, form: F) => S
-  readonly of: (service: S) => F | undefined
+export interface SyncForm<F> {
+  /** `service`, with `form` attached. */
+  readonly attach: <S extends object>(service: S, form: F) => S
+  /** The form attached to this very object, if any (not one it inherits). */
+  readonly of: (service: object) => F | undefined
 }
 
 /** @internal */
-export const makeSyncForms = <S extends object, F>(): SyncForms<S, F> => {
-  const forms = new WeakMap<S, F>()
+export const makeSyncForm = <F>(name: string): SyncForm<F> => {
+  const key = Symbol(`effect-guard/syncForm/${name}`)
   return {
-    register: (service, form) => {
-      forms.set(service, form)
-      return service
-    },
-    of: (service) => forms.get(service)
+    attach: (service, form) => Object.defineProperty(service, key, { value: form, enumerable: false }),
+    of: (service) => Object.getOwnPropertyDescriptor(service, key)?.value
   }
 }
