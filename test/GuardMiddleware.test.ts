@@ -218,6 +218,15 @@ describe("guardMiddleware", () => {
   })
 
   describe("custom_request", () => {
+    it.scoped("a hook that throws instead of failing is a failed check: 500 under fail-secure", () =>
+      Effect.gen(function*() {
+        expect(yield* statusAndBody(yield* get("/"))).toEqual({ status: 500, body: "Security check failed" })
+      }).pipe(Effect.provide(guardedServer(app, {
+        customRequestCheck: () => {
+          throw new Error("the hook threw instead of failing")
+        }
+      }))))
+
     it.scoped("the hook's response refuses the request and is reported", () =>
       Effect.gen(function*() {
         expect((yield* get("/")).status).toBe(200)

@@ -37,6 +37,7 @@ describe("guardMiddleware under HttpApp.toWebHandler", () => {
       const response = yield* Effect.promise(() => handler(new Request("http://guarded.test/")))
       expect(response.status).toBe(403)
       expect(yield* Effect.promise(() => response.text())).toBe("Client address could not be determined")
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff")
       yield* Effect.promise(dispose)
     }))
 

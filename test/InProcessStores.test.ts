@@ -1,13 +1,17 @@
 /**
  * The in-process stores and detector answer the checks synchronously (no fiber steps per request).
  * These tests pin down that this is only a shortcut: a store the user wrapped is called through its
- * effects, both paths give the same answers, and a window after a refusal still does not count.
+ * effects with the same answers, a window after a refusal still does not count, nothing is counted
+ * for a request the guard refuses before its checks, and a synchronous answer that throws fails its
+ * check safely.
  */
-import { HttpRouter, HttpServerResponse } from "@effect/platform"
+import { HttpApp, HttpRouter, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Ref } from "effect"
-import { IpBans, RateLimitStore, ThreatDetector } from "effect-guard"
+import { GuardConfig, GuardLive, guardMiddleware, GuardRoutes, IpBans, RateLimitStore, ThreatDetector } from "effect-guard"
+import { syncIsBanned } from "../src/IpBans.js"
 import { syncHits } from "../src/RateLimitStore.js"
+import { syncDetects } from "../src/ThreatDetector.js"
 import { events, get, guardedServer, statusAndBody } from "./support/guarded.js"
 
 const app = HttpRouter.empty.pipe(
@@ -35,22 +39,27 @@ const counted = (calls: Ref.Ref<number>) => ({
 
 const statuses = (paths: ReadonlyArray<string>) => Effect.forEach(paths, (path) => Effect.map(get(path), (r) => r.status))
 
+const limited = { enableRateLimiting: true, rateLimit: 3, rateLimitWindow: 60 }
+const five = ["/", "/", "/", "/", "/"]
+
 describe("in-process stores", () => {
-  const limited = { enableRateLimiting: true, rateLimit: 3, rateLimitWindow: 60 }
-  const five = ["/", "/", "/", "/", "/"]
-
-  it.scoped("the in-process rate limit store counts every request", () =>
+  it.effect("GuardLive's in-process stores and detector answer synchronously; a copy spread from them does not", () =>
     Effect.gen(function*() {
-      expect(yield* statuses(five)).toEqual([200, 200, 200, 429, 429])
-    }).pipe(Effect.provide(guardedServer(app, limited))))
+      const store = yield* RateLimitStore
+      const bans = yield* IpBans
+      const detector = yield* ThreatDetector
+      expect([syncHits.of(store), syncIsBanned.of(bans), syncDetects.of(detector)].every((f) => typeof f === "function")).toBe(true)
+      expect([syncHits.of({ ...store }), syncIsBanned.of({ ...bans }), syncDetects.of({ ...detector })]).toEqual([undefined, undefined, undefined])
+    }).pipe(Effect.provide(GuardLive.pipe(Layer.provide(GuardConfig.layer({}))))))
 
-  it.scoped("a rate limit store the user wrapped is called through its effects, with the same answers", () =>
+  it.scoped("a rate limit store the user wrapped is called on every request, with the in-process store's answers", () =>
     Effect.gen(function*() {
+      const inProcess = yield* statuses(five).pipe(Effect.provide(guardedServer(app, limited)))
       const calls = yield* Ref.make(0)
-      yield* Effect.gen(function*() {
-        expect(yield* statuses(five)).toEqual([200, 200, 200, 429, 429])
-        expect(yield* Ref.get(calls)).toBe(5)
-      }).pipe(Effect.provide(guardedServer(app, limited, counted(calls).rateLimits)))
+      const wrapped = yield* statuses(five).pipe(Effect.provide(guardedServer(app, limited, counted(calls).rateLimits)))
+      expect(inProcess).toEqual([200, 200, 200, 429, 429])
+      expect(wrapped).toEqual(inProcess)
+      expect(yield* Ref.get(calls)).toBe(5)
     }))
 
   it.scoped("an endpoint refusal does not count the request in the global window", () =>
@@ -58,6 +67,23 @@ describe("in-process stores", () => {
       // "/" allows one request a minute; the global limit of three counts only what passed it
       expect(yield* statuses(["/", "/", "/", "/search", "/search", "/search"])).toEqual([200, 429, 429, 200, 200, 429])
     }).pipe(Effect.provide(guardedServer(app, { ...limited, endpointRateLimits: { "/": [1, 60] } }))))
+
+  it.scoped("a route refusal does not count the request in the global window either", () =>
+    Effect.gen(function*() {
+      expect(yield* statuses(["/", "/", "/", "/search", "/search", "/search"])).toEqual([200, 429, 429, 200, 200, 429])
+    }).pipe(Effect.provide(guardedServer(app, limited, GuardRoutes.layer([{ method: "GET", path: "/", settings: { rateLimit: { requests: 1, window: 60 } } }])))))
+
+  it.effect("a client the guard refuses before its checks (fail-secure, no address) is counted nowhere", () =>
+    Effect.gen(function*() {
+      // the in-process store itself, which counts as soon as a check calls it
+      const store = yield* RateLimitStore
+      const guard = GuardLive.pipe(Layer.provideMerge(Layer.succeed(RateLimitStore, store)), Layer.provide(GuardConfig.layer(limited)))
+      const { dispose, handler } = HttpApp.toWebHandlerLayer(app, guard, { middleware: guardMiddleware })
+      // a web request with no socket and no ClientIp from the host: the peer is unknown
+      for (let i = 0; i < 2; i++) expect((yield* Effect.promise(() => handler(new Request("http://guarded.test/")))).status).toBe(403)
+      expect(yield* store.size).toBe(0)
+      yield* Effect.promise(dispose)
+    }).pipe(Effect.provide(RateLimitStore.layerMemory())))
 
   it.scoped("a ban store the user wrapped is asked through isBanned on every request", () =>
     Effect.gen(function*() {
@@ -81,26 +107,18 @@ describe("in-process stores", () => {
         expect((yield* events).map((e) => e.eventType)).toContain("penetration_attempt")
       }).pipe(Effect.provide(guardedServer(app, { enableIpBanning: false }, counted(calls).detector)))
     }))
-})
 
-describe("a check that throws while answering", () => {
-  it.scoped("a store whose synchronous answer throws fails its check: 500 under fail-secure", () =>
+  it.scoped("a synchronous answer that throws fails its check: 500 under fail-secure, with the security headers", () =>
     Effect.gen(function*() {
-      expect(yield* statusAndBody(yield* get("/"))).toEqual({ status: 500, body: "Security check failed" })
+      // rate_limit is not the last check: the throw happens while the run goes on synchronously
+      const response = yield* get("/")
+      expect(response.headers["x-content-type-options"]).toBe("nosniff")
+      expect(yield* statusAndBody(response)).toEqual({ status: 500, body: "Security check failed" })
     }).pipe(Effect.provide(guardedServer(app, { enableRateLimiting: true }, Layer.effect(
       RateLimitStore,
       Effect.map(RateLimitStore, (store) =>
-        syncHits.register(RateLimitStore.of({ ...store }), () => {
+        syncHits.attach(RateLimitStore.of({ ...store }), () => {
           throw new Error("a bug in the store")
         }))
     ).pipe(Layer.provide(RateLimitStore.layerMemory()))))))
-
-  it.scoped("a custom request hook that throws instead of failing is a failed check too", () =>
-    Effect.gen(function*() {
-      expect(yield* statusAndBody(yield* get("/"))).toEqual({ status: 500, body: "Security check failed" })
-    }).pipe(Effect.provide(guardedServer(app, {
-      customRequestCheck: () => {
-        throw new Error("the hook threw instead of failing")
-      }
-    }))))
 })

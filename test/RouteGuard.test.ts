@@ -144,7 +144,10 @@ describe("RouteGuard", () => {
     Effect.gen(function*() {
       expect((yield* get("/report")).status).toBe(200)
       expect((yield* get("/report")).status).toBe(200)
-      expect((yield* get("/report")).status).toBe(429)
+      const throttled = yield* get("/report")
+      expect(throttled.status).toBe(429)
+      // a refusal before the handler is still a response of the guard's: security headers included
+      expect(throttled.headers["x-content-type-options"]).toBe("nosniff")
       const [violation] = (yield* events).filter((e) => e.eventType === "behavior_violation")
       expect(violation).toMatchObject({ actionTaken: "throttle", ruleType: "usage" })
     }).pipe(Effect.provide(guarded())))
