@@ -281,6 +281,9 @@ export const make: Effect.Effect<
    * handler covers the whole run (a handler per check would cost every request two more steps per
    * check); it knows which check failed because the run records the check it is in.
    */
+  const refusedBy = (check: SecurityCheck, verdict: Verdict): Effect.Effect<Verdict> =>
+    Effect.as(annotateRequestSpan("guard.blocked_by", check.name), verdict)
+
   const runChecks = (req: GuardRequest, index: number): Effect.Effect<Verdict> => {
     const bypass = req.route?.settings.bypass
     let current = index
@@ -298,12 +301,9 @@ export const make: Effect.Effect<
         }
         if (succeeded(result)) {
           if (Option.isNone(result.value)) continue
-          return Effect.as(annotateRequestSpan("guard.blocked_by", check.name), result.value)
+          return refusedBy(check, result.value)
         }
-        return Effect.flatMap(result, (verdict) =>
-          Option.isSome(verdict)
-            ? Effect.as(annotateRequestSpan("guard.blocked_by", check.name), verdict)
-            : from(i + 1))
+        return Effect.flatMap(result, (verdict) => Option.isSome(verdict) ? refusedBy(check, verdict) : from(i + 1))
       }
       return pass
     }
