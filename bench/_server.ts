@@ -8,20 +8,15 @@
  *   `hook` (only a pre-response handler), `context-hook` (both), `guarded-minimal` (the guard with
  *   every optional part off: no security headers, detection, rate limit or auto-ban).
  */
-import { HttpApp, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApp, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer, Logger, LogLevel } from "effect"
 import { createServer } from "node:http"
 import { GuardConfig, GuardLive, guardMiddleware, GuardPipeline } from "../src/index.js"
+import { router } from "./_app.js"
 
 const [mode = "bare", portText = "0"] = process.argv.slice(2)
 const port = Number(portText)
-
-const router = HttpRouter.empty.pipe(
-  HttpRouter.get("/hello", HttpServerResponse.text("hello")),
-  HttpRouter.post("/items", Effect.flatMap(HttpServerRequest.HttpServerRequest, (req) =>
-    Effect.map(req.json, (body) => HttpServerResponse.text(`stored ${Object.keys(body as object).length} fields`))))
-)
 
 const minimal = {
   securityHeaders: { enabled: false },

@@ -10,36 +10,18 @@
  *   npx tsx bench/overhead.ts
  *   ROUNDS=3 N=5000 npx tsx bench/overhead.ts
  */
-import { HttpApp, type HttpMiddleware, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApp, type HttpMiddleware, HttpServerRequest } from "@effect/platform"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Runtime } from "effect"
-import { createServer } from "node:http"
 import { ClientIp, GuardConfig, GuardLive, guardMiddleware } from "../src/index.js"
+import { router } from "./_app.js"
+import { postBody, startReceiver } from "./_load.js"
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 5)
 const N = Number(process.env["N"] ?? 10_000)
 
-const json10k = JSON.stringify({
-  items: Array.from({ length: 90 }, (_, i) => ({ id: i, name: `item number ${i}`, tags: ["alpha", "beta"], note: "an ordinary description" }))
-}).slice(0, 10_240)
-const body = JSON.stringify({ payload: json10k })
 const headers = { host: "127.0.0.1:3000", "user-agent": "autocannon/8", accept: "*/*", connection: "keep-alive" }
 
-const router = HttpRouter.empty.pipe(
-  HttpRouter.get("/hello", HttpServerResponse.text("hello")),
-  HttpRouter.post("/items", Effect.flatMap(HttpServerRequest.HttpServerRequest, (req) =>
-    Effect.map(req.json, (json) => HttpServerResponse.text(`stored ${Object.keys(json as object).length} fields`))))
-)
-
-const receiver = await new Promise<{ close: () => void; url: string }>((resolve) => {
-  const server = createServer((req, res) => {
-    req.resume()
-    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"))
-  })
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    resolve({ close: () => server.close(), url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}` })
-  })
-})
+const receiver = await startReceiver()
 
 const guardLayer = (otel: boolean) =>
   GuardLive.pipe(Layer.provide(GuardConfig.layer({
@@ -65,7 +47,7 @@ const driver = async <R>(layer: Layer.Layer<R, unknown, never>, middleware?: Htt
     for (let i = 0; i < n; i++) {
       const request = HttpServerRequest.fromWeb(
         post
-          ? new Request("http://127.0.0.1:3000/items", { method: "POST", body, headers: { ...headers, "content-type": "application/json" } })
+          ? new Request("http://127.0.0.1:3000/items", { method: "POST", body: postBody, headers: { ...headers, "content-type": "application/json" } })
           : new Request("http://127.0.0.1:3000/hello", { headers })
       )
       // resolving on the next turn of the event loop lets the telemetry lanes run, as they would in a server
@@ -112,4 +94,4 @@ for (const [name, c] of Object.entries(cases)) {
   if (other.length > 0) console.log(`  ${name}: responses other than 200: ${other.map(([s, n]) => `${n} x ${s}`).join(", ")}`)
   await c.dispose()
 }
-receiver.close()
+receiver.server.close()
