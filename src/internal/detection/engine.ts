@@ -758,6 +758,22 @@ const isSimpleName = (name: string): boolean => {
 
 type Part = DetectionMatch["part"]
 
+/**
+ * Values up to this length that scanned clean are remembered. Real traffic repeats its header
+ * values, paths and parameters from request to request; a remembered value costs one lookup.
+ */
+const CLEAN_MEMO_MAX_LENGTH = 256
+/** Entries before the memo starts over: at most about 1 MB of remembered text. */
+const CLEAN_MEMO_SIZE = 4096
+
+const WHERE_INDEX: Readonly<Record<WhereName, number>> = { path: 0, query: 1, header: 2, cookie: 3, body: 4, key: 5 }
+const PART_INDEX: Readonly<Record<Part, number>> = { value: 0, name: 1, decoded: 2 }
+
+/** A value's scan depends on where it is and which part it is: each pair has its own bit. */
+const cleanBit = (where: WhereName, part: Part): number => 1 << (WHERE_INDEX[where] * 3 + PART_INDEX[part])
+/** The bit of an excluded header's value, which only the always-on patterns scan. */
+const ALWAYS_BIT = 1 << 18
+
 /** The engine's compiled, per-detector state (everything that does not depend on the request). */
 interface Compiled {
   readonly settings: EngineSettings
@@ -767,6 +783,13 @@ interface Compiled {
   readonly excludedHeaders: ReadonlySet<string>
   readonly excludedParameters: ReadonlySet<string>
   readonly bigrams: BigramPresence
+  /**
+   * Short values whose full scan matched nothing and skipped nothing, with the `cleanBit`s of the
+   * places they were seen in. A scan's outcome depends only on the value, its place and this
+   * engine, so a remembered value needs no second scan. Values are added only after a scan with
+   * every category on (a request's disabled categories filter matches, they never add any).
+   */
+  readonly clean: Map<string, number>
 }
 
 // ------------------------------------------------------------------------------- character scan
@@ -1142,6 +1165,8 @@ class Scan {
   matches: Array<DetectionMatch> | undefined = undefined
   seenMatches: Set<string> | undefined = undefined
   reasons: Set<SkipReason> | undefined = undefined
+  /** Matches and skip reasons found so far, filtered or not: a value that adds none is clean. */
+  findings = 0
   bytes = 0
   values = 0
   skippedBytes = 0
@@ -1199,6 +1224,7 @@ class Scan {
   }
 
   reason(r: SkipReason): void {
+    this.findings++
     const batch = this.batch
     const queued = batch === undefined ? -1 : QUEUED_REASONS.indexOf(r)
     if (queued < 0) {
@@ -1350,6 +1376,7 @@ class Scan {
   }
 
   record(def: Scorable, part: Part, text: string, index: number, length: number): void {
+    this.findings++
     if (this.disabled?.has(def.category)) return
     const hits = (this.hits ??= new Map())
     if (!hits.has(def.id)) hits.set(def.id, def)
@@ -1473,8 +1500,27 @@ class Scan {
     if (value !== undefined) this.scanAdmitted(value, where, part)
   }
 
-  /** Scans a value already taken into the budget. */
+  /** Scans a value already taken into the budget, unless it is known to be clean here. */
   scanAdmitted(value: string, where: WhereName, part: Part): void {
+    if (value.length > CLEAN_MEMO_MAX_LENGTH) return this.scanFresh(value, where, part)
+    const bit = cleanBit(where, part)
+    const known = this.e.clean.get(value) ?? 0
+    if ((known & bit) !== 0) return
+    const findings = this.findings
+    // a base64 attempt counts toward the request's budget, so a value that made one is scanned again
+    const attempts = this.base64Attempts
+    this.scanFresh(value, where, part)
+    if (this.findings === findings && this.base64Attempts === attempts) this.remember(value, known, bit)
+  }
+
+  /** Records that `value` scanned clean in the place of `bit`. */
+  remember(value: string, known: number, bit: number): void {
+    const clean = this.e.clean
+    if (known === 0 && clean.size >= CLEAN_MEMO_SIZE) clean.clear()
+    clean.set(value, known | bit)
+  }
+
+  scanFresh(value: string, where: WhereName, part: Part): void {
     const settings = this.e.settings
     const flags = inspect(value)
     if ((flags & SLOW) === 0) {
@@ -1516,6 +1562,15 @@ class Scan {
     if (always === undefined || raw.length === 0) return
     const value = this.admit(raw)
     if (value === undefined) return
+    if (value.length > CLEAN_MEMO_MAX_LENGTH) return this.scanAlwaysFresh(always, value)
+    const known = this.e.clean.get(value) ?? 0
+    if ((known & ALWAYS_BIT) !== 0) return
+    const findings = this.findings
+    this.scanAlwaysFresh(always, value)
+    if (this.findings === findings) this.remember(value, known, ALWAYS_BIT)
+  }
+
+  scanAlwaysFresh(always: CompiledSlot, value: string): void {
     const flags = inspect(value)
     if ((flags & SLOW) === 0) {
       this.runSlot(always, (flags & UPPER) !== 0 ? value.toLowerCase() : value, "value")
@@ -1796,7 +1851,8 @@ export const makeEngine = (settings: EngineSettings): ((input: DetectionInput, c
     }),
     excludedHeaders: new Set([...DEFAULT_EXCLUDED_HEADERS, ...lowerSet(settings.excludedHeaders)]),
     excludedParameters: lowerSet(settings.excludedParameters),
-    bigrams: makeBigramPresence()
+    bigrams: makeBigramPresence(),
+    clean: new Map()
   }
   return (input, context) => {
     if (!settings.enabled) return emptyResult

@@ -1,0 +1,67 @@
+/**
+ * The detector remembers short values that scanned clean, so the header values, paths and
+ * parameters that every request repeats are not scanned again. Remembering must never change an
+ * answer: these tests ask the same detector in the orders that could go wrong.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { type DetectionInput, ThreatDetector } from "../../src/ThreatDetector.js"
+
+const detect = (...args: Parameters<ThreatDetector["Type"]["detect"]>) =>
+  Effect.flatMap(ThreatDetector, (d) => d.detect(...args))
+
+const summary = (input: DetectionInput, context?: Parameters<ThreatDetector["Type"]["detect"]>[1]) =>
+  Effect.map(detect(input, context), (r) => ({ isThreat: r.isThreat, categories: r.categories, reasons: r.skipped.reasons }))
+
+describe("ThreatDetector clean-value memo", () => {
+  it.effect("a value clean in one place is still scanned in a place where it is an attack", () =>
+    Effect.gen(function*() {
+      // a NUL byte is a probe in a parameter, not in a header
+      const asHeader = yield* summary({ path: "/", headers: { "x-file": "report%00.txt" } })
+      const asQuery = yield* summary({ path: "/", query: "file=report%00.txt" })
+      expect(asHeader.isThreat).toBe(false)
+      expect(asQuery.categories).toEqual(["path_traversal"])
+    }).pipe(Effect.provide(ThreatDetector.layer())))
+
+  it.effect("a value whose matches a request's disabled categories hid is not remembered as clean", () =>
+    Effect.gen(function*() {
+      const input: DetectionInput = { path: "/", headers: { "x-note": "' OR 1=1 --" } }
+      const hidden = yield* summary(input, { disabledCategories: ["sqli"] })
+      const seen = yield* summary(input)
+      expect(hidden.isThreat).toBe(false)
+      expect(seen.categories).toEqual(["sqli"])
+    }).pipe(Effect.provide(ThreatDetector.layer())))
+
+  it.effect("excluded headers, scanned only by the always-on patterns, keep their own answer", () =>
+    Effect.gen(function*() {
+      const value = "<script>alert(1)</script>"
+      const excluded = yield* summary({ path: "/", headers: { "x-raw": value } }, { excludedHeaders: ["x-raw"] })
+      const scanned = yield* summary({ path: "/", headers: { "x-other": value } })
+      const again = yield* summary({ path: "/", headers: { "x-raw": value } }, { excludedHeaders: ["x-raw"] })
+      expect(scanned.categories).toEqual(["xss"])
+      expect(again).toEqual(excluded)
+    }).pipe(Effect.provide(ThreatDetector.layer())))
+
+  it.effect("the per-request base64 budget runs out the same way on every request", () =>
+    Effect.gen(function*() {
+      const headers = Object.fromEntries(
+        Array.from({ length: 20 }, (_, i) => [`x-token-${i}`, Buffer.from(`hello world number ${i} padding`).toString("base64")])
+      )
+      const first = yield* summary({ path: "/", headers })
+      const second = yield* summary({ path: "/", headers })
+      expect(first.reasons).toEqual(["base64"])
+      expect(second).toEqual(first)
+    }).pipe(Effect.provide(ThreatDetector.layer({ maxBase64Attempts: 16 }))))
+
+  it.effect("a repeated request gets the same answer, clean or not, and a flood of new values changes nothing", () =>
+    Effect.gen(function*() {
+      const clean: DetectionInput = { path: "/api/items", query: "page=2", headers: { "user-agent": "Mozilla/5.0", accept: "*/*" } }
+      const attack: DetectionInput = { ...clean, query: "page=2%20UNION%20SELECT%20password%20FROM%20users" }
+      const before = [yield* summary(clean), yield* summary(attack)]
+      for (let i = 0; i < 10_000; i++) yield* detect({ path: `/flood/${i}`, headers: { "x-id": `value-${i}` } })
+      const after = [yield* summary(clean), yield* summary(attack)]
+      expect(before[0]!.isThreat).toBe(false)
+      expect(before[1]!.categories).toEqual(["sqli"])
+      expect(after).toEqual(before)
+    }).pipe(Effect.provide(ThreatDetector.layer())))
+})
