@@ -46,9 +46,12 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     const { request } = req
     const q = request.url.indexOf("?")
     const base = { path: req.path, query: q < 0 ? "" : request.url.slice(q + 1), headers: request.headers }
-    const kind = config.detectionScanBody ? bodyKind(request.headers["content-type"]) : undefined
-    const length = Number(request.headers["content-length"] ?? "NaN")
-    if (kind === undefined || !Number.isFinite(length) || length <= 0 || length > maxBody) return Effect.succeed(base)
+    const declared = request.headers["content-length"]
+    // most requests have no body: their content type is not even looked at
+    if (!config.detectionScanBody || declared === undefined) return Effect.succeed(base)
+    const length = Number(declared)
+    const kind = Number.isFinite(length) && length > 0 && length <= maxBody ? bodyKind(request.headers["content-type"]) : undefined
+    if (kind === undefined) return Effect.succeed(base)
     // `text` is memoised by the platform: the handler can still read the body
     return request.text.pipe(
       Effect.map((text): DetectionInput => ({ ...base, body: toBody(kind, text) })),
