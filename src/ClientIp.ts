@@ -1,7 +1,7 @@
 /**
- * The resolved client IP of the request being handled. The middleware provides it once per request
- * (socket address, or `X-Forwarded-For` walked from the right only when the peer is a trusted proxy),
- * so every check and every event agrees on who the client is.
+ * Who the client of a request is: the socket address, or `X-Forwarded-For` walked from the right
+ * only when the peer is a trusted proxy. The guard's checks and the events the application emits
+ * resolve it the same way, so they agree on who the client is.
  *
  * `resolveClientIp` / `makeClientIpResolver` implement that resolution. Unlike
  * `HttpMiddleware.xForwardedHeaders` (which believes the left-most `X-Forwarded-For` entry from any
@@ -9,39 +9,20 @@
  *
  * @since 0.1.0
  */
-import { Context, Layer, Option } from "effect"
+import { Context, Option } from "effect"
 import { canonicalIp, type IpMatcher, makeIpMatcher } from "./internal/ip.js"
 
 /**
- * @since 0.1.0
- * @category tags
- */
-export class ClientIp extends Context.Tag("effect-guard/ClientIp")<ClientIp, string>() {}
-
-/**
- * Where the guard records the client IP it resolved for each request (keyed by the request's
- * underlying source object, which survives `request.modify`), so events emitted by the application
- * name the real client without the cost of providing a service per request.
+ * The socket peer of a request that has none of its own: a web handler (`HttpApp.toWebHandler`) has
+ * no socket, so its host passes the peer address in the context. The guard and the event bus read it
+ * only when `HttpServerRequest.remoteAddress` is empty, and resolve the client from it as from a
+ * socket address (trusted proxies, `X-Forwarded-For`). Outside a request, the event bus takes it as
+ * the client address of the events emitted there.
  *
  * @since 0.1.0
  * @category tags
  */
-export class ClientIpRegistry extends Context.Tag("effect-guard/ClientIpRegistry")<ClientIpRegistry, {
-  readonly set: (source: object, ip: string) => void
-  readonly get: (source: object) => Option.Option<string>
-}>() {
-  /**
-   * @since 0.1.0
-   */
-  static readonly layer: Layer.Layer<ClientIpRegistry> = Layer.sync(ClientIpRegistry, () => {
-    // weak keys: an entry lives exactly as long as its request
-    const resolved = new WeakMap<object, string>()
-    return {
-      set: (source, ip) => void resolved.set(source, ip),
-      get: (source) => Option.fromNullable(resolved.get(source))
-    }
-  })
-}
+export class ClientIp extends Context.Tag("effect-guard/ClientIp")<ClientIp, string>() {}
 
 /**
  * The address used when no client address can be determined.

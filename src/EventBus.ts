@@ -9,7 +9,7 @@
 import { HttpServerRequest } from "@effect/platform"
 import { Context, Effect, Layer, Option, type Types } from "effect"
 import { randomUUID } from "node:crypto"
-import { ClientIp, ClientIpRegistry, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
+import { ClientIp, type ClientIpInput, type ClientIpResolution, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
 import { CompositeHandler } from "./CompositeHandler.js"
 import { EVENT_TYPE_VALUES, type EventType } from "./EventTypes.js"
 import { GeoIpLookup } from "./GeoIpLookup.js"
@@ -58,13 +58,13 @@ export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
       const config = yield* GuardConfig
       const composite = yield* CompositeHandler
       const geo = yield* Effect.serviceOption(GeoIpLookup)
-      const registry = yield* Effect.serviceOption(ClientIpRegistry)
       // with no exporter running every event would be dropped: skip building them at all
       return make({
         muted: composite.active ? config.mutedEventTypes : new Set(EVENT_TYPE_VALUES),
         send: composite.sendEvent,
         geo: Option.getOrUndefined(geo),
-        registry: Option.getOrUndefined(registry)
+        // the guard's own resolution: an event the application emits names the client the checks saw
+        resolveClientIp: makeClientIpResolver({ trustedProxies: config.trustedProxies, trustedProxyDepth: config.trustedProxyDepth })
       })
     })
   )
@@ -90,17 +90,17 @@ export const make = (options: {
   readonly muted: ReadonlySet<EventType>
   readonly send: (event: SecurityEvent) => Effect.Effect<void>
   readonly geo?: GeoIpLookup["Type"] | undefined
-  readonly registry?: ClientIpRegistry["Type"] | undefined
+  /** Who the client of a request is. Default: its socket address (no trusted proxies). */
+  readonly resolveClientIp?: ((input: ClientIpInput) => ClientIpResolution) | undefined
 }): EventBus["Type"] => {
-  const { geo, muted, registry, send } = options
-  const clientIpOf = (context: Context.Context<never>, request: HttpServerRequest.HttpServerRequest | undefined): string =>
-    Option.getOrElse(Context.getOption(context, ClientIp), () => {
-      if (request === undefined) return UNKNOWN_CLIENT_IP
-      const resolved = registry === undefined || typeof request.source !== "object" || request.source === null
-        ? Option.none<string>()
-        : registry.get(request.source)
-      return Option.getOrElse(resolved, () => Option.getOrElse(request.remoteAddress, () => UNKNOWN_CLIENT_IP))
-    })
+  const { geo, muted, send } = options
+  const resolveClientIp = options.resolveClientIp ?? makeClientIpResolver({ trustedProxies: [] })
+  // Resolved when an event is emitted rather than recorded for every request: most requests emit none.
+  const clientIpOf = (context: Context.Context<never>, request: HttpServerRequest.HttpServerRequest | undefined): string => {
+    const given = Option.getOrUndefined(Context.getOption(context, ClientIp))
+    if (request === undefined) return given ?? UNKNOWN_CLIENT_IP
+    return resolveClientIp({ remoteAddress: Option.getOrUndefined(request.remoteAddress) ?? given, headers: request.headers }).ip
+  }
   // Built in one synchronous step from the fiber's context and clock: emission is on the request path.
   const build = (eventType: EventType, o: EmitOptions, context: Context.Context<never>, now: number, country: string | undefined) => {
     const request = Option.getOrUndefined(Context.getOption(context, HttpServerRequest.HttpServerRequest))

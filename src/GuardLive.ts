@@ -18,7 +18,6 @@
 import { FetchHttpClient } from "@effect/platform"
 import { type Context, Duration, Effect, Layer, Option } from "effect"
 import { BehaviorTracker } from "./BehaviorTracker.js"
-import { ClientIpRegistry } from "./ClientIp.js"
 import { CloudRanges } from "./CloudRanges.js"
 import { CompositeHandler } from "./CompositeHandler.js"
 import type { ConfigError } from "./ConfigError.js"
@@ -47,7 +46,6 @@ import { ViolationCounter } from "./ViolationCounter.js"
  * @category models
  */
 export type GuardServices =
-  | ClientIpRegistry
   | CompositeHandler
   | EventBus
   | MetricsCollector
@@ -91,7 +89,6 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     const composite = CompositeHandler.layer(exporters).pipe(Layer.provide(enrichment))
     const telemetry = Layer.mergeAll(EventBus.layer, MetricsCollector.layer).pipe(
       Layer.provideMerge(composite),
-      Layer.provideMerge(ClientIpRegistry.layer),
       Layer.merge(rules)
     )
     const withRules = config.enableDynamicRules ? Layer.provideMerge(DynamicRulePoller.layer, telemetry) : telemetry

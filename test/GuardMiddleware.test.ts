@@ -1,7 +1,7 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, TestClock } from "effect"
-import { GeoIpLookup, GuardPipeline, GuardRoutes } from "effect-guard"
+import { EventBus, GeoIpLookup, GuardPipeline, GuardRoutes } from "effect-guard"
 import { events, get, guardedServer, metrics, send, statusAndBody } from "./support/guarded.js"
 
 const ok = HttpServerResponse.text("ok")
@@ -15,6 +15,14 @@ const app = HttpRouter.empty.pipe(
 /** Answers with the body it read: the guard's scan must leave it readable. */
 const echo = HttpRouter.empty.pipe(
   HttpRouter.post("/echo", Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => Effect.map(request.text, (text) => HttpServerResponse.text(text))))
+)
+
+/** A handler that reports something itself, as an application does through `EventBus`. */
+const reporting = HttpRouter.empty.pipe(
+  HttpRouter.get("/report", Effect.as(
+    Effect.flatMap(EventBus, (bus) => bus.emit("access_denied", { actionTaken: "logged", reason: "reported by the application" })),
+    ok
+  ))
 )
 
 /** Behind a trusted proxy on loopback, `X-Forwarded-For` says who the client is. */
@@ -65,6 +73,13 @@ describe("guardMiddleware", () => {
         trustedProxyDepth: 3,
         blacklist: ["203.0.113.9"]
       }))))
+
+    it.scoped("an event the application emits names the client the checks saw, not the proxy", () =>
+      Effect.gen(function*() {
+        expect((yield* get("/report", from("198.51.100.23"))).status).toBe(200)
+        const [reported] = (yield* events).filter((e) => e.eventType === "access_denied")
+        expect(reported?.ipAddress).toBe("198.51.100.23")
+      }).pipe(Effect.provide(guardedServer(reporting, viaProxy))))
 
     it.scoped("country rules use the GeoIpLookup; an unknown country fails an allowlist", () =>
       Effect.gen(function*() {
