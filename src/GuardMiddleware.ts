@@ -47,7 +47,7 @@ import { CloudRanges } from "./CloudRanges.js"
 import { ConfigError } from "./ConfigError.js"
 import { DynamicRuleManager } from "./DynamicRuleManager.js"
 import { EventBus } from "./EventBus.js"
-import type { CheckName } from "./EventTypes.js"
+import { type CheckName, METRIC_TYPE_VALUES } from "./EventTypes.js"
 import { GeoIpLookup } from "./GeoIpLookup.js"
 import { GuardConfig } from "./GuardConfig.js"
 import {
@@ -264,11 +264,11 @@ export const make: Effect.Effect<
 
   // The platform runs pre-response handlers only for responses that come out of the application
   // (its errors included), so the guard's own refusals are finished by the pipeline itself.
+  // With no headers to add and every request metric muted there is nothing to finish: no handler,
+  // whose fiber-ref write makes every later one in the request copy a larger table.
+  const finishesApp = Object.keys(securityHeaders).length > 0 || !METRIC_TYPE_VALUES.every((t) => metrics.isMuted(t))
   const callApp = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> =>
-    Effect.zipRight(
-      App.appendPreResponseHandler((_, response) => finish(req, response)),
-      app
-    )
+    finishesApp ? Effect.zipRight(App.appendPreResponseHandler((_, response) => finish(req, response)), app) : app
 
   /**
    * The checks from `index` on; the first refusal ends the run. A check that has already answered

@@ -302,6 +302,14 @@ describe("guardMiddleware", () => {
           "error_rate / 403"
         ])
       }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, blacklist: ["203.0.113.9"] }))))
+
+    it.scoped("is recorded with the security headers off too, and only the muted metrics are left out", () =>
+      Effect.gen(function*() {
+        const response = yield* get("/missing")
+        expect(response.headers["x-frame-options"]).toBeUndefined()
+        const recorded = (yield* metrics).map((m) => m.metricType)
+        expect(recorded).toEqual(["response_time", "error_rate"])
+      }).pipe(Effect.provide(guardedServer(app, { securityHeaders: { enabled: false }, mutedMetricTypes: ["request_count"] }))))
   })
 
   describe("the pipeline", () => {
