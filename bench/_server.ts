@@ -14,16 +14,10 @@ import { Effect, Layer, Logger, LogLevel } from "effect"
 import { createServer } from "node:http"
 import { GuardConfig, GuardLive, guardMiddleware, GuardPipeline } from "../src/index.js"
 import { router } from "./_app.js"
+import { minimalConfig } from "./_inProcess.js"
 
 const [mode = "bare", portText = "0"] = process.argv.slice(2)
 const port = Number(portText)
-
-const minimal = {
-  securityHeaders: { enabled: false },
-  enablePenetrationDetection: false,
-  enableRateLimiting: false,
-  enableIpBanning: false
-}
 
 // Default guard configuration, except a global limit no benchmark reaches (one client sends everything).
 const guardConfig = GuardConfig.layer({
@@ -31,7 +25,7 @@ const guardConfig = GuardConfig.layer({
   rateLimitWindow: 1,
   // BENCH_GUARD_CONFIG (JSON) lets an experiment switch parts off, e.g. '{"securityHeaders":{"enabled":false}}'
   ...(JSON.parse(process.env["BENCH_GUARD_CONFIG"] ?? "{}") as object),
-  ...(mode === "guarded-minimal" ? minimal : {}),
+  ...(mode === "guarded-minimal" ? minimalConfig : {}),
   ...(mode === "guarded-otel" ? { enableOtel: true, otelExporterEndpoint: process.env["OTLP_URL"] ?? "http://127.0.0.1:4318" } : {})
 })
 

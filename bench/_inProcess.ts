@@ -1,0 +1,66 @@
+/**
+ * Drives the benchmarked router in process, through the platform's own request handling
+ * (`HttpApp.toHandled`), without sockets or a load generator: what bench/overhead.ts and
+ * bench/allocation.ts measure.
+ */
+import { HttpApp, type HttpMiddleware, HttpServerRequest } from "@effect/platform"
+import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Runtime } from "effect"
+import { ClientIp, GuardConfig, GuardLive } from "../src/index.js"
+import { router } from "./_app.js"
+import { postBody } from "./_load.js"
+
+const headers = { host: "127.0.0.1:3000", "user-agent": "autocannon/8", accept: "*/*", connection: "keep-alive" }
+
+/** `GuardLive` with the benchmarks' configuration: defaults, a global limit no run reaches, and `extra`. */
+export const guardLayer = (extra: object = {}) =>
+  GuardLive.pipe(Layer.provide(GuardConfig.layer({
+    rateLimit: 1_000_000,
+    rateLimitWindow: 1,
+    ...(JSON.parse(process.env["BENCH_GUARD_CONFIG"] ?? "{}") as object),
+    ...extra
+  })))
+
+/** The guard with every optional part off: no security headers, detection, rate limit or auto-ban. */
+export const minimalConfig = {
+  securityHeaders: { enabled: false },
+  enablePenetrationDetection: false,
+  enableRateLimiting: false,
+  enableIpBanning: false
+}
+
+/** Runs requests one after another through `middleware(router)` served with `layer`. */
+export const driver = async <R>(layer: Layer.Layer<R, unknown, never>, middleware?: HttpMiddleware.HttpMiddleware) => {
+  const runtime = ManagedRuntime.make(Layer.merge(layer, Logger.minimumLogLevel(LogLevel.Error)))
+  const fork = Runtime.runFork(await runtime.runtime())
+  let done: () => void = () => {}
+  const statuses = new Map<number, number>()
+  const handled = HttpApp.toHandled(router, (_, response) =>
+    Effect.sync(() => {
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
+      done()
+    }), middleware)
+  /** Runs `n` GETs (or 10 KB POSTs); µs per request. */
+  const run = async (post: boolean, n: number) => {
+    const start = performance.now()
+    for (let i = 0; i < n; i++) {
+      const request = HttpServerRequest.fromWeb(
+        post
+          ? new Request("http://127.0.0.1:3000/items", { method: "POST", body: postBody, headers: { ...headers, "content-type": "application/json" } })
+          : new Request("http://127.0.0.1:3000/hello", { headers })
+      )
+      // resolving on the next turn of the event loop lets the telemetry lanes run, as they would in a server
+      await new Promise<void>((resolve) => {
+        done = () => setImmediate(resolve)
+        // a web request has no socket: the peer address comes in the context, as a host passes it
+        fork(handled.pipe(
+          Effect.provideService(HttpServerRequest.HttpServerRequest, request),
+          Effect.provideService(ClientIp, "127.0.0.1")
+        ) as Effect.Effect<void>)
+      })
+    }
+    return ((performance.now() - start) * 1000) / n
+  }
+  /** Statuses other than 200, as "n x status". */
+  const unexpected = () => [...statuses].filter(([status]) => status !== 200).map(([s, n]) => `${n} x ${s}`)
+  return { run, unexpected, dispose: () => runtime.dispose() }
+}
