@@ -9,6 +9,7 @@
  *   context-hook    both: the least any guard built this way costs
  *   guarded-minimal guardMiddleware with every optional part off (headers, detection, rate limit, auto-ban)
  *   guarded         guardMiddleware, default configuration, detection on
+ *   guarded-lean    the same guard served with serveGuarded: its services out of the request context
  *   guarded-otel    the same exporting OpenTelemetry to a local receiver
  *
  * Each round measures every case once, bare first; a case's figure is the median over rounds of its
@@ -22,7 +23,7 @@
  *   ROUNDS=6 DURATION=4 BASELINE=/tmp/previous npx tsx bench/breakdown.ts
  */
 import { join } from "node:path"
-import { CONNECTIONS, load, median, startReceiver, startServer, stop } from "./_load.js"
+import { CONNECTIONS, load, measure, median, startReceiver, startServer, stop } from "./_load.js"
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 4)
 const DURATION = Number(process.env["DURATION"] ?? 4)
@@ -37,6 +38,7 @@ const allCases: ReadonlyArray<{ readonly name: string; readonly mode: string; re
   { name: "context-hook", mode: "context-hook" },
   { name: "guarded-minimal", mode: "guarded-minimal" },
   { name: "guarded", mode: "guarded" },
+  { name: "guarded-lean", mode: "guarded-lean" },
   { name: "guarded-otel", mode: "guarded-otel" },
   ...(BASELINE === undefined ? [] : [
     { name: "baseline guarded", mode: "guarded", script: join(BASELINE, "bench", "_server.ts") },
@@ -49,31 +51,44 @@ const main = async () => {
   const receiver = await startReceiver()
   const ratios = new Map<string, Array<number>>(cases.map((c) => [c.name, []]))
   const rps = new Map<string, Array<number>>(cases.map((c) => [c.name, []]))
+  const cpu = new Map<string, Array<number>>(cases.map((c) => [c.name, []]))
+  const cpuRatios = new Map<string, Array<number>>(cases.map((c) => [c.name, []]))
   let port = 41_000 + Math.floor(Math.random() * 1000)
   for (let round = 0; round < ROUNDS; round++) {
     let bare = NaN
+    let bareCpu = NaN
     for (const c of cases) {
       port++
       const child = await startServer(c.mode, port, { OTLP_URL: receiver.url }, c.script)
       const url = `http://127.0.0.1:${port}/hello`
       await load(url, false, 1) // warm-up
-      const sample = await load(url, false, DURATION)
+      const sample = await measure(child, url, false, DURATION)
       await stop(child)
       // a case that refuses requests would look faster than it is
       if (sample.non2xx > 0) console.warn(`  ${c.name}: ${sample.non2xx} responses other than 2xx`)
-      if (c.name === "bare") bare = sample.rps
+      if (c.name === "bare") {
+        bare = sample.rps
+        bareCpu = sample.cpuPerRequest ?? NaN
+      }
       rps.get(c.name)!.push(sample.rps)
       ratios.get(c.name)!.push(sample.rps / bare)
+      if (sample.cpuPerRequest !== undefined) {
+        cpu.get(c.name)!.push(sample.cpuPerRequest)
+        cpuRatios.get(c.name)!.push(bareCpu / sample.cpuPerRequest)
+      }
     }
   }
   receiver.server.close()
   console.log(`breakdown: GET, ${CONNECTIONS} connections, ${DURATION}s per run, ${ROUNDS} rounds; ratio to bare per round, median [range]`)
+  console.log(`  ${"".padEnd(18)} ${"throughput".padStart(30)}   ${"server CPU per request".padStart(32)}`)
+  const range = (r: ReadonlyArray<number>) => `${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}..${Math.max(...r).toFixed(2)}]`
   for (const c of cases) {
-    const r = ratios.get(c.name)!
-    console.log(
-      `  ${c.name.padEnd(18)} ${median(rps.get(c.name)!).toFixed(0).padStart(7)} req/s   ${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}..${Math.max(...r).toFixed(2)}]`
-    )
+    const cpuText = cpu.get(c.name)!.length === 0
+      ? "n/a"
+      : `${median(cpu.get(c.name)!).toFixed(0).padStart(5)} µs   ${range(cpuRatios.get(c.name)!)}`
+    console.log(`  ${c.name.padEnd(18)} ${median(rps.get(c.name)!).toFixed(0).padStart(7)} req/s   ${range(ratios.get(c.name)!)}   ${cpuText}`)
   }
+  console.log("  (CPU ratio: bare's server CPU per request over the case's; it hardly moves with the machine's load)")
 }
 
 main().catch((error) => {

@@ -56,6 +56,7 @@ export {
 export type { GuardConfigInput, GuardConfigShape } from "./GuardConfig.js"
 export { GuardLive } from "./GuardLive.js"
 export { GuardPipeline, guardMiddleware } from "./GuardMiddleware.js"
+export { serveGuarded } from "./GuardServer.js"
 export type { GuardServices } from "./GuardLive.js"
 export { BanResult, IpBans, UnbanResult } from "./IpBans.js"
 export type { BanInfo, IpBansMemoryOptions } from "./IpBans.js"

@@ -1,0 +1,60 @@
+/**
+ * Bare and guarded servers under load at the same time, each with its own load generator: the
+ * machine's drift (a neighbour, frequency changes) then hits both alike, and the ratio of their
+ * throughputs is the ratio of their CPU cost per request, as long as the scheduler shares the
+ * cores evenly between the two servers. On this project's noisy 2-core machines the sequential
+ * benchmarks (bench/middleware.ts, bench/breakdown.ts) move by ±10 % and more between rounds; this
+ * one is a cross-check for their medians, not a replacement (four busy processes on two cores is
+ * not how a server runs).
+ *
+ *   npx tsx bench/simultaneous.ts                    (GET: bare vs guarded, about 1 minute)
+ *   PAIRS=bare:guarded-minimal,bare:guarded ROUNDS=8 npx tsx bench/simultaneous.ts
+ *   POST=1 npx tsx bench/simultaneous.ts             (10 KB JSON POST)
+ *   PAIRS=guarded@/tmp/previous:guarded npx tsx bench/simultaneous.ts   (A/B: another checkout's
+ *   guarded server first; the checkout needs its node_modules)
+ *
+ * Report the server CPU ratio: with four busy processes on two cores the load generators, not the
+ * servers, often set the pace, which pulls the throughput ratio toward 1.
+ */
+import { join } from "node:path"
+import { load, measure, median, startReceiver, startServer, stop } from "./_load.js"
+
+const ROUNDS = Number(process.env["ROUNDS"] ?? 6)
+const DURATION = Number(process.env["DURATION"] ?? 4)
+const POST = process.env["POST"] === "1"
+const PAIRS = (process.env["PAIRS"] ?? "bare:guarded").split(",").map((pair) => pair.split(":") as [string, string])
+
+/** `mode` or `mode@checkout`: that checkout's bench/_server.ts. */
+const start = (server: string, port: number, otlp: string) => {
+  const [mode, checkout] = server.split("@") as [string, string | undefined]
+  return startServer(mode, port, { OTLP_URL: otlp }, checkout === undefined ? undefined : join(checkout, "bench", "_server.ts"))
+}
+
+const main = async () => {
+  const receiver = await startReceiver()
+  let port = 43_000 + Math.floor(Math.random() * 1000)
+  const path = POST ? "/items" : "/hello"
+  console.log(`simultaneous: ${POST ? "POST 10 KB JSON" : "GET"}, ${DURATION}s per round, ${ROUNDS} rounds; ratio second/first, median [range]`)
+  for (const [first, second] of PAIRS) {
+    const servers = [await start(first, ++port, receiver.url), await start(second, ++port, receiver.url)]
+    const urls = [`http://127.0.0.1:${port - 1}${path}`, `http://127.0.0.1:${port}${path}`]
+    await Promise.all(urls.map((url) => load(url, POST, 2))) // warm-up
+    const ratios: Array<number> = []
+    const cpuRatios: Array<number> = []
+    for (let round = 0; round < ROUNDS; round++) {
+      const [a, b] = await Promise.all(urls.map((url, i) => measure(servers[i]!, url, POST, DURATION)))
+      if (a!.non2xx + b!.non2xx > 0) console.warn(`  ${a!.non2xx + b!.non2xx} responses other than 2xx`)
+      ratios.push(b!.rps / a!.rps)
+      if (a!.cpuPerRequest !== undefined && b!.cpuPerRequest !== undefined) cpuRatios.push(a!.cpuPerRequest / b!.cpuPerRequest)
+    }
+    await Promise.all(servers.map(stop))
+    const range = (r: ReadonlyArray<number>) => r.length === 0 ? "n/a" : `${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}..${Math.max(...r).toFixed(2)}]`
+    console.log(`  ${second}/${first}`.padEnd(28), `throughput ${range(ratios)}   server CPU per request ${range(cpuRatios)}`)
+  }
+  receiver.server.close()
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,60 @@
+/**
+ * `serveGuarded`: the guard in front of a server without its services in the request context.
+ */
+import { HttpMiddleware, HttpRouter, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option, Ref, Schedule } from "effect"
+import { EventBus, GuardConfig, serveGuarded, TestExporter } from "effect-guard"
+import { get, statusAndBody } from "./support/guarded.js"
+
+/** Whether the handler can see the guard's event bus. */
+const app = HttpRouter.empty.pipe(
+  HttpRouter.get("/", Effect.map(Effect.serviceOption(EventBus), (bus) => HttpServerResponse.text(Option.isSome(bus) ? "bus" : "no bus"))),
+  HttpRouter.get("/search", HttpServerResponse.text("ok"))
+)
+
+const server = (middleware?: HttpMiddleware.HttpMiddleware) =>
+  serveGuarded(app, middleware).pipe(
+    Layer.provideMerge(TestExporter.layer()),
+    Layer.provide(GuardConfig.layer({ enableRateLimiting: false })),
+    Layer.provideMerge(NodeHttpServer.layerTest)
+  )
+
+/** Events reach the exporter off the request path: wait for them (live clock), within a bound. */
+const eventsOf = (type: string) =>
+  Effect.flatMap(TestExporter, (t) => t.events).pipe(
+    Effect.map((events) => events.filter((e) => e.eventType === type)),
+    Effect.filterOrFail((events) => events.length > 0, () => "no event yet"),
+    Effect.retry({ schedule: Schedule.spaced("10 millis"), times: 200 }),
+    Effect.orDie
+  )
+
+describe("serveGuarded", () => {
+  it.scopedLive("guards every request as guardMiddleware does, with the security headers", () =>
+    Effect.gen(function*() {
+      const passed = yield* get("/")
+      expect(passed.headers["x-content-type-options"]).toBe("nosniff")
+      const refused = yield* get("/search?q=%27%20OR%201%3D1%20--")
+      expect(yield* statusAndBody(refused)).toEqual({ status: 400, body: "Suspicious activity detected" })
+      expect(refused.headers["x-content-type-options"]).toBe("nosniff")
+      const [event] = yield* eventsOf("penetration_attempt")
+      expect(event).toMatchObject({ eventType: "penetration_attempt", endpoint: "/search" })
+    }).pipe(Effect.provide(server())))
+
+  it.scoped("keeps the guard's services out of the handlers' context", () =>
+    Effect.gen(function*() {
+      expect(yield* statusAndBody(yield* get("/"))).toEqual({ status: 200, body: "no bus" })
+    }).pipe(Effect.provide(server())))
+
+  it.scoped("runs the extra middleware inside the guard: a refused request never reaches it", () =>
+    Effect.gen(function*() {
+      const seen = yield* Ref.make(0)
+      const counting = HttpMiddleware.make((inner) => Effect.zipRight(Ref.update(seen, (n) => n + 1), inner))
+      yield* Effect.gen(function*() {
+        expect((yield* get("/")).status).toBe(200)
+        expect((yield* get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")).status).toBe(400)
+      }).pipe(Effect.provide(server(counting)))
+      expect(yield* Ref.get(seen)).toBe(1)
+    }))
+})
