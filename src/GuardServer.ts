@@ -21,8 +21,9 @@ import { GuardPipeline } from "./GuardMiddleware.js"
 import type { StoreError } from "./StoreError.js"
 
 /**
- * Serves `app` behind the guard; `middleware` (logging, CORS, ...) runs inside the guard, so a
- * refused request never reaches it. Services `GuardLive` uses when present (`GuardRoutes`,
+ * Serves `app` behind the guard. `middleware` (an access log, say) wraps the guard, as
+ * `HttpServer.serve(app, (app) => middleware(guardMiddleware(app)))` would: it sees the requests the
+ * guard refuses too. Middleware for the application alone goes on `app` itself. Services `GuardLive` uses when present (`GuardRoutes`,
  * `GeoIpLookup`, `CloudRanges`, `TestExporter`, stores) are taken from this layer's context. The
  * guard's exporters are flushed and stopped when the server's scope closes.
  *
@@ -57,6 +58,6 @@ export const serveGuarded = <E, R>(
   Layer.unwrapScoped(
     Effect.map(Layer.build(GuardLive), (guard) => {
       const pipeline = Context.get(guard, GuardPipeline)
-      return HttpServer.serve(app, middleware === undefined ? pipeline.apply : (inner) => pipeline.apply(middleware(inner)))
+      return HttpServer.serve(app, middleware === undefined ? pipeline.apply : (inner) => middleware(pipeline.apply(inner)))
     })
   )
