@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { execFileSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { type DetectionInput, ThreatDetector } from "../../src/ThreatDetector.js"
 
 const detect = (...args: Parameters<ThreatDetector["Type"]["detect"]>) =>
@@ -64,4 +66,11 @@ describe("ThreatDetector clean-value memo", () => {
       expect(before[1]!.categories).toEqual(["sqli"])
       expect(after).toEqual(before)
     }).pipe(Effect.provide(ThreatDetector.layer())))
+
+  it("a remembered value does not keep the body it was cut from alive", () => {
+    const script = fileURLToPath(new URL("../support/memoRetention.ts", import.meta.url))
+    const output = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", script], { encoding: "utf8", timeout: 60_000 })
+    // a thousand 100 KB bodies: about 100 MB if each remembered field held on to its body
+    expect(JSON.parse(output).retainedMb).toBeLessThan(10)
+  }, 70_000)
 })
