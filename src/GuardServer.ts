@@ -47,17 +47,31 @@ import type { StoreError } from "./StoreError.js"
  * @since 0.1.0
  * @category layers
  */
-export const serveGuarded = <E, R>(
-  app: HttpApp.Default<E, R>,
-  middleware?: HttpMiddleware.HttpMiddleware
-): Layer.Layer<
-  never,
-  ConfigError | StoreError,
-  HttpServer.HttpServer | GuardConfig | Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>
-> =>
+export const serveGuarded: {
+  <E, R>(app: HttpApp.Default<E, R>): Layer.Layer<
+    never,
+    ConfigError | StoreError,
+    HttpServer.HttpServer | GuardConfig | Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>
+  >
+  <E, R, App extends HttpApp.Default<unknown, unknown>>(
+    app: HttpApp.Default<E, R>,
+    middleware: HttpMiddleware.HttpMiddleware.Applied<App, E, R>
+  ): Layer.Layer<
+    never,
+    ConfigError | StoreError,
+    HttpServer.HttpServer | GuardConfig | Exclude<Effect.Effect.Context<App>, HttpServerRequest.HttpServerRequest | Scope.Scope>
+  >
+} = (
+  // the overloads above carry the types; the implementation works with them erased
+  app: HttpApp.Default<unknown, unknown>,
+  middleware?: (self: HttpApp.Default<unknown, unknown>) => HttpApp.Default<unknown, unknown>
+): Layer.Layer<never, ConfigError | StoreError, HttpServer.HttpServer | GuardConfig> =>
   Layer.unwrapScoped(
-    Effect.map(Layer.build(GuardLive), (guard) => {
+    Effect.gen(function*() {
+      // built through the surrounding build's layer cache: a GuardLive provided elsewhere in the same
+      // application (an admin route banning clients, say) is this very guard, not a second one
+      const guard = yield* Layer.buildWithMemoMap(GuardLive, yield* Layer.CurrentMemoMap, yield* Effect.scope)
       const pipeline = Context.get(guard, GuardPipeline)
       return HttpServer.serve(app, middleware === undefined ? pipeline.apply : (inner) => middleware(pipeline.apply(inner)))
     })
-  )
+  ) as Layer.Layer<never, ConfigError | StoreError, HttpServer.HttpServer | GuardConfig>

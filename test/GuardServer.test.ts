@@ -5,7 +5,7 @@ import { HttpMiddleware, HttpRouter, HttpServerResponse } from "@effect/platform
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Ref, Schedule } from "effect"
-import { EventBus, GuardConfig, serveGuarded, TestExporter } from "effect-guard"
+import { EventBus, GuardConfig, GuardLive, IpBans, serveGuarded, TestExporter } from "effect-guard"
 import { get, statusAndBody } from "./support/guarded.js"
 
 /** Whether the handler can see the guard's event bus. */
@@ -15,7 +15,7 @@ const app = HttpRouter.empty.pipe(
 )
 
 const server = (middleware?: HttpMiddleware.HttpMiddleware) =>
-  serveGuarded(app, middleware).pipe(
+  (middleware === undefined ? serveGuarded(app) : serveGuarded(app, middleware)).pipe(
     Layer.provideMerge(TestExporter.layer()),
     Layer.provide(GuardConfig.layer({ enableRateLimiting: false })),
     Layer.provideMerge(NodeHttpServer.layerTest)
@@ -57,4 +57,18 @@ describe("serveGuarded", () => {
       }).pipe(Effect.provide(server(recording)))
       expect(yield* Ref.get(statuses)).toEqual([200, 400])
     }))
+
+  it.scoped("shares one guard with a GuardLive provided beside it: a ban made there refuses the server's requests", () =>
+    Effect.gen(function*() {
+      const client = { "x-forwarded-for": "198.51.100.7" }
+      expect((yield* get("/", client)).status).toBe(200)
+      yield* Effect.flatMap(IpBans, (bans) => bans.ban("198.51.100.7", "1 hour", "banned by an admin route"))
+      expect((yield* get("/", client)).status).toBe(403)
+    }).pipe(Effect.provide(
+      Layer.merge(serveGuarded(app), GuardLive).pipe(
+        Layer.provideMerge(TestExporter.layer()),
+        Layer.provide(GuardConfig.layer({ enableRateLimiting: false, trustedProxies: ["127.0.0.1", "::1"] })),
+        Layer.provideMerge(NodeHttpServer.layerTest)
+      )
+    )))
 })
