@@ -9,20 +9,48 @@
  *
  * @since 0.1.0
  */
-import { Context, Option } from "effect"
+import { Context, Layer, Option } from "effect"
 import { canonicalIp, type IpMatcher, makeIpMatcher } from "./internal/ip.js"
 
 /**
  * The socket peer of a request that has none of its own: a web handler (`HttpApp.toWebHandler`) has
  * no socket, so its host passes the peer address in the context. The guard and the event bus read it
  * only when `HttpServerRequest.remoteAddress` is empty, and resolve the client from it as from a
- * socket address (trusted proxies, `X-Forwarded-For`). Outside a request, the event bus takes it as
- * the client address of the events emitted there.
+ * socket address (trusted proxies, `X-Forwarded-For`). Where the guard has not resolved a client
+ * (outside a request, or a request the guard did not see), the event bus takes it as the client
+ * address of the events emitted there.
  *
  * @since 0.1.0
  * @category tags
  */
 export class ClientIp extends Context.Tag("effect-guard/ClientIp")<ClientIp, string>() {}
+
+/**
+ * Where the guard records the client IP it resolved for each request, keyed by the request's
+ * underlying source object, which survives `request.modify`: an event the application emits names
+ * the client the guard's checks saw, even when a middleware inside the guard rewrote the request's
+ * address (`HttpMiddleware.xForwardedHeaders` believes any client). `GuardLive` shares one between
+ * the pipeline and the event bus and keeps it out of the request context.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ClientIpRegistry extends Context.Tag("effect-guard/ClientIpRegistry")<ClientIpRegistry, {
+  readonly set: (source: object, ip: string) => void
+  readonly get: (source: object) => Option.Option<string>
+}>() {
+  /**
+   * @since 0.1.0
+   */
+  static readonly layer: Layer.Layer<ClientIpRegistry> = Layer.sync(ClientIpRegistry, () => {
+    // weak keys: an entry lives exactly as long as its request
+    const resolved = new WeakMap<object, string>()
+    return {
+      set: (source, ip) => void resolved.set(source, ip),
+      get: (source) => Option.fromNullable(resolved.get(source))
+    }
+  })
+}
 
 /**
  * The address used when no client address can be determined.

@@ -9,7 +9,7 @@
 import { HttpServerRequest } from "@effect/platform"
 import { Context, Effect, Layer, Option, type Types } from "effect"
 import { randomUUID } from "node:crypto"
-import { ClientIp, type ClientIpInput, type ClientIpResolution, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
+import { ClientIp, type ClientIpInput, ClientIpRegistry, type ClientIpResolution, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
 import { CompositeHandler } from "./CompositeHandler.js"
 import { EVENT_TYPE_VALUES, type EventType } from "./EventTypes.js"
 import { GeoIpLookup } from "./GeoIpLookup.js"
@@ -58,12 +58,14 @@ export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
       const config = yield* GuardConfig
       const composite = yield* CompositeHandler
       const geo = yield* Effect.serviceOption(GeoIpLookup)
+      const registry = yield* Effect.serviceOption(ClientIpRegistry)
       // with no exporter running every event would be dropped: skip building them at all
       return make({
         muted: composite.active ? config.mutedEventTypes : new Set(EVENT_TYPE_VALUES),
         send: composite.sendEvent,
         geo: Option.getOrUndefined(geo),
-        // the guard's own resolution: an event the application emits names the client the checks saw
+        registry: Option.getOrUndefined(registry),
+        // for requests the guard has not resolved: the guard's rules (trusted proxies) all the same
         resolveClientIp: makeClientIpResolver({ trustedProxies: config.trustedProxies, trustedProxyDepth: config.trustedProxyDepth })
       })
     })
@@ -90,21 +92,32 @@ export const make = (options: {
   readonly muted: ReadonlySet<EventType>
   readonly send: (event: SecurityEvent) => Effect.Effect<void>
   readonly geo?: GeoIpLookup["Type"] | undefined
-  /** Who the client of a request is. Default: its socket address (no trusted proxies). */
+  /** The clients the guard resolved, by request. */
+  readonly registry?: ClientIpRegistry["Type"] | undefined
+  /** Who the client of a request the guard did not resolve is. Default: its socket address. */
   readonly resolveClientIp?: ((input: ClientIpInput) => ClientIpResolution) | undefined
 }): EventBus["Type"] => {
-  const { geo, muted, send } = options
+  const { geo, muted, registry, send } = options
   const resolveClientIp = options.resolveClientIp ?? makeClientIpResolver({ trustedProxies: [] })
-  // Resolved when an event is emitted rather than recorded for every request: most requests emit none.
+  /** The guard's answer for this request, else `ClientIp` from the context, else the request's own address. */
   const clientIpOf = (context: Context.Context<never>, request: HttpServerRequest.HttpServerRequest | undefined): string => {
+    if (request !== undefined && registry !== undefined && typeof request.source === "object" && request.source !== null) {
+      const recorded = registry.get(request.source)
+      if (Option.isSome(recorded)) return recorded.value
+    }
     const given = Option.getOrUndefined(Context.getOption(context, ClientIp))
-    if (request === undefined) return given ?? UNKNOWN_CLIENT_IP
-    return resolveClientIp({ remoteAddress: Option.getOrUndefined(request.remoteAddress) ?? given, headers: request.headers }).ip
+    if (given !== undefined || request === undefined) return given ?? UNKNOWN_CLIENT_IP
+    return resolveClientIp({ remoteAddress: request.remoteAddress, headers: request.headers }).ip
   }
   // Built in one synchronous step from the fiber's context and clock: emission is on the request path.
-  const build = (eventType: EventType, o: EmitOptions, context: Context.Context<never>, now: number, country: string | undefined) => {
-    const request = Option.getOrUndefined(Context.getOption(context, HttpServerRequest.HttpServerRequest))
-    const ip = o.ipAddress ?? clientIpOf(context, request)
+  const build = (
+    eventType: EventType,
+    o: EmitOptions,
+    request: HttpServerRequest.HttpServerRequest | undefined,
+    ip: string,
+    now: number,
+    country: string | undefined
+  ) => {
     const metadata: Record<string, unknown> = { ...o.metadata }
     if (request !== undefined) {
       for (const name of TRACE_HEADERS) {
@@ -141,12 +154,10 @@ export const make = (options: {
     muted.has(eventType) ? Effect.void : Effect.clockWith((clock) =>
       Effect.contextWithEffect((context: Context.Context<never>) => {
         const now = clock.unsafeCurrentTimeMillis()
-        if (geo === undefined || o.country !== undefined) return send(build(eventType, o, context, now, o.country))
         const request = Option.getOrUndefined(Context.getOption(context, HttpServerRequest.HttpServerRequest))
-        return Effect.flatMap(
-          lookupCountry(geo, o.ipAddress ?? clientIpOf(context, request)),
-          (country) => send(build(eventType, o, context, now, country))
-        )
+        const ip = o.ipAddress ?? clientIpOf(context, request)
+        if (geo === undefined || o.country !== undefined) return send(build(eventType, o, request, ip, now, o.country))
+        return Effect.flatMap(lookupCountry(geo, ip), (country) => send(build(eventType, o, request, ip, now, country)))
       })
     ).pipe(Effect.catchAllCause((cause) => Effect.logError("failed to emit security event", cause)))
   return EventBus.of({ emit, isMuted: (t) => muted.has(t) })

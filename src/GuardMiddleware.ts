@@ -42,7 +42,7 @@ import * as RouteConfig from "./checks/RouteConfig.js"
 import * as SuspiciousActivity from "./checks/SuspiciousActivity.js"
 import * as TimeWindow from "./checks/TimeWindow.js"
 import * as UserAgent from "./checks/UserAgent.js"
-import { ClientIp, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
+import { ClientIp, ClientIpRegistry, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
 import { CloudRanges } from "./CloudRanges.js"
 import { ConfigError } from "./ConfigError.js"
 import { DynamicRuleManager } from "./DynamicRuleManager.js"
@@ -193,6 +193,7 @@ export const make: Effect.Effect<
     }])
   }
 
+  const registry = Option.getOrUndefined(yield* Effect.serviceOption(ClientIpRegistry))
   const checks = BUILDERS.flatMap((build) => Option.toArray(build(env)))
   const spans = new Map(checks.map((c) => [c.name, `guard.check.${c.name}`]))
   const resolveIp = makeClientIpResolver({ trustedProxies: config.trustedProxies, trustedProxyDepth: config.trustedProxyDepth })
@@ -385,6 +386,9 @@ export const make: Effect.Effect<
         startedAt: clock.unsafeCurrentTimeMillis(),
         clock,
         state: { whitelisted: false, country: Option.none() }
+      }
+      if (registry !== undefined && typeof request.source === "object" && request.source !== null) {
+        registry.set(request.source, req.clientIp)
       }
       return guarded(app, req, resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined)
     }))

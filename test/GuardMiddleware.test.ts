@@ -1,4 +1,4 @@
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpMiddleware, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, TestClock } from "effect"
 import { EventBus, GeoIpLookup, GuardPipeline, GuardRoutes } from "effect-guard"
@@ -18,11 +18,14 @@ const echo = HttpRouter.empty.pipe(
 )
 
 /** A handler that reports something itself, as an application does through `EventBus`. */
+const report = Effect.as(
+  Effect.flatMap(EventBus, (bus) => bus.emit("access_denied", { actionTaken: "logged", reason: "reported by the application" })),
+  ok
+)
 const reporting = HttpRouter.empty.pipe(
-  HttpRouter.get("/report", Effect.as(
-    Effect.flatMap(EventBus, (bus) => bus.emit("access_denied", { actionTaken: "logged", reason: "reported by the application" })),
-    ok
-  ))
+  HttpRouter.get("/report", report),
+  // behind the platform's X-Forwarded-For middleware, which believes any client
+  HttpRouter.get("/report-forwarded", HttpMiddleware.xForwardedHeaders(report))
 )
 
 /** Behind a trusted proxy on loopback, `X-Forwarded-For` says who the client is. */
@@ -80,6 +83,14 @@ describe("guardMiddleware", () => {
         const [reported] = (yield* events).filter((e) => e.eventType === "access_denied")
         expect(reported?.ipAddress).toBe("198.51.100.23")
       }).pipe(Effect.provide(guardedServer(reporting, viaProxy))))
+
+    it.scoped("an event the application emits names the guard's client even when the request was rewritten inside the guard", () =>
+      Effect.gen(function*() {
+        // no trusted proxies: the header is a spoof, and the platform middleware on the route believes it
+        expect((yield* get("/report-forwarded", from("203.0.113.66"))).status).toBe(200)
+        const [reported] = (yield* events).filter((e) => e.eventType === "access_denied")
+        expect(reported?.ipAddress).toBe("127.0.0.1")
+      }).pipe(Effect.provide(guardedServer(reporting, {}))))
 
     it.scoped("country rules use the GeoIpLookup; an unknown country fails an allowlist", () =>
       Effect.gen(function*() {
