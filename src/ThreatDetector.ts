@@ -7,6 +7,9 @@
  * comments, NUL bytes, case, whitespace), then searched by one combined regex chosen by where the
  * value comes from. Every built-in pattern, and every custom pattern, is proven linear-time by a
  * static check, and budgets cap the work per request; what they cut is reported, not passed silently.
+ * A detector remembers up to 4,096 short values (256 characters at most) that scanned clean, by
+ * where they were seen, so the header values and paths requests repeat are not searched again; a
+ * value with any finding is never remembered, so no answer depends on what was scanned before.
  *
  * @example
  * ```ts
