@@ -314,6 +314,18 @@ describe("guardMiddleware", () => {
         ])
       }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, blacklist: ["203.0.113.9"] }))))
 
+    it.scoped("with the security headers off and every metric muted, reaches the client as the application made it", () =>
+      Effect.gen(function*() {
+        const response = yield* get("/missing")
+        expect(response.status).toBe(404)
+        expect(response.headers["x-frame-options"]).toBeUndefined()
+        expect((yield* statusAndBody(yield* get("/"))).body).toBe("ok")
+        expect(yield* metrics).toEqual([])
+      }).pipe(Effect.provide(guardedServer(app, {
+        securityHeaders: { enabled: false },
+        mutedMetricTypes: ["response_time", "request_count", "error_rate"]
+      }))))
+
     it.scoped("is recorded with the security headers off too, and only the muted metrics are left out", () =>
       Effect.gen(function*() {
         const response = yield* get("/missing")
