@@ -7,7 +7,10 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { type DetectionInput, ThreatDetector } from "../../src/ThreatDetector.js"
+import { type DetectionContext, type DetectionInput, ThreatDetector } from "../../src/ThreatDetector.js"
+import { ATTACKS } from "./attacks.js"
+import { BENIGN } from "./benign.js"
+import { toInput } from "./harness.js"
 
 const detect = (...args: Parameters<ThreatDetector["Type"]["detect"]>) =>
   Effect.flatMap(ThreatDetector, (d) => d.detect(...args))
@@ -73,4 +76,23 @@ describe("ThreatDetector clean-value memo", () => {
     // a thousand 100 KB bodies: about 100 MB if each remembered field held on to its body
     expect(JSON.parse(output).retainedMb).toBeLessThan(10)
   }, 70_000)
+
+  it.effect("a detector that has seen the whole corpus answers every request as one that has seen it in another order", () =>
+    Effect.gen(function*() {
+      const deliveries = ["query", "rawquery", "path", "header", "cookie", "json", "form", "text"] as const
+      // every attack in every place, the benign corpus, and some requests with categories disabled
+      const requests: Array<readonly [DetectionInput, DetectionContext | undefined]> = [
+        ...ATTACKS.flatMap((a) => deliveries.map((delivery) => [toInput({ ...a, delivery }), undefined] as const)),
+        ...BENIGN.map((b) => [b.input, undefined] as const),
+        ...ATTACKS.map((a) => [toInput({ ...a, delivery: "header" }), { disabledCategories: [a.category] }] as const)
+      ]
+      const answersOf = (detector: ThreatDetector["Type"], order: ReadonlyArray<number>) =>
+        Effect.forEach(order, (i) => Effect.map(detector.detect(requests[i]![0], requests[i]![1]), (result) => [i, result] as const))
+      const forward = requests.map((_, i) => i)
+      const first = yield* Effect.flatMap(ThreatDetector, (d) => answersOf(d, forward)).pipe(Effect.provide(ThreatDetector.layer()))
+      const warmed = yield* Effect.flatMap(ThreatDetector, (d) =>
+        Effect.zipRight(answersOf(d, forward), answersOf(d, [...forward].reverse()))).pipe(Effect.provide(ThreatDetector.layer()))
+      const byIndex = new Map(warmed)
+      for (const [i, result] of first) expect(byIndex.get(i), `request ${i}`).toEqual(result)
+    }), 60_000)
 })
