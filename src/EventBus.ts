@@ -66,7 +66,7 @@ export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
         geo: Option.getOrUndefined(geo),
         registry: Option.getOrUndefined(registry),
         // for requests the guard has not resolved: the guard's rules (trusted proxies) all the same
-        resolveClientIp: makeClientIpResolver({ trustedProxies: config.trustedProxies, trustedProxyDepth: config.trustedProxyDepth })
+        resolveClientIp: makeClientIpResolver(config)
       })
     })
   )

@@ -196,7 +196,7 @@ export const make: Effect.Effect<
   const registry = Option.getOrUndefined(yield* Effect.serviceOption(ClientIpRegistry))
   const checks = BUILDERS.flatMap((build) => Option.toArray(build(env)))
   const spans = new Map(checks.map((c) => [c.name, `guard.check.${c.name}`]))
-  const resolveIp = makeClientIpResolver({ trustedProxies: config.trustedProxies, trustedProxyDepth: config.trustedProxyDepth })
+  const resolveIp = makeClientIpResolver(config)
   const securityHeaders = Headers.fromInput(securityHeadersFor(config.securityHeaders))
   const withSecurityHeaders = Object.keys(securityHeaders).length === 0
     ? (response: HttpServerResponse.HttpServerResponse) => response

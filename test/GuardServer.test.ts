@@ -71,4 +71,21 @@ describe("serveGuarded", () => {
         Layer.provideMerge(NodeHttpServer.layerTest)
       )
     )))
+
+  it.scoped("flushes and stops the guard's exporters when the server's scope closes", () =>
+    Effect.gen(function*() {
+      const exporter = yield* TestExporter
+      yield* Effect.scoped(Effect.gen(function*() {
+        const running = yield* Layer.build(serveGuarded(app).pipe(
+          Layer.provide(GuardConfig.layer({ enableRateLimiting: false })),
+          Layer.provideMerge(NodeHttpServer.layerTest)
+        ))
+        expect((yield* get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").pipe(Effect.provide(running))).status).toBe(400)
+      }))
+      const lifecycle = yield* exporter.lifecycle
+      expect(lifecycle[0]).toBe("start")
+      expect(lifecycle.slice(-2)).toEqual(["flush", "stop"])
+      // the event queued by the refused request was delivered before the exporter stopped
+      expect((yield* exporter.events).map((e) => e.eventType)).toContain("penetration_attempt")
+    }).pipe(Effect.provide(TestExporter.layer())))
 })
