@@ -1,6 +1,6 @@
-import { HttpMiddleware, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpClient, HttpClientRequest, HttpMiddleware, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, TestClock } from "effect"
+import { Effect, Option, Stream, TestClock } from "effect"
 import { EventBus, GeoIpLookup, GuardPipeline, GuardRoutes } from "effect-guard"
 import { events, get, guardedServer, metrics, send, statusAndBody } from "./support/guarded.js"
 
@@ -27,6 +27,13 @@ const reporting = HttpRouter.empty.pipe(
   // behind the platform's X-Forwarded-For middleware, which believes any client
   HttpRouter.get("/report-forwarded", HttpMiddleware.xForwardedHeaders(report))
 )
+
+/** A POST whose body is streamed: sent chunked, without Content-Length. */
+const sendChunked = (path: string, body: string) =>
+  Effect.flatMap(HttpClient.HttpClient, (client) =>
+    client.execute(HttpClientRequest.post(path).pipe(
+      HttpClientRequest.bodyStream(Stream.make(new TextEncoder().encode(body)), { contentType: "application/json" })
+    )))
 
 /** Behind a trusted proxy on loopback, `X-Forwarded-For` says who the client is. */
 const viaProxy = { trustedProxies: ["127.0.0.1", "::1"] }
@@ -155,6 +162,20 @@ describe("guardMiddleware", () => {
         expect(event!.metadata["categories"]).toContain("sqli")
         expect(event!.metadata["request_count"]).toBe(1)
       }).pipe(Effect.provide(guardedServer(app, {}))))
+
+    it.scoped("a chunked body (no Content-Length) is scanned under maxRequestSize and still readable", () =>
+      Effect.gen(function*() {
+        const passed = yield* statusAndBody(yield* sendChunked("/echo", JSON.stringify({ note: "plain words" })))
+        expect(passed).toEqual({ status: 200, body: JSON.stringify({ note: "plain words" }) })
+        const attack = yield* statusAndBody(yield* sendChunked("/echo", JSON.stringify({ note: "<script>alert(1)</script>" })))
+        expect(attack).toEqual({ status: 400, body: "Suspicious activity detected" })
+      }).pipe(Effect.provide(guardedServer(echo, { maxRequestSize: 65_536 }))))
+
+    it.scoped("without maxRequestSize a chunked body is not read by the guard: its size is unknown", () =>
+      Effect.gen(function*() {
+        const passed = yield* statusAndBody(yield* sendChunked("/echo", JSON.stringify({ note: "<script>alert(1)</script>" })))
+        expect(passed.status).toBe(200)
+      }).pipe(Effect.provide(guardedServer(echo, {}))))
 
     it.scoped("a JSON body is scanned and still readable by the handler", () =>
       Effect.gen(function*() {

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import { HttpIncomingMessage } from "@effect/platform"
 import { Effect, Exit, Option } from "effect"
 import { anyRoute, autoBanPolicy, banClient, type CheckEnv, flatMapNow, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
 import type { StoreError } from "../StoreError.js"
@@ -42,21 +43,30 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   const maxBody = config.detectionMaxBytes
   const detectNow = syncDetects.of(env.detector)
 
+  /** `text` is memoised by the platform: the handler can still read the body, or gets the same error. */
+  const withBody = (request: GuardRequest["request"], kind: TextKind, base: DetectionInput, cap: number | undefined) =>
+    (cap === undefined ? request.text : HttpIncomingMessage.withMaxBodySize(request.text, Option.some(cap))).pipe(
+      Effect.map((text): DetectionInput => ({ ...base, body: toBody(kind, text) })),
+      Effect.catchAll((error) => Effect.as(Effect.logDebug(`body not scanned: ${error.message}`), base))
+    )
+
   const inputOf = (req: GuardRequest): Effect.Effect<DetectionInput> => {
     const { request } = req
     const q = request.url.indexOf("?")
     const base = { path: req.path, query: q < 0 ? "" : request.url.slice(q + 1), headers: request.headers }
+    if (!config.detectionScanBody) return Effect.succeed(base)
     const declared = request.headers["content-length"]
-    // most requests have no body: their content type is not even looked at
-    if (!config.detectionScanBody || declared === undefined) return Effect.succeed(base)
+    if (declared === undefined) {
+      // A body of unknown size (chunked) is read only under the cap the application's own read
+      // has (`maxRequestSize`): the guard then buffers no more than the application would.
+      const cap = req.route?.settings.maxRequestSize ?? config.maxRequestSize
+      if (cap === undefined || request.headers["transfer-encoding"] === undefined) return Effect.succeed(base)
+      const kind = bodyKind(request.headers["content-type"])
+      return kind === undefined ? Effect.succeed(base) : withBody(request, kind, base, cap)
+    }
     const length = Number(declared)
     const kind = Number.isFinite(length) && length > 0 && length <= maxBody ? bodyKind(request.headers["content-type"]) : undefined
-    if (kind === undefined) return Effect.succeed(base)
-    // `text` is memoised by the platform: the handler can still read the body
-    return request.text.pipe(
-      Effect.map((text): DetectionInput => ({ ...base, body: toBody(kind, text) })),
-      Effect.catchAll((error) => Effect.as(Effect.logDebug(`body not scanned: ${error.message}`), base))
-    )
+    return kind === undefined ? Effect.succeed(base) : withBody(request, kind, base, undefined)
   }
 
   const threat = (req: GuardRequest, result: DetectionResult): Effect.Effect<Verdict, StoreError> => {
