@@ -23,9 +23,12 @@ import type { StoreError } from "./StoreError.js"
 /**
  * Serves `app` behind the guard. `middleware` (an access log, say) wraps the guard, as
  * `HttpServer.serve(app, (app) => middleware(guardMiddleware(app)))` would: it sees the requests the
- * guard refuses too. Middleware for the application alone goes on `app` itself. Services `GuardLive` uses when present (`GuardRoutes`,
- * `GeoIpLookup`, `CloudRanges`, `TestExporter`, stores) are taken from this layer's context. The
- * guard's exporters are flushed and stopped when the server's scope closes.
+ * guard refuses too. Middleware for the application alone goes on `app` itself.
+ *
+ * Services `GuardLive` uses when present (`GuardRoutes`, `GeoIpLookup`, `CloudRanges`,
+ * `TestExporter`, stores) are taken from this layer's context, and a `GuardLive` provided elsewhere
+ * in the same layer graph is this same guard. The guard's exporters are flushed and stopped when the
+ * server's scope closes.
  *
  * @example
  * ```ts
@@ -36,6 +39,7 @@ import type { StoreError } from "./StoreError.js"
  * import { GuardConfig, serveGuarded } from "effect-guard"
  *
  * const app = HttpRouter.empty.pipe(HttpRouter.get("/", HttpServerResponse.text("hello")))
+ *
  * serveGuarded(app).pipe(
  *   Layer.provide(GuardConfig.layerConfig()),
  *   Layer.provide(NodeHttpServer.layer(createServer, { port: 3000 })),
