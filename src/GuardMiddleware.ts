@@ -56,6 +56,7 @@ import {
   flatMapNow,
   type GuardRequest,
   guardResponse,
+  maxBodyOf,
   pass,
   type SecurityCheck,
   succeeded,
@@ -310,7 +311,7 @@ export const make: Effect.Effect<
   }
 
   const withBehaviour = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> => {
-    const max = req.route?.settings.maxRequestSize ?? config.maxRequestSize
+    const max = maxBodyOf(config, req)
     // bodies without Content-Length are capped while the application reads them
     const call = callApp(max === undefined ? app : HttpIncomingMessage.withMaxBodySize(app, Option.some(max)), req)
     if (req.route?.settings.behaviorRules === undefined) return call

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Option } from "effect"
-import { anyRoute, type CheckEnv, pass, refuse, type SecurityCheck } from "../internal/pipeline.js"
+import { anyRoute, type CheckEnv, maxBodyOf, pass, refuse, type SecurityCheck } from "../internal/pipeline.js"
 
 const mediaType = (header: string | undefined): string => (header ?? "").split(";")[0]!.trim().toLowerCase()
 
@@ -25,7 +25,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     onExcludedPaths: true,
     run: (req) => {
       const settings = req.route?.settings
-      const max = settings?.maxRequestSize ?? env.config.maxRequestSize
+      const max = maxBodyOf(env.config, req)
       const length = req.request.headers["content-length"]
       if (length !== undefined && !/^\d{1,15}$/.test(length.trim())) {
         return refuse(env, req, {

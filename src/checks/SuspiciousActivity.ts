@@ -8,7 +8,7 @@
  */
 import { HttpIncomingMessage } from "@effect/platform"
 import { Effect, Exit, Option } from "effect"
-import { anyRoute, autoBanPolicy, banClient, type CheckEnv, flatMapNow, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
+import { anyRoute, autoBanPolicy, banClient, type CheckEnv, flatMapNow, type GuardRequest, maxBodyOf, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
 import type { StoreError } from "../StoreError.js"
 import { type DetectionBody, type DetectionInput, type DetectionResult, syncDetects } from "../ThreatDetector.js"
 
@@ -59,7 +59,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     if (declared === undefined) {
       // A body of unknown size (chunked) is read only under the cap the application's own read
       // has (`maxRequestSize`): the guard then buffers no more than the application would.
-      const cap = req.route?.settings.maxRequestSize ?? config.maxRequestSize
+      const cap = maxBodyOf(config, req)
       if (cap === undefined || request.headers["transfer-encoding"] === undefined) return Effect.succeed(base)
       const kind = bodyKind(request.headers["content-type"])
       return kind === undefined ? Effect.succeed(base) : withBody(request, kind, base, cap)

@@ -88,6 +88,14 @@ export interface SecurityCheck {
 export const anyRoute = (env: CheckEnv, has: (settings: RouteSettings) => boolean): boolean =>
   env.routes.all.some((r) => has(r.settings))
 
+/**
+ * The most body bytes a request may have: its route's `maxRequestSize`, else the global one. The
+ * size check, the cap on the application's read and the detector's read of a chunked body all use
+ * this one answer, so the detector never reads more than the application would.
+ */
+export const maxBodyOf = (config: GuardConfigShape, req: GuardRequest): number | undefined =>
+  req.route?.settings.maxRequestSize ?? config.maxRequestSize
+
 /** A guard response: the default message unless `customErrorResponses` overrides it. */
 export const guardResponse = (
   env: CheckEnv,
