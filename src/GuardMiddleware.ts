@@ -199,7 +199,8 @@ export const make: Effect.Effect<
   const spans = new Map(checks.map((c) => [c.name, `guard.check.${c.name}`]))
   const resolveIp = makeClientIpResolver(config)
   const securityHeaders = Headers.fromInput(securityHeadersFor(config.securityHeaders))
-  const withSecurityHeaders = Object.keys(securityHeaders).length === 0
+  const addsHeaders = Object.keys(securityHeaders).length > 0
+  const withSecurityHeaders = !addsHeaders
     ? (response: HttpServerResponse.HttpServerResponse) => response
     : (response: HttpServerResponse.HttpServerResponse) => {
       // One rebuild, the application's own headers winning. A setHeader per header copies the
@@ -268,7 +269,7 @@ export const make: Effect.Effect<
   // (its errors included), so the guard's own refusals are finished by the pipeline itself.
   // With no headers to add and every request metric muted there is nothing to finish: no handler,
   // whose fiber-ref write makes every later one in the request copy a larger table.
-  const finishesApp = Object.keys(securityHeaders).length > 0 || !METRIC_TYPE_VALUES.every((t) => metrics.isMuted(t))
+  const finishesApp = addsHeaders || !METRIC_TYPE_VALUES.every((t) => metrics.isMuted(t))
   const callApp = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> =>
     finishesApp ? Effect.zipRight(App.appendPreResponseHandler((_, response) => finish(req, response)), app) : app
 
