@@ -32,11 +32,15 @@ export const startReceiver = () =>
     })
   })
 
+/** The benchmark server of another checkout (for A/B runs), or this one's. */
+export const serverOf = (checkout: string | undefined) =>
+  checkout === undefined ? join(here, "_server.ts") : join(checkout, "bench", "_server.ts")
+
 /**
  * Starts `bench/_server.ts` (or `serverScript`, e.g. another checkout's) in `mode` on `port`;
  * resolves once it listens.
  */
-export const startServer = (mode: string, port: number, env: Record<string, string> = {}, serverScript = join(here, "_server.ts")) =>
+export const startServer = (mode: string, port: number, env: Record<string, string> = {}, serverScript = serverOf(undefined)) =>
   new Promise<ChildProcess>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", serverScript, mode, String(port)], {
       env: { ...process.env, ...env },
@@ -80,7 +84,8 @@ export const cpuSeconds = (child: ChildProcess): number | undefined => {
 
 /**
  * Runs the measured load against `child`'s server and adds the server's CPU time per request (µs):
- * unlike throughput, it hardly moves when the load generator or a neighbour takes CPU from the server.
+ * unlike throughput, it does not count the time the server waited for a core (on these machines it
+ * still moves with the machine's own speed).
  */
 export const measure = async (child: ChildProcess, url: string, post: boolean, duration: number) => {
   const before = cpuSeconds(child)
@@ -106,3 +111,7 @@ export const load = (url: string, post: boolean, duration: number) =>
   })
 
 export const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+/** Ratios as `median [min..max]`, or `n/a` when there are none. */
+export const spread = (xs: ReadonlyArray<number>) =>
+  xs.length === 0 ? "n/a" : `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}..${Math.max(...xs).toFixed(2)}]`

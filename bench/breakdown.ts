@@ -22,8 +22,7 @@
  *   npx tsx bench/breakdown.ts            (about 3 minutes)
  *   ROUNDS=6 DURATION=4 BASELINE=/tmp/previous npx tsx bench/breakdown.ts
  */
-import { join } from "node:path"
-import { CONNECTIONS, load, measure, median, startReceiver, startServer, stop } from "./_load.js"
+import { CONNECTIONS, load, measure, median, serverOf, spread, startReceiver, startServer, stop } from "./_load.js"
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 4)
 const DURATION = Number(process.env["DURATION"] ?? 4)
@@ -41,8 +40,8 @@ const allCases: ReadonlyArray<{ readonly name: string; readonly mode: string; re
   { name: "guarded-lean", mode: "guarded-lean" },
   { name: "guarded-otel", mode: "guarded-otel" },
   ...(BASELINE === undefined ? [] : [
-    { name: "baseline guarded", mode: "guarded", script: join(BASELINE, "bench", "_server.ts") },
-    { name: "baseline guarded-otel", mode: "guarded-otel", script: join(BASELINE, "bench", "_server.ts") }
+    { name: "baseline guarded", mode: "guarded", script: serverOf(BASELINE) },
+    { name: "baseline guarded-otel", mode: "guarded-otel", script: serverOf(BASELINE) }
   ])
 ]
 const cases = only === undefined ? allCases : [allCases[0]!, ...allCases.filter((c) => c !== allCases[0] && only.includes(c.name))]
@@ -81,14 +80,13 @@ const main = async () => {
   receiver.server.close()
   console.log(`breakdown: GET, ${CONNECTIONS} connections, ${DURATION}s per run, ${ROUNDS} rounds; ratio to bare per round, median [range]`)
   console.log(`  ${"".padEnd(18)} ${"throughput".padStart(30)}   ${"server CPU per request".padStart(32)}`)
-  const range = (r: ReadonlyArray<number>) => `${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}..${Math.max(...r).toFixed(2)}]`
   for (const c of cases) {
     const cpuText = cpu.get(c.name)!.length === 0
       ? "n/a"
-      : `${median(cpu.get(c.name)!).toFixed(0).padStart(5)} µs   ${range(cpuRatios.get(c.name)!)}`
-    console.log(`  ${c.name.padEnd(18)} ${median(rps.get(c.name)!).toFixed(0).padStart(7)} req/s   ${range(ratios.get(c.name)!)}   ${cpuText}`)
+      : `${median(cpu.get(c.name)!).toFixed(0).padStart(5)} µs   ${spread(cpuRatios.get(c.name)!)}`
+    console.log(`  ${c.name.padEnd(18)} ${median(rps.get(c.name)!).toFixed(0).padStart(7)} req/s   ${spread(ratios.get(c.name)!)}   ${cpuText}`)
   }
-  console.log("  (CPU ratio: bare's server CPU per request over the case's; it hardly moves with the machine's load)")
+  console.log("  (CPU ratio: bare's server CPU per request over the case's; it leaves out the time a server waited for a core)")
 }
 
 main().catch((error) => {

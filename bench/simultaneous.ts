@@ -16,8 +16,7 @@
  * Report the server CPU ratio: with four busy processes on two cores the load generators, not the
  * servers, often set the pace, which pulls the throughput ratio toward 1.
  */
-import { join } from "node:path"
-import { load, measure, median, startReceiver, startServer, stop } from "./_load.js"
+import { load, measure, serverOf, spread, startReceiver, startServer, stop } from "./_load.js"
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 6)
 const DURATION = Number(process.env["DURATION"] ?? 4)
@@ -27,7 +26,7 @@ const PAIRS = (process.env["PAIRS"] ?? "bare:guarded").split(",").map((pair) => 
 /** `mode` or `mode@checkout`: that checkout's bench/_server.ts. */
 const start = (server: string, port: number, otlp: string) => {
   const [mode, checkout] = server.split("@") as [string, string | undefined]
-  return startServer(mode, port, { OTLP_URL: otlp }, checkout === undefined ? undefined : join(checkout, "bench", "_server.ts"))
+  return startServer(mode, port, { OTLP_URL: otlp }, serverOf(checkout))
 }
 
 const main = async () => {
@@ -48,8 +47,7 @@ const main = async () => {
       if (a!.cpuPerRequest !== undefined && b!.cpuPerRequest !== undefined) cpuRatios.push(a!.cpuPerRequest / b!.cpuPerRequest)
     }
     await Promise.all(servers.map(stop))
-    const range = (r: ReadonlyArray<number>) => r.length === 0 ? "n/a" : `${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}..${Math.max(...r).toFixed(2)}]`
-    console.log(`  ${second}/${first}`.padEnd(28), `throughput ${range(ratios)}   server CPU per request ${range(cpuRatios)}`)
+    console.log(`  ${second}/${first}`.padEnd(28), `throughput ${spread(ratios)}   server CPU per request ${spread(cpuRatios)}`)
   }
   receiver.server.close()
 }
