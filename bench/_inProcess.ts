@@ -11,14 +11,21 @@ import { postBody } from "./_load.js"
 
 const headers = { host: "127.0.0.1:3000", "user-agent": "autocannon/8", accept: "*/*", connection: "keep-alive" }
 
-/** `GuardLive` with the benchmarks' configuration: defaults, a global limit no run reaches, and `extra`. */
-export const guardLayer = (extra: object = {}) =>
-  GuardLive.pipe(Layer.provide(GuardConfig.layer({
+/**
+ * The benchmarks' guard configuration: defaults, a global limit no run reaches (one client sends
+ * everything), `BENCH_GUARD_CONFIG` (JSON, for experiments such as
+ * '{"securityHeaders":{"enabled":false}}'), then `extra`.
+ */
+export const benchConfig = (extra: object = {}) =>
+  GuardConfig.layer({
     rateLimit: 1_000_000,
     rateLimitWindow: 1,
     ...(JSON.parse(process.env["BENCH_GUARD_CONFIG"] ?? "{}") as object),
     ...extra
-  })))
+  })
+
+/** `GuardLive` with `benchConfig(extra)`. */
+export const guardLayer = (extra: object = {}) => GuardLive.pipe(Layer.provide(benchConfig(extra)))
 
 /** The guard with every optional part off: no security headers, detection, rate limit or auto-ban. */
 export const minimalConfig = {

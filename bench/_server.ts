@@ -14,19 +14,14 @@ import { HttpApp, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer, Logger, LogLevel } from "effect"
 import { createServer } from "node:http"
-import { GuardConfig, GuardLive, guardMiddleware, GuardPipeline, serveGuarded } from "../src/index.js"
+import { GuardLive, guardMiddleware, GuardPipeline, serveGuarded } from "../src/index.js"
 import { router } from "./_app.js"
-import { minimalConfig } from "./_inProcess.js"
+import { benchConfig, minimalConfig } from "./_inProcess.js"
 
 const [mode = "bare", portText = "0"] = process.argv.slice(2)
 const port = Number(portText)
 
-// Default guard configuration, except a global limit no benchmark reaches (one client sends everything).
-const guardConfig = GuardConfig.layer({
-  rateLimit: 1_000_000,
-  rateLimitWindow: 1,
-  // BENCH_GUARD_CONFIG (JSON) lets an experiment switch parts off, e.g. '{"securityHeaders":{"enabled":false}}'
-  ...(JSON.parse(process.env["BENCH_GUARD_CONFIG"] ?? "{}") as object),
+const guardConfig = benchConfig({
   ...(mode === "guarded-minimal" ? minimalConfig : {}),
   ...(mode === "guarded-otel" ? { enableOtel: true, otelExporterEndpoint: process.env["OTLP_URL"] ?? "http://127.0.0.1:4318" } : {})
 })
