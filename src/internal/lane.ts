@@ -1,22 +1,30 @@
 /**
- * A lane: a bounded queue that never blocks its producers (a full lane drops and counts), drained by
- * one background fiber, with a way to wait until everything offered so far has been handled.
+ * A lane: a bounded buffer that never blocks its producers (a full lane drops and counts), drained
+ * in batches by one background fiber, with a way to wait until everything offered so far has been
+ * handled.
  *
- * The counters are `MutableRef`s because `offer` runs on the request fiber and must stay one
- * synchronous step: no fiber suspension, no allocation beyond the queue node.
+ * A batch's fixed price (a fiber wake-up, and for an exporter its timeout) is paid once for every
+ * item that arrived within {@link LINGER_MS} of the first. The buffer is a plain array owned by the
+ * lane rather than an Effect `Queue`: `offer` runs on the request fiber and must stay one
+ * synchronous step, and a `Queue` built a chain of `Chunk`s for every batch it handed over.
  *
  * @internal
  */
-import { Chunk, Deferred, Effect, MutableRef, Queue, Ref, Scheduler, type Scope } from "effect"
+import { Deferred, Effect, MutableRef, Ref, Scheduler, type Scope } from "effect"
 
-const LINGER_MS = 5
+/**
+ * How long a batch waits for more items after its first. Telemetry is not urgent (an OTLP span
+ * processor holds spans for seconds); at a few thousand requests a second this gathers dozens of
+ * requests per batch, which is what makes telemetry cheap per request.
+ */
+export const LINGER_MS = 20
 
 export interface Lane<A> {
   /** `false` when the lane was full and `a` was dropped. Never blocks. */
   readonly offer: (a: A) => Effect.Effect<boolean>
   /** The same as `offer`, for callers already inside a synchronous step. */
   readonly unsafeOffer: (a: A) => boolean
-  /** Completes once every item offered before the call has been handled. */
+  /** Completes once every item offered before the call has been handled; waiting items go at once. */
   readonly awaitIdle: Effect.Effect<void>
   readonly dropped: Effect.Effect<number>
   readonly pending: Effect.Effect<number>
@@ -29,38 +37,65 @@ export const makeLane = <A>(options: {
   /** How many payloads one item carries (default 1): a run of metrics travels as one item. */
   readonly weigh?: ((a: A) => number) | undefined
   readonly maxBatch?: number
+  /** How long a batch waits for more items after its first (default {@link LINGER_MS}). */
+  readonly lingerMs?: number
   /** Handles what was waiting, in order (at most `maxBatch` at a time). */
   readonly handle: (batch: ReadonlyArray<A>) => Effect.Effect<void>
 }): Effect.Effect<Lane<A>, never, Scope.Scope> =>
   Effect.gen(function*() {
-    // bounded by weight below, not by the number of items
-    const queue = yield* Queue.unbounded<A>()
     const weigh = options.weigh ?? (() => 1)
+    const maxBatch = options.maxBatch ?? 256
+    const linger = options.lingerMs ?? LINGER_MS
+    // Offered and not yet handled. Mutable on purpose: producers push from inside their own
+    // synchronous step; only the worker removes, when it runs.
+    const items: Array<A> = []
     const pending = MutableRef.make(0)
     const dropped = MutableRef.make(0)
     const waiters = yield* Ref.make<ReadonlyArray<Deferred.Deferred<void>>>([])
+    // the worker's wake-up while it waits for a batch, and the linger timer once one has begun
+    const worker = MutableRef.make<((batch: Effect.Effect<ReadonlyArray<A>>) => void) | undefined>(undefined)
+    const timer = MutableRef.make<ReturnType<typeof setTimeout> | undefined>(undefined)
+    // someone awaits idleness: waiting items go without lingering
+    const hurried = MutableRef.make(false)
 
-    const wakeIfIdle = Effect.suspend(() =>
-      MutableRef.get(pending) > 0
-        ? Effect.void
-        : Effect.flatMap(Ref.getAndSet(waiters, []), (ds) =>
-          Effect.forEach(ds, (d) => Deferred.succeed(d, undefined), { discard: true })))
+    const take = Effect.sync((): ReadonlyArray<A> => items.splice(0, maxBatch))
 
-    const maxBatch = options.maxBatch ?? 256
-    const worker = Effect.gen(function*() {
-      let batch = yield* Queue.takeBetween(queue, 1, maxBatch)
-      if (batch.length < maxBatch) {
-        // Let a few milliseconds of traffic gather, so that a batch costs its fixed price (a fiber
-        // wake-up, an exporter timeout) once for many payloads instead of once per request. A real
-        // timer, not `Effect.sleep`: a test clock must not be able to stall delivery.
-        yield* Effect.async<void>((resume) => {
-          const timer = setTimeout(() => resume(Effect.void), LINGER_MS)
-          return Effect.sync(() => clearTimeout(timer))
-        })
-        batch = Chunk.appendAll(batch, yield* Queue.takeUpTo(queue, maxBatch - batch.length))
-      }
-      yield* Effect.catchAllCause(options.handle(Chunk.toReadonlyArray(batch)), (cause) =>
-        Effect.logError(`telemetry lane ${options.name}: handler failed`, cause))
+    const release = (): void => {
+      const pendingTimer = MutableRef.get(timer)
+      if (pendingTimer !== undefined) clearTimeout(pendingTimer)
+      MutableRef.set(timer, undefined)
+      const resume = MutableRef.get(worker)
+      MutableRef.set(worker, undefined)
+      // the items are taken when the worker runs, so an interrupted worker loses none
+      resume?.(take)
+    }
+
+    /** Called with items waiting and the worker asleep: release now, or once the batch has gathered. */
+    const schedule = (): void => {
+      if (items.length >= maxBatch || MutableRef.get(hurried)) release()
+      else if (MutableRef.get(timer) === undefined) MutableRef.set(timer, setTimeout(release, linger))
+    }
+
+    const nextBatch = Effect.async<ReadonlyArray<A>>((resume) => {
+      MutableRef.set(worker, resume)
+      if (items.length > 0) schedule()
+      return Effect.sync(() => {
+        MutableRef.set(worker, undefined)
+        const pendingTimer = MutableRef.get(timer)
+        if (pendingTimer !== undefined) clearTimeout(pendingTimer)
+        MutableRef.set(timer, undefined)
+      })
+    })
+
+    const wakeIfIdle = Effect.suspend(() => {
+      if (MutableRef.get(pending) > 0) return Effect.void
+      MutableRef.set(hurried, false)
+      return Effect.flatMap(Ref.getAndSet(waiters, []), (ds) => Effect.forEach(ds, (d) => Deferred.succeed(d, undefined), { discard: true }))
+    })
+
+    const loop = Effect.gen(function*() {
+      const batch = yield* nextBatch
+      yield* Effect.catchAllCause(options.handle(batch), (cause) => Effect.logError(`telemetry lane ${options.name}: handler failed`, cause))
       let handled = 0
       for (const item of batch) handled += weigh(item)
       MutableRef.update(pending, (n) => n - handled)
@@ -70,16 +105,17 @@ export const makeLane = <A>(options: {
     // Telemetry fibers drain on their own scheduler, in the event loop's check phase (after I/O):
     // sharing the default one would keep its microtask chain busy and push request fibers onto
     // 1 ms timers under load.
-    yield* Effect.forkScoped(Effect.withScheduler(worker, Scheduler.makeBatched((runBatch) => setImmediate(runBatch))))
-    yield* Effect.addFinalizer(() => Queue.shutdown(queue))
+    yield* Effect.forkScoped(Effect.withScheduler(loop, Scheduler.makeBatched((runBatch) => setImmediate(runBatch))))
 
     const unsafeOffer = (a: A): boolean => {
       const weight = weigh(a)
-      if (MutableRef.get(pending) + weight > options.capacity || !Queue.unsafeOffer(queue, a)) {
+      if (MutableRef.get(pending) + weight > options.capacity) {
         MutableRef.update(dropped, (n) => n + weight)
         return false
       }
       MutableRef.update(pending, (n) => n + weight)
+      items.push(a)
+      if (MutableRef.get(worker) !== undefined) schedule()
       return true
     }
 
@@ -87,6 +123,10 @@ export const makeLane = <A>(options: {
       if (MutableRef.get(pending) === 0) return
       const d = yield* Deferred.make<void>()
       yield* Ref.update(waiters, (ds) => [...ds, d])
+      yield* Effect.sync(() => {
+        MutableRef.set(hurried, true)
+        if (MutableRef.get(worker) !== undefined && items.length > 0) release()
+      })
       // the worker may have gone idle between the read above and the registration
       yield* wakeIfIdle
       yield* Deferred.await(d)
