@@ -52,7 +52,7 @@ export const driver = async <R>(layer: Layer.Layer<R, unknown, never>, middlewar
     for (let i = 0; i < n; i++) {
       const request = HttpServerRequest.fromWeb(
         post
-          ? new Request("http://127.0.0.1:3000/items", { method: "POST", body: postBody, headers: { ...headers, "content-type": "application/json" } })
+          ? new Request("http://127.0.0.1:3000/items", { method: "POST", body: postBody, headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(postBody)) } })
           : new Request("http://127.0.0.1:3000/hello", { headers })
       )
       // resolving on the next turn of the event loop lets the telemetry lanes run, as they would in a server
