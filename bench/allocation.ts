@@ -1,6 +1,7 @@
 /**
  * Memory the guard allocates per request, in process: the same router bare, behind the guard with
- * every optional part off, and behind the default guard, for a small GET and a 10 KB JSON POST.
+ * every optional part off, behind the default guard, and behind the default guard exporting
+ * OpenTelemetry to a loopback receiver, for a small GET and a 10 KB JSON POST.
  *
  * Allocation is counted by V8's sampling heap profiler with collected objects included, so unlike
  * a timing it hardly moves with the machine's load: it tells whether a change made the request path
@@ -15,6 +16,7 @@ import { Layer } from "effect"
 import { Session } from "node:inspector/promises"
 import { guardMiddleware } from "../src/index.js"
 import { driver, guardLayer, minimalConfig } from "./_inProcess.js"
+import { startReceiver } from "./_load.js"
 
 const N = Number(process.env["N"] ?? 10_000)
 
@@ -40,10 +42,12 @@ const perRequest = async (run: (post: boolean, n: number) => Promise<number>, po
   return totalBytes(profile.head as SamplingNode) / n
 }
 
+const receiver = await startReceiver()
 const cases = {
   bare: await driver(Layer.empty),
   "guard, optional parts off": await driver(guardLayer(minimalConfig), guardMiddleware),
-  "guard, defaults": await driver(guardLayer(), guardMiddleware)
+  "guard, defaults": await driver(guardLayer(), guardMiddleware),
+  "guard, defaults + OTel": await driver(guardLayer({ enableOtel: true, otelExporterEndpoint: receiver.url }), guardMiddleware)
 }
 
 console.log(`allocation: KB allocated per request in process (${N} GETs, ${N / 5} POSTs per case)`)
@@ -62,3 +66,4 @@ for (const [name, c] of Object.entries(cases)) {
   await c.dispose()
 }
 session.disconnect()
+receiver.server.close()
