@@ -60,10 +60,14 @@ export const makeLane = <A>(options: {
 
     const take = Effect.sync((): ReadonlyArray<A> => items.splice(0, maxBatch))
 
-    const release = (): void => {
-      const pendingTimer = MutableRef.get(timer)
-      if (pendingTimer !== undefined) clearTimeout(pendingTimer)
+    const stopLinger = (): void => {
+      const armed = MutableRef.get(timer)
+      if (armed !== undefined) clearTimeout(armed)
       MutableRef.set(timer, undefined)
+    }
+
+    const release = (): void => {
+      stopLinger()
       const resume = MutableRef.get(worker)
       MutableRef.set(worker, undefined)
       // the items are taken when the worker runs, so an interrupted worker loses none
@@ -81,9 +85,7 @@ export const makeLane = <A>(options: {
       if (items.length > 0) schedule()
       return Effect.sync(() => {
         MutableRef.set(worker, undefined)
-        const pendingTimer = MutableRef.get(timer)
-        if (pendingTimer !== undefined) clearTimeout(pendingTimer)
-        MutableRef.set(timer, undefined)
+        stopLinger()
       })
     })
 
