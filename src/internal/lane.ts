@@ -74,15 +74,20 @@ export const makeLane = <A>(options: {
       resume?.(take)
     }
 
-    /** Called with items waiting and the worker asleep: release now, or once the batch has gathered. */
+    /**
+     * With items waiting and the worker asleep: release them now (a full batch, or someone awaits
+     * idleness), or once the batch has gathered. A real timer, not `Effect.sleep`: a test clock must
+     * not be able to stall delivery.
+     */
     const schedule = (): void => {
+      if (MutableRef.get(worker) === undefined || items.length === 0) return
       if (items.length >= maxBatch || MutableRef.get(hurried)) release()
       else if (MutableRef.get(timer) === undefined) MutableRef.set(timer, setTimeout(release, linger))
     }
 
     const nextBatch = Effect.async<ReadonlyArray<A>>((resume) => {
       MutableRef.set(worker, resume)
-      if (items.length > 0) schedule()
+      schedule()
       return Effect.sync(() => {
         MutableRef.set(worker, undefined)
         stopLinger()
@@ -117,7 +122,7 @@ export const makeLane = <A>(options: {
       }
       MutableRef.update(pending, (n) => n + weight)
       items.push(a)
-      if (MutableRef.get(worker) !== undefined) schedule()
+      schedule()
       return true
     }
 
@@ -127,7 +132,7 @@ export const makeLane = <A>(options: {
       yield* Ref.update(waiters, (ds) => [...ds, d])
       yield* Effect.sync(() => {
         MutableRef.set(hurried, true)
-        if (MutableRef.get(worker) !== undefined && items.length > 0) release()
+        schedule()
       })
       // the worker may have gone idle between the read above and the registration
       yield* wakeIfIdle
