@@ -77,7 +77,7 @@ describe("lane", () => {
       expect(yield* Ref.get(seen)).toEqual([1])
     }).pipe(Effect.scoped))
 
-  it.live("closing the scope stops the worker and its linger timer", () =>
+  it.live("closing the scope stops the worker: what it had not taken is never handled", () =>
     Effect.gen(function*() {
       const { batches, handle } = yield* recording
       yield* Effect.scoped(Effect.map(makeLane({ name: "test", capacity: 100, lingerMs: 50, handle }), (lane) => lane.unsafeOffer(1)))
