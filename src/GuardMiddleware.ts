@@ -268,7 +268,7 @@ export const make: Effect.Effect<
   // The platform runs pre-response handlers only for responses that come out of the application
   // (its errors included), so the guard's own refusals are finished by the pipeline itself.
   // With no headers to add and every request metric muted there is nothing to finish: no handler,
-  // whose fiber-ref write makes every later one in the request copy a larger table.
+  // whose fiber-ref local makes every later fiber-ref write in the request copy a larger table.
   const finishesApp = addsHeaders || !METRIC_TYPE_VALUES.every((t) => metrics.isMuted(t))
   const callApp = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> =>
     finishesApp ? Effect.zipRight(App.appendPreResponseHandler((_, response) => finish(req, response)), app) : app
