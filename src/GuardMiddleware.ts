@@ -21,7 +21,15 @@
  *
  * @since 0.1.0
  */
-import { type HttpApp, Headers, HttpIncomingMessage, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import {
+  type HttpApp,
+  Headers,
+  HttpIncomingMessage,
+  HttpMiddleware,
+  HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse
+} from "@effect/platform"
 import { HttpApp as App } from "@effect/platform"
 import { Cause, Clock, Context, Effect, Layer, Option, Tracer } from "effect"
 import * as Authentication from "./checks/Authentication.js"
@@ -62,6 +70,7 @@ import {
   succeeded,
   type Verdict
 } from "./internal/pipeline.js"
+import { nodeResponseOf } from "./internal/nodeResponse.js"
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
@@ -199,7 +208,15 @@ export const make: Effect.Effect<
   const spans = new Map(checks.map((c) => [c.name, `guard.check.${c.name}`]))
   const resolveIp = makeClientIpResolver(config)
   const securityHeaders = Headers.fromInput(securityHeadersFor(config.securityHeaders))
-  const addsHeaders = Object.keys(securityHeaders).length > 0
+  const headerEntries = Object.entries(securityHeaders)
+  const addsHeaders = headerEntries.length > 0
+  /** Puts the security headers on the Node response, if there is one; whether it did. */
+  const setNodeHeaders = (request: HttpServerRequest.HttpServerRequest): boolean => {
+    const response = nodeResponseOf(request)
+    if (response === undefined) return false
+    for (const [name, value] of headerEntries) response.setHeader(name, value)
+    return true
+  }
   const withSecurityHeaders = !addsHeaders
     ? (response: HttpServerResponse.HttpServerResponse) => response
     : (response: HttpServerResponse.HttpServerResponse) => {
@@ -257,21 +274,50 @@ export const make: Effect.Effect<
     })
   }
 
-  /** Called once the response is known (the clock read is the response time). */
+  /** Records the request metrics (the clock read is the response time). */
+  const record = (req: GuardRequest, status: number): Effect.Effect<void> =>
+    metrics.collectRequest({
+      endpoint: req.path,
+      method: req.method,
+      status,
+      responseTime: (req.clock.unsafeCurrentTimeMillis() - req.startedAt) / 1000
+    })
+
+  /** Called once the response is known: the metrics, and the security headers unless Node adds them. */
   const finish = (req: GuardRequest, response: HttpServerResponse.HttpServerResponse): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
-    const responseTime = (req.clock.unsafeCurrentTimeMillis() - req.startedAt) / 1000
-    const collected = metrics.collectRequest({ endpoint: req.path, method: req.method, status: response.status, responseTime })
-    const out = withSecurityHeaders(response)
+    const collected = record(req, response.status)
+    const out = req.headersSet ? response : withSecurityHeaders(response)
     return succeeded(collected) ? Effect.succeed(out) : Effect.as(collected, out)
   }
 
-  // The platform runs pre-response handlers only for responses that come out of the application
-  // (its errors included), so the guard's own refusals are finished by the pipeline itself.
-  // With no headers to add and every request metric muted there is nothing to finish: no handler,
-  // whose fiber-ref local makes every later fiber-ref write in the request copy a larger table.
-  const finishesApp = addsHeaders || !METRIC_TYPE_VALUES.every((t) => metrics.isMuted(t))
+  /**
+   * The application with its metrics recorded from the response it returned, or, when it failed,
+   * from the response the platform sent for the failure.
+   */
+  const recorded = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> =>
+    Effect.matchCauseEffect(app, {
+      onFailure: (cause) =>
+        Effect.zipRight(
+          Effect.flatMap(HttpServerError.causeResponse(cause), ([response]) => record(req, response.status)),
+          Effect.failCause(cause)
+        ),
+      onSuccess: (response) => {
+        const collected = record(req, response.status)
+        return succeeded(collected) ? Effect.succeed(response) : Effect.as(collected, response)
+      }
+    })
+
+  // The platform sends the application's response inside the app the middleware wraps, so the
+  // portable way to add headers to it is a pre-response handler; its fiber-ref local makes every
+  // later fiber-ref write in the request copy a larger table. It is installed only when headers
+  // must be added and Node cannot take them (web handlers); metrics alone need no handler.
+  const recordsMetrics = !METRIC_TYPE_VALUES.every((t) => metrics.isMuted(t))
   const callApp = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> =>
-    finishesApp ? Effect.zipRight(App.appendPreResponseHandler((_, response) => finish(req, response)), app) : app
+    addsHeaders && !req.headersSet
+      ? Effect.zipRight(App.appendPreResponseHandler((_, response) => finish(req, response)), app)
+      : recordsMetrics
+      ? recorded(app, req)
+      : app
 
   /**
    * The checks from `index` on; the first refusal ends the run. A check that has already answered
@@ -386,6 +432,7 @@ export const make: Effect.Effect<
         excluded: excludes.length > 0 && isExcluded(path),
         rules: Option.getOrUndefined(rules),
         startedAt: clock.unsafeCurrentTimeMillis(),
+        headersSet: addsHeaders && setNodeHeaders(request),
         clock,
         state: { whitelisted: false, country: Option.none() }
       }

@@ -2,6 +2,7 @@ import { HttpApp, HttpRouter, HttpServerRequest, HttpServerResponse } from "@eff
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Logger, Option, TestClock } from "effect"
 import { ClientIp, GuardConfig, type GuardConfigInput, GuardLive, guardMiddleware, IpBans, TestExporter } from "effect-guard"
+import { metrics } from "./support/guarded.js"
 
 const app = HttpRouter.empty.pipe(HttpRouter.get("/", HttpServerResponse.text("ok")), HttpRouter.get("/search", HttpServerResponse.text("ok")))
 
@@ -29,6 +30,35 @@ describe("guardMiddleware under HttpApp.toWebHandler", () => {
       const attack = yield* request(handler, "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "198.51.100.1")
       expect(attack.status).toBe(400)
       yield* Effect.promise(dispose)
+    }))
+
+  it.live("adds the security headers without overriding the application's, and records the metrics, as on a Node server", () =>
+    Effect.gen(function*() {
+      // a Node server takes the headers on its own response; a web handler has none, so the guard
+      // rebuilds the application's response instead, and both must give the same answer
+      const framing = HttpRouter.empty.pipe(HttpRouter.get("/", HttpServerResponse.text("ok", { headers: { "x-frame-options": "DENY" } })))
+      const layer = GuardLive.pipe(Layer.provideMerge(TestExporter.layer()), Layer.provideMerge(GuardConfig.layer({ enableRateLimiting: false })))
+      const { dispose, handler } = HttpApp.toWebHandlerLayer(framing, layer, { middleware: guardMiddleware })
+      const response = yield* Effect.promise(() => handler(new Request("http://guarded.test/"), Context.make(ClientIp, "198.51.100.1")))
+      expect([response.headers.get("x-frame-options"), response.headers.get("x-content-type-options")]).toEqual(["DENY", "nosniff"])
+      expect((yield* request(handler, "/missing", "198.51.100.1")).headers.get("x-download-options")).toBe("noopen")
+      yield* Effect.promise(dispose)
+    }))
+
+  it.scopedLive("with the security headers off, records the metrics of the application's responses and of its failures", () =>
+    Effect.gen(function*() {
+      const runtime = yield* Layer.toRuntime(GuardLive.pipe(
+        Layer.provideMerge(TestExporter.layer()),
+        Layer.provideMerge(GuardConfig.layer({ enableRateLimiting: false, securityHeaders: { enabled: false } }))
+      ))
+      const failing = app.pipe(HttpRouter.get("/boom", Effect.die("the handler broke")))
+      const handler = HttpApp.toWebHandlerRuntime(runtime)(failing, guardMiddleware)
+      for (const path of ["/", "/missing", "/boom"]) {
+        yield* Effect.promise(() => handler(new Request(`http://guarded.test${path}`), Context.make(ClientIp, "198.51.100.1")))
+      }
+      const recorded = yield* metrics.pipe(Effect.provide(runtime))
+      expect(recorded.filter((m) => m.metricType === "response_time").map((m) => `${m.tags["endpoint"]} ${m.tags["status"]}`))
+        .toEqual(["/ 200", "/missing 404", "/boom 500"])
     }))
 
   it.live("without any peer address, fail-secure refuses with 403", () =>

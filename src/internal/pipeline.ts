@@ -49,6 +49,8 @@ export interface GuardRequest {
   /** Dynamic rules in force when the request arrived. */
   readonly rules: ActiveRules | undefined
   readonly startedAt: number
+  /** The security headers are already on the Node response: the guard's responses need no rebuild. */
+  readonly headersSet: boolean
   /** The request fiber's clock, for stores that answer synchronously. */
   readonly clock: Clock.Clock
   /** Facts checks learn along the way. Scoped to this request. */
