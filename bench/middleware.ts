@@ -2,22 +2,25 @@
  * Guarded against bare: throughput and p99 of an @effect/platform Node server with and without
  * `guardMiddleware` (default config, detection on), for a small GET and a 10 KB JSON POST, and the
  * guarded GET with OpenTelemetry exporting to a local receiver. Each server runs in its own process;
- * autocannon drives it on loopback; scenarios alternate over several rounds and medians are reported.
+ * autocannon drives it on loopback; scenarios alternate over several rounds. Each ratio is taken
+ * within a round, between two runs a few seconds apart, and the median over the rounds (with its
+ * range) is reported: on these machines the speed drifts between rounds, and a ratio of medians
+ * taken from different rounds would carry that drift.
  *
- *   npx tsx bench/middleware.ts            (about 2 minutes)
+ *   npx tsx bench/middleware.ts            (about 4 minutes)
  *   ROUNDS=1 DURATION=3 npx tsx bench/middleware.ts
  */
-import { CONNECTIONS, load, measure, median, startReceiver, startServer, stop } from "./_load.js"
+import { CONNECTIONS, load, measure, median, spread, startReceiver, startServer, stop } from "./_load.js"
 
-const ROUNDS = Number(process.env["ROUNDS"] ?? 3)
+const ROUNDS = Number(process.env["ROUNDS"] ?? 5)
 const DURATION = Number(process.env["DURATION"] ?? 5)
 
 const scenarios = [
   { name: "GET  bare", mode: "bare", post: false },
   { name: "GET  guarded", mode: "guarded", post: false },
+  { name: "GET  guarded + OTel", mode: "guarded-otel", post: false },
   { name: "POST bare (10 KB JSON)", mode: "bare", post: true },
-  { name: "POST guarded (10 KB JSON)", mode: "guarded", post: true },
-  { name: "GET  guarded + OTel", mode: "guarded-otel", post: false }
+  { name: "POST guarded (10 KB JSON)", mode: "guarded", post: true }
 ] as const
 
 const main = async () => {
@@ -45,18 +48,25 @@ const main = async () => {
       cpu: cpu.length === 0 ? NaN : median(cpu)
     }
   }
-  console.log(`middleware: ${CONNECTIONS} connections, ${DURATION}s per run, median of ${ROUNDS} interleaved rounds`)
+  console.log(`middleware: ${CONNECTIONS} connections, ${DURATION}s per run, ${ROUNDS} interleaved rounds (medians; ratios: median [range] of the rounds' own)`)
   for (const { name } of scenarios) {
     const s = stat(name)
     console.log(
       `  ${name.padEnd(28)} ${s.rps.toFixed(0).padStart(8)} req/s   p99 ${String(s.p99).padStart(4)} ms   non-2xx ${s.non2xx}   server CPU ${s.cpu.toFixed(0).padStart(4)} µs/request`
     )
   }
-  const ratio = (a: string, b: string) => stat(a).rps / stat(b).rps
-  // the same comparison in server CPU per request: what the guard costs the server, whoever else runs
-  const cpuRatio = (a: string, b: string) => stat(b).cpu / stat(a).cpu
-  const line = (label: string, a: string, b: string, target: string) =>
-    console.log(`  ${label.padEnd(24)}= ${ratio(a, b).toFixed(2)} (target ${target}); by server CPU per request ${cpuRatio(a, b).toFixed(2)}`)
+  /** Per round: a's throughput over b's, and b's server CPU per request over a's. */
+  const perRound = (a: string, b: string) => {
+    const [sa, sb] = [samples.get(a)!, samples.get(b)!]
+    return {
+      rps: sa.map((x, i) => x.rps / sb[i]!.rps),
+      cpu: sa.flatMap((x, i) => x.cpuPerRequest === undefined || sb[i]!.cpuPerRequest === undefined ? [] : [sb[i]!.cpuPerRequest! / x.cpuPerRequest])
+    }
+  }
+  const line = (label: string, a: string, b: string, target: string) => {
+    const r = perRound(a, b)
+    console.log(`  ${label.padEnd(24)}= ${spread(r.rps)} (target ${target}); by server CPU per request ${spread(r.cpu)}`)
+  }
   line("guarded/bare GET", "GET  guarded", "GET  bare", ">= 0.85")
   line("guarded/bare POST 10 KB", "POST guarded (10 KB JSON)", "POST bare (10 KB JSON)", ">= 0.70")
   line("with OTel/without GET", "GET  guarded + OTel", "GET  guarded", ">= 0.95")
