@@ -283,12 +283,15 @@ export const make: Effect.Effect<
       responseTime: (req.clock.unsafeCurrentTimeMillis() - req.startedAt) / 1000
     })
 
-  /** Called once the response is known: the metrics, and the security headers unless Node adds them. */
-  const finish = (req: GuardRequest, response: HttpServerResponse.HttpServerResponse): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  /** Records the metrics of `response`, then goes on with `value` (at once when nothing was sent). */
+  const recordThen = <A>(req: GuardRequest, response: HttpServerResponse.HttpServerResponse, value: A): Effect.Effect<A> => {
     const collected = record(req, response.status)
-    const out = req.headersSet ? response : withSecurityHeaders(response)
-    return succeeded(collected) ? Effect.succeed(out) : Effect.as(collected, out)
+    return succeeded(collected) ? Effect.succeed(value) : Effect.as(collected, value)
   }
+
+  /** Called once the response is known: the metrics, and the security headers unless Node adds them. */
+  const finish = (req: GuardRequest, response: HttpServerResponse.HttpServerResponse): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+    recordThen(req, response, req.headersSet ? response : withSecurityHeaders(response))
 
   /**
    * The application with its metrics recorded from the response it returned, or, when it failed,
@@ -301,10 +304,7 @@ export const make: Effect.Effect<
           Effect.flatMap(HttpServerError.causeResponse(cause), ([response]) => record(req, response.status)),
           Effect.failCause(cause)
         ),
-      onSuccess: (response) => {
-        const collected = record(req, response.status)
-        return succeeded(collected) ? Effect.succeed(response) : Effect.as(collected, response)
-      }
+      onSuccess: (response) => recordThen(req, response, response)
     })
 
   // The platform sends the application's response inside the app the middleware wraps, so the
