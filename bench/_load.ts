@@ -41,15 +41,16 @@ export const serverOf = (checkout: string | undefined) =>
  * resolves once it listens.
  */
 export const startServer = (mode: string, port: number, env: Record<string, string> = {}, serverScript = serverOf(undefined)) =>
+  spawnServer(process.execPath, ["--import", "tsx", serverScript, mode, String(port)], env)
+
+/** Runs `command` (a benchmark server, or one under a tool); resolves once it prints "ready". */
+export const spawnServer = (command: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   new Promise<ChildProcess>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", serverScript, mode, String(port)], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "inherit"]
-    })
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] })
     child.stdout!.on("data", (chunk: Buffer) => {
       if (chunk.toString().includes("ready")) resolve(child)
     })
-    child.on("exit", (code) => reject(new Error(`server ${mode} exited with ${code}`)))
+    child.on("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)))
   })
 
 export const stop = (child: ChildProcess) =>

@@ -26,12 +26,12 @@
  * Needs valgrind (`apt-get install valgrind`). The servers are compiled with tsc into
  * node_modules/.cache first: under valgrind, tsx's on-the-fly compilation would take minutes.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import http from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { postBody, startReceiver } from "./_load.js"
+import { postBody, spawnServer, startReceiver, stop } from "./_load.js"
 
 const MODES = (process.env["MODES"] ?? "bare,guarded").split(",")
 const POST = process.env["POST"] === "1"
@@ -81,19 +81,11 @@ const drive = (port: number, n: number) =>
     for (let i = 0; i < 4; i++) next()
   })
 
-const waitFor = (child: ChildProcess, text: string) =>
-  new Promise<void>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes(text)) resolve()
-    })
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}`)))
-  })
-
 /** Instructions the server executed from start to exit, having answered `n` requests. */
 const count = async (mode: string, n: number, port: number, otlp: string): Promise<number> => {
   const dir = mkdtempSync(join(tmpdir(), "instructions-"))
   const log = join(dir, "valgrind.log")
-  const child = spawn("valgrind", [
+  const child = await spawnServer("valgrind", [
     "--tool=callgrind",
     `--callgrind-out-file=${join(dir, "callgrind.out")}`,
     `--log-file=${log}`,
@@ -101,8 +93,7 @@ const count = async (mode: string, n: number, port: number, otlp: string): Promi
     join(BUILD, "bench/_server.js"),
     mode,
     String(port)
-  ], { env: { ...process.env, OTLP_URL: otlp }, stdio: ["ignore", "pipe", "inherit"] })
-  await waitFor(child, "ready")
+  ], { OTLP_URL: otlp })
   // "ready" comes on a timer; the server may still be binding under valgrind
   for (let attempt = 0;; attempt++) {
     try {
@@ -114,11 +105,7 @@ const count = async (mode: string, n: number, port: number, otlp: string): Promi
     }
   }
   await drive(port, n - 1)
-  await new Promise<void>((resolve) => {
-    child.removeAllListeners("exit")
-    child.on("exit", () => resolve())
-    child.kill("SIGTERM")
-  })
+  await stop(child)
   const collected = /Collected : (\d+)/.exec(readFileSync(log, "utf8"))
   rmSync(dir, { recursive: true, force: true })
   if (collected === null) throw new Error(`no instruction count for ${mode}`)
