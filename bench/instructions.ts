@@ -4,30 +4,34 @@
  * with the machine's speed, a neighbour or the other core, which on this project's 2-core machines
  * throw the timed benchmarks by ±10 % and more.
  *
- * Each server answers a short run of requests, then a long one; the difference between the two
- * totals, divided by the difference in requests, leaves out start-up (6 to 10 billion
- * instructions) and is the cost of a request once the server is warm, its garbage collection and
- * JIT compilation included. Start-up itself varies by a few percent between runs (JIT compilation
- * runs on background threads), some 100 million instructions, and that variation is spread over
- * the requests between the two runs: the bare server measured 1.65 million per request with 1,000
- * of them and 1.53 million with 2,000. Take a figure to about ±10 %, and lengthen the long run
- * (`LONG`) for tighter ones. Unlike the timed benchmarks, that error does not depend on what else
- * the machine is doing.
+ * Each server is warmed with `WARM` requests; then callgrind's counters are zeroed
+ * (`callgrind_control --zero`), the server answers `N` more, and the counters are dumped. Start-up
+ * (6 to 10 billion instructions, varying by some 100 million between runs) stays out of the
+ * figure; garbage collection and the compiler threads' work during the measured requests are in
+ * it. The warm-up matters: V8 is still compiling long after the first requests (a third of a bare
+ * GET's instructions after 500 requests, a fifth after 4,000), so figures are comparable only at
+ * the same `WARM`. Two runs of the same server agreed within 2 %. Until session 7 the figure was
+ * the difference between a short and a long run from start-up, which carried the start-up
+ * variation and the early compilation (more of it for the guard, which has more code to compile):
+ * it put the default guard's GET at 0.70 to 0.79 of bare.
  *
  * An instruction is not a nanosecond: cache misses, memory traffic and the wait for a core are not
  * counted, so this complements bench/middleware.ts (throughput) and bench/allocation.ts (bytes)
  * rather than replacing them. The load generator runs natively, outside valgrind, one request at
  * a time per connection (4 connections), so it never shares the count.
  *
- *   npx tsx bench/instructions.ts                       (about 17 minutes: bare and guarded, GET)
- *   MODES=guarded,guarded-otel POST=1 npx tsx bench/instructions.ts
- *   LONG=4100 npx tsx bench/instructions.ts             (longer runs, tighter figures)
+ *   npx tsx bench/instructions.ts                       (about 4 minutes: bare and guarded, GET)
+ *   MODES=bare,guarded POST=1 npx tsx bench/instructions.ts
+ *   MODES=guarded,guarded-otel WARM=2000 npx tsx bench/instructions.ts
+ *
+ * Modes are counted two at a time (valgrind runs a process on one core); `BENCH_GUARD_CONFIG`
+ * (see bench/_inProcess.ts) reaches the servers, for variants of the guard's configuration.
  *
  * Needs valgrind (`apt-get install valgrind`). The servers are compiled with tsc into
  * node_modules/.cache first: under valgrind, tsx's on-the-fly compilation would take minutes.
  */
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import http from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -35,8 +39,8 @@ import { postBody, spawnServer, startReceiver, stop } from "./_load.js"
 
 const MODES = (process.env["MODES"] ?? "bare,guarded").split(",")
 const POST = process.env["POST"] === "1"
-const SHORT = Number(process.env["SHORT"] ?? 100)
-const LONG = Number(process.env["LONG"] ?? 2100)
+const WARM = Number(process.env["WARM"] ?? 4000)
+const N = Number(process.env["N"] ?? 1000)
 const BUILD = "node_modules/.cache/effect-guard-bench"
 
 const build = () => {
@@ -81,35 +85,43 @@ const drive = (port: number, n: number) =>
     for (let i = 0; i < 4; i++) next()
   })
 
-/** Instructions the server executed from start to exit, having answered `n` requests. */
+/** Instructions the server executes for `n` requests once warm: counted between two callgrind commands. */
 const count = async (mode: string, n: number, port: number, otlp: string): Promise<number> => {
   const dir = mkdtempSync(join(tmpdir(), "instructions-"))
-  const log = join(dir, "valgrind.log")
+  const out = join(dir, "callgrind.out")
   const child = await spawnServer("valgrind", [
     "--tool=callgrind",
-    `--callgrind-out-file=${join(dir, "callgrind.out")}`,
-    `--log-file=${log}`,
+    `--callgrind-out-file=${out}`,
+    `--log-file=${join(dir, "valgrind.log")}`,
     process.execPath,
     join(BUILD, "bench/_server.js"),
     mode,
     String(port)
   ], { OTLP_URL: otlp })
-  // "ready" comes on a timer; the server may still be binding under valgrind
-  for (let attempt = 0;; attempt++) {
-    try {
-      await drive(port, 1)
-      break
-    } catch (error) {
-      if (attempt > 600) throw error
-      await new Promise((resolve) => setTimeout(resolve, 500))
+  try {
+    // "ready" comes on a timer; the server may still be binding under valgrind
+    for (let attempt = 0;; attempt++) {
+      try {
+        await drive(port, 1)
+        break
+      } catch (error) {
+        if (attempt > 600) throw error
+        await new Promise((resolve) => setTimeout(resolve, 500))
+      }
     }
+    await drive(port, WARM)
+    // zeroed once warm and dumped after the measured requests: start-up and JIT warm-up stay out
+    execFileSync("callgrind_control", ["--zero", String(child.pid)], { stdio: "ignore" })
+    await drive(port, n)
+    execFileSync("callgrind_control", ["--dump", String(child.pid)], { stdio: "ignore" })
+    const dump = readdirSync(dir).find((name) => name.startsWith("callgrind.out") && name !== "callgrind.out")
+    const totals = dump === undefined ? null : /^(?:totals|summary): (\d+)/m.exec(readFileSync(join(dir, dump), "utf8"))
+    if (totals === null) throw new Error(`no instruction count for ${mode}`)
+    return Number(totals[1])
+  } finally {
+    await stop(child)
+    rmSync(dir, { recursive: true, force: true })
   }
-  await drive(port, n - 1)
-  await stop(child)
-  const collected = /Collected : (\d+)/.exec(readFileSync(log, "utf8"))
-  rmSync(dir, { recursive: true, force: true })
-  if (collected === null) throw new Error(`no instruction count for ${mode}`)
-  return Number(collected[1])
 }
 
 const main = async () => {
@@ -122,14 +134,17 @@ const main = async () => {
   build()
   const receiver = await startReceiver()
   let port = 44_000 + Math.floor(Math.random() * 1000)
-  console.log(`instructions: ${POST ? "POST 10 KB JSON" : "GET"}, runs of ${SHORT} and ${LONG} requests per server, under callgrind`)
+  console.log(`instructions: ${POST ? "POST 10 KB JSON" : "GET"}, ${N} requests per server after ${WARM} to warm it, under callgrind`)
   const perRequest = new Map<string, number>()
   // two servers at a time: valgrind runs a process on one core, and the counts do not depend on timing
-  for (const mode of MODES) {
-    const [short, long] = await Promise.all([count(mode, SHORT, ++port, receiver.url), count(mode, LONG, ++port, receiver.url)])
-    const per = (long - short) / (LONG - SHORT)
-    perRequest.set(mode, per)
-    console.log(`  ${mode.padEnd(16)} ${(per / 1e6).toFixed(3)} M instructions per request (start-up and ${SHORT} requests: ${(short / 1e9).toFixed(2)} G)`)
+  for (let i = 0; i < MODES.length; i += 2) {
+    const pair = MODES.slice(i, i + 2)
+    const counts = await Promise.all(pair.map((mode) => count(mode, N, ++port, receiver.url)))
+    pair.forEach((mode, j) => {
+      const per = counts[j]! / N
+      perRequest.set(mode, per)
+      console.log(`  ${mode.padEnd(16)} ${(per / 1e6).toFixed(3)} M instructions per request`)
+    })
   }
   receiver.server.close()
   const [first, ...rest] = MODES
