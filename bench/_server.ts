@@ -3,8 +3,8 @@
  *
  * - `bare`: the router alone; `guarded`: behind `guardMiddleware` (default config, detection on);
  *   `guarded-otel`: the same exporting OpenTelemetry to `OTLP_URL`.
- * - `guarded-lean`: the same guard served with `serveGuarded`, its services kept out of the request
- *   context.
+ * - `guarded-lean`: the same `guardMiddleware` with `GuardPipelineLive` instead of `GuardLive`: the
+ *   guard's services out of the request context, the pipeline alone in it (as `serveGuarded` serves).
  * - What a guard costs before it checks anything (bench/breakdown.ts): `empty` (a middleware that
  *   does nothing), `context` (`GuardLive` in the context, the middleware only reads the pipeline),
  *   `hook` (only a pre-response handler), `context-hook` (both), `guarded-minimal` (the guard with
@@ -14,7 +14,7 @@ import { HttpApp, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer, Logger, LogLevel } from "effect"
 import { createServer } from "node:http"
-import { GuardLive, guardMiddleware, GuardPipeline, serveGuarded } from "../src/index.js"
+import { GuardLive, guardMiddleware, GuardPipeline, GuardPipelineLive } from "../src/index.js"
 import { router } from "./_app.js"
 import { benchConfig, minimalConfig } from "./_inProcess.js"
 
@@ -44,7 +44,7 @@ const serve = mode === "bare"
   : mode === "guarded" || mode === "guarded-otel" || mode === "guarded-minimal"
   ? withGuardLive(HttpServer.serve(router, guardMiddleware))
   : mode === "guarded-lean"
-  ? serveGuarded(router).pipe(Layer.provide(guardConfig))
+  ? HttpServer.serve(router, guardMiddleware).pipe(Layer.provide(GuardPipelineLive), Layer.provide(guardConfig))
   : (() => {
     throw new Error(`unknown mode ${mode}`)
   })()

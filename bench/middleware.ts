@@ -1,13 +1,15 @@
 /**
  * Guarded against bare: throughput and p99 of an @effect/platform Node server with and without
  * `guardMiddleware` (default config, detection on), for a small GET and a 10 KB JSON POST, and the
- * guarded GET with OpenTelemetry exporting to a local receiver. Each server runs in its own process;
- * autocannon drives it on loopback; scenarios alternate over several rounds. Each ratio is taken
- * within a round, between two runs a few seconds apart, and the median over the rounds (with its
- * range) is reported: on these machines the speed drifts between rounds, and a ratio of medians
- * taken from different rounds would carry that drift.
+ * guarded GET with OpenTelemetry exporting to a local receiver. The guarded servers provide
+ * `GuardLive` (every guard service in the request context); the GET is also measured with
+ * `GuardPipelineLive` (the same guard, only its pipeline in the context: "lean context"). Each
+ * server runs in its own process; autocannon drives it on loopback; scenarios alternate over
+ * several rounds. Each ratio is taken within a round, between two runs a few seconds apart, and the
+ * median over the rounds (with its range) is reported: on these machines the speed drifts between
+ * rounds, and a ratio of medians taken from different rounds would carry that drift.
  *
- *   npx tsx bench/middleware.ts            (about 4 minutes)
+ *   npx tsx bench/middleware.ts            (about 5 minutes)
  *   ROUNDS=1 DURATION=3 npx tsx bench/middleware.ts
  */
 import { CONNECTIONS, load, measure, median, spread, startReceiver, startServer, stop } from "./_load.js"
@@ -19,6 +21,7 @@ const scenarios = [
   { name: "GET  bare", mode: "bare", post: false },
   { name: "GET  guarded", mode: "guarded", post: false },
   { name: "GET  guarded + OTel", mode: "guarded-otel", post: false },
+  { name: "GET  guarded, lean context", mode: "guarded-lean", post: false },
   { name: "POST bare (10 KB JSON)", mode: "bare", post: true },
   { name: "POST guarded (10 KB JSON)", mode: "guarded", post: true }
 ] as const
@@ -68,6 +71,7 @@ const main = async () => {
     console.log(`  ${label.padEnd(24)}= ${spread(r.rps)} (target ${target}); by server CPU per request ${spread(r.cpu)}`)
   }
   line("guarded/bare GET", "GET  guarded", "GET  bare", ">= 0.85")
+  line("lean/bare GET", "GET  guarded, lean context", "GET  bare", ">= 0.85")
   line("guarded/bare POST 10 KB", "POST guarded (10 KB JSON)", "POST bare (10 KB JSON)", ">= 0.70")
   line("with OTel/without GET", "GET  guarded + OTel", "GET  guarded", ">= 0.95")
 }

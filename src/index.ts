@@ -54,7 +54,7 @@ export {
   loadGuardConfig
 } from "./GuardConfig.js"
 export type { GuardConfigInput, GuardConfigShape } from "./GuardConfig.js"
-export { GuardLive } from "./GuardLive.js"
+export { GuardLive, GuardPipelineLive } from "./GuardLive.js"
 export { GuardPipeline, guardMiddleware } from "./GuardMiddleware.js"
 export { serveGuarded } from "./GuardServer.js"
 export type { GuardServices } from "./GuardLive.js"

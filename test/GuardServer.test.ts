@@ -1,11 +1,12 @@
 /**
- * `serveGuarded`: the guard in front of a server without its services in the request context.
+ * `serveGuarded` and `GuardPipelineLive`: the guard in front of a server without its services in the
+ * request context.
  */
-import { HttpMiddleware, HttpRouter, HttpServerResponse } from "@effect/platform"
+import { HttpMiddleware, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Ref, Schedule } from "effect"
-import { EventBus, GuardConfig, GuardLive, IpBans, serveGuarded, TestExporter } from "effect-guard"
+import { EventBus, GuardConfig, GuardLive, guardMiddleware, GuardPipelineLive, IpBans, serveGuarded, TestExporter } from "effect-guard"
 import { get, statusAndBody } from "./support/guarded.js"
 
 /** Whether the handler can see the guard's event bus. */
@@ -88,4 +89,21 @@ describe("serveGuarded", () => {
       // the event queued by the refused request was delivered before the exporter stopped
       expect((yield* exporter.events).map((e) => e.eventType)).toContain("penetration_attempt")
     }).pipe(Effect.provide(TestExporter.layer())))
+})
+
+describe("GuardPipelineLive", () => {
+  it.scoped("serves guardMiddleware with the pipeline alone in the context", () =>
+    Effect.gen(function*() {
+      const passed = yield* get("/")
+      expect(yield* statusAndBody(passed)).toEqual({ status: 200, body: "no bus" })
+      expect(passed.headers["x-content-type-options"]).toBe("nosniff")
+      expect((yield* get("/search?q=%27%20OR%201%3D1%20--")).status).toBe(400)
+    }).pipe(Effect.provide(
+      HttpServer.serve(app, guardMiddleware).pipe(
+        Layer.provide(GuardPipelineLive),
+        Layer.provideMerge(TestExporter.layer()),
+        Layer.provide(GuardConfig.layer({ enableRateLimiting: false })),
+        Layer.provideMerge(NodeHttpServer.layerTest)
+      )
+    )))
 })
