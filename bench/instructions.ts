@@ -8,19 +8,22 @@
  * (`callgrind_control --zero`), the server answers `N` more, and the counters are dumped. Start-up
  * (6 to 10 billion instructions, varying by some 100 million between runs) stays out of the
  * figure; garbage collection and the compiler threads' work during the measured requests are in
- * it. The warm-up matters: V8 is still compiling long after the first requests (a third of a bare
- * GET's instructions after 500 requests, a fifth after 4,000), so figures are comparable only at
- * the same `WARM`. Two runs of the same server agreed within 2 %. Until session 7 the figure was
- * the difference between a short and a long run from start-up, which carried the start-up
- * variation and the early compilation (more of it for the guard, which has more code to compile):
- * it put the default guard's GET at 0.70 to 0.79 of bare.
+ * it. V8 is still compiling long after the first requests (a third of a bare GET's instructions
+ * after 500 requests, a fifth after 4,000), so figures are comparable only at the same `WARM`.
+ * Collection and compilation come in lumps (a major collection costs some 300 million
+ * instructions, 300,000 per request over 1,000 of them), so each count is also given without them,
+ * split off by function name in callgrind's dump: the request's own work, the steadiest figure
+ * (the collection a request's allocations cause is what bench/allocation.ts measures). Until
+ * session 7 the figure was the difference between a short and a long run from start-up, which
+ * carried the start-up variation and the early compilation (more of it for the guard, which has
+ * more code to compile): it put the default guard's GET at 0.70 to 0.79 of bare.
  *
  * An instruction is not a nanosecond: cache misses, memory traffic and the wait for a core are not
  * counted, so this complements bench/middleware.ts (throughput) and bench/allocation.ts (bytes)
  * rather than replacing them. The load generator runs natively, outside valgrind, one request at
  * a time per connection (4 connections), so it never shares the count.
  *
- *   npx tsx bench/instructions.ts                       (about 4 minutes: bare and guarded, GET)
+ *   npx tsx bench/instructions.ts                       (about 5 minutes: bare and guarded, GET)
  *   MODES=bare,guarded POST=1 npx tsx bench/instructions.ts
  *   MODES=guarded,guarded-otel WARM=2000 npx tsx bench/instructions.ts
  *
@@ -85,8 +88,55 @@ const drive = (port: number, n: number) =>
     for (let i = 0; i < 4; i++) next()
   })
 
+/** What a count is made of: everything, and the parts that come in lumps. */
+interface Count {
+  readonly total: number
+  /** The garbage collector's functions (V8's heap, scavenger, marker, sweeper). */
+  readonly gc: number
+  /** V8's optimising compilers, still at work long after start-up. */
+  readonly jit: number
+}
+
+const GC_FUNCTION = /v8::internal::(?:Heap|Scaveng|MarkCompact|Marking|ConcurrentMarking|Sweep|Evacuat|MemoryChunk|Page::|FreeList|heap::|GlobalHandles::Iterate|SerializerDeserializer::Iterate)|^heap::base::|cppgc::/
+const JIT_FUNCTION = /v8::internal::(?:compiler|maglev|baseline)::|v8::internal::Turbofan|v8::internal::Maglev/
+
+/**
+ * Splits a callgrind dump by function name: a function's own cost lines count; the line after a
+ * `calls=` line is the callee's inclusive cost and is skipped. Names are given once per id.
+ */
+const countOf = (dump: string, total: number): Count => {
+  const names = new Map<string, string>()
+  let current: "gc" | "jit" | "other" = "other"
+  let afterCall = false
+  let gc = 0
+  let jit = 0
+  for (const line of dump.split("\n")) {
+    if (line.startsWith("fn=")) {
+      const m = /^fn=\((\d+)\)(?: (.*))?$/.exec(line)
+      if (m === null) continue
+      if (m[2] !== undefined) names.set(m[1]!, m[2])
+      const name = names.get(m[1]!) ?? ""
+      current = GC_FUNCTION.test(name) ? "gc" : JIT_FUNCTION.test(name) ? "jit" : "other"
+    } else if (line.startsWith("cfn=")) {
+      const m = /^cfn=\((\d+)\) (.*)$/.exec(line)
+      if (m !== null) names.set(m[1]!, m[2]!)
+    } else if (line.startsWith("calls=")) {
+      afterCall = true
+    } else if (/^[0-9+*-]/.test(line)) {
+      if (afterCall) {
+        afterCall = false
+        continue
+      }
+      const cost = Number(line.split(" ")[1] ?? 0)
+      if (current === "gc") gc += cost
+      else if (current === "jit") jit += cost
+    }
+  }
+  return { total, gc, jit }
+}
+
 /** Instructions the server executes for `n` requests once warm: counted between two callgrind commands. */
-const count = async (mode: string, n: number, port: number, otlp: string): Promise<number> => {
+const count = async (mode: string, n: number, port: number, otlp: string): Promise<Count> => {
   const dir = mkdtempSync(join(tmpdir(), "instructions-"))
   const out = join(dir, "callgrind.out")
   const child = await spawnServer("valgrind", [
@@ -115,9 +165,10 @@ const count = async (mode: string, n: number, port: number, otlp: string): Promi
     await drive(port, n)
     execFileSync("callgrind_control", ["--dump", String(child.pid)], { stdio: "ignore" })
     const dump = readdirSync(dir).find((name) => name.startsWith("callgrind.out") && name !== "callgrind.out")
-    const totals = dump === undefined ? null : /^(?:totals|summary): (\d+)/m.exec(readFileSync(join(dir, dump), "utf8"))
+    const text = dump === undefined ? "" : readFileSync(join(dir, dump), "utf8")
+    const totals = /^(?:totals|summary): (\d+)/m.exec(text)
     if (totals === null) throw new Error(`no instruction count for ${mode}`)
-    return Number(totals[1])
+    return countOf(text, Number(totals[1]))
   } finally {
     await stop(child)
     rmSync(dir, { recursive: true, force: true })
@@ -135,22 +186,27 @@ const main = async () => {
   const receiver = await startReceiver()
   let port = 44_000 + Math.floor(Math.random() * 1000)
   console.log(`instructions: ${POST ? "POST 10 KB JSON" : "GET"}, ${N} requests per server after ${WARM} to warm it, under callgrind`)
-  const perRequest = new Map<string, number>()
+  const perRequest = new Map<string, Count>()
+  const k = (x: number) => `${(x / N / 1000).toFixed(0)} K`.padStart(7)
   // two servers at a time: valgrind runs a process on one core, and the counts do not depend on timing
   for (let i = 0; i < MODES.length; i += 2) {
     const pair = MODES.slice(i, i + 2)
     const counts = await Promise.all(pair.map((mode) => count(mode, N, ++port, receiver.url)))
     pair.forEach((mode, j) => {
-      const per = counts[j]! / N
-      perRequest.set(mode, per)
-      console.log(`  ${mode.padEnd(16)} ${(per / 1e6).toFixed(3)} M instructions per request`)
+      const c = counts[j]!
+      perRequest.set(mode, c)
+      console.log(
+        `  ${mode.padEnd(16)} ${k(c.total)} instructions per request: ${k(c.total - c.gc - c.jit)} without${k(c.gc)} of garbage collection and${k(c.jit)} of JIT compilation`
+      )
     })
   }
   receiver.server.close()
   const [first, ...rest] = MODES
+  const work = (c: Count) => c.total - c.gc - c.jit
   for (const mode of rest) {
+    const [a, b] = [perRequest.get(first!)!, perRequest.get(mode)!]
     // inverted, so that it reads like the throughput ratios of the other benchmarks
-    console.log(`  ${mode}/${first} = ${(perRequest.get(first!)! / perRequest.get(mode)!).toFixed(2)}`)
+    console.log(`  ${mode}/${first} = ${(a.total / b.total).toFixed(2)}; without garbage collection and JIT compilation ${(work(a) / work(b)).toFixed(2)}`)
   }
 }
 
