@@ -1,7 +1,8 @@
 /**
  * Memory the guard allocates per request, in process: the same router bare, behind the guard with
- * every optional part off, behind the default guard, and behind the default guard exporting
- * OpenTelemetry to a loopback receiver, for a small GET and a 10 KB JSON POST.
+ * every optional part off, behind the default guard (with `GuardLive`, and with `GuardPipelineLive`:
+ * only the pipeline in the request context), and behind the default guard exporting OpenTelemetry
+ * to a loopback receiver, for a small GET and a 10 KB JSON POST.
  *
  * Allocation is counted by V8's sampling heap profiler with collected objects included, so unlike
  * a timing it hardly moves with the machine's load: it tells whether a change made the request path
@@ -14,8 +15,8 @@
  */
 import { Layer } from "effect"
 import { Session } from "node:inspector/promises"
-import { guardMiddleware } from "../src/index.js"
-import { driver, guardLayer, minimalConfig } from "./_inProcess.js"
+import { guardMiddleware, GuardPipelineLive } from "../src/index.js"
+import { benchConfig, driver, guardLayer, minimalConfig } from "./_inProcess.js"
 import { startReceiver } from "./_load.js"
 
 const N = Number(process.env["N"] ?? 10_000)
@@ -47,6 +48,7 @@ const cases = {
   bare: await driver(Layer.empty),
   "guard, optional parts off": await driver(guardLayer(minimalConfig), guardMiddleware),
   "guard, defaults": await driver(guardLayer(), guardMiddleware),
+  "guard, defaults, GuardPipelineLive": await driver(GuardPipelineLive.pipe(Layer.provide(benchConfig())), guardMiddleware),
   "guard, defaults + OTel": await driver(guardLayer({ enableOtel: true, otelExporterEndpoint: receiver.url }), guardMiddleware)
 }
 
@@ -57,7 +59,7 @@ for (const post of [false, true]) {
     const bytes = await perRequest(c.run, post, post ? N / 5 : N)
     if (name === "bare") bare = bytes
     const added = name === "bare" ? "" : `  (+${((bytes - bare) / 1024).toFixed(1)} KB)`
-    console.log(`  ${post ? "POST 10 KB" : "GET"} ${name.padEnd(26)} ${(bytes / 1024).toFixed(1).padStart(6)} KB${added}`)
+    console.log(`  ${(post ? "POST 10 KB " : "GET ") + name.padEnd(36)} ${(bytes / 1024).toFixed(1).padStart(6)} KB${added}`)
   }
 }
 for (const [name, c] of Object.entries(cases)) {
