@@ -82,19 +82,25 @@ export class RateLimitStore extends Context.Tag("effect-guard/RateLimitStore")<R
 /** The newest `capacity` timestamps of a key, oldest at `head`. */
 interface Log {
   readonly capacity: number
-  readonly times: Array<number>
+  /**
+   * The window's hits from `head` on, oldest first. Slots before `head` are dropped in batches, so
+   * the array follows the number of hits in the window, not the limit: a ring the size of the limit
+   * would grow to it (8 MB for a limit of a million) on any client that keeps sending.
+   */
+  times: Array<number>
   head: number
-  size: number
 }
 
 const oldest = (log: Log): number => log.times[log.head]!
 
-const resize = (log: Log, capacity: number): Log => {
-  const keep = Math.min(log.size, capacity)
-  const times: Array<number> = []
-  for (let i = log.size - keep; i < log.size; i++) times.push(log.times[(log.head + i) % log.capacity]!)
-  return { capacity, times, head: 0, size: keep }
-}
+const resize = (log: Log, capacity: number): Log => ({
+  capacity,
+  times: log.times.slice(Math.max(log.head, log.times.length - capacity)),
+  head: 0
+})
+
+/** Slots before `head` worth copying the rest to drop: a batch amortises the copy. */
+const DROP_BATCH = 64
 
 /**
  * The result of a hit on a sliding window of `capacity` hits, given the oldest hit still in it.
@@ -149,36 +155,48 @@ export const syncHits = makeSyncForm<(key: string, limit: number, window: Durati
 const makeMemory = (options?: { readonly maxKeys?: number }): RateLimitStore["Type"] => {
   const maxKeys = Math.max(1, options?.maxKeys ?? 10_000)
   const logs = new Map<string, Log>()
+  /** The key hit last: it is already at the end of the least-recently-used order. */
+  let recent: string | undefined
 
   const hitAt = (key: string, limit: number, window: Duration.DurationInput, now: number): RateLimitResult => {
     const windowDuration = Duration.decode(window)
     const windowMillis = Duration.toMillis(windowDuration)
     const capacity = Math.max(0, Math.floor(limit))
     if (capacity === 0) return refusedByZeroLimit(windowDuration)
-    let log = logs.get(key) ?? { capacity, times: [], head: 0, size: 0 }
-    logs.delete(key)
-    if (log.capacity !== capacity) log = resize(log, capacity)
-    logs.set(key, log)
-    if (logs.size > maxKeys) {
-      const lru = logs.keys().next().value
-      if (lru !== undefined) logs.delete(lru)
+    let log = logs.get(key)
+    if (log === undefined) {
+      log = { capacity, times: [], head: 0 }
+      logs.set(key, log)
+      if (logs.size > maxKeys) {
+        const lru = logs.keys().next().value
+        if (lru !== undefined) logs.delete(lru)
+      }
+    } else if (key !== recent) {
+      // least recently used first: the key moves to the end (already there if it was the last one hit)
+      logs.delete(key)
+      logs.set(key, log)
+    }
+    recent = key
+    if (log.capacity !== capacity) {
+      log = resize(log, capacity)
+      logs.set(key, log)
     }
 
     const windowStart = now - windowMillis
-    while (log.size > 0 && oldest(log) <= windowStart) {
-      log.head = (log.head + 1) % capacity
-      log.size--
-    }
-    const allowed = log.size < capacity
-    const count = log.size + 1
-    if (log.size < capacity) {
-      const slot = (log.head + log.size) % capacity
-      if (slot === log.times.length) log.times.push(now)
-      else log.times[slot] = now
-      log.size++
+    const times = log.times
+    let head = log.head
+    while (head < times.length && times[head]! <= windowStart) head++
+    const size = times.length - head
+    const allowed = size < capacity
+    const count = size + 1
+    // a full window counts the refused hit too: it takes the oldest one's place
+    if (!allowed) head++
+    times.push(now)
+    if (head >= DROP_BATCH && head * 2 >= times.length) {
+      log.times = times.slice(head)
+      log.head = 0
     } else {
-      log.times[log.head] = now
-      log.head = (log.head + 1) % capacity
+      log.head = head
     }
     return slidingWindowResult({ allowed, capacity, window: windowDuration, count, oldest: oldest(log), now })
   }

@@ -41,6 +41,18 @@ describe("RateLimitStore.layerMemory", () => {
       expect((yield* store.hit("k", 2, "60 seconds")).allowed).toBe(true)
     })))
 
+  it.effect("counts exactly the hits inside a sliding window, however many have left it", () =>
+    withStore(Effect.gen(function*() {
+      const store = yield* RateLimitStore
+      // one hit every 100 ms against a 10 s window: the window holds the last 100 hits
+      const counts: Array<number> = []
+      for (let i = 0; i < 600; i++) {
+        counts.push((yield* store.hit("k", 1_000_000, "10 seconds")).count)
+        yield* TestClock.adjust("100 millis")
+      }
+      expect(counts).toEqual(Array.from({ length: 600 }, (_, i) => Math.min(i + 1, 100)))
+    })))
+
   it.effect("forgets everything once a whole window has passed", () =>
     withStore(Effect.gen(function*() {
       const store = yield* RateLimitStore
