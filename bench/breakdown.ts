@@ -9,7 +9,7 @@
  *   context-hook    both: the least any guard built this way costs
  *   guarded-minimal guardMiddleware with every optional part off (headers, detection, rate limit, auto-ban)
  *   guarded         guardMiddleware, default configuration, detection on
- *   guarded-lean    the same guard served with serveGuarded: its services out of the request context
+ *   guarded-lean    the same guardMiddleware with GuardPipelineLive: its services out of the request context
  *   guarded-otel    the same exporting OpenTelemetry to a local receiver
  *
  * Each round measures every case once, bare first; a case's figure is the median over rounds of its
