@@ -1,5 +1,5 @@
 /**
- * A server for the server benchmarks. Prints "ready" when listening. Modes:
+ * A server for the server benchmarks. Prints "ready" once it serves requests. Modes:
  *
  * - `bare`: the router alone; `guarded`: behind `guardMiddleware` (default config, detection on);
  *   `guarded-otel`: the same exporting OpenTelemetry to `OTLP_URL`.
@@ -52,9 +52,11 @@ const serve = mode === "bare"
 const main = serve.pipe(
   Layer.provide(NodeHttpServer.layer(createServer, { port })),
   Layer.provide(Logger.minimumLogLevel(LogLevel.Error)),
+  // "ready" once the handler is installed: Node accepts connections from `listen` on, and a request
+  // that arrives before the handler is never answered (a slow start-up, under valgrind, hung on it)
+  Layer.tap(() => Effect.sync(() => console.log("ready"))),
   Layer.launch,
   Effect.zipLeft(Effect.void)
 )
 
-Effect.runFork(Effect.sync(() => setTimeout(() => console.log("ready"), 300)))
 NodeRuntime.runMain(main)

@@ -82,6 +82,8 @@ const drive = (port: number, n: number) =>
           } else next()
         })
       })
+      // a request that gets no answer fails, so that the wait for the server tries again
+      request.setTimeout(60_000, () => request.destroy(new Error("no answer within 60 s")))
       request.on("error", reject)
       request.end(POST ? postBody : undefined)
     }
@@ -149,7 +151,7 @@ const count = async (mode: string, n: number, port: number, otlp: string): Promi
     String(port)
   ], { OTLP_URL: otlp })
   try {
-    // "ready" comes on a timer; the server may still be binding under valgrind
+    // "ready" comes once the handler is installed; a first request that fails anyway is retried
     for (let attempt = 0;; attempt++) {
       try {
         await drive(port, 1)
