@@ -38,7 +38,7 @@ export const serverOf = (checkout: string | undefined) =>
 
 /**
  * Starts `bench/_server.ts` (or `serverScript`, e.g. another checkout's) in `mode` on `port`;
- * resolves once it listens.
+ * resolves once it serves.
  */
 export const startServer = (mode: string, port: number, env: Record<string, string> = {}, serverScript = serverOf(undefined)) =>
   spawnServer(process.execPath, ["--import", "tsx", serverScript, mode, String(port)], env)

@@ -52,8 +52,8 @@ const serve = mode === "bare"
 const main = serve.pipe(
   Layer.provide(NodeHttpServer.layer(createServer, { port })),
   Layer.provide(Logger.minimumLogLevel(LogLevel.Error)),
-  // "ready" once the handler is installed: Node accepts connections from `listen` on, and a request
-  // that arrives before the handler is never answered (a slow start-up, under valgrind, hung on it)
+  // "ready" once the handler is installed, not on a timer: under valgrind start-up outlasts any
+  // timer, and a benchmark's first request then went out long before the server served
   Layer.tap(() => Effect.sync(() => console.log("ready"))),
   Layer.launch,
   Effect.zipLeft(Effect.void)
