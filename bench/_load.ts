@@ -3,8 +3,8 @@
  * loopback, a do-nothing OTLP/HTTP receiver, and the request bodies.
  */
 import autocannon from "autocannon"
-import { type ChildProcess, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { readFileSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -32,16 +32,40 @@ export const startReceiver = () =>
     })
   })
 
-/** The benchmark server of another checkout (for A/B runs), or this one's. */
-export const serverOf = (checkout: string | undefined) =>
-  checkout === undefined ? join(here, "_server.ts") : join(checkout, "bench", "_server.ts")
+const built = new Set<string>()
 
 /**
- * Starts `bench/_server.ts` (or `serverScript`, e.g. another checkout's) in `mode` on `port`;
- * resolves once it serves.
+ * The benchmark server of another checkout (for A/B runs), or this one's, compiled with tsc the
+ * first time it is asked for in a run, into the checkout's `.bench-build/`.
+ *
+ * Compiled because that is what the package ships (`dist/` is tsc's output). Under tsx every
+ * closure the guard creates per request also goes through esbuild's `keepNames` wrapper
+ * (`__name`, an `Object.defineProperty` per closure), while the bare server's code, the platform's,
+ * is already JavaScript and runs as is: a CPU profile of the guarded server under tsx showed that
+ * wrapper and its property writes where the compiled build has neither.
+ */
+export const serverOf = (checkout: string | undefined) => {
+  const root = checkout ?? join(here, "..")
+  const out = join(root, ".bench-build")
+  if (!built.has(root)) {
+    rmSync(out, { recursive: true, force: true })
+    execFileSync(process.execPath, [
+      join(root, "node_modules/typescript/bin/tsc"),
+      join(root, "bench/_server.ts"),
+      ...["--outDir", out, "--rootDir", root, "--target", "ES2022", "--module", "NodeNext", "--moduleResolution", "NodeNext"],
+      ...["--types", "node", "--skipLibCheck", "--esModuleInterop", "--resolveJsonModule", "--strict"]
+    ], { stdio: "inherit" })
+    built.add(root)
+  }
+  return join(out, "bench", "_server.js")
+}
+
+/**
+ * Starts the compiled `bench/_server.ts` (or `serverScript`, e.g. another checkout's) in `mode` on
+ * `port`; resolves once it serves.
  */
 export const startServer = (mode: string, port: number, env: Record<string, string> = {}, serverScript = serverOf(undefined)) =>
-  spawnServer(process.execPath, ["--import", "tsx", serverScript, mode, String(port)], env)
+  spawnServer(process.execPath, [serverScript, mode, String(port)], env)
 
 /** Runs `command` (a benchmark server, or one under a tool); resolves once it prints "ready". */
 export const spawnServer = (command: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>

@@ -30,31 +30,20 @@
  * Modes are counted two at a time (valgrind runs a process on one core); `BENCH_GUARD_CONFIG`
  * (see bench/_inProcess.ts) reaches the servers, for variants of the guard's configuration.
  *
- * Needs valgrind (`apt-get install valgrind`). The servers are compiled with tsc into
- * node_modules/.cache first: under valgrind, tsx's on-the-fly compilation would take minutes.
+ * Needs valgrind (`apt-get install valgrind`). The servers run compiled with tsc, as in every
+ * server benchmark (bench/_load.ts).
  */
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import http from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { postBody, spawnServer, startReceiver, stop } from "./_load.js"
+import { postBody, serverOf, spawnServer, startReceiver, stop } from "./_load.js"
 
 const MODES = (process.env["MODES"] ?? "bare,guarded").split(",")
 const POST = process.env["POST"] === "1"
 const WARM = Number(process.env["WARM"] ?? 4000)
 const N = Number(process.env["N"] ?? 1000)
-const BUILD = "node_modules/.cache/effect-guard-bench"
-
-const build = () => {
-  rmSync(BUILD, { recursive: true, force: true })
-  execFileSync(process.execPath, [
-    "node_modules/typescript/bin/tsc",
-    "bench/_server.ts",
-    ...["--outDir", BUILD, "--rootDir", ".", "--target", "ES2022", "--module", "NodeNext", "--moduleResolution", "NodeNext"],
-    ...["--types", "node", "--skipLibCheck", "--esModuleInterop", "--resolveJsonModule", "--strict"]
-  ], { stdio: "inherit" })
-}
 
 /** `n` requests, 4 at a time on keep-alive connections. */
 const drive = (port: number, n: number) =>
@@ -146,7 +135,7 @@ const count = async (mode: string, n: number, port: number, otlp: string): Promi
     `--callgrind-out-file=${out}`,
     `--log-file=${join(dir, "valgrind.log")}`,
     process.execPath,
-    join(BUILD, "bench/_server.js"),
+    serverOf(undefined),
     mode,
     String(port)
   ], { OTLP_URL: otlp })
@@ -184,7 +173,7 @@ const main = async () => {
     console.log("instructions: skipped, valgrind is not installed (apt-get install valgrind)")
     return
   }
-  build()
+  serverOf(undefined) // compiled before valgrind starts
   const receiver = await startReceiver()
   let port = 44_000 + Math.floor(Math.random() * 1000)
   console.log(`instructions: ${POST ? "POST 10 KB JSON" : "GET"}, ${N} requests per server after ${WARM} to warm it, under callgrind`)
