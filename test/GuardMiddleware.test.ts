@@ -29,11 +29,31 @@ const reporting = HttpRouter.empty.pipe(
 )
 
 /** A POST whose body is streamed: sent chunked, without Content-Length. */
-const sendChunked = (path: string, body: string) =>
+const sendChunked = (path: string, body: string) => sendChunks(path, [body], "application/json")
+
+/** A POST sent chunked as `chunks`, a few milliseconds apart, as a slow upload arrives. */
+const sendChunks = (path: string, chunks: ReadonlyArray<string>, contentType = "application/octet-stream") =>
   Effect.flatMap(HttpClient.HttpClient, (client) =>
     client.execute(HttpClientRequest.post(path).pipe(
-      HttpClientRequest.bodyStream(Stream.make(new TextEncoder().encode(body)), { contentType: "application/json" })
+      HttpClientRequest.bodyStream(
+        Stream.fromIterable(chunks).pipe(
+          Stream.tap(() => chunks.length > 1 ? Effect.sleep("5 millis") : Effect.void),
+          Stream.map((chunk) => new TextEncoder().encode(chunk))
+        ),
+        { contentType }
+      )
     )))
+
+/** Answers with the body it read as a stream. */
+const echoStream = HttpRouter.post(
+  "/echo-stream",
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    request.stream.pipe(
+      Stream.decodeText(),
+      Stream.runFold("", (all, part) => all + part),
+      Effect.map((text) => HttpServerResponse.text(text))
+    ))
+)
 
 /** Behind a trusted proxy on loopback, `X-Forwarded-For` says who the client is. */
 const viaProxy = { trustedProxies: ["127.0.0.1", "::1"] }
@@ -262,6 +282,32 @@ describe("guardMiddleware", () => {
         expect(big.status).toBe(413)
         expect((yield* events).find((e) => e.eventType === "content_filtered")?.metadata["violation_type"]).toBe("max_request_size")
       }).pipe(Effect.provide(guardedServer(app, { maxRequestSize: 1_000 }))))
+
+    it.scopedLive("a chunked body over maxRequestSize gets 413 before the handler reads it, and the connection closes cleanly", () =>
+      Effect.gen(function*() {
+        // 160 KB sent in 10 chunks: the guard stops reading after the cap and discards the rest
+        const big = yield* sendChunks("/echo", Array.from({ length: 10 }, () => "x".repeat(16_384)))
+        expect(big.headers["connection"]).toBe("close")
+        expect(yield* statusAndBody(big)).toEqual({ status: 413, body: "Request too large" })
+        const event = (yield* events).find((e) => e.eventType === "content_filtered")
+        expect(event?.actionTaken).toBe("request_blocked")
+        expect(event?.metadata).toMatchObject({ violation_type: "max_request_size", transfer_encoding: "chunked", max_request_size: 1_000 })
+        // the server goes on serving new connections
+        expect(yield* statusAndBody(yield* sendChunks("/echo", ["small"]))).toEqual({ status: 200, body: "small" })
+      }).pipe(Effect.provide(guardedServer(echo, { maxRequestSize: 1_000 }))))
+
+    it.scopedLive("a chunked body within maxRequestSize reaches the handler whole, however it arrives", () =>
+      Effect.gen(function*() {
+        const parts = ["first part, ", "x".repeat(500), ", last part"]
+        expect(yield* statusAndBody(yield* sendChunks("/echo", parts))).toEqual({ status: 200, body: parts.join("") })
+        expect(yield* statusAndBody(yield* sendChunks("/echo-stream", parts))).toEqual({ status: 200, body: parts.join("") })
+        const atTheCap = ["a".repeat(600), "b".repeat(400)]
+        expect(yield* statusAndBody(yield* sendChunks("/echo", atTheCap))).toEqual({ status: 200, body: atTheCap.join("") })
+        // an empty body too: measuring it must not end the stream before the handler listens
+        expect(yield* statusAndBody(yield* sendChunks("/echo", []))).toEqual({ status: 200, body: "" })
+        expect(yield* statusAndBody(yield* sendChunks("/echo-stream", [""]))).toEqual({ status: 200, body: "" })
+        expect((yield* events).filter((e) => e.eventType === "content_filtered")).toEqual([])
+      }).pipe(Effect.provide(guardedServer(echo.pipe(echoStream), { maxRequestSize: 1_000 }))))
   })
 
   describe("custom_request", () => {

@@ -144,4 +144,37 @@ describe("bans and logs", () => {
       expect(lines.some((l) => l.includes("Rate limit"))).toBe(false)
       expect(lines.some((l) => l.includes("badbot"))).toBe(true)
     }))
+
+  it.live("a body sent without Content-Length is held to maxRequestSize: over it 413, within it the handler reads it whole", () =>
+    Effect.gen(function*() {
+      // the platform reads a web request's body with no cap: the guard measures a copy of it first
+      const echo = HttpRouter.empty.pipe(
+        HttpRouter.post("/echo", Effect.flatMap(HttpServerRequest.HttpServerRequest, (r) => Effect.map(r.text, (text) => HttpServerResponse.text(text))))
+      )
+      const layer = GuardLive.pipe(Layer.provideMerge(TestExporter.layer()), Layer.provideMerge(GuardConfig.layer({ maxRequestSize: 1_000 })))
+      const { dispose, handler } = HttpApp.toWebHandlerLayer(echo, layer, { middleware: guardMiddleware })
+      const streamed = (chunks: ReadonlyArray<string>) =>
+        Effect.promise(() =>
+          handler(
+            new Request("http://guarded.test/echo", {
+              method: "POST",
+              headers: { "content-type": "application/octet-stream" },
+              body: new ReadableStream<Uint8Array>({
+                start(controller) {
+                  for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk))
+                  controller.close()
+                }
+              }),
+              duplex: "half"
+            } as RequestInit),
+            Context.make(ClientIp, "198.51.100.1")
+          )
+        )
+      const big = yield* streamed(Array.from({ length: 8 }, () => "x".repeat(500)))
+      expect([big.status, yield* Effect.promise(() => big.text())]).toEqual([413, "Request too large"])
+      const parts = ["a".repeat(600), "b".repeat(400)]
+      const fits = yield* streamed(parts)
+      expect([fits.status, yield* Effect.promise(() => fits.text())]).toEqual([200, parts.join("")])
+      yield* Effect.promise(dispose)
+    }))
 })

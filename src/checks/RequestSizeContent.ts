@@ -1,13 +1,16 @@
 /**
  * `request_size_content`: refuses a declared body larger than the route's (or the global)
  * `maxRequestSize` with 413, an unparseable `Content-Length` with 400, and a content type outside
- * the route's `allowedContentTypes` with 415. (Bodies without `Content-Length` are capped while the
- * app reads them; see the pipeline.)
+ * the route's `allowedContentTypes` with 415. A body sent without `Content-Length` (chunked) is read
+ * up to the cap first and left for the application, so that one over the cap gets a 413 too: on a
+ * Node server the platform's own capped read would reset the connection, and a web handler's
+ * read has no cap at all.
  *
  * @since 0.1.0
  */
 import { Option } from "effect"
-import { anyRoute, type CheckEnv, maxBodyOf, pass, refuse, type SecurityCheck } from "../internal/pipeline.js"
+import { anyRoute, type CheckEnv, flatMapNow, maxBodyOf, pass, refuse, type SecurityCheck } from "../internal/pipeline.js"
+import { measureUnsizedBody } from "../internal/unsizedBody.js"
 
 const mediaType = (header: string | undefined): string => (header ?? "").split(";")[0]!.trim().toLowerCase()
 
@@ -69,7 +72,21 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
           })
         }
       }
-      return pass
+      // Passive mode must leave the request as it came: a body over the cap would be cut short.
+      const measured = max === undefined || env.config.passiveMode ? undefined : measureUnsizedBody(req.request, max)
+      if (measured === undefined) return pass
+      return flatMapNow(measured, (size) =>
+        size._tag !== "tooLarge" ? pass : refuse(env, req, {
+          check: "request_size_content",
+          event: "content_filtered",
+          reason: `Request body exceeds limit ${max} (sent without Content-Length)`,
+          status: 413,
+          message: "Request too large",
+          // the rest of the body is discarded, not read: the connection cannot carry another request
+          headers: { connection: "close" },
+          metadata: { violation_type: "max_request_size", transfer_encoding: "chunked", bytes_read: size.read, max_request_size: max },
+          emit: { decoratorType: "content_filtering" }
+        }))
     }
   })
 }

@@ -92,8 +92,9 @@ export const anyRoute = (env: CheckEnv, has: (settings: RouteSettings) => boolea
 
 /**
  * The most body bytes a request may have: its route's `maxRequestSize`, else the global one. The
- * size check, the cap on the application's read and the detector's read of a chunked body all use
- * this one answer, so the detector never reads more than the application would.
+ * size check (which measures a chunked body before anyone reads it), the cap on the application's
+ * read and the detector's read of a chunked body all use this one answer, so the detector never
+ * reads more than the application would.
  */
 export const maxBodyOf = (config: GuardConfigShape, req: GuardRequest): number | undefined =>
   req.route?.settings.maxRequestSize ?? config.maxRequestSize

@@ -1,0 +1,144 @@
+/**
+ * The size of a request body sent without `Content-Length` (chunked), measured before the
+ * application reads it, the body left for the application to read.
+ *
+ * - On a Node server the platform caps a body read with `HttpIncomingMessage.withMaxBodySize`, and
+ *   when a capped read overflows it destroys the request stream; Node then destroys the socket, so
+ *   the client sees its connection reset instead of a 413. The guard therefore reads such a body
+ *   first, up to the cap, in paused mode, and puts what it read back at the front of the stream
+ *   (`unshift`) before the stream has announced its end: the application's read later sees the
+ *   whole body as if untouched. A body over the cap is not put back; the rest of it is discarded as
+ *   it arrives, so the client can finish sending and read the guard's 413.
+ * - A web request's body is read by the platform with no cap at all. The guard reads a clone of it
+ *   (`Request.clone` tees the stream) up to the cap; the application reads the original, which
+ *   holds at most what the clone read.
+ *
+ * @internal
+ */
+import type { HttpServerRequest } from "@effect/platform"
+import { Effect } from "effect"
+
+/** The part of `http.IncomingMessage` this uses. */
+export interface NodeBody {
+  /** Whether Node has received the whole message. */
+  readonly complete: boolean
+  readonly readableLength: number
+  readonly read: (size?: number) => Buffer | string | null
+  readonly unshift: (chunk: Buffer) => void
+  readonly resume: () => unknown
+  readonly on: (event: "readable" | "error" | "close", listener: () => void) => unknown
+  readonly removeListener: (event: "readable" | "error" | "close", listener: () => void) => unknown
+}
+
+const isNodeBody = (u: unknown): u is NodeBody => {
+  if (typeof u !== "object" || u === null) return false
+  const s = u as Record<string, unknown>
+  return typeof s["complete"] === "boolean" && typeof s["read"] === "function" && typeof s["unshift"] === "function" &&
+    typeof s["resume"] === "function" && typeof s["on"] === "function"
+}
+
+
+/**
+ * - `fits`: the whole body, at most `max` bytes, is back in the stream for the application.
+ * - `tooLarge`: more than `max` bytes arrived (`read` of them); the rest is being discarded.
+ * - `unreadable`: the stream failed or closed first (the client went away); what was read is put
+ *   back, and the application's own read reports the failure as it would without the guard.
+ */
+export type BodySize =
+  | { readonly _tag: "fits"; readonly bytes: number }
+  | { readonly _tag: "tooLarge"; readonly read: number }
+  | { readonly _tag: "unreadable" }
+
+/** Reads `body` up to `max` bytes and puts it back; see {@link BodySize}. */
+const measureNode = (body: NodeBody, max: number): Effect.Effect<BodySize> => {
+  // An empty body Node has all of: nothing to read, and a read would announce its end now.
+  if (body.complete && body.readableLength === 0) return Effect.succeed({ _tag: "fits", bytes: 0 })
+  return Effect.async<BodySize>((resume) => {
+    const chunks: Array<Buffer> = []
+    let bytes = 0
+    const stop = () => {
+      body.removeListener("readable", onReadable)
+      body.removeListener("error", onGone)
+      body.removeListener("close", onGone)
+    }
+    // Put back in the same turn as the last read: a read that empties an ended stream schedules
+    // its "end" for the next turn, and a stream with data in it by then does not announce it.
+    const putBack = () => {
+      if (bytes > 0) body.unshift(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes))
+    }
+    function onReadable() {
+      // only what is buffered: a read at the end of an empty stream would announce its end now
+      while (body.readableLength > 0) {
+        const chunk = body.read()
+        if (chunk === null) break
+        const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk
+        chunks.push(buffer)
+        bytes += buffer.length
+        if (bytes > max) {
+          stop()
+          body.resume()
+          return resume(Effect.succeed({ _tag: "tooLarge", read: bytes }))
+        }
+      }
+      if (body.complete) {
+        stop()
+        putBack()
+        resume(Effect.succeed({ _tag: "fits", bytes }))
+      }
+    }
+    function onGone() {
+      stop()
+      putBack()
+      resume(Effect.succeed({ _tag: "unreadable" }))
+    }
+    body.on("error", onGone)
+    body.on("close", onGone)
+    // Reading before listening: a "readable" listener on a stream nobody reads yet schedules a
+    // read for the next turn, and if the body turns out empty in between, that read announces its
+    // end before the application listens for it.
+    if (!body.complete) body.read(0)
+    body.on("readable", onReadable)
+    return Effect.sync(stop)
+  })
+}
+
+/** Reads a clone of `request`'s body up to `max` bytes: the original stays unread. */
+const measureWeb = (request: Request, max: number): Effect.Effect<BodySize> =>
+  Effect.async<BodySize>((resume) => {
+    const reader = request.clone().body!.getReader()
+    let bytes = 0
+    const next = (): void => {
+      reader.read().then(
+        (chunk) => {
+          if (chunk.done) return resume(Effect.succeed({ _tag: "fits", bytes }))
+          bytes += chunk.value.byteLength
+          if (bytes <= max) return next()
+          reader.cancel().catch(() => undefined)
+          resume(Effect.succeed({ _tag: "tooLarge", read: bytes }))
+        },
+        () => resume(Effect.succeed({ _tag: "unreadable" }))
+      )
+    }
+    next()
+    return Effect.sync(() => {
+      reader.cancel().catch(() => undefined)
+    })
+  })
+
+/**
+ * Measures the body of `request`, sent without `Content-Length`, up to `max` bytes, leaving it for
+ * the application; `undefined` when there is none, or it cannot be measured and left (a stream
+ * someone already reads or has finished).
+ */
+export const measureUnsizedBody = (request: HttpServerRequest.HttpServerRequest, max: number): Effect.Effect<BodySize> | undefined => {
+  if (request.headers["content-length"] !== undefined) return undefined
+  const source = (request as { readonly source?: unknown }).source
+  if (isNodeBody(source)) {
+    const state = source as { readonly readableFlowing?: boolean | null; readonly readableEnded?: boolean }
+    const unread = state.readableFlowing !== true && state.readableEnded !== true
+    // Node gives a request without Content-Length a body only when it is sent chunked
+    return unread && request.headers["transfer-encoding"] !== undefined ? measureNode(source, max) : undefined
+  }
+  if (source instanceof Request) return source.body !== null && !source.bodyUsed ? measureWeb(source, max) : undefined
+  return undefined
+}
