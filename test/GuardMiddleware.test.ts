@@ -1,7 +1,8 @@
-import { HttpClient, HttpClientRequest, HttpMiddleware, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpClient, HttpClientRequest, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Stream, TestClock } from "effect"
 import { EventBus, GeoIpLookup, GuardPipeline, GuardRoutes } from "effect-guard"
+import * as net from "node:net"
 import { events, get, guardedServer, metrics, send, statusAndBody } from "./support/guarded.js"
 
 const ok = HttpServerResponse.text("ok")
@@ -308,6 +309,19 @@ describe("guardMiddleware", () => {
         expect(yield* statusAndBody(yield* sendChunks("/echo-stream", [""]))).toEqual({ status: 200, body: "" })
         expect((yield* events).filter((e) => e.eventType === "content_filtered")).toEqual([])
       }).pipe(Effect.provide(guardedServer(echo.pipe(echoStream), { maxRequestSize: 1_000 }))))
+
+    it.scopedLive("a client that goes away in the middle of a chunked body being measured: no crash, the server goes on serving", () =>
+      Effect.gen(function*() {
+        const address = yield* HttpServer.addressWith((a) => Effect.succeed(a as HttpServer.TcpAddress))
+        yield* Effect.async<void>((resume) => {
+          const socket = net.connect(address.port, "127.0.0.1", () => {
+            socket.write("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+            setTimeout(() => socket.destroy(), 50)
+          })
+          socket.on("close", () => resume(Effect.void))
+        })
+        expect(yield* statusAndBody(yield* sendChunks("/echo", ["still", " serving"]))).toEqual({ status: 200, body: "still serving" })
+      }).pipe(Effect.provide(guardedServer(echo, { maxRequestSize: 1_000 }))))
   })
 
   describe("custom_request", () => {
