@@ -358,8 +358,9 @@ export const make: Effect.Effect<
   }
 
   const withBehaviour = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> => {
-    const max = maxBodyOf(config, req)
-    // bodies without Content-Length are capped while the application reads them
+    // The application's read is capped (a body without Content-Length is measured first, by
+    // request_size_content), except in passive mode, which must not cut any request short.
+    const max = config.passiveMode ? undefined : maxBodyOf(config, req)
     const call = callApp(max === undefined ? app : HttpIncomingMessage.withMaxBodySize(app, Option.some(max)), req)
     if (req.route?.settings.behaviorRules === undefined) return call
     return Effect.flatMap(

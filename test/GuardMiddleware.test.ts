@@ -238,6 +238,16 @@ describe("guardMiddleware", () => {
           expect.arrayContaining([["penetration_attempt", "logged_only"], ["ip_blocked", "logged_only"]])
         )
       }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, passiveMode: true, blacklist: ["203.0.113.9"] }))))
+
+    it.scopedLive("a body over maxRequestSize is reported, and the handler still reads all of it", () =>
+      Effect.gen(function*() {
+        const declared = yield* send("POST", "/echo", { body: "x".repeat(2_000) })
+        expect(yield* statusAndBody(declared)).toEqual({ status: 200, body: "x".repeat(2_000) })
+        const chunks = ["y".repeat(1_500), "z".repeat(1_500)]
+        expect(yield* statusAndBody(yield* sendChunks("/echo", chunks))).toEqual({ status: 200, body: chunks.join("") })
+        const reported = (yield* events).filter((e) => e.eventType === "content_filtered")
+        expect(reported.map((e) => [e.actionTaken, e.metadata["violation_type"]])).toEqual([["logged_only", "max_request_size"]])
+      }).pipe(Effect.provide(guardedServer(echo, { passiveMode: true, maxRequestSize: 1_000 }))))
   })
 
   describe("emergency_mode", () => {

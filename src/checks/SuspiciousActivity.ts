@@ -59,8 +59,9 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     if (declared === undefined) {
       // A body of unknown size (chunked) is read only under the cap the application's own read
       // has (`maxRequestSize`): the guard then buffers no more than the application would.
+      // Passive mode reads none: a read over the cap would cut the request short.
       const cap = maxBodyOf(config, req)
-      if (cap === undefined || request.headers["transfer-encoding"] === undefined) return Effect.succeed(base)
+      if (cap === undefined || config.passiveMode || request.headers["transfer-encoding"] === undefined) return Effect.succeed(base)
       const kind = bodyKind(request.headers["content-type"])
       return kind === undefined ? Effect.succeed(base) : withBody(request, kind, base, cap)
     }
