@@ -37,7 +37,6 @@ const isNodeBody = (u: unknown): u is NodeBody => {
     typeof s["resume"] === "function" && typeof s["on"] === "function"
 }
 
-
 /**
  * - `fits`: the whole body, at most `max` bytes, is back in the stream for the application.
  * - `tooLarge`: more than `max` bytes arrived (`read` of them); the rest is being discarded.
