@@ -22,6 +22,10 @@ import { Effect } from "effect"
 export interface NodeBody {
   /** Whether Node has received the whole message. */
   readonly complete: boolean
+  /** `true` once someone reads it as a flowing stream. */
+  readonly readableFlowing: boolean | null
+  /** Whether it has announced its end. */
+  readonly readableEnded: boolean
   readonly readableLength: number
   readonly read: (size?: number) => Buffer | string | null
   readonly unshift: (chunk: Buffer) => void
@@ -133,8 +137,7 @@ export const measureUnsizedBody = (request: HttpServerRequest.HttpServerRequest,
   if (request.headers["content-length"] !== undefined) return undefined
   const source = (request as { readonly source?: unknown }).source
   if (isNodeBody(source)) {
-    const state = source as { readonly readableFlowing?: boolean | null; readonly readableEnded?: boolean }
-    const unread = state.readableFlowing !== true && state.readableEnded !== true
+    const unread = source.readableFlowing !== true && !source.readableEnded
     // Node gives a request without Content-Length a body only when it is sent chunked
     return unread && request.headers["transfer-encoding"] !== undefined ? measureNode(source, max) : undefined
   }
