@@ -1,7 +1,7 @@
 import { HttpClient, HttpClientRequest, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Stream, TestClock } from "effect"
-import { EventBus, GeoIpLookup, GuardPipeline, GuardRoutes } from "effect-guard"
+import { EventBus, GeoIpLookup, GuardPipeline, GuardRoutes, RouteGuard } from "effect-guard"
 import * as net from "node:net"
 import { events, get, guardedServer, metrics, send, statusAndBody } from "./support/guarded.js"
 
@@ -55,6 +55,14 @@ const echoStream = HttpRouter.post(
       Effect.map((text) => HttpServerResponse.text(text))
     ))
 )
+
+/** An upload route that lifts the size limit by bypassing request_size_content. */
+const uploads = echo.pipe(HttpRouter.post(
+  "/upload",
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => Effect.map(request.text, (text) => HttpServerResponse.text(text))).pipe(
+    RouteGuard.secure({ bypass: ["request_size_content"] })
+  )
+))
 
 /** Behind a trusted proxy on loopback, `X-Forwarded-For` says who the client is. */
 const viaProxy = { trustedProxies: ["127.0.0.1", "::1"] }
@@ -319,6 +327,16 @@ describe("guardMiddleware", () => {
         expect(yield* statusAndBody(yield* sendChunks("/echo-stream", [""]))).toEqual({ status: 200, body: "" })
         expect((yield* events).filter((e) => e.eventType === "content_filtered")).toEqual([])
       }).pipe(Effect.provide(guardedServer(echo.pipe(echoStream), { maxRequestSize: 1_000 }))))
+
+    it.scopedLive("a route that bypasses request_size_content takes bodies of any size, chunked or declared", () =>
+      Effect.gen(function*() {
+        const big = ["x".repeat(16_384), "y".repeat(16_384)]
+        expect(yield* statusAndBody(yield* sendChunks("/upload", big))).toEqual({ status: 200, body: big.join("") })
+        expect(yield* statusAndBody(yield* send("POST", "/upload", { body: "z".repeat(5_000) }))).toEqual({ status: 200, body: "z".repeat(5_000) })
+        expect((yield* events).filter((e) => e.eventType === "content_filtered")).toEqual([])
+        // other routes keep the limit
+        expect((yield* sendChunks("/echo", big)).status).toBe(413)
+      }).pipe(Effect.provide(guardedServer(uploads, { maxRequestSize: 1_000 }, GuardRoutes.fromRouter(uploads)))))
 
     it.scopedLive("a client that goes away in the middle of a chunked body being measured: no crash, the server goes on serving", () =>
       Effect.gen(function*() {

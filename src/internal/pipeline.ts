@@ -94,10 +94,13 @@ export const anyRoute = (env: CheckEnv, has: (settings: RouteSettings) => boolea
  * The most body bytes a request may have: its route's `maxRequestSize`, else the global one. The
  * size check (which measures a chunked body before anyone reads it), the cap on the application's
  * read and the detector's read of a chunked body all use this one answer, so the detector never
- * reads more than the application would.
+ * reads more than the application would. A route that bypasses the size check has no limit: a cap
+ * that nothing measures against first would reset the connection of a body over it, not answer 413.
  */
 export const maxBodyOf = (config: GuardConfigShape, req: GuardRequest): number | undefined =>
-  req.route?.settings.maxRequestSize ?? config.maxRequestSize
+  req.route?.settings.bypass?.has("request_size_content") === true
+    ? undefined
+    : req.route?.settings.maxRequestSize ?? config.maxRequestSize
 
 /** A guard response: the default message unless `customErrorResponses` overrides it. */
 export const guardResponse = (
