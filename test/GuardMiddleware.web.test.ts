@@ -2,7 +2,7 @@ import { HttpApp, HttpRouter, HttpServerRequest, HttpServerResponse } from "@eff
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Logger, Option, TestClock } from "effect"
 import { ClientIp, GuardConfig, type GuardConfigInput, GuardLive, guardMiddleware, IpBans, TestExporter } from "effect-guard"
-import { metrics } from "./support/guarded.js"
+import { events, metrics } from "./support/guarded.js"
 
 const app = HttpRouter.empty.pipe(HttpRouter.get("/", HttpServerResponse.text("ok")), HttpRouter.get("/search", HttpServerResponse.text("ok")))
 
@@ -145,14 +145,16 @@ describe("bans and logs", () => {
       expect(lines.some((l) => l.includes("badbot"))).toBe(true)
     }))
 
-  it.live("a body sent without Content-Length is held to maxRequestSize: over it 413, within it the handler reads it whole", () =>
+  it.scopedLive("a body sent without Content-Length is held to maxRequestSize: over it 413, within it the handler reads it whole", () =>
     Effect.gen(function*() {
       // the platform reads a web request's body with no cap: the guard measures a copy of it first
       const echo = HttpRouter.empty.pipe(
         HttpRouter.post("/echo", Effect.flatMap(HttpServerRequest.HttpServerRequest, (r) => Effect.map(r.text, (text) => HttpServerResponse.text(text))))
       )
-      const layer = GuardLive.pipe(Layer.provideMerge(TestExporter.layer()), Layer.provideMerge(GuardConfig.layer({ maxRequestSize: 1_000 })))
-      const { dispose, handler } = HttpApp.toWebHandlerLayer(echo, layer, { middleware: guardMiddleware })
+      const runtime = yield* Layer.toRuntime(
+        GuardLive.pipe(Layer.provideMerge(TestExporter.layer()), Layer.provideMerge(GuardConfig.layer({ maxRequestSize: 1_000 })))
+      )
+      const handler = HttpApp.toWebHandlerRuntime(runtime)(echo, guardMiddleware)
       const streamed = (chunks: ReadonlyArray<string>) =>
         Effect.promise(() =>
           handler(
@@ -172,9 +174,12 @@ describe("bans and logs", () => {
         )
       const big = yield* streamed(Array.from({ length: 8 }, () => "x".repeat(500)))
       expect([big.status, yield* Effect.promise(() => big.text())]).toEqual([413, "Request too large"])
+      // the request said nothing of how its body is sent, and the event does not pretend it did
+      const event = (yield* events.pipe(Effect.provide(runtime))).find((e) => e.eventType === "content_filtered")
+      expect(event?.metadata).toMatchObject({ violation_type: "max_request_size", max_request_size: 1_000 })
+      expect(event?.metadata["transfer_encoding"]).toBeUndefined()
       const parts = ["a".repeat(600), "b".repeat(400)]
       const fits = yield* streamed(parts)
       expect([fits.status, yield* Effect.promise(() => fits.text())]).toEqual([200, parts.join("")])
-      yield* Effect.promise(dispose)
     }))
 })

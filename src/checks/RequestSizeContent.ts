@@ -75,6 +75,8 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       // Passive mode must leave the request as it came: a body over the cap would be cut short.
       const measured = max === undefined || env.config.passiveMode ? undefined : measureUnsizedBody(req.request, max)
       if (measured === undefined) return pass
+      // a web handler's request may stream its body without saying how (no Transfer-Encoding)
+      const encoding = req.request.headers["transfer-encoding"]
       return flatMapNow(measured, (size) =>
         size._tag !== "tooLarge" ? pass : refuse(env, req, {
           check: "request_size_content",
@@ -84,7 +86,12 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
           message: "Request too large",
           // the rest of the body is discarded, not read: the connection cannot carry another request
           headers: { connection: "close" },
-          metadata: { violation_type: "max_request_size", transfer_encoding: "chunked", bytes_read: size.read, max_request_size: max },
+          metadata: {
+            violation_type: "max_request_size",
+            ...(encoding === undefined ? {} : { transfer_encoding: encoding }),
+            bytes_read: size.read,
+            max_request_size: max
+          },
           emit: { decoratorType: "content_filtering" }
         }))
     }
