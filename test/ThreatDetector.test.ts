@@ -44,6 +44,25 @@ describe("ThreatDetector", () => {
         expect(result.matches.map((m) => m.location).sort()).toEqual(["body.__proto__", "body.user.$ne"])
       }).pipe(Effect.provide(ThreatDetector.layer())))
 
+    it.effect("finds an attack anywhere in a long value or a long run of values, however far in", () =>
+      Effect.gen(function*() {
+        const prose = (n: number) => "lorem ipsum dolor sit amet ".repeat(Math.ceil(n / 27)).slice(0, n)
+        // one 20 000-character value, the attack straddling character 8 192 and then near its end
+        for (const at of [8_180, 19_950]) {
+          const value = prose(at) + "<script>alert(1)</script>" + prose(20_000 - at)
+          const result = yield* detect({ path: "/", body: { kind: "json", text: JSON.stringify({ note: value }) } })
+          expect(result.categories).toEqual(["xss"])
+        }
+        // 400 values of 40 characters searched together: the attack in the one across character 8 192,
+        // after a value with a non-ASCII character (which is scanned on its own)
+        const values = Array.from({ length: 400 }, (_, i) => prose(40).slice(0, 39) + String(i % 10))
+        values[3] = "café " + prose(35)
+        values[199] = "x' OR '1'='1' -- " + prose(23)
+        const result = yield* detect({ path: "/", body: { kind: "json", text: JSON.stringify({ items: values }) } })
+        expect(result.categories).toEqual(["sqli"])
+        expect(result.matches[0]?.location).toBe("body.items[199]")
+      }).pipe(Effect.provide(ThreatDetector.layer())))
+
     it.effect("scans base64-looking values that decode to text", () =>
       Effect.gen(function*() {
         const payload = Buffer.from("<script>alert(1)</script>").toString("base64")
