@@ -8,6 +8,7 @@
 import { Context, Effect, Layer, ParseResult, Redacted, Schema } from "effect"
 import { ConfigError, type ConfigIssue } from "./ConfigError.js"
 import { agentFields } from "./internal/config/agent.js"
+import { corsFields, corsRules } from "./internal/config/cors.js"
 import { detectionFields } from "./internal/config/detection.js"
 import { envName, readEnvInput } from "./internal/config/env.js"
 import { redisFields } from "./internal/config/redis.js"
@@ -18,6 +19,7 @@ const fields = {
   ...telemetryFields,
   ...agentFields,
   ...securityFields,
+  ...corsFields,
   ...detectionFields,
   ...redisFields
 }
@@ -43,7 +45,8 @@ const crossFieldRules: ReadonlyArray<(c: Decoded) => Schema.FilterIssue | undefi
           "enableEnrichment requires enableAgent: true; enrichment is the guard-agent tier. Either enable the agent or set enableEnrichment to false"
       }
       : undefined,
-  ...securityRules
+  ...securityRules,
+  ...corsRules
 ]
 
 /**

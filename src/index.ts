@@ -44,6 +44,8 @@ export { LOGFIRE_UNAVAILABLE_MESSAGE, LogfireExporter } from "./exporters/Logfir
 export type { LogfireExporterOptions, LogfireExporterSettings } from "./exporters/Logfire.js"
 export { OTEL_UNAVAILABLE_MESSAGE, OtelExporter } from "./exporters/Otel.js"
 export type { OtelExporterOptions, OtelExporterSettings } from "./exporters/Otel.js"
+export { corsPolicyFor } from "./CorsHeaders.js"
+export type { CorsPolicy, HeaderEntries } from "./CorsHeaders.js"
 export { GeoIpError, GeoIpLookup } from "./GeoIpLookup.js"
 export {
   decodeGuardConfig,
