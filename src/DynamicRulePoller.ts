@@ -123,7 +123,7 @@ export class DynamicRulePoller extends Context.Tag("effect-guard/DynamicRulePoll
 }
 
 const unavailable = (error: AgentError): AgentClient["Type"] =>
-  AgentClient.of({ sendBatch: () => Effect.fail(error), fetchRules: Effect.fail(error) })
+  AgentClient.of({ sendBatch: () => Effect.fail(error), fetchRules: Effect.fail(error), sendStatus: () => Effect.fail(error) })
 
 const fromContext = (client: AgentClient["Type"], schedule: boolean) =>
   Effect.gen(function*() {

@@ -49,7 +49,8 @@ import {
   eventToWire,
   type Json,
   metricToWire,
-  normalizeEndpoint
+  normalizeEndpoint,
+  statusWire
 } from "./agent/wire.js"
 
 export type { RetryPolicy } from "./agent/retry.js"
@@ -155,6 +156,8 @@ export class AgentClient extends Context.Tag("effect-guard/AgentClient")<AgentCl
   readonly sendBatch: (batch: AgentBatch) => Effect.Effect<void, AgentError>
   /** Fetches the rules once: the JSON body, or none when the backend has no rules (204, 404, `null`, `{}`). */
   readonly fetchRules: Effect.Effect<Option.Option<unknown>, AgentError>
+  /** Sends a status report once, never encrypted. */
+  readonly sendStatus: (status: AgentStatus) => Effect.Effect<void, AgentError>
 }>() {
   /**
    * A client over `fetch`.
@@ -186,12 +189,14 @@ export class AgentClient extends Context.Tag("effect-guard/AgentClient")<AgentCl
   static layerTest(impl: {
     readonly sendBatch?: (batch: AgentBatch) => Effect.Effect<void, AgentError>
     readonly fetchRules?: Effect.Effect<Option.Option<unknown>, AgentError>
+    readonly sendStatus?: (status: AgentStatus) => Effect.Effect<void, AgentError>
   }): Layer.Layer<AgentClient> {
     return Layer.succeed(
       AgentClient,
       AgentClient.of({
         sendBatch: impl.sendBatch ?? (() => Effect.void),
-        fetchRules: impl.fetchRules ?? Effect.succeed(Option.none())
+        fetchRules: impl.fetchRules ?? Effect.succeed(Option.none()),
+        sendStatus: impl.sendStatus ?? (() => Effect.void)
       })
     )
   }
@@ -403,7 +408,9 @@ export const makeClient = (
         b !== null && !(typeof b === "object" && !Array.isArray(b) && Object.keys(b).length === 0))
     }).pipe(Effect.withSpan("AgentClient.fetchRules"))
 
-    return AgentClient.of({ sendBatch, fetchRules })
+    const sendStatus = (status: AgentStatus) => post(AgentPaths.status, () => statusWire(status))
+
+    return AgentClient.of({ sendBatch, fetchRules, sendStatus })
   })
 
 /**
@@ -437,6 +444,32 @@ export interface AgentExporterOptions {
   readonly sendEvents?: boolean
   /** Whether metrics are sent (default true). */
   readonly sendMetrics?: boolean
+  /** Time between two status reports to `/api/v1/status`. Default 5 minutes. */
+  readonly statusInterval?: Duration.DurationInput
+}
+
+/**
+ * A status report (`POST /api/v1/status`), the reference's status item. `degraded` while flushes
+ * fail, a buffer is 90 % full or more than 10 % of the items were dropped or refused; `failed` once
+ * three flushes in a row have failed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AgentStatus {
+  readonly timestamp: Date
+  readonly status: "healthy" | "degraded" | "failed"
+  /** Seconds since the exporter started. */
+  readonly uptime: number
+  /** Items (events and metrics) delivered. */
+  readonly eventsSent: number
+  /** Items dropped (buffer full) or refused by the backend. */
+  readonly eventsFailed: number
+  /** Items buffered now. */
+  readonly bufferSize: number
+  readonly lastFlush: Option.Option<Date>
+  /** Why it is not healthy: the latest flush failures (at most five) and a high failure rate. */
+  readonly errors: ReadonlyArray<string>
 }
 
 /**
@@ -469,6 +502,10 @@ export interface AgentStats {
  */
 export interface AgentExporter extends Exporter {
   readonly stats: Effect.Effect<AgentStats>
+  /** The status it would report now. */
+  readonly status: Effect.Effect<AgentStatus>
+  /** Sends the status now (the exporter also does so every `statusInterval`). */
+  readonly reportStatus: Effect.Effect<void, AgentError>
 }
 
 interface Counters {
@@ -477,7 +514,11 @@ interface Counters {
   readonly failedFlushes: number
   readonly failureStreak: number
   readonly lastFlush: Option.Option<Date>
+  /** The failures of the current run of failed flushes (the latest few), newest last. */
+  readonly errors: ReadonlyArray<string>
 }
+
+const RECENT_ERRORS = 5
 
 type Kind = "event" | "metric"
 
@@ -510,8 +551,11 @@ export const make = (
       rejected: 0,
       failedFlushes: 0,
       failureStreak: 0,
-      lastFlush: Option.none()
+      lastFlush: Option.none(),
+      errors: []
     })
+    const startedAt = yield* Clock.currentTimeMillis
+    const statusInterval = Duration.decode(options.statusInterval ?? Duration.minutes(5))
     const lock = yield* Effect.makeSemaphore(1)
     const wake = yield* Queue.sliding<void>(1)
 
@@ -588,15 +632,17 @@ export const make = (
       const now = yield* Clock.currentTimeMillis
       const failure = results.find(Either.isLeft)
       if (failure === undefined) {
-        yield* Ref.update(counters, (c) => ({ ...c, failureStreak: 0, lastFlush: Option.some(new Date(now)) }))
+        yield* Ref.update(counters, (c) => ({ ...c, failureStreak: 0, lastFlush: Option.some(new Date(now)), errors: [] }))
         return
       }
-      yield* Ref.update(counters, (c) => ({ ...c, failedFlushes: c.failedFlushes + 1, failureStreak: c.failureStreak + 1 }))
-      return yield* new ExporterError({
-        exporter: name,
-        reason: "Flush",
-        message: `agent flush failed; items kept for the next flush: ${failure.left.message}`
-      })
+      const message = `agent flush failed; items kept for the next flush: ${failure.left.message}`
+      yield* Ref.update(counters, (c) => ({
+        ...c,
+        failedFlushes: c.failedFlushes + 1,
+        failureStreak: c.failureStreak + 1,
+        errors: [...c.errors, message].slice(-RECENT_ERRORS)
+      }))
+      return yield* new ExporterError({ exporter: name, reason: "Flush", message })
     })
 
     const flush: Effect.Effect<void, ExporterError> = lock.withPermits(1)(flushAll).pipe(Effect.withSpan("AgentExporter.flush"))
@@ -641,6 +687,38 @@ export const make = (
       })
     )
 
+    const status = Effect.gen(function*() {
+      const s = yield* stats
+      const { errors } = yield* Ref.get(counters)
+      const now = yield* Clock.currentTimeMillis
+      const failed = s.rejected + s.dropped
+      const failureRate = failed / Math.max(1, s.sent + failed)
+      const fullBuffer = Math.max(s.bufferedEvents, s.bufferedMetrics) >= bufferSize * 0.9
+      const report: AgentStatus = {
+        timestamp: new Date(now),
+        status: s.failureStreak >= 3 ? "failed" : s.failureStreak > 0 || fullBuffer || failureRate > 0.1 ? "degraded" : "healthy",
+        uptime: (now - startedAt) / 1000,
+        eventsSent: s.sent,
+        eventsFailed: failed,
+        bufferSize: s.bufferedEvents + s.bufferedMetrics,
+        lastFlush: s.lastFlush,
+        errors: [
+          ...errors,
+          ...(fullBuffer ? [`Buffer at least 90% full (${bufferSize} items per kind)`] : []),
+          ...(failureRate > 0.1 ? [`High failure rate: ${(failureRate * 100).toFixed(1)}%`] : [])
+        ]
+      }
+      return report
+    })
+    const reportStatus = Effect.flatMap(status, client.sendStatus).pipe(Effect.withSpan("AgentExporter.reportStatus"))
+    // the reference's loop sleeps first: the first report goes one interval after the start
+    yield* Effect.forkScoped(
+      Effect.schedule(
+        Effect.catchAll(reportStatus, (error) => Effect.logWarning(`agent: status report failed: ${error.message}`)),
+        Schedule.spaced(statusInterval)
+      )
+    )
+
     return {
       name,
       exportEvent: (event) => (sendEvents ? enqueue("event", events, event) : Effect.void),
@@ -648,7 +726,9 @@ export const make = (
       flush,
       health: Effect.map(stats, (s) =>
         s.failureStreak === 0 && s.bufferedEvents < bufferSize * 0.9 && s.bufferedMetrics < bufferSize * 0.9),
-      stats
+      stats,
+      status,
+      reportStatus
     }
   })
 
@@ -665,7 +745,8 @@ export const exporterOptionsFromConfig = (config: GuardConfigShape): AgentExport
   retry: retryPolicyFromConfig(config),
   shutdownTimeout: Duration.seconds(config.agentShutdownTimeout),
   sendEvents: config.agentEnableEvents,
-  sendMetrics: config.agentEnableMetrics
+  sendMetrics: config.agentEnableMetrics,
+  statusInterval: Duration.seconds(config.agentStatusInterval)
 })
 
 /**

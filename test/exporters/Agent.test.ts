@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Exit, Logger, Option, Redacted, Ref, Scope } from "effect"
+import { Chunk, Duration, Effect, Exit, Logger, Option, Redacted, Ref, Scope, TestClock } from "effect"
 import { decodeGuardConfig } from "effect-guard"
 import {
   type AgentClientOptions,
@@ -321,6 +321,55 @@ describe("AgentExporter over HTTP", () => {
       yield* Scope.close(backendScope, Exit.void)
     }))
 
+  it.scoped("reports its status to /api/v1/status one interval after the start, then every interval (TestClock)", () =>
+    Effect.gen(function*() {
+      const backend = yield* makeAgentBackend()
+      const exporter = yield* exporterFor(backend, { statusInterval: Duration.minutes(5) })
+      yield* exporter.exportEvent(uuidEvent(1))
+      yield* exporter.flush
+      const statuses = Effect.map(backend.requests, (rs) => rs.filter((r) => r.path === "/api/v1/status"))
+      yield* TestClock.adjust(Duration.minutes(4))
+      expect(yield* statuses).toEqual([])
+      yield* TestClock.adjust(Duration.minutes(1))
+      const [first] = yield* eventually(statuses, (rs) => rs.length === 1)
+      expect(first!.headers["x-api-key"]).toBe(API_KEY)
+      expect(first!.json).toEqual({
+        timestamp: new Date(5 * 60_000).toISOString(),
+        status: "healthy",
+        uptime: 300,
+        events_sent: 1,
+        events_failed: 0,
+        buffer_size: 0,
+        last_flush: new Date(0).toISOString(),
+        errors: []
+      })
+      yield* TestClock.adjust(Duration.minutes(5))
+      expect((yield* eventually(statuses, (rs) => rs.length === 2)).length).toBe(2)
+    }))
+
+  it.scopedLive("while flushes fail the status is degraded, then failed, with the reasons; it is never encrypted", () =>
+    Effect.gen(function*() {
+      const backend = yield* makeAgentBackend({ encryptionKey: KEY_B64 })
+      const exporter = yield* exporterFor(backend, { retry: { attempts: 0, base: Duration.millis(1) } }, { encryptionKey: Redacted.make(KEY_B64) })
+      yield* exporter.exportEvent(uuidEvent(1))
+      yield* backend.always({ status: 503 })
+      yield* Effect.exit(exporter.flush)
+      const degraded = yield* exporter.status
+      expect(degraded.status).toBe("degraded")
+      expect(degraded.errors[0]).toContain("agent flush failed")
+      yield* Effect.exit(exporter.flush)
+      yield* Effect.exit(exporter.flush)
+      expect((yield* exporter.status)).toMatchObject({ status: "failed", bufferSize: 1, eventsSent: 0 })
+      yield* backend.always(undefined)
+      yield* exporter.reportStatus
+      const report = (yield* backend.requests).find((r) => r.path === "/api/v1/status")
+      expect(report?.json).toMatchObject({ status: "failed", buffer_size: 1, last_flush: null })
+      expect((report?.json as { errors: Array<string> }).errors).toHaveLength(3)
+      // once a flush delivers, it is healthy again
+      yield* exporter.flush
+      expect((yield* exporter.status)).toMatchObject({ status: "healthy", errors: [], eventsSent: 1 })
+    }))
+
   it.scopedLive("disabled events are not sent while metrics still are", () =>
     Effect.gen(function*() {
       const backend = yield* makeAgentBackend()
@@ -403,5 +452,12 @@ describe("agentExporters", () => {
     Effect.gen(function*() {
       const error = yield* Effect.flip(config({ agentApiKey: "short" }))
       expect(error.message).toContain("at least 10 characters")
+    }))
+
+  it.effect("a status interval outside 60 s to one day fails config decoding", () =>
+    Effect.gen(function*() {
+      expect((yield* config({ agentStatusInterval: 60 })).agentStatusInterval).toBe(60)
+      const error = yield* Effect.flip(config({ agentStatusInterval: 10 }))
+      expect(error.issues.map((i) => i.path)).toEqual(["agentStatusInterval"])
     }))
 })

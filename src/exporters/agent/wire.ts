@@ -5,9 +5,10 @@
  *
  * @internal
  */
-import { Either, Schema } from "effect"
+import { Either, Option, Schema } from "effect"
 import { type Json, toJsonSafe } from "../../internal/json.js"
 import { SecurityEvent, SecurityMetric } from "../../SecurityEvent.js"
+import type { AgentStatus } from "../Agent.js"
 
 export { toJsonSafe }
 
@@ -92,6 +93,18 @@ export const batchWire = (
   agent_version: AGENT_VERSION,
   guard_version: null,
   guard_core_version: null
+})
+
+/** The body of `/api/v1/status` (never encrypted): the reference's status item. */
+export const statusWire = (status: AgentStatus): Record<string, Json> => ({
+  timestamp: status.timestamp.toISOString(),
+  status: status.status,
+  uptime: status.uptime,
+  events_sent: status.eventsSent,
+  events_failed: status.eventsFailed,
+  buffer_size: status.bufferSize,
+  last_flush: Option.match(status.lastFlush, { onNone: () => null, onSome: (d) => d.toISOString() }),
+  errors: [...status.errors]
 })
 
 /** The body of `/api/v1/events/encrypted`; only `{events, metrics}` travel inside the ciphertext. */

@@ -64,6 +64,8 @@ export const agentFields = {
   /** Gzip bodies of at least `agentCompressionThreshold` bytes. */
   agentCompression: withDefault(Schema.Boolean, () => true),
   agentCompressionThreshold: withDefault(NonNegativeInt, () => 1024),
+  /** Seconds between two status reports to `/api/v1/status`. */
+  agentStatusInterval: withDefault(Schema.Int.pipe(Schema.between(60, 86_400)), () => 300),
   /** `X-Agent-Install-Id`; a random id per process when unset. */
   agentInstallId: optional(NonEmptyString),
   enableDynamicRules: withDefault(Schema.Boolean, () => false),
