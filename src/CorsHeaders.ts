@@ -2,7 +2,7 @@
  * CORS headers (reference §4.9): for a request with an `Origin` the guard allows, the response
  * (the application's or the guard's own refusal, so a browser can read a 429) carries
  * `Access-Control-Allow-Origin` and the configured credentials and exposed headers; a preflight is
- * answered 204 by the guard once the request has passed its checks. Unlike the reference, a
+ * answered 204 by the guard before its checks (it carries no credentials). Unlike the reference, a
  * preflight's `Access-Control-Max-Age` is `corsMaxAge` (not a fixed 3600), an echoed origin comes
  * with `Vary: Origin` so caches keep answers for different origins apart, and the preflight-only
  * headers are not sent on every response.

@@ -238,7 +238,12 @@ export const make: Effect.Effect<
       })
       return response.body._tag === "Empty" ? bare : HttpServerResponse.setBody(bare, response.body)
     }
-  /** A CORS preflight is answered by the guard, once it has passed the checks; the application never sees it. */
+  /**
+   * A CORS preflight is answered by the guard before the checks, and the application never sees it.
+   * A browser sends a preflight without credentials or the request's own headers, so the checks
+   * that need them (authentication, required headers, a route's validators) would refuse every
+   * one; the request that follows goes through all of them.
+   */
   const answersPreflight = (req: GuardRequest): boolean => cors !== undefined && cors.isPreflight(req.method, req.request.headers)
   const preflight = (req: GuardRequest): HttpServerResponse.HttpServerResponse => {
     const { headers } = req.request
@@ -419,12 +424,8 @@ export const make: Effect.Effect<
   const guarded = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest, spoofed: string | undefined): HttpApp.Default<E, R> => {
     // a thunk: checks that answer synchronously run as it is called, so only after the preamble
     const checked = () =>
-      flatMapNow(runChecks(req, 0), (verdict) =>
-        Option.isSome(verdict)
-          ? finish(req, verdict.value)
-          : answersPreflight(req)
-          ? finish(req, preflight(req))
-          : withBehaviour(app, req))
+      flatMapNow(runChecks(req, 0), (verdict) => Option.isSome(verdict) ? finish(req, verdict.value) : withBehaviour(app, req))
+    if (answersPreflight(req)) return finish(req, preflight(req))
     const uncommon = spoofed !== undefined || req.clientIp === UNKNOWN_CLIENT_IP || req.excluded || req.route?.settings.bypass !== undefined
     if (!uncommon) return checked()
     return Effect.flatMap(preamble(req, spoofed), (outcome) =>
@@ -432,8 +433,6 @@ export const make: Effect.Effect<
         ? checked()
         : outcome.value === "refuse"
         ? finish(req, guardResponse(env, 403, "Client address could not be determined"))
-        : answersPreflight(req)
-        ? finish(req, preflight(req))
         : callApp(app, req))
   }
 

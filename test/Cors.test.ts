@@ -1,10 +1,13 @@
 import { HttpApp, HttpClient, HttpClientRequest, HttpRouter, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer } from "effect"
-import { ClientIp, decodeGuardConfig, GuardConfig, GuardLive, guardMiddleware, TestExporter } from "effect-guard"
+import { ClientIp, decodeGuardConfig, GuardConfig, GuardLive, guardMiddleware, GuardRoutes, RouteGuard, TestExporter } from "effect-guard"
 import { get, guardedServer } from "./support/guarded.js"
 
 const app = HttpRouter.empty.pipe(HttpRouter.get("/data", HttpServerResponse.text("data")))
+const routed = app.pipe(HttpRouter.get("/private", HttpServerResponse.text("private").pipe(RouteGuard.secure({
+  requireAuth: { type: "bearer", verifier: (token) => Effect.succeed(token === "s3cret") }
+}))))
 const APP = "https://app.example.com"
 
 const preflight = (path: string, headers: Record<string, string>) =>
@@ -60,15 +63,19 @@ describe("CORS", () => {
       expect((yield* preflight("/data", {})).status).toBe(404)
     }).pipe(Effect.provide(guardedServer(app, { enableCors: true, corsAllowOrigins: [APP], corsAllowMethods: ["get", "put"], corsMaxAge: 120 }))))
 
-  it.scoped("a preflight goes through the checks first, and a refusal carries the CORS headers so the page can read it", () =>
+  it.scoped("a preflight is answered before the checks, which would refuse it for want of credentials; a refusal of the request itself carries the CORS headers", () =>
     Effect.gen(function*() {
-      expect((yield* get("/data", { origin: APP })).status).toBe(200)
+      const answer = yield* preflight("/private", { origin: APP, "access-control-request-method": "GET", "access-control-request-headers": "authorization" })
+      expect([answer.status, answer.headers["access-control-allow-origin"], answer.headers["access-control-allow-headers"]])
+        .toEqual([204, APP, "authorization"])
+      // the request itself: refused without a token, and the page can read why
+      const refused = yield* get("/private", { origin: APP })
+      expect([refused.status, refused.headers["access-control-allow-origin"]]).toEqual([401, APP])
+      expect((yield* get("/private", { origin: APP, authorization: "Bearer s3cret" })).status).toBe(200)
+      // rate limited: the page can read the 429 and its Retry-After
       const limited = yield* get("/data", { origin: APP })
-      expect(limited.status).toBe(429)
-      expect(limited.headers["access-control-allow-origin"]).toBe(APP)
-      const answer = yield* preflight("/data", { origin: APP, "access-control-request-method": "GET" })
-      expect(answer.status).toBe(429)
-    }).pipe(Effect.provide(guardedServer(app, { enableCors: true, corsAllowOrigins: [APP], enableRateLimiting: true, rateLimit: 1 }))))
+      expect([limited.status, limited.headers["access-control-allow-origin"]]).toEqual([429, APP])
+    }).pipe(Effect.provide(guardedServer(routed, { enableCors: true, corsAllowOrigins: [APP], enableRateLimiting: true, rateLimit: 1 }, GuardRoutes.fromRouter(routed)))))
 
   it.live("under HttpApp.toWebHandler the same headers reach the response", () =>
     Effect.gen(function*() {
