@@ -53,7 +53,7 @@ import * as UserAgent from "./checks/UserAgent.js"
 import { ClientIp, ClientIpRegistry, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
 import { CloudRanges } from "./CloudRanges.js"
 import { ConfigError } from "./ConfigError.js"
-import { corsPolicyFor } from "./CorsHeaders.js"
+import { addToVary, corsPolicyFor } from "./CorsHeaders.js"
 import { DynamicRuleManager } from "./DynamicRuleManager.js"
 import { EventBus } from "./EventBus.js"
 import { type CheckName, METRIC_TYPE_VALUES } from "./EventTypes.js"
@@ -220,6 +220,9 @@ export const make: Effect.Effect<
     if (cors !== undefined) for (const [name, value] of cors.headersFor(request.headers["origin"])) response.setHeader(name, value)
     return true
   }
+  /** `headers` with `Origin` added to the application's own `Vary`, which would otherwise replace the guard's. */
+  const withVaryOrigin = (headers: Headers.Headers, own: Headers.Headers): Headers.Headers =>
+    cors?.variesByOrigin === true && own["vary"] !== undefined ? Headers.set(headers, "vary", addToVary(own["vary"], "Origin")) : headers
   const headersOf = (req: GuardRequest): Headers.Headers => {
     const corsHeaders = cors?.headersFor(req.request.headers["origin"]) ?? []
     return corsHeaders.length === 0 ? securityHeaders : Headers.merge(securityHeaders, Headers.fromInput(corsHeaders))
@@ -233,7 +236,7 @@ export const make: Effect.Effect<
       const bare = HttpServerResponse.empty({
         status: response.status,
         statusText: response.statusText,
-        headers: Headers.merge(headersOf(req), response.headers),
+        headers: withVaryOrigin(Headers.merge(headersOf(req), response.headers), response.headers),
         cookies: response.cookies
       })
       return response.body._tag === "Empty" ? bare : HttpServerResponse.setBody(bare, response.body)
@@ -247,7 +250,7 @@ export const make: Effect.Effect<
   const answersPreflight = (req: GuardRequest): boolean => cors !== undefined && cors.isPreflight(req.method, req.request.headers)
   const preflight = (req: GuardRequest): HttpServerResponse.HttpServerResponse => {
     const { headers } = req.request
-    const allowed = cors !== undefined && cors.headersFor(headers["origin"]).length > 0
+    const allowed = cors !== undefined && cors.allows(headers["origin"])
     return HttpServerResponse.empty({
       status: 204,
       ...(allowed ? { headers: Headers.fromInput(cors.preflightHeaders(headers["access-control-request-headers"])) } : {})
@@ -329,17 +332,22 @@ export const make: Effect.Effect<
       onSuccess: (response) => recordThen(req, response, response)
     })
 
+  const varyOnNode = (_: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) =>
+    Effect.succeed(
+      response.headers["vary"] === undefined ? response : HttpServerResponse.setHeader(response, "vary", addToVary(response.headers["vary"], "Origin"))
+    )
+
   // The platform sends the application's response inside the app the middleware wraps, so the
   // portable way to add headers to it is a pre-response handler; its fiber-ref local makes every
   // later fiber-ref write in the request copy a larger table. It is installed only when headers
   // must be added and Node cannot take them (web handlers); metrics alone need no handler.
   const recordsMetrics = !METRIC_TYPE_VALUES.every((t) => metrics.isMuted(t))
-  const callApp = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> =>
-    addsHeaders && !req.headersSet
-      ? Effect.zipRight(App.appendPreResponseHandler((_, response) => finish(req, response)), app)
-      : recordsMetrics
-      ? recorded(app, req)
-      : app
+  const callApp = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> => {
+    if (addsHeaders && !req.headersSet) return Effect.zipRight(App.appendPreResponseHandler((_, response) => finish(req, response)), app)
+    const called = recordsMetrics ? recorded(app, req) : app
+    // Node replaces the Vary set on its response with the application's own: Origin is added to it
+    return cors?.variesByOrigin === true ? Effect.zipRight(App.appendPreResponseHandler(varyOnNode), called) : called
+  }
 
   /**
    * The checks from `index` on; the first refusal ends the run. A check that has already answered

@@ -127,7 +127,17 @@ export const RouteSettingsSchema = Schema.Struct({
   /** Turns the `suspicious_activity` check on or off for this route. */
   suspiciousDetection: optional(Schema.Boolean),
   behaviorRules: optional(Schema.Array(BehaviorRule))
-}).annotations({ identifier: "RouteSettings" })
+}).pipe(
+  Schema.filter((s) =>
+    s.bypass?.has("request_size_content") === true && s.maxRequestSize !== undefined
+      ? {
+        path: ["maxRequestSize"],
+        message: "maxRequestSize has no effect on a route that bypasses request_size_content (the bypass lifts every size limit there); drop one of them"
+      }
+      : undefined
+  ),
+  Schema.annotations({ identifier: "RouteSettings" })
+)
 
 /**
  * Decoded route settings.

@@ -15,6 +15,8 @@ export { CompositeHandler, droppedTelemetry } from "./CompositeHandler.js"
 export type { CompositeHandlerOptions, Telemetry } from "./CompositeHandler.js"
 export { ConfigError } from "./ConfigError.js"
 export type { ConfigIssue } from "./ConfigError.js"
+export { addToVary, corsPolicyFor } from "./CorsHeaders.js"
+export type { CorsHeaderEntries, CorsPolicy } from "./CorsHeaders.js"
 export { DynamicRuleManager } from "./DynamicRuleManager.js"
 export type { ActiveRules, RuleMatch } from "./DynamicRuleManager.js"
 export { decodeDynamicRules, DynamicRules } from "./DynamicRules.js"
@@ -44,8 +46,6 @@ export { LOGFIRE_UNAVAILABLE_MESSAGE, LogfireExporter } from "./exporters/Logfir
 export type { LogfireExporterOptions, LogfireExporterSettings } from "./exporters/Logfire.js"
 export { OTEL_UNAVAILABLE_MESSAGE, OtelExporter } from "./exporters/Otel.js"
 export type { OtelExporterOptions, OtelExporterSettings } from "./exporters/Otel.js"
-export { corsPolicyFor } from "./CorsHeaders.js"
-export type { CorsPolicy, HeaderEntries } from "./CorsHeaders.js"
 export { GeoIpError, GeoIpLookup } from "./GeoIpLookup.js"
 export {
   decodeGuardConfig,

@@ -180,6 +180,16 @@ describe("RouteGuard", () => {
       }
     }))
 
+  it.effect("a size limit on a route that bypasses the size check is refused as contradictory", () =>
+    Effect.gen(function*() {
+      const contradictory = HttpRouter.empty.pipe(
+        HttpRouter.post("/upload", ok.pipe(RouteGuard.secure({ bypass: ["request_size_content"], maxRequestSize: 1_000 })))
+      )
+      const error = yield* Layer.build(GuardRoutes.fromRouter(contradictory)).pipe(Effect.scoped, Effect.flip)
+      expect(error.message).toContain("routes[POST /upload].maxRequestSize")
+      expect(error.message).toContain("bypasses request_size_content")
+    }))
+
   it.effect("HttpApi endpoints carry settings as annotations", () =>
     Effect.gen(function*() {
       const routes = yield* GuardRoutes

@@ -75,8 +75,9 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       // Passive mode must leave the request as it came: a body over the cap would be cut short.
       const measured = max === undefined || env.config.passiveMode ? undefined : measureUnsizedBody(req.request, max)
       if (measured === undefined) return pass
-      // a web handler's request may stream its body without saying how (no Transfer-Encoding)
-      const encoding = req.request.headers["transfer-encoding"]
+      // a web handler's request may stream its body without saying how (no Transfer-Encoding);
+      // the client's header goes into exported events, so only its start
+      const encoding = req.request.headers["transfer-encoding"]?.slice(0, 64)
       return flatMapNow(measured, (size) =>
         size._tag !== "tooLarge" ? pass : refuse(env, req, {
           check: "request_size_content",

@@ -50,6 +50,7 @@ import {
   type Json,
   metricToWire,
   normalizeEndpoint,
+  type StatusReport,
   statusWire
 } from "./agent/wire.js"
 
@@ -408,7 +409,9 @@ export const makeClient = (
         b !== null && !(typeof b === "object" && !Array.isArray(b) && Object.keys(b).length === 0))
     }).pipe(Effect.withSpan("AgentClient.fetchRules"))
 
-    const sendStatus = (status: AgentStatus) => post(AgentPaths.status, () => statusWire(status))
+    const sendStatus = Effect.fn("AgentClient.sendStatus")(function*(status: AgentStatus) {
+      yield* post(AgentPaths.status, () => statusWire(status))
+    })
 
     return AgentClient.of({ sendBatch, fetchRules, sendStatus })
   })
@@ -450,27 +453,15 @@ export interface AgentExporterOptions {
 
 /**
  * A status report (`POST /api/v1/status`), the reference's status item. `degraded` while flushes
- * fail, a buffer is 90 % full or more than 10 % of the items were dropped or refused; `failed` once
- * three flushes in a row have failed.
+ * fail, a buffer is 90 % full, or more than 10 % of the items handled since the previous report
+ * were dropped or refused; `failed` once three flushes in a row have failed. `errors` says why:
+ * the failures of the current run of failed flushes (the latest five), a full buffer, a high
+ * failure rate.
  *
  * @since 0.1.0
  * @category models
  */
-export interface AgentStatus {
-  readonly timestamp: Date
-  readonly status: "healthy" | "degraded" | "failed"
-  /** Seconds since the exporter started. */
-  readonly uptime: number
-  /** Items (events and metrics) delivered. */
-  readonly eventsSent: number
-  /** Items dropped (buffer full) or refused by the backend. */
-  readonly eventsFailed: number
-  /** Items buffered now. */
-  readonly bufferSize: number
-  readonly lastFlush: Option.Option<Date>
-  /** Why it is not healthy: the latest flush failures (at most five) and a high failure rate. */
-  readonly errors: ReadonlyArray<string>
-}
+export type AgentStatus = StatusReport
 
 /**
  * What the transport has done so far.
@@ -502,7 +493,7 @@ export interface AgentStats {
  */
 export interface AgentExporter extends Exporter {
   readonly stats: Effect.Effect<AgentStats>
-  /** The status it would report now. */
+  /** The status it would report now (its failure rate is over the items since the previous report). */
   readonly status: Effect.Effect<AgentStatus>
   /** Sends the status now (the exporter also does so every `statusInterval`). */
   readonly reportStatus: Effect.Effect<void, AgentError>
@@ -687,12 +678,16 @@ export const make = (
       })
     )
 
+    // the failure rate is over the items handled since the previous report: an old outage ages out
+    const reported = yield* Ref.make({ sent: 0, failed: 0 })
     const status = Effect.gen(function*() {
       const s = yield* stats
       const { errors } = yield* Ref.get(counters)
+      const previous = yield* Ref.get(reported)
       const now = yield* Clock.currentTimeMillis
       const failed = s.rejected + s.dropped
-      const failureRate = failed / Math.max(1, s.sent + failed)
+      const recentFailed = failed - previous.failed
+      const failureRate = recentFailed / Math.max(1, s.sent - previous.sent + recentFailed)
       const fullBuffer = Math.max(s.bufferedEvents, s.bufferedMetrics) >= bufferSize * 0.9
       const report: AgentStatus = {
         timestamp: new Date(now),
@@ -710,7 +705,10 @@ export const make = (
       }
       return report
     })
-    const reportStatus = Effect.flatMap(status, client.sendStatus).pipe(Effect.withSpan("AgentExporter.reportStatus"))
+    const reportStatus = Effect.flatMap(status, (report) =>
+      Effect.zipRight(client.sendStatus(report), Ref.set(reported, { sent: report.eventsSent, failed: report.eventsFailed }))).pipe(
+        Effect.withSpan("AgentExporter.reportStatus")
+      )
     // the reference's loop sleeps first: the first report goes one interval after the start
     yield* Effect.forkScoped(
       Effect.schedule(

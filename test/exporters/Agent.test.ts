@@ -370,6 +370,25 @@ describe("AgentExporter over HTTP", () => {
       expect((yield* exporter.status)).toMatchObject({ status: "healthy", errors: [], eventsSent: 1 })
     }))
 
+  it.scopedLive("a high failure rate or a nearly full buffer degrade the status; the rate counts only since the previous report", () =>
+    Effect.gen(function*() {
+      const backend = yield* makeAgentBackend()
+      const exporter = yield* exporterFor(backend, { bufferSize: 10, batchSize: 10 })
+      yield* backend.script([{ status: 400 }])
+      yield* Effect.forEach([uuidEvent(1), uuidEvent(2)], exporter.exportEvent)
+      yield* exporter.flush
+      const refused = yield* exporter.status
+      expect(refused).toMatchObject({ status: "degraded", eventsFailed: 2, errors: ["High failure rate: 100.0%"] })
+      yield* exporter.reportStatus
+      // the refusal is in the previous report: the next period starts clean
+      yield* exporter.exportEvent(uuidEvent(3))
+      yield* exporter.flush
+      expect(yield* exporter.status).toMatchObject({ status: "healthy", eventsSent: 1, eventsFailed: 2, errors: [] })
+      // nine of ten slots taken, not flushed yet
+      yield* Effect.forEach(Array.from({ length: 9 }, (_, i) => uuidEvent(10 + i)), exporter.exportEvent)
+      expect(yield* exporter.status).toMatchObject({ status: "degraded", bufferSize: 9, errors: ["Buffer at least 90% full (10 items per kind)"] })
+    }))
+
   it.scopedLive("disabled events are not sent while metrics still are", () =>
     Effect.gen(function*() {
       const backend = yield* makeAgentBackend()

@@ -8,7 +8,6 @@
 import { Either, Option, Schema } from "effect"
 import { type Json, toJsonSafe } from "../../internal/json.js"
 import { SecurityEvent, SecurityMetric } from "../../SecurityEvent.js"
-import type { AgentStatus } from "../Agent.js"
 
 export { toJsonSafe }
 
@@ -95,8 +94,25 @@ export const batchWire = (
   guard_core_version: null
 })
 
+/** A status report, as `AgentExporter` builds it. */
+export interface StatusReport {
+  readonly timestamp: Date
+  readonly status: "healthy" | "degraded" | "failed"
+  /** Seconds since the exporter started. */
+  readonly uptime: number
+  /** Items (events and metrics) delivered. */
+  readonly eventsSent: number
+  /** Items dropped (buffer full) or refused by the backend. */
+  readonly eventsFailed: number
+  /** Items buffered now. */
+  readonly bufferSize: number
+  readonly lastFlush: Option.Option<Date>
+  /** Why it is not healthy. */
+  readonly errors: ReadonlyArray<string>
+}
+
 /** The body of `/api/v1/status` (never encrypted): the reference's status item. */
-export const statusWire = (status: AgentStatus): Record<string, Json> => ({
+export const statusWire = (status: StatusReport): Record<string, Json> => ({
   timestamp: status.timestamp.toISOString(),
   status: status.status,
   uptime: status.uptime,

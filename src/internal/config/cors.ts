@@ -15,6 +15,8 @@ const Origin = Schema.transform(
       const problem = `${JSON.stringify(s)} is not an origin; expected "*" or scheme://host[:port] with no path, e.g. "https://app.example.com"`
       if (!URL.canParse(s)) return problem
       const url = new URL(s)
+      // URL accepts "*" in a host name; browsers never send one, so such an entry would never match
+      if (url.hostname.includes("*")) return `${JSON.stringify(s)}: origins cannot hold wildcards; list each origin, or use "*" alone`
       const bare = url.pathname === "/" && url.search === "" && url.hash === "" && url.username === "" && url.password === ""
       return (url.protocol === "http:" || url.protocol === "https:") && bare ? undefined : problem
     })

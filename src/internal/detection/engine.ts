@@ -843,10 +843,22 @@ CODE_INFO.set(CHAR_INFO)
  * Where {@link scanLane} copies a lane's UTF-16 code units, a chunk at a time, in one native call
  * each: V8 reads a typed array in a tight loop about three times as fast as `charCodeAt` (a 10 KB
  * value: 29 → 9 µs), and only when the array is a module constant (a field or a reassigned
- * binding costs half of that gain back). Scans are synchronous, so one scratch area serves all.
+ * binding costs half of that gain back). A deliberate exception to "no module state": it is
+ * scratch space, and scans are synchronous, so no two can share it at once.
  */
 const UNITS = new Uint16Array(8192)
 const UNIT_BYTES = Buffer.from(UNITS.buffer)
+/** `utf16le` is what `Buffer#write` produces; a big-endian machine copies unit by unit instead. */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
+
+/** Copies `text` (at most `UNITS.length` long) into {@link UNITS}. */
+const copyUnits = (text: string): void => {
+  if (LITTLE_ENDIAN) {
+    UNIT_BYTES.write(text, 0, "utf16le")
+    return
+  }
+  for (let i = 0; i < text.length; i++) UNITS[i] = text.charCodeAt(i)
+}
 /** Per bigram index, what it says about a value: one load per character instead of three comparisons. */
 const BIGRAM_FLAGS = new Uint8Array(PAIR * PAIR)
 BIGRAM_FLAGS[SPACE_SPACE] = SLOW
@@ -1143,7 +1155,7 @@ const scanLane = (
       if (at >= filled) {
         base = at
         filled = Math.min(raw.length, at + UNITS.length)
-        UNIT_BYTES.write(base === 0 && filled === raw.length ? raw : raw.slice(base, filled), 0, "utf16le")
+        copyUnits(base === 0 && filled === raw.length ? raw : raw.slice(base, filled))
       }
       // A value that needs decoding (SLOW) is scanned on its own; its bigrams are marked all the
       // same: more bigrams only let more patterns run, and testing for it per character costs more.
