@@ -12,9 +12,10 @@
 import { Context, Duration, Effect, Exit, Layer, Metric, Option, Ref, Scope } from "effect"
 import { EventEnricher } from "./EventEnricher.js"
 import type { EventType, MetricType } from "./EventTypes.js"
-import { type Exporter, ExporterError, type ExporterSpec } from "./Exporter.js"
+import { type Exporter, ExporterError, type ExporterSpec, type RequestSink } from "./Exporter.js"
 import { GuardConfig } from "./GuardConfig.js"
 import { type Lane, makeLane } from "./internal/lane.js"
+import type { RequestMetrics } from "./MetricsCollector.js"
 import { copyEvent, copyMetric, type SecurityEvent, type SecurityMetric } from "./SecurityEvent.js"
 
 /**
@@ -63,9 +64,18 @@ export class CompositeHandler extends Context.Tag("effect-guard/CompositeHandler
   readonly sendMetric: (metric: SecurityMetric) => Effect.Effect<void>
   /**
    * Metrics built off the request path: `build` runs on the dispatcher fiber, so the caller pays for
-   * one offer however many metrics it describes. Muted types among them are dropped there.
+   * one offer however many metrics it describes. Muted types among them are dropped there. They go
+   * to the exporters without a request sink (see `recordRequest`): they describe a request.
    */
   readonly sendMetrics: (build: () => ReadonlyArray<SecurityMetric>) => Effect.Effect<void>
+  /**
+   * A finished request, for the exporters that aggregate requests themselves (`Exporter.requestSink`):
+   * synchronous, and nothing is built for them. The others take the request's metrics from
+   * `sendMetrics`.
+   */
+  readonly recordRequest: (request: RequestMetrics) => void
+  /** Whether some running exporter takes request metrics as metrics, from `sendMetrics`. */
+  readonly buildsRequestMetrics: boolean
   /** Delivers everything queued so far and flushes every exporter (each within the shutdown timeout). */
   readonly flush: Effect.Effect<void>
   /** `true` between start and the close of the scope. */
@@ -136,6 +146,8 @@ type Delivery =
 interface Running {
   readonly exporter: Exporter
   readonly lane: Lane<Delivery>
+  /** Set when the exporter aggregates requests itself: request metrics are not sent to it. */
+  readonly sink: RequestSink | undefined
 }
 
 /** What the request side offers: a payload, or metrics still to be built. */
@@ -200,6 +212,22 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
         })
       )
 
+    // Request metrics carry only the enrichment's constant tags, so an exporter that aggregates can
+    // take them once per attribute set; an enricher that cannot say what they are gets metrics.
+    const requestTags = enricher === undefined ? {} : enricher.metricTags
+    const sinkOf = (exporter: Exporter): RequestSink | undefined => {
+      if (exporter.requestSink === undefined || requestTags === undefined) return undefined
+      const sink = exporter.requestSink({ muted: mutedMetrics, tags: requestTags })
+      const lost = Metric.tagged(droppedTelemetry, "lane", exporter.name)
+      return (request) => {
+        try {
+          sink(request)
+        } catch {
+          lost.unsafeUpdate(1, [])
+        }
+      }
+    }
+
     // 1. exporters, each in a scope of its own so one that fails to start leaves nothing behind
     const running: Array<Running> = []
     for (const spec of options.exporters) {
@@ -234,7 +262,7 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
         weigh,
         handle: (batch) => guarded(spec.name, exportBatch(exporter, batch))
       })
-      running.push({ exporter, lane })
+      running.push({ exporter, lane, sink: sinkOf(exporter) })
     }
 
     // 2. the dispatcher: enrich once, then a private copy for each exporter
@@ -249,9 +277,10 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
 
     // a run travels as one lane item; a long one is cut so that no piece outweighs an empty lane
     const runLength = Math.max(1, Math.floor(capacity / 8))
-    const fanOutMetrics = (metrics: ReadonlyArray<SecurityMetric>) =>
-      Effect.forEach(running, ({ exporter, lane }) => {
-        const own = running.length === 1 ? metrics : metrics.map((metric) => copyMetric(metric))
+    const builtFor = running.filter((r) => r.sink === undefined)
+    const fanOutMetrics = (metrics: ReadonlyArray<SecurityMetric>, targets: ReadonlyArray<Running>) =>
+      Effect.forEach(targets, ({ exporter, lane }) => {
+        const own = targets.length === 1 ? metrics : metrics.map((metric) => copyMetric(metric))
         let dropped = 0
         for (let i = 0; i < own.length; i += runLength) {
           const piece = own.length <= runLength ? own : own.slice(i, i + runLength)
@@ -266,17 +295,24 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
         fanOutEvent
       )
 
-    const dispatchMetrics = (metrics: ReadonlyArray<SecurityMetric>) =>
-      Effect.flatMap(enricher === undefined ? Effect.succeed(metrics) : enricher.enrichMetrics(metrics), fanOutMetrics)
+    const dispatchMetrics = (metrics: ReadonlyArray<SecurityMetric>, targets: ReadonlyArray<Running>) =>
+      Effect.flatMap(
+        enricher === undefined ? Effect.succeed(metrics) : enricher.enrichMetrics(metrics),
+        (enriched) => fanOutMetrics(enriched, targets)
+      )
 
     // Metrics travel in runs (one enrichment and one offer loop per run); events one by one, in order.
+    // Request metrics go only to the exporters without a request sink, which had the requests already.
     const dispatch = (batch: ReadonlyArray<Intake>) =>
       Effect.suspend(() => {
         const steps: Array<Effect.Effect<void>> = []
         let run: Array<SecurityMetric> = []
+        let requestRun: Array<SecurityMetric> = []
         const endRun = () => {
-          if (run.length > 0) steps.push(dispatchMetrics(run))
+          if (run.length > 0) steps.push(dispatchMetrics(run, running))
+          if (requestRun.length > 0) steps.push(dispatchMetrics(requestRun, builtFor))
           run = []
+          requestRun = []
         }
         for (const item of batch) {
           switch (item._tag) {
@@ -289,7 +325,7 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
               break
             case "Metrics":
               try {
-                for (const metric of item.build()) if (!mutedMetrics.has(metric.metricType)) run.push(withoutGuardTags(metric))
+                for (const metric of item.build()) if (!mutedMetrics.has(metric.metricType)) requestRun.push(withoutGuardTags(metric))
               } catch (error) {
                 steps.push(Effect.logWarning("telemetry: building metrics failed; they are left out", error))
               }
@@ -330,10 +366,15 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
 
     // with no exporter running there is nobody to deliver to: accepting would only cost the request
     const idle = running.length === 0
+    const sinks = running.flatMap(({ sink }) => (sink === undefined ? [] : [sink]))
     return CompositeHandler.of({
       sendEvent: (event) => (idle || mutedEvents.has(event.eventType) ? Effect.void : offer({ _tag: "Event", event })),
       sendMetric: (metric) => (idle || mutedMetrics.has(metric.metricType) ? Effect.void : offer({ _tag: "Metric", metric })),
-      sendMetrics: (build) => (idle ? Effect.void : offer({ _tag: "Metrics", build })),
+      sendMetrics: (build) => (builtFor.length === 0 ? Effect.void : offer({ _tag: "Metrics", build })),
+      recordRequest: (request) => {
+        for (const sink of sinks) sink(request)
+      },
+      buildsRequestMetrics: builtFor.length > 0,
       flush,
       started: Ref.get(started),
       degraded: Effect.zipWith(Ref.get(started), Ref.get(failed), (s, f) => s && f.size > 0),

@@ -78,6 +78,12 @@ export class EventEnricher extends Context.Tag("effect-guard/EventEnricher")<Eve
   readonly enrichMetric: (metric: SecurityMetric) => Effect.Effect<SecurityMetric>
   /** `enrichMetric` for many metrics in one step (three per request reach the composite). */
   readonly enrichMetrics: (metrics: ReadonlyArray<SecurityMetric>) => Effect.Effect<ReadonlyArray<SecurityMetric>>
+  /**
+   * The tags `enrichMetrics` adds to every metric, when they are the same for all (they are here):
+   * exporters that aggregate requests take them once per attribute set instead of per metric.
+   * An enricher that leaves it out gets every request metric to enrich.
+   */
+  readonly metricTags?: Readonly<Record<string, string>> | undefined
 }>() {
   /**
    * Uses `BehaviorTracker` and `DynamicRuleManager` when they are in the context.
@@ -163,6 +169,7 @@ export const make = (options: {
   return EventEnricher.of({
     enrichEvent,
     enrichMetric: (metric) => Effect.sync(() => withIds(metric)),
-    enrichMetrics: (metrics) => Effect.sync(() => metrics.map(withIds))
+    enrichMetrics: (metrics) => Effect.sync(() => metrics.map(withIds)),
+    metricTags: ids
   })
 }

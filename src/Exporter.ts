@@ -6,6 +6,8 @@
  * @since 0.1.0
  */
 import { Context, Data, type Effect, type Scope } from "effect"
+import type { MetricType } from "./EventTypes.js"
+import type { RequestMetrics } from "./MetricsCollector.js"
 import type { SecurityEvent, SecurityMetric } from "./SecurityEvent.js"
 
 /**
@@ -36,11 +38,39 @@ export interface Exporter {
    * consecutive metrics in a batch, so an exporter can record them in one synchronous step.
    */
   readonly exportMetrics?: ((metrics: ReadonlyArray<SecurityMetric>) => Effect.Effect<void, ExporterError>) | undefined
+  /**
+   * Optional, for exporters that aggregate (the OpenTelemetry instruments): a synchronous sink for
+   * finished requests, asked for once when the composite starts. An exporter that has one receives
+   * each request here instead of as `response_time`, `request_count` and `error_rate` metrics, so
+   * no metric object is built for it per request; metrics sent with `MetricsCollector.send` still
+   * come through `exportMetric(s)`. The sink must not throw or block; `flush` delivers what it holds.
+   */
+  readonly requestSink?: ((options: RequestSinkOptions) => RequestSink) | undefined
   /** Push out whatever the exporter buffers. */
   readonly flush: Effect.Effect<void, ExporterError>
   /** `true` while the exporter believes it can deliver. */
   readonly health: Effect.Effect<boolean>
 }
+
+/**
+ * What a request sink is built with: the request metric types that are muted, and the tags the
+ * enrichment adds to every metric (the `guard.*` identity keys; none without enrichment).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestSinkOptions {
+  readonly muted: ReadonlySet<MetricType>
+  readonly tags: Readonly<Record<string, string>>
+}
+
+/**
+ * Takes one finished request, synchronously, on the request path.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RequestSink = (request: RequestMetrics) => void
 
 /**
  * How to start an exporter: `acquire` starts it in the given scope, and closing that scope flushes

@@ -7,6 +7,7 @@
 import { Context, Effect, Layer } from "effect"
 import { CompositeHandler } from "./CompositeHandler.js"
 import { METRIC_TYPE_VALUES, type MetricType } from "./EventTypes.js"
+import type { RequestSink } from "./Exporter.js"
 import { GuardConfig } from "./GuardConfig.js"
 import { type SecurityMetric, unsafeMakeMetric } from "./SecurityEvent.js"
 
@@ -48,7 +49,9 @@ export class MetricsCollector extends Context.Tag("effect-guard/MetricsCollector
       return make({
         muted: composite.active ? config.mutedMetricTypes : ALL_METRICS,
         send: composite.sendMetric,
-        sendBatch: composite.sendMetrics
+        sendBatch: composite.sendMetrics,
+        record: composite.recordRequest,
+        buildsRequestMetrics: composite.buildsRequestMetrics
       })
     })
   )
@@ -63,8 +66,13 @@ export const make = (options: {
   readonly send: (metric: SecurityMetric) => Effect.Effect<void>
   /** Offers metrics to be built later, off the request path. Default: build now and `send` each. */
   readonly sendBatch?: ((build: () => ReadonlyArray<SecurityMetric>) => Effect.Effect<void>) | undefined
+  /** Takes each finished request as it is, for the exporters that aggregate requests themselves. */
+  readonly record?: RequestSink | undefined
+  /** Whether a request's metrics are built at all (default `true`): not when only sinks take them. */
+  readonly buildsRequestMetrics?: boolean | undefined
 }): MetricsCollector["Type"] => {
-  const { muted } = options
+  const { muted, record } = options
+  const builds = options.buildsRequestMetrics ?? true
   const sendBatch = options.sendBatch ??
     ((build: () => ReadonlyArray<SecurityMetric>) => Effect.forEach(build(), options.send, { discard: true }))
   /** `tags` must be a fresh object: the metric takes it over. */
@@ -90,11 +98,17 @@ export const make = (options: {
   return MetricsCollector.of({
     send,
     isMuted: (t) => muted.has(t),
-    // every request comes through here: one clock read and one offer; the metrics are built later
+    // every request comes through here: the sinks, and one clock read and one offer for the metrics
+    // built later
     collectRequest: (request) =>
-      muted.size === ALL_METRICS.size ? Effect.void : Effect.clockWith((clock) => {
-        const millis = clock.unsafeCurrentTimeMillis()
-        return sendBatch(() => requestMetrics(request, millis))
-      })
+      muted.size === ALL_METRICS.size
+        ? Effect.void
+        : !builds
+        ? (record === undefined ? Effect.void : Effect.sync(() => record(request)))
+        : Effect.clockWith((clock) => {
+          record?.(request)
+          const millis = clock.unsafeCurrentTimeMillis()
+          return sendBatch(() => requestMetrics(request, millis))
+        })
   })
 }

@@ -39,7 +39,7 @@ export {
 } from "./EventTypes.js"
 export type { CheckName, EventType, MetricType } from "./EventTypes.js"
 export { ExporterError, GuardExporters } from "./Exporter.js"
-export type { Exporter, ExporterSpec } from "./Exporter.js"
+export type { Exporter, ExporterSpec, RequestSink, RequestSinkOptions } from "./Exporter.js"
 export { AgentClient, AgentError, agentDropped, AgentPaths } from "./exporters/Agent.js"
 export type { AgentBatch, AgentClientOptions, AgentExporter, AgentExporterOptions, AgentStats, AgentStatus } from "./exporters/Agent.js"
 export { LOGFIRE_UNAVAILABLE_MESSAGE, LogfireExporter } from "./exporters/Logfire.js"

@@ -27,7 +27,7 @@
  */
 import type * as OtelApi from "@opentelemetry/api"
 import type { OtelTracerProvider } from "@effect/opentelemetry/Tracer"
-import { Context, Duration, Effect, Layer, MutableRef, Option, Ref } from "effect"
+import { Context, Duration, Effect, Layer, MutableRef, Option, Ref, Schedule } from "effect"
 import { type Exporter, ExporterError, type ExporterSpec } from "../Exporter.js"
 import { effectiveServiceName, GuardConfig, type GuardConfigShape } from "../GuardConfig.js"
 import type { SecurityEvent, SecurityMetric } from "../SecurityEvent.js"
@@ -279,6 +279,15 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
 
     const tracer = providers.tracerProvider.getTracer(TRACER_NAME)
     const instruments = makeInstruments(providers.meterProvider.getMeter(TRACER_NAME))
+    const cannotDrain = (cause: unknown) =>
+      new ExporterError({ exporter: name, reason: "Send", message: `${name}: cannot record the buffered requests`, cause })
+    const drain = Effect.try({ try: () => instruments.drain(), catch: cannotDrain })
+    // The request sink buffers requests per attribute set; they reach the instruments at least once
+    // a second, before every flush, and (finalizers run last-in first-out) before the providers stop.
+    yield* Effect.addFinalizer(() => Effect.ignore(drain))
+    yield* Effect.forkScoped(
+      Effect.repeat(Effect.ignore(drain), Schedule.spaced(Duration.millis(Math.min(1000, options.metricExportIntervalMillis ?? 60_000))))
+    )
     const warnedTypes = yield* Ref.make<ReadonlySet<string>>(new Set())
 
     // untraced on purpose: a span per exported event would itself be exported (telemetry about telemetry)
@@ -312,10 +321,10 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
       Effect.flatMap(Effect.try({ try: () => instruments.record(metrics), catch: cannotRecord }), (unknown) =>
         unknown.length === 0 ? Effect.void : Effect.forEach(new Set(unknown), warnUnknown, { discard: true }))
 
-    const flush = Effect.tryPromise({
+    const flush = Effect.zipRight(drain, Effect.tryPromise({
       try: () => providers.flush(),
       catch: (cause) => new ExporterError({ exporter: name, reason: "Flush", message: `${name}: OTLP export failed`, cause })
-    }).pipe(
+    })).pipe(
       Effect.tapBoth({
         onFailure: () => Effect.sync(() => MutableRef.set(healthy, false)),
         onSuccess: () => Effect.sync(() => MutableRef.set(healthy, true))
@@ -327,6 +336,7 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
       exportEvent,
       exportMetric: (metric) => exportMetrics([metric]),
       exportMetrics,
+      requestSink: instruments.requestSink,
       flush,
       health: Effect.sync(() => MutableRef.get(healthy))
     }

@@ -2,15 +2,18 @@ import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Layer, Logger, Ref } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { CompositeHandler } from "../../src/CompositeHandler.js"
+import { CompositeHandler, make as makeComposite } from "../../src/CompositeHandler.js"
+import { make as makeEnricher } from "../../src/EventEnricher.js"
 import { EventBus } from "../../src/EventBus.js"
 import type { MetricType } from "../../src/EventTypes.js"
 import { loadOtelModules, make, OTEL_UNAVAILABLE_MESSAGE, OtelExporter } from "../../src/exporters/Otel.js"
+import { makeInstruments, MAX_BUFFERED } from "../../src/exporters/internal/instruments.js"
 import { otlpSignalUrl } from "../../src/exporters/internal/telemetryShape.js"
-import { GuardConfig, type GuardConfigInput } from "../../src/GuardConfig.js"
+import { decodeGuardConfig, GuardConfig, type GuardConfigInput } from "../../src/GuardConfig.js"
 import { GuardLive } from "../../src/GuardLive.js"
-import { MetricsCollector } from "../../src/MetricsCollector.js"
+import { make as makeCollector, MetricsCollector } from "../../src/MetricsCollector.js"
 import { SecurityEvent, SecurityMetric } from "../../src/SecurityEvent.js"
+import { make as makeTestExporter } from "../../src/TestExporter.js"
 import { makeOtlpReceiver } from "../support/otlpReceiver.js"
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -262,6 +265,67 @@ describe("OtelExporter", () => {
         const metrics = yield* receiver.awaitMetrics((ms) => ms.some((m) => m.name === "guard.request.count"))
         expect(metrics.map((m) => m.name)).not.toContain("guard.request.duration")
       }))
+
+    it.scopedLive("aggregates requests itself, with the enrichment's tags, while an exporter beside it gets every request's metrics", () =>
+      Effect.gen(function*() {
+        const receiver = yield* makeOtlpReceiver
+        const beside = yield* makeTestExporter()
+        const config = yield* Effect.orDie(decodeGuardConfig({ otelServiceName: "shop" }))
+        const received = yield* Effect.scoped(Effect.gen(function*() {
+          const composite = yield* makeComposite({
+            exporters: [make({ serviceName: "shop", endpoint: receiver.url }), beside.spec],
+            enricher: makeEnricher({ config })
+          })
+          const metrics = makeCollector({
+            muted: new Set(),
+            send: composite.sendMetric,
+            sendBatch: composite.sendMetrics,
+            record: composite.recordRequest,
+            buildsRequestMetrics: composite.buildsRequestMetrics
+          })
+          yield* Effect.forEach(["/a", "/a", "/b"], (endpoint) =>
+            metrics.collectRequest({ endpoint, method: "GET", status: 200, responseTime: 0.02 }), { discard: true })
+          yield* composite.flush
+          return yield* beside.metrics
+        }))
+        // the other exporter: a response_time and a request_count per request, enriched, as before
+        expect(received.map((metric) => metric.metricType).sort()).toEqual([
+          ...Array(3).fill("request_count"),
+          ...Array(3).fill("response_time")
+        ])
+        expect(received[0]?.tags).toMatchObject({ "guard.service.name": "shop" })
+        const metrics = yield* receiver.awaitMetrics((ms) => ms.length >= 2)
+        const points = metrics.find((m) => m.name === "guard.request.count")?.points ?? []
+        expect(points.map((p) => [p.attributes["endpoint"], p.value]).sort()).toEqual([["/a", 2], ["/b", 1]])
+        expect(points[0]?.attributes).toMatchObject({ method: "GET", "guard.service.name": "shop" })
+        expect(metrics.find((m) => m.name === "guard.request.duration")?.points[0]?.attributes).toMatchObject({
+          status: "200",
+          "guard.service.name": "shop"
+        })
+      }))
+
+    it("records what it buffered by itself once the buffer is full, and the same totals", async () => {
+      const modules = await loadOtelModules()
+      const reader = new modules.metrics.PeriodicExportingMetricReader({
+        exporter: new modules.metrics.InMemoryMetricExporter(modules.metrics.AggregationTemporality.CUMULATIVE),
+        exportIntervalMillis: 3_600_000
+      })
+      const provider = new modules.metrics.MeterProvider({ readers: [reader] })
+      const instruments = makeInstruments(provider.getMeter("test"))
+      const sink = instruments.requestSink({ muted: new Set(), tags: {} })
+      const total = async () => {
+        const { resourceMetrics } = await reader.collect()
+        const count = resourceMetrics.scopeMetrics[0]?.metrics.find((m) => m.descriptor.name === "guard.request.count")
+        return count?.dataPoints.reduce((n, p) => n + Number(p.value), 0) ?? 0
+      }
+      for (let i = 0; i < MAX_BUFFERED; i++) sink({ endpoint: "/", method: "GET", status: 200, responseTime: 0.001 })
+      expect(await total()).toBe(MAX_BUFFERED)
+      sink({ endpoint: "/", method: "GET", status: 200, responseTime: 0.001 })
+      expect(await total()).toBe(MAX_BUFFERED)
+      instruments.drain()
+      expect(await total()).toBe(MAX_BUFFERED + 1)
+      await provider.shutdown()
+    })
 
     it.scopedLive("flushes spans that were never flushed when the scope closes", () =>
       Effect.gen(function*() {

@@ -6,6 +6,8 @@
  * @internal
  */
 import type * as OtelApi from "@opentelemetry/api"
+import type { RequestSink, RequestSinkOptions } from "../../Exporter.js"
+import type { RequestMetrics } from "../../MetricsCollector.js"
 import type { SecurityMetric } from "../../SecurityEvent.js"
 import { instrumentFor, metricAttributes } from "./telemetryShape.js"
 
@@ -18,6 +20,26 @@ export interface Instruments {
    * no instrument (those metrics are not recorded).
    */
   readonly record: (metrics: ReadonlyArray<SecurityMetric>) => ReadonlyArray<string>
+  /**
+   * A sink for finished requests that buffers them per attribute set (no object per request once
+   * the set has been seen) until `drain` records them; `drain` runs by itself when
+   * {@link MAX_BUFFERED} durations are waiting. Replaces the previous sink, after draining it.
+   */
+  readonly requestSink: (options: RequestSinkOptions) => RequestSink
+  /** Records what the request sink buffered. */
+  readonly drain: () => void
+}
+
+/** The most request durations buffered before the sink records them itself (512 KB of doubles). */
+export const MAX_BUFFERED = 65_536
+
+/** One attribute set's buffered requests, and the attributes each instrument records them with. */
+interface Series {
+  readonly durationAttributes: OtelApi.Attributes
+  readonly countAttributes: OtelApi.Attributes
+  readonly durations: Array<number>
+  requests: number
+  errors: number
 }
 
 /** A key that is equal exactly when `metricAttributes` would give equal attribute sets. */
@@ -37,6 +59,8 @@ export const makeInstruments = (meter: OtelApi.Meter): Instruments => {
     "guard.request.count": meter.createCounter("guard.request.count", { unit: "{request}", description: "Guarded requests" }),
     "guard.error.count": meter.createCounter("guard.error.count", { unit: "{error}", description: "Guarded requests that failed" })
   }
+  let current: { readonly add: RequestSink; readonly drain: () => void } | undefined
+  const drain = () => current?.drain()
   return {
     record: (metrics) => {
       const unknown: Array<string> = []
@@ -60,6 +84,64 @@ export const makeInstruments = (meter: OtelApi.Meter): Instruments => {
       }
       for (const { counter, metric, value } of sums.values()) counter.add(value, metricAttributes(metric))
       return unknown
-    }
+    },
+    requestSink: (options) => {
+      drain()
+      const { muted, tags } = options
+      const durationsOn = !muted.has("response_time")
+      const countsOn = !muted.has("request_count")
+      const errorsOn = !muted.has("error_rate")
+      // endpoint -> method -> status: three lookups and no key built per request
+      const byEndpoint = new Map<string, Map<string, Map<number, Series>>>()
+      let buffered = 0
+      const seriesOf = (request: RequestMetrics): Series => {
+        let byMethod = byEndpoint.get(request.endpoint)
+        if (byMethod === undefined) byEndpoint.set(request.endpoint, byMethod = new Map())
+        let byStatus = byMethod.get(request.method)
+        if (byStatus === undefined) byMethod.set(request.method, byStatus = new Map())
+        let series = byStatus.get(request.status)
+        if (series === undefined) {
+          // the shapes of the per-metric path: response_time and error_rate carry the status, request_count not
+          const { endpoint, method } = request
+          series = {
+            durationAttributes: { endpoint, method, status: String(request.status), ...tags },
+            countAttributes: { endpoint, method, ...tags },
+            durations: [],
+            requests: 0,
+            errors: 0
+          }
+          byStatus.set(request.status, series)
+        }
+        return series
+      }
+      current = {
+        add: (request) => {
+          const series = seriesOf(request)
+          if (durationsOn) {
+            series.durations.push(Number.isFinite(request.responseTime) ? request.responseTime : 0)
+            buffered++
+          }
+          if (countsOn) series.requests++
+          if (errorsOn && request.status >= 400) series.errors++
+          if (buffered >= MAX_BUFFERED) drain()
+        },
+        drain: () => {
+          buffered = 0
+          for (const byMethod of byEndpoint.values()) {
+            for (const byStatus of byMethod.values()) {
+              for (const series of byStatus.values()) {
+                for (const value of series.durations) duration.record(value, series.durationAttributes)
+                if (series.requests > 0) counters["guard.request.count"]!.add(series.requests, series.countAttributes)
+                if (series.errors > 0) counters["guard.error.count"]!.add(series.errors, series.durationAttributes)
+              }
+            }
+          }
+          // the sets seen go too: what the map holds follows the traffic of one interval, not of all time
+          byEndpoint.clear()
+        }
+      }
+      return current.add
+    },
+    drain
   }
 }
