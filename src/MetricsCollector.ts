@@ -58,6 +58,15 @@ export class MetricsCollector extends Context.Tag("effect-guard/MetricsCollector
 }
 
 /**
+ * The tags of a request's metrics, a fresh object per call: `response_time` and `error_rate` carry
+ * the status, `request_count` does not. Exporters that aggregate requests use the same shapes.
+ *
+ * @internal
+ */
+export const requestMetricTags = ({ endpoint, method, status }: RequestMetrics, withStatus: boolean): Record<string, string> =>
+  withStatus ? { endpoint, method, status: String(status) } : { endpoint, method }
+
+/**
  * @since 0.1.0
  * @category constructors
  */
@@ -86,13 +95,12 @@ export const make = (options: {
     muted.has(metricType)
       ? Effect.void
       : Effect.clockWith((clock) => options.send(metric(metricType, value, { ...tags }, new Date(clock.unsafeCurrentTimeMillis()))))
-  const requestMetrics = ({ endpoint, method, responseTime, status }: RequestMetrics, millis: number) => {
+  const requestMetrics = (request: RequestMetrics, millis: number) => {
     const at = new Date(millis)
-    const code = String(status)
     const out: Array<SecurityMetric> = []
-    if (!muted.has("response_time")) out.push(metric("response_time", responseTime, { endpoint, method, status: code }, at))
-    if (!muted.has("request_count")) out.push(metric("request_count", 1, { endpoint, method }, at))
-    if (status >= 400 && !muted.has("error_rate")) out.push(metric("error_rate", 1, { endpoint, method, status: code }, at))
+    if (!muted.has("response_time")) out.push(metric("response_time", request.responseTime, requestMetricTags(request, true), at))
+    if (!muted.has("request_count")) out.push(metric("request_count", 1, requestMetricTags(request, false), at))
+    if (request.status >= 400 && !muted.has("error_rate")) out.push(metric("error_rate", 1, requestMetricTags(request, true), at))
     return out
   }
   return MetricsCollector.of({

@@ -7,7 +7,7 @@
  */
 import type * as OtelApi from "@opentelemetry/api"
 import type { RequestSink, RequestSinkOptions } from "../../Exporter.js"
-import type { RequestMetrics } from "../../MetricsCollector.js"
+import { type RequestMetrics, requestMetricTags } from "../../MetricsCollector.js"
 import type { SecurityMetric } from "../../SecurityEvent.js"
 import { instrumentFor, metricAttributes } from "./telemetryShape.js"
 
@@ -23,19 +23,20 @@ export interface Instruments {
   /**
    * A sink for finished requests that buffers them per attribute set (no object per request once
    * the set has been seen) until `drain` records them; `drain` runs by itself when
-   * {@link MAX_BUFFERED} durations are waiting. Replaces the previous sink, after draining it.
+   * {@link MAX_BUFFERED} requests are waiting. Replaces the previous sink, after draining it.
    */
   readonly requestSink: (options: RequestSinkOptions) => RequestSink
   /** Records what the request sink buffered. */
   readonly drain: () => void
 }
 
-/** The most request durations buffered before the sink records them itself (512 KB of doubles). */
+/** The most requests buffered before the sink records them itself (at most 512 KB of durations). */
 export const MAX_BUFFERED = 65_536
 
 /** One attribute set's buffered requests, and the attributes each instrument records them with. */
 interface Series {
-  readonly durationAttributes: OtelApi.Attributes
+  /** `guard.request.duration` and `guard.error.count`: with the status. */
+  readonly statusAttributes: OtelApi.Attributes
   readonly countAttributes: OtelApi.Attributes
   readonly durations: Array<number>
   requests: number
@@ -101,11 +102,9 @@ export const makeInstruments = (meter: OtelApi.Meter): Instruments => {
         if (byStatus === undefined) byMethod.set(request.method, byStatus = new Map())
         let series = byStatus.get(request.status)
         if (series === undefined) {
-          // the shapes of the per-metric path: response_time and error_rate carry the status, request_count not
-          const { endpoint, method } = request
           series = {
-            durationAttributes: { endpoint, method, status: String(request.status), ...tags },
-            countAttributes: { endpoint, method, ...tags },
+            statusAttributes: { ...requestMetricTags(request, true), ...tags },
+            countAttributes: { ...requestMetricTags(request, false), ...tags },
             durations: [],
             requests: 0,
             errors: 0
@@ -117,22 +116,20 @@ export const makeInstruments = (meter: OtelApi.Meter): Instruments => {
       current = {
         add: (request) => {
           const series = seriesOf(request)
-          if (durationsOn) {
-            series.durations.push(Number.isFinite(request.responseTime) ? request.responseTime : 0)
-            buffered++
-          }
+          if (durationsOn) series.durations.push(Number.isFinite(request.responseTime) ? request.responseTime : 0)
           if (countsOn) series.requests++
           if (errorsOn && request.status >= 400) series.errors++
-          if (buffered >= MAX_BUFFERED) drain()
+          // counted per request, not per duration: with response_time muted the sets still grow
+          if (++buffered >= MAX_BUFFERED) drain()
         },
         drain: () => {
           buffered = 0
           for (const byMethod of byEndpoint.values()) {
             for (const byStatus of byMethod.values()) {
               for (const series of byStatus.values()) {
-                for (const value of series.durations) duration.record(value, series.durationAttributes)
+                for (const value of series.durations) duration.record(value, series.statusAttributes)
                 if (series.requests > 0) counters["guard.request.count"]!.add(series.requests, series.countAttributes)
-                if (series.errors > 0) counters["guard.error.count"]!.add(series.errors, series.durationAttributes)
+                if (series.errors > 0) counters["guard.error.count"]!.add(series.errors, series.statusAttributes)
               }
             }
           }
