@@ -120,8 +120,10 @@ export const make = (options: {
   ) => {
     const metadata: Record<string, unknown> = { ...o.metadata }
     if (request !== undefined) {
+      // read once: every access builds a fresh copy of the headers
+      const headers = request.headers
       for (const name of TRACE_HEADERS) {
-        const value = request.headers[name]
+        const value = headers[name]
         if (value !== undefined && !(name in metadata)) metadata[name] = value
       }
     }

@@ -71,7 +71,7 @@ import {
   succeeded,
   type Verdict
 } from "./internal/pipeline.js"
-import { nodeResponseOf } from "./internal/nodeResponse.js"
+import { headersOnWrite, nodeResponseOf } from "./internal/nodeResponse.js"
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
@@ -212,19 +212,22 @@ export const make: Effect.Effect<
   const headerEntries = Object.entries(securityHeaders)
   const cors = corsPolicyFor(config)
   const addsHeaders = headerEntries.length > 0 || cors !== undefined
+  const writesHeaders = headersOnWrite(headerEntries)
   /** Puts the security (and CORS) headers on the Node response, if there is one; whether it did. */
-  const setNodeHeaders = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  const setNodeHeaders = (request: HttpServerRequest.HttpServerRequest, headers: Headers.Headers): boolean => {
     const response = nodeResponseOf(request)
     if (response === undefined) return false
-    for (const [name, value] of headerEntries) response.setHeader(name, value)
-    if (cors !== undefined) for (const [name, value] of cors.headersFor(request.headers["origin"])) response.setHeader(name, value)
+    if (headerEntries.length > 0 && !writesHeaders(response)) {
+      for (const [name, value] of headerEntries) response.setHeader(name, value)
+    }
+    if (cors !== undefined) for (const [name, value] of cors.headersFor(headers["origin"])) response.setHeader(name, value)
     return true
   }
   /** `headers` with `Origin` added to the application's own `Vary`, which would otherwise replace the guard's. */
   const withVaryOrigin = (headers: Headers.Headers, own: Headers.Headers): Headers.Headers =>
     cors?.variesByOrigin === true && own["vary"] !== undefined ? Headers.set(headers, "vary", addToVary(own["vary"], "Origin")) : headers
   const headersOf = (req: GuardRequest): Headers.Headers => {
-    const corsHeaders = cors?.headersFor(req.request.headers["origin"]) ?? []
+    const corsHeaders = cors?.headersFor(req.headers["origin"]) ?? []
     return corsHeaders.length === 0 ? securityHeaders : Headers.merge(securityHeaders, Headers.fromInput(corsHeaders))
   }
   const withSecurityHeaders = !addsHeaders
@@ -247,7 +250,7 @@ export const make: Effect.Effect<
    * that need them (authentication, required headers, a route's validators) would refuse every
    * one; the request that follows goes through all of them.
    */
-  const answersPreflight = (req: GuardRequest): boolean => cors !== undefined && cors.isPreflight(req.method, req.request.headers)
+  const answersPreflight = (req: GuardRequest): boolean => cors !== undefined && cors.isPreflight(req.method, req.headers)
   const preflight = (req: GuardRequest): HttpServerResponse.HttpServerResponse => {
     const { headers } = req.request
     const allowed = cors !== undefined && cors.allows(headers["origin"])
@@ -452,10 +455,12 @@ export const make: Effect.Effect<
       const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
       // web handlers have no socket: the host can pass the peer address as `ClientIp`
       const peer = Option.getOrUndefined(request.remoteAddress) ?? Option.getOrUndefined(Context.getOption(context, ClientIp))
-      const resolution = resolveIp({ remoteAddress: peer, headers: request.headers })
+      const headers = request.headers
+      const resolution = resolveIp({ remoteAddress: peer, headers })
       const path = pathOf(request.url)
       const req: GuardRequest = {
         request,
+        headers,
         method: request.method,
         path,
         clientIp: resolution.ip,
@@ -464,7 +469,7 @@ export const make: Effect.Effect<
         excluded: excludes.length > 0 && isExcluded(path),
         rules: Option.getOrUndefined(rules),
         startedAt: clock.unsafeCurrentTimeMillis(),
-        headersSet: addsHeaders && setNodeHeaders(request),
+        headersSet: addsHeaders && setNodeHeaders(request, headers),
         clock,
         state: { whitelisted: false, country: Option.none() }
       }

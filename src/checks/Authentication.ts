@@ -47,7 +47,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
         if (requireAuth === undefined) return pass
         const scheme = requireAuth.type === "basic" ? "basic" : "bearer"
         const challenge = scheme === "basic" ? "Basic realm=\"restricted\"" : "Bearer"
-        const header = req.request.headers["authorization"] ?? ""
+        const header = req.headers["authorization"] ?? ""
         const space = header.indexOf(" ")
         const given = space > 0 ? header.slice(0, space).toLowerCase() : ""
         const credential = space > 0 ? header.slice(space + 1).trim() : ""
@@ -62,7 +62,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       }
       const checkApiKey = (): Effect.Effect<Verdict> => {
         if (apiKey === undefined) return pass
-        const key = req.request.headers[apiKey.header.toLowerCase()] ?? ""
+        const key = req.headers[apiKey.header.toLowerCase()] ?? ""
         const challenge = `ApiKey header="${apiKey.header}"`
         if (key.trim() === "") return fail(req, "api_key", `Missing API key header ${apiKey.header}`, challenge)
         if (env.config.authVerifier === undefined && apiKey.verifier === undefined) {

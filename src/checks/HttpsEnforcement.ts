@@ -29,7 +29,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     const { request } = req
     if (request.originalUrl.startsWith("https:") || socketIsEncrypted(request.source)) return true
     return config.trustXForwardedProto && req.peerIp !== undefined && proxies.matches(req.peerIp) &&
-      request.headers["x-forwarded-proto"]?.split(",")[0]?.trim().toLowerCase() === "https"
+      req.headers["x-forwarded-proto"]?.split(",")[0]?.trim().toLowerCase() === "https"
   }
 
   return Option.some({
@@ -39,7 +39,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       const routeRequires = req.route?.settings.requireHttps
       const required = routeRequires ?? config.enforceHttps
       if (!required || isHttps(req)) return pass
-      const host = req.request.headers["host"] ?? ""
+      const host = req.headers["host"] ?? ""
       const query = req.request.url.includes("?") ? req.request.url.slice(req.request.url.indexOf("?")) : ""
       const safe = SAFE_HOST.test(host)
       const redirectUrl = `https://${host}${req.path}${query}`

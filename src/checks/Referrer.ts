@@ -34,7 +34,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
         hosts = allowed.map(hostOf)
         hostsByRoute.set(allowed, hosts)
       }
-      const referer = req.request.headers["referer"]
+      const referer = req.headers["referer"]
       if (referer === undefined || referer.trim() === "") {
         return refuse(env, req, {
           check: "referrer",

@@ -21,7 +21,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     run: (req) =>
       Effect.zipRight(
         Effect.logWithLevel(logLevel, `${req.method} ${req.path} from ${req.clientIp}`).pipe(
-          Effect.annotateLogs({ "guard.check": "request_logging", "user_agent": req.request.headers["user-agent"] ?? "" })
+          Effect.annotateLogs({ "guard.check": "request_logging", "user_agent": req.headers["user-agent"] ?? "" })
         ),
         pass
       )

@@ -29,7 +29,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     run: (req) => {
       const settings = req.route?.settings
       const max = maxBodyOf(env.config, req)
-      const length = req.request.headers["content-length"]
+      const length = req.headers["content-length"]
       if (length !== undefined && !/^\d{1,15}$/.test(length.trim())) {
         return refuse(env, req, {
           check: "request_size_content",
@@ -59,7 +59,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
           set = new Set(allowed.map((t) => mediaType(t)))
           allowedByRoute.set(allowed, set)
         }
-        const type = mediaType(req.request.headers["content-type"])
+        const type = mediaType(req.headers["content-type"])
         if (!set.has(type)) {
           return refuse(env, req, {
             check: "request_size_content",
@@ -73,11 +73,11 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
         }
       }
       // Passive mode must leave the request as it came: a body over the cap would be cut short.
-      const measured = max === undefined || env.config.passiveMode ? undefined : measureUnsizedBody(req.request, max)
+      const measured = max === undefined || env.config.passiveMode ? undefined : measureUnsizedBody(req.request, req.headers, max)
       if (measured === undefined) return pass
       // a web handler's request may stream its body without saying how (no Transfer-Encoding);
       // the client's header goes into exported events, so only its start
-      const encoding = req.request.headers["transfer-encoding"]?.slice(0, 64)
+      const encoding = req.headers["transfer-encoding"]?.slice(0, 64)
       return flatMapNow(measured, (size) =>
         size._tag !== "tooLarge" ? pass : refuse(env, req, {
           check: "request_size_content",

@@ -28,7 +28,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> =>
         if (required === undefined) return pass
         for (const [name, expected] of Object.entries(required)) {
           const header = name.toLowerCase()
-          const value = req.request.headers[header]
+          const value = req.headers[header]
           const missing = value === undefined || value.trim() === ""
           if (!missing && (expected === "required" || value === expected)) continue
           const kind = kindOf(header)

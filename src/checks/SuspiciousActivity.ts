@@ -53,20 +53,21 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   const inputOf = (req: GuardRequest): Effect.Effect<DetectionInput> => {
     const { request } = req
     const q = request.url.indexOf("?")
-    const base = { path: req.path, query: q < 0 ? "" : request.url.slice(q + 1), headers: request.headers }
+    const { headers } = req
+    const base = { path: req.path, query: q < 0 ? "" : request.url.slice(q + 1), headers }
     if (!config.detectionScanBody) return Effect.succeed(base)
-    const declared = request.headers["content-length"]
+    const declared = headers["content-length"]
     if (declared === undefined) {
       // A body of unknown size (chunked) is read only under the cap the application's own read
       // has (`maxRequestSize`): the guard then buffers no more than the application would.
       // Passive mode reads none: a read over the cap would cut the request short.
       const cap = maxBodyOf(config, req)
-      if (cap === undefined || config.passiveMode || request.headers["transfer-encoding"] === undefined) return Effect.succeed(base)
-      const kind = bodyKind(request.headers["content-type"])
+      if (cap === undefined || config.passiveMode || headers["transfer-encoding"] === undefined) return Effect.succeed(base)
+      const kind = bodyKind(headers["content-type"])
       return kind === undefined ? Effect.succeed(base) : withBody(request, kind, base, cap)
     }
     const length = Number(declared)
-    const kind = Number.isFinite(length) && length > 0 && length <= maxBody ? bodyKind(request.headers["content-type"]) : undefined
+    const kind = Number.isFinite(length) && length > 0 && length <= maxBody ? bodyKind(headers["content-type"]) : undefined
     return kind === undefined ? Effect.succeed(base) : withBody(request, kind, base, undefined)
   }
 

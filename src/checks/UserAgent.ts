@@ -47,7 +47,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     onExcludedPaths: false,
     run: (req) => {
       if (req.state.whitelisted) return pass
-      const ua = (req.request.headers["user-agent"] ?? "").slice(0, MAX_UA)
+      const ua = (req.headers["user-agent"] ?? "").slice(0, MAX_UA)
       const routePatterns = req.route?.settings.blockUserAgents
       if (routePatterns !== undefined) {
         const hit = cached(byRoute, routePatterns, routePatterns).find((r) => r.test(ua))

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { type HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { type Headers, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { type Clock, Effect, Exit, LogLevel, Option } from "effect"
 import type { ActiveRules } from "../DynamicRuleManager.js"
 import type { CloudRanges } from "../CloudRanges.js"
@@ -37,6 +37,11 @@ export interface CheckEnv {
 /** Per-request facts, computed once by the pipeline and read by every check. */
 export interface GuardRequest {
   readonly request: HttpServerRequest.HttpServerRequest
+  /**
+   * The request's headers, read once: platform-node builds a fresh copy (lower-cased, arrays
+   * joined) on every access to `request.headers`, and a request passes through several checks.
+   */
+  readonly headers: Headers.Headers
   readonly method: string
   /** The path without the query string, as received. */
   readonly path: string

@@ -15,7 +15,7 @@
  *
  * @internal
  */
-import type { HttpServerRequest } from "@effect/platform"
+import type { Headers, HttpServerRequest } from "@effect/platform"
 import { Effect } from "effect"
 
 /** The part of `http.IncomingMessage` this uses. */
@@ -133,13 +133,17 @@ const measureWeb = (request: Request, max: number): Effect.Effect<BodySize> =>
  * the application; `undefined` when there is none, or it cannot be measured and left (a stream
  * someone already reads or has finished).
  */
-export const measureUnsizedBody = (request: HttpServerRequest.HttpServerRequest, max: number): Effect.Effect<BodySize> | undefined => {
-  if (request.headers["content-length"] !== undefined) return undefined
+export const measureUnsizedBody = (
+  request: HttpServerRequest.HttpServerRequest,
+  headers: Headers.Headers,
+  max: number
+): Effect.Effect<BodySize> | undefined => {
+  if (headers["content-length"] !== undefined) return undefined
   const source = (request as { readonly source?: unknown }).source
   if (isNodeBody(source)) {
     const unread = source.readableFlowing !== true && !source.readableEnded
     // Node gives a request without Content-Length a body only when it is sent chunked
-    return unread && request.headers["transfer-encoding"] !== undefined ? measureNode(source, max) : undefined
+    return unread && headers["transfer-encoding"] !== undefined ? measureNode(source, max) : undefined
   }
   if (source instanceof Request) return source.body !== null && !source.bodyUsed ? measureWeb(source, max) : undefined
   return undefined

@@ -1,0 +1,91 @@
+/**
+ * How the guard's security headers reach a Node response: handed to Node's `writeHead` with the
+ * response's own headers, on a plain `node:http` server on loopback. A header the response already
+ * has, however it got it, wins.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { headersOnWrite, type NodeResponse } from "../src/internal/nodeResponse.js"
+
+const addHeaders = headersOnWrite([["x-frame-options", "SAMEORIGIN"], ["x-content-type-options", "nosniff"]])
+
+/** One response written by `respond` on a fresh server, with `addHeaders` installed first; its status and headers. */
+const served = (respond: (response: ServerResponse) => void, install = true) =>
+  Effect.acquireUseRelease(
+    Effect.async<ReturnType<typeof createServer>>((resume) => {
+      const server = createServer((_, response) => {
+        if (install) addHeaders(response as unknown as NodeResponse)
+        respond(response)
+      })
+      server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+    }),
+    (server) =>
+      Effect.promise(async () => {
+        const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
+        await response.text()
+        return {
+          status: response.status,
+          statusText: response.statusText,
+          headers: Object.fromEntries(response.headers) as IncomingHttpHeaders,
+          cookies: response.headers.getSetCookie()
+        }
+      }),
+    (server) =>
+      Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
+  )
+
+describe("headersOnWrite", () => {
+  it.live("adds the headers to those given to writeHead", () =>
+    Effect.gen(function*() {
+      const { headers, status } = yield* served((response) => response.writeHead(201, { "content-type": "text/plain" }).end("ok"))
+      expect(status).toBe(201)
+      expect(headers).toMatchObject({ "content-type": "text/plain", "x-frame-options": "SAMEORIGIN", "x-content-type-options": "nosniff" })
+    }))
+
+  it.live("leaves a header the response sets itself alone, in writeHead (any case) or with setHeader before", () =>
+    Effect.gen(function*() {
+      const { headers } = yield* served((response) => {
+        response.setHeader("X-Content-Type-Options", "from-setHeader")
+        response.writeHead(200, { "X-Frame-Options": "DENY" }).end()
+      })
+      expect(headers["x-frame-options"]).toBe("DENY")
+      expect(headers["x-content-type-options"]).toBe("from-setHeader")
+    }))
+
+  it.live("takes a reason phrase, and headers as pairs or as names and values", () =>
+    Effect.gen(function*() {
+      const withReason = yield* served((response) => response.writeHead(200, "Fine", [["X-Frame-Options", "DENY"]]).end())
+      expect(withReason.statusText).toBe("Fine")
+      expect(withReason.headers).toMatchObject({ "x-frame-options": "DENY", "x-content-type-options": "nosniff" })
+      const flat = yield* served((response) => response.writeHead(200, ["set-cookie", ["a=1", "b=2"]]).end())
+      expect(flat.cookies).toEqual(["a=1", "b=2"])
+      expect(flat.headers["x-frame-options"]).toBe("SAMEORIGIN")
+    }))
+
+  it.live("adds them when Node writes the head itself (end without writeHead)", () =>
+    Effect.gen(function*() {
+      const { headers } = yield* served((response) => response.end("implicit"))
+      expect(headers["x-frame-options"]).toBe("SAMEORIGIN")
+    }))
+
+  it.live("does not take over a writeHead someone else already replaced: the caller sets the headers then", () =>
+    Effect.gen(function*() {
+      let installed: boolean | undefined
+      const { headers } = yield* served((response) => {
+        const original = response.writeHead
+        response.writeHead = function(this: ServerResponse, ...args: Parameters<ServerResponse["writeHead"]>) {
+          this.setHeader("x-wrapped", "yes")
+          return original.apply(this, args)
+        } as ServerResponse["writeHead"]
+        installed = addHeaders(response as unknown as NodeResponse)
+        response.writeHead(200).end()
+      }, false)
+      expect(installed).toBe(false)
+      expect(headers["x-wrapped"]).toBe("yes")
+      expect(headers["x-frame-options"]).toBeUndefined()
+    }))
+})
