@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Scope } from "effect"
-import { CompositeHandler, TestExporter } from "effect-guard"
+import { Effect, Exit, Metric, Scope } from "effect"
+import { CompositeHandler, droppedTelemetry, TestExporter } from "effect-guard"
 import { make as makeComposite } from "effect-guard/CompositeHandler"
 import { make as makeTestExporter } from "effect-guard/TestExporter"
 import { eventually, makeEvent, makeMetric } from "./support/events.js"
@@ -160,4 +160,30 @@ describe("CompositeHandler", () => {
       expect(exporter.name).toBe("test")
       expect(CompositeHandler.key).toBe("effect-guard/CompositeHandler")
     }).pipe(Effect.provide(TestExporter.layer())))
+})
+
+describe("CompositeHandler request sinks", () => {
+  it.scoped("a sink that throws never reaches the request: the loss is counted under its exporter", () =>
+    Effect.gen(function*() {
+      const exporter = yield* makeTestExporter({ name: "throwing-sink" })
+      const spec = {
+        ...exporter.spec,
+        acquire: Effect.map(exporter.spec.acquire, (running) => ({
+          ...running,
+          requestSink: () => () => {
+            throw new Error("sink broke")
+          }
+        }))
+      }
+      const composite = yield* makeComposite({ exporters: [spec] })
+      const lost = Metric.tagged(droppedTelemetry, "lane", "throwing-sink")
+      const before = (yield* Metric.value(lost)).count
+      expect(() => composite.recordRequest({ endpoint: "/a", method: "GET", status: 200, responseTime: 0.001 })).not.toThrow()
+      composite.recordRequest({ endpoint: "/a", method: "GET", status: 500, responseTime: 0.002 })
+      expect((yield* Metric.value(lost)).count - before).toBe(2)
+      // events still flow to the exporter
+      yield* composite.sendEvent(makeEvent("ip_banned"))
+      yield* composite.flush
+      expect((yield* exporter.events).map((e) => e.eventType)).toEqual(["ip_banned"])
+    }))
 })
