@@ -252,7 +252,7 @@ export const make: Effect.Effect<
    */
   const answersPreflight = (req: GuardRequest): boolean => cors !== undefined && cors.isPreflight(req.method, req.headers)
   const preflight = (req: GuardRequest): HttpServerResponse.HttpServerResponse => {
-    const { headers } = req.request
+    const { headers } = req
     const allowed = cors !== undefined && cors.allows(headers["origin"])
     return HttpServerResponse.empty({
       status: 204,
