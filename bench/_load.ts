@@ -61,6 +61,16 @@ export const serverOf = (checkout: string | undefined) => {
 }
 
 /**
+ * A server named on a benchmark's command line: `mode`, `mode@checkout` (that checkout's
+ * `bench/_server.ts`, compiled; the checkout needs its node_modules), or `mode@path/_server.js` (a
+ * compiled server as it is, e.g. a copy of `.bench-build` edited by hand for an experiment).
+ */
+export const serverSpec = (spec: string): { readonly mode: string; readonly script: string } => {
+  const [mode, where] = spec.split("@") as [string, string | undefined]
+  return { mode, script: where?.endsWith(".js") === true ? where : serverOf(where) }
+}
+
+/**
  * Starts the compiled `bench/_server.ts` (or `serverScript`, e.g. another checkout's) in `mode` on
  * `port`; resolves once it serves.
  */

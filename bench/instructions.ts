@@ -26,6 +26,7 @@
  *   npx tsx bench/instructions.ts                       (about 5 minutes: bare and guarded, GET)
  *   MODES=bare,guarded POST=1 npx tsx bench/instructions.ts
  *   MODES=guarded,guarded-otel WARM=2000 npx tsx bench/instructions.ts
+ *   MODES=guarded@/tmp/previous,guarded npx tsx bench/instructions.ts   (A/B against another checkout)
  *
  * Modes are counted two at a time (valgrind runs a process on one core); `BENCH_GUARD_CONFIG`
  * (see bench/_inProcess.ts) reaches the servers, for variants of the guard's configuration.
@@ -38,7 +39,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import http from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { postBody, serverOf, spawnServer, startReceiver, stop } from "./_load.js"
+import { postBody, serverSpec, spawnServer, startReceiver, stop } from "./_load.js"
 
 const MODES = (process.env["MODES"] ?? "bare,guarded").split(",")
 const POST = process.env["POST"] === "1"
@@ -127,7 +128,8 @@ const countOf = (dump: string, total: number): Count => {
 }
 
 /** Instructions the server executes for `n` requests once warm: counted between two callgrind commands. */
-const count = async (mode: string, n: number, port: number, otlp: string): Promise<Count> => {
+const count = async (server: string, n: number, port: number, otlp: string): Promise<Count> => {
+  const { mode, script } = serverSpec(server)
   const dir = mkdtempSync(join(tmpdir(), "instructions-"))
   const out = join(dir, "callgrind.out")
   const child = await spawnServer("valgrind", [
@@ -135,7 +137,7 @@ const count = async (mode: string, n: number, port: number, otlp: string): Promi
     `--callgrind-out-file=${out}`,
     `--log-file=${join(dir, "valgrind.log")}`,
     process.execPath,
-    serverOf(undefined),
+    script,
     mode,
     String(port)
   ], { OTLP_URL: otlp })
@@ -173,7 +175,7 @@ const main = async () => {
     console.log("instructions: skipped, valgrind is not installed (apt-get install valgrind)")
     return
   }
-  serverOf(undefined) // compiled before valgrind starts
+  for (const server of MODES) serverSpec(server) // compiled before valgrind starts
   const receiver = await startReceiver()
   let port = 44_000 + Math.floor(Math.random() * 1000)
   console.log(`instructions: ${POST ? "POST 10 KB JSON" : "GET"}, ${N} requests per server after ${WARM} to warm it, under callgrind`)

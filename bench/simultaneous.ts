@@ -16,17 +16,17 @@
  * Report the server CPU ratio: with four busy processes on two cores the load generators, not the
  * servers, often set the pace, which pulls the throughput ratio toward 1.
  */
-import { load, measure, serverOf, spread, startReceiver, startServer, stop } from "./_load.js"
+import { load, measure, serverSpec, spread, startReceiver, startServer, stop } from "./_load.js"
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 6)
 const DURATION = Number(process.env["DURATION"] ?? 4)
 const POST = process.env["POST"] === "1"
 const PAIRS = (process.env["PAIRS"] ?? "bare:guarded").split(",").map((pair) => pair.split(":") as [string, string])
 
-/** `mode` or `mode@checkout`: that checkout's bench/_server.ts. */
+/** `mode`, `mode@checkout` or `mode@path/_server.js` (see `serverSpec`). */
 const start = (server: string, port: number, otlp: string) => {
-  const [mode, checkout] = server.split("@") as [string, string | undefined]
-  return startServer(mode, port, { OTLP_URL: otlp }, serverOf(checkout))
+  const { mode, script } = serverSpec(server)
+  return startServer(mode, port, { OTLP_URL: otlp }, script)
 }
 
 const main = async () => {
