@@ -11,12 +11,12 @@ import { headersOnWrite, type NodeResponse } from "../src/internal/nodeResponse.
 
 const addHeaders = headersOnWrite([["x-frame-options", "SAMEORIGIN"], ["x-content-type-options", "nosniff"]])
 
-/** One response written by `respond` on a fresh server, with `addHeaders` installed first; its status and headers. */
-const served = (respond: (response: ServerResponse) => void, install = true) =>
+/** One response written by `respond` on a fresh server, with `install` run on it first; its status and headers. */
+const served = (respond: (response: ServerResponse) => void, install: ((response: NodeResponse) => boolean) | false = addHeaders) =>
   Effect.acquireUseRelease(
     Effect.async<ReturnType<typeof createServer>>((resume) => {
       const server = createServer((_, response) => {
-        if (install) addHeaders(response as unknown as NodeResponse)
+        if (install !== false) install(response as unknown as NodeResponse)
         respond(response)
       })
       server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
@@ -69,6 +69,23 @@ describe("headersOnWrite", () => {
   it.live("adds them when Node writes the head itself (end without writeHead)", () =>
     Effect.gen(function*() {
       const { headers } = yield* served((response) => response.end("implicit"))
+      expect(headers["x-frame-options"]).toBe("SAMEORIGIN")
+    }))
+
+  it.live("sends each header once, next to those Node writes itself", () =>
+    Effect.gen(function*() {
+      const { headers } = yield* served((response) => response.writeHead(200, { "content-type": "text/plain" }).end("ok"))
+      expect(headers["x-frame-options"]).toBe("SAMEORIGIN")
+      expect(headers["date"]).toBeDefined()
+      expect(headers["keep-alive"]).toBeDefined()
+    }))
+
+  it.live("hands a header Node reads itself (here Connection) to writeHead, so that Node acts on it", () =>
+    Effect.gen(function*() {
+      const closes = headersOnWrite([["connection", "close"], ["x-frame-options", "SAMEORIGIN"]])
+      const { headers } = yield* served((response) => response.writeHead(200).end(), closes)
+      expect(headers["connection"]).toBe("close")
+      expect(headers["keep-alive"]).toBeUndefined()
       expect(headers["x-frame-options"]).toBe("SAMEORIGIN")
     }))
 
