@@ -54,6 +54,8 @@ export interface GuardRequest {
   /** Dynamic rules in force when the request arrived. */
   readonly rules: ActiveRules | undefined
   readonly startedAt: number
+  /** Served by Node's HTTP server (platform-node), whose parser frames the body by its Content-Length. */
+  readonly onNode: boolean
   /** The security headers are already on the Node response: the guard's responses need no rebuild. */
   readonly headersSet: boolean
   /** The request fiber's clock, for stores that answer synchronously. */
