@@ -487,7 +487,7 @@ export const make: Effect.Effect<
         onNode: nodeResponse !== undefined,
         headersSet: addsHeaders && setNodeHeaders(nodeResponse, headers),
         clock,
-        state: { whitelisted: false, country: Option.none() }
+        state: { whitelisted: false, country: Option.none(), body: undefined }
       }
       if (registry !== undefined && typeof request.source === "object" && request.source !== null) {
         registry.set(request.source, req.clientIp)

@@ -1,4 +1,4 @@
-import { HttpClient, HttpClientRequest, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpClient, HttpClientRequest, HttpIncomingMessage, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Stream, TestClock } from "effect"
 import { EventBus, GeoIpLookup, GuardPipeline, GuardRoutes, RouteGuard } from "effect-guard"
@@ -205,6 +205,35 @@ describe("guardMiddleware", () => {
         const passed = yield* statusAndBody(yield* sendChunked("/echo", JSON.stringify({ note: "<script>alert(1)</script>" })))
         expect(passed.status).toBe(200)
       }).pipe(Effect.provide(guardedServer(echo, {}))))
+
+    it.scopedLive("a body scanned by the guard is still readable under a router mounted at a prefix, which hands the handler a new request object", () =>
+      Effect.gen(function*() {
+        const body = JSON.stringify({ name: "Zoë", note: "x".repeat(20_000) })
+        const read = yield* send("POST", "/api/echo", { headers: { "content-type": "application/json" }, body }).pipe(Effect.timeout("5 seconds"))
+        expect(yield* statusAndBody(read)).toEqual({ status: 200, body })
+        const attack = yield* send("POST", "/api/echo", {
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ comment: "<script>alert(document.cookie)</script>" })
+        })
+        expect(attack.status).toBe(400)
+      }).pipe(Effect.provide(guardedServer(HttpRouter.empty.pipe(HttpRouter.mount("/api", echo)), {}))))
+
+    it.scoped("a handler that caps its own read below the body's size still gets the platform's failure after the guard's scan", () =>
+      Effect.gen(function*() {
+        const small = yield* send("POST", "/capped", { headers: { "content-type": "application/json" }, body: JSON.stringify({ a: "b" }) })
+        expect(yield* statusAndBody(small)).toEqual({ status: 200, body: "{\"a\":\"b\"}" })
+        const big = yield* send("POST", "/capped", { headers: { "content-type": "application/json" }, body: JSON.stringify({ a: "b".repeat(100) }) })
+        expect(big.status).toBe(400)
+      }).pipe(Effect.provide(guardedServer(
+        HttpRouter.empty.pipe(HttpRouter.post(
+          "/capped",
+          HttpIncomingMessage.withMaxBodySize(
+            Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => Effect.map(request.text, (text) => HttpServerResponse.text(text))),
+            Option.some(50)
+          )
+        )),
+        {}
+      ))))
 
     it.scoped("a JSON body is scanned and still readable by the handler", () =>
       Effect.gen(function*() {

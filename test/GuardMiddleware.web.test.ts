@@ -32,6 +32,31 @@ describe("guardMiddleware under HttpApp.toWebHandler", () => {
       yield* Effect.promise(dispose)
     }))
 
+  it.scopedLive("a JSON body is scanned and still readable by the handler, also under a router mounted at a prefix", () =>
+    Effect.gen(function*() {
+      const echo = HttpRouter.empty.pipe(
+        HttpRouter.post("/echo", Effect.flatMap(HttpServerRequest.HttpServerRequest, (r) => Effect.map(r.text, (text) => HttpServerResponse.text(text))))
+      )
+      const runtime = yield* Layer.toRuntime(GuardLive.pipe(Layer.provideMerge(TestExporter.layer()), Layer.provideMerge(GuardConfig.layer({}))))
+      const handler = HttpApp.toWebHandlerRuntime(runtime)(HttpRouter.empty.pipe(HttpRouter.mount("/api", echo)), guardMiddleware)
+      const post = (body: string) =>
+        Effect.promise(() =>
+          handler(
+            new Request("http://guarded.test/api/echo", {
+              method: "POST",
+              // as a server runtime passes on the client's header
+              headers: { "content-type": "application/json", "content-length": String(new TextEncoder().encode(body).byteLength) },
+              body
+            }),
+            Context.make(ClientIp, "198.51.100.1")
+          )
+        )
+      const body = JSON.stringify({ name: "Zoë" })
+      const read = yield* post(body)
+      expect([read.status, yield* Effect.promise(() => read.text())]).toEqual([200, body])
+      expect((yield* post(JSON.stringify({ comment: "<script>alert(document.cookie)</script>" }))).status).toBe(400)
+    }))
+
   it.live("adds the security headers without overriding the application's, and records the metrics, as on a Node server", () =>
     Effect.gen(function*() {
       // a Node server takes the headers on its own response; a web handler has none, so the guard
@@ -182,4 +207,5 @@ describe("bans and logs", () => {
       const fits = yield* streamed(parts)
       expect([fits.status, yield* Effect.promise(() => fits.text())]).toEqual([200, parts.join("")])
     }))
+
 })

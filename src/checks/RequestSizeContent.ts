@@ -9,8 +9,7 @@
  * @since 0.1.0
  */
 import { Option } from "effect"
-import { anyRoute, type CheckEnv, flatMapNow, maxBodyOf, pass, refuse, type SecurityCheck } from "../internal/pipeline.js"
-import { measureUnsizedBody } from "../internal/unsizedBody.js"
+import { anyRoute, type CheckEnv, flatMapNow, maxBodyOf, pass, peekedBody, refuse, type SecurityCheck } from "../internal/pipeline.js"
 
 const mediaType = (header: string | undefined): string => (header ?? "").split(";")[0]!.trim().toLowerCase()
 
@@ -73,7 +72,8 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
         }
       }
       // Passive mode must leave the request as it came: a body over the cap would be cut short.
-      const measured = max === undefined || env.config.passiveMode ? undefined : measureUnsizedBody(req.request, req.headers, max)
+      // a body sent without Content-Length (chunked) is measured before anyone reads it
+      const measured = max === undefined || env.config.passiveMode || length !== undefined ? undefined : peekedBody(req, max)
       if (measured === undefined) return pass
       // a web handler's request may stream its body without saying how (no Transfer-Encoding);
       // the client's header goes into exported events, so only its start

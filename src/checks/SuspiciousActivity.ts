@@ -6,9 +6,22 @@
  *
  * @since 0.1.0
  */
-import { HttpIncomingMessage } from "@effect/platform"
+import { HttpIncomingMessage, HttpServerError, type HttpServerRequest } from "@effect/platform"
 import { Effect, Exit, Option } from "effect"
-import { anyRoute, autoBanPolicy, banClient, type CheckEnv, flatMapNow, type GuardRequest, maxBodyOf, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
+import {
+  anyRoute,
+  autoBanPolicy,
+  banClient,
+  type CheckEnv,
+  flatMapNow,
+  type GuardRequest,
+  maxBodyOf,
+  pass,
+  peekedBody,
+  refuse,
+  type SecurityCheck,
+  type Verdict
+} from "../internal/pipeline.js"
 import type { StoreError } from "../StoreError.js"
 import { type DetectionBody, type DetectionInput, type DetectionResult, syncDetects } from "../ThreatDetector.js"
 
@@ -20,6 +33,33 @@ const bodyKind = (contentType: string | undefined): TextKind | undefined => {
   if (type === "application/x-www-form-urlencoded") return "form"
   if (type.startsWith("text/") || type === "application/xml" || type.endsWith("+xml")) return "text"
   return undefined
+}
+
+/** As the platform decodes a body (a byte-order mark kept, invalid bytes replaced). */
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true })
+
+/** platform-node's and the web platform's request: the text of its body, once read, is cached here. */
+interface TextCache {
+  textEffect?: unknown
+}
+
+/** Whether the platform already holds the text of `request`'s body. */
+const alreadyRead = (request: HttpServerRequest.HttpServerRequest): boolean => (request as TextCache).textEffect !== undefined
+
+/**
+ * Hands the body's text to the platform's cache of it on this request object, so that the
+ * application's `request.text` (and `json`, `urlParamsBody`) takes it instead of reading the body a
+ * second time, as it did when the guard read through `request.text`. The bytes stay in the stream
+ * too, for a request object without the cache (a mounted router's copy) or a read as a stream. A
+ * cap the application puts on its own read (`withMaxBodySize`) still applies, as the platform would.
+ */
+const holdText = (request: HttpServerRequest.HttpServerRequest, text: string, bytes: number): void => {
+  const cache = request as TextCache
+  if (!Object.hasOwn(cache, "textEffect") || cache.textEffect !== undefined) return
+  cache.textEffect = Effect.flatMap(HttpIncomingMessage.MaxBodySize, (max) =>
+    Option.isSome(max) && bytes > Number(max.value)
+      ? Effect.fail(new HttpServerError.RequestError({ request, reason: "Decode", cause: new Error("maxBytes exceeded") }))
+      : Effect.succeed(text))
 }
 
 const toBody = (kind: TextKind, text: string): DetectionBody =>
@@ -43,12 +83,30 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   const maxBody = config.detectionMaxBytes
   const detectNow = syncDetects.of(env.detector)
 
-  /** `text` is memoised by the platform: the handler can still read the body, or gets the same error. */
-  const withBody = (request: GuardRequest["request"], kind: TextKind, base: DetectionInput, cap: number | undefined) =>
-    (cap === undefined ? request.text : HttpIncomingMessage.withMaxBodySize(request.text, Option.some(cap))).pipe(
-      Effect.map((text): DetectionInput => ({ ...base, body: toBody(kind, text) })),
-      Effect.catchAll((error) => Effect.as(Effect.logDebug(`body not scanned: ${error.message}`), base))
-    )
+  /**
+   * `base` with the body, read up to `max` bytes and left for the application. A body the guard
+   * cannot leave unread (a stream something before the guard reads or has read) is not scanned,
+   * unless the platform holds its text for this request already.
+   */
+  const withBody = (req: GuardRequest, kind: TextKind, base: DetectionInput, max: number): Effect.Effect<DetectionInput> => {
+    const read = peekedBody(req, max)
+    if (read === undefined) {
+      return alreadyRead(req.request)
+        ? req.request.text.pipe(
+          Effect.map((text): DetectionInput => ({ ...base, body: toBody(kind, text) })),
+          Effect.catchAll((error) => Effect.as(Effect.logDebug(`body not scanned: ${error.message}`), base))
+        )
+        : Effect.as(Effect.logDebug("body not scanned: it is read by something before the guard"), base)
+    }
+    return flatMapNow(read, (size) => {
+      if (size._tag !== "fits") {
+        return Effect.as(Effect.logDebug(`body not scanned: ${size._tag === "tooLarge" ? "over the size cap" : "the stream failed"}`), base)
+      }
+      const text = UTF8.decode(size.body)
+      holdText(req.request, text, size.bytes)
+      return Effect.succeed({ ...base, body: toBody(kind, text) })
+    })
+  }
 
   const inputOf = (req: GuardRequest): Effect.Effect<DetectionInput> => {
     const { request } = req
@@ -64,11 +122,11 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       const cap = maxBodyOf(config, req)
       if (cap === undefined || config.passiveMode || headers["transfer-encoding"] === undefined) return Effect.succeed(base)
       const kind = bodyKind(headers["content-type"])
-      return kind === undefined ? Effect.succeed(base) : withBody(request, kind, base, cap)
+      return kind === undefined ? Effect.succeed(base) : withBody(req, kind, base, cap)
     }
     const length = Number(declared)
     const kind = Number.isFinite(length) && length > 0 && length <= maxBody ? bodyKind(headers["content-type"]) : undefined
-    return kind === undefined ? Effect.succeed(base) : withBody(request, kind, base, undefined)
+    return kind === undefined ? Effect.succeed(base) : withBody(req, kind, base, length)
   }
 
   const threat = (req: GuardRequest, result: DetectionResult): Effect.Effect<Verdict, StoreError> => {

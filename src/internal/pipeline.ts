@@ -6,6 +6,7 @@
  */
 import { type Headers, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { type Clock, Effect, Exit, LogLevel, Option } from "effect"
+import { type BodySize, peekBody } from "./bodyPeek.js"
 import type { ActiveRules } from "../DynamicRuleManager.js"
 import type { CloudRanges } from "../CloudRanges.js"
 import type { DynamicRuleManager } from "../DynamicRuleManager.js"
@@ -65,6 +66,8 @@ export interface GuardRequest {
     /** Set by a global whitelist match: later filtering checks are skipped. */
     whitelisted: boolean
     country: Option.Option<Option.Option<string>>
+    /** The body as read by {@link peekedBody}, once it has been. */
+    body: BodySize | undefined
   }
 }
 
@@ -108,6 +111,20 @@ export const maxBodyOf = (config: GuardConfigShape, req: GuardRequest): number |
   req.route?.settings.bypass?.has("request_size_content") === true
     ? undefined
     : req.route?.settings.maxRequestSize ?? config.maxRequestSize
+
+/**
+ * The request's body, read up to `max` bytes and left for the application (see `bodyPeek.ts`); read
+ * once per request, so the size check and the detector share one read. `undefined` when there is no
+ * body to read, or it cannot be read and left.
+ */
+export const peekedBody = (req: GuardRequest, max: number): Effect.Effect<BodySize> | undefined => {
+  const known = req.state.body
+  if (known !== undefined) return Exit.succeed(known)
+  const read = peekBody(req.request, req.headers, max)
+  return read === undefined ? undefined : Effect.tap(read, (size) => {
+    req.state.body = size
+  })
+}
 
 /** A guard response: the default message unless `customErrorResponses` overrides it. */
 export const guardResponse = (

@@ -1,17 +1,21 @@
 /**
- * The size of a request body sent without `Content-Length` (chunked), measured before the
- * application reads it, the body left for the application to read.
+ * A request body read before the application reads it, and left for the application to read.
  *
- * - On a Node server the platform caps a body read with `HttpIncomingMessage.withMaxBodySize`, and
- *   when a capped read overflows it destroys the request stream; Node then destroys the socket, so
- *   the client sees its connection reset instead of a 413. The guard therefore reads such a body
- *   first, up to the cap, in paused mode, and puts what it read back at the front of the stream
- *   (`unshift`) before the stream has announced its end: the application's read later sees the
- *   whole body as if untouched. A body over the cap is not put back; the rest of it is discarded as
+ * The guard reads a body for two checks: `request_size_content` measures a body sent without
+ * `Content-Length` (chunked) against the cap, and `suspicious_activity` scans a textual body. Both
+ * read the body itself rather than through the platform's `request.text`, which caches the text on
+ * that one request object: a router that mounts routes under a prefix hands the handler a new
+ * request object (`request.modify`), whose read then waited forever on a stream already consumed.
+ *
+ * - On a Node server the guard reads the body in paused mode and puts what it read back at the
+ *   front of the stream (`unshift`) before the stream has announced its end: the application's
+ *   read later sees the whole body as if untouched, through any request object. The platform caps
+ *   a read with `HttpIncomingMessage.withMaxBodySize`, and when a capped read overflows it destroys
+ *   the request stream; Node then destroys the socket, so the client sees its connection reset
+ *   instead of a 413. A body over the cap is therefore not put back; the rest of it is discarded as
  *   it arrives, so the client can finish sending and read the guard's 413.
  * - A web request's body is read by the platform with no cap at all. The guard reads a clone of it
- *   (`Request.clone` tees the stream) up to the cap; the application reads the original, which
- *   holds at most what the clone read.
+ *   (`Request.clone` tees the stream) up to the cap; the application reads the original.
  *
  * @internal
  */
@@ -34,6 +38,20 @@ export interface NodeBody {
   readonly removeListener: (event: "readable" | "error" | "close", listener: () => void) => unknown
 }
 
+const EMPTY = new Uint8Array(0)
+
+/** `chunks` (`bytes` in all) as one array. */
+const concat = (chunks: ReadonlyArray<Uint8Array>, bytes: number): Uint8Array => {
+  if (chunks.length === 1) return chunks[0]!
+  const whole = new Uint8Array(bytes)
+  let at = 0
+  for (const chunk of chunks) {
+    whole.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return whole
+}
+
 const isNodeBody = (u: unknown): u is NodeBody => {
   if (typeof u !== "object" || u === null) return false
   const s = u as Record<string, unknown>
@@ -42,20 +60,20 @@ const isNodeBody = (u: unknown): u is NodeBody => {
 }
 
 /**
- * - `fits`: the whole body, at most `max` bytes, is back in the stream for the application.
+ * - `fits`: the whole body (`body`, at most `max` bytes) is back in the stream for the application.
  * - `tooLarge`: more than `max` bytes arrived (`read` of them); the rest is being discarded.
  * - `unreadable`: the stream failed or closed first (the client went away); what was read is put
  *   back, and the application's own read reports the failure as it would without the guard.
  */
 export type BodySize =
-  | { readonly _tag: "fits"; readonly bytes: number }
+  | { readonly _tag: "fits"; readonly bytes: number; readonly body: Uint8Array }
   | { readonly _tag: "tooLarge"; readonly read: number }
   | { readonly _tag: "unreadable" }
 
 /** Reads `body` up to `max` bytes and puts it back; see {@link BodySize}. */
 const measureNode = (body: NodeBody, max: number): Effect.Effect<BodySize> => {
   // An empty body Node has all of: nothing to read, and a read would announce its end now.
-  if (body.complete && body.readableLength === 0) return Effect.succeed({ _tag: "fits", bytes: 0 })
+  if (body.complete && body.readableLength === 0) return Effect.succeed({ _tag: "fits", bytes: 0, body: EMPTY })
   return Effect.async<BodySize>((resume) => {
     const chunks: Array<Buffer> = []
     let bytes = 0
@@ -66,8 +84,9 @@ const measureNode = (body: NodeBody, max: number): Effect.Effect<BodySize> => {
     }
     // Put back in the same turn as the last read: a read that empties an ended stream schedules
     // its "end" for the next turn, and a stream with data in it by then does not announce it.
-    const putBack = () => {
-      if (bytes > 0) body.unshift(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes))
+    const whole = (): Buffer => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes))
+    const putBack = (read: Buffer) => {
+      if (bytes > 0) body.unshift(read)
     }
     function onReadable() {
       // only what is buffered: a read at the end of an empty stream would announce its end now
@@ -85,13 +104,14 @@ const measureNode = (body: NodeBody, max: number): Effect.Effect<BodySize> => {
       }
       if (body.complete) {
         stop()
-        putBack()
-        resume(Effect.succeed({ _tag: "fits", bytes }))
+        const read = whole()
+        putBack(read)
+        resume(Effect.succeed({ _tag: "fits", bytes, body: read }))
       }
     }
     function onGone() {
       stop()
-      putBack()
+      putBack(whole())
       resume(Effect.succeed({ _tag: "unreadable" }))
     }
     body.on("error", onGone)
@@ -109,11 +129,13 @@ const measureNode = (body: NodeBody, max: number): Effect.Effect<BodySize> => {
 const measureWeb = (request: Request, max: number): Effect.Effect<BodySize> =>
   Effect.async<BodySize>((resume) => {
     const reader = request.clone().body!.getReader()
+    const chunks: Array<Uint8Array> = []
     let bytes = 0
     const next = (): void => {
       reader.read().then(
         (chunk) => {
-          if (chunk.done) return resume(Effect.succeed({ _tag: "fits", bytes }))
+          if (chunk.done) return resume(Effect.succeed({ _tag: "fits", bytes, body: concat(chunks, bytes) }))
+          chunks.push(chunk.value)
           bytes += chunk.value.byteLength
           if (bytes <= max) return next()
           reader.cancel().catch(() => undefined)
@@ -129,21 +151,20 @@ const measureWeb = (request: Request, max: number): Effect.Effect<BodySize> =>
   })
 
 /**
- * Measures the body of `request`, sent without `Content-Length`, up to `max` bytes, leaving it for
- * the application; `undefined` when there is none, or it cannot be measured and left (a stream
- * someone already reads or has finished).
+ * Reads `request`'s body up to `max` bytes and leaves it for the application to read; `undefined`
+ * when it has none (on Node, neither Content-Length nor Transfer-Encoding), or when it cannot be read
+ * and left: a stream someone already reads or has read, or a platform other than Node's or the web's.
  */
-export const measureUnsizedBody = (
+export const peekBody = (
   request: HttpServerRequest.HttpServerRequest,
   headers: Headers.Headers,
   max: number
 ): Effect.Effect<BodySize> | undefined => {
-  if (headers["content-length"] !== undefined) return undefined
   const source = (request as { readonly source?: unknown }).source
   if (isNodeBody(source)) {
     const unread = source.readableFlowing !== true && !source.readableEnded
-    // Node gives a request without Content-Length a body only when it is sent chunked
-    return unread && headers["transfer-encoding"] !== undefined ? measureNode(source, max) : undefined
+    const hasBody = headers["content-length"] !== undefined || headers["transfer-encoding"] !== undefined
+    return unread && hasBody ? measureNode(source, max) : undefined
   }
   if (source instanceof Request) return source.body !== null && !source.bodyUsed ? measureWeb(source, max) : undefined
   return undefined
