@@ -27,6 +27,7 @@
  *   MODES=bare,guarded POST=1 npx tsx bench/instructions.ts
  *   MODES=guarded,guarded-otel WARM=2000 npx tsx bench/instructions.ts
  *   MODES=guarded@/tmp/previous,guarded npx tsx bench/instructions.ts   (A/B against another checkout)
+ *   KEEP=1 MODES=guarded npx tsx bench/instructions.ts   (the dumps kept, for callgrind_annotate)
  *
  * Modes are counted two at a time (valgrind runs a process on one core); `BENCH_GUARD_CONFIG`
  * (see bench/_inProcess.ts) reaches the servers, for variants of the guard's configuration.
@@ -45,6 +46,8 @@ const MODES = (process.env["MODES"] ?? "bare,guarded").split(",")
 const POST = process.env["POST"] === "1"
 const WARM = Number(process.env["WARM"] ?? 4000)
 const N = Number(process.env["N"] ?? 1000)
+/** Keeps each server's callgrind dump (its path is printed), for `callgrind_annotate`. */
+const KEEP = process.env["KEEP"] === "1"
 
 /** `n` requests, 4 at a time on keep-alive connections. */
 const drive = (port: number, n: number) =>
@@ -164,7 +167,8 @@ const count = async (server: string, n: number, port: number, otlp: string): Pro
     return countOf(text, Number(totals[1]))
   } finally {
     await stop(child)
-    rmSync(dir, { recursive: true, force: true })
+    if (KEEP) console.log(`  ${server}: callgrind dumps kept in ${dir}`)
+    else rmSync(dir, { recursive: true, force: true })
   }
 }
 
