@@ -89,6 +89,30 @@ describe("headersOnWrite", () => {
       expect(headers["x-frame-options"]).toBe("SAMEORIGIN")
     }))
 
+  it("hands the headers to writeHead every time to a response class whose writeHead does not build the head (as Bun's)", () => {
+    const handed: Array<ReadonlyArray<unknown>> = []
+    class PlaceholderHead {
+      headersSent = false
+      _header: string | null = null
+      setHeader() {}
+      getHeaderNames() {
+        return []
+      }
+      writeHead(_status: number, headers: ReadonlyArray<unknown>) {
+        handed.push(headers)
+        this._header = " "
+        return this
+      }
+    }
+    for (let i = 0; i < 3; i++) {
+      const response = new PlaceholderHead()
+      expect(addHeaders(response as unknown as NodeResponse)).toBe(true)
+      ;(response as unknown as NodeResponse).writeHead(200, { "content-type": "text/plain" })
+      expect(response._header).toBe(" ")
+    }
+    expect(handed).toEqual(Array.from({ length: 3 }, () => ["content-type", "text/plain", "x-frame-options", "SAMEORIGIN", "x-content-type-options", "nosniff"]))
+  })
+
   it.live("does not take over a writeHead someone else already replaced: the caller sets the headers then", () =>
     Effect.gen(function*() {
       let installed: boolean | undefined
