@@ -407,8 +407,12 @@ export const make: Effect.Effect<
     // The application's read is capped (a body without Content-Length is measured first, by
     // request_size_content), except in passive mode, which must not cut any request short.
     const max = config.passiveMode ? undefined : maxBodyOf(config, req)
-    const capped = max === undefined || framedWithin(req, max) ? app : HttpIncomingMessage.withMaxBodySize(app, Option.some(max))
-    const call = callApp(capped, req)
+    const call: HttpApp.Default<E, R> = max === undefined ? callApp(app, req) : Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest>((fiber) => {
+      // never above a cap the application already has
+      const outer = Context.get(fiber.currentContext, HttpIncomingMessage.MaxBodySize)
+      const cap = Option.isSome(outer) && Number(outer.value) > 0 ? Math.min(max, Number(outer.value)) : max
+      return callApp(framedWithin(req, cap) ? app : HttpIncomingMessage.withMaxBodySize(app, Option.some(cap)), req)
+    })
     if (req.route?.settings.behaviorRules === undefined) return call
     return Effect.flatMap(
       BehaviorRules.beforeHandler(env, req).pipe(

@@ -54,6 +54,9 @@ describe("guardMiddleware under HttpApp.toWebHandler", () => {
       const body = JSON.stringify({ name: "Zoë" })
       const read = yield* post(body)
       expect([read.status, yield* Effect.promise(() => read.text())]).toEqual([200, body])
+      // the application reads the body as the web platform does, a byte-order mark dropped
+      const marked = yield* post(`\uFEFF${body}`)
+      expect([marked.status, yield* Effect.promise(() => marked.text())]).toEqual([200, body])
       expect((yield* post(JSON.stringify({ comment: "<script>alert(document.cookie)</script>" }))).status).toBe(400)
     }))
 

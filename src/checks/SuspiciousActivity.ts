@@ -35,9 +35,6 @@ const bodyKind = (contentType: string | undefined): TextKind | undefined => {
   return undefined
 }
 
-/** As the platform decodes a body (a byte-order mark kept, invalid bytes replaced). */
-const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true })
-
 /** platform-node's and the web platform's request: the text of its body, once read, is cached here. */
 interface TextCache {
   textEffect?: unknown
@@ -47,7 +44,7 @@ interface TextCache {
 const alreadyRead = (request: HttpServerRequest.HttpServerRequest): boolean => (request as TextCache).textEffect !== undefined
 
 /**
- * Hands the body's text to the platform's cache of it on this request object, so that the
+ * Hands the body's text to platform-node's cache of it on this request object, so that the
  * application's `request.text` (and `json`, `urlParamsBody`) takes it instead of reading the body a
  * second time, as it did when the guard read through `request.text`. The bytes stay in the stream
  * too, for a request object without the cache (a mounted router's copy) or a read as a stream. A
@@ -57,7 +54,8 @@ const holdText = (request: HttpServerRequest.HttpServerRequest, text: string, by
   const cache = request as TextCache
   if (!Object.hasOwn(cache, "textEffect") || cache.textEffect !== undefined) return
   cache.textEffect = Effect.flatMap(HttpIncomingMessage.MaxBodySize, (max) =>
-    Option.isSome(max) && bytes > Number(max.value)
+    // as platform-node reads a cap: zero is none
+    Option.isSome(max) && Number(max.value) > 0 && bytes > Number(max.value)
       ? Effect.fail(new HttpServerError.RequestError({ request, reason: "Decode", cause: new Error("maxBytes exceeded") }))
       : Effect.succeed(text))
 }
@@ -86,7 +84,10 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   /**
    * `base` with the body, read up to `max` bytes and left for the application. A body the guard
    * cannot leave unread (a stream something before the guard reads or has read) is not scanned,
-   * unless the platform holds its text for this request already.
+   * unless the platform holds its text for this request already. A read over `max` discards the
+   * rest of the body; it never happens to a body the application gets: a declared length on Node is
+   * the read's `max`, and a chunked body has been measured under the same cap by
+   * `request_size_content`, which runs first and shares its read (over the cap it answers 413).
    */
   const withBody = (req: GuardRequest, kind: TextKind, base: DetectionInput, max: number): Effect.Effect<DetectionInput> => {
     const read = peekedBody(req, max)
@@ -102,8 +103,9 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       if (size._tag !== "fits") {
         return Effect.as(Effect.logDebug(`body not scanned: ${size._tag === "tooLarge" ? "over the size cap" : "the stream failed"}`), base)
       }
-      const text = UTF8.decode(size.body)
-      holdText(req.request, text, size.bytes)
+      const text = size.text()
+      // the web platform reads the original (the guard read a clone), with no cap: left as it is
+      if (size.fromNode) holdText(req.request, text, size.bytes)
       return Effect.succeed({ ...base, body: toBody(kind, text) })
     })
   }
@@ -126,7 +128,8 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     }
     const length = Number(declared)
     const kind = Number.isFinite(length) && length > 0 && length <= maxBody ? bodyKind(headers["content-type"]) : undefined
-    return kind === undefined ? Effect.succeed(base) : withBody(req, kind, base, length)
+    // Node's parser reads exactly the declared length; a web host may not hold a body to it
+    return kind === undefined ? Effect.succeed(base) : withBody(req, kind, base, req.onNode ? length : maxBody)
   }
 
   const threat = (req: GuardRequest, result: DetectionResult): Effect.Effect<Verdict, StoreError> => {

@@ -38,11 +38,10 @@ export interface NodeBody {
   readonly removeListener: (event: "readable" | "error" | "close", listener: () => void) => unknown
 }
 
-const EMPTY = new Uint8Array(0)
-
 /** `chunks` (`bytes` in all) as one array. */
 const concat = (chunks: ReadonlyArray<Uint8Array>, bytes: number): Uint8Array => {
   if (chunks.length === 1) return chunks[0]!
+  if (chunks.length === 0) return new Uint8Array(0)
   const whole = new Uint8Array(bytes)
   let at = 0
   for (const chunk of chunks) {
@@ -60,20 +59,22 @@ const isNodeBody = (u: unknown): u is NodeBody => {
 }
 
 /**
- * - `fits`: the whole body (`body`, at most `max` bytes) is back in the stream for the application.
+ * - `fits`: the whole body (at most `max` bytes) is left for the application; `text` decodes it as
+ *   the platform would (Node's decoder keeps a byte-order mark, `Request.text()` drops it), and
+ *   `fromNode` says whether it came from a Node stream.
  * - `tooLarge`: more than `max` bytes arrived (`read` of them); the rest is being discarded.
  * - `unreadable`: the stream failed or closed first (the client went away); what was read is put
  *   back, and the application's own read reports the failure as it would without the guard.
  */
 export type BodySize =
-  | { readonly _tag: "fits"; readonly bytes: number; readonly body: Uint8Array }
+  | { readonly _tag: "fits"; readonly bytes: number; readonly text: () => string; readonly fromNode: boolean }
   | { readonly _tag: "tooLarge"; readonly read: number }
   | { readonly _tag: "unreadable" }
 
 /** Reads `body` up to `max` bytes and puts it back; see {@link BodySize}. */
 const measureNode = (body: NodeBody, max: number): Effect.Effect<BodySize> => {
   // An empty body Node has all of: nothing to read, and a read would announce its end now.
-  if (body.complete && body.readableLength === 0) return Effect.succeed({ _tag: "fits", bytes: 0, body: EMPTY })
+  if (body.complete && body.readableLength === 0) return Effect.succeed({ _tag: "fits", bytes: 0, text: () => "", fromNode: true })
   return Effect.async<BodySize>((resume) => {
     const chunks: Array<Buffer> = []
     let bytes = 0
@@ -106,7 +107,7 @@ const measureNode = (body: NodeBody, max: number): Effect.Effect<BodySize> => {
         stop()
         const read = whole()
         putBack(read)
-        resume(Effect.succeed({ _tag: "fits", bytes, body: read }))
+        resume(Effect.succeed({ _tag: "fits", bytes, text: () => read.toString("utf8"), fromNode: true }))
       }
     }
     function onGone() {
@@ -134,7 +135,10 @@ const measureWeb = (request: Request, max: number): Effect.Effect<BodySize> =>
     const next = (): void => {
       reader.read().then(
         (chunk) => {
-          if (chunk.done) return resume(Effect.succeed({ _tag: "fits", bytes, body: concat(chunks, bytes) }))
+          if (chunk.done) {
+            const body = concat(chunks, bytes)
+            return resume(Effect.succeed({ _tag: "fits", bytes, text: () => new TextDecoder().decode(body), fromNode: false }))
+          }
           chunks.push(chunk.value)
           bytes += chunk.value.byteLength
           if (bytes <= max) return next()
@@ -166,6 +170,13 @@ export const peekBody = (
     const hasBody = headers["content-length"] !== undefined || headers["transfer-encoding"] !== undefined
     return unread && hasBody ? measureNode(source, max) : undefined
   }
-  if (source instanceof Request) return source.body !== null && !source.bodyUsed ? measureWeb(source, max) : undefined
+  if (isWebRequest(source)) return source.body !== null && !source.bodyUsed ? measureWeb(source, max) : undefined
   return undefined
+}
+
+/** A fetch `Request`, the global one or another implementation's (undici's, a polyfill). */
+const isWebRequest = (u: unknown): u is Request => {
+  if (typeof u !== "object" || u === null) return false
+  const r = u as Partial<Record<"clone" | "body" | "bodyUsed", unknown>>
+  return typeof r.clone === "function" && typeof r.bodyUsed === "boolean" && "body" in r
 }
