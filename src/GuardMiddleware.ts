@@ -142,7 +142,9 @@ export const guardMiddleware = HttpMiddleware.make(
   <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | GuardPipeline> => {
     // the guarded app is built once per pipeline, not once per request
     let built: { readonly pipeline: GuardPipeline["Type"]; readonly guarded: HttpApp.Default<E, R> } | undefined
-    return Effect.flatMap(GuardPipeline, (pipeline) => {
+    // one step: read from the context as the platform's own middleware do
+    return Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, E, R | GuardPipeline | HttpServerRequest.HttpServerRequest>((fiber) => {
+      const pipeline = Context.unsafeGet(fiber.currentContext, GuardPipeline)
       if (built?.pipeline !== pipeline) built = { pipeline, guarded: pipeline.apply(app) }
       return built.guarded
     })

@@ -76,9 +76,14 @@ export type Verdict = Option.Option<HttpServerResponse.HttpServerResponse>
 
 export const pass: Effect.Effect<Verdict> = Effect.succeed(Option.none())
 
-/** An effect that has already succeeded: `Effect.succeed`, `pass`, an in-process store's answer. */
+/**
+ * An effect that has already succeeded: `Effect.succeed`, `pass`, an in-process store's answer.
+ * Among effects only an `Exit` success has this tag (an `Option` or `Either` has its own); asked
+ * several times per request, where `Exit.isExit`'s `in` checks meet every kind of effect and go
+ * megamorphic.
+ */
 export const succeeded = <A, E, R>(self: Effect.Effect<A, E, R>): self is Exit.Success<A, never> =>
-  Exit.isExit(self) && Exit.isSuccess(self)
+  (self as { readonly _tag?: unknown })._tag === "Success"
 
 /**
  * `Effect.flatMap` that goes on at once when `self` has already succeeded. A request through the
