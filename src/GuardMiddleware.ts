@@ -409,7 +409,8 @@ export const make: Effect.Effect<
     // The application's read is capped (a body without Content-Length is measured first, by
     // request_size_content), except in passive mode, which must not cut any request short.
     const max = config.passiveMode ? undefined : maxBodyOf(config, req)
-    const call: HttpApp.Default<E, R> = max === undefined ? callApp(app, req) : Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest>((fiber) => {
+    // a request Node gives no body (framed within 0 bytes) needs no cap, nor a look for one
+    const call: HttpApp.Default<E, R> = max === undefined || framedWithin(req, 0) ? callApp(app, req) : Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest>((fiber) => {
       // never above a cap the application already has
       const outer = Context.get(fiber.currentContext, HttpIncomingMessage.MaxBodySize)
       const cap = Option.isSome(outer) && Number(outer.value) > 0 ? Math.min(max, Number(outer.value)) : max

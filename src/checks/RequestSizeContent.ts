@@ -9,9 +9,7 @@
  * @since 0.1.0
  */
 import { Option } from "effect"
-import { anyRoute, type CheckEnv, flatMapNow, maxBodyOf, pass, peekedBody, refuse, type SecurityCheck } from "../internal/pipeline.js"
-
-const mediaType = (header: string | undefined): string => (header ?? "").split(";")[0]!.trim().toLowerCase()
+import { anyRoute, type CheckEnv, flatMapNow, maxBodyOf, mediaType, pass, peekedBody, refuse, type SecurityCheck } from "../internal/pipeline.js"
 
 /**
  * @since 0.1.0

@@ -16,6 +16,7 @@ import {
   flatMapNow,
   type GuardRequest,
   maxBodyOf,
+  mediaType,
   pass,
   peekedBody,
   refuse,
@@ -28,7 +29,7 @@ import { type DetectionBody, type DetectionInput, type DetectionResult, syncDete
 type TextKind = "json" | "form" | "text"
 
 const bodyKind = (contentType: string | undefined): TextKind | undefined => {
-  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase()
+  const type = mediaType(contentType)
   if (type === "application/json" || type.endsWith("+json")) return "json"
   if (type === "application/x-www-form-urlencoded") return "form"
   if (type.startsWith("text/") || type === "application/xml" || type.endsWith("+xml")) return "text"
@@ -90,11 +91,12 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
    * `request_size_content`, which runs first and shares its read (over the cap it answers 413).
    */
   const withBody = (req: GuardRequest, kind: TextKind, base: DetectionInput, max: number): Effect.Effect<DetectionInput> => {
+    const withText = (text: string): DetectionInput => ({ ...base, body: toBody(kind, text) })
     const read = peekedBody(req, max)
     if (read === undefined) {
       return alreadyRead(req.request)
         ? req.request.text.pipe(
-          Effect.map((text): DetectionInput => ({ ...base, body: toBody(kind, text) })),
+          Effect.map(withText),
           Effect.catchAll((error) => Effect.as(Effect.logDebug(`body not scanned: ${error.message}`), base))
         )
         : Effect.as(Effect.logDebug("body not scanned: it is read by something before the guard"), base)
@@ -106,7 +108,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       const text = size.text()
       // the web platform reads the original (the guard read a clone), with no cap: left as it is
       if (size.fromNode) holdText(req.request, text, size.bytes)
-      return Effect.succeed({ ...base, body: toBody(kind, text) })
+      return Effect.succeed(withText(text))
     })
   }
 

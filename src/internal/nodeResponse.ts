@@ -20,7 +20,8 @@ type WriteHead = (this: NodeResponse, statusCode: number, reasonOrHeaders?: stri
 export interface NodeResponse {
   readonly headersSent: boolean
   readonly setHeader: (name: string, value: string) => unknown
-  readonly getHeaderNames: () => ReadonlyArray<string>
+  /** A fresh array on each call. */
+  readonly getHeaderNames: () => Array<string>
   writeHead: WriteHead
 }
 
@@ -127,7 +128,7 @@ export const headersOnWrite = (entries: ReadonlyArray<readonly [string, string]>
   /** Whether the guard's text can go behind the head Node is about to build for `response`. */
   const appends = (response: NodeResponse & WithHead, own: OutgoingHeaders): boolean => {
     if (!appendable || response._header !== null || buildsHead.get(Object.getPrototypeOf(response)) !== true) return false
-    for (const name of namesOf(own, [...response.getHeaderNames()])) {
+    for (const name of namesOf(own, response.getHeaderNames())) {
       if (guardNames.has(name) || name === "expect") return false
     }
     return true

@@ -131,6 +131,9 @@ export const peekedBody = (req: GuardRequest, max: number): Effect.Effect<BodySi
   })
 }
 
+/** The media type of a `Content-Type` value, lower-cased, without its parameters. */
+export const mediaType = (header: string | undefined): string => (header ?? "").split(";")[0]!.trim().toLowerCase()
+
 /** A guard response: the default message unless `customErrorResponses` overrides it. */
 export const guardResponse = (
   env: CheckEnv,
