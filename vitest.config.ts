@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^effect-guard$/, replacement: `${src}index.ts` },
+      { find: /^effect-guard\/stores\/redis$/, replacement: `${src}stores/redis/index.ts` },
       { find: /^effect-guard\/(.*)$/, replacement: `${src}$1.ts` }
     ]
   },

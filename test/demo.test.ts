@@ -8,18 +8,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Ref, Schedule } from "effect"
 import * as net from "node:net"
 import { fileURLToPath } from "node:url"
-import { awaitGroupGone, readOutput, start } from "./support/commands.js"
+import { awaitGroupGone, freePort, readOutput, start } from "./support/commands.js"
 
 const repo = fileURLToPath(new URL("..", import.meta.url))
-
-const freePort = Effect.async<number>((resume) => {
-  const server = net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 const refusesConnections = (port: number) =>
   Effect.async<boolean>((resume) => {

@@ -8,6 +8,7 @@
  */
 import { Command, type CommandExecutor } from "@effect/platform"
 import { Data, Duration, Effect, Fiber, Option, Ref, Schedule, type Scope, Stream } from "effect"
+import * as net from "node:net"
 
 /**
  * @since 0.1.0
@@ -31,7 +32,9 @@ export interface CommandOptions {
 
 export interface CommandResult {
   readonly exitCode: number
+  /** stdout and stderr, interleaved as written. */
   readonly output: string
+  readonly stdout: string
 }
 
 /** The last lines of a command's output, enough to see why it failed. */
@@ -43,6 +46,16 @@ const inheritedEnv = (): Record<string, string> =>
       entry[1] !== undefined && !/^(npm_|vitest|node_env$|node_options$|init_cwd$)/i.test(entry[0])
     )
   )
+
+/** A port nothing listens on right now, for a child server to take. */
+export const freePort = Effect.async<number>((resume) => {
+  const server = net.createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
 
 /** Whether any process of the group `pgid` still exists. */
 export const groupAlive = (pgid: number): boolean => {
@@ -96,21 +109,28 @@ export const start = (
   )
 
 /**
- * Appends what the process writes, stdout and stderr interleaved, to `sink` as it arrives, so a
- * command that times out still shows what it printed.
+ * Appends what the process writes, stdout and stderr interleaved, to `output` as it arrives (so a
+ * command that times out still shows what it printed), and stdout alone to `stdout` if given.
  */
-export const readOutput = (child: CommandExecutor.Process, sink: Ref.Ref<string>) =>
-  Stream.merge(child.stdout, child.stderr).pipe(
-    Stream.decodeText(),
-    Stream.runForEach((text) => Ref.update(sink, (output) => output + text)),
+export const readOutput = (child: CommandExecutor.Process, output: Ref.Ref<string>, stdout?: Ref.Ref<string>) =>
+  Stream.merge(
+    child.stdout.pipe(Stream.decodeText(), Stream.map((text) => [text, true] as const)),
+    child.stderr.pipe(Stream.decodeText(), Stream.map((text) => [text, false] as const))
+  ).pipe(
+    Stream.runForEach(([text, isStdout]) =>
+      Effect.zipRight(
+        Ref.update(output, (printed) => printed + text),
+        isStdout && stdout !== undefined ? Ref.update(stdout, (printed) => printed + text) : Effect.void
+      )
+    ),
     Effect.ignore
   )
 
 /**
- * Runs `argv` to completion within `options.timeout`; fails with `CommandFailed` (carrying the end of
- * its output) on a non-zero exit code or at the deadline, after which its process group is ended.
+ * Runs `argv` to completion within `options.timeout`, whatever its exit code; fails with
+ * `CommandFailed` (carrying what it printed) at the deadline, after which its process group is ended.
  */
-export const run = (
+export const attempt = (
   argv: readonly [string, ...Array<string>],
   options: CommandOptions
 ): Effect.Effect<CommandResult, CommandFailed, CommandExecutor.CommandExecutor> => {
@@ -119,7 +139,8 @@ export const run = (
     Effect.gen(function*() {
       const child = yield* start(argv, options)
       const output = yield* Ref.make("")
-      const reader = yield* Effect.fork(readOutput(child, output))
+      const stdout = yield* Ref.make("")
+      const readers = yield* Effect.fork(readOutput(child, output, stdout))
       const exitCode = yield* child.exitCode.pipe(Effect.orElseSucceed(() => -1), Effect.timeoutOption(options.timeout))
       if (Option.isNone(exitCode)) {
         const printed = yield* Ref.get(output)
@@ -127,12 +148,20 @@ export const run = (
         return yield* new CommandFailed({ reason: "Timeout", command, output: `no exit within ${limit}\n${printed}` })
       }
       // A descendant that inherited the pipes can keep them open after the command exits.
-      yield* Fiber.join(reader).pipe(Effect.timeoutOption("5 seconds"))
-      const printed = yield* Ref.get(output)
-      if (exitCode.value !== 0) {
-        return yield* new CommandFailed({ reason: "ExitCode", command, output: `exit code ${exitCode.value}\n${printed}` })
-      }
-      return { exitCode: exitCode.value, output: printed }
+      yield* Fiber.join(readers).pipe(Effect.timeoutOption("5 seconds"))
+      return { exitCode: exitCode.value, output: yield* Ref.get(output), stdout: yield* Ref.get(stdout) }
     })
   )
 }
+
+/** `attempt`, failing with `CommandFailed` on a non-zero exit code too. */
+export const run = (
+  argv: readonly [string, ...Array<string>],
+  options: CommandOptions
+): Effect.Effect<CommandResult, CommandFailed, CommandExecutor.CommandExecutor> =>
+  attempt(argv, options).pipe(
+    Effect.filterOrFail(
+      (result) => result.exitCode === 0,
+      (result) => new CommandFailed({ reason: "ExitCode", command: argv.join(" "), output: `exit code ${result.exitCode}\n${result.output}` })
+    )
+  )

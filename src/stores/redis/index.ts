@@ -39,7 +39,7 @@ export interface RedisStoresOptions {
  * ```ts
  * import { Layer } from "effect"
  * import { GuardRedis } from "effect-guard/Redis"
- * import { layerStores } from "effect-guard/stores/redis/index"
+ * import { layerStores } from "effect-guard/stores/redis"
  *
  * const Stores = layerStores({ ipBans: { protectedRanges: ["10.0.0.0/8"] } }).pipe(
  *   Layer.provide(GuardRedis.layer({ url: "redis://127.0.0.1:6379" }))
