@@ -52,7 +52,8 @@ describe("package.json", () => {
   })
 })
 
-layer(PackedConsumer.layer, { timeout: "12 minutes" })("the packed package", (it) => {
+// Live services: the commands' deadlines and the polling below need the real clock.
+layer(PackedConsumer.layer, { timeout: "12 minutes", excludeTestServices: true })("the packed package", (it) => {
   it.effect("ships dist/ (JS, declarations, maps), the sources the maps point to, README, LICENSE and CHANGELOG, and nothing else", () =>
     Effect.gen(function*() {
       const { packedFiles } = yield* PackedConsumer
@@ -118,7 +119,7 @@ layer(PackedConsumer.layer, { timeout: "12 minutes" })("the packed package", (it
       yield* Effect.forkScoped(readOutput(server, output))
       const get = (pathname: string) =>
         Effect.tryPromise(async () => {
-          const response = await fetch(`http://127.0.0.1:${port}${pathname}`)
+          const response = await fetch(`http://127.0.0.1:${port}${pathname}`, { signal: AbortSignal.timeout(10_000) })
           return { status: response.status, nosniff: response.headers.get("x-content-type-options"), body: await response.text() }
         })
       const served200 = yield* get("/").pipe(
