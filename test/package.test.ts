@@ -144,7 +144,7 @@ layer(PackedConsumer.layer, { timeout: "12 minutes", excludeTestServices: true }
       const consumer = yield* PackedConsumer
       const recipes = consumer.blocks.filter((block) => block.kind === "test")
       expect(recipes.length).toBeGreaterThan(0)
-      const result = yield* consumer.attempt(["node", "node_modules/vitest/vitest.mjs", "run"], "4 minutes")
+      const result = yield* consumer.attempt(["node", "node_modules/vitest/vitest.mjs", "run", "--no-color"], "4 minutes")
       expect(result.exitCode, result.output).toBe(0)
       expect(result.output).toMatch(new RegExp(`Test Files\\s+${recipes.length} passed`))
     }), 300_000)

@@ -43,7 +43,7 @@ const tail = (output: string, lines = 60): string => output.trimEnd().split("\n"
 const inheritedEnv = (): Record<string, string> =>
   Object.fromEntries(
     Object.entries(process.env).filter((entry): entry is [string, string] =>
-      entry[1] !== undefined && !/^(npm_|vitest|node_env$|node_options$|init_cwd$)/i.test(entry[0])
+      entry[1] !== undefined && !/^(npm_|vitest|node_env$|node_options$|init_cwd$|force_color$)/i.test(entry[0])
     )
   )
 
