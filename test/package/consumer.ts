@@ -17,7 +17,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { attempt, type CommandFailed, type CommandResult, run } from "../support/commands.js"
-import { type DocBlock, type InstallLine, installLines, type PackageJson, typescriptBlocks } from "./markdown.js"
+import { type DocBlock, type InstallLine, installLines, locateDiagnostics, type PackageJson, typescriptBlocks } from "./markdown.js"
 
 export const repo = fileURLToPath(new URL("../..", import.meta.url))
 
@@ -76,24 +76,6 @@ const TSCONFIG = {
     rootDir: "blocks"
   },
   include: ["blocks"]
-}
-
-/** tsc's `blocks/x.ts(row,col): error ...` lines, each put back at its page and line. */
-const locateDiagnostics = (output: string, blocks: ReadonlyArray<DocBlock>): ReadonlyArray<string> => {
-  const byFile = new Map(blocks.map((block) => [`blocks/${block.fileName}`, block]))
-  const problems: Array<string> = []
-  for (const line of output.split("\n")) {
-    const at = /^(blocks\/[^(]+)\((\d+),(\d+)\): (.*)$/.exec(line)
-    const block = at === null ? undefined : byFile.get(at[1]!)
-    if (at !== null && block !== undefined) {
-      problems.push(`${block.page}:${block.line + Number(at[2]) - 1}:${at[3]} (block ${block.index}): ${at[4]}`)
-    } else if (line.startsWith(" ") && problems.length > 0) {
-      problems[problems.length - 1] += `\n${line}`
-    } else if (line.trim() !== "") {
-      problems.push(line)
-    }
-  }
-  return problems
 }
 
 const make = Effect.gen(function*() {

@@ -93,20 +93,21 @@ const parsePage = (text: string): Page => {
 
 const slug = (page: string): string => page.replace(/\.md$/, "").replace(/[^A-Za-z0-9]+/g, "-").toLowerCase()
 
-/** Every TypeScript block of the pages; an unknown word after the language is an error. */
-export const typescriptBlocks = (repo: string): ReadonlyArray<DocBlock> =>
-  documentationPages(repo).flatMap((page) => {
-    const { fences } = parsePage(fs.readFileSync(path.join(repo, page), "utf8"))
-    return fences.filter((fence) => TS_LANGUAGES.has(fence.language)).map((fence, i): DocBlock => {
-      const unknown = fence.attributes.filter((word) => !TS_ATTRIBUTES.has(word))
-      if (unknown.length > 0) {
-        throw new Error(`${page}:${fence.line - 1}: unknown word(s) after the fence's language: ${unknown.join(" ")} (known: ${[...TS_ATTRIBUTES].join(", ")})`)
-      }
-      const kind = fence.attributes.includes("no-check") ? "no-check" : fence.attributes.includes("test") ? "test" : "check"
-      const base = `${slug(page)}-${i + 1}`
-      return { page, line: fence.line, index: i + 1, code: fence.lines.join("\n"), kind, fileName: kind === "test" ? `${base}.test.ts` : `${base}.ts` }
-    })
+/** The TypeScript blocks of one page; an unknown word after the language is an error. */
+export const blocksOfPage = (page: string, text: string): ReadonlyArray<DocBlock> =>
+  parsePage(text).fences.filter((fence) => TS_LANGUAGES.has(fence.language)).map((fence, i): DocBlock => {
+    const unknown = fence.attributes.filter((word) => !TS_ATTRIBUTES.has(word))
+    if (unknown.length > 0) {
+      throw new Error(`${page}:${fence.line - 1}: unknown word(s) after the fence's language: ${unknown.join(" ")} (known: ${[...TS_ATTRIBUTES].join(", ")})`)
+    }
+    const kind = fence.attributes.includes("no-check") ? "no-check" : fence.attributes.includes("test") ? "test" : "check"
+    const base = `${slug(page)}-${i + 1}`
+    return { page, line: fence.line, index: i + 1, code: fence.lines.join("\n"), kind, fileName: kind === "test" ? `${base}.test.ts` : `${base}.ts` }
   })
+
+/** Every TypeScript block of the README and `docs/*.md`. */
+export const typescriptBlocks = (repo: string): ReadonlyArray<DocBlock> =>
+  documentationPages(repo).flatMap((page) => blocksOfPage(page, fs.readFileSync(path.join(repo, page), "utf8")))
 
 const INSTALL = /^(?:npm|pnpm|yarn|bun)\s+(?:i|install|add)(?:\s|$)/
 
@@ -126,32 +127,35 @@ const installLine = (page: string, line: number, text: string): InstallLine | un
 }
 
 /**
- * Every install command of the pages: in shell blocks (continued lines joined, `&&` and `;` split)
+ * The install commands of one page: in shell blocks (continued lines joined, `&&` and `;` split)
  * and in inline code spans of the prose. A bare `npm install` (a clone's own install) is left out.
  */
+export const installLinesOfPage = (page: string, text: string): ReadonlyArray<InstallLine> => {
+  const { fences, prose } = parsePage(text)
+  const found: Array<InstallLine | undefined> = []
+  for (const fence of fences.filter((f) => SHELL_LANGUAGES.has(f.language))) {
+    let pending = ""
+    let startLine = fence.line
+    fence.lines.forEach((raw, i) => {
+      if (pending === "") startLine = fence.line + i
+      const text = raw.replace(/^\s*#.*$/, "")
+      if (text.trimEnd().endsWith("\\")) {
+        pending += text.trimEnd().slice(0, -1) + " "
+        return
+      }
+      for (const command of (pending + text).split(/&&|;/)) found.push(installLine(page, startLine, command.trim()))
+      pending = ""
+    })
+  }
+  for (const [line, text] of prose) {
+    for (const span of text.matchAll(/`([^`]+)`/g)) found.push(installLine(page, line, span[1]!))
+  }
+  return found.filter((line): line is InstallLine => line !== undefined && line.packages.length > 0)
+}
+
+/** Every install command of the README and `docs/*.md`. */
 export const installLines = (repo: string): ReadonlyArray<InstallLine> =>
-  documentationPages(repo).flatMap((page) => {
-    const { fences, prose } = parsePage(fs.readFileSync(path.join(repo, page), "utf8"))
-    const found: Array<InstallLine | undefined> = []
-    for (const fence of fences.filter((f) => SHELL_LANGUAGES.has(f.language))) {
-      let pending = ""
-      let startLine = fence.line
-      fence.lines.forEach((raw, i) => {
-        if (pending === "") startLine = fence.line + i
-        const text = raw.replace(/^\s*#.*$/, "")
-        if (text.trimEnd().endsWith("\\")) {
-          pending += text.trimEnd().slice(0, -1) + " "
-          return
-        }
-        for (const command of (pending + text).split(/&&|;/)) found.push(installLine(page, startLine, command.trim()))
-        pending = ""
-      })
-    }
-    for (const [line, text] of prose) {
-      for (const span of text.matchAll(/`([^`]+)`/g)) found.push(installLine(page, line, span[1]!))
-    }
-    return found.filter((line): line is InstallLine => line !== undefined && line.packages.length > 0)
-  })
+  documentationPages(repo).flatMap((page) => installLinesOfPage(page, fs.readFileSync(path.join(repo, page), "utf8")))
 
 export interface PackageJson {
   readonly name: string
@@ -177,3 +181,21 @@ export const installLineProblems = (lines: ReadonlyArray<InstallLine>, pkg: Pack
       return []
     })
   )
+
+/** tsc's `blocks/<file>(row,col): error ...` lines, each put back at its page and line. */
+export const locateDiagnostics = (output: string, blocks: ReadonlyArray<DocBlock>): ReadonlyArray<string> => {
+  const byFile = new Map(blocks.map((block) => [`blocks/${block.fileName}`, block]))
+  const problems: Array<string> = []
+  for (const line of output.split("\n")) {
+    const at = /^(blocks\/[^(]+)\((\d+),(\d+)\): (.*)$/.exec(line)
+    const block = at === null ? undefined : byFile.get(at[1]!)
+    if (at !== null && block !== undefined) {
+      problems.push(`${block.page}:${block.line + Number(at[2]) - 1}:${at[3]} (block ${block.index}): ${at[4]}`)
+    } else if (line.startsWith(" ") && problems.length > 0) {
+      problems[problems.length - 1] += `\n${line}`
+    } else if (line.trim() !== "") {
+      problems.push(line)
+    }
+  }
+  return problems
+}
