@@ -7,7 +7,10 @@
  *
  * The layer is built once per test file; closing its scope removes the directory. Every step runs
  * under a deadline (see `../support/commands.ts`), and npm resolves from its cache first
- * (`--prefer-offline`), which `npm ci` has filled.
+ * (`--prefer-offline`), which `npm ci` has filled. The compiler options are the strict ones a
+ * demanding user sets (`strict`, `exactOptionalPropertyTypes`, NodeNext), with `skipLibCheck` as
+ * `tsc --init` writes it: without it the declarations of an optional peer that is not installed
+ * would be checked too.
  */
 import type { CommandExecutor } from "@effect/platform"
 import { FileSystem } from "@effect/platform"
@@ -149,9 +152,7 @@ const make = Effect.gen(function*() {
   return { dir, packedFiles: manifest!.files.map((file) => file.path), withoutOptionalPeers, blocks, compile, attempt: inConsumer } satisfies Consumer
 })
 
-/**
- * @since 0.1.0
- */
+/** The consumer project, built once for the tests that share it. */
 export class PackedConsumer extends Context.Tag("test/PackedConsumer")<PackedConsumer, Consumer>() {
   static readonly layer = Layer.scoped(PackedConsumer, make).pipe(Layer.provide(NodeContext.layer))
 }

@@ -10,9 +10,7 @@ import { Command, type CommandExecutor } from "@effect/platform"
 import { Data, Duration, Effect, Fiber, Option, Ref, Schedule, type Scope, Stream } from "effect"
 import * as net from "node:net"
 
-/**
- * @since 0.1.0
- */
+/** A command that could not start, exited with an error or outlived its deadline. */
 export class CommandFailed extends Data.TaggedError("CommandFailed")<{
   readonly reason: "ExitCode" | "Timeout" | "Spawn"
   readonly command: string
