@@ -9,8 +9,8 @@
  * under a deadline (see `../support/commands.ts`), and npm resolves from its cache first
  * (`--prefer-offline`), which `npm ci` has filled. The compiler options are the strict ones a
  * demanding user sets (`strict`, `exactOptionalPropertyTypes`, NodeNext), with `skipLibCheck` as
- * `tsc --init` writes it: without it the declarations of an optional peer that is not installed
- * would be checked too.
+ * `tsc --init` writes it (`@effect/platform-node`'s own declarations fail without it unless
+ * `@types/ws` is installed).
  */
 import type { CommandExecutor } from "@effect/platform"
 import { FileSystem } from "@effect/platform"
