@@ -148,11 +148,11 @@ const anchoredAtStart = (n: Node): boolean => {
 }
 
 const quote = (source: string, n: { readonly from: number; readonly end: number }): string =>
-  JSON.stringify(source.slice(n.from, n.end))
+  `\`${source.slice(n.from, n.end)}\``
 
 /** `[0-9]+` -> `[0-9]{1,64}`: the bounded form the advice of a message names. */
 const bounded = (source: string, n: Extract<Node, { _tag: "Repeat" }>): string =>
-  JSON.stringify(`${source.slice(n.from, n.at)}{${n.min},${Math.max(64, n.min)}}`)
+  `\`${source.slice(n.from, n.at)}{${n.min},${Math.max(64, n.min)}}\``
 
 /** Alternations inside a repeated body must be decidable by their first character. */
 const ambiguousAlternation = (n: Node): boolean => {
