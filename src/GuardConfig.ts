@@ -5,12 +5,12 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, ParseResult, Redacted, Schema } from "effect"
+import { Context, Effect, Either, Layer, ParseResult, Redacted, Schema } from "effect"
 import { ConfigError, type ConfigIssue } from "./ConfigError.js"
 import { agentFields } from "./internal/config/agent.js"
 import { corsFields, corsRules } from "./internal/config/cors.js"
 import { detectionFields } from "./internal/config/detection.js"
-import { envName, readEnvInput } from "./internal/config/env.js"
+import { envName, LIST_FORMS, readEnvInput, unknownVariables } from "./internal/config/env.js"
 import { redisFields } from "./internal/config/redis.js"
 import { securityFields, securityRules } from "./internal/config/security.js"
 import { telemetryFields } from "./internal/config/telemetry.js"
@@ -125,26 +125,42 @@ const decode = Schema.decodeUnknown(GuardConfigSchema, { errors: "all", onExcess
 export const decodeGuardConfig = (input: unknown): Effect.Effect<GuardConfigShape, ConfigError> =>
   decode(normalizeInput(input)).pipe(Effect.mapError(toConfigError))
 
+const KNOWN_VARIABLES: ReadonlyArray<string> = Object.keys(fields).map(envName)
+
 /**
  * Reads the configuration from `GUARD_*` variables (through the current `ConfigProvider`) on top of
- * `defaults`, then decodes it.
+ * `defaults`, then decodes it. A variable that is refused outright (a number that is not a plain
+ * decimal) is reported with the decoding problems, all in one {@link ConfigError}; a `GUARD_*`
+ * variable that no field reads is logged as a warning naming the closest known one.
  *
  * @since 0.1.0
  * @category decoding
  */
 export const loadGuardConfig = (defaults: GuardConfigInput = {}): Effect.Effect<GuardConfigShape, ConfigError> =>
-  readEnvInput(GuardConfigStruct.ast).pipe(
-    Effect.mapError((error) => ConfigError.fromIssues([{ path: "environment", message: String(error) }])),
-    Effect.flatMap((fromEnv) => decodeGuardConfig({ ...(normalizeInput(defaults) as object), ...fromEnv })),
-    Effect.mapError((error) =>
-      ConfigError.fromIssues(
-        error.issues.map((issue) => {
-          const field = issue.path.split(/[.[]/)[0] ?? ""
-          return { path: issue.path, message: field in fields ? `${issue.message} (${envName(field)})` : issue.message }
-        })
+  Effect.gen(function*() {
+    for (const variable of yield* unknownVariables(KNOWN_VARIABLES)) {
+      yield* Effect.logWarning(
+        `${variable.name} is not an effect-guard variable and is ignored${
+          variable.closest === undefined ? "" : `; did you mean ${variable.closest}?`
+        }`
       )
+    }
+    const env = yield* readEnvInput(GuardConfigStruct.ast).pipe(
+      Effect.mapError((error) => ConfigError.fromIssues([{ path: "environment", message: String(error) }]))
     )
-  )
+    const decoded = yield* decodeGuardConfig({ ...(normalizeInput(defaults) as object), ...env.input }).pipe(Effect.either)
+    const decodeIssues = Either.isLeft(decoded)
+      ? decoded.left.issues.map((issue): ConfigIssue => {
+        const field = issue.path.split(/[.[]/)[0] ?? ""
+        if (!(field in env.input)) return issue
+        const forms = env.lists.has(field) ? `; ${LIST_FORMS}` : ""
+        return { path: issue.path, message: `${issue.message} (${envName(field)}${forms})` }
+      })
+      : []
+    const issues = [...env.issues, ...decodeIssues]
+    if (issues.length > 0 || Either.isLeft(decoded)) return yield* Effect.fail(ConfigError.fromIssues(issues))
+    return decoded.right
+  })
 
 /**
  * The decoded configuration as a service.
