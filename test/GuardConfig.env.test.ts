@@ -79,6 +79,18 @@ describe("GUARD_* lists", () => {
       expect(config.blockedUserAgents).toEqual(["evilbot", "\\s{1,64};x"])
     }))
 
+  it.effect("the examples of docs/configuration.md decode as they say", () =>
+    Effect.gen(function*() {
+      const config = yield* load({
+        GUARD_BLOCKED_USER_AGENTS: "evilbot,scanner[0-9]{1,8},(?:sqlmap|nikto)/[0-9.]+",
+        GUARD_DETECTION_CUSTOM_PATTERNS: "union\\s{1,64}select,[,;]\\s{0,8}drop",
+        GUARD_BLACKLIST: "203.0.113.0/24,198.51.100.7"
+      })
+      expect(config.blockedUserAgents).toHaveLength(3)
+      expect(config.detectionCustomPatterns).toEqual(["union\\s{1,64}select", "[,;]\\s{0,8}drop"])
+      expect(config.blacklist).toHaveLength(2)
+    }))
+
   it("splitList trims items, drops empty ones and leaves unbalanced brackets to the regex check", () => {
     expect(splitList(" a , ,b,")).toEqual(["a", "b"])
     expect(splitList("a{1,2},(b,c),[d,e]")).toEqual(["a{1,2}", "(b,c)", "[d,e]"])
