@@ -18,7 +18,7 @@ describe("detection config", () => {
       expect(error._tag).toBe("ConfigError")
       expect(error.message).toContain("detectionCustomPatterns[1]")
       expect(error.message).toContain("(x+x+)+y")
-      expect(error.message).toContain("unbounded quantifier")
+      expect(error.message).toContain("nested quantifier")
     }))
 
   it.effect("rejects a custom pattern that is not a valid regex", () =>
