@@ -38,7 +38,7 @@ const optional = <A>(name: string): A | undefined => {
   try {
     return require(name) as A
   } catch {
-    console.log(`(${name} is not installed: npm i --no-save recheck@4.5.0 redos-detector@6.1.4)`)
+    console.log(`(${name} is not installed; see the comment at the top of bench/redos.ts)`)
     return undefined
   }
 }
