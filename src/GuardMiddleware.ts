@@ -31,7 +31,7 @@ import {
   HttpServerResponse
 } from "@effect/platform"
 import { HttpApp as App } from "@effect/platform"
-import { Cause, Clock, Context, Effect, Layer, Option, Tracer } from "effect"
+import { Cause, Clock, Context, Effect, Layer, LogLevel, Option, Tracer } from "effect"
 import * as Authentication from "./checks/Authentication.js"
 import * as BehaviorRules from "./checks/BehaviorRules.js"
 import * as CloudIpRefresh from "./checks/CloudIpRefresh.js"
@@ -50,6 +50,7 @@ import * as RouteConfig from "./checks/RouteConfig.js"
 import * as SuspiciousActivity from "./checks/SuspiciousActivity.js"
 import * as TimeWindow from "./checks/TimeWindow.js"
 import * as UserAgent from "./checks/UserAgent.js"
+import { makeRepeatedCheckLog } from "./CheckLog.js"
 import { ClientIp, ClientIpRegistry, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
 import { CloudRanges } from "./CloudRanges.js"
 import { ConfigError } from "./ConfigError.js"
@@ -221,6 +222,7 @@ export const make: Effect.Effect<
   }
 
   const registry = Option.getOrUndefined(yield* Effect.serviceOption(ClientIpRegistry))
+  const repeatedLog = yield* makeRepeatedCheckLog(config.mutedCheckLogs)
   const checks = BUILDERS.flatMap((build) => Option.toArray(build(env)))
   const spans = new Map(checks.map((c) => [c.name, `guard.check.${c.name}`]))
   const resolveIp = makeClientIpResolver(config)
@@ -287,21 +289,18 @@ export const make: Effect.Effect<
   /** What a check that failed means for the request: a refusal, or none to go on with the next check. */
   const onCheckFailure = (check: SecurityCheck, cause: Cause.Cause<StoreError>): Effect.Effect<Verdict> => {
     if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
-    const muted = config.mutedCheckLogs.has(check.name)
     const storeError = Option.getOrUndefined(Cause.failureOption(cause))
+    // once per 10 s per check at most: an outage would otherwise write a line per request
     if (storeError instanceof StoreError) {
       if (config.redisFailOpen) {
-        return muted ? Effect.succeed(Option.none()) : Effect.as(
-          Effect.logWarning(`Security check ${check.name} skipped: state store unavailable (fail-open)`, storeError.message),
-          Option.none()
-        )
+        return Effect.as(repeatedLog(check.name, `Security check ${check.name} skipped: state store unavailable (fail-open)`, { cause: storeError.message }), Option.none())
       }
       return Effect.as(
-        muted ? Effect.void : Effect.logError(`Security check ${check.name} failed: state store unavailable`, storeError.message),
+        repeatedLog(check.name, `Security check ${check.name} failed: state store unavailable; answered 503`, { level: LogLevel.Error, cause: storeError.message }),
         Option.some(guardResponse(env, 503, "Service temporarily unavailable", { "retry-after": "5" }))
       )
     }
-    const log = muted ? Effect.void : Effect.logError(`Error in security check ${check.name}`, cause)
+    const log = repeatedLog(check.name, `Error in security check ${check.name}`, { level: LogLevel.Error, cause })
     return Effect.as(log, config.failSecure ? Option.some(guardResponse(env, 500, "Security check failed")) : Option.none())
   }
 
@@ -419,12 +418,12 @@ export const make: Effect.Effect<
     if (req.route?.settings.behaviorRules === undefined) return call
     return Effect.flatMap(
       BehaviorRules.beforeHandler(env, req).pipe(
-        Effect.catchAll((error) => Effect.as(Effect.logWarning("behaviour rules skipped: state store unavailable", error.message), Option.none()))
+        Effect.catchAll((error) => Effect.as(repeatedLog("route_config", "behaviour rules skipped: state store unavailable", { cause: error.message }), Option.none()))
       ),
       (verdict) =>
         Option.isSome(verdict) ? finish(req, verdict.value) : Effect.tap(call, (response) =>
           BehaviorRules.afterHandler(env, req, response).pipe(
-            Effect.catchAll((error) => Effect.logWarning("return-pattern rules skipped: state store unavailable", error.message))
+            Effect.catchAll((error) => repeatedLog("route_config", "return-pattern rules skipped: state store unavailable", { cause: error.message }))
           ))
     )
   }

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Effect, Option } from "effect"
+import { checkLogFor } from "../CheckLog.js"
 import type { AuthVerifier } from "../internal/config/security.js"
 import { anyRoute, type CheckEnv, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
 
@@ -15,6 +16,7 @@ import { anyRoute, type CheckEnv, type GuardRequest, pass, refuse, type Security
  */
 export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   if (!anyRoute(env, (s) => s.requireAuth !== undefined || s.apiKey !== undefined)) return Option.none()
+  const log = checkLogFor(env.config.mutedCheckLogs)
 
   const fail = (req: GuardRequest, authType: string, reason: string, challenge: string): Effect.Effect<Verdict> =>
     refuse(env, req, {
@@ -32,7 +34,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     const chosen = verifier ?? env.config.authVerifier
     if (chosen === undefined) return Effect.succeed(false)
     return Effect.suspend(() => chosen(credential, req.request)).pipe(
-      Effect.catchAllCause((cause) => Effect.as(Effect.logWarning("auth verifier failed; request refused", cause), false))
+      Effect.catchAllCause((cause) => Effect.as(log("authentication", "auth verifier failed; request refused", { cause }), false))
     )
   }
 

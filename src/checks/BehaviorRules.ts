@@ -8,6 +8,7 @@
  */
 import type { HttpServerResponse } from "@effect/platform"
 import { Effect, LogLevel, Option } from "effect"
+import { checkLogFor } from "../CheckLog.js"
 import { banClient, type CheckEnv, type GuardRequest, guardResponse, pass, type Verdict } from "../internal/pipeline.js"
 import type { BehaviorRule } from "../RouteGuard.js"
 import type { StoreError } from "../StoreError.js"
@@ -33,12 +34,15 @@ const violate = (
     handlerName: "behavior",
     metadata: { endpoint: req.path, rule_type: rule.ruleType, threshold: rule.threshold, window: rule.window, rule_index: index }
   })
-  const log = Effect.logWithLevel(rule.action === "alert" ? LogLevel.Error : LogLevel.Warning, `Behavioral rule violated: ${details} by ${req.clientIp}`)
+  // behaviour rules are route settings: their lines are route_config's
+  const log = checkLogFor(env.config.mutedCheckLogs)("route_config", `Behavioral rule violated: ${details} by ${req.clientIp}`, {
+    level: rule.action === "alert" ? LogLevel.Error : LogLevel.Warning
+  })
   if (passive) return Effect.zipRight(Effect.zipRight(emit, log), pass)
   switch (rule.action) {
     case "ban":
       return Effect.zipRight(
-        Effect.zipRight(emit, banClient(env, req, rule.banDuration ?? env.config.autoBanDuration, "behavioral_violation")),
+        Effect.zipRight(emit, banClient(env, req, "route_config", rule.banDuration ?? env.config.autoBanDuration, "behavioral_violation")),
         Effect.succeed(Option.some(guardResponse(env, 403, "IP has been banned")))
       )
     case "throttle":

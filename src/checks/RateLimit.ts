@@ -8,6 +8,7 @@
  */
 import { Duration, Effect, Exit, Option } from "effect"
 import { anyRoute, autoBanPolicy, banClient, type CheckEnv, flatMapNow, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
+import { checkLogFor } from "../CheckLog.js"
 import { rateLimitHeaders, type RateLimitResult, syncHits } from "../RateLimitStore.js"
 import type { StoreError } from "../StoreError.js"
 
@@ -22,6 +23,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   if (!possible) return Option.none()
 
   const configWindow = Duration.seconds(config.rateLimitWindow)
+  const log = checkLogFor(config.mutedCheckLogs)
   const hitNow = syncHits.of(env.rateLimits)
   const hit = (req: GuardRequest, key: string, limit: number, window: Duration.Duration) =>
     hitNow === undefined ? env.rateLimits.hit(key, limit, window) : Exit.succeed(hitNow(key, limit, window, req.clock.unsafeCurrentTimeMillis()))
@@ -36,8 +38,8 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     // the 429 stands either way: a store that cannot count only costs the auto-ban
     const ban: Effect.Effect<boolean> = autoBan
       ? Effect.flatMap(env.violations.record(req.clientIp, "rate_limit"), (counts) =>
-        counts.total >= policy.threshold ? banClient(env, req, policy.duration, "rate_limit_exceeded") : Effect.succeed(false)).pipe(
-          Effect.catchAll((error) => Effect.as(Effect.logWarning("rate-limit auto-ban skipped: state store unavailable", error.message), false))
+        counts.total >= policy.threshold ? banClient(env, req, "rate_limit", policy.duration, "rate_limit_exceeded") : Effect.succeed(false)).pipe(
+          Effect.catchAll((error) => Effect.as(log("rate_limit", "rate-limit auto-ban skipped: state store unavailable", { cause: error.message }), false))
         )
       : Effect.succeed(false)
     // the ban is in place before the client sees the 429

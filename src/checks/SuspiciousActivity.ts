@@ -23,6 +23,7 @@ import {
   type SecurityCheck,
   type Verdict
 } from "../internal/pipeline.js"
+import { checkLogFor } from "../CheckLog.js"
 import type { StoreError } from "../StoreError.js"
 import { type DetectionBody, type DetectionInput, type DetectionResult, syncDetects } from "../ThreatDetector.js"
 
@@ -80,6 +81,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     return Option.none()
   }
   const maxBody = config.detectionMaxBytes
+  const log = checkLogFor(config.mutedCheckLogs)
   const detectNow = syncDetects.of(env.detector)
 
   /**
@@ -159,11 +161,11 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       // one request is one violation (filed under its first category), however many categories matched
       // the attack is refused either way: a store that cannot count only costs the auto-ban
       const counts = yield* env.violations.record(req.clientIp, categories[0]!).pipe(
-        Effect.catchAll((error) => Effect.as(Effect.logWarning("auto-ban counting skipped: state store unavailable", error.message), { total: 0 }))
+        Effect.catchAll((error) => Effect.as(log("suspicious_activity", "auto-ban counting skipped: state store unavailable", { cause: error.message }), { total: 0 }))
       )
       const banned = policy.enabled && counts.total >= policy.threshold
-        ? yield* banClient(env, req, policy.duration, `penetration_attempt:${categories[0]}`).pipe(
-          Effect.catchAll((error) => Effect.as(Effect.logWarning("auto-ban skipped: state store unavailable", error.message), false))
+        ? yield* banClient(env, req, "suspicious_activity", policy.duration, `penetration_attempt:${categories[0]}`).pipe(
+          Effect.catchAll((error) => Effect.as(log("suspicious_activity", "auto-ban skipped: state store unavailable", { cause: error.message }), false))
         )
         : false
       if (banned) {

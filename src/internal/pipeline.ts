@@ -7,6 +7,7 @@
 import { type Headers, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { type Clock, Effect, Exit, LogLevel, Option } from "effect"
 import { type BodySize, peekBody } from "./bodyPeek.js"
+import { checkLogFor } from "../CheckLog.js"
 import type { ActiveRules } from "../DynamicRuleManager.js"
 import type { CloudRanges } from "../CloudRanges.js"
 import type { DynamicRuleManager } from "../DynamicRuleManager.js"
@@ -174,9 +175,7 @@ export interface Refusal {
 export const refuse = (env: CheckEnv, req: GuardRequest, refusal: Refusal): Effect.Effect<Verdict> => {
   const passive = env.config.passiveMode
   const line = `${passive ? "[PASSIVE MODE] " : ""}${refusal.reason} (${req.method} ${req.path} from ${req.clientIp})`
-  const log = env.config.mutedCheckLogs.has(refusal.check)
-    ? Effect.void
-    : Effect.logWithLevel(suspiciousLevel(env), line).pipe(Effect.annotateLogs({ "guard.check": refusal.check }))
+  const log = checkLogFor(env.config.mutedCheckLogs)(refusal.check, line, { level: suspiciousLevel(env) })
   return Effect.zipRight(
     Effect.zipRight(
       env.bus.emit(refusal.event, {
@@ -212,6 +211,7 @@ export const countryOf = (env: CheckEnv, req: GuardRequest): Effect.Effect<Optio
 export const banClient = (
   env: CheckEnv,
   req: GuardRequest,
+  check: CheckName,
   seconds: number,
   reason: string
 ): Effect.Effect<boolean, StoreError> =>
@@ -228,7 +228,7 @@ export const banClient = (
               metadata: { duration: seconds }
             }),
             Option.isSome(result.evicted)
-              ? Effect.logWarning(`ban store full: the ban of ${result.evicted.value} was dropped`)
+              ? checkLogFor(env.config.mutedCheckLogs)(check, `ban store full: the ban of ${result.evicted.value} was dropped`)
               : Effect.void
           ),
           true
