@@ -35,6 +35,7 @@ import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
 import { GuardRedis } from "./Redis.js"
 import { GuardRoutes } from "./RouteGuard.js"
+import { layerRedisEvents } from "./stores/redis/events.js"
 import { TestExporter } from "./TestExporter.js"
 import type { StoreError } from "./StoreError.js"
 import { ThreatDetector } from "./ThreatDetector.js"
@@ -106,7 +107,7 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     const detector = yield* existingOr(ThreatDetector, ThreatDetector.layer(ThreatDetector.fromConfig(config)))
     const cloud = yield* cloudRanges(config)
     const security = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules, registry)))
-    const redisEvents = config.enableRedis ? GuardRedis.layerEvents.pipe(Layer.provide(Layer.merge(redis, withRules))) : Layer.empty
+    const redisEvents = config.enableRedis ? layerRedisEvents.pipe(Layer.provide(Layer.merge(redis, withRules))) : Layer.empty
     return Layer.mergeAll(security, withRules, stores, detector, redisEvents)
   })
 )

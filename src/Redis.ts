@@ -4,24 +4,34 @@
  *
  * The connection lives in a `Scope`: it is opened when the layer is built (failing with a clear
  * `StoreError` when Redis is required and cannot be reached) and closed with `QUIT` (then a hard
- * disconnect after a deadline) when the scope ends. While the layer lives, ioredis reconnects with a
- * capped exponential backoff. Commands never wait for a connection (the offline queue is off) and
- * never outlive the command timeout, so every operation either succeeds or fails with a `StoreError`
- * promptly; the guard pipeline then fails open or closed.
+ * disconnect, each within a second) when the scope ends. While the layer lives, ioredis reconnects
+ * with a capped exponential backoff.
  *
- * Connection changes become `redis_connection` / `redis_error` events (ipAddress `"system"`) sent
- * through the `EventBus`, so they are muted, enriched and exported like any other event.
+ * No caller waits on Redis longer than the command timeout, and no request longer than
+ * `requestBudget` (1.5 command timeouts) over all its commands, whatever Redis does:
+ *
+ * - commands never wait for a connection (the offline queue is off): a closed or refused connection
+ *   fails at once;
+ * - every command is bounded by `Effect.timeout` on the caller's `Clock` (ioredis' own timer starts
+ *   only when an auto-pipelined batch is written, which a hung server can delay by a full timeout);
+ * - a command that times out marks Redis as not answering: from then on commands fail at once,
+ *   without touching the connection, until a background `PING` is answered (or ioredis reconnects);
+ * - within a request (an `HttpServerRequest` in context) the time spent waiting on Redis adds up, and
+ *   a command gets only what is left of the request's budget.
+ *
+ * Connection changes are published as {@link RedisNotice}s (the last 16 are replayed to a new
+ * subscriber); `layerRedisEvents` (in `stores/redis/events`) turns them into `redis_connection` /
+ * `redis_error` events on the `EventBus`. State changes are logged once each.
  *
  * ioredis is loaded when the layer is built, never when this module is imported, so applications
  * that do not enable Redis do not need it installed.
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Layer, Option, Redacted, Ref, Runtime } from "effect"
+import { HttpServerRequest } from "@effect/platform"
+import { Clock, Context, Duration, Effect, Either, FiberSet, Layer, Option, PubSub, type Queue, Redacted, Ref, Schedule, type Scope } from "effect"
 import type { Redis as IORedis, RedisOptions } from "ioredis"
 import { createHash } from "node:crypto"
-import type { EmitOptions } from "./EventBus.js"
-import { EventBus } from "./EventBus.js"
 import { GuardConfig, type GuardConfigShape } from "./GuardConfig.js"
 import { StoreError } from "./StoreError.js"
 
@@ -47,9 +57,16 @@ export interface GuardRedisOptions {
   /** How long one command may take before it fails with a `Timeout` `StoreError`. Default 500 ms. */
   readonly commandTimeout?: Duration.DurationInput
   /**
+   * How long one request may wait on Redis over all its commands (the guard's checks and the
+   * handler's own calls). Default 1.5 command timeouts.
+   */
+  readonly requestBudget?: Duration.DurationInput
+  /** How often Redis is asked whether it answers again after a command timed out. Default 250 ms. */
+  readonly probeInterval?: Duration.DurationInput
+  /**
    * Whether the layer fails when Redis cannot be reached at start (default `true`). When `false` the
    * layer starts anyway, operations fail with `StoreError` until the background reconnection
-   * succeeds, and a `redis_error` event is reported.
+   * succeeds, and a `redis_error` notice is published.
    */
   readonly required?: boolean
   /** ioredis auto-pipelining: commands issued in the same tick share one write. Default `true`. */
@@ -70,6 +87,21 @@ export type RedisScript = (
 ) => Effect.Effect<unknown, StoreError>
 
 /**
+ * A change of the connection, for the `EventBus` (`stores/redis/events`) or anyone who listens:
+ * `redis_connection` (`connected`, `disconnected`, `reconnected`, `not_answering`, `answering`) or
+ * `redis_error` (at most one per 10 s, plus the first of each outage).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RedisNotice {
+  readonly type: "redis_connection" | "redis_error"
+  readonly actionTaken: string
+  readonly reason: string
+  readonly metadata: Readonly<Record<string, unknown>>
+}
+
+/**
  * @since 0.1.0
  * @category tags
  */
@@ -84,21 +116,18 @@ export class GuardRedis extends Context.Tag("effect-guard/GuardRedis")<GuardRedi
   readonly key: (namespace: string, id: string) => string
   /**
    * Runs `f` on the client. A rejection becomes a `StoreError` (`Timeout`, `Unavailable` or
-   * `Protocol`). Every command fails by itself once the command timeout has passed, and at once while
-   * the connection is down (no offline queue).
+   * `Protocol`). Fails at once while the connection is down or Redis is known not to answer, and
+   * otherwise within the command timeout (less, when the current request has used its budget).
    */
   readonly use: <A>(operation: string, f: (client: RedisClient) => Promise<A>) => Effect.Effect<A, StoreError>
   /** Prepares a Lua script taking `numberOfKeys` keys. */
   readonly script: (name: string, lua: string, numberOfKeys: number) => RedisScript
   /** How many keys exist under `${prefix}${namespace}:` (by `SCAN`, never `KEYS`). */
   readonly countKeys: (namespace: string) => Effect.Effect<number, StoreError>
-  /** Whether the connection is ready now. */
+  /** Whether the connection is ready and Redis answers. */
   readonly isReady: Effect.Effect<boolean>
-  /**
-   * Sends connection events to `bus` from now on, including those that happened before (at most 16
-   * kept). Done by the layers when an `EventBus` is in context, or by `GuardRedis.layerEvents`.
-   */
-  readonly reportTo: (bus: EventBus["Type"]) => Effect.Effect<void>
+  /** Connection changes from now on, after the last 16 that happened before. */
+  readonly notices: Effect.Effect<Queue.Dequeue<RedisNotice>, never, Scope.Scope>
 }>() {
   /**
    * Connects on build, quits when the scope ends.
@@ -129,21 +158,6 @@ export class GuardRedis extends Context.Tag("effect-guard/GuardRedis")<GuardRedi
   static readonly layerConfig: Layer.Layer<GuardRedis, StoreError, GuardConfig> = Layer.scoped(
     GuardRedis,
     Effect.flatMap(GuardConfig, (config) => make(optionsFromConfig(config)))
-  )
-
-  /**
-   * Forwards connection events to the `EventBus` (for compositions where `GuardRedis` is built
-   * before the bus, as in `GuardLive`).
-   *
-   * @since 0.1.0
-   * @category layers
-   */
-  static readonly layerEvents: Layer.Layer<never, never, GuardRedis | EventBus> = Layer.effectDiscard(
-    Effect.gen(function*() {
-      const redis = yield* GuardRedis
-      const bus = yield* EventBus
-      yield* redis.reportTo(bus)
-    })
   )
 }
 
@@ -193,21 +207,15 @@ const classify = (error: unknown): StoreError["reason"] => {
   return "Unavailable"
 }
 
-const MAX_PENDING_NOTICES = 16
+const REPLAYED_NOTICES = 16
 const ERROR_REPORT_INTERVAL_MS = 10_000
+const CLOSE_STEP = Duration.seconds(1)
 
-interface Notices {
-  readonly bus: Option.Option<EventBus["Type"]>
-  readonly pending: ReadonlyArray<readonly ["redis_connection" | "redis_error", EmitOptions]>
-}
-
-const withDeadline = <A>(promise: Promise<A>, millis: number, what: string): Promise<A> => {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${millis} ms`)), millis)
-  })
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
-}
+/**
+ * Whether Redis answers: `Down` from a command that timed out (or a lost connection) until a `PING`
+ * is answered or ioredis is ready again.
+ */
+type Health = { readonly _tag: "Up" } | { readonly _tag: "Down"; readonly since: number; readonly why: "not_answering" | "disconnected" }
 
 /**
  * Opens a connection and builds the service; the connection is closed when the scope ends.
@@ -227,40 +235,59 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
   const commandTimeout = Duration.decode(options.commandTimeout ?? "500 millis")
   const connectMillis = Math.max(1, Math.round(Duration.toMillis(connectTimeout)))
   const commandMillis = Math.max(1, Math.round(Duration.toMillis(commandTimeout)))
+  const budgetMillis = Math.max(commandMillis, Math.round(Duration.toMillis(options.requestBudget ?? Duration.millis(commandMillis * 1.5))))
+  const probeInterval = Duration.decode(options.probeInterval ?? "250 millis")
   const maxDelay = Math.max(10, Math.round(Duration.toMillis(options.maxReconnectDelay ?? "2 seconds")))
   const required = options.required ?? true
 
-  const runtime = yield* Effect.runtime<never>()
-  const runFork = Runtime.runFork(runtime)
-  const notices = yield* Ref.make<Notices>({ bus: Option.none(), pending: [] })
+  // every fiber started from an ioredis callback belongs to the layer's scope
+  const run = yield* FiberSet.makeRuntime<never>()
+  const notices = yield* PubSub.sliding<RedisNotice>({ capacity: 64, replay: REPLAYED_NOTICES })
   const lastErrorReport = yield* Ref.make<number | undefined>(undefined)
+  const health = yield* Ref.make<Health>({ _tag: "Up" })
+  /** Milliseconds each request in flight has waited on Redis so far. */
+  const waited = new WeakMap<HttpServerRequest.HttpServerRequest, number>()
 
-  const notify = (type: "redis_connection" | "redis_error", emit: EmitOptions): Effect.Effect<void> =>
-    Effect.flatMap(
-      Ref.modify(notices, (state): [Option.Option<EventBus["Type"]>, Notices] =>
-        Option.isSome(state.bus)
-          ? [state.bus, state]
-          : [Option.none(), { ...state, pending: [...state.pending, [type, emit] as const].slice(-MAX_PENDING_NOTICES) }]),
-      Option.match({ onNone: () => Effect.void, onSome: (bus) => bus.emit(type, emit) })
-    )
+  const publish = (notice: RedisNotice) => PubSub.publish(notices, notice)
+  const connection = (actionTaken: string, reason: string, extra: Record<string, unknown> = {}) =>
+    publish({ type: "redis_connection", actionTaken, reason, metadata: { url: displayUrl, status: actionTaken, prefix, ...extra } })
 
   const reportError = (error: unknown, context: string): Effect.Effect<void> =>
     Effect.gen(function*() {
-      // real time: a reporting throttle, not guard logic
-      const now = Date.now()
+      const now = yield* Clock.currentTimeMillis
       const report = yield* Ref.modify(lastErrorReport, (last): [boolean, number | undefined] =>
         last === undefined || now - last >= ERROR_REPORT_INTERVAL_MS ? [true, now] : [false, last])
       if (!report) return
       const message = messageOf(error)
       yield* Effect.logWarning(`Redis ${context} failed (${displayUrl}): ${message}`)
-      yield* notify("redis_error", {
+      yield* publish({
+        type: "redis_error",
         actionTaken: "redis_error",
         reason: `Redis ${context} failed: ${message}`,
-        ipAddress: "system",
-        handlerName: "redis",
         metadata: { url: displayUrl, error: message, operation: context, error_type: classify(error) }
       })
     })
+
+  /** Marks Redis down; logs and publishes only the change. */
+  const markDown = (why: "not_answering" | "disconnected") =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.flatMap(
+        Ref.modify(health, (h): [boolean, Health] => (h._tag === "Down" ? [false, h] : [true, { _tag: "Down", since: now, why }])),
+        (changed) =>
+          !changed ? Effect.void : why === "not_answering"
+            ? Effect.zipRight(
+              Effect.logWarning(`Redis at ${displayUrl} did not answer within ${commandMillis} ms; its commands fail at once until it answers again`),
+              connection("not_answering", `Redis did not answer within ${commandMillis} ms; commands fail at once until it does`)
+            )
+            : Effect.zipRight(
+              Effect.logWarning(`Redis connection lost (${displayUrl}); reconnecting`),
+              connection("disconnected", "Redis connection lost; reconnecting")
+            )
+      ))
+
+  /** Marks Redis up; returns for how long it was down (none if it was up). */
+  const markUp = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Ref.modify(health, (h): [Option.Option<number>, Health] => (h._tag === "Down" ? [Option.some(now - h.since), { _tag: "Up" }] : [Option.none(), h])))
 
   const { Redis } = yield* Effect.tryPromise({
     try: () => import("ioredis"),
@@ -295,36 +322,20 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
         up = true
         const reconnected = readyBefore
         readyBefore = true
-        runFork(Effect.zipRight(
-          Ref.set(lastErrorReport, undefined),
-          Effect.zipRight(
-            Effect.logInfo(`Redis ${reconnected ? "reconnected" : "connected"} (${displayUrl})`),
-            notify("redis_connection", {
-              actionTaken: reconnected ? "reconnected" : "connected",
-              reason: reconnected ? "Redis connection re-established" : "Redis connection established",
-              ipAddress: "system",
-              handlerName: "redis",
-              metadata: { url: displayUrl, status: reconnected ? "reconnected" : "connected", prefix }
-            })
-          )
-        ))
+        run(Effect.gen(function*() {
+          yield* Ref.set(lastErrorReport, undefined)
+          const downFor = yield* markUp
+          yield* Effect.logInfo(`Redis ${reconnected ? "reconnected" : "connected"} (${displayUrl})${Option.match(downFor, { onNone: () => "", onSome: (ms) => ` after ${ms} ms` })}`)
+          yield* connection(reconnected ? "reconnected" : "connected", reconnected ? "Redis connection re-established" : "Redis connection established")
+        }))
       })
       client.on("error", (error: unknown) => {
-        if (!closing) runFork(reportError(error, "connection"))
+        if (!closing) run(reportError(error, "connection"))
       })
       client.on("close", () => {
         if (closing || !up) return
         up = false
-        runFork(Effect.zipRight(
-          Effect.logWarning(`Redis connection lost (${displayUrl}); reconnecting`),
-          notify("redis_connection", {
-            actionTaken: "disconnected",
-            reason: "Redis connection lost; reconnecting",
-            ipAddress: "system",
-            handlerName: "redis",
-            metadata: { url: displayUrl, status: "disconnected", prefix }
-          })
-        ))
+        run(markDown("disconnected"))
       })
       const markClosing = () => {
         closing = true
@@ -332,22 +343,24 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
       return { client, markClosing }
     }),
     ({ client, markClosing }) =>
-      Effect.promise(async () => {
+      Effect.gen(function*() {
         markClosing()
         if (client.status === "end") return
         // only a live socket has an "end" to wait for; between reconnection attempts there is none
         const live = client.status === "ready" || client.status === "connect" || client.status === "connecting"
-        const ended = live ? new Promise<void>((resolve) => client.once("end", () => resolve())) : Promise.resolve()
-        if (client.status === "ready") await withDeadline(client.quit(), 1000, "QUIT").catch(() => undefined)
+        const ended = live ? Effect.async<void>((resume) => {
+          const done = () => resume(Effect.void)
+          client.once("end", done)
+          return Effect.sync(() => void client.off("end", done))
+        }) : Effect.void
+        if (client.status === "ready") yield* Effect.ignore(Effect.timeout(Effect.tryPromise(() => client.quit()), CLOSE_STEP))
         client.disconnect()
-        await withDeadline(ended, 1000, "disconnect").catch(() => undefined)
+        yield* Effect.ignore(Effect.timeout(ended, CLOSE_STEP))
       })
   ).pipe(Effect.map(({ client }) => client))
 
-  yield* Effect.tryPromise({
-    try: () => withDeadline(client.connect(), connectMillis + 250, "connect"),
-    catch: (cause) => cause
-  }).pipe(
+  yield* Effect.tryPromise({ try: () => client.connect(), catch: (cause) => cause }).pipe(
+    Effect.timeoutFail({ duration: Duration.millis(connectMillis + 250), onTimeout: () => new Error(`connect timed out after ${connectMillis + 250} ms`) }),
     Effect.catchAll((cause) =>
       required
         ? Effect.zipRight(
@@ -370,22 +383,72 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
     )
   )
 
-  const bus = yield* Effect.serviceOption(EventBus)
-  const reportTo = (bus: EventBus["Type"]): Effect.Effect<void> =>
-    Effect.flatMap(
-      Ref.getAndSet(notices, { bus: Option.some(bus), pending: [] }),
-      (previous) => Effect.forEach(previous.pending, ([type, emit]) => bus.emit(type, emit), { discard: true })
-    )
-  if (Option.isSome(bus)) yield* reportTo(bus.value)
+  /** Answers again: a PING went through (after a hang) while the connection is up. */
+  const probe = Effect.gen(function*() {
+    const current = yield* Ref.get(health)
+    if (current._tag === "Up" || client.status !== "ready") return
+    const answered = yield* Effect.tryPromise(() => client.ping()).pipe(Effect.timeout(commandTimeout), Effect.either)
+    if (Either.isLeft(answered)) return
+    const downFor = yield* markUp
+    if (Option.isNone(downFor)) return
+    yield* Effect.logInfo(`Redis at ${displayUrl} answers again after ${downFor.value} ms`)
+    yield* connection("answering", `Redis answers again after ${downFor.value} ms`, { down_ms: downFor.value })
+  })
+  yield* Effect.forkScoped(Effect.repeat(probe, Schedule.spaced(probeInterval)))
 
-  // No span per command: measured, a span costs more than a loopback round trip; the stores' own
-  // operations (`RateLimitStore.hit`, ...) are traced. ioredis' `commandTimeout` bounds every command.
-  const use = <A>(operation: string, f: (client: RedisClient) => Promise<A>): Effect.Effect<A, StoreError> =>
+  const failFast = (operation: string, why: Health & { readonly _tag: "Down" }) =>
+    Effect.fail(
+      new StoreError({
+        reason: "Unavailable",
+        message: why.why === "not_answering"
+          ? `Redis ${operation} not sent: Redis did not answer within ${commandMillis} ms and has not answered since`
+          : `Redis ${operation} not sent: the connection is down`
+      })
+    )
+
+  /** The command on the client, bounded by `millis`; a full-length timeout marks Redis down. */
+  const command = <A>(operation: string, f: (client: RedisClient) => Promise<A>, millis: number, cut: boolean) =>
     Effect.tryPromise({
       try: () => f(client),
-      catch: (cause) =>
-        new StoreError({ reason: classify(cause), message: `Redis ${operation} failed: ${messageOf(cause)}`, cause })
-    }).pipe(Effect.tapError((error) => error.reason === "Protocol" ? Effect.void : reportError(error.cause, operation)))
+      catch: (cause) => new StoreError({ reason: classify(cause), message: `Redis ${operation} failed: ${messageOf(cause)}`, cause })
+    }).pipe(
+      Effect.timeoutFail({
+        duration: Duration.millis(millis),
+        onTimeout: () =>
+          new StoreError({
+            reason: "Timeout",
+            message: cut
+              ? `Redis ${operation} cut after ${millis} ms: the request has waited on Redis for ${budgetMillis} ms in all`
+              : `Redis ${operation} timed out after ${millis} ms`
+          })
+      }),
+      Effect.tapError((error) =>
+        error.reason === "Protocol"
+          ? Effect.void
+          : Effect.zipRight(cut || error.reason !== "Timeout" ? Effect.void : markDown("not_answering"), reportError(error, operation)))
+    )
+
+  // No span per command: measured, a span costs more than a loopback round trip; the stores' own
+  // operations (`RateLimitStore.hit`, ...) are traced.
+  const use = <A>(operation: string, f: (client: RedisClient) => Promise<A>): Effect.Effect<A, StoreError> =>
+    Effect.flatMap(Ref.get(health), (current) => {
+      if (current._tag === "Down") return failFast(operation, current)
+      return Effect.clockWith((clock) => Effect.withFiberRuntime<A, StoreError>((fiber) => {
+        const request = Option.getOrUndefined(Context.getOption(fiber.currentContext, HttpServerRequest.HttpServerRequest))
+        if (request === undefined) return command(operation, f, commandMillis, false)
+        const before = waited.get(request) ?? 0
+        const allowance = Math.min(commandMillis, budgetMillis - before)
+        if (allowance <= 0) {
+          return Effect.fail(
+            new StoreError({ reason: "Timeout", message: `Redis ${operation} not sent: the request has waited on Redis for ${before} ms already` })
+          )
+        }
+        const start = clock.unsafeCurrentTimeMillis()
+        return command(operation, f, allowance, allowance < commandMillis).pipe(
+          Effect.ensuring(Effect.sync(() => void waited.set(request, before + clock.unsafeCurrentTimeMillis() - start)))
+        )
+      }))
+    })
 
   const script = (name: string, lua: string, numberOfKeys: number): RedisScript => {
     const sha = createHash("sha1").update(lua).digest("hex")
@@ -419,7 +482,7 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
     use,
     script,
     countKeys,
-    isReady: Effect.sync(() => client.status === "ready"),
-    reportTo
+    isReady: Effect.map(Ref.get(health), (h) => h._tag === "Up" && client.status === "ready"),
+    notices: PubSub.subscribe(notices)
   })
 })

@@ -1,13 +1,16 @@
+import { HttpServerRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Context, Effect, Exit, Layer, Option, Ref } from "effect"
+import { Cause, Context, Duration, Effect, Exit, Layer, Option, Ref } from "effect"
 import { EventBus, make as makeEventBus } from "../src/EventBus.js"
 import { decodeGuardConfig, GuardConfig } from "../src/GuardConfig.js"
 import { RateLimitStore } from "../src/RateLimitStore.js"
 import { displayRedisUrl, GuardRedis } from "../src/Redis.js"
 import type { SecurityEvent } from "../src/SecurityEvent.js"
 import type { StoreError } from "../src/StoreError.js"
+import { layerRedisEvents } from "../src/stores/redis/events.js"
 import { redisLayer, REDIS_URL, testPrefix } from "./stores/redis/support.js"
 import { eventually } from "./support/events.js"
+import { makeRedisServer } from "./support/redisServer.js"
 import { tcpProxy } from "./support/tcpProxy.js"
 
 const NOTHING_LISTENING = "redis://user:s3cret@127.0.0.1:1"
@@ -20,6 +23,10 @@ const recordingBus = Effect.gen(function*() {
 })
 
 const build = <A, E>(layer: Layer.Layer<A, E>) => Layer.build(layer)
+
+/** `layer`'s connection with its notices forwarded to `bus` as events. */
+const reporting = <E>(layer: Layer.Layer<GuardRedis, E>, bus: EventBus["Type"]) =>
+  layerRedisEvents.pipe(Layer.provideMerge(layer), Layer.provide(Layer.succeed(EventBus, bus)))
 
 const storeVia = (url: string, prefix: string) =>
   Effect.map(
@@ -66,35 +73,34 @@ describe("GuardRedis", () => {
   it.live("starts degraded when not required, fails operations with StoreError, and reports redis_error", () =>
     Effect.gen(function*() {
       const { bus, events } = yield* recordingBus
-      const context = yield* build(
-        redisLayer("unused:", { url: NOTHING_LISTENING, required: false }).pipe(Layer.provide(Layer.succeed(EventBus, bus)))
-      )
+      const context = yield* build(reporting(redisLayer("unused:", { url: NOTHING_LISTENING, required: false }), bus))
       const redis = Context.get(context, GuardRedis)
       const { exit, millis } = yield* timed(redis.use("ping", (client) => client.ping()))
       expect(failureOf(exit)?.reason).toBe("Unavailable")
       expect(millis).toBeLessThan(500)
-      const seen = yield* Ref.get(events)
+      const seen = yield* eventually(Ref.get(events), (all) => all.length > 0)
       expect(seen.map((e) => e.eventType)).toContain("redis_error")
       expect(seen.every((e) => e.ipAddress === "system")).toBe(true)
       expect(JSON.stringify(seen)).not.toContain("s3cret")
     }).pipe(Effect.scoped))
 
-  it.live("reports redis_connection through the EventBus it finds in context", () =>
+  it.live("reports redis_connection through the EventBus with layerRedisEvents", () =>
     Effect.gen(function*() {
       const { bus, events } = yield* recordingBus
-      yield* build(redisLayer(yield* testPrefix).pipe(Layer.provide(Layer.succeed(EventBus, bus))))
+      yield* build(reporting(redisLayer(yield* testPrefix), bus))
       const seen = yield* eventually(Ref.get(events), (all) => all.length > 0)
       expect(seen.map((e) => [e.eventType, e.actionTaken, e.ipAddress])).toEqual([["redis_connection", "connected", "system"]])
     }).pipe(Effect.scoped))
 
-  it.live("replays the events that happened before layerEvents attached the bus", () =>
+  it.live("replays the events that happened before layerRedisEvents attached the bus", () =>
     Effect.gen(function*() {
       const { bus, events } = yield* recordingBus
       const redis = Context.get(yield* build(redisLayer(yield* testPrefix)), GuardRedis)
       yield* Effect.sleep("20 millis")
       expect(yield* Ref.get(events)).toEqual([])
-      yield* build(GuardRedis.layerEvents.pipe(Layer.provide(Layer.succeed(GuardRedis, redis)), Layer.provide(Layer.succeed(EventBus, bus))))
-      expect((yield* Ref.get(events)).map((e) => e.eventType)).toEqual(["redis_connection"])
+      yield* build(reporting(Layer.succeed(GuardRedis, redis), bus))
+      const seen = yield* eventually(Ref.get(events), (all) => all.length > 0)
+      expect(seen.map((e) => e.eventType)).toEqual(["redis_connection"])
     }).pipe(Effect.scoped))
 
   it.live("fails operations within the command timeout while the connection is cut, then recovers", () =>
@@ -141,10 +147,7 @@ describe("GuardRedis", () => {
     Effect.gen(function*() {
       const { bus, events } = yield* recordingBus
       const proxy = yield* tcpProxy(6379)
-      const redis = Context.get(
-        yield* build(redisLayer(yield* testPrefix, { url: proxy.url }).pipe(Layer.provide(Layer.succeed(EventBus, bus)))),
-        GuardRedis
-      )
+      const redis = Context.get(yield* build(reporting(redisLayer(yield* testPrefix, { url: proxy.url }), bus)), GuardRedis)
       yield* proxy.cut
       yield* eventually(redis.isReady, (ready) => !ready, 100)
       yield* proxy.restore
@@ -193,4 +196,82 @@ describe("GuardRedis", () => {
       )
       expect(Context.get(context, GuardRedis).prefix).toBe(prefix)
     }))
+})
+
+describe("GuardRedis against a redis-server of its own", () => {
+  const TIMEOUT = 400
+  const own = (url: string) => GuardRedis.layer({ url, commandTimeout: `${TIMEOUT} millis`, probeInterval: "50 millis" })
+  const ping = (redis: GuardRedis["Type"]) => redis.use("ping", (client) => client.ping())
+  /** The time a request would wait at most: 1.5 command timeouts, plus scheduling on a loaded machine. */
+  const BOUND = TIMEOUT * 1.5 + 100
+
+  it.live("a stopped server (SIGSTOP) fails the first command within the timeout and the next ones at once", () =>
+    Effect.gen(function*() {
+      const server = yield* makeRedisServer
+      const redis = Context.get(yield* build(own(server.url)), GuardRedis)
+      expect(yield* ping(redis)).toBe("PONG")
+
+      yield* server.stop
+      const first = yield* timed(ping(redis))
+      expect(failureOf(first.exit)?.reason).toBe("Timeout")
+      expect(first.millis).toBeGreaterThanOrEqual(TIMEOUT - 20)
+      expect(first.millis).toBeLessThan(BOUND)
+      // known not to answer: the next commands are not even sent
+      const next = yield* timed(Effect.all([ping(redis), ping(redis), ping(redis)], { concurrency: "unbounded", mode: "either" }))
+      expect(next.millis).toBeLessThan(100)
+      expect(yield* redis.isReady).toBe(false)
+
+      yield* server.resume
+      yield* eventually(redis.isReady, (ready) => ready, 300)
+      expect(yield* ping(redis)).toBe("PONG")
+    }).pipe(Effect.scoped))
+
+  it.live("commands queued behind a hung pipeline are bounded by the caller's timeout, not the queue", () =>
+    Effect.gen(function*() {
+      const server = yield* makeRedisServer
+      const redis = Context.get(yield* build(own(server.url)), GuardRedis)
+      yield* server.stop
+      // 40 callers arriving 20 ms apart, as requests would: none waits much past the command timeout
+      const all = yield* Effect.forEach(
+        Array.from({ length: 40 }, (_, i) => i),
+        (i) => Effect.zipRight(Effect.sleep(Duration.millis(i * 20)), timed(ping(redis))),
+        { concurrency: "unbounded" }
+      )
+      expect(Math.max(...all.map((r) => r.millis))).toBeLessThan(BOUND)
+      expect(all.every((r) => failureOf(r.exit) !== undefined)).toBe(true)
+    }).pipe(Effect.scoped))
+
+  it.live("a killed server fails commands at once; a new one on the same port is used again", () =>
+    Effect.gen(function*() {
+      const server = yield* makeRedisServer
+      const redis = Context.get(yield* build(own(server.url)), GuardRedis)
+      yield* server.kill
+      yield* eventually(redis.isReady, (ready) => !ready, 200)
+      const down = yield* timed(ping(redis))
+      expect(failureOf(down.exit)?.reason).toBe("Unavailable")
+      expect(down.millis).toBeLessThan(100)
+      yield* server.start
+      yield* eventually(redis.isReady, (ready) => ready, 500)
+      expect(yield* ping(redis)).toBe("PONG")
+    }).pipe(Effect.scoped))
+
+  it.live("within one request the waits add up: a slow server cuts the request's commands at 1.5 timeouts", () =>
+    Effect.gen(function*() {
+      const server = yield* makeRedisServer
+      const redis = Context.get(yield* build(own(server.url)), GuardRedis)
+      // each command takes 300 ms of the 400 allowed: slow, but never a timeout by itself
+      const slow = redis.use("debug.sleep", (client) => client.call("DEBUG", "SLEEP", "0.3"))
+      const request = HttpServerRequest.fromWeb(new Request("http://guarded.test/"))
+      const inRequest = <A, E>(effect: Effect.Effect<A, E>) => Effect.provideService(effect, HttpServerRequest.HttpServerRequest, request)
+
+      const whole = yield* timed(inRequest(Effect.all([Effect.either(slow), Effect.either(slow), Effect.either(slow)])))
+      expect(whole.millis).toBeLessThan(BOUND)
+      const [a, b, c] = Exit.isSuccess(whole.exit) ? whole.exit.value : []
+      expect(a?._tag).toBe("Right")
+      expect(b?._tag === "Left" ? b.left.message : "").toContain("cut after")
+      expect(c?._tag === "Left" ? c.left.message : "").toContain("not sent: the request has waited")
+      // a cut is the request's budget, not a sign that Redis is down: another request is served
+      yield* eventually(Effect.either(ping(redis)), (r) => r._tag === "Right", 100)
+      expect(yield* redis.isReady).toBe(true)
+    }).pipe(Effect.scoped))
 })
