@@ -268,17 +268,21 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
       })
     })
 
-  /** Marks Redis down; logs and publishes only the change. */
+  /**
+   * Marks Redis down; logs and publishes only the change. A server that stopped answering is asked
+   * again (`probe`) from a fiber of the layer's that runs only while it is down.
+   */
   const markDown = (why: "not_answering" | "disconnected") =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.flatMap(
         Ref.modify(health, (h): [boolean, Health] => (h._tag === "Down" ? [false, h] : [true, { _tag: "Down", since: now, why }])),
         (changed) =>
           !changed ? Effect.void : why === "not_answering"
-            ? Effect.zipRight(
+            ? Effect.all([
               Effect.logWarning(`Redis at ${displayUrl} did not answer within ${commandMillis} ms; its commands fail at once until it answers again`),
-              connection("not_answering", `Redis did not answer within ${commandMillis} ms; commands fail at once until it does`)
-            )
+              connection("not_answering", `Redis did not answer within ${commandMillis} ms; commands fail at once until it does`),
+              Effect.sync(() => run(Effect.repeat(probe, { schedule: Schedule.spaced(probeInterval), until: (up) => up })))
+            ], { discard: true })
             : Effect.zipRight(
               Effect.logWarning(`Redis connection lost (${displayUrl}); reconnecting`),
               connection("disconnected", "Redis connection lost; reconnecting")
@@ -288,6 +292,23 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
   /** Marks Redis up; returns for how long it was down (none if it was up). */
   const markUp = Effect.flatMap(Clock.currentTimeMillis, (now) =>
     Ref.modify(health, (h): [Option.Option<number>, Health] => (h._tag === "Down" ? [Option.some(now - h.since), { _tag: "Up" }] : [Option.none(), h])))
+
+  /** Whether Redis is up: a PING sent now is answered in time (or it is up already). */
+  // (runs only once `client` below exists: it is started when a command of the client times out)
+  const probe: Effect.Effect<boolean> = Effect.suspend(() =>
+    Effect.gen(function*() {
+      if ((yield* Ref.get(health))._tag === "Up") return true
+      if (client.status !== "ready") return false
+      const answered = yield* Effect.tryPromise(() => client.ping()).pipe(Effect.timeout(commandTimeout), Effect.either)
+      if (Either.isLeft(answered)) return false
+      const downFor = yield* markUp
+      if (Option.isSome(downFor)) {
+        yield* Effect.logInfo(`Redis at ${displayUrl} answers again after ${downFor.value} ms`)
+        yield* connection("answering", `Redis answers again after ${downFor.value} ms`, { down_ms: downFor.value })
+      }
+      return true
+    })
+  )
 
   const { Redis } = yield* Effect.tryPromise({
     try: () => import("ioredis"),
@@ -383,18 +404,6 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
     )
   )
 
-  /** Answers again: a PING went through (after a hang) while the connection is up. */
-  const probe = Effect.gen(function*() {
-    const current = yield* Ref.get(health)
-    if (current._tag === "Up" || client.status !== "ready") return
-    const answered = yield* Effect.tryPromise(() => client.ping()).pipe(Effect.timeout(commandTimeout), Effect.either)
-    if (Either.isLeft(answered)) return
-    const downFor = yield* markUp
-    if (Option.isNone(downFor)) return
-    yield* Effect.logInfo(`Redis at ${displayUrl} answers again after ${downFor.value} ms`)
-    yield* connection("answering", `Redis answers again after ${downFor.value} ms`, { down_ms: downFor.value })
-  })
-  yield* Effect.forkScoped(Effect.repeat(probe, Schedule.spaced(probeInterval)))
 
   const failFast = (operation: string, why: Health & { readonly _tag: "Down" }) =>
     Effect.fail(
