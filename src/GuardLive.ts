@@ -36,6 +36,8 @@ import { RateLimitStore } from "./RateLimitStore.js"
 import { GuardRedis } from "./Redis.js"
 import { GuardRoutes } from "./RouteGuard.js"
 import { layerRedisEvents } from "./stores/redis/events.js"
+import * as Fallback from "./stores/redis/fallback.js"
+import { StoreFallback } from "./stores/redis/fallback.js"
 import { TestExporter } from "./TestExporter.js"
 import type { StoreError } from "./StoreError.js"
 import { ThreatDetector } from "./ThreatDetector.js"
@@ -99,10 +101,19 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     )
     const withRules = config.enableDynamicRules ? Layer.provideMerge(DynamicRulePoller.layer, telemetry) : telemetry
 
+    // redisFailOpen: the Redis stores answer from this instance's memory while Redis fails
+    const failOpen = <I>(onRedis: Layer.Layer<I, never, GuardRedis>, withFallback: Layer.Layer<I, never, GuardRedis | StoreFallback>) =>
+      config.redisFailOpen ? withFallback.pipe(Layer.provide(StoreFallback.layer)) : onRedis
     const stores = Layer.mergeAll(
-      yield* existingOr(IpBans, shared(IpBans.layerMemory({ protectedRanges }), IpBans.layerRedis({ protectedRanges }))),
-      yield* existingOr(RateLimitStore, shared(RateLimitStore.layerMemory(), RateLimitStore.layerRedis)),
-      yield* existingOr(ViolationCounter, shared(ViolationCounter.layerMemory(), ViolationCounter.layerRedis()))
+      yield* existingOr(
+        IpBans,
+        shared(IpBans.layerMemory({ protectedRanges }), failOpen(IpBans.layerRedis({ protectedRanges }), Fallback.layerIpBans({ protectedRanges })))
+      ),
+      yield* existingOr(RateLimitStore, shared(RateLimitStore.layerMemory(), failOpen(RateLimitStore.layerRedis, Fallback.layerRateLimitStore))),
+      yield* existingOr(
+        ViolationCounter,
+        shared(ViolationCounter.layerMemory(), failOpen(ViolationCounter.layerRedis(), Fallback.layerViolationCounter()))
+      )
     )
     const detector = yield* existingOr(ThreatDetector, ThreatDetector.layer(ThreatDetector.fromConfig(config)))
     const cloud = yield* cloudRanges(config)

@@ -299,7 +299,7 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
     Effect.gen(function*() {
       if ((yield* Ref.get(health))._tag === "Up") return true
       if (client.status !== "ready") return false
-      const answered = yield* Effect.tryPromise(() => client.ping()).pipe(Effect.timeout(commandTimeout), Effect.either)
+        const answered = yield* Effect.tryPromise(() => client.ping()).pipe(Effect.interruptible, Effect.timeout(commandTimeout), Effect.either)
       if (Either.isLeft(answered)) return false
       const downFor = yield* markUp
       if (Option.isSome(downFor)) {
@@ -374,13 +374,15 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
           client.once("end", done)
           return Effect.sync(() => void client.off("end", done))
         }) : Effect.void
-        if (client.status === "ready") yield* Effect.ignore(Effect.timeout(Effect.tryPromise(() => client.quit()), CLOSE_STEP))
+        // a finalizer is uninterruptible: the waits must be made interruptible for their deadlines to cut them
+        if (client.status === "ready") yield* Effect.ignore(Effect.timeout(Effect.interruptible(Effect.tryPromise(() => client.quit())), CLOSE_STEP))
         client.disconnect()
-        yield* Effect.ignore(Effect.timeout(ended, CLOSE_STEP))
+        yield* Effect.ignore(Effect.timeout(Effect.interruptible(ended), CLOSE_STEP))
       })
   ).pipe(Effect.map(({ client }) => client))
 
   yield* Effect.tryPromise({ try: () => client.connect(), catch: (cause) => cause }).pipe(
+    Effect.interruptible,
     Effect.timeoutFail({ duration: Duration.millis(connectMillis + 250), onTimeout: () => new Error(`connect timed out after ${connectMillis + 250} ms`) }),
     Effect.catchAll((cause) =>
       required
@@ -421,6 +423,9 @@ export const make = Effect.fn("GuardRedis.make")(function*(options: GuardRedisOp
       try: () => f(client),
       catch: (cause) => new StoreError({ reason: classify(cause), message: `Redis ${operation} failed: ${messageOf(cause)}`, cause })
     }).pipe(
+      // @effect/platform runs a request uninterruptibly, where a timeout would wait for the promise;
+      // a promise given up on is safe to leave (its answer is ignored)
+      Effect.interruptible,
       Effect.timeoutFail({
         duration: Duration.millis(millis),
         onTimeout: () =>

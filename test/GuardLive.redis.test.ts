@@ -84,7 +84,7 @@ describe("GuardLive with Redis: one state for every instance", () => {
       yield* Effect.promise(guard.dispose)
     }).pipe(Effect.scoped))
 
-  it.live("Redis down mid-traffic with redisFailOpen: the affected checks are skipped, requests are served", () =>
+  it.live("Redis down mid-traffic with redisFailOpen: requests are served, answered from memory", () =>
     Effect.gen(function*() {
       const proxy = yield* tcpProxy(6379)
       const guard = instance({ redisPrefix: prefix(), redisUrl: proxy.url, redisCommandTimeoutMs: 200, redisFailOpen: true, rateLimit: 1000 })

@@ -226,6 +226,16 @@ describe("GuardRedis against a redis-server of its own", () => {
       expect(yield* ping(redis)).toBe("PONG")
     }).pipe(Effect.scoped))
 
+  it.live("a command times out even in an uninterruptible region, where @effect/platform runs a request", () =>
+    Effect.gen(function*() {
+      const server = yield* makeRedisServer
+      const redis = Context.get(yield* build(own(server.url)), GuardRedis)
+      yield* server.stop
+      const { exit, millis } = yield* Effect.uninterruptible(timed(ping(redis)))
+      expect(failureOf(exit)?.reason).toBe("Timeout")
+      expect(millis).toBeLessThan(BOUND)
+    }).pipe(Effect.scoped))
+
   it.live("commands queued behind a hung pipeline are bounded by the caller's timeout, not the queue", () =>
     Effect.gen(function*() {
       const server = yield* makeRedisServer
