@@ -5,15 +5,23 @@
  * each exporter its own copy through the exporter's own bounded lane, where every call runs with a
  * timeout. A slow, failing or hung exporter therefore costs the others and the requests nothing.
  *
- * Closing the scope drains the queues, flushes the exporters and stops them, within a deadline.
+ * Each exporter's health is followed while traffic flows: a failed call (or one that timed out) and
+ * the exporter's own `health` (polled every second: an exporter that delivers in the background, as
+ * the OpenTelemetry and agent ones do, knows best) make it failed until both are fine again. Each
+ * change is logged once and set on the `effect_guard_exporter_up` gauge.
+ *
+ * Closing the scope drains the queues, then flushes and stops every exporter in parallel, all within
+ * one deadline (`shutdownTimeout`) whatever the exporters do. Waits on exporters (a call, a flush, a
+ * close) are bounded on the wall clock, so a `TestClock` can neither stall nor stretch them.
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Exit, Layer, Metric, Option, Ref, Scope } from "effect"
+import { Context, Duration, Effect, Exit, Layer, Metric, Option, Ref, Schedule, Scope } from "effect"
 import { EventEnricher } from "./EventEnricher.js"
 import type { EventType, MetricType } from "./EventTypes.js"
 import { type Exporter, ExporterError, type ExporterSpec, type RequestSink } from "./Exporter.js"
 import { GuardConfig } from "./GuardConfig.js"
+import { failAfter, wallMillis, withinDeadline } from "./internal/deadline.js"
 import { type Lane, makeLane } from "./internal/lane.js"
 import type { RequestMetrics } from "./MetricsCollector.js"
 import { copyEvent, copyMetric, type SecurityEvent, type SecurityMetric } from "./SecurityEvent.js"
@@ -39,8 +47,10 @@ export interface CompositeHandlerOptions {
   readonly queueCapacity?: number
   /** Longest time one exporter call may take. Default 5 seconds. */
   readonly exportTimeout?: Duration.DurationInput
-  /** Longest time closing the scope waits for delivery and shutdown. Default 10 seconds. */
+  /** Longest time closing the scope takes, delivery and every exporter's shutdown together. Default 10 seconds. */
   readonly shutdownTimeout?: Duration.DurationInput
+  /** How often each exporter's `health` is read. Default 1 second. */
+  readonly healthInterval?: Duration.DurationInput
 }
 
 /**
@@ -52,6 +62,16 @@ export interface CompositeHandlerOptions {
 export const droppedTelemetry = Metric.counter("effect_guard_telemetry_dropped", {
   description: "Events and metrics dropped because a telemetry queue was full",
   incremental: true
+})
+
+/**
+ * 1 while an exporter is healthy, 0 while it is failed, by `exporter`.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const exporterUp = Metric.gauge("effect_guard_exporter_up", {
+  description: "Whether a telemetry exporter delivers (1) or is failing (0)"
 })
 
 /**
@@ -80,9 +100,12 @@ export class CompositeHandler extends Context.Tag("effect-guard/CompositeHandler
   readonly flush: Effect.Effect<void>
   /** `true` between start and the close of the scope. */
   readonly started: Effect.Effect<boolean>
-  /** Started, and at least one exporter failed to start or its last call failed. */
+  /** Started, and at least one exporter is failed (see `failedHandlers`). */
   readonly degraded: Effect.Effect<boolean>
-  /** Names of the exporters that failed to start or whose last call failed. */
+  /**
+   * Names of the exporters that failed to start, whose last call failed or timed out, or whose own
+   * `health` said so when last read.
+   */
   readonly failedHandlers: Effect.Effect<ReadonlyArray<string>>
   /** Payloads dropped because the request-side queue was full. */
   readonly dropped: Effect.Effect<number>
@@ -138,6 +161,16 @@ const withoutGuardTags = (metric: SecurityMetric): SecurityMetric => {
   return copyMetric(metric, tags)
 }
 
+/** Why an exporter is failed; it is healthy when none holds. */
+interface Faults {
+  readonly start: boolean
+  readonly call: boolean
+  readonly health: boolean
+}
+
+const HEALTHY: Faults = { start: false, call: false, health: false }
+const isFailed = (f: Faults): boolean => f.start || f.call || f.health
+
 /** What an exporter's lane carries: an event, or a run of metrics as one item. */
 type Delivery =
   | { readonly _tag: "Event"; readonly event: SecurityEvent }
@@ -176,41 +209,48 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
     const capacity = options.queueCapacity ?? 4096
     const exportTimeout = Duration.decode(options.exportTimeout ?? Duration.seconds(5))
     const shutdownTimeout = Duration.decode(options.shutdownTimeout ?? Duration.seconds(10))
+    const healthInterval = Duration.decode(options.healthInterval ?? Duration.seconds(1))
     const mutedEvents = options.mutedEventTypes ?? new Set()
     const mutedMetrics = options.mutedMetricTypes ?? new Set()
     const enricher = options.enricher
 
     const started = yield* Ref.make(false)
-    const failed = yield* Ref.make<ReadonlySet<string>>(new Set())
+    const faults = yield* Ref.make<ReadonlyMap<string, Faults>>(new Map())
 
-    const markFailed = (name: string, error: unknown) =>
-      Effect.flatMap(Ref.modify(failed, (s) => [s.has(name), new Set([...s, name])]), (already) =>
-        already
-          ? Effect.logDebug(`telemetry exporter ${name} still failing`, error)
-          : Effect.logWarning(`telemetry exporter ${name} failed; other exporters are unaffected`, error))
-    const markHealthy = (name: string) =>
+    /** Updates why `name` is failed; logs and sets the gauge only when it turns failed or healthy. */
+    const setFault = (name: string, fault: keyof Faults, on: boolean, cause?: unknown) =>
       Effect.flatMap(
-        Ref.modify(failed, (s) => (s.has(name) ? [true, new Set([...s].filter((n) => n !== name))] : [false, s])),
-        (recovered) => (recovered ? Effect.logInfo(`telemetry exporter ${name} recovered`) : Effect.void)
+        Ref.modify(faults, (all): [readonly [boolean, boolean], ReadonlyMap<string, Faults>] => {
+          const before = all.get(name) ?? HEALTHY
+          if (before[fault] === on) return [[isFailed(before), isFailed(before)], all]
+          const after = { ...before, [fault]: on }
+          return [[isFailed(before), isFailed(after)], new Map(all).set(name, after)]
+        }),
+        ([was, is]) => {
+          if (was === is) return Effect.void
+          const up = Metric.set(Metric.tagged(exporterUp, "exporter", name), is ? 0 : 1)
+          return Effect.zipRight(
+            up,
+            is
+              ? Effect.logWarning(`telemetry exporter ${name} failed; other exporters are unaffected`, ...(cause === undefined ? [] : [cause]))
+              : Effect.logInfo(`telemetry exporter ${name} recovered`)
+          )
+        }
       )
 
-    const guarded = (name: string, effect: Effect.Effect<void, ExporterError>, recovers = true) =>
-      effect.pipe(
-        Effect.disconnect,
-        Effect.timeoutFail({
-          duration: exportTimeout,
-          onTimeout: () =>
-            new ExporterError({
-              exporter: name,
-              reason: "Timeout",
-              message: `exporter ${name} did not answer within ${Duration.format(exportTimeout)}`
-            })
-        }),
-        Effect.matchCauseEffect({
-          onFailure: (cause) => markFailed(name, cause),
-          onSuccess: () => (recovers ? markHealthy(name) : Effect.void)
-        })
-      )
+    /** `effect` bounded by the export timeout; its outcome is the exporter's call fault. */
+    const guarded = (name: string, effect: Effect.Effect<void, ExporterError>) =>
+      failAfter(effect, exportTimeout, () =>
+        new ExporterError({
+          exporter: name,
+          reason: "Timeout",
+          message: `exporter ${name} did not answer within ${Duration.format(exportTimeout)}`
+        })).pipe(
+          Effect.matchCauseEffect({
+            onFailure: (cause) => setFault(name, "call", true, cause),
+            onSuccess: () => setFault(name, "call", false)
+          })
+        )
 
     // Request metrics carry only the enrichment's constant tags, so an exporter that aggregates can
     // take them once per attribute set; an enricher that cannot say what they are gets metrics.
@@ -229,32 +269,24 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
     }
 
     // 1. exporters, each in a scope of its own so one that fails to start leaves nothing behind
-    const running: Array<Running> = []
+    const running: Array<Running & { readonly scope: Scope.CloseableScope }> = []
     for (const spec of options.exporters) {
       const child = yield* Scope.make()
       const exit = yield* spec.acquire.pipe(
         Scope.extend(child),
-        Effect.timeoutFail({
-          duration: shutdownTimeout,
-          onTimeout: () => new ExporterError({ exporter: spec.name, reason: "Start", message: `${spec.name} did not start in time` })
-        }),
+        (acquire) =>
+          failAfter(acquire, shutdownTimeout, () => new ExporterError({ exporter: spec.name, reason: "Start", message: `${spec.name} did not start in time` })),
         Effect.exit
       )
       if (Exit.isFailure(exit)) {
-        yield* Scope.close(child, exit)
-        yield* Ref.update(failed, (s) => new Set([...s, spec.name]))
-        yield* Effect.logError(`Handler ${spec.name} failed to start`, exit.cause)
+        yield* Effect.forkDaemon(Scope.close(child, exit))
+        yield* setFault(spec.name, "start", true, exit.cause)
         continue
       }
       const exporter = exit.value
-      yield* Effect.addFinalizer(() =>
-        Scope.close(child, Exit.void).pipe(
-          Effect.disconnect,
-          Effect.timeoutOption(shutdownTimeout),
-          Effect.flatMap((done) =>
-            Option.isNone(done) ? Effect.logWarning(`exporter ${spec.name} did not stop within the shutdown deadline`) : Effect.void)
-        )
-      )
+      // closed by the close below; this only covers a composite that never finished starting
+      yield* Effect.addFinalizer(() => Effect.asVoid(withinDeadline(Scope.close(child, Exit.void), shutdownTimeout)))
+      yield* Metric.set(Metric.tagged(exporterUp, "exporter", spec.name), 1)
       // one timeout per batch, not per payload: a timer per metric would cost more than the metric
       const lane = yield* makeLane<Delivery>({
         name: spec.name,
@@ -262,7 +294,7 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
         weigh,
         handle: (batch) => guarded(spec.name, exportBatch(exporter, batch))
       })
-      running.push({ exporter, lane, sink: sinkOf(exporter) })
+      running.push({ exporter, lane, sink: sinkOf(exporter), scope: child })
     }
 
     // 2. the dispatcher: enrich once, then a private copy for each exporter
@@ -337,30 +369,64 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
 
     const intake = yield* makeLane<Intake>({ name: "intake", capacity, handle: dispatch })
 
-    const flush = Effect.gen(function*() {
-      yield* intake.awaitIdle
-      yield* Effect.forEach(running, ({ exporter, lane }) =>
-        lane.awaitIdle.pipe(
-          // only a delivered payload proves recovery; a flush with nothing to send does not
-          Effect.zipRight(guarded(exporter.name, exporter.flush, false)),
-          Effect.timeoutOption(shutdownTimeout),
-          Effect.flatMap((done) =>
-            Option.isNone(done) ? markFailed(exporter.name, `flush did not finish within ${Duration.format(shutdownTimeout)}`) : Effect.void)
-        ), { concurrency: "unbounded", discard: true })
-    })
-
-    // 3. on close: deliver what is queued and flush, within the deadline, before the fibers stop
-    yield* Effect.addFinalizer(() =>
-      flush.pipe(
-        Effect.interruptible,
-        Effect.timeoutOption(shutdownTimeout),
-        Effect.flatMap((done) =>
-          Option.isNone(done) ? Effect.logWarning("telemetry shutdown deadline reached; undelivered telemetry dropped") : Effect.void),
-        Effect.ensuring(Ref.set(started, false))
+    /** What is queued for `r`, delivered, then `r` flushed: the flush's outcome is a call fault only if it failed. */
+    const flushOne = (r: Running) =>
+      Effect.zipRight(
+        r.lane.awaitIdle,
+        failAfter(r.exporter.flush, exportTimeout, () =>
+          new ExporterError({ exporter: r.exporter.name, reason: "Timeout", message: `flush did not finish within ${Duration.format(exportTimeout)}` })).pipe(
+            // only a delivered payload proves recovery; a flush with nothing to send does not
+            Effect.catchAllCause((cause) => setFault(r.exporter.name, "call", true, cause))
+          )
       )
+
+    const flush = Effect.zipRight(
+      intake.awaitIdle,
+      Effect.forEach(running, (r) =>
+        withinDeadline(flushOne(r), shutdownTimeout).pipe(
+          Effect.flatMap((done) =>
+            Option.isNone(done)
+              ? setFault(r.exporter.name, "call", true, `flush did not finish within ${Duration.format(shutdownTimeout)}`)
+              : Effect.void)
+        ), { concurrency: "unbounded", discard: true })
+    )
+
+    // 3. on close, one deadline for everything: what is queued is delivered, then every exporter is
+    // flushed and stopped, all exporters at once; whatever is not done by then is left behind
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        const stopped = yield* Ref.make<ReadonlySet<string>>(new Set())
+        const startedAt = yield* wallMillis
+        const close = Effect.zipRight(
+          intake.awaitIdle,
+          Effect.forEach(running, (r) =>
+            flushOne(r).pipe(
+              Effect.zipRight(Scope.close(r.scope, Exit.void)),
+              Effect.zipRight(Ref.update(stopped, (s) => new Set([...s, r.exporter.name])))
+            ), { concurrency: "unbounded", discard: true })
+        )
+        const done = yield* withinDeadline(close, shutdownTimeout)
+        if (Option.isSome(done)) return
+        const stoppedNow = yield* Ref.get(stopped)
+        const left = running.map((r) => r.exporter.name).filter((name) => !stoppedNow.has(name))
+        yield* Effect.logWarning(
+          `telemetry shutdown deadline (${Duration.format(shutdownTimeout)}) reached after ${(yield* wallMillis) - startedAt} ms; undelivered telemetry dropped; not stopped: ${
+            left.join(", ") || "none"
+          }`
+        )
+      }).pipe(Effect.ensuring(Ref.set(started, false)))
     )
     yield* Ref.set(started, true)
 
+    // an exporter that delivers in the background knows whether it can: asked every healthInterval
+    const readHealth = Effect.forEach(running, ({ exporter }) =>
+      failAfter(exporter.health, exportTimeout, () => "health did not answer").pipe(
+        Effect.orElseSucceed(() => false),
+        Effect.flatMap((healthy) => setFault(exporter.name, "health", !healthy, healthy ? undefined : "the exporter reports it cannot deliver"))
+      ), { concurrency: "unbounded", discard: true })
+    if (running.length > 0) yield* Effect.forkScoped(Effect.repeat(readHealth, Schedule.spaced(healthInterval)))
+
+    const failedNames = Effect.map(Ref.get(faults), (all) => [...all].filter(([, f]) => isFailed(f)).map(([name]) => name).sort())
     const intakeDropped = Metric.increment(Metric.tagged(droppedTelemetry, "lane", "intake"))
     const offer = (item: Intake) => Effect.suspend(() => (intake.unsafeOffer(item) ? Effect.void : intakeDropped))
 
@@ -377,8 +443,8 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
       buildsRequestMetrics: builtFor.length > 0,
       flush,
       started: Ref.get(started),
-      degraded: Effect.zipWith(Ref.get(started), Ref.get(failed), (s, f) => s && f.size > 0),
-      failedHandlers: Effect.map(Ref.get(failed), (s) => [...s].sort()),
+      degraded: Effect.zipWith(Ref.get(started), failedNames, (s, f) => s && f.length > 0),
+      failedHandlers: failedNames,
       dropped: intake.dropped,
       droppedByExporter: Effect.map(
         Effect.forEach(running, ({ exporter, lane }) => Effect.map(lane.dropped, (n) => [exporter.name, n] as const)),

@@ -15,6 +15,7 @@
  */
 import { FetchHttpClient, Headers, HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import {
+  Cause,
   Chunk,
   Clock,
   Context,
@@ -35,6 +36,7 @@ import {
 import { randomUUID } from "node:crypto"
 import { gzipSync } from "node:zlib"
 import { type Exporter, ExporterError, type ExporterSpec } from "../Exporter.js"
+import { failAfter } from "../internal/deadline.js"
 import type { GuardConfigShape } from "../GuardConfig.js"
 import type { SecurityEvent, SecurityMetric } from "../SecurityEvent.js"
 import { type BoundedBuffer, makeBoundedBuffer } from "./agent/buffer.js"
@@ -572,7 +574,6 @@ export const make = (
         ? { events: items as ReadonlyArray<SecurityEvent>, metrics: [] }
         : { events: [], metrics: items as ReadonlyArray<SecurityMetric> }
       return client.sendBatch(batch).pipe(
-        retry,
         Effect.as(0),
         Effect.catchIf((e) => e.reason === "PayloadTooLarge" && items.length > 1 && depth < 16, () => {
           const half = Math.ceil(items.length / 2)
@@ -618,48 +619,59 @@ export const make = (
         }
       })
 
-    const flushAll = Effect.gen(function*() {
-      const results = yield* Effect.all([Effect.either(flushKind("event", events)), Effect.either(flushKind("metric", metrics))])
-      const now = yield* Clock.currentTimeMillis
-      const failure = results.find(Either.isLeft)
-      if (failure === undefined) {
-        yield* Ref.update(counters, (c) => ({ ...c, failureStreak: 0, lastFlush: Option.some(new Date(now)), errors: [] }))
-        return
-      }
-      const message = `agent flush failed; items kept for the next flush: ${failure.left.message}`
-      yield* Ref.update(counters, (c) => ({
-        ...c,
-        failedFlushes: c.failedFlushes + 1,
-        failureStreak: c.failureStreak + 1,
-        errors: [...c.errors, message].slice(-RECENT_ERRORS)
-      }))
-      return yield* new ExporterError({ exporter: name, reason: "Flush", message })
-    })
+    /** Every batch of both kinds, once; a batch that fails goes back in front. Fails with the first failure. */
+    const attempt: Effect.Effect<void, AgentError> = lock.withPermits(1)(
+      Effect.flatMap(
+        Effect.all([Effect.either(flushKind("event", events)), Effect.either(flushKind("metric", metrics))]),
+        (results) => Option.match(Option.fromNullable(results.find(Either.isLeft)), { onNone: () => Effect.void, onSome: (failed) => Effect.fail(failed.left) })
+      )
+    )
 
-    const flush: Effect.Effect<void, ExporterError> = lock.withPermits(1)(flushAll).pipe(Effect.withSpan("AgentExporter.flush"))
-    const flushLogged = Effect.catchAll(flush, (error) => Effect.logWarning(error.message))
+    /**
+     * A delivery round, recorded in the counters: `attempt`, retried with the policy's backoff when
+     * `retrying` (the lock is free between attempts, so a flush asked for meanwhile goes at once).
+     */
+    const round = (retrying: boolean): Effect.Effect<void, ExporterError> =>
+      Effect.gen(function*() {
+        const exit = yield* Effect.exit(retrying ? retry(attempt) : attempt)
+        const now = yield* Clock.currentTimeMillis
+        if (Exit.isSuccess(exit)) {
+          yield* Ref.update(counters, (c) => ({ ...c, failureStreak: 0, lastFlush: Option.some(new Date(now)), errors: [] }))
+          return
+        }
+        const failure = Cause.failureOption(exit.cause)
+        if (Option.isNone(failure)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+        const message = `agent flush failed; items kept for the next flush: ${failure.value.message}`
+        yield* Ref.update(counters, (c) => ({
+          ...c,
+          failedFlushes: c.failedFlushes + 1,
+          failureStreak: c.failureStreak + 1,
+          errors: [...c.errors, message].slice(-RECENT_ERRORS)
+        }))
+        return yield* new ExporterError({ exporter: name, reason: "Flush", message })
+      })
+
+    // A flush someone waits for (the composite's, a test's, the final one) tries each batch once: its
+    // caller learns at once that the backend fails, and no backoff can outlast a deadline or stall
+    // under a TestClock. Retries with backoff are the background rounds' business.
+    const flush: Effect.Effect<void, ExporterError> = round(false).pipe(Effect.withSpan("AgentExporter.flush"))
+    const inBackground = Effect.catchAll(round(true), (error) => Effect.logWarning(error.message))
 
     // closing the scope: first the fibers stop (finalizers run in reverse), then this final flush
     yield* Effect.addFinalizer(() =>
-      flush.pipe(
-        // finalizers run uninterruptibly; the deadline must be able to stop a flush stuck in retries
-        Effect.interruptible,
-        Effect.timeoutFail({
-          duration: shutdownTimeout,
-          onTimeout: () =>
-            new ExporterError({ exporter: name, reason: "Timeout", message: `agent final flush did not finish within ${Duration.format(shutdownTimeout)}` })
-        }),
-        Effect.catchAll((error) =>
-          Effect.flatMap(Effect.all([events.size, metrics.size]), ([e, m]) =>
-            Effect.logWarning(`${error.message}; ${e} event(s) and ${m} metric(s) not delivered`)))
-      )
+      failAfter(flush, shutdownTimeout, () =>
+        new ExporterError({ exporter: name, reason: "Timeout", message: `agent final flush did not finish within ${Duration.format(shutdownTimeout)}` })).pipe(
+          Effect.catchAll((error) =>
+            Effect.flatMap(Effect.all([events.size, metrics.size]), ([e, m]) =>
+              Effect.logWarning(`${error.message}; ${e} event(s) and ${m} metric(s) not delivered`)))
+        )
     )
-    yield* Effect.forkScoped(Effect.schedule(flushLogged, Schedule.spaced(flushInterval)))
-    // size-triggered flushes pause while the backend is failing; the periodic flush keeps retrying
+    yield* Effect.forkScoped(Effect.schedule(inBackground, Schedule.spaced(flushInterval)))
+    // size-triggered rounds pause while the backend is failing; the periodic round keeps retrying
     yield* Effect.forkScoped(
       Queue.take(wake).pipe(
         Effect.zipRight(Ref.get(counters)),
-        Effect.flatMap((c) => (c.failureStreak > 0 ? Effect.void : flushLogged)),
+        Effect.flatMap((c) => (c.failureStreak > 0 ? Effect.void : inBackground)),
         Effect.forever
       )
     )

@@ -32,6 +32,7 @@
 import type * as OtelApi from "@opentelemetry/api"
 import { Context, Duration, Effect, Layer, MutableRef, Option } from "effect"
 import { type Exporter, ExporterError, type ExporterSpec } from "../Exporter.js"
+import { withinDeadline } from "../internal/deadline.js"
 import type { GuardConfigShape } from "../GuardConfig.js"
 import type { SecurityEvent, SecurityMetric } from "../SecurityEvent.js"
 import { type Instruments, makeInstruments } from "./internal/instruments.js"
@@ -230,7 +231,7 @@ export const make = (options: LogfireExporterOptions): ExporterSpec => {
       (configuredHere) =>
         configuredHere
           ? Effect.tryPromise(() => logfire.shutdown({ flush: true, timeoutMillis: shutdownMillis })).pipe(
-            Effect.timeoutOption(Duration.millis(shutdownMillis + 500)),
+            (shutdown) => withinDeadline(shutdown, Duration.millis(shutdownMillis + 500)),
             Effect.flatMap((done) =>
               Option.isNone(done) ? Effect.logWarning(`${name}: Logfire did not shut down within ${shutdownMillis}ms`) : Effect.void
             ),

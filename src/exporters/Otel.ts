@@ -29,6 +29,7 @@ import type * as OtelApi from "@opentelemetry/api"
 import type { OtelTracerProvider } from "@effect/opentelemetry/Tracer"
 import { Context, Duration, Effect, Layer, MutableRef, Option, Ref, Schedule } from "effect"
 import { type Exporter, ExporterError, type ExporterSpec } from "../Exporter.js"
+import { withinDeadline } from "../internal/deadline.js"
 import { effectiveServiceName, GuardConfig, type GuardConfigShape } from "../GuardConfig.js"
 import type { SecurityEvent, SecurityMetric } from "../SecurityEvent.js"
 import { makeInstruments } from "./internal/instruments.js"
@@ -101,7 +102,10 @@ export interface OtelExporterSettings {
   readonly meterProvider?: OtelApi.MeterProvider | undefined
   /** How often the metric reader exports on its own. Default 60 seconds. */
   readonly metricExportIntervalMillis?: number | undefined
-  /** How long spans wait in the batch processor before being sent. Default 5 seconds. */
+  /**
+   * How long spans wait in the batch processor before being sent. Default 1 second: a failing
+   * collector shows in `CompositeHandler.failedHandlers` within seconds of the first event.
+   */
   readonly spanScheduledDelayMillis?: number | undefined
 }
 
@@ -139,10 +143,16 @@ interface OwnedProviders {
 const hasForceFlush = (u: unknown): u is { forceFlush: () => Promise<unknown> } =>
   typeof u === "object" && u !== null && "forceFlush" in u && typeof u.forceFlush === "function"
 
+/** Whether the last background export of each signal went through, for `health`. */
+interface SignalHealth {
+  readonly traces: MutableRef.MutableRef<boolean>
+  readonly metrics: MutableRef.MutableRef<boolean>
+}
+
 const buildProviders = (
   otel: OtelModules,
   options: OtelExporterOptions,
-  healthy: MutableRef.MutableRef<boolean>
+  healthy: SignalHealth
 ): OwnedProviders => {
   const resource = otel.resources.resourceFromAttributes(
     resourceAttributes(options.serviceName, options.resourceAttributes ?? {})
@@ -156,11 +166,10 @@ const buildProviders = (
       url: otlpSignalUrl(options.endpoint, "/v1/traces"),
       timeoutMillis
     })
-    // remembers whether the last background export went through, for `health`
     const observed: import("@opentelemetry/sdk-trace-base").SpanExporter = {
       export: (spans, done) =>
         exporter.export(spans, (result) => {
-          MutableRef.set(healthy, result.code === 0)
+          MutableRef.set(healthy.traces, result.code === 0)
           done(result)
         }),
       shutdown: () => exporter.shutdown(),
@@ -171,7 +180,7 @@ const buildProviders = (
       spanProcessors: [
         new otel.traceBase.BatchSpanProcessor(observed, {
           exportTimeoutMillis: timeoutMillis,
-          scheduledDelayMillis: options.spanScheduledDelayMillis ?? 5_000
+          scheduledDelayMillis: options.spanScheduledDelayMillis ?? 1_000
         })
       ]
     })
@@ -182,14 +191,27 @@ const buildProviders = (
   let meterProvider = options.meterProvider
   if (meterProvider === undefined) {
     const interval = options.metricExportIntervalMillis ?? 60_000
+    const exporter = new otel.metricExporter.OTLPMetricExporter({
+      url: otlpSignalUrl(options.endpoint, "/v1/metrics"),
+      timeoutMillis
+    })
+    // the reader asks the exporter how to aggregate: those questions go to it unchanged
+    const observed: import("@opentelemetry/sdk-metrics").PushMetricExporter = {
+      export: (metrics, done) =>
+        exporter.export(metrics, (result) => {
+          MutableRef.set(healthy.metrics, result.code === 0)
+          done(result)
+        }),
+      forceFlush: () => exporter.forceFlush(),
+      shutdown: () => exporter.shutdown(),
+      selectAggregationTemporality: (kind) => exporter.selectAggregationTemporality(kind),
+      selectAggregation: (kind) => exporter.selectAggregation(kind)
+    }
     const provider = new otel.metrics.MeterProvider({
       resource,
       readers: [
         new otel.metrics.PeriodicExportingMetricReader({
-          exporter: new otel.metricExporter.OTLPMetricExporter({
-            url: otlpSignalUrl(options.endpoint, "/v1/metrics"),
-            timeoutMillis
-          }),
+          exporter: observed,
           exportIntervalMillis: interval,
           exportTimeoutMillis: Math.min(timeoutMillis, interval)
         })
@@ -258,7 +280,9 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
       )
     }
 
-    const healthy = MutableRef.make(true)
+    // set by the exporters' own results: a flush that resolves proves nothing (the SDK resolves it
+    // when an export fails too)
+    const healthy: SignalHealth = { traces: MutableRef.make(true), metrics: MutableRef.make(true) }
     const providers = yield* Effect.acquireRelease(
       Effect.try({
         try: () => buildProviders(otel, options, healthy),
@@ -267,7 +291,7 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
       }),
       (p) =>
         Effect.tryPromise(() => p.shutdown()).pipe(
-          Effect.timeoutOption(shutdownTimeout),
+          (shutdown) => withinDeadline(shutdown, shutdownTimeout),
           Effect.flatMap((done) =>
             Option.isNone(done)
               ? Effect.logWarning(`${name}: OpenTelemetry providers did not shut down within ${Duration.format(shutdownTimeout)}`)
@@ -324,12 +348,7 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
     const flush = Effect.zipRight(drain, Effect.tryPromise({
       try: () => providers.flush(),
       catch: (cause) => new ExporterError({ exporter: name, reason: "Flush", message: `${name}: OTLP export failed`, cause })
-    })).pipe(
-      Effect.tapBoth({
-        onFailure: () => Effect.sync(() => MutableRef.set(healthy, false)),
-        onSuccess: () => Effect.sync(() => MutableRef.set(healthy, true))
-      })
-    )
+    }))
 
     const exporter: Exporter = {
       name,
@@ -338,7 +357,7 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
       exportMetrics,
       requestSink: instruments.requestSink,
       flush,
-      health: Effect.sync(() => MutableRef.get(healthy))
+      health: Effect.sync(() => MutableRef.get(healthy.traces) && MutableRef.get(healthy.metrics))
     }
     return exporter
   })

@@ -156,26 +156,28 @@ describe("AgentExporter over HTTP", () => {
       expect(error.reason).toBe("Encryption")
     }))
 
-  it.scopedLive("a 500 then a 200 delivers each event exactly once", () =>
+  it.scopedLive("a 500 then a 200 delivers each event exactly once: the background round retries", () =>
     Effect.gen(function*() {
       const backend = yield* makeAgentBackend()
       yield* backend.script([{ status: 500 }])
-      const exporter = yield* exporterFor(backend)
+      const exporter = yield* exporterFor(backend, { batchSize: 3 })
       const events = [uuidEvent(1), uuidEvent(2), uuidEvent(3)]
       yield* Effect.forEach(events, exporter.exportEvent)
-      yield* exporter.flush
+      yield* eventually(backend.acceptedEvents, (accepted) => accepted.length === 3)
       expect((yield* backend.requests).map((r) => r.status)).toEqual([500, 200])
       expect((yield* backend.acceptedEvents).map((e) => e["idempotency_key"])).toEqual(events.map((e) => e.idempotencyKey))
     }))
 
-  it.scopedLive("a batch that failed every attempt is kept and delivered, once, by the next flush", () =>
+  it.scopedLive("a flush tries each batch once: a failed batch is kept and delivered, once, by the next flush", () =>
     Effect.gen(function*() {
       const backend = yield* makeAgentBackend()
-      yield* backend.script([{ status: 503 }, { status: 503 }])
-      const exporter = yield* exporterFor(backend, { retry: { attempts: 1, base: Duration.millis(1) } })
+      yield* backend.script([{ status: 503 }])
+      const exporter = yield* exporterFor(backend, { retry: { attempts: 5, base: Duration.hours(1) } })
       const event = uuidEvent(1)
       yield* exporter.exportEvent(event)
+      // no backoff: the caller hears of the failure as soon as the backend answers
       expect(Exit.isFailure(yield* Effect.exit(exporter.flush))).toBe(true)
+      expect((yield* backend.requests).map((r) => r.status)).toEqual([503])
       expect((yield* exporter.stats).bufferedEvents).toBe(1)
       yield* exporter.flush
       expect((yield* backend.acceptedEvents).map((e) => e["idempotency_key"])).toEqual([event.idempotencyKey])
@@ -185,12 +187,23 @@ describe("AgentExporter over HTTP", () => {
     Effect.gen(function*() {
       const backend = yield* makeAgentBackend()
       yield* backend.script([{ status: 429, headers: { "retry-after": "0.2" } }])
-      const exporter = yield* exporterFor(backend)
+      const exporter = yield* exporterFor(backend, { batchSize: 1 })
       yield* exporter.exportEvent(uuidEvent(1))
-      const started = Date.now()
+      const [refused, accepted] = yield* eventually(backend.requests, (rs) => rs.length === 2)
+      expect([refused?.status, accepted?.status]).toEqual([429, 200])
+      expect(accepted!.at - refused!.at).toBeGreaterThanOrEqual(190)
+    }))
+
+  it.scopedLive("a flush asked for while a background round waits to retry goes at once", () =>
+    Effect.gen(function*() {
+      const backend = yield* makeAgentBackend()
+      yield* backend.script([{ status: 503 }])
+      // the background round's retry would wait an hour
+      const exporter = yield* exporterFor(backend, { batchSize: 1, retry: { attempts: 3, base: Duration.hours(1) } })
+      yield* exporter.exportEvent(uuidEvent(1))
+      yield* eventually(backend.requests, (rs) => rs.length === 1)
       yield* exporter.flush
-      expect(Date.now() - started).toBeGreaterThanOrEqual(190)
-      expect((yield* backend.requests).map((r) => r.status)).toEqual([429, 200])
+      expect((yield* backend.requests).map((r) => r.status)).toEqual([503, 200])
     }))
 
   it.scopedLive("a 400 drops the batch without a retry and counts it rejected", () =>

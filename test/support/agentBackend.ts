@@ -29,6 +29,8 @@ export interface ReceivedRequest {
   readonly decrypted: unknown
   /** The status the backend answered. */
   readonly status: number
+  /** When it arrived (wall clock, ms). */
+  readonly at: number
 }
 
 export interface AgentBackend {
@@ -120,7 +122,7 @@ export const makeAgentBackend = (options: AgentBackendOptions = {}): Effect.Effe
         } else {
           response = script.shift() ?? always ?? { status: 200, body: { success: true } }
         }
-        received.push({ method: req.method ?? "", path, headers, wireBytes: wire.length, json, signatureValid, decrypted, status: response.status })
+        received.push({ method: req.method ?? "", path, headers, wireBytes: wire.length, json, signatureValid, decrypted, status: response.status, at: Date.now() })
         res.writeHead(response.status, { "content-type": "application/json", ...response.headers })
         res.end(response.body === undefined ? undefined : JSON.stringify(response.body))
       })
