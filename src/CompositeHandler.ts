@@ -284,8 +284,10 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
         continue
       }
       const exporter = exit.value
-      // closed by the close below; this only covers a composite that never finished starting
-      yield* Effect.addFinalizer(() => Effect.asVoid(withinDeadline(Scope.close(child, Exit.void), shutdownTimeout)))
+      // Closed within the deadline by the close below. What it could not close (an exporter whose
+      // flush outlived the deadline), or a composite that never finished starting, is closed here in
+      // the background: nothing waits on it past the deadline.
+      yield* Effect.addFinalizer(() => Effect.asVoid(Effect.forkDaemon(Scope.close(child, Exit.void))))
       yield* Metric.set(Metric.tagged(exporterUp, "exporter", spec.name), 1)
       // one timeout per batch, not per payload: a timer per metric would cost more than the metric
       const lane = yield* makeLane<Delivery>({

@@ -40,6 +40,8 @@ export interface AgentBackend {
   readonly script: (responses: ReadonlyArray<ScriptedResponse>) => Effect.Effect<void>
   /** Answers every batch POST with this from now on (e.g. a 500 storm). */
   readonly always: (response: ScriptedResponse | undefined) => Effect.Effect<void>
+  /** From now on, takes every request and never answers it (`false`: answers again). */
+  readonly hang: (on: boolean) => Effect.Effect<void>
   /** What `GET /api/v1/rules` returns (`undefined`: 204). */
   readonly setRules: (rules: unknown) => Effect.Effect<void>
   /** Events of the batches the backend accepted (2xx), decrypted when encrypted. */
@@ -89,8 +91,10 @@ export const makeAgentBackend = (options: AgentBackendOptions = {}): Effect.Effe
     const script: Array<ScriptedResponse> = []
     let always: ScriptedResponse | undefined
     let rules: unknown = undefined
+    let hanging = false
 
     const server = createServer((req, res) => {
+      if (hanging) return
       void readBody(req).then((wire) => {
         const path = (req.url ?? "/").split("?")[0] ?? "/"
         const headers: Record<string, string | undefined> = {}
@@ -153,6 +157,7 @@ export const makeAgentBackend = (options: AgentBackendOptions = {}): Effect.Effe
       script: (responses) => Effect.sync(() => void script.push(...responses)),
       always: (response) => Effect.sync(() => void (always = response)),
       setRules: (value) => Effect.sync(() => void (rules = value)),
+      hang: (on) => Effect.sync(() => void (hanging = on)),
       acceptedEvents: accepted("events"),
       acceptedMetrics: accepted("metrics")
     }

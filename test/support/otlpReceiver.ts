@@ -1,7 +1,7 @@
 /**
  * A real OTLP/HTTP receiver for tests: a node:http server on 127.0.0.1 (port 0) that accepts
  * `/v1/traces` and `/v1/metrics` in JSON or protobuf, decodes them into plain spans and metrics, and
- * can be told to answer 500 or to answer late. Scoped: closing the scope closes the server.
+ * can be told to answer 500, to answer late or never. Scoped: closing the scope closes the server.
  */
 import { Effect, Ref, Schedule } from "effect"
 import * as http from "node:http"
@@ -42,10 +42,11 @@ export interface ReceivedRequest {
   readonly contentType: string
 }
 
+/** `hang`: takes the request and never answers (until the scope closes). */
 export type ReceiverMode = { readonly _tag: "ok" } | { readonly _tag: "status"; readonly status: number } | {
   readonly _tag: "slow"
   readonly delayMs: number
-}
+} | { readonly _tag: "hang" }
 
 export interface OtlpReceiver {
   /** Base URL, e.g. `http://127.0.0.1:43123`. */
@@ -231,6 +232,7 @@ export const makeOtlpReceiver: Effect.Effect<OtlpReceiver, never, import("effect
     const contentType = String(req.headers["content-type"] ?? "")
     Effect.runSync(Ref.update(requests, (rs) => [...rs, { path, contentType }]))
     const current = mode
+    if (current._tag === "hang") return
     const answer = () => {
       if (current._tag === "status") {
         res.writeHead(current.status, { "content-type": "text/plain" }).end("receiver told to fail")
