@@ -16,12 +16,12 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Exit, Layer, Metric, Option, Ref, Schedule, Scope } from "effect"
+import { Context, Duration, Effect, Exit, Layer, Metric, Option, Ref, Scope } from "effect"
 import { EventEnricher } from "./EventEnricher.js"
 import type { EventType, MetricType } from "./EventTypes.js"
 import { type Exporter, ExporterError, type ExporterSpec, type RequestSink } from "./Exporter.js"
 import { GuardConfig } from "./GuardConfig.js"
-import { failAfter, wallMillis, withinDeadline } from "./internal/deadline.js"
+import { failAfter, wallMillis, wallSleep, withinDeadline } from "./internal/deadline.js"
 import { type Lane, makeLane } from "./internal/lane.js"
 import type { RequestMetrics } from "./MetricsCollector.js"
 import { copyEvent, copyMetric, type SecurityEvent, type SecurityMetric } from "./SecurityEvent.js"
@@ -426,7 +426,8 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
         Effect.orElseSucceed(() => false),
         Effect.flatMap((healthy) => setFault(exporter.name, "health", !healthy, healthy ? undefined : "the exporter reports it cannot deliver"))
       ), { concurrency: "unbounded", discard: true })
-    if (running.length > 0) yield* Effect.forkScoped(Effect.repeat(readHealth, Schedule.spaced(healthInterval)))
+    // on the wall clock, as the exporters' deliveries are: a TestClock moved by days must not run it a million times
+    if (running.length > 0) yield* Effect.forkScoped(Effect.forever(Effect.zipRight(wallSleep(healthInterval), readHealth)))
 
     const failedNames = Effect.map(Ref.get(faults), (all) => [...all].filter(([, f]) => isFailed(f)).map(([name]) => name).sort())
     const intakeDropped = Metric.increment(Metric.tagged(droppedTelemetry, "lane", "intake"))

@@ -1,5 +1,6 @@
 /**
- * Deadlines for waits on the outside world (an exporter's network call, a provider's shutdown).
+ * Deadlines for waits on the outside world (an exporter's network call, a provider's shutdown), and
+ * the pace of looking at it (an exporter's health).
  *
  * They run on the wall clock, not the fiber's `Clock`: a `TestClock` cannot make a socket answer,
  * and must not keep a test's flush or scope close waiting on one either. And they cut anything,
@@ -13,6 +14,9 @@ import { Clock, Duration, Effect, Option } from "effect"
 
 /** The clock of the machine, whatever `Clock` the fiber has. */
 const wallClock = Clock.make()
+
+/** Waits `duration` on the wall clock. */
+export const wallSleep = (duration: Duration.DurationInput): Effect.Effect<void> => wallClock.sleep(Duration.decode(duration))
 
 /** Milliseconds since the epoch on the wall clock. */
 export const wallMillis: Effect.Effect<number> = Effect.sync(() => wallClock.unsafeCurrentTimeMillis())
