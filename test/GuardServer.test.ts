@@ -1,13 +1,28 @@
 /**
  * `serveGuarded` and `GuardPipelineLive`: the guard in front of a server without its services in the
- * request context.
+ * request context, and a server that accepts no request before the guard can answer it.
  */
 import { HttpMiddleware, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Ref, Schedule } from "effect"
-import { EventBus, GuardConfig, GuardLive, guardMiddleware, GuardPipelineLive, IpBans, serveGuarded, TestExporter } from "effect-guard"
+import { Duration, Effect, Layer, Option, Ref, Schedule } from "effect"
+import {
+  EventBus,
+  type ExporterSpec,
+  GuardConfig,
+  GuardExporters,
+  GuardLive,
+  guardMiddleware,
+  GuardPipelineLive,
+  IpBans,
+  serveGuarded,
+  TestExporter
+} from "effect-guard"
+import * as http from "node:http"
+import { createServer } from "node:http"
 import { get, statusAndBody } from "./support/guarded.js"
+import { makeOtlpReceiver } from "./support/otlpReceiver.js"
+import { freePort, makeRedisServer } from "./support/redisServer.js"
 
 /** Whether the handler can see the guard's event bus. */
 const app = HttpRouter.empty.pipe(
@@ -16,10 +31,9 @@ const app = HttpRouter.empty.pipe(
 )
 
 const server = (middleware?: HttpMiddleware.HttpMiddleware) =>
-  (middleware === undefined ? serveGuarded(app) : serveGuarded(app, middleware)).pipe(
+  (middleware === undefined ? serveGuarded(app, NodeHttpServer.layerTest) : serveGuarded(app, NodeHttpServer.layerTest, middleware)).pipe(
     Layer.provideMerge(TestExporter.layer()),
-    Layer.provide(GuardConfig.layer({ enableRateLimiting: false })),
-    Layer.provideMerge(NodeHttpServer.layerTest)
+    Layer.provide(GuardConfig.layer({ enableRateLimiting: false }))
   )
 
 /** Events reach the exporter off the request path: wait for them (live clock), within a bound. */
@@ -66,10 +80,9 @@ describe("serveGuarded", () => {
       yield* Effect.flatMap(IpBans, (bans) => bans.ban("198.51.100.7", "1 hour", "banned by an admin route"))
       expect((yield* get("/", client)).status).toBe(403)
     }).pipe(Effect.provide(
-      Layer.merge(serveGuarded(app), GuardLive).pipe(
+      Layer.merge(serveGuarded(app, NodeHttpServer.layerTest), GuardLive).pipe(
         Layer.provideMerge(TestExporter.layer()),
-        Layer.provide(GuardConfig.layer({ enableRateLimiting: false, trustedProxies: ["127.0.0.1", "::1"] })),
-        Layer.provideMerge(NodeHttpServer.layerTest)
+        Layer.provide(GuardConfig.layer({ enableRateLimiting: false, trustedProxies: ["127.0.0.1", "::1"] }))
       )
     )))
 
@@ -77,9 +90,8 @@ describe("serveGuarded", () => {
     Effect.gen(function*() {
       const exporter = yield* TestExporter
       yield* Effect.scoped(Effect.gen(function*() {
-        const running = yield* Layer.build(serveGuarded(app).pipe(
-          Layer.provide(GuardConfig.layer({ enableRateLimiting: false })),
-          Layer.provideMerge(NodeHttpServer.layerTest)
+        const running = yield* Layer.build(serveGuarded(app, NodeHttpServer.layerTest).pipe(
+          Layer.provide(GuardConfig.layer({ enableRateLimiting: false }))
         ))
         expect((yield* get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").pipe(Effect.provide(running))).status).toBe(400)
       }))
@@ -106,4 +118,90 @@ describe("GuardPipelineLive", () => {
         Layer.provideMerge(NodeHttpServer.layerTest)
       )
     )))
+})
+
+/**
+ * GETs `/` on `port` from the moment the server starts: refused connections are tried again (every
+ * 20 ms, within 30 s); the first accepted request must be answered within `answerMs`.
+ */
+const firstAnswer = (port: number, answerMs: number) =>
+  Effect.promise(async () => {
+    const attempt = () =>
+      new Promise<{ readonly status: number; readonly body: string } | "refused" | "unanswered">((resolve) => {
+        const request = http.get({ host: "127.0.0.1", port, path: "/", agent: false }, (response) => {
+          let body = ""
+          response.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")))
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body }))
+        })
+        request.on("error", () => resolve("refused"))
+        request.setTimeout(answerMs, () => {
+          request.destroy()
+          resolve("unanswered")
+        })
+      })
+    for (let i = 0; i < 1500; i++) {
+      const outcome = await attempt()
+      if (outcome !== "refused") return outcome
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    return "refused" as const
+  })
+
+/** An exporter that takes `millis` to start, as a slow SDK load or a far collector would. */
+const slowToStart = (millis: number): ExporterSpec => ({
+  name: "slow-start",
+  acquire: Effect.as(Effect.sleep(Duration.millis(millis)), {
+    name: "slow-start",
+    exportEvent: () => Effect.void,
+    exportMetric: () => Effect.void,
+    flush: Effect.void,
+    health: Effect.succeed(true)
+  })
+})
+
+describe("ready before listening", () => {
+  /** OpenTelemetry and Redis on, and a second more of start-up: the window a request could fall in. */
+  const slowGuard = Effect.gen(function*() {
+    const redis = yield* makeRedisServer
+    const collector = yield* makeOtlpReceiver
+    return Layer.merge(
+      GuardConfig.layer({ enableOtel: true, otelExporterEndpoint: collector.url, enableRedis: true, redisUrl: redis.url }),
+      Layer.succeed(GuardExporters, [slowToStart(1_000)])
+    )
+  })
+
+  it.live("serveGuarded: a request sent while the server starts is answered", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const inputs = yield* slowGuard
+      yield* Effect.forkScoped(Layer.launch(serveGuarded(app, NodeHttpServer.layer(createServer, { port })).pipe(Layer.provide(inputs))))
+      expect(yield* firstAnswer(port, 5_000)).toEqual({ status: 200, body: "no bus" })
+    }).pipe(Effect.scoped))
+
+  it.live("HttpServer.serve with the server layer provided before GuardLive: a request sent while it starts is answered", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const inputs = yield* slowGuard
+      const Server = app.pipe(
+        HttpServer.serve(guardMiddleware),
+        Layer.provide(NodeHttpServer.layer(createServer, { port })), // built last: listens once the guard is ready
+        Layer.provide(GuardLive),
+        Layer.provide(inputs)
+      )
+      yield* Effect.forkScoped(Layer.launch(Server))
+      expect(yield* firstAnswer(port, 5_000)).toEqual({ status: 200, body: "bus" })
+    }).pipe(Effect.scoped))
+
+  it.live("provided the other way round, the server listens before the guard is built and that request is never answered", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const Server = app.pipe(
+        HttpServer.serve(guardMiddleware),
+        Layer.provide(GuardLive),
+        Layer.provide(Layer.merge(GuardConfig.layer({}), Layer.succeed(GuardExporters, [slowToStart(3_000)]))),
+        Layer.provide(NodeHttpServer.layer(createServer, { port })) // built first: listens at once
+      )
+      yield* Effect.forkScoped(Layer.launch(Server))
+      expect(yield* firstAnswer(port, 1_000)).toBe("unanswered")
+    }).pipe(Effect.scoped))
 })
