@@ -174,10 +174,11 @@ const Main = Layer.unwrapScoped(
     })
     // the line GuardLive gains when enableDynamicRules is on
     const Guard = Layer.provideMerge(DynamicRulePoller.layer, GuardLive)
+    // the server is provided first, so built last: it listens once the guard is ready
     return Layer.merge(App, Driver).pipe(
+      Layer.provide(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" })),
       Layer.provide(Guard),
-      Layer.provide(Config),
-      Layer.provide(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" }))
+      Layer.provide(Config)
     )
   })
 )

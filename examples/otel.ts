@@ -53,11 +53,12 @@ const App = HttpRouter.empty.pipe(
   HttpServer.withLogAddress
 )
 
+// the server is provided first, so built last: it listens once the guard (and its SDK) is ready
 const Main = App.pipe(
+  Layer.provide(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" })),
   Layer.provide(GuardLive),
   Layer.provide(OtelExporter.layerTracer),
-  Layer.provide(Config),
-  Layer.provide(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" }))
+  Layer.provide(Config)
 )
 
 NodeRuntime.runMain(Layer.launch(Main))

@@ -10,8 +10,9 @@
  *   curl -i localhost:3000/admin -H 'authorization: Bearer demo-token'
  *
  * Two routes carry their own settings: /login (JSON only, 5 per minute) and /admin (bearer auth).
- * Events and metrics are printed as they are exported. SIGINT / SIGTERM close the scopes: queued
- * telemetry is flushed before the process exits.
+ * Events and metrics are printed as they are exported. The port accepts connections only once the
+ * guard is built. SIGINT / SIGTERM close the scopes: the server stops accepting, then queued telemetry
+ * is flushed, within telemetryShutdownTimeoutMs, before the process exits.
  */
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
@@ -50,18 +51,21 @@ const consoleExporter: ExporterSpec = {
   })
 }
 
+// Layer.provide builds its argument first: the server is built, and listens, only once the guard
+// below it is ready (with GUARD_ENABLE_OTEL or GUARD_ENABLE_REDIS that takes a moment), so no
+// request is accepted that the guard cannot answer yet.
 const Server = router.pipe(
   HttpServer.serve(guardMiddleware),
   HttpServer.withLogAddress,
-  Layer.provide(GuardLive),
-  Layer.provide(GuardRoutes.fromRouter(router)),
-  Layer.provide(Layer.succeed(GuardExporters, [consoleExporter])),
-  Layer.provide(GuardConfig.layerConfig()),
   Layer.provide(
     Layer.unwrapEffect(
       Effect.map(Config.integer("PORT").pipe(Config.withDefault(3000)), (port) => NodeHttpServer.layer(createServer, { port }))
     )
-  )
+  ),
+  Layer.provide(GuardLive),
+  Layer.provide(GuardRoutes.fromRouter(router)),
+  Layer.provide(Layer.succeed(GuardExporters, [consoleExporter])),
+  Layer.provide(GuardConfig.layerConfig())
 )
 
 NodeRuntime.runMain(Layer.launch(Server))

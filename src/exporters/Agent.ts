@@ -5,8 +5,9 @@
  *
  * - `AgentClient` speaks the protocol: one request per call, no retries, no state.
  * - The exporter (`make`) holds a bounded buffer per kind (oldest dropped and counted when full),
- *   flushes when a kind reaches the batch size and on an interval, retries with jittered exponential
- *   backoff only when a retry can help, and flushes once more, within a deadline, when its scope closes.
+ *   delivers in background rounds when a kind reaches the batch size and on an interval, retrying
+ *   those with jittered exponential backoff only when a retry can help; a `flush` tries each batch
+ *   once, and so does the last one, within a deadline, when its scope closes.
  *
  * The API key stays `Redacted` until the `X-API-Key` header is written; no log line, error or span
  * carries it.
@@ -442,6 +443,7 @@ export interface AgentExporterOptions {
   readonly batchSize?: number
   /** Time between two periodic flushes. Default 30 seconds. */
   readonly flushInterval?: Duration.DurationInput
+  /** How background rounds retry a failed delivery (`flush` never retries). Default 3 retries from 1 s. */
   readonly retry?: RetryPolicy
   /** Longest time the final flush may take when the scope closes. Default 5 seconds. */
   readonly shutdownTimeout?: Duration.DurationInput
@@ -516,9 +518,9 @@ const RECENT_ERRORS = 5
 type Kind = "event" | "metric"
 
 /**
- * Starts the exporter in the current scope: two bounded buffers, a periodic flush fiber and a
- * batch-size flush fiber. Closing the scope stops the fibers (a batch in flight is put back) and then
- * flushes what is left within `shutdownTimeout`.
+ * Starts the exporter in the current scope: two bounded buffers, a periodic delivery fiber and a
+ * batch-size delivery fiber (both retrying with `retry`). Closing the scope stops the fibers (a batch
+ * in flight is put back) and then tries once more to deliver what is left, within `shutdownTimeout`.
  *
  * @since 0.1.0
  * @category constructors
