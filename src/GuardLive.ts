@@ -7,8 +7,9 @@
  *   `enableEnrichment` is on, the enricher and its behaviour tracker;
  * - security: the compiled pipeline behind `guardMiddleware`, the detector, and the stores for
  *   bans, rate limits and violation counts: in memory, or in Redis with `enableRedis` (then the
- *   behaviour tracker and the dynamic rules are shared there too, and `redis_connection` /
- *   `redis_error` go through the composite like any other event).
+ *   behaviour tracker and the dynamic rules are shared there too, `redis_connection` /
+ *   `redis_error` go through the composite like any other event, and with `redisFailOpen` the
+ *   stores answer from this instance's memory while Redis cannot: `stores/redis/fallback`).
  *
  * Services already in the context win: provide `GuardRoutes`, `GeoIpLookup`, `CloudRanges`, a
  * `ThreatDetector` or other stores to `GuardLive` and it uses them.

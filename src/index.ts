@@ -11,7 +11,7 @@ export { ClientIp, makeClientIpResolver, MAX_FORWARDED_HOPS, resolveClientIp, UN
 export type { ClientIpInput, ClientIpOptions, ClientIpResolution } from "./ClientIp.js"
 export { CLOUD_PROVIDERS, CloudRanges, CloudRangesError, defaultCloudRangeSources } from "./CloudRanges.js"
 export type { CloudNetwork, CloudProvider, CloudProviderStatus, CloudRangeSources, CloudRangesOptions } from "./CloudRanges.js"
-export { CompositeHandler, droppedTelemetry } from "./CompositeHandler.js"
+export { CompositeHandler, droppedTelemetry, exporterUp } from "./CompositeHandler.js"
 export type { CompositeHandlerOptions, Telemetry } from "./CompositeHandler.js"
 export { ConfigError } from "./ConfigError.js"
 export type { ConfigIssue } from "./ConfigError.js"
