@@ -9,7 +9,7 @@
  *   bans, rate limits and violation counts: in memory, or in Redis with `enableRedis` (then the
  *   behaviour tracker and the dynamic rules are shared there too, `redis_connection` /
  *   `redis_error` go through the composite like any other event, and with `redisFailOpen` the
- *   stores answer from this instance's memory while Redis cannot: `stores/redis/fallback`).
+ *   stores answer from this instance's memory while Redis cannot: `StoreFallback`).
  *
  * Services already in the context win: provide `GuardRoutes`, `GeoIpLookup`, `CloudRanges`, a
  * `ThreatDetector` or other stores to `GuardLive` and it uses them.
@@ -37,8 +37,7 @@ import { RateLimitStore } from "./RateLimitStore.js"
 import { GuardRedis } from "./Redis.js"
 import { GuardRoutes } from "./RouteGuard.js"
 import { layerRedisEvents } from "./stores/redis/events.js"
-import * as Fallback from "./stores/redis/fallback.js"
-import { StoreFallback } from "./stores/redis/fallback.js"
+import { layerIpBansFallback, layerRateLimitStoreFallback, layerViolationCounterFallback, StoreFallback } from "./stores/redis/fallback.js"
 import { TestExporter } from "./TestExporter.js"
 import type { StoreError } from "./StoreError.js"
 import { ThreatDetector } from "./ThreatDetector.js"
@@ -108,12 +107,12 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     const stores = Layer.mergeAll(
       yield* existingOr(
         IpBans,
-        shared(IpBans.layerMemory({ protectedRanges }), failOpen(IpBans.layerRedis({ protectedRanges }), Fallback.layerIpBans({ protectedRanges })))
+        shared(IpBans.layerMemory({ protectedRanges }), failOpen(IpBans.layerRedis({ protectedRanges }), layerIpBansFallback({ protectedRanges })))
       ),
-      yield* existingOr(RateLimitStore, shared(RateLimitStore.layerMemory(), failOpen(RateLimitStore.layerRedis, Fallback.layerRateLimitStore))),
+      yield* existingOr(RateLimitStore, shared(RateLimitStore.layerMemory(), failOpen(RateLimitStore.layerRedis, layerRateLimitStoreFallback))),
       yield* existingOr(
         ViolationCounter,
-        shared(ViolationCounter.layerMemory(), failOpen(ViolationCounter.layerRedis(), Fallback.layerViolationCounter()))
+        shared(ViolationCounter.layerMemory(), failOpen(ViolationCounter.layerRedis(), layerViolationCounterFallback()))
       )
     )
     const detector = yield* existingOr(ThreatDetector, ThreatDetector.layer(ThreatDetector.fromConfig(config)))

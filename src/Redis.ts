@@ -20,7 +20,7 @@
  *   a command gets only what is left of the request's budget.
  *
  * Connection changes are published as {@link RedisNotice}s (the last 16 are replayed to a new
- * subscriber); `layerRedisEvents` (in `stores/redis/events`) turns them into `redis_connection` /
+ * subscriber); `layerRedisEvents` (`effect-guard/stores/redis`) turns them into `redis_connection` /
  * `redis_error` events on the `EventBus`. State changes are logged once each.
  *
  * ioredis is loaded when the layer is built, never when this module is imported, so applications
@@ -87,7 +87,7 @@ export type RedisScript = (
 ) => Effect.Effect<unknown, StoreError>
 
 /**
- * A change of the connection, for the `EventBus` (`stores/redis/events`) or anyone who listens:
+ * A change of the connection, for the `EventBus` (`layerRedisEvents`) or anyone who listens:
  * `redis_connection` (`connected`, `disconnected`, `reconnected`, `not_answering`, `answering`) or
  * `redis_error` (at most one per 10 s, plus the first of each outage).
  *

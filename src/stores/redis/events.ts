@@ -19,7 +19,7 @@ import { GuardRedis } from "../../Redis.js"
  * ```ts
  * import { Layer } from "effect"
  * import { GuardRedis } from "effect-guard/Redis"
- * import { layerRedisEvents } from "effect-guard/stores/redis/events"
+ * import { layerRedisEvents } from "effect-guard/stores/redis"
  *
  * const Events = layerRedisEvents.pipe(Layer.provide(GuardRedis.layer({ url: "redis://127.0.0.1:6379" })))
  * ```

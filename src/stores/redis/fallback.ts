@@ -90,7 +90,7 @@ const memoryOf = <I, S>(tag: Context.Tag<I, S>, layer: Layer.Layer<I>) => Effect
  * @since 0.1.0
  * @category layers
  */
-export const layerRateLimitStore: Layer.Layer<RateLimitStore, never, GuardRedis | StoreFallback> = Layer.effect(
+export const layerRateLimitStoreFallback: Layer.Layer<RateLimitStore, never, GuardRedis | StoreFallback> = Layer.effect(
   RateLimitStore,
   Effect.gen(function*() {
     const redis = yield* RedisRateLimitStore.make
@@ -111,7 +111,7 @@ export const layerRateLimitStore: Layer.Layer<RateLimitStore, never, GuardRedis 
  * @since 0.1.0
  * @category layers
  */
-export const layerIpBans = (options?: RedisIpBans.IpBansRedisOptions): Layer.Layer<IpBans, never, GuardRedis | StoreFallback> =>
+export const layerIpBansFallback = (options?: RedisIpBans.IpBansRedisOptions): Layer.Layer<IpBans, never, GuardRedis | StoreFallback> =>
   Layer.effect(
     IpBans,
     Effect.gen(function*() {
@@ -140,7 +140,7 @@ export const layerIpBans = (options?: RedisIpBans.IpBansRedisOptions): Layer.Lay
  * @since 0.1.0
  * @category layers
  */
-export const layerViolationCounter = (
+export const layerViolationCounterFallback = (
   options?: RedisViolationCounter.ViolationCounterRedisOptions
 ): Layer.Layer<ViolationCounter, never, GuardRedis | StoreFallback> =>
   Layer.effect(

@@ -3,6 +3,9 @@
  * backed by one `GuardRedis`. Swapping the memory stores for these is the whole of "running several
  * instances"; no check changes.
  *
+ * Also here: the stores that answer from memory while Redis fails (`redisFailOpen`: see
+ * `layer*Fallback`), and `layerRedisEvents`, which turns the connection's notices into events.
+ *
  * @since 0.1.0
  */
 import { Effect, Layer } from "effect"
@@ -67,3 +70,6 @@ export const layerStoresConfig: Layer.Layer<RedisStores, never, GuardRedis | Gua
   Effect.map(GuardConfig, (config) =>
     layerStores({ ipBans: { protectedRanges: config.trustedProxies.filter((entry) => entry !== "unix") } }))
 )
+
+export { layerIpBansFallback, layerRateLimitStoreFallback, layerViolationCounterFallback, StoreFallback } from "./fallback.js"
+export { layerRedisEvents } from "./events.js"
