@@ -26,12 +26,13 @@ import {
   Headers,
   HttpIncomingMessage,
   HttpMiddleware,
+  HttpRouter,
   HttpServerError,
   HttpServerRequest,
   HttpServerResponse
 } from "@effect/platform"
 import { HttpApp as App } from "@effect/platform"
-import { Cause, Clock, Context, Effect, Layer, Option, Tracer } from "effect"
+import { Cause, Clock, Context, Effect, FiberRef, Layer, Option, Tracer } from "effect"
 import * as Authentication from "./checks/Authentication.js"
 import * as BehaviorRules from "./checks/BehaviorRules.js"
 import * as CloudIpRefresh from "./checks/CloudIpRefresh.js"
@@ -75,7 +76,8 @@ import { headersOnWrite, type NodeResponse, nodeResponseOf } from "./internal/no
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
-import { GuardRoutes } from "./RouteGuard.js"
+import { discoverRoutes } from "./internal/routeDiscovery.js"
+import { currentEvaluation, GuardRoutes } from "./RouteGuard.js"
 import { securityHeadersFor } from "./SecurityHeaders.js"
 import { StoreError } from "./StoreError.js"
 import { ThreatDetector } from "./ThreatDetector.js"
@@ -101,10 +103,30 @@ const BUILDERS: ReadonlyArray<(env: CheckEnv) => Option.Option<SecurityCheck>> =
   CustomRequest.make
 ]
 
-const EMPTY_ROUTES: GuardRoutes["Type"] = { resolve: () => Option.none(), declared: false, all: [] }
+const EMPTY_ROUTES: GuardRoutes["Type"] = { find: () => undefined, resolve: () => Option.none(), declared: false, all: [] }
 
 /** How often one excluded path is reported (`path_excluded`). */
 const PATH_EXCLUDED_EVERY_MS = 300_000
+
+/**
+ * What {@link GuardPipeline} holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GuardPipelineShape {
+  /** The checks built for this configuration and these routes, in the order they run. */
+  readonly checks: ReadonlyArray<CheckName>
+  /** Guards `app`. */
+  readonly apply: <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R>
+  /** The routes found where the pipeline was built (provided to `GuardLive`), if any. */
+  readonly routes: GuardRoutes["Type"] | undefined
+  /**
+   * The same guard (services, stores, configuration) for other routes: those provided where the
+   * application runs, or read from the router it serves. Built once per routes value.
+   */
+  readonly forRoutes: (routes: GuardRoutes["Type"]) => Effect.Effect<GuardPipelineShape, ConfigError>
+}
 
 /**
  * The compiled pipeline.
@@ -112,12 +134,7 @@ const PATH_EXCLUDED_EVERY_MS = 300_000
  * @since 0.1.0
  * @category tags
  */
-export class GuardPipeline extends Context.Tag("effect-guard/GuardPipeline")<GuardPipeline, {
-  /** The checks built for this configuration and these routes, in the order they run. */
-  readonly checks: ReadonlyArray<CheckName>
-  /** Guards `app`. */
-  readonly apply: <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R>
-}>() {
+export class GuardPipeline extends Context.Tag("effect-guard/GuardPipeline")<GuardPipeline, GuardPipelineShape>() {
   /**
    * Builds the pipeline from the guard's services; `GuardRoutes`, `GeoIpLookup` and `CloudRanges`
    * are used when present. Country rules without a `GeoIpLookup` are a `ConfigError`.
@@ -135,18 +152,42 @@ export class GuardPipeline extends Context.Tag("effect-guard/GuardPipeline")<Gua
  * The guard as an `HttpMiddleware`: serve it with `HttpServer.serve(guardMiddleware)` (or pass it to
  * `HttpApp.toWebHandler`) and provide `GuardLive`.
  *
+ * The routes whose settings it applies are found wherever they are: `GuardRoutes` provided where the
+ * application runs (the server's layer), else provided to `GuardLive`, else read from the app itself
+ * when it is an `HttpRouter`, else from the `HttpApi` being served. Protected handlers check that
+ * their settings were applied (see `RouteGuard.secure`).
+ *
  * @since 0.1.0
  * @category middleware
  */
 export const guardMiddleware = HttpMiddleware.make(
   <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | GuardPipeline> => {
-    // the guarded app is built once per pipeline, not once per request
-    let built: { readonly pipeline: GuardPipeline["Type"]; readonly guarded: HttpApp.Default<E, R> } | undefined
+    // the guarded app is built once per pipeline and routes, not once per request
+    let built: { readonly pipeline: GuardPipelineShape; readonly routes: unknown; readonly guarded: HttpApp.Default<E, R> } | undefined
+    const discover = discoverRoutes(app)
     // one step: read from the context as the platform's own middleware do
     return Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, E, R | GuardPipeline | HttpServerRequest.HttpServerRequest>((fiber) => {
-      const pipeline = Context.unsafeGet(fiber.currentContext, GuardPipeline)
-      if (built?.pipeline !== pipeline) built = { pipeline, guarded: pipeline.apply(app) }
-      return built.guarded
+      const context = fiber.currentContext
+      const pipeline = Context.unsafeGet(context, GuardPipeline)
+      const routes = Option.getOrUndefined(Context.getOption(context, GuardRoutes)) ?? pipeline.routes ?? discover(context)
+      if (built !== undefined && built.pipeline === pipeline && built.routes === routes) return built.guarded
+      if (routes === pipeline.routes) {
+        built = { pipeline, routes, guarded: pipeline.apply(app) }
+        return built.guarded
+      }
+      const forRoutes = Effect.isEffect(routes) ? Effect.flatMap(routes, pipeline.forRoutes) : pipeline.forRoutes(routes!)
+      return Effect.matchEffect(forRoutes, {
+        onFailure: (error) =>
+          Effect.as(
+            Effect.logError(`guardMiddleware: the routes found cannot be guarded: ${error.message}`),
+            HttpServerResponse.text("Security check failed", { status: 500 })
+          ),
+        onSuccess: (guard) => {
+          const guarded = guard.apply(app)
+          built = { pipeline, routes, guarded }
+          return guarded
+        }
+      })
     })
   }
 )
@@ -184,17 +225,13 @@ const annotateRequestSpan = (key: string, value: string): Effect.Effect<void> =>
  * @category constructors
  */
 export const make: Effect.Effect<
-  GuardPipeline["Type"],
+  GuardPipelineShape,
   ConfigError,
   GuardConfig | EventBus | MetricsCollector | IpBans | RateLimitStore | ViolationCounter | ThreatDetector | DynamicRuleManager
 > = Effect.gen(function*() {
-  const config = yield* GuardConfig
-  const bus = yield* EventBus
-  const metrics = yield* MetricsCollector
-  const env: CheckEnv = {
-    config,
-    bus,
-    routes: Option.getOrElse(yield* Effect.serviceOption(GuardRoutes), () => EMPTY_ROUTES),
+  const services: Omit<CheckEnv, "routes"> = {
+    config: yield* GuardConfig,
+    bus: yield* EventBus,
     bans: yield* IpBans,
     rateLimits: yield* RateLimitStore,
     violations: yield* ViolationCounter,
@@ -203,7 +240,31 @@ export const make: Effect.Effect<
     geo: Option.getOrUndefined(yield* Effect.serviceOption(GeoIpLookup)),
     cloud: Option.getOrUndefined(yield* Effect.serviceOption(CloudRanges))
   }
+  const metrics = yield* MetricsCollector
+  const registry = Option.getOrUndefined(yield* Effect.serviceOption(ClientIpRegistry))
+  const own = Option.getOrUndefined(yield* Effect.serviceOption(GuardRoutes))
+  const variants = new Map<GuardRoutes["Type"], Effect.Effect<GuardPipelineShape, ConfigError>>()
+  const build = (routes: GuardRoutes["Type"] | undefined): Effect.Effect<GuardPipelineShape, ConfigError> =>
+    Effect.map(compile({ ...services, routes: routes ?? EMPTY_ROUTES }, metrics, registry), ({ apply, checks }) =>
+      GuardPipeline.of({ checks, apply, routes, forRoutes }))
+  const forRoutes = (routes: GuardRoutes["Type"]): Effect.Effect<GuardPipelineShape, ConfigError> => {
+    const known = variants.get(routes)
+    if (known !== undefined) return known
+    return Effect.flatten(Effect.tap(Effect.exit(build(routes)), (exit) => {
+      variants.set(routes, exit)
+    }))
+  }
+  return yield* build(own)
+})
 
+/** The pipeline for `env`'s configuration and routes. */
+const compile = (
+  env: CheckEnv,
+  metrics: MetricsCollector["Type"],
+  registry: ClientIpRegistry["Type"] | undefined
+): Effect.Effect<{ readonly checks: ReadonlyArray<CheckName>; readonly apply: GuardPipelineShape["apply"] }, ConfigError> =>
+  Effect.gen(function*() {
+  const { bus, config } = env
   const countryRules = config.whitelistCountries.size > 0 || config.blockedCountries.size > 0 ||
     anyRoute(env, (s) => s.blockedCountries !== undefined || s.allowedCountries !== undefined)
   if (countryRules && env.geo === undefined) {
@@ -220,7 +281,6 @@ export const make: Effect.Effect<
     }])
   }
 
-  const registry = Option.getOrUndefined(yield* Effect.serviceOption(ClientIpRegistry))
   const checks = BUILDERS.flatMap((build) => Option.toArray(build(env)))
   const spans = new Map(checks.map((c) => [c.name, `guard.check.${c.name}`]))
   const resolveIp = makeClientIpResolver(config)
@@ -469,6 +529,9 @@ export const make: Effect.Effect<
   }
 
   // One synchronous step from the request to the checks: this runs for every request.
+  const reportUnguarded = (reason: string): Effect.Effect<void> =>
+    bus.emit("route_unresolved", { actionTaken: "request_blocked", reason, metadata: { refusal: "handler_unguarded" } })
+
   const apply = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
     Effect.flatMap(env.rules.current, (rules) => Effect.withFiberRuntime((fiber) => {
       const context = fiber.currentContext
@@ -481,13 +544,15 @@ export const make: Effect.Effect<
       const resolution = resolveIp({ remoteAddress: peer, headers })
       const path = pathOf(request.url)
       const req: GuardRequest = {
+        reportUnguarded,
         request,
         headers,
         method: request.method,
         path,
         clientIp: resolution.ip,
         peerIp: peer,
-        route: Option.getOrUndefined(env.routes.resolve(request.method, path)),
+        // the router's own rules, under the router config in force for this request
+        route: env.routes.find(request.method, request.url, fiber.getFiberRef(HttpRouter.currentRouterConfig)),
         excluded: excludes.length > 0 && isExcluded(path),
         rules: Option.getOrUndefined(rules),
         startedAt: clock.unsafeCurrentTimeMillis(),
@@ -499,8 +564,12 @@ export const make: Effect.Effect<
       if (registry !== undefined && typeof request.source === "object" && request.source !== null) {
         registry.set(request.source, req.clientIp)
       }
-      return guarded(app, req, resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined)
+      // what the guard applied travels with the fiber, for the handlers that check it (RouteGuard.secure)
+      return Effect.zipRight(
+        FiberRef.set(currentEvaluation, req),
+        guarded(app, req, resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined)
+      )
     }))
 
-  return GuardPipeline.of({ checks: checks.map((c) => c.name), apply })
-})
+  return { checks: checks.map((c) => c.name), apply }
+  })

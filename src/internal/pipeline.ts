@@ -16,7 +16,7 @@ import type { GeoIpLookup } from "../GeoIpLookup.js"
 import type { GuardConfigShape } from "../GuardConfig.js"
 import type { IpBans } from "../IpBans.js"
 import type { RateLimitStore } from "../RateLimitStore.js"
-import type { GuardRoutes, ResolvedRoute, RouteSettings } from "../RouteGuard.js"
+import type { GuardEvaluation, GuardRoutes, ResolvedRoute, RouteSettings } from "../RouteGuard.js"
 import type { StoreError } from "../StoreError.js"
 import type { ThreatDetector } from "../ThreatDetector.js"
 import type { ViolationCounter } from "../ViolationCounter.js"
@@ -36,7 +36,7 @@ export interface CheckEnv {
 }
 
 /** Per-request facts, computed once by the pipeline and read by every check. */
-export interface GuardRequest {
+export interface GuardRequest extends GuardEvaluation {
   readonly request: HttpServerRequest.HttpServerRequest
   /**
    * The request's headers, read once: platform-node builds a fresh copy (lower-cased, arrays
