@@ -76,7 +76,7 @@ import { headersOnWrite, type NodeResponse, nodeResponseOf } from "./internal/no
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
-import { discoverRoutes } from "./internal/routeDiscovery.js"
+import { apiRoutes } from "./internal/routeDiscovery.js"
 import { currentEvaluation, GuardRoutes } from "./RouteGuard.js"
 import { securityHeadersFor } from "./SecurityHeaders.js"
 import { StoreError } from "./StoreError.js"
@@ -153,9 +153,8 @@ export class GuardPipeline extends Context.Tag("effect-guard/GuardPipeline")<Gua
  * `HttpApp.toWebHandler`) and provide `GuardLive`.
  *
  * The routes whose settings it applies are found wherever they are: `GuardRoutes` provided where the
- * application runs (the server's layer), else provided to `GuardLive`, else read from the app itself
- * when it is an `HttpRouter`, else from the `HttpApi` being served. Protected handlers check that
- * their settings were applied (see `RouteGuard.secure`).
+ * application runs (the server's layer), else provided to `GuardLive`, else the `HttpApi` being
+ * served. Protected handlers check that their settings were applied (see `RouteGuard.secure`).
  *
  * @since 0.1.0
  * @category middleware
@@ -164,12 +163,12 @@ export const guardMiddleware = HttpMiddleware.make(
   <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | GuardPipeline> => {
     // the guarded app is built once per pipeline and routes, not once per request
     let built: { readonly pipeline: GuardPipelineShape; readonly routes: unknown; readonly guarded: HttpApp.Default<E, R> } | undefined
-    const discover = discoverRoutes(app)
+    const fromApi = apiRoutes()
     // one step: read from the context as the platform's own middleware do
     return Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, E, R | GuardPipeline | HttpServerRequest.HttpServerRequest>((fiber) => {
       const context = fiber.currentContext
       const pipeline = Context.unsafeGet(context, GuardPipeline)
-      const routes = Option.getOrUndefined(Context.getOption(context, GuardRoutes)) ?? pipeline.routes ?? discover(context)
+      const routes = Option.getOrUndefined(Context.getOption(context, GuardRoutes)) ?? pipeline.routes ?? fromApi(context)
       if (built !== undefined && built.pipeline === pipeline && built.routes === routes) return built.guarded
       if (routes === pipeline.routes) {
         built = { pipeline, routes, guarded: pipeline.apply(app) }

@@ -1,41 +1,39 @@
 /**
  * Where `guardMiddleware` finds the routes of an application that no `GuardRoutes` describes: the
- * app it wraps, when that app is an `HttpRouter` (`HttpServer.serve(router, guardMiddleware)`,
- * `HttpRouter.Default.serve(guardMiddleware)`), or the `HttpApi` being served
- * (`HttpApiBuilder.serve(guardMiddleware)` puts it in the request's context).
+ * `HttpApi` being served (`HttpApiBuilder.serve(guardMiddleware)` and `HttpApiBuilder.toWebHandler`
+ * put it in the request's context), whose endpoints carry their settings as annotations.
+ *
+ * A plain `HttpRouter` cannot be found this way: the platform hands a middleware the router already
+ * wrapped (`HttpApp.toHandled`), not the router. Its protected handlers refuse to run unguarded
+ * (`RouteGuard.secure`).
  *
  * @internal
  */
 import { HttpApi } from "@effect/platform"
 import { Context, Effect, Exit, Option } from "effect"
 import type { ConfigError } from "../ConfigError.js"
-import { type GuardRoutes, isRouterLike, makeFromApi, makeFromRouter } from "../RouteGuard.js"
+import { type GuardRoutes, makeFromApi } from "../RouteGuard.js"
 
-type Found = GuardRoutes["Type"] | Effect.Effect<GuardRoutes["Type"], ConfigError>
+/** The routes, or the effect that reads them the first time. */
+export type FoundRoutes = GuardRoutes["Type"] | Effect.Effect<GuardRoutes["Type"], ConfigError>
 
 /**
- * A function of the request's context: the routes of `app` or of the API served, once read (an
- * effect the first time, whose result is kept); `undefined` when there are none to read.
+ * A function of the request's context: the routes of the `HttpApi` served, once read (an effect
+ * the first time, whose result is kept); `undefined` when no API is served.
  */
-export const discoverRoutes = (app: unknown): (context: Context.Context<never>) => Found | undefined => {
-  let fromApp: Found | undefined
-  let fromApi: { readonly api: unknown; readonly routes: Found } | undefined
-  const remember = (read: Effect.Effect<GuardRoutes["Type"], ConfigError>, keep: (routes: Found) => void): Found =>
-    Effect.flatten(Effect.tap(Effect.exit(read), (exit) => keep(Exit.isSuccess(exit) ? exit.value : exit)))
+export const apiRoutes = (): (context: Context.Context<never>) => FoundRoutes | undefined => {
+  let known: { readonly api: unknown; routes: FoundRoutes } | undefined
   return (context) => {
-    if (isRouterLike(app)) {
-      return fromApp ??= remember(makeFromRouter(app), (routes) => {
-        fromApp = routes
-      })
-    }
     const served = Option.getOrUndefined(Context.getOption(context, HttpApi.Api))
     if (served === undefined) return undefined
-    if (fromApi?.api === served.api) return fromApi.routes
-    const api = served.api
-    const routes = remember(makeFromApi(api), (routes) => {
-      fromApi = { api, routes }
-    })
-    fromApi = { api, routes }
-    return routes
+    if (known?.api === served.api) return known.routes
+    const entry: { readonly api: unknown; routes: FoundRoutes } = {
+      api: served.api,
+      routes: Effect.flatten(Effect.tap(Effect.exit(makeFromApi(served.api)), (exit) => {
+        entry.routes = Exit.isSuccess(exit) ? exit.value : exit
+      }))
+    }
+    known = entry
+    return entry.routes
   }
 }
