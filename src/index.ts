@@ -65,7 +65,7 @@ export type { BanInfo, IpBansMemoryOptions } from "./IpBans.js"
 export { MetricsCollector } from "./MetricsCollector.js"
 export type { RequestMetrics } from "./MetricsCollector.js"
 export { RateLimitStore, rateLimitHeaders } from "./RateLimitStore.js"
-export { BYPASS_VALUES, GuardRoutes, RouteGuard, RouteSettingsSchema } from "./RouteGuard.js"
+export { BYPASS_VALUES, currentEvaluation, GuardRoutes, RouteGuard, RouteNotGuarded, RouteSettingsSchema } from "./RouteGuard.js"
 export type {
   BehaviorRule,
   BypassName,
