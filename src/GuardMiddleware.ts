@@ -105,6 +105,9 @@ const BUILDERS: ReadonlyArray<(env: CheckEnv) => Option.Option<SecurityCheck>> =
 
 const EMPTY_ROUTES: GuardRoutes["Type"] = { find: () => undefined, resolve: () => Option.none(), declared: false, all: [] }
 
+/** The checks a CORS preflight goes through before the guard answers it: who the client is. */
+const PREFLIGHT_CHECKS: ReadonlySet<CheckName> = new Set<CheckName>(["emergency_mode", "ip_security", "cloud_provider", "rate_limit"])
+
 /** How often one excluded path is reported (`path_excluded`). */
 const PATH_EXCLUDED_EVERY_MS = 300_000
 
@@ -319,11 +322,14 @@ const compile = (
       return response.body._tag === "Empty" ? bare : HttpServerResponse.setBody(bare, response.body)
     }
   /**
-   * A CORS preflight is answered by the guard before the checks, and the application never sees it.
-   * A browser sends a preflight without credentials or the request's own headers, so the checks
-   * that need them (authentication, required headers, a route's validators) would refuse every
-   * one; the request that follows goes through all of them.
+   * A CORS preflight is answered by the guard, and the application never sees it, once the checks
+   * of who the client is have passed (emergency mode, bans and IP lists, cloud ranges, rate
+   * limits): a banned or blacklisted client gets no 204. A browser sends a preflight without
+   * credentials or the request's own headers, so the checks that need them (authentication,
+   * required headers, a route's validators) would refuse every one; the request that follows goes
+   * through all of them.
    */
+  const preflightChecks = checks.filter((check) => PREFLIGHT_CHECKS.has(check.name))
   const answersPreflight = (req: GuardRequest): boolean => cors !== undefined && cors.isPreflight(req.method, req.headers)
   const preflight = (req: GuardRequest): HttpServerResponse.HttpServerResponse => {
     const { headers } = req
@@ -435,12 +441,12 @@ const compile = (
   const refusedBy = (check: SecurityCheck, verdict: Verdict): Effect.Effect<Verdict> =>
     Effect.as(annotateRequestSpan("guard.blocked_by", check.name), verdict)
 
-  const runChecks = (req: GuardRequest, index: number): Effect.Effect<Verdict> => {
+  const runChecks = (list: ReadonlyArray<SecurityCheck>, req: GuardRequest, index: number): Effect.Effect<Verdict> => {
     const bypass = req.route?.settings.bypass
     let current = index
     const from = (start: number): Effect.Effect<Verdict, StoreError> => {
-      for (let i = start; i < checks.length; i++) {
-        const check = checks[i]!
+      for (let i = start; i < list.length; i++) {
+        const check = list[i]!
         if ((req.excluded && !check.onExcludedPaths) || bypass?.has(check.name) === true) continue
         current = i
         let result: Effect.Effect<Verdict, StoreError>
@@ -460,8 +466,8 @@ const compile = (
     }
     const run = from(index)
     return succeeded(run) ? run : Effect.catchAllCause(run, (cause) =>
-      Effect.flatMap(onCheckFailure(checks[current]!, cause), (verdict) =>
-        Option.isSome(verdict) ? Effect.succeed(verdict) : runChecks(req, current + 1)))
+      Effect.flatMap(onCheckFailure(list[current]!, cause), (verdict) =>
+        Option.isSome(verdict) ? Effect.succeed(verdict) : runChecks(list, req, current + 1)))
   }
 
   const withBehaviour = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> => {
@@ -513,10 +519,11 @@ const compile = (
     })
 
   const guarded = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest, spoofed: string | undefined): HttpApp.Default<E, R> => {
+    const isPreflight = answersPreflight(req)
     // a thunk: checks that answer synchronously run as it is called, so only after the preamble
-    const checked = () =>
-      flatMapNow(runChecks(req, 0), (verdict) => Option.isSome(verdict) ? finish(req, verdict.value) : withBehaviour(app, req))
-    if (answersPreflight(req)) return finish(req, preflight(req))
+    const checked = isPreflight
+      ? () => flatMapNow(runChecks(preflightChecks, req, 0), (verdict) => finish(req, Option.isSome(verdict) ? verdict.value : preflight(req)))
+      : () => flatMapNow(runChecks(checks, req, 0), (verdict) => Option.isSome(verdict) ? finish(req, verdict.value) : withBehaviour(app, req))
     const uncommon = spoofed !== undefined || req.clientIp === UNKNOWN_CLIENT_IP || req.excluded || req.route?.settings.bypass !== undefined
     if (!uncommon) return checked()
     return Effect.flatMap(preamble(req, spoofed), (outcome) =>
@@ -524,10 +531,11 @@ const compile = (
         ? checked()
         : outcome.value === "refuse"
         ? finish(req, guardResponse(env, 403, "Client address could not be determined"))
+        : isPreflight
+        ? finish(req, preflight(req))
         : callApp(app, req))
   }
 
-  // One synchronous step from the request to the checks: this runs for every request.
   const reportUnguarded = (reason: string): Effect.Effect<void> =>
     bus.emit("route_unresolved", { actionTaken: "request_blocked", reason, metadata: { refusal: "handler_unguarded" } })
 

@@ -13,6 +13,7 @@ import {
   type GuardConfigInput,
   GuardLive,
   guardMiddleware,
+  type GuardServices,
   type SecurityEvent,
   TestExporter
 } from "effect-guard"
@@ -42,6 +43,8 @@ export interface Transport {
   readonly send: (exchange: Exchange) => Effect.Effect<Reply>
   /** Events delivered so far (the composite drained first). */
   readonly events: Effect.Effect<ReadonlyArray<SecurityEvent>>
+  /** The guard's services (`IpBans`, `EventBus`, ...), to act as the application would. */
+  readonly context: Context.Context<GuardServices>
 }
 
 /** The guard's configuration for a transport: Node clients come through the loopback "proxy". */
@@ -116,7 +119,7 @@ export const nodeGuarded = (served: Served, options: GuardedOptions = {}): Effec
     )
     const context = yield* Layer.build(layer as Layer.Layer<CompositeHandler | TestExporter | HttpServer.HttpServer, unknown>)
     const address = Context.get(context, HttpServer.HttpServer).address as HttpServer.TcpAddress
-    return { name: "node", send: (exchange) => rawRequest(address.port, exchange), events: drained(context) }
+    return { name: "node", send: (exchange) => rawRequest(address.port, exchange), events: drained(context), context: context as Context.Context<GuardServices> }
   })
 
 /** The application behind the guard under `HttpApp.toWebHandler`. */
@@ -151,7 +154,12 @@ export const webGuarded = (served: Served, options: GuardedOptions = {}): Effect
         )
         return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() }
       })
-    return { name: "web", send, events: drained(built.context as Context.Context<CompositeHandler | TestExporter>) }
+    return {
+      name: "web",
+      send,
+      events: drained(built.context as Context.Context<CompositeHandler | TestExporter>),
+      context: built.context as Context.Context<GuardServices>
+    }
   })
 
 /** Both transports, for `for (const transport of TRANSPORTS)`. */
