@@ -72,6 +72,7 @@ import {
   succeeded,
   type Verdict
 } from "./internal/pipeline.js"
+import { makeClientKeys } from "./internal/ip.js"
 import { headersOnWrite, type NodeResponse, nodeResponseOf } from "./internal/nodeResponse.js"
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
@@ -286,6 +287,7 @@ const compile = (
   const checks = BUILDERS.flatMap((build) => Option.toArray(build(env)))
   const spans = new Map(checks.map((c) => [c.name, `guard.check.${c.name}`]))
   const resolveIp = makeClientIpResolver(config)
+  const clientKeys = makeClientKeys(config.ipv6Subnet)
   const securityHeaders = Headers.fromInput(securityHeadersFor(config.securityHeaders))
   const headerEntries = Object.entries(securityHeaders)
   const cors = corsPolicyFor(config)
@@ -550,6 +552,7 @@ const compile = (
       const nodeResponse = nodeResponseOf(request)
       const resolution = resolveIp({ remoteAddress: peer, headers })
       const path = pathOf(request.url)
+      const routerConfig = fiber.getFiberRef(HttpRouter.currentRouterConfig)
       const req: GuardRequest = {
         reportUnguarded,
         request,
@@ -557,9 +560,11 @@ const compile = (
         method: request.method,
         path,
         clientIp: resolution.ip,
+        clientKey: clientKeys(resolution.ip),
+        routerConfig,
         peerIp: peer,
         // the router's own rules, under the router config in force for this request
-        route: env.routes.find(request.method, request.url, fiber.getFiberRef(HttpRouter.currentRouterConfig)),
+        route: env.routes.find(request.method, request.url, routerConfig),
         excluded: excludes.length > 0 && isExcluded(path),
         rules: Option.getOrUndefined(rules),
         startedAt: clock.unsafeCurrentTimeMillis(),

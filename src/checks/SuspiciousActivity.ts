@@ -158,7 +158,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     return Effect.gen(function*() {
       // one request is one violation (filed under its first category), however many categories matched
       // the attack is refused either way: a store that cannot count only costs the auto-ban
-      const counts = yield* env.violations.record(req.clientIp, categories[0]!).pipe(
+      const counts = yield* env.violations.record(req.clientKey, categories[0]!).pipe(
         Effect.catchAll((error) => Effect.as(Effect.logWarning("auto-ban counting skipped: state store unavailable", error.message), { total: 0 }))
       )
       const banned = policy.enabled && counts.total >= policy.threshold
@@ -167,7 +167,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
         )
         : false
       if (banned) {
-        yield* Effect.ignore(env.violations.reset(req.clientIp))
+        yield* Effect.ignore(env.violations.reset(req.clientKey))
         return yield* refuse(env, req, {
           check: "suspicious_activity",
           event: "penetration_attempt",
