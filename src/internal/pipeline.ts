@@ -7,7 +7,7 @@
 import { type Headers, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { type Clock, Effect, Exit, LogLevel, Option } from "effect"
 import type { RouterConfig } from "find-my-way-ts"
-import { type BodySize, peekBody } from "./bodyPeek.js"
+import { type BodySize, type Overflow, peekBody } from "./bodyPeek.js"
 import type { ActiveRules } from "../DynamicRuleManager.js"
 import type { CloudRanges } from "../CloudRanges.js"
 import type { DynamicRuleManager } from "../DynamicRuleManager.js"
@@ -127,13 +127,13 @@ export const maxBodyOf = (config: GuardConfigShape, req: GuardRequest): number |
 
 /**
  * The request's body, read up to `max` bytes and left for the application (see `bodyPeek.ts`); read
- * once per request, so the size check and the detector share one read. `undefined` when there is no
- * body to read, or it cannot be read and left.
+ * once per request, so the size check and the detector share one read (the first read's `max` and
+ * `overflow` hold). `undefined` when there is no body to read, or it cannot be read and left.
  */
-export const peekedBody = (req: GuardRequest, max: number): Effect.Effect<BodySize> | undefined => {
+export const peekedBody = (req: GuardRequest, max: number, overflow: Overflow): Effect.Effect<BodySize> | undefined => {
   const known = req.state.body
   if (known !== undefined) return Exit.succeed(known)
-  const read = peekBody(req.request, req.headers, max)
+  const read = peekBody(req.request, req.headers, max, overflow)
   return read === undefined ? undefined : Effect.tap(read, (size) => {
     req.state.body = size
   })

@@ -18,6 +18,7 @@ import {
   TestExporter
 } from "effect-guard"
 import * as http from "node:http"
+import * as net from "node:net"
 
 /** A request as the attacker writes it. */
 export interface Exchange {
@@ -43,6 +44,8 @@ export interface Transport {
   readonly send: (exchange: Exchange) => Effect.Effect<Reply>
   /** Events delivered so far (the composite drained first). */
   readonly events: Effect.Effect<ReadonlyArray<SecurityEvent>>
+  /** `host:port` of the Node server; empty on the web. */
+  readonly address: string
   /** The guard's services (`IpBans`, `EventBus`, ...), to act as the application would. */
   readonly context: Context.Context<GuardServices>
 }
@@ -56,7 +59,7 @@ const withProxy = (config: GuardConfigInput): GuardConfigInput => ({
 
 /** What is served: a plain `HttpApp` (a router), or an `HttpApi` with its handlers' layer. */
 export type Served =
-  | { readonly _tag: "app"; readonly app: HttpApp.Default<unknown, never> }
+  | { readonly _tag: "app"; readonly app: HttpApp.Default<unknown, HttpRouter.HttpRouter.DefaultServices> }
   | { readonly _tag: "api"; readonly api: Layer.Layer<HttpApi.Api> }
 
 export interface GuardedOptions {
@@ -106,6 +109,32 @@ export const rawRequest = (port: number, exchange: Exchange): Effect.Effect<Repl
     return Effect.sync(() => request.destroy())
   })
 
+/**
+ * Writes `text` on a fresh connection and returns all the server sends until it closes (or 3 s
+ * pass): for requests no HTTP client sends (a broken chunked framing, a body cut short).
+ * `halfClose` ends the client's side after writing, as a client that gives up does.
+ */
+export const rawExchange = (port: number, text: string, options: { readonly halfClose: boolean }): Effect.Effect<string> =>
+  Effect.async<string>((resume) => {
+    const chunks: Array<Buffer> = []
+    const socket = net.connect(port, "127.0.0.1", () => {
+      socket.write(text)
+      if (options.halfClose) socket.end()
+    })
+    const done = () => resume(Effect.succeed(Buffer.concat(chunks).toString("latin1")))
+    const timer = setTimeout(() => socket.destroy(), 3_000)
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk))
+    socket.on("close", () => {
+      clearTimeout(timer)
+      done()
+    })
+    socket.on("error", () => undefined)
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      socket.destroy()
+    })
+  })
+
 /** The application behind the guard on a real Node server on loopback (port 0). */
 export const nodeGuarded = (served: Served, options: GuardedOptions = {}): Effect.Effect<Transport, unknown, Scope.Scope> =>
   Effect.gen(function*() {
@@ -119,7 +148,13 @@ export const nodeGuarded = (served: Served, options: GuardedOptions = {}): Effec
     )
     const context = yield* Layer.build(layer as Layer.Layer<CompositeHandler | TestExporter | HttpServer.HttpServer, unknown>)
     const address = Context.get(context, HttpServer.HttpServer).address as HttpServer.TcpAddress
-    return { name: "node", send: (exchange) => rawRequest(address.port, exchange), events: drained(context), context: context as Context.Context<GuardServices> }
+    return {
+      name: "node",
+      send: (exchange) => rawRequest(address.port, exchange),
+      events: drained(context),
+      address: `127.0.0.1:${address.port}`,
+      context: context as Context.Context<GuardServices>
+    }
   })
 
 /** The application behind the guard under `HttpApp.toWebHandler`. */
@@ -129,7 +164,7 @@ export const webGuarded = (served: Served, options: GuardedOptions = {}): Effect
     const server = (options.server ?? Layer.empty) as Layer.Layer<never>
     const built = served._tag === "app"
       ? yield* Effect.gen(function*() {
-        const runtime = yield* Layer.toRuntime(Layer.merge(guard, server))
+        const runtime = yield* Layer.toRuntime(Layer.mergeAll(guard, server, NodeHttpServer.layerContext))
         return { handler: HttpApp.toWebHandlerRuntime(runtime)(served.app, guardMiddleware), context: runtime.context }
       })
       : yield* Effect.gen(function*() {
@@ -145,7 +180,8 @@ export const webGuarded = (served: Served, options: GuardedOptions = {}): Effect
       Effect.promise(async () => {
         const init: RequestInit & { duplex?: "half" } = { method: exchange.method, headers: { ...exchange.headers } }
         if (exchange.body !== undefined) {
-          init.body = typeof exchange.body === "string" ? exchange.body : new Uint8Array(exchange.body)
+          // bytes, so that fetch adds no Content-Type the client did not send (as on Node)
+          init.body = typeof exchange.body === "string" ? new TextEncoder().encode(exchange.body) : new Uint8Array(exchange.body)
           init.duplex = "half"
         }
         const response = await built.handler(
@@ -157,6 +193,7 @@ export const webGuarded = (served: Served, options: GuardedOptions = {}): Effect
     return {
       name: "web",
       send,
+      address: "",
       events: drained(built.context as Context.Context<CompositeHandler | TestExporter>),
       context: built.context as Context.Context<GuardServices>
     }
