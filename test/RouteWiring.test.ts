@@ -1,8 +1,18 @@
-import { HttpMiddleware, HttpRouter, HttpServerResponse } from "@effect/platform"
+import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, HttpMiddleware, HttpRouter, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Layer, Schema } from "effect"
 import { GuardRoutes, RouteGuard, RouteNotGuarded } from "effect-guard"
 import { TRANSPORTS } from "./support/transports.js"
+
+const Api = HttpApi.make("wired").add(
+  HttpApiGroup.make("admin").add(
+    HttpApiEndpoint.get("item")`/admin/${HttpApiSchema.param("id", Schema.String)}`.addSuccess(Schema.String)
+      .annotate(RouteGuard, { requireAuth: { type: "bearer", verifier: (token) => Effect.succeed(token === "ok") } })
+  )
+)
+const ApiLive = HttpApiBuilder.api(Api).pipe(
+  Layer.provide(HttpApiBuilder.group(Api, "admin", (h) => h.handle("item", ({ path }) => Effect.succeed(path.id))))
+) as Layer.Layer<HttpApi.Api>
 
 const admin = HttpServerResponse.text("admin area").pipe(RouteGuard.secure({ requireAuth: { type: "bearer" } }))
 const router = HttpRouter.empty.pipe(
@@ -45,6 +55,19 @@ describe("route settings do not depend on where the routes are provided", () => 
         const guarded = yield* transport.make({ _tag: "app", app: wrapped }, { guard: table, config: { authVerifier: () => Effect.succeed(true) } })
         expect((yield* guarded.send({ method: "GET", path: "/admin" })).status).toBe(401)
         expect((yield* guarded.send({ method: "GET", path: "/admin", headers: { authorization: "Bearer t" } })).status).toBe(200)
+      }))
+  }
+
+  for (const transport of TRANSPORTS) {
+    it.scopedLive(`${transport.name}: an HttpApi served without GuardRoutes.fromApi still gets its endpoints' settings, HEAD included`, () =>
+      Effect.gen(function*() {
+        const guarded = yield* transport.make({ _tag: "api", api: ApiLive })
+        for (const method of ["GET", "HEAD"]) {
+          for (const path of ["/admin/7", "/admin/7/", "/ADMIN/7", "/%61dmin/7"]) {
+            expect({ method, path, status: (yield* guarded.send({ method, path })).status }).toEqual({ method, path, status: 401 })
+          }
+        }
+        expect((yield* guarded.send({ method: "GET", path: "/admin/7", headers: { authorization: "Bearer ok" } })).status).toBe(200)
       }))
   }
 
