@@ -86,18 +86,19 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     const { request } = req
     const q = request.url.indexOf("?")
     const base = { path: req.path, query: q < 0 ? "" : request.url.slice(q + 1), headers: req.headers }
-    if (!config.detectionScanBody) return Effect.succeed({ input: base, truncated: false })
-    return Effect.flatMap(scannableBody(req, bodyOptions), (scan): Effect.Effect<Scanned> => {
+    if (!config.detectionScanBody) return Exit.succeed({ input: base, truncated: false })
+    return flatMapNow(scannableBody(req, bodyOptions), (scan): Effect.Effect<Scanned> => {
       switch (scan._tag) {
         case "refuse":
           return Effect.succeed(scan.refusal)
         case "none":
+          if (scan.why === undefined) return Exit.succeed({ input: base, truncated: false })
           return scan.why === READ_BEFORE
             ? Effect.map(readBefore(req), (body) => ({ input: body === undefined ? base : { ...base, body }, truncated: false }))
             : Effect.as(Effect.logDebug(`body not scanned: ${scan.why}`), { input: base, truncated: false })
         case "body":
           if (scan.asRead !== undefined) holdText(request, scan.asRead.text, scan.asRead.bytes)
-          return Effect.succeed({ input: { ...base, body: scan.body }, truncated: scan.truncated })
+          return Exit.succeed({ input: { ...base, body: scan.body }, truncated: scan.truncated })
       }
     })
   }

@@ -24,19 +24,19 @@
  * @internal
  */
 import { Multipart } from "@effect/platform"
-import { Effect, Stream } from "effect"
+import { Effect, Exit, Stream } from "effect"
 import type { DetectionBody, DetectionPairs } from "../ThreatDetector.js"
 import { type Decoded, contentCodings, decodeBody } from "./bodyDecode.js"
 import { type BodySize, mayHaveBody } from "./bodyPeek.js"
-import { type GuardRequest, peekedBody, type Refusal } from "./pipeline.js"
+import { flatMapNow, type GuardRequest, peekedBody, type Refusal } from "./pipeline.js"
 
 /**
- * - `none`: nothing to scan (`why` says so, for a debug line).
+ * - `none`: nothing to scan; `why` says why for a debug line, unless there is no body at all.
  * - `body`: what the detector gets; `truncated` when only the first `detectionMaxBodyBytes` are in it.
  * - `refuse`: the body itself is refused (malformed, too large, an unknown coding).
  */
 export type BodyScan =
-  | { readonly _tag: "none"; readonly why: string }
+  | { readonly _tag: "none"; readonly why: string | undefined }
   | {
     readonly _tag: "body"
     readonly body: DetectionBody
@@ -52,6 +52,9 @@ export interface BodyScanOptions {
 }
 
 const none = (why: string): BodyScan => ({ _tag: "none", why })
+
+/** A request without a body: the common case, answered at once. */
+const NO_BODY: Effect.Effect<BodyScan> = Effect.succeed({ _tag: "none", why: undefined })
 
 /** The `why` of a body a stream before the guard reads or has read: the guard cannot leave it unread. */
 export const READ_BEFORE = "it is read by something before the guard"
@@ -91,8 +94,8 @@ const fatalUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false })
 const lenientUtf8 = new TextDecoder("utf-8")
 
 /** The text of `bytes` as a reader would get it, or `undefined` when the bytes are not text. */
-const textOf = (bytes: Uint8Array, textual: boolean): string | undefined => {
-  if (textual) return lenientUtf8.decode(bytes)
+const textOf = (bytes: Uint8Array, textual: boolean, known: string | undefined): string | undefined => {
+  if (textual) return known ?? lenientUtf8.decode(bytes)
   if (bytes.includes(0)) return undefined
   try {
     return fatalUtf8.decode(bytes)
@@ -129,18 +132,19 @@ const multipartFields = (
 export const bodyOf = (
   bytes: Uint8Array,
   contentType: string,
-  truncated: boolean
+  truncated: boolean,
+  known?: string
 ): Effect.Effect<{ readonly body: DetectionBody } | { readonly binary: true } | { readonly error: string }> => {
   const type = contentType.toLowerCase()
-  const text = textOf(bytes, type === "" || TEXTUAL.test(type))
-  if (text === undefined) return Effect.succeed({ binary: true })
+  const text = textOf(bytes, type === "" || TEXTUAL.test(type), known)
+  if (text === undefined) return Exit.succeed({ binary: true })
   const first = firstSignificant(text)
-  if (first === "{" || first === "[") return Effect.succeed({ body: { kind: "json", text } })
+  if (first === "{" || first === "[") return Exit.succeed({ body: { kind: "json", text } })
   if (type.includes("multipart/form-data")) {
     return Effect.map(multipartFields(bytes, contentType, truncated), (parsed) =>
       "error" in parsed ? parsed : { body: { kind: "fields", fields: parsed.fields } })
   }
-  return Effect.succeed({ body: type.includes("x-www-form-urlencoded") ? { kind: "form", text } : { kind: "text", text } })
+  return Exit.succeed({ body: type.includes("x-www-form-urlencoded") ? { kind: "form", text } : { kind: "text", text } })
 }
 
 /**
@@ -149,17 +153,17 @@ export const bodyOf = (
  */
 export const scannableBody = (req: GuardRequest, options: BodyScanOptions): Effect.Effect<BodyScan> => {
   const { headers } = req
-  if (!mayHaveBody(req.request, headers)) return Effect.succeed(none("no body"))
+  if (!mayHaveBody(req.request, headers)) return NO_BODY
   const { limit } = options
   const declared = headers["content-length"] === undefined ? undefined : Number(headers["content-length"])
-  if (declared === 0) return Effect.succeed(none("empty body"))
+  if (declared === 0) return NO_BODY
   const prefixOnly = declared !== undefined && declared > limit
   if (prefixOnly && options.oversized === "refuse") return Effect.succeed(tooLarge(limit, { content_length: declared }))
   // Node's parser reads exactly the declared length; a web host may not hold a body to it
   const max = declared !== undefined && declared <= limit && req.onNode ? declared : limit
   const read = peekedBody(req, max, "keep")
   if (read === undefined) return Effect.succeed(none(READ_BEFORE))
-  return Effect.flatMap(read, (size): Effect.Effect<BodyScan> => {
+  return flatMapNow(read, (size): Effect.Effect<BodyScan> => {
     switch (size._tag) {
       case "unreadable":
         return Effect.succeed(refuse("decoding_error", 400, "Malformed request body", "Request body ended before its framing did (truncated or broken)", {
@@ -184,9 +188,9 @@ export const scannableBody = (req: GuardRequest, options: BodyScanOptions): Effe
 const scanDecoded = (req: GuardRequest, size: BodySize, raw: Uint8Array, truncated: boolean, options: BodyScanOptions): Effect.Effect<BodyScan> => {
   const codings = contentCodings(req.headers["content-encoding"])
   const decoded: Effect.Effect<Decoded> = codings.length === 0
-    ? Effect.succeed({ _tag: "decoded", bytes: raw })
+    ? Exit.succeed({ _tag: "decoded", bytes: raw })
     : decodeBody(raw, codings, options.limit, truncated)
-  return Effect.flatMap(decoded, (result): Effect.Effect<BodyScan> => {
+  return flatMapNow(decoded, (result): Effect.Effect<BodyScan> => {
     switch (result._tag) {
       case "unsupported":
         return Effect.succeed(refuse("content_filtered", 415, "Unsupported content encoding", `Content-Encoding ${JSON.stringify(result.coding.slice(0, 32))} cannot be scanned`, {
@@ -209,14 +213,16 @@ const scanDecoded = (req: GuardRequest, size: BodySize, raw: Uint8Array, truncat
   })
 }
 
-const withBody = (req: GuardRequest, size: BodySize, bytes: Uint8Array, truncated: boolean, identity: boolean): Effect.Effect<BodyScan> =>
-  Effect.map(bodyOf(bytes, req.headers["content-type"] ?? "", truncated), (view): BodyScan => {
-    if ("binary" in view) return none("binary data")
+const withBody = (req: GuardRequest, size: BodySize, bytes: Uint8Array, truncated: boolean, identity: boolean): Effect.Effect<BodyScan> => {
+  // the body read as is from Node, whole: its text is the platform's, and can be handed to the application
+  const asRead = identity && !truncated && size._tag === "fits" && size.fromNode ? { text: size.text(), bytes: size.bytes } : undefined
+  return flatMapNow(bodyOf(bytes, req.headers["content-type"] ?? "", truncated, asRead?.text), (view): Effect.Effect<BodyScan> => {
+    if ("binary" in view) return Exit.succeed(none("binary data"))
     if ("error" in view) {
-      return refuse("decoding_error", 400, "Malformed request body", `Request body is not valid multipart/form-data: ${view.error}`, {
+      return Exit.succeed(refuse("decoding_error", 400, "Malformed request body", `Request body is not valid multipart/form-data: ${view.error}`, {
         violation_type: "multipart_malformed"
-      })
+      }))
     }
-    const asRead = identity && !truncated && size._tag === "fits" && size.fromNode ? { text: size.text(), bytes: size.bytes } : undefined
-    return { _tag: "body", body: view.body, truncated, asRead }
+    return Exit.succeed({ _tag: "body", body: view.body, truncated, asRead })
   })
+}
