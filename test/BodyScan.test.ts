@@ -201,6 +201,18 @@ describe("bodies: whatever the application can parse is scanned", () => {
       expect((yield* guarded.events).find((e) => e.eventType === "decoding_error")?.metadata["violation_type"]).toBe("body_unreadable")
     }))
 
+  for (const transport of TRANSPORTS) {
+    it.scopedLive(`${transport.name}: parameters after ';' reach the handler as search parameters, and are scanned as such`, () =>
+      Effect.gen(function*() {
+        const search = HttpRouter.empty.pipe(HttpRouter.get("/search", Effect.map(HttpServerRequest.ParsedSearchParams, (p) => HttpServerResponse.text(JSON.stringify(p)))))
+        const guarded = yield* transport.make({ _tag: "app", app: search })
+        const ok = yield* guarded.send({ method: "GET", path: "/search;q=tea" })
+        expect([ok.status, ok.body]).toEqual([200, json({ q: "tea" })])
+        expect((yield* guarded.send({ method: "GET", path: `/search;q=${encodeURIComponent(SQLI)}` })).status).toBe(400)
+        expect((yield* guarded.send({ method: "GET", path: `/search;q=${encodeURIComponent(XSS)}` })).status).toBe(400)
+      }))
+  }
+
   it.scopedLive("node: a chunked body without maxRequestSize is scanned", () =>
     Effect.gen(function*() {
       const guarded = yield* TRANSPORTS[0].make({ _tag: "app", app: echo })

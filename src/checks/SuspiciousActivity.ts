@@ -50,6 +50,20 @@ const holdText = (request: HttpServerRequest.HttpServerRequest, text: string, by
       : Effect.succeed(text))
 }
 
+/**
+ * The query as the router reads it: find-my-way takes what follows the first `?`, `;` or `#` as the
+ * search parameters the handler gets (`/search;q=...`), `URL` what follows `?`; from the first of the
+ * three, both are in it.
+ */
+const queryOf = (url: string): string => {
+  let cut = url.indexOf("?")
+  for (const separator of [";", "#"]) {
+    const at = url.indexOf(separator)
+    if (at >= 0 && (cut < 0 || at < cut)) cut = at
+  }
+  return cut < 0 ? "" : url.slice(cut + 1)
+}
+
 const triggerInfo = (result: DetectionResult): string => {
   const first = result.matches[0]
   const where = first === undefined ? "" : ` in ${first.location}: ${JSON.stringify(first.preview)}`
@@ -83,9 +97,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   /** The request as the detector sees it, or the refusal of a body that cannot be scanned. */
   type Scanned = { readonly input: DetectionInput; readonly truncated: boolean } | Refusal
   const inputOf = (req: GuardRequest): Effect.Effect<Scanned> => {
-    const { request } = req
-    const q = request.url.indexOf("?")
-    const base = { path: req.path, query: q < 0 ? "" : request.url.slice(q + 1), headers: req.headers }
+    const base = { path: req.path, query: queryOf(req.request.url), headers: req.headers }
     if (!config.detectionScanBody) return Exit.succeed({ input: base, truncated: false })
     return flatMapNow(scannableBody(req, bodyOptions), (scan): Effect.Effect<Scanned> => {
       switch (scan._tag) {
@@ -97,7 +109,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
             ? Effect.map(readBefore(req), (body) => ({ input: body === undefined ? base : { ...base, body }, truncated: false }))
             : Effect.as(Effect.logDebug(`body not scanned: ${scan.why}`), { input: base, truncated: false })
         case "body":
-          if (scan.asRead !== undefined) holdText(request, scan.asRead.text, scan.asRead.bytes)
+          if (scan.asRead !== undefined) holdText(req.request, scan.asRead.text, scan.asRead.bytes)
           return Exit.succeed({ input: { ...base, body: scan.body }, truncated: scan.truncated })
       }
     })
