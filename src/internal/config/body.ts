@@ -11,9 +11,10 @@ export const bodyFields = {
   /**
    * Bytes of a body the guard reads and scans per request, counted after its Content-Encoding is
    * decoded. A compressed body that would decode to more (or that inflates more than 100-fold) is
-   * refused with 413. The guard holds this many bytes in memory per request it reads.
+   * refused with 413. The guard holds this many bytes in memory per request it reads. The default is
+   * the detector's own per-request budget (`detectionMaxBytes`): raise both together.
    */
-  detectionMaxBodyBytes: withDefault(PositiveInt.pipe(Schema.greaterThanOrEqualTo(1024)), () => 1_048_576),
+  detectionMaxBodyBytes: withDefault(PositiveInt.pipe(Schema.greaterThanOrEqualTo(1024)), () => 262_144),
   /**
    * A body longer than `detectionMaxBodyBytes`: `refuse` answers 413 (`content_filtered`), so no
    * part of a body goes unscanned; `scanPrefix` scans its first `detectionMaxBodyBytes` and lets it
