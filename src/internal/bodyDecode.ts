@@ -2,7 +2,10 @@
  * Decoding a request body's `Content-Encoding` (`gzip`, `deflate`, `br`) before it is scanned, so the
  * detector reads what an application that decodes it would read, never compressed bytes as text.
  * Every step is bounded in output: at most `limit` bytes, and at most {@link MAX_INFLATE_RATIO}
- * times the input (a decompression bomb stops at the bound, it never grows memory past it).
+ * times the input (a decompression bomb stops at the bound, it never grows memory past it). A step
+ * is one bounded call; only one that reaches its bound runs again as a stream, which stops at the
+ * bound with the output so far (for a scan of the prefix) and tells a bomb by how little input it
+ * had consumed.
  *
  * @internal
  */
@@ -39,6 +42,19 @@ export const contentCodings = (header: string | undefined): ReadonlyArray<string
 
 type Inflater = zlib.Gunzip | zlib.Inflate | zlib.InflateRaw | zlib.BrotliDecompress
 
+/**
+ * The one-call forms, tried first: the output is bounded (`maxOutputLength`), so the call is too
+ * (a bounded inflate of at most `detectionMaxBodyBytes` takes about a millisecond at most), and for
+ * a body of a few kilobytes it costs a fraction of a stream's set-up. Past the bound they fail
+ * without the output, so the stream form runs again for it.
+ */
+const oneCall: Readonly<Record<string, ReadonlyArray<(input: Buffer, options: zlib.ZlibOptions & zlib.BrotliOptions) => Buffer>>> = {
+  gzip: [zlib.gunzipSync],
+  "x-gzip": [zlib.gunzipSync],
+  deflate: [zlib.inflateSync, zlib.inflateRawSync],
+  br: [zlib.brotliDecompressSync]
+}
+
 /** A prefix of a longer body ends mid-stream: a sync flush yields what it holds instead of failing. */
 const inflaters: Readonly<Record<string, ReadonlyArray<(truncated: boolean) => Inflater>>> = {
   gzip: [(t) => zlib.createGunzip(t ? { finishFlush: zlib.constants.Z_SYNC_FLUSH } : {})],
@@ -49,6 +65,23 @@ const inflaters: Readonly<Record<string, ReadonlyArray<(truncated: boolean) => I
     (t) => zlib.createInflateRaw(t ? { finishFlush: zlib.constants.Z_SYNC_FLUSH } : {})
   ],
   br: [(t) => zlib.createBrotliDecompress(t ? { finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH } : {})]
+}
+
+/** Undoes one coding in one call: `undefined` when the output would pass `max` (the stream form says how). */
+const inflateSync = (
+  inflate: (input: Buffer, options: zlib.ZlibOptions & zlib.BrotliOptions) => Buffer,
+  input: Buffer,
+  max: number,
+  coding: string,
+  truncated: boolean
+): Decoded | undefined => {
+  const flush = truncated ? { finishFlush: coding === "br" ? zlib.constants.BROTLI_OPERATION_FLUSH : zlib.constants.Z_SYNC_FLUSH } : {}
+  try {
+    return { _tag: "decoded", bytes: inflate(input, { maxOutputLength: max, ...flush }) }
+  } catch (error) {
+    if (error instanceof RangeError || (error as { readonly code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") return undefined
+    return { _tag: "corrupt", coding, message: error instanceof Error ? error.message : String(error) }
+  }
 }
 
 /**
@@ -110,11 +143,15 @@ export const decodeBody = (bytes: Uint8Array, codings: ReadonlyArray<string>, li
     const ratioCap = Math.max(RATIO_FLOOR, buffer.length * MAX_INFLATE_RATIO)
     const max = Math.min(limit, ratioCap)
     const bound = ratioCap < limit ? "ratio" : "limit"
-    const [first, fallback] = inflaters[coding]!
-    const once = inflateOnce(first!, buffer, max, bound, coding, truncated)
-    const attempt = fallback === undefined
-      ? once
-      : Effect.flatMap(once, (result) => (result._tag === "corrupt" ? inflateOnce(fallback, buffer, max, bound, coding, truncated) : Effect.succeed(result)))
+    const attempt = Effect.suspend(() => {
+      const forms = oneCall[coding]!
+      for (let i = 0; i < forms.length; i++) {
+        const result = inflateSync(forms[i]!, buffer, max, coding, truncated)
+        if (result === undefined) return inflateOnce(inflaters[coding]![i]!, buffer, max, bound, coding, truncated)
+        if (result._tag === "decoded" || i === forms.length - 1) return Effect.succeed(result)
+      }
+      return Effect.succeed<Decoded>({ _tag: "corrupt", coding, message: "no decoder" })
+    })
     return Effect.flatMap(attempt, (result) =>
       result._tag === "decoded"
         ? step(result.bytes, index - 1)
