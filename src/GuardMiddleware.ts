@@ -539,7 +539,11 @@ const compile = (
     }
 
     const reportUnguarded = (reason: string): Effect.Effect<void> =>
-      bus.emit("route_unresolved", { actionTaken: "request_blocked", reason, metadata: { refusal: "handler_unguarded" } })
+      bus.emit("route_unresolved", {
+        actionTaken: config.passiveMode ? "logged_only" : "request_blocked",
+        reason,
+        metadata: { refusal: "handler_unguarded", ...(config.passiveMode ? { passive_mode: true } : {}) }
+      })
 
     const apply = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
       Effect.flatMap(env.rules.current, (rules) => Effect.withFiberRuntime((fiber) => {
@@ -555,6 +559,7 @@ const compile = (
         const routerConfig = fiber.getFiberRef(HttpRouter.currentRouterConfig)
         const req: GuardRequest = {
           reportUnguarded,
+          passive: config.passiveMode,
           request,
           headers,
           method: request.method,

@@ -187,6 +187,8 @@ export const settingsOf = (handler: unknown): Option.Option<RouteSettingsInput> 
  */
 export interface GuardEvaluation {
   readonly route: ResolvedRoute | undefined
+  /** The guard only reports (`passiveMode`): a protected handler reports a mismatch, and runs. */
+  readonly passive: boolean
   /** Reports a protected handler that ran without its settings applied (`route_unresolved`). */
   readonly reportUnguarded: (reason: string) => Effect.Effect<void>
 }
@@ -238,16 +240,21 @@ const sameInput = (a: unknown, b: unknown): boolean => {
     keys.every((k) => sameInput((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
 }
 
-/** Reports and refuses a protected handler that the guard did not evaluate with its settings. */
-const unguarded = (
+/**
+ * Reports and refuses a protected handler that the guard did not evaluate with its settings; in
+ * passive mode reports it and runs the handler.
+ */
+const unguarded = <A, E, R>(
+  handler: Effect.Effect<A, E, R>,
   context: Context.Context<never>,
   evaluation: GuardEvaluation | undefined
-): Effect.Effect<never> => {
+): Effect.Effect<A, E, R> => {
   const error = evaluation === undefined
     ? new RouteNotGuarded({ reason: "GuardNotRun", detail: "the guard did not run for this request (serve the application with guardMiddleware)" })
     : evaluation.route === undefined
     ? new RouteNotGuarded({ reason: "RouteUnresolved", detail: "the guard resolved no route for this request (give the guard the routes: GuardRoutes)" })
     : new RouteNotGuarded({ reason: "OtherRoute", detail: `the guard applied the settings of ${evaluation.route.id}` })
+  if (evaluation?.passive === true) return Effect.zipRight(evaluation.reportUnguarded(`[PASSIVE MODE] ${error.message}`), handler)
   const bus = Context.getOption(context, EventBus)
   const report = evaluation !== undefined
     ? evaluation.reportUnguarded(error.message)
@@ -280,7 +287,7 @@ export class RouteGuard extends Context.Tag("effect-guard/RouteGuard")<RouteGuar
         const route = evaluation?.route
         return route !== undefined && (route.source === settings || sameInput(route.source, settings))
           ? handler
-          : unguarded(fiber.currentContext, evaluation)
+          : unguarded(handler, fiber.currentContext, evaluation)
       })
       Object.defineProperty(marked, SettingsId, { value: settings, enumerable: false })
       return marked

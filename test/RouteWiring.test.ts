@@ -40,6 +40,13 @@ describe("route settings do not depend on where the routes are provided", () => 
         expect(event!.reason).toContain("resolved no route")
       }))
 
+    it.scopedLive(`${transport.name}: in passive mode the mismatch is reported and the handler runs`, () =>
+      Effect.gen(function*() {
+        const guarded = yield* transport.make({ _tag: "app", app: router }, { config: { passiveMode: true } })
+        expect((yield* guarded.send({ method: "GET", path: "/admin" })).status).toBe(200)
+        expect((yield* guarded.events).find((e) => e.eventType === "route_unresolved")?.actionTaken).toBe("logged_only")
+      }))
+
     it.scopedLive(`${transport.name}: settings hidden by HttpRouter.use fail closed instead of serving unprotected`, () =>
       Effect.gen(function*() {
         const wrapped = router.pipe(HttpRouter.use(HttpMiddleware.withLoggerDisabled))
