@@ -58,6 +58,7 @@ export {
 export type { GuardConfigInput, GuardConfigShape } from "./GuardConfig.js"
 export { GuardLive, GuardPipelineLive } from "./GuardLive.js"
 export { GuardPipeline, guardMiddleware } from "./GuardMiddleware.js"
+export type { GuardPipelineShape } from "./GuardMiddleware.js"
 export { serveGuarded } from "./GuardServer.js"
 export type { GuardServices } from "./GuardLive.js"
 export { BanResult, IpBans, UnbanResult } from "./IpBans.js"
@@ -69,6 +70,7 @@ export { BYPASS_VALUES, currentEvaluation, GuardRoutes, RouteGuard, RouteNotGuar
 export type {
   BehaviorRule,
   BypassName,
+  GuardEvaluation,
   ResolvedRoute,
   RouteEntry,
   RouteSettings,
