@@ -8,6 +8,7 @@ import { readFileSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { gzipSync } from "node:zlib"
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -18,6 +19,11 @@ const json10k = JSON.stringify({
 }).slice(0, 10_240)
 /** The JSON POST body: a 10 KB JSON document as one field. */
 export const postBody = JSON.stringify({ payload: json10k })
+/** The same body gzip-encoded (`Content-Encoding: gzip`), for the decompression path. */
+export const postBodyGzip = gzipSync(postBody)
+
+/** A GET (`false`), the 10 KB JSON POST (`true`), or that POST gzip-encoded. */
+export type Body = boolean | "gzip"
 
 /** A do-nothing OTLP/HTTP receiver: answers 200 to every export. */
 export const startReceiver = () =>
@@ -122,7 +128,7 @@ export const cpuSeconds = (child: ChildProcess): number | undefined => {
  * unlike throughput, it does not count the time the server waited for a core (on these machines it
  * still moves with the machine's own speed).
  */
-export const measure = async (child: ChildProcess, url: string, post: boolean, duration: number) => {
+export const measure = async (child: ChildProcess, url: string, post: Body, duration: number) => {
   const before = cpuSeconds(child)
   const sample = await load(url, post, duration)
   const after = cpuSeconds(child)
@@ -132,13 +138,17 @@ export const measure = async (child: ChildProcess, url: string, post: boolean, d
   return { ...sample, cpuPerRequest }
 }
 
-export const load = (url: string, post: boolean, duration: number) =>
+export const load = (url: string, post: Body, duration: number) =>
   new Promise<Sample>((resolve, reject) => {
     autocannon({
       url,
       connections: CONNECTIONS,
       duration,
-      ...(post ? { method: "POST", body: postBody, headers: { "content-type": "application/json" } } : {})
+      ...(post === "gzip"
+        ? { method: "POST", body: postBodyGzip, headers: { "content-type": "application/json", "content-encoding": "gzip" } }
+        : post
+        ? { method: "POST", body: postBody, headers: { "content-type": "application/json" } }
+        : {})
     }, (error, result) => {
       if (error) reject(error)
       else resolve({ rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, total: result.requests.total })

@@ -10,6 +10,7 @@
  *   npx tsx bench/simultaneous.ts                    (GET: bare vs guarded, about 1 minute)
  *   PAIRS=bare:guarded-minimal,bare:guarded ROUNDS=8 npx tsx bench/simultaneous.ts
  *   POST=1 npx tsx bench/simultaneous.ts             (10 KB JSON POST)
+ *   POST=gzip npx tsx bench/simultaneous.ts          (the same POST gzip-encoded)
  *   PAIRS=guarded@/tmp/previous:guarded npx tsx bench/simultaneous.ts   (A/B: another checkout's
  *   guarded server first; the checkout needs its node_modules)
  *
@@ -20,7 +21,7 @@ import { load, measure, serverSpec, spread, startReceiver, startServer, stop } f
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 6)
 const DURATION = Number(process.env["DURATION"] ?? 4)
-const POST = process.env["POST"] === "1"
+const POST = process.env["POST"] === "gzip" ? "gzip" : process.env["POST"] === "1"
 const PAIRS = (process.env["PAIRS"] ?? "bare:guarded").split(",").map((pair) => pair.split(":") as [string, string])
 
 /** `mode`, `mode@checkout` or `mode@path/_server.js` (see `serverSpec`). */
@@ -32,8 +33,8 @@ const start = (server: string, port: number, otlp: string) => {
 const main = async () => {
   const receiver = await startReceiver()
   let port = 43_000 + Math.floor(Math.random() * 1000)
-  const path = POST ? "/items" : "/hello"
-  console.log(`simultaneous: ${POST ? "POST 10 KB JSON" : "GET"}, ${DURATION}s per round, ${ROUNDS} rounds; ratio second/first, median [range]`)
+  const path = POST === "gzip" ? "/items-gz" : POST ? "/items" : "/hello"
+  console.log(`simultaneous: ${POST === "gzip" ? "POST 10 KB gzip JSON" : POST ? "POST 10 KB JSON" : "GET"}, ${DURATION}s per round, ${ROUNDS} rounds; ratio second/first, median [range]`)
   for (const [first, second] of PAIRS) {
     const servers = [await start(first, ++port, receiver.url), await start(second, ++port, receiver.url)]
     const urls = [`http://127.0.0.1:${port - 1}${path}`, `http://127.0.0.1:${port}${path}`]

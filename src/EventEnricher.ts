@@ -12,6 +12,7 @@ import { BehaviorTracker, RECENT_EVENT_WINDOW } from "./BehaviorTracker.js"
 import { DynamicRuleManager } from "./DynamicRuleManager.js"
 import { threatScoreFor } from "./EventTypes.js"
 import { effectiveServiceName, GuardConfig, type GuardConfigShape } from "./GuardConfig.js"
+import { makeClientKeys } from "./internal/ip.js"
 import { copyEvent, copyMetric, type Metadata, type SecurityEvent, type SecurityMetric } from "./SecurityEvent.js"
 
 /**
@@ -124,6 +125,7 @@ export const make = (options: {
   const { rules, tracker } = options
   const ids = identity(options.config)
   const service = effectiveServiceName(options.config)
+  const clientKey = makeClientKeys(options.config.ipv6Subnet)
 
   const strategies: ReadonlyArray<readonly [string, Strategy]> = [
     ["identity", (_, bag) => Effect.sync(() => Object.assign(bag, ids))],
@@ -139,8 +141,9 @@ export const make = (options: {
         }
       })],
     ["behavior_correlation", (event, bag) => {
-      const ip = event.ipAddress
-      if (PSEUDO_IPS.has(ip)) return Effect.void
+      if (PSEUDO_IPS.has(event.ipAddress)) return Effect.void
+      // an IPv6 client is one network of ipv6Subnet bits, whichever of its addresses it uses
+      const ip = clientKey(event.ipAddress)
       const at = event.timestamp.getTime()
       bag[EnrichmentKeys.correlationKey] = correlationKey(ip, service, at / 1000)
       if (tracker === undefined) return Effect.void

@@ -8,6 +8,7 @@
 import { Context, Effect, Either, Layer, ParseResult, Redacted, Schema } from "effect"
 import { ConfigError, type ConfigIssue } from "./ConfigError.js"
 import { agentFields } from "./internal/config/agent.js"
+import { bodyFields } from "./internal/config/body.js"
 import { corsFields, corsRules } from "./internal/config/cors.js"
 import { detectionFields } from "./internal/config/detection.js"
 import { envName, LIST_FORMS, readEnvInput, unknownVariables } from "./internal/config/env.js"
@@ -21,6 +22,7 @@ const fields = {
   ...securityFields,
   ...corsFields,
   ...detectionFields,
+  ...bodyFields,
   ...redisFields
 }
 

@@ -12,7 +12,9 @@
  *   stores answer from this instance's memory while Redis cannot: `StoreFallback`).
  *
  * Services already in the context win: provide `GuardRoutes`, `GeoIpLookup`, `CloudRanges`, a
- * `ThreatDetector` or other stores to `GuardLive` and it uses them.
+ * `ThreatDetector` or other stores to `GuardLive` and it uses them. `GuardRoutes` provided to the
+ * server instead is found by `guardMiddleware` too (then a route's `blockClouds` needs `CloudRanges`
+ * here, since `GuardLive` did not see it).
  *
  * @since 0.1.0
  */

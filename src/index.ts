@@ -58,6 +58,7 @@ export {
 export type { GuardConfigInput, GuardConfigShape } from "./GuardConfig.js"
 export { GuardLive, GuardPipelineLive } from "./GuardLive.js"
 export { GuardPipeline, guardMiddleware } from "./GuardMiddleware.js"
+export type { GuardPipelineShape } from "./GuardMiddleware.js"
 export { serveGuarded } from "./GuardServer.js"
 export type { GuardServices } from "./GuardLive.js"
 export { BanResult, IpBans, UnbanResult } from "./IpBans.js"
@@ -65,10 +66,11 @@ export type { BanInfo, IpBansMemoryOptions } from "./IpBans.js"
 export { MetricsCollector } from "./MetricsCollector.js"
 export type { RequestMetrics } from "./MetricsCollector.js"
 export { RateLimitStore, rateLimitHeaders } from "./RateLimitStore.js"
-export { BYPASS_VALUES, GuardRoutes, RouteGuard, RouteSettingsSchema } from "./RouteGuard.js"
+export { BYPASS_VALUES, currentEvaluation, GuardRoutes, RouteGuard, RouteNotGuarded, RouteSettingsSchema } from "./RouteGuard.js"
 export type {
   BehaviorRule,
   BypassName,
+  GuardEvaluation,
   ResolvedRoute,
   RouteEntry,
   RouteSettings,

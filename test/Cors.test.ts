@@ -1,8 +1,9 @@
 import { HttpApp, HttpClient, HttpClientRequest, HttpRouter, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer } from "effect"
-import { ClientIp, decodeGuardConfig, GuardConfig, GuardLive, guardMiddleware, GuardRoutes, RouteGuard, TestExporter } from "effect-guard"
+import { ClientIp, decodeGuardConfig, GuardConfig, GuardLive, guardMiddleware, GuardRoutes, IpBans, RouteGuard, TestExporter } from "effect-guard"
 import { get, guardedServer } from "./support/guarded.js"
+import { TRANSPORTS } from "./support/transports.js"
 
 const app = HttpRouter.empty.pipe(HttpRouter.get("/data", HttpServerResponse.text("data")))
 const varying = app.pipe(HttpRouter.get("/compressed", HttpServerResponse.text("gz", { headers: { vary: "Accept-Encoding" } })))
@@ -65,7 +66,7 @@ describe("CORS", () => {
       expect((yield* preflight("/data", {})).status).toBe(404)
     }).pipe(Effect.provide(guardedServer(app, { enableCors: true, corsAllowOrigins: [APP], corsAllowMethods: ["get", "put"], corsMaxAge: 120 }))))
 
-  it.scoped("a preflight is answered before the checks, which would refuse it for want of credentials; a refusal of the request itself carries the CORS headers", () =>
+  it.scoped("a preflight is answered before the checks that would refuse it for want of credentials; a refusal of the request itself carries the CORS headers", () =>
     Effect.gen(function*() {
       const answer = yield* preflight("/private", { origin: APP, "access-control-request-method": "GET", "access-control-request-headers": "authorization" })
       expect([answer.status, answer.headers["access-control-allow-origin"], answer.headers["access-control-allow-headers"]])
@@ -74,10 +75,36 @@ describe("CORS", () => {
       const refused = yield* get("/private", { origin: APP })
       expect([refused.status, refused.headers["access-control-allow-origin"]]).toEqual([401, APP])
       expect((yield* get("/private", { origin: APP, authorization: "Bearer s3cret" })).status).toBe(200)
-      // rate limited: the page can read the 429 (its Retry-After too, if listed in corsExposeHeaders)
+      // rate limited (the preflight counted too): the page can read the 429 (its Retry-After too, if
+      // listed in corsExposeHeaders)
       const limited = yield* get("/data", { origin: APP })
       expect([limited.status, limited.headers["access-control-allow-origin"]]).toEqual([429, APP])
-    }).pipe(Effect.provide(guardedServer(routed, { enableCors: true, corsAllowOrigins: [APP], enableRateLimiting: true, rateLimit: 1 }, GuardRoutes.fromRouter(routed)))))
+    }).pipe(Effect.provide(guardedServer(routed, { enableCors: true, corsAllowOrigins: [APP], enableRateLimiting: true, rateLimit: 2 }, GuardRoutes.fromRouter(routed)))))
+
+  for (const transport of TRANSPORTS) {
+    it.scopedLive(`${transport.name}: a preflight from a blacklisted, banned or rate-limited client is refused, not answered 204`, () =>
+      Effect.gen(function*() {
+        const asks = { origin: APP, "access-control-request-method": "PUT" }
+        const guarded = yield* transport.make({ _tag: "app", app }, {
+          config: { enableCors: true, corsAllowOrigins: [APP], blacklist: ["203.0.113.0/24"], enableRateLimiting: true, rateLimit: 2 }
+        })
+        expect((yield* guarded.send({ method: "OPTIONS", path: "/data", headers: asks, from: "198.51.100.1" })).status).toBe(204)
+        const blacklisted = yield* guarded.send({ method: "OPTIONS", path: "/data", headers: asks, from: "203.0.113.9" })
+        expect([blacklisted.status, blacklisted.headers["access-control-allow-methods"]]).toEqual([403, undefined])
+        yield* guarded.send({ method: "OPTIONS", path: "/data", headers: asks, from: "198.51.100.1" })
+        expect((yield* guarded.send({ method: "OPTIONS", path: "/data", headers: asks, from: "198.51.100.1" })).status).toBe(429)
+        expect((yield* guarded.events).map((e) => e.eventType)).toEqual(expect.arrayContaining(["ip_blocked", "rate_limited"]))
+      }))
+
+    it.scopedLive(`${transport.name}: a preflight from a banned client is refused`, () =>
+      Effect.gen(function*() {
+        const guarded = yield* transport.make({ _tag: "app", app }, { config: { enableCors: true } })
+        const ban = yield* IpBans.pipe(Effect.flatMap((bans) => bans.ban("198.51.100.66", "1 hour", "test")), Effect.provide(guarded.context))
+        expect(ban._tag).toBe("Banned")
+        const asked = yield* guarded.send({ method: "OPTIONS", path: "/data", headers: { origin: APP, "access-control-request-method": "GET" }, from: "198.51.100.66" })
+        expect(asked.status).toBe(403)
+      }))
+  }
 
   it.scoped("Origin is added to the application's own Vary instead of being replaced by it", () =>
     Effect.gen(function*() {

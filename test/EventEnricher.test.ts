@@ -67,6 +67,19 @@ describe("EventEnricher", () => {
       })
     }).pipe(Effect.provide(EnricherLive)))
 
+  it.effect("an IPv6 client's events share the behaviour keys of its /64 (ipv6Subnet), whichever address sent them", () =>
+    Effect.gen(function*() {
+      const enricher = yield* EventEnricher
+      const first = yield* enricher.enrichEvent(makeEvent("rate_limited", { ipAddress: "2001:db8:2::1" }))
+      const second = yield* enricher.enrichEvent(makeEvent("rate_limited", { ipAddress: "2001:db8:2::ffff" }))
+      const other = yield* enricher.enrichEvent(makeEvent("rate_limited", { ipAddress: "2001:db8:3::1" }))
+      expect(second.metadata[EnrichmentKeys.correlationKey]).toBe(first.metadata[EnrichmentKeys.correlationKey])
+      expect(second.metadata[EnrichmentKeys.correlationKey]).toBe(correlationKey("2001:db8:2::/64", "api", 1_700_000_000))
+      expect([second.metadata[EnrichmentKeys.recentEventCount], other.metadata[EnrichmentKeys.recentEventCount]]).toEqual([2, 1])
+      // the event still names the address itself
+      expect(second.ipAddress).toBe("2001:db8:2::ffff")
+    }).pipe(Effect.provide(EnricherLive)))
+
   it.effect("keys without a source are absent, never null", () =>
     Effect.gen(function*() {
       const enricher = yield* EventEnricher

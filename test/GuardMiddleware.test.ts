@@ -200,10 +200,12 @@ describe("guardMiddleware", () => {
         expect(attack).toEqual({ status: 400, body: "Suspicious activity detected" })
       }).pipe(Effect.provide(guardedServer(echo, { maxRequestSize: 65_536 }))))
 
-    it.scoped("without maxRequestSize a chunked body is not read by the guard: its size is unknown", () =>
+    it.scoped("without maxRequestSize a chunked body is scanned too (up to detectionMaxBodyBytes) and left whole for the handler", () =>
       Effect.gen(function*() {
-        const passed = yield* statusAndBody(yield* sendChunked("/echo", JSON.stringify({ note: "<script>alert(1)</script>" })))
-        expect(passed.status).toBe(200)
+        const refused = yield* statusAndBody(yield* sendChunked("/echo", JSON.stringify({ note: "<script>alert(1)</script>" })))
+        expect(refused.status).toBe(400)
+        const benign = JSON.stringify({ note: "x".repeat(50_000) })
+        expect(yield* statusAndBody(yield* sendChunked("/echo", benign))).toEqual({ status: 200, body: benign })
       }).pipe(Effect.provide(guardedServer(echo, {}))))
 
     it.scopedLive("a body scanned by the guard is still readable under a router mounted at a prefix, which hands the handler a new request object", () =>

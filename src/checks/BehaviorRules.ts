@@ -53,7 +53,7 @@ const violate = (
 }
 
 const counter = (env: CheckEnv, req: GuardRequest, rule: BehaviorRule, index: number) =>
-  env.rateLimits.hit(`behavior:${req.route?.id ?? req.path}:${index}:${req.clientIp}`, rule.threshold, `${rule.window} seconds`)
+  env.rateLimits.hit(`behavior:${req.route?.id ?? req.path}:${index}:${req.clientKey}`, rule.threshold, `${rule.window} seconds`)
 
 /**
  * Counts the request against the route's `usage` / `frequency` rules; a verdict refuses it.

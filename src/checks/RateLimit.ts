@@ -1,7 +1,8 @@
 /**
  * `rate_limit`: sliding windows per client, evaluated in turn and each counting the request:
  * endpoint limits (dynamic rules or `endpointRateLimits`, `dynamic_rule_violation`), the route's
- * limit, then the global limit (`rate_limited`). A refusal answers 429 with `Retry-After` and the
+ * limit, then the global limit (`rate_limited`). An endpoint is the path as the router matches it,
+ * whatever its spelling; a client is its address, or for IPv6 its network of `ipv6Subnet` bits. A refusal answers 429 with `Retry-After` and the
  * IETF `RateLimit` / `RateLimit-Policy` headers, and can feed the auto-ban.
  *
  * @since 0.1.0
@@ -9,8 +10,13 @@
 import { Duration, Effect, Exit, Option } from "effect"
 import { anyRoute, autoBanPolicy, banClient, type CheckEnv, flatMapNow, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
 import { checkLogFor } from "../CheckLog.js"
+import type { RouterConfig } from "find-my-way-ts"
+import { canonicalPath } from "../internal/routeTree.js"
 import { rateLimitHeaders, type RateLimitResult, syncHits } from "../RateLimitStore.js"
 import type { StoreError } from "../StoreError.js"
+
+type Limit = readonly [requests: number, windowSeconds: number]
+type EndpointLimits = Readonly<Record<string, Limit>>
 
 /**
  * @since 0.1.0
@@ -24,6 +30,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
 
   const configWindow = Duration.seconds(config.rateLimitWindow)
   const log = checkLogFor(config.mutedCheckLogs)
+  const configured: ReadonlyArray<EndpointLimits> = Object.keys(config.endpointRateLimits).length > 0 ? [config.endpointRateLimits] : []
   const hitNow = syncHits.of(env.rateLimits)
   const hit = (req: GuardRequest, key: string, limit: number, window: Duration.Duration) =>
     hitNow === undefined ? env.rateLimits.hit(key, limit, window) : Exit.succeed(hitNow(key, limit, window, req.clock.unsafeCurrentTimeMillis()))
@@ -37,7 +44,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     const autoBan = (req.rules?.rules.enableRateLimitAutoBan ?? config.enableRateLimitAutoBan) && policy.enabled && !config.passiveMode
     // the 429 stands either way: a store that cannot count only costs the auto-ban
     const ban: Effect.Effect<boolean> = autoBan
-      ? Effect.flatMap(env.violations.record(req.clientIp, "rate_limit"), (counts) =>
+      ? Effect.flatMap(env.violations.record(req.clientKey, "rate_limit"), (counts) =>
         counts.total >= policy.threshold ? banClient(env, req, "rate_limit", policy.duration, "rate_limit_exceeded") : Effect.succeed(false)).pipe(
           Effect.catchAll((error) => Effect.as(log("rate_limit", "rate-limit auto-ban skipped: state store unavailable", { cause: error.message }), false))
         )
@@ -61,20 +68,53 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     )
   }
 
+  /**
+   * The endpoint limit of a request, found by the path the router matches (its canonical spelling:
+   * `/echo/`, `//echo`, `/ECHO`, `/%65cho` and `/echo;x` are all `/echo`), or else by the pattern of
+   * the route it resolved to (a limit on `/users/:id`). All spellings share one budget.
+   */
+  const byCanonical = new WeakMap<EndpointLimits, { readonly config: Partial<RouterConfig>; readonly limits: Map<string, Limit> }>()
+  const canonicalLimits = (limits: EndpointLimits, routerConfig: Partial<RouterConfig>): Map<string, Limit> => {
+    const known = byCanonical.get(limits)
+    if (known !== undefined && known.config === routerConfig) return known.limits
+    const canonical = new Map<string, Limit>()
+    for (const [path, limit] of Object.entries(limits)) {
+      const key = canonicalPath(path, routerConfig)
+      if (key !== undefined && !canonical.has(key)) canonical.set(key, limit)
+    }
+    byCanonical.set(limits, { config: routerConfig, limits: canonical })
+    return canonical
+  }
+  const endpointLimitOf = (req: GuardRequest): { readonly endpoint: string; readonly limit: Limit } | undefined => {
+    const dynamic = req.rules?.rules.endpointRateLimits
+    const sources = dynamic === undefined || Object.keys(dynamic).length === 0 ? configured : [dynamic, ...configured]
+    if (sources.length === 0) return undefined
+    const path = canonicalPath(req.request.url, req.routerConfig)
+    const pattern = req.route === undefined ? undefined : canonicalPath(req.route.path, req.routerConfig)
+    for (const limits of sources) {
+      const canonical = canonicalLimits(limits, req.routerConfig)
+      for (const endpoint of [path, pattern]) {
+        const limit = endpoint === undefined ? undefined : canonical.get(endpoint)
+        if (limit !== undefined) return { endpoint: endpoint!, limit }
+      }
+    }
+    return undefined
+  }
+
   // Each window is its own function of the request: with the in-process store a window counts as
   // soon as it is called, so a window after a refusal must not even be called.
-  const endpointWindow = (req: GuardRequest, limit: readonly [number, number]): Effect.Effect<Verdict, StoreError> =>
-    flatMapNow(hit(req, `endpoint:${req.path}:${req.clientIp}`, limit[0], Duration.seconds(limit[1])), (r) =>
+  const endpointWindow = (req: GuardRequest, endpoint: string, limit: Limit): Effect.Effect<Verdict, StoreError> =>
+    flatMapNow(hit(req, `endpoint:${endpoint}:${req.clientKey}`, limit[0], Duration.seconds(limit[1])), (r) =>
       r.allowed ? pass : exceeded(req, r, {
         event: "dynamic_rule_violation",
         policy: "endpoint",
-        reason: `Endpoint-specific rate limit exceeded: ${limit[0]} requests per ${limit[1]}s for ${req.path}`,
-        metadata: { rule_type: "endpoint_rate_limit", endpoint: req.path, rate_limit: limit[0], window: limit[1] },
+        reason: `Endpoint-specific rate limit exceeded: ${limit[0]} requests per ${limit[1]}s for ${endpoint}`,
+        metadata: { rule_type: "endpoint_rate_limit", endpoint, rate_limit: limit[0], window: limit[1] },
         ruleType: "endpoint_rate_limit"
       }))
 
   const routeWindow = (req: GuardRequest, route: string, limit: { readonly requests: number; readonly window: number }) =>
-    flatMapNow(hit(req, `route:${route}:${req.clientIp}`, limit.requests, Duration.seconds(limit.window)), (r) =>
+    flatMapNow(hit(req, `route:${route}:${req.clientKey}`, limit.requests, Duration.seconds(limit.window)), (r) =>
       r.allowed ? pass : exceeded(req, r, {
         event: "rate_limited",
         policy: "route",
@@ -88,7 +128,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     if (!(rules?.enableRateLimiting ?? config.enableRateLimiting)) return pass
     const limit = rules?.globalRateLimit ?? config.rateLimit
     const window = rules?.globalRateWindow ?? config.rateLimitWindow
-    return flatMapNow(hit(req, `global:${req.clientIp}`, limit, window === config.rateLimitWindow ? configWindow : Duration.seconds(window)), (r) =>
+    return flatMapNow(hit(req, `global:${req.clientKey}`, limit, window === config.rateLimitWindow ? configWindow : Duration.seconds(window)), (r) =>
       r.allowed ? pass : exceeded(req, r, {
         event: "rate_limited",
         policy: "global",
@@ -107,10 +147,10 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
 
   const run = (req: GuardRequest): Effect.Effect<Verdict, StoreError> => {
     if (req.state.whitelisted || req.route?.settings.bypass?.has("rate_limit") === true) return pass
-    const endpointLimit = req.rules?.rules.endpointRateLimits[req.path] ?? config.endpointRateLimits[req.path]
-    return endpointLimit === undefined
+    const endpoint = endpointLimitOf(req)
+    return endpoint === undefined
       ? routeThenGlobal(req)
-      : flatMapNow(endpointWindow(req, endpointLimit), (v) => (Option.isSome(v) ? Effect.succeed(v) : routeThenGlobal(req)))
+      : flatMapNow(endpointWindow(req, endpoint.endpoint, endpoint.limit), (v) => (Option.isSome(v) ? Effect.succeed(v) : routeThenGlobal(req)))
   }
 
   return Option.some({ name: "rate_limit", onExcludedPaths: true, run })

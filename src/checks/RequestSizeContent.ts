@@ -71,7 +71,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       }
       // Passive mode must leave the request as it came: a body over the cap would be cut short.
       // a body sent without Content-Length (chunked) is measured before anyone reads it
-      const measured = max === undefined || env.config.passiveMode || length !== undefined ? undefined : peekedBody(req, max)
+      const measured = max === undefined || env.config.passiveMode || length !== undefined ? undefined : peekedBody(req, max, "discard")
       if (measured === undefined) return pass
       // a web handler's request may stream its body without saying how (no Transfer-Encoding);
       // the client's header goes into exported events, so only its start

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { HttpIncomingMessage, HttpServerError, type HttpServerRequest } from "@effect/platform"
-import { Effect, Exit, Option } from "effect"
+import { Effect, Exit, LogLevel, Option } from "effect"
 import {
   anyRoute,
   autoBanPolicy,
@@ -15,27 +15,16 @@ import {
   type CheckEnv,
   flatMapNow,
   type GuardRequest,
-  maxBodyOf,
-  mediaType,
   pass,
-  peekedBody,
   refuse,
+  type Refusal,
   type SecurityCheck,
   type Verdict
 } from "../internal/pipeline.js"
 import { checkLogFor } from "../CheckLog.js"
+import { bodyOf, READ_BEFORE, scannableBody } from "../internal/scanBody.js"
 import type { StoreError } from "../StoreError.js"
 import { type DetectionBody, type DetectionInput, type DetectionResult, syncDetects } from "../ThreatDetector.js"
-
-type TextKind = "json" | "form" | "text"
-
-const bodyKind = (contentType: string | undefined): TextKind | undefined => {
-  const type = mediaType(contentType)
-  if (type === "application/json" || type.endsWith("+json")) return "json"
-  if (type === "application/x-www-form-urlencoded") return "form"
-  if (type.startsWith("text/") || type === "application/xml" || type.endsWith("+xml")) return "text"
-  return undefined
-}
 
 /** platform-node's and the web platform's request: the text of its body, once read, is cached here. */
 interface TextCache {
@@ -62,8 +51,19 @@ const holdText = (request: HttpServerRequest.HttpServerRequest, text: string, by
       : Effect.succeed(text))
 }
 
-const toBody = (kind: TextKind, text: string): DetectionBody =>
-  kind === "json" ? { kind, text } : kind === "form" ? { kind, text } : { kind, text }
+/**
+ * The query as the router reads it: find-my-way takes what follows the first `?`, `;` or `#` as the
+ * search parameters the handler gets (`/search;q=...`), `URL` what follows `?`; from the first of the
+ * three, both are in it.
+ */
+const queryOf = (url: string): string => {
+  let cut = url.indexOf("?")
+  for (const separator of [";", "#"]) {
+    const at = url.indexOf(separator)
+    if (at >= 0 && (cut < 0 || at < cut)) cut = at
+  }
+  return cut < 0 ? "" : url.slice(cut + 1)
+}
 
 const triggerInfo = (result: DetectionResult): string => {
   const first = result.matches[0]
@@ -80,63 +80,45 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   if (!config.enablePenetrationDetection && !config.enableDynamicRules && !anyRoute(env, (s) => s.suspiciousDetection === true)) {
     return Option.none()
   }
-  const maxBody = config.detectionMaxBytes
   const log = checkLogFor(config.mutedCheckLogs)
+  const debug = (message: string) => log("suspicious_activity", message, { level: LogLevel.Debug })
   const detectNow = syncDetects.of(env.detector)
 
+  const bodyOptions = { limit: config.detectionMaxBodyBytes, oversized: config.detectionOversizedBody }
+
   /**
-   * `base` with the body, read up to `max` bytes and left for the application. A body the guard
-   * cannot leave unread (a stream something before the guard reads or has read) is not scanned,
-   * unless the platform holds its text for this request already. A read over `max` discards the
-   * rest of the body; it never happens to a body the application gets: a declared length on Node is
-   * the read's `max`, and a chunked body has been measured under the same cap by
-   * `request_size_content`, which runs first and shares its read (over the cap it answers 413).
+   * The body a stream before the guard has read already (a middleware inside the server): scanned
+   * when the platform holds its text for this request, not otherwise.
    */
-  const withBody = (req: GuardRequest, kind: TextKind, base: DetectionInput, max: number): Effect.Effect<DetectionInput> => {
-    const withText = (text: string): DetectionInput => ({ ...base, body: toBody(kind, text) })
-    const read = peekedBody(req, max)
-    if (read === undefined) {
-      return alreadyRead(req.request)
-        ? req.request.text.pipe(
-          Effect.map(withText),
-          Effect.catchAll((error) => Effect.as(Effect.logDebug(`body not scanned: ${error.message}`), base))
-        )
-        : Effect.as(Effect.logDebug("body not scanned: it is read by something before the guard"), base)
-    }
-    return flatMapNow(read, (size) => {
-      if (size._tag !== "fits") {
-        return Effect.as(Effect.logDebug(`body not scanned: ${size._tag === "tooLarge" ? "over the size cap" : "the stream failed"}`), base)
+  const readBefore = (req: GuardRequest): Effect.Effect<DetectionBody | undefined> =>
+    !alreadyRead(req.request) ? Effect.as(debug("body not scanned: it is read by something before the guard"), undefined) : req.request.text.pipe(
+      Effect.flatMap((text) => bodyOf(new TextEncoder().encode(text), req.headers["content-type"] ?? "", false)),
+      Effect.map((view) => ("body" in view ? view.body : undefined)),
+      Effect.catchAll((error) => Effect.as(debug(`body not scanned: ${error.message}`), undefined))
+    )
+
+  /** The request as the detector sees it, or the refusal of a body that cannot be scanned. */
+  type Scanned = { readonly input: DetectionInput; readonly truncated: boolean } | Refusal
+  const inputOf = (req: GuardRequest): Effect.Effect<Scanned> => {
+    const base = { path: req.path, query: queryOf(req.request.url), headers: req.headers }
+    if (!config.detectionScanBody) return Exit.succeed({ input: base, truncated: false })
+    return flatMapNow(scannableBody(req, bodyOptions), (scan): Effect.Effect<Scanned> => {
+      switch (scan._tag) {
+        case "refuse":
+          return Effect.succeed(scan.refusal)
+        case "none":
+          if (scan.why === undefined) return Exit.succeed({ input: base, truncated: false })
+          return scan.why === READ_BEFORE
+            ? Effect.map(readBefore(req), (body) => ({ input: body === undefined ? base : { ...base, body }, truncated: false }))
+            : Effect.as(debug(`body not scanned: ${scan.why}`), { input: base, truncated: false })
+        case "body":
+          if (scan.asRead !== undefined) holdText(req.request, scan.asRead.text, scan.asRead.bytes)
+          return Exit.succeed({ input: { ...base, body: scan.body }, truncated: scan.truncated })
       }
-      const text = size.text()
-      // the web platform reads the original (the guard read a clone), with no cap: left as it is
-      if (size.fromNode) holdText(req.request, text, size.bytes)
-      return Effect.succeed(withText(text))
     })
   }
 
-  const inputOf = (req: GuardRequest): Effect.Effect<DetectionInput> => {
-    const { request } = req
-    const q = request.url.indexOf("?")
-    const { headers } = req
-    const base = { path: req.path, query: q < 0 ? "" : request.url.slice(q + 1), headers }
-    if (!config.detectionScanBody) return Effect.succeed(base)
-    const declared = headers["content-length"]
-    if (declared === undefined) {
-      // A body of unknown size (chunked) is read only under the cap the application's own read
-      // has (`maxRequestSize`): the guard then buffers no more than the application would.
-      // Passive mode reads none: a read over the cap would cut the request short.
-      const cap = maxBodyOf(config, req)
-      if (cap === undefined || config.passiveMode || headers["transfer-encoding"] === undefined) return Effect.succeed(base)
-      const kind = bodyKind(headers["content-type"])
-      return kind === undefined ? Effect.succeed(base) : withBody(req, kind, base, cap)
-    }
-    const length = Number(declared)
-    const kind = Number.isFinite(length) && length > 0 && length <= maxBody ? bodyKind(headers["content-type"]) : undefined
-    // Node's parser reads exactly the declared length; a web host may not hold a body to it
-    return kind === undefined ? Effect.succeed(base) : withBody(req, kind, base, req.onNode ? length : maxBody)
-  }
-
-  const threat = (req: GuardRequest, result: DetectionResult): Effect.Effect<Verdict, StoreError> => {
+  const threat = (req: GuardRequest, result: DetectionResult, prefixOnly: boolean): Effect.Effect<Verdict, StoreError> => {
     const categories = result.categories.length === 0 ? ["uncategorized"] : result.categories
     const policy = autoBanPolicy(env, req)
     const info = triggerInfo(result)
@@ -145,7 +127,8 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       categories: result.categories,
       pattern_ids: result.patternIds.slice(0, 16),
       threat_score: result.score,
-      ...(result.truncated ? { scan_truncated: true, skipped: result.skipped.reasons } : {})
+      ...(result.truncated ? { scan_truncated: true, skipped: result.skipped.reasons } : {}),
+      ...(prefixOnly ? { body_prefix_only: true } : {})
     }
     if (config.passiveMode) {
       return refuse(env, req, {
@@ -160,7 +143,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     return Effect.gen(function*() {
       // one request is one violation (filed under its first category), however many categories matched
       // the attack is refused either way: a store that cannot count only costs the auto-ban
-      const counts = yield* env.violations.record(req.clientIp, categories[0]!).pipe(
+      const counts = yield* env.violations.record(req.clientKey, categories[0]!).pipe(
         Effect.catchAll((error) => Effect.as(log("suspicious_activity", "auto-ban counting skipped: state store unavailable", { cause: error.message }), { total: 0 }))
       )
       const banned = policy.enabled && counts.total >= policy.threshold
@@ -169,7 +152,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
         )
         : false
       if (banned) {
-        yield* Effect.ignore(env.violations.reset(req.clientIp))
+        yield* Effect.ignore(env.violations.reset(req.clientKey))
         return yield* refuse(env, req, {
           check: "suspicious_activity",
           event: "penetration_attempt",
@@ -199,13 +182,16 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       const enabled = req.route?.settings.suspiciousDetection ??
         req.rules?.rules.enablePenetrationDetection ?? config.enablePenetrationDetection
       if (!enabled) return pass
-      return flatMapNow(inputOf(req), (input) =>
-        flatMapNow(detectNow === undefined ? env.detector.detect(input) : Exit.succeed(detectNow(input)), (result) => {
-          if (result.isThreat) return threat(req, result)
-          return result.truncated
-            ? Effect.zipRight(Effect.logDebug(`request not fully scanned (${result.skipped.reasons.join(", ")})`), pass)
+      return flatMapNow(inputOf(req), (scan) => {
+        if (!("input" in scan)) return refuse(env, req, scan)
+        const { input, truncated } = scan
+        return flatMapNow(detectNow === undefined ? env.detector.detect(input) : Exit.succeed(detectNow(input)), (result) => {
+          if (result.isThreat) return threat(req, result, truncated)
+          return result.truncated || truncated
+            ? Effect.zipRight(debug(`request not fully scanned (${truncated ? "body prefix only" : result.skipped.reasons.join(", ")})`), pass)
             : pass
-        }))
+        })
+      })
     }
   })
 }

@@ -59,22 +59,38 @@ const isNodeBody = (u: unknown): u is NodeBody => {
 }
 
 /**
- * - `fits`: the whole body (at most `max` bytes) is left for the application; `text` decodes it as
- *   the platform would (Node's decoder keeps a byte-order mark, `Request.text()` drops it), and
- *   `fromNode` says whether it came from a Node stream.
+ * - `fits`: the whole body (at most `max` bytes) is left for the application; `data` is its bytes,
+ *   `text` decodes it as the platform would (Node's decoder keeps a byte-order mark,
+ *   `Request.text()` drops it), and `fromNode` says whether it came from a Node stream.
  * - `tooLarge`: more than `max` bytes arrived (`read` of them); the rest is being discarded.
- * - `unreadable`: the stream failed or closed first (the client went away); what was read is put
- *   back, and the application's own read reports the failure as it would without the guard.
+ * - `prefix`: more than `max` bytes arrived, and all of it is left for the application (a read
+ *   that keeps the body); `data` is what was read, at least `max` bytes.
+ * - `unreadable`: the stream failed or closed first (the client went away, or sent a broken or
+ *   truncated framing); what was read is put back.
  */
 export type BodySize =
-  | { readonly _tag: "fits"; readonly bytes: number; readonly text: () => string; readonly fromNode: boolean }
+  | {
+    readonly _tag: "fits"
+    readonly bytes: number
+    readonly data: () => Uint8Array
+    readonly text: () => string
+    readonly fromNode: boolean
+  }
   | { readonly _tag: "tooLarge"; readonly read: number }
+  | { readonly _tag: "prefix"; readonly read: number; readonly data: () => Uint8Array }
   | { readonly _tag: "unreadable" }
 
+/** What a read does with a body longer than its `max`: discard the rest (for a 413), or keep it all. */
+export type Overflow = "discard" | "keep"
+
+const EMPTY = new Uint8Array(0)
+
 /** Reads `body` up to `max` bytes and puts it back; see {@link BodySize}. */
-const measureNode = (body: NodeBody, max: number): Effect.Effect<BodySize> => {
+const measureNode = (body: NodeBody, max: number, overflow: Overflow): Effect.Effect<BodySize> => {
   // An empty body Node has all of: nothing to read, and a read would announce its end now.
-  if (body.complete && body.readableLength === 0) return Effect.succeed({ _tag: "fits", bytes: 0, text: () => "", fromNode: true })
+  if (body.complete && body.readableLength === 0) {
+    return Effect.succeed({ _tag: "fits", bytes: 0, data: () => EMPTY, text: () => "", fromNode: true })
+  }
   return Effect.async<BodySize>((resume) => {
     const chunks: Array<Buffer> = []
     let bytes = 0
@@ -99,15 +115,20 @@ const measureNode = (body: NodeBody, max: number): Effect.Effect<BodySize> => {
         bytes += buffer.length
         if (bytes > max) {
           stop()
-          body.resume()
-          return resume(Effect.succeed({ _tag: "tooLarge", read: bytes }))
+          if (overflow === "discard") {
+            body.resume()
+            return resume(Effect.succeed({ _tag: "tooLarge", read: bytes }))
+          }
+          const read = whole()
+          putBack(read)
+          return resume(Effect.succeed({ _tag: "prefix", read: bytes, data: () => read }))
         }
       }
       if (body.complete) {
         stop()
         const read = whole()
         putBack(read)
-        resume(Effect.succeed({ _tag: "fits", bytes, text: () => read.toString("utf8"), fromNode: true }))
+        resume(Effect.succeed({ _tag: "fits", bytes, data: () => read, text: () => read.toString("utf8"), fromNode: true }))
       }
     }
     function onGone() {
@@ -127,7 +148,7 @@ const measureNode = (body: NodeBody, max: number): Effect.Effect<BodySize> => {
 }
 
 /** Reads a clone of `request`'s body up to `max` bytes: the original stays unread. */
-const measureWeb = (request: Request, max: number): Effect.Effect<BodySize> =>
+const measureWeb = (request: Request, max: number, overflow: Overflow): Effect.Effect<BodySize> =>
   Effect.async<BodySize>((resume) => {
     const reader = request.clone().body!.getReader()
     const chunks: Array<Uint8Array> = []
@@ -137,13 +158,15 @@ const measureWeb = (request: Request, max: number): Effect.Effect<BodySize> =>
         (chunk) => {
           if (chunk.done) {
             const body = concat(chunks, bytes)
-            return resume(Effect.succeed({ _tag: "fits", bytes, text: () => new TextDecoder().decode(body), fromNode: false }))
+            return resume(Effect.succeed({ _tag: "fits", bytes, data: () => body, text: () => new TextDecoder().decode(body), fromNode: false }))
           }
           chunks.push(chunk.value)
           bytes += chunk.value.byteLength
           if (bytes <= max) return next()
           reader.cancel().catch(() => undefined)
-          resume(Effect.succeed({ _tag: "tooLarge", read: bytes }))
+          // the application reads the original, untouched either way
+          const read = concat(chunks, bytes)
+          resume(Effect.succeed(overflow === "discard" ? { _tag: "tooLarge", read: bytes } : { _tag: "prefix", read: bytes, data: () => read }))
         },
         () => resume(Effect.succeed({ _tag: "unreadable" }))
       )
@@ -155,23 +178,38 @@ const measureWeb = (request: Request, max: number): Effect.Effect<BodySize> =>
   })
 
 /**
- * Reads `request`'s body up to `max` bytes and leaves it for the application to read; `undefined`
- * when it has none (on Node, neither Content-Length nor Transfer-Encoding), or when it cannot be read
- * and left: a stream someone already reads or has read, or a platform other than Node's or the web's.
+ * Reads `request`'s body up to `max` bytes and leaves it for the application to read (past `max`,
+ * all of it with `keep`, none of the rest with `discard`); `undefined` when it has none (on Node,
+ * neither Content-Length nor Transfer-Encoding), or when it cannot be read and left: a stream
+ * someone already reads or has read, or a platform other than Node's or the web's.
  */
 export const peekBody = (
   request: HttpServerRequest.HttpServerRequest,
   headers: Headers.Headers,
-  max: number
+  max: number,
+  overflow: Overflow
 ): Effect.Effect<BodySize> | undefined => {
   const source = (request as { readonly source?: unknown }).source
   if (isNodeBody(source)) {
     const unread = source.readableFlowing !== true && !source.readableEnded
-    const hasBody = headers["content-length"] !== undefined || headers["transfer-encoding"] !== undefined
-    return unread && hasBody ? measureNode(source, max) : undefined
+    return unread && hasNodeBody(headers) ? measureNode(source, max, overflow) : undefined
   }
-  if (isWebRequest(source)) return source.body !== null && !source.bodyUsed ? measureWeb(source, max) : undefined
+  if (isWebRequest(source)) return source.body !== null && !source.bodyUsed ? measureWeb(source, max, overflow) : undefined
   return undefined
+}
+
+/** Whether a request Node received has a body: a Content-Length (but 0) or a Transfer-Encoding. */
+const hasNodeBody = (headers: Headers.Headers): boolean =>
+  headers["transfer-encoding"] !== undefined || (headers["content-length"] !== undefined && headers["content-length"].trim() !== "0")
+
+/**
+ * Whether `request` may carry a body at all: on Node, by its headers; a web request, by its stream.
+ */
+export const mayHaveBody = (request: HttpServerRequest.HttpServerRequest, headers: Headers.Headers): boolean => {
+  const source = (request as { readonly source?: unknown }).source
+  if (isNodeBody(source)) return hasNodeBody(headers)
+  if (isWebRequest(source)) return source.body !== null
+  return headers["transfer-encoding"] !== undefined || headers["content-length"] !== undefined
 }
 
 /** A fetch `Request`, the global one or another implementation's (undici's, a polyfill). */

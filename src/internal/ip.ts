@@ -113,3 +113,33 @@ export const canonicalRange = (range: IpRange): string => {
   }
   return `${ipaddr.fromByteArray(bytes).toString()}/${range.prefix}`
 }
+
+/**
+ * The key a client is counted, limited and banned under: an IPv4 address as it is, an IPv6 address
+ * as its network of `ipv6Subnet` bits (`2001:db8:2::/64`), or as itself with 128. Anything that is
+ * not an address (`unknown`) is returned unchanged.
+ */
+export const clientKeyOf = (ip: string, ipv6Subnet: number): string => {
+  if (!ip.includes(":") || ipv6Subnet >= 128) return ip
+  const address = parseIp(ip)
+  if (address === undefined || address.kind() !== "ipv6") return ip
+  return canonicalRange({ source: ip, address, prefix: ipv6Subnet })
+}
+
+/**
+ * {@link clientKeyOf} remembered for the last 1,024 addresses seen: the same clients come back, and
+ * parsing an IPv6 text costs more than the lookup.
+ */
+export const makeClientKeys = (ipv6Subnet: number): (ip: string) => string => {
+  const known = new Map<string, string>()
+  return (ip) => {
+    if (!ip.includes(":")) return ip
+    let key = known.get(ip)
+    if (key === undefined) {
+      key = clientKeyOf(ip, ipv6Subnet)
+      if (known.size >= 1024) known.clear()
+      known.set(ip, key)
+    }
+    return key
+  }
+}

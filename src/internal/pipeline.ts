@@ -6,7 +6,8 @@
  */
 import { type Headers, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { type Clock, Effect, Exit, LogLevel, Option } from "effect"
-import { type BodySize, peekBody } from "./bodyPeek.js"
+import type { RouterConfig } from "find-my-way-ts"
+import { type BodySize, type Overflow, peekBody } from "./bodyPeek.js"
 import { checkLogFor } from "../CheckLog.js"
 import type { ActiveRules } from "../DynamicRuleManager.js"
 import type { CloudRanges } from "../CloudRanges.js"
@@ -15,9 +16,9 @@ import type { EmitOptions, EventBus } from "../EventBus.js"
 import type { CheckName, EventType } from "../EventTypes.js"
 import type { GeoIpLookup } from "../GeoIpLookup.js"
 import type { GuardConfigShape } from "../GuardConfig.js"
-import type { IpBans } from "../IpBans.js"
+import type { BanResult, IpBans } from "../IpBans.js"
 import type { RateLimitStore } from "../RateLimitStore.js"
-import type { GuardRoutes, ResolvedRoute, RouteSettings } from "../RouteGuard.js"
+import type { GuardEvaluation, GuardRoutes, ResolvedRoute, RouteSettings } from "../RouteGuard.js"
 import type { StoreError } from "../StoreError.js"
 import type { ThreatDetector } from "../ThreatDetector.js"
 import type { ViolationCounter } from "../ViolationCounter.js"
@@ -37,7 +38,7 @@ export interface CheckEnv {
 }
 
 /** Per-request facts, computed once by the pipeline and read by every check. */
-export interface GuardRequest {
+export interface GuardRequest extends GuardEvaluation {
   readonly request: HttpServerRequest.HttpServerRequest
   /**
    * The request's headers, read once: platform-node builds a fresh copy (lower-cased, arrays
@@ -48,6 +49,13 @@ export interface GuardRequest {
   /** The path without the query string, as received. */
   readonly path: string
   readonly clientIp: string
+  /**
+   * What the client is counted, limited and banned under: `clientIp` for IPv4, its network of
+   * `ipv6Subnet` bits for IPv6.
+   */
+  readonly clientKey: string
+  /** The router config in force for this request (`HttpRouter.currentRouterConfig`). */
+  readonly routerConfig: Partial<RouterConfig>
   /** The socket peer (before `X-Forwarded-For`), if known. */
   readonly peerIp: string | undefined
   readonly route: ResolvedRoute | undefined
@@ -120,13 +128,13 @@ export const maxBodyOf = (config: GuardConfigShape, req: GuardRequest): number |
 
 /**
  * The request's body, read up to `max` bytes and left for the application (see `bodyPeek.ts`); read
- * once per request, so the size check and the detector share one read. `undefined` when there is no
- * body to read, or it cannot be read and left.
+ * once per request, so the size check and the detector share one read (the first read's `max` and
+ * `overflow` hold). `undefined` when there is no body to read, or it cannot be read and left.
  */
-export const peekedBody = (req: GuardRequest, max: number): Effect.Effect<BodySize> | undefined => {
+export const peekedBody = (req: GuardRequest, max: number, overflow: Overflow): Effect.Effect<BodySize> | undefined => {
   const known = req.state.body
   if (known !== undefined) return Exit.succeed(known)
-  const read = peekBody(req.request, req.headers, max)
+  const read = peekBody(req.request, req.headers, max, overflow)
   return read === undefined ? undefined : Effect.tap(read, (size) => {
     req.state.body = size
   })
@@ -214,33 +222,42 @@ export const banClient = (
   check: CheckName,
   seconds: number,
   reason: string
-): Effect.Effect<boolean, StoreError> =>
-  env.config.passiveMode
-    ? Effect.succeed(false)
-    : Effect.flatMap(env.bans.ban(req.clientIp, `${seconds} seconds`, reason), (result) =>
-      result._tag === "Banned"
-        ? Effect.as(
-          Effect.zipRight(
-            env.bus.emit("ip_banned", {
-              actionTaken: "banned",
-              reason,
-              handlerName: "ip_ban",
-              metadata: { duration: seconds }
-            }),
-            Option.isSome(result.evicted)
-              ? checkLogFor(env.config.mutedCheckLogs)(check, `ban store full: the ban of ${result.evicted.value} was dropped`)
-              : Effect.void
-          ),
-          true
-        )
-        : Effect.as(
-          env.bus.emit("ip_ban_failed", {
-            actionTaken: "ban_not_applied",
-            reason: `Ban failed for ${req.clientIp}: ${result.message}`,
-            metadata: { ip_address: req.clientIp, refusal: result.refusal }
-          }),
-          false
-        ))
+): Effect.Effect<boolean, StoreError> => {
+  if (env.config.passiveMode) return Effect.succeed(false)
+  const banned = (result: BanResult) =>
+    Effect.as(
+      Effect.zipRight(
+        env.bus.emit("ip_banned", {
+          actionTaken: "banned",
+          reason,
+          handlerName: "ip_ban",
+          metadata: { duration: seconds, ...(result._tag === "Banned" && result.ip !== req.clientIp ? { banned_network: result.ip } : {}) }
+        }),
+        result._tag === "Banned" && Option.isSome(result.evicted)
+          ? checkLogFor(env.config.mutedCheckLogs)(check, `ban store full: the ban of ${result.evicted.value} was dropped`)
+          : Effect.void
+      ),
+      true
+    )
+  const failed = (result: Extract<BanResult, { _tag: "Refused" }>) =>
+    Effect.as(
+      env.bus.emit("ip_ban_failed", {
+        actionTaken: "ban_not_applied",
+        reason: `Ban failed for ${req.clientIp}: ${result.message}`,
+        metadata: { ip_address: req.clientIp, refusal: result.refusal }
+      }),
+      false
+    )
+  const ban = (target: string) => env.bans.ban(target, `${seconds} seconds`, reason)
+  // an IPv6 client is banned with its whole network, the address alone when the network holds a
+  // protected address (a trusted proxy)
+  return Effect.flatMap(ban(req.clientKey), (result) =>
+    result._tag === "Banned"
+      ? banned(result)
+      : result.refusal === "Protected" && req.clientKey !== req.clientIp
+      ? Effect.flatMap(ban(req.clientIp), (single) => single._tag === "Banned" ? banned(single) : failed(single))
+      : failed(result))
+}
 
 /** The auto-ban policy in force: dynamic rules override the configuration. */
 export const autoBanPolicy = (env: CheckEnv, req: GuardRequest) => {

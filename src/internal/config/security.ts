@@ -116,6 +116,12 @@ export const securityFields = {
   trustedProxies: withDefault(Schema.Array(TrustedProxy), () => []),
   trustedProxyDepth: withDefault(PositiveInt, () => 1),
   trustXForwardedProto: withDefault(Schema.Boolean, () => false),
+  /**
+   * IPv6 clients are counted, limited and banned by their network of this many bits (one /64 is
+   * one subscriber, who can pick any of its 2^64 addresses); 128 keys them by address. IPv4 clients
+   * are always keyed by address.
+   */
+  ipv6Subnet: withDefault(Schema.Int.pipe(Schema.between(8, 128)), () => 64),
 
   enableIpBanning: withDefault(Schema.Boolean, () => true),
   autoBanThreshold: withDefault(PositiveInt, () => 10),
