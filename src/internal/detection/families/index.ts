@@ -1,0 +1,8 @@
+/**
+ * Every rule family the engine runs, in the order it runs them.
+ *
+ * @internal
+ */
+import type { DetectionFamily } from "./contract.js"
+
+export const FAMILIES: ReadonlyArray<DetectionFamily> = []
