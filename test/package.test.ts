@@ -46,6 +46,15 @@ describe("package.json", () => {
     expect(names).toEqual(expect.arrayContaining([packageJson.name, "effect", "@effect/platform", "@effect/platform-node"]))
   })
 
+  it("shows every recipe of test/recipes verbatim as a test block of the docs, and runs every test block of docs/testing.md", () => {
+    const tests = typescriptBlocks(repo).filter((block) => block.kind === "test")
+    const recipes = fs.readdirSync(path.join(repo, "test", "recipes")).filter((file) => file.endsWith(".test.ts"))
+      .map((file) => fs.readFileSync(path.join(repo, "test", "recipes", file), "utf8").trimEnd())
+    expect(recipes.length).toBeGreaterThan(0)
+    for (const recipe of recipes) expect(tests.map((block) => block.code.trimEnd())).toContain(recipe)
+    for (const block of tests.filter((block) => block.page === "docs/testing.md")) expect(recipes).toContain(block.code.trimEnd())
+  })
+
   it("marks only a few documentation blocks as fragments left unchecked", () => {
     const blocks = typescriptBlocks(repo)
     expect(blocks.filter((block) => block.kind === "no-check").length).toBeLessThanOrEqual(Math.floor(blocks.length / 10))
@@ -143,7 +152,7 @@ layer(PackedConsumer.layer, { timeout: "12 minutes", excludeTestServices: true }
     Effect.gen(function*() {
       const consumer = yield* PackedConsumer
       const recipes = consumer.blocks.filter((block) => block.kind === "test")
-      expect(recipes.length).toBeGreaterThan(0)
+      expect(recipes.map((block) => block.page)).toEqual(expect.arrayContaining(["README.md", "docs/testing.md"]))
       const result = yield* consumer.attempt(["node", "node_modules/vitest/vitest.mjs", "run", "--no-color"], "4 minutes")
       expect(result.exitCode, result.output).toBe(0)
       expect(result.output).toMatch(new RegExp(`Test Files\\s+${recipes.length} passed`))
