@@ -214,8 +214,11 @@ export const request = <E, R>(
 
 const webRequest = (options: RequestOptions, signal: AbortSignal): Request => {
   const path = options.path ?? "/"
-  const url = /^https?:\/\//i.test(path) ? path : `http://localhost${path.startsWith("/") ? "" : "/"}${path}`
-  const init: RequestInit = { method: options.method ?? "GET", headers: { ...options.headers }, signal }
+  const url = new URL(/^https?:\/\//i.test(path) ? path : `http://localhost${path.startsWith("/") ? "" : "/"}${path}`)
+  // as an HTTP/1.1 client does: the Host header names the URL's host unless the test sets one
+  const headers = new Headers(options.headers)
+  if (!headers.has("host")) headers.set("host", url.host)
+  const init: RequestInit = { method: options.method ?? "GET", headers, signal }
   // bytes, so that fetch adds no Content-Type the client did not send
   if (options.body !== undefined) init.body = typeof options.body === "string" ? new TextEncoder().encode(options.body) : options.body
   return new Request(url, init)
