@@ -9,8 +9,8 @@
  *   nothing the guard fetches leaves the process: the dynamic-rule poller finds no rules and cloud
  *   range downloads fail (provide `CloudRanges.layerStatic` to test cloud rules).
  * - `request(app, options)` sends one request through `guardMiddleware` to `app` from a chosen client
- *   address, as `HttpServer.serve(app, guardMiddleware)` would, and returns the response with the
- *   events and metrics it caused. `app` is what you serve: an `HttpRouter` (mounted routers
+ *   address, handled as `HttpServer.serve(app, guardMiddleware)` handles it, and returns the
+ *   response with the events and metrics it caused. `app` is what you serve: an `HttpRouter` (mounted routers
  *   included) or any `HttpApp`; for an `HttpApi`, `layerApi` and `apiApp`.
  *
  * Every clock read of the guard goes through `Clock`, so windows, bans and rule expiries move with
@@ -45,9 +45,10 @@ import {
   HttpApp,
   type HttpRouter,
   HttpServer,
-  type HttpServerRequest
+  HttpServerRequest,
+  HttpServerResponse
 } from "@effect/platform"
-import { Context, Effect, Layer, type Runtime, type Scope } from "effect"
+import { Context, Effect, Layer, Option, Ref, type Scope } from "effect"
 import { ClientIp } from "./ClientIp.js"
 import { CompositeHandler } from "./CompositeHandler.js"
 import type { ConfigError } from "./ConfigError.js"
@@ -176,10 +177,12 @@ export interface TestResponse {
 }
 
 /**
- * Sends one request through `guardMiddleware` to `app`, in the current fiber's context (so under
- * `TestClock`, with the test layer's guard), without a socket: `HttpApp.toWebHandlerRuntime`, with
- * the client address passed as `ClientIp`. The events and metrics of the result are those delivered
- * between the request's start and its end; run requests one at a time to tell them apart.
+ * Sends one request through `guardMiddleware` to `app`, in the current fiber (so under `TestClock`,
+ * with the test layer's guard), without a socket: the app is handled as a server handles it
+ * (`HttpApp.toHandled`), the request built from a web `Request` and the client address passed as
+ * `ClientIp`. It returns once the guard has finished with the request; the events and metrics of the
+ * result are those delivered between its start and its end (run requests one at a time to tell them
+ * apart).
  *
  * The returned effect can be run again: each run is a new request.
  *
@@ -201,24 +204,36 @@ export const request = <E, R>(
       Effect.all([exporter.events, exporter.metrics])
     )
     const [eventsBefore, metricsBefore] = yield* delivered
-    // the current fiber's runtime: its services (TestClock among them) and the guard's
-    const runtime = yield* Effect.runtime<Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope> | GuardPipeline>()
-    const handler = HttpApp.toWebHandlerRuntime(runtime as Runtime.Runtime<R | GuardPipeline>)(app, guardMiddleware)
-    const response = yield* Effect.promise(async (signal) => {
-      const answer = await handler(webRequest(options, signal), Context.make(ClientIp, options.ip ?? DEFAULT_CLIENT_IP))
-      return { status: answer.status, headers: Object.fromEntries(answer.headers), body: await answer.text() }
-    })
+    const runtime = yield* Effect.runtime<never>()
+    const answer = yield* Ref.make(Option.none<Omit<TestResponse, "events" | "metrics">>())
+    // read while the request's scope is open: a streamed body ends with it
+    const respond = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) =>
+      Effect.flatMap(
+        Effect.promise(async () => {
+          const web = HttpServerResponse.toWeb(response, { withoutBody: request.method === "HEAD", runtime })
+          return { status: web.status, headers: Object.fromEntries(web.headers), body: await web.text() }
+        }),
+        (read) => Ref.set(answer, Option.some(read))
+      )
+    const incoming = HttpServerRequest.fromWeb(yield* Effect.sync(() => webRequest(options)))
+    yield* HttpApp.toHandled(app, respond, guardMiddleware).pipe(
+      Effect.provideService(HttpServerRequest.HttpServerRequest, incoming),
+      Effect.provideService(ClientIp, options.ip ?? DEFAULT_CLIENT_IP)
+    ) as Effect.Effect<void, never, Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
+    const response = yield* Effect.flatten(Ref.get(answer)).pipe(
+      Effect.orElse(() => Effect.dieMessage("GuardTesting.request: the application sent no response"))
+    )
     const [events, metrics] = yield* delivered
     return { ...response, events: events.slice(eventsBefore.length), metrics: metrics.slice(metricsBefore.length) }
   })
 
-const webRequest = (options: RequestOptions, signal: AbortSignal): Request => {
+const webRequest = (options: RequestOptions): Request => {
   const path = options.path ?? "/"
   const url = new URL(/^https?:\/\//i.test(path) ? path : `http://localhost${path.startsWith("/") ? "" : "/"}${path}`)
   // as an HTTP/1.1 client does: the Host header names the URL's host unless the test sets one
   const headers = new Headers(options.headers)
   if (!headers.has("host")) headers.set("host", url.host)
-  const init: RequestInit = { method: options.method ?? "GET", headers, signal }
+  const init: RequestInit = { method: options.method ?? "GET", headers }
   // bytes, so that fetch adds no Content-Type the client did not send
   if (options.body !== undefined) init.body = typeof options.body === "string" ? new TextEncoder().encode(options.body) : options.body
   return new Request(url, init)
