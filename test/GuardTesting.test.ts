@@ -1,12 +1,13 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { afterEach, beforeEach, describe, expect, it, vi } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Layer, TestClock } from "effect"
+import { ConfigProvider, Effect, Exit, Fiber, Layer, TestClock } from "effect"
 import { EventBus, GuardConfig, GuardTesting, IpBans } from "effect-guard"
 
 const app = HttpRouter.empty.pipe(
   HttpRouter.get("/", HttpServerResponse.text("hello")),
   HttpRouter.get("/boom", Effect.die("the handler broke")),
   HttpRouter.post("/echo", Effect.flatMap(HttpServerRequest.HttpServerRequest, (r) => Effect.map(r.text, (text) => HttpServerResponse.text(text)))),
+  HttpRouter.get("/slow", Effect.as(Effect.sleep("10 seconds"), HttpServerResponse.text("late"))),
   HttpRouter.get("/host", Effect.map(HttpServerRequest.HttpServerRequest, (r) => HttpServerResponse.text(r.headers["host"] ?? "")))
 )
 
@@ -127,6 +128,14 @@ describe("GuardTesting.request", () => {
       const failed = yield* GuardTesting.request(app, { path: "/boom" })
       expect(failed.status).toBe(500)
       expect(failed.metrics.filter((metric) => metric.metricType === "response_time").map((metric) => metric.tags["status"])).toEqual(["500"])
+    }).pipe(Effect.provide(GuardTesting.layer({}))))
+
+  it.effect("waits on the TestClock like any fiber when the handler sleeps", () =>
+    Effect.gen(function*() {
+      const slow = yield* Effect.fork(GuardTesting.request(app, { path: "/slow" }))
+      yield* TestClock.adjust("10 seconds")
+      const response = yield* Fiber.join(slow)
+      expect([response.status, response.body]).toEqual([200, "late"])
     }).pipe(Effect.provide(GuardTesting.layer({}))))
 
   it.effect("dies, naming the mistake, for a request fetch cannot send (a GET with a body)", () =>
