@@ -3,11 +3,12 @@
  * and `TestClock`: no socket, no wall clock, and what every exporter would have received in view.
  *
  * - `layer(config)` is `GuardLive` built from your configuration, with its telemetry captured by a
- *   `TestExporter` instead of sent: the OpenTelemetry, Logfire and agent exporters are left out and
- *   the `TestExporter` takes their place (muting and enrichment happen before the exporters, so it
- *   receives exactly what they would have). Stores are in memory (`enableRedis` is ignored), and
- *   nothing the guard fetches leaves the process: the dynamic-rule poller finds no rules and cloud
- *   range downloads fail (provide `CloudRanges.layerStatic` to test cloud rules).
+ *   `TestExporter` instead of sent: the OpenTelemetry, Logfire and agent exporters (and those added
+ *   with `GuardExporters`) are left out and the `TestExporter` takes their place (muting and
+ *   enrichment happen before the exporters, so it receives exactly what they would have). Stores
+ *   are in memory (`enableRedis` is ignored), and nothing the guard fetches leaves the process: the
+ *   dynamic-rule poller finds no rules and cloud range downloads fail (provide
+ *   `CloudRanges.layerStatic` to test cloud rules).
  * - `request(app, options)` sends one request through `guardMiddleware` to `app` from a chosen client
  *   address, handled as `HttpServer.serve(app, guardMiddleware)` handles it, and returns the
  *   response with the events and metrics it caused. `app` is what you serve: an `HttpRouter` (mounted routers
