@@ -4,5 +4,8 @@
  * @internal
  */
 import type { DetectionFamily } from "./contract.js"
+import { family as traversal } from "./traversal/index.js"
 
-export const FAMILIES: ReadonlyArray<DetectionFamily> = []
+export const FAMILIES: ReadonlyArray<DetectionFamily> = [
+  traversal
+]

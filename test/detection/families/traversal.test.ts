@@ -1,0 +1,108 @@
+import { describe, expect, it } from "@effect/vitest"
+import { family, RULES } from "../../../src/internal/detection/families/traversal/index.js"
+import { doublingRatio, repeated, rulesOf, scoreOf, THRESHOLD } from "./pathsHarness.js"
+
+describe("traversal family", () => {
+  describe("refuses at the default level", () => {
+    it.each([
+      ["two climbs", "../../secret.txt"],
+      ["Windows separators", "..\\..\\..\\boot.ini"],
+      ["mixed separators", "..\\../..\\../app/config"],
+      ["repeated slashes and /./", "..//.//..//./private/keys"],
+      ["a climb after a leading root", "/var/www/../../../home"],
+      ["dot runs left by a filter that strips ../ once", "....//....//index.php"],
+      ["Tomcat path parameters", "..;/..;/manager/html"],
+      ["a single Tomcat climb", "/static/..;/admin"],
+      ["the 0x2e notation", "0x2e0x2e/0x2e0x2e/x"],
+      ["fullwidth dots", "\uff0e\uff0e/\uff0e\uff0e/x"],
+      ["a NUL inside the climb", ".\u0000./.\u0000./x"],
+      ["the engine's %00 view of a NUL", "..%00/config"],
+      ["a climb inside a parameter of a URL", "index.php?page=../../../../x"],
+      ["an absolute path into /etc", "/etc/nginx/nginx.conf"],
+      ["an absolute path into /proc", "/proc/1/maps"],
+      ["a Windows system directory", "C:\\Windows\\System32\\drivers"],
+      ["a forward-slash Windows path", "c:/winnt/repair"],
+      ["a log directory", "/var/log/auth.log"],
+      ["a dot-directory under /home", "/home/deploy/.aws/config"]
+    ])("%s: %s", (_, value) => {
+      expect(scoreOf(family, value)).toBeGreaterThanOrEqual(THRESHOLD)
+    })
+
+    it("in the request path too", () => {
+      expect(scoreOf(family, "/static/../../etc/shadow", "path")).toBeGreaterThanOrEqual(THRESHOLD)
+    })
+
+    it("in a header or XML attribute with other text around", () => {
+      expect(scoreOf(family, "/../../../././..\\ ../../etc/master.passwd", "header")).toBeGreaterThanOrEqual(THRESHOLD)
+      expect(scoreOf(family, '<a href="x" probe="../../../x"/>', "body")).toBeGreaterThanOrEqual(THRESHOLD)
+    })
+  })
+
+  describe("passes at the default level", () => {
+    it.each([
+      ["a relative link in prose", "../relative/link is shown in docs"],
+      ["a single climb", "../images/logo.png"],
+      ["a two-level markdown link inside prose", "see [the readme](../../README.md) first"],
+      ["an ellipsis", "wait... what"],
+      ["an ellipsis after a slash", "and/or..."],
+      ["a path of the application itself", "/dashboard/settings/profile"],
+      ["a redirect target", "/account/orders?page=2"],
+      ["a URL", "https://example.com/a/b/../c"],
+      ["a Windows program folder", "C:\\Program Files"],
+      ["a home-relative path", "~/Downloads"],
+      ["a date", "2024/05/01"],
+      ["a fraction", "1/2 cup sugar"],
+      ["a path segment ending in dots", "/get/foo../1234"],
+      ["a name starting with dots", "/get/..foo"],
+      ["prose about /etc", "/etc/hosts file windows"]
+    ])("%s: %s", (_, value) => {
+      expect(scoreOf(family, value)).toBeLessThan(THRESHOLD)
+    })
+
+    it("a single `..` in the path is left to level 2", () => {
+      expect(scoreOf(family, "/get/..", "path")).toBeLessThan(THRESHOLD)
+      expect(rulesOf(family, "/get/../x", "path", 2)).toContain(RULES.singleClimb.id)
+    })
+
+    it("rejects ordinary values before scanning", () => {
+      for (const v of ["hello world", "12345", "550e8400-e29b-41d4-a716-446655440000", "Zoë Saldaña", "it's 5 o'clock"]) {
+        expect(family.mayMatch(v)).toBe(false)
+      }
+    })
+  })
+
+  describe("paranoia", () => {
+    it("scores a two-level climb in prose weakly at level 1", () => {
+      expect(rulesOf(family, "go to ../../docs now")).toEqual([RULES.proseClimb.id])
+    })
+
+    it("flags any absolute path parameter at level 3", () => {
+      expect(rulesOf(family, "/srv/app/data", "query", 3)).toContain(RULES.absolute.id)
+      expect(rulesOf(family, "/srv/app/data", "query", 2)).toEqual([])
+    })
+  })
+
+  describe("catalogue", () => {
+    it("gives every rule a stable traversal-NNN id and the path_traversal category", () => {
+      for (const r of family.rules) {
+        expect(r.id).toMatch(/^traversal-\d{3}$/)
+        expect(r.category).toBe("path_traversal")
+      }
+      expect(new Set(family.rules.map((r) => r.id)).size).toBe(family.rules.length)
+    })
+  })
+
+  describe("linear time", () => {
+    it.each([
+      ["climbs", "../"],
+      ["Tomcat climbs", "..;/"],
+      ["dot runs without a separator", "...."],
+      ["one long token of segments", "a/"],
+      ["almost-hex dots", "0x2"],
+      ["separators and spaces", "/ "],
+      ["fullwidth dots", "\uff0e"]
+    ])("%s", (_, fragment) => {
+      expect(doublingRatio(family, repeated(fragment))).toBeLessThan(2.5)
+    })
+  })
+})
