@@ -4,8 +4,10 @@
  * @internal
  */
 import type { DetectionFamily } from "./contract.js"
+import { family as files } from "./files/index.js"
 import { family as traversal } from "./traversal/index.js"
 
 export const FAMILIES: ReadonlyArray<DetectionFamily> = [
-  traversal
+  traversal,
+  files
 ]

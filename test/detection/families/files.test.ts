@@ -1,0 +1,138 @@
+import { describe, expect, it } from "@effect/vitest"
+import { family, RULES } from "../../../src/internal/detection/families/files/index.js"
+import { doublingRatio, repeated, rulesOf, scoreOf, THRESHOLD } from "./pathsHarness.js"
+
+describe("files family", () => {
+  describe("sensitive files: refused at the default level", () => {
+    it.each([
+      ["account database after a climb", "../../etc/shadow"],
+      ["account database as a parameter", "etc/group"],
+      ["the process environment", "/proc/self/environ"],
+      ["a process by number", "/proc/1234/cmdline"],
+      ["kernel state", "/sys/kernel/debug"],
+      ["a Windows system file", "C:\\boot.ini"],
+      ["a Windows system directory", "windows/system32/config/sam"],
+      ["a dotenv file", "/srv/app/.env.production"],
+      ["git metadata", "../.git/config"],
+      ["an SSH key in a home directory", "home/alice/.ssh/id_ed25519"],
+      ["a cloud credential store", "~/.aws/credentials"],
+      ["a WordPress config", "../wp-config.php"],
+      ["an IIS config", "..\\web.config"],
+      ["a server config", "/usr/local/nginx/conf/nginx.conf"],
+      ["a log for inclusion", "/var/log/apache2/access.log"],
+      ["a bare secret file name", ".htpasswd"],
+      ["an XAMPP config by drive path", "D:\\xampp\\php\\php.ini"],
+      ["a coding-agent config", "/.cursor/mcp.json"],
+      ["a NUL truncating an extension", "avatar.php\u0000.png"]
+    ])("%s: %s", (_, value) => {
+      expect(scoreOf(family, value)).toBeGreaterThanOrEqual(THRESHOLD)
+    })
+
+    it.each([
+      ["a dotenv probe", "/.env"],
+      ["a git HEAD probe", "/.git/HEAD"],
+      ["a backup copy", "/index.php.bak"],
+      ["an editor swap file", "/config/.settings.py.swp"],
+      ["a database dump", "/backup/db.sql.gz"],
+      ["an include file", "/lib/connect.inc"],
+      ["a Spring actuator endpoint", "/actuator/heapdump"],
+      ["a Spring actuator under a prefix", "/api/actuator/env"],
+      ["a Vite raw file read", "/@fs/etc/passwd"],
+      ["a WordPress debug log", "/wp-content/debug.log"]
+    ])("in the request path, %s: %s", (_, path) => {
+      expect(scoreOf(family, path, "path")).toBeGreaterThanOrEqual(THRESHOLD)
+    })
+  })
+
+  describe("file inclusion: refused at the default level", () => {
+    it.each([
+      ["a PHP filter wrapper", "php://filter/convert.base64-encode/resource=index.php"],
+      ["PHP input", "php://input"],
+      ["a phar archive", "phar:///tmp/upload.jpg/x"],
+      ["expect", "expect://id"],
+      ["a zip archive", "zip://uploads/a.zip#shell.php"],
+      ["a filter chain", "convert.iconv.utf8.utf16le|convert.base64-decode"],
+      ["a remote URL cut off by ?", "http://203.0.113.9/shell.txt?"],
+      ["a remote URL cut off by NUL", "https://evil.example/x.txt\u0000"],
+      ["a data URI with code", "data:text/plain;base64,PD9waHAgc3lzdGVtKCRfR0VUWzBdKTs/Pg=="],
+      ["the PHP data wrapper", "data://text/plain,<?php phpinfo()?>"],
+      ["a script from a bare IPv4 address", "http://198.51.100.23/r57.php"],
+      ["a script from a bare IPv6 address", "https://[2001:db8::7]/gecko.php"],
+      ["an include inside an XML attribute", '<cfg src="http://198.51.100.23/c99.php"/>']
+    ])("%s: %s", (_, value) => {
+      expect(scoreOf(family, value, value.startsWith("<") ? "body" : "query")).toBeGreaterThanOrEqual(THRESHOLD)
+    })
+
+    it("a URL in the request path at level 2", () => {
+      expect(rulesOf(family, "/get/file:///etc/hosts", "path", 2)).toContain(RULES.pathUrl.id)
+      expect(rulesOf(family, "/proxy/https://example.com/", "path", 1)).toEqual([])
+    })
+  })
+
+  describe("passes at the default level", () => {
+    it.each([
+      ["a search about hosts files", "/etc/hosts file windows"],
+      ["a question about passwd", "how do I edit /etc/passwd safely"],
+      ["an image data URI", "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="],
+      ["an ordinary URL", "https://example.com/path?x=1&y=2"],
+      ["a callback URL", "https://app.example.com/callback?state=xyz&code=abc"],
+      ["a URL with a trailing question mark in prose", "is https://example.com down?"],
+      ["a repository path", "docs/getting-started/install.md"],
+      ["a file name with env in it", "environment.ts"],
+      ["a branch name", "feature/login-page"],
+      ["a Windows folder", "C:\\Program Files"],
+      ["a markdown link", "See [docs](https://example.com/docs)"],
+      ["a PHP file name", "install.php"],
+      ["an email", "first.last+tag@sub.example.co.uk"]
+    ])("%s: %s", (_, value) => {
+      expect(scoreOf(family, value)).toBeLessThan(THRESHOLD)
+    })
+
+    it.each([
+      ["an API route", "/api/v1/users/42"],
+      ["a static asset", "/assets/app.3f2a1c.js"],
+      ["a well-known URI", "/.well-known/openid-configuration"],
+      ["a health check", "/healthz"],
+      ["a download", "/downloads/report-2024.pdf"]
+    ])("in the request path, %s: %s", (_, path) => {
+      expect(scoreOf(family, path, "path")).toBeLessThan(THRESHOLD)
+    })
+
+    it("a sensitive path named in prose scores at level 2", () => {
+      expect(rulesOf(family, "how do I edit /etc/passwd safely", "query", 2)).toEqual([RULES.proseName.id])
+      expect(rulesOf(family, "cat /root/.ssh/id_rsa", "header", 2)).toEqual([RULES.proseName.id])
+    })
+
+    it("rejects ordinary values before scanning", () => {
+      for (const v of ["hello world", "12345", "550e8400-e29b-41d4-a716-446655440000", "Zoë Saldaña", "it's 5 o'clock"]) {
+        expect(family.mayMatch(v)).toBe(false)
+      }
+    })
+  })
+
+  describe("catalogue", () => {
+    it("gives every rule a stable files-NNN id in sensitive_file or file_inclusion", () => {
+      for (const r of family.rules) {
+        expect(r.id).toMatch(/^files-\d{3}$/)
+        expect(["sensitive_file", "file_inclusion"]).toContain(r.category)
+      }
+      expect(new Set(family.rules.map((r) => r.id)).size).toBe(family.rules.length)
+    })
+  })
+
+  describe("linear time", () => {
+    it.each([
+      ["almost /etc paths", "etc/"],
+      ["URLs without a host", "http:"],
+      ["nested URLs", "http://a?u="],
+      ["URLs nested in a path", "http://1.1.1.1/"],
+      ["schemes and colons", "data::"],
+      ["filter-chain prefixes", "convert."],
+      ["backup-looking segments", "/a.ba"],
+      ["NUL views", "%0"]
+    ])("%s", (_, fragment) => {
+      expect(doublingRatio(family, repeated(fragment))).toBeLessThan(2.5)
+      expect(doublingRatio(family, repeated(fragment), "path")).toBeLessThan(2.5)
+    })
+  })
+})
