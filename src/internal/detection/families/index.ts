@@ -5,9 +5,11 @@
  */
 import type { DetectionFamily } from "./contract.js"
 import { family as files } from "./files/index.js"
+import { family as protocol } from "./protocol/index.js"
 import { family as traversal } from "./traversal/index.js"
 
 export const FAMILIES: ReadonlyArray<DetectionFamily> = [
   traversal,
-  files
+  files,
+  protocol
 ]
