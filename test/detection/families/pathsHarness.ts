@@ -66,3 +66,25 @@ export const doublingRatio = (family: DetectionFamily, shape: (size: number) => 
 
 /** `fragment` repeated to `size` characters. */
 export const repeated = (fragment: string) => (size: number): string => fragment.repeat(Math.ceil(size / fragment.length)).slice(0, size)
+
+/** Values every family's pre-filter must turn away without a scan. */
+export const ORDINARY_VALUES: ReadonlyArray<string> = [
+  "hello world",
+  "12345",
+  "550e8400-e29b-41d4-a716-446655440000",
+  "Zoë Saldaña",
+  "it's 5 o'clock"
+]
+
+/** Rule ids that are `<prefix>-NNN`, unique, in one of `categories`. */
+export const catalogueProblems = (family: DetectionFamily, prefix: string, categories: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const problems: Array<string> = []
+  const seen = new Set<string>()
+  for (const r of family.rules) {
+    if (!new RegExp(`^${prefix}-\\d{3}$`).test(r.id)) problems.push(`${r.id}: id`)
+    if (!categories.includes(r.category)) problems.push(`${r.id}: category ${r.category}`)
+    if (seen.has(r.id)) problems.push(`${r.id}: duplicate`)
+    seen.add(r.id)
+  }
+  return problems
+}

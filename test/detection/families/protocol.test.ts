@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { ValueLocation } from "../../../src/internal/detection/families/contract.js"
 import { family, RULES } from "../../../src/internal/detection/families/protocol/index.js"
-import { doublingRatio, repeated, rulesOf, scoreOf, THRESHOLD } from "./pathsHarness.js"
+import { catalogueProblems, doublingRatio, ORDINARY_VALUES, repeated, rulesOf, scoreOf, THRESHOLD } from "./pathsHarness.js"
 
 const refused = (value: string, location: ValueLocation = "query") => expect(scoreOf(family, value, location)).toBeGreaterThanOrEqual(THRESHOLD)
 const passed = (value: string, location: ValueLocation = "query") => expect(scoreOf(family, value, location)).toBeLessThan(THRESHOLD)
@@ -76,6 +76,13 @@ describe("protocol family", () => {
       ["an XInclude", '<r xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include parse="text" href="file:///etc/hostname"/></r>'],
       ["XSLT reading a file", '<xsl:stylesheet version="1.0"><xsl:copy-of select="document(\'/etc/hostname\')"/></xsl:stylesheet>']
     ])("refuses %s", (_, value) => refused(value, "body"))
+
+    it.each([
+      ["a node-name probe", "x' or name()='username' or 'x'='y"],
+      ["a counting probe", "\" and count(//user[@role='admin'])>0 and \"a\"=\"a"]
+    ])("refuses XPath injection: %s", (_, value) => refused(value))
+
+    it("passes prose with the same words", () => passed("name the text or count them"))
 
     it("passes an ordinary XML body and an XHTML doctype", () => {
       passed('<?xml version="1.0" encoding="UTF-8"?><order><id>42</id><note>rush</note></order>', "body")
@@ -174,15 +181,13 @@ describe("protocol family", () => {
   })
 
   describe("catalogue and pre-filter", () => {
-    it("gives every rule a stable protocol-NNN id", () => {
-      for (const r of family.rules) expect(r.id).toMatch(/^protocol-\d{3}$/)
-      expect(new Set(family.rules.map((r) => r.id)).size).toBe(family.rules.length)
+    it("gives every rule a stable protocol-NNN id and a detection category", () => {
+      const categories = ["http_split", "session_fixation", "ldap", "xml", "ssrf", "nosql", "proto_pollution"]
+      expect(catalogueProblems(family, "protocol", categories)).toEqual([])
     })
 
     it("rejects ordinary values before scanning", () => {
-      for (const v of ["hello world", "12345", "550e8400-e29b-41d4-a716-446655440000", "Zoë Saldaña", "it's 5 o'clock"]) {
-        expect(family.mayMatch(v)).toBe(false)
-      }
+      expect(ORDINARY_VALUES.filter(family.mayMatch)).toEqual([])
     })
   })
 

@@ -82,7 +82,10 @@ const WINDOW = 256
 
 const XSLT_REACH = /document\s{0,4}\(|unparsed-text|php:function|xmlns:php|msxsl:script|system-property\s{0,4}\(|xalan:\/\/|xmlns:java|java:java\.|saxon:/
 
+const XPATH = /['"]\s{0,4}(?:or|and)\s{1,4}(?:name|local-name|text|position|last|count|string-length|substring|contains|starts-with|normalize-space)\s{0,4}\(/
+
 export const scanXml = (s: string, fire: Fire): void => {
+  if (s.includes("(") && XPATH.test(s)) fire(RULES.xpath, "xpath function after a quote")
   if (!s.includes("<")) return
   eachIndex(s, "<!entity", (i) => {
     const decl = s.slice(i + 8, i + 8 + WINDOW)

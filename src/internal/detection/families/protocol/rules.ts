@@ -48,6 +48,7 @@ export const RULES = {
   xinclude: rule("033", "xml", 1, 5, "An XInclude (`<xi:include href=...>`)"),
   xslt: rule("034", "xml", 1, 5, "An XSLT stylesheet that reaches files or code (`document()`, `php:function`, `msxsl:script`, `unparsed-text`)"),
   xmlDoctype: rule("035", "xml", 2, 3, "An inline document type declaration"),
+  xpath: rule("036", "xml", 1, 5, "XPath injection: a quote, a boolean operator and an XPath node function (`' or name()='admin`, `\" and count(//user)`)"),
   ssrfMetadata: rule("040", "ssrf", 1, 5, "A URL to a cloud metadata endpoint (`169.254.169.254`, `metadata.google.internal`, `fd00:ec2::254`)"),
   ssrfLoopback: rule("041", "ssrf", 1, 5, "A parameter that is a URL to this host (`localhost`, `127.0.0.0/8`, `[::1]`, `0.0.0.0`, container host names)"),
   ssrfObfuscated: rule("042", "ssrf", 1, 5, "A URL host that is an address in disguise (decimal, hex, octal, short form, IPv6-mapped, wildcard DNS)"),
