@@ -6,10 +6,12 @@
 import type { DetectionFamily } from "./contract.js"
 import { family as files } from "./files/index.js"
 import { family as protocol } from "./protocol/index.js"
+import { family as shell } from "./shell/index.js"
 import { family as traversal } from "./traversal/index.js"
 
 export const FAMILIES: ReadonlyArray<DetectionFamily> = [
   traversal,
   files,
-  protocol
+  protocol,
+  shell
 ]

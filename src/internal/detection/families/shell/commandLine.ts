@@ -1,0 +1,273 @@
+/**
+ * Reads a de-obfuscated value as a shell would: cuts it into simple commands at separators and
+ * substitutions, and for each one names its command word and the shape of its first argument.
+ * One walk over the value; each command looks at its first few words only.
+ *
+ * @internal
+ */
+import { ALL_COMMANDS, COMMON_COMMANDS, isCommand, PREFIX_COMMANDS, RARE_COMMANDS } from "./commands.js"
+
+/** What came before a simple command. */
+export type Opener = "start" | "separator" | "substitution" | "group"
+
+/** What the first argument of a command looks like. */
+export type ArgumentShape =
+  | "end"
+  | "option"
+  | "path"
+  | "url"
+  | "dotted"
+  | "number"
+  | "redirect"
+  | "variable"
+  | "glob"
+  | "word"
+
+export interface SimpleCommand {
+  readonly opener: Opener
+  /** The command word, without directory, extension or version: `/usr/bin/python3.11` is `python`. */
+  readonly name: string
+  readonly rare: boolean
+  readonly common: boolean
+  /** Written with a system directory (`/bin/cat`, `c:\windows\system32\cmd.exe`). */
+  readonly qualified: boolean
+  /** Found only by matching a glob (`/???/c?t`). */
+  readonly globbed: boolean
+  /** Prefix commands skipped before it (`time`, `nohup`). */
+  readonly prefixed: boolean
+  readonly argument: ArgumentShape
+  /** The last word read after the command is a plain word (`ls -la explained`): prose, not a command line. */
+  readonly endsInWord: boolean
+  /** The whole value is this command word alone. */
+  readonly alone: boolean
+  readonly text: string
+}
+
+/** Words read per simple command: a prefix or two, the command and its first argument. */
+const MAX_WORDS = 5
+
+/** Longer words are cut: no command name or first argument we judge needs more. */
+const MAX_WORD = 256
+
+const isSpace = (c: string): boolean => c === " "
+
+const isRedirect = (c: string): boolean => c === "<" || c === ">"
+
+/** Where executables live: `/bin`, `/usr/local/sbin`, `bin` (relative), `...\\system32`, `/???` (a glob). */
+const SYSTEM_DIRECTORY = /(?:^|[/\\])(?:(?:usr[/\\](?:local[/\\])?)?s?bin|system32|syswow64|windows|winnt|\?\?\?|\?\?\?[/\\]\?\?\?)$/
+
+/** A word needing more than a set lookup: a directory, a glob, an extension, a version or an escape. */
+const PLAIN_WORD = /[\\/.?*[0-9]/
+
+const EXTENSION = /\.(?:exe|com|bat|cmd|sh|ps1)$/
+const VERSION = /[0-9][0-9.]{0,8}$/
+const NUMBER = /^[0-9][0-9.:]{0,15}$/
+const DOTTED = /^[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63}){1,8}(?::[0-9]{1,5})?(?:\/.*)?$/
+const DRIVE = /^[a-z]:[\\/]/
+
+/** `?` one character, `*` any run, `[...]` one character; `name` is at most a few dozen characters. */
+const globMatches = (pattern: string, name: string): boolean => {
+  // Iterative wildcard matching with one backtrack point: linear in pattern x name, both short.
+  let p = 0
+  let n = 0
+  let star = -1
+  let mark = 0
+  while (n < name.length) {
+    const pc = pattern.charAt(p)
+    if (pc === "[") {
+      const close = pattern.indexOf("]", p + 1)
+      if (close > 0 && close - p <= 8) {
+        p = close + 1
+        n++
+        continue
+      }
+    }
+    if (pc === "?" || (pc !== "" && pc === name.charAt(n))) {
+      p++
+      n++
+    } else if (pc === "*") {
+      star = p++
+      mark = n
+    } else if (star >= 0) {
+      p = star + 1
+      n = ++mark
+    } else {
+      return false
+    }
+  }
+  while (pattern.charAt(p) === "*") p++
+  return p === pattern.length
+}
+
+const hasGlob = (word: string): boolean => word.includes("?") || word.includes("*") || word.includes("[")
+
+/** The known command a glob stands for, preferring the rare ones (`/???/??t` is `cat`, not `at`). */
+const commandForGlob = (pattern: string): string | undefined => {
+  if (pattern.length > 24 || pattern.replace(/[?*[\]]/g, "") === pattern) return undefined
+  let found: string | undefined
+  for (const command of ALL_COMMANDS) {
+    if (command.length > 1 && globMatches(pattern, command)) {
+      if (RARE_COMMANDS.has(command)) return command
+      found ??= command
+    }
+  }
+  return found
+}
+
+interface Resolved {
+  readonly name: string
+  readonly qualified: boolean
+  readonly globbed: boolean
+}
+
+/** The command a word names: `c\at` is `cat`, `/usr/bin/id` is `id`, `python3` is `python`. */
+export const resolveCommand = (word: string): Resolved => {
+  // Most words have no directory, glob, extension or version: a set lookup settles them.
+  if (!PLAIN_WORD.test(word)) return { name: word, qualified: false, globbed: false }
+  const joined = word.replace(/\\/g, "")
+  const slash = Math.max(word.lastIndexOf("/"), word.lastIndexOf("\\"))
+  const qualified = slash >= 0 && SYSTEM_DIRECTORY.test(word.slice(0, slash))
+  const candidates = slash >= 0 ? [word.slice(slash + 1), joined.slice(joined.lastIndexOf("/") + 1)] : [joined]
+  for (const candidate of candidates) {
+    const bare = candidate.replace(EXTENSION, "")
+    if (isCommand(bare)) return { name: bare, qualified, globbed: false }
+    const unversioned = bare.replace(VERSION, "")
+    if (unversioned !== bare && isCommand(unversioned)) return { name: unversioned, qualified, globbed: false }
+  }
+  const last = candidates[candidates.length - 1] ?? joined
+  const directory = slash >= 0 ? word.slice(0, slash) : ""
+  if (hasGlob(last) && /[a-z]/.test(last) && (qualified || (hasGlob(directory) && /^[/\\]/.test(word)))) {
+    const globbed = commandForGlob(last)
+    if (globbed !== undefined) return { name: globbed, qualified, globbed: true }
+  }
+  return { name: last, qualified, globbed: false }
+}
+
+/** The shape of a command's first argument; the ones a command line has and prose rarely does. */
+export const argumentShape = (word: string | undefined): ArgumentShape => {
+  if (word === undefined || word === "") return "end"
+  const first = word.charAt(0)
+  if (isRedirect(first)) return "redirect"
+  if (first === "-") return /^--?[a-z0-9]/.test(word) ? "option" : "word"
+  if (first === "$" || (first === "%" && word.length > 2 && word.indexOf("%", 1) > 1)) return "variable"
+  if (word.includes("://")) return "url"
+  if (hasGlob(word) && /[/\\.]/.test(word)) return "glob"
+  if (first === "/" || first === "\\" || first === "~" || DRIVE.test(word) || word.startsWith("./") || word.startsWith("../")) {
+    return word.length > 1 ? "path" : "end"
+  }
+  if (NUMBER.test(word)) return "number"
+  if (/[a-z]/.test(word) && word.includes("/") && !word.endsWith("/")) return "path"
+  if (DOTTED.test(word) && /[a-z]/.test(word)) return "dotted"
+  if (first === "+" || first === "{") return "option"
+  return "word"
+}
+
+/** `net user`, `net view`: the Windows `net` command is only telling with its sub-command. */
+const NET_SUBCOMMANDS = new Set(["user", "users", "view", "localgroup", "group", "share", "use", "session", "accounts", "config", "start", "stop"])
+
+/** Files an attacker reads by name from the working directory: `cd /etc;cat passwd`. */
+const SENSITIVE_NAMES = new Set(["passwd", "shadow", "group", "hosts", "environ", "id_rsa", "authorized_keys", ".htaccess", ".htpasswd", ".bash_history"])
+
+const firstArgument = (command: string, word: string | undefined): ArgumentShape => {
+  const shape = argumentShape(word)
+  if (shape !== "word" || word === undefined) return shape
+  if (command === "net" && NET_SUBCOMMANDS.has(word)) return "option"
+  return SENSITIVE_NAMES.has(word) ? "path" : shape
+}
+
+const SEPARATORS = new Set([";", "|", "&", "\n", "`", "(", ")", "{", "}"])
+
+/** The simple commands of a de-obfuscated value, in order. */
+export const simpleCommands = (text: string): ReadonlyArray<SimpleCommand> => {
+  const commands: Array<SimpleCommand> = []
+  forEachCommand(text, (command) => {
+    commands.push(command)
+  })
+  return commands
+}
+
+/**
+ * Calls `visit` with each simple command of a de-obfuscated value, in order. Nothing is kept between
+ * calls, so a value of many thousand commands leaves no garbage that outlives a young collection.
+ */
+export const forEachCommand = (text: string, visit: (command: SimpleCommand) => void): void => {
+  const n = text.length
+  let opener: Opener = "start"
+  let i = 0
+  while (i < n) {
+    // Read up to MAX_WORDS words of one simple command, then skip to the next separator.
+    const words: Array<string> = []
+    const start = i
+    let word = ""
+    let ended = false
+    while (i < n) {
+      const c = text.charAt(i)
+      if (SEPARATORS.has(c) || (c === "$" && text.charAt(i + 1) === "(")) break
+      if (isSpace(c) || isRedirect(c)) {
+        if (word !== "" && words.length < MAX_WORDS) words.push(word)
+        word = ""
+        if (isRedirect(c) && words.length < MAX_WORDS) {
+          let end = i
+          while (end < n && end - i < 4 && isRedirect(text.charAt(end))) end++
+          words.push(text.slice(i, end))
+          i = end
+          continue
+        }
+      } else if (words.length < MAX_WORDS && word.length < MAX_WORD) {
+        word += c
+      }
+      i++
+    }
+    if (word !== "" && words.length < MAX_WORDS) words.push(word)
+    ended = i >= n
+    const command = describe(opener, words, start === 0 && ended, text, start, i)
+    if (command !== undefined) visit(command)
+    if (i >= n) break
+    const c = text.charAt(i)
+    if (c === "$" || ((c === "<" || c === ">") && text.charAt(i + 1) === "(")) {
+      opener = "substitution"
+      i += 2
+    } else {
+      opener = c === "`" ? "substitution" : c === "(" || c === ")" || c === "{" || c === "}" ? "group" : "separator"
+      i++
+    }
+  }
+}
+
+const describe = (
+  opener: Opener,
+  words: ReadonlyArray<string>,
+  whole: boolean,
+  text: string,
+  start: number,
+  end: number
+): SimpleCommand | undefined => {
+  let index = 0
+  let prefixed = false
+  // `time sh -c id`, `nohup wget ...`: the prefix runs the next word, so read that one.
+  while (index < words.length - 1 && index < 2 && PREFIX_COMMANDS.has(words[index] ?? "")) {
+    const next = resolveCommand(words[index + 1] ?? "")
+    if (!isCommand(next.name)) break
+    index++
+    prefixed = true
+  }
+  const word = words[index]
+  if (word === undefined) return undefined
+  const resolved = resolveCommand(word)
+  const rare = RARE_COMMANDS.has(resolved.name)
+  const common = COMMON_COMMANDS.has(resolved.name)
+  if (!rare && !common && !resolved.qualified) return undefined
+  return {
+    opener,
+    name: resolved.name,
+    rare,
+    common,
+    qualified: resolved.qualified,
+    globbed: resolved.globbed,
+    prefixed,
+    argument: firstArgument(resolved.name, words[index + 1]),
+    endsInWord: index + 1 < words.length && argumentShape(words[words.length - 1]) === "word",
+    alone: whole && words.length === 1,
+    text: text.slice(start, Math.min(end, start + 80)).trim()
+  }
+}

