@@ -81,7 +81,7 @@ const formValues = (text: string, location: ValueLocation): ReadonlyArray<Value>
   })
 
 const jsonLeaves = (value: unknown, into: Array<Value>): void => {
-  if (typeof value === "string") into.push({ location: "body", text: value })
+  if (typeof value === "string") into.push({ location: "body", text: decode(value, false) })
   else if (Array.isArray(value)) for (const item of value) jsonLeaves(item, into)
   else if (value !== null && typeof value === "object") {
     for (const [key, item] of Object.entries(value)) {

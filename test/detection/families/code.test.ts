@@ -38,7 +38,14 @@ describe("code family", () => {
     "${T(java.lang.Runtime).getRuntime().exec('id')}",
     "<%= `id` %>",
     "<%= File.open('/etc/passwd').read %>",
-    "#{7*7}${T(java.lang.System).getenv()}"
+    "#{7*7}${T(java.lang.System).getenv()}",
+    "$f='sys'.'tem';$f('id');",
+    "@$__['o']($_GET[1])",
+    "${'_GET'}[0]",
+    "posix_getpwuid(0)",
+    "com.opensymphony.xwork2.dispatcher.HttpServletRequest",
+    "org.apache.commons.collections.functors.InvokerTransformer",
+    "{\"rce\":\"_$$ND_FUNC$$_function(){require('child_process').exec('id')}()\"}"
   ])("refuses the injection %j at level 1", (value) => {
     expect(score(value)).toBeGreaterThanOrEqual(5)
   })
@@ -52,7 +59,10 @@ describe("code family", () => {
     "He said \"system update\" (again) at 5pm",
     "user_name",
     "https://example.com/docs/php/intro",
-    "The class of 2024 met at the java cafe"
+    "The class of 2024 met at the java cafe",
+    "It costs $5 (each)",
+    "$(document).ready(init)",
+    "Java Runtime Environment 21 is installed"
   ])("passes the ordinary value %j at level 1", (value) => {
     expect(score(value)).toBeLessThan(5)
   })

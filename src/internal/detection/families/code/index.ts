@@ -87,6 +87,13 @@ export const CODE_RULES = {
     5,
     "PHP code reading request data or a template's PHP block: `$_GET[...]`, `$_SERVER[...]`, `{php}...{/php}`"
   ),
+  phpDynamic: rule(
+    "code-013",
+    "code_injection",
+    1,
+    5,
+    "PHP calling a function or reading a variable by a computed name (`$a(1)`, `@$__['o'](5)`, `${'ff'}`), building a name with `chr(`, or POSIX functions (`posix_getpwuid(`)"
+  ),
   templateProbe: rule(
     "code-020",
     "template",
@@ -109,14 +116,17 @@ const DANGEROUS_CALL =
   /(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode|str_rot13|gzinflate|file_get_contents|file_put_contents|fwrite|readfile|include|include_once|require|require_once|unserialize|highlight_file|show_source|dl)\s{0,8}\(\s{0,8}(?:["'`$]|\$_|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()/i
 const PHPINFO =
   /(?:phpinfo|base64_decode|gzinflate|gzdecode|gzuncompress|bzdecompress|str_rot13|fsockopen|pfsockopen|call_user_func(?:_array)?|create_function|proc_open|shell_exec|pcntl_exec|assert_options|ini_set|set_error_handler|register_shutdown_function|array_map|move_uploaded_file)\s{0,8}\(/i
+/** `$a(1)`, `$$b(2)`, `@$__['o'](5)`, `${'ff'}`: PHP calling a function or reading a variable by a computed name. */
+const PHP_DYNAMIC =
+  /(?:^|[\s;@=({])\${1,3}[a-z_][a-z0-9_]{0,31}(?:\s{0,4}\[[^\]\n]{0,32}\])?\s{0,4}\(|\$\s{0,16}\{\s{0,16}['"$]|\bchr\s{0,4}\(\s{0,4}\d|\bposix_[a-z]{3,32}\s{0,8}\(/i
 const PHP_SUPERGLOBAL = /\$_(?:get|post|server|cookie|request|files|env|session)\s{0,8}\[|\$globals\s{0,8}\[|\{php\}|\[\/?php\]/i
 const PHP_SERIALIZED = /\bO:\d{1,6}:"[a-z_\\][a-z0-9_\\]{0,127}":\d{1,6}:\{/i
 const JAVA =
-  /java\.lang\.(?:runtime|processbuilder|system|class|reflect)|getruntime\s{0,8}\(\s{0,8}\)\s{0,8}\.\s{0,8}exec|\bprocessbuilder\s{0,8}\(|class\.module\.classloader|\bclass\.classloader|_memberaccess|@java\.lang|\bt\s{0,4}\(\s{0,4}java\.|javax\.script\.scriptenginemanager|freemarker\.template\.utility\.(?:execute|objectconstructor)|\.getclass\s{0,4}\(\s{0,4}\)\s{0,4}\.\s{0,4}forname|java\.beans\.xmldecoder|org\.apache\.commons\.(?:io|collections)/i
+  /java\.(?:lang\.)?(?:runtime|processbuilder|system\.|class\.|reflect)|\bprocessbuilder\b|com\.opensymphony\.xwork2|org\.apache\.struts2|\bognl\.ognl|(?:invoker|chained|constant|clone|instantiate)transformer\b|javax\.naming\.|java\.net\.urlclassloader|java\.rmi\.|sun\.misc\.base64decoder|getruntime\s{0,8}\(\s{0,8}\)\s{0,8}\.\s{0,8}exec|\bprocessbuilder\s{0,8}\(|class\.module\.classloader|\bclass\.classloader|_memberaccess|@java\.lang|\bt\s{0,4}\(\s{0,4}java\.|javax\.script\.scriptenginemanager|freemarker\.template\.utility\.(?:execute|objectconstructor)|\.getclass\s{0,4}\(\s{0,4}\)\s{0,4}\.\s{0,4}forname|java\.beans\.xmldecoder|org\.apache\.commons\.(?:io|collections)/i
 const SERIALIZED =
   /\brO0AB[A-Za-z0-9+/]|\baced0005|AAEAAAD\/\/\/\/\/|!!python\/(?:object|name|module)|!!javax\.|!!java\.|\bc__builtin__\b|\bcos\nsystem\b|<java\s{1,8}version=|<object\s{1,8}class=["']java\./
 const NODE =
-  /require\s{0,8}\(\s{0,8}["'`]child_process|\bchild_process\b|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
+  /require\s{0,8}\(\s{0,8}["'`]child_process|_\$\$nd_func\$\$_|__js_function|eval\s{0,8}\(\s{0,8}string\.fromcharcode|\bnew\s{1,8}function\s{0,8}\(\s{0,8}["'`]|\bchild_process\b|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
 const PYTHON =
   /__import__\s{0,8}\(|__class__|__mro__|__subclasses__|__globals__|__builtins__|__base__|\bos\.(?:popen|system|exec[lv]p?e?)\s{0,8}\(|\bsubprocess\.(?:popen|call|run|check_output)\s{0,8}\(|\bimport\s{1,8}(?:os|subprocess|socket|pty)\b[^\n]{0,64}[;\n]/i
 const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{0,4}\(/i
@@ -153,7 +163,7 @@ const reduceLookups = (value: string): string => {
 }
 const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
 
-const INTEREST = /[<{$(:_!@#*[]|ro0ab|aced0005|classloader|processbuilder|runtime/i
+const INTEREST = /[<{$(:_!@#*[]|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
   const findings: Array<FamilyFinding> = []
@@ -170,6 +180,7 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   }
   if (value.includes(":{")) test(CODE_RULES.phpSerialized, PHP_SERIALIZED)
   if (value.includes("$_") || value.includes("php") || value.includes("PHP")) test(CODE_RULES.phpSuperglobal, PHP_SUPERGLOBAL)
+  if (value.includes("(") || value.includes("${") || value.includes("{")) test(CODE_RULES.phpDynamic, PHP_DYNAMIC)
   if (value.includes(".") || value.includes("_")) {
     test(CODE_RULES.java, JAVA)
     test(CODE_RULES.node, NODE)
