@@ -135,7 +135,30 @@ const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{
 const TEMPLATE_OPEN = /\{\{|\{%|\$\{|#\{|\*\{|@\{|<%=?|\[\[|\[#|\{php\}/g
 const TEMPLATE_WINDOW = 256
 const TEMPLATE_DANGER =
-  /\b(?:config|self|request|settings|app|joiner|cycler|lipsum|namespace|url_for|get_flashed_messages|range\.constructor|getclass|forname|getruntime|runtime|processbuilder|system|exec|popen|eval|spawn|file\.(?:open|read)|io\.popen|kernel|dump|getenv|env|product|_self|_context|filter|registerundefinedfilter|assign|new\s{0,4}\(|classloader|beans|springframework|freemarker|velocity|ognl|mro|subclasses|globals|builtins|import|attr)\b|__[a-z]{2,16}__|`|\bt\s{0,4}\(/i
+  /\b(?:config|self|request|settings|app|joiner|cycler|lipsum|namespace|url_for|get_flashed_messages|range\.constructor|getclass|forname|getruntime|runtime|processbuilder|system|exec|popen|eval|spawn|file\.(?:open|read)|io\.popen|kernel|dump|getenv|env|product|_self|_context|filter|registerundefinedfilter|assign|new\s{0,4}\(|classloader|beans|springframework|freemarker|velocity|ognl|mro|subclasses|globals|builtins|import|attr)\b|__[a-z]{2,16}__|`|\bt\s{0,4}\(/gi
+/**
+ * The dangerous name that follows a template opener within `TEMPLATE_WINDOW` characters, if any.
+ * Openers and dangerous names are each found by one global search and merged like two sorted lists,
+ * so the work is linear however many openers the value has.
+ */
+const templateDanger = (value: string): string | undefined => {
+  TEMPLATE_OPEN.lastIndex = 0
+  TEMPLATE_DANGER.lastIndex = 0
+  let danger = TEMPLATE_DANGER.exec(value)
+  let opener = danger === null ? null : TEMPLATE_OPEN.exec(value)
+  while (opener !== null && danger !== null) {
+    if (danger.index < opener.index + opener[0].length) {
+      TEMPLATE_DANGER.lastIndex = Math.max(TEMPLATE_DANGER.lastIndex, opener.index + opener[0].length)
+      danger = TEMPLATE_DANGER.exec(value)
+    } else if (danger.index < opener.index + TEMPLATE_WINDOW) {
+      return danger[0]
+    } else {
+      opener = TEMPLATE_OPEN.exec(value)
+    }
+  }
+  return undefined
+}
+
 const TEMPLATE_PROBE = /(?:\{\{|\$\{\{?|#\{|\*\{|<%=?|\[\[)\s{0,4}\d{1,8}\s{0,4}[*+/-]\s{0,4}\d{1,8}\s{0,4}(?:\}|%>|\]\])/
 const LOOSE_CALL = /(?<![\w.$])(?:eval|exec|system|assert|passthru|shell_exec|popen|execute)\s{0,8}\(\s{0,8}[^)\s]/i
 
@@ -193,24 +216,8 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
     }
     test(CODE_RULES.phpInterpolation, PHP_INTERPOLATION)
   }
-  if (context.paranoia >= 1) {
-    TEMPLATE_OPEN.lastIndex = 0
-    let opener: RegExpExecArray | null
-    let scannedTo = 0
-    while ((opener = TEMPLATE_OPEN.exec(value)) !== null) {
-      // Each character is looked at by at most one window: linear however many openers there are.
-      const from = Math.max(opener.index, scannedTo)
-      const to = Math.min(value.length, opener.index + TEMPLATE_WINDOW)
-      if (to > from) {
-        const danger = TEMPLATE_DANGER.exec(value.slice(from, to))
-        if (danger !== null) {
-          findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger[0]}`))
-          break
-        }
-      }
-      scannedTo = to
-    }
-  }
+  const danger = templateDanger(value)
+  if (danger !== undefined) findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger}`))
   if (context.paranoia >= 2) {
     test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
     test(CODE_RULES.looseCall, LOOSE_CALL)

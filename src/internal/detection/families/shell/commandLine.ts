@@ -33,6 +33,10 @@ export interface SimpleCommand {
   readonly qualified: boolean
   /** Found only by matching a glob (`/???/c?t`). */
   readonly globbed: boolean
+  /** Opened by `$(`, which prose never writes (backticks are also markdown). */
+  readonly dollar: boolean
+  /** The command word is a variable: `$a -l`. */
+  readonly variable: boolean
   /** Prefix commands skipped before it (`time`, `nohup`). */
   readonly prefixed: boolean
   readonly argument: ArgumentShape
@@ -193,6 +197,7 @@ export const simpleCommands = (text: string): ReadonlyArray<SimpleCommand> => {
 export const forEachCommand = (text: string, visit: (command: SimpleCommand) => void): void => {
   const n = text.length
   let opener: Opener = "start"
+  let dollar = false
   let i = 0
   while (i < n) {
     // Read up to MAX_WORDS words of one simple command, then skip to the next separator.
@@ -220,10 +225,11 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
     }
     if (word !== "" && words.length < MAX_WORDS) words.push(word)
     ended = i >= n
-    const command = describe(opener, words, start === 0 && ended, text, start, i)
+    const command = describe(opener, dollar, words, start === 0 && ended, text, start, i)
     if (command !== undefined) visit(command)
     if (i >= n) break
     const c = text.charAt(i)
+    dollar = c === "$"
     if (c === "$" || ((c === "<" || c === ">") && text.charAt(i + 1) === "(")) {
       opener = "substitution"
       i += 2
@@ -236,6 +242,7 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
 
 const describe = (
   opener: Opener,
+  dollar: boolean,
   words: ReadonlyArray<string>,
   whole: boolean,
   text: string,
@@ -256,17 +263,20 @@ const describe = (
   const resolved = resolveCommand(word)
   const rare = RARE_COMMANDS.has(resolved.name)
   const common = COMMON_COMMANDS.has(resolved.name)
-  if (!rare && !common && !resolved.qualified) return undefined
+  const variable = /^\$[a-z_][a-z0-9_]{0,31}$/.test(word)
+  if (!rare && !common && !resolved.qualified && !variable) return undefined
   return {
     opener,
     name: resolved.name,
     rare,
     common,
     qualified: resolved.qualified,
+    dollar,
+    variable,
     globbed: resolved.globbed,
     prefixed,
     argument: firstArgument(resolved.name, words[index + 1]),
-    endsInWord: index + 1 < words.length && argumentShape(words[words.length - 1]) === "word",
+    endsInWord: index + 1 < words.length && /^[a-z]{2,}$/.test(words[words.length - 1] ?? ""),
     alone: whole && words.length === 1,
     text: text.slice(start, Math.min(end, start + 80)).trim()
   }

@@ -10,7 +10,7 @@
  */
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
 import { type ArgumentShape, forEachCommand, type SimpleCommand } from "./commandLine.js"
-import { ATTACK_COMMANDS, INTERPRETERS, POWERSHELL_WORDS, RARE_COMMANDS } from "./commands.js"
+import { ATTACK_COMMANDS, INTERPRETERS, POWERSHELL_WORDS } from "./commands.js"
 import { deobfuscateShell } from "./normalize.js"
 
 const rule = (id: string, paranoia: RuleInfo["paranoia"], score: number, description: string): RuleInfo => ({
@@ -38,7 +38,7 @@ export const SHELL_RULES = {
     "shell-003",
     1,
     5,
-    "Command substitution, `$(...)` or backticks, around a known command: `` `uname -a` ``, `$(curl ...)`"
+    "Command substitution around a known command: `` `uname -a` ``, `$(curl ...)`, `$(echo x)` (with `$(`, any known command)"
   ),
   shellshock: rule("shell-004", 1, 5, "A Bash function definition `() {` starting a value (Shellshock, CVE-2014-6271)"),
   devTcp: rule("shell-005", 1, 5, "A redirection to `/dev/tcp/` or `/dev/udp/`: a reverse shell"),
@@ -80,7 +80,7 @@ export const SHELL_RULES = {
     "shell-020",
     2,
     5,
-    "A separator followed by a command name that is not an English word and any argument: `| net view`, `; grep root`"
+    "A separator followed by a command name that is not an English word and any argument (`; grep root`), or by a variable used as a command (`a=nc&&$a -l`)"
   ),
   substitutionSyntax: rule(
     "shell-021",
@@ -88,7 +88,7 @@ export const SHELL_RULES = {
     5,
     "Any shell substitution syntax: `$(...)`, `${...}`, `<(...)`, `>(...)`"
   ),
-  lone: rule("shell-022", 2, 5, "A value that is only a command name that is not an English word: `whoami`, `ifconfig`"),
+  lone: rule("shell-022", 2, 5, "A value that is only the name of a reconnaissance or download command: `whoami`, `ifconfig`, `wget`"),
   commonCommandLine2: rule(
     "shell-023",
     2,
@@ -96,6 +96,12 @@ export const SHELL_RULES = {
     "At level 2 a value that starts like a command line with a common command is refused by itself (adds to shell-009)"
   ),
   unknownQualified: rule("shell-024", 2, 5, "Any program under a system binary directory, also relative or in the request path: `bin/ansible`"),
+  mailCommand: rule(
+    "shell-025",
+    2,
+    5,
+    "An SMTP, POP3 or IMAP command after a line break (`\\r\\nRCPT TO:<...>`, `\\r\\na001 LOGIN ...`): injection into a mail session"
+  ),
   chainedCommonWord: rule(
     "shell-030",
     3,
@@ -117,7 +123,7 @@ const endsCommand = (command: SimpleCommand): boolean => command.argument === "e
 
 const SHELLSHOCK = /^\s{0,16}\(\s{0,8}\)\s{0,8}\{|\(\s{0,8}\)\s{0,8}\{\s{0,8}:\s{0,8};/
 const SSI = /<!--\s{0,8}#\s{0,8}(?:exec|include|echo|printenv|config|set|fsize|flastmod)\b/
-const ALIAS = /(?:^|[;&|\n`(]\s{0,8})alias\s{1,8}(?:-[a-z+]{1,8}\s{1,8}){0,3}[a-z0-9_-]{1,32}=\S/
+const ALIAS = /(?:^|[;&|\n`(]\s{0,8})alias\s{1,8}(?:[-+][a-z+]{1,8}\s{1,8}){0,3}[a-z0-9_-]{1,32}=\S/
 const CMD_FOR = /\bfor\s{1,8}(?:\/[a-z]\s{1,8}(?:[^\s%]{1,64}\s{1,8})?)?%%?[a-z][a-z0-9_]{0,30}\s{1,8}in\s{0,8}\(/
 const SUBSTITUTION_SYNTAX = /\$\{[^}\s]{1,64}\}|\$\([^)\n]{1,64}\)|[<>]\([^)\n]{1,64}\)/
 const SYSTEM_PATH = /(?:^|[\s=:,;|&(`])(?:\/usr(?:\/local)?)?\/s?bin\/[a-z0-9_+-]{1,32}/
@@ -125,15 +131,21 @@ const RELATIVE_SYSTEM_PATH = /(?:^|[\s=:,;|&(`])s?bin\/[a-z][a-z0-9_+-]{1,31}/
 const GLOB_PATH = /(?:^|[^a-z0-9])\/[a-z?*[\]]{0,8}[?*][a-z?*[\]]{0,8}\/[a-z0-9?*[\]._-]{0,16}[?*[]|\/(?:etc|bin|usr|proc|dev|tmp|var)\/[a-z0-9._-]{0,16}[?*[][a-z0-9?*[\]._-]{0,16}/
 const POWERSHELL_CALL = /(?:^|[^a-z0-9-])([a-z]{3,9}(?:-[a-z]{3,20})?)(?:\s{0,4}\(|\s{1,4}(?:-[a-z]|https?:|\$|\(|[a-z]:\\|\\\\))/g
 
+/** SMTP, POP3 and IMAP commands after a line break: injection into a mail session the server opens. */
+const MAIL_COMMAND =
+  /(?:^|\n)[ \t]{0,4}(?:mail[ \t]{1,4}from:|rcpt[ \t]{1,4}to:|ehlo[ \t]|helo[ \t]|retr[ \t]{1,4}\d|apop[ \t]|auth[ \t]{1,4}\S|top[ \t]{1,4}\d{1,6}[ \t]{1,4}\d|list[ \t]{1,4}\d|dele[ \t]{1,4}\d|[a-z0-9]{1,8}[ \t]{1,4}(?:authenticate|status|select|append|fetch|uid|login|examine|capability|starttls)\b)/i
+
 const CHARS_OF_INTEREST = /[;|&\n`$(){}<>/\\*?=%]| -[a-z]/
 
 const chainedFinding = (command: SimpleCommand, paranoia: number): RuleInfo | undefined => {
   if (command.opener === "start") return undefined
   const strong = strongArgument(command)
-  if (command.opener === "substitution" && (command.rare || (command.common && strong))) return SHELL_RULES.substitution
+  if (command.opener === "substitution" && (command.rare || (command.common && (strong || command.dollar)))) {
+    return SHELL_RULES.substitution
+  }
   if ((command.rare || command.common) && strong) return SHELL_RULES.chained
   if (command.rare && (endsCommand(command) || ATTACK_COMMANDS.has(command.name))) return SHELL_RULES.chainedRare
-  if (paranoia >= 2 && command.rare) return SHELL_RULES.chainedRareWord
+  if (paranoia >= 2 && (command.rare || (command.variable && strong))) return SHELL_RULES.chainedRareWord
   if (paranoia >= 3 && command.common && command.opener === "separator") return SHELL_RULES.chainedCommonWord
   return undefined
 }
@@ -149,7 +161,7 @@ const startFindings = (command: SimpleCommand, paranoia: number): ReadonlyArray<
   if (command.common && strong) {
     return paranoia >= 2 ? [SHELL_RULES.commonCommandLine, SHELL_RULES.commonCommandLine2] : [SHELL_RULES.commonCommandLine]
   }
-  if (paranoia >= 2 && command.rare && command.alone && command.name.length > 2) return [SHELL_RULES.lone]
+  if (paranoia >= 2 && command.alone && ATTACK_COMMANDS.has(command.name)) return [SHELL_RULES.lone]
   if (paranoia >= 3 && command.prefixed) return [SHELL_RULES.chainedCommonWord]
   return []
 }
@@ -188,6 +200,10 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
     const systemPath = SYSTEM_PATH.exec(text)
     if (systemPath !== null) fire(SHELL_RULES.binaryPath, `system binary: ${systemPath[0].trim()}`)
   }
+  if (paranoia >= 2 && value.includes("\n")) {
+    const mail = MAIL_COMMAND.exec(value)
+    if (mail !== null) fire(SHELL_RULES.mailCommand, `mail protocol command: ${mail[0].trim()}`)
+  }
   if (paranoia >= 2) {
     const substitution = value.includes(")") || value.includes("}") ? SUBSTITUTION_SYNTAX.exec(value) : null
     if (substitution !== null) fire(SHELL_RULES.substitutionSyntax, `substitution: ${substitution[0]}`)
@@ -201,6 +217,6 @@ export const family: DetectionFamily = {
   name: "shell",
   rules: Object.values(SHELL_RULES),
   mayMatch: (value) =>
-    CHARS_OF_INTEREST.test(value) || (value.length <= 16 && RARE_COMMANDS.has(value.toLowerCase())),
+    CHARS_OF_INTEREST.test(value) || (value.length <= 16 && ATTACK_COMMANDS.has(value.toLowerCase())),
   scan
 }

@@ -17,7 +17,7 @@ const isIdentifierStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >=
 const SPECIAL_PARAMETERS = new Set(["@", "*", "!", "?", "-", "_", "$", "#", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"])
 
 /** Characters this pass rewrites; a value without any is only lower-cased. */
-const NEEDS_WALK = /['"^\\${\t\v\f\r]/
+const NEEDS_WALK = /['"^\\${\t\v\f\r`]/
 
 const WINDOWS_PATH = /[a-z]:\\|%\\|\\windows\\|\\system32\\/i
 
@@ -143,6 +143,11 @@ export const deobfuscateShell = (value: string): string => {
       }
       emit("{")
       i++
+      continue
+    }
+    if (c === 96 && value.charCodeAt(i + 1) === 96) {
+      // An empty command substitution, ``, expands to nothing: `pi``ng`.
+      i += 2
       continue
     }
     if (c === 9 || c === 11 || c === 12 || c === 13) {
