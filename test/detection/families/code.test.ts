@@ -43,6 +43,8 @@ describe("code family", () => {
     "@$__['o']($_GET[1])",
     "${'_GET'}[0]",
     "posix_getpwuid(0)",
+    "${:1337:-x$}{jndi:ldap://x/a}",
+    "{{'a'.toUpperCase()}}",
     "com.opensymphony.xwork2.dispatcher.HttpServletRequest",
     "org.apache.commons.collections.functors.InvokerTransformer",
     "{\"rce\":\"_$$ND_FUNC$$_function(){require('child_process').exec('id')}()\"}"

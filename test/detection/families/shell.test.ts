@@ -22,8 +22,15 @@ describe("shell family", () => {
     expect(deobfuscateShell("cat${IFS}/etc/passwd")).toBe("cat /etc/passwd")
     expect(deobfuscateShell("c$@at /et$9c/pas$_swd")).toBe("cat /etc/passwd")
     expect(deobfuscateShell("ca${x:-}t$u /etc$u/passwd")).toBe("cat /etc/passwd")
-    expect(deobfuscateShell("{cat,/etc/passwd}")).toBe(" cat /etc/passwd ")
+    expect(deobfuscateShell("{cat,/etc/passwd}")).toBe("{cat /etc/passwd}")
     expect(deobfuscateShell("w^ho^am^i")).toBe("whoami")
+    expect(deobfuscateShell("pi``ng 127.0.0.1")).toBe("ping 127.0.0.1")
+  })
+
+  it("never writes more than it reads, whatever it expands", () => {
+    for (const value of ["{a,b}", "{,id}", "$SHELL", "${SHELL}", "${x:-abc}", "$IFS$9", "c\\at", "``", "$()", "{a,b,c,d,e}x"]) {
+      expect(deobfuscateShell(value).length, value).toBeLessThanOrEqual(value.length)
+    }
   })
 
   it("names the command behind a path, a version or a glob", () => {
@@ -47,6 +54,8 @@ describe("shell family", () => {
     "q;cat$IFS/etc/passwd",
     "q;c\\at${IFS}/et\\c/passwd",
     "q;{cat,/etc/passwd}",
+    "{,ifconfig}",
+    "Invoke-Expression -Command file.ps1",
     "q;/???/??t /???/p??s??",
     "q;/bin/c?t /etc/passwd",
     "q;c$@at /etc/passwd",

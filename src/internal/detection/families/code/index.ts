@@ -135,7 +135,7 @@ const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{
 const TEMPLATE_OPEN = /\{\{|\{%|\$\{|#\{|\*\{|@\{|<%=?|\[\[|\[#|\{php\}/g
 const TEMPLATE_WINDOW = 256
 const TEMPLATE_DANGER =
-  /\b(?:config|self|request|settings|app|joiner|cycler|lipsum|namespace|url_for|get_flashed_messages|range\.constructor|getclass|forname|getruntime|runtime|processbuilder|system|exec|popen|eval|spawn|file\.(?:open|read)|io\.popen|kernel|dump|getenv|env|product|_self|_context|filter|registerundefinedfilter|assign|new\s{0,4}\(|classloader|beans|springframework|freemarker|velocity|ognl|mro|subclasses|globals|builtins|import|attr)\b|__[a-z]{2,16}__|`|\bt\s{0,4}\(/gi
+  /\b(?:config|self|request|settings|app|joiner|cycler|lipsum|namespace|url_for|get_flashed_messages|range\.constructor|getclass|forname|getruntime|runtime|processbuilder|system|exec|popen|eval|spawn|file\.(?:open|read)|io\.popen|kernel|dump|getenv|env|product|_self|_context|filter|registerundefinedfilter|assign|new\s{0,4}\(|classloader|beans|springframework|freemarker|velocity|ognl|mro|subclasses|globals|builtins|import|attr)\b|__[a-z]{2,16}__|`|\bt\s{0,4}\(|["']\s{0,4}\.\s{0,4}[a-z_]{1,32}\s{0,4}\(/gi
 /**
  * The dangerous name that follows a template opener within `TEMPLATE_WINDOW` characters, if any.
  * Openers and dangerous names are each found by one global search and merged like two sorted lists,
@@ -163,7 +163,7 @@ const TEMPLATE_PROBE = /(?:\{\{|\$\{\{?|#\{|\*\{|<%=?|\[\[)\s{0,4}\d{1,8}\s{0,4}
 const LOOSE_CALL = /(?<![\w.$])(?:eval|exec|system|assert|passthru|shell_exec|popen|execute)\s{0,8}\(\s{0,8}[^)\s]/i
 
 /** Log4j lookups reduced to what they print: `${lower:J}` is `j`, `${::-n}` is `n`, `${env:X:-d}` is `d`. */
-const LOOKUP = /\$\{([^${}]{0,64})\}/g
+const LOOKUP = /\$\{([^{}]{0,64})\}/g
 const reduceLookups = (value: string): string => {
   let text = value
   // Nested lookups resolve innermost first; five rounds undo the nesting attackers use.

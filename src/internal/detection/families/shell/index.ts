@@ -135,7 +135,7 @@ const POWERSHELL_CALL = /(?:^|[^a-z0-9-])([a-z]{3,9}(?:-[a-z]{3,20})?)(?:\s{0,4}
 const MAIL_COMMAND =
   /(?:^|\n)[ \t]{0,4}(?:mail[ \t]{1,4}from:|rcpt[ \t]{1,4}to:|ehlo[ \t]|helo[ \t]|retr[ \t]{1,4}\d|apop[ \t]|auth[ \t]{1,4}\S|top[ \t]{1,4}\d{1,6}[ \t]{1,4}\d|list[ \t]{1,4}\d|dele[ \t]{1,4}\d|[a-z0-9]{1,8}[ \t]{1,4}(?:authenticate|status|select|append|fetch|uid|login|examine|capability|starttls)\b)/i
 
-const CHARS_OF_INTEREST = /[;|&\n`$(){}<>/\\*?=%]| -[a-z]/
+const CHARS_OF_INTEREST = /[;|&\n`$(){}<>/\\*?=%]| -[a-z]/i
 
 const chainedFinding = (command: SimpleCommand, paranoia: number): RuleInfo | undefined => {
   if (command.opener === "start") return undefined

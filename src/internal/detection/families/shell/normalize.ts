@@ -136,7 +136,8 @@ export const deobfuscateShell = (value: string): string => {
       if (close > 0) {
         const inner = value.slice(i + 1, close)
         if (inner.includes(",") && !/[\s{:]/.test(inner)) {
-          emit(` ${inner.replace(/,/g, " ")} `)
+          // Kept as a group, so the first word of the list is read as a command: `{,ifconfig}`.
+          emit(`{${inner.replace(/,/g, " ")}}`)
           i = close + 1
           continue
         }
