@@ -43,6 +43,8 @@ describe("code family", () => {
     "@$__['o']($_GET[1])",
     "${'_GET'}[0]",
     "posix_getpwuid(0)",
+    "exec /*x*/ (whoami)",
+    "system #c\n (ls)",
     "${:1337:-x$}{jndi:ldap://x/a}",
     "{{'a'.toUpperCase()}}",
     "com.opensymphony.xwork2.dispatcher.HttpServletRequest",

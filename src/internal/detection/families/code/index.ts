@@ -34,7 +34,7 @@ export const CODE_RULES = {
     "code_injection",
     1,
     5,
-    "A call of a function that runs commands or code with a literal or variable argument (`system('id')`, `eval($_GET[x])`), or of a PHP function whose name prose never has (`phpinfo()`, `base64_decode(`, `fsockopen(`)"
+    "A call of a function that runs commands or code with a literal or variable argument (`system('id')`, `eval($_GET[x])`), of a PHP function whose name prose never has (`phpinfo()`, `base64_decode(`, `fsockopen(`), or of either with a comment before the parenthesis (`exec /* x */ (`)"
   ),
   phpSerialized: rule("code-004", "deserialization", 1, 5, "A PHP serialized object: `O:8:\"stdClass\":1:{...}`"),
   java: rule(
@@ -119,6 +119,9 @@ const PHPINFO =
 /** `$a(1)`, `$$b(2)`, `@$__['o'](5)`, `${'ff'}`: PHP calling a function or reading a variable by a computed name. */
 const PHP_DYNAMIC =
   /(?:^|[\s;@=({])\${1,3}[a-z_][a-z0-9_]{0,31}(?:\s{0,4}\[[^\]\n]{0,32}\])?\s{0,4}\(|\$\s{0,16}\{\s{0,16}['"$]|\bchr\s{0,4}\(\s{0,4}\d|\bposix_[a-z]{3,32}\s{0,8}\(/i
+/** A PHP function name, a block or line comment, then the call (`system //c` newline `(...)`): only ever evasion. */
+const COMMENTED_CALL =
+  /(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func|preg_replace|base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|file_get_contents|file_put_contents|readfile|include|require|unserialize|phpinfo|fsockopen)\s{0,8}(?:\/\*[^*]{0,64}\*\/|(?:\/\/|#)[^\n]{0,64}\n)\s{0,8}\(/i
 const PHP_SUPERGLOBAL = /\$_(?:get|post|server|cookie|request|files|env|session)\s{0,8}\[|\$globals\s{0,8}\[|\{php\}|\[\/?php\]/i
 const PHP_SERIALIZED = /\bO:\d{1,6}:"[a-z_\\][a-z0-9_\\]{0,127}":\d{1,6}:\{/i
 const JAVA =
@@ -200,6 +203,9 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   if (value.includes("(")) {
     test(CODE_RULES.dangerousCall, DANGEROUS_CALL)
     if (findings.length === 0) test(CODE_RULES.dangerousCall, PHPINFO)
+    if (findings.length === 0 && (value.includes("/*") || value.includes("//") || value.includes("#"))) {
+      test(CODE_RULES.dangerousCall, COMMENTED_CALL)
+    }
   }
   if (value.includes(":{")) test(CODE_RULES.phpSerialized, PHP_SERIALIZED)
   if (value.includes("$_") || value.includes("php") || value.includes("PHP")) test(CODE_RULES.phpSuperglobal, PHP_SUPERGLOBAL)
