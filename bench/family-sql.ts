@@ -92,7 +92,7 @@ const headerValues = (headers: Record<string, string>, out: Array<Located>) => {
       for (const part of value.split(";")) {
         const eq = part.indexOf("=")
         out.push({ value: roughDecode(part.slice(eq + 1).trim(), false), location: "cookie" })
-        if (eq > 0) out.push({ value: part.slice(0, eq).trim(), location: "key" })
+        if (eq > 0) out.push({ value: roughDecode(part.slice(0, eq).trim(), false), location: "key" })
       }
     } else out.push({ value: roughDecode(value, false), location: "header" })
   }
@@ -119,7 +119,7 @@ export const valuesOf = (row: Row): Array<Located> => {
       if (!jsonLeaves(String(v), out)) out.push({ value: String(v), location: "body" })
       break
     case "body":
-      out.push({ value: String(v), location: "body" })
+      out.push({ value: roughDecode(String(v), false), location: "body" })
       break
     case "request": {
       const request = row.request
@@ -137,7 +137,7 @@ export const valuesOf = (row: Row): Array<Located> => {
         } else if (type.includes("multipart")) {
           for (const part of body.split(/\r?\n/)) out.push({ value: part, location: "body" })
         } else if (type === "" || type.includes("urlencoded")) params(body, "body", out)
-        else out.push({ value: body, location: "body" })
+        else out.push({ value: roughDecode(body, false), location: "body" })
       }
       break
     }

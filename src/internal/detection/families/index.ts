@@ -6,6 +6,7 @@
 import { family as code } from "./code/index.js"
 import type { DetectionFamily } from "./contract.js"
 import { family as files } from "./files/index.js"
+import { family as html } from "./html/index.js"
 import { family as protocol } from "./protocol/index.js"
 import { family as shell } from "./shell/index.js"
 import { family as sql } from "./sql/index.js"
@@ -17,5 +18,6 @@ export const FAMILIES: ReadonlyArray<DetectionFamily> = [
   protocol,
   shell,
   code,
-  sql
+  sql,
+  html
 ]
