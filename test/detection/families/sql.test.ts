@@ -86,7 +86,12 @@ describe("sql family: what injections call", () => {
     "ascii(substring(password,3,1))",
     "length(database())",
     "select @@datadir",
-    "select table_name from information_schema.columns"
+    "select table_name from information_schema.columns",
+    "iif(3=4,name,1/0)",
+    "1 and case when 5=5 then 1 else 0 end",
+    "select 1,'x',3 from accounts",
+    "1 union select",
+    "select session_user;"
   ])("%s", (value) => {
     expect(refused(value)).toBe(true)
   })

@@ -140,7 +140,7 @@ const conditionAt = (tokens: Tokens, start: number): number => {
       const left = at(tokens, j - 1)
       const right = at(tokens, skipOpeners(tokens, j + 1))
       const leftValue = isValueToken(left) || left.type === "b"
-      const rightValue = isValueToken(right) || right.type === "b" || right.type === "s" || (right.type === "o" && right.text === "-")
+      const rightValue = isValueToken(right) || right.type === "b" || right.type === "s" || (right.type === "o" && (right.text === "-" || right.text === "~" || right.text === "!"))
       if (!leftValue || !rightValue) continue
       if (t.flag && (isValueToken(left) || isValueToken(right))) return 2
       strength = Math.max(strength, t.flag ? 1 : isValueToken(left) && isValueToken(right) ? 1 : 0)
@@ -246,14 +246,18 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
   const tokens = windowOf(source)
   // QUOTE_OPERATOR also needs the stream's last token, known once it is read
   let operatorPending = false
+  let opening = NONE
   if (context !== "") {
     // the value started inside a string: what comes right after its closing quote decides
-    const opening = at(tokens, 0)
+    opening = at(tokens, 0)
     if (opening.type === "s" && opening.flag) operatorPending = quoteBreak(tokens, hits, opening)
   } else {
     // a bare value: a number or a name, then a condition or a clause
     const first = at(tokens, 0)
-    if (first.type === "s" && first.flag) operatorPending = quoteBreak(tokens, hits, first)
+    if (first.type === "s" && first.flag) {
+      opening = first
+      operatorPending = quoteBreak(tokens, hits, first)
+    }
     if (first.type === "n" || first.type === "b" || first.type === "f" || first.type === "(" || first.type === "o" || first.type === "&" || first.type === ")") {
       const i = skipExpression(tokens, first.type === "b" ? 1 : 0)
       const t = at(tokens, i)
@@ -281,7 +285,9 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
         if (at(tokens, j).text === "all" || at(tokens, j).text === "distinct") j++
         while (at(tokens, j).type === "(" && j - i < 6) j++
         const select = at(tokens, j)
-        if (select.text === "select" && isSelectList(tokens, j + 1)) hits.add(R.UNION_SELECT)
+        // `1 union select` that ends the value is the probe itself, when it follows a literal
+        const probe = isEnd(tokens, j + 1) && (i === 0 || (isBreakPoint(at(tokens, i - 1)) && at(tokens, i - 1).type !== "c"))
+        if (select.text === "select" && (isSelectList(tokens, j + 1) || probe)) hits.add(R.UNION_SELECT)
         break
       }
       case ";": {
@@ -290,11 +296,13 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
         break
       }
       case "f": {
-        if (DELAY_FUNCTIONS.has(t.text) && isSqlArgument(at(tokens, i + 2))) hits.add(R.DELAY_CALL)
-        else if (LEAK_FUNCTIONS.has(t.text) && isSqlArgument(at(tokens, i + 2))) hits.add(R.LEAK_CALL)
+        // a call cut off after its parenthesis (`load_file(`) is still the call
+        if (DELAY_FUNCTIONS.has(t.text) && (isSqlArgument(at(tokens, i + 2)) || at(tokens, i + 2) === NONE)) hits.add(R.DELAY_CALL)
+        else if (LEAK_FUNCTIONS.has(t.text) && (isSqlArgument(at(tokens, i + 2)) || at(tokens, i + 2) === NONE)) hits.add(R.LEAK_CALL)
         else if (PROBE_FUNCTIONS.has(t.text) && (at(tokens, i + 2).type === ")" || t.text === "current_setting")) {
           hits.add(isInSql(at(tokens, i - 1)) ? R.PROBE_IN_SQL : R.SERVER_PROBE)
         }
+        else if ((t.text === "if" || t.text === "iif") && isTautology(tokens, i + 2)) hits.add(R.CONDITIONAL_PROBE)
         else if (NESTED_OUTER.has(t.text) && NESTED_INNER.has(at(tokens, skipOpeners(tokens, i + 1)).text)) hits.add(R.NESTED_EXTRACTION)
         else if (EXTRACT_FUNCTIONS.has(t.text) && isExtractionArgument(tokens, i + 2)) hits.add(R.EXTRACTION)
         else if (t.text === "select" || t.text === "exec" || t.text === "execute") checkSelect(tokens, i, hits)
@@ -304,7 +312,13 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       case "E": {
         if (t.text === "waitfor" && (at(tokens, i + 1).text === "delay" || at(tokens, i + 1).text === "time") && at(tokens, i + 2).type === "s") {
           hits.add(R.DELAY_CALL)
+        } else if (t.text === "declare" && at(tokens, i + 1).type === "v" && (at(tokens, i + 2).type === "b" || at(tokens, i + 2).type === "f")) {
+          // T-SQL needs no `;` between statements: a declaration of a typed variable is one
+          hits.add(R.STACKED_QUERY)
         } else if (t.text === "select") {
+          const next = at(tokens, i + 1)
+          if ((next.type === "n" && next.text.endsWith("_user")) || (next.type === "f" && isSqlCall(next))) hits.add(R.PROBE_IN_SQL)
+          if (next.type === "b" && DELAY_FUNCTIONS.has(next.text)) hits.add(R.DELAY_CALL)
           checkSelect(tokens, i, hits)
         } else if ((t.text === "exec" || t.text === "execute") && LEAK_FUNCTIONS.has(at(tokens, i + 1).text)) {
           hits.add(R.LEAK_CALL)
@@ -320,6 +334,7 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
         break
       case "k":
         if (t.text === "where" && isTautology(tokens, i + 1)) hits.add(R.WHERE_TAUTOLOGY)
+        else if (t.text === "when" && at(tokens, i - 1).text === "case" && isTautology(tokens, i + 1)) hits.add(R.CONDITIONAL_PROBE)
         break
       case "s":
         if (i > 0 && t.flag) {
@@ -332,7 +347,9 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
     }
   }
   const whole = tokens.finish()
-  if (operatorPending && ((whole.last.type === "s" && !whole.last.flag) || whole.last.type === "c")) hits.add(R.QUOTE_OPERATOR)
+  const { last } = whole
+  // the value reopens the same kind of string for the query's own closing quote, or comments it out
+  if (operatorPending && ((last.type === "s" && !last.flag && last.text === opening.text && last.short === true) || last.type === "c")) hits.add(R.QUOTE_OPERATOR)
   // the whole value is SQL tokens, with an operator, call or statement, and ends in a comment
   if (context === "" && whole.length >= 4 && whole.last.type === "c" && !whole.prose && whole.telling) hits.add(R.SQL_EXPRESSION)
   if (source.obfuscated()) hits.add(R.EXECUTABLE_COMMENT)
@@ -374,13 +391,15 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token): boolea
   if (t.type === "c") {
     if (t.text !== "#" || (t.flag && opening.spaced !== true)) hits.add(R.QUOTE_COMMENT)
   } else if (t.type === ";") {
-    if (isEnd(tokens, i + 1) || isStatementAt(tokens, i + 1)) hits.add(at(tokens, i + 1) === NONE || at(tokens, i + 1).type === "c" ? R.QUOTE_COMMENT : R.STACKED_QUERY)
+    // after a quote, `;` and a statement word is a second statement even when cut short
+    const next = at(tokens, i + 1)
+    if (isEnd(tokens, i + 1) || next.type === "E") hits.add(next === NONE || next.type === "c" ? R.QUOTE_COMMENT : R.STACKED_QUERY)
   } else if (t.type === "o" && (SYMBOLIC_COMPARE.test(t.text) || t.text === "like" || t.text === "rlike" || t.text === "regexp")) {
     const o = skipOpeners(tokens, i + 1)
     const operand = at(tokens, o)
     const afterOperand = skipExpression(tokens, o)
     if (isValueToken(operand) && (isEnd(tokens, afterOperand) || at(tokens, afterOperand).type === "&")) hits.add(R.QUOTE_CONDITION)
-  } else if (t.type === "o") {
+  } else if (t.type === "o" && !/^[a-z]/.test(t.text)) {
     const operand = at(tokens, skipOpeners(tokens, i + 1))
     if (isValueToken(operand) || operand.type === "E") {
       if (isSqlCall(operand)) hits.add(R.QUOTE_OPERATOR)
@@ -422,6 +441,23 @@ const isExtractionArgument = (tokens: Tokens, i: number): boolean => {
   return t.type === "n" && t.text.startsWith("0x")
 }
 
+/** A select list (between `from` and `to`) with a literal or a call of a literal as a column. */
+const hasLiteralColumn = (tokens: Tokens, from: number, to: number): boolean => {
+  let columnStart = true
+  for (let j = from; j < to; j++) {
+    const t = at(tokens, j)
+    if (columnStart) {
+      const k = skipOpeners(tokens, t.type === "o" && t.text === "-" ? j + 1 : j)
+      const first = at(tokens, k)
+      if (first.type === "n" || first.type === "s" || first.type === "v") return true
+      if (first.type === "f" && isLiteral(at(tokens, skipOpeners(tokens, k + 1)))) return true
+      if (first.type === "f" && at(tokens, skipOpeners(tokens, k + 1)).type === "v") return true
+    }
+    columnStart = t.type === ","
+  }
+  return false
+}
+
 const checkSelect = (tokens: Tokens, i: number, hits: Set<RuleInfo>): void => {
   // SELECT ... FROM within a few tokens: a statement, which needs another signal at level 1
   for (let j = i + 1; at(tokens, j) !== NONE && j - i < 24; j++) {
@@ -429,6 +465,7 @@ const checkSelect = (tokens: Tokens, i: number, hits: Set<RuleInfo>): void => {
     if (t.type === "k" && t.text === "from") {
       if (!isSelectList(tokens, i + 1)) return
       hits.add(R.SELECT_FROM)
+      if (hasLiteralColumn(tokens, i + 1, j)) hits.add(R.LITERAL_COLUMNS)
       for (let k = j + 1; at(tokens, k) !== NONE && k - j < 24; k++) {
         const w = at(tokens, k)
         if (w.type === "k" && w.text === "where" && conditionAt(tokens, k + 1) === 2) hits.add(R.SQL_STATEMENT)

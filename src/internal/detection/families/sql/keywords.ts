@@ -18,7 +18,7 @@ const WORDS: ReadonlyMap<string, WordKind> = new Map([
   ...group("union", "union intersect except"),
   ...group(
     "statement",
-    "select insert update delete drop create alter truncate exec execute declare shutdown grant revoke merge call waitfor handler rename begin commit rollback load copy pragma attach"
+    "select insert update delete drop create alter truncate exec execute declare shutdown grant revoke merge call waitfor handler rename begin commit rollback load copy pragma attach goto"
   ),
   ...group(
     "keyword",
@@ -84,7 +84,11 @@ export const LEAK_FUNCTIONS: ReadonlySet<string> = new Set([
   "load_extension",
   "filetoclob",
   "dbms_xmlgen.getxml",
-  "dbms_xmlquery.getxml"
+  "dbms_xmlquery.getxml",
+  "sqlite_compileoption_used",
+  "sqlite_compileoption_get",
+  "lo_get",
+  "lo_from_bytea"
 ])
 
 /** Calls that probe the server: harmless in a query, telling in a request value. */
@@ -158,7 +162,11 @@ export const EXTRACT_FUNCTIONS: ReadonlySet<string> = new Set([
   "to_char",
   "decode",
   "aes_encrypt",
-  "aes_decrypt"
+  "aes_decrypt",
+  "lpad",
+  "rpad",
+  "reverse",
+  "soundex"
 ])
 
 /** Names of the catalogues an attacker reads to learn the schema. */
@@ -203,5 +211,8 @@ export const CATALOGUE_WORDS: ReadonlySet<string> = new Set([
   "all_users",
   "all_tab_tables",
   "pg_namespace",
-  "pg_proc"
+  "pg_proc",
+  "pg_group",
+  "pg_roles",
+  "pg_authid"
 ])

@@ -106,6 +106,18 @@ export const SQL_EXPRESSION = rule(
   "A value made only of SQL tokens (literals, operators, calls, keywords) that ends in a comment: `( (select 'a' or 1) ) --`"
 )
 export const WHERE_TAUTOLOGY = rule("sql-118", 1, 5, "WHERE with a comparison of two literals: `x where 1=1`, `as t where 'a'='a' --`")
+export const LITERAL_COLUMNS = rule(
+  "sql-119",
+  1,
+  3,
+  "SELECT of literal columns, the padding of a UNION attack: `select 1,2,3 from`, `select 'a',@v from`, `select sin(1) from`"
+)
+export const CONDITIONAL_PROBE = rule(
+  "sql-120",
+  1,
+  5,
+  "A conditional on a comparison of literals, the test of a blind injection: `if(1=1,sleep(1),0)`, `iif(2510=9436,x,1/0)`, `case when 3=3 then`"
+)
 export const QUOTE_OPERATOR = rule(
   "sql-201",
   2,
@@ -156,6 +168,8 @@ export const SQL_RULES: ReadonlyArray<RuleInfo> = [
   SUBQUERY,
   SQL_EXPRESSION,
   WHERE_TAUTOLOGY,
+  LITERAL_COLUMNS,
+  CONDITIONAL_PROBE,
   QUOTE_OPERATOR,
   QUOTE_LOGIC,
   INNER_CONDITION,
