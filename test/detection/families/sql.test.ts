@@ -125,7 +125,9 @@ describe("sql family: prose, names, code and identifiers pass at level 1", () =>
     "f47ac10b-58cc-4372-a567-0e02b2c3d479",
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36",
-    "The movie's plot -- honestly -- was thin; 2/10."
+    "The movie's plot -- honestly -- was thin; 2/10.",
+    "Ink and White Out 2 in 1 Pen",
+    "it is 5 or 6 in 2 boxes"
   ])("%s", (value) => {
     expect(rules(value)).toEqual([])
     expect(refused(value)).toBe(false)
@@ -167,7 +169,15 @@ describe("sql family: paranoia levels", () => {
 })
 
 describe("sql family: cost", () => {
-  it.each(["the quick brown fox", "12345", "f47ac10b-58cc-4372-a567-0e02b2c3d479", "Zoë Saldaña", "running shoes size 42"])(
+  it.each([
+    "the quick brown fox",
+    "12345",
+    "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+    "Zoë Saldaña",
+    "running shoes size 42",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+  ])(
     "rejects an ordinary value before tokenizing: %s",
     (value) => {
       expect(family.mayMatch(value)).toBe(false)

@@ -137,12 +137,16 @@ const conditionAt = (tokens: Tokens, start: number): number => {
     if (t.type === "&" || t.type === "c" || t.type === ";" || t.type === "U") break
     if (isSqlCall(t)) return 2
     if (t.type === "o") {
+      // `2 in 1 pen`, `it is 5`: IN compares a list, IS a null or a truth value, or it is prose
+      if (t.text === "in" && at(tokens, j + 1).type !== "(") continue
+      if (t.text === "is" && !(at(tokens, j + 1).type === "n" || at(tokens, j + 1).text === "not")) continue
       const left = at(tokens, j - 1)
       const right = at(tokens, skipOpeners(tokens, j + 1))
       const leftValue = isValueToken(left) || left.type === "b"
       const rightValue = isValueToken(right) || right.type === "b" || right.type === "s" || (right.type === "o" && (right.text === "-" || right.text === "~" || right.text === "!"))
       if (!leftValue || !rightValue) continue
-      if (t.flag && (isValueToken(left) || isValueToken(right))) return 2
+      // `in`, `is`, `between` read as English too: only symbols compare for sure
+      if (t.flag && (isValueToken(left) || isValueToken(right)) && (SYMBOLIC_COMPARE.test(t.text) || (isValueToken(left) && isValueToken(right)))) return 2
       strength = Math.max(strength, t.flag ? 1 : isValueToken(left) && isValueToken(right) ? 1 : 0)
     }
   }

@@ -12,10 +12,14 @@ import { SQL_RULES } from "./rules.js"
 import { type QuoteContext, tokenize } from "./tokenizer.js"
 
 /**
- * Every SQL injection the rules find needs a quote, a parenthesis, a comment, an operator, a `;`, an
- * `@` or one of a few words; values without any of them are rejected without tokenizing.
+ * Every SQL injection the rules find needs a quote, a line comment, a system variable, a comparison
+ * after OR/AND, or one of the words that only SQL uses this way (a `/*` comment alone is not enough:
+ * `Accept: *\/*` has one); values without any of them (words,
+ * numbers, identifiers, browser headers with their parentheses and `;`) are rejected without
+ * tokenizing. Every repetition is bounded, so the test is linear.
  */
-const MAY_MATCH = /['"`;()#=<>@|&]|--|\/\*|union|select|exec|declare|information_schema|pg_|sys|xp_|waitfor|\bby\s/i
+const MAY_MATCH =
+  /['"`#]|--|\/\*[!*]|\*\/[^*]|@@|\b(?:union|select|insert|delete|drop|exec|execute|declare|waitfor|sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|information_schema|having|procedure|iif|if\s{0,4}\(|case\s{1,4}when|order\s{1,4}by|group\s{1,4}by|truncate|shutdown)\b|\b(?:ascii|ord|substr|substring|mid|char|concat|version|database|user|db_name)\s{0,4}\(|\b(?:xp_|sys\.|sysobjects|syscolumns|sysdatabases|sysusers|sysibm|pg_|lo_|mysql\.|sqlite_|dbms_|utl_|randomblob)|(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}[=<>]|;\s{0,4}(?:select|insert|update|delete|drop|exec|declare|create|alter|shutdown)/i
 
 const CONTEXTS: ReadonlyArray<QuoteContext> = ["", "'", '"']
 
