@@ -19,11 +19,10 @@
 import { Context, Duration, Effect, Exit, Layer, Metric, Option, Ref, Scope } from "effect"
 import { EventEnricher } from "./EventEnricher.js"
 import type { EventType, MetricType } from "./EventTypes.js"
-import { type Exporter, ExporterError, type ExporterSpec, type RequestSink } from "./Exporter.js"
+import { type Exporter, ExporterError, type ExporterSpec, type RequestMetrics, type RequestSink } from "./Exporter.js"
 import { GuardConfig } from "./GuardConfig.js"
 import { failAfter, wallMillis, wallSleep, withinDeadline } from "./internal/deadline.js"
 import { type Lane, makeLane } from "./internal/lane.js"
-import type { RequestMetrics } from "./MetricsCollector.js"
 import { copyEvent, copyMetric, type SecurityEvent, type SecurityMetric } from "./SecurityEvent.js"
 
 /**

@@ -7,25 +7,19 @@
 import { Context, Effect, Layer } from "effect"
 import { CompositeHandler } from "./CompositeHandler.js"
 import { METRIC_TYPE_VALUES, type MetricType } from "./EventTypes.js"
-import type { RequestSink } from "./Exporter.js"
+import type { RequestMetrics, RequestSink } from "./Exporter.js"
 import { GuardConfig } from "./GuardConfig.js"
 import { type SecurityMetric, unsafeMakeMetric } from "./SecurityEvent.js"
 
 const ALL_METRICS: ReadonlySet<MetricType> = new Set(METRIC_TYPE_VALUES)
 
 /**
- * What one finished request reports.
+ * What one finished request reports (defined with the exporter contract that receives it).
  *
  * @since 0.1.0
  * @category models
  */
-export interface RequestMetrics {
-  readonly endpoint: string
-  readonly method: string
-  readonly status: number
-  /** Seconds. */
-  readonly responseTime: number
-}
+export type { RequestMetrics } from "./Exporter.js"
 
 /**
  * @since 0.1.0

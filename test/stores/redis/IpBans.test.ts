@@ -1,13 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Duration, Effect, Layer, Option, TestClock } from "effect"
 import { type BanResult, IpBans } from "../../../src/IpBans.js"
-import type { IpBansRedisOptions } from "../../../src/stores/redis/IpBans.js"
+import { type IpBansRedisOptions, layerIpBans } from "../../../src/stores/redis/index.js"
 import { redisLayer, testPrefix, ttlsUnder } from "./support.js"
 
 /** One guard instance: its own GuardRedis connection and IpBans, built in the test's scope. */
 const newInstance = (prefix: string, options?: IpBansRedisOptions) =>
   Effect.map(
-    Layer.build(IpBans.layerRedis(options).pipe(Layer.provide(redisLayer(prefix)))),
+    Layer.build(layerIpBans(options).pipe(Layer.provide(redisLayer(prefix)))),
     (context) => Context.get(context, IpBans)
   )
 
@@ -16,7 +16,7 @@ const banned = (result: BanResult) => {
   return result
 }
 
-describe("IpBans.layerRedis", () => {
+describe("layerIpBans", () => {
   it.scoped("reports a ban with its expiry and finds it afterwards", () =>
     Effect.gen(function*() {
       const bans = yield* newInstance(yield* testPrefix)

@@ -1,15 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Duration, Effect, Layer, Option, TestClock } from "effect"
 import { RateLimitStore } from "../../../src/RateLimitStore.js"
+import { layerRateLimitStore } from "../../../src/stores/redis/index.js"
 import { redisLayer, testPrefix, ttlsUnder } from "./support.js"
 
-const storeLayer = (prefix: string) => RateLimitStore.layerRedis.pipe(Layer.provide(redisLayer(prefix)))
+const storeLayer = (prefix: string) => layerRateLimitStore.pipe(Layer.provide(redisLayer(prefix)))
 
 /** One guard instance: its own GuardRedis connection and store, built in the test's scope. */
 const newInstance = (prefix: string) =>
   Effect.map(Layer.build(storeLayer(prefix)), (context) => Context.get(context, RateLimitStore))
 
-describe("RateLimitStore.layerRedis", () => {
+describe("layerRateLimitStore", () => {
   it.scoped("allows up to the limit and rejects the next request, like the memory store", () =>
     Effect.gen(function*() {
       const store = yield* newInstance(yield* testPrefix)
