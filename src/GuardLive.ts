@@ -94,10 +94,20 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     const protectedRanges = config.trustedProxies.filter((p) => p !== "unix")
 
     const rules = shared(DynamicRuleManager.layer, RedisDynamicRuleManager.layer())
-    const enrichment = config.enableEnrichment
-      ? EventEnricher.layer.pipe(Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), RedisBehaviorTracker.layer()), rules)))
-      : Layer.empty
-    const composite = CompositeHandler.layer(exporters).pipe(Layer.provide(enrichment))
+    const compositeOptions = {
+      exporters,
+      mutedEventTypes: config.mutedEventTypes,
+      mutedMetricTypes: config.mutedMetricTypes,
+      queueCapacity: config.telemetryQueueCapacity,
+      exportTimeout: Duration.millis(config.telemetryExportTimeoutMs),
+      shutdownTimeout: Duration.millis(config.telemetryShutdownTimeoutMs)
+    }
+    const composite = config.enableEnrichment
+      ? CompositeHandler.layerEnriched(compositeOptions).pipe(
+        Layer.provide(EventEnricher.layer),
+        Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), RedisBehaviorTracker.layer()), rules))
+      )
+      : CompositeHandler.layer(compositeOptions)
     // one registry (the same layer value is built once) shared by the pipeline and the event bus,
     // and not an output: every service in the request context is copied with it
     const registry = ClientIpRegistry.layer
