@@ -36,7 +36,7 @@ import { configuredExporters } from "./internal/exporters.js"
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
-import { GuardRedis } from "./Redis.js"
+import { GuardRedis, optionsFromConfig as redisOptionsFromConfig } from "./Redis.js"
 import { GuardRoutes } from "./RouteGuard.js"
 import * as RedisBehaviorTracker from "./stores/redis/BehaviorTracker.js"
 import * as RedisDynamicRuleManager from "./stores/redis/DynamicRuleManager.js"
@@ -88,7 +88,7 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     const exporters = [...fromConfig, ...Option.toArray(test).map((t) => t.spec), ...extra]
 
     // one value, so the whole graph shares one connection
-    const redis = GuardRedis.layerConfig.pipe(Layer.provide(Layer.succeed(GuardConfig, config)))
+    const redis = GuardRedis.layer(redisOptionsFromConfig(config))
     const shared = <I, E>(memory: Layer.Layer<I, E>, onRedis: Layer.Layer<I, E, GuardRedis>): Layer.Layer<I, E | StoreError> =>
       config.enableRedis ? onRedis.pipe(Layer.provide(redis)) : memory
     const protectedRanges = config.trustedProxies.filter((p) => p !== "unix")
