@@ -1,6 +1,7 @@
-// Fails when the modules under src/ import each other in a circle.
-// Every import counts, `import type` included: a type-only circle still means two modules that
-// cannot be read, tested or moved apart, and it turns into a runtime circle with the next value.
+// Fails when the modules under src/ import each other in a circle: a module's value imports must
+// point one way (a store module depends on its service's Tag, never the reverse). A circle made only
+// with `import type` / `export type` is printed as a warning: it costs nothing at run time, but still
+// says two modules cannot be read or moved apart.
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -25,73 +26,103 @@ const resolveImport = (from, specifier) => {
   return candidates.find((candidate) => known.has(candidate))
 }
 
-const edges = new Map(
-  files.map((file) => {
-    const info = ts.preProcessFile(readFileSync(file, "utf8"), true, true)
-    const targets = info.importedFiles
-      .map((imported) => resolveImport(file, imported.fileName))
-      .filter((target) => target !== undefined)
-    return [file, [...new Set(targets)]]
-  })
-)
-
-// Tarjan's strongly connected components: every component larger than one module is a circle.
-let index = 0
-const stack = []
-const onStack = new Set()
-const indices = new Map()
-const lowlinks = new Map()
-const circles = []
-
-const connect = (node) => {
-  indices.set(node, index)
-  lowlinks.set(node, index)
-  index++
-  stack.push(node)
-  onStack.add(node)
-  for (const next of edges.get(node) ?? []) {
-    if (!indices.has(next)) {
-      connect(next)
-      lowlinks.set(node, Math.min(lowlinks.get(node), lowlinks.get(next)))
-    } else if (onStack.has(next)) {
-      lowlinks.set(node, Math.min(lowlinks.get(node), indices.get(next)))
+/** The relative modules `file` imports: `values` (kept at run time) and `all` (with type-only ones). */
+const importsOf = (file) => {
+  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, false)
+  const values = new Set()
+  const all = new Set()
+  for (const statement of source.statements) {
+    let specifier
+    let typeOnly = false
+    if (ts.isImportDeclaration(statement)) {
+      specifier = statement.moduleSpecifier
+      const clause = statement.importClause
+      typeOnly = clause !== undefined && (clause.isTypeOnly || (clause.name === undefined && clause.namedBindings !== undefined &&
+        ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0 &&
+        clause.namedBindings.elements.every((element) => element.isTypeOnly)))
+    } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier !== undefined) {
+      specifier = statement.moduleSpecifier
+      typeOnly = statement.isTypeOnly || (statement.exportClause !== undefined && ts.isNamedExports(statement.exportClause) &&
+        statement.exportClause.elements.length > 0 && statement.exportClause.elements.every((element) => element.isTypeOnly))
     }
+    if (specifier === undefined || !ts.isStringLiteral(specifier)) continue
+    const target = resolveImport(file, specifier.text)
+    if (target === undefined) continue
+    all.add(target)
+    if (!typeOnly) values.add(target)
   }
-  if (lowlinks.get(node) === indices.get(node)) {
-    const component = []
-    let member
-    do {
-      member = stack.pop()
-      onStack.delete(member)
-      component.push(member)
-    } while (member !== node)
-    const selfImport = (edges.get(node) ?? []).includes(node)
-    if (component.length > 1 || selfImport) circles.push(component)
-  }
+  return { values: [...values], all: [...all] }
 }
 
-for (const file of files) if (!indices.has(file)) connect(file)
+const imports = new Map(files.map((file) => [file, importsOf(file)]))
 
-if (circles.length === 0) {
+// Tarjan's strongly connected components: every component larger than one module is a circle.
+const circlesOf = (edges) => {
+  let index = 0
+  const stack = []
+  const onStack = new Set()
+  const indices = new Map()
+  const lowlinks = new Map()
+  const circles = []
+  const connect = (node) => {
+    indices.set(node, index)
+    lowlinks.set(node, index)
+    index++
+    stack.push(node)
+    onStack.add(node)
+    for (const next of edges.get(node) ?? []) {
+      if (!indices.has(next)) {
+        connect(next)
+        lowlinks.set(node, Math.min(lowlinks.get(node), lowlinks.get(next)))
+      } else if (onStack.has(next)) {
+        lowlinks.set(node, Math.min(lowlinks.get(node), indices.get(next)))
+      }
+    }
+    if (lowlinks.get(node) === indices.get(node)) {
+      const component = []
+      let member
+      do {
+        member = stack.pop()
+        onStack.delete(member)
+        component.push(member)
+      } while (member !== node)
+      if (component.length > 1 || (edges.get(node) ?? []).includes(node)) circles.push(component)
+    }
+  }
+  for (const file of files) if (!indices.has(file)) connect(file)
+  return circles
+}
+
+/** The circle's modules, and one path around it: the path makes the fix obvious. */
+const describe = (edges, circle) => {
+  const names = circle.map((file) => relative(root, file)).sort()
+  const members = new Set(circle)
+  const start = circle[0]
+  const path = [start]
+  const seen = new Set([start])
+  let current = start
+  for (;;) {
+    const next = (edges.get(current) ?? []).find((target) => members.has(target) && (target === start || !seen.has(target)))
+    if (next === undefined || next === start) break
+    path.push(next)
+    seen.add(next)
+    current = next
+  }
+  return `import circle of ${names.length} modules:\n  ${names.join("\n  ")}\n  e.g. ${
+    path.map((file) => relative(src, file)).join(" -> ")
+  } -> ${relative(src, start)}`
+}
+
+const valueEdges = new Map([...imports].map(([file, i]) => [file, i.values]))
+const allEdges = new Map([...imports].map(([file, i]) => [file, i.all]))
+const valueCircles = circlesOf(valueEdges)
+const inValueCircle = new Set(valueCircles.flat())
+const typeCircles = circlesOf(allEdges).filter((circle) => !circle.some((file) => inValueCircle.has(file)))
+
+for (const circle of typeCircles) console.warn(`warning (type-only imports close it): ${describe(allEdges, circle)}`)
+if (valueCircles.length === 0) {
   console.log(`check-import-cycles: ${files.length} modules under src/, no import circle`)
 } else {
-  for (const circle of circles) {
-    const names = circle.map((file) => relative(root, file)).sort()
-    console.error(`import circle of ${names.length} modules:\n  ${names.join("\n  ")}`)
-    // One concrete path around the circle makes the fix obvious.
-    const members = new Set(circle)
-    const start = circle[0]
-    const path = [start]
-    const seen = new Set([start])
-    let current = start
-    for (;;) {
-      const next = (edges.get(current) ?? []).find((target) => members.has(target) && (target === start || !seen.has(target)))
-      if (next === undefined || next === start) break
-      path.push(next)
-      seen.add(next)
-      current = next
-    }
-    console.error(`  e.g. ${path.map((file) => relative(src, file)).join(" -> ")} -> ${relative(src, start)}`)
-  }
+  for (const circle of valueCircles) console.error(describe(valueEdges, circle))
   process.exitCode = 1
 }
