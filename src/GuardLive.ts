@@ -36,10 +36,15 @@ import { configuredExporters } from "./internal/exporters.js"
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
-import { GuardRedis } from "./Redis.js"
+import { GuardRedis, optionsFromConfig as redisOptionsFromConfig } from "./Redis.js"
 import { GuardRoutes } from "./RouteGuard.js"
+import * as RedisBehaviorTracker from "./stores/redis/BehaviorTracker.js"
+import * as RedisDynamicRuleManager from "./stores/redis/DynamicRuleManager.js"
 import { layerRedisEvents } from "./stores/redis/events.js"
 import { layerIpBansFallback, layerRateLimitStoreFallback, layerViolationCounterFallback, StoreFallback } from "./stores/redis/fallback.js"
+import * as RedisIpBans from "./stores/redis/IpBans.js"
+import * as RedisRateLimitStore from "./stores/redis/RateLimitStore.js"
+import * as RedisViolationCounter from "./stores/redis/ViolationCounter.js"
 import { TestExporter } from "./TestExporter.js"
 import type { StoreError } from "./StoreError.js"
 import { ThreatDetector } from "./ThreatDetector.js"
@@ -83,16 +88,26 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     const exporters = [...fromConfig, ...Option.toArray(test).map((t) => t.spec), ...extra]
 
     // one value, so the whole graph shares one connection
-    const redis = GuardRedis.layerConfig.pipe(Layer.provide(Layer.succeed(GuardConfig, config)))
+    const redis = GuardRedis.layer(redisOptionsFromConfig(config))
     const shared = <I, E>(memory: Layer.Layer<I, E>, onRedis: Layer.Layer<I, E, GuardRedis>): Layer.Layer<I, E | StoreError> =>
       config.enableRedis ? onRedis.pipe(Layer.provide(redis)) : memory
     const protectedRanges = config.trustedProxies.filter((p) => p !== "unix")
 
-    const rules = shared(DynamicRuleManager.layer, DynamicRuleManager.layerRedis())
-    const enrichment = config.enableEnrichment
-      ? EventEnricher.layer.pipe(Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), BehaviorTracker.layerRedis()), rules)))
-      : Layer.empty
-    const composite = CompositeHandler.layer(exporters).pipe(Layer.provide(enrichment))
+    const rules = shared(DynamicRuleManager.layer, RedisDynamicRuleManager.layer())
+    const compositeOptions = {
+      exporters,
+      mutedEventTypes: config.mutedEventTypes,
+      mutedMetricTypes: config.mutedMetricTypes,
+      queueCapacity: config.telemetryQueueCapacity,
+      exportTimeout: Duration.millis(config.telemetryExportTimeoutMs),
+      shutdownTimeout: Duration.millis(config.telemetryShutdownTimeoutMs)
+    }
+    const composite = config.enableEnrichment
+      ? CompositeHandler.layerEnriched(compositeOptions).pipe(
+        Layer.provide(EventEnricher.layer),
+        Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), RedisBehaviorTracker.layer()), rules))
+      )
+      : CompositeHandler.layer(compositeOptions)
     // one registry (the same layer value is built once) shared by the pipeline and the event bus,
     // and not an output: every service in the request context is copied with it
     const registry = ClientIpRegistry.layer
@@ -109,12 +124,12 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     const stores = Layer.mergeAll(
       yield* existingOr(
         IpBans,
-        shared(IpBans.layerMemory({ protectedRanges }), failOpen(IpBans.layerRedis({ protectedRanges }), layerIpBansFallback({ protectedRanges })))
+        shared(IpBans.layerMemory({ protectedRanges }), failOpen(RedisIpBans.layer({ protectedRanges }), layerIpBansFallback({ protectedRanges })))
       ),
-      yield* existingOr(RateLimitStore, shared(RateLimitStore.layerMemory(), failOpen(RateLimitStore.layerRedis, layerRateLimitStoreFallback))),
+      yield* existingOr(RateLimitStore, shared(RateLimitStore.layerMemory(), failOpen(RedisRateLimitStore.layer, layerRateLimitStoreFallback))),
       yield* existingOr(
         ViolationCounter,
-        shared(ViolationCounter.layerMemory(), failOpen(ViolationCounter.layerRedis(), layerViolationCounterFallback()))
+        shared(ViolationCounter.layerMemory(), failOpen(RedisViolationCounter.layer(), layerViolationCounterFallback()))
       )
     )
     const detector = yield* existingOr(ThreatDetector, ThreatDetector.layer(ThreatDetector.fromConfig(config)))

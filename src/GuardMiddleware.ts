@@ -75,6 +75,7 @@ import {
 } from "./internal/pipeline.js"
 import { makeClientKeys } from "./internal/ip.js"
 import { headersOnWrite, type NodeResponse, nodeResponseOf } from "./internal/nodeResponse.js"
+import { pathOf } from "./internal/path.js"
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
@@ -208,12 +209,6 @@ const framedWithin = (req: GuardRequest, max: number): boolean => {
   if (declared === undefined) return true
   const length = Number(declared)
   return Number.isSafeInteger(length) && length >= 0 && length <= max
-}
-
-const pathOf = (url: string): string => {
-  const q = url.indexOf("?")
-  const path = q < 0 ? url : url.slice(0, q)
-  return path === "" ? "/" : path
 }
 
 /** Sets an attribute on the request span, if there is one (cheaper than `annotateCurrentSpan`). */
