@@ -219,7 +219,10 @@ export const request = <E, R>(
     const incoming = HttpServerRequest.fromWeb(yield* Effect.sync(() => webRequest(options)))
     yield* HttpApp.toHandled(app, respond, guardMiddleware).pipe(
       Effect.provideService(HttpServerRequest.HttpServerRequest, incoming),
-      Effect.provideService(ClientIp, options.ip ?? DEFAULT_CLIENT_IP)
+      Effect.provideService(ClientIp, options.ip ?? DEFAULT_CLIENT_IP),
+      // each request starts with no pre-response handlers, as a server's request fiber does; the
+      // test's fiber would otherwise carry the previous request's handlers into this one
+      Effect.locally(HttpApp.currentPreResponseHandlers, Option.none())
     ) as Effect.Effect<void, never, Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
     const response = yield* Effect.flatten(Ref.get(answer)).pipe(
       Effect.orElse(() => Effect.dieMessage("GuardTesting.request: the application sent no response"))
