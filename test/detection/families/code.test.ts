@@ -71,6 +71,67 @@ describe("code family", () => {
     expect(score(value)).toBeLessThan(5)
   })
 
+  it.each([
+    "<? passthru('id'); ?>",
+    "<?xml  ($x)=1; ?>",
+    "(shell_exec)('whoami');",
+    "('pass'.'thru')('ls -la');",
+    "(\"ex\".\"ec\") /* c */ ('id');",
+    "$m = 'as'.'sert';($m)(\"phpinfo()\");",
+    "(F)[1]('cat /etc/hosts') ;",
+    "passthru\t('id')",
+    "include\n('/tmp/x')",
+    "readfile   ('/etc/hosts')",
+    "$x[$y[0]]('id')",
+    "${ @fn }('ls')",
+    "allow_url_include=On",
+    "auto_prepend_file = php://input",
+    "session.save_path=/tmp",
+    "x=1; disable_functions=",
+    "[/php]"
+  ])("refuses the PHP evasion %j at level 1", (value) => {
+    expect(score(value)).toBeGreaterThanOrEqual(5)
+  })
+
+  it.each([
+    "(see note 3)(page 12)",
+    "f(x) = (a+b)(c+d)",
+    "He wrote \"hello\" (twice); then left",
+    "the exec  team met on Monday",
+    "File (PDF), 2 MB",
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+    "<?xml-stylesheet href=\"a.xsl\"?>",
+    "memory limits are set in php.ini",
+    "precision=2",
+    "array_map is a PHP function",
+    "$__ is a variable name"
+  ])("passes the PHP-looking ordinary value %j at level 1", (value) => {
+    expect(score(value)).toBeLessThan(5)
+  })
+
+  it("reads a superglobal as a parameter name, a PHP upload name in a header or multipart", () => {
+    const at = (value: string, location: "key" | "header" | "body" | "query") =>
+      family.scan(value, { location, paranoia: 1 }).reduce((sum, finding) => sum + finding.score, 0)
+    expect(at("$_SERVER", "key")).toBeGreaterThanOrEqual(5)
+    expect(at("$_SERVER", "query")).toBe(0)
+    for (const name of ["shell.php", "avatar.phtml..", "x.php7 ", "pic.phar", "sess_0123456789abcdefghijk", "/var/tmp/sess_aaaaabbbbbcccccddddd01"]) {
+      expect(at(name, "header"), name).toBeGreaterThanOrEqual(5)
+    }
+    expect(at("index.php", "query")).toBe(0)
+    expect(at("https://example.com/index.php?id=1", "header")).toBe(0)
+    expect(at("photo.jpg", "header")).toBe(0)
+    expect(at("Content-Disposition: form-data; name=\"f\"; filename=\"cmd.php5\"", "body")).toBeGreaterThanOrEqual(5)
+    expect(at("Content-Disposition: form-data; name=\"f\"; filename=\"notes.php.txt\"", "body")).toBe(0)
+  })
+
+  it("keeps plain-word php.ini directives and extension calls for level 2", () => {
+    expect(score("engine=Off", 1)).toBe(0)
+    expect(score("engine=Off", 2)).toBeGreaterThanOrEqual(5)
+    expect(score("pg_query($db, $q)", 1)).toBeLessThan(5)
+    expect(score("mysqli_connect (", 2)).toBeGreaterThanOrEqual(5)
+    expect(score("gethostbyname('x')", 2)).toBeGreaterThanOrEqual(5)
+  })
+
   it("keeps computation-only template probes for level 2", () => {
     expect(score("{{7*7}}", 1)).toBe(0)
     expect(score("{{7*7}}", 2)).toBeGreaterThanOrEqual(5)
@@ -91,7 +152,7 @@ describe("code family", () => {
   it("scans near-miss inputs of doubling size without blowing up", () => {
     // Bounded patterns and windows: each doubling at most about doubles the time (best of seven,
     // alternated, with room for a loaded machine).
-    for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A"]) {
+    for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A", ")(", "')('x'", "$_[$_[", "${@a}", "<? ", "exec\t", "filename=\"a", "opcache.a"]) {
       const small = fragment.repeat(Math.ceil(32_000 / fragment.length))
       const large = small + small
       const time = (value: string) => {
