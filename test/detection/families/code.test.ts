@@ -132,6 +132,27 @@ describe("code family", () => {
     expect(score("gethostbyname('x')", 2)).toBeGreaterThanOrEqual(5)
   })
 
+  it.each(["while (!0) ;", "while(true){}", "for(;;);", "while(!null);", "Process.spawn('uname')", "IO.popen(\"ls\")", "Kernel.exec('id')", "%x(ls -la)"])(
+    "refuses the evaluated hang or Ruby process call %j at level 1",
+    (value) => {
+      expect(score(value)).toBeGreaterThanOrEqual(5)
+    }
+  )
+
+  it.each(["while (i < n) { i++ }", "while(true) { poll(); }", "the process spawned a child", "for (;;) { step() }"])(
+    "passes the ordinary code-like value %j at level 1",
+    (value) => {
+      expect(score(value)).toBeLessThan(5)
+    }
+  )
+
+  it("keeps Node module and environment names and Perl interpolation for level 2", () => {
+    for (const value of ["read process.env.SECRET", "module.exports = x", "new Function ('a', 'b')", "x.constructor.constructor", "@{[ uc 'x' ]}"]) {
+      expect(score(value, 1), value).toBeLessThan(5)
+      expect(score(value, 2), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
   it("keeps computation-only template probes for level 2", () => {
     expect(score("{{7*7}}", 1)).toBe(0)
     expect(score("{{7*7}}", 2)).toBeGreaterThanOrEqual(5)
@@ -152,7 +173,7 @@ describe("code family", () => {
   it("scans near-miss inputs of doubling size without blowing up", () => {
     // Bounded patterns and windows: each doubling at most about doubles the time (best of seven,
     // alternated, with room for a loaded machine).
-    for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A", ")(", "')('x'", "$_[$_[", "<? ", "exec\t", "filename=\"a", "opcache.a"]) {
+    for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A", ")(", "')('x'", "$_[$_[", "<? ", "exec\t", "filename=\"a", "opcache.a", "while(", "%x(", "@{["]) {
       const small = fragment.repeat(Math.ceil(32_000 / fragment.length))
       const large = small + small
       const time = (value: string) => {

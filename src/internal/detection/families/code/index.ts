@@ -122,6 +122,14 @@ export const CODE_RULES = {
     5,
     "A php.ini directive being set (`allow_url_include=1`, `auto_prepend_file=...`, `opcache.jit=...`): the `.user.ini` and `PHP_VALUE` injection"
   ),
+  jsHang: rule(
+    "code-018",
+    "code_injection",
+    1,
+    5,
+    "A JavaScript or PHP loop that never ends and has no body, for a server that evaluates input: `while(!0);`, `while(true){}`, `for(;;);`"
+  ),
+  rubyProcess: rule("code-019", "code_injection", 1, 5, "Ruby process creation: `Process.spawn(...)`, `Kernel.exec(...)`, `IO.popen(...)`, `%x(...)` with a command"),
   templateProbe: rule(
     "code-020",
     "template",
@@ -135,6 +143,13 @@ export const CODE_RULES = {
     2,
     5,
     "A call of `eval`, `exec`, `system`, `assert` or similar with any argument"
+  ),
+  nodeLoose: rule(
+    "code-023",
+    "code_injection",
+    2,
+    5,
+    "Node.js module and environment access that prose in a code sample may also hold: `process.env`, `module.exports =`, `new Function(`, `constructor.constructor`; Perl `@{[ ... ]}` interpolation"
   ),
   phpExtensionCall: rule(
     "code-022",
@@ -190,6 +205,11 @@ const NODE =
   /require\s{0,8}\(\s{0,8}["'`]child_process|_\$\$nd_func\$\$_|__js_function|eval\s{0,8}\(\s{0,8}string\.fromcharcode|\bnew\s{1,8}function\s{0,8}\(\s{0,8}["'`]|\bchild_process\b|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
 const PYTHON =
   /__import__\s{0,8}\(|__class__|__mro__|__subclasses__|__globals__|__builtins__|__base__|\bos\.(?:popen|system|exec[lv]p?e?)\s{0,8}\(|\bsubprocess\.(?:popen|call|run|check_output)\s{0,8}\(|\bimport\s{1,8}(?:os|subprocess|socket|pty)\b[^\n]{0,64}[;\n]/i
+const JS_HANG =
+  /\bwhile\s{0,4}\(\s{0,4}(?:!\s{0,4}(?:[-+]?0|false|""|''|``|null|undefined)|true|infinity|1)\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})/i
+const RUBY_PROCESS =
+  /\b(?:process\.spawn|kernel\.(?:exec|system|spawn|open)|io\.popen|open3\.(?:popen\d?|capture\d?)\w{0,8})\s{0,4}\(|%x\s{0,2}[({[]\s{0,4}[a-z]/i
+const NODE_LOOSE = /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|constructor\s{0,4}\.\s{0,4}constructor\b|@\{\s{0,8}\[/i
 const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{0,4}\(/i
 
 /** Openers of a template expression and how far inside one we look. */
@@ -247,7 +267,7 @@ const reduceLookups = (value: string): string => {
 }
 const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
 
-const INTEREST = /[<{$(:_!@#*[]|\.ph|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+const INTEREST = /[<{$(:_!@#*[]|\.ph|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
   const findings: Array<FamilyFinding> = []
@@ -291,7 +311,12 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   }
   const danger = templateDanger(value)
   if (danger !== undefined) findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger}`))
+  if (value.includes("(")) {
+    test(CODE_RULES.jsHang, JS_HANG)
+    test(CODE_RULES.rubyProcess, RUBY_PROCESS)
+  }
   if (context.paranoia >= 2) {
+    test(CODE_RULES.nodeLoose, NODE_LOOSE)
     test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
     test(CODE_RULES.looseCall, LOOSE_CALL)
     test(CODE_RULES.phpExtensionCall, PHP_EXTENSION_CALL)
