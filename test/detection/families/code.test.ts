@@ -114,12 +114,13 @@ describe("code family", () => {
       family.scan(value, { location, paranoia: 1 }).reduce((sum, finding) => sum + finding.score, 0)
     expect(at("$_SERVER", "key")).toBeGreaterThanOrEqual(5)
     expect(at("$_SERVER", "query")).toBe(0)
-    for (const name of ["shell.php", "avatar.phtml..", "x.php7 ", "pic.phar", "sess_0123456789abcdefghijk", "/var/tmp/sess_aaaaabbbbbcccccddddd01"]) {
+    for (const name of ["cmd.jsp", "up.jspx..", "a.aspx", "shell.php", "avatar.phtml..", "x.php7 ", "pic.phar", "sess_0123456789abcdefghijk", "/var/tmp/sess_aaaaabbbbbcccccddddd01"]) {
       expect(at(name, "header"), name).toBeGreaterThanOrEqual(5)
     }
     expect(at("index.php", "query")).toBe(0)
     expect(at("https://example.com/index.php?id=1", "header")).toBe(0)
     expect(at("photo.jpg", "header")).toBe(0)
+    expect(at("report.json", "header")).toBe(0)
     expect(at("Content-Disposition: form-data; name=\"f\"; filename=\"cmd.php5\"", "body")).toBeGreaterThanOrEqual(5)
     expect(at("Content-Disposition: form-data; name=\"f\"; filename=\"notes.php.txt\"", "body")).toBe(0)
   })
@@ -151,6 +152,13 @@ describe("code family", () => {
       expect(score(value, 1), value).toBeLessThan(5)
       expect(score(value, 2), value).toBeGreaterThanOrEqual(5)
     }
+  })
+
+  it("refuses a Spring XML context gadget, keeps loose Java runtime paths for level 2", () => {
+    expect(score("org.springframework.context.support.ClassPathXmlApplicationContext(\"http://x/a.xml\")")).toBeGreaterThanOrEqual(5)
+    expect(score("java.x.y.Runtime", 1)).toBeLessThan(5)
+    expect(score("java.x.y.Runtime", 2)).toBeGreaterThanOrEqual(5)
+    expect(score("I love java. Runtime errors are fun", 2)).toBeLessThan(5)
   })
 
   it("keeps computation-only template probes for level 2", () => {

@@ -113,7 +113,7 @@ export const CODE_RULES = {
     "file_inclusion",
     1,
     5,
-    "An uploaded file name that PHP would run or load as a session: `shell.php5`, `a.phtml.`, `sess_<id>` in a file-name header or multipart `filename=`"
+    "An uploaded file name that the server would run (PHP, JSP, ASP: `shell.php5`, `a.phtml.`, `cmd.jspx`, `x.aspx`) or that PHP would load as a session (`sess_<id>`), in a file-name header or multipart `filename=`"
   ),
   phpConfig: rule(
     "code-017",
@@ -130,6 +130,7 @@ export const CODE_RULES = {
     "A JavaScript or PHP loop that never ends and has no body, for a server that evaluates input: `while(!0);`, `while(true){}`, `for(;;);`"
   ),
   rubyProcess: rule("code-019", "code_injection", 1, 5, "Ruby process creation: `Process.spawn(...)`, `Kernel.exec(...)`, `IO.popen(...)`, `%x(...)` with a command"),
+  javaLoose: rule("code-024", "code_injection", 2, 5, "Any Java package path that ends at the runtime or a process builder: `java.x.Runtime`"),
   templateProbe: rule(
     "code-020",
     "template",
@@ -188,8 +189,8 @@ const PHP_CALLED_EXPRESSION =
 const PHP_SPACED_CALL =
   /(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func|preg_replace|base64_decode|file|file_get_contents|file_put_contents|fopen|readfile|include|require|unserialize|phpinfo|fsockopen|symlink|chmod|chroot)(?:[ ]{0,8}[\t\r\n\v\f][\s]{0,8}|[ ]{2,16})\(/i
 /** A file name PHP would run (`.php`, `.php5`, `.phtml`, `.phar`), trailing dots or spaces allowed, or a session file. */
-const PHP_UPLOAD_NAME = /^[^/\\\s]{0,255}\.(?:php\d?|phtml|phar|pht|phps)[.\s]{0,16}$|(?:^|[/\\])sess_[a-z0-9,-]{20,256}$/i
-const MULTIPART_PHP_NAME = /\bfilename\s{0,4}=\s{0,4}"(?:[^"\n/\\]{0,255}\.(?:php\d?|phtml|phar|pht|phps)[.\s]{0,16}|[^"\n]{0,255}(?:^|[/\\"])sess_[a-z0-9,-]{20,256})"/i
+const PHP_UPLOAD_NAME = /^[^/\\\s]{0,255}\.\s?(?:php\d?|phtml|phar|pht|phps|jspx?|jspf|aspx?|ashx|asmx)[.\s]{0,16}$|(?:^|[/\\])sess_[a-z0-9,-]{20,256}$/i
+const MULTIPART_PHP_NAME = /\bfilename\s{0,4}=\s{0,4}"(?:[^"\n/\\]{0,255}\.\s?(?:php\d?|phtml|phar|pht|phps|jspx?|jspf|aspx?|ashx|asmx)[.\s]{0,16}|[^"\n]{0,255}(?:^|[/\\"])sess_[a-z0-9,-]{20,256})"/i
 /** php.ini directives an attacker sets; plain words (`engine`, `precision`) are left for level 2. */
 const PHP_CONFIG =
   /(?:^|[\s;&])(?:allow_url_(?:include|fopen)|auto_(?:prepend|append)_file|disable_(?:functions|classes)|open_basedir|extension_dir|memory_limit|max_execution_time|display_errors|error_log|include_path|sendmail_path|unserialize_max_depth|(?:opcache|mbstring|session|pcre|zend|phar|assert|mail|xdebug)\.[a-z_]{2,48})\s{0,8}=/i
@@ -198,7 +199,9 @@ const PHP_EXTENSION_CALL =
   /(?<![\w.$>])(?:array|date|pg|ldap|odbc|sodium|tidy|zend|mysqli|mysql|sqlite|oci|curl|openssl|posix|pcntl|proc|stream|socket|ftp|imap|mb|iconv|gz|bz|zip|xml|dom|simplexml|libxml|apcu|session|ini|get|set|func|ob|highlight|show|parse|str|preg|filter|hash|mcrypt|image|exif|finfo|ssh2|expect|runkit|uopz)_[a-z0-9_]{2,64}\s{0,8}\(|\bgethostbyname[l]?\s{0,8}\(/i
 const PHP_SERIALIZED = /\bO:\d{1,6}:"[a-z_\\][a-z0-9_\\]{0,127}":\d{1,6}:\{/i
 const JAVA =
-  /java\.(?:lang\.)?(?:runtime|processbuilder|system\.|class\.|reflect)|\bprocessbuilder\b|com\.opensymphony\.xwork2|org\.apache\.struts2|\bognl\.ognl|(?:invoker|chained|constant|clone|instantiate)transformer\b|javax\.naming\.|java\.net\.urlclassloader|java\.rmi\.|sun\.misc\.base64decoder|getruntime\s{0,8}\(\s{0,8}\)\s{0,8}\.\s{0,8}exec|\bprocessbuilder\s{0,8}\(|class\.module\.classloader|\bclass\.classloader|_memberaccess|@java\.lang|\bt\s{0,4}\(\s{0,4}java\.|javax\.script\.scriptenginemanager|freemarker\.template\.utility\.(?:execute|objectconstructor)|\.getclass\s{0,4}\(\s{0,4}\)\s{0,4}\.\s{0,4}forname|java\.beans\.xmldecoder|org\.apache\.commons\.(?:io|collections)/i
+  /java\.(?:lang\.)?(?:runtime|processbuilder|system\.|class\.|reflect)|\bprocessbuilder\b|com\.opensymphony\.xwork2|org\.apache\.struts2|\bognl\.ognl|(?:invoker|chained|constant|clone|instantiate)transformer\b|javax\.naming\.|java\.net\.urlclassloader|java\.rmi\.|sun\.misc\.base64decoder|getruntime\s{0,8}\(\s{0,8}\)\s{0,8}\.\s{0,8}exec|\bprocessbuilder\s{0,8}\(|class\.module\.classloader|\bclass\.classloader|_memberaccess|@java\.lang|\bt\s{0,4}\(\s{0,4}java\.|javax\.script\.scriptenginemanager|freemarker\.template\.utility\.(?:execute|objectconstructor)|\.getclass\s{0,4}\(\s{0,4}\)\s{0,4}\.\s{0,4}forname|java\.beans\.xmldecoder|org\.apache\.commons\.(?:io|collections)|xmlapplicationcontext\s{0,4}\(/i
+/** A Java package path that ends at the runtime or a process builder: `java.evil.runtime`, level 2. */
+const JAVA_LOOSE = /\bjava\.(?:[a-z_$][a-z0-9_$]{0,31}\.){0,4}(?:runtime|processbuilder|scriptenginemanager)\b/i
 const SERIALIZED =
   /\brO0AB[A-Za-z0-9+/]|\baced0005|AAEAAAD\/\/\/\/\/|!!python\/(?:object|name|module)|!!javax\.|!!java\.|\bc__builtin__\b|\bcos\nsystem\b|<java\s{1,8}version=|<object\s{1,8}class=["']java\./
 const NODE =
@@ -267,7 +270,7 @@ const reduceLookups = (value: string): string => {
 }
 const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
 
-const INTEREST = /[<{$(:_!@#*[]|\.ph|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+const INTEREST = /[<{$(:_!@#*[]|\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
   const findings: Array<FamilyFinding> = []
@@ -317,6 +320,7 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   }
   if (context.paranoia >= 2) {
     test(CODE_RULES.nodeLoose, NODE_LOOSE)
+    test(CODE_RULES.javaLoose, JAVA_LOOSE)
     test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
     test(CODE_RULES.looseCall, LOOSE_CALL)
     test(CODE_RULES.phpExtensionCall, PHP_EXTENSION_CALL)
