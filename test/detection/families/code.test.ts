@@ -4,6 +4,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { family } from "../../../src/internal/detection/families/code/index.js"
 import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
+import { doublingRatio } from "./doublingRatio.js"
 
 const score = (value: string, paranoia: Paranoia = 1): number =>
   family.mayMatch(value)
@@ -184,18 +185,7 @@ describe("code family", () => {
     for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A", ")(", "')('x'", "$_[$_[", "<? ", "exec\t", "filename=\"a", "opcache.a", "while(", "%x(", "@{["]) {
       const small = fragment.repeat(Math.ceil(32_000 / fragment.length))
       const large = small + small
-      const time = (value: string) => {
-        const start = performance.now()
-        family.scan(value, { location: "query", paranoia: 4 })
-        return performance.now() - start
-      }
-      let bestSmall = Infinity
-      let bestLarge = Infinity
-      for (let run = 0; run < 7; run++) {
-        bestSmall = Math.min(bestSmall, time(small))
-        bestLarge = Math.min(bestLarge, time(large))
-      }
-      expect(bestLarge / Math.max(bestSmall, 1), fragment).toBeLessThanOrEqual(4)
+      expect(doublingRatio((value) => family.scan(value, { location: "query", paranoia: 4 }), small, large), fragment).toBeLessThanOrEqual(4)
     }
   })
 })
