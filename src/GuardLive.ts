@@ -32,6 +32,8 @@ import { EventEnricher } from "./EventEnricher.js"
 import { GuardExporters } from "./Exporter.js"
 import { GuardConfig } from "./GuardConfig.js"
 import { GuardPipeline } from "./GuardMiddleware.js"
+import { makeFeed } from "./internal/console/feed.js"
+import { layerMounted } from "./internal/console/mount.js"
 import { configuredExporters } from "./internal/exporters.js"
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
@@ -85,7 +87,9 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     const fromConfig = yield* configuredExporters(config)
     const test = yield* Effect.serviceOption(TestExporter)
     const extra = yield* GuardExporters
-    const exporters = [...fromConfig, ...Option.toArray(test).map((t) => t.spec), ...extra]
+    // the guard console (consolePath) is fed like any exporter
+    const consoleFeed = config.consolePath === undefined ? undefined : yield* makeFeed({ capacity: config.consoleBufferSize })
+    const exporters = [...fromConfig, ...Option.toArray(test).map((t) => t.spec), ...extra, ...(consoleFeed === undefined ? [] : [consoleFeed.exporter])]
 
     // one value, so the whole graph shares one connection
     const redis = GuardRedis.layer(redisOptionsFromConfig(config))
@@ -134,7 +138,10 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     )
     const detector = yield* existingOr(ThreatDetector, ThreatDetector.layer(ThreatDetector.fromConfig(config)))
     const cloud = yield* cloudRanges(config)
-    const security = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules, registry)))
+    const pipeline = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules, registry)))
+    const security = consoleFeed === undefined
+      ? pipeline
+      : layerMounted(consoleFeed).pipe(Layer.provide(Layer.mergeAll(pipeline, stores, withRules, config.enableRedis ? redis : Layer.empty)))
     const redisEvents = config.enableRedis ? layerRedisEvents.pipe(Layer.provide(Layer.merge(redis, withRules))) : Layer.empty
     return Layer.mergeAll(security, withRules, stores, detector, redisEvents)
   })
