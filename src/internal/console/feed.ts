@@ -30,6 +30,7 @@ export interface ConsoleEvent {
   readonly check: CheckName | null
   /** Detection pattern ids, dynamic rule id, rule or violation type. */
   readonly rules: ReadonlyArray<string>
+  /** The event type's threat score (the detection's own score, if any, is in the metadata). */
   readonly score: number
   readonly reason: string
   /** The request was refused, or would have been in passive mode. */
@@ -162,7 +163,6 @@ const rulesOf = (event: SecurityEvent): ReadonlyArray<string> => {
 export const toConsoleEvent = (id: number, event: SecurityEvent): ConsoleEvent => {
   const metadata = event.metadata
   const passive = metadata["passive_mode"] === true || event.actionTaken === "logged_only"
-  const score = typeof metadata["threat_score"] === "number" ? metadata["threat_score"] : threatScoreFor(event.eventType)
   return {
     id,
     time: event.timestamp.getTime(),
@@ -173,7 +173,7 @@ export const toConsoleEvent = (id: number, event: SecurityEvent): ConsoleEvent =
     route: event.endpoint === undefined ? null : clip(event.endpoint, 512),
     check: checkOf(event),
     rules: rulesOf(event),
-    score,
+    score: threatScoreFor(event.eventType),
     reason: clip(event.reason, MAX_REASON),
     refused: REFUSAL_ACTIONS.has(event.actionTaken) && event.eventType !== "ip_banned",
     passive,

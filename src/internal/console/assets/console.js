@@ -99,6 +99,8 @@
     events.push(e)
     if (events.length > MAX_EVENTS) events.shift()
     addType(e.type)
+    // a ban set or lifted shows in the bans panel at once, not at the next refresh
+    if (e.type === "ip_banned" || e.type === "ip_unbanned") scheduleRefresh()
     if (paused) {
       missed++
       const note = $("paused-note")
@@ -186,7 +188,7 @@
 
   // ---- charts (plain SVG) ------------------------------------------------------------------------
   const lineChart = (container, minutes) => {
-    const W = 600, H = 160, P = 24
+    const W = 400, H = 150, P = 22
     const max = Math.max(1, ...minutes.map((m) => Math.max(m.requests, m.refusals)))
     const x = (i) => P + (i * (W - 2 * P)) / Math.max(1, minutes.length - 1)
     const y = (v) => H - P - (v * (H - 2 * P)) / max
@@ -204,7 +206,7 @@
     chart.appendChild(svg("polyline", { points: minutes.map((m, i) => x(i) + "," + y(m.requests)).join(" "), class: "requests" }))
     const first = svg("text", { x: P, y: H - 4 })
     first.textContent = minutes.length > 0 ? time(minutes[0].minute * 60000) : ""
-    const last = svg("text", { x: W - P - 50, y: H - 4 })
+    const last = svg("text", { x: W - P - 20, y: H - 4 })
     last.textContent = "now"
     chart.appendChild(first)
     chart.appendChild(last)
@@ -219,15 +221,15 @@
       container.appendChild(el("p", "none", "muted"))
       return
     }
-    const W = 600, ROW = 20
+    const W = 400, ROW = 20
     const max = Math.max(...entries.map((e) => e[1]))
     const chart = svg("svg", { viewBox: "0 0 " + W + " " + entries.length * ROW, role: "img" })
     entries.forEach(([name, count], i) => {
       const label = svg("text", { x: 0, y: i * ROW + 14 })
       label.textContent = name
       chart.appendChild(label)
-      chart.appendChild(svg("rect", { x: 200, y: i * ROW + 4, width: Math.max(2, (count / max) * (W - 260)), height: ROW - 8, class: "bar" }))
-      const value = svg("text", { x: W - 50, y: i * ROW + 14 })
+      chart.appendChild(svg("rect", { x: 170, y: i * ROW + 4, width: Math.max(2, (count / max) * (W - 220)), height: ROW - 8, class: "bar" }))
+      const value = svg("text", { x: W - 40, y: i * ROW + 14 })
       value.textContent = String(count)
       chart.appendChild(value)
     })
@@ -347,6 +349,11 @@
     mode.textContent = state.passive.enabled ? "passive mode" : "active"
     mode.className = state.passive.enabled ? "badge passive" : "badge"
     $("totals").textContent = state.totals.requests + " requests, " + state.totals.refusals + " refusals, " + state.totals.events + " events"
+  }
+
+  let refreshTimer = undefined
+  const scheduleRefresh = () => {
+    if (refreshTimer === undefined) refreshTimer = setTimeout(() => { refreshTimer = undefined; refresh() }, 200)
   }
 
   const refresh = async () => {
