@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import { Effect, Layer, Redacted } from "effect"
+ * import { Effect, Layer } from "effect"
  * import { GuardConfig, GuardLive } from "effect-guard"
  * import { GuardConsole } from "effect-guard/GuardConsole"
  *
@@ -29,7 +29,9 @@
  *   Layer.provide(GuardConfig.layer({ consolePath: "/__guard" }))
  * )
  *
- * const fixed = GuardConfig.layer({ consolePath: "/__guard", consoleToken: Redacted.make("a-long-random-token-123") })
+ * const InCode = GuardLive.pipe(
+ *   Layer.provide(GuardConfig.layer({ consolePath: "/__guard", consoleToken: "a-long-random-token-123" }))
+ * )
  * ```
  *
  * @since 0.1.0
