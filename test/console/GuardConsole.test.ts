@@ -4,7 +4,7 @@
  */
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Layer, Option, Redacted, Stream } from "effect"
+import { Chunk, Context, Effect, Exit, Layer, Option, Redacted, Stream } from "effect"
 import { CompositeHandler, decodeGuardConfig, GuardConfig, GuardLive, IpBans } from "effect-guard"
 import { GuardConsole } from "effect-guard/GuardConsole"
 import { get, guardedServer, send, statusAndBody } from "../support/guarded.js"
@@ -252,6 +252,35 @@ describe("GuardConsole", () => {
         expect(JSON.stringify(state)).not.toContain(TOKEN)
       }).pipe(Effect.provide(withConsole())))
   })
+})
+
+describe("with Redis", () => {
+  const redisPrefix = () => `effect-guard-test:${Math.random().toString(36).slice(2)}:`
+
+  it.scoped("lists the bans every instance set, blocks included, and lifts one for all of them", () =>
+    Effect.gen(function*() {
+      const prefix = redisPrefix()
+      // another instance: its own GuardLive on the same Redis and prefix
+      const other = yield* Layer.build(GuardLive.pipe(Layer.provide(GuardConfig.layer({ enableRedis: true, redisPrefix: prefix }))))
+      const otherBans = Context.get(other, IpBans)
+      yield* otherBans.ban("198.51.100.9", "1 hour", "set elsewhere")
+      yield* otherBans.ban("2001:db8:abcd::/48", "1 hour", "a block")
+
+      const served = yield* Layer.build(withConsole({ enableRedis: true, redisPrefix: prefix }))
+      const state = yield* stateOf.pipe(Effect.provide(served))
+      expect(state.bans.source).toBe("redis")
+      expect(state.bans.list.map((b) => b.target).sort()).toEqual(["198.51.100.9", "2001:db8:abcd::/48"])
+
+      const unban = yield* send("POST", "/__guard/api/unban", {
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ target: "198.51.100.9" })
+      }).pipe(Effect.provide(served))
+      expect(yield* unban.json).toEqual({ target: "198.51.100.9", result: "unbanned" })
+      expect(Option.isNone(yield* otherBans.isBanned("198.51.100.9"))).toBe(true)
+      const after = yield* stateOf.pipe(Effect.provide(served))
+      expect(after.bans.list.map((b) => b.target)).toEqual(["2001:db8:abcd::/48"])
+      yield* otherBans.unban("2001:db8:abcd::/48")
+    }), 60_000)
 })
 
 describe("ring buffer and top-k", () => {
