@@ -2,10 +2,12 @@
  * The guard console over HTTP: a real guarded NodeHttpServer on loopback with the console mounted at
  * `consolePath`. What the page shows is covered by the browser test (console.browser.test.ts).
  */
-import { HttpRouter, HttpServerResponse } from "@effect/platform"
+import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Context, Effect, Exit, Layer, Option, Redacted, Stream } from "effect"
-import { CompositeHandler, decodeGuardConfig, GuardConfig, GuardLive, IpBans } from "effect-guard"
+import { Chunk, Context, Effect, Exit, Layer, Option, Redacted, Scope, Stream } from "effect"
+import { createServer } from "node:http"
+import { CompositeHandler, decodeGuardConfig, GuardConfig, GuardLive, IpBans, serveGuarded } from "effect-guard"
 import { GuardConsole } from "effect-guard/GuardConsole"
 import { get, guardedServer, send, statusAndBody } from "../support/guarded.js"
 
@@ -252,6 +254,39 @@ describe("GuardConsole", () => {
         expect(JSON.stringify(state)).not.toContain(TOKEN)
       }).pipe(Effect.provide(withConsole())))
   })
+})
+
+describe("shutdown", () => {
+  it.live("closes the server within the deadline while a console stream is open", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(
+        serveGuarded(router, NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })).pipe(
+          Layer.provide(GuardConfig.layer({ ...base, telemetryShutdownTimeoutMs: 2_000 }))
+        ),
+        scope
+      )
+      const address = Context.get(context, HttpServer.HttpServer).address
+      const port = address._tag === "TcpAddress" ? address.port : 0
+      const controller = new AbortController()
+      // a console client holding its stream open, as the page does
+      const first = yield* Effect.promise(async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/__guard/api/stream`, { headers: auth, signal: controller.signal })
+        const reader = response.body!.getReader()
+        const chunk = await reader.read()
+        void (async () => {
+          while (!(await reader.read().catch(() => ({ done: true }))).done) {
+            // keep reading until the server ends the stream
+          }
+        })()
+        return new TextDecoder().decode(chunk.value)
+      })
+      expect(first).toContain(": connected")
+      // disconnected: a close that hangs fails the test here instead of hanging it
+      const closed = yield* Effect.disconnect(Scope.close(scope, Exit.void)).pipe(Effect.timeout("15 seconds"), Effect.either)
+      controller.abort()
+      expect(closed._tag).toBe("Right")
+    }), 30_000)
 })
 
 describe("with Redis", () => {

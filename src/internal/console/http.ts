@@ -13,7 +13,7 @@
  * @internal
  */
 import { Headers, HttpIncomingMessage, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, Option, Redacted, Schema, Stream } from "effect"
+import { Duration, Effect, Option, Redacted, Schema, Stream } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
 import type { CompositeHandler } from "../../CompositeHandler.js"
 import type { EventBus } from "../../EventBus.js"
@@ -69,7 +69,7 @@ const SECURITY_HEADERS = {
 
 /** Live events a new stream starts with. */
 const BACKLOG = 200
-const HEARTBEAT = "15 seconds"
+const HEARTBEAT = "5 seconds"
 const MAX_ACTION_BODY = 4096
 
 const digest = (text: string) => createHash("sha256").update(text, "utf8").digest()
@@ -190,22 +190,31 @@ export const makeConsoleApp = (deps: ConsoleDeps) => {
       }, 200, { "content-disposition": "attachment; filename=\"guard-passive-report.json\"" })
   )
 
-  const stream = Stream.unwrapScoped(
-    Effect.map(feed.subscribe(BACKLOG), ({ backlog, live }) => {
-      const last = backlog.length === 0 ? 0 : backlog[backlog.length - 1]!.id
-      const events = Stream.concat(
-        Stream.fromIterable(backlog),
-        Stream.repeatEffect(live).pipe(Stream.filter((event) => event.id > last))
-      ).pipe(Stream.map(frame))
-      const heartbeat = Stream.tick(HEARTBEAT).pipe(Stream.map(() => ": heartbeat\n\n"))
-      return Stream.concat(Stream.make("retry: 2000\n: connected\n\n"), Stream.merge(events, heartbeat, { haltStrategy: "left" }))
-    })
-  ).pipe(Stream.encodeText)
+  // A server closing waits for its open responses, and a stream never ends by itself: each one ends
+  // after half the shutdown deadline, and the page reconnects at once, resuming after the last event
+  // it has (`?after=`). Closing the server therefore waits on the console for half the deadline at most.
+  const lifetime = Duration.millis(Math.max(1_000, Math.min(30_000, Math.floor(config.telemetryShutdownTimeoutMs / 2))))
+  const streamAfter = (after: number) =>
+    Stream.unwrapScoped(
+      Effect.map(feed.subscribe(BACKLOG), ({ backlog, live }) => {
+        const last = backlog.length === 0 ? after : Math.max(after, backlog[backlog.length - 1]!.id)
+        const events = Stream.concat(
+          Stream.fromIterable(backlog.filter((event) => event.id > after)),
+          Stream.repeatEffect(live).pipe(Stream.filter((event) => event.id > last))
+        ).pipe(Stream.map(frame))
+        const heartbeat = Stream.tick(HEARTBEAT).pipe(Stream.map(() => ": heartbeat\n\n"))
+        return Stream.concat(Stream.make("retry: 1000\n: connected\n\n"), Stream.merge(events, heartbeat, { haltStrategy: "left" }))
+      })
+    ).pipe(Stream.interruptAfter(lifetime), Stream.encodeText)
 
-  const sse = HttpServerResponse.stream(stream, {
-    contentType: "text/event-stream",
-    headers: { ...SECURITY_HEADERS, "x-accel-buffering": "no" }
-  })
+  const sse = (request: HttpServerRequest.HttpServerRequest) => {
+    const after = Number(new URL(request.url, "http://console.invalid").searchParams.get("after") ?? "0")
+    return HttpServerResponse.stream(streamAfter(Number.isSafeInteger(after) && after > 0 ? after : 0), {
+      contentType: "text/event-stream",
+      // the connection goes with the stream, so a reconnect never lands on a server that is closing
+      headers: { ...SECURITY_HEADERS, "x-accel-buffering": "no", connection: "close" }
+    })
+  }
 
   const unban = (request: HttpServerRequest.HttpServerRequest) =>
     Effect.gen(function*() {
@@ -246,7 +255,7 @@ export const makeConsoleApp = (deps: ConsoleDeps) => {
       if (!reading) return Effect.succeed(text("Method not allowed\n", 405, { allow: "GET, HEAD" }))
       switch (sub) {
         case "/api/stream":
-          return Effect.succeed(sse)
+          return Effect.succeed(request.method === "GET" ? sse(request) : text("Method not allowed\n", 405, { allow: "GET" }))
         case "/api/state":
           return Effect.map(state, (body) => json(body))
         case "/api/events":

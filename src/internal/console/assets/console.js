@@ -157,9 +157,9 @@
   }
 
   const connect = async () => {
-    setConnection("connecting", "connecting")
+    if ($("connection").dataset.state !== "live") setConnection("connecting", "connecting")
     try {
-      const response = await fetch(base + "/api/stream", { headers: authHeaders(), cache: "no-store" })
+      const response = await fetch(base + "/api/stream?after=" + lastId, { headers: authHeaders(), cache: "no-store" })
       if (response.status === 401) {
         setConnection("denied", "token refused")
         showError("The console refused the token. Open it as " + location.pathname + "?token=<GUARD_CONSOLE_TOKEN>.")
@@ -171,7 +171,11 @@
       let buffer = ""
       for (;;) {
         const { value, done } = await reader.read()
-        if (done) break
+        if (done) {
+          // the server ends each stream after a while (so that it can close): resume at once
+          setTimeout(connect, 0)
+          return
+        }
         buffer += value.replace(/\r\n?/g, "\n")
         let end
         while ((end = buffer.indexOf("\n\n")) >= 0) {
