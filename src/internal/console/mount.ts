@@ -6,8 +6,8 @@
  *
  * @internal
  */
-import { type HttpApp, HttpServerRequest } from "@effect/platform"
-import { Effect, Layer, Option } from "effect"
+import { type HttpApp, HttpServerRequest, type HttpServerResponse } from "@effect/platform"
+import { Context, Effect, Layer, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { CompositeHandler } from "../../CompositeHandler.js"
 import { ConfigError } from "../../ConfigError.js"
@@ -41,7 +41,9 @@ const mounted = (pipeline: GuardPipelineShape, base: string, serve: Serve): Guar
   ...pipeline,
   apply: <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> => {
     const guarded = pipeline.apply(app)
-    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    // one step, reading the request from the context as the platform's own middleware do
+    return Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest>((fiber) => {
+      const request = Context.unsafeGet(fiber.currentContext, HttpServerRequest.HttpServerRequest)
       // most requests are told apart by their first characters
       if (!request.url.startsWith(base)) return guarded
       const path = pathOf(request.url)
