@@ -15,6 +15,7 @@
  *
  *   npx tsx bench/console.ts               (about 2 minutes)
  *   ROUNDS=1 DURATION=3 npx tsx bench/console.ts
+ *   PARTS=inprocess,memory npx tsx bench/console.ts   (a subset: network, inprocess, memory)
  */
 import { Effect } from "effect"
 import { cpSync } from "node:fs"
@@ -29,6 +30,7 @@ import { driver, guardLayer } from "./_inProcess.js"
 import { load, measure, serverOf, spread, startServer, stop } from "./_load.js"
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 3)
+const PARTS = new Set((process.env["PARTS"] ?? "network,inprocess,memory").split(","))
 const DURATION = Number(process.env["DURATION"] ?? 5)
 const TOKEN = "bench-console-token-0123456789"
 const CONSOLE = JSON.stringify({ consolePath: "/__guard", consoleToken: TOKEN })
@@ -149,10 +151,12 @@ const memory = async () => {
 
 const main = async () => {
   console.log(`console: ${DURATION}s per run, ${ROUNDS} interleaved rounds (ratios: median [range] of the rounds' own)`)
-  await throughput()
-  await inProcess()
-  console.log("console memory, 1,000,000 events through the console's exporter (capacity 10,000):")
-  await memory()
+  if (PARTS.has("network")) await throughput()
+  if (PARTS.has("inprocess")) await inProcess()
+  if (PARTS.has("memory")) {
+    console.log("console memory, 1,000,000 events through the console's exporter (capacity 10,000):")
+    await memory()
+  }
 }
 
 main().catch((error) => {

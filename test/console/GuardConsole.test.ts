@@ -107,6 +107,7 @@ describe("GuardConsole", () => {
         expect(csp).not.toContain("unsafe-inline")
         expect(page.headers["x-frame-options"]).toBe("DENY")
         expect(page.headers["referrer-policy"]).toBe("no-referrer")
+        expect(page.headers["content-type"]).toBe("text/html; charset=utf-8")
         const html = yield* page.text
         expect(html).toContain(`src="/__guard/console.js"`)
         expect(html).not.toContain("%BASE%")
@@ -114,6 +115,7 @@ describe("GuardConsole", () => {
           const response = yield* get(asset)
           expect(response.status, asset).toBe(200)
           expect(response.headers["x-content-type-options"]).toBe("nosniff")
+          expect(response.headers["content-type"]).toMatch(asset.endsWith(".js") ? /^text\/javascript/ : /^text\/css/)
         }
         expect(yield* Effect.flatMap(get("/__guard/console.js"), (r) => r.text)).not.toContain("innerHTML")
       }).pipe(Effect.provide(withConsole())))

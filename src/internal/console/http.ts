@@ -102,8 +102,8 @@ export const configSummary = (config: GuardConfigShape): Record<string, unknown>
 const json = (body: unknown, status = 200, headers: Headers.Input = {}) =>
   HttpServerResponse.unsafeJson(body, { status, headers: { ...SECURITY_HEADERS, ...headers } })
 
-const text = (body: string, status: number, headers: Headers.Input = {}) =>
-  HttpServerResponse.text(body, { status, headers: { ...SECURITY_HEADERS, ...headers } })
+const text = (body: string, status: number, headers: Headers.Input = {}, contentType = "text/plain; charset=utf-8") =>
+  HttpServerResponse.text(body, { status, contentType, headers: { ...SECURITY_HEADERS, ...headers } })
 
 const frame = (event: ConsoleEvent) => `id: ${event.id}\nevent: guard\ndata: ${JSON.stringify(event)}\n\n`
 
@@ -139,9 +139,9 @@ export const makeConsoleApp = (deps: ConsoleDeps) => {
     }))
   )
 
-  const page = text(deps.assets.html.replaceAll("%BASE%", base), 200, { "content-type": "text/html; charset=utf-8" })
-  const script = text(deps.assets.js, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" })
-  const style = text(deps.assets.css, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "no-cache" })
+  const page = text(deps.assets.html.replaceAll("%BASE%", base), 200, {}, "text/html; charset=utf-8")
+  const script = text(deps.assets.js, 200, { "cache-control": "no-cache" }, "text/javascript; charset=utf-8")
+  const style = text(deps.assets.css, 200, { "cache-control": "no-cache" }, "text/css; charset=utf-8")
 
   const health = Effect.gen(function*() {
     return {
