@@ -239,7 +239,10 @@ const webRequest = (options: RequestOptions): Request => {
   if (!headers.has("host")) headers.set("host", url.host)
   const init: RequestInit = { method: options.method ?? "GET", headers }
   // bytes, so that fetch adds no Content-Type the client did not send
-  if (options.body !== undefined) init.body = typeof options.body === "string" ? new TextEncoder().encode(options.body) : options.body
+  // (a copy, so the body owns a plain ArrayBuffer as every lib's BodyInit accepts)
+  if (options.body !== undefined) {
+    init.body = new Uint8Array(typeof options.body === "string" ? new TextEncoder().encode(options.body) : options.body)
+  }
   return new Request(url, init)
 }
 
