@@ -3,10 +3,12 @@
  * SQL injection, traversal, command injection, SSRF, ...) in a request given as plain data, and says
  * which categories and patterns matched, with a score and safe-to-log excerpts.
  *
- * Every value is decoded once (URL, double URL, HTML entities, escapes, Unicode lookalikes, SQL
- * comments, NUL bytes, case, whitespace), then searched by one combined regex chosen by where the
- * value comes from. Every built-in pattern, and every custom pattern, is proven linear-time by a
- * static check, and budgets cap the work per request; what they cut is reported, not passed silently.
+ * Every value is decoded (repeated URL decoding, `%u`, overlong UTF-8, HTML entities, JavaScript and
+ * CSS escapes, Unicode lookalikes, NUL bytes), then read by rule families (SQL and HTML tokenizers,
+ * shell, code, paths, ...) and a table of vetted patterns; each rule that fires adds its anomaly
+ * score, and the request is a threat at the threshold (5 by default). Paranoia levels 1 to 4 trade
+ * recall for false positives; exclusions turn a rule off per route, parameter or location. Every
+ * rule runs in linear time and a budget caps the work per request; what it cuts is reported.
  * A detector remembers up to 4,096 short values (256 characters at most) that scanned clean, by
  * where they were seen, so the header values and paths requests repeat are not searched again; a
  * value with any finding is never remembered, so no answer depends on what was scanned before.
@@ -120,20 +122,60 @@ export interface DetectionContext {
 }
 
 /**
- * One match: where (`query.q`, `header.x-api-version`, `body.user.name`, `path`), in which part of
- * it (`value`, `name`, or `decoded` for a base64-decoded value), and an excerpt of the normalised
- * value around the match, at most 80 characters with control characters escaped.
+ * A paranoia level: 1 (the default) runs only the rules that are nearly free of false positives on
+ * real traffic; 2 to 4 add more aggressive ones, as CRS's levels do.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type DetectionParanoia = 1 | 2 | 3 | 4
+
+/**
+ * One rule that fired: its stable id (`sql-101`, `xss.script_tag`), category, paranoia level and
+ * anomaly score, where it fired (`query.q`, `header.x-api-version`, `body.user.name`, `path`) and
+ * what it saw (at most 120 characters).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface DetectionFinding {
+  readonly ruleId: string
+  readonly category: MatchCategory
+  readonly location: string
+  readonly paranoia: DetectionParanoia
+  readonly score: number
+  readonly message: string
+}
+
+/**
+ * A finding with the fields of earlier versions: in which part of the value it fired (`value`,
+ * `name`, or `decoded` for a base64-decoded value), `patternId` (the rule id), `weight` (the score
+ * over 5) and an excerpt of the decoded value, at most 80 characters with control characters escaped.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DetectionMatch {
-  readonly location: string
+export interface DetectionMatch extends DetectionFinding {
   readonly part: "value" | "name" | "decoded"
-  readonly category: MatchCategory
   readonly patternId: string
   readonly weight: number
   readonly preview: string
+}
+
+/**
+ * A rule that does not apply somewhere: `ruleId` is a rule id or a prefix ending in `*` (`sql-*`);
+ * `route` a request path or a prefix ending in `*`; `parameter` a query parameter, form field,
+ * cookie, header or JSON key (case-insensitive); `location` where the value is. Absent fields match
+ * everything.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface DetectionExclusion {
+  readonly ruleId: string
+  readonly route?: string | undefined
+  readonly parameter?: string | undefined
+  readonly location?: DetectionLocationKind | undefined
 }
 
 /**
@@ -148,8 +190,10 @@ export interface DetectionMatch {
 export type SkipReason = "bytes" | "values" | "base64" | "json_depth" | "decode_rounds" | "matches" | "error"
 
 /**
- * The outcome of a scan. `categories` are the categories whose summed pattern weights reach their
- * threshold; `patternIds` and `matches` also list weaker hits that did not. `truncated` says that
+ * The outcome of a scan. Each rule that fired adds its score once; the request is a threat when the
+ * sum (`score`) reaches the threshold (5 by default), or a category with its own threshold reaches
+ * it. `categories` are the categories that made it a threat; `ruleIds` (also `patternIds`) and
+ * `findings` (also `matches`) list every rule that fired, weaker ones included. `truncated` says that
  * some input was not scanned (see `skipped`).
  *
  * @since 0.1.0
@@ -159,9 +203,11 @@ export interface DetectionResult {
   readonly isThreat: boolean
   readonly categories: ReadonlyArray<MatchCategory>
   readonly patternIds: ReadonlyArray<string>
+  readonly ruleIds: ReadonlyArray<string>
   readonly score: number
   readonly categoryScores: Readonly<Partial<Record<MatchCategory, number>>>
   readonly matches: ReadonlyArray<DetectionMatch>
+  readonly findings: ReadonlyArray<DetectionMatch>
   readonly truncated: boolean
   readonly skipped: {
     readonly values: number
@@ -204,11 +250,17 @@ export interface ThreatDetectorOptions {
   /** Added to the built-in list of browser and proxy headers. */
   readonly excludedHeaders?: Iterable<string>
   readonly excludedParameters?: Iterable<string>
-  /** Score needed per category. Default 1. */
+  /** Rules above this level stay silent. Default 1. */
+  readonly paranoia?: DetectionParanoia
+  /** Anomaly score at which a request is a threat. Default 5 (one critical rule). */
+  readonly threshold?: number
+  /** Score a category needs on its own, instead of counting toward `threshold`. */
   readonly thresholds?: Readonly<Partial<Record<MatchCategory, number>>>
+  /** Rules that do not apply on some routes, parameters or locations. */
+  readonly exclusions?: ReadonlyArray<DetectionExclusion>
   /** Characters scanned per request. Default 262144. */
   readonly maxBytes?: number
-  /** Values scanned per request. Default 1024. */
+  /** Values scanned per request. Default 65536. */
   readonly maxValues?: number
   /** Base64 decoding attempts per request. Default 16. */
   readonly maxBase64Attempts?: number
@@ -283,6 +335,9 @@ export const fromConfig = (config: DetectionConfig): ThreatDetectorOptions => ({
   excludedHeaders: config.detectionExcludedHeaders,
   excludedParameters: config.detectionExcludedParameters,
   thresholds: config.detectionThresholds,
+  paranoia: config.detectionParanoia,
+  threshold: config.detectionThreshold,
+  exclusions: config.detectionExclusions,
   maxBytes: config.detectionMaxBytes,
   maxValues: config.detectionMaxValues,
   maxBase64Attempts: config.detectionMaxBase64Attempts,

@@ -180,7 +180,7 @@ describe("bodies: whatever the application can parse is scanned", () => {
 
   // The value budget inside the engine belongs to the detection engine's rework (branch detect):
   // today the scan stops after detectionMaxValues values and the request passes. Enable when merged.
-  it.scopedLive.fails("a payload after 1,100 harmless query parameters or JSON keys is still found (engine value budget)", () =>
+  it.scopedLive("a payload after 1,100 harmless query parameters or JSON keys is still found (engine value budget)", () =>
     Effect.gen(function*() {
       const guarded = yield* TRANSPORTS[0].make({ _tag: "app", app: echo })
       const padding = Array.from({ length: 1_100 }, (_, i) => `p${i}=${i}`).join("&")

@@ -157,7 +157,7 @@ describe("ThreatDetector", () => {
 
     it.effect("ignores disabled categories and honours per-category thresholds", () =>
       Effect.gen(function*() {
-        const detector = yield* ThreatDetector.make({ thresholds: { sqli: 5 } })
+        const detector = yield* ThreatDetector.make({ thresholds: { sqli: 50 } })
         const strict = yield* detector.detect({ path: "/", query: [["q", "' OR 1=1--"]] })
         const disabled = yield* detector.detect({ path: "/", query: [["q", "<script>"]] }, { disabledCategories: ["xss"] })
         expect(strict.isThreat).toBe(false)

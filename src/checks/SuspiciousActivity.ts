@@ -71,6 +71,24 @@ const triggerInfo = (result: DetectionResult): string => {
   return `${result.categories.join(", ")}${where}`
 }
 
+/** Whether the request held more values or characters than the detector's budget scans. */
+const overBudget = (result: DetectionResult): boolean =>
+  result.skipped.reasons.includes("bytes") || result.skipped.reasons.includes("values")
+
+/**
+ * A request the detector could not scan whole: refused as a body over `detectionMaxBodyBytes` is,
+ * so that no payload hides behind padding (`detectionOversizedBody: "scanPrefix"` lets it through).
+ */
+const budgetRefusal = (result: DetectionResult): Refusal => ({
+  check: "suspicious_activity",
+  event: "content_filtered",
+  reason: `Request exceeds the detection budget (${result.skipped.values} values, ${result.skipped.bytes} characters not scanned)`,
+  status: 413,
+  message: "Request too large",
+  metadata: { violation_type: "detection_budget", skipped_values: result.skipped.values, skipped_bytes: result.skipped.bytes },
+  emit: { decoratorType: "content_filtering" }
+})
+
 /**
  * @since 0.1.0
  * @category checks
@@ -126,6 +144,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       trigger_info: info,
       categories: result.categories,
       pattern_ids: result.patternIds.slice(0, 16),
+      rule_ids: result.ruleIds.slice(0, 16),
       threat_score: result.score,
       ...(result.truncated ? { scan_truncated: true, skipped: result.skipped.reasons } : {}),
       ...(prefixOnly ? { body_prefix_only: true } : {})
@@ -187,6 +206,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
         const { input, truncated } = scan
         return flatMapNow(detectNow === undefined ? env.detector.detect(input) : Exit.succeed(detectNow(input)), (result) => {
           if (result.isThreat) return threat(req, result, truncated)
+          if (config.detectionOversizedBody === "refuse" && overBudget(result)) return refuse(env, req, budgetRefusal(result))
           return result.truncated || truncated
             ? Effect.zipRight(debug(`request not fully scanned (${truncated ? "body prefix only" : result.skipped.reasons.join(", ")})`), pass)
             : pass

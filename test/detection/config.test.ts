@@ -9,7 +9,7 @@ describe("detection config", () => {
       const config = yield* decodeGuardConfig({})
       expect(config.enablePenetrationDetection).toBe(true)
       expect([...config.detectionCategories]).toEqual([...DETECTION_CATEGORIES])
-      expect(config).toMatchObject({ detectionMaxBytes: 262_144, detectionMaxValues: 1024, detectionMaxBase64Attempts: 16 })
+      expect(config).toMatchObject({ detectionMaxBytes: 262_144, detectionMaxValues: 65_536, detectionMaxBase64Attempts: 16 })
     }))
 
   it.effect("rejects a custom pattern that is not linear-time, naming the pattern and the reason", () =>

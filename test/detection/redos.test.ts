@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { normalise } from "../../src/internal/detection/normalize.js"
+import { normalise } from "../../src/internal/detection/decode.js"
 import { BUILTIN_PATTERNS } from "../../src/internal/detection/patterns.js"
 import {
   bigram,

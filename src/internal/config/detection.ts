@@ -43,6 +43,32 @@ export const CustomPatternSchema = Schema.Union(NonEmptyString, CustomPatternStr
 
 const ThresholdValue = Schema.Union(PositiveNumber, Schema.NumberFromString.pipe(Schema.greaterThan(0)))
 
+const PARANOIA_LEVELS = [1, 2, 3, 4] as const
+const Paranoia = Schema.Literal(...PARANOIA_LEVELS).annotations({
+  message: (issue) => ({ message: `unknown paranoia level ${JSON.stringify(issue.actual)}; valid values: 1, 2, 3, 4`, override: true })
+})
+
+const LOCATIONS = ["path", "query", "header", "cookie", "body", "key"] as const
+
+const RuleId = NonEmptyString.pipe(Schema.pattern(/^[\w.-]{1,64}\*?$/)).annotations({
+  message: (issue) => ({
+    message: `rule id ${JSON.stringify(issue.actual)} is not a rule id (letters, digits, '.', '_', '-', e.g. "sql-101") or a prefix ending in '*' (e.g. "sql-*")`,
+    override: true
+  })
+})
+
+/** `{ ruleId: "sql-101", route: "/search", parameter: "q" }`: rule sql-101 does not apply to `q` on `/search`. */
+const ExclusionStruct = Schema.Struct({
+  /** A rule id (see docs/detection.md for the catalogue), or a prefix ending in `*`. */
+  ruleId: RuleId,
+  /** A request path, or a prefix ending in `*`; every route when absent. */
+  route: optional(NonEmptyString.pipe(Schema.startsWith("/"))),
+  /** A query parameter, form field, cookie, header or JSON key (case-insensitive); all when absent. */
+  parameter: optional(NonEmptyString),
+  /** Where the value is; everywhere when absent. */
+  location: optional(vocabulary(LOCATIONS, "detection location"))
+})
+
 export const detectionFields = {
   /** Master switch of the `suspicious_activity` check. */
   enablePenetrationDetection: withDefault(Schema.Boolean, () => true),
@@ -57,14 +83,23 @@ export const detectionFields = {
   detectionExcludedHeaders: stringSet,
   /** Query parameters, form fields, cookies and JSON keys (any depth) whose values are not scanned. */
   detectionExcludedParameters: stringSet,
-  /** Per-category score needed to report a category (1 by default; weak patterns weigh 0.5). */
+  /**
+   * Paranoia level, 1 to 4: rules above it stay silent. 1 runs only rules nearly free of false
+   * positives on real traffic; each level adds more aggressive ones (see docs/detection.md).
+   */
+  detectionParanoia: withDefault(Paranoia, () => 1 as const),
+  /** Anomaly score at which a request is refused: 5 is one critical rule, or weaker ones together. */
+  detectionThreshold: withDefault(PositiveNumber, () => 5),
+  /** Rules that do not apply on some routes, parameters or locations. */
+  detectionExclusions: withDefault(Schema.Array(ExclusionStruct), () => []),
+  /** Score a category needs on its own, instead of counting toward `detectionThreshold`. */
   detectionThresholds: withDefault(Schema.Record({ key: Category, value: ThresholdValue }).pipe(Schema.partialWith({ exact: true })), () => ({})),
   /** `false` scans path, query, headers and cookies only. */
   detectionScanBody: withDefault(Schema.Boolean, () => true),
   /** Characters scanned per request, over all values; the rest is reported as skipped. */
   detectionMaxBytes: withDefault(PositiveInt.pipe(Schema.greaterThanOrEqualTo(1024)), () => 262_144),
   /** Values (parameters, headers, JSON leaves, names) scanned per request. */
-  detectionMaxValues: withDefault(PositiveInt, () => 1024),
+  detectionMaxValues: withDefault(PositiveInt, () => 65_536),
   /** Base64-looking values decoded and scanned per request. */
   detectionMaxBase64Attempts: withDefault(NonNegativeInt, () => 16),
   /** JSON nesting scanned structurally; deeper parts are scanned as text. */

@@ -1,14 +1,18 @@
 /**
- * Preprocessing that defeats common evasion before the patterns run: repeated URL / HTML entity /
- * backslash-escape decoding, Unicode compatibility folding and lookalikes, NUL and control bytes,
- * SQL comment markers, case and whitespace runs. Every step is a single linear pass, each is skipped
- * when a cheap test shows it cannot change the value, and none of them can throw (invalid UTF-8 and
- * bad escapes decode to U+FFFD or stay as they are).
+ * The decoding chain every value goes through before any rule looks at it, as CRS's transformation
+ * chains do: repeated URL decoding (`%XX`, `%uXXXX`, overlong UTF-8 such as `%c0%ae`), HTML entities
+ * (named, decimal, hex, with or without the semicolon), JavaScript escapes (`\xNN`, `\uNNNN`,
+ * `\u{...}`), CSS escapes (`\3c`), until the value stops changing or the round budget is spent;
+ * then Unicode compatibility folding (full-width forms) and lookalikes, and NUL and control bytes.
+ * {@link decode} gives that view with its case kept, for the rule families; {@link normalise} adds
+ * SQL comment removal, lower case and whitespace runs collapsed, for the legacy pattern table.
+ * Every step is a single linear pass, each is skipped when a cheap test shows it cannot change the
+ * value, and none of them can throw (invalid UTF-8 and bad escapes decode to U+FFFD or stay as they are).
  *
  * @internal
  */
 
-/** The normalised view of one value. */
+/** The decoded view of one value. */
 export interface Normalised {
   readonly text: string
   /** The value contained a NUL byte (raw or encoded). */
@@ -108,7 +112,10 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = {
   commat: "@"
 }
 
-const ENTITY = /&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([a-zA-Z]{2,8}));?/g
+const ENTITY = /&(?:#[xX]0{0,16}([0-9a-fA-F]{1,6})|#0{0,16}([0-9]{1,7})|([a-zA-Z]{2,8}));?/g
+
+/** Entities browsers also decode without their semicolon, even before letters (`&ltscript`). */
+const LEGACY_PREFIXES: ReadonlyArray<readonly [string, string]> = [["nbsp", " "], ["quot", "\""], ["amp", "&"], ["lt", "<"], ["gt", ">"]]
 
 const fromCodePoint = (code: number): string =>
   code >= 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : "\ufffd"
@@ -117,16 +124,26 @@ const decodeEntities = (s: string): string =>
   s.replace(ENTITY, (whole, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
     if (hex !== undefined) return fromCodePoint(parseInt(hex, 16))
     if (dec !== undefined) return fromCodePoint(parseInt(dec, 10))
-    const named = name === undefined ? undefined : NAMED_ENTITIES[name.toLowerCase()]
-    return named ?? whole
+    if (name === undefined) return whole
+    const lower = name.toLowerCase()
+    const named = NAMED_ENTITIES[lower]
+    if (named !== undefined) return named
+    for (const [prefix, char] of LEGACY_PREFIXES) if (lower.startsWith(prefix)) return char + whole.slice(1 + prefix.length)
+    return whole
   })
 
-const BACKSLASH = /\\(?:x([0-9a-fA-F]{2})|u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4}))/g
+const BACKSLASH = /\\(?:x([0-9a-fA-F]{2})|u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|([0-9a-fA-F]{2,6})[ \t\n]?)/g
 
+/**
+ * JavaScript escapes, and CSS escapes (`\3c`) whose character is printable ASCII: a CSS escape of
+ * anything else is left alone, so that Windows paths (`\boot.ini`, `\cafe`) keep their backslashes.
+ */
 const decodeBackslash = (s: string): string =>
-  s.replace(BACKSLASH, (_, x: string | undefined, braced: string | undefined, u: string | undefined) =>
-    fromCodePoint(parseInt(x ?? braced ?? u ?? "fffd", 16))
-  )
+  s.replace(BACKSLASH, (whole, x: string | undefined, braced: string | undefined, u: string | undefined, css: string | undefined) => {
+    if (css === undefined) return fromCodePoint(parseInt(x ?? braced ?? u ?? "fffd", 16))
+    const code = parseInt(css, 16)
+    return code >= 0x20 && code <= 0x7e ? String.fromCharCode(code) : whole
+  })
 
 const LOOKALIKES: ReadonlyArray<readonly [RegExp, string]> = [
   [/[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]/g, ""],
@@ -140,14 +157,19 @@ const LOOKALIKES: ReadonlyArray<readonly [RegExp, string]> = [
 ]
 
 const NON_ASCII = /[^\x00-\x7f]/
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g
 const SQL_COMMENT = /\/\*!?\d{0,6}|\*\//g
 const WHITESPACE_RUN = /\s{2,}|[^\S ]/g
 
 const collapse = (run: string): string => (run.includes("\n") || run.includes("\r") ? "\n" : " ")
 
-/** Decodes, folds and collapses `raw` into the view the patterns are written for. */
-export const normalise = (raw: string, maxRounds: number): Normalised => {
+const SPACE_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g
+
+/**
+ * The decoded view of `raw`, case kept (what the rule families read); `undefined` when decoding
+ * cannot change it (no `%`, `&`, `\\`, non-ASCII or control character), so the caller reuses `raw`.
+ */
+export const decode = (raw: string, maxRounds: number): Normalised | undefined => {
+  if (!NEEDS_DECODING.test(raw)) return undefined
   let text = raw
   let rounds = 0
   let decodeExhausted = false
@@ -170,14 +192,26 @@ export const normalise = (raw: string, maxRounds: number): Normalised => {
     for (const [pattern, replacement] of LOOKALIKES) text = text.replace(pattern, replacement)
   }
   const nul = text.includes("\u0000")
-  const finish = (s: string): string => {
-    let out = s.replace(CONTROL, "")
-    if (out.includes("/*") && out.includes("*/")) out = out.replace(SQL_COMMENT, " ")
-    return out.toLowerCase().replace(WHITESPACE_RUN, collapse)
-  }
-  return nul
-    ? { text: finish(text), nul, decodeExhausted, nulView: finish(text.replace(/\u0000/g, "%00")) }
-    : { text: finish(text), nul, decodeExhausted }
+  const nulView = nul ? text.replace(/\u0000/g, "%00").replace(SPACE_CONTROL, "") : undefined
+  text = text.replace(SPACE_CONTROL, "")
+  return nulView === undefined ? { text, nul, decodeExhausted } : { text, nul, decodeExhausted, nulView }
+}
+
+const NEEDS_DECODING = /[%&\\\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\uffff]/
+
+/** The legacy table's view of decoded text: SQL comments removed, lower case, whitespace runs collapsed. */
+export const fold = (text: string): string => {
+  let out = text
+  if (out.includes("/*") && out.includes("*/")) out = out.replace(SQL_COMMENT, " ")
+  return out.toLowerCase().replace(WHITESPACE_RUN, collapse)
+}
+
+/** Decodes, folds and collapses `raw` into the view the legacy patterns are written for. */
+export const normalise = (raw: string, maxRounds: number): Normalised => {
+  const decoded = decode(raw, maxRounds)
+  if (decoded === undefined) return { text: fold(raw), nul: false, decodeExhausted: false }
+  const text = fold(decoded.text)
+  return decoded.nulView === undefined ? { ...decoded, text } : { ...decoded, text, nulView: fold(decoded.nulView) }
 }
 
 const BASE64_CANDIDATE = /^[A-Za-z0-9+/_-]{16,}={0,2}$/

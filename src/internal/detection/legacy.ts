@@ -1,0 +1,212 @@
+/**
+ * The pattern table (patterns.ts) run as one more rule source beside the families: the categories
+ * no family covers (LDAP, XML, NoSQL, SSRF, deserialization, ...), with their stable ids (`ldap.*`,
+ * `nosql.*`). Patterns are grouped by where they apply and by their prefilter (characters every
+ * match must contain, derived from the pattern's syntax tree); each group is one combined regex that
+ * runs only when the value holds one of its prefilter's characters. Custom patterns (the user's
+ * regexes, vetted linear-time by redos.ts) run here too.
+ *
+ * A pattern of weight `w` scores `5 × w`: weight 1 alone reaches the default threshold, two
+ * weight-0.5 patterns must coincide.
+ *
+ * @internal
+ */
+import type { CustomPattern, DetectionLocationKind } from "../../ThreatDetector.js"
+import type { Paranoia } from "./families/contract.js"
+import { type DetectionCategory, type PatternDef, Where, type WhereName } from "./patterns.js"
+import { requiredChars } from "./redos.js"
+import { vetPattern } from "./redos.js"
+
+/** Score of a weight-1 pattern: the default anomaly threshold. */
+export const CRITICAL = 5
+
+/** A rule of the table or a custom pattern, as the engine scores it. */
+export interface RegexRule {
+  readonly id: string
+  readonly category: string
+  readonly paranoia: Paranoia
+  readonly score: number
+  readonly weight: number
+}
+
+/** Records a hit of `rule` at `index` (length `length`) of `text`. */
+export type RegexHit = (rule: RegexRule, text: string, index: number, length: number) => void
+
+interface Group {
+  readonly regex: RegExp
+  readonly rules: ReadonlyArray<RegexRule>
+  /** One sticky regex per pattern: after a hit of the combined regex, each is tried where it hit. */
+  readonly singles: ReadonlyArray<RegExp>
+  /** Undefined: the patterns can match letters alone, the group always runs. */
+  readonly mask: Int32Array | undefined
+}
+
+/** Characters present in a text, as 4 words of ASCII bits and a non-ASCII flag. */
+const PRESENCE = new Int32Array(5)
+
+const setPresence = (text: string): void => {
+  PRESENCE.fill(0)
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 128) PRESENCE[c >>> 5]! |= 1 << (c & 31)
+    else PRESENCE[4] = 1
+  }
+}
+
+const meets = (mask: Int32Array): boolean =>
+  (mask[0]! & PRESENCE[0]!) !== 0 || (mask[1]! & PRESENCE[1]!) !== 0 || (mask[2]! & PRESENCE[2]!) !== 0 ||
+  (mask[3]! & PRESENCE[3]!) !== 0 || (mask[4]! !== 0 && PRESENCE[4]! !== 0)
+
+const MAX_HITS_PER_GROUP = 16
+
+const ruleOf = (def: PatternDef): RegexRule => ({
+  id: def.id,
+  category: def.category,
+  // a weak pattern (weight < 1) is a paranoia-2 signal on its own, but still counts at level 1
+  paranoia: 1,
+  score: CRITICAL * def.weight,
+  weight: def.weight
+})
+
+const compileGroups = (defs: ReadonlyArray<PatternDef>): ReadonlyArray<Group> => {
+  const byMask = new Map<string, { mask: Int32Array | undefined; defs: Array<PatternDef> }>()
+  for (const def of defs) {
+    const chars = requiredChars(def.source)
+    const mask = chars === undefined ? undefined : Int32Array.of(...chars.words, chars.nonAscii ? 1 : 0)
+    const key = mask === undefined ? "*" : mask.join(",")
+    const group = byMask.get(key)
+    if (group === undefined) byMask.set(key, { mask, defs: [def] })
+    else group.defs.push(def)
+  }
+  return [...byMask.values()].map(({ defs, mask }) => ({
+    regex: new RegExp(defs.map((d) => `(${d.source})`).join("|"), "g"),
+    rules: defs.map(ruleOf),
+    singles: defs.map((d) => new RegExp(d.source, "y")),
+    mask
+  }))
+}
+
+/** Runs a group on `text`, reporting each of its patterns once (the first position it matches). */
+const runGroup = (group: Group, text: string, hit: RegexHit): void => {
+  const regex = group.regex
+  regex.lastIndex = 0
+  let m = regex.exec(text)
+  if (m === null) return
+  const seen = new Array<boolean>(group.rules.length).fill(false)
+  let found = 0
+  for (let hits = 0; m !== null && found < group.rules.length && hits < MAX_HITS_PER_GROUP; hits++) {
+    // the combined regex reports one pattern per position: try the others at the same position
+    for (let i = 0; i < group.rules.length; i++) {
+      if (seen[i]) continue
+      const single = group.singles[i]!
+      single.lastIndex = m.index
+      const at = m[i + 1] !== undefined ? m : single.exec(text)
+      if (at === null) continue
+      seen[i] = true
+      found++
+      hit(group.rules[i]!, text, at.index, at[0].length)
+    }
+    regex.lastIndex = m.index + 1
+    m = regex.exec(text)
+  }
+  regex.lastIndex = 0
+}
+
+/** One location kind's groups: for token-shaped values (no space) and for prose. */
+interface Slot {
+  readonly token: ReadonlyArray<Group>
+  readonly prose: ReadonlyArray<Group>
+}
+
+export interface LegacyTable {
+  /** Runs the patterns of `where` on folded text (decoded, lower case, whitespace collapsed). */
+  readonly run: (text: string, where: WhereName, hit: RegexHit) => void
+  /** Runs the always-on patterns (shellshock, JNDI): for the headers every browser sends. */
+  readonly runAlways: (text: string, hit: RegexHit) => void
+  readonly rules: ReadonlyArray<RegexRule>
+}
+
+const runGroups = (groups: ReadonlyArray<Group>, text: string, hit: RegexHit): void => {
+  let known = false
+  for (const group of groups) {
+    if (group.mask !== undefined) {
+      if (!known) {
+        setPresence(text)
+        known = true
+      }
+      if (!meets(group.mask)) continue
+    }
+    runGroup(group, text, hit)
+  }
+}
+
+/** The table's patterns of `categories`, compiled per location kind. */
+export const legacyTable = (patterns: ReadonlyArray<PatternDef>, categories: ReadonlySet<DetectionCategory>): LegacyTable => {
+  const active = patterns.filter((p) => categories.has(p.category))
+  const slots = {} as Record<WhereName, Slot>
+  for (const where of Object.keys(Where) as Array<WhereName>) {
+    const bit = Where[where]
+    const here = active.filter((p) => (p.where & bit) !== 0)
+    // path, query and key values are always token-like: tokenOnly applies to the other locations
+    const tokenOnlyApplies = where === "header" || where === "cookie" || where === "body"
+    slots[where] = {
+      token: compileGroups(here),
+      prose: compileGroups(tokenOnlyApplies ? here.filter((p) => !p.tokenOnly) : here)
+    }
+  }
+  const always = compileGroups(active.filter((p) => p.always))
+  return {
+    run: (text, where, hit) => {
+      const slot = slots[where]
+      runGroups(text.includes(" ") || text.includes("\n") ? slot.prose : slot.token, text, hit)
+    },
+    runAlways: (text, hit) => runGroups(always, text, hit),
+    rules: active.map(ruleOf)
+  }
+}
+
+/** A custom pattern as the engine runs it. */
+export interface CustomRule extends RegexRule {
+  readonly regex: RegExp
+  /** Bitmask of {@link Where}. */
+  readonly where: number
+}
+
+const ALL_WHERE = Where.path | Where.query | Where.header | Where.cookie | Where.body | Where.key
+
+/** A custom pattern as the engine runs it, or the reason it cannot run. */
+export const compileCustom = (
+  pattern: CustomPattern,
+  index: number
+): { readonly _tag: "ok"; readonly value: CustomRule } | { readonly _tag: "rejected"; readonly reason: string } => {
+  const flags = [...new Set(`${pattern.flags ?? ""}i`)].join("")
+  const verdict = vetPattern(pattern.pattern, flags)
+  if (!verdict.safe) return { _tag: "rejected", reason: verdict.reason ?? "unsafe" }
+  const where = pattern.locations === undefined
+    ? ALL_WHERE
+    : pattern.locations.reduce((acc, name: DetectionLocationKind) => acc | Where[name], 0)
+  const weight = pattern.weight ?? 1
+  return {
+    _tag: "ok",
+    value: {
+      id: pattern.id ?? `custom.${index}`,
+      category: pattern.category ?? "custom",
+      paranoia: 1,
+      score: CRITICAL * weight,
+      weight,
+      regex: new RegExp(pattern.pattern, flags),
+      where
+    }
+  }
+}
+
+/** Runs the custom patterns that apply to `where` on folded text. */
+export const runCustom = (rules: ReadonlyArray<CustomRule>, text: string, where: WhereName, hit: RegexHit): void => {
+  const bit = Where[where]
+  for (const rule of rules) {
+    if ((rule.where & bit) === 0) continue
+    rule.regex.lastIndex = 0
+    const m = rule.regex.exec(text)
+    if (m !== null) hit(rule, text, m.index, m[0].length)
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * Value walking: splits a request given as plain data into the values the engine scans, each with
+ * where it was found (`path`, `query`, `header`, `cookie`, `body`, or `key` for a name), a location
+ * for reports (`query.q`, `header.x-api-version`, `body.user.name`) and the parameter it belongs to
+ * (for exclusions). Query strings, form bodies and `cookie` headers are split without building pair
+ * arrays; JSON bodies are walked with an explicit stack, so nesting cannot exhaust the call stack,
+ * and what lies deeper than the depth budget is handed over as text.
+ *
+ * @internal
+ */
+import type { DetectionBody, DetectionInput, SkipReason } from "../../ThreatDetector.js"
+import { decodeComponent } from "./decode.js"
+import type { WhereName } from "./patterns.js"
+
+/** A value's role: the value itself or the name of a parameter, cookie or JSON key. */
+export type Part = "value" | "name"
+
+/** What the walker hands each value to. */
+export interface ValueSink {
+  /** Whether a parameter, form field, cookie or JSON key (any depth) is not scanned at all. */
+  readonly excludedParameter: (name: string) => boolean
+  /** Whether a header is one a browser or proxy sets (scanned only by the always-on checks). */
+  readonly excludedHeader: (name: string) => boolean
+  readonly value: (raw: string, where: WhereName, part: Part, location: string, parameter: string | undefined) => void
+  /** The value of an excluded header. */
+  readonly always: (raw: string, location: string, parameter: string) => void
+  readonly reason: (reason: SkipReason) => void
+}
+
+type Pairs = ReadonlyArray<readonly [string, string]>
+
+const toPairs = (input: Readonly<Record<string, string>> | Pairs | undefined): Pairs =>
+  input === undefined ? [] : Array.isArray(input) ? input as Pairs : Object.entries(input as Record<string, string>)
+
+/** Names of at most 64 letters, digits and `-` hold nothing to find: they are not scanned. */
+export const isSimpleName = (name: string): boolean => {
+  if (name.length > 64) return false
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45)) return false
+  }
+  return true
+}
+
+const SEGMENT = /^[\w$-]{1,64}$/
+const jsonSegment = (key: string | number): string =>
+  typeof key === "number" ? `[${key}]` : SEGMENT.test(key) ? `.${key}` : `[${JSON.stringify(key.slice(0, 64))}]`
+
+const PLUS = /\+/g
+
+const pair = (sink: ValueSink, name: string, value: string, where: WhereName, prefix: string): void => {
+  if (sink.excludedParameter(name)) return
+  const location = `${prefix}.${name}`
+  if (!isSimpleName(name)) sink.value(name, "key", "name", location, name)
+  if (value.length > 0) sink.value(value, where, "value", location, name)
+}
+
+const pairs = (sink: ValueSink, list: Pairs, where: WhereName, prefix: string): void => {
+  for (const [name, value] of list) pair(sink, name, value, where, prefix)
+}
+
+/** Same as parsing `raw` into pairs and scanning them, without building the pairs. */
+const pairString = (sink: ValueSink, raw: string, separator: string, plus: boolean, where: WhereName, prefix: string): void => {
+  let start = 0
+  while (start <= raw.length) {
+    let end = raw.indexOf(separator, start)
+    if (end < 0) end = raw.length
+    if (end > start) {
+      const piece = raw.slice(start, end)
+      const eq = piece.indexOf("=")
+      const name = eq < 0 ? piece : piece.slice(0, eq)
+      const value = eq < 0 ? "" : piece.slice(eq + 1)
+      pair(
+        sink,
+        decodeComponent(name.trim(), plus),
+        plus ? (value.includes("+") ? value.replace(PLUS, " ") : value) : value.trim(),
+        where,
+        prefix
+      )
+    }
+    start = end + separator.length
+  }
+}
+
+interface Frame {
+  readonly container: object
+  readonly keys: ReadonlyArray<string> | undefined
+  readonly depth: number
+  readonly location: string
+  readonly parameter: string | undefined
+  next: number
+}
+
+/** Walks a parsed JSON body: keys that are not simple names, and string leaves, each at its path. */
+const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
+  const frames: Array<Frame> = []
+  const visit = (value: unknown, depth: number, location: string, parameter: string | undefined): void => {
+    if (typeof value === "string") {
+      if (value.length > 0) sink.value(value, "body", "value", location, parameter)
+      return
+    }
+    if (typeof value !== "object" || value === null) return
+    if (depth >= maxDepth) {
+      sink.reason("json_depth")
+      sink.value(JSON.stringify(value), "body", "value", location, parameter)
+      return
+    }
+    if (Array.isArray(value)) {
+      frames.push({ container: value, keys: undefined, depth, location, parameter, next: 0 })
+      return
+    }
+    const keys = Object.keys(value)
+    for (const key of keys) {
+      if (sink.excludedParameter(key)) continue
+      if (!isSimpleName(key) || key === "prototype") {
+        const path = parameter === undefined ? key : `${parameter}.${key}`
+        sink.value(path, "key", "name", location + jsonSegment(key), key)
+      }
+    }
+    frames.push({ container: value, keys, depth, location, parameter, next: 0 })
+  }
+  visit(root, 0, "body", undefined)
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1]!
+    const before = frames.length
+    if (frame.keys === undefined) {
+      const items = frame.container as ReadonlyArray<unknown>
+      while (frames.length === before && frame.next < items.length) {
+        const i = frame.next++
+        const item = items[i]
+        if (typeof item === "string" || (typeof item === "object" && item !== null)) {
+          visit(item, frame.depth + 1, frame.location + jsonSegment(i), frame.parameter)
+        }
+      }
+    } else {
+      const container = frame.container as Record<string, unknown>
+      while (frames.length === before && frame.next < frame.keys.length) {
+        const key = frame.keys[frame.next++]!
+        if (sink.excludedParameter(key)) continue
+        const child = container[key]
+        if (typeof child === "string" || (typeof child === "object" && child !== null)) {
+          visit(child, frame.depth + 1, frame.location + jsonSegment(key), key)
+        }
+      }
+    }
+    if (frames.length === before) frames.pop()
+  }
+}
+
+const body = (sink: ValueSink, input: DetectionBody, maxDepth: number, jsonFits: (length: number) => boolean): void => {
+  switch (input.kind) {
+    case "fields":
+      return pairs(sink, input.fields, "body", "body")
+    case "form":
+      return pairString(sink, input.text, "&", true, "body", "body")
+    case "text":
+      if (input.text.length > 0) sink.value(input.text, "body", "value", "body", undefined)
+      return
+    case "json": {
+      // a body the budget cannot hold whole is scanned as text, up to the budget
+      if (!jsonFits(input.text.length)) return sink.value(input.text, "body", "value", "body", undefined)
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(input.text)
+      } catch {
+        return sink.value(input.text, "body", "value", "body", undefined)
+      }
+      return json(sink, parsed, maxDepth)
+    }
+  }
+}
+
+export interface WalkOptions {
+  readonly scanBody: boolean
+  readonly maxJsonDepth: number
+  /** Whether a JSON body of this many characters fits what is left of the budget. */
+  readonly jsonFits: (length: number) => boolean
+}
+
+/** Hands every value of `input` to `sink`, in request order: path, query, headers, cookies, body. */
+export const walkRequest = (input: DetectionInput, sink: ValueSink, options: WalkOptions): void => {
+  const rawPath = typeof input.path === "string" ? input.path : ""
+  const q = rawPath.indexOf("?")
+  const path = q >= 0 ? rawPath.slice(0, q) : rawPath
+  const query = input.query ?? (q >= 0 ? rawPath.slice(q + 1) : undefined)
+  if (path.length > 0) sink.value(path, "path", "value", "path", undefined)
+  if (query !== undefined) {
+    if (typeof query === "string") pairString(sink, query.startsWith("?") ? query.slice(1) : query, "&", true, "query", "query")
+    else pairs(sink, query, "query", "query")
+  }
+  // a `cookie` header is parsed (once, when `cookies` is absent) and scanned after the headers
+  let cookieHeader: string | undefined
+  const cookiesGiven = input.cookies !== undefined
+  for (const [rawName, value] of toPairs(input.headers)) {
+    if (typeof value !== "string" || value.length === 0) continue
+    const name = rawName.toLowerCase()
+    if (!cookiesGiven && cookieHeader === undefined && name === "cookie") {
+      cookieHeader = value
+      continue
+    }
+    const location = `header.${name}`
+    if (sink.excludedHeader(name)) sink.always(value, location, name)
+    else sink.value(value, "header", "value", location, name)
+  }
+  if (cookiesGiven) pairs(sink, toPairs(input.cookies), "cookie", "cookie")
+  else if (cookieHeader !== undefined) pairString(sink, cookieHeader, ";", false, "cookie", "cookie")
+  if (input.body !== undefined && options.scanBody) body(sink, input.body, options.maxJsonDepth, options.jsonFits)
+}
