@@ -108,7 +108,7 @@ class Scan {
   constructor(readonly e: Compiled, path: string, context: DetectionContext | undefined) {
     const s = e.settings
     this.findings = new Findings({ threshold: s.threshold, thresholds: s.thresholds, maxMatches: s.maxMatches })
-    this.budget = new Budget(s.maxBytes, s.maxValues, (r) => this.reason(r))
+    this.budget = new Budget(s.maxBytes, s.maxValues, this)
     this.excluded = e.exclusionsFor(path)
     this.disabled = context?.disabledCategories === undefined ? undefined : new Set<string>(context.disabledCategories)
     this.extraHeaders = context?.excludedHeaders === undefined ? undefined : lowerSet(context.excludedHeaders)
@@ -130,21 +130,25 @@ class Scan {
     this.findings.record(rule, this.location, this.part, message, text, index, length)
   }
 
-  readonly regexHit = (rule: RegexRule, text: string, index: number, length: number): void =>
+  regexHit(rule: RegexRule, text: string, index: number, length: number): void {
     this.hit(rule, rule.id, text, index, length)
+  }
 
-  readonly familyHit = (finding: FamilyFinding): void =>
+  familyHit(finding: FamilyFinding): void {
     this.hit({ id: finding.ruleId, category: finding.category, paranoia: finding.paranoia, score: finding.score }, finding.message, finding.message, 0, finding.message.length)
+  }
 
-  excludedParameter = (name: string): boolean => {
+  excludedParameter(name: string): boolean {
     if (this.e.excludedParameters.size === 0 && this.extraParameters === undefined) return false
     const lower = name.toLowerCase()
     return this.e.excludedParameters.has(lower) || (this.extraParameters?.has(lower) ?? false)
   }
 
-  excludedHeader = (name: string): boolean => this.e.excludedHeaders.has(name) || (this.extraHeaders?.has(name) ?? false)
+  excludedHeader(name: string): boolean {
+    return this.e.excludedHeaders.has(name) || (this.extraHeaders?.has(name) ?? false)
+  }
 
-  readonly value = (raw: string, where: WhereName, part: Part, location: string, parameter: string | undefined): void => {
+  value(raw: string, where: WhereName, part: Part, location: string, parameter: string | undefined): void {
     const text = this.budget.admit(raw)
     if (text === undefined) return
     this.where = where
@@ -156,13 +160,12 @@ class Scan {
     const known = this.e.clean.get(text) ?? 0
     if ((known & bit) !== 0) return
     const before = this.raw
-    // a base64 attempt counts toward the request's budget, so a value that made one is scanned again
-    const attempts = this.base64Attempts
+    // a value whose base64 view the attempt budget skipped leaves a reason, and is not remembered
     this.fresh(text, where)
-    if (this.raw === before && this.base64Attempts === attempts) this.remember(text, known, bit)
+    if (this.raw === before) this.remember(text, known, bit)
   }
 
-  readonly always = (raw: string, location: string, parameter: string): void => {
+  always(raw: string, location: string, parameter: string): void {
     const text = this.budget.admit(raw)
     if (text === undefined) return
     this.where = "header"
@@ -174,7 +177,7 @@ class Scan {
     if ((known & ALWAYS_BIT) !== 0) return
     const before = this.raw
     const decoded = decode(text, this.e.settings.maxDecodeRounds)
-    this.e.table.runAlways(fold(decoded?.text ?? text), this.regexHit)
+    this.e.table.runAlways(fold(decoded?.text ?? text), this)
     if (short && this.raw === before) this.remember(text, known, ALWAYS_BIT)
   }
 
@@ -194,7 +197,7 @@ class Scan {
     const decoded: Normalised | undefined = decode(text, settings.maxDecodeRounds)
     const view = decoded?.text ?? text
     if (decoded?.decodeExhausted === true) this.reason("decode_rounds")
-    runFamilies(this.e.families, view, where, settings.paranoia, this.familyHit, (r) => this.reason(r))
+    runFamilies(this.e.families, view, where, settings.paranoia, this)
     this.table(view, where)
     if (decoded?.nulView !== undefined) this.table(decoded.nulView, where)
     if (decoded?.nul === true && where !== "header") this.hit(NULL_BYTE, "NUL byte in a value", view, 0, view.length)
@@ -204,8 +207,8 @@ class Scan {
   /** The pattern table and custom patterns on the folded form of decoded text. */
   table(decoded: string, where: WhereName): void {
     const folded = fold(decoded)
-    this.e.table.run(folded, where, this.regexHit)
-    if (this.e.custom.length > 0) runCustom(this.e.custom, folded, where, this.regexHit)
+    this.e.table.run(folded, where, this)
+    if (this.e.custom.length > 0) runCustom(this.e.custom, folded, where, this)
   }
 
   base64View(value: string, where: WhereName): void {
@@ -228,7 +231,7 @@ class Scan {
     walkRequest(input, this, {
       scanBody: settings.scanBody && context?.scanBody !== false,
       maxJsonDepth: settings.maxJsonDepth,
-      jsonFits: (length) => this.budget.fits(length)
+      budget: this.budget
     })
     const b = this.budget
     return this.findings.result({ values: b.values, bytes: b.bytes }, { values: b.skippedValues, bytes: b.skippedBytes })

@@ -29,8 +29,10 @@ export interface RegexRule {
   readonly weight: number
 }
 
-/** Records a hit of `rule` at `index` (length `length`) of `text`. */
-export type RegexHit = (rule: RegexRule, text: string, index: number, length: number) => void
+/** Receives the hits of `rule` at `index` (length `length`) of `text`. */
+export interface RegexHit {
+  readonly regexHit: (rule: RegexRule, text: string, index: number, length: number) => void
+}
 
 interface Group {
   readonly regex: RegExp
@@ -104,7 +106,7 @@ const runGroup = (group: Group, text: string, hit: RegexHit): void => {
       if (at === null) continue
       seen[i] = true
       found++
-      hit(group.rules[i]!, text, at.index, at[0].length)
+      hit.regexHit(group.rules[i]!, text, at.index, at[0].length)
     }
     regex.lastIndex = m.index + 1
     m = regex.exec(text)
@@ -207,6 +209,6 @@ export const runCustom = (rules: ReadonlyArray<CustomRule>, text: string, where:
     if ((rule.where & bit) === 0) continue
     rule.regex.lastIndex = 0
     const m = rule.regex.exec(text)
-    if (m !== null) hit(rule, text, m.index, m[0].length)
+    if (m !== null) hit.regexHit(rule, text, m.index, m[0].length)
   }
 }

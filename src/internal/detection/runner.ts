@@ -21,27 +21,27 @@ export class Budget {
   skippedBytes = 0
   skippedValues = 0
 
-  constructor(readonly maxBytes: number, readonly maxValues: number, readonly reason: (r: SkipReason) => void) {}
+  constructor(readonly maxBytes: number, readonly maxValues: number, readonly sink: FamilySink) {}
 
   /** Takes a value into the budget; returns the part that may be scanned, or undefined. */
   admit(raw: string): string | undefined {
     if (this.values >= this.maxValues) {
       this.skippedValues++
       this.skippedBytes += raw.length
-      this.reason("values")
+      this.sink.reason("values")
       return undefined
     }
     const remaining = this.maxBytes - this.bytes
     if (remaining <= 0) {
       this.skippedValues++
       this.skippedBytes += raw.length
-      this.reason("bytes")
+      this.sink.reason("bytes")
       return undefined
     }
     this.values++
     if (raw.length > remaining) {
       this.skippedBytes += raw.length - remaining
-      this.reason("bytes")
+      this.sink.reason("bytes")
       this.bytes += remaining
       return raw.slice(0, remaining)
     }
@@ -55,8 +55,11 @@ export class Budget {
   }
 }
 
-/** Receives each finding of a family, with the family's name. */
-export type FamilyHit = (finding: FamilyFinding) => void
+/** Receives the findings of the families and the reasons something was not scanned. */
+export interface FamilySink {
+  readonly familyHit: (finding: FamilyFinding) => void
+  readonly reason: (r: SkipReason) => void
+}
 
 /**
  * Runs `families` on one decoded value. A family that throws (a bug) is reported as an `error`
@@ -67,8 +70,7 @@ export const runFamilies = (
   text: string,
   location: ValueLocation,
   paranoia: Paranoia,
-  hit: FamilyHit,
-  reason: (r: SkipReason) => void
+  sink: FamilySink
 ): void => {
   for (let i = 0; i < families.length; i++) {
     const family = families[i]!
@@ -77,10 +79,10 @@ export const runFamilies = (
       const findings = family.scan(text, { location, paranoia })
       for (let k = 0; k < findings.length; k++) {
         const finding = findings[k]!
-        if (finding.paranoia <= paranoia) hit(finding)
+        if (finding.paranoia <= paranoia) sink.familyHit(finding)
       }
     } catch {
-      reason("error")
+      sink.reason("error")
     }
   }
 }

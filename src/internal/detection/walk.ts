@@ -147,7 +147,7 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
   }
 }
 
-const body = (sink: ValueSink, input: DetectionBody, maxDepth: number, jsonFits: (length: number) => boolean): void => {
+const body = (sink: ValueSink, input: DetectionBody, options: WalkOptions): void => {
   switch (input.kind) {
     case "fields":
       return pairs(sink, input.fields, "body", "body")
@@ -158,14 +158,14 @@ const body = (sink: ValueSink, input: DetectionBody, maxDepth: number, jsonFits:
       return
     case "json": {
       // a body the budget cannot hold whole is scanned as text, up to the budget
-      if (!jsonFits(input.text.length)) return sink.value(input.text, "body", "value", "body", undefined)
+      if (!options.budget.fits(input.text.length)) return sink.value(input.text, "body", "value", "body", undefined)
       let parsed: unknown
       try {
         parsed = JSON.parse(input.text)
       } catch {
         return sink.value(input.text, "body", "value", "body", undefined)
       }
-      return json(sink, parsed, maxDepth)
+      return json(sink, parsed, options.maxJsonDepth)
     }
   }
 }
@@ -173,8 +173,8 @@ const body = (sink: ValueSink, input: DetectionBody, maxDepth: number, jsonFits:
 export interface WalkOptions {
   readonly scanBody: boolean
   readonly maxJsonDepth: number
-  /** Whether a JSON body of this many characters fits what is left of the budget. */
-  readonly jsonFits: (length: number) => boolean
+  /** Says whether a JSON body of this many characters fits what is left of the budget. */
+  readonly budget: { fits(length: number): boolean }
 }
 
 /** Hands every value of `input` to `sink`, in request order: path, query, headers, cookies, body. */
@@ -204,5 +204,5 @@ export const walkRequest = (input: DetectionInput, sink: ValueSink, options: Wal
   }
   if (cookiesGiven) pairs(sink, toPairs(input.cookies), "cookie", "cookie")
   else if (cookieHeader !== undefined) pairString(sink, cookieHeader, ";", false, "cookie", "cookie")
-  if (input.body !== undefined && options.scanBody) body(sink, input.body, options.maxJsonDepth, options.jsonFits)
+  if (input.body !== undefined && options.scanBody) body(sink, input.body, options)
 }
