@@ -60,4 +60,44 @@ describe("detection config", () => {
       expect(sqli.isThreat).toBe(false)
       expect(canary.patternIds).toEqual(["canary"])
     }))
+
+  it.effect("defaults to paranoia level 1, threshold 5 and no exclusions", () =>
+    Effect.gen(function*() {
+      const config = yield* decodeGuardConfig({})
+      expect(config).toMatchObject({ detectionParanoia: 1, detectionThreshold: 5, detectionExclusions: [] })
+    }))
+
+  it.effect("rejects a paranoia level, exclusion location or rule id that does not exist, saying what is valid", () =>
+    Effect.gen(function*() {
+      const level = yield* Effect.flip(decodeGuardConfig({ detectionParanoia: 5 }))
+      expect(level.message).toContain("unknown paranoia level 5; valid values: 1, 2, 3, 4")
+      const location = yield* Effect.flip(decodeGuardConfig({ detectionExclusions: [{ ruleId: "sql-101", location: "params" }] }))
+      expect(location.message).toContain("unknown detection location \"params\"; valid values: body, cookie, header, key, path, query")
+      const rule = yield* Effect.flip(decodeGuardConfig({ detectionExclusions: [{ ruleId: "sql 101" }] }))
+      expect(rule.message).toContain("detectionExclusions[0].ruleId")
+      const route = yield* Effect.flip(decodeGuardConfig({ detectionExclusions: [{ ruleId: "sql-101", route: "search" }] }))
+      expect(route.message).toContain("detectionExclusions[0].route")
+    }))
+
+  it.effect("reads paranoia, threshold and exclusions (JSON) from GUARD_* variables, and they reach the detector", () =>
+    Effect.gen(function*() {
+      const config = yield* loadGuardConfig().pipe(
+        Effect.withConfigProvider(
+          ConfigProvider.fromMap(
+            new Map([
+              ["GUARD_DETECTION_PARANOIA", "2"],
+              ["GUARD_DETECTION_THRESHOLD", "10"],
+              ["GUARD_DETECTION_EXCLUSIONS", "[{\"ruleId\":\"xss.script_tag\",\"route\":\"/cms/*\",\"parameter\":\"html\"}]"]
+            ])
+          )
+        )
+      )
+      expect(config).toMatchObject({
+        detectionParanoia: 2,
+        detectionThreshold: 10,
+        detectionExclusions: [{ ruleId: "xss.script_tag", route: "/cms/*", parameter: "html" }]
+      })
+      const options = ThreatDetector.fromConfig(config)
+      expect(options).toMatchObject({ paranoia: 2, threshold: 10, exclusions: config.detectionExclusions })
+    }))
 })

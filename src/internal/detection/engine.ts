@@ -60,6 +60,14 @@ const CLEAN_MEMO_SIZE = 4096
 const WHERE_INDEX: Readonly<Record<WhereName, number>> = { path: 0, query: 1, header: 2, cookie: 3, body: 4, key: 5 }
 const cleanBit = (where: WhereName, part: Part): number => 1 << (WHERE_INDEX[where] * 2 + (part === "name" ? 1 : 0))
 const ALWAYS_BIT = 1 << 12
+const FREE_TEXT_BIT = 1 << 13
+
+/**
+ * Headers a browser sets but whose text the client chooses freely, and where attacks are sent
+ * (log injection through `User-Agent`, reflected `Referer`): the pattern table skips them like the
+ * other browser headers (its broad patterns misread ordinary user agents), the families read them.
+ */
+const FREE_TEXT_HEADERS: ReadonlySet<string> = new Set(["user-agent", "referer"])
 
 /**
  * A copy of a short string that does not keep its parent alive: V8 slices of long strings point
@@ -76,6 +84,8 @@ interface Compiled {
   readonly table: LegacyTable
   readonly custom: ReadonlyArray<CustomRule>
   readonly excludedHeaders: ReadonlySet<string>
+  /** The headers the options exclude (on top of the built-in list). */
+  readonly userExcludedHeaders: ReadonlySet<string>
   readonly excludedParameters: ReadonlySet<string>
   readonly exclusionsFor: ReturnType<typeof compileExclusions>
   /** Short values known clean, with the bits of the places they were clean in. */
@@ -172,13 +182,19 @@ class Scan {
     this.location = location
     this.parameter = parameter
     this.part = "value"
+    const freeText = FREE_TEXT_HEADERS.has(parameter) && !this.e.userExcludedHeaders.has(parameter) &&
+      !(this.extraHeaders?.has(parameter) ?? false)
+    const bit = freeText ? FREE_TEXT_BIT : ALWAYS_BIT
     const short = text.length <= CLEAN_MEMO_MAX_LENGTH
     const known = short ? this.e.clean.get(text) ?? 0 : 0
-    if ((known & ALWAYS_BIT) !== 0) return
+    if ((known & bit) !== 0) return
     const before = this.raw
-    const decoded = decode(text, this.e.settings.maxDecodeRounds)
-    this.e.table.runAlways(fold(decoded?.text ?? text), this)
-    if (short && this.raw === before) this.remember(text, known, ALWAYS_BIT)
+    const settings = this.e.settings
+    const decoded = decode(text, settings.maxDecodeRounds)
+    const view = decoded?.text ?? text
+    if (freeText) runFamilies(this.e.families, view, "header", settings.paranoia, this)
+    this.e.table.runAlways(fold(view), this)
+    if (short && this.raw === before) this.remember(text, known, bit)
   }
 
   remember(value: string, known: number, bit: number): void {
@@ -274,6 +290,7 @@ export const makeEngine = (settings: EngineSettings): ((input: DetectionInput, c
       return c._tag === "ok" ? [c.value] : []
     }),
     excludedHeaders: new Set([...DEFAULT_EXCLUDED_HEADERS, ...lowerSet(settings.excludedHeaders)]),
+    userExcludedHeaders: lowerSet(settings.excludedHeaders),
     excludedParameters: lowerSet(settings.excludedParameters),
     exclusionsFor: compileExclusions(settings.exclusions),
     clean: new Map()

@@ -1,0 +1,4 @@
+import { engineSettings, makeEngine } from "../src/internal/detection/engine.js"
+const e = makeEngine(engineSettings({}, []))
+const get = { path: "/api/v1/products/1234", query: "page=2&sort=price_asc&category=shoes&q=running+shoes", headers: { host: "shop.example.com", "user-agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15", accept: "application/json", "accept-language": "en-US,en;q=0.9", "sec-ch-ua": "\"Chromium\";v=\"124\", \"Not-A.Brand\";v=\"99\"", authorization: "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl", "x-request-id": "4bf92f3577b34da6a3ce929d0e0e4736", "x-client-version": "5.2.1", cookie: "session=s%3Aabc123def456; theme=dark; _ga=GA1.2.123.456" } }
+const t = performance.now(); for (let i = 0; i < 300000; i++) e(get); console.log("per call us:", (performance.now() - t) * 1000 / 300000)
