@@ -42,19 +42,7 @@ import {
   union
 } from "./regexAst.js"
 
-export { JOIN_SEPARATOR, joinedSource, readsSeparator } from "./joinedSearch.js"
-export {
-  bigram,
-  BIGRAM_BASE,
-  BIGRAM_EDGE,
-  type BigramRequirement,
-  bigramRequirement,
-  type CharMask,
-  hasCapturingGroup,
-  requiredChars,
-  type Requirement,
-  requirement
-} from "./requirements.js"
+export { type CharMask, hasCapturingGroup, requiredChars } from "./requirements.js"
 
 /** The largest accepted bound on backtracking paths from one start position. */
 export const MAX_PATHS = 1_000_000
