@@ -61,6 +61,8 @@ const WHERE_INDEX: Readonly<Record<WhereName, number>> = { path: 0, query: 1, he
 const cleanBit = (where: WhereName, part: Part): number => 1 << (WHERE_INDEX[where] * 2 + (part === "name" ? 1 : 0))
 const ALWAYS_BIT = 1 << 12
 const FREE_TEXT_BIT = 1 << 13
+/** The value made a base64 attempt: a memo hit spends one too, so the budget runs out the same way. */
+const BASE64_BIT = 1 << 14
 
 /**
  * Headers a browser sets but whose text the client chooses freely, and where attacks are sent
@@ -75,7 +77,7 @@ const FREE_TEXT_HEADERS: ReadonlySet<string> = new Set(["user-agent", "referer"]
  */
 const detached = (value: string): string => (value.length < 13 ? value : (" " + value).slice(1))
 
-const BASE64_CANDIDATE = /^[A-Za-z0-9+/_-]{16,}={0,2}$/
+const BASE64_CANDIDATE = /^[A-Za-z0-9+/_-]{16,8192}={0,2}$/
 
 /** What a detector builds once and shares between requests. */
 interface Compiled {
@@ -168,11 +170,15 @@ class Scan {
     if (text.length > CLEAN_MEMO_MAX_LENGTH) return this.fresh(text, where)
     const bit = cleanBit(where, part)
     const known = this.e.clean.get(text) ?? 0
-    if ((known & bit) !== 0) return
+    if ((known & bit) !== 0) {
+      if ((known & BASE64_BIT) !== 0) this.spendBase64Attempt()
+      return
+    }
     const before = this.raw
+    const attempts = this.base64Attempts
     // a value whose base64 view the attempt budget skipped leaves a reason, and is not remembered
     this.fresh(text, where)
-    if (this.raw === before) this.remember(text, known, bit)
+    if (this.raw === before) this.remember(text, known, this.base64Attempts === attempts ? bit : bit | BASE64_BIT)
   }
 
   always(raw: string, location: string, parameter: string): void {
@@ -227,13 +233,19 @@ class Scan {
     if (this.e.custom.length > 0) runCustom(this.e.custom, folded, where, this)
   }
 
-  base64View(value: string, where: WhereName): void {
-    if (!BASE64_CANDIDATE.test(value)) return
+  /** Takes one base64 attempt from the budget; false (and a reason) when none is left. */
+  spendBase64Attempt(): boolean {
     if (this.base64Attempts >= this.e.settings.maxBase64Attempts) {
       this.reason("base64")
-      return
+      return false
     }
-    if (value.length <= 8192) this.base64Attempts++
+    this.base64Attempts++
+    return true
+  }
+
+  base64View(value: string, where: WhereName): void {
+    if (!BASE64_CANDIDATE.test(value)) return
+    if (!this.spendBase64Attempt()) return
     const decoded = decodeBase64View(value)
     if (decoded === undefined) return
     const part = this.part
