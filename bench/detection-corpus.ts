@@ -5,18 +5,23 @@
  * and 2. Score CRS PL1 rows at level 1 and PL2 rows at level 2 (see the corpus README).
  *
  * Run: `npx tsx bench/detection-corpus.ts` (`--missed` lists the attacks missed at level 1,
- * `--fp` the benign rows refused, with the rules that fired).
+ * `--fp` the benign rows refused, with the rules that fired, `--rules` what each rule contributes:
+ * attack rows it fires on, attack rows caught only because of it, benign rows it fires on).
  */
 import { Effect } from "effect"
-import { cleanRefused, loadCorpus, rate, runCorpus, type Tally } from "../test/detection/externalCorpus.js"
-import { ThreatDetector } from "../src/ThreatDetector.js"
+import { type DetectionResult, ThreatDetector } from "../src/ThreatDetector.js"
+import { CLEAN_BENIGN, cleanRefused, type CorpusRow, loadCorpus, rate, runCorpus, type Tally } from "../test/detection/externalCorpus.js"
 
 const rows = loadCorpus()
 const pct = (t: Tally | undefined) => (t === undefined ? "-" : `${rate(t).toFixed(3)} (${t.caught}/${t.total})`)
 
 const levels = [1, 2] as const
+const seenAtLevel1: Array<readonly [CorpusRow, DetectionResult]> = []
 const reports = levels.map((paranoia) =>
-  Effect.runSync(Effect.flatMap(ThreatDetector.make({ paranoia }), (detector) => runCorpus(detector, rows)))
+  Effect.runSync(
+    Effect.flatMap(ThreatDetector.make({ paranoia }), (detector) =>
+      runCorpus(detector, rows, paranoia === 1 ? (row, result) => seenAtLevel1.push([row, result]) : undefined))
+  )
 )
 
 const table = (title: string, pick: (r: (typeof reports)[number]) => Readonly<Record<string, Tally>>) => {
@@ -44,5 +49,29 @@ if (process.argv.includes("--fp")) {
   console.log("\nBenign rows refused at level 1:")
   for (const { result, row } of first.falsePositives) {
     console.log(`${row.source} #${row.id}: ${JSON.stringify(row.value ?? row.request).slice(0, 160)}\n    ${result.findings.map((f) => `${f.ruleId}@${f.location} ${JSON.stringify(f.message)}`).join("; ")}`)
+  }
+}
+
+if (process.argv.includes("--rules")) {
+  const stats = new Map<string, { fires: number; decides: number; clean: number; crsBenign: number }>()
+  const stat = (id: string) => {
+    let s = stats.get(id)
+    if (s === undefined) stats.set(id, s = { fires: 0, decides: 0, clean: 0, crsBenign: 0 })
+    return s
+  }
+  for (const [row, result] of seenAtLevel1) {
+    const scores = new Map(result.findings.map((f) => [f.ruleId, f.score]))
+    for (const [id, score] of scores) {
+      const s = stat(id)
+      if (row.expect === "attack") {
+        s.fires++
+        if (result.isThreat && result.score - score < 5) s.decides++
+      } else if (row.source === "crs") s.crsBenign++
+      else if (CLEAN_BENIGN.has(row.source)) s.clean++
+    }
+  }
+  console.log("\nPer rule at level 1: attack rows fired on, attack rows it decides, clean benign rows, CRS must-not-fire rows")
+  for (const [id, s] of [...stats].sort((a, b) => a[0].localeCompare(b[0]))) {
+    console.log(`${id.padEnd(44)}${String(s.fires).padStart(6)}${String(s.decides).padStart(6)}${String(s.clean).padStart(6)}${String(s.crsBenign).padStart(6)}`)
   }
 }

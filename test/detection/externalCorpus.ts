@@ -107,8 +107,12 @@ const add = (tallies: Record<string, Tally>, key: string, hit: boolean): void =>
   if (hit) t.caught++
 }
 
-/** Runs every row through `detector`. */
-export const runCorpus = (detector: ThreatDetectorService, rows: ReadonlyArray<CorpusRow>): Effect.Effect<CorpusReport> =>
+/** Runs every row through `detector`; `seen` gets each scored row's result. */
+export const runCorpus = (
+  detector: ThreatDetectorService,
+  rows: ReadonlyArray<CorpusRow>,
+  seen?: (row: CorpusRow, result: DetectionResult) => void
+): Effect.Effect<CorpusReport> =>
   Effect.gen(function*() {
     const recallBySource: Record<string, Tally> = {}
     const recallByCategory: Record<string, Tally> = {}
@@ -119,6 +123,7 @@ export const runCorpus = (detector: ThreatDetectorService, rows: ReadonlyArray<C
     for (const row of rows) {
       if (row.expect === "anomaly") continue
       const result = yield* detector.detect(yield* inputOf(row))
+      seen?.(row, result)
       if (row.expect === "attack") {
         add(recallBySource, row.source, result.isThreat)
         add(recallByCategory, `${row.source}/${row.category}`, result.isThreat)

@@ -17,7 +17,7 @@ import type {
   MatchCategory,
   ThreatDetectorOptions
 } from "../../ThreatDetector.js"
-import { decode, decodeBase64View, fold, type Normalised } from "./decode.js"
+import { decode, decodeBase64View, fold, type Normalised, preview } from "./decode.js"
 import { compileExclusions } from "./exclusions.js"
 import type { DetectionFamily, FamilyFinding, Paranoia } from "./families/contract.js"
 import { FAMILIES } from "./families/index.js"
@@ -143,7 +143,7 @@ class Scan {
   }
 
   regexHit(rule: RegexRule, text: string, index: number, length: number): void {
-    this.hit(rule, rule.id, text, index, length)
+    this.hit(rule, preview(text, index, length, 120), text, index, length)
   }
 
   familyHit(finding: FamilyFinding): void {
@@ -222,7 +222,7 @@ class Scan {
     runFamilies(this.e.families, view, where, settings.paranoia, this)
     this.table(view, where)
     if (decoded?.nulView !== undefined) this.table(decoded.nulView, where)
-    if (decoded?.nul === true && where !== "header") this.hit(NULL_BYTE, "NUL byte in a value", view, 0, view.length)
+    if (decoded?.nul === true && where !== "header") this.hit(NULL_BYTE, `NUL byte in ${preview(view, 0, view.length, 100)}`, view, 0, view.length)
     if (text.length >= 16) this.base64View(text, where)
   }
 
