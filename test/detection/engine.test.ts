@@ -67,6 +67,19 @@ describe("decoding before matching", () => {
     }))
 })
 
+describe("values", () => {
+  it("reads a markup body whole and value by value: attributes, text nodes and CDATA", () => {
+    const xml = `<?xml version="1.0"?><order><item note="attack!">tea</item><memo><![CDATA[odd]]></memo></order>`
+    const result = withDemo({ threshold: 8 })({ path: "/soap", body: { kind: "text", text: xml } })
+    expect(result.findings.map((f) => `${f.ruleId}@${f.location}`)).toEqual([
+      "demo-101@body",
+      "demo-202@body",
+      "demo-101@body.item@note",
+      "demo-202@body.memo"
+    ])
+  })
+})
+
 describe("anomaly scoring and paranoia", () => {
   it("a critical rule alone is a threat; weaker ones must coincide", () => {
     const engine = withDemo()

@@ -4,7 +4,9 @@
  * for reports (`query.q`, `header.x-api-version`, `body.user.name`) and the parameter it belongs to
  * (for exclusions). Query strings, form bodies and `cookie` headers are split without building pair
  * arrays; JSON bodies are walked with an explicit stack, so nesting cannot exhaust the call stack,
- * and what lies deeper than the depth budget is handed over as text.
+ * and what lies deeper than the depth budget is handed over as text. A text body that is markup
+ * (XML, SOAP) is scanned whole (for DTDs and entities) and also value by value: each attribute
+ * value, text node and CDATA section on its own, as an application reading it sees them.
  *
  * @internal
  */
@@ -82,6 +84,99 @@ const pairString = (sink: ValueSink, raw: string, separator: string, plus: boole
   }
 }
 
+const isMarkup = (text: string): boolean => {
+  for (let i = 0; i < text.length && i < 64; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 60) return true
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 0xfeff) return false
+  }
+  return false
+}
+
+const NAME_END = /[\s/>=]/g
+const VALUE_END = /[\s>]/g
+const NON_SPACE = /\S/g
+
+/** The index of the first match of `regex` (global) in `text` from `from`, or `text.length`. */
+const next = (regex: RegExp, text: string, from: number): number => {
+  regex.lastIndex = from
+  const m = regex.exec(text)
+  return m === null ? text.length : m.index
+}
+
+/** The end of `marker` searched from `from` (after it), or the end of the text. */
+const past = (text: string, marker: string, from: number): number => {
+  const at = text.indexOf(marker, from)
+  return at < 0 ? text.length : at + marker.length
+}
+
+/**
+ * Hands each attribute value, text node and CDATA section of markup to `sink`, located by element
+ * (`body.a`, attributes `body.a@probe`). One forward pass; comments, processing instructions and
+ * declarations are skipped (the whole body is scanned as well).
+ */
+const markup = (sink: ValueSink, text: string): void => {
+  let element = ""
+  let i = 0
+  while (i < text.length) {
+    const lt = text.indexOf("<", i)
+    const end = lt < 0 ? text.length : lt
+    if (end > i && next(NON_SPACE, text, i) < end) {
+      sink.value(text.slice(i, end), "body", "value", element === "" ? "body" : `body.${element}`, element || undefined)
+    }
+    if (lt < 0) return
+    if (text.startsWith("<!--", lt)) {
+      i = past(text, "-->", lt + 4)
+    } else if (text.startsWith("<![CDATA[", lt)) {
+      const close = text.indexOf("]]>", lt + 9)
+      const stop = close < 0 ? text.length : close
+      if (stop > lt + 9) sink.value(text.slice(lt + 9, stop), "body", "value", `body.${element || "cdata"}`, element || undefined)
+      i = close < 0 ? text.length : close + 3
+    } else if (text.startsWith("<?", lt)) {
+      i = past(text, "?>", lt + 2)
+    } else if (text.startsWith("<!", lt) || text.startsWith("</", lt)) {
+      i = past(text, ">", lt + 2)
+    } else {
+      element = text.slice(lt + 1, Math.min(next(NAME_END, text, lt + 1), lt + 65))
+      i = tag(sink, text, lt + 1, element)
+    }
+  }
+}
+
+/** Reads the attributes of the tag whose name starts at `start`; returns the index after the tag. */
+const tag = (sink: ValueSink, text: string, start: number, element: string): number => {
+  let i = next(NAME_END, text, start)
+  while (i < text.length) {
+    i = next(NON_SPACE, text, i)
+    const c = text[i]
+    if (c === undefined) return i
+    if (c === ">") return i + 1
+    if (c === "/" || c === "=") {
+      i++
+      continue
+    }
+    const attrEnd = next(NAME_END, text, i)
+    const attr = text.slice(i, Math.min(attrEnd, i + 64))
+    i = next(NON_SPACE, text, attrEnd)
+    if (text[i] !== "=") continue
+    i = next(NON_SPACE, text, i + 1)
+    const quote = text[i]
+    let value: string
+    if (quote === "\"" || quote === "'") {
+      const close = text.indexOf(quote, i + 1)
+      const stop = close < 0 ? text.length : close
+      value = text.slice(i + 1, stop)
+      i = stop + 1
+    } else {
+      const stop = next(VALUE_END, text, i)
+      value = text.slice(i, stop)
+      i = stop
+    }
+    if (value.length > 0) sink.value(value, "body", "value", `body.${element}@${attr}`, attr)
+  }
+  return i
+}
+
 interface Frame {
   readonly container: object
   readonly keys: ReadonlyArray<string> | undefined
@@ -155,6 +250,7 @@ const body = (sink: ValueSink, input: DetectionBody, options: WalkOptions): void
       return pairString(sink, input.text, "&", true, "body", "body")
     case "text":
       if (input.text.length > 0) sink.value(input.text, "body", "value", "body", undefined)
+      if (isMarkup(input.text)) markup(sink, input.text)
       return
     case "json": {
       // a body the budget cannot hold whole is scanned as text, up to the budget
