@@ -45,8 +45,19 @@ export const isSimpleName = (name: string): boolean => {
 }
 
 const SEGMENT = /^[\w$-]{1,64}$/
-const jsonSegment = (key: string | number): string =>
-  typeof key === "number" ? `[${key}]` : SEGMENT.test(key) ? `.${key}` : `[${JSON.stringify(key.slice(0, 64))}]`
+/** Segments of the keys bodies repeat (`id`, `name`, ...), so a path costs one concatenation per level. */
+const SEGMENTS = new Map<string, string>()
+const jsonSegment = (key: string | number): string => {
+  if (typeof key === "number") return `[${key}]`
+  const known = SEGMENTS.get(key)
+  if (known !== undefined) return known
+  const segment = SEGMENT.test(key) ? `.${key}` : `[${JSON.stringify(key.slice(0, 64))}]`
+  if (key.length <= 64) {
+    if (SEGMENTS.size >= 1024) SEGMENTS.clear()
+    SEGMENTS.set(key, segment)
+  }
+  return segment
+}
 
 const PLUS = /\+/g
 
