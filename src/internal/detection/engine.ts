@@ -116,6 +116,8 @@ class Scan {
   location = ""
   parameter: string | undefined = undefined
   part: Part | "decoded" = "value"
+  /** The decoded value the families are reading (for the previews of their findings). */
+  view = ""
 
   constructor(readonly e: Compiled, path: string, context: DetectionContext | undefined) {
     const s = e.settings
@@ -147,7 +149,8 @@ class Scan {
   }
 
   familyHit(finding: FamilyFinding): void {
-    this.hit({ id: finding.ruleId, category: finding.category, paranoia: finding.paranoia, score: finding.score }, finding.message, finding.message, 0, finding.message.length)
+    const view = this.view
+    this.hit({ id: finding.ruleId, category: finding.category, paranoia: finding.paranoia, score: finding.score }, finding.message, view, 0, view.length)
   }
 
   excludedParameter(name: string): boolean {
@@ -198,6 +201,7 @@ class Scan {
     const settings = this.e.settings
     const decoded = decode(text, settings.maxDecodeRounds)
     const view = decoded?.text ?? text
+    this.view = view
     if (freeText) runFamilies(this.e.families, view, "header", settings.paranoia, this)
     this.e.table.runAlways(fold(view), this)
     if (short && this.raw === before) this.remember(text, known, bit)
@@ -219,6 +223,7 @@ class Scan {
     const decoded: Normalised | undefined = decode(text, settings.maxDecodeRounds)
     const view = decoded?.text ?? text
     if (decoded?.decodeExhausted === true) this.reason("decode_rounds")
+    this.view = view
     runFamilies(this.e.families, view, where, settings.paranoia, this)
     this.table(view, where)
     if (decoded?.nulView !== undefined) this.table(decoded.nulView, where)
