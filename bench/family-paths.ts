@@ -14,7 +14,7 @@ import type { DetectionFamily, Paranoia, ValueLocation } from "../src/internal/d
 import { family as files } from "../src/internal/detection/families/files/index.js"
 import { family as protocol } from "../src/internal/detection/families/protocol/index.js"
 import { family as traversal } from "../src/internal/detection/families/traversal/index.js"
-import { decodeBase64View, decodeComponent, normalise } from "../src/internal/detection/normalize.js"
+import { decodeBase64View, decodeComponent, normalise } from "../src/internal/detection/decode.js"
 
 const FAMILIES: ReadonlyArray<DetectionFamily> = [traversal, files, protocol]
 const THRESHOLD = 5
