@@ -42,7 +42,7 @@ describe("ThreatDetector", () => {
           body: { kind: "json", text: JSON.stringify({ user: { $ne: null }, ["__proto__"]: { admin: true } }) }
         })
         expect([...result.categories].sort()).toEqual(["nosql", "proto_pollution"])
-        expect(result.matches.map((m) => m.location).sort()).toEqual(["body.__proto__", "body.user.$ne"])
+        expect([...new Set(result.matches.map((m) => m.location))].sort()).toEqual(["body.__proto__", "body.user.$ne"])
       }).pipe(Effect.provide(ThreatDetector.layer())))
 
     it.effect("finds an attack anywhere in a long value or a long run of values, however far in", () =>
