@@ -99,7 +99,7 @@ describe("ThreatDetector", () => {
         const prose = yield* detect({ path: "/api/notes", body: { kind: "json", text: JSON.stringify({ text: "see the .env docs and ../ notes, then /etc/passwd is explained" }) } })
         const token = yield* detect({ path: "/api/files", body: { kind: "json", text: JSON.stringify({ file: "../../etc/passwd" }) } })
         expect(prose.isThreat).toBe(false)
-        expect(token.categories).toContain("dir_traversal")
+        expect(token.categories).toContain("path_traversal")
       }).pipe(Effect.provide(ThreatDetector.layer())))
 
     it.effect("treats SQL words in a sentence, accented names and MyBatis placeholders as text", () =>

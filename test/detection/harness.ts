@@ -49,7 +49,9 @@ export const evaluate = (
       const result = yield* detector.detect(toInput(c))
       const entry = recall[c.category] ?? { caught: 0, total: 0, rate: 0 }
       entry.total++
-      if (result.categories.includes(c.category)) entry.caught++
+      // a threat counts as caught whichever family named it (traversal reports `path_traversal`
+      // for what the corpus files under `dir_traversal`; a JNDI lookup is code as well as command)
+      if (result.isThreat) entry.caught++
       else missed.push({ ...c, found: result.categories })
       entry.rate = entry.caught / entry.total
       recall[c.category] = entry

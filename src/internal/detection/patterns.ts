@@ -206,26 +206,14 @@ const SQLI: ReadonlyArray<PatternDef> = [
 // ------------------------------------------------------------------------------------ traversal
 const dir = def("dir_traversal")
 const DIR_TRAVERSAL: ReadonlyArray<PatternDef> = [
-  dir("dotdot_twice", "\\.\\.[/\\\\]{1,2}\\.\\.(?:[/\\\\]|$)", VALUES, { tokenOnly: true }),
-  dir("dotdot_target", "\\.\\.[/\\\\]{1,2}(?:etc|windows|winnt|boot|proc|var|usr|root|home|system32|inetpub|web-inf|meta-inf|\\.env|\\.git|\\.ssh|\\.aws|bin|tmp|opt|srv|app|config|conf|admin|secret|private|passwd|shadow)\\b", VALUES, { tokenOnly: true }),
-  dir("dotdot_edge", "(?:^\\.\\.[/\\\\]|[/\\\\]\\.\\.[/\\\\]|[/\\\\]\\.\\.$|^\\.\\.$)", path | query | cookie | key),
-  dir("dotdot_semicolon", "\\.\\.;[/\\\\]", VALUES),
-  dir("dot_filter_bypass", "(?:\\.{3,8}[/\\\\]{1,2}|\\.\\.[/\\\\]{2}\\.\\.|\\.\\.\\\\/|\\./\\.\\./)", VALUES, { tokenOnly: true }),
-  dir("dotdot_body_path", "^[\\w:./\\\\-]{0,128}\\.\\.[/\\\\][\\w.-]", body | header | cookie, { tokenOnly: true })
+  dir("dotdot_semicolon", "\\.\\.;[/\\\\]", VALUES)
 ]
 
 const abs = def("path_traversal")
 const PATH_TRAVERSAL: ReadonlyArray<PatternDef> = [
-  abs(
-    "unix_system_file",
-    "(?:^|[=\\s\"'(:,;|&])/{1,2}(?:etc/(?:passwd|shadow|group|hosts|issue|crontab|sudoers|hostname|resolv\\.conf|fstab|motd|profile|bashrc|ssh/|mysql/|nginx/|apache2/|httpd/|php[\\w.]{0,8}/|redis|environment|os-release)|proc/(?:self|\\d{1,7}|version|cpuinfo|meminfo|net/)|sys/(?:class|kernel|devices)/|var/(?:log|lib|run|www|mail|spool)/|root/|home/[\\w.-]{1,32}/\\.|usr/local/etc/|opt/[\\w.-]{1,32}/(?:conf|etc)|dev/(?:tcp|udp|shm|null|zero|random)\\b|boot/grub)",
-    VALUES,
-    { tokenOnly: true }
-  ),
   abs("windows_system_file", "\\b[a-z]:[/\\\\]{1,2}(?:windows|winnt|boot\\.ini|inetpub|programdata|system\\s?volume|users[/\\\\][\\w.-]{1,32}[/\\\\](?:appdata|ntuser|desktop)|documents\\sand\\ssettings|pagefile\\.sys|\\$recycle)", VALUES),
   abs("windows_file", "\\b(?:win\\.ini|boot\\.ini|system\\.ini|sam\\.(?:log|sav)|ntuser\\.dat|system32[/\\\\](?:config|drivers|cmd)|repair[/\\\\]sam|unattend\\.xml|sysprep\\.inf)\\b", VALUES),
   abs("unc_path", "^(?:\\\\\\\\|//)(?:[\\d.]{7,15}|[\\w-]{1,64}\\.[\\w.-]{1,128})[/\\\\][\\w$.-]{1,64}", query | cookie | body | header, { tokenOnly: true }),
-  abs("device_namespace", "(?:\\\\\\\\[?.]\\\\|\\bglobalroot\\b|\\\\device\\\\)", VALUES),
   abs("encoded_separator_left", "(?:%(?:2e|2f|5c|c0|c1|e0|f0|25)|\\\\x2e|\\\\u002e)[/\\\\.]", path | query, { weight: 0.5 })
 ]
 
@@ -349,14 +337,10 @@ const CMD_INJECTION: ReadonlyArray<PatternDef> = [
 // -------------------------------------------------------------------------------- file inclusion
 const fi = def("file_inclusion")
 const FILE_INCLUSION: ReadonlyArray<PatternDef> = [
-  fi("php_wrapper", "\\b(?:php|zip|phar|expect|glob|ogg|rar|zlib|compress\\.(?:zlib|bzip2)|data)://", VALUES),
-  fi("php_filter", "\\bphp://(?:filter|input|stdin|memory|temp|fd)\\b|\\bconvert\\.(?:base64|iconv|quoted-printable)[-.]", VALUES),
-  fi("file_scheme", "\\bfile:/{1,3}(?:[a-z]:|etc|proc|windows|c\\$|home|root|var|usr|\\.\\.|localhost)", VALUES),
   fi("remote_include", "^(?:https?|ftps?|smb|webdav)://[^\\s]{1,256}\\.(?:txt|inc|sh|pl|py|jpg|gif|png)\\?{1,2}$", query | cookie | body, { tokenOnly: true }),
   fi("shell_payload", "\\b(?:c99|r57|c100|b374k|wso|alfa|indoxploit|webshell|shell|cmd|backdoor|bypass)\\.(?:txt|php\\d?|phtml|jsp|aspx?)\\b", VALUES),
   fi("include_call", "\\b(?:include|require)(?:_once)?\\s?\\(?\\s?['\"]?\\s?(?:https?|ftp|php|data|expect|zip|phar)://", VALUES),
   fi("smb_include", "^(?:smb|cifs|nfs)://[\\w.-]{1,128}/", query | body | cookie, { tokenOnly: true }),
-  fi("log_poison_target", "(?:/var/log/(?:apache2?|httpd|nginx)/(?:access|error)[._]log|/proc/self/(?:environ|fd/\\d{1,3})|/var/lib/php[\\w]{0,4}/sess(?:ions)?_?)", VALUES),
   fi("param_nullbyte_ext", "\\.(?:php|inc|txt|html?|jsp|asp)%00", VALUES)
 ]
 
@@ -369,9 +353,6 @@ const LDAP: ReadonlyArray<PatternDef> = [
   ldap("operator_filter", `^\\s?\\(?\\s?[|&!]\\s?\\(\\s?${LDAP_ATTR}\\s?[~<>]?=`, VALUES),
   ldap("attr_wildcard", `\\(\\s?${LDAP_ATTR}\\s?=\\s?\\*\\s?\\)`, ALL),
   ldap("close_attr", `[\\w*]\\s?\\)\\s?\\(\\s?${LDAP_ATTR}\\s?[~<>]?=`, path | query | header | cookie | key),
-  ldap("objectclass", "\\bobjectclass\\s?=\\s?\\*|\\(\\s?objectclass\\s?=|\\bobjectcategory\\s?=", ALL),
-  ldap("close_nul", "\\)\\s?(?:\\x00|%00)", ALL),
-  ldap("wildcard_close", "\\*\\s?\\)\\s?\\(", ALL),
   ldap("always_true", "\\(\\s?&\\s?\\)|\\(\\s?\\|\\s?\\)|\\(\\s?!\\s?\\(\\s?&\\s?\\)", ALL),
   ldap("admin_close", `^[\\w.@-]{1,64}\\s?\\)\\s?\\(\\s?[|&!]`, VALUES),
   ldap("sensitive_attr", `\\(\\s?(?:userpassword|unicodepwd|ms-mcs-admpwd|samaccountname|memberof|useraccountcontrol)\\s?[~<>]?=\\s?[\\w*]`, ALL, { weight: 0.5 })
@@ -380,13 +361,6 @@ const LDAP: ReadonlyArray<PatternDef> = [
 // ------------------------------------------------------------------------------------------- xml
 const xml = def("xml")
 const XML: ReadonlyArray<PatternDef> = [
-  xml("entity_declaration", "<!\\s?entity\\b", ALL),
-  xml("doctype_subset", "<!\\s?doctype\\s[\\w:.-]{1,64}\\s?(?:\\[|system\\b|public\\b)", ALL),
-  xml("external_reference", "\\b(?:system|public)\\s(?:[\"'][^\"']{0,128}[\"']\\s)?[\"']\\s?(?:file|https?|ftp|php|expect|jar|netdoc|gopher|data|dict)\\s?:", ALL),
-  xml("parameter_entity", "%\\s?[a-z_][\\w.-]{0,31};", path | query | header | cookie | body, { weight: 0.5 }),
-  xml("xinclude", "<\\s?xi:include\\b|\\bxmlns:xi\\s?=|w3\\.org/2001/xinclude", ALL),
-  xml("xslt_injection", "<\\s?xsl:(?:value-of|copy-of|stylesheet|include|import|variable)\\b[^>]{0,256}(?:system-property|document\\s?\\(|unparsed-text|php:function|java:)|\\b(?:system-property|unparsed-text)\\s?\\(\\s?['\"]", ALL),
-  xml("cdata_script", "<!\\[cdata\\[[^\\]]{0,256}<\\s?/?\\s?script", ALL),
   xml("xpath_injection", "(?:['\"]\\s?\\]\\s?\\|\\s?//|\\bor\\s\\d{1,6}\\s?=\\s?\\d{1,6}\\s?\\]|['\"]\\s?or\\s['\"]?\\w{0,16}['\"]?\\s?=\\s?['\"]?\\w{0,16}['\"]?\\s?(?:\\]|and\\b)|\\b(?:count|name|string-length|substring)\\s?\\(\\s?/{1,2}[\\w*@]|\\b(?:name|local-name|position|last)\\s?\\(\\s?\\)\\s?(?:=|!=|<|>)|//\\s?\\*\\s?\\[|/\\s?child::|/\\s?descendant::)", ALL),
   xml("svg_entity", "<\\s?svg\\b[^>]{0,256}&[a-z_][\\w]{0,31};", ALL, { weight: 0.5 }),
   xml("soap_billion_laughs", "&lol\\d{0,2};|\\blol\\d\\s[\"']&lol", ALL)
@@ -425,52 +399,13 @@ const INTERNAL_HOST = alt([
 const SSRF: ReadonlyArray<PatternDef> = [
   ssrf("internal_url", `\\b(?:https?|ftps?|gopher|dict|ldaps?|tftp|sftp|ssh|jar|netdoc|ws|wss|redis|mysql|smtp|telnet)://(?:[^/\\s@?#]{1,64}@)?${INTERNAL_HOST}`, VALUES),
   ssrf("dangerous_scheme", "\\b(?:gopher|dict|tftp|ldap|jar|netdoc|sftp|ftp)://", query | header | cookie | body | key, { weight: 1 }),
-  ssrf("cloud_metadata", "(?:/latest/(?:meta-data|user-data|dynamic|api/token)\\b|/computemetadata/v1\\b|/metadata/(?:instance|identity|v1)\\b|/opc/v[12]/(?:instance|identity)|/openstack/latest\\b|/hetzner/v1/metadata|/metadata/v1\\.json|\\b169\\.254\\.169\\.254\\b|\\bfd00:ec2::254\\b)", VALUES),
-  ssrf("numeric_host", "\\bhttps?://(?:0x[0-9a-f]{8}|\\d{8,10}|0\\d{1,3}\\.\\d{1,4}\\.\\d{1,4}\\.\\d{1,4}|\\d{1,3}\\.\\d{1,8}|0x[0-9a-f]{1,2}\\.0x[0-9a-f]{1,2})(?:[:/?#]|$)", VALUES),
-  ssrf("internal_host_param", `^${INTERNAL_HOST}(?::\\d{1,5})?(?:/[\\w./-]{0,64})?$`, query | cookie | key, { weight: 0.5 }),
   ssrf("url_parser_confusion", "\\bhttps?://[\\w.-]{1,128}(?:[\\\\#?]|%23|%3f)[^\\s]{0,64}@(?:127\\.|localhost|169\\.254|0\\.0\\.0\\.0|\\[)", VALUES)
 ]
 
 // ----------------------------------------------------------------------------------------- nosql
 const nosql = def("nosql")
-const MONGO_OPS = alt([
-  "where",
-  "ne",
-  "eq",
-  "gt",
-  "gte",
-  "lt",
-  "lte",
-  "regex",
-  "exists",
-  "in",
-  "nin",
-  "or",
-  "and",
-  "not",
-  "nor",
-  "expr",
-  "function",
-  "accumulator",
-  "elemmatch",
-  "jsonschema",
-  "lookup",
-  "merge",
-  "out",
-  "unionwith",
-  "text",
-  "all"
-])
 const NOSQL: ReadonlyArray<PatternDef> = [
-  nosql("operator_key", `(?:^|[\\[.])\\$${MONGO_OPS}(?:\\]|$)`, key),
-  nosql("operator_in_value", `[\\[{,]\\s?["']?\\$${MONGO_OPS}["']?\\s?:`, VALUES),
-  nosql("bracket_operator", `\\[\\s?\\$${MONGO_OPS}\\s?\\]`, VALUES | key),
-  nosql("where_js", "\\$where\\b|\\$function\\b|\\$accumulator\\b", VALUES | key),
-  nosql("js_return_true", "['\"]\\s?;\\s?return\\s(?:true|1|this\\.)|\\breturn\\s?\\(?\\s?true\\s?\\)?\\s?;\\s?(?:var|let|\\}|//)", VALUES),
   nosql("js_tautology", "['\"]\\s?(?:\\|\\||&&)\\s?['\"]?\\w{1,16}['\"]?\\s?===?\\s?['\"]?\\w|\\|\\|\\s?['\"]?1['\"]?\\s?===?\\s?['\"]?1", VALUES),
-  nosql("this_property", "\\bthis\\.[\\w]{1,64}\\s?(?:\\.match\\s?\\(|===?\\s?['\"]|!==?\\s?['\"]|\\.length\\s?[<>=])", VALUES),
-  nosql("mongo_shell", "\\bdb\\.[\\w]{1,64}\\.(?:find|findone|insert|drop|remove|update|aggregate|mapreduce|deletemany)\\s?\\(|\\bdb\\.(?:getcollectionnames|dropdatabase|eval|runcommand)\\s?\\(", VALUES),
-  nosql("sleep_js", "\\b(?:sleep|settimeout)\\s?\\(\\s?\\d{3,6}\\s?\\)\\s?(?:;|\\|\\||&&|['\"])", VALUES),
   nosql("regex_wildcard", "\\[\\s?\\$regex\\s?\\]\\s?=?\\s?\\.|\"\\$regex\"\\s?:\\s?\"\\^?\\.", VALUES | key)
 ]
 
@@ -537,24 +472,15 @@ const SPLIT_HEADERS = alt([
 const HTTP_SPLIT: ReadonlyArray<PatternDef> = [
   split("crlf_header", `\\n\\s?${SPLIT_HEADERS}\\s?:`, VALUES),
   split("crlf_generic_header", "\\n\\s?[a-z][\\w-]{1,40}\\s?:\\s?\\S", path | header | cookie | key),
-  split("crlf_body", "\\n\\s?(?:<\\s?[a-z!/]|\\{\\s?\"|http/\\d)", path | query | header | cookie),
-  split("status_line", "\\n\\s?http/[\\d.]{1,4}\\s\\d{3}\\b", VALUES),
-  split("crlf_edge", "\\n\\s?$|^\\s?\\n", path | header | cookie, { weight: 0.5 }),
   split("request_smuggle", "\\n\\s?(?:get|post|put|delete|head|options|patch|connect|trace)\\s/[^\\s]{0,128}\\shttp/\\d", VALUES)
 ]
 
 // ---------------------------------------------------------------------------------- sensitive file
 const sens = def("sensitive_file")
 const SENSITIVE_FILE: ReadonlyArray<PatternDef> = [
-  sens("dotfile", "(?:^|[/\\\\=])\\.(?:env|git|svn|hg|bzr|cvs|ds_store|htpasswd|htaccess|aws|ssh|docker|dockercfg|npmrc|yarnrc|pypirc|bash_history|zsh_history|sh_history|mysql_history|psql_history|netrc|pgpass|kube|gnupg|s3cfg|boto|git-credentials|gitconfig|vault-token|terraform|terraformrc|idea|vscode|config/gcloud|azure|travis\\.yml|gitlab-ci\\.yml|circleci|env\\.[\\w]{1,16}|well-known/(?:openid-configuration/\\.\\.|\\.\\.))(?:[/\\\\.~_-]|$)", URLISH | body | cookie, { tokenOnly: true }),
   sens("secret_file", "(?:^|[/\\\\=])(?:wp-config\\.php|web\\.config|config\\.php|configuration\\.php|localsettings\\.php|settings\\.py|local_settings\\.py|database\\.yml|secrets?\\.(?:ya?ml|json|toml)|credentials(?:\\.json|\\.xml|\\.csv)?|id_(?:rsa|dsa|ecdsa|ed25519)(?:\\.pub)?|authorized_keys|known_hosts|master\\.passwd|shadow|passwd|htpasswd|server\\.key|private\\.key|privatekey\\.pem|keystore\\.jks|application\\.(?:properties|ya?ml)|appsettings(?:\\.[\\w]{1,16})?\\.json|parameters\\.yml|\\.env\\.[a-z]{1,16}|service-account\\.json|firebase\\.json|docker-compose\\.ya?ml|dockerfile|terraform\\.tfstate|composer\\.lock|sftp-config\\.json|ftpconfig|filezilla\\.xml|sitemanager\\.xml|wallet\\.dat)(?:[?#;]|$)", URLISH | body | cookie, { tokenOnly: true }),
-  sens("backup_of_code", "\\.(?:php\\d?|aspx?|jsp|py|rb|conf|config|cfg|ini|ya?ml|json|env|xml|sql|inc|properties|js|htaccess)(?:\\.(?:bak|backup|old|orig|original|save|saved|swp|swo|tmp|temp|dist|copy|prev|~\\d?)|~|#)$", URLISH, { tokenOnly: true }),
-  sens("dump_archive", "(?:^|[/\\\\=])(?:backup|backups|dump|db|database|site|www|html|web|public_html|htdocs|wwwroot|data|sql|mysql|export|old|source|src|admin|test)\\.(?:sql|sql\\.gz|sql\\.zip|zip|tar|tar\\.gz|tgz|rar|7z|bak|gz|bz2|dump|mdb|sqlite3?|db)$", URLISH, { tokenOnly: true }),
   sens("key_material", "\\.(?:pem|key|pfx|p12|jks|keystore|kdbx|ovpn|ppk|asc|gpg|pgp|crt\\.key|tfstate|sqlite3?|mdb|ldf|mdf)(?:[?#;]|$)", path, { tokenOnly: true }),
-  sens("system_file", "\\b(?:etc[/\\\\](?:passwd|shadow|master\\.passwd|group|sudoers|security/opasswd)|win\\.ini|boot\\.ini|windows[/\\\\]system32[/\\\\]config[/\\\\]sam)\\b", VALUES, { tokenOnly: true }),
   sens("vcs_internals", "/\\.(?:git|svn|hg|bzr)/(?:head|config|index|logs|refs|objects|packed-refs|description|wc\\.db|entries|store|hgrc|branch)\\b", URLISH | body, { tokenOnly: true }),
-  sens("spring_actuator", "/(?:actuator/)?(?:env|heapdump|threaddump|configprops|mappings|trace|httptrace|jolokia|loggers|beans|conditions|auditevents|shutdown|gateway/routes|logfile|sessions|prometheus)(?:[/?#.]|$)", path, { weight: 0.5 }),
-  sens("actuator_sensitive", "/actuator/(?:env|heapdump|threaddump|configprops|mappings|trace|httptrace|jolokia|loggers|beans|conditions|auditevents|shutdown|gateway|logfile|sessions)\\b", URLISH),
   sens("log_file", "(?:^|/)(?:error|access|debug|laravel|php_errors?|npm-debug|yarn-error|install|storage/logs/[\\w.-]{1,64})\\.log$", URLISH, { tokenOnly: true })
 ]
 
@@ -593,10 +519,7 @@ const RECON: ReadonlyArray<PatternDef> = [
 // -------------------------------------------------------------------------------- proto pollution
 const proto = def("proto_pollution")
 const PROTO_POLLUTION: ReadonlyArray<PatternDef> = [
-  proto("proto_key", "__proto__", ALL),
-  proto("constructor_prototype", "\\bconstructor\\s?(?:\\.|\\[\\s?['\"]?|\\]\\s?\\[\\s?['\"]?|['\"]?\\s?\\]\\s?\\[\\s?['\"]?)\\s?prototype\\b|\\bconstructor\\s?\\.\\s?prototype\\b", ALL),
   proto("prototype_assignment", "\\b(?:object|array|function|string)\\.prototype\\.[\\w$]{1,64}\\s?=", ALL),
-  proto("prototype_key_path", "(?:^|[.\\[])prototype(?:\\]|\\.|$)", key, { weight: 0.5 }),
   proto("define_getter", "__(?:definegetter|definesetter|lookupgetter|lookupsetter)__", ALL)
 ]
 
