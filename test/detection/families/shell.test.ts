@@ -31,7 +31,7 @@ describe("shell family", () => {
     expect(deobfuscateShell("cat${IFS}/etc/passwd")).toBe("cat /etc/passwd")
     expect(deobfuscateShell("c$@at /et$9c/pas$_swd")).toBe("cat /etc/passwd")
     expect(deobfuscateShell("ca${x:-}t$u /etc$u/passwd")).toBe("cat /etc/passwd")
-    expect(deobfuscateShell("{cat,/etc/passwd}")).toBe("{cat /etc/passwd}")
+    expect(deobfuscateShell("{cat,/etc/passwd}")).toBe("(cat /etc/passwd)")
     expect(deobfuscateShell("w^ho^am^i")).toBe("whoami")
     expect(deobfuscateShell("pi``ng 127.0.0.1")).toBe("ping 127.0.0.1")
   })

@@ -181,6 +181,13 @@ const firstArgument = (command: string, word: string | undefined): ArgumentShape
 
 const SEPARATORS = new Set([";", "|", "&", "\n", "`", "(", ")", "{", "}"])
 
+/**
+ * Whether `c` ends a simple command. As bash reads a group, `}` closes one only where a command
+ * could start (after `;`, `&`, a newline); elsewhere it is part of a word (`#{id}`, GraphQL's
+ * `{ id }`), so a command name before it is not a command ending the value.
+ */
+const separates = (c: string, atCommandStart: boolean): boolean => (c === "}" ? atCommandStart : SEPARATORS.has(c))
+
 /** The simple commands of a de-obfuscated value, in order. */
 export const simpleCommands = (text: string): ReadonlyArray<SimpleCommand> => {
   const commands: Array<SimpleCommand> = []
@@ -207,7 +214,7 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
     let ended = false
     while (i < n) {
       const c = text.charAt(i)
-      if (SEPARATORS.has(c) || (c === "$" && text.charAt(i + 1) === "(")) break
+      if (separates(c, word === "" && words.length === 0) || (c === "$" && text.charAt(i + 1) === "(")) break
       if (isSpace(c) || isRedirect(c)) {
         if (word !== "" && words.length < MAX_WORDS) words.push(word)
         word = ""

@@ -136,8 +136,10 @@ export const deobfuscateShell = (value: string): string => {
       if (close > 0) {
         const inner = value.slice(i + 1, close)
         if (inner.includes(",") && !/[\s{:]/.test(inner)) {
-          // Kept as a group, so the first word of the list is read as a command: `{,ifconfig}`.
-          emit(`{${inner.replace(/,/g, " ")}}`)
+          // Read as a group of its words, so the first word of the list is a command: `{,ifconfig}`.
+          // Written with parentheses: a `}` closes a command only where bash reads it as a closing
+          // brace, and this one would not be (`{ ifconfig}`).
+          emit(`(${inner.replace(/,/g, " ")})`)
           i = close + 1
           continue
         }
