@@ -112,7 +112,8 @@ describe("ThreatDetector", () => {
           }
         })
         expect(result.isThreat).toBe(false)
-        expect(result.patternIds).toEqual(["sqli.select_from"]) // weight 0.5: below the threshold alone
+        // a weak signal may be reported (a SELECT ... FROM in prose), never enough alone
+        expect(result.score).toBeLessThan(5)
       }).pipe(Effect.provide(ThreatDetector.layer())))
   })
 

@@ -13,13 +13,13 @@ const rows = loadCorpus()
 
 /** Recall floors at the default level (CRS rows scored at the level they were written for). */
 const RECALL_FLOORS: Readonly<Record<string, number>> = {
-  payloadsallthethings: 0.83,
-  libinjection: 0.73
+  payloadsallthethings: 0.88,
+  libinjection: 0.94
 }
-const CRS_PL1_AT_LEVEL_1 = 0.39
-const CRS_PL2_AT_LEVEL_2 = 0.23
+const CRS_PL1_AT_LEVEL_1 = 0.72
+const CRS_PL2_AT_LEVEL_2 = 0.49
 /** Clean benign rows (csic2010, handwritten, libinjection benign) refused at the default level. */
-const CLEAN_REFUSED_CEILING = 0.021
+const CLEAN_REFUSED_CEILING = 0.005
 
 const report = (paranoia: 1 | 2): Effect.Effect<CorpusReport> =>
   Effect.flatMap(Effect.orDie(ThreatDetector.make({ paranoia })), (detector) => runCorpus(detector, rows))

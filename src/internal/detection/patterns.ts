@@ -53,7 +53,6 @@ const { body, cookie, header, key, path, query } = Where
 const ALL = path | query | header | cookie | body | key
 const VALUES = path | query | header | cookie | body
 const URLISH = path | query
-const INPUTS = query | header | cookie | body
 
 export interface PatternDef {
   readonly id: string
@@ -94,113 +93,26 @@ const alt = (words: ReadonlyArray<string>): string => `(?:${words.join("|")})`
 
 // ---------------------------------------------------------------------------------------------- xss
 const xss = def("xss")
-const EVENT_HANDLERS = alt([
-  "abort",
-  "animation(?:start|end|iteration)",
-  "auxclick",
-  "before(?:copy|cut|paste|print|unload|input|toggle)",
-  "blur",
-  "change",
-  "click",
-  "contextmenu",
-  "copy",
-  "cut",
-  "dblclick",
-  "drag(?:start|end|enter|leave|over)?",
-  "drop",
-  "error",
-  "focus(?:in|out)?",
-  "hashchange",
-  "input",
-  "invalid",
-  "key(?:down|press|up)",
-  "load(?:start|end)?",
-  "message",
-  "mouse(?:down|enter|leave|move|out|over|up|wheel)",
-  "paste",
-  "pageshow",
-  "pointer(?:down|enter|leave|move|out|over|up|rawupdate)",
-  "popstate",
-  "readystatechange",
-  "reset",
-  "resize",
-  "scroll(?:end)?",
-  "search",
-  "select(?:start|ionchange)?",
-  "show",
-  "start",
-  "submit",
-  "toggle",
-  "touch(?:start|end|move)",
-  "transition(?:end|run|start|cancel)",
-  "unload",
-  "wheel",
-  "begin",
-  "end",
-  "finish",
-  "repeat"
-])
 const XSS: ReadonlyArray<PatternDef> = [
   xss("script_tag", "<\\s?/?\\s?script\\b", ALL),
-  xss("event_handler_tag", `<[a-z][a-z0-9:-]{0,24}[\\s/][^>]{0,256}\\bon${EVENT_HANDLERS}\\s?=`, ALL),
-  xss("event_handler_attr", `["'\`/]\\s?on${EVENT_HANDLERS}\\s?=\\s?["'\`]?[\\w$.(]`, path | query | header | cookie | key),
-  xss("js_uri", "\\b(?:j\\s?a\\s?v\\s?a\\s?s\\s?c\\s?r\\s?i\\s?p\\s?t|vbscript|livescript|mocha)\\s?:", ALL),
-  xss("data_uri_html", "\\bdata:\\s?(?:text/html|image/svg\\+xml|application/(?:x-)?(?:javascript|ecmascript|xhtml))", ALL),
   xss("dangerous_tag", "<\\s?(?:iframe|frame|frameset|object|embed|applet|base|xss|isindex|svg|math|template|portal|meta\\s[^>]{0,128}http-equiv)\\b", ALL),
-  xss("tag_breakout", "[\"'`]\\s?/?>\\s?<\\s?/?[a-z!]", path | query | header | cookie),
-  xss("js_string_breakout", "[\"'`]\\s?[-+*/;,|&)]{1,3}\\s?(?:alert|prompt|confirm|eval|print|fetch)\\s?[(`]", INPUTS | path),
   xss("dom_sink", "\\b(?:document\\.(?:cookie|domain|write(?:ln)?)|window\\.location|location\\.(?:href|hash|replace)|\\.innerhtml\\s?=|\\.outerhtml\\s?=|document\\.location)\\b", ALL, { weight: 0.5 }),
-  xss("alert_call", "\\b(?:alert|prompt|confirm)\\s?(?:\\(|`|&#)\\s?(?:\\d|['\"`]|document|window|this|string\\.fromcharcode|/)", ALL),
-  xss("css_expression", "(?::\\s?expression\\s?\\(|-moz-binding\\s?:|behavior\\s?:\\s?url\\s?\\(|@import\\s?['\"]?\\s?(?:javascript|data):)", ALL),
-  xss("srcdoc_formaction", "\\b(?:srcdoc|formaction|xlink:href|background)\\s?=\\s?[\"']?\\s?(?:javascript|data|&lt;|<)", ALL),
-  xss("svg_animate", "<\\s?(?:animate|set|handler|listener)\\b[^>]{0,128}\\b(?:attributename|onbegin|onend|href)", ALL)
+  xss("alert_call", "\\b(?:alert|prompt|confirm)\\s?(?:\\(|`|&#)\\s?(?:\\d|['\"`]|document|window|this|string\\.fromcharcode|/)", ALL)
 ]
 
 // --------------------------------------------------------------------------------------------- sqli
 const sqli = def("sqli")
 const SQLI: ReadonlyArray<PatternDef> = [
   sqli("union_select", "\\bunion[\\s(](?:all\\s|distinct\\s)?\\s?\\(?\\s?select\\b", VALUES),
-  sqli(
-    "quoted_tautology",
-    "['\"`]\\s?\\)?\\s?(?:or|and|xor|\\|\\||&&)\\s?\\(?\\s?['\"`]?[\\w]{0,32}['\"`]?\\s?(?:=|<>|!=|>|<|\\blike\\b|\\bregexp\\b)\\s?\\(?\\s?['\"`]?\\w",
-    VALUES | key
-  ),
-  sqli("quoted_tautology_empty", "['\"`]\\s?(?:or|and|\\|\\|)\\s?['\"`]{1,2}\\s?=\\s?['\"`]", VALUES),
   sqli("numeric_tautology", "\\b(?:or|and|xor)\\s\\(?\\s?\\d{1,10}\\s?(?:=|<>|!=|>|<|like)\\s?\\(?\\s?\\d{1,10}\\b", VALUES | key),
   sqli("true_tautology", "['\"`)]\\s?(?:or|and)\\s(?:true|not\\sfalse|1|'1'|\"1\")\\s?(?:--|#|/\\*|;|$)", VALUES),
-  sqli("quote_comment", "['\"`]\\s?\\)?\\s?(?:--|#|/\\*|;\\s?--|;\\s?$)", path | query | cookie | header | key),
-  sqli("quote_comment_end", "['\"`]\\s?\\)?\\s?(?:--|#)\\s?$", body),
-  sqli("value_quote_comment", "^[\\w@.\\-]{1,64}['\"`]\\s?\\)?\\s?(?:--|#|/\\*)", body),
-  sqli(
-    "stacked_query",
-    "(?:;|['\"`]\\s?;?)\\s?(?:drop\\s(?:table|database|schema|user)|delete\\sfrom|insert\\sinto|update\\s[\\w.`\"\\[\\]]{1,64}\\sset\\s|truncate\\s(?:table\\s)?[\\w`\"]|alter\\s(?:table|user|database)|create\\s(?:table|user|database|function|procedure|or\\sreplace)|exec(?:ute)?\\s?\\(?\\s?(?:xp_|sp_|master\\.|@)|declare\\s@|shutdown\\b|waitfor\\sdelay|select\\s[^;]{1,96}\\bfrom\\b|grant\\s|revoke\\s|load\\sdata|copy\\s[\\w]{1,64}\\s(?:from|to)\\sprogram)",
-    VALUES
-  ),
-  sqli("time_function", "\\b(?:sleep|pg_sleep|benchmark|randomblob)\\s?\\(\\s?\\(?\\s?(?:\\d|0x|select|@@|md5|sha1)", VALUES),
-  sqli("waitfor_delay", "\\bwaitfor\\s(?:delay|time)\\s?['\"]?\\d", VALUES),
   sqli("oracle_time", "\\bdbms_(?:pipe\\.receive_message|lock\\.sleep|session\\.sleep|xmlgen|java)\\b", VALUES),
-  sqli(
-    "schema_probe",
-    "\\b(?:information_schema\\.|sysobjects\\b|syscolumns\\b|sys\\.(?:objects|tables|columns|databases)\\b|pg_catalog\\.|pg_shadow\\b|sqlite_(?:master|schema)\\b|mysql\\.user\\b|all_tables\\b|user_tables\\b|msysobjects\\b)",
-    VALUES
-  ),
   sqli(
     "dangerous_function",
     "\\b(?:load_file|xp_cmdshell|xp_dirtree|xp_regread|sp_executesql|sp_oacreate|sp_makewebtask|utl_http\\.request|utl_inaddr|openrowset|opendatasource|dbms_xmlquery|lo_import|lo_export|pg_read_file|pg_ls_dir|into\\s(?:out|dump)file)\\b",
     VALUES
   ),
-  sqli("error_function", "\\b(?:extractvalue|updatexml|exp|geometrycollection|polygon|multipoint|linestring|floor|gtid_subset|json_keys)\\s?\\(\\s?(?:\\d{1,6}\\s?,|~|rand|\\(\\s?select|concat|0x)", VALUES),
-  sqli("concat_probe", "\\b(?:concat(?:_ws)?|group_concat|char|chr|ascii|substring|substr|mid|ord|hex|unhex|length|cast|convert|string_agg|listagg)\\s?\\(\\s?\\(?\\s?(?:select\\b|@@|0x[0-9a-f]|database\\s?\\(|user\\s?\\(|version\\s?\\(|table_name|column_name|schema_name|char\\s?\\(\\s?\\d|\\d{1,3}\\s?,\\s?\\d{1,3}\\s?,\\s?\\d{1,3}\\))", VALUES),
-  sqli("version_probe", "(?:@@(?:version|datadir|hostname|basedir|servername)\\b|\\b(?:version|database|current_user|user|system_user|session_user|schema)\\s?\\(\\s?\\)\\s?(?:--|#|,|\\)|;|=|$|\\sand\\b|\\sor\\b))", VALUES),
-  sqli("order_by_probe", "(?:['\"`)]\\s?|\\b\\d{1,10}\\s)(?:order|group)\\sby\\s\\d{1,4}\\b", VALUES),
-  sqli("having_probe", "\\bhaving\\s\\(?\\s?\\d{1,6}\\s?=\\s?\\d{1,6}", VALUES),
-  sqli("null_columns", "\\bselect\\s?\\(?\\s?null\\s?,\\s?null\\b|\\bnull\\s?,\\s?null\\s?,\\s?null\\b", VALUES, { weight: 0.5 }),
-  sqli("select_from", "\\bselect\\s[\\w*@,.()'\"`\\s]{1,128}\\sfrom\\s", VALUES, { weight: 0.5 }),
-  sqli("quote_keyword", "['\"`]\\s?\\)?\\s?(?:and|or|union|having|procedure|into)\\s[\\w(@'\"]", path | query | cookie | header, { weight: 0.5 }),
-  sqli("blind_probe", "\\b(?:and|or|&&|\\|\\|)\\s?\\(?\\s?(?:ascii|substring|substr|mid|length|ord|if|iif|case)\\s?\\(", VALUES),
-  sqli("conditional_time", "\\b(?:if|iif)\\s?\\(\\s?[^,)]{1,64},\\s?(?:sleep|benchmark|pg_sleep)\\s?\\(", VALUES),
-  sqli("case_when_probe", "\\bcase\\swhen\\s\\(?\\s?\\d{1,6}\\s?=\\s?\\d{1,6}\\s?\\)?\\sthen\\b", VALUES),
-  sqli("quote_concat", "['\"]\\s?(?:\\|\\||\\+)\\s?\\(?\\s?(?:select|char|chr|sleep|pg_sleep|dbms_)", VALUES)
+  sqli("having_probe", "\\bhaving\\s\\(?\\s?\\d{1,6}\\s?=\\s?\\d{1,6}", VALUES)
 ]
 
 // ------------------------------------------------------------------------------------ traversal
@@ -211,7 +123,6 @@ const DIR_TRAVERSAL: ReadonlyArray<PatternDef> = [
 
 const abs = def("path_traversal")
 const PATH_TRAVERSAL: ReadonlyArray<PatternDef> = [
-  abs("windows_system_file", "\\b[a-z]:[/\\\\]{1,2}(?:windows|winnt|boot\\.ini|inetpub|programdata|system\\s?volume|users[/\\\\][\\w.-]{1,32}[/\\\\](?:appdata|ntuser|desktop)|documents\\sand\\ssettings|pagefile\\.sys|\\$recycle)", VALUES),
   abs("windows_file", "\\b(?:win\\.ini|boot\\.ini|system\\.ini|sam\\.(?:log|sav)|ntuser\\.dat|system32[/\\\\](?:config|drivers|cmd)|repair[/\\\\]sam|unattend\\.xml|sysprep\\.inf)\\b", VALUES),
   abs("unc_path", "^(?:\\\\\\\\|//)(?:[\\d.]{7,15}|[\\w-]{1,64}\\.[\\w.-]{1,128})[/\\\\][\\w$.-]{1,64}", query | cookie | body | header, { tokenOnly: true }),
   abs("encoded_separator_left", "(?:%(?:2e|2f|5c|c0|c1|e0|f0|25)|\\\\x2e|\\\\u002e)[/\\\\.]", path | query, { weight: 0.5 })
@@ -316,22 +227,11 @@ const SHELL_ARG = "(?:\\s?$|\\s?[;&|`)\\n]|\\s-{1,2}[a-z]|\\s[/~.$\\\\]|\\s\\d|\
 const CMD_INJECTION: ReadonlyArray<PatternDef> = [
   cmd("chain_strong", `(?:[;&|\`\\n]|\\$\\()\\s?(?:/(?:usr/)?(?:s?bin)/)?${STRONG_CMDS}\\b`, path | query | header | cookie | key),
   cmd("chain_weak", `(?:[;&|\`\\n]|\\$\\()\\s?(?:/(?:usr/)?(?:s?bin)/)?${WEAK_CMDS}${SHELL_ARG}`, path | query | header | cookie),
-  cmd("body_chain", `^[^\\s;&|\`]{0,48}\\s?(?:;|&&|\\|\\||\\||&|\\n)\\s?${STRONG_CMDS}${SHELL_ARG}`, body),
-  cmd("body_chain_weak", `^[^\\s;&|\`]{0,64}\\s?(?:;|&&|\\|\\||\\||&|\\n)\\s?${WEAK_CMDS}${SHELL_ARG}`, body),
-  cmd("body_chain_strong", `(?:;|&&|\\|\\||\\|)\\s?(?:/(?:usr/)?(?:s?bin)/)?${STRONG_CMDS}\\s(?:-{1,2}[a-z]|/|https?:|\\$|\\d{1,3}\\.\\d)`, body),
-  cmd("substitution", `\\$\\(\\s?(?:/(?:usr/)?(?:s?bin)/)?(?:${STRONG_CMDS}|${WEAK_CMDS})\\b`, VALUES | key),
-  cmd("backtick", `\`\\s?(?:/(?:usr/)?(?:s?bin)/)?(?:${STRONG_CMDS}|${WEAK_CMDS})\\b[^\`]{0,64}\``, path | query | header | cookie),
-  cmd("backtick_body", `^[^\\s\`]{0,64}\`\\s?(?:${STRONG_CMDS}|${WEAK_CMDS})\\b[^\`]{0,64}\``, body),
-  cmd("shell_path", "(?:/bin/(?:ba|z|k|da|c|tc)?sh\\b|/usr/bin/(?:env|python|perl|id|whoami|curl|wget)\\b|\\bcmd(?:\\.exe)?\\s/[ck]\\s|\\bpowershell(?:\\.exe)?\\s-(?:e|enc|encodedcommand|c|command|nop|w)\\b|\\b(?:ba|z)?sh\\s-[ci]\\s)", VALUES),
-  cmd("dev_tcp", "/dev/(?:tcp|udp)/[\\w.]{1,64}/\\d{1,5}", VALUES),
-  cmd("netcat_listener", "\\b(?:nc|ncat|netcat)(?:\\.exe)?\\s-[elvnpc]{1,6}\\s", VALUES),
-  cmd("ifs", "\\$\\{?ifs\\}?|\\$\\{?path:0:1\\}|\\$\\{home:0:1\\}", VALUES | key),
   cmd("shellshock", "\\(\\s?\\)\\s?\\{\\s?[:\\w]{0,8}\\s?;?\\s?\\}\\s?;", VALUES, { always: true }),
   cmd("jndi_lookup", "\\$\\{\\s?(?:jndi|\\$\\{|lower:|upper:|env:|sys:|::-|date:|java:|base64:|main:|bundle:|ctx:|spring:|k8s:|docker:|log4j:|web:|sd:|marker:|event:)", VALUES | key, { always: true }),
   cmd("jndi_scheme", "\\bjndi\\s?:\\s?(?:ldaps?|rmi|dns|iiop|corba|nds|nis|http)\\s?:", VALUES | key, { always: true }),
   cmd("redirect_pipe", "(?:\\|\\s?(?:ba|z)?sh\\b|>\\s?/(?:tmp|dev|var/www|etc)/|2>&1|>\\s?&\\s?/dev/)", VALUES),
-  cmd("download_exec", "\\b(?:wget|curl)\\s[^;&|]{1,128}(?:\\|\\s?(?:ba|z)?sh|-o\\s?/tmp|-o-|&&\\s?chmod|;\\s?chmod)", VALUES),
-  cmd("windows_chain", "(?:[&|]{1,2}|%0a)\\s?(?:dir\\s[a-z]:|type\\s[a-z]:|net\\suser|systeminfo|ipconfig\\s/all|whoami\\s/(?:priv|all|groups)|tasklist|copy\\s[a-z]:)", VALUES)
+  cmd("download_exec", "\\b(?:wget|curl)\\s[^;&|]{1,128}(?:\\|\\s?(?:ba|z)?sh|-o\\s?/tmp|-o-|&&\\s?chmod|;\\s?chmod)", VALUES)
 ]
 
 // -------------------------------------------------------------------------------- file inclusion
@@ -340,8 +240,7 @@ const FILE_INCLUSION: ReadonlyArray<PatternDef> = [
   fi("remote_include", "^(?:https?|ftps?|smb|webdav)://[^\\s]{1,256}\\.(?:txt|inc|sh|pl|py|jpg|gif|png)\\?{1,2}$", query | cookie | body, { tokenOnly: true }),
   fi("shell_payload", "\\b(?:c99|r57|c100|b374k|wso|alfa|indoxploit|webshell|shell|cmd|backdoor|bypass)\\.(?:txt|php\\d?|phtml|jsp|aspx?)\\b", VALUES),
   fi("include_call", "\\b(?:include|require)(?:_once)?\\s?\\(?\\s?['\"]?\\s?(?:https?|ftp|php|data|expect|zip|phar)://", VALUES),
-  fi("smb_include", "^(?:smb|cifs|nfs)://[\\w.-]{1,128}/", query | body | cookie, { tokenOnly: true }),
-  fi("param_nullbyte_ext", "\\.(?:php|inc|txt|html?|jsp|asp)%00", VALUES)
+  fi("smb_include", "^(?:smb|cifs|nfs)://[\\w.-]{1,128}/", query | body | cookie, { tokenOnly: true })
 ]
 
 // ------------------------------------------------------------------------------------------ ldap
@@ -405,7 +304,6 @@ const SSRF: ReadonlyArray<PatternDef> = [
 // ----------------------------------------------------------------------------------------- nosql
 const nosql = def("nosql")
 const NOSQL: ReadonlyArray<PatternDef> = [
-  nosql("js_tautology", "['\"]\\s?(?:\\|\\||&&)\\s?['\"]?\\w{1,16}['\"]?\\s?===?\\s?['\"]?\\w|\\|\\|\\s?['\"]?1['\"]?\\s?===?\\s?['\"]?1", VALUES),
   nosql("regex_wildcard", "\\[\\s?\\$regex\\s?\\]\\s?=?\\s?\\.|\"\\$regex\"\\s?:\\s?\"\\^?\\.", VALUES | key)
 ]
 
@@ -429,15 +327,8 @@ const ARITH = "\\d{1,6}\\s?[*+]\\s?\\d{1,6}"
 const TEMPLATE: ReadonlyArray<PatternDef> = [
   tpl("arith_probe", `(?:\\{\\{\\s?${ARITH}\\s?\\}\\}|\\$\\{\\s?${ARITH}\\s?\\}|#\\{\\s?${ARITH}\\s?\\}|<%=?\\s?${ARITH}\\s?%>|\\{\\{=\\s?${ARITH}|@\\(\\s?${ARITH}\\s?\\)|\\{%\\s?print\\s?${ARITH}|\\[\\[\\s?${ARITH}\\s?\\]\\]|\\*\\{\\s?${ARITH}\\s?\\}|\\$\\{\\{\\s?${ARITH})`, ALL),
   tpl("string_probe", "\\{\\{\\s?['\"]\\w{1,16}['\"]\\s?\\*\\s?\\d{1,4}\\s?\\}\\}|\\{\\{\\s?\\d{1,4}\\s?\\*\\s?['\"]\\d{1,4}['\"]\\s?\\}\\}", ALL),
-  tpl("python_internals", "\\b(?:__class__|__mro__|__subclasses__|__globals__|__builtins__|__init__\\.__globals__|__base__|__bases__|__getattribute__|__dict__)\\b", ALL),
-  tpl("jinja_objects", "\\{[{%]\\s?(?:config|self|request|lipsum|cycler|joiner|namespace|url_for|get_flashed_messages|range)\\b[^{}]{0,128}(?:\\}\\}|__|\\.items|\\.application|\\.environ|\\|attr)", ALL),
-  tpl("template_exec", "(?:\\{[{%]|\\$\\{|#\\{|<%|\\*\\{)[^{}]{0,160}\\b(?:popen|system|exec|eval|passthru|shell_exec|subprocess|getruntime|processbuilder|import\\s?\\(|__import__|os\\.|forname|newinstance|getclass|invoke)\\b", ALL),
-  tpl("spel_type", "[$#*]\\{\\s?t\\s?\\(\\s?java\\.|\\bt\\s?\\(\\s?java\\.lang\\.|new\\sjava\\.(?:lang|io|util)\\.", ALL),
   tpl("ognl", "%\\{\\s?\\(?\\s?#|#_memberaccess|@ognl\\.|#context\\s?\\[|ognlcontext|@java\\.lang\\.(?:runtime|system)@", ALL),
-  tpl("freemarker", "<#\\s?(?:assign|import|include|list|setting)\\b|freemarker\\.template\\.utility\\.(?:execute|objectconstructor|jythonruntime)|\\?new\\s?\\(\\s?\\)|\\?api\\.", ALL),
   tpl("velocity", "#set\\s?\\(\\s?\\$[\\w]{1,32}\\s?=|\\$class\\.(?:inspect|type)|#foreach\\s?\\(|\\$\\{?[\\w]{1,32}\\.getclass\\(\\)", ALL),
-  tpl("smarty_twig", "\\{\\s?(?:php|/php|\\$smarty\\.|system\\s?\\(|include_php|fetch\\s)|\\{\\{\\s?_self\\.env|\\|\\s?(?:filter|map|reduce|sort)\\s?\\(\\s?['\"](?:system|exec|passthru|shell_exec)|\\{\\{\\s?['\"][^'\"]{0,32}['\"]\\s?\\|\\s?(?:filter|map)\\b", ALL),
-  tpl("erb_exec", "<%=?\\s?(?:`|system|exec|%x|io\\.popen|file\\.read|kernel\\.|require\\s?['\"]|spawn)", ALL),
   tpl("handlebars_helper", "\\{\\{#\\s?(?:with|each)\\s?['\"]?s['\"]?\\s?as\\s?\\||\\{\\{\\s?lookup\\s\\(?\\s?string\\.sub\\.apply|\\{\\{#\\s?with\\s?\\(\\s?string\\.", ALL),
   tpl("expression_language", "\\$\\{\\s?(?:applicationscope|requestscope|sessionscope|pagecontext|facescontext|request\\.getclass|header\\[|param\\.|initparam|cookie\\[)", ALL)
 ]
@@ -526,20 +417,12 @@ const PROTO_POLLUTION: ReadonlyArray<PatternDef> = [
 // -------------------------------------------------------------------------------- code injection
 const code = def("code_injection")
 const CODE_INJECTION: ReadonlyArray<PatternDef> = [
-  code("php_open_tag", "<\\?(?:php\\b|=)", ALL),
-  code("php_superglobal", "\\$_(?:get|post|request|cookie|server|files|env|session)\\s?\\[", ALL),
-  code("php_exec_call", "\\b(?:system|passthru|shell_exec|exec|popen|proc_open|pcntl_exec|assert|eval|create_function|call_user_func(?:_array)?|preg_replace|include|require(?:_once)?|file_put_contents|fwrite|phpinfo|highlight_file|show_source)\\s?\\(\\s?(?:\\$_|base64_decode|gzinflate|gzuncompress|str_rot13|hex2bin|urldecode|chr\\s?\\(|['\"]\\s?(?:id|whoami|ls|cat|uname|wget|curl|nc|bash|sh|cmd|powershell|ping|/bin|echo|rm)\\b|\\$\\w{1,32}\\s?\\)|\\))", ALL),
   code("eval_obfuscated", "\\b(?:eval|assert|function)\\s?\\(\\s?(?:atob|unescape|string\\.fromcharcode|decodeuricomponent|base64_decode|gzinflate|str_rot13|location|window\\.name|document\\.cookie|\\$_)", ALL),
   code("python_import", "__import__\\s?\\(\\s?['\"]?(?:os|subprocess|sys|socket|pty|builtins|commands|importlib|shutil|pickle|ctypes)\\b|\\bimportlib\\.import_module\\s?\\(", ALL),
   code("python_exec", "\\b(?:os\\.(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?|remove|unlink)|subprocess\\.(?:popen|call|run|check_output|check_call|getoutput)|pty\\.spawn|commands\\.getoutput|builtins\\.(?:eval|exec))\\s?\\(", ALL),
   code("python_eval", "\\b(?:eval|exec|compile)\\s?\\(\\s?(?:['\"]\\s?(?:__import__|import\\s|os\\.|open\\s?\\()|compile\\s?\\(|input\\s?\\(|base64|bytes\\.fromhex|codecs\\.decode)", ALL),
-  code("node_child_process", "\\brequire\\s?\\(\\s?['\"`]child_process['\"`]\\s?\\)|\\bchild_process\\b|process\\.mainmodule|process\\.binding\\s?\\(|\\bprocess\\.dlopen\\b|global\\.process\\.|\\bexecsync\\s?\\(|\\bspawnsync\\s?\\(", ALL),
-  code("node_constructor", "\\bconstructor\\.constructor\\s?\\(|\\bfunction\\s?\\(\\s?['\"`]\\s?return\\s(?:process|this|global)|\\[\\s?['\"`]constructor['\"`]\\s?\\]\\s?\\(\\s?['\"`]return|\\bimport\\s?\\(\\s?['\"`](?:child_process|fs|os|vm|net)['\"`]\\s?\\)|\\bvm\\.run(?:in)?(?:this|new)?context\\s?\\(", ALL),
-  code("java_runtime", "\\bjava\\.lang\\.(?:runtime|processbuilder|system|reflect)\\b|\\bruntime\\.getruntime\\s?\\(\\s?\\)\\.exec|\\bclass\\.forname\\s?\\(|\\bnew\\sprocessbuilder\\s?\\(|\\bscriptenginemanager\\b|\\bgetenginebyname\\s?\\(", ALL),
   code("ruby_exec", "\\b(?:kernel\\.(?:system|exec|spawn|open)|io\\.popen|%x\\s?[({\\[]|open3\\.(?:popen3|capture2|capture3)|instance_eval|class_eval|send\\s?\\(\\s?:(?:system|eval|exec))\\b", ALL),
   code("asp_jsp_tag", "<%\\s?(?:@\\s?page\\b|eval\\b|execute\\b|response\\.write|request\\s?\\(|runtime\\b|@\\s?import)|<jsp:(?:scriptlet|expression)\\b", ALL),
-  code("php_backtick_eval", "\\b(?:eval|assert)\\s?\\(\\s?\\$[\\w]{1,32}\\s?\\)|;\\s?(?:phpinfo|system|passthru)\\s?\\(", ALL),
-  code("php_chr_chain", "\\bchr\\s?\\(\\s?\\d{1,3}\\s?\\)\\s?\\.\\s?chr\\s?\\(\\s?\\d{1,3}\\s?\\)", ALL),
   code("js_fromcharcode", "\\bstring\\.fromcharcode\\s?\\(\\s?\\d{1,3}\\s?,\\s?\\d{1,3}", ALL)
 ]
 
@@ -548,7 +431,6 @@ const deser = def("deserialization")
 const DESERIALIZATION: ReadonlyArray<PatternDef> = [
   deser("php_object", "\\bo:\\d{1,5}:\"[\\w\\\\]{1,128}\":\\d{1,5}:\\{", ALL),
   deser("php_custom_object", "\\bc:\\d{1,5}:\"[\\w\\\\]{1,128}\":\\d{1,5}:\\{", ALL),
-  deser("php_array_object", "\\ba:\\d{1,5}:\\{(?:i|s):\\d{1,5}[:;][^}]{0,128}\\bo:\\d{1,5}:\"", ALL),
   deser("java_serialized_b64", "(?:^|[\\s\"'=:])ro0ab[a-z0-9+/]{2}", ALL),
   deser("java_serialized_hex", "\\baced0005\\b|\\baced0005[0-9a-f]{2}", ALL),
   deser("java_gadget_class", "\\b(?:com\\.sun\\.rowset\\.jdbcrowsetimpl|org\\.apache\\.(?:xbean|commons\\.(?:collections\\d?\\.functors|beanutils)|tomcat\\.dbcp|xalan\\.xsltc\\.trax|ibatis|shiro|myfaces)|com\\.alibaba\\.fastjson|javax\\.(?:naming|management)\\.[\\w]{1,64}|ch\\.qos\\.logback\\.core\\.db|com\\.mchange\\.v2\\.c3p0|org\\.springframework\\.(?:beans\\.factory\\.config|context\\.support\\.(?:file|classpath)xmlapplicationcontext|aop\\.|jndi)|sun\\.rmi\\.|bsh\\.interpreter|org\\.codehaus\\.groovy\\.runtime|com\\.sun\\.org\\.apache\\.(?:xalan|bcel)|org\\.hibernate\\.(?:jmx|tuple|engine\\.spi)|com\\.zaxxer\\.hikari|oracle\\.jdbc\\.connector|br\\.com\\.anteros|org\\.mozilla\\.javascript|clojure\\.(?:core|lang)|java\\.rmi\\.(?:server|registry))", ALL),

@@ -203,7 +203,10 @@ export const SECRET_DIRS: ReadonlySet<string> = new Set([
   ".gemini"
 ])
 
-/** Spring Boot actuator endpoints: dumps of memory, configuration, environment and routes. */
+/**
+ * Spring Boot actuator endpoints: dumps of memory, configuration, environment and routes. Not
+ * `health`: load balancers and Kubernetes probes call it on every instance all day.
+ */
 export const ACTUATOR_ENDPOINTS: ReadonlySet<string> = new Set([
   "actuator",
   "auditevents",
@@ -216,7 +219,6 @@ export const ACTUATOR_ENDPOINTS: ReadonlySet<string> = new Set([
   "env",
   "flyway",
   "gateway",
-  "health",
   "heapdump",
   "httptrace",
   "info",

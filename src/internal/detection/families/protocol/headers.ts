@@ -17,6 +17,7 @@ const HIJACKING_HEADER =
   /[\r\n\u560a\u560d][\t ]{0,8}(?:set-cookie|content-length|transfer-encoding|content-security-policy|x-xss-protection|access-control-allow-[a-z]{1,12})[\t ]{0,4}:|[\r\n][\t ]{0,8}http\/[12](?:\.\d)?[\t ]{1,4}\d{3}/i
 
 /** Session cookie names of common frameworks; generic names like `session` or `sid` are left out. */
+/** Not Rails' `_session_id`: APIs use that name for their own JSON fields. */
 const SESSION_NAMES: ReadonlySet<string> = new Set([
   "jsessionid",
   "jsessionidsso",
@@ -33,7 +34,6 @@ const SESSION_NAMES: ReadonlySet<string> = new Set([
   "koa:sess",
   "express.sid",
   "express:sess",
-  "_session_id",
   "rack.session",
   "_flask_session",
   "next-auth.session-token",

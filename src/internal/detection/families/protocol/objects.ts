@@ -4,7 +4,7 @@
  * and prototype pollution (`__proto__`, `constructor.prototype`) in keys and values.
  *
  * JSON Schema's `$schema`, `$id` and `$ref` and template strings like `$20` are not operators: only
- * MongoDB's own operator names count.
+ * MongoDB's own operator names count, except `$type`, which is also Json.NET's type discriminator.
  *
  * @internal
  */
@@ -25,7 +25,6 @@ const OPERATORS: ReadonlySet<string> = new Set([
   "options",
   "where",
   "exists",
-  "type",
   "or",
   "and",
   "not",
