@@ -21,7 +21,6 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Option } from "effect"
 import { BehaviorTracker } from "./BehaviorTracker.js"
-import { ClientIpRegistry } from "./ClientIp.js"
 import { CloudRanges } from "./CloudRanges.js"
 import { CompositeHandler } from "./CompositeHandler.js"
 import type { ConfigError } from "./ConfigError.js"
@@ -112,12 +111,8 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
         Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), RedisBehaviorTracker.layer()), rules))
       )
       : CompositeHandler.layer(compositeOptions)
-    // one registry (the same layer value is built once) shared by the pipeline and the event bus,
-    // and not an output: every service in the request context is copied with it
-    const registry = ClientIpRegistry.layer
     const telemetry = Layer.mergeAll(EventBus.layer, MetricsCollector.layer).pipe(
       Layer.provideMerge(composite),
-      Layer.provide(registry),
       Layer.merge(rules)
     )
     const withRules = config.enableDynamicRules ? Layer.provideMerge(DynamicRulePoller.layer, telemetry) : telemetry
@@ -138,7 +133,7 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     )
     const detector = yield* existingOr(ThreatDetector, ThreatDetector.layer(ThreatDetector.fromConfig(config)))
     const cloud = yield* cloudRanges(config)
-    const pipeline = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules, registry)))
+    const pipeline = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules)))
     const security = consoleFeed === undefined
       ? pipeline
       : layerMounted(consoleFeed).pipe(Layer.provide(Layer.mergeAll(pipeline, stores, withRules, config.enableRedis ? redis : Layer.empty)))
