@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Layer, Option } from "effect"
+import { Context, Option } from "effect"
 import { canonicalIp, type IpMatcher, makeIpMatcher } from "./internal/ip.js"
 
 /**
@@ -24,40 +24,6 @@ import { canonicalIp, type IpMatcher, makeIpMatcher } from "./internal/ip.js"
  * @category tags
  */
 export class ClientIp extends Context.Tag("effect-guard/ClientIp")<ClientIp, string>() {}
-
-/**
- * Where the guard records the client IP it resolved for each request, keyed by the request's
- * underlying source object, which survives `request.modify`: an event the application emits names
- * the client the guard's checks saw, even when a middleware inside the guard rewrote the request's
- * address (`HttpMiddleware.xForwardedHeaders` believes any client). `GuardLive` shares one between
- * the pipeline and the event bus and keeps it out of the request context.
- *
- * @since 0.1.0
- * @category tags
- */
-export class ClientIpRegistry extends Context.Tag("effect-guard/ClientIpRegistry")<ClientIpRegistry, {
-  readonly set: (source: object, ip: string) => void
-  readonly get: (source: object) => Option.Option<string>
-}>() {
-  /**
-   * @since 0.1.0
-   */
-  static readonly layer: Layer.Layer<ClientIpRegistry> = Layer.sync(ClientIpRegistry, () => {
-    // The answer is kept on the source itself, under a key only this registry knows, so it lives
-    // exactly as long as its request. A WeakMap would do the same at about 0.5 µs per request to
-    // add, and more to collect (each entry is an ephemeron), and this runs on every request. A
-    // source that takes no new properties (frozen, say) falls back to one.
-    const key = Symbol("effect-guard/ClientIpRegistry")
-    const fallback = new WeakMap<object, string>()
-    return {
-      set: (source, ip) => {
-        if (Object.isExtensible(source)) (source as Record<symbol, string>)[key] = ip
-        else fallback.set(source, ip)
-      },
-      get: (source) => Option.fromNullable((source as Record<symbol, string | undefined>)[key] ?? fallback.get(source))
-    }
-  })
-}
 
 /**
  * The address used when no client address can be determined.

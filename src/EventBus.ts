@@ -7,9 +7,10 @@
  * @since 0.1.0
  */
 import { HttpServerRequest } from "@effect/platform"
-import { Context, Effect, Layer, Option, type Types } from "effect"
+import { Context, Effect, type Fiber, Layer, Option, type Types } from "effect"
 import { randomUUID } from "node:crypto"
-import { ClientIp, type ClientIpInput, ClientIpRegistry, type ClientIpResolution, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
+import { ClientIp, type ClientIpInput, type ClientIpResolution, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
+import { currentEvaluation } from "./internal/evaluation.js"
 import { CompositeHandler } from "./CompositeHandler.js"
 import { EVENT_TYPE_VALUES, type EventType } from "./EventTypes.js"
 import { GeoIpLookup } from "./GeoIpLookup.js"
@@ -58,13 +59,11 @@ export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
       const config = yield* GuardConfig
       const composite = yield* CompositeHandler
       const geo = yield* Effect.serviceOption(GeoIpLookup)
-      const registry = yield* Effect.serviceOption(ClientIpRegistry)
       // with no exporter running every event would be dropped: skip building them at all
       return make({
         muted: composite.active ? config.mutedEventTypes : new Set(EVENT_TYPE_VALUES),
         send: composite.sendEvent,
         geo: Option.getOrUndefined(geo),
-        registry: Option.getOrUndefined(registry),
         // for requests the guard has not resolved: the guard's rules (trusted proxies) all the same
         resolveClientIp: makeClientIpResolver(config)
       })
@@ -92,19 +91,20 @@ export const make = (options: {
   readonly muted: ReadonlySet<EventType>
   readonly send: (event: SecurityEvent) => Effect.Effect<void>
   readonly geo?: GeoIpLookup["Type"] | undefined
-  /** The clients the guard resolved, by request. */
-  readonly registry?: ClientIpRegistry["Type"] | undefined
   /** Who the client of a request the guard did not resolve is. Default: its socket address. */
   readonly resolveClientIp?: ((input: ClientIpInput) => ClientIpResolution) | undefined
 }): EventBus["Type"] => {
-  const { geo, muted, registry, send } = options
+  const { geo, muted, send } = options
   const resolveClientIp = options.resolveClientIp ?? makeClientIpResolver({ trustedProxies: [] })
-  /** The guard's answer for this request, else `ClientIp` from the context, else the request's own address. */
-  const clientIpOf = (context: Context.Context<never>, request: HttpServerRequest.HttpServerRequest | undefined): string => {
-    if (request !== undefined && registry !== undefined && typeof request.source === "object" && request.source !== null) {
-      const recorded = registry.get(request.source)
-      if (Option.isSome(recorded)) return recorded.value
-    }
+  /**
+   * The client the guard resolved for the request this fiber serves (it travels with the fiber, so
+   * a middleware inside the guard that rewrites the request's address cannot choose it), else
+   * `ClientIp` from the context, else the request's own address.
+   */
+  const clientIpOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>, request: HttpServerRequest.HttpServerRequest | undefined): string => {
+    const evaluated = fiber.getFiberRef(currentEvaluation)
+    if (evaluated !== undefined) return evaluated.clientIp
+    const context = fiber.currentContext
     const given = Option.getOrUndefined(Context.getOption(context, ClientIp))
     if (given !== undefined || request === undefined) return given ?? UNKNOWN_CLIENT_IP
     return resolveClientIp({ remoteAddress: request.remoteAddress, headers: request.headers }).ip
@@ -154,10 +154,10 @@ export const make = (options: {
 
   const emit = (eventType: EventType, o: EmitOptions): Effect.Effect<void> =>
     muted.has(eventType) ? Effect.void : Effect.clockWith((clock) =>
-      Effect.contextWithEffect((context: Context.Context<never>) => {
+      Effect.withFiberRuntime((fiber) => {
         const now = clock.unsafeCurrentTimeMillis()
-        const request = Option.getOrUndefined(Context.getOption(context, HttpServerRequest.HttpServerRequest))
-        const ip = o.ipAddress ?? clientIpOf(context, request)
+        const request = Option.getOrUndefined(Context.getOption(fiber.currentContext, HttpServerRequest.HttpServerRequest))
+        const ip = o.ipAddress ?? clientIpOf(fiber, request)
         if (geo === undefined || o.country !== undefined) return send(build(eventType, o, request, ip, now, o.country))
         return Effect.flatMap(lookupCountry(geo, ip), (country) => send(build(eventType, o, request, ip, now, country)))
       })

@@ -21,7 +21,6 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Option } from "effect"
 import { BehaviorTracker } from "./BehaviorTracker.js"
-import { ClientIpRegistry } from "./ClientIp.js"
 import { CloudRanges } from "./CloudRanges.js"
 import { CompositeHandler } from "./CompositeHandler.js"
 import type { ConfigError } from "./ConfigError.js"
@@ -93,12 +92,8 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
       ? EventEnricher.layer.pipe(Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), BehaviorTracker.layerRedis()), rules)))
       : Layer.empty
     const composite = CompositeHandler.layer(exporters).pipe(Layer.provide(enrichment))
-    // one registry (the same layer value is built once) shared by the pipeline and the event bus,
-    // and not an output: every service in the request context is copied with it
-    const registry = ClientIpRegistry.layer
     const telemetry = Layer.mergeAll(EventBus.layer, MetricsCollector.layer).pipe(
       Layer.provideMerge(composite),
-      Layer.provide(registry),
       Layer.merge(rules)
     )
     const withRules = config.enableDynamicRules ? Layer.provideMerge(DynamicRulePoller.layer, telemetry) : telemetry
@@ -119,7 +114,7 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     )
     const detector = yield* existingOr(ThreatDetector, ThreatDetector.layer(ThreatDetector.fromConfig(config)))
     const cloud = yield* cloudRanges(config)
-    const security = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules, registry)))
+    const security = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules)))
     const redisEvents = config.enableRedis ? layerRedisEvents.pipe(Layer.provide(Layer.merge(redis, withRules))) : Layer.empty
     return Layer.mergeAll(security, withRules, stores, detector, redisEvents)
   })

@@ -11,7 +11,6 @@
  */
 import { Clock, Context, Data, Duration, Effect, Layer, Option } from "effect"
 import { canonicalRange, type IpRange, parseIp, parseRange, rangeContains, rangesOverlap } from "./internal/ip.js"
-import { makeSyncForm } from "./internal/syncForms.js"
 import type { GuardRedis } from "./Redis.js"
 import type { StoreError } from "./StoreError.js"
 import * as RedisIpBans from "./stores/redis/IpBans.js"
@@ -185,13 +184,6 @@ const insertBounded = <V>(map: Map<string, V>, key: string, value: V, max: numbe
   return oldest
 }
 
-/**
- * `isBanned` at a given time, for the stores that can answer without an effect (the in-process one).
- *
- * @internal
- */
-export const syncIsBanned = makeSyncForm<(ip: string, now: number) => Option.Option<BanInfo>>("IpBans.isBanned")
-
 const makeMemory = (options?: IpBansMemoryOptions): IpBans["Type"] => {
   const maxEntries = Math.max(1, options?.maxEntries ?? 10_000)
   const maxNetworks = Math.max(1, options?.maxNetworks ?? 1_000)
@@ -250,7 +242,7 @@ const makeMemory = (options?: IpBansMemoryOptions): IpBans["Type"] => {
   // not traced: a wrapped store is called through this on every request, and a span costs about 10 µs
   const isBanned = (ip: string) => Effect.clockWith((clock) => Effect.sync(() => isBannedAt(ip, clock.unsafeCurrentTimeMillis())))
 
-  return syncIsBanned.attach(IpBans.of({ ban, unban, isBanned, size: Effect.sync(() => addresses.size + networks.size) }), isBannedAt)
+  return IpBans.of({ ban, unban, isBanned, size: Effect.sync(() => addresses.size + networks.size) })
 }
 
 /**

@@ -15,7 +15,6 @@
  * @since 0.1.0
  */
 import { Context, Duration, Effect, Layer, Option } from "effect"
-import { makeSyncForm } from "./internal/syncForms.js"
 import type { GuardRedis } from "./Redis.js"
 import type { StoreError } from "./StoreError.js"
 import * as RedisRateLimitStore from "./stores/redis/RateLimitStore.js"
@@ -143,15 +142,6 @@ export const refusedByZeroLimit = (window: Duration.Duration): RateLimitResult =
   retryAfter: Option.some(window)
 })
 
-/**
- * `hit` at a given time, for the stores that can answer without an effect (the in-process one).
- *
- * @internal
- */
-export const syncHits = makeSyncForm<(key: string, limit: number, window: Duration.DurationInput, now: number) => RateLimitResult>(
-  "RateLimitStore.hit"
-)
-
 const makeMemory = (options?: { readonly maxKeys?: number }): RateLimitStore["Type"] => {
   const maxKeys = Math.max(1, options?.maxKeys ?? 10_000)
   const logs = new Map<string, Log>()
@@ -205,14 +195,11 @@ const makeMemory = (options?: { readonly maxKeys?: number }): RateLimitStore["Ty
   const hit = (key: string, limit: number, window: Duration.DurationInput) =>
     Effect.clockWith((clock) => Effect.sync(() => hitAt(key, limit, window, clock.unsafeCurrentTimeMillis())))
 
-  return syncHits.attach(
-    RateLimitStore.of({
-      hit,
-      reset: (key) => Effect.sync(() => void logs.delete(key)),
-      size: Effect.sync(() => logs.size)
-    }),
-    hitAt
-  )
+  return RateLimitStore.of({
+    hit,
+    reset: (key) => Effect.sync(() => void logs.delete(key)),
+    size: Effect.sync(() => logs.size)
+  })
 }
 
 /**

@@ -23,12 +23,12 @@ import type { HttpApi, HttpApiGroup, HttpServerRequest } from "@effect/platform"
 import { HttpApi as Api, HttpServerRespondable as Respondable, HttpServerResponse } from "@effect/platform"
 import type * as FindMyWay from "find-my-way-ts"
 import { Context, Effect, FiberRef, Layer, Option, ParseResult, Predicate, Schema } from "effect"
-import { globalValue } from "effect/GlobalValue"
 import { ConfigError, type ConfigIssue } from "./ConfigError.js"
 import { EventBus } from "./EventBus.js"
 import { CHECK_NAME_VALUES } from "./EventTypes.js"
 import { optional, PositiveInt, withDefault } from "./internal/config/fields.js"
 import { type AuthVerifier, CLOUD_PROVIDER_VALUES, CountryCode, IpOrCidr, UserAgentPattern } from "./internal/config/security.js"
+import * as evaluation from "./internal/evaluation.js"
 import { makeMatcher, type Matcher, type RouteTree, type TreeMount, type TreeRoute } from "./internal/routeTree.js"
 
 /**
@@ -187,6 +187,8 @@ export const settingsOf = (handler: unknown): Option.Option<RouteSettingsInput> 
  */
 export interface GuardEvaluation {
   readonly route: ResolvedRoute | undefined
+  /** The client the guard resolved (trusted proxies only): events emitted for the request name it. */
+  readonly clientIp: string
   /** The guard only reports (`passiveMode`): a protected handler reports a mismatch, and runs. */
   readonly passive: boolean
   /** Reports a protected handler that ran without its settings applied (`route_unresolved`). */
@@ -200,10 +202,7 @@ export interface GuardEvaluation {
  * @since 0.1.0
  * @category fiber refs
  */
-export const currentEvaluation: FiberRef.FiberRef<GuardEvaluation | undefined> = globalValue(
-  Symbol.for("effect-guard/RouteGuard/currentEvaluation"),
-  () => FiberRef.unsafeMake<GuardEvaluation | undefined>(undefined)
-)
+export const currentEvaluation: FiberRef.FiberRef<GuardEvaluation | undefined> = evaluation.currentEvaluation
 
 /**
  * A handler wrapped with {@link RouteGuard.secure} ran for a request the guard did not evaluate with

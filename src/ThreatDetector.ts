@@ -30,7 +30,6 @@ import { ConfigError } from "./ConfigError.js"
 import type { DetectionConfig } from "./internal/config/detection.js"
 import { compileCustom, emptyResult, engineSettings, makeEngine } from "./internal/detection/engine.js"
 import * as patterns from "./internal/detection/patterns.js"
-import { makeSyncForm } from "./internal/syncForms.js"
 
 /**
  * The 19 built-in categories.
@@ -233,13 +232,6 @@ export interface ThreatDetectorService {
 }
 
 /**
- * `detect` without an effect, for the detectors built here (detection is plain computation).
- *
- * @internal
- */
-export const syncDetects = makeSyncForm<(input: DetectionInput, context?: DetectionContext) => DetectionResult>("ThreatDetector.detect")
-
-/**
  * Builds a detector. Fails with a {@link ConfigError} naming every custom pattern that is not a
  * valid regex or not provably linear-time.
  *
@@ -257,7 +249,7 @@ export const make = (options: ThreatDetectorOptions = {}): Effect.Effect<ThreatD
     })
     if (issues.length > 0) return Effect.fail(ConfigError.fromIssues(issues))
     const engine = makeEngine(engineSettings(options, customPatterns))
-    return Effect.succeed(syncDetects.attach({ detect: (input, context) => Effect.sync(() => engine(input, context)) }, engine))
+    return Effect.succeed({ detect: (input, context) => Effect.sync(() => engine(input, context)) })
   })
 
 /**
@@ -291,7 +283,7 @@ export const fromConfig = (config: DetectionConfig): ThreatDetectorOptions => ({
   scanBody: config.detectionScanBody
 })
 
-const noop: ThreatDetectorService = syncDetects.attach({ detect: () => Effect.succeed(emptyResult) }, () => emptyResult)
+const noop: ThreatDetectorService = { detect: () => Effect.succeed(emptyResult) }
 
 /**
  * Finds attacks in a request given as plain data.

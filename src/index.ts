@@ -78,7 +78,8 @@ export type {
   RouteSettingsInput,
   RouteValidator
 } from "./RouteGuard.js"
-export { securityHeadersFor } from "./SecurityHeaders.js"
+export { contentSecurityPolicy, DEFAULT_CSP_DIRECTIVES, securityHeaderSet } from "./SecurityHeaders.js"
+export type { CspDirectives, SecurityHeaderSet } from "./SecurityHeaders.js"
 export type { RateLimitResult } from "./RateLimitStore.js"
 export { SecurityEvent, SecurityMetric } from "./SecurityEvent.js"
 export { StoreError } from "./StoreError.js"

@@ -408,12 +408,13 @@ describe("guardMiddleware", () => {
   describe("every response", () => {
     it.scoped("carries the security headers, the application's and the guard's alike", () =>
       Effect.gen(function*() {
-        for (const response of [yield* get("/"), yield* get("/missing"), yield* get("/", from("203.0.113.9"))]) {
+        const https = { "x-forwarded-proto": "https" }
+        for (const response of [yield* get("/", https), yield* get("/missing", https), yield* get("/", from("203.0.113.9", https))]) {
           expect([response.status, response.headers["x-content-type-options"]]).toEqual([response.status, "nosniff"])
           expect(response.headers["strict-transport-security"]).toBe("max-age=31536000; includeSubDomains")
           expect(response.headers["x-frame-options"]).toBe("SAMEORIGIN")
         }
-      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, blacklist: ["203.0.113.9"] }))))
+      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, trustXForwardedProto: true, blacklist: ["203.0.113.9"] }))))
 
     it.scoped("keeps what the application set: its own headers win, and status, cookies and body are untouched", () =>
       Effect.gen(function*() {

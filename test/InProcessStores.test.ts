@@ -1,17 +1,13 @@
 /**
- * The in-process stores and detector answer the checks synchronously (no fiber steps per request).
- * These tests pin down that this is only a shortcut: a store the user wrapped is called through its
- * effects with the same answers, a window after a refusal still does not count, nothing is counted
- * for a request the guard refuses before its checks, and a synchronous answer that throws fails its
- * check safely.
+ * The checks ask the stores and the detector through their services' methods only: a store the
+ * user wrapped is called on every request with the in-process store's answers, a window after a
+ * refusal still does not count, nothing is counted for a request the guard refuses before its
+ * checks, and a store that throws instead of failing fails its check safely.
  */
 import { HttpApp, HttpRouter, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Ref } from "effect"
 import { GuardConfig, GuardLive, guardMiddleware, GuardRoutes, IpBans, RateLimitStore, ThreatDetector } from "effect-guard"
-import { syncIsBanned } from "../src/IpBans.js"
-import { syncHits } from "../src/RateLimitStore.js"
-import { syncDetects } from "../src/ThreatDetector.js"
 import { events, get, guardedServer, statusAndBody } from "./support/guarded.js"
 
 const app = HttpRouter.empty.pipe(
@@ -43,15 +39,6 @@ const limited = { enableRateLimiting: true, rateLimit: 3, rateLimitWindow: 60 }
 const five = ["/", "/", "/", "/", "/"]
 
 describe("in-process stores", () => {
-  it.effect("GuardLive's in-process stores and detector answer synchronously; a copy spread from them does not", () =>
-    Effect.gen(function*() {
-      const store = yield* RateLimitStore
-      const bans = yield* IpBans
-      const detector = yield* ThreatDetector
-      expect([syncHits.of(store), syncIsBanned.of(bans), syncDetects.of(detector)].every((f) => typeof f === "function")).toBe(true)
-      expect([syncHits.of({ ...store }), syncIsBanned.of({ ...bans }), syncDetects.of({ ...detector })]).toEqual([undefined, undefined, undefined])
-    }).pipe(Effect.provide(GuardLive.pipe(Layer.provide(GuardConfig.layer({}))))))
-
   it.scoped("a rate limit store the user wrapped is called on every request, with the in-process store's answers", () =>
     Effect.gen(function*() {
       const inProcess = yield* statuses(five).pipe(Effect.provide(guardedServer(app, limited)))
@@ -108,17 +95,20 @@ describe("in-process stores", () => {
       }).pipe(Effect.provide(guardedServer(app, { enableIpBanning: false }, counted(calls).detector)))
     }))
 
-  it.scoped("a synchronous answer that throws fails its check: 500 under fail-secure, with the security headers", () =>
+  it.scoped("a store that throws instead of answering fails its check: 500 under fail-secure, with the security headers", () =>
     Effect.gen(function*() {
-      // rate_limit is not the last check: the throw happens while the run goes on synchronously
+      // rate_limit is not the last check: the run stops there all the same
       const response = yield* get("/")
       expect(response.headers["x-content-type-options"]).toBe("nosniff")
       expect(yield* statusAndBody(response)).toEqual({ status: 500, body: "Security check failed" })
     }).pipe(Effect.provide(guardedServer(app, { enableRateLimiting: true }, Layer.effect(
       RateLimitStore,
       Effect.map(RateLimitStore, (store) =>
-        syncHits.attach(RateLimitStore.of({ ...store }), () => {
-          throw new Error("a bug in the store")
+        RateLimitStore.of({
+          ...store,
+          hit: () => {
+            throw new Error("a bug in the store")
+          }
         }))
     ).pipe(Layer.provide(RateLimitStore.layerMemory()))))))
 })

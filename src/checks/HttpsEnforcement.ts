@@ -6,15 +6,10 @@
  * @since 0.1.0
  */
 import { HttpServerResponse } from "@effect/platform"
-import { Effect, Option, Predicate } from "effect"
-import { makeIpMatcher } from "../internal/ip.js"
-import { anyRoute, type CheckEnv, type GuardRequest, pass, refuse, type SecurityCheck } from "../internal/pipeline.js"
+import { Effect, Option } from "effect"
+import { anyRoute, type CheckEnv, pass, refuse, type SecurityCheck } from "../internal/pipeline.js"
 
 const SAFE_HOST = /^(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/
-
-const socketIsEncrypted = (source: unknown): boolean =>
-  Predicate.hasProperty(source, "socket") && Predicate.hasProperty(source.socket, "encrypted") &&
-  source.socket.encrypted === true
 
 /**
  * @since 0.1.0
@@ -23,22 +18,13 @@ const socketIsEncrypted = (source: unknown): boolean =>
 export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   const { config } = env
   if (!config.enforceHttps && !anyRoute(env, (s) => s.requireHttps === true)) return Option.none()
-  const proxies = makeIpMatcher(config.trustedProxies.filter((p) => p !== "unix"))
-
-  const isHttps = (req: GuardRequest): boolean => {
-    const { request } = req
-    if (request.originalUrl.startsWith("https:") || socketIsEncrypted(request.source)) return true
-    return config.trustXForwardedProto && req.peerIp !== undefined && proxies.matches(req.peerIp) &&
-      req.headers["x-forwarded-proto"]?.split(",")[0]?.trim().toLowerCase() === "https"
-  }
-
   return Option.some({
     name: "https_enforcement",
     onExcludedPaths: false,
     run: (req) => {
       const routeRequires = req.route?.settings.requireHttps
       const required = routeRequires ?? config.enforceHttps
-      if (!required || isHttps(req)) return pass
+      if (!required || req.secure) return pass
       const host = req.headers["host"] ?? ""
       const query = req.request.url.includes("?") ? req.request.url.slice(req.request.url.indexOf("?")) : ""
       const safe = SAFE_HOST.test(host)

@@ -6,11 +6,10 @@
  *
  * @since 0.1.0
  */
-import { Effect, Exit, Option } from "effect"
+import { Effect, Option } from "effect"
 import type { ActiveRules } from "../DynamicRuleManager.js"
 import { type IpMatcher, makeIpMatcher, parseIp } from "../internal/ip.js"
-import { type CheckEnv, countryOf, flatMapNow, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
-import { syncIsBanned } from "../IpBans.js"
+import { type CheckEnv, countryOf, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
 import type { RouteSettings } from "../RouteGuard.js"
 import type { StoreError } from "../StoreError.js"
 
@@ -24,7 +23,6 @@ const ROUTE_OK = Effect.succeed("ok" as const)
  */
 export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   const { config } = env
-  const isBannedNow = syncIsBanned.of(env.bans)
   const whitelist = makeIpMatcher(config.whitelist)
   const blacklist = makeIpMatcher(config.blacklist)
   const ruleLists = new WeakMap<ActiveRules, { black: IpMatcher; white: IpMatcher; allowCountries: ReadonlySet<string> }>()
@@ -166,17 +164,14 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       ? globalRules(req, false, true)
       : req.route?.settings.bypass?.has("ip") === true
       ? pass
-      : flatMapNow(routeRules(req), (outcome) =>
+      : Effect.flatMap(routeRules(req), (outcome) =>
         typeof outcome === "string"
           ? globalRules(req, outcome === "route-whitelisted", outcome === "route-country-allowed")
           : Effect.succeed(outcome))
 
   const run = (req: GuardRequest): Effect.Effect<Verdict, StoreError> => {
     if (req.route?.settings.bypass?.has("ip_ban") === true) return afterBan(req)
-    const ban = isBannedNow === undefined
-      ? env.bans.isBanned(req.clientIp)
-      : Exit.succeed(isBannedNow(req.clientIp, req.clock.unsafeCurrentTimeMillis()))
-    return flatMapNow(ban, (ban) =>
+    return Effect.flatMap(env.bans.isBanned(req.clientIp), (ban) =>
       Option.isSome(ban)
         ? refuse(env, req, {
           check: "ip_security",

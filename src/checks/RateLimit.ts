@@ -7,12 +7,12 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Exit, Option } from "effect"
-import { anyRoute, autoBanPolicy, banClient, type CheckEnv, flatMapNow, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
+import { Duration, Effect, Option } from "effect"
+import { anyRoute, autoBanPolicy, banClient, type CheckEnv, type GuardRequest, pass, refuse, type SecurityCheck, type Verdict } from "../internal/pipeline.js"
 import { checkLogFor } from "../CheckLog.js"
 import type { RouterConfig } from "find-my-way-ts"
 import { canonicalPath } from "../internal/routeTree.js"
-import { rateLimitHeaders, type RateLimitResult, syncHits } from "../RateLimitStore.js"
+import { rateLimitHeaders, type RateLimitResult } from "../RateLimitStore.js"
 import type { StoreError } from "../StoreError.js"
 
 type Limit = readonly [requests: number, windowSeconds: number]
@@ -31,9 +31,6 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   const configWindow = Duration.seconds(config.rateLimitWindow)
   const log = checkLogFor(config.mutedCheckLogs)
   const configured: ReadonlyArray<EndpointLimits> = Object.keys(config.endpointRateLimits).length > 0 ? [config.endpointRateLimits] : []
-  const hitNow = syncHits.of(env.rateLimits)
-  const hit = (req: GuardRequest, key: string, limit: number, window: Duration.Duration) =>
-    hitNow === undefined ? env.rateLimits.hit(key, limit, window) : Exit.succeed(hitNow(key, limit, window, req.clock.unsafeCurrentTimeMillis()))
 
   const exceeded = (
     req: GuardRequest,
@@ -104,7 +101,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   // Each window is its own function of the request: with the in-process store a window counts as
   // soon as it is called, so a window after a refusal must not even be called.
   const endpointWindow = (req: GuardRequest, endpoint: string, limit: Limit): Effect.Effect<Verdict, StoreError> =>
-    flatMapNow(hit(req, `endpoint:${endpoint}:${req.clientKey}`, limit[0], Duration.seconds(limit[1])), (r) =>
+    Effect.flatMap(env.rateLimits.hit(`endpoint:${endpoint}:${req.clientKey}`, limit[0], Duration.seconds(limit[1])), (r) =>
       r.allowed ? pass : exceeded(req, r, {
         event: "dynamic_rule_violation",
         policy: "endpoint",
@@ -114,7 +111,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       }))
 
   const routeWindow = (req: GuardRequest, route: string, limit: { readonly requests: number; readonly window: number }) =>
-    flatMapNow(hit(req, `route:${route}:${req.clientKey}`, limit.requests, Duration.seconds(limit.window)), (r) =>
+    Effect.flatMap(env.rateLimits.hit(`route:${route}:${req.clientKey}`, limit.requests, Duration.seconds(limit.window)), (r) =>
       r.allowed ? pass : exceeded(req, r, {
         event: "rate_limited",
         policy: "route",
@@ -128,7 +125,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     if (!(rules?.enableRateLimiting ?? config.enableRateLimiting)) return pass
     const limit = rules?.globalRateLimit ?? config.rateLimit
     const window = rules?.globalRateWindow ?? config.rateLimitWindow
-    return flatMapNow(hit(req, `global:${req.clientKey}`, limit, window === config.rateLimitWindow ? configWindow : Duration.seconds(window)), (r) =>
+    return Effect.flatMap(env.rateLimits.hit(`global:${req.clientKey}`, limit, window === config.rateLimitWindow ? configWindow : Duration.seconds(window)), (r) =>
       r.allowed ? pass : exceeded(req, r, {
         event: "rate_limited",
         policy: "global",
@@ -142,7 +139,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     const limit = req.route?.settings.rateLimit
     return limit === undefined || req.route === undefined
       ? globalWindow(req)
-      : flatMapNow(routeWindow(req, req.route.id, limit), (v) => (Option.isSome(v) ? Effect.succeed(v) : globalWindow(req)))
+      : Effect.flatMap(routeWindow(req, req.route.id, limit), (v) => (Option.isSome(v) ? Effect.succeed(v) : globalWindow(req)))
   }
 
   const run = (req: GuardRequest): Effect.Effect<Verdict, StoreError> => {
@@ -150,7 +147,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     const endpoint = endpointLimitOf(req)
     return endpoint === undefined
       ? routeThenGlobal(req)
-      : flatMapNow(endpointWindow(req, endpoint.endpoint, endpoint.limit), (v) => (Option.isSome(v) ? Effect.succeed(v) : routeThenGlobal(req)))
+      : Effect.flatMap(endpointWindow(req, endpoint.endpoint, endpoint.limit), (v) => (Option.isSome(v) ? Effect.succeed(v) : routeThenGlobal(req)))
   }
 
   return Option.some({ name: "rate_limit", onExcludedPaths: true, run })

@@ -8,8 +8,8 @@
  *
  * @since 0.1.0
  */
-import { Option } from "effect"
-import { anyRoute, type CheckEnv, flatMapNow, maxBodyOf, mediaType, pass, peekedBody, refuse, type SecurityCheck } from "../internal/pipeline.js"
+import { Effect, Option } from "effect"
+import { anyRoute, type CheckEnv, maxBodyOf, mediaType, pass, peekedBody, refuse, type SecurityCheck } from "../internal/pipeline.js"
 
 /**
  * @since 0.1.0
@@ -76,7 +76,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       // a web handler's request may stream its body without saying how (no Transfer-Encoding);
       // the client's header goes into exported events, so only its start
       const encoding = req.headers["transfer-encoding"]?.slice(0, 64)
-      return flatMapNow(measured, (size) =>
+      return Effect.flatMap(measured, (size) =>
         size._tag !== "tooLarge" ? pass : refuse(env, req, {
           check: "request_size_content",
           event: "content_filtered",

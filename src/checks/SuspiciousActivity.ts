@@ -7,13 +7,13 @@
  * @since 0.1.0
  */
 import { HttpIncomingMessage, HttpServerError, type HttpServerRequest } from "@effect/platform"
-import { Effect, Exit, LogLevel, Option } from "effect"
+import { Effect, LogLevel, Option } from "effect"
 import {
   anyRoute,
   autoBanPolicy,
   banClient,
   type CheckEnv,
-  flatMapNow,
+ 
   type GuardRequest,
   pass,
   refuse,
@@ -24,7 +24,7 @@ import {
 import { checkLogFor } from "../CheckLog.js"
 import { bodyOf, READ_BEFORE, scannableBody } from "../internal/scanBody.js"
 import type { StoreError } from "../StoreError.js"
-import { type DetectionBody, type DetectionInput, type DetectionResult, syncDetects } from "../ThreatDetector.js"
+import type { DetectionBody, DetectionInput, DetectionResult } from "../ThreatDetector.js"
 
 /** platform-node's and the web platform's request: the text of its body, once read, is cached here. */
 interface TextCache {
@@ -82,7 +82,6 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   }
   const log = checkLogFor(config.mutedCheckLogs)
   const debug = (message: string) => log("suspicious_activity", message, { level: LogLevel.Debug })
-  const detectNow = syncDetects.of(env.detector)
 
   const bodyOptions = { limit: config.detectionMaxBodyBytes, oversized: config.detectionOversizedBody }
 
@@ -101,19 +100,19 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   type Scanned = { readonly input: DetectionInput; readonly truncated: boolean } | Refusal
   const inputOf = (req: GuardRequest): Effect.Effect<Scanned> => {
     const base = { path: req.path, query: queryOf(req.request.url), headers: req.headers }
-    if (!config.detectionScanBody) return Exit.succeed({ input: base, truncated: false })
-    return flatMapNow(scannableBody(req, bodyOptions), (scan): Effect.Effect<Scanned> => {
+    if (!config.detectionScanBody) return Effect.succeed({ input: base, truncated: false })
+    return Effect.flatMap(scannableBody(req, bodyOptions), (scan): Effect.Effect<Scanned> => {
       switch (scan._tag) {
         case "refuse":
           return Effect.succeed(scan.refusal)
         case "none":
-          if (scan.why === undefined) return Exit.succeed({ input: base, truncated: false })
+          if (scan.why === undefined) return Effect.succeed({ input: base, truncated: false })
           return scan.why === READ_BEFORE
             ? Effect.map(readBefore(req), (body) => ({ input: body === undefined ? base : { ...base, body }, truncated: false }))
             : Effect.as(debug(`body not scanned: ${scan.why}`), { input: base, truncated: false })
         case "body":
           if (scan.asRead !== undefined) holdText(req.request, scan.asRead.text, scan.asRead.bytes)
-          return Exit.succeed({ input: { ...base, body: scan.body }, truncated: scan.truncated })
+          return Effect.succeed({ input: { ...base, body: scan.body }, truncated: scan.truncated })
       }
     })
   }
@@ -182,10 +181,10 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       const enabled = req.route?.settings.suspiciousDetection ??
         req.rules?.rules.enablePenetrationDetection ?? config.enablePenetrationDetection
       if (!enabled) return pass
-      return flatMapNow(inputOf(req), (scan) => {
+      return Effect.flatMap(inputOf(req), (scan) => {
         if (!("input" in scan)) return refuse(env, req, scan)
         const { input, truncated } = scan
-        return flatMapNow(detectNow === undefined ? env.detector.detect(input) : Exit.succeed(detectNow(input)), (result) => {
+        return Effect.flatMap(env.detector.detect(input), (result) => {
           if (result.isThreat) return threat(req, result, truncated)
           return result.truncated || truncated
             ? Effect.zipRight(debug(`request not fully scanned (${truncated ? "body prefix only" : result.skipped.reasons.join(", ")})`), pass)

@@ -5,7 +5,7 @@
  * @internal
  */
 import { type Headers, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { type Clock, Effect, Exit, LogLevel, Option } from "effect"
+import { type Clock, Effect, LogLevel, Option } from "effect"
 import type { RouterConfig } from "find-my-way-ts"
 import { type BodySize, type Overflow, peekBody } from "./bodyPeek.js"
 import { checkLogFor } from "../CheckLog.js"
@@ -66,9 +66,9 @@ export interface GuardRequest extends GuardEvaluation {
   readonly startedAt: number
   /** Served by Node's HTTP server (platform-node), whose parser frames the body by its Content-Length. */
   readonly onNode: boolean
-  /** The security headers are already on the Node response: the guard's responses need no rebuild. */
-  readonly headersSet: boolean
-  /** The request fiber's clock, for stores that answer synchronously. */
+  /** Arrived over HTTPS: a TLS socket, an `https:` URL, or `X-Forwarded-Proto` from a trusted proxy. */
+  readonly secure: boolean
+  /** The request fiber's clock: the response time is measured with it. */
   readonly clock: Clock.Clock
   /** Facts checks learn along the way. Scoped to this request. */
   readonly state: {
@@ -84,24 +84,6 @@ export interface GuardRequest extends GuardEvaluation {
 export type Verdict = Option.Option<HttpServerResponse.HttpServerResponse>
 
 export const pass: Effect.Effect<Verdict> = Effect.succeed(Option.none())
-
-/**
- * An effect that has already succeeded: `Effect.succeed`, `pass`, an in-process store's answer.
- * Among effects only an `Exit` success has this tag (an `Option` or `Either` has its own); asked
- * several times per request, where `Exit.isExit`'s `in` checks meet every kind of effect and go
- * megamorphic.
- */
-export const succeeded = <A, E, R>(self: Effect.Effect<A, E, R>): self is Exit.Success<A, never> =>
-  (self as { readonly _tag?: unknown })._tag === "Success"
-
-/**
- * `Effect.flatMap` that goes on at once when `self` has already succeeded. A request through the
- * default checks with in-process stores then costs no fiber steps until the application is called.
- */
-export const flatMapNow = <A, E, R, B, E2, R2>(
-  self: Effect.Effect<A, E, R>,
-  f: (a: A) => Effect.Effect<B, E2, R2>
-): Effect.Effect<B, E | E2, R | R2> => (succeeded(self) ? f(self.value) : Effect.flatMap(self, f))
 
 export interface SecurityCheck {
   readonly name: CheckName
@@ -133,7 +115,7 @@ export const maxBodyOf = (config: GuardConfigShape, req: GuardRequest): number |
  */
 export const peekedBody = (req: GuardRequest, max: number, overflow: Overflow): Effect.Effect<BodySize> | undefined => {
   const known = req.state.body
-  if (known !== undefined) return Exit.succeed(known)
+  if (known !== undefined) return Effect.succeed(known)
   const read = peekBody(req.request, req.headers, max, overflow)
   return read === undefined ? undefined : Effect.tap(read, (size) => {
     req.state.body = size

@@ -24,11 +24,11 @@
  * @internal
  */
 import { Multipart } from "@effect/platform"
-import { Effect, Exit, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import type { DetectionBody, DetectionPairs } from "../ThreatDetector.js"
 import { type Decoded, contentCodings, decodeBody } from "./bodyDecode.js"
 import { type BodySize, mayHaveBody } from "./bodyPeek.js"
-import { flatMapNow, type GuardRequest, peekedBody, type Refusal } from "./pipeline.js"
+import { type GuardRequest, peekedBody, type Refusal } from "./pipeline.js"
 
 /**
  * - `none`: nothing to scan; `why` says why for a debug line, unless there is no body at all.
@@ -137,14 +137,14 @@ export const bodyOf = (
 ): Effect.Effect<{ readonly body: DetectionBody } | { readonly binary: true } | { readonly error: string }> => {
   const type = contentType.toLowerCase()
   const text = textOf(bytes, type === "" || TEXTUAL.test(type), known)
-  if (text === undefined) return Exit.succeed({ binary: true })
+  if (text === undefined) return Effect.succeed({ binary: true })
   const first = firstSignificant(text)
-  if (first === "{" || first === "[") return Exit.succeed({ body: { kind: "json", text } })
+  if (first === "{" || first === "[") return Effect.succeed({ body: { kind: "json", text } })
   if (type.includes("multipart/form-data")) {
     return Effect.map(multipartFields(bytes, contentType, truncated), (parsed) =>
       "error" in parsed ? parsed : { body: { kind: "fields", fields: parsed.fields } })
   }
-  return Exit.succeed({ body: type.includes("x-www-form-urlencoded") ? { kind: "form", text } : { kind: "text", text } })
+  return Effect.succeed({ body: type.includes("x-www-form-urlencoded") ? { kind: "form", text } : { kind: "text", text } })
 }
 
 /**
@@ -163,7 +163,7 @@ export const scannableBody = (req: GuardRequest, options: BodyScanOptions): Effe
   const max = declared !== undefined && declared <= limit && req.onNode ? declared : limit
   const read = peekedBody(req, max, "keep")
   if (read === undefined) return Effect.succeed(none(READ_BEFORE))
-  return flatMapNow(read, (size): Effect.Effect<BodyScan> => {
+  return Effect.flatMap(read, (size): Effect.Effect<BodyScan> => {
     switch (size._tag) {
       case "unreadable":
         return Effect.succeed(refuse("decoding_error", 400, "Malformed request body", "Request body ended before its framing did (truncated or broken)", {
@@ -188,9 +188,9 @@ export const scannableBody = (req: GuardRequest, options: BodyScanOptions): Effe
 const scanDecoded = (req: GuardRequest, size: BodySize, raw: Uint8Array, truncated: boolean, options: BodyScanOptions): Effect.Effect<BodyScan> => {
   const codings = contentCodings(req.headers["content-encoding"])
   const decoded: Effect.Effect<Decoded> = codings.length === 0
-    ? Exit.succeed({ _tag: "decoded", bytes: raw })
+    ? Effect.succeed({ _tag: "decoded", bytes: raw })
     : decodeBody(raw, codings, options.limit, truncated)
-  return flatMapNow(decoded, (result): Effect.Effect<BodyScan> => {
+  return Effect.flatMap(decoded, (result): Effect.Effect<BodyScan> => {
     switch (result._tag) {
       case "unsupported":
         return Effect.succeed(refuse("content_filtered", 415, "Unsupported content encoding", `Content-Encoding ${JSON.stringify(result.coding.slice(0, 32))} cannot be scanned`, {
@@ -216,13 +216,13 @@ const scanDecoded = (req: GuardRequest, size: BodySize, raw: Uint8Array, truncat
 const withBody = (req: GuardRequest, size: BodySize, bytes: Uint8Array, truncated: boolean, identity: boolean): Effect.Effect<BodyScan> => {
   // the body read as is from Node, whole: its text is the platform's, and can be handed to the application
   const asRead = identity && !truncated && size._tag === "fits" && size.fromNode ? { text: size.text(), bytes: size.bytes } : undefined
-  return flatMapNow(bodyOf(bytes, req.headers["content-type"] ?? "", truncated, asRead?.text), (view): Effect.Effect<BodyScan> => {
-    if ("binary" in view) return Exit.succeed(none("binary data"))
+  return Effect.flatMap(bodyOf(bytes, req.headers["content-type"] ?? "", truncated, asRead?.text), (view): Effect.Effect<BodyScan> => {
+    if ("binary" in view) return Effect.succeed(none("binary data"))
     if ("error" in view) {
-      return Exit.succeed(refuse("decoding_error", 400, "Malformed request body", `Request body is not valid multipart/form-data: ${view.error}`, {
+      return Effect.succeed(refuse("decoding_error", 400, "Malformed request body", `Request body is not valid multipart/form-data: ${view.error}`, {
         violation_type: "multipart_malformed"
       }))
     }
-    return Exit.succeed({ _tag: "body", body: view.body, truncated, asRead })
+    return Effect.succeed({ _tag: "body", body: view.body, truncated, asRead })
   })
 }

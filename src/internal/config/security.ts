@@ -53,19 +53,69 @@ const StatusKey = Schema.String.pipe(
   Schema.filter((s) => (/^[1-5]\d\d$/.test(s) ? undefined : `${JSON.stringify(s)} is not an HTTP status code`))
 )
 
+/** A header value: no control characters, so it cannot split the head (CR, LF) or be refused by Node. */
+const HeaderText = Schema.String.pipe(
+  Schema.filter((v) => (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(v) ? "header values may not contain control characters (CR, LF, NUL, ...)" : undefined))
+)
+
+/** A header's value, or `false` to leave it out. */
+const headerOrOff = (value: string | false) =>
+  withDefault(Schema.Union(HeaderText, Schema.Literal(false)), (): string | false => value)
+
+/** A CSP directive name (`script-src`, or `scriptSrc` as helmet writes it). */
+const CspDirectiveName = Schema.String.pipe(
+  Schema.filter((n) => (/^[A-Za-z][A-Za-z-]*$/.test(n) ? undefined : `${JSON.stringify(n)} is not a CSP directive name`))
+)
+
+/** One source of a CSP directive: no `;` or `,` (they would start another directive or policy), no whitespace. */
+const CspSource = Schema.String.pipe(
+  Schema.filter((v) => (/^[^\s;,\u0000-\u001f\u007f]+$/.test(v) ? undefined : `CSP source ${JSON.stringify(v)} may not be empty or hold whitespace, ";" or ","`))
+)
+
+/**
+ * `Content-Security-Policy` on document responses (HTML, XHTML, SVG): a policy as text, directives
+ * to build one from (over the defaults unless `useDefaults: false`; `false` drops a default
+ * directive, `true` or `[]` sends it without sources), or `false` for none.
+ */
+const ContentSecurityPolicy = Schema.Union(
+  HeaderText,
+  Schema.Literal(false),
+  Schema.Struct({
+    useDefaults: withDefault(Schema.Boolean, () => true),
+    directives: withDefault(
+      Schema.Record({ key: CspDirectiveName, value: Schema.Union(Schema.Array(CspSource), Schema.Boolean) }),
+      () => ({})
+    )
+  })
+)
+
+/** The CSP settings as decoded: text, off, or directives. */
+export type ContentSecurityPolicySetting = Schema.Schema.Type<typeof ContentSecurityPolicy>
+
 const SecurityHeaders = Schema.Struct({
   enabled: withDefault(Schema.Boolean, () => true),
+  /** `Strict-Transport-Security`, on HTTPS requests only; 0 leaves it out. */
   hstsMaxAge: withDefault(Schema.Int.pipe(Schema.nonNegative()), () => 31_536_000),
   hstsIncludeSubdomains: withDefault(Schema.Boolean, () => true),
   hstsPreload: withDefault(Schema.Boolean, () => false),
-  contentSecurityPolicy: optional(Schema.String),
-  frameOptions: withDefault(Schema.String, () => "SAMEORIGIN"),
-  referrerPolicy: withDefault(Schema.String, () => "strict-origin-when-cross-origin"),
-  permissionsPolicy: withDefault(Schema.String, () => "geolocation=(), microphone=(), camera=()"),
+  contentSecurityPolicy: withDefault(ContentSecurityPolicy, () => ({ useDefaults: true, directives: {} })),
+  crossOriginEmbedderPolicy: headerOrOff(false),
+  crossOriginOpenerPolicy: headerOrOff("same-origin"),
+  crossOriginResourcePolicy: headerOrOff("same-origin"),
+  originAgentCluster: headerOrOff("?1"),
+  referrerPolicy: headerOrOff("no-referrer"),
+  contentTypeOptions: headerOrOff("nosniff"),
+  dnsPrefetchControl: headerOrOff("off"),
+  downloadOptions: headerOrOff("noopen"),
+  frameOptions: headerOrOff("SAMEORIGIN"),
+  permittedCrossDomainPolicies: headerOrOff("none"),
+  xssProtection: headerOrOff("0"),
+  permissionsPolicy: headerOrOff(false),
+  /** More headers for every response; one named here replaces the guard's own of that name. */
   custom: withDefault(
     Schema.Record({
       key: Schema.String.pipe(Schema.pattern(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: () => "header names must be RFC 7230 tokens" })),
-      value: Schema.String.pipe(Schema.filter((v) => (/[\r\n]/.test(v) ? "header values may not contain CR or LF" : undefined)))
+      value: HeaderText
     }),
     () => ({})
   )

@@ -1,0 +1,61 @@
+/**
+ * The guard's headers on a response: the security headers (by the request's scheme and whether
+ * the response is a document) and the CORS headers (by the request's `Origin`), the application's
+ * own headers winning, and `Origin` added to the application's own `Vary`.
+ *
+ * The platform applies them to the application's response the way its own `cors` middleware does,
+ * through a pre-response handler; the guard's refusals get them directly.
+ *
+ * @internal
+ */
+import { Headers, HttpServerResponse } from "@effect/platform"
+import { addToVary, type CorsPolicy } from "../../CorsHeaders.js"
+import type { SecurityHeadersConfig } from "../config/security.js"
+import { isDocument, securityHeaderSet, securityHeadersFor } from "../../SecurityHeaders.js"
+
+/** What the headers of a response depend on in its request. */
+export interface HeaderRequest {
+  readonly headers: Headers.Headers
+  readonly secure: boolean
+}
+
+/** Adds the guard's headers to a response. */
+export interface ResponseHeaders {
+  /** Whether the guard adds any header at all (if not, responses pass as they are). */
+  readonly adds: boolean
+  /** Whether the headers depend on the request's scheme (HSTS is configured). */
+  readonly needsScheme: boolean
+  readonly apply: (req: HeaderRequest, response: HttpServerResponse.HttpServerResponse) => HttpServerResponse.HttpServerResponse
+}
+
+export const makeResponseHeaders = (config: SecurityHeadersConfig, cors: CorsPolicy | undefined): ResponseHeaders => {
+  const set = securityHeaderSet(config)
+  // the four records a response can get, built once: each response then costs one merge
+  const variants = [false, true].map((secure) => [false, true].map((document) => Headers.fromInput(securityHeadersFor(set, secure, document))))
+  const needsScheme = Object.keys(set.https).length > 0
+  const hasDocumentHeaders = Object.keys(set.documents).length > 0
+  const adds = Object.keys(set.common).length > 0 || needsScheme || hasDocumentHeaders || cors !== undefined
+
+  const securityOf = (req: HeaderRequest, own: Headers.Headers): Headers.Headers =>
+    variants[req.secure ? 1 : 0]![hasDocumentHeaders && isDocument(own["content-type"]) ? 1 : 0]!
+
+  const guardHeadersOf = (req: HeaderRequest, own: Headers.Headers): Headers.Headers => {
+    const security = securityOf(req, own)
+    if (cors === undefined) return security
+    const corsHeaders = cors.headersFor(req.headers["origin"])
+    return corsHeaders.length === 0 ? security : Headers.merge(security, Headers.fromInput(corsHeaders))
+  }
+
+  const apply = (req: HeaderRequest, response: HttpServerResponse.HttpServerResponse): HttpServerResponse.HttpServerResponse => {
+    const own = response.headers
+    let headers = Headers.merge(guardHeadersOf(req, own), own)
+    // the application's own Vary would otherwise replace the guard's
+    if (cors?.variesByOrigin === true && own["vary"] !== undefined) headers = Headers.set(headers, "vary", addToVary(own["vary"], "Origin"))
+    // One rebuild, the application's own headers winning. A setHeader per header copies the
+    // headers twice each time, and setHeaders spreads two objects into one, a slow path in V8.
+    const bare = HttpServerResponse.empty({ status: response.status, statusText: response.statusText, headers, cookies: response.cookies })
+    return response.body._tag === "Empty" ? bare : HttpServerResponse.setBody(bare, response.body)
+  }
+
+  return { adds, needsScheme, apply }
+}
