@@ -73,8 +73,8 @@ const main = async () => {
     const r = perRound(a, b)
     console.log(`  ${label.padEnd(24)}= ${spread(r.rps)} (target ${target}); by server CPU per request ${spread(r.cpu)}`)
   }
-  line("guarded/bare GET", "GET  guarded", "GET  bare", ">= 0.85")
-  line("lean/bare GET", "GET  guarded, lean context", "GET  bare", ">= 0.85")
+  line("guarded/bare GET", "GET  guarded", "GET  bare", ">= 0.80")
+  line("lean/bare GET", "GET  guarded, lean context", "GET  bare", ">= 0.80")
   line("guarded/bare POST 10 KB", "POST guarded (10 KB JSON)", "POST bare (10 KB JSON)", ">= 0.85")
   line("guarded/bare POST gzip", "POST guarded (10 KB gzip JSON)", "POST bare (10 KB gzip JSON)", "reported")
   line("with OTel/without GET", "GET  guarded + OTel", "GET  guarded", ">= 0.95")
