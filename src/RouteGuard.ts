@@ -28,7 +28,7 @@ import { EventBus } from "./EventBus.js"
 import { CHECK_NAME_VALUES } from "./EventTypes.js"
 import { optional, PositiveInt, withDefault } from "./internal/config/fields.js"
 import { type AuthVerifier, CLOUD_PROVIDER_VALUES, CountryCode, IpOrCidr, UserAgentPattern } from "./internal/config/security.js"
-import * as evaluation from "./internal/evaluation.js"
+import * as internalEvaluation from "./internal/evaluation.js"
 import { makeMatcher, type Matcher, type RouteTree, type TreeMount, type TreeRoute } from "./internal/routeTree.js"
 
 /**
@@ -202,7 +202,7 @@ export interface GuardEvaluation {
  * @since 0.1.0
  * @category fiber refs
  */
-export const currentEvaluation: FiberRef.FiberRef<GuardEvaluation | undefined> = evaluation.currentEvaluation
+export const currentEvaluation: FiberRef.FiberRef<GuardEvaluation | undefined> = internalEvaluation.currentEvaluation
 
 /**
  * A handler wrapped with {@link RouteGuard.secure} ran for a request the guard did not evaluate with

@@ -2,8 +2,8 @@
  * The security headers the guard adds to every response (its own refusals and the application's
  * responses alike), following helmet 8's defaults: `X-XSS-Protection: 0`, no
  * `Cross-Origin-Embedder-Policy`, `Strict-Transport-Security` on HTTPS requests only, and a
- * `Content-Security-Policy` (helmet's default directives) on document responses (HTML, XHTML,
- * SVG). Every header can be set to another value or left out (`false`); a header the application
+ * `Content-Security-Policy` (helmet's default directives) on responses a browser can render as a
+ * document (HTML, XHTML, SVG, XML, or no type). Every header can be set to another value or left out (`false`); a header the application
  * set itself is left alone. docs/configuration.md compares the defaults with helmet's.
  *
  * @example
@@ -136,17 +136,21 @@ export const securityHeaderSet = (config: SecurityHeadersConfig): SecurityHeader
   return { common, https, documents }
 }
 
+/** Media types a browser renders as a document that can run scripts (XML through the XHTML namespace). */
+const DOCUMENT_TYPES: ReadonlySet<string> = new Set(["text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml"])
+
 /**
- * The media types a browser renders as a document that runs scripts: those a
- * `Content-Security-Policy` governs.
+ * Whether a response with this `Content-Type` can be rendered as a document that runs scripts,
+ * the responses a `Content-Security-Policy` governs: HTML, XHTML, SVG and XML, and a response
+ * without a type, which a browser may sniff as HTML.
  *
  * @since 0.1.0
  * @category predicates
  */
 export const isDocument = (contentType: string | undefined): boolean => {
-  if (contentType === undefined) return false
+  if (contentType === undefined) return true
   const type = contentType.split(";", 1)[0]!.trim().toLowerCase()
-  return type === "text/html" || type === "application/xhtml+xml" || type === "image/svg+xml"
+  return type === "" || DOCUMENT_TYPES.has(type)
 }
 
 /**

@@ -21,6 +21,9 @@ const app = HttpRouter.empty.pipe(
   HttpRouter.get("/page", HttpServerResponse.html("<p>hello</p>")),
   HttpRouter.get("/page-upper", HttpServerResponse.text("<p>hello</p>", { contentType: "TEXT/HTML; Charset=UTF-8" })),
   HttpRouter.get("/drawing", HttpServerResponse.text("<svg xmlns='http://www.w3.org/2000/svg'/>", { contentType: "image/svg+xml" })),
+  HttpRouter.get("/feed", HttpServerResponse.text("<x:script xmlns:x='http://www.w3.org/1999/xhtml'/>", { contentType: "text/xml" })),
+  HttpRouter.get("/untyped", HttpServerResponse.raw("<script>1</script>")),
+  HttpRouter.get("/data", HttpServerResponse.unsafeJson({ ok: true })),
   HttpRouter.get("/own-policy", HttpServerResponse.text("<p>hello</p>", { contentType: "text/html", headers: { "Content-Security-Policy": "default-src 'none'" } }))
 )
 
@@ -89,11 +92,14 @@ describe("security headers", () => {
         expect(securityHeadersOf(response.headers)).toEqual(HELMET_PLAIN_HTTP)
       }).pipe(Effect.provide(guardedServer(app, { trustedProxies: ["127.0.0.1", "::1"], blacklist: ["203.0.113.9"] }))))
 
-    it.scoped("an HTML response gets helmet's default Content-Security-Policy, whatever the case of its type", () =>
+    it.scoped("a response a browser can render as a document gets helmet's default Content-Security-Policy", () =>
       Effect.gen(function*() {
-        for (const path of ["/page", "/page-upper", "/drawing"]) {
+        // HTML in any case, SVG, XML (scripts through the XHTML namespace), and no type (sniffed)
+        expect((yield* get("/untyped")).headers["content-type"]).toBeUndefined()
+        for (const path of ["/page", "/page-upper", "/drawing", "/feed", "/untyped"]) {
           expect([path, (yield* get(path)).headers["content-security-policy"]]).toEqual([path, HELMET_CSP])
         }
+        for (const path of ["/", "/data"]) expect([path, (yield* get(path)).headers["content-security-policy"]]).toEqual([path, undefined])
       }).pipe(Effect.provide(guardedServer(app, {}))))
 
     it.scoped("a policy the application set itself wins", () =>

@@ -73,7 +73,7 @@ const CspSource = Schema.String.pipe(
 )
 
 /**
- * `Content-Security-Policy` on document responses (HTML, XHTML, SVG): a policy as text, directives
+ * `Content-Security-Policy` on document responses (HTML, XHTML, SVG, XML, or no type): a policy as text, directives
  * to build one from (over the defaults unless `useDefaults: false`; `false` drops a default
  * directive, `true` or `[]` sends it without sources), or `false` for none.
  */
