@@ -77,17 +77,21 @@ export const makeCheckRunner = (env: CheckEnv, repeatedLog: CheckLog): CheckRunn
    */
   const runFrom = (list: ReadonlyArray<SecurityCheck>, req: GuardRequest, index: number): Effect.Effect<Verdict> => {
     const bypass = req.route?.settings.bypass
-    let current = index
+    const applies = (check: SecurityCheck) => !(req.excluded && !check.onExcludedPaths) && bypass?.has(check.name) !== true
+    const first = list.findIndex((check, i) => i >= index && applies(check))
+    // nothing to run: no failure handler to install
+    if (first < 0) return pass
+    let current = first
     const from = (start: number): Effect.Effect<Verdict, StoreError> => {
       for (let i = start; i < list.length; i++) {
         const check = list[i]!
-        if ((req.excluded && !check.onExcludedPaths) || bypass?.has(check.name) === true) continue
+        if (!applies(check)) continue
         current = i
         return Effect.flatMap(traced(check, req), (verdict) => Option.isSome(verdict) ? refusedBy(check, verdict) : from(i + 1))
       }
       return pass
     }
-    return Effect.catchAllCause(from(index), (cause) =>
+    return Effect.catchAllCause(from(first), (cause) =>
       Effect.flatMap(onCheckFailure(list[current]!, cause), (verdict) =>
         Option.isSome(verdict) ? Effect.succeed(verdict) : runFrom(list, req, current + 1)))
   }

@@ -36,8 +36,20 @@ export const makeResponseHeaders = (config: SecurityHeadersConfig, cors: CorsPol
   const hasDocumentHeaders = Object.keys(set.documents).length > 0
   const adds = Object.keys(set.common).length > 0 || needsScheme || hasDocumentHeaders || cors !== undefined
 
+  // responses repeat a handful of content types: each is parsed once (at most 64 remembered)
+  const documentTypes = new Map<string, boolean>()
+  const isDocumentType = (contentType: string | undefined): boolean => {
+    if (contentType === undefined) return isDocument(contentType)
+    const known = documentTypes.get(contentType)
+    if (known !== undefined) return known
+    const answer = isDocument(contentType)
+    if (documentTypes.size >= 64) documentTypes.clear()
+    documentTypes.set(contentType, answer)
+    return answer
+  }
+
   const securityOf = (req: HeaderRequest, own: Headers.Headers): Headers.Headers =>
-    variants[req.secure ? 1 : 0]![hasDocumentHeaders && isDocument(own["content-type"]) ? 1 : 0]!
+    variants[req.secure ? 1 : 0]![hasDocumentHeaders && isDocumentType(own["content-type"]) ? 1 : 0]!
 
   const guardHeadersOf = (req: HeaderRequest, own: Headers.Headers): Headers.Headers => {
     const security = securityOf(req, own)
