@@ -25,6 +25,7 @@ import { guardMiddleware } from "../src/GuardMiddleware.js"
 import { IpBans } from "../src/IpBans.js"
 import { RateLimitStore } from "../src/RateLimitStore.js"
 import { GuardRedis } from "../src/Redis.js"
+import * as RedisStores from "../src/stores/redis/index.js"
 import { layerStoresConfig } from "../src/stores/redis/index.js"
 import { ViolationCounter } from "../src/ViolationCounter.js"
 
@@ -81,10 +82,10 @@ const memoryStores: Layer.Layer<Stores> = Layer.mergeAll(
 )
 
 const redisStores: Layer.Layer<Stores, unknown> = Layer.mergeAll(
-  RateLimitStore.layerRedis,
-  IpBans.layerRedis(),
-  ViolationCounter.layerRedis(),
-  BehaviorTracker.layerRedis()
+  RedisStores.layerRateLimitStore,
+  RedisStores.layerIpBans(),
+  RedisStores.layerViolationCounter(),
+  RedisStores.layerBehaviorTracker()
 ).pipe(Layer.provide(counting(GuardRedis.layer({ url: REDIS_URL, prefix: PREFIX }))))
 
 const ip = (i: number) => `198.51.${(i >> 8) & 255}.${i & 255}`

@@ -10,13 +10,16 @@
  *   curl -i localhost:3000/admin -H 'authorization: Bearer demo-token'
  *
  * Two routes carry their own settings: /login (JSON only, 5 per minute) and /admin (bearer auth).
- * Events and metrics are printed as they are exported. The port accepts connections only once the
+ * Events and metrics are printed as they are exported, and the guard console shows them live at
+ * /__guard: its URL is printed at start, with a token made up for this run unless GUARD_CONSOLE_TOKEN
+ * sets one. The port accepts connections only once the
  * guard is built. SIGINT / SIGTERM close the scopes: the server stops accepting, then queued telemetry
  * is flushed, within telemetryShutdownTimeoutMs, before the process exits.
  */
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Config, Effect, Layer } from "effect"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
 import { GuardConfig, GuardExporters, GuardLive, guardMiddleware, GuardRoutes, RouteGuard, type ExporterSpec } from "../src/index.js"
 
@@ -51,21 +54,29 @@ const consoleExporter: ExporterSpec = {
   })
 }
 
+const CONSOLE_PATH = "/__guard"
+
 // Layer.provide builds its argument first: the server is built, and listens, only once the guard
 // below it is ready (with GUARD_ENABLE_OTEL or GUARD_ENABLE_REDIS that takes a moment), so no
-// request is accepted that the guard cannot answer yet.
-const Server = router.pipe(
-  HttpServer.serve(guardMiddleware),
-  HttpServer.withLogAddress,
-  Layer.provide(
-    Layer.unwrapEffect(
-      Effect.map(Config.integer("PORT").pipe(Config.withDefault(3000)), (port) => NodeHttpServer.layer(createServer, { port }))
+// request is accepted that the guard cannot answer yet. The console's URL is printed after that.
+const Server = Layer.unwrapEffect(
+  Effect.gen(function*() {
+    const port = yield* Config.integer("PORT").pipe(Config.withDefault(3000))
+    // GUARD_CONSOLE_TOKEN, read by GuardConfig.layerConfig, wins over the token made up here
+    const fromEnv = yield* Config.option(Config.redacted("GUARD_CONSOLE_TOKEN"))
+    const token = Option.getOrElse(fromEnv, () => Redacted.make(randomBytes(18).toString("base64url")))
+    const shown = Option.isSome(fromEnv) ? "<GUARD_CONSOLE_TOKEN>" : Redacted.value(token)
+    const served = router.pipe(
+      HttpServer.serve(guardMiddleware),
+      HttpServer.withLogAddress,
+      Layer.provide(NodeHttpServer.layer(createServer, { port })),
+      Layer.provide(GuardLive),
+      Layer.provide(GuardRoutes.fromRouter(router)),
+      Layer.provide(Layer.succeed(GuardExporters, [consoleExporter])),
+      Layer.provide(GuardConfig.layerConfig({ consolePath: CONSOLE_PATH, consoleToken: Redacted.value(token) }))
     )
-  ),
-  Layer.provide(GuardLive),
-  Layer.provide(GuardRoutes.fromRouter(router)),
-  Layer.provide(Layer.succeed(GuardExporters, [consoleExporter])),
-  Layer.provide(GuardConfig.layerConfig())
+    return Layer.effectDiscard(Effect.log(`Guard console: http://localhost:${port}${CONSOLE_PATH}/?token=${shown}`)).pipe(Layer.provide(served))
+  })
 )
 
 NodeRuntime.runMain(Layer.launch(Server))

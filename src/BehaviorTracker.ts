@@ -6,8 +6,6 @@
  * @since 0.1.0
  */
 import { Clock, Context, Duration, Effect, Layer } from "effect"
-import type { GuardRedis } from "./Redis.js"
-import * as RedisBehaviorTracker from "./stores/redis/BehaviorTracker.js"
 
 /**
  * The window of `guard.behavior.recent_event_count`.
@@ -49,20 +47,6 @@ export class BehaviorTracker extends Context.Tag("effect-guard/BehaviorTracker")
    */
   static layerMemory(options: BehaviorTrackerOptions = {}): Layer.Layer<BehaviorTracker> {
     return Layer.sync(BehaviorTracker, () => makeMemory(options))
-  }
-
-  /**
-   * A tracker shared by every instance using the same Redis server and prefix, so
-   * `recent_event_count` counts the events of all of them (see `stores/redis/BehaviorTracker`). When
-   * Redis is down, events are dropped and counts read 0; nothing fails.
-   *
-   * @since 0.1.0
-   * @category layers
-   */
-  static layerRedis(
-    options: RedisBehaviorTracker.BehaviorTrackerRedisOptions = {}
-  ): Layer.Layer<BehaviorTracker, never, GuardRedis> {
-    return Layer.effect(BehaviorTracker, Effect.suspend(() => RedisBehaviorTracker.make(options)))
   }
 }
 

@@ -18,12 +18,10 @@
  */
 import { Context, Duration, Effect, Exit, Layer, Metric, Option, Ref, Scope } from "effect"
 import { EventEnricher } from "./EventEnricher.js"
-import type { EventType, MetricType } from "./EventTypes.js"
-import { type Exporter, ExporterError, type ExporterSpec, type RequestSink } from "./Exporter.js"
-import { GuardConfig } from "./GuardConfig.js"
+import { EVENT_TYPE_VALUES, type EventType, METRIC_TYPE_VALUES, type MetricType } from "./EventTypes.js"
+import { type Exporter, ExporterError, type ExporterSpec, type RequestMetrics, type RequestSink } from "./Exporter.js"
 import { failAfter, wallMillis, wallSleep, withinDeadline } from "./internal/deadline.js"
 import { type Lane, makeLane } from "./internal/lane.js"
-import type { RequestMetrics } from "./MetricsCollector.js"
 import { copyEvent, copyMetric, type SecurityEvent, type SecurityMetric } from "./SecurityEvent.js"
 
 /**
@@ -115,30 +113,30 @@ export class CompositeHandler extends Context.Tag("effect-guard/CompositeHandler
   readonly exporters: ReadonlyArray<string>
   /** Whether any exporter runs: with none, emitters can skip building payloads at all. */
   readonly active: boolean
+  /**
+   * The event types nobody receives: the muted ones, or every type while no exporter runs. The one
+   * mute filter: emitters check it before building an event, and `sendEvent` drops these types.
+   */
+  readonly mutedEventTypes: ReadonlySet<EventType>
+  /** The metric types nobody receives, as `mutedEventTypes`. */
+  readonly mutedMetricTypes: ReadonlySet<MetricType>
 }>() {
   /**
-   * The composite over `exporters`, muted and tuned by `GuardConfig`, enriching with `EventEnricher`
-   * when it is in the context.
+   * The composite over `options.exporters`, without enrichment.
    *
    * @since 0.1.0
    */
-  static layer(exporters: ReadonlyArray<ExporterSpec>): Layer.Layer<CompositeHandler, never, GuardConfig> {
-    return Layer.scoped(
-      CompositeHandler,
-      Effect.gen(function*() {
-        const config = yield* GuardConfig
-        const enricher = yield* Effect.serviceOption(EventEnricher)
-        return yield* make({
-          exporters,
-          mutedEventTypes: config.mutedEventTypes,
-          mutedMetricTypes: config.mutedMetricTypes,
-          enricher: Option.getOrUndefined(enricher),
-          queueCapacity: config.telemetryQueueCapacity,
-          exportTimeout: Duration.millis(config.telemetryExportTimeoutMs),
-          shutdownTimeout: Duration.millis(config.telemetryShutdownTimeoutMs)
-        })
-      })
-    )
+  static layer(options: Omit<CompositeHandlerOptions, "enricher">): Layer.Layer<CompositeHandler> {
+    return Layer.scoped(CompositeHandler, make(options))
+  }
+
+  /**
+   * The composite over `options.exporters`, enriching every event with the `EventEnricher`.
+   *
+   * @since 0.1.0
+   */
+  static layerEnriched(options: Omit<CompositeHandlerOptions, "enricher">): Layer.Layer<CompositeHandler, never, EventEnricher> {
+    return Layer.scoped(CompositeHandler, Effect.flatMap(EventEnricher, (enricher) => make({ ...options, enricher })))
   }
 }
 
@@ -435,10 +433,12 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
 
     // with no exporter running there is nobody to deliver to: accepting would only cost the request
     const idle = running.length === 0
+    const unheardEvents: ReadonlySet<EventType> = idle ? new Set(EVENT_TYPE_VALUES) : mutedEvents
+    const unheardMetrics: ReadonlySet<MetricType> = idle ? new Set(METRIC_TYPE_VALUES) : mutedMetrics
     const sinks = running.flatMap(({ sink }) => (sink === undefined ? [] : [sink]))
     return CompositeHandler.of({
-      sendEvent: (event) => (idle || mutedEvents.has(event.eventType) ? Effect.void : offer({ _tag: "Event", event })),
-      sendMetric: (metric) => (idle || mutedMetrics.has(metric.metricType) ? Effect.void : offer({ _tag: "Metric", metric })),
+      sendEvent: (event) => (unheardEvents.has(event.eventType) ? Effect.void : offer({ _tag: "Event", event })),
+      sendMetric: (metric) => (unheardMetrics.has(metric.metricType) ? Effect.void : offer({ _tag: "Metric", metric })),
       sendMetrics: (build) => (builtFor.length === 0 ? Effect.void : offer({ _tag: "Metrics", build })),
       recordRequest: (request) => {
         for (const sink of sinks) sink(request)
@@ -454,6 +454,8 @@ export const make = (options: CompositeHandlerOptions): Effect.Effect<CompositeH
         Object.fromEntries
       ),
       exporters: running.map((r) => r.exporter.name),
-      active: !idle
+      active: !idle,
+      mutedEventTypes: unheardEvents,
+      mutedMetricTypes: unheardMetrics
     })
   })

@@ -9,9 +9,7 @@
 import { Context, Effect, Layer, Option, SubscriptionRef } from "effect"
 import type { DynamicRules } from "./DynamicRules.js"
 import { makeIpMatcher, type IpMatcher } from "./internal/ip.js"
-import type { GuardRedis } from "./Redis.js"
 import type { SecurityEvent } from "./SecurityEvent.js"
-import * as RedisDynamicRuleManager from "./stores/redis/DynamicRuleManager.js"
 
 /**
  * The rule that concerns an event.
@@ -57,19 +55,6 @@ export class DynamicRuleManager extends Context.Tag("effect-guard/DynamicRuleMan
    * @since 0.1.0
    */
   static readonly layer: Layer.Layer<DynamicRuleManager> = Layer.effect(DynamicRuleManager, Effect.suspend(() => make))
-
-  /**
-   * A manager whose last-known rules are kept in Redis: `setRules` saves them (with a TTL), and a new
-   * instance starts with them (see `stores/redis/DynamicRuleManager`). Redis failures are logged,
-   * never raised.
-   *
-   * @since 0.1.0
-   * @category layers
-   */
-  static readonly layerRedis = (
-    options?: RedisDynamicRuleManager.DynamicRuleManagerRedisOptions
-  ): Layer.Layer<DynamicRuleManager, never, GuardRedis> =>
-    Layer.effect(DynamicRuleManager, Effect.suspend(() => RedisDynamicRuleManager.make(options)))
 }
 
 /**

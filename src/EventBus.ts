@@ -12,9 +12,10 @@ import { randomUUID } from "node:crypto"
 import { ClientIp, type ClientIpInput, type ClientIpResolution, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
 import { currentEvaluation } from "./internal/evaluation.js"
 import { CompositeHandler } from "./CompositeHandler.js"
-import { EVENT_TYPE_VALUES, type EventType } from "./EventTypes.js"
+import type { EventType } from "./EventTypes.js"
 import { GeoIpLookup } from "./GeoIpLookup.js"
 import { GuardConfig } from "./GuardConfig.js"
+import { pathOf } from "./internal/path.js"
 import { SecurityEvent } from "./SecurityEvent.js"
 
 /**
@@ -59,9 +60,9 @@ export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
       const config = yield* GuardConfig
       const composite = yield* CompositeHandler
       const geo = yield* Effect.serviceOption(GeoIpLookup)
-      // with no exporter running every event would be dropped: skip building them at all
+      // the composite's mute filter (every type while no exporter runs): a muted event is never built
       return make({
-        muted: composite.active ? config.mutedEventTypes : new Set(EVENT_TYPE_VALUES),
+        muted: composite.mutedEventTypes,
         send: composite.sendEvent,
         geo: Option.getOrUndefined(geo),
         // for requests the guard has not resolved: the guard's rules (trusted proxies) all the same
@@ -163,9 +164,4 @@ export const make = (options: {
       })
     ).pipe(Effect.catchAllCause((cause) => Effect.logError("failed to emit security event", cause)))
   return EventBus.of({ emit, isMuted: (t) => muted.has(t) })
-}
-
-const pathOf = (url: string): string => {
-  const q = url.indexOf("?")
-  return q < 0 ? url : url.slice(0, q)
 }

@@ -87,17 +87,18 @@ export class EventEnricher extends Context.Tag("effect-guard/EventEnricher")<Eve
   readonly metricTags?: Readonly<Record<string, string>> | undefined
 }>() {
   /**
-   * Uses `BehaviorTracker` and `DynamicRuleManager` when they are in the context.
+   * Counts behaviour with the `BehaviorTracker` and matches events against the `DynamicRuleManager`'s
+   * rules (`make` builds one without either).
    *
    * @since 0.1.0
    */
-  static readonly layer: Layer.Layer<EventEnricher, never, GuardConfig> = Layer.effect(
+  static readonly layer: Layer.Layer<EventEnricher, never, GuardConfig | BehaviorTracker | DynamicRuleManager> = Layer.effect(
     EventEnricher,
     Effect.gen(function*() {
       const config = yield* GuardConfig
-      const tracker = yield* Effect.serviceOption(BehaviorTracker)
-      const rules = yield* Effect.serviceOption(DynamicRuleManager)
-      return make({ config, tracker: Option.getOrUndefined(tracker), rules: Option.getOrUndefined(rules) })
+      const tracker = yield* BehaviorTracker
+      const rules = yield* DynamicRuleManager
+      return make({ config, tracker, rules })
     })
   )
 }

@@ -7,7 +7,6 @@
  */
 import { Context, Data, type Effect, type Scope } from "effect"
 import type { MetricType } from "./EventTypes.js"
-import type { RequestMetrics } from "./MetricsCollector.js"
 import type { SecurityEvent, SecurityMetric } from "./SecurityEvent.js"
 
 /**
@@ -62,6 +61,20 @@ export interface Exporter {
 export interface RequestSinkOptions {
   readonly muted: ReadonlySet<MetricType>
   readonly tags: Readonly<Record<string, string>>
+}
+
+/**
+ * What one finished request reports.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestMetrics {
+  readonly endpoint: string
+  readonly method: string
+  readonly status: number
+  /** Seconds. */
+  readonly responseTime: number
 }
 
 /**

@@ -9,6 +9,7 @@ import { Context, Effect, Either, Layer, ParseResult, Redacted, Schema } from "e
 import { ConfigError, type ConfigIssue } from "./ConfigError.js"
 import { agentFields } from "./internal/config/agent.js"
 import { bodyFields } from "./internal/config/body.js"
+import { consoleFields } from "./internal/config/console.js"
 import { corsFields, corsRules } from "./internal/config/cors.js"
 import { detectionFields } from "./internal/config/detection.js"
 import { envName, LIST_FORMS, readEnvInput, unknownVariables } from "./internal/config/env.js"
@@ -23,7 +24,8 @@ const fields = {
   ...corsFields,
   ...detectionFields,
   ...bodyFields,
-  ...redisFields
+  ...redisFields,
+  ...consoleFields
 }
 
 const GuardConfigStruct = Schema.Struct(fields)

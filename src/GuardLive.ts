@@ -31,14 +31,21 @@ import { EventEnricher } from "./EventEnricher.js"
 import { GuardExporters } from "./Exporter.js"
 import { GuardConfig } from "./GuardConfig.js"
 import { GuardPipeline } from "./GuardMiddleware.js"
+import { makeFeed } from "./internal/console/feed.js"
+import { layerMounted } from "./internal/console/mount.js"
 import { configuredExporters } from "./internal/exporters.js"
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
-import { GuardRedis } from "./Redis.js"
+import { GuardRedis, optionsFromConfig as redisOptionsFromConfig } from "./Redis.js"
 import { GuardRoutes } from "./RouteGuard.js"
+import * as RedisBehaviorTracker from "./stores/redis/BehaviorTracker.js"
+import * as RedisDynamicRuleManager from "./stores/redis/DynamicRuleManager.js"
 import { layerRedisEvents } from "./stores/redis/events.js"
 import { layerIpBansFallback, layerRateLimitStoreFallback, layerViolationCounterFallback, StoreFallback } from "./stores/redis/fallback.js"
+import * as RedisIpBans from "./stores/redis/IpBans.js"
+import * as RedisRateLimitStore from "./stores/redis/RateLimitStore.js"
+import * as RedisViolationCounter from "./stores/redis/ViolationCounter.js"
 import { TestExporter } from "./TestExporter.js"
 import type { StoreError } from "./StoreError.js"
 import { ThreatDetector } from "./ThreatDetector.js"
@@ -79,19 +86,31 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     const fromConfig = yield* configuredExporters(config)
     const test = yield* Effect.serviceOption(TestExporter)
     const extra = yield* GuardExporters
-    const exporters = [...fromConfig, ...Option.toArray(test).map((t) => t.spec), ...extra]
+    // the guard console (consolePath) is fed like any exporter
+    const consoleFeed = config.consolePath === undefined ? undefined : yield* makeFeed({ capacity: config.consoleBufferSize })
+    const exporters = [...fromConfig, ...Option.toArray(test).map((t) => t.spec), ...extra, ...(consoleFeed === undefined ? [] : [consoleFeed.exporter])]
 
     // one value, so the whole graph shares one connection
-    const redis = GuardRedis.layerConfig.pipe(Layer.provide(Layer.succeed(GuardConfig, config)))
+    const redis = GuardRedis.layer(redisOptionsFromConfig(config))
     const shared = <I, E>(memory: Layer.Layer<I, E>, onRedis: Layer.Layer<I, E, GuardRedis>): Layer.Layer<I, E | StoreError> =>
       config.enableRedis ? onRedis.pipe(Layer.provide(redis)) : memory
     const protectedRanges = config.trustedProxies.filter((p) => p !== "unix")
 
-    const rules = shared(DynamicRuleManager.layer, DynamicRuleManager.layerRedis())
-    const enrichment = config.enableEnrichment
-      ? EventEnricher.layer.pipe(Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), BehaviorTracker.layerRedis()), rules)))
-      : Layer.empty
-    const composite = CompositeHandler.layer(exporters).pipe(Layer.provide(enrichment))
+    const rules = shared(DynamicRuleManager.layer, RedisDynamicRuleManager.layer())
+    const compositeOptions = {
+      exporters,
+      mutedEventTypes: config.mutedEventTypes,
+      mutedMetricTypes: config.mutedMetricTypes,
+      queueCapacity: config.telemetryQueueCapacity,
+      exportTimeout: Duration.millis(config.telemetryExportTimeoutMs),
+      shutdownTimeout: Duration.millis(config.telemetryShutdownTimeoutMs)
+    }
+    const composite = config.enableEnrichment
+      ? CompositeHandler.layerEnriched(compositeOptions).pipe(
+        Layer.provide(EventEnricher.layer),
+        Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), RedisBehaviorTracker.layer()), rules))
+      )
+      : CompositeHandler.layer(compositeOptions)
     const telemetry = Layer.mergeAll(EventBus.layer, MetricsCollector.layer).pipe(
       Layer.provideMerge(composite),
       Layer.merge(rules)
@@ -104,17 +123,20 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
     const stores = Layer.mergeAll(
       yield* existingOr(
         IpBans,
-        shared(IpBans.layerMemory({ protectedRanges }), failOpen(IpBans.layerRedis({ protectedRanges }), layerIpBansFallback({ protectedRanges })))
+        shared(IpBans.layerMemory({ protectedRanges }), failOpen(RedisIpBans.layer({ protectedRanges }), layerIpBansFallback({ protectedRanges })))
       ),
-      yield* existingOr(RateLimitStore, shared(RateLimitStore.layerMemory(), failOpen(RateLimitStore.layerRedis, layerRateLimitStoreFallback))),
+      yield* existingOr(RateLimitStore, shared(RateLimitStore.layerMemory(), failOpen(RedisRateLimitStore.layer, layerRateLimitStoreFallback))),
       yield* existingOr(
         ViolationCounter,
-        shared(ViolationCounter.layerMemory(), failOpen(ViolationCounter.layerRedis(), layerViolationCounterFallback()))
+        shared(ViolationCounter.layerMemory(), failOpen(RedisViolationCounter.layer(), layerViolationCounterFallback()))
       )
     )
     const detector = yield* existingOr(ThreatDetector, ThreatDetector.layer(ThreatDetector.fromConfig(config)))
     const cloud = yield* cloudRanges(config)
-    const security = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules)))
+    const pipeline = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules)))
+    const security = consoleFeed === undefined
+      ? pipeline
+      : layerMounted(consoleFeed).pipe(Layer.provide(Layer.mergeAll(pipeline, stores, withRules, config.enableRedis ? redis : Layer.empty)))
     const redisEvents = config.enableRedis ? layerRedisEvents.pipe(Layer.provide(Layer.merge(redis, withRules))) : Layer.empty
     return Layer.mergeAll(security, withRules, stores, detector, redisEvents)
   })

@@ -219,7 +219,10 @@ export const request = <E, R>(
     const incoming = HttpServerRequest.fromWeb(yield* Effect.sync(() => webRequest(options)))
     yield* HttpApp.toHandled(app, respond, guardMiddleware).pipe(
       Effect.provideService(HttpServerRequest.HttpServerRequest, incoming),
-      Effect.provideService(ClientIp, options.ip ?? DEFAULT_CLIENT_IP)
+      Effect.provideService(ClientIp, options.ip ?? DEFAULT_CLIENT_IP),
+      // each request starts with no pre-response handlers, as a server's request fiber does; the
+      // test's fiber would otherwise carry the previous request's handlers into this one
+      Effect.locally(HttpApp.currentPreResponseHandlers, Option.none())
     ) as Effect.Effect<void, never, Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>>
     const response = yield* Effect.flatten(Ref.get(answer)).pipe(
       Effect.orElse(() => Effect.dieMessage("GuardTesting.request: the application sent no response"))
@@ -236,7 +239,10 @@ const webRequest = (options: RequestOptions): Request => {
   if (!headers.has("host")) headers.set("host", url.host)
   const init: RequestInit = { method: options.method ?? "GET", headers }
   // bytes, so that fetch adds no Content-Type the client did not send
-  if (options.body !== undefined) init.body = typeof options.body === "string" ? new TextEncoder().encode(options.body) : options.body
+  // (a copy, so the body owns a plain ArrayBuffer as every lib's BodyInit accepts)
+  if (options.body !== undefined) {
+    init.body = new Uint8Array(typeof options.body === "string" ? new TextEncoder().encode(options.body) : options.body)
+  }
   return new Request(url, init)
 }
 

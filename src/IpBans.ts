@@ -11,9 +11,7 @@
  */
 import { Clock, Context, Data, Duration, Effect, Layer, Option } from "effect"
 import { canonicalRange, type IpRange, parseIp, parseRange, rangeContains, rangesOverlap } from "./internal/ip.js"
-import type { GuardRedis } from "./Redis.js"
 import type { StoreError } from "./StoreError.js"
-import * as RedisIpBans from "./stores/redis/IpBans.js"
 
 /**
  * An active ban. Times are epoch milliseconds by the Effect `Clock`; `until` is `Infinity` for a ban
@@ -110,17 +108,6 @@ export class IpBans extends Context.Tag("effect-guard/IpBans")<IpBans, {
    */
   static readonly layerMemory = (options?: IpBansMemoryOptions): Layer.Layer<IpBans> =>
     Layer.sync(IpBans, () => makeMemory(options))
-
-  /**
-   * Bans shared by every instance using the same Redis server and prefix: an address ban is one key
-   * with the ban's TTL, block bans share one hash (see `stores/redis/IpBans`). Same rules and results
-   * as the memory store; fails with `StoreError` when Redis is down or slow.
-   *
-   * @since 0.1.0
-   * @category layers
-   */
-  static readonly layerRedis = (options?: RedisIpBans.IpBansRedisOptions): Layer.Layer<IpBans, never, GuardRedis> =>
-    Layer.effect(IpBans, Effect.suspend(() => RedisIpBans.make(options)))
 }
 
 /**

@@ -7,25 +7,18 @@
 import { Context, Effect, Layer } from "effect"
 import { CompositeHandler } from "./CompositeHandler.js"
 import { METRIC_TYPE_VALUES, type MetricType } from "./EventTypes.js"
-import type { RequestSink } from "./Exporter.js"
-import { GuardConfig } from "./GuardConfig.js"
+import type { RequestMetrics, RequestSink } from "./Exporter.js"
 import { type SecurityMetric, unsafeMakeMetric } from "./SecurityEvent.js"
 
 const ALL_METRICS: ReadonlySet<MetricType> = new Set(METRIC_TYPE_VALUES)
 
 /**
- * What one finished request reports.
+ * What one finished request reports (defined with the exporter contract that receives it).
  *
  * @since 0.1.0
  * @category models
  */
-export interface RequestMetrics {
-  readonly endpoint: string
-  readonly method: string
-  readonly status: number
-  /** Seconds. */
-  readonly responseTime: number
-}
+export type { RequestMetrics } from "./Exporter.js"
 
 /**
  * @since 0.1.0
@@ -40,14 +33,13 @@ export class MetricsCollector extends Context.Tag("effect-guard/MetricsCollector
   /**
    * @since 0.1.0
    */
-  static readonly layer: Layer.Layer<MetricsCollector, never, GuardConfig | CompositeHandler> = Layer.effect(
+  static readonly layer: Layer.Layer<MetricsCollector, never, CompositeHandler> = Layer.effect(
     MetricsCollector,
     Effect.gen(function*() {
-      const config = yield* GuardConfig
       const composite = yield* CompositeHandler
-      // with no exporter running every metric would be dropped: mute them all at the source
+      // the composite's mute filter (every type while no exporter runs): a muted metric is never built
       return make({
-        muted: composite.active ? config.mutedMetricTypes : ALL_METRICS,
+        muted: composite.mutedMetricTypes,
         send: composite.sendMetric,
         sendBatch: composite.sendMetrics,
         record: composite.recordRequest,

@@ -15,9 +15,7 @@
  * @since 0.1.0
  */
 import { Context, Duration, Effect, Layer, Option } from "effect"
-import type { GuardRedis } from "./Redis.js"
 import type { StoreError } from "./StoreError.js"
-import * as RedisRateLimitStore from "./stores/redis/RateLimitStore.js"
 
 /**
  * The verdict for one request.
@@ -63,19 +61,6 @@ export class RateLimitStore extends Context.Tag("effect-guard/RateLimitStore")<R
    */
   static readonly layerMemory = (options?: { readonly maxKeys?: number }): Layer.Layer<RateLimitStore> =>
     Layer.sync(RateLimitStore, () => makeMemory(options))
-
-  /**
-   * A store shared by every instance using the same Redis server and prefix: one sorted set per key,
-   * one atomic script per hit (see `stores/redis/RateLimitStore`). Fails with `StoreError` when Redis
-   * is down or slow.
-   *
-   * @since 0.1.0
-   * @category layers
-   */
-  static readonly layerRedis: Layer.Layer<RateLimitStore, never, GuardRedis> = Layer.effect(
-    RateLimitStore,
-    Effect.suspend(() => RedisRateLimitStore.make)
-  )
 }
 
 /** The newest `capacity` timestamps of a key, oldest at `head`. */

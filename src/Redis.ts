@@ -135,9 +135,10 @@ export class GuardRedis extends Context.Tag("effect-guard/GuardRedis")<GuardRedi
    * @example
    * ```ts
    * import { Layer } from "effect"
-   * import { GuardRedis, RateLimitStore } from "effect-guard"
+   * import { GuardRedis } from "effect-guard/Redis"
+   * import { layerRateLimitStore } from "effect-guard/stores/redis"
    *
-   * const Stores = RateLimitStore.layerRedis.pipe(
+   * const Stores = layerRateLimitStore.pipe(
    *   Layer.provide(GuardRedis.layer({ url: "redis://127.0.0.1:6379", prefix: "shop:" }))
    * )
    * ```

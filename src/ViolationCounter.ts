@@ -6,9 +6,7 @@
  * @since 0.1.0
  */
 import { Clock, Context, Duration, Effect, Layer } from "effect"
-import type { GuardRedis } from "./Redis.js"
 import type { StoreError } from "./StoreError.js"
-import * as RedisViolationCounter from "./stores/redis/ViolationCounter.js"
 
 /**
  * The counts of one IP right after a violation was recorded.
@@ -47,19 +45,6 @@ export class ViolationCounter extends Context.Tag("effect-guard/ViolationCounter
    */
   static readonly layerMemory = (options?: ViolationCounterMemoryOptions): Layer.Layer<ViolationCounter> =>
     Layer.sync(ViolationCounter, () => makeMemory(options))
-
-  /**
-   * Counts shared by every instance using the same Redis server and prefix: one hash per IP updated by
-   * one atomic script (see `stores/redis/ViolationCounter`). Fails with `StoreError` when Redis is down
-   * or slow.
-   *
-   * @since 0.1.0
-   * @category layers
-   */
-  static readonly layerRedis = (
-    options?: RedisViolationCounter.ViolationCounterRedisOptions
-  ): Layer.Layer<ViolationCounter, never, GuardRedis> =>
-    Layer.effect(ViolationCounter, Effect.suspend(() => RedisViolationCounter.make(options)))
 }
 
 /**

@@ -56,6 +56,8 @@ export {
   loadGuardConfig
 } from "./GuardConfig.js"
 export type { GuardConfigInput, GuardConfigShape } from "./GuardConfig.js"
+export { GuardConsole } from "./GuardConsole.js"
+export type { ConsoleAccess, ConsoleVerifier, GuardConsoleOptions } from "./GuardConsole.js"
 export { GuardLive, GuardPipelineLive } from "./GuardLive.js"
 export { GuardPipeline, guardMiddleware } from "./GuardMiddleware.js"
 export type { GuardPipelineShape } from "./GuardMiddleware.js"

@@ -112,15 +112,15 @@ describe("resolveClientIp", () => {
     expect(resolveClientIp({ remoteAddress: "999.1.1.1", headers: {} }, { trustedProxies: [] }).ip).toBe(UNKNOWN_CLIENT_IP)
   })
 
-  it("handles a 100 KB X-Forwarded-For header with thousands of hops quickly", () => {
+  it("reads only the right end of a 100 KB X-Forwarded-For header with thousands of hops", () => {
     const resolve = makeClientIpResolver({ trustedProxies: ["10.0.0.0/8"], trustedProxyDepth: 1000 })
     const hops = Array.from({ length: 8000 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`)
-    const header = hops.join(",").padStart(100_000, "9")
-    const started = performance.now()
-    const result = resolve({ remoteAddress: "10.0.0.5", headers: { "x-forwarded-for": header } })
-    expect(performance.now() - started).toBeLessThan(50)
-    // the depth is capped: only the right-most MAX_FORWARDED_HOPS hops are read
+    const header = new ScanCountingString(hops.join(",").padStart(100_000, "9"))
+    const result = resolve({ remoteAddress: "10.0.0.5", headers: { "x-forwarded-for": header as unknown as string } })
+    // the depth is capped: only the right-most MAX_FORWARDED_HOPS hops are read, and nothing left of them
     expect(result.ip).toBe(hops[hops.length - MAX_FORWARDED_HOPS])
+    expect(header.searches).toBeLessThanOrEqual(MAX_FORWARDED_HOPS + 1)
+    expect(header.scanned).toBeLessThan(MAX_FORWARDED_HOPS * 16)
   })
 
   it("treats a single enormous entry as invalid instead of scanning or copying it", () => {
@@ -141,3 +141,24 @@ describe("resolveClientIp", () => {
     expect(behindProxy({ remoteAddress: "203.0.113.9", headers: { "x-forwarded-for": " " } }).spoofSuspected).toBe(false)
   })
 })
+
+/** A header that counts what the resolver searches of it: a bound on work that no machine load can move. */
+class ScanCountingString extends String {
+  searches = 0
+  scanned = 0
+  override lastIndexOf(search: string, position?: number): number {
+    const found = super.lastIndexOf(search, position)
+    this.searches++
+    this.scanned += (position ?? this.length) - found
+    return found
+  }
+  // a whole-string pass counts the whole string
+  override indexOf(search: string, position?: number): number {
+    this.scanned += this.length
+    return super.indexOf(search, position)
+  }
+  override includes(search: string, position?: number): boolean {
+    this.scanned += this.length
+    return super.includes(search, position)
+  }
+}

@@ -86,7 +86,10 @@ describe("EventEnricher", () => {
       const event = yield* enricher.enrichEvent(makeEvent("ip_banned", { ipAddress: "unknown" }))
       expect(Object.keys(event.metadata).sort()).toEqual([EnrichmentKeys.serviceName, EnrichmentKeys.threatScore].sort())
       expect(Object.values(event.metadata)).not.toContain(null)
-    }).pipe(Effect.provide(EventEnricher.layer.pipe(Layer.provide(GuardConfig.layer({ enableAgent: true, agentApiKey: "test-api-key-0001", enableEnrichment: true }))))))
+    }).pipe(Effect.provide(EventEnricher.layer.pipe(
+      Layer.provide(Layer.merge(BehaviorTracker.layerMemory(), DynamicRuleManager.layer)),
+      Layer.provide(GuardConfig.layer({ enableAgent: true, agentApiKey: "test-api-key-0001", enableEnrichment: true }))
+    ))))
 
   it.effect("metrics get the three identity keys as tags and nothing else", () =>
     Effect.gen(function*() {
@@ -105,10 +108,10 @@ describe("EventEnricher", () => {
       const enricher = yield* EventEnricher
       const event = yield* enricher.enrichEvent(makeEvent("ip_banned"))
       expect(event.metadata[EnrichmentKeys.serviceName]).toBe("override")
-    }).pipe(Effect.provide(EventEnricher.layer.pipe(Layer.provide(GuardConfig.layer({
-      ...enrichedConfig,
-      otelResourceAttributes: { "service.name": "override" }
-    }))))))
+    }).pipe(Effect.provide(EventEnricher.layer.pipe(
+      Layer.provide(Layer.merge(BehaviorTracker.layerMemory(), DynamicRuleManager.layer)),
+      Layer.provide(GuardConfig.layer({ ...enrichedConfig, otelResourceAttributes: { "service.name": "override" } }))
+    ))))
 
   it.effect("pseudo-IPs get no behaviour keys", () =>
     Effect.gen(function*() {

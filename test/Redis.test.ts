@@ -8,6 +8,7 @@ import { displayRedisUrl, GuardRedis } from "../src/Redis.js"
 import type { SecurityEvent } from "../src/SecurityEvent.js"
 import type { StoreError } from "../src/StoreError.js"
 import { layerRedisEvents } from "../src/stores/redis/events.js"
+import { layerRateLimitStore } from "../src/stores/redis/index.js"
 import { redisLayer, REDIS_URL, testPrefix } from "./stores/redis/support.js"
 import { eventually } from "./support/events.js"
 import { makeRedisServer } from "./support/redisServer.js"
@@ -31,7 +32,7 @@ const reporting = <E>(layer: Layer.Layer<GuardRedis, E>, bus: EventBus["Type"]) 
 const storeVia = (url: string, prefix: string) =>
   Effect.map(
     build(Layer.merge(
-      RateLimitStore.layerRedis,
+      layerRateLimitStore,
       Layer.empty
     ).pipe(Layer.provideMerge(redisLayer(prefix, { url, commandTimeout: "200 millis" })))),
     (context) => ({ store: Context.get(context, RateLimitStore), redis: Context.get(context, GuardRedis) })

@@ -37,21 +37,18 @@ import type { GuardConfigShape } from "../GuardConfig.js"
 import type { SecurityEvent, SecurityMetric } from "../SecurityEvent.js"
 import { type Instruments, makeInstruments } from "./internal/instruments.js"
 import { DISABLED_AUTO_INSTRUMENTATIONS, withoutNewProcessListeners } from "./internal/logfireContainment.js"
+import { loadOrUnavailable, loadOtlpSdk, type OtlpSdk, remoteSpanContext } from "./internal/otlpSdk.js"
 import { eventAttributes, otlpSignalUrl, type RemoteParent, remoteParent } from "./internal/telemetryShape.js"
 
 /**
- * The modules the exporter needs, loaded on start.
+ * The modules the exporter needs, loaded on start: the Logfire SDK and the OpenTelemetry SDK with the
+ * OTLP/HTTP protobuf exporters it builds on.
  *
  * @since 0.1.0
  * @category models
  */
-export interface LogfireModules {
+export interface LogfireModules extends OtlpSdk<"proto"> {
   readonly logfire: typeof import("@pydantic/logfire-node")
-  readonly api: typeof import("@opentelemetry/api")
-  readonly traceBase: typeof import("@opentelemetry/sdk-trace-base")
-  readonly metrics: typeof import("@opentelemetry/sdk-metrics")
-  readonly traceExporter: typeof import("@opentelemetry/exporter-trace-otlp-proto")
-  readonly metricExporter: typeof import("@opentelemetry/exporter-metrics-otlp-proto")
 }
 
 /**
@@ -61,15 +58,8 @@ export interface LogfireModules {
  * @category loaders
  */
 export const loadLogfireModules = async (): Promise<LogfireModules> => {
-  const [logfire, api, traceBase, metrics, traceExporter, metricExporter] = await Promise.all([
-    import("@pydantic/logfire-node"),
-    import("@opentelemetry/api"),
-    import("@opentelemetry/sdk-trace-base"),
-    import("@opentelemetry/sdk-metrics"),
-    import("@opentelemetry/exporter-trace-otlp-proto"),
-    import("@opentelemetry/exporter-metrics-otlp-proto")
-  ])
-  return { logfire, api, traceBase, metrics, traceExporter, metricExporter }
+  const [logfire, sdk] = await Promise.all([import("@pydantic/logfire-node"), loadOtlpSdk("proto")])
+  return { ...sdk, logfire }
 }
 
 /**
@@ -130,20 +120,8 @@ const globalProviderRegistered = (api: LogfireModules["api"]): boolean => {
 }
 
 const parentSpanOf = (api: LogfireModules["api"], parent: RemoteParent | undefined): OtelApi.Span | undefined => {
-  if (parent === undefined) return undefined
-  let traceState: OtelApi.TraceState | undefined
-  try {
-    traceState = parent.traceState === undefined ? undefined : api.createTraceState(parent.traceState)
-  } catch {
-    traceState = undefined
-  }
-  return api.trace.wrapSpanContext({
-    traceId: parent.traceId,
-    spanId: parent.spanId,
-    traceFlags: parent.traceFlags,
-    isRemote: true,
-    ...(traceState === undefined ? {} : { traceState })
-  })
+  const remote = remoteSpanContext(api, parent)
+  return remote === undefined ? undefined : api.trace.wrapSpanContext(remote)
 }
 
 /** Attributes of a metric log: the tags, then `value` and `endpoint` (kept from the tags if needed). */
@@ -173,10 +151,7 @@ export const make = (options: LogfireExporterOptions): ExporterSpec => {
   const shutdownMillis = options.shutdownTimeoutMillis ?? 10_000
 
   const acquire = Effect.gen(function*() {
-    const modules = yield* Effect.tryPromise({
-      try: load,
-      catch: (cause) => new ExporterError({ exporter: name, reason: "Unavailable", message: LOGFIRE_UNAVAILABLE_MESSAGE, cause })
-    }).pipe(Effect.tapError((error) => Effect.logWarning(error.message)))
+    const modules = yield* loadOrUnavailable(name, LOGFIRE_UNAVAILABLE_MESSAGE, load)
     const { api, logfire } = modules
 
     yield* Effect.acquireRelease(

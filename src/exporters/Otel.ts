@@ -33,6 +33,7 @@ import { withinDeadline } from "../internal/deadline.js"
 import { effectiveServiceName, GuardConfig, type GuardConfigShape } from "../GuardConfig.js"
 import type { SecurityEvent, SecurityMetric } from "../SecurityEvent.js"
 import { makeInstruments } from "./internal/instruments.js"
+import { loadOrUnavailable, loadOtlpSdk, type OtlpSdk, remoteSpanContext } from "./internal/otlpSdk.js"
 import {
   eventAttributes,
   isGrpcPort,
@@ -43,19 +44,14 @@ import {
 } from "./internal/telemetryShape.js"
 
 /**
- * The OpenTelemetry modules the exporter needs. They are loaded on start, so the packages are
- * optional peer dependencies.
+ * The OpenTelemetry modules the exporter needs: the SDK with the OTLP/HTTP (JSON) exporters, and
+ * `@opentelemetry/resources`. They are loaded on start, so the packages are optional peer dependencies.
  *
  * @since 0.1.0
  * @category models
  */
-export interface OtelModules {
-  readonly api: typeof import("@opentelemetry/api")
+export interface OtelModules extends OtlpSdk<"http"> {
   readonly resources: typeof import("@opentelemetry/resources")
-  readonly traceBase: typeof import("@opentelemetry/sdk-trace-base")
-  readonly metrics: typeof import("@opentelemetry/sdk-metrics")
-  readonly traceExporter: typeof import("@opentelemetry/exporter-trace-otlp-http")
-  readonly metricExporter: typeof import("@opentelemetry/exporter-metrics-otlp-http")
 }
 
 /**
@@ -65,15 +61,8 @@ export interface OtelModules {
  * @category loaders
  */
 export const loadOtelModules = async (): Promise<OtelModules> => {
-  const [api, resources, traceBase, metrics, traceExporter, metricExporter] = await Promise.all([
-    import("@opentelemetry/api"),
-    import("@opentelemetry/resources"),
-    import("@opentelemetry/sdk-trace-base"),
-    import("@opentelemetry/sdk-metrics"),
-    import("@opentelemetry/exporter-trace-otlp-http"),
-    import("@opentelemetry/exporter-metrics-otlp-http")
-  ])
-  return { api, resources, traceBase, metrics, traceExporter, metricExporter }
+  const [sdk, resources] = await Promise.all([loadOtlpSdk("http"), import("@opentelemetry/resources")])
+  return { ...sdk, resources }
 }
 
 /**
@@ -237,21 +226,8 @@ const buildProviders = (
 }
 
 const parentContext = (otel: OtelModules, parent: RemoteParent | undefined): OtelApi.Context => {
-  const root = otel.api.ROOT_CONTEXT
-  if (parent === undefined) return root
-  let traceState: OtelApi.TraceState | undefined
-  try {
-    traceState = parent.traceState === undefined ? undefined : otel.api.createTraceState(parent.traceState)
-  } catch {
-    traceState = undefined
-  }
-  return otel.api.trace.setSpanContext(root, {
-    traceId: parent.traceId,
-    spanId: parent.spanId,
-    traceFlags: parent.traceFlags,
-    isRemote: true,
-    ...(traceState === undefined ? {} : { traceState })
-  })
+  const remote = remoteSpanContext(otel.api, parent)
+  return remote === undefined ? otel.api.ROOT_CONTEXT : otel.api.trace.setSpanContext(otel.api.ROOT_CONTEXT, remote)
 }
 
 /**
@@ -269,10 +245,7 @@ export const make = (options: OtelExporterOptions): ExporterSpec => {
   const shutdownTimeout = Duration.millis(options.shutdownTimeoutMillis ?? 10_000)
 
   const acquire = Effect.gen(function*() {
-    const otel = yield* Effect.tryPromise({
-      try: load,
-      catch: (cause) => new ExporterError({ exporter: name, reason: "Unavailable", message: OTEL_UNAVAILABLE_MESSAGE, cause })
-    }).pipe(Effect.tapError((error) => Effect.logWarning(error.message)))
+    const otel = yield* loadOrUnavailable(name, OTEL_UNAVAILABLE_MESSAGE, load)
 
     if (isGrpcPort(options.endpoint)) {
       yield* Effect.logWarning(

@@ -1,6 +1,8 @@
 /**
- * A JSON-safe copy of arbitrary metadata, shared by every exporter that serialises it: sensitive keys
- * redacted, bigints as strings, functions and symbols dropped, depth bounded, cycles cut.
+ * A JSON-safe copy of arbitrary metadata, the one every exporter serialises (the agent's payload, the
+ * OTel and Logfire attributes): sensitive keys redacted, bigints as strings, functions and symbols
+ * dropped, depth bounded, cycles cut. A non-finite number (`NaN`, `Infinity`) becomes `null`, as
+ * `JSON.stringify` writes it, so every exporter says the same thing about it.
  *
  * @internal
  */
@@ -19,7 +21,6 @@ export const REDACTED = "[REDACTED]"
 export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 
 const MAX_DEPTH = 8
-
 
 /** A JSON-safe copy: sensitive keys redacted, bigints as strings, functions and symbols dropped, cycles cut. */
 export const toJsonSafe = (value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): Json | undefined => {

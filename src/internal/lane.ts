@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { Deferred, Effect, MutableRef, Ref, Scheduler, type Scope } from "effect"
+import { Clock, Deferred, Duration, Effect, MutableRef, Ref, Scheduler, type Scope } from "effect"
 
 /**
  * How long a batch waits for more items after its first. Telemetry is not urgent (an OTLP span
@@ -40,6 +40,9 @@ export interface Lane<A> {
  */
 const LANE_SCHEDULER = Scheduler.makeBatched((runBatch) => setImmediate(runBatch), Scheduler.defaultScheduler.shouldYield)
 
+/** The machine's clock. */
+const wallClock = Clock.make()
+
 export const makeLane = <A>(options: {
   readonly name: string
   /** The most payloads the lane holds, counted with `weigh`. */
@@ -49,59 +52,55 @@ export const makeLane = <A>(options: {
   readonly maxBatch?: number
   /** How long a batch waits for more items after its first (default {@link LINGER_MS}). */
   readonly lingerMs?: number
+  /**
+   * The clock the linger runs on. Default: the machine's, whatever `Clock` the fiber has, so a
+   * `TestClock` in an application's tests cannot stall its telemetry; a lane's own tests pass theirs.
+   */
+  readonly clock?: Clock.Clock | undefined
   /** Handles what was waiting, in order (at most `maxBatch` at a time). */
   readonly handle: (batch: ReadonlyArray<A>) => Effect.Effect<void>
 }): Effect.Effect<Lane<A>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const weigh = options.weigh ?? (() => 1)
     const maxBatch = options.maxBatch ?? 256
-    const linger = options.lingerMs ?? LINGER_MS
+    const linger = Duration.millis(options.lingerMs ?? LINGER_MS)
+    const clock = options.clock ?? wallClock
     // Offered and not yet handled. Mutable on purpose: producers push from inside their own
     // synchronous step; only the worker removes, when it runs.
     const items: Array<A> = []
     const pending = MutableRef.make(0)
     const dropped = MutableRef.make(0)
     const waiters = yield* Ref.make<ReadonlyArray<Deferred.Deferred<void>>>([])
-    // the worker's wake-up while it waits for a batch, and the linger timer once one has begun
-    const worker = MutableRef.make<((batch: Effect.Effect<ReadonlyArray<A>>) => void) | undefined>(undefined)
-    const timer = MutableRef.make<ReturnType<typeof setTimeout> | undefined>(undefined)
+    // the worker's wake-up while it waits: for a first item, or (lingering) for a reason to stop
+    const wake = MutableRef.make<{ readonly until: "items" | "ready"; readonly resume: () => void } | undefined>(undefined)
     // someone awaits idleness: waiting items go without lingering
     const hurried = MutableRef.make(false)
 
-    const take = Effect.sync((): ReadonlyArray<A> => items.splice(0, maxBatch))
+    /** A batch goes without lingering: it is full, or someone awaits idleness. */
+    const ready = (): boolean => items.length >= maxBatch || MutableRef.get(hurried)
 
-    const stopLinger = (): void => {
-      const armed = MutableRef.get(timer)
-      if (armed !== undefined) clearTimeout(armed)
-      MutableRef.set(timer, undefined)
-    }
-
-    const release = (): void => {
-      stopLinger()
-      const resume = MutableRef.get(worker)
-      MutableRef.set(worker, undefined)
-      // the items are taken when the worker runs, so an interrupted worker loses none
-      resume?.(take)
-    }
-
-    /**
-     * With items waiting and the worker asleep: release them now (a full batch, or someone awaits
-     * idleness), or once the batch has gathered. A real timer, not `Effect.sleep`: a test clock must
-     * not be able to stall delivery.
-     */
+    /** Wakes the worker if what it waits for has happened. Called on every offer: one synchronous step. */
     const schedule = (): void => {
-      if (MutableRef.get(worker) === undefined || items.length === 0) return
-      if (items.length >= maxBatch || MutableRef.get(hurried)) release()
-      else if (MutableRef.get(timer) === undefined) MutableRef.set(timer, setTimeout(release, linger))
+      const waiting = MutableRef.get(wake)
+      if (waiting === undefined || items.length === 0) return
+      if (waiting.until === "items" || ready()) {
+        MutableRef.set(wake, undefined)
+        waiting.resume()
+      }
     }
 
-    const nextBatch = Effect.async<ReadonlyArray<A>>((resume) => {
-      MutableRef.set(worker, resume)
-      schedule()
-      return Effect.sync(() => {
-        MutableRef.set(worker, undefined)
-        stopLinger()
+    const waitFor = (until: "items" | "ready") =>
+      Effect.async<void>((resume) => {
+        MutableRef.set(wake, { until, resume: () => resume(Effect.void) })
+        schedule()
+        return Effect.sync(() => MutableRef.set(wake, undefined))
       })
+
+    // The items are taken when the worker runs, so an interrupted worker loses none.
+    const nextBatch = Effect.gen(function*() {
+      yield* waitFor("items")
+      if (!ready()) yield* Effect.raceFirst(clock.sleep(linger), waitFor("ready"))
+      return items.splice(0, maxBatch)
     })
 
     const wakeIfIdle = Effect.suspend(() => {

@@ -93,26 +93,14 @@ export const remoteParent = (metadata: Readonly<Record<string, unknown>>): Remot
   }
 }
 
-/** A metadata value as an attribute value: primitives as they are, anything else as JSON. */
+/**
+ * A metadata value as an attribute value: the agent's JSON-safe copy (`toJsonSafe`: secrets redacted,
+ * cycles and depth bounded, non-finite numbers null), primitives as they are, anything else as its
+ * JSON text, and nothing for null (an attribute is never set to null).
+ */
 export const toAttributeValue = (value: unknown): AttributeValue | undefined => {
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return value
-    case "number":
-      return Number.isFinite(value) ? value : String(value)
-    case "bigint":
-      return value.toString()
-    case "undefined":
-    case "function":
-    case "symbol":
-      return undefined
-    default: {
-      // the same JSON-safe copy the agent sends: secrets redacted, cycles and depth bounded
-      const safe = toJsonSafe(value)
-      return safe === null || safe === undefined ? undefined : typeof safe === "string" ? safe : JSON.stringify(safe)
-    }
-  }
+  const safe = toJsonSafe(value)
+  return safe === null || safe === undefined ? undefined : typeof safe === "object" ? JSON.stringify(safe) : safe
 }
 
 const TRACE_KEYS: ReadonlySet<string> = new Set(["traceparent", "tracestate"])

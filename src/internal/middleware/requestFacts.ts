@@ -11,14 +11,8 @@ import { IncomingMessage } from "node:http"
 import { ClientIp, makeClientIpResolver } from "../../ClientIp.js"
 import type { ActiveRules } from "../../DynamicRuleManager.js"
 import { makeIpMatcher, makeClientKeys } from "../ip.js"
+import { pathOf } from "../path.js"
 import type { CheckEnv, GuardRequest } from "../pipeline.js"
-
-/** The path without the query string; `/` for an empty one. */
-export const pathOf = (url: string): string => {
-  const q = url.indexOf("?")
-  const path = q < 0 ? url : url.slice(0, q)
-  return path === "" ? "/" : path
-}
 
 /** The facts of one request, and whether an untrusted peer sent `X-Forwarded-For` (its chain). */
 export interface RequestFacts {

@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect } from "effect"
+import { Clock, Duration, Effect, Layer } from "effect"
 import { randomBytes } from "node:crypto"
 import { BehaviorTracker, type BehaviorTrackerOptions, RECENT_EVENT_WINDOW } from "../../BehaviorTracker.js"
 import { GuardRedis } from "../../Redis.js"
@@ -75,3 +75,23 @@ export const make = (options: BehaviorTrackerRedisOptions = {}) =>
       trackedIps: redis.countKeys("behavior").pipe(Effect.orElseSucceed(() => 0))
     })
   })
+
+/**
+ * A tracker shared by every instance using the same Redis server and prefix, so
+ * `recent_event_count` counts the events of all of them. When Redis is down, events are dropped and
+ * counts read 0; nothing fails.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { GuardRedis } from "effect-guard/Redis"
+ * import { layerBehaviorTracker } from "effect-guard/stores/redis"
+ *
+ * const Tracker = layerBehaviorTracker({ retention: "10 minutes" }).pipe(Layer.provide(GuardRedis.layer({})))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: BehaviorTrackerRedisOptions = {}): Layer.Layer<BehaviorTracker, never, GuardRedis> =>
+  Layer.effect(BehaviorTracker, make(options))

@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Option, Schema } from "effect"
+import { Clock, Duration, Effect, Layer, Option, Schema } from "effect"
 import { DynamicRuleManager, isExpired, make as makeMemory } from "../../DynamicRuleManager.js"
 import { DynamicRules } from "../../DynamicRules.js"
 import { GuardRedis } from "../../Redis.js"
@@ -75,3 +75,13 @@ export const make = (options: DynamicRuleManagerRedisOptions = {}) =>
       )
     })
   })
+
+/**
+ * A manager whose last-known rules are kept in Redis: `setRules` saves them (with a TTL), and a new
+ * instance starts with them. Redis failures are logged, never raised.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: DynamicRuleManagerRedisOptions): Layer.Layer<DynamicRuleManager, never, GuardRedis> =>
+  Layer.effect(DynamicRuleManager, make(options))

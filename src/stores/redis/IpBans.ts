@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Option, Schema } from "effect"
+import { Clock, Duration, Effect, Layer, Option, Schema } from "effect"
 import { type BanInfo, banRules, BanResult, IpBans, UnbanResult } from "../../IpBans.js"
 import { type IpRange, parseIp, parseRange, rangeContains } from "../../internal/ip.js"
 import { GuardRedis } from "../../Redis.js"
@@ -199,3 +199,13 @@ export const make = (options?: IpBansRedisOptions) =>
 
     return IpBans.of({ ban, unban, isBanned, size })
   })
+
+/**
+ * Bans shared by every instance using the same Redis server and prefix. Same rules and results as
+ * the memory store; fails with `StoreError` when Redis is down or slow.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: IpBansRedisOptions): Layer.Layer<IpBans, never, GuardRedis> =>
+  Layer.effect(IpBans, make(options))

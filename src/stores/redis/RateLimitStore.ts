@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect } from "effect"
+import { Clock, Duration, Effect, Layer } from "effect"
 import { randomBytes } from "node:crypto"
 import { RateLimitStore, refusedByZeroLimit, slidingWindowResult } from "../../RateLimitStore.js"
 import { GuardRedis } from "../../Redis.js"
@@ -91,3 +91,12 @@ export const make = Effect.gen(function*() {
     size: redis.countKeys("rate_limit")
   })
 })
+
+/**
+ * Limits shared by every instance using the same Redis server and prefix: one sorted set per key,
+ * one atomic script per hit. Fails with `StoreError` when Redis is down or slow.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<RateLimitStore, never, GuardRedis> = Layer.effect(RateLimitStore, make)

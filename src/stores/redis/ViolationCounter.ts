@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Schema } from "effect"
+import { Clock, Duration, Effect, Layer, Schema } from "effect"
 import { GuardRedis } from "../../Redis.js"
 import { StoreError } from "../../StoreError.js"
 import { ViolationCounter, type ViolationCounts } from "../../ViolationCounter.js"
@@ -98,3 +98,13 @@ export const make = (options?: ViolationCounterRedisOptions) =>
       size: redis.countKeys("violations")
     })
   })
+
+/**
+ * Counts shared by every instance using the same Redis server and prefix. Fails with `StoreError`
+ * when Redis is down or slow.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: ViolationCounterRedisOptions): Layer.Layer<ViolationCounter, never, GuardRedis> =>
+  Layer.effect(ViolationCounter, make(options))

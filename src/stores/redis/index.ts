@@ -1,7 +1,9 @@
 /**
- * Every shared store at once: `RateLimitStore`, `IpBans`, `ViolationCounter` and `BehaviorTracker`
- * backed by one `GuardRedis`. Swapping the memory stores for these is the whole of "running several
- * instances"; no check changes.
+ * The Redis stores: `RateLimitStore`, `IpBans`, `ViolationCounter`, `BehaviorTracker` and
+ * `DynamicRuleManager` backed by one `GuardRedis`, each as its own layer (`layerRateLimitStore`, ...)
+ * and the first four at once (`layerStores`). Each store module depends on its service's Tag, never
+ * the reverse, as `@effect/experimental`'s `RateLimiter/Redis` does. Swapping the memory stores for
+ * these is the whole of "running several instances"; no check changes.
  *
  * Also here: the stores that answer from memory while Redis fails (`redisFailOpen`: see
  * `layer*Fallback`), and `layerRedisEvents`, which turns the connection's notices into events.
@@ -9,15 +11,16 @@
  * @since 0.1.0
  */
 import { Effect, Layer } from "effect"
-import { BehaviorTracker } from "../../BehaviorTracker.js"
+import type { BehaviorTracker } from "../../BehaviorTracker.js"
 import { GuardConfig } from "../../GuardConfig.js"
-import { IpBans } from "../../IpBans.js"
-import { RateLimitStore } from "../../RateLimitStore.js"
+import type { IpBans } from "../../IpBans.js"
+import type { RateLimitStore } from "../../RateLimitStore.js"
 import type { GuardRedis } from "../../Redis.js"
-import { ViolationCounter } from "../../ViolationCounter.js"
-import type { BehaviorTrackerRedisOptions } from "./BehaviorTracker.js"
-import type { IpBansRedisOptions } from "./IpBans.js"
-import type { ViolationCounterRedisOptions } from "./ViolationCounter.js"
+import type { ViolationCounter } from "../../ViolationCounter.js"
+import * as RedisBehaviorTracker from "./BehaviorTracker.js"
+import * as RedisIpBans from "./IpBans.js"
+import * as RedisRateLimitStore from "./RateLimitStore.js"
+import * as RedisViolationCounter from "./ViolationCounter.js"
 
 /**
  * The stores `layerStores` provides.
@@ -32,9 +35,9 @@ export type RedisStores = RateLimitStore | IpBans | ViolationCounter | BehaviorT
  * @category models
  */
 export interface RedisStoresOptions {
-  readonly ipBans?: IpBansRedisOptions
-  readonly violations?: ViolationCounterRedisOptions
-  readonly behavior?: BehaviorTrackerRedisOptions
+  readonly ipBans?: RedisIpBans.IpBansRedisOptions
+  readonly violations?: RedisViolationCounter.ViolationCounterRedisOptions
+  readonly behavior?: RedisBehaviorTracker.BehaviorTrackerRedisOptions
 }
 
 /**
@@ -54,10 +57,10 @@ export interface RedisStoresOptions {
  */
 export const layerStores = (options: RedisStoresOptions = {}): Layer.Layer<RedisStores, never, GuardRedis> =>
   Layer.mergeAll(
-    RateLimitStore.layerRedis,
-    IpBans.layerRedis(options.ipBans),
-    ViolationCounter.layerRedis(options.violations),
-    BehaviorTracker.layerRedis(options.behavior)
+    RedisRateLimitStore.layer,
+    RedisIpBans.layer(options.ipBans),
+    RedisViolationCounter.layer(options.violations),
+    RedisBehaviorTracker.layer(options.behavior)
   )
 
 /**
@@ -71,5 +74,10 @@ export const layerStoresConfig: Layer.Layer<RedisStores, never, GuardRedis | Gua
     layerStores({ ipBans: { protectedRanges: config.trustedProxies.filter((entry) => entry !== "unix") } }))
 )
 
+export { type BehaviorTrackerRedisOptions, layer as layerBehaviorTracker } from "./BehaviorTracker.js"
+export { type DynamicRuleManagerRedisOptions, layer as layerDynamicRuleManager } from "./DynamicRuleManager.js"
+export { type IpBansRedisOptions, layer as layerIpBans } from "./IpBans.js"
+export { layer as layerRateLimitStore } from "./RateLimitStore.js"
+export { layer as layerViolationCounter, type ViolationCounterRedisOptions } from "./ViolationCounter.js"
 export { layerIpBansFallback, layerRateLimitStoreFallback, layerViolationCounterFallback, StoreFallback } from "./fallback.js"
 export { layerRedisEvents } from "./events.js"

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { family } from "../../../src/internal/detection/families/code/index.js"
 import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
+import { doublingRatio } from "./doublingRatio.js"
 
 const score = (value: string, paranoia: Paranoia = 1): number =>
   family.mayMatch(value)
@@ -71,6 +72,96 @@ describe("code family", () => {
     expect(score(value)).toBeLessThan(5)
   })
 
+  it.each([
+    "<? passthru('id'); ?>",
+    "<?xml  ($x)=1; ?>",
+    "(shell_exec)('whoami');",
+    "('pass'.'thru')('ls -la');",
+    "(\"ex\".\"ec\") /* c */ ('id');",
+    "$m = 'as'.'sert';($m)(\"phpinfo()\");",
+    "(F)[1]('cat /etc/hosts') ;",
+    "passthru\t('id')",
+    "include\n('/tmp/x')",
+    "readfile   ('/etc/hosts')",
+    "$x[$y[0]]('id')",
+    "${ @fn }('ls')",
+    "allow_url_include=On",
+    "auto_prepend_file = php://input",
+    "session.save_path=/tmp",
+    "x=1; disable_functions=",
+    "[/php]"
+  ])("refuses the PHP evasion %j at level 1", (value) => {
+    expect(score(value)).toBeGreaterThanOrEqual(5)
+  })
+
+  it.each([
+    "(see note 3)(page 12)",
+    "f(x) = (a+b)(c+d)",
+    "He wrote \"hello\" (twice); then left",
+    "the exec  team met on Monday",
+    "File (PDF), 2 MB",
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+    "<?xml-stylesheet href=\"a.xsl\"?>",
+    "memory limits are set in php.ini",
+    "precision=2",
+    "array_map is a PHP function",
+    "$__ is a variable name"
+  ])("passes the PHP-looking ordinary value %j at level 1", (value) => {
+    expect(score(value)).toBeLessThan(5)
+  })
+
+  it("reads a superglobal as a parameter name, a PHP upload name in a header or multipart", () => {
+    const at = (value: string, location: "key" | "header" | "body" | "query") =>
+      family.scan(value, { location, paranoia: 1 }).reduce((sum, finding) => sum + finding.score, 0)
+    expect(at("$_SERVER", "key")).toBeGreaterThanOrEqual(5)
+    expect(at("$_SERVER", "query")).toBe(0)
+    for (const name of ["cmd.jsp", "up.jspx..", "a.aspx", "shell.php", "avatar.phtml..", "x.php7 ", "pic.phar", "sess_0123456789abcdefghijk", "/var/tmp/sess_aaaaabbbbbcccccddddd01"]) {
+      expect(at(name, "header"), name).toBeGreaterThanOrEqual(5)
+    }
+    expect(at("index.php", "query")).toBe(0)
+    expect(at("https://example.com/index.php?id=1", "header")).toBe(0)
+    expect(at("photo.jpg", "header")).toBe(0)
+    expect(at("report.json", "header")).toBe(0)
+    expect(at("Content-Disposition: form-data; name=\"f\"; filename=\"cmd.php5\"", "body")).toBeGreaterThanOrEqual(5)
+    expect(at("Content-Disposition: form-data; name=\"f\"; filename=\"notes.php.txt\"", "body")).toBe(0)
+  })
+
+  it("keeps plain-word php.ini directives and extension calls for level 2", () => {
+    expect(score("engine=Off", 1)).toBe(0)
+    expect(score("engine=Off", 2)).toBeGreaterThanOrEqual(5)
+    expect(score("pg_query($db, $q)", 1)).toBeLessThan(5)
+    expect(score("mysqli_connect (", 2)).toBeGreaterThanOrEqual(5)
+    expect(score("gethostbyname('x')", 2)).toBeGreaterThanOrEqual(5)
+  })
+
+  it.each(["while (!0) ;", "while(true){}", "for(;;);", "while(!null);", "Process.spawn('uname')", "IO.popen(\"ls\")", "Kernel.exec('id')", "%x(ls -la)"])(
+    "refuses the evaluated hang or Ruby process call %j at level 1",
+    (value) => {
+      expect(score(value)).toBeGreaterThanOrEqual(5)
+    }
+  )
+
+  it.each(["while (i < n) { i++ }", "while(true) { poll(); }", "the process spawned a child", "for (;;) { step() }"])(
+    "passes the ordinary code-like value %j at level 1",
+    (value) => {
+      expect(score(value)).toBeLessThan(5)
+    }
+  )
+
+  it("keeps Node module and environment names and Perl interpolation for level 2", () => {
+    for (const value of ["read process.env.SECRET", "module.exports = x", "new Function ('a', 'b')", "x.constructor.constructor", "@{[ uc 'x' ]}"]) {
+      expect(score(value, 1), value).toBeLessThan(5)
+      expect(score(value, 2), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
+  it("refuses a Spring XML context gadget, keeps loose Java runtime paths for level 2", () => {
+    expect(score("org.springframework.context.support.ClassPathXmlApplicationContext(\"http://x/a.xml\")")).toBeGreaterThanOrEqual(5)
+    expect(score("java.x.y.Runtime", 1)).toBeLessThan(5)
+    expect(score("java.x.y.Runtime", 2)).toBeGreaterThanOrEqual(5)
+    expect(score("I love java. Runtime errors are fun", 2)).toBeLessThan(5)
+  })
+
   it("keeps computation-only template probes for level 2", () => {
     expect(score("{{7*7}}", 1)).toBe(0)
     expect(score("{{7*7}}", 2)).toBeGreaterThanOrEqual(5)
@@ -91,21 +182,10 @@ describe("code family", () => {
   it("scans near-miss inputs of doubling size without blowing up", () => {
     // Bounded patterns and windows: each doubling at most about doubles the time (best of seven,
     // alternated, with room for a loaded machine).
-    for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A"]) {
+    for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A", ")(", "')('x'", "$_[$_[", "<? ", "exec\t", "filename=\"a", "opcache.a", "while(", "%x(", "@{["]) {
       const small = fragment.repeat(Math.ceil(32_000 / fragment.length))
       const large = small + small
-      const time = (value: string) => {
-        const start = performance.now()
-        family.scan(value, { location: "query", paranoia: 4 })
-        return performance.now() - start
-      }
-      let bestSmall = Infinity
-      let bestLarge = Infinity
-      for (let run = 0; run < 7; run++) {
-        bestSmall = Math.min(bestSmall, time(small))
-        bestLarge = Math.min(bestLarge, time(large))
-      }
-      expect(bestLarge / Math.max(bestSmall, 1), fragment).toBeLessThanOrEqual(4)
+      expect(doublingRatio((value) => family.scan(value, { location: "query", paranoia: 4 }), small, large), fragment).toBeLessThanOrEqual(4)
     }
   })
 })

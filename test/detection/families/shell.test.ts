@@ -5,7 +5,16 @@ import { describe, expect, it } from "@effect/vitest"
 import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
 import { forEachCommand, simpleCommands } from "../../../src/internal/detection/families/shell/commandLine.js"
 import { family } from "../../../src/internal/detection/families/shell/index.js"
+import {
+  braceCommand,
+  FUNCTION_DEFINITION,
+  HISTORY_EXPANSION,
+  LEADING_SEPARATOR,
+  TILDE_DIRECTORY,
+  WINDOWS_SYSTEM_VARIABLE
+} from "../../../src/internal/detection/families/shell/expansions.js"
 import { deobfuscateShell } from "../../../src/internal/detection/families/shell/normalize.js"
+import { doublingRatio } from "./doublingRatio.js"
 
 const score = (value: string, paranoia: Paranoia = 1): number =>
   family.mayMatch(value)
@@ -107,6 +116,72 @@ describe("shell family", () => {
     expect(score("whoami", 2)).toBeGreaterThanOrEqual(5)
     expect(rulesOf("x | grep root", 1)).toEqual([])
     expect(rulesOf("x | grep root", 2)).toContain("shell-020")
+  })
+
+  it.each([
+    "c{a,u}t /etc/hosts",
+    "{w,x}hoami",
+    "u{n,x}ame",
+    "{,whoami}",
+    "{,$'uname',-a}",
+    "{,'id',}",
+    "cd ~+",
+    "~-2",
+    "x; ls ~+/",
+    "dir %WINDIR%\\system32",
+    "%ComSpec% /c ver",
+    "; pwd",
+    "| who",
+    "&& env",
+    "\\nwhoami\\n",
+    "x;\\nuname -a",
+    "usleep 500000",
+    "sleep 7s",
+    "!!"
+  ])("refuses the expansion or probe %j at level 1", (value) => {
+    expect(score(value)).toBeGreaterThanOrEqual(5)
+  })
+
+  it.each([
+    "{\"cat\",\"dog\"}",
+    "photo{1,2}.jpg",
+    "{a,b,c}",
+    "about ~+5 degrees warmer",
+    "~-~ divider ~-~",
+    "discount of 20% on 30%",
+    "; see below",
+    "C:\\new\\notes.txt",
+    "line one\\nline two",
+    "sleep 8 hours a night",
+    "Wow!! really?",
+    "function f() { return a || b; }"
+  ])("passes the ordinary value %j at level 1", (value) => {
+    expect(score(value)).toBeLessThan(5)
+  })
+
+  it("keeps a bare directory-stack index and a fork bomb for level 2", () => {
+    expect(score("~0", 1)).toBe(0)
+    expect(score("~0", 2)).toBeGreaterThanOrEqual(5)
+    expect(score("b(){ b|b& };b", 1)).toBeLessThan(5)
+    expect(score("b(){ b|b& };b", 2)).toBeGreaterThanOrEqual(5)
+  })
+
+  it("reads brace lists, tildes and leading separators in time linear in the value's length", () => {
+    // The brace reader and the new patterns alone (the rest of the scan is counted in steps below):
+    // best of seven, alternated, with room for a loaded machine.
+    const readers = (value: string) => {
+      braceCommand(value)
+      TILDE_DIRECTORY.test(value)
+      LEADING_SEPARATOR.test(value)
+      WINDOWS_SYSTEM_VARIABLE.test(value)
+      HISTORY_EXPANSION.test(value)
+      FUNCTION_DEFINITION.test(value)
+    }
+    for (const fragment of ["{a,", "{{{{}", "{a,b}", "c{a,u}", "~+", "%windir", "; a", "!-1", "a(){ "]) {
+      const small = fragment.repeat(Math.ceil(128_000 / fragment.length))
+      const large = small + small
+      expect(doublingRatio(readers, small, large), fragment).toBeLessThanOrEqual(4)
+    }
   })
 
   it("rejects ordinary values in mayMatch", () => {

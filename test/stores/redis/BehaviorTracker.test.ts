@@ -1,16 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, TestClock } from "effect"
 import { BehaviorTracker } from "../../../src/BehaviorTracker.js"
-import type { BehaviorTrackerRedisOptions } from "../../../src/stores/redis/BehaviorTracker.js"
+import { type BehaviorTrackerRedisOptions, layerBehaviorTracker } from "../../../src/stores/redis/index.js"
 import { redisLayer, testPrefix, ttlsUnder } from "./support.js"
 
 const newInstance = (prefix: string, options?: BehaviorTrackerRedisOptions, url?: string) =>
   Effect.map(
-    Layer.build(BehaviorTracker.layerRedis(options).pipe(Layer.provide(redisLayer(prefix, url === undefined ? {} : { url, required: false })))),
+    Layer.build(layerBehaviorTracker(options).pipe(Layer.provide(redisLayer(prefix, url === undefined ? {} : { url, required: false })))),
     (context) => Context.get(context, BehaviorTracker)
   )
 
-describe("BehaviorTracker.layerRedis", () => {
+describe("layerBehaviorTracker", () => {
   it.scoped("counts the events of one IP over the last five minutes by Clock", () =>
     Effect.gen(function*() {
       const tracker = yield* newInstance(yield* testPrefix)

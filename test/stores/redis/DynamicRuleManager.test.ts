@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option, TestClock } from "effect"
 import { DynamicRuleManager } from "../../../src/DynamicRuleManager.js"
 import { DynamicRules } from "../../../src/DynamicRules.js"
+import { layerDynamicRuleManager } from "../../../src/stores/redis/index.js"
 import { makeEvent } from "../../support/events.js"
 import { redisLayer, testPrefix, ttlsUnder } from "./support.js"
 
@@ -10,14 +11,14 @@ const rules = (fields: Partial<ConstructorParameters<typeof DynamicRules>[0]> = 
 
 const newInstance = (prefix: string) =>
   Effect.map(
-    Layer.build(DynamicRuleManager.layerRedis().pipe(Layer.provide(redisLayer(prefix)))),
+    Layer.build(layerDynamicRuleManager().pipe(Layer.provide(redisLayer(prefix)))),
     (context) => Context.get(context, DynamicRuleManager)
   )
 
 const ruleOf = (manager: DynamicRuleManager["Type"]) =>
   Effect.map(manager.current, Option.map((active) => [active.rules.ruleId, active.rules.version]))
 
-describe("DynamicRuleManager.layerRedis", () => {
+describe("layerDynamicRuleManager", () => {
   it.scoped("starts a new instance with the last rules another instance set", () =>
     Effect.gen(function*() {
       const prefix = yield* testPrefix
@@ -54,7 +55,7 @@ describe("DynamicRuleManager.layerRedis", () => {
   it.live("still applies rules locally when Redis is unreachable", () =>
     Effect.gen(function*() {
       const manager = Context.get(
-        yield* Layer.build(DynamicRuleManager.layerRedis().pipe(
+        yield* Layer.build(layerDynamicRuleManager().pipe(
           Layer.provide(redisLayer("unused:", { url: "redis://127.0.0.1:1", required: false }))
         )),
         DynamicRuleManager

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Duration, Effect, Layer, Option, TestClock } from "effect"
 import { type BanResult, IpBans } from "../../../src/IpBans.js"
-import type { IpBansRedisOptions } from "../../../src/stores/redis/IpBans.js"
+import { type IpBansRedisOptions, layerIpBans } from "../../../src/stores/redis/index.js"
+import { ipBansContract } from "../../support/storeContracts.js"
 import { redisLayer, testPrefix, ttlsUnder } from "./support.js"
 
 /** One guard instance: its own GuardRedis connection and IpBans, built in the test's scope. */
 const newInstance = (prefix: string, options?: IpBansRedisOptions) =>
   Effect.map(
-    Layer.build(IpBans.layerRedis(options).pipe(Layer.provide(redisLayer(prefix)))),
+    Layer.build(layerIpBans(options).pipe(Layer.provide(redisLayer(prefix)))),
     (context) => Context.get(context, IpBans)
   )
 
@@ -16,30 +17,10 @@ const banned = (result: BanResult) => {
   return result
 }
 
-describe("IpBans.layerRedis", () => {
-  it.scoped("reports a ban with its expiry and finds it afterwards", () =>
-    Effect.gen(function*() {
-      const bans = yield* newInstance(yield* testPrefix)
-      yield* TestClock.setTime(1_000)
-      const result = banned(yield* bans.ban("203.0.113.9", "1 hour", "penetration_attempt"))
-      expect([result.ip, result.until, Option.isNone(result.evicted)]).toEqual(["203.0.113.9", 3_601_000, true])
-      expect(Option.getOrThrow(yield* bans.isBanned("203.0.113.9"))).toEqual({
-        target: "203.0.113.9",
-        reason: "penetration_attempt",
-        bannedAt: 1_000,
-        until: 3_601_000
-      })
-    }))
-
-  it.scoped("lets a ban expire when its duration has passed on the caller's clock", () =>
-    Effect.gen(function*() {
-      const bans = yield* newInstance(yield* testPrefix)
-      yield* bans.ban("203.0.113.9", "10 minutes", "rate_limit_exceeded")
-      yield* TestClock.adjust("9 minutes")
-      expect(Option.isSome(yield* bans.isBanned("203.0.113.9"))).toBe(true)
-      yield* TestClock.adjust("1 minute")
-      expect(Option.isNone(yield* bans.isBanned("203.0.113.9"))).toBe(true)
-    }))
+describe("layerIpBans", () => {
+  describe("the store contract", () => {
+    ipBansContract((options) => Effect.flatMap(testPrefix, (prefix) => newInstance(prefix, options)))
+  })
 
   it.scoped("stores an address ban as one prefixed key whose TTL is the ban's duration", () =>
     Effect.gen(function*() {
@@ -52,50 +33,6 @@ describe("IpBans.layerRedis", () => {
       expect(ttls.get(`${prefix}banned_ips:203.0.113.9`)).toBeGreaterThan(590_000)
       expect(ttls.get(`${prefix}banned_ips:203.0.113.9`)).toBeLessThanOrEqual(600_000)
       expect(ttls.get(`${prefix}banned_networks:all`)).toBeGreaterThan(3_590_000)
-    }))
-
-  it.scoped("bans every address of a CIDR block, IPv4 and IPv6", () =>
-    Effect.gen(function*() {
-      const bans = yield* newInstance(yield* testPrefix)
-      expect(banned(yield* bans.ban("198.51.100.77/24", "1 hour", "dynamic_rule")).ip).toBe("198.51.100.0/24")
-      yield* bans.ban("2001:db8:bad::/48", "1 hour", "dynamic_rule")
-      expect(Option.getOrThrow(yield* bans.isBanned("198.51.100.200")).target).toBe("198.51.100.0/24")
-      expect(Option.isSome(yield* bans.isBanned("::ffff:198.51.100.1"))).toBe(true)
-      expect(Option.isSome(yield* bans.isBanned("2001:db8:bad:1::1"))).toBe(true)
-      expect(Option.isNone(yield* bans.isBanned("198.51.101.1"))).toBe(true)
-      expect(Option.isNone(yield* bans.isBanned("2001:db8:bae::1"))).toBe(true)
-    }))
-
-  it.scoped("lifts a ban and says whether there was one, for addresses and blocks", () =>
-    Effect.gen(function*() {
-      const bans = yield* newInstance(yield* testPrefix)
-      yield* bans.ban("203.0.113.9", "1 hour", "dynamic_rule")
-      yield* bans.ban("198.51.100.0/24", "1 hour", "dynamic_rule")
-      expect((yield* bans.unban("203.0.113.9"))._tag).toBe("Unbanned")
-      expect((yield* bans.unban("198.51.100.0/24"))._tag).toBe("Unbanned")
-      expect(Option.isNone(yield* bans.isBanned("203.0.113.9"))).toBe(true)
-      expect(Option.isNone(yield* bans.isBanned("198.51.100.9"))).toBe(true)
-      expect((yield* bans.unban("203.0.113.9"))._tag).toBe("NotBanned")
-      expect((yield* bans.unban("garbage"))._tag).toBe("NotBanned")
-      expect(yield* bans.size).toBe(0)
-    }))
-
-  it.scoped("does not report an expired ban as lifted", () =>
-    Effect.gen(function*() {
-      const bans = yield* newInstance(yield* testPrefix)
-      yield* bans.ban("203.0.113.9", "1 minute", "dynamic_rule")
-      yield* TestClock.adjust("2 minutes")
-      expect((yield* bans.unban("203.0.113.9"))._tag).toBe("NotBanned")
-    }))
-
-  it.scoped("replaces an existing ban when banned again", () =>
-    Effect.gen(function*() {
-      const bans = yield* newInstance(yield* testPrefix)
-      yield* bans.ban("203.0.113.9", "1 minute", "first")
-      yield* bans.ban("203.0.113.9", "1 hour", "second")
-      yield* TestClock.adjust("30 minutes")
-      expect(Option.getOrThrow(yield* bans.isBanned("203.0.113.9")).reason).toBe("second")
-      expect(yield* bans.size).toBe(1)
     }))
 
   it.scoped("refuses to ban loopback, protected ranges and blocks overlapping them, writing nothing", () =>

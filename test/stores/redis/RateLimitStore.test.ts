@@ -1,55 +1,20 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Duration, Effect, Layer, Option, TestClock } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { RateLimitStore } from "../../../src/RateLimitStore.js"
+import { layerRateLimitStore } from "../../../src/stores/redis/index.js"
+import { rateLimitStoreContract } from "../../support/storeContracts.js"
 import { redisLayer, testPrefix, ttlsUnder } from "./support.js"
 
-const storeLayer = (prefix: string) => RateLimitStore.layerRedis.pipe(Layer.provide(redisLayer(prefix)))
+const storeLayer = (prefix: string) => layerRateLimitStore.pipe(Layer.provide(redisLayer(prefix)))
 
 /** One guard instance: its own GuardRedis connection and store, built in the test's scope. */
 const newInstance = (prefix: string) =>
   Effect.map(Layer.build(storeLayer(prefix)), (context) => Context.get(context, RateLimitStore))
 
-describe("RateLimitStore.layerRedis", () => {
-  it.scoped("allows up to the limit and rejects the next request, like the memory store", () =>
-    Effect.gen(function*() {
-      const store = yield* newInstance(yield* testPrefix)
-      const results = yield* Effect.forEach([1, 2, 3, 4], () => store.hit("203.0.113.9", 3, "1 minute"))
-      expect(results.map((r) => r.allowed)).toEqual([true, true, true, false])
-      expect(results.map((r) => r.count)).toEqual([1, 2, 3, 4])
-      expect(results.map((r) => r.remaining)).toEqual([2, 1, 0, 0])
-    }))
-
-  it.scoped("slides the window by the caller's Clock, with an exact retryAfter", () =>
-    Effect.gen(function*() {
-      const store = yield* newInstance(yield* testPrefix)
-      yield* store.hit("k", 2, "60 seconds")
-      yield* TestClock.adjust("30 seconds")
-      yield* store.hit("k", 2, "60 seconds")
-      yield* TestClock.adjust("29 seconds")
-      const blocked = yield* store.hit("k", 2, "60 seconds")
-      expect(blocked.allowed).toBe(false)
-      expect(Option.map(blocked.retryAfter, Duration.toSeconds)).toEqual(Option.some(31))
-      yield* TestClock.adjust("31 seconds")
-      expect((yield* store.hit("k", 2, "60 seconds")).allowed).toBe(true)
-    }))
-
-  it.scoped("keeps a client that keeps hammering limited, since rejected requests count", () =>
-    Effect.gen(function*() {
-      const store = yield* newInstance(yield* testPrefix)
-      yield* store.hit("k", 2, "10 seconds")
-      yield* store.hit("k", 2, "10 seconds")
-      for (let i = 0; i < 10; i++) {
-        yield* TestClock.adjust("3 seconds")
-        expect((yield* store.hit("k", 2, "10 seconds")).allowed).toBe(false)
-      }
-    }))
-
-  it.scoped("rejects everything for a limit of zero", () =>
-    Effect.gen(function*() {
-      const store = yield* newInstance(yield* testPrefix)
-      const result = yield* store.hit("k", 0, "1 minute")
-      expect(result).toMatchObject({ allowed: false, count: 1, remaining: 0 })
-    }))
+describe("layerRateLimitStore", () => {
+  describe("the store contract", () => {
+    rateLimitStoreContract(Effect.flatMap(testPrefix, newInstance))
+  })
 
   it.scoped("enforces one combined limit across two instances sharing one Redis", () =>
     Effect.gen(function*() {
@@ -83,18 +48,6 @@ describe("RateLimitStore.layerRedis", () => {
       expect([...ttls.keys()].sort()).toEqual([`${prefix}rate_limit:a`, `${prefix}rate_limit:b:endpoint`])
       for (const ttl of ttls.values()) expect(ttl).toBeGreaterThan(25_000)
       for (const ttl of ttls.values()) expect(ttl).toBeLessThanOrEqual(30_000)
-    }))
-
-  it.scoped("counts keys with size and forgets one with reset", () =>
-    Effect.gen(function*() {
-      const store = yield* newInstance(yield* testPrefix)
-      yield* store.hit("a", 1, "1 minute")
-      yield* store.hit("b", 1, "1 minute")
-      expect(yield* store.size).toBe(2)
-      expect((yield* store.hit("a", 1, "1 minute")).allowed).toBe(false)
-      yield* store.reset("a")
-      expect(yield* store.size).toBe(1)
-      expect((yield* store.hit("a", 1, "1 minute")).allowed).toBe(true)
     }))
 
 })

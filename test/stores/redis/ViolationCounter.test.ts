@@ -1,16 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, TestClock } from "effect"
-import type { ViolationCounterRedisOptions } from "../../../src/stores/redis/ViolationCounter.js"
+import { layerViolationCounter, type ViolationCounterRedisOptions } from "../../../src/stores/redis/index.js"
 import { ViolationCounter } from "../../../src/ViolationCounter.js"
 import { redisLayer, testPrefix, ttlsUnder } from "./support.js"
 
 const newInstance = (prefix: string, options?: ViolationCounterRedisOptions) =>
   Effect.map(
-    Layer.build(ViolationCounter.layerRedis(options).pipe(Layer.provide(redisLayer(prefix)))),
+    Layer.build(layerViolationCounter(options).pipe(Layer.provide(redisLayer(prefix)))),
     (context) => Context.get(context, ViolationCounter)
   )
 
-describe("ViolationCounter.layerRedis", () => {
+describe("layerViolationCounter", () => {
   it.scoped("counts violations per category and in total", () =>
     Effect.gen(function*() {
       const counter = yield* newInstance(yield* testPrefix)

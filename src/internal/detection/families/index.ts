@@ -6,8 +6,10 @@
 import { family as code } from "./code/index.js"
 import type { DetectionFamily } from "./contract.js"
 import { family as files } from "./files/index.js"
+import { family as html } from "./html/index.js"
 import { family as protocol } from "./protocol/index.js"
 import { family as shell } from "./shell/index.js"
+import { family as sql } from "./sql/index.js"
 import { family as traversal } from "./traversal/index.js"
 
 export const FAMILIES: ReadonlyArray<DetectionFamily> = [
@@ -15,5 +17,7 @@ export const FAMILIES: ReadonlyArray<DetectionFamily> = [
   files,
   protocol,
   shell,
-  code
+  code,
+  sql,
+  html
 ]

@@ -94,6 +94,43 @@ export const CODE_RULES = {
     5,
     "PHP calling a function or reading a variable by a computed name (`$a(1)`, `@$__['o'](5)`, `${'ff'}`), building a name with `chr(`, or POSIX functions (`posix_getpwuid(`)"
   ),
+  phpCalledExpression: rule(
+    "code-014",
+    "code_injection",
+    1,
+    5,
+    "PHP calling the value of an expression, a constant or a string literal: `(system)('id');`, `(\"sys\".\"tem\")('id');`, `(x)[0]('id');`"
+  ),
+  phpSpacedCall: rule(
+    "code-015",
+    "code_injection",
+    1,
+    5,
+    "A PHP function that runs commands, code or files, called after a tab, line break or run of spaces: `exec\t(x)`, `file\r\n()`"
+  ),
+  phpUpload: rule(
+    "code-016",
+    "file_inclusion",
+    1,
+    5,
+    "An uploaded file name that the server would run (PHP, JSP, ASP: `shell.php5`, `a.phtml.`, `cmd.jspx`, `x.aspx`) or that PHP would load as a session (`sess_<id>`), in a file-name header or multipart `filename=`"
+  ),
+  phpConfig: rule(
+    "code-017",
+    "code_injection",
+    1,
+    5,
+    "A php.ini directive being set (`allow_url_include=1`, `auto_prepend_file=...`, `opcache.jit=...`): the `.user.ini` and `PHP_VALUE` injection"
+  ),
+  jsHang: rule(
+    "code-018",
+    "code_injection",
+    1,
+    5,
+    "A JavaScript or PHP loop that never ends and has no body, for a server that evaluates input: `while(!0);`, `while(true){}`, `for(;;);`"
+  ),
+  rubyProcess: rule("code-019", "code_injection", 1, 5, "Ruby process creation: `Process.spawn(...)`, `Kernel.exec(...)`, `IO.popen(...)`, `%x(...)` with a command"),
+  javaLoose: rule("code-024", "code_injection", 2, 5, "Any Java package path that ends at the runtime or a process builder: `java.x.Runtime`"),
   templateProbe: rule(
     "code-020",
     "template",
@@ -107,31 +144,75 @@ export const CODE_RULES = {
     2,
     5,
     "A call of `eval`, `exec`, `system`, `assert` or similar with any argument"
+  ),
+  nodeLoose: rule(
+    "code-023",
+    "code_injection",
+    2,
+    5,
+    "Node.js module and environment access that prose in a code sample may also hold: `process.env`, `module.exports =`, `new Function(`, `constructor.constructor`; Perl `@{[ ... ]}` interpolation"
+  ),
+  phpExtensionCall: rule(
+    "code-022",
+    "code_injection",
+    2,
+    5,
+    "A call of a PHP extension function by its prefixed name (`array_diff(`, `pg_query(`, `ldap_search(`, `sodium_crypto_box(`) or a network look-up (`gethostbyname(`)"
   )
 } as const
 
-const PHP_TAG = /<\?(?:php\b|=)\s{0,16}\S/i
+/** `<?php`, `<?=`, or a short tag `<? ` (also spelled `<?xml ` before code) followed by code, not a letter as an XML declaration's `version=` is. */
+const PHP_TAG = /<\?(?:php\b|=)\s{0,16}\S|<\?(?:xml)?\s{1,16}(?:[^\sa-z<]|(?:echo|print|system|exec|passthru|eval|include|require)\b)/i
 const PHP_WRAPPER = /\b(?:php:\/\/(?:filter|input|stdin|stdout|stderr|output|fd|memory|temp)|phar:\/\/|expect:\/\/|zip:\/\/|glob:\/\/|data:\/\/|data:text\/(?:plain|html);base64,)/i
 const DANGEROUS_CALL =
   /(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode|str_rot13|gzinflate|file_get_contents|file_put_contents|fwrite|readfile|include|include_once|require|require_once|unserialize|highlight_file|show_source|dl)\s{0,8}\(\s{0,8}(?:["'`$]|\$_|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()/i
 const PHPINFO =
   /(?:phpinfo|base64_decode|gzinflate|gzdecode|gzuncompress|bzdecompress|str_rot13|fsockopen|pfsockopen|call_user_func(?:_array)?|create_function|proc_open|shell_exec|pcntl_exec|assert_options|ini_set|set_error_handler|register_shutdown_function|array_map|move_uploaded_file)\s{0,8}\(/i
-/** `$a(1)`, `$$b(2)`, `@$__['o'](5)`, `${'ff'}`: PHP calling a function or reading a variable by a computed name. */
+/** `$a(1)`, `$$b(2)`, `@$__['o'](5)`, `$__[$_[1]](7)`, `${@a}(10)`, `${'ff'}`: PHP calling a function or reading a variable by a computed name. */
 const PHP_DYNAMIC =
-  /(?:^|[\s;@=({])\${1,3}[a-z_][a-z0-9_]{0,31}(?:\s{0,4}\[[^\]\n]{0,32}\])?\s{0,4}\(|\$\s{0,16}\{\s{0,16}['"$]|\bchr\s{0,4}\(\s{0,4}\d|\bposix_[a-z]{3,32}\s{0,8}\(/i
+  /(?:^|[\s;@=({])\${1,3}[a-z_][a-z0-9_]{0,31}(?:\s{0,4}\[(?:[^[\]\n]|\[[^[\]\n]{0,16}\]){0,32}\])?\s{0,4}\(|\$\{\s{0,8}@?[a-z_][a-z0-9_]{0,31}\s{0,8}\}\s{0,4}\(|\$\s{0,16}\{\s{0,16}['"$]|\bchr\s{0,4}\(\s{0,4}\d|\bposix_[a-z]{3,32}\s{0,8}\(/i
 /** A PHP function name, a block or line comment, then the call (`system //c` newline `(...)`): only ever evasion. */
 const COMMENTED_CALL =
   /(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func|preg_replace|base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|file_get_contents|file_put_contents|readfile|include|require|unserialize|phpinfo|fsockopen)\s{0,8}(?:\/\*[^*]{0,64}\*\/|(?:\/\/|#)[^\n]{0,64}\n)\s{0,8}\(/i
-const PHP_SUPERGLOBAL = /\$_(?:get|post|server|cookie|request|files|env|session)\s{0,8}\[|\$globals\s{0,8}\[|\{php\}|\[\/?php\]/i
+const PHP_SUPERGLOBAL = /\$_(?:get|post|server|cookie|request|files|env|session)\s{0,8}\[|\$globals\s{0,8}\[|\{php\}|\[[/\\]?php\]/i
+/** A parameter named after a superglobal (`?$_COOKIE=...`): PHP's register-globals overwrite. */
+const SUPERGLOBAL_KEY = /^\$_(?:get|post|server|cookie|request|files|env|session)$|^globals$/i
+/**
+ * A closing parenthesis, bracket or quote, an optional comment, then a call with a literal or bare
+ * argument and a statement end: PHP runs `(system)('id');` or `"sys"."tem"('id');` as a call of the
+ * expression's value. A bare argument (`(system)(ls);`) counts only right after the closer: prose
+ * writes `"hello" (twice);` with a space.
+ */
+const PHP_CALLED_EXPRESSION =
+  /[)\]}"']\s{0,8}(?:\/\*[^*]{0,64}\*\/\s{0,8})?\(\s{0,8}(?:"[^"\n]{0,128}"|'[^'\n]{0,128}')\s{0,8}\)\s{0,8};|[)\]}](?:\/\*[^*]{0,64}\*\/)?\([\w$.\-/ ]{1,64}(?:\/\*[^*]{0,64}\*\/)?\)\s{0,8};/
+/** Whitespace before the paren that writers never type: a tab, a line break, a vertical tab or three spaces. */
+const PHP_SPACED_CALL =
+  /(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func|preg_replace|base64_decode|file|file_get_contents|file_put_contents|fopen|readfile|include|require|unserialize|phpinfo|fsockopen|symlink|chmod|chroot)(?:[ ]{0,8}[\t\r\n\v\f][\s]{0,8}|[ ]{2,16})\(/i
+/** A file name PHP would run (`.php`, `.php5`, `.phtml`, `.phar`), trailing dots or spaces allowed, or a session file. */
+const PHP_UPLOAD_NAME = /^[^/\\\s]{0,255}\.\s?(?:php\d?|phtml|phar|pht|phps|jspx?|jspf|aspx?|ashx|asmx)[.\s]{0,16}$|(?:^|[/\\])sess_[a-z0-9,-]{20,256}$/i
+const MULTIPART_PHP_NAME = /\bfilename\s{0,4}=\s{0,4}"(?:[^"\n/\\]{0,255}\.\s?(?:php\d?|phtml|phar|pht|phps|jspx?|jspf|aspx?|ashx|asmx)[.\s]{0,16}|[^"\n]{0,255}(?:^|[/\\"])sess_[a-z0-9,-]{20,256})"/i
+/** php.ini directives an attacker sets; plain words (`engine`, `precision`) are left for level 2. */
+const PHP_CONFIG =
+  /(?:^|[\s;&])(?:allow_url_(?:include|fopen)|auto_(?:prepend|append)_file|disable_(?:functions|classes)|open_basedir|extension_dir|memory_limit|max_execution_time|display_errors|error_log|include_path|sendmail_path|unserialize_max_depth|(?:opcache|mbstring|session|pcre|zend|phar|assert|mail|xdebug)\.[a-z_]{2,48})\s{0,8}=/i
+const PHP_CONFIG_LOOSE = /^(?:engine|precision|smtp|extension|zend_extension|short_open_tag|register_globals|safe_mode)\s{0,8}=\s{0,8}\S/i
+const PHP_EXTENSION_CALL =
+  /(?<![\w.$>])(?:array|date|pg|ldap|odbc|sodium|tidy|zend|mysqli|mysql|sqlite|oci|curl|openssl|posix|pcntl|proc|stream|socket|ftp|imap|mb|iconv|gz|bz|zip|xml|dom|simplexml|libxml|apcu|session|ini|get|set|func|ob|highlight|show|parse|str|preg|filter|hash|mcrypt|image|exif|finfo|ssh2|expect|runkit|uopz)_[a-z0-9_]{2,64}\s{0,8}\(|\bgethostbyname[l]?\s{0,8}\(/i
 const PHP_SERIALIZED = /\bO:\d{1,6}:"[a-z_\\][a-z0-9_\\]{0,127}":\d{1,6}:\{/i
 const JAVA =
-  /java\.(?:lang\.)?(?:runtime|processbuilder|system\.|class\.|reflect)|\bprocessbuilder\b|com\.opensymphony\.xwork2|org\.apache\.struts2|\bognl\.ognl|(?:invoker|chained|constant|clone|instantiate)transformer\b|javax\.naming\.|java\.net\.urlclassloader|java\.rmi\.|sun\.misc\.base64decoder|getruntime\s{0,8}\(\s{0,8}\)\s{0,8}\.\s{0,8}exec|\bprocessbuilder\s{0,8}\(|class\.module\.classloader|\bclass\.classloader|_memberaccess|@java\.lang|\bt\s{0,4}\(\s{0,4}java\.|javax\.script\.scriptenginemanager|freemarker\.template\.utility\.(?:execute|objectconstructor)|\.getclass\s{0,4}\(\s{0,4}\)\s{0,4}\.\s{0,4}forname|java\.beans\.xmldecoder|org\.apache\.commons\.(?:io|collections)/i
+  /java\.(?:lang\.)?(?:runtime|processbuilder|system\.|class\.|reflect)|\bprocessbuilder\b|com\.opensymphony\.xwork2|org\.apache\.struts2|\bognl\.ognl|(?:invoker|chained|constant|clone|instantiate)transformer\b|javax\.naming\.|java\.net\.urlclassloader|java\.rmi\.|sun\.misc\.base64decoder|getruntime\s{0,8}\(\s{0,8}\)\s{0,8}\.\s{0,8}exec|\bprocessbuilder\s{0,8}\(|class\.module\.classloader|\bclass\.classloader|_memberaccess|@java\.lang|\bt\s{0,4}\(\s{0,4}java\.|javax\.script\.scriptenginemanager|freemarker\.template\.utility\.(?:execute|objectconstructor)|\.getclass\s{0,4}\(\s{0,4}\)\s{0,4}\.\s{0,4}forname|java\.beans\.xmldecoder|org\.apache\.commons\.(?:io|collections)|xmlapplicationcontext\s{0,4}\(/i
+/** A Java package path that ends at the runtime or a process builder: `java.evil.runtime`, level 2. */
+const JAVA_LOOSE = /\bjava\.(?:[a-z_$][a-z0-9_$]{0,31}\.){0,4}(?:runtime|processbuilder|scriptenginemanager)\b/i
 const SERIALIZED =
   /\brO0AB[A-Za-z0-9+/]|\baced0005|AAEAAAD\/\/\/\/\/|!!python\/(?:object|name|module)|!!javax\.|!!java\.|\bc__builtin__\b|\bcos\nsystem\b|<java\s{1,8}version=|<object\s{1,8}class=["']java\./
 const NODE =
   /require\s{0,8}\(\s{0,8}["'`]child_process|_\$\$nd_func\$\$_|__js_function|eval\s{0,8}\(\s{0,8}string\.fromcharcode|\bnew\s{1,8}function\s{0,8}\(\s{0,8}["'`]|\bchild_process\b|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
 const PYTHON =
   /__import__\s{0,8}\(|__class__|__mro__|__subclasses__|__globals__|__builtins__|__base__|\bos\.(?:popen|system|exec[lv]p?e?)\s{0,8}\(|\bsubprocess\.(?:popen|call|run|check_output)\s{0,8}\(|\bimport\s{1,8}(?:os|subprocess|socket|pty)\b[^\n]{0,64}[;\n]/i
+const JS_HANG =
+  /\bwhile\s{0,4}\(\s{0,4}(?:!\s{0,4}(?:[-+]?0|false|""|''|``|null|undefined)|true|infinity|1)\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})/i
+const RUBY_PROCESS =
+  /\b(?:process\.spawn|kernel\.(?:exec|system|spawn|open)|io\.popen|open3\.(?:popen\d?|capture\d?)\w{0,8})\s{0,4}\(|%x\s{0,2}[({[]\s{0,4}[a-z]/i
+const NODE_LOOSE = /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|constructor\s{0,4}\.\s{0,4}constructor\b|@\{\s{0,8}\[/i
 const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{0,4}\(/i
 
 /** Openers of a template expression and how far inside one we look. */
@@ -189,7 +270,7 @@ const reduceLookups = (value: string): string => {
 }
 const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
 
-const INTEREST = /[<{$(:_!@#*[]|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+const INTEREST = /[<{$(:_!@#*[]|\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
   const findings: Array<FamilyFinding> = []
@@ -209,6 +290,15 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   }
   if (value.includes(":{")) test(CODE_RULES.phpSerialized, PHP_SERIALIZED)
   if (value.includes("$_") || value.includes("php") || value.includes("PHP")) test(CODE_RULES.phpSuperglobal, PHP_SUPERGLOBAL)
+  if (context.location === "key") test(CODE_RULES.phpSuperglobal, SUPERGLOBAL_KEY)
+  if (value.includes(")") && value.includes(";")) test(CODE_RULES.phpCalledExpression, PHP_CALLED_EXPRESSION)
+  if (value.includes("(")) test(CODE_RULES.phpSpacedCall, PHP_SPACED_CALL)
+  if (context.location === "header") test(CODE_RULES.phpUpload, PHP_UPLOAD_NAME)
+  if (value.includes("filename")) test(CODE_RULES.phpUpload, MULTIPART_PHP_NAME)
+  if (value.includes("=")) {
+    test(CODE_RULES.phpConfig, PHP_CONFIG)
+    if (context.paranoia >= 2) test(CODE_RULES.phpConfig, PHP_CONFIG_LOOSE)
+  }
   if (value.includes("(") || value.includes("${") || value.includes("{")) test(CODE_RULES.phpDynamic, PHP_DYNAMIC)
   if (value.includes(".") || value.includes("_")) {
     test(CODE_RULES.java, JAVA)
@@ -224,9 +314,16 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   }
   const danger = templateDanger(value)
   if (danger !== undefined) findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger}`))
+  if (value.includes("(")) {
+    test(CODE_RULES.jsHang, JS_HANG)
+    test(CODE_RULES.rubyProcess, RUBY_PROCESS)
+  }
   if (context.paranoia >= 2) {
+    test(CODE_RULES.nodeLoose, NODE_LOOSE)
+    test(CODE_RULES.javaLoose, JAVA_LOOSE)
     test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
     test(CODE_RULES.looseCall, LOOSE_CALL)
+    test(CODE_RULES.phpExtensionCall, PHP_EXTENSION_CALL)
   }
   const seen = new Set<string>()
   return findings.filter((finding) => !seen.has(finding.ruleId) && seen.add(finding.ruleId) !== undefined)

@@ -10,7 +10,17 @@
  */
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
 import { type ArgumentShape, forEachCommand, type SimpleCommand } from "./commandLine.js"
-import { ATTACK_COMMANDS, INTERPRETERS, POWERSHELL_WORDS } from "./commands.js"
+import { ATTACK_COMMANDS, INTERPRETERS, isCommand, POWERSHELL_WORDS } from "./commands.js"
+import {
+  braceCommand,
+  FUNCTION_DEFINITION,
+  HISTORY_EXPANSION,
+  LEADING_SEPARATOR,
+  SLEEP_PROBE,
+  TILDE_DIRECTORY,
+  TILDE_STACK,
+  WINDOWS_SYSTEM_VARIABLE
+} from "./expansions.js"
 import { deobfuscateShell } from "./normalize.js"
 
 const rule = (id: string, paranoia: RuleInfo["paranoia"], score: number, description: string): RuleInfo => ({
@@ -76,6 +86,26 @@ export const SHELL_RULES = {
     "Any program under `/bin`, `/sbin`, `/usr/bin` or `/usr/local/bin` starting a word outside the request path: `/bin/busybox`, `/usr/sbin/xyz`"
   ),
   alias: rule("shell-013", 1, 5, "A shell alias definition, `alias name=command`, used to hide a command name"),
+  braceCommand: rule(
+    "shell-015",
+    1,
+    5,
+    "A brace expansion that spells a command: glued to letters (`c{a,u}t`, `{l,-la}s`) or with an empty member (`{,ip,a}`)"
+  ),
+  tildeDirectory: rule("shell-016", 1, 5, "A tilde expansion of the working directory or directory stack: `~+`, `~-`, `~+2`, `cd ~-/x`"),
+  windowsVariable: rule("shell-017", 1, 5, "A Windows environment variable naming a system folder or the interpreter: `%SYSTEMROOT%`, `%COMSPEC%`"),
+  leadingSeparator: rule(
+    "shell-018",
+    1,
+    5,
+    "A value that starts with a command separator and holds one known command word: `;set`, `| who`, `&& ls`"
+  ),
+  probe: rule(
+    "shell-019",
+    1,
+    5,
+    "A value that is a time-based blind probe (`sleep 10`) or a history expansion of earlier commands (`!-1`, `!!`)"
+  ),
   chainedRareWord: rule(
     "shell-020",
     2,
@@ -102,6 +132,8 @@ export const SHELL_RULES = {
     5,
     "An SMTP, POP3 or IMAP command after a line break (`\\r\\nRCPT TO:<...>`, `\\r\\na001 LOGIN ...`): injection into a mail session"
   ),
+  tildeStack: rule("shell-026", 2, 5, "A value that is only a directory-stack index: `~0`, `~2`"),
+  functionDefinition: rule("shell-027", 2, 5, "A Bash function defined and called in one value, as a fork bomb is: `:(){ :|:& };:`"),
   chainedCommonWord: rule(
     "shell-030",
     3,
@@ -135,7 +167,7 @@ const POWERSHELL_CALL = /(?:^|[^a-z0-9-])([a-z]{3,9}(?:-[a-z]{3,20})?)(?:\s{0,4}
 const MAIL_COMMAND =
   /(?:^|\n)[ \t]{0,4}(?:mail[ \t]{1,4}from:|rcpt[ \t]{1,4}to:|ehlo[ \t]|helo[ \t]|retr[ \t]{1,4}\d|apop[ \t]|auth[ \t]{1,4}\S|top[ \t]{1,4}\d{1,6}[ \t]{1,4}\d|list[ \t]{1,4}\d|dele[ \t]{1,4}\d|[a-z0-9]{1,8}[ \t]{1,4}(?:authenticate|status|select|append|fetch|uid|login|examine|capability|starttls)\b)/i
 
-const CHARS_OF_INTEREST = /[;|&\n`$(){}<>/\\*?=%]| -[a-z]/i
+const CHARS_OF_INTEREST = /[;|&\n`$(){}<>/\\*?=%~!]| -[a-z]|^\s{0,4}u?sleep\s/i
 
 const chainedFinding = (command: SimpleCommand, paranoia: number): RuleInfo | undefined => {
   if (command.opener === "start") return undefined
@@ -166,7 +198,22 @@ const startFindings = (command: SimpleCommand, paranoia: number): ReadonlyArray<
   return []
 }
 
+/**
+ * A literal `\\n` at the start, after a separator or at the end: an application that unescapes its
+ * input turns it into the newline that ends a command (`\\nid\\n`). Inside a word (`C:\\new`) it stays.
+ */
+const LITERAL_NEWLINE = /^\s{0,4}\\n|[;|&]\s{0,4}\\n|\\n\s{0,4}$/
+const LITERAL_NEWLINES = /\\n/g
+
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
+  const direct = scanValue(value, context)
+  if (!value.includes("\\n") || !LITERAL_NEWLINE.test(value)) return direct
+  const unescaped = scanValue(value.replace(LITERAL_NEWLINES, "\n"), context)
+  const seen = new Set(direct.map((finding) => finding.ruleId))
+  return [...direct, ...unescaped.filter((finding) => !seen.has(finding.ruleId))]
+}
+
+const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
   const paranoia = context.paranoia
   const fired = new Map<string, FamilyFinding>()
   const fire = (found: RuleInfo, message: string) => {
@@ -200,6 +247,22 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
     const systemPath = SYSTEM_PATH.exec(text)
     if (systemPath !== null) fire(SHELL_RULES.binaryPath, `system binary: ${systemPath[0].trim()}`)
   }
+  if (value.includes("{")) {
+    const spelled = braceCommand(value)
+    if (spelled !== undefined) fire(SHELL_RULES.braceCommand, `brace expansion spelling ${spelled}`)
+    if (paranoia >= 2 && FUNCTION_DEFINITION.test(value)) fire(SHELL_RULES.functionDefinition, "bash function defined and called")
+  }
+  if (value.includes("~")) {
+    if (TILDE_DIRECTORY.test(value)) fire(SHELL_RULES.tildeDirectory, "tilde directory expansion")
+    if (paranoia >= 2 && TILDE_STACK.test(value)) fire(SHELL_RULES.tildeStack, "directory stack index")
+  }
+  if (value.includes("%")) {
+    const variable = WINDOWS_SYSTEM_VARIABLE.exec(value)
+    if (variable !== null) fire(SHELL_RULES.windowsVariable, `windows system variable: ${variable[0]}`)
+  }
+  const leading = LEADING_SEPARATOR.exec(value)
+  if (leading !== null && isCommand((leading[1] ?? "").toLowerCase())) fire(SHELL_RULES.leadingSeparator, `separator then ${leading[1]}`)
+  if (SLEEP_PROBE.test(value) || (value.includes("!") && HISTORY_EXPANSION.test(value))) fire(SHELL_RULES.probe, `probe: ${value}`)
   if (paranoia >= 2 && value.includes("\n")) {
     const mail = MAIL_COMMAND.exec(value)
     if (mail !== null) fire(SHELL_RULES.mailCommand, `mail protocol command: ${mail[0].trim()}`)

@@ -1,0 +1,92 @@
+/**
+ * Mounts the console on the guard: the pipeline's `apply` answers requests under `consolePath`
+ * itself, before the checks, and hands every other request to the guarded application unchanged.
+ * The console's own requests are not the application's traffic: they are not counted, checked or
+ * passed on, and the console authenticates each one itself.
+ *
+ * @internal
+ */
+import { type HttpApp, HttpServerRequest, type HttpServerResponse } from "@effect/platform"
+import { Context, Effect, Layer, Option } from "effect"
+import { readFileSync } from "node:fs"
+import { CompositeHandler } from "../../CompositeHandler.js"
+import { ConfigError } from "../../ConfigError.js"
+import { EventBus } from "../../EventBus.js"
+import { GuardConfig } from "../../GuardConfig.js"
+import { GuardConsole } from "../../GuardConsole.js"
+import { GuardPipeline, type GuardPipelineShape } from "../../GuardMiddleware.js"
+import { IpBans } from "../../IpBans.js"
+import { GuardRedis } from "../../Redis.js"
+import type { ConsoleFeed } from "./feed.js"
+import { type ConsoleAssets, makeConsoleApp } from "./http.js"
+
+/** The page, script and style, next to this module in `src/` and, copied by the build, in `dist/`. */
+const loadAssets: Effect.Effect<ConsoleAssets, ConfigError> = Effect.try({
+  try: () => {
+    const read = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), "utf8")
+    return { html: read("index.html"), js: read("console.js"), css: read("console.css") }
+  },
+  catch: (error) =>
+    ConfigError.fromIssues([{ path: "consolePath", message: `the guard console's assets cannot be read: ${error instanceof Error ? error.message : String(error)}` }])
+})
+
+const pathOf = (url: string): string => {
+  const q = url.indexOf("?")
+  return q < 0 ? url : url.slice(0, q)
+}
+
+type Serve = ReturnType<typeof makeConsoleApp>
+
+const mounted = (pipeline: GuardPipelineShape, base: string, serve: Serve): GuardPipelineShape => ({
+  ...pipeline,
+  apply: <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> => {
+    const guarded = pipeline.apply(app)
+    // one step, reading the request from the context as the platform's own middleware do
+    return Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest>((fiber) => {
+      const request = Context.unsafeGet(fiber.currentContext, HttpServerRequest.HttpServerRequest)
+      // most requests are told apart by their first characters
+      if (!request.url.startsWith(base)) return guarded
+      const path = pathOf(request.url)
+      return path === base || path.startsWith(`${base}/`) ? serve(request, path) : guarded
+    })
+  },
+  forRoutes: (routes) => Effect.map(pipeline.forRoutes(routes), (other) => mounted(other, base, serve))
+})
+
+/**
+ * `GuardPipeline` with the console mounted at `consolePath`. Fails with a `ConfigError` when neither
+ * `consoleToken` nor a verifier (`GuardConsole.layer`) is there: the console never starts open.
+ */
+export const layerMounted = (
+  feed: ConsoleFeed
+): Layer.Layer<GuardPipeline, ConfigError, GuardPipeline | GuardConfig | CompositeHandler | IpBans | EventBus> =>
+  Layer.effect(
+    GuardPipeline,
+    Effect.gen(function*() {
+      const config = yield* GuardConfig
+      const pipeline = yield* GuardPipeline
+      const base = config.consolePath
+      if (base === undefined) return pipeline
+      const options = yield* GuardConsole
+      if (config.consoleToken === undefined && options.verify === undefined) {
+        return yield* ConfigError.fromIssues([{
+          path: "consoleToken",
+          message:
+            "the guard console needs authentication: set consoleToken (GUARD_CONSOLE_TOKEN, at least 16 characters) or give a verifier with GuardConsole.layer({ verify })"
+        }])
+      }
+      const serve = makeConsoleApp({
+        base,
+        config,
+        feed,
+        composite: yield* CompositeHandler,
+        bans: yield* IpBans,
+        bus: yield* EventBus,
+        redis: Option.getOrUndefined(yield* Effect.serviceOption(GuardRedis)),
+        token: config.consoleToken,
+        verify: options.verify,
+        assets: yield* loadAssets
+      })
+      return mounted(pipeline, base, serve)
+    })
+  )

@@ -1,0 +1,331 @@
+/**
+ * The HTML family (cross-site scripting): each value is tokenized as HTML, starting in text and,
+ * when it holds a quote, inside an attribute value, and every tag is judged by what it can do:
+ * run script (`<script>`, event handlers, `javascript:` URLs, style expressions) or change the page
+ * around it (`<base>`, `<meta http-equiv>`). Harmless formatting (`<b>`, `<p>`, `<br>`, links to
+ * ordinary URLs) and prose with `<` and `>` pass at level 1.
+ *
+ * @internal
+ */
+import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
+import * as R from "./rules.js"
+import { type Attribute, type HtmlContext, type Tag, tokenizeHtml } from "./tokenizer.js"
+
+/** Tags that run script or load another document by themselves. */
+const SCRIPT_TAGS: ReadonlySet<string> = new Set([
+  "script",
+  "iframe",
+  "frame",
+  "frameset",
+  "object",
+  "embed",
+  "applet",
+  "base",
+  "portal",
+  "xml",
+  "import",
+  "layer",
+  "ilayer",
+  "bgsound",
+  "vmlframe",
+  "xss"
+])
+
+/** Text formatting and structure: harmless without handlers or script URLs, even at level 2. */
+const FORMATTING_TAGS: ReadonlySet<string> = new Set(
+  "a b i u s p br hr em strong small big sub sup code pre kbd samp var q blockquote cite abbr mark span div ul ol li dl dt dd h1 h2 h3 h4 h5 h6 table thead tbody tfoot tr td th caption col colgroup center font tt del ins strike nobr wbr section article header footer nav aside main figure figcaption time address summary label"
+    .split(" ")
+)
+
+/** Schemes that run what follows, once whitespace, control characters and case are undone. */
+const SCRIPT_SCHEMES = ["javascript:", "vbscript:", "livescript:", "mocha:", "data:text/html", "data:image/svg", "data:application/xhtml", "data:text/xml", "data:application/xml", "data:text/javascript", "data:application/javascript"]
+
+const NAMED_ENTITIES: Readonly<Record<string, string>> = { colon: ":", tab: "", newline: "", lpar: "(", rpar: ")", sol: "/", semi: ";" }
+
+/**
+ * A URL as a browser resolves its scheme: entities the engine may have left (`&colon;`, `&Tab;`)
+ * decoded, whitespace, control and invisible characters removed, lower case. Linear, bounded to the
+ * first 64 meaningful characters, which is all a scheme check needs.
+ */
+const urlHead = (raw: string): string => {
+  let out = ""
+  for (let i = 0; i < raw.length && out.length < 64; i++) {
+    const c = raw.charCodeAt(i)
+    if (c <= 32 || c === 0x7f || c === 0x180e || (c >= 0x2000 && c <= 0x200d) || c === 0xfeff || c === 0xa0 || c === 0x3000) continue
+    if (out === "" && (c === 96 || c === 34 || c === 39)) continue
+    if (c === 38 && raw.charCodeAt(i + 1) === 35) {
+      // `&#10`, `&#x0A;`: browsers accept numeric references without the semicolon
+      const hex = (raw.charCodeAt(i + 2) | 32) === 120
+      let j = i + (hex ? 3 : 2)
+      const digitsStart = j
+      while (j < raw.length && j - digitsStart < 8 && (hex ? /[0-9a-f]/i : /[0-9]/).test(raw[j] ?? "")) j++
+      if (j > digitsStart) {
+        const code = parseInt(raw.slice(digitsStart, j), hex ? 16 : 10)
+        if (code > 32 && code < 0x110000) out += String.fromCodePoint(code).toLowerCase()
+        i = raw.charCodeAt(j) === 59 ? j : j - 1
+        continue
+      }
+    }
+    if (c === 38) {
+      const semi = raw.indexOf(";", i + 1)
+      if (semi > i && semi - i <= 10) {
+        const entity = raw.slice(i + 1, semi).toLowerCase()
+        const named = NAMED_ENTITIES[entity]
+        const code = entity.startsWith("#x") ? parseInt(entity.slice(2), 16) : entity.startsWith("#") ? parseInt(entity.slice(1), 10) : NaN
+        if (named !== undefined || !Number.isNaN(code)) {
+          if (named !== undefined) out += named
+          else if (code > 32 && code < 0x110000) out += String.fromCodePoint(code).toLowerCase()
+          i = semi
+          continue
+        }
+      }
+    }
+    out += raw[i]?.toLowerCase() ?? ""
+  }
+  return out
+}
+
+const isScriptUrl = (raw: string): boolean => {
+  const head = urlHead(raw)
+  for (const scheme of SCRIPT_SCHEMES) if (head.startsWith(scheme)) return true
+  return false
+}
+
+/**
+ * Text with `/* *\/` comments and whitespace (and, for style, backslashes) removed, lower case:
+ * where `expression(` and `document.cookie` hide. Built from slices, so the cost stays linear.
+ */
+const compactText = (value: string, dropBackslash: boolean): string => {
+  const parts: Array<string> = []
+  let start = 0
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c === 47 && value.charCodeAt(i + 1) === 42) {
+      parts.push(value.slice(start, i))
+      const end = value.indexOf("*/", i + 2)
+      i = end < 0 ? value.length : end + 1
+      start = i + 1
+    } else if (c <= 32 || (dropBackslash && c === 92)) {
+      parts.push(value.slice(start, i))
+      start = i + 1
+    }
+  }
+  parts.push(value.slice(start))
+  return parts.join("").toLowerCase()
+}
+
+const runsScript = (style: string): boolean => {
+  const compact = compactText(style, true)
+  return (
+    compact.includes("expression(") ||
+    compact.includes("javascript:") ||
+    compact.includes("vbscript:") ||
+    compact.includes("-moz-binding") ||
+    compact.includes("behavior:") ||
+    compact.includes("behaviour:") ||
+    compact.includes("binding:url(") ||
+    compact.includes("@import")
+  )
+}
+
+const isHandler = (attribute: Attribute): boolean => {
+  // `x:ontimer`, `ev:onload`: a namespace prefix does not change what the handler does
+  const name = attribute.name.slice(attribute.name.lastIndexOf(":") + 1)
+  if (name.length < 5 || !name.startsWith("on")) return false
+  for (let i = 2; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c < 97 || c > 122) return false
+  }
+  return attribute.assigned
+}
+
+/** A handler value that reads as code: a call, a template, an assignment or a property. */
+const looksLikeCode = (value: string): boolean => /[(`=.[]/.test(value)
+
+const ATTRIBUTE_NAME = /^[a-z][a-z0-9:_-]{0,40}$/
+
+/** What one tag can do, added to `hits`. */
+const judgeTag = (tag: Tag, hits: Set<RuleInfo>): void => {
+  if (SCRIPT_TAGS.has(tag.name)) hits.add(R.SCRIPT_TAG)
+  if (!FORMATTING_TAGS.has(tag.name) && (tag.attributes.length > 0 || tag.name.length > 1)) hits.add(R.ACTIVE_TAG)
+  if (tag.name === "style" && (runsScript(tag.text) || tag.attributes.some((a) => a.name === "type" && /script/i.test(a.value)))) hits.add(R.STYLE_SCRIPT)
+  if (tag.name === "meta" || tag.name === "link" || tag.name === "style") hits.add(R.HEAD_TAG)
+  for (const attribute of tag.attributes) {
+    if (isHandler(attribute)) hits.add(R.EVENT_HANDLER)
+    else if (attribute.name === "srcdoc") hits.add(R.SRCDOC)
+    else if (attribute.name === "style" && runsScript(attribute.value)) hits.add(R.STYLE_SCRIPT)
+    else if (attribute.value !== "" && isScriptUrl(attribute.value)) hits.add(R.SCRIPT_URL)
+    if (tag.name === "meta") {
+      const equiv = attribute.name === "http-equiv" ? attribute.value.toLowerCase().trim() : ""
+      if (equiv === "refresh" || equiv === "set-cookie" || equiv === "content-type" || equiv === "link" || attribute.name === "charset") hits.add(R.META_REFRESH)
+      if (attribute.name === "content" && /url\s{0,8}=/i.test(attribute.value) && isScriptUrl(attribute.value.slice(attribute.value.toLowerCase().indexOf("url") + 3).replace(/^\s{0,8}=/, ""))) {
+        hits.add(R.META_REFRESH)
+      }
+    }
+    // a link that pulls a document or a style sheet into the page
+    if (tag.name === "link" && attribute.name === "rel" && /import|stylesheet|preload|prefetch|prerender/i.test(attribute.value)) hits.add(R.META_REFRESH)
+  }
+}
+
+/** What a value that left an attribute value added to the tag. */
+const judgeAttributeBreak = (attributes: ReadonlyArray<Attribute>, closedTag: boolean, quoted: boolean, hits: Set<RuleInfo>): void => {
+  let attribute = false
+  for (const a of attributes) {
+    if (!ATTRIBUTE_NAME.test(a.name)) continue
+    if (isHandler(a) && (looksLikeCode(a.value) || a.value === "")) hits.add(R.ATTRIBUTE_HANDLER)
+    else if (a.name === "style" && runsScript(a.value)) hits.add(R.STYLE_SCRIPT)
+    else if (a.name === "srcdoc") hits.add(R.SRCDOC)
+    else if (a.value !== "" && isScriptUrl(a.value)) hits.add(R.SCRIPT_URL)
+    if (a.value !== "") attribute = true
+  }
+  // an unquoted value ends at any space, so only what is dangerous by itself counts there
+  if (quoted && (attribute || closedTag)) hits.add(R.ATTRIBUTE_BREAK)
+}
+
+/** Events a browser fires on elements; a handler named for one is an attack in any position. */
+const KNOWN_EVENTS: ReadonlySet<string> = new Set(
+  (
+    "load error click dblclick mouseover mouseout mousedown mouseup mousemove mouseenter mouseleave focus blur focusin focusout " +
+    "change input submit reset select keydown keyup keypress scroll resize toggle animationstart animationend animationiteration " +
+    "transitionend transitionstart transitionrun transitioncancel pointerover pointerdown pointerup pointerenter pointermove " +
+    "pointerleave pointerout pointercancel beforeunload unload hashchange popstate pageshow pagehide message drag dragstart dragend " +
+    "dragover dragenter dragleave drop copy cut paste contextmenu wheel mousewheel play playing pause ended canplay canplaythrough " +
+    "loadstart loadeddata loadedmetadata loadend progress timeupdate volumechange seeking seeked ratechange durationchange emptied " +
+    "stalled suspend waiting abort begin end repeat zoom auxclick beforeinput beforeprint afterprint beforetoggle search show " +
+    "invalid readystatechange activate beforeactivate beforedeactivate deactivate filterchange start finish bounce touchstart " +
+    "touchend touchmove touchcancel securitypolicyviolation webkitanimationstart webkitanimationend webkittransitionend formdata " +
+    "cuechange selectstart selectionchange scrollend fullscreenchange gotpointercapture lostpointercapture online offline storage " +
+    "orientationchange devicemotion deviceorientation afterscriptexecute beforescriptexecute"
+  ).split(" ")
+)
+
+/** ` onerror=`, `"onfocus=`, `/onload=`: a handler assignment where an attribute could start. */
+const LOOSE_HANDLER_PATTERN = /(?:^|[\s"'`/;+])on([a-z]{3,32})\s{0,8}=/gi
+
+const hasLooseHandler = (value: string): boolean => {
+  LOOSE_HANDLER_PATTERN.lastIndex = 0
+  for (let match = LOOSE_HANDLER_PATTERN.exec(value); match !== null; match = LOOSE_HANDLER_PATTERN.exec(value)) {
+    if (KNOWN_EVENTS.has((match[1] ?? "").toLowerCase())) return true
+  }
+  return false
+}
+
+const SINKS = "alert|prompt|confirm|eval|settimeout|setinterval|execscript|fetch|import|print|document\\.write(?:ln)?|window\\.open|location\\.(?:assign|replace)"
+
+/** Leaving a JavaScript string or block, then a sink call: `';alert(1)//`, `'-prompt(1)-'`, `}eval(x)`. */
+const JS_BREAK_PATTERN = new RegExp(
+  `(?:^|['"\`])\\s{0,4}(?:[)}\\]]{1,4}\\s{0,4}[;,+\\-*|^%/]?|[;,+\\-*|^%/])\\s{0,4}\\(?\\s{0,4}(?:${SINKS})\\s{0,4}[(\`]`,
+  "i"
+)
+
+const compactScript = (value: string): string => compactText(value, false)
+
+const PAGE_SINKS = ["document.cookie", "document.domain", "document.write", "document.location", "window.location", "location.href", ".innerhtml=", ".outerhtml=", "document.body.appendchild", "document.createelement("]
+
+/** `self["alert"]`, `top['doc'+'ument']`, `.call`${alert}``, `alert`1``, JSFuck. */
+const OBFUSCATED_ACCESS = /(?:window|self|top|this|parent|frames|globalthis|document|\))\[["'`]/
+const TEMPLATE_CALL = new RegExp(`(?:\\.(?:call|apply|bind)|${SINKS})\``)
+const JS_CALLS = new RegExp(`(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\(`)
+
+const judgeScript = (compact: string, hits: Set<RuleInfo>): void => {
+  for (const sink of PAGE_SINKS) {
+    if (compact.includes(sink)) {
+      hits.add(R.JS_SINK)
+      break
+    }
+  }
+  if (OBFUSCATED_ACCESS.test(compact) || TEMPLATE_CALL.test(compact) || compact.includes("![]") || compact.includes("[][")) hits.add(R.JS_OBFUSCATION)
+  if (JS_CALLS.test(compact)) hits.add(R.JS_CALL)
+}
+
+/** CSS that runs script, in a value that will land in a style: `x:expression(...)`, `url(javascript:...)`. */
+const CSS_SCRIPT = /expression\(|-moz-binding|url\((?:["'])?(?:javascript|vbscript)|behaviou?r:url/
+
+/** Leaving a JavaScript string: a quote, a separator or operator, then a call or a template. */
+const SCRIPT_BREAK_PATTERN = /['"`][\s)}\]]{0,4}[;,+\-*|^%/][\s(]{0,4}[a-z_$][\w$.]{0,40}\s{0,4}[(`]/i
+
+/**
+ * Every XSS needs a `<`, a script scheme, an event handler, a style expression or a quote next to
+ * script punctuation; values without any of them are rejected without tokenizing.
+ */
+const MAY_MATCH = /<|script\s{0,4}:|data\s{0,4}:|\bon[a-z]{3,24}\s{0,8}=|['"`)}\]][\s)}\]]{0,4}[;,+\-*|&^%/>]|expression|binding|document|window|location|alert|prompt|confirm|eval|\[["'`]|[.(]call`|\(\)|['"`][\s/]{1,8}[a-z:-]{1,32}\s{0,4}=/i
+
+const CONTEXTS: ReadonlyArray<readonly [HtmlContext, string]> = [
+  ["\"", "\""],
+  ["'", "'"],
+  ["unquoted", " "]
+]
+
+const SCRIPT_TAG_ANYWHERE = /<(?:script|iframe|object|embed|applet|frameset|base)[\s/>]/i
+
+/**
+ * A script tag inside an attribute value or a comment is text to a browser, but not to a template
+ * engine or a second decoding (`<x foo="%><script>...">`); finding one there is an attack too.
+ */
+const hasScriptTagAnywhere = (value: string): boolean => SCRIPT_TAG_ANYWHERE.test(value)
+
+/** Linear passes over the whole value besides the tokenizer: compaction and the patterns. */
+const PATTERN_PASSES = 10
+
+/**
+ * The rules that fire on `value`, and the work it took: the characters the tokenizer examined in
+ * each context, plus one pass over the value for the compaction and each pattern (every pattern
+ * has bounded repetitions, so each is one linear pass).
+ */
+export const analyse = (value: string): { readonly hits: ReadonlySet<RuleInfo>; readonly work: number } => {
+  const hits = new Set<RuleInfo>()
+  let work = 0
+  const events = {
+    tag: (tag: Tag) => judgeTag(tag, hits),
+    endTag: (name: string) => {
+      if (name === "script") hits.add(R.SCRIPT_CLOSE)
+    },
+    attributeBreak: () => undefined
+  }
+  if (value.includes("<")) {
+    work += tokenizeHtml(value, "data", events)
+    if (!hits.has(R.SCRIPT_TAG) && hasScriptTagAnywhere(value)) hits.add(R.SCRIPT_TAG)
+  }
+  for (const [context, quote] of CONTEXTS) {
+    if (!value.includes(quote)) continue
+    // a value before its quote must read as an attribute value: short, no markup, no spaces
+    const end = value.indexOf(quote)
+    if (end > 64 || (context !== "unquoted" && /[<>=\s]/.test(value.slice(0, end)))) continue
+    work += tokenizeHtml(value, context, {
+      tag: () => undefined,
+      endTag: () => undefined,
+      attributeBreak: (attributes, closedTag) => judgeAttributeBreak(attributes, closedTag, context !== "unquoted", hits)
+    })
+  }
+  const head = urlHead(value)
+  if (isScriptUrl(value)) {
+    // code after the scheme, or a scheme written to dodge a filter (`ja\tvascript:`), not prose
+    const rest = head.slice(head.indexOf(":") + 1)
+    const literal = value.trimStart().toLowerCase().startsWith(head.slice(0, head.indexOf(":") + 1))
+    if (head.startsWith("data:") || !literal || !/^[a-z]/.test(rest) || /[(`=]|\/\//.test(rest)) hits.add(R.SCRIPT_URL_VALUE)
+  } else if (head.startsWith("data:") && head.includes(",") && value.includes("<")) {
+    hits.add(R.SCRIPT_URL_VALUE)
+  }
+  const compact = compactScript(value)
+  if (CSS_SCRIPT.test(compact)) hits.add(R.STYLE_SCRIPT)
+  if (hasLooseHandler(value)) hits.add(R.LOOSE_HANDLER)
+  if (JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
+  if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
+  judgeScript(compact, hits)
+  return { hits, work: work + PATTERN_PASSES * value.length }
+}
+
+const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
+  const findings: Array<FamilyFinding> = []
+  for (const rule of analyse(value).hits) {
+    if (rule.paranoia <= context.paranoia) findings.push(findingOf(rule, `${rule.description.split(":")[0]}: ${value}`))
+  }
+  return findings
+}
+
+export const family: DetectionFamily = {
+  name: "html",
+  rules: R.HTML_RULES,
+  mayMatch: (value) => MAY_MATCH.test(value),
+  scan
+}

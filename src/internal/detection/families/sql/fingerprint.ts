@@ -1,0 +1,482 @@
+/**
+ * Decisions on a token stream: the shapes an injection takes once the value is pasted into a query
+ * (breaking out of a string, then a condition, a comment, a UNION or a second statement), and the
+ * calls only an attacker makes. Every check reads a bounded window of tokens from a given position,
+ * so the whole analysis is linear in the number of tokens.
+ *
+ * @internal
+ */
+import type { RuleInfo } from "../contract.js"
+import { CATALOGUE_PREFIXES, CATALOGUE_WORDS, DELAY_FUNCTIONS, EXTRACT_FUNCTIONS, LEAK_FUNCTIONS, PROBE_FUNCTIONS } from "./keywords.js"
+import * as R from "./rules.js"
+import type { QuoteContext, Token, TokenSource } from "./tokenizer.js"
+
+/** How far a condition may reach after OR/AND. */
+const CONDITION_WINDOW = 24
+
+const NONE: Token = { type: "?", text: "", flag: false }
+
+/** How many tokens the window keeps: every check looks at most this far back and ahead. */
+const RING = 256
+
+/**
+ * The token stream seen through a bounded window: tokens are pulled from the tokenizer as the checks
+ * look ahead, and only the last `RING` are kept. What the checks need of the whole stream (its
+ * length, its last token, whether it holds prose) is tracked as it passes.
+ */
+interface Tokens {
+  readonly at: (i: number) => Token
+  /** The number of tokens when there are at most `limit`, otherwise `Infinity`. */
+  readonly lengthUpTo: (limit: number) => number
+  /** Reads to the end of the value. */
+  readonly finish: () => { readonly length: number; readonly last: Token; readonly prose: boolean; readonly telling: boolean }
+  /** Tokens read through the window so far: what the linearity tests count. */
+  readonly reads: () => number
+}
+
+const windowOf = (source: TokenSource): Tokens => {
+  const ring: Array<Token> = []
+  let count = 0
+  let ended = false
+  let last = NONE
+  let prose = false
+  let telling = false
+  const pull = () => {
+    const t = source.next()
+    if (t === undefined) {
+      ended = true
+      return
+    }
+    // a comment only ever ends the stream (the tokenizer folds the others away)
+    if (t.type === "b" || t.type === "?") prose = true
+    if (t.type === "&" || t.type === "E" || t.type === "f" || t.type === "v") telling = true
+    ring[count % RING] = t
+    last = t
+    count++
+  }
+  let reads = 0
+  const at = (i: number): Token => {
+    reads++
+    // a check never looks further ahead than the window holds
+    if (i < 0 || i >= count + RING / 2) return NONE
+    while (i >= count && !ended) pull()
+    return i < count && i >= count - RING ? ring[i % RING] ?? NONE : NONE
+  }
+  return {
+    at,
+    lengthUpTo: (limit) => {
+      at(limit)
+      return ended && count <= limit ? count : Infinity
+    },
+    finish: () => {
+      while (!ended) pull()
+      return { length: count, last, prose, telling }
+    },
+    reads: () => reads
+  }
+}
+
+const at = (tokens: Tokens, i: number): Token => tokens.at(i)
+
+/** Skips `(` and `not` (what may open a condition). */
+const skipOpeners = (tokens: Tokens, i: number): number => {
+  let j = i
+  while (at(tokens, j) !== NONE && j - i < 8 && (at(tokens, j).type === "(" || at(tokens, j).text === "not" || at(tokens, j).text === "!")) j++
+  return j
+}
+
+/** Skips `)` (what closes the statement's own parentheses after a break-out). */
+const skipClosers = (tokens: Tokens, i: number): number => {
+  let j = i
+  while (at(tokens, j) !== NONE && j - i < 8 && at(tokens, j).type === ")") j++
+  return j
+}
+
+/**
+ * Skips an arithmetic expression (`1'+'12'`, `HOPE*1`, `8-9`, `pi()`): operands, non-comparing
+ * operators and parentheses, at most a few tokens.
+ */
+const skipExpression = (tokens: Tokens, i: number): number => {
+  let j = i
+  while (at(tokens, j) !== NONE && j - i < 16) {
+    const t = at(tokens, j)
+    if (t.type === "n" || t.type === "s" || t.type === "v" || t.type === "f" || t.type === "(" || t.type === ")" || (t.type === "o" && !t.flag)) j++
+    else if (t.type === "b" && at(tokens, j - 1).type !== "b" && j > i) j++
+    else break
+  }
+  return j
+}
+
+const isValueToken = (t: Token): boolean => t.type === "n" || t.type === "s" || t.type === "v" || t.type === ")" || t.type === "f"
+
+const isEnd = (tokens: Tokens, i: number): boolean => {
+  const t = at(tokens, i)
+  return t === NONE || t.type === "c" || (t.type === "s" && !t.flag && at(tokens, i + 1) === NONE) || t.type === ";"
+}
+
+/** A call whose name alone says SQL: a delay, a leak, a probe or an extraction function. */
+const isSqlCall = (t: Token): boolean =>
+  t.type === "f" && (DELAY_FUNCTIONS.has(t.text) || LEAK_FUNCTIONS.has(t.text) || PROBE_FUNCTIONS.has(t.text) || EXTRACT_FUNCTIONS.has(t.text) || t.text === "select")
+
+/**
+ * The strength of the condition that starts at `i` (right after OR/AND): 2 when it compares values
+ * or calls SQL functions, 1 when it compares names only (`a = b`) or is a bare literal, 0 otherwise.
+ */
+const conditionAt = (tokens: Tokens, start: number): number => {
+  const i = skipOpeners(tokens, start)
+  const first = at(tokens, i)
+  if (first.type === "E" && first.text === "select") return 2
+  if (first.type === "n" && (first.text === "true" || first.text === "false" || first.text === "null")) {
+    return isEnd(tokens, skipClosers(tokens, i + 1)) ? 2 : 1
+  }
+  let strength = 0
+  for (let j = i; at(tokens, j) !== NONE && j - i < CONDITION_WINDOW; j++) {
+    const t = at(tokens, j)
+    // `or a=a--`: even a comparison of names is a tautology when the rest is commented out
+    if (t.type === "c" && strength === 1) return 2
+    if (t.type === "&" || t.type === "c" || t.type === ";" || t.type === "U") break
+    if (isSqlCall(t)) return 2
+    if (t.type === "o") {
+      // `2 in 1 pen`, `it is 5`: IN compares a list, IS a null or a truth value, or it is prose
+      if (t.text === "in" && at(tokens, j + 1).type !== "(") continue
+      if (t.text === "is" && !(at(tokens, j + 1).type === "n" || at(tokens, j + 1).text === "not")) continue
+      const left = at(tokens, j - 1)
+      const right = at(tokens, skipOpeners(tokens, j + 1))
+      const leftValue = isValueToken(left) || left.type === "b"
+      const rightValue = isValueToken(right) || right.type === "b" || right.type === "s" || (right.type === "o" && (right.text === "-" || right.text === "~" || right.text === "!"))
+      if (!leftValue || !rightValue) continue
+      // `in`, `is`, `between` read as English too: only symbols compare for sure
+      if (t.flag && (isValueToken(left) || isValueToken(right)) && (SYMBOLIC_COMPARE.test(t.text) || (isValueToken(left) && isValueToken(right)))) return 2
+      strength = Math.max(strength, t.flag ? 1 : isValueToken(left) && isValueToken(right) ? 1 : 0)
+    }
+  }
+  if (strength === 0 && (first.type === "n" || first.type === "s") && isEnd(tokens, skipClosers(tokens, i + 1))) {
+    return at(tokens, skipClosers(tokens, i + 1)).type === "c" ? 2 : 1
+  }
+  return strength
+}
+
+/** What follows SELECT reads as a select list, not as prose ("select a book from the list"). */
+const isSelectList = (tokens: Tokens, i: number): boolean => {
+  let j = i
+  while (at(tokens, j).type === "k" && (at(tokens, j).text === "all" || at(tokens, j).text === "distinct" || at(tokens, j).text === "top") && j - i < 3) j++
+  const t = at(tokens, j)
+  if (t.type === "n" || t.type === "s" || t.type === "v" || t.type === "f" || t.type === "(" || t.type === "E") return true
+  if (t.type === "o" && t.text === "*") return true
+  if (t.type === "b") {
+    const next = at(tokens, j + 1)
+    return next.type === "," || (next.type === "k" && (next.text === "from" || next.text === "into")) || next.type === "c" || (next.type === "?" && next.text === ".")
+  }
+  return false
+}
+
+/** Where the value may have broken out of the statement's own literal: after a quote or a number. */
+const isBreakPoint = (t: Token): boolean => t.type === "s" || t.type === "n" || t.type === ")" || t.type === "v" || t.type === "c"
+
+/** What EXEC runs: a variable, a call, or a stored procedure's name (`xp_cmdshell`, `master..x`). */
+const isProcedure = (t: Token): boolean =>
+  t.type === "v" || t.type === "(" || t.type === "f" || (t.type === "b" && (/^(?:xp|sp)_/.test(t.text) || t.text.includes(".")))
+
+const STATEMENT_FOLLOWERS: Readonly<Record<string, (next: Token, after: Token) => boolean>> = {
+  select: () => true,
+  insert: (next) => next.text === "into",
+  update: (next, after) => next.type === "b" && after.text === "set",
+  delete: (next) => next.text === "from",
+  drop: (next) => next.text === "table" || next.text === "database" || next.text === "schema" || next.text === "user" || next.text === "procedure" || next.text === "function" || next.text === "view" || next.text === "index",
+  create: (next) => next.text === "table" || next.text === "user" || next.text === "database" || next.text === "procedure" || next.text === "function" || next.text === "view",
+  alter: (next) => next.text === "table" || next.text === "user" || next.text === "database" || next.text === "login",
+  truncate: (next) => next.text === "table" || next.type === "b",
+  exec: (next) => isProcedure(next),
+  execute: (next) => isProcedure(next) || next.text === "immediate",
+  declare: (next) => next.type === "v",
+  shutdown: (next) => next.type === "c" || next.type === "?" || next.type === ";" || next.text === "",
+  waitfor: (next) => next.text === "delay" || next.text === "time",
+  grant: (next) => next.type === "b" || next.text === "all",
+  call: (next) => next.type === "f",
+  load: (next) => next.type === "b" && next.text === "data",
+  copy: (next) => next.type === "b" || next.type === "(",
+  pragma: (next) => next.type === "b" || next.type === "f",
+  attach: (next) => next.text === "database",
+  begin: (next) => next.type === "E" || next.text === "try" || next.text === "tran" || next.text === "transaction",
+  goto: (next) => next.type === "b"
+}
+
+const isStatementAt = (tokens: Tokens, i: number): boolean => {
+  const t = at(tokens, i)
+  if (t.type !== "E" && !(t.type === "f" && t.text === "select")) return false
+  if (t.text === "select") return isSelectList(tokens, i + 1)
+  const follows = STATEMENT_FOLLOWERS[t.text]
+  return follows !== undefined && follows(at(tokens, i + 1), at(tokens, i + 2))
+}
+
+const CLAUSES: ReadonlySet<string> = new Set(["order", "group", "having", "procedure", "limit", "into"])
+
+/** `order by 3--`, `group by 1 having 1=1`, `procedure analyse(...)`, `into outfile '/x'`. */
+const isClauseProbe = (tokens: Tokens, i: number): boolean => {
+  const t = at(tokens, i)
+  if (t.type !== "k" || !CLAUSES.has(t.text)) return false
+  const next = at(tokens, i + 1)
+  if (t.text === "order" || t.text === "group") {
+    if (next.text !== "by") return false
+    const what = at(tokens, i + 2)
+    if (what.type === "f" && isSqlCall(what)) return true
+    if (what.type !== "n" && what.type !== "b") return false
+    const after = at(tokens, i + 3)
+    return isEnd(tokens, i + 3)
+      ? what.type === "n" || after.type === "c"
+      : (after.type === "," && what.type === "n") || after.text === "having" || after.text === "limit" || after.type === "U"
+  }
+  if (t.text === "having") return conditionAt(tokens, i + 1) === 2
+  if (t.text === "procedure") return next.type === "f"
+  if (t.text === "into") return next.text === "outfile" || next.text === "dumpfile"
+  // limit
+  return next.type === "n" && (at(tokens, i + 2).type === "," || at(tokens, i + 2).type === "U" || at(tokens, i + 2).type === "c" || at(tokens, i + 2).text === "procedure" || at(tokens, i + 2).text === "into")
+}
+
+const isCatalogueName = (text: string): boolean => {
+  if (CATALOGUE_WORDS.has(text)) return true
+  for (const prefix of CATALOGUE_PREFIXES) if (text.startsWith(prefix)) return true
+  const dot = text.indexOf(".")
+  return dot > 0 && CATALOGUE_WORDS.has(text.slice(0, dot))
+}
+
+const SERVER_VARIABLES = /^@@(?:version|datadir|hostname|basedir|servername|tmpdir|secure_file_priv|spid|language|port|identity|global\.|session\.)/
+
+/**
+ * Rules that fire on the stream read from `context`, added to `hits`. Returns the work done (tokens
+ * read through the window plus characters the tokenizer examined), which the linearity tests count.
+ */
+export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Set<RuleInfo>): number => {
+  const tokens = windowOf(source)
+  // QUOTE_OPERATOR also needs the stream's last token, known once it is read
+  let operatorPending = false
+  let opening = NONE
+  if (context !== "") {
+    // the value started inside a string: what comes right after its closing quote decides
+    opening = at(tokens, 0)
+    if (opening.type === "s" && opening.flag) operatorPending = quoteBreak(tokens, hits, opening)
+  } else {
+    // a bare value: a number or a name, then a condition or a clause
+    const first = at(tokens, 0)
+    if (first.type === "s" && first.flag) {
+      opening = first
+      operatorPending = quoteBreak(tokens, hits, first)
+    }
+    if (first.type === "n" || first.type === "b" || first.type === "f" || first.type === "(" || first.type === "o" || first.type === "&" || first.type === ")") {
+      const i = skipExpression(tokens, first.type === "b" ? 1 : 0)
+      const t = at(tokens, i)
+      if (t.type === "&" && conditionAt(tokens, i + 1) === 2) hits.add(R.NUMERIC_CONDITION)
+      if (isClauseProbe(tokens, i)) hits.add(R.CLAUSE_PROBE)
+      if (i > 0 && at(tokens, i).type === "E" && at(tokens, i).text !== "select" && isStatementAt(tokens, i)) hits.add(R.STACKED_QUERY)
+    }
+    if (first.type === "(" && (at(tokens, 1).text === "select" || at(tokens, 1).type === "(")) {
+      for (let j = 1; j < 8; j++) {
+        if (at(tokens, j).text === "select") {
+          hits.add(R.SUBQUERY)
+          break
+        }
+        if (at(tokens, j).type !== "(") break
+      }
+    }
+    if (isClauseProbe(tokens, 0)) hits.add(R.CLAUSE_PROBE)
+    if (first.type === "E" && first.text !== "select" && isStatementAt(tokens, 0)) hits.add(R.STACKED_QUERY)
+  }
+  for (let i = 0; at(tokens, i) !== NONE; i++) {
+    const t = at(tokens, i)
+    switch (t.type) {
+      case "U": {
+        let j = i + 1
+        if (at(tokens, j).text === "all" || at(tokens, j).text === "distinct") j++
+        while (at(tokens, j).type === "(" && j - i < 6) j++
+        const select = at(tokens, j)
+        // `1 union select` that ends the value is the probe itself, when it follows a literal
+        const probe = isEnd(tokens, j + 1) && (i === 0 || (isBreakPoint(at(tokens, i - 1)) && at(tokens, i - 1).type !== "c"))
+        if (select.text === "select" && (isSelectList(tokens, j + 1) || probe)) hits.add(R.UNION_SELECT)
+        break
+      }
+      case ";": {
+        const before = at(tokens, i - 1)
+        if ((i === 0 || isBreakPoint(before)) && isStatementAt(tokens, i + 1)) hits.add(R.STACKED_QUERY)
+        break
+      }
+      case "f": {
+        // a call cut off after its parenthesis (`load_file(`) is still the call
+        if (DELAY_FUNCTIONS.has(t.text) && (isSqlArgument(at(tokens, i + 2)) || at(tokens, i + 2) === NONE)) hits.add(R.DELAY_CALL)
+        else if (LEAK_FUNCTIONS.has(t.text) && (isSqlArgument(at(tokens, i + 2)) || at(tokens, i + 2) === NONE)) hits.add(R.LEAK_CALL)
+        else if (PROBE_FUNCTIONS.has(t.text) && (at(tokens, i + 2).type === ")" || t.text === "current_setting")) {
+          hits.add(isInSql(at(tokens, i - 1)) ? R.PROBE_IN_SQL : R.SERVER_PROBE)
+        }
+        else if ((t.text === "if" || t.text === "iif") && isTautology(tokens, i + 2)) hits.add(R.CONDITIONAL_PROBE)
+        else if (NESTED_OUTER.has(t.text) && NESTED_INNER.has(at(tokens, skipOpeners(tokens, i + 1)).text)) hits.add(R.NESTED_EXTRACTION)
+        else if (EXTRACT_FUNCTIONS.has(t.text) && isExtractionArgument(tokens, i + 2)) hits.add(R.EXTRACTION)
+        else if (t.text === "select" || t.text === "exec" || t.text === "execute") checkSelect(tokens, i, hits)
+        else if (isCatalogueName(t.text)) hits.add(R.CATALOGUE)
+        break
+      }
+      case "E": {
+        if (t.text === "waitfor" && (at(tokens, i + 1).text === "delay" || at(tokens, i + 1).text === "time") && at(tokens, i + 2).type === "s") {
+          hits.add(R.DELAY_CALL)
+        } else if (t.text === "declare" && at(tokens, i + 1).type === "v" && (at(tokens, i + 2).type === "b" || at(tokens, i + 2).type === "f")) {
+          // T-SQL needs no `;` between statements: a declaration of a typed variable is one
+          hits.add(R.STACKED_QUERY)
+        } else if (t.text === "select") {
+          const next = at(tokens, i + 1)
+          if ((next.type === "n" && next.text.endsWith("_user")) || (next.type === "f" && isSqlCall(next))) hits.add(R.PROBE_IN_SQL)
+          if (next.type === "b" && DELAY_FUNCTIONS.has(next.text)) hits.add(R.DELAY_CALL)
+          checkSelect(tokens, i, hits)
+        } else if ((t.text === "exec" || t.text === "execute") && LEAK_FUNCTIONS.has(at(tokens, i + 1).text)) {
+          hits.add(R.LEAK_CALL)
+        }
+        break
+      }
+      case "b":
+        if (isCatalogueName(t.text)) hits.add(R.CATALOGUE)
+        else if (LEAK_FUNCTIONS.has(t.text) && t.text.startsWith("xp_")) hits.add(R.LEAK_CALL)
+        break
+      case "v":
+        if (SERVER_VARIABLES.test(t.text)) hits.add(isInSql(at(tokens, i - 1)) ? R.PROBE_IN_SQL : R.SERVER_PROBE)
+        break
+      case "k":
+        if (t.text === "where" && isTautology(tokens, i + 1)) hits.add(R.WHERE_TAUTOLOGY)
+        else if (t.text === "when" && at(tokens, i - 1).text === "case" && isTautology(tokens, i + 1)) hits.add(R.CONDITIONAL_PROBE)
+        break
+      case "s":
+        if (i > 0 && t.flag) {
+          const j = skipClosers(tokens, i + 1)
+          if (at(tokens, j).type === "&" && conditionAt(tokens, j + 1) === 2) hits.add(R.INNER_CONDITION)
+        }
+        break
+      default:
+        break
+    }
+  }
+  const whole = tokens.finish()
+  const { last } = whole
+  // the value reopens the same kind of string for the query's own closing quote, or comments it out
+  if (operatorPending && ((last.type === "s" && !last.flag && last.text === opening.text && last.short === true) || last.type === "c")) hits.add(R.QUOTE_OPERATOR)
+  // the whole value is SQL tokens, with an operator, call or statement, and ends in a comment
+  if (context === "" && whole.length >= 4 && whole.last.type === "c" && !whole.prose && whole.telling) hits.add(R.SQL_EXPRESSION)
+  if (source.obfuscated()) hits.add(R.EXECUTABLE_COMMENT)
+  return tokens.reads() + source.work()
+}
+
+const SYMBOLIC_COMPARE = /^[=<>!]/
+
+/** After the opening string of a quote context closed: a condition, a comment, a statement, ... */
+const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token): boolean => {
+  const n = tokens.lengthUpTo(24)
+  const i = skipClosers(tokens, 1)
+  const t = at(tokens, i)
+  const last = n === Infinity ? NONE : at(tokens, n - 1)
+  // `'-'`, `a' or 'b`: the value leaves a short string open for the query's own closing quote
+  if (n >= 3 && n <= 24 && last.type === "s" && !last.flag && last.short === true && last.text === opening.text) {
+    const before = at(tokens, n - 2)
+    if (before.type === "o" || before.type === "&") {
+      let sqlish = true
+      for (let j = 1; j < n - 1 && sqlish; j++) sqlish = at(tokens, j).type !== "b" && at(tokens, j).type !== "?"
+      if (sqlish) hits.add(R.QUOTE_REOPEN)
+    }
+  }
+  const e = skipExpression(tokens, i)
+  const afterExpression = at(tokens, e)
+  if (afterExpression.type === "&") {
+    const strength = conditionAt(tokens, e + 1)
+    if (strength === 2) hits.add(R.QUOTE_CONDITION)
+    else if (strength === 1 || isValueToken(at(tokens, skipOpeners(tokens, e + 1)))) hits.add(R.QUOTE_LOGIC)
+  } else if (e > i && afterExpression.type === "c") {
+    // `foo' + (1 / ascii(...))--`: an expression with a SQL call, then the rest commented out
+    for (let j = i; j < e; j++) {
+      if (isSqlCall(at(tokens, j))) {
+        hits.add(R.QUOTE_CONDITION)
+        break
+      }
+    }
+  }
+  if (t.type === "c") {
+    if (t.text !== "#" || (t.flag && opening.spaced !== true)) hits.add(R.QUOTE_COMMENT)
+  } else if (t.type === ";") {
+    // after a quote, `;` and a statement word is a second statement even when cut short
+    const next = at(tokens, i + 1)
+    if (isEnd(tokens, i + 1) || next.type === "E") hits.add(next === NONE || next.type === "c" ? R.QUOTE_COMMENT : R.STACKED_QUERY)
+  } else if (t.type === "o" && (SYMBOLIC_COMPARE.test(t.text) || t.text === "like" || t.text === "rlike" || t.text === "regexp")) {
+    const o = skipOpeners(tokens, i + 1)
+    const operand = at(tokens, o)
+    const afterOperand = skipExpression(tokens, o)
+    if (isValueToken(operand) && (isEnd(tokens, afterOperand) || at(tokens, afterOperand).type === "&")) hits.add(R.QUOTE_CONDITION)
+  } else if (t.type === "o" && !/^[a-z]/.test(t.text)) {
+    const operand = at(tokens, skipOpeners(tokens, i + 1))
+    if (isValueToken(operand) || operand.type === "E") {
+      if (isSqlCall(operand)) hits.add(R.QUOTE_OPERATOR)
+      else return true
+    }
+  } else if (isClauseProbe(tokens, i)) {
+    hits.add(R.CLAUSE_PROBE)
+  } else if (isStatementAt(tokens, i)) {
+    hits.add(R.STACKED_QUERY)
+  }
+  return false
+}
+
+const isLiteral = (t: Token): boolean => t.type === "n" || t.type === "s"
+
+/** `1=1`, `'a'='a'`, `(2)>(1)`: a comparison of two literals, always true or always false. */
+const isTautology = (tokens: Tokens, i: number): boolean => {
+  const left = skipOpeners(tokens, i)
+  const op = skipClosers(tokens, left + 1)
+  const right = skipOpeners(tokens, op + 1)
+  return isLiteral(at(tokens, left)) && at(tokens, op).type === "o" && at(tokens, op).flag && isLiteral(at(tokens, right))
+}
+
+const NESTED_OUTER: ReadonlySet<string> = new Set(["ascii", "ord", "unicode", "hex", "bin", "conv"])
+const NESTED_INNER: ReadonlySet<string> = new Set(["substring", "substr", "mid", "select", "version", "database", "user", "current_user", "system_user"])
+
+/** The token before a probe makes it part of SQL: a call's parenthesis, SELECT, OR/AND, `=`, `,`. */
+const isInSql = (before: Token): boolean =>
+  before.type === "(" || before.type === "," || before.type === "&" || before.type === "o" || before.text === "select" || before.type === "U"
+
+const isSqlArgument = (t: Token): boolean =>
+  t.type === "n" || t.type === "(" || t.type === "s" || t.type === "f" || t.type === "E" || t.type === "v" || t.type === "o" || t.type === ")"
+
+/** `char(0x41)`, `ascii(substring(...))`, `concat(0x3a,...)`: literal or nested-call arguments. */
+const isExtractionArgument = (tokens: Tokens, i: number): boolean => {
+  const t = at(tokens, i)
+  if (t.type === "f" && EXTRACT_FUNCTIONS.has(t.text)) return true
+  if (t.type === "E" || t.type === "v") return true
+  return t.type === "n" && t.text.startsWith("0x")
+}
+
+/** A select list (between `from` and `to`) with a literal or a call of a literal as a column. */
+const hasLiteralColumn = (tokens: Tokens, from: number, to: number): boolean => {
+  let columnStart = true
+  for (let j = from; j < to; j++) {
+    const t = at(tokens, j)
+    if (columnStart) {
+      const k = skipOpeners(tokens, t.type === "o" && t.text === "-" ? j + 1 : j)
+      const first = at(tokens, k)
+      if (first.type === "n" || first.type === "s" || first.type === "v") return true
+      if (first.type === "f" && isLiteral(at(tokens, skipOpeners(tokens, k + 1)))) return true
+      if (first.type === "f" && at(tokens, skipOpeners(tokens, k + 1)).type === "v") return true
+    }
+    columnStart = t.type === ","
+  }
+  return false
+}
+
+const checkSelect = (tokens: Tokens, i: number, hits: Set<RuleInfo>): void => {
+  // SELECT ... FROM within a few tokens: a statement, which needs another signal at level 1
+  for (let j = i + 1; at(tokens, j) !== NONE && j - i < 24; j++) {
+    const t = at(tokens, j)
+    if (t.type === "k" && t.text === "from") {
+      if (!isSelectList(tokens, i + 1)) return
+      hits.add(R.SELECT_FROM)
+      if (hasLiteralColumn(tokens, i + 1, j)) hits.add(R.LITERAL_COLUMNS)
+      for (let k = j + 1; at(tokens, k) !== NONE && k - j < 24; k++) {
+        const w = at(tokens, k)
+        if (w.type === "k" && w.text === "where" && conditionAt(tokens, k + 1) === 2) hits.add(R.SQL_STATEMENT)
+        if (w.type === "c") hits.add(R.SQL_STATEMENT)
+      }
+      return
+    }
+    if (t.type === ";" || t.type === "U") return
+  }
+}

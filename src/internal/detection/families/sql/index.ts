@@ -1,0 +1,51 @@
+/**
+ * The SQL injection family: each value is tokenized as the tail of a query it may have been pasted
+ * into (bare, inside a `'` string, inside a `"` string) and the token streams are matched against
+ * the shapes injections take. Prose with quotes, dashes and SQL words stays prose: a rule needs the
+ * stream to continue as SQL, not just to contain SQL words.
+ *
+ * @internal
+ */
+import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
+import { fingerprint } from "./fingerprint.js"
+import { SQL_RULES } from "./rules.js"
+import { type QuoteContext, tokenize } from "./tokenizer.js"
+
+/**
+ * Every SQL injection the rules find needs a quote, a line comment, a system variable, a comparison
+ * after OR/AND, or one of the words that only SQL uses this way (a `/*` comment alone is not enough:
+ * `Accept: *\/*` has one); values without any of them (words,
+ * numbers, identifiers, browser headers with their parentheses and `;`) are rejected without
+ * tokenizing. Every repetition is bounded, so the test is linear.
+ */
+const MAY_MATCH =
+  /['"`#]|--|\/\*[!*]|\*\/[^*]|@@|\b(?:union|select|insert|delete|drop|exec|execute|declare|waitfor|sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|information_schema|having|procedure|iif|if\s{0,4}\(|case\s{1,4}when|order\s{1,4}by|group\s{1,4}by|truncate|shutdown)\b|\b(?:ascii|ord|substr|substring|mid|char|concat|version|database|user|db_name)\s{0,4}\(|\b(?:xp_|sys\.|sysobjects|syscolumns|sysdatabases|sysusers|sysibm|pg_|lo_|mysql\.|sqlite_|dbms_|utl_|randomblob)|(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}[=<>]|;\s{0,4}(?:select|insert|update|delete|drop|exec|declare|create|alter|shutdown)/i
+
+const CONTEXTS: ReadonlyArray<QuoteContext> = ["", "'", '"']
+
+/** The rules that fire on `value`, and the work it took (for the linearity tests). */
+export const analyse = (value: string): { readonly hits: ReadonlySet<RuleInfo>; readonly work: number } => {
+  const hits = new Set<RuleInfo>()
+  let work = 0
+  for (const quote of CONTEXTS) {
+    if (quote !== "" && !value.includes(quote)) continue
+    work += fingerprint(tokenize(value, quote), quote, hits)
+  }
+  return { hits, work }
+}
+
+const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
+  const { hits } = analyse(value)
+  const findings: Array<FamilyFinding> = []
+  for (const rule of hits) {
+    if (rule.paranoia <= context.paranoia) findings.push(findingOf(rule, `${rule.description.split(":")[0]}: ${value}`))
+  }
+  return findings
+}
+
+export const family: DetectionFamily = {
+  name: "sql",
+  rules: SQL_RULES,
+  mayMatch: (value) => MAY_MATCH.test(value),
+  scan
+}

@@ -1,0 +1,178 @@
+/**
+ * The catalogue of the SQL family. Ids are stable: never reuse or renumber one.
+ *
+ * @internal
+ */
+import type { RuleInfo } from "../contract.js"
+
+const rule = (id: string, paranoia: RuleInfo["paranoia"], score: number, description: string): RuleInfo => ({
+  id,
+  category: "sqli",
+  paranoia,
+  score,
+  description
+})
+
+export const QUOTE_CONDITION = rule(
+  "sql-101",
+  1,
+  5,
+  "A value closes a string literal and adds a condition: `' or 1=1`, `\") and (\"a\"=\"a`, `1' and left(user(),1)>'a'--`"
+)
+export const QUOTE_COMMENT = rule(
+  "sql-102",
+  1,
+  5,
+  "A value closes a string literal and comments out the rest of the query: `admin'--`, `x')#`, `a'/*`"
+)
+export const UNION_SELECT = rule("sql-103", 1, 5, "UNION [ALL] SELECT with a select list: `1 union all select null,version()`")
+export const STACKED_QUERY = rule(
+  "sql-104",
+  1,
+  5,
+  "A second statement after `;`: `1; drop table users`, `'; exec master..xp_cmdshell 'dir'--`"
+)
+export const DELAY_CALL = rule(
+  "sql-105",
+  1,
+  5,
+  "A call that makes the database wait (time-based blind injection): `sleep(5)`, `benchmark(...)`, `pg_sleep(5)`, `waitfor delay '0:0:5'`"
+)
+export const LEAK_CALL = rule(
+  "sql-106",
+  1,
+  5,
+  "A call that leaks data through an error, a file or another channel, or runs commands: `extractvalue(1,concat(...))`, `load_file(...)`, `xp_cmdshell`"
+)
+export const NUMERIC_CONDITION = rule(
+  "sql-107",
+  1,
+  5,
+  "A number or name followed by a condition that is always true or false: `1 or 1=1`, `5) and (3=3`, `x and 1=@@version--`"
+)
+export const CLAUSE_PROBE = rule(
+  "sql-108",
+  1,
+  5,
+  "A value that continues the query with ORDER BY / GROUP BY / HAVING / PROCEDURE / INTO OUTFILE: `1 order by 3--`, `' group by 1 having 1=1`"
+)
+export const CATALOGUE = rule(
+  "sql-109",
+  1,
+  5,
+  "A name of the database's own catalogue: `information_schema.tables`, `sysobjects`, `pg_shadow`, `sqlite_master`"
+)
+export const SERVER_PROBE = rule(
+  "sql-110",
+  1,
+  3,
+  "A system variable or a call that reveals the server: `@@version`, `@@datadir`, `database()`, `current_user()`"
+)
+export const SELECT_FROM = rule(
+  "sql-111",
+  1,
+  2,
+  "A complete SELECT ... FROM statement or subquery; common in documentation, so it needs another signal"
+)
+export const EXECUTABLE_COMMENT = rule(
+  "sql-112",
+  1,
+  3,
+  "MySQL executable comments `/*!...*/` or comments inside SQL words, which only injections use: `/*!50000union*/`, `or/**/1=1`"
+)
+export const QUOTE_REOPEN = rule(
+  "sql-113",
+  1,
+  5,
+  "A value closes a string literal, applies an operator and leaves a short string open for the query's own quote: `'-'`, `a' or 'b`, `x'^'1`"
+)
+export const NESTED_EXTRACTION = rule(
+  "sql-114",
+  1,
+  5,
+  "Character-by-character extraction: `ascii(substring(password,1,1))`, `ord(mid(user(),1,1))`, `hex(select ...)`"
+)
+export const PROBE_IN_SQL = rule(
+  "sql-115",
+  1,
+  5,
+  "A server function or variable used inside SQL: `select version()`, `length(database())`, `mid(@@hostname,1,1)`"
+)
+export const SUBQUERY = rule("sql-116", 1, 3, "A value that is a parenthesised subquery: `(select id from users limit 1)`")
+export const SQL_EXPRESSION = rule(
+  "sql-117",
+  1,
+  5,
+  "A value made only of SQL tokens (literals, operators, calls, keywords) that ends in a comment: `( (select 'a' or 1) ) --`"
+)
+export const WHERE_TAUTOLOGY = rule("sql-118", 1, 5, "WHERE with a comparison of two literals: `x where 1=1`, `as t where 'a'='a' --`")
+export const LITERAL_COLUMNS = rule(
+  "sql-119",
+  1,
+  3,
+  "SELECT of literal columns, the padding of a UNION attack: `select 1,2,3 from`, `select 'a',@v from`, `select sin(1) from`"
+)
+export const CONDITIONAL_PROBE = rule(
+  "sql-120",
+  1,
+  5,
+  "A conditional on a comparison of literals, the test of a blind injection: `if(1=1,sleep(1),0)`, `iif(2510=9436,x,1/0)`, `case when 3=3 then`"
+)
+export const QUOTE_OPERATOR = rule(
+  "sql-201",
+  2,
+  5,
+  "A value closes a string literal, applies an operator and reopens it: `'-'`, `' || 'x' || '`, `'+(select 1)+'`"
+)
+export const QUOTE_LOGIC = rule(
+  "sql-202",
+  2,
+  5,
+  "A value closes a string literal and adds OR/AND with any operand: `' or 1`, `\" or \"\"`, `') or true`"
+)
+export const INNER_CONDITION = rule(
+  "sql-203",
+  2,
+  4,
+  "A string literal followed by a condition anywhere in the value, not only where it starts: `name: x' or 'a'='a`"
+)
+export const EXTRACTION = rule(
+  "sql-204",
+  2,
+  3,
+  "Functions of blind extraction on literal arguments: `ascii(substring(...))`, `char(0x41)`, `concat(0x3a,...)`"
+)
+export const SQL_STATEMENT = rule(
+  "sql-301",
+  3,
+  5,
+  "A value that reads as a SQL statement with a condition or a comment: `select * from users where 1=1`"
+)
+
+export const SQL_RULES: ReadonlyArray<RuleInfo> = [
+  QUOTE_CONDITION,
+  QUOTE_COMMENT,
+  UNION_SELECT,
+  STACKED_QUERY,
+  DELAY_CALL,
+  LEAK_CALL,
+  NUMERIC_CONDITION,
+  CLAUSE_PROBE,
+  CATALOGUE,
+  SERVER_PROBE,
+  SELECT_FROM,
+  EXECUTABLE_COMMENT,
+  QUOTE_REOPEN,
+  NESTED_EXTRACTION,
+  PROBE_IN_SQL,
+  SUBQUERY,
+  SQL_EXPRESSION,
+  WHERE_TAUTOLOGY,
+  LITERAL_COLUMNS,
+  CONDITIONAL_PROBE,
+  QUOTE_OPERATOR,
+  QUOTE_LOGIC,
+  INNER_CONDITION,
+  EXTRACTION,
+  SQL_STATEMENT
+]

