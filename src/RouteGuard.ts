@@ -27,7 +27,7 @@ import { ConfigError, type ConfigIssue } from "./ConfigError.js"
 import { EventBus } from "./EventBus.js"
 import { CHECK_NAME_VALUES } from "./EventTypes.js"
 import { optional, PositiveInt, withDefault } from "./internal/config/fields.js"
-import { type AuthVerifier, CLOUD_PROVIDER_VALUES, CountryCode, IpOrCidr, UserAgentPattern } from "./internal/config/security.js"
+import { type AuthVerifier, CLOUD_PROVIDER_VALUES, type RateLimitKey, type RateLimitSkip, CountryCode, IpOrCidr, UserAgentPattern } from "./internal/config/security.js"
 import * as internalEvaluation from "./internal/evaluation.js"
 import { makeMatcher, type Matcher, type RouteTree, type TreeMount, type TreeRoute } from "./internal/routeTree.js"
 
@@ -107,6 +107,12 @@ export const RouteSettingsSchema = Schema.Struct({
   blockClouds: optional(Schema.ReadonlySet(Schema.Literal(...CLOUD_PROVIDER_VALUES))),
   /** Per client on this route, on top of the global limit. Window in seconds (default 60). */
   rateLimit: optional(Schema.Struct({ requests: PositiveInt, window: withDefault(PositiveInt, () => 60) })),
+  /** The client this route's requests are counted as by every limit they meet (over the global `rateLimitKey`). */
+  rateLimitKey: optional(fn<RateLimitKey>("rateLimitKey")),
+  /** Leaves a request of this route out of every rate limit (over the global `rateLimitSkip`). */
+  rateLimitSkip: optional(fn<RateLimitSkip>("rateLimitSkip")),
+  /** What one request of this route counts for in every limit it meets (default 1). */
+  rateLimitCost: optional(PositiveInt),
   requireHttps: optional(Schema.Boolean),
   requireAuth: optional(Schema.Struct({
     type: withDefault(Schema.Literal("bearer", "basic"), () => "bearer" as const),

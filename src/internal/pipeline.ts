@@ -4,10 +4,12 @@
  *
  * @internal
  */
-import { type Headers, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import type { Headers, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { type Clock, Effect, LogLevel, Option } from "effect"
 import type { RouterConfig } from "find-my-way-ts"
 import { type BodySize, type Overflow, peekBody } from "./bodyPeek.js"
+import type { CountedWindow } from "./rateLimitHeaders.js"
+import { refusalResponse } from "./refusalBody.js"
 import { checkLogFor } from "../CheckLog.js"
 import type { ActiveRules } from "../DynamicRuleManager.js"
 import type { CloudRanges } from "../CloudRanges.js"
@@ -77,6 +79,8 @@ export interface GuardRequest extends GuardEvaluation {
     country: Option.Option<Option.Option<string>>
     /** The body as read by {@link peekedBody}, once it has been. */
     body: BodySize | undefined
+    /** The rate-limit windows the request was counted in, for the response's rate-limit fields. */
+    rateLimits: Array<CountedWindow> | undefined
   }
 }
 
@@ -125,14 +129,13 @@ export const peekedBody = (req: GuardRequest, max: number, overflow: Overflow): 
 /** The media type of a `Content-Type` value, lower-cased, without its parameters. */
 export const mediaType = (header: string | undefined): string => (header ?? "").split(";")[0]!.trim().toLowerCase()
 
-/** A guard response: the default message unless `customErrorResponses` overrides it. */
+/** A guard response: the default message unless `customErrorResponses` overrides it, in the body format configured. */
 export const guardResponse = (
   env: CheckEnv,
   status: number,
   message: string,
   headers: Readonly<Record<string, string>> = {}
-): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.text(env.config.customErrorResponses[String(status)] ?? message, { status, headers })
+): HttpServerResponse.HttpServerResponse => refusalResponse(env.config, status, message, headers)
 
 const levels = {
   debug: LogLevel.Debug,

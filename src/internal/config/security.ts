@@ -140,6 +140,45 @@ export type AuthVerifier = (
   request: HttpServerRequest.HttpServerRequest
 ) => Effect.Effect<boolean>
 
+/**
+ * The client a request is counted as by the rate limits (a user id, an API key): the guard keys the
+ * request's windows by it instead of the client's address. A key function that fails, dies or gives
+ * an empty key counts the request by address, and the guard logs why.
+ */
+export type RateLimitKey = (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<string>
+
+/** `true` leaves the request out of every rate limit (not counted, no rate-limit headers). */
+export type RateLimitSkip = (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<boolean>
+
+/** The `RateLimit` header fields a limited route answers with (see docs/configuration.md). */
+export const RATE_LIMIT_HEADERS_VALUES = ["draft-8", "draft-7", "draft-6"] as const
+
+const RateLimitHeadersSetting = Schema.Union(
+  Schema.Literal(...RATE_LIMIT_HEADERS_VALUES, false),
+  // from the environment: GUARD_RATE_LIMIT_HEADERS=false (or off)
+  Schema.transform(Schema.Literal("false", "off"), Schema.Literal(false), { strict: true, decode: () => false as const, encode: () => "false" as const })
+)
+
+/** The body format of a guard refusal. */
+const RefusalFormat = Schema.Literal("text", "problem+json")
+
+/**
+ * How the guard's refusals with one status read: plain text (the message, or `detail`), or an
+ * RFC 9457 problem (`application/problem+json` with `type`, `title`, `status` and `detail`).
+ */
+const RefusalBody = Schema.Struct({
+  format: optional(RefusalFormat),
+  /** A URI naming the problem type (default `about:blank`). */
+  type: optional(NonEmptyString),
+  /** Default: the status's reason phrase (`Too Many Requests`). */
+  title: optional(NonEmptyString),
+  /** Default: the guard's message for the refusal (or `customErrorResponses`'s). */
+  detail: optional(Schema.String)
+})
+
+/** How a refusal with some status reads, decoded. */
+export type RefusalBodySetting = Schema.Schema.Type<typeof RefusalBody>
+
 const fn = <F>(what: string) =>
   Schema.declare((u: unknown): u is F => typeof u === "function", {
     identifier: what,
@@ -197,6 +236,22 @@ export const securityFields = {
     Schema.Record({ key: Schema.String.pipe(Schema.startsWith("/")), value: Schema.Tuple(PositiveInt, PositiveInt) }),
     () => ({})
   ),
+  /**
+   * The rate-limit header fields on every response of a rate-limited request: the IETF draft 8
+   * `RateLimit` / `RateLimit-Policy` lists (default), draft 7's `RateLimit: limit=, remaining=,
+   * reset=`, draft 6's `RateLimit-Limit` / `-Remaining` / `-Reset`, or `false` for none. A 429
+   * carries `Retry-After` whatever this says.
+   */
+  rateLimitHeaders: withDefault(RateLimitHeadersSetting, (): (typeof RATE_LIMIT_HEADERS_VALUES)[number] | false => "draft-8"),
+  /** The client every rate limit counts a request as (default: its address, or IPv6 network). */
+  rateLimitKey: optional(fn<RateLimitKey>("rateLimitKey")),
+  /** Leaves a request out of every rate limit. */
+  rateLimitSkip: optional(fn<RateLimitSkip>("rateLimitSkip")),
+
+  /** The body of every guard refusal: plain text (default) or `application/problem+json`. */
+  refusalFormat: withDefault(RefusalFormat, () => "text" as const),
+  /** How the refusals of one status read, over `refusalFormat` (e.g. `{ "429": { format: "problem+json", type: "https://example.com/probs/quota" } }`). */
+  refusalBodies: withDefault(Schema.Record({ key: StatusKey, value: RefusalBody }), () => ({})),
 
   enforceHttps: withDefault(Schema.Boolean, () => false),
   securityHeaders: withDefault(SecurityHeaders, () => Schema.decodeSync(SecurityHeaders)({})),

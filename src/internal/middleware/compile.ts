@@ -23,7 +23,7 @@ import * as RouteConfig from "../../checks/RouteConfig.js"
 import * as SuspiciousActivity from "../../checks/SuspiciousActivity.js"
 import * as TimeWindow from "../../checks/TimeWindow.js"
 import * as UserAgent from "../../checks/UserAgent.js"
-import { makeRepeatedCheckLog } from "../../CheckLog.js"
+import { type CheckLog, makeRepeatedCheckLog } from "../../CheckLog.js"
 import { ConfigError } from "../../ConfigError.js"
 import { corsPolicyFor } from "../../CorsHeaders.js"
 import type { CheckName } from "../../EventTypes.js"
@@ -39,7 +39,7 @@ import { makeRequestFacts } from "./requestFacts.js"
 import { makeResponseHeaders } from "./responseHeaders.js"
 
 /** The checks in the reference order; each builds itself only when the configuration or routes can trigger it. */
-const BUILDERS: ReadonlyArray<(env: CheckEnv) => Option.Option<SecurityCheck>> = [
+const BUILDERS: ReadonlyArray<(env: CheckEnv, repeatedLog: CheckLog) => Option.Option<SecurityCheck>> = [
   RouteConfig.make,
   EmergencyMode.make,
   HttpsEnforcement.make,
@@ -94,9 +94,10 @@ export const compile = (env: CheckEnv, metrics: MetricsCollector["Type"]): Effec
     const { bus, config } = env
     yield* requiredServices(env)
     const repeatedLog = yield* makeRepeatedCheckLog(config.mutedCheckLogs)
-    const checks = BUILDERS.flatMap((build) => Option.toArray(build(env)))
+    const checks = BUILDERS.flatMap((build) => Option.toArray(build(env, repeatedLog)))
     const cors = corsPolicyFor(config)
-    const finisher = makeFinisher(metrics, makeResponseHeaders(config.securityHeaders, cors))
+    const counts = checks.some((c) => c.name === "rate_limit")
+    const finisher = makeFinisher(metrics, makeResponseHeaders(config.securityHeaders, cors), counts ? config.rateLimitHeaders : false)
     const { finish } = finisher
     const runChecks = makeCheckRunner(env, repeatedLog)
     const application = makeApplicationCall(env, finisher, repeatedLog)

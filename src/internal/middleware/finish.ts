@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import { METRIC_TYPE_VALUES } from "../../EventTypes.js"
 import type { MetricsCollector } from "../../MetricsCollector.js"
 import type { GuardRequest } from "../pipeline.js"
+import { addRateLimitFields, type RateLimitHeadersMode } from "../rateLimitHeaders.js"
 import type { ResponseHeaders } from "./responseHeaders.js"
 
 export interface Finisher {
@@ -22,7 +23,17 @@ export interface Finisher {
   readonly finish: (req: GuardRequest, response: HttpServerResponse.HttpServerResponse) => Effect.Effect<HttpServerResponse.HttpServerResponse>
 }
 
-export const makeFinisher = (metrics: MetricsCollector["Type"], headers: ResponseHeaders): Finisher => {
+/**
+ * `rateLimitFields`: the mode of the rate-limit fields, `false` when no request can be counted
+ * (rate limiting off everywhere) or no field is wanted.
+ */
+export const makeFinisher = (metrics: MetricsCollector["Type"], security: ResponseHeaders, rateLimitFields: RateLimitHeadersMode): Finisher => {
+  const headers: { readonly adds: boolean; readonly apply: (req: GuardRequest, response: HttpServerResponse.HttpServerResponse) => HttpServerResponse.HttpServerResponse } =
+    rateLimitFields === false ? security : {
+      adds: true,
+      // the windows the request was counted in: none when a check refused before the rate limit ran
+      apply: (req, response) => addRateLimitFields(rateLimitFields, req.state.rateLimits, security.adds ? security.apply(req, response) : response)
+    }
   const recordsMetrics = !METRIC_TYPE_VALUES.every((t) => metrics.isMuted(t))
   const record = (req: GuardRequest, status: number): Effect.Effect<void> =>
     metrics.collectRequest({

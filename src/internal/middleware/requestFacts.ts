@@ -76,7 +76,7 @@ export const makeRequestFacts = (env: CheckEnv, reportUnguarded: (reason: string
       onNode: request.source instanceof IncomingMessage,
       secure: isHttps(request, peer, headers),
       clock,
-      state: { whitelisted: false, country: Option.none(), body: undefined }
+      state: { whitelisted: false, country: Option.none(), body: undefined, rateLimits: undefined }
     }
     return { req, spoofed: resolution.spoofSuspected ? (resolution.forwardedChain ?? "") : undefined }
   }
