@@ -259,7 +259,9 @@ describe("sql family: dialect forms and cut-off probes", () => {
     ["a database's own name", "pg_catalog"],
     ["SQL tokens ending in UNION", "4/2/**/union"],
     ["a MySQL literal function in a condition", ".3or-UTC_TIME--"],
-    ["MySQL's REPLACE as a second statement", ";replace t (a) values (1)"]
+    ["MySQL's REPLACE as a second statement", ";replace t (a) values (1)"],
+    ["a quoted alias, then FROM", "77 as \"v\" from t"],
+    ["a quoted name closed, an alias, then FROM", "` as `alias_2` FROM x"]
   ])("%s: %s", (_, value) => {
     expect(refused(value)).toBe(true)
   })
@@ -275,7 +277,9 @@ describe("sql family: dialect forms and cut-off probes", () => {
     "fe80::1",
     "price in $USD",
     "the database (Postgres) is fine",
-    "replace the filter (see docs)"
+    "replace the filter (see docs)",
+    "2 as gifts from grandma",
+    "sold as \"new\" from the shop"
   ])("leaves prose and code alone: %s", (value) => {
     expect(refused(value)).toBe(false)
   })

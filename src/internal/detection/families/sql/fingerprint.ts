@@ -289,6 +289,7 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       }
     }
     if (isClauseProbe(tokens, 0)) hits.add(R.CLAUSE_PROBE)
+    if ((first.type === "n" || first.type === "s") && isAliasFrom(tokens, 1)) hits.add(R.ALIAS_FROM)
     // `drop sessions;--`: a statement on a bare name, then the end of the query
     if (first.type === "E" && at(tokens, 1).type === "b" && isEnd(tokens, 2)) hits.add(R.CLAUSE_WORDS)
     if (first.type === "E" && first.text !== "select" && isStatementAt(tokens, 0)) hits.add(R.STACKED_QUERY)
@@ -443,6 +444,7 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
       }
     }
   }
+  if (isAliasFrom(tokens, i)) hits.add(R.ALIAS_FROM)
   if (t.type === "c") {
     if (t.text !== "#" || (t.flag && opening.spaced !== true)) hits.add(R.QUOTE_COMMENT)
   } else if (t.type === ";") {
@@ -520,6 +522,12 @@ const isOperatorValue = (tokens: Tokens, length: number): boolean => {
     telling ||= OPERATOR_WORDS.has(t.text)
   }
   return telling
+}
+
+/** `as "total" from`, `` as `x` from ``: a quoted alias, then the select list ends. */
+const isAliasFrom = (tokens: Tokens, i: number): boolean => {
+  const alias = at(tokens, i + 1)
+  return at(tokens, i).text === "as" && (alias.type === "s" || (alias.type === "b" && alias.text === "`")) && at(tokens, i + 2).text === "from"
 }
 
 /** `order by`, `values (`, `x as y from`, `when 1 then`, `in (select`: SQL's own phrases. */

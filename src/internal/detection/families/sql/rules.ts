@@ -137,6 +137,12 @@ export const SCIENTIFIC_NOTATION = rule(
   5,
   "MySQL's bare-exponent number glued to a call or a name, which hides the next word from filters: `1.e(ascii(...))`, `1.e.tables`"
 )
+export const ALIAS_FROM = rule(
+  "sql-125",
+  1,
+  5,
+  "A value that ends a column of the select list with a quoted alias and goes on to FROM: `7 AS \"n\" FROM`, `` ` as `x` from ``"
+)
 export const QUOTE_OPERATOR = rule(
   "sql-201",
   2,
@@ -209,6 +215,7 @@ export const SQL_RULES: ReadonlyArray<RuleInfo> = [
   TYPE_CAST,
   NOSQL_OPERATOR,
   SCIENTIFIC_NOTATION,
+  ALIAS_FROM,
   QUOTE_OPERATOR,
   QUOTE_LOGIC,
   INNER_CONDITION,
