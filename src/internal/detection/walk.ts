@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import type { DetectionBody, DetectionInput, SkipReason } from "../../ThreatDetector.js"
+import type { DetectionBody, DetectionInput, SkipReason } from "./model.js"
 import { decodeComponent } from "./decode.js"
 import type { WhereName } from "./patterns.js"
 
