@@ -238,3 +238,45 @@ describe("sql family: values read only at their opening", () => {
     }
   )
 })
+
+describe("sql family: dialect forms and cut-off probes", () => {
+  it.each([
+    ["a signed select list", "select -cos(@v),7 from t where"],
+    ["NOT before a comparing word", "3 AND 2 NOT LIKE 9"],
+    ["MySQL's BINARY cast after a quote", "zz'REGEXP BINARY 4#"],
+    ["HAVING after a name", "uid having sum(x) > 3"],
+    ["Oracle's dynamic SQL", "execute immediate 'drop table t'"],
+    ["T-SQL's dynamic SQL", "exec(@cmd)"],
+    ["a naming call cut off", "schema("],
+    ["a naming call with no arguments", "DB_NAME()"],
+    ["a PostgreSQL cast of a column", "secret::int"],
+    ["a PostgreSQL cast after a quote", "5' and length(token)::text='1"],
+    ["a bare exponent glued to a call", "2.e(ord(mid(pw,1,1)))"],
+    ["a bare exponent glued to a name", "7.e.columns"],
+    ["UNION with + for spaces", "5'union+all+select+7,8,9+from+t"],
+    ["UNION SELECT cut short", "'union select/"],
+    ["IF with its comparison cut off", "if(77="],
+    ["a database's own name", "pg_catalog"],
+    ["SQL tokens ending in UNION", "4/2/**/union"],
+    ["a MySQL literal function in a condition", ".3or-UTC_TIME--"],
+    ["MySQL's REPLACE as a second statement", ";replace t (a) values (1)"]
+  ])("%s: %s", (_, value) => {
+    expect(refused(value)).toBe(true)
+  })
+
+  it.each(["u[$ne]", "$where", "q[$regex]", "$gt"])("a MongoDB operator as a name or a value: %s", (value) => {
+    expect(refused(value)).toBe(true)
+  })
+
+  it.each([
+    "Use `SELECT * FROM users WHERE id = $1` with bound parameters",
+    "see section 1.e for details",
+    "std::string and std::vector",
+    "fe80::1",
+    "price in $USD",
+    "the database (Postgres) is fine",
+    "replace the filter (see docs)"
+  ])("leaves prose and code alone: %s", (value) => {
+    expect(refused(value)).toBe(false)
+  })
+})
