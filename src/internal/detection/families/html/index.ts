@@ -11,7 +11,7 @@ import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, typ
 import * as R from "./rules.js"
 import { type Attribute, type HtmlContext, type Tag, tokenizeHtml } from "./tokenizer.js"
 
-/** Tags that run script or load another document by themselves. */
+/** Tags that run script or load another document by themselves; `<noscript>` parses differently with script on and off (mutation XSS). */
 const SCRIPT_TAGS: ReadonlySet<string> = new Set([
   "script",
   "iframe",
@@ -28,6 +28,7 @@ const SCRIPT_TAGS: ReadonlySet<string> = new Set([
   "ilayer",
   "bgsound",
   "vmlframe",
+  "noscript",
   "xss"
 ])
 
@@ -114,7 +115,17 @@ const compactText = (value: string, dropBackslash: boolean): string => {
   return parts.join("").toLowerCase()
 }
 
-const runsScript = (style: string): boolean => {
+/**
+ * CSS escapes undone (`\3c` is `<`, `\65 xpression` is `expression`): a style sheet or a style
+ * attribute reads them as the characters they stand for. One pass; each escape is at most six digits.
+ */
+const cssUnescape = (style: string): string =>
+  style.includes("\\") ? style.replace(/\\([0-9a-f]{1,6})\s?/gi, (_, hex: string) => String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff) || 0xfffd)) : style
+
+const runsScript = (raw: string): boolean => {
+  const style = cssUnescape(raw)
+  // an escaped tag or quote in a style breaks out of it (`font-family:'\22\3e\3cimg ...'`)
+  if (style !== raw && /<[a-z!/?]|["'][\s;]{0,8}>/i.test(style)) return true
   const compact = compactText(style, true)
   return (
     compact.includes("expression(") ||
@@ -144,13 +155,22 @@ const looksLikeCode = (value: string): boolean => /[(`=.[]/.test(value)
 
 const ATTRIBUTE_NAME = /^[a-z][a-z0-9:_-]{0,40}$/
 
+/** Attributes that load or navigate to a URL. */
+const URL_ATTRIBUTES: ReadonlySet<string> = new Set(
+  "href src action formaction data codebase background poster lowsrc dynsrc xlink:href srcset ping manifest longdesc".split(" ")
+)
+
 /** What one tag can do, added to `hits`. */
 const judgeTag = (tag: Tag, hits: Set<RuleInfo>): void => {
   if (SCRIPT_TAGS.has(tag.name)) hits.add(R.SCRIPT_TAG)
   if (!FORMATTING_TAGS.has(tag.name) && (tag.attributes.length > 0 || tag.name.length > 1)) hits.add(R.ACTIVE_TAG)
-  if (tag.name === "style" && (runsScript(tag.text) || tag.attributes.some((a) => a.name === "type" && /script/i.test(a.value)))) hits.add(R.STYLE_SCRIPT)
+  // a style sheet with backslashes hides its keywords in CSS escapes (`@\69mport`, `\65xpression`)
+  if (tag.name === "style" && (tag.text.includes("\\") || runsScript(tag.text) || tag.attributes.some((a) => a.name === "type" && /script/i.test(a.value)))) hits.add(R.STYLE_SCRIPT)
+  // a `<link>` pulls a style sheet, an import or a preload into the page, whatever its `rel`
+  if (tag.name === "link" && tag.attributes.some((a) => a.name === "href")) hits.add(R.META_REFRESH)
   if (tag.name === "meta" || tag.name === "link" || tag.name === "style") hits.add(R.HEAD_TAG)
   for (const attribute of tag.attributes) {
+    if (URL_ATTRIBUTES.has(attribute.name)) hits.add(R.URL_ATTRIBUTE)
     if (isHandler(attribute)) hits.add(R.EVENT_HANDLER)
     else if (attribute.name === "srcdoc") hits.add(R.SRCDOC)
     else if (attribute.name === "style" && runsScript(attribute.value)) hits.add(R.STYLE_SCRIPT)
@@ -199,6 +219,11 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set(
   ).split(" ")
 )
 
+/** English words that start with `on`, which settings and prose assign (`online=1`); no browser fires them as events. */
+const ON_WORDS: ReadonlySet<string> = new Set(
+  "line lines ly ce to set sets ion ions ward wards going boarding boarded erous tology stage screen shore site sale top hold".split(" ")
+)
+
 const isLetter = (c: number): boolean => (c | 32) >= 97 && (c | 32) <= 122
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
 
@@ -219,7 +244,10 @@ export const hasLooseHandler = (value: string): boolean => {
     const start = j + 1
     if (end - start < 5 || (value.charCodeAt(start) | 32) !== 111 || (value.charCodeAt(start + 1) | 32) !== 110) continue
     const before = j < 0 ? -1 : value.charCodeAt(j)
-    if (isSpace(before) || before === 34 || before === 39 || before === 96) return true
+    if (isSpace(before) || before === 34 || before === 39 || before === 96) {
+      if (!ON_WORDS.has(value.slice(start + 2, end).toLowerCase())) return true
+      continue
+    }
     // a slash or `;` also separates words in paths, base64 and cookies: only real event names there
     if ((before === -1 || before === 47 || before === 59 || before === 43) && KNOWN_EVENTS.has(value.slice(start + 2, end).toLowerCase())) return true
   }
@@ -276,7 +304,28 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
   }
   if (jsfuck || ((call || sink) && OBFUSCATED_ACCESS.test(compact)) || TEMPLATE_CALL.test(compact)) hits.add(R.JS_OBFUSCATION)
   if (call && JS_CALLS.test(compact)) hits.add(R.JS_CALL)
+  if (sink && DOM_WRITE_PATTERN.test(compact)) hits.add(R.DOM_WRITE)
+  // a page sink that only appears once comments are removed (`document/**/.cookie`) was hidden on purpose
+  if (sink && value.includes("/*") && hits.has(R.JS_SINK)) {
+    const lower = value.toLowerCase()
+    if (!PAGE_SINKS.some((name) => compact.includes(name) && lower.includes(name))) hits.add(R.JS_OBFUSCATION)
+  }
+  if (call && CALL_VALUE_PATTERN.test(value)) hits.add(R.CALL_VALUE)
 }
+
+/** A DOM call or assignment reached from `document`: `document.body.appendChild(`, `document.querySelector("p").textContent=`. */
+const DOM_WRITE_PATTERN =
+  /document\.[\w$.()"'[\]]{0,80}?(?:\.(?:innerhtml|outerhtml|textcontent|innertext|src|href|action)=(?!=)|\.(?:appendchild|insertadjacenthtml|insertbefore|replacewith|replacechildren|append|prepend|write|writeln)\()/
+
+/**
+ * A value that starts with a call of a dialog, an evaluator or a decoder: what a probe sends,
+ * not what prose says about one (`use eval() carefully` starts with a word).
+ */
+const CALL_VALUE_PATTERN =
+  /^[\s;'"`(]{0,4}(?:(?:window|top|self|parent|this|globalthis)\s{0,4}\.\s{0,4})?(?:new\s{1,4}function|alert|prompt|confirm|eval|settimeout|setinterval|execscript|fetch|import|atob|btoa|(?:string\s{0,4}\.\s{0,4})?fromcharcode)\s{0,4}[(`]/i
+
+/** `" in valueOf=`, `' instanceof x.y=`: leaving a JavaScript string with an operator keyword, then assigning. */
+const OPERATOR_BREAK_PATTERN = /['"`]\s{0,8}(?:instanceof|typeof|in)\s{0,8}[a-z_$][\w$.]{0,40}\s{0,4}=(?!=)/i
 
 /**
  * Every XSS needs a `<`, an `=` (a handler or an attribute), a call (`(`, a back-quote), a script
@@ -285,6 +334,10 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
  */
 const mayMatch = (value: string): boolean =>
   value.includes("<") ||
+  value.includes("-->") ||
+  value.includes("+AD") ||
+  value.includes("\u00bc") ||
+  ((value.includes("&") || value.includes(":")) && isScriptUrl(value)) ||
   value.includes("=") ||
   value.includes("(") ||
   value.includes("`") ||
@@ -323,6 +376,50 @@ const PATTERN_PASSES = 10
  */
 export const analyse = (value: string): { readonly hits: ReadonlySet<RuleInfo>; readonly work: number } => {
   const hits = new Set<RuleInfo>()
+  let work = analyseInto(value, hits)
+  for (const variant of variantsOf(value)) work += analyseInto(variant, hits)
+  return { hits, work }
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+/** One UTF-7 run (`ADw` of `+ADw-`): base64 of UTF-16 code units. */
+const utf7Run = (run: string): string => {
+  let out = ""
+  let bits = 0
+  let acc = 0
+  for (let i = 0; i < run.length; i++) {
+    acc = ((acc << 6) | BASE64.indexOf(run.charAt(i))) & 0xffffff
+    bits += 6
+    if (bits >= 16) {
+      bits -= 16
+      out += String.fromCharCode((acc >> bits) & 0xffff)
+    }
+  }
+  return out
+}
+
+/**
+ * Readings of the value a browser or a server may take besides the plain one: UTF-7
+ * (`+ADw-script+AD4-`, for pages whose charset is guessed), and `¼`/`¾` as `<`/`>` (a 7-bit
+ * charset drops the high bit of 0xBC and 0xBE). Each is one linear pass, made only when the value
+ * holds what it undoes.
+ */
+const variantsOf = (value: string): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  if (value.includes("+AD") || value.includes("+AC")) {
+    const decoded = value.replace(/\+([A-Za-z0-9+/]{2,64})-?/g, (whole, run: string) => {
+      const text = utf7Run(run)
+      return /^[\x09\x0a\x0d\x20-\x7e]+$/.test(text) ? text : whole
+    })
+    if (decoded !== value) out.push(decoded)
+  }
+  if (value.includes("\u00bc") || value.includes("\u00be")) out.push(value.replace(/\u00bc/g, "<").replace(/\u00be/g, ">"))
+  return out
+}
+
+/** The rules of one reading of a value, added to `hits`; returns the work it took. */
+const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
   let work = 0
   const events = {
     tag: (tag: Tag) => judgeTag(tag, hits),
@@ -361,7 +458,9 @@ export const analyse = (value: string): { readonly hits: ReadonlySet<RuleInfo>; 
     hits.add(R.SCRIPT_URL_VALUE)
   }
   judgeScript(value, hits)
-  return { hits, work: work + PATTERN_PASSES * value.length }
+  if (value.includes("-->")) hits.add(R.COMMENT_CLOSE)
+  if (value.includes("=") && OPERATOR_BREAK_PATTERN.test(value)) hits.add(R.OPERATOR_BREAK)
+  return work + PATTERN_PASSES * value.length
 }
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
