@@ -95,6 +95,10 @@ describe("html family: evasions", () => {
     ["a sink hidden by comments", "document/*a*/./*b*/cookie"],
     ["UTF-7 markup", "+ADw-svg onload+AD0-alert(1)+AD4-"],
     ["markup in a 7-bit charset", "\u00bciframe src=//evil.example\u00be"],
+    ["a global indexed by a string", "self['\\x61lert']"],
+    ["a page property as the whole value", "document.cookie='a=b'"],
+    ["a conditional comment", "<!--[if IE]>"],
+    ["markup in a 7-bit charset after compatibility folding", "1\u20444script3\u20444alert(1)1\u20444/script3\u20444"],
     ["`<noscript>`, which parses two ways", "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">"]
   ])("%s", (_, value) => {
     expect(refused(value)).toBe(true)
@@ -167,6 +171,9 @@ describe("html family: text, markup and code that pass at level 1", () => {
     "a --> b --> c",
     "\u00bc cup of sugar and \u00be cup of flour",
     "Price +ADD-ON bundle",
+    "<?xml version=\"1.0\"?><xml><item id=\"1\">a</item></xml>",
+    "use this [\"a\", \"b\"] list",
+    "See document.cookie for details",
     "{\"tags\":[\"a\",\"b\"],\"url\":\"https://example.com/?ref=feed\",\"n\":[]}",
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36"
   ])("%s", (value) => {

@@ -29,6 +29,7 @@ const SCRIPT_TAGS: ReadonlySet<string> = new Set([
   "bgsound",
   "vmlframe",
   "noscript",
+  "stylesheet",
   "xss"
 ])
 
@@ -161,8 +162,9 @@ const URL_ATTRIBUTES: ReadonlySet<string> = new Set(
 )
 
 /** What one tag can do, added to `hits`. */
-const judgeTag = (tag: Tag, hits: Set<RuleInfo>): void => {
-  if (SCRIPT_TAGS.has(tag.name)) hits.add(R.SCRIPT_TAG)
+const judgeTag = (tag: Tag, hits: Set<RuleInfo>, xmlDocument: boolean): void => {
+  // in an XML document `<xml>` is an element like any other, not an Internet Explorer data island
+  if (SCRIPT_TAGS.has(tag.name) && !(xmlDocument && tag.name === "xml")) hits.add(R.SCRIPT_TAG)
   if (!FORMATTING_TAGS.has(tag.name) && (tag.attributes.length > 0 || tag.name.length > 1)) hits.add(R.ACTIVE_TAG)
   // a style sheet with backslashes hides its keywords in CSS escapes (`@\69mport`, `\65xpression`)
   if (tag.name === "style" && (tag.text.includes("\\") || runsScript(tag.text) || tag.attributes.some((a) => a.name === "type" && /script/i.test(a.value)))) hits.add(R.STYLE_SCRIPT)
@@ -285,13 +287,17 @@ const SCRIPT_BREAK_PATTERN = /['"`][\s)}\]]{0,4}[;,+\-*|^%/][\s(]{0,4}[a-z_$][\w
  */
 export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
   const call = value.includes("(") || value.includes("`")
-  const sink = (call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value)
+  const sink =
+    SINK_VALUE_PATTERN.test(value) || ((call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value))
   const jsfuck = value.includes("[]") && (value.includes("![]") || value.includes("[]["))
   if (call && (value.includes("'") || value.includes("\"") || value.includes("`") || /^\s{0,4}[)}\];,+\-*|^%/]/.test(value))) {
     if (JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
     if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
   }
-  if (!call && !sink && !jsfuck) return
+  if (!call && !sink && !jsfuck) {
+    if (value.includes("[") && hasAccessByString(value)) hits.add(R.JS_OBFUSCATION)
+    return
+  }
   const compact = compactText(value, false)
   if (call && CSS_SCRIPT.test(compact)) hits.add(R.STYLE_SCRIPT)
   if (sink) {
@@ -310,7 +316,7 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
     const lower = value.toLowerCase()
     if (!PAGE_SINKS.some((name) => compact.includes(name) && lower.includes(name))) hits.add(R.JS_OBFUSCATION)
   }
-  if (call && CALL_VALUE_PATTERN.test(value)) hits.add(R.CALL_VALUE)
+  if ((call && CALL_VALUE_PATTERN.test(value)) || (sink && SINK_VALUE_PATTERN.test(value))) hits.add(R.CALL_VALUE)
 }
 
 /** A DOM call or assignment reached from `document`: `document.body.appendChild(`, `document.querySelector("p").textContent=`. */
@@ -323,6 +329,29 @@ const DOM_WRITE_PATTERN =
  */
 const CALL_VALUE_PATTERN =
   /^[\s;'"`(]{0,4}(?:(?:window|top|self|parent|this|globalthis)\s{0,4}\.\s{0,4})?(?:new\s{1,4}function|alert|prompt|confirm|eval|settimeout|setinterval|execscript|fetch|import|atob|btoa|(?:string\s{0,4}\.\s{0,4})?fromcharcode)\s{0,4}[(`]/i
+
+/** A value that starts with a page property: `document.cookie=...`, `window.location`. */
+const SINK_VALUE_PATTERN = /^[\s;'"`(]{0,4}(?:document\s{0,4}\.\s{0,4}(?:cookie|domain|location|write)|(?:window|top|self|parent)\s{0,4}\.\s{0,4}location|location\s{0,4}\.\s{0,4}href)\b/i
+
+const GLOBAL_NAMES: ReadonlySet<string> = new Set(["window", "self", "top", "parent", "frames", "globalthis", "document"])
+
+/**
+ * `self["$"]`, `top[ 'x' ]`: a global object indexed by a string, read from each `[` that a quote
+ * follows, looking back at most one name. Bounded work per `[`, so linear.
+ */
+const hasAccessByString = (value: string): boolean => {
+  for (let open = value.indexOf("["); open >= 0; open = value.indexOf("[", open + 1)) {
+    let k = open + 1
+    while (k < value.length && k - open <= 4 && isSpace(value.charCodeAt(k))) k++
+    const q = value.charCodeAt(k)
+    if (q !== 34 && q !== 39 && q !== 96) continue
+    const end = open
+    let j = open - 1
+    while (j >= 0 && end - j <= 10 && isLetter(value.charCodeAt(j))) j--
+    if (end - j > 1 && end - j <= 11 && !isLetter(value.charCodeAt(j)) && GLOBAL_NAMES.has(value.slice(j + 1, end).toLowerCase())) return true
+  }
+  return false
+}
 
 /** `" in valueOf=`, `' instanceof x.y=`: leaving a JavaScript string with an operator keyword, then assigning. */
 const OPERATOR_BREAK_PATTERN = /['"`]\s{0,8}(?:instanceof|typeof|in)\s{0,8}[a-z_$][\w$.]{0,40}\s{0,4}=(?!=)/i
@@ -337,6 +366,7 @@ const mayMatch = (value: string): boolean =>
   value.includes("-->") ||
   value.includes("+AD") ||
   value.includes("\u00bc") ||
+  value.includes("\u2044") ||
   ((value.includes("&") || value.includes(":")) && isScriptUrl(value)) ||
   value.includes("=") ||
   value.includes("(") ||
@@ -364,7 +394,10 @@ const SCRIPT_TAG_ANYWHERE = /<(?:script|iframe|object|embed|applet|frameset|base
  * A script tag inside an attribute value or a comment is text to a browser, but not to a template
  * engine or a second decoding (`<x foo="%><script>...">`); finding one there is an attack too.
  */
-const hasScriptTagAnywhere = (value: string): boolean => SCRIPT_TAG_ANYWHERE.test(value)
+const hasScriptTagAnywhere = (value: string): boolean => SCRIPT_TAG_ANYWHERE.test(value) || CONDITIONAL_COMMENT.test(value)
+
+/** `<!--[if IE]>`: old Internet Explorer runs the markup inside; `xmlns="...xhtml"` brings HTML, and its script, into XML. */
+const CONDITIONAL_COMMENT = /<!--\s{0,4}\[\s{0,4}if\b|\bxmlns(?::[a-z]{1,16})?\s{0,4}=\s{0,4}["']?http:\/\/www\.w3\.org\/1999\/xhtml/i
 
 /** Linear passes over the whole value besides the tokenizer: compaction and the patterns. */
 const PATTERN_PASSES = 10
@@ -415,14 +448,17 @@ const variantsOf = (value: string): ReadonlyArray<string> => {
     if (decoded !== value) out.push(decoded)
   }
   if (value.includes("\u00bc") || value.includes("\u00be")) out.push(value.replace(/\u00bc/g, "<").replace(/\u00be/g, ">"))
+  // the same after compatibility folding, which spells `¼` as `1⁄4`
+  else if (value.includes("\u2044")) out.push(value.replace(/1\u20444/g, "<").replace(/3\u20444/g, ">"))
   return out
 }
 
 /** The rules of one reading of a value, added to `hits`; returns the work it took. */
 const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
   let work = 0
+  const xmlDocument = /^\s{0,8}<\?xml[\s?]/i.test(value)
   const events = {
-    tag: (tag: Tag) => judgeTag(tag, hits),
+    tag: (tag: Tag) => judgeTag(tag, hits, xmlDocument),
     endTag: (name: string) => {
       if (name === "script") hits.add(R.SCRIPT_CLOSE)
     },

@@ -86,7 +86,7 @@ export const CALL_VALUE = rule(
   "html-115",
   1,
   5,
-  "A value that is itself a call of a JavaScript dialog, evaluator or decoder: `alert()`, `setInterval(code, 1)`, `new Function(...)`, `atob(...)`"
+  "A value that is itself a JavaScript sink: a call of a dialog, evaluator or decoder (`alert()`, `setInterval(code, 1)`, `new Function(...)`, `atob(...)`) or a page property (`document.cookie=...`, `window.location`)"
 )
 export const ACTIVE_TAG = rule(
   "html-201",
