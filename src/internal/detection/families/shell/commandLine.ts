@@ -40,6 +40,8 @@ export interface SimpleCommand {
   /** Prefix commands skipped before it (`time`, `nohup`). */
   readonly prefixed: boolean
   readonly argument: ArgumentShape
+  /** The first argument is a long option: `--version`. */
+  readonly longOption: boolean
   /** The last word read after the command is a plain word (`ls -la explained`): prose, not a command line. */
   readonly endsInWord: boolean
   /** The whole value is this command word alone. */
@@ -124,10 +126,15 @@ interface Resolved {
   readonly globbed: boolean
 }
 
+/** `bcdboot/r`, `cmd/c`: a Windows command glued to its switch. */
+const GLUED_SWITCH = /^([a-z][a-z0-9_-]{1,31})\/[a-z?]{1,3}$/
+
 /** The command a word names: `c\at` is `cat`, `/usr/bin/id` is `id`, `python3` is `python`. */
 export const resolveCommand = (word: string): Resolved => {
   // Most words have no directory, glob, extension or version: a set lookup settles them.
   if (!PLAIN_WORD.test(word)) return { name: word, qualified: false, globbed: false }
+  const glued = GLUED_SWITCH.exec(word)
+  if (glued !== null && RARE_COMMANDS.has(glued[1] ?? "")) return { name: glued[1] ?? "", qualified: false, globbed: false }
   const joined = word.replace(/\\/g, "")
   const slash = Math.max(word.lastIndexOf("/"), word.lastIndexOf("\\"))
   const qualified = slash >= 0 && SYSTEM_DIRECTORY.test(word.slice(0, slash))
@@ -298,6 +305,7 @@ const describe = (
     variable,
     globbed: resolved.globbed,
     prefixed,
+    longOption: /^--[a-z]/.test(words[index + 1] ?? ""),
     argument: firstArgument(resolved.name, words[index + 1]),
     endsInWord: index + 1 < words.length && /^[a-z]{2,}$/.test(words[words.length - 1] ?? ""),
     alone: whole && words.length === 1,
