@@ -88,8 +88,11 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   return findings
 }
 
-/** Every rule needs a parenthesis, written or escaped (`\28`, `\29`). */
-const MAY_MATCH = /[()]|\\2[89]/
+/**
+ * The adjacent pairs every rule needs (`)(`, `(|`, `*)`, a close then NUL, an escaped parenthesis)
+ * or a short value of metacharacters only: text with ordinary parentheses is never tokenized.
+ */
+const MAY_MATCH = /\)\s{0,8}(?:\(|\u0000|%00|\\00)|\(\s{0,8}[&|!]|\*\s{0,8}\)|\\2[89]|^[\s()*|&!'"]{3,64}$/
 
 export const family: DetectionFamily = {
   name: "ldap",
