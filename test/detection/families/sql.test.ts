@@ -201,3 +201,40 @@ describe("sql family: cost", () => {
     expect((work[3] ?? 0) / (512 * 1024)).toBeLessThan(64)
   })
 })
+
+describe("sql family: values read only at their opening", () => {
+  /** JSON text, as a client sends a document inside a string field: quotes everywhere, no SQL. */
+  const jsonText = JSON.stringify({
+    rows: Array.from({ length: 200 }, (_, i) => ({ id: i, label: `row ${i}`, flags: ["red", "blue"], note: "a plain remark" }))
+  })
+
+  it("tokenizes only the opening of a long quote-heavy value without SQL anchors", () => {
+    expect(jsonText.length).toBeGreaterThan(10_000)
+    expect(analyse(jsonText).work).toBeLessThan(500)
+    expect(rules(jsonText, 2)).toEqual([])
+  })
+
+  it.each([
+    ["a condition after a quote deep inside", "\", \"q\": \"x' or 7=7 --\"}"],
+    ["a UNION deep inside", "\", \"q\": \"0 union select 1,2,3\"}"],
+    ["a call deep inside", "\", \"q\": \"1 and sleep(4)\"}"],
+    ["a number glued to UNION", "\",\"q\":\"9union select 1,2,3\"}"],
+    ["a catalogue name", "\",\"q\":\"'+(select top 1 name from sysobjects)+'\"}"]
+  ])("still reads the whole value when it holds an anchor: %s", (_, tail) => {
+    expect(refused(jsonText.slice(0, -2) + tail)).toBe(true)
+  })
+
+  it("sees a word spelled with the Kelvin sign, which lower-cases to k", () => {
+    // `li\u212Ae` is `like` to the tokenizer: the fast path must not skip it
+    const value = "x' or 'a' li\u212Ae 'a"
+    expect(analyse(value).work).toBeGreaterThan(analyse("x' or 'a' zzzz 'a").work)
+  })
+
+  it.each([["quotes", "'"], ["double quotes", "\""], ["JSON pairs", "\"k\":\"v\","], ["words", "alpha beta "]])(
+    "stays linear on repeated %s without anchors",
+    (_, fragment) => {
+      const work = [64, 128, 256].map((kb) => analyse(fragment.repeat(Math.ceil((kb * 1024) / fragment.length))).work)
+      for (let i = 1; i < work.length; i++) expect((work[i] ?? 0) / (work[i - 1] ?? 1)).toBeLessThan(2.1)
+    }
+  )
+})

@@ -47,7 +47,7 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = { colon: ":", tab: "", 
  * decoded, whitespace, control and invisible characters removed, lower case. Linear, bounded to the
  * first 64 meaningful characters, which is all a scheme check needs.
  */
-const urlHead = (raw: string): string => {
+export const urlHead = (raw: string): string => {
   let out = ""
   for (let i = 0; i < raw.length && out.length < 64; i++) {
     const c = raw.charCodeAt(i)
@@ -199,13 +199,29 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set(
   ).split(" ")
 )
 
-/** ` onerror=`, `"onfocus=`, `/onload=`: a handler assignment where an attribute could start. */
-const LOOSE_HANDLER_PATTERN = /(?:^|[\s"'`/;+])on([a-z]{3,32})\s{0,8}=/gi
+const isLetter = (c: number): boolean => (c | 32) >= 97 && (c | 32) <= 122
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
 
-const hasLooseHandler = (value: string): boolean => {
-  LOOSE_HANDLER_PATTERN.lastIndex = 0
-  for (let match = LOOSE_HANDLER_PATTERN.exec(value); match !== null; match = LOOSE_HANDLER_PATTERN.exec(value)) {
-    if (KNOWN_EVENTS.has((match[1] ?? "").toLowerCase())) return true
+/**
+ * An event handler assignment outside a tag, ready to land in one, found by grammar from each `=`:
+ * `on` and three or more letters after a space or a quote (` onerror=`, `"onfocus=`), so handlers
+ * browsers add later count too; after `/`, `;` or `+`, or at the very start of the value, only
+ * events a browser fires (`/onload=`; `online=true` is a setting). Each `=` looks back a
+ * bounded distance, so the cost is linear.
+ */
+export const hasLooseHandler = (value: string): boolean => {
+  for (let eq = value.indexOf("="); eq >= 0; eq = value.indexOf("=", eq + 1)) {
+    let j = eq - 1
+    while (j >= 0 && eq - j <= 8 && isSpace(value.charCodeAt(j))) j--
+    const end = j + 1
+    // `on` and up to 48 letters: the longest event names are about 40
+    while (j >= 0 && end - j <= 51 && isLetter(value.charCodeAt(j))) j--
+    const start = j + 1
+    if (end - start < 5 || (value.charCodeAt(start) | 32) !== 111 || (value.charCodeAt(start + 1) | 32) !== 110) continue
+    const before = j < 0 ? -1 : value.charCodeAt(j)
+    if (isSpace(before) || before === 34 || before === 39 || before === 96) return true
+    // a slash or `;` also separates words in paths, base64 and cookies: only real event names there
+    if ((before === -1 || before === 47 || before === 59 || before === 43) && KNOWN_EVENTS.has(value.slice(start + 2, end).toLowerCase())) return true
   }
   return false
 }
@@ -218,7 +234,8 @@ const JS_BREAK_PATTERN = new RegExp(
   "i"
 )
 
-const compactScript = (value: string): string => compactText(value, false)
+/** The names every page sink starts from; looked for only when something could use them. */
+const SINK_NAMES = /document|location|innerhtml|outerhtml/i
 
 const PAGE_SINKS = ["document.cookie", "document.domain", "document.write", "document.location", "window.location", "location.href", ".innerhtml=", ".outerhtml=", "document.body.appendchild", "document.createelement("]
 
@@ -227,17 +244,6 @@ const OBFUSCATED_ACCESS = /(?:window|self|top|this|parent|frames|globalthis|docu
 const TEMPLATE_CALL = new RegExp(`(?:\\.(?:call|apply|bind)|${SINKS})\``)
 const JS_CALLS = new RegExp(`(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\(`)
 
-const judgeScript = (compact: string, hits: Set<RuleInfo>): void => {
-  for (const sink of PAGE_SINKS) {
-    if (compact.includes(sink)) {
-      hits.add(R.JS_SINK)
-      break
-    }
-  }
-  if (OBFUSCATED_ACCESS.test(compact) || TEMPLATE_CALL.test(compact) || compact.includes("![]") || compact.includes("[][")) hits.add(R.JS_OBFUSCATION)
-  if (JS_CALLS.test(compact)) hits.add(R.JS_CALL)
-}
-
 /** CSS that runs script, in a value that will land in a style: `x:expression(...)`, `url(javascript:...)`. */
 const CSS_SCRIPT = /expression\(|-moz-binding|url\((?:["'])?(?:javascript|vbscript)|behaviou?r:url/
 
@@ -245,16 +251,59 @@ const CSS_SCRIPT = /expression\(|-moz-binding|url\((?:["'])?(?:javascript|vbscri
 const SCRIPT_BREAK_PATTERN = /['"`][\s)}\]]{0,4}[;,+\-*|^%/][\s(]{0,4}[a-z_$][\w$.]{0,40}\s{0,4}[(`]/i
 
 /**
- * Every XSS needs a `<`, a script scheme, an event handler, a style expression or a quote next to
- * script punctuation; values without any of them are rejected without tokenizing.
+ * JavaScript in a value, judged only when the value holds what each rule needs: a call needs `(`
+ * or a back-quote, a page sink its name, JSFuck its `![]`. Values with none of them (JSON text,
+ * prose) cost a few native scans; the compaction and the patterns run only on the rest.
  */
-const MAY_MATCH = /<|script\s{0,4}:|data\s{0,4}:|\bon[a-z]{3,24}\s{0,8}=|['"`)}\]][\s)}\]]{0,4}[;,+\-*|&^%/>]|expression|binding|document|window|location|alert|prompt|confirm|eval|\[["'`]|[.(]call`|\(\)|['"`][\s/]{1,8}[a-z:-]{1,32}\s{0,4}=/i
+export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
+  const call = value.includes("(") || value.includes("`")
+  const sink = (call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value)
+  const jsfuck = value.includes("[]") && (value.includes("![]") || value.includes("[]["))
+  if (call && (value.includes("'") || value.includes("\"") || value.includes("`") || /^\s{0,4}[)}\];,+\-*|^%/]/.test(value))) {
+    if (JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
+    if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
+  }
+  if (!call && !sink && !jsfuck) return
+  const compact = compactText(value, false)
+  if (call && CSS_SCRIPT.test(compact)) hits.add(R.STYLE_SCRIPT)
+  if (sink) {
+    for (const name of PAGE_SINKS) {
+      if (compact.includes(name)) {
+        hits.add(R.JS_SINK)
+        break
+      }
+    }
+  }
+  if (jsfuck || ((call || sink) && OBFUSCATED_ACCESS.test(compact)) || TEMPLATE_CALL.test(compact)) hits.add(R.JS_OBFUSCATION)
+  if (call && JS_CALLS.test(compact)) hits.add(R.JS_CALL)
+}
+
+/**
+ * Every XSS needs a `<`, an `=` (a handler or an attribute), a call (`(`, a back-quote), a script
+ * scheme, a page sink or JSFuck brackets; values with none of them are rejected before any
+ * tokenizing, with native scans only.
+ */
+const mayMatch = (value: string): boolean =>
+  value.includes("<") ||
+  value.includes("=") ||
+  value.includes("(") ||
+  value.includes("`") ||
+  value.includes("[") ||
+  (value.includes(":") && /script|data|mocha/i.test(value)) ||
+  /document|location|innerhtml/i.test(value)
 
 const CONTEXTS: ReadonlyArray<readonly [HtmlContext, string]> = [
   ["\"", "\""],
   ["'", "'"],
   ["unquoted", " "]
 ]
+
+/**
+ * How far past its start a value is read as the rest of a tag it broke out of. A break-out puts
+ * what it adds right after the quote; handlers and script URLs further on are found by the rules
+ * that read the whole value. Keeps JSON text, whose every value starts with a quote, cheap.
+ */
+const ATTRIBUTE_WINDOW = 256
 
 const SCRIPT_TAG_ANYWHERE = /<(?:script|iframe|object|embed|applet|frameset|base)[\s/>]/i
 
@@ -282,20 +331,25 @@ export const analyse = (value: string): { readonly hits: ReadonlySet<RuleInfo>; 
     },
     attributeBreak: () => undefined
   }
-  if (value.includes("<")) {
+  const lt = value.includes("<")
+  if (lt) {
     work += tokenizeHtml(value, "data", events)
     if (!hits.has(R.SCRIPT_TAG) && hasScriptTagAnywhere(value)) hits.add(R.SCRIPT_TAG)
   }
-  for (const [context, quote] of CONTEXTS) {
-    if (!value.includes(quote)) continue
-    // a value before its quote must read as an attribute value: short, no markup, no spaces
-    const end = value.indexOf(quote)
-    if (end > 64 || (context !== "unquoted" && /[<>=\s]/.test(value.slice(0, end)))) continue
-    work += tokenizeHtml(value, context, {
-      tag: () => undefined,
-      endTag: () => undefined,
-      attributeBreak: (attributes, closedTag) => judgeAttributeBreak(attributes, closedTag, context !== "unquoted", hits)
-    })
+  // leaving an attribute value adds something only with an `=` or a `>`
+  if (value.includes("=") || value.includes(">")) {
+    const head = value.length > ATTRIBUTE_WINDOW ? value.slice(0, ATTRIBUTE_WINDOW) : value
+    for (const [context, quote] of CONTEXTS) {
+      // a value before its quote must read as an attribute value: short, no markup, no spaces
+      const end = head.indexOf(quote)
+      if (end < 0 || end > 64 || (context !== "unquoted" && /[<>=\s]/.test(head.slice(0, end)))) continue
+      work += tokenizeHtml(head, context, {
+        tag: () => undefined,
+        endTag: () => undefined,
+        attributeBreak: (attributes, closedTag) => judgeAttributeBreak(attributes, closedTag, context !== "unquoted", hits)
+      })
+    }
+    if (hasLooseHandler(value)) hits.add(R.LOOSE_HANDLER)
   }
   const head = urlHead(value)
   if (isScriptUrl(value)) {
@@ -303,15 +357,10 @@ export const analyse = (value: string): { readonly hits: ReadonlySet<RuleInfo>; 
     const rest = head.slice(head.indexOf(":") + 1)
     const literal = value.trimStart().toLowerCase().startsWith(head.slice(0, head.indexOf(":") + 1))
     if (head.startsWith("data:") || !literal || !/^[a-z]/.test(rest) || /[(`=]|\/\//.test(rest)) hits.add(R.SCRIPT_URL_VALUE)
-  } else if (head.startsWith("data:") && head.includes(",") && value.includes("<")) {
+  } else if (lt && head.startsWith("data:") && head.includes(",")) {
     hits.add(R.SCRIPT_URL_VALUE)
   }
-  const compact = compactScript(value)
-  if (CSS_SCRIPT.test(compact)) hits.add(R.STYLE_SCRIPT)
-  if (hasLooseHandler(value)) hits.add(R.LOOSE_HANDLER)
-  if (JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
-  if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
-  judgeScript(compact, hits)
+  judgeScript(value, hits)
   return { hits, work: work + PATTERN_PASSES * value.length }
 }
 
@@ -326,6 +375,6 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
 export const family: DetectionFamily = {
   name: "html",
   rules: R.HTML_RULES,
-  mayMatch: (value) => MAY_MATCH.test(value),
+  mayMatch,
   scan
 }

@@ -179,6 +179,12 @@ const firstArgument = (command: string, word: string | undefined): ArgumentShape
   return SENSITIVE_NAMES.has(word) ? "path" : shape
 }
 
+/** Where a word may end: a space, a redirection, a separator or a `$(`. */
+const WORD_END = /[ <>;|&\n`(){}]|\$\(/g
+
+/** Where a command whose words are all read may end: a separator (not `}`) or a `$(`. */
+const SKIP = /[;|&\n`(){]|\$\(/g
+
 const SEPARATORS = new Set([";", "|", "&", "\n", "`", "(", ")", "{", "}"])
 
 /**
@@ -215,8 +221,14 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
     while (i < n) {
       const c = text.charAt(i)
       if (separates(c, word === "" && words.length === 0) || (c === "$" && text.charAt(i + 1) === "(")) break
+      if (words.length >= MAX_WORDS) {
+        // Every word this command needs is read: jump to the next separator (a `}` is none here).
+        SKIP.lastIndex = i
+        i = SKIP.exec(text)?.index ?? n
+        break
+      }
       if (isSpace(c) || isRedirect(c)) {
-        if (word !== "" && words.length < MAX_WORDS) words.push(word)
+        if (word !== "") words.push(word)
         word = ""
         if (isRedirect(c) && words.length < MAX_WORDS) {
           let end = i
@@ -225,10 +237,14 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
           i = end
           continue
         }
-      } else if (words.length < MAX_WORDS && word.length < MAX_WORD) {
-        word += c
+        i++
+        continue
       }
-      i++
+      // The rest of the word, up to the next space, redirection or separator, as one slice.
+      WORD_END.lastIndex = i + 1
+      const end = WORD_END.exec(text)?.index ?? n
+      if (word.length < MAX_WORD) word += text.slice(i, Math.min(end, i + MAX_WORD - word.length))
+      i = end
     }
     if (word !== "" && words.length < MAX_WORDS) words.push(word)
     ended = i >= n

@@ -158,9 +158,12 @@ const SSI = /<!--\s{0,8}#\s{0,8}(?:exec|include|echo|printenv|config|set|fsize|f
 const ALIAS = /(?:^|[;&|\n`(]\s{0,8})alias\s{1,8}(?:[-+][a-z+]{1,8}\s{1,8}){0,3}[a-z0-9_-]{1,32}=\S/
 const CMD_FOR = /\bfor\s{1,8}(?:\/[a-z]\s{1,8}(?:[^\s%]{1,64}\s{1,8})?)?%%?[a-z][a-z0-9_]{0,30}\s{1,8}in\s{0,8}\(/
 const SUBSTITUTION_SYNTAX = /\$\{[^}\s]{1,64}\}|\$\([^)\n]{1,64}\)|[<>]\([^)\n]{1,64}\)/
-const SYSTEM_PATH = /(?:^|[\s=:,;|&(`])(?:\/usr(?:\/local)?)?\/s?bin\/[a-z0-9_+-]{1,32}/
-const RELATIVE_SYSTEM_PATH = /(?:^|[\s=:,;|&(`])s?bin\/[a-z][a-z0-9_+-]{1,31}/
-const GLOB_PATH = /(?:^|[^a-z0-9])\/[a-z?*[\]]{0,8}[?*][a-z?*[\]]{0,8}\/[a-z0-9?*[\]._-]{0,16}[?*[]|\/(?:etc|bin|usr|proc|dev|tmp|var)\/[a-z0-9._-]{0,16}[?*[][a-z0-9?*[\]._-]{0,16}/
+const SYSTEM_PATH = /(?<![^\s=:,;|&(`])(?:\/usr(?:\/local)?)?\/s?bin\/[a-z0-9_+-]{1,32}/
+const RELATIVE_SYSTEM_PATH = /(?<![^\s=:,;|&(`])s?bin\/[a-z][a-z0-9_+-]{1,31}/
+/** Each alternative starts at a `/` (a look-behind, not a consumed character), so the search skips to slashes. */
+const GLOB_PATH = /(?<![a-z0-9])\/[a-z?*[\]]{0,8}[?*][a-z?*[\]]{0,8}\/[a-z0-9?*[\]._-]{0,16}[?*[]|\/(?:etc|bin|usr|proc|dev|tmp|var)\/[a-z0-9._-]{0,16}[?*[][a-z0-9?*[\]._-]{0,16}/
+/** A piece of every cmdlet in `POWERSHELL_WORDS`: the call pattern runs only on values that have one. */
+const POWERSHELL_GATE = /i(?:ex|wr|rm|wmi)|-object|invoke-|start-|mppreference/
 const POWERSHELL_CALL = /(?:^|[^a-z0-9-])([a-z]{3,9}(?:-[a-z]{3,20})?)(?:\s{0,4}\(|\s{1,4}(?:-[a-z]|https?:|\$|\(|[a-z]:\\|\\\\))/g
 
 /** SMTP, POP3 and IMAP commands after a line break: injection into a mail session the server opens. */
@@ -237,10 +240,12 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   if (text.includes("%") && text.includes("for") && CMD_FOR.test(text)) fire(SHELL_RULES.cmdFor, "cmd.exe for loop")
   const glob = GLOB_PATH.exec(text)
   if (glob !== null) fire(SHELL_RULES.globbed, `globbed path: ${glob[0]}`)
-  for (const match of text.matchAll(POWERSHELL_CALL)) {
-    if (POWERSHELL_WORDS.has(match[1] ?? "")) {
-      fire(SHELL_RULES.powershell, `powershell: ${match[0].trim()}`)
-      break
+  if (POWERSHELL_GATE.test(text)) {
+    for (const match of text.matchAll(POWERSHELL_CALL)) {
+      if (POWERSHELL_WORDS.has(match[1] ?? "")) {
+        fire(SHELL_RULES.powershell, `powershell: ${match[0].trim()}`)
+        break
+      }
     }
   }
   if (context.location !== "path" && text.includes("bin/")) {

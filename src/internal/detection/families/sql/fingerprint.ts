@@ -245,8 +245,10 @@ const SERVER_VARIABLES = /^@@(?:version|datadir|hostname|basedir|servername|tmpd
 /**
  * Rules that fire on the stream read from `context`, added to `hits`. Returns the work done (tokens
  * read through the window plus characters the tokenizer examined), which the linearity tests count.
+ * With `whole` false the caller knows that no rule past the stream's opening can fire (the value
+ * holds none of their anchors), so only the opening is read, and the end when a rule needs it.
  */
-export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Set<RuleInfo>): number => {
+export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Set<RuleInfo>, whole = true): number => {
   const tokens = windowOf(source)
   // QUOTE_OPERATOR also needs the stream's last token, known once it is read
   let operatorPending = false
@@ -280,6 +282,14 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
     }
     if (isClauseProbe(tokens, 0)) hits.add(R.CLAUSE_PROBE)
     if (first.type === "E" && first.text !== "select" && isStatementAt(tokens, 0)) hits.add(R.STACKED_QUERY)
+  }
+  if (!whole) {
+    // without a comment, the query's own quote is the only way to end an operator break-out
+    if (operatorPending) {
+      const { last } = tokens.finish()
+      if (last.type === "s" && !last.flag && last.text === opening.text && last.short === true) hits.add(R.QUOTE_OPERATOR)
+    }
+    return tokens.reads() + source.work()
   }
   for (let i = 0; at(tokens, i) !== NONE; i++) {
     const t = at(tokens, i)
@@ -350,12 +360,12 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
         break
     }
   }
-  const whole = tokens.finish()
-  const { last } = whole
+  const stream = tokens.finish()
+  const { last } = stream
   // the value reopens the same kind of string for the query's own closing quote, or comments it out
   if (operatorPending && ((last.type === "s" && !last.flag && last.text === opening.text && last.short === true) || last.type === "c")) hits.add(R.QUOTE_OPERATOR)
   // the whole value is SQL tokens, with an operator, call or statement, and ends in a comment
-  if (context === "" && whole.length >= 4 && whole.last.type === "c" && !whole.prose && whole.telling) hits.add(R.SQL_EXPRESSION)
+  if (context === "" && stream.length >= 4 && last.type === "c" && !stream.prose && stream.telling) hits.add(R.SQL_EXPRESSION)
   if (source.obfuscated()) hits.add(R.EXECUTABLE_COMMENT)
   return tokens.reads() + source.work()
 }

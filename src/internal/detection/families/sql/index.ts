@@ -7,6 +7,7 @@
  * @internal
  */
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
+import { needsWholeStream } from "./anchors.js"
 import { fingerprint } from "./fingerprint.js"
 import { SQL_RULES } from "./rules.js"
 import { type QuoteContext, tokenize } from "./tokenizer.js"
@@ -26,10 +27,12 @@ const CONTEXTS: ReadonlyArray<QuoteContext> = ["", "'", '"']
 /** The rules that fire on `value`, and the work it took (for the linearity tests). */
 export const analyse = (value: string): { readonly hits: ReadonlySet<RuleInfo>; readonly work: number } => {
   const hits = new Set<RuleInfo>()
+  // without an anchor, only the opening of each stream can matter: a long JSON text stays cheap
+  const whole = needsWholeStream(value)
   let work = 0
   for (const quote of CONTEXTS) {
     if (quote !== "" && !value.includes(quote)) continue
-    work += fingerprint(tokenize(value, quote), quote, hits)
+    work += fingerprint(tokenize(value, quote), quote, hits, whole)
   }
   return { hits, work }
 }

@@ -34,11 +34,11 @@ export interface Token {
 export type QuoteContext = "" | "'" | '"'
 
 
-const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160
-const isDigit = (c: number): boolean => c >= 48 && c <= 57
-const isWordStart = (c: number): boolean =>
+export const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160
+export const isDigit = (c: number): boolean => c >= 48 && c <= 57
+export const isWordStart = (c: number): boolean =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c >= 128
-const isWordPart = (c: number): boolean => isWordStart(c) || isDigit(c) || c === 46
+export const isWordPart = (c: number): boolean => isWordStart(c) || isDigit(c) || c === 46
 const isHex = (c: number): boolean => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
 
 const COMPARE_OPS = new Set(["=", "<", ">", "<=", ">=", "<>", "!=", "<=>", "==", "!<", "!>"])
@@ -207,20 +207,8 @@ export const tokenize = (value: string, context: QuoteContext): TokenSource => {
     }
     if (isDigit(c) || (c === 46 && isDigit(value.charCodeAt(i + 1)))) {
       const start = i
-      if (c === 48 && (value.charCodeAt(i + 1) | 32) === 120 && isHex(value.charCodeAt(i + 2))) {
-        i += 2
-        while (i < n && isHex(value.charCodeAt(i))) i++
-      } else {
-        while (i < n && (isDigit(value.charCodeAt(i)) || value.charCodeAt(i) === 46)) i++
-        if ((value.charCodeAt(i) | 32) === 101) {
-          const next = value.charCodeAt(i + 1)
-          if (isDigit(next) || ((next === 43 || next === 45) && isDigit(value.charCodeAt(i + 2)))) {
-            i += 2
-            while (i < n && isDigit(value.charCodeAt(i))) i++
-          }
-        }
-      }
       // `1union`, `3.2UNION`: MySQL ends the number where the letters start, so we do too
+      i = numberEnd(value, i)
       // the rules only ask whether a number is hexadecimal
       const hex = c === 48 && (value.charCodeAt(start + 1) | 32) === 120 && i > start + 2
       push(intern(hex ? "0x" : "0", () => ({ type: "n", text: hex ? "0x" : "0", flag: false })))
@@ -307,6 +295,26 @@ export const tokenize = (value: string, context: QuoteContext): TokenSource => {
     }
   }
   return { next, obfuscated: () => obfuscated, work: () => examined }
+}
+
+/** Where the number that starts at `i` ends: decimal with an exponent, or `0x` hexadecimal. */
+export const numberEnd = (value: string, start: number): number => {
+  const n = value.length
+  let i = start
+  if (value.charCodeAt(i) === 48 && (value.charCodeAt(i + 1) | 32) === 120 && isHex(value.charCodeAt(i + 2))) {
+    i += 2
+    while (i < n && isHex(value.charCodeAt(i))) i++
+    return i
+  }
+  while (i < n && (isDigit(value.charCodeAt(i)) || value.charCodeAt(i) === 46)) i++
+  if ((value.charCodeAt(i) | 32) === 101) {
+    const next = value.charCodeAt(i + 1)
+    if (isDigit(next) || ((next === 43 || next === 45) && isDigit(value.charCodeAt(i + 2)))) {
+      i += 2
+      while (i < n && isDigit(value.charCodeAt(i))) i++
+    }
+  }
+  return i
 }
 
 const OPERATOR_CHARS = "=<>!+-*/%^|&~:"
