@@ -117,11 +117,14 @@ const compactText = (value: string, dropBackslash: boolean): string => {
 }
 
 /**
- * CSS escapes undone (`\3c` is `<`, `\65 xpression` is `expression`): a style sheet or a style
+ * CSS escapes undone (`\3c` is `<`, `\65 xpression` is `expression`, `\<` is `<`): a style sheet or a style
  * attribute reads them as the characters they stand for. One pass; each escape is at most six digits.
  */
 const cssUnescape = (style: string): string =>
-  style.includes("\\") ? style.replace(/\\([0-9a-f]{1,6})\s?/gi, (_, hex: string) => String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff) || 0xfffd)) : style
+  style.includes("\\")
+    ? style.replace(/\\(?:([0-9a-f]{1,6})\s?|([^\n0-9a-f]))/gi, (_, hex: string | undefined, char: string | undefined) =>
+      hex === undefined ? (char ?? "") : String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff) || 0xfffd))
+    : style
 
 const runsScript = (raw: string): boolean => {
   const style = cssUnescape(raw)
