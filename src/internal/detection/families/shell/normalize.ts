@@ -117,9 +117,6 @@ const rewrite = (
   closeAfter: (from: number) => number,
   replacement: Replacement
 ): number => {
-  const replace = (piece: string): void => {
-    replacement.piece = piece
-  }
   if (c === 92) {
     // A backslash before a word or glob character is an escape the shell drops (`c\at`, `\*`).
     const next = value.charCodeAt(i + 1)
@@ -140,7 +137,7 @@ const rewrite = (
         // `${IFS}`, `${x}`, `${x:-}`, `${x:-default}`: what the shell substitutes.
         if (name !== "" && (rest === "" || rest.startsWith(":-") || rest.startsWith("-"))) {
           const expanded = expansionOf(name)
-          replace(expanded ?? (rest === "" ? "" : rest.slice(rest.startsWith(":-") ? 2 : 1)))
+          replacement.piece = expanded ?? (rest === "" ? "" : rest.slice(rest.startsWith(":-") ? 2 : 1))
           return close + 1
         }
       }
@@ -154,7 +151,7 @@ const rewrite = (
       while (end < n && end - i <= 32 && isWordChar(value.charCodeAt(end))) end++
       const expanded = expansionOf(value.slice(i + 1, end))
       if (expanded !== undefined) {
-        replace(expanded)
+        replacement.piece = expanded
         // `$IFS$9`: the positional parameter only ends the name.
         return value.charAt(end) === "$" && /[0-9]/.test(value.charAt(end + 1)) ? end + 2 : end
       }
@@ -172,7 +169,7 @@ const rewrite = (
         // Read as a group of its words, so the first word of the list is a command: `{,ifconfig}`.
         // Written with parentheses: a `}` closes a command only where bash reads it as a closing
         // brace, and this one would not be (`{ ifconfig}`).
-        replace(`(${inner.replace(/,/g, " ")})`)
+        replacement.piece = `(${inner.replace(/,/g, " ")})`
         return close + 1
       }
     }
@@ -184,6 +181,6 @@ const rewrite = (
     return KEEP
   }
   // A tab, vertical tab, form feed or carriage return.
-  replace(" ")
+  replacement.piece = " "
   return i + 1
 }
