@@ -13,7 +13,7 @@
  *
  * @internal
  */
-import type { CustomPattern, DetectionLocationKind } from "../../ThreatDetector.js"
+import type { CustomPattern, DetectionLocationKind } from "./model.js"
 import type { Paranoia } from "./families/contract.js"
 import { type DetectionCategory, type PatternDef, Where, type WhereName } from "./patterns.js"
 import { literalScanner } from "./literalScan.js"

@@ -11,7 +11,7 @@
  *
  * @internal
  */
-import type { DetectionBody, DetectionInput, SkipReason } from "../../ThreatDetector.js"
+import type { DetectionBody, DetectionInput, SkipReason } from "./model.js"
 import { decodeComponent } from "./decode.js"
 import type { WhereName } from "./patterns.js"
 
@@ -45,6 +45,9 @@ export const isSimpleName = (name: string): boolean => {
   return true
 }
 
+/** Simple names still scanned outside cookies: a session cookie's name as a parameter is session fixation (`?jsessionid=`). */
+const SESSION_NAME = /^(?:j|php|asp|zend|x)sess|^cf(?:id|token)$/i
+
 const SEGMENT = /^[\w$-]{1,64}$/
 /** Segments of the keys bodies repeat (`id`, `name`, ...), so a path costs one concatenation per level. */
 const SEGMENTS = new Map<string, string>()
@@ -67,7 +70,9 @@ const pair = (sink: ValueSink, name: string, value: string, where: WhereName, pr
   const location = `${prefix}.${name}`
   // a cookie's name is no parameter: read where cookies are read, it is not a key an application
   // builds objects or queries from (and `connect.sid` is an ordinary cookie name)
-  if (!isSimpleName(name)) sink.value(name, where === "cookie" ? "cookie" : "key", "name", location, name)
+  if (!isSimpleName(name) || (where !== "cookie" && SESSION_NAME.test(name))) {
+    sink.value(name, where === "cookie" ? "cookie" : "key", "name", location, name)
+  }
   if (value.length > 0) sink.value(value, where, "value", location, name)
 }
 
@@ -238,7 +243,7 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
     const keys = Object.keys(value)
     for (const key of keys) {
       if (sink.excludedParameter(key)) continue
-      if (!isSimpleName(key) || key === "prototype") {
+      if (!isSimpleName(key) || key === "prototype" || SESSION_NAME.test(key)) {
         const path = parameter === undefined ? key : `${parameter}.${key}`
         sink.value(path, "key", "name", location + jsonSegment(key), key)
       }

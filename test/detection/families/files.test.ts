@@ -100,7 +100,7 @@ describe("files family", () => {
 
     it("a sensitive path named in prose scores at level 2", () => {
       expect(rulesOf(family, "how do I edit /etc/passwd safely", "query", 2)).toEqual([RULES.proseName.id])
-      expect(rulesOf(family, "cat /root/.ssh/id_rsa", "header", 2)).toEqual([RULES.proseName.id])
+      expect(rulesOf(family, "where is /root/.ssh/id_rsa kept", "header", 2)).toEqual([RULES.proseName.id])
     })
 
     it("rejects ordinary values before scanning", () => {
