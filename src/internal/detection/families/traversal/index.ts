@@ -136,7 +136,7 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   return collect.findings
 }
 
-const MAY_MATCH = /\.\.|0x2e|\u0000|%00|^\s*(?:[\\/]|[a-z]:[\\/])|[\u2024\uff0e\ufe52]/i
+const MAY_MATCH = /\.\.|0x2e|\u0000|%00|^\s*(?:[\\/]|[a-z]:[\\/])|[\u2024\uff0e\ufe52\ufffd]|%[0-9a-z]{2}%[0-9a-z]{2}/i
 
 export const family: DetectionFamily = {
   name: "traversal",
