@@ -74,15 +74,22 @@ export type GuardConfigShape = Schema.Schema.Type<typeof GuardConfigSchema>
 
 type Encoded = Schema.Schema.Encoded<typeof GuardConfigSchema>
 
+/** The fields decoded to `Redacted` (`redisUrl`, `agentApiKey`, `consoleToken`, ...). */
+type SecretField = {
+  readonly [K in keyof GuardConfigShape]-?: NonNullable<GuardConfigShape[K]> extends Redacted.Redacted<unknown> ? K : never
+}[keyof GuardConfigShape]
+
 /**
- * What users write: every field optional; set fields take an array or a `Set`.
+ * What users write: every field optional; set fields take an array or a `Set`; secret fields (the
+ * ones decoded to `Redacted`) take a string or a `Redacted<string>`, so a secret read with
+ * `Config.redacted` is passed on without being unwrapped.
  *
  * @since 0.1.0
  * @category models
  */
 export type GuardConfigInput = {
-  readonly [K in keyof Encoded]?: Encoded[K] extends ReadonlyArray<infer A> ? ReadonlyArray<A> | ReadonlySet<A>
-    : Encoded[K] extends string ? Encoded[K] | Redacted.Redacted<string>
+  readonly [K in keyof Encoded]?: K extends SecretField ? string | Redacted.Redacted<string>
+    : NonNullable<Encoded[K]> extends ReadonlyArray<infer A> ? ReadonlyArray<A> | ReadonlySet<A>
     : Encoded[K]
 }
 

@@ -19,160 +19,96 @@
  *
  * @since 0.1.0
  */
-import type { HttpApi, HttpApiGroup, HttpServerRequest } from "@effect/platform"
+import type { HttpApi, HttpApiGroup } from "@effect/platform"
 import { HttpApi as Api, HttpServerRespondable as Respondable, HttpServerResponse } from "@effect/platform"
 import type * as FindMyWay from "find-my-way-ts"
 import { Context, Effect, FiberRef, Layer, Option, ParseResult, Predicate, Schema } from "effect"
 import { ConfigError, type ConfigIssue } from "./ConfigError.js"
 import { EventBus } from "./EventBus.js"
-import { CHECK_NAME_VALUES } from "./EventTypes.js"
-import { optional, PositiveInt, withDefault } from "./internal/config/fields.js"
-import { type AuthVerifier, CLOUD_PROVIDER_VALUES, type RateLimitKey, type RateLimitSkip, CountryCode, IpOrCidr, UserAgentPattern } from "./internal/config/security.js"
 import * as internalEvaluation from "./internal/evaluation.js"
 import { makeMatcher, type Matcher, type RouteTree, type TreeMount, type TreeRoute } from "./internal/routeTree.js"
+import {
+  type BehaviorRule,
+  BYPASS_VALUES,
+  type BypassName,
+  type GuardEvaluation,
+  type ResolvedRoute,
+  type RouteSettings,
+  type RouteSettingsInput,
+  RouteSettingsSchema,
+  type RouteValidator
+} from "./internal/routeSettings.js"
 
-/**
- * A route-level validator: return a response to refuse the request.
- *
- * @since 0.1.0
- * @category models
- */
-export type RouteValidator = (
-  request: HttpServerRequest.HttpServerRequest
-) => Effect.Effect<Option.Option<HttpServerResponse.HttpServerResponse>>
+export {
+  /**
+   * Names `bypass` accepts: the reference's groups plus any check name.
+   *
+   * @since 0.1.0
+   * @category vocabulary
+   */
+  BYPASS_VALUES,
+  /**
+   * The schema of route settings.
+   *
+   * @since 0.1.0
+   * @category schemas
+   */
+  RouteSettingsSchema
+}
 
-const fn = <F>(what: string) =>
-  Schema.declare((u: unknown): u is F => typeof u === "function", {
-    identifier: what,
-    message: () => `expected a function (${what})`
-  })
+export type {
+  /**
+   * A behaviour rule of a route.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  BehaviorRule,
+  /**
+   * @since 0.1.0
+   * @category vocabulary
+   */
+  BypassName,
+  /**
+   * What the guard decided about the request its fiber serves.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  GuardEvaluation,
+  /**
+   * The route a request resolved to.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  ResolvedRoute,
+  /**
+   * Decoded route settings.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  RouteSettings,
+  /**
+   * Route settings as written in code.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  RouteSettingsInput,
+  /**
+   * A route-level validator: return a response to refuse the request.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  RouteValidator
+}
 
-const HHMM = Schema.String.pipe(
-  Schema.filter((s) => (/^([01]\d|2[0-3]):[0-5]\d$/.test(s) ? undefined : `${JSON.stringify(s)} is not a HH:MM time`))
-)
-
-const TimeZone = Schema.String.pipe(
-  Schema.filter((tz) => {
-    try {
-      new Intl.DateTimeFormat("en-GB", { timeZone: tz })
-      return undefined
-    } catch {
-      return `${JSON.stringify(tz)} is not an IANA time zone`
-    }
-  })
-)
-
-/**
- * Names `bypass` accepts: the reference's groups plus any check name.
- *
- * @since 0.1.0
- * @category vocabulary
- */
-export const BYPASS_VALUES = ["all", "ip_ban", "ip", "clouds", "rate_limit", "penetration", ...CHECK_NAME_VALUES] as const
-
-/**
- * @since 0.1.0
- * @category vocabulary
- */
-export type BypassName = (typeof BYPASS_VALUES)[number]
-
-const BehaviorRule = Schema.Struct({
-  /** `usage`: calls per window; `frequency`: the same, stated as a rate; `return_pattern`: responses matching `pattern`. */
-  ruleType: Schema.Literal("usage", "frequency", "return_pattern"),
-  threshold: PositiveInt,
-  /** Seconds. */
-  window: withDefault(PositiveInt, () => 3600),
-  /** For `return_pattern`: `status:NNN` (or `status:4xx`). */
-  pattern: optional(Schema.String.pipe(Schema.pattern(/^status:[1-5](\d\d|xx)$/, { message: () => "pattern must be status:NNN or status:Nxx" }))),
-  action: withDefault(Schema.Literal("ban", "log", "throttle", "alert"), () => "log" as const),
-  /** Seconds; defaults to the guard's `autoBanDuration`. */
-  banDuration: optional(PositiveInt)
-}).pipe(
-  Schema.filter((r) =>
-    r.ruleType === "return_pattern" && r.pattern === undefined ? { path: ["pattern"], message: "return_pattern rules need a pattern" } : undefined)
-)
-
-/**
- * The schema of route settings.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const RouteSettingsSchema = Schema.Struct({
-  ipWhitelist: optional(Schema.Array(IpOrCidr)),
-  ipBlacklist: optional(Schema.Array(IpOrCidr)),
-  blockedCountries: optional(Schema.ReadonlySet(CountryCode)),
-  allowedCountries: optional(Schema.ReadonlySet(CountryCode)),
-  /** Blocks requests from these providers' ranges (overrides the global set on this route). */
-  blockClouds: optional(Schema.ReadonlySet(Schema.Literal(...CLOUD_PROVIDER_VALUES))),
-  /** Per client on this route, on top of the global limit. Window in seconds (default 60). */
-  rateLimit: optional(Schema.Struct({ requests: PositiveInt, window: withDefault(PositiveInt, () => 60) })),
-  /** The client this route's requests are counted as by every limit they meet (over the global `rateLimitKey`). */
-  rateLimitKey: optional(fn<RateLimitKey>("rateLimitKey")),
-  /** Leaves a request of this route out of every rate limit (over the global `rateLimitSkip`). */
-  rateLimitSkip: optional(fn<RateLimitSkip>("rateLimitSkip")),
-  /** What one request of this route counts for in every limit it meets (default 1). */
-  rateLimitCost: optional(PositiveInt),
-  requireHttps: optional(Schema.Boolean),
-  requireAuth: optional(Schema.Struct({
-    type: withDefault(Schema.Literal("bearer", "basic"), () => "bearer" as const),
-    verifier: optional(fn<AuthVerifier>("verifier"))
-  })),
-  apiKey: optional(Schema.Struct({
-    header: withDefault(Schema.String.pipe(Schema.minLength(1)), () => "x-api-key"),
-    verifier: optional(fn<AuthVerifier>("verifier"))
-  })),
-  /** Header name -> required value (`"required"`: present with any value). */
-  requireHeaders: optional(Schema.Record({ key: Schema.String, value: Schema.String })),
-  allowedContentTypes: optional(Schema.Array(Schema.String.pipe(Schema.minLength(1)))),
-  /** Bytes, by `Content-Length`. */
-  maxRequestSize: optional(PositiveInt),
-  timeWindow: optional(Schema.Struct({ start: HHMM, end: HHMM, timezone: withDefault(TimeZone, () => "UTC") })),
-  blockUserAgents: optional(Schema.Array(UserAgentPattern)),
-  /** Allowed referrer hosts (subdomains included). */
-  requireReferrer: optional(Schema.Array(Schema.String.pipe(Schema.minLength(1)))),
-  customValidators: optional(Schema.Array(fn<RouteValidator>("validator"))),
-  bypass: optional(Schema.ReadonlySet(Schema.Literal(...BYPASS_VALUES))),
-  /** Turns the `suspicious_activity` check on or off for this route. */
-  suspiciousDetection: optional(Schema.Boolean),
-  behaviorRules: optional(Schema.Array(BehaviorRule))
-}).pipe(
-  Schema.filter((s) =>
-    s.bypass?.has("request_size_content") === true && s.maxRequestSize !== undefined
-      ? {
-        path: ["maxRequestSize"],
-        message: "maxRequestSize has no effect on a route that bypasses request_size_content (the bypass lifts every size limit there); drop one of them"
-      }
-      : undefined
-  ),
-  Schema.annotations({ identifier: "RouteSettings" })
-)
-
-/**
- * Decoded route settings.
- *
- * @since 0.1.0
- * @category models
- */
-export type RouteSettings = Schema.Schema.Type<typeof RouteSettingsSchema>
-
-/**
- * Route settings as written in code.
- *
- * @since 0.1.0
- * @category models
- */
-export type RouteSettingsInput = Schema.Schema.Encoded<typeof RouteSettingsSchema>
-
-/**
- * A behaviour rule of a route.
- *
- * @since 0.1.0
- * @category models
- */
-export type BehaviorRule = Schema.Schema.Type<typeof BehaviorRule>
-
-const SettingsId: unique symbol = Symbol.for("effect-guard/RouteGuard/settings")
+// The settings of each handler made by `RouteGuard.secure`, found again when the guard walks a
+// router; kept beside the handler (an Effect value we do not own), never written onto it.
+const securedHandlers = new WeakMap<object, RouteSettingsInput>()
 
 /**
  * Whether a route handler carries settings from {@link RouteGuard.secure}.
@@ -181,25 +117,7 @@ const SettingsId: unique symbol = Symbol.for("effect-guard/RouteGuard/settings")
  * @category guards
  */
 export const settingsOf = (handler: unknown): Option.Option<RouteSettingsInput> =>
-  Predicate.hasProperty(handler, SettingsId) ? Option.some(handler[SettingsId] as RouteSettingsInput) : Option.none()
-
-/**
- * What the guard decided about the request its fiber serves: the route whose settings it applied
- * (none when it resolved no route). `guardMiddleware` sets it before the application runs; a handler
- * wrapped with {@link RouteGuard.secure} reads it.
- *
- * @since 0.1.0
- * @category models
- */
-export interface GuardEvaluation {
-  readonly route: ResolvedRoute | undefined
-  /** The client the guard resolved (trusted proxies only): events emitted for the request name it. */
-  readonly clientIp: string
-  /** The guard only reports (`passiveMode`): a protected handler reports a mismatch, and runs. */
-  readonly passive: boolean
-  /** Reports a protected handler that ran without its settings applied (`route_unresolved`). */
-  readonly reportUnguarded: (reason: string) => Effect.Effect<void>
-}
+  Predicate.isObject(handler) ? Option.fromNullable(securedHandlers.get(handler)) : Option.none()
 
 /**
  * The guard's evaluation of the request the current fiber serves. It travels with the request's
@@ -294,26 +212,10 @@ export class RouteGuard extends Context.Tag("effect-guard/RouteGuard")<RouteGuar
           ? handler
           : unguarded(handler, fiber.currentContext, evaluation)
       })
-      Object.defineProperty(marked, SettingsId, { value: settings, enumerable: false })
+      securedHandlers.set(marked, settings)
       return marked
     }
   }
-}
-
-/**
- * The route a request resolved to.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ResolvedRoute {
-  /** `METHOD /pattern`, the pattern with the prefixes of the routers it is mounted in. */
-  readonly id: string
-  /** The pattern part of `id`. */
-  readonly path: string
-  readonly settings: RouteSettings
-  /** The settings as written (what {@link RouteGuard.secure} compares). */
-  readonly source: RouteSettingsInput
 }
 
 /**

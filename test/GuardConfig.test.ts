@@ -6,6 +6,7 @@ import {
   decodeGuardConfig,
   EVENT_TYPE_VALUES,
   GuardConfig,
+  type GuardConfigInput,
   guardEnvName,
   METRIC_TYPE_VALUES
 } from "effect-guard"
@@ -63,6 +64,35 @@ describe("GuardConfig", () => {
         expect(config.agentApiKey && Redacted.value(config.agentApiKey)).toBe("your-api-key")
       }))
   })
+
+  it.effect("every secret field takes a Redacted string as well as a plain one, and stays redacted", () =>
+    Effect.gen(function*() {
+      const input: GuardConfigInput = {
+        enableAgent: true,
+        agentApiKey: Redacted.make("agent-key-0123456789"),
+        agentSigningSecret: Redacted.make("signing-secret"),
+        agentEncryptionKey: Redacted.make(Buffer.alloc(32, 7).toString("base64url")),
+        consoleToken: Redacted.make("console-token-0123456789"),
+        redisUrl: "redis://cache.internal:6379"
+      }
+      const config = yield* Effect.provide(GuardConfig, GuardConfig.layer(input))
+      const secrets = [config.agentApiKey, config.agentSigningSecret, config.agentEncryptionKey, config.consoleToken, config.redisUrl]
+      expect(secrets.every((secret) => secret !== undefined && Redacted.isRedacted(secret))).toBe(true)
+      expect(secrets.map((secret) => secret && Redacted.value(secret))).toEqual([
+        "agent-key-0123456789",
+        "signing-secret",
+        Buffer.alloc(32, 7).toString("base64url"),
+        "console-token-0123456789",
+        "redis://cache.internal:6379"
+      ])
+    }))
+
+  it.effect("a Redacted secret is validated like a plain one, and the error does not echo it", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.provide(GuardConfig, GuardConfig.layer({ consoleToken: Redacted.make("short-secret") })))
+      expect(error.issues.map((issue) => issue.path)).toEqual(["consoleToken"])
+      expect(error.message).not.toContain("short-secret")
+    }))
 
   it.effect("defaults match the seeds", () =>
     Effect.gen(function*() {

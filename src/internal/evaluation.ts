@@ -7,7 +7,7 @@
  */
 import { FiberRef } from "effect"
 import { globalValue } from "effect/GlobalValue"
-import type { GuardEvaluation } from "../RouteGuard.js"
+import type { GuardEvaluation } from "./routeSettings.js"
 
 /** @internal */
 export const currentEvaluation: FiberRef.FiberRef<GuardEvaluation | undefined> = globalValue(

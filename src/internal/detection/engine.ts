@@ -16,7 +16,7 @@ import type {
   DetectionResult,
   MatchCategory,
   ThreatDetectorOptions
-} from "../../ThreatDetector.js"
+} from "./model.js"
 import { decode, decodeBase64View, fold, type Normalised, preview } from "./decode.js"
 import { compileExclusions } from "./exclusions.js"
 import type { DetectionFamily, FamilyFinding, Paranoia } from "./families/contract.js"

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import type { DetectionExclusion } from "../../ThreatDetector.js"
+import type { DetectionExclusion } from "./model.js"
 import type { ValueLocation } from "./families/contract.js"
 
 /** Where a finding was made, as exclusions see it. */

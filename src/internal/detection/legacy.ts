@@ -11,7 +11,7 @@
  *
  * @internal
  */
-import type { CustomPattern, DetectionLocationKind } from "../../ThreatDetector.js"
+import type { CustomPattern, DetectionLocationKind } from "./model.js"
 import type { Paranoia } from "./families/contract.js"
 import { type DetectionCategory, type PatternDef, Where, type WhereName } from "./patterns.js"
 import { requiredChars } from "./redos.js"

@@ -11,7 +11,7 @@
  *
  * @internal
  */
-import type { SkipReason } from "../../ThreatDetector.js"
+import type { SkipReason } from "./model.js"
 import type { DetectionFamily, FamilyFinding, Paranoia, ValueLocation } from "./families/contract.js"
 
 /** What was taken into the budget and what was left out. */

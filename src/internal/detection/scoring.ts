@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import type { DetectionMatch, DetectionResult, MatchCategory, SkipReason } from "../../ThreatDetector.js"
+import type { DetectionMatch, DetectionResult, MatchCategory, SkipReason } from "./model.js"
 import type { Paranoia } from "./families/contract.js"
 import { preview } from "./decode.js"
 import type { Part } from "./walk.js"

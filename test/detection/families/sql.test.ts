@@ -201,3 +201,82 @@ describe("sql family: cost", () => {
     expect((work[3] ?? 0) / (512 * 1024)).toBeLessThan(64)
   })
 })
+
+describe("sql family: values read only at their opening", () => {
+  /** JSON text, as a client sends a document inside a string field: quotes everywhere, no SQL. */
+  const jsonText = JSON.stringify({
+    rows: Array.from({ length: 200 }, (_, i) => ({ id: i, label: `row ${i}`, flags: ["red", "blue"], note: "a plain remark" }))
+  })
+
+  it("tokenizes only the opening of a long quote-heavy value without SQL anchors", () => {
+    expect(jsonText.length).toBeGreaterThan(10_000)
+    expect(analyse(jsonText).work).toBeLessThan(500)
+    expect(rules(jsonText, 2)).toEqual([])
+  })
+
+  it.each([
+    ["a condition after a quote deep inside", "\", \"q\": \"x' or 7=7 --\"}"],
+    ["a UNION deep inside", "\", \"q\": \"0 union select 1,2,3\"}"],
+    ["a call deep inside", "\", \"q\": \"1 and sleep(4)\"}"],
+    ["a number glued to UNION", "\",\"q\":\"9union select 1,2,3\"}"],
+    ["a catalogue name", "\",\"q\":\"'+(select top 1 name from sysobjects)+'\"}"]
+  ])("still reads the whole value when it holds an anchor: %s", (_, tail) => {
+    expect(refused(jsonText.slice(0, -2) + tail)).toBe(true)
+  })
+
+  it("sees a word spelled with the Kelvin sign, which lower-cases to k", () => {
+    // `li\u212Ae` is `like` to the tokenizer: the fast path must not skip it
+    const value = "x' or 'a' li\u212Ae 'a"
+    expect(analyse(value).work).toBeGreaterThan(analyse("x' or 'a' zzzz 'a").work)
+  })
+
+  it.each([["quotes", "'"], ["double quotes", "\""], ["JSON pairs", "\"k\":\"v\","], ["words", "alpha beta "]])(
+    "stays linear on repeated %s without anchors",
+    (_, fragment) => {
+      const work = [64, 128, 256].map((kb) => analyse(fragment.repeat(Math.ceil((kb * 1024) / fragment.length))).work)
+      for (let i = 1; i < work.length; i++) expect((work[i] ?? 0) / (work[i - 1] ?? 1)).toBeLessThan(2.1)
+    }
+  )
+})
+
+describe("sql family: dialect forms and cut-off probes", () => {
+  it.each([
+    ["a signed select list", "select -cos(@v),7 from t where"],
+    ["NOT before a comparing word", "3 AND 2 NOT LIKE 9"],
+    ["MySQL's BINARY cast after a quote", "zz'REGEXP BINARY 4#"],
+    ["HAVING after a name", "uid having sum(x) > 3"],
+    ["Oracle's dynamic SQL", "execute immediate 'drop table t'"],
+    ["T-SQL's dynamic SQL", "exec(@cmd)"],
+    ["a naming call cut off", "schema("],
+    ["a naming call with no arguments", "DB_NAME()"],
+    ["a PostgreSQL cast of a column", "secret::int"],
+    ["a PostgreSQL cast after a quote", "5' and length(token)::text='1"],
+    ["a bare exponent glued to a call", "2.e(ord(mid(pw,1,1)))"],
+    ["a bare exponent glued to a name", "7.e.columns"],
+    ["UNION with + for spaces", "5'union+all+select+7,8,9+from+t"],
+    ["UNION SELECT cut short", "'union select/"],
+    ["IF with its comparison cut off", "if(77="],
+    ["a database's own name", "pg_catalog"],
+    ["SQL tokens ending in UNION", "4/2/**/union"],
+    ["a MySQL literal function in a condition", ".3or-UTC_TIME--"],
+    ["MySQL's REPLACE as a second statement", ";replace t (a) values (1)"]
+  ])("%s: %s", (_, value) => {
+    expect(refused(value)).toBe(true)
+  })
+
+  it.each(["u[$ne]", "$where", "q[$regex]", "$gt"])("a MongoDB operator as a name or a value: %s", (value) => {
+    expect(refused(value)).toBe(true)
+  })
+
+  it.each([
+    "Use `SELECT * FROM users WHERE id = $1` with bound parameters",
+    "see section 1.e for details",
+    "std::string and std::vector",
+    "fe80::1",
+    "price in $USD",
+    "the database (Postgres) is fine",
+    "replace the filter (see docs)"
+  ])("leaves prose and code alone: %s", (value) => {
+    expect(refused(value)).toBe(false)
+  })
+})

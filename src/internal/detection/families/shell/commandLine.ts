@@ -40,6 +40,8 @@ export interface SimpleCommand {
   /** Prefix commands skipped before it (`time`, `nohup`). */
   readonly prefixed: boolean
   readonly argument: ArgumentShape
+  /** The first argument is a long option: `--version`. */
+  readonly longOption: boolean
   /** The last word read after the command is a plain word (`ls -la explained`): prose, not a command line. */
   readonly endsInWord: boolean
   /** The whole value is this command word alone. */
@@ -124,10 +126,15 @@ interface Resolved {
   readonly globbed: boolean
 }
 
+/** `bcdboot/r`, `cmd/c`: a Windows command glued to its switch. */
+const GLUED_SWITCH = /^([a-z][a-z0-9_-]{1,31})\/[a-z?]{1,3}$/
+
 /** The command a word names: `c\at` is `cat`, `/usr/bin/id` is `id`, `python3` is `python`. */
 export const resolveCommand = (word: string): Resolved => {
   // Most words have no directory, glob, extension or version: a set lookup settles them.
   if (!PLAIN_WORD.test(word)) return { name: word, qualified: false, globbed: false }
+  const glued = GLUED_SWITCH.exec(word)
+  if (glued !== null && RARE_COMMANDS.has(glued[1] ?? "")) return { name: glued[1] ?? "", qualified: false, globbed: false }
   const joined = word.replace(/\\/g, "")
   const slash = Math.max(word.lastIndexOf("/"), word.lastIndexOf("\\"))
   const qualified = slash >= 0 && SYSTEM_DIRECTORY.test(word.slice(0, slash))
@@ -179,6 +186,12 @@ const firstArgument = (command: string, word: string | undefined): ArgumentShape
   return SENSITIVE_NAMES.has(word) ? "path" : shape
 }
 
+/** Where a word may end: a space, a redirection, a separator or a `$(`. */
+const WORD_END = /[ <>;|&\n`(){}]|\$\(/g
+
+/** Where a command whose words are all read may end: a separator (not `}`) or a `$(`. */
+const SKIP = /[;|&\n`(){]|\$\(/g
+
 const SEPARATORS = new Set([";", "|", "&", "\n", "`", "(", ")", "{", "}"])
 
 /**
@@ -215,8 +228,14 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
     while (i < n) {
       const c = text.charAt(i)
       if (separates(c, word === "" && words.length === 0) || (c === "$" && text.charAt(i + 1) === "(")) break
+      if (words.length >= MAX_WORDS) {
+        // Every word this command needs is read: jump to the next separator (a `}` is none here).
+        SKIP.lastIndex = i
+        i = SKIP.exec(text)?.index ?? n
+        break
+      }
       if (isSpace(c) || isRedirect(c)) {
-        if (word !== "" && words.length < MAX_WORDS) words.push(word)
+        if (word !== "") words.push(word)
         word = ""
         if (isRedirect(c) && words.length < MAX_WORDS) {
           let end = i
@@ -225,10 +244,14 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
           i = end
           continue
         }
-      } else if (words.length < MAX_WORDS && word.length < MAX_WORD) {
-        word += c
+        i++
+        continue
       }
-      i++
+      // The rest of the word, up to the next space, redirection or separator, as one slice.
+      WORD_END.lastIndex = i + 1
+      const end = WORD_END.exec(text)?.index ?? n
+      if (word.length < MAX_WORD) word += text.slice(i, Math.min(end, i + MAX_WORD - word.length))
+      i = end
     }
     if (word !== "" && words.length < MAX_WORDS) words.push(word)
     ended = i >= n
@@ -282,6 +305,7 @@ const describe = (
     variable,
     globbed: resolved.globbed,
     prefixed,
+    longOption: /^--[a-z]/.test(words[index + 1] ?? ""),
     argument: firstArgument(resolved.name, words[index + 1]),
     endsInWord: index + 1 < words.length && /^[a-z]{2,}$/.test(words[words.length - 1] ?? ""),
     alone: whole && words.length === 1,

@@ -118,6 +118,25 @@ export const CONDITIONAL_PROBE = rule(
   5,
   "A conditional on a comparison of literals, the test of a blind injection: `if(1=1,sleep(1),0)`, `iif(2510=9436,x,1/0)`, `case when 3=3 then`"
 )
+export const NAMING_PROBE = rule(
+  "sql-121",
+  1,
+  5,
+  "A call that names the database or its user, empty or cut off: `database()`, `db_name(`, `current_user(`"
+)
+export const TYPE_CAST = rule("sql-122", 1, 5, "A PostgreSQL cast of a value or column to a type: `password::int`, `')::text`, `(...)::jsonb`")
+export const NOSQL_OPERATOR = rule(
+  "sql-123",
+  1,
+  5,
+  "A MongoDB query operator as a parameter name or value: `id[$ne]=1`, `{\"$where\": ...}`, `$regex`"
+)
+export const SCIENTIFIC_NOTATION = rule(
+  "sql-124",
+  1,
+  5,
+  "MySQL's bare-exponent number glued to a call or a name, which hides the next word from filters: `1.e(ascii(...))`, `1.e.tables`"
+)
 export const QUOTE_OPERATOR = rule(
   "sql-201",
   2,
@@ -170,6 +189,10 @@ export const SQL_RULES: ReadonlyArray<RuleInfo> = [
   WHERE_TAUTOLOGY,
   LITERAL_COLUMNS,
   CONDITIONAL_PROBE,
+  NAMING_PROBE,
+  TYPE_CAST,
+  NOSQL_OPERATOR,
+  SCIENTIFIC_NOTATION,
   QUOTE_OPERATOR,
   QUOTE_LOGIC,
   INNER_CONDITION,
