@@ -5,7 +5,8 @@
  *
  * Names are matched on whole path segments after the traversal family's path folding. Prose is
  * treated apart: `/etc/hosts file windows` typed in a search box is a question, `/etc/hosts` alone in
- * a `file` parameter is a probe, so in prose a name only scores at level 2 unless a climb leads to it.
+ * a `file` parameter is a probe, so in prose a name only scores at level 2 unless a climb leads to it
+ * or a command that reads files (`cat`, `type`, `curl -d @`) comes right before it.
  *
  * @internal
  */
