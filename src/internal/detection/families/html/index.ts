@@ -337,8 +337,10 @@ const TEMPLATE_ESCAPE = /constructor|\$eval|\$on\b|\$parse|\$event|fromcharcode|
  * `}}` (at most 512 characters) and the search goes on after it, so the work is linear.
  */
 const hasTemplateEscape = (compact: string): boolean => {
+  // the next `}}` is searched for again only once passed, and never again once there is none
+  let close = compact.indexOf("}}")
   for (let open = compact.indexOf("{{"); open >= 0; ) {
-    const close = compact.indexOf("}}", open + 2)
+    if (close >= 0 && close < open + 2) close = compact.indexOf("}}", open + 2)
     const end = close < 0 || close - open > 512 ? Math.min(compact.length, open + 512) : close
     if (TEMPLATE_ESCAPE.test(compact.slice(open + 2, end))) return true
     open = compact.indexOf("{{", end)
