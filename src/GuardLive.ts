@@ -26,7 +26,7 @@ import type { ConfigError } from "./ConfigError.js"
 import { DynamicRuleManager } from "./DynamicRuleManager.js"
 import { DynamicRulePoller } from "./DynamicRulePoller.js"
 import { EventBus } from "./EventBus.js"
-import { EventEnricher } from "./EventEnricher.js"
+import { EventEnricher, optionsFromConfig as enricherOptions } from "./EventEnricher.js"
 import { type ExporterSpec, GuardExporters } from "./Exporter.js"
 import { GeoIpLookup } from "./GeoIpLookup.js"
 import { GuardConfig } from "./GuardConfig.js"
@@ -206,7 +206,7 @@ const wire = (inputs: GuardLiveInputs): Layer.Layer<GuardServices, unknown, unkn
       }
       const composite = config.enableEnrichment
         ? CompositeHandler.layerEnriched(compositeOptions).pipe(
-          Layer.provide(EventEnricher.layer),
+          Layer.provide(EventEnricher.layer(enricherOptions(config))),
           Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), RedisBehaviorTracker.layer()), rules))
         )
         : CompositeHandler.layer(compositeOptions)

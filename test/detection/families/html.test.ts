@@ -113,7 +113,11 @@ describe("html family: JavaScript that changes the page", () => {
     "setTimeout(x, 10)",
     "new Function('return this')()",
     "window.atob('YWxlcnQoMSk=')",
-    "confirm`1`"
+    "confirm`1`",
+    "{{constructor.constructor('fetch(1)')()}}",
+    "{{ $on.constructor('x')() }}",
+    "[].filter.constructor('return 1')()",
+    "''.sub.constructor`x`"
   ])("%s", (value) => {
     expect(refused(value)).toBe(true)
   })
@@ -173,6 +177,8 @@ describe("html family: text, markup and code that pass at level 1", () => {
     "Price +ADD-ON bundle",
     "<?xml version=\"1.0\"?><xml><item id=\"1\">a</item></xml>",
     "use this [\"a\", \"b\"] list",
+    "Hello {{ user.name }}, your total is {{ format(total) }}",
+    "the constructor (of the class) runs first",
     "See document.cookie for details",
     "{\"tags\":[\"a\",\"b\"],\"url\":\"https://example.com/?ref=feed\",\"n\":[]}",
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36"
