@@ -8,7 +8,10 @@
  * A row counts as caught when the family's scores over all its values reach 5, the engine's default
  * threshold. CRS rows are scored at the paranoia level they were written for, other rows at 1 and 2.
  *
- * Run: `npx tsx bench/family-shell.ts` (a few seconds).
+ * Then the family's speed: its cost on a 10 KB value that is JSON text, and doubling ratios on
+ * adversarial shapes up to 1 MB.
+ *
+ * Run: `npx tsx bench/family-shell.ts [--verbose] [--recall-only | --speed-only]` (about a minute).
  */
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -260,6 +263,110 @@ export const measureFamilies = (
   }
 }
 
+// ------------------------------------------------------------------------------------ speed
+
+let seed = 42
+const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647
+const WORDS = "the quick brown fox jumps over a lazy dog please select an option from our list and update your profile settings today it's great".split(" ")
+const sentence = (n: number) => Array.from({ length: n }, () => WORDS[Math.floor(random() * WORDS.length)]).join(" ")
+
+/**
+ * A 10 KB string that is itself JSON text, as a body value holding an escaped document has: many
+ * quotes, colons, commas and braces, and not one command.
+ */
+const jsonText = (): string => {
+  const items: Array<unknown> = []
+  while (JSON.stringify(items).length < 10_000) {
+    items.push({
+      id: Math.floor(random() * 1e6),
+      name: sentence(4),
+      description: sentence(18),
+      email: `user${items.length}@example.com`,
+      url: `https://example.com/items/${items.length}?ref=feed`,
+      tags: ["sale", "new"],
+      price: Math.round(random() * 10000) / 100
+    })
+  }
+  return JSON.stringify({ items })
+}
+
+/** Shapes that make a command reader do the most work per character: separators, openers, quotes. */
+export const ADVERSARIAL_SHAPES: ReadonlyArray<readonly [string, string]> = [
+  ["';' repeated", ";"],
+  ["'; ls' repeated", "; ls"],
+  ["';id' repeated", ";id"],
+  ["'$(' repeated", "$("],
+  ["'$(id)' repeated", "$(id)"],
+  ["'`' repeated", "`"],
+  ["'`id`' repeated", "`id`"],
+  ["'\"' repeated", "\""],
+  ["\"'\" repeated", "'"],
+  ["'\"a\":' repeated", "\"a\":"],
+  ["'| ' repeated", "| "],
+  ["'&' repeated", "&"],
+  ["newline repeated", "\n"],
+  ["'${' repeated", "${"],
+  ["'{a,' repeated", "{a,"],
+  ["'c\\a' repeated", "c\\a"],
+  ["'$IFS' repeated", "$IFS"],
+  ["'/???/' repeated", "/???/"],
+  ["'a(' repeated", "a("],
+  ["'eval(' repeated", "eval("],
+  ["'<?' repeated", "<?"],
+  ["'{{' repeated", "{{"],
+  ["'O:1:\"' repeated", "O:1:\""],
+  ["'java.' repeated", "java."],
+  ["'%' repeated", "%"],
+  ["'aaaa' (no special chars)", "a"]
+]
+
+/**
+ * CPU microseconds per scan (this process's user and system time, so other work on a shared machine
+ * counts less than in wall-clock time): warm up, then as many scans as fit in `budgetMs`, best of 3.
+ */
+const timeScan = (family: DetectionFamily, value: string, budgetMs: number): number => {
+  const once = () => {
+    if (family.mayMatch(value)) family.scan(value, { location: "body", paranoia: 1 })
+  }
+  const warmUntil = performance.now() + budgetMs / 2
+  while (performance.now() < warmUntil) once()
+  let best = Infinity
+  for (let round = 0; round < 3; round++) {
+    let n = 0
+    const wall = performance.now()
+    const cpu = process.cpuUsage()
+    while (performance.now() - wall < budgetMs / 3 || n === 0) {
+      once()
+      n++
+    }
+    const used = process.cpuUsage(cpu)
+    best = Math.min(best, (used.user + used.system) / n)
+  }
+  return best
+}
+
+const SIZES = [131_072, 262_144, 524_288, 1_048_576]
+
+/**
+ * Prints the family's cost on the 10 KB JSON-text value against `targetMicros`, and on each
+ * adversarial shape at doubling sizes with the doubling ratios (linear is about 2, the target <= 2.3).
+ */
+export const measureSpeed = (family: DetectionFamily, targetMicros: number): void => {
+  const text = jsonText()
+  console.log(`\nspeed of ${family.name}`)
+  console.log(`  10 KB JSON text value: ${timeScan(family, text, 1500).toFixed(1)} µs of CPU (target <= ${targetMicros} µs)`)
+  console.log(`  ${"shape".padEnd(26)}${SIZES.map((s) => `${s / 1024} KB`.padStart(10)).join("")}   doubling ratios`)
+  let worst = 0
+  for (const [name, unit] of ADVERSARIAL_SHAPES) {
+    const times = SIZES.map((size) => timeScan(family, unit.repeat(Math.ceil(size / unit.length)).slice(0, size), 300) / 1000)
+    const ratios = times.slice(1).map((t, i) => t / Math.max(times[i] ?? t, 0.05))
+    worst = Math.max(worst, ...ratios)
+    console.log(`  ${name.padEnd(26)}${times.map((t) => t.toFixed(2).padStart(10)).join("")}   ${ratios.map((r) => r.toFixed(2)).join(" ")}`)
+  }
+  console.log(`  worst doubling ratio: ${worst.toFixed(2)} (ms of CPU per scan above; linear is about 2)`)
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  measureFamilies([shell], ["cmd_injection", "rce"], process.argv.includes("--verbose"))
+  if (!process.argv.includes("--speed-only")) measureFamilies([shell], ["cmd_injection", "rce"], process.argv.includes("--verbose"))
+  if (!process.argv.includes("--recall-only")) measureSpeed(shell, 60)
 }

@@ -7,7 +7,10 @@
  * string leaves, header and cookie values, the path), with a rough decoding: the engine does the
  * real one. A row counts as caught when its findings' scores add up to 5, the default threshold.
  *
- * Run: `npx tsx bench/family-sql.ts [--misses] [--fp]`
+ * Then the speed of the family: small values, a 10 KB value of embedded JSON text, and adversarial
+ * shapes up to 1 MB with their doubling ratios.
+ *
+ * Run: `npx tsx bench/family-sql.ts [--misses] [--fp] [--recall | --speed]`
  */
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -209,4 +212,74 @@ export const measureFamily = (families: ReadonlyArray<DetectionFamily>, categori
   }
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) measureFamily([sql], ["sqli"])
+
+// ----------------------------------------------------------------------------------- speed
+
+/** The 10 KB JSON document of bench/_load.ts: as one string value, it is JSON text full of quotes. */
+const embeddedJson = JSON.stringify({
+  items: Array.from({ length: 90 }, (_, i) => ({ id: i, name: `item number ${i}`, tags: ["alpha", "beta"], note: "an ordinary description" }))
+}).slice(0, 10_240)
+
+/** Shapes that would make a careless tokenizer or rule quadratic, each repeated to the size asked. */
+const ADVERSARIAL: ReadonlyArray<readonly [string, string]> = [
+  ["quotes", "'"],
+  ["double quotes", "\""],
+  ["'or'", "'or'"],
+  ["' or 1=1 ", "' or 1=1 "],
+  ["/*", "/*"],
+  ["--", "--"],
+  ["#", "#"],
+  ["union select ", "union select "],
+  ["select x from ", "select x from "],
+  ["a(", "a("],
+  ["; drop ", "; drop "],
+  ["@@", "@@"],
+  ["[", "["],
+  ["json pairs", "\"k\":\"v\","],
+  ["words and ", "words and "]
+]
+
+const repeatTo = (unit: string, size: number) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size)
+
+/**
+ * Microseconds of CPU per call of the family on `value` (mayMatch and scan at level 2), best of a
+ * few rounds. CPU time, not wall time: the benchmark machines are shared, and waiting for a core
+ * is not the family's cost.
+ */
+const timeScan = (value: string): number => {
+  const run = () => {
+    if (sql.mayMatch(value)) sql.scan(value, { location: "body", paranoia: 2 })
+  }
+  let best = Infinity
+  const iterations = Math.max(3, Math.floor(2_000_000 / Math.max(value.length, 1_000)))
+  for (let round = 0; round < 5; round++) {
+    const start = process.cpuUsage()
+    for (let k = 0; k < iterations; k++) run()
+    const used = process.cpuUsage(start)
+    best = Math.min(best, (used.user + used.system) / iterations)
+  }
+  return best
+}
+
+export const measureSpeed = () => {
+  console.log("\n== speed (µs of CPU per value, best of 5 rounds)")
+  const small: ReadonlyArray<readonly [string, string]> = [
+    ["small benign", "effect guard docs"],
+    ["small attack", "1' or '1'='1' --"],
+    ["user-agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36"],
+    ["embedded JSON 10 KB", embeddedJson]
+  ]
+  for (const [name, value] of small) console.log(`  ${name.padEnd(24)} ${timeScan(value).toFixed(2).padStart(10)}`)
+  console.log("\n  adversarial shapes: µs at 128 KB and 1 MB, and the worst doubling ratio from 64 KB")
+  for (const [name, unit] of ADVERSARIAL) {
+    const times = [65_536, 131_072, 262_144, 524_288, 1_048_576].map((size) => timeScan(repeatTo(unit, size)))
+    let worst = 0
+    for (let k = 1; k < times.length; k++) worst = Math.max(worst, (times[k] ?? 0) / (times[k - 1] ?? 1))
+    console.log(`  ${name.padEnd(24)} ${(times[1] ?? 0).toFixed(0).padStart(10)} ${(times[4] ?? 0).toFixed(0).padStart(10)}   ratio ${worst.toFixed(2)}`)
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  if (!process.argv.includes("--speed")) measureFamily([sql], ["sqli"])
+  if (!process.argv.includes("--recall")) measureSpeed()
+}

@@ -16,7 +16,6 @@
  *
  * @internal
  */
-import { HttpServerResponse } from "@effect/platform"
 import { Duration, Option } from "effect"
 import type { RateLimitResult } from "../RateLimitStore.js"
 
@@ -62,26 +61,4 @@ export const rateLimitFields = (mode: RateLimitHeadersMode, windows: ReadonlyArr
       "ratelimit-remaining": String(tight.remaining),
       "ratelimit-reset": String(seconds(tight.resetAfter))
     }
-}
-
-/**
- * Adds the rate-limit fields of the request's windows to its response, leaving any the
- * application set itself (it may know better, e.g. a quota of its own).
- */
-export const addRateLimitFields = (
-  mode: RateLimitHeadersMode,
-  windows: ReadonlyArray<CountedWindow> | undefined,
-  response: HttpServerResponse.HttpServerResponse
-): HttpServerResponse.HttpServerResponse => {
-  if (windows === undefined) return response
-  const fields = rateLimitFields(mode, windows)
-  const missing: Record<string, string> = {}
-  let any = false
-  for (const name in fields) {
-    if (response.headers[name] === undefined) {
-      missing[name] = fields[name]!
-      any = true
-    }
-  }
-  return any ? HttpServerResponse.setHeaders(response, missing) : response
 }

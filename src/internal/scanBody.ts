@@ -11,7 +11,8 @@
  *   refused with 413, a corrupt stream with 400, another coding with 415;
  * - `multipart/form-data` (anywhere in the type) parsed by the platform's own parser: text fields by
  *   name and value, file parts by name and file name (their contents are the application's data, not
- *   parameters, and are not scanned); a body that does not parse is refused with 400;
+ *   parameters, and are not scanned), and every part's headers as sent (`filename*`, odd parameters,
+ *   extra header lines); a body that does not parse is refused with 400;
  * - a body that starts as JSON (`{`, `[`) as JSON, whatever its type;
  * - a type naming `x-www-form-urlencoded` anywhere as form fields;
  * - anything else as text, unless its type is not a text type and its bytes are not text (invalid
@@ -107,13 +108,48 @@ const textOf = (bytes: Uint8Array, textual: boolean, known: string | undefined):
 /** The first character that is not whitespace or a byte-order mark. */
 const firstSignificant = (text: string): string | undefined => /^[\s\uFEFF]*(.)/.exec(text)?.[1]
 
+const BOUNDARY = /boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i
+
+/** The delimiter line's text (`--` and the boundary) of a multipart type, if it names a boundary. */
+const delimiterOf = (contentType: string): string | undefined => {
+  const match = BOUNDARY.exec(contentType)
+  return match === null ? undefined : `--${match[1] ?? match[2]}`
+}
+
+/**
+ * Where the part whose header block never ends starts (the byte offset of its delimiter), if the
+ * body ends inside one: the platform's parser then neither finishes nor fails (it waits forever), so
+ * such a body never reaches it. One forward pass.
+ */
+const unfinishedPart = (bytes: Uint8Array, delimiter: string): number | undefined => {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let at = buffer.indexOf(delimiter)
+  while (at >= 0) {
+    const after = at + delimiter.length
+    if (buffer[after] === 45 && buffer[after + 1] === 45) return undefined
+    const crlf = buffer.indexOf("\r\n\r\n", after)
+    const lf = buffer.indexOf("\n\n", after)
+    const end = crlf < 0 ? lf : lf < 0 ? crlf : Math.min(crlf, lf)
+    if (end < 0) return at
+    at = buffer.indexOf(delimiter, end)
+  }
+  return undefined
+}
+
 /** The fields of a multipart body, by the platform's parser: text fields, and file parts' names. */
 const multipartFields = (
-  bytes: Uint8Array,
+  whole: Uint8Array,
   contentType: string,
   truncated: boolean
 ): Effect.Effect<{ readonly fields: DetectionPairs } | { readonly error: string }> => {
   const fields: Array<readonly [string, string]> = []
+  const delimiter = delimiterOf(contentType)
+  const cut = delimiter === undefined ? undefined : unfinishedPart(whole, delimiter)
+  if (cut !== undefined && !truncated) return Effect.succeed({ error: "Parse: the body ends inside a part's headers" })
+  // a prefix is closed after its last whole part (or mid-part), so the parser hands over every part before the cut
+  const bytes = !truncated || delimiter === undefined
+    ? whole
+    : Buffer.concat([whole.subarray(0, cut ?? whole.byteLength), Buffer.from(`\r\n${delimiter}--\r\n`)])
   return Stream.make(bytes).pipe(
     Stream.pipeThroughChannel(Multipart.makeChannel<never>({ "content-type": contentType })),
     Stream.runForEach((part) =>
@@ -126,6 +162,58 @@ const multipartFields = (
     // a prefix ends mid-part: the parts before the cut are all there is to scan
     Effect.catchAll((error) => Effect.succeed(truncated ? { fields } : { error: `${error.reason}: ${error.message}` }))
   )
+}
+
+const DISPOSITION_PARAM = /;\s*([\w*.-]{1,64})\s*=\s*(?:"((?:[^"\\]|\\.){0,1024})"|([^;]{0,1024}))/g
+const MAX_PART_HEADERS = 256
+
+/**
+ * What the platform's parser does not hand over: each part's header lines other than
+ * `Content-Disposition` and `Content-Type` (named by the header), and the parameters of its
+ * `Content-Disposition` other than `name` (`filename`, `filename*`, anything odd), as the client
+ * sent them (named `<part>.<parameter>`). Read from the text in one forward pass.
+ */
+export const multipartHeaderFields = (text: string, contentType: string): Array<readonly [string, string]> => {
+  const fields: Array<readonly [string, string]> = []
+  const delimiter = delimiterOf(contentType)
+  if (delimiter === undefined) return fields
+  let at = text.indexOf(delimiter)
+  while (at >= 0 && fields.length < MAX_PART_HEADERS) {
+    let i = text.indexOf("\n", at + delimiter.length)
+    if (i < 0 || text.startsWith("--", at + delimiter.length)) break
+    i++
+    const lines: Array<string> = []
+    while (i < text.length) {
+      const end = text.indexOf("\n", i)
+      const stop = end < 0 ? text.length : end
+      const line = text.slice(i, text.charCodeAt(stop - 1) === 13 ? stop - 1 : stop)
+      i = stop + 1
+      if (line.length === 0) break
+      lines.push(line)
+    }
+    let part = ""
+    const later: Array<readonly [string, string]> = []
+    for (const line of lines) {
+      const colon = line.indexOf(":")
+      if (colon <= 0) continue
+      const header = line.slice(0, colon).trim().toLowerCase()
+      const value = line.slice(colon + 1).trim()
+      if (header === "content-type") continue
+      if (header !== "content-disposition") {
+        fields.push([header.slice(0, 64), value])
+        continue
+      }
+      for (const param of value.matchAll(DISPOSITION_PARAM)) {
+        const name = param[1]!.toLowerCase()
+        const paramValue = param[2] ?? param[3]?.trim() ?? ""
+        if (name === "name") part = paramValue
+        else later.push([name, paramValue])
+      }
+    }
+    for (const [name, value] of later) fields.push([`${part.slice(0, 64)}.${name}`, value])
+    at = text.indexOf(delimiter, i)
+  }
+  return fields
 }
 
 /** The detector's view of decoded body bytes: a body, binary data (not scanned), or a malformed multipart body. */
@@ -142,7 +230,7 @@ export const bodyOf = (
   if (first === "{" || first === "[") return Effect.succeed({ body: { kind: "json", text } })
   if (type.includes("multipart/form-data")) {
     return Effect.map(multipartFields(bytes, contentType, truncated), (parsed) =>
-      "error" in parsed ? parsed : { body: { kind: "fields", fields: parsed.fields } })
+      "error" in parsed ? parsed : { body: { kind: "fields", fields: [...parsed.fields, ...multipartHeaderFields(text, contentType)] } })
   }
   return Effect.succeed({ body: type.includes("x-www-form-urlencoded") ? { kind: "form", text } : { kind: "text", text } })
 }

@@ -8,6 +8,7 @@ import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { decode } from "../../src/internal/detection/decode.js"
+import { bodyOf } from "../../src/internal/scanBody.js"
 import { engineSettings, makeEngine } from "../../src/internal/detection/engine.js"
 import { type DetectionFamily, findingOf, type RuleInfo } from "../../src/internal/detection/families/contract.js"
 import { type DetectionInput, ThreatDetector, type ThreatDetectorOptions } from "../../src/ThreatDetector.js"
@@ -67,6 +68,51 @@ describe("decoding before matching", () => {
     }))
 })
 
+describe("overlong UTF-8: what a lenient decoder sees", () => {
+  it("folds overlong forms of ASCII, percent-encoded or raw, of two to six bytes", () => {
+    const cases: ReadonlyArray<readonly [string, string]> = [
+      ["%c0%ae%c0%ae%c0%af", "../"],
+      // a second byte that is no continuation byte: masked and added up all the same
+      ["%c0%2e%c0%2e%c0%2f", "../"],
+      ["%c1%1c", "\\"],
+      ["%e0%80%ae%e0%80%ae%e0%80%af", "../"],
+      ["%f0%80%80%ae%f0%80%80%af", "./"],
+      ["%f8%80%80%80%ae%fc%80%80%80%80%af", "./"],
+      // the raw bytes, as Node reads a request line (latin1: one character per byte)
+      ["/\u00c0\u00ae\u00c0\u00ae/\u00e0\u0080\u00afetc", "/..//etc"]
+    ]
+    for (const [raw, decoded] of cases) expect(decode(raw, 4)?.text, raw).toBe(decoded)
+  })
+
+  it("leaves real UTF-8 and accented text alone, and never throws on a cut sequence", () => {
+    expect(decode("caf%C3%A9 cr%C3%A8me", 4)?.text).toBe("café crème")
+    expect(decode("À propos de l'été", 4)?.text).toBe("À propos de l'été")
+    for (const cut of ["%c0", "%e0%80", "%f0%80%80", "\u00c0", "%c0%ae%"]) expect(() => decode(cut, 4)).not.toThrow()
+  })
+
+  it.effect("finds a traversal however its dots and slashes are encoded", () =>
+    Effect.gen(function*() {
+      for (const path of ["/files/%c0%2e%c0%2e/%c0%2e%c0%2e/etc/passwd", "/files/%f0%80%80%ae%f0%80%80%ae%f0%80%80%afetc/passwd"]) {
+        expect((yield* detect({ path })).isThreat, path).toBe(true)
+      }
+    }))
+})
+
+describe("names are names", () => {
+  it.effect("a cookie's name is read as a cookie, not as a parameter key: framework session cookies are ordinary", () =>
+    Effect.gen(function*() {
+      const cookie = "connect.sid=s%3Aabc.def; ASP.NET_SessionId=xk2j3l4m5n; __Host-csrf=9f8e7d; _ga=GA1.2.3.4"
+      expect((yield* detect({ path: "/", headers: { cookie } })).isThreat).toBe(false)
+      expect((yield* detect({ path: "/", cookies: [["connect.sid", "s:abc.def"]] })).isThreat).toBe(false)
+    }))
+
+  it.effect("an attack in a cookie's name is still found", () =>
+    Effect.gen(function*() {
+      const result = yield* detect({ path: "/", headers: { cookie: "<script>alert(document.domain)</script>=1; theme=dark" } })
+      expect(result.isThreat).toBe(true)
+    }))
+})
+
 describe("values", () => {
   it("reads a markup body whole and value by value: attributes, text nodes and CDATA", () => {
     const xml = `<?xml version="1.0"?><order><item note="attack!">tea</item><memo><![CDATA[odd]]></memo></order>`
@@ -78,6 +124,73 @@ describe("values", () => {
       "demo-202@body.memo"
     ])
   })
+})
+
+describe("markup and multipart bodies", () => {
+  it("hands a DOCTYPE, internal subset included, to the rules as one value", () => {
+    const xml = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "attack!">]><r>&e;</r>`
+    const result = withDemo()({ path: "/soap", body: { kind: "text", text: xml } })
+    expect(result.findings.map((f) => f.location)).toContain("body.!doctype")
+  })
+
+  it.effect("finds an external entity in an XML body", () =>
+    Effect.gen(function*() {
+      const xml = `<?xml version="1.0"?>\n<!DOCTYPE order [\n  <!ENTITY xxe SYSTEM "file:///etc/shadow">\n]>\n<order><id>&xxe;</id></order>`
+      expect((yield* detect({ path: "/orders", body: { kind: "text", text: xml } })).isThreat).toBe(true)
+    }))
+
+  const boundary = "----formA1b2"
+  const form = (head: string, value = "hello") =>
+    `--${boundary}\r\n${head}\r\n\r\n${value}\r\n--${boundary}--\r\n`
+  const fieldsOf = (text: string) =>
+    Effect.map(bodyOf(new TextEncoder().encode(text), `multipart/form-data; boundary=${boundary}`, false), (view) =>
+      "body" in view && view.body.kind === "fields" ? view.body.fields : [])
+
+  it.effect("reads every part's headers as sent: filename*, odd parameters and extra header lines", () =>
+    Effect.gen(function*() {
+      const fields = yield* fieldsOf(form(
+        `Content-Disposition: form-data; name="doc"; filename*=UTF-8''..%2F..%2Fetc%2Fpasswd; x="1"\r\nX-Note: hi\r\nContent-Type: text/plain`
+      ))
+      expect(fields).toEqual(expect.arrayContaining([["doc.filename*", "UTF-8''..%2F..%2Fetc%2Fpasswd"], ["doc.x", "1"], ["x-note", "hi"]]))
+    }))
+
+  it.effect("an attack in a part header is found; an ordinary upload is not refused", () =>
+    Effect.gen(function*() {
+      const scan = (text: string) =>
+        Effect.flatMap(fieldsOf(text), (fields) => detect({ path: "/upload", body: { kind: "fields", fields } }))
+      expect((yield* scan(form(`Content-Disposition: form-data; name="doc"; filename*=UTF-8''..%2F..%2F..%2Fetc%2Fpasswd`))).isThreat).toBe(true)
+      expect((yield* scan(form(`Content-Disposition: form-data; name="doc"\r\nX-Trace: ' UNION SELECT password FROM users--`))).isThreat).toBe(true)
+      const ordinary = form(`Content-Disposition: form-data; name="avatar"; filename="My photo (2).jpg"\r\nContent-Type: image/jpeg`)
+      expect((yield* scan(ordinary)).isThreat).toBe(false)
+    }))
+
+  it.effect("a body that ends inside a part's headers is malformed, not a wait for bytes that never come", () =>
+    Effect.gen(function*() {
+      const type = `multipart/form-data; boundary=${boundary}`
+      for (const text of [`--${boundary}`, `--${boundary}\r\nContent-Disposition: form-data; name="a"`, `${form(`Content-Disposition: form-data; name="a"`).slice(0, -4)}\r\nContent-Disp`]) {
+        expect(yield* bodyOf(new TextEncoder().encode(text), type, false), text).toHaveProperty("error")
+      }
+    }))
+
+  it.effect("a prefix of a multipart body keeps every part before the cut", () =>
+    Effect.gen(function*() {
+      const text = `${form(`Content-Disposition: form-data; name="q"`, "' UNION SELECT password FROM users--").slice(0, -4)}\r\nContent-Disp`
+      const view = yield* bodyOf(new TextEncoder().encode(text), `multipart/form-data; boundary=${boundary}`, true)
+      expect(view).toMatchObject({ body: { kind: "fields", fields: expect.arrayContaining([["q", expect.stringContaining("UNION SELECT")]]) } })
+    }))
+
+  it.scopedLive("the guard answers such a body with 400", () =>
+    Effect.gen(function*() {
+      const app = HttpRouter.empty.pipe(HttpRouter.post("/upload", HttpServerResponse.text("ok")))
+      const guarded = yield* TRANSPORTS[1].make({ _tag: "app", app })
+      const reply = yield* guarded.send({
+        method: "POST",
+        path: "/upload",
+        headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+        body: `--${boundary}\r\nContent-Disposition: form-data; name="a"`
+      })
+      expect(reply.status).toBe(400)
+    }))
 })
 
 describe("anomaly scoring and paranoia", () => {

@@ -28,41 +28,82 @@ const utf8 = new TextDecoder("utf-8", { fatal: false })
 const hexValue = (c: number): number =>
   c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1
 
+/** The length of the sequence a lead byte starts when it can only start an overlong form, or 0. */
+const overlongLength = (b: number): number =>
+  b === 0xc0 || b === 0xc1 ? 2 : b === 0xe0 ? 3 : b === 0xf0 ? 4 : b === 0xf8 ? 5 : b === 0xfc ? 6 : 0
+
 /**
- * Decodes a run of `%XX` escapes as UTF-8 (lossy, never throws). Overlong two-byte forms
- * (`%c0%ae` for `.`) are folded to the ASCII character an old parser would have seen.
+ * The ASCII character an overlong UTF-8 sequence at `i` of `bytes` stands for, with the number of
+ * bytes it takes, or undefined. A lenient decoder (old IIS, some Java and PHP stacks) masks each
+ * byte and adds the bits up, so it reads `c0 ae`, `e0 80 ae`, `f0 80 80 af` and even `c0 2e` (a
+ * second byte that is no continuation byte) as ASCII; a strict one rejects them, so reading them as
+ * ASCII finds what the lenient one would see.
+ */
+const overlongAt = (bytes: ArrayLike<number>, i: number): readonly [number, number] | undefined => {
+  const n = overlongLength(bytes[i]!)
+  if (n === 0 || i + n > bytes.length) return undefined
+  if (n === 2) {
+    const next = bytes[i + 1]!
+    return next < 0xc0 ? [((bytes[i]! & 0x1f) << 6) | (next & 0x3f), 2] : undefined
+  }
+  let code = 0
+  for (let k = 1; k < n; k++) {
+    const c = bytes[i + k]!
+    if ((c & 0xc0) !== 0x80) return undefined
+    code = (code << 6) | (c & 0x3f)
+  }
+  return code < 0x80 ? [code, n] : undefined
+}
+
+/**
+ * Decodes a run of `%XX` escapes as UTF-8 (lossy, never throws), overlong forms of ASCII folded to
+ * the character a lenient decoder sees (see {@link overlongAt}).
  */
 const decodePercentRun = (run: string): string => {
   const bytes: Array<number> = []
-  for (let i = 0; i + 2 < run.length; i += 3) {
-    const hi = hexValue(run.charCodeAt(i + 1))
-    const lo = hexValue(run.charCodeAt(i + 2))
-    bytes.push(hi * 16 + lo)
-  }
   let ascii = true
-  for (const b of bytes) if (b >= 0x80) ascii = false
+  for (let i = 0; i + 2 < run.length; i += 3) {
+    const b = hexValue(run.charCodeAt(i + 1)) * 16 + hexValue(run.charCodeAt(i + 2))
+    if (b >= 0x80) ascii = false
+    bytes.push(b)
+  }
   if (ascii) return String.fromCharCode(...bytes)
   const folded: Array<number> = []
   for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i] ?? 0
-    const next = bytes[i + 1]
-    if ((b === 0xc0 || b === 0xc1) && next !== undefined && (next & 0xc0) === 0x80) {
-      folded.push(((b & 0x1f) << 6) | (next & 0x3f))
-      i++
-    } else if (b === 0xe0 && next !== undefined && next < 0xa0 && (next & 0xc0) === 0x80) {
-      const third = bytes[i + 2]
-      if (third !== undefined && (third & 0xc0) === 0x80) {
-        folded.push(((next & 0x3f) << 6) | (third & 0x3f))
-        i += 2
-      } else {
-        folded.push(b)
-      }
+    const overlong = overlongAt(bytes, i)
+    if (overlong === undefined) {
+      folded.push(bytes[i]!)
     } else {
-      folded.push(b)
+      folded.push(overlong[0])
+      i += overlong[1] - 1
     }
   }
   return utf8.decode(Uint8Array.from(folded))
 }
+
+const RAW_OVERLONG = /[\u00c0\u00c1\u00e0\u00f0\u00f8\u00fc][\u0080-\u00bf]{1,5}/g
+
+/**
+ * Overlong forms sent as raw bytes (`/\xc0\xae\xc0\xae/`): Node reads a request line as latin1,
+ * so each byte is one character from U+0080 to U+00FF. Only sequences that are overlong fold; `À`
+ * and other text stay as they are.
+ */
+const foldRawOverlong = (s: string): string =>
+  s.replace(RAW_OVERLONG, (run) => {
+    const codes: Array<number> = []
+    for (let i = 0; i < run.length; i++) codes.push(run.charCodeAt(i))
+    let out = ""
+    for (let i = 0; i < codes.length; i++) {
+      const overlong = overlongAt(codes, i)
+      if (overlong === undefined) {
+        out += run[i]
+      } else {
+        out += String.fromCharCode(overlong[0])
+        i += overlong[1] - 1
+      }
+    }
+    return out
+  })
 
 const PERCENT_RUN = /(?:%[0-9a-fA-F][0-9a-fA-F]){1,4096}/g
 const PERCENT_U = /%u([0-9a-fA-F]{4})/g
@@ -188,7 +229,7 @@ export const decode = (raw: string, maxRounds: number): Normalised | undefined =
     }
   }
   if (NON_ASCII.test(text)) {
-    text = text.normalize("NFKC")
+    text = foldRawOverlong(text).normalize("NFKC")
     for (const [pattern, replacement] of LOOKALIKES) text = text.replace(pattern, replacement)
   }
   const nul = text.includes("\u0000")

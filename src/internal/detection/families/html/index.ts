@@ -11,7 +11,7 @@ import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, typ
 import * as R from "./rules.js"
 import { type Attribute, type HtmlContext, type Tag, tokenizeHtml } from "./tokenizer.js"
 
-/** Tags that run script or load another document by themselves. */
+/** Tags that run script or load another document by themselves; `<noscript>` parses differently with script on and off (mutation XSS). */
 const SCRIPT_TAGS: ReadonlySet<string> = new Set([
   "script",
   "iframe",
@@ -28,6 +28,8 @@ const SCRIPT_TAGS: ReadonlySet<string> = new Set([
   "ilayer",
   "bgsound",
   "vmlframe",
+  "noscript",
+  "stylesheet",
   "xss"
 ])
 
@@ -47,7 +49,7 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = { colon: ":", tab: "", 
  * decoded, whitespace, control and invisible characters removed, lower case. Linear, bounded to the
  * first 64 meaningful characters, which is all a scheme check needs.
  */
-const urlHead = (raw: string): string => {
+export const urlHead = (raw: string): string => {
   let out = ""
   for (let i = 0; i < raw.length && out.length < 64; i++) {
     const c = raw.charCodeAt(i)
@@ -114,7 +116,20 @@ const compactText = (value: string, dropBackslash: boolean): string => {
   return parts.join("").toLowerCase()
 }
 
-const runsScript = (style: string): boolean => {
+/**
+ * CSS escapes undone (`\3c` is `<`, `\65 xpression` is `expression`, `\<` is `<`): a style sheet or a style
+ * attribute reads them as the characters they stand for. One pass; each escape is at most six digits.
+ */
+const cssUnescape = (style: string): string =>
+  style.includes("\\")
+    ? style.replace(/\\(?:([0-9a-f]{1,6})\s?|([^\n0-9a-f]))/gi, (_, hex: string | undefined, char: string | undefined) =>
+      hex === undefined ? (char ?? "") : String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff) || 0xfffd))
+    : style
+
+const runsScript = (raw: string): boolean => {
+  const style = cssUnescape(raw)
+  // an escaped tag or quote in a style breaks out of it (`font-family:'\22\3e\3cimg ...'`)
+  if (style !== raw && /<[a-z!/?]|["'][\s;]{0,8}>/i.test(style)) return true
   const compact = compactText(style, true)
   return (
     compact.includes("expression(") ||
@@ -144,13 +159,23 @@ const looksLikeCode = (value: string): boolean => /[(`=.[]/.test(value)
 
 const ATTRIBUTE_NAME = /^[a-z][a-z0-9:_-]{0,40}$/
 
+/** Attributes that load or navigate to a URL. */
+const URL_ATTRIBUTES: ReadonlySet<string> = new Set(
+  "href src action formaction data codebase background poster lowsrc dynsrc xlink:href srcset ping manifest longdesc".split(" ")
+)
+
 /** What one tag can do, added to `hits`. */
-const judgeTag = (tag: Tag, hits: Set<RuleInfo>): void => {
-  if (SCRIPT_TAGS.has(tag.name)) hits.add(R.SCRIPT_TAG)
+const judgeTag = (tag: Tag, hits: Set<RuleInfo>, xmlDocument: boolean): void => {
+  // in an XML document `<xml>` is an element like any other, not an Internet Explorer data island
+  if (SCRIPT_TAGS.has(tag.name) && !(xmlDocument && tag.name === "xml")) hits.add(R.SCRIPT_TAG)
   if (!FORMATTING_TAGS.has(tag.name) && (tag.attributes.length > 0 || tag.name.length > 1)) hits.add(R.ACTIVE_TAG)
-  if (tag.name === "style" && (runsScript(tag.text) || tag.attributes.some((a) => a.name === "type" && /script/i.test(a.value)))) hits.add(R.STYLE_SCRIPT)
+  // a style sheet with backslashes hides its keywords in CSS escapes (`@\69mport`, `\65xpression`)
+  if (tag.name === "style" && (tag.text.includes("\\") || runsScript(tag.text) || tag.attributes.some((a) => a.name === "type" && /script/i.test(a.value)))) hits.add(R.STYLE_SCRIPT)
+  // a `<link>` pulls a style sheet, an import or a preload into the page, whatever its `rel`
+  if (tag.name === "link" && tag.attributes.some((a) => a.name === "href")) hits.add(R.META_REFRESH)
   if (tag.name === "meta" || tag.name === "link" || tag.name === "style") hits.add(R.HEAD_TAG)
   for (const attribute of tag.attributes) {
+    if (URL_ATTRIBUTES.has(attribute.name)) hits.add(R.URL_ATTRIBUTE)
     if (isHandler(attribute)) hits.add(R.EVENT_HANDLER)
     else if (attribute.name === "srcdoc") hits.add(R.SRCDOC)
     else if (attribute.name === "style" && runsScript(attribute.value)) hits.add(R.STYLE_SCRIPT)
@@ -199,13 +224,37 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set(
   ).split(" ")
 )
 
-/** ` onerror=`, `"onfocus=`, `/onload=`: a handler assignment where an attribute could start. */
-const LOOSE_HANDLER_PATTERN = /(?:^|[\s"'`/;+])on([a-z]{3,32})\s{0,8}=/gi
+/** English words that start with `on`, which settings and prose assign (`online=1`); no browser fires them as events. */
+const ON_WORDS: ReadonlySet<string> = new Set(
+  "line lines ly ce to set sets ion ions ward wards going boarding boarded erous tology stage screen shore site sale top hold".split(" ")
+)
 
-const hasLooseHandler = (value: string): boolean => {
-  LOOSE_HANDLER_PATTERN.lastIndex = 0
-  for (let match = LOOSE_HANDLER_PATTERN.exec(value); match !== null; match = LOOSE_HANDLER_PATTERN.exec(value)) {
-    if (KNOWN_EVENTS.has((match[1] ?? "").toLowerCase())) return true
+const isLetter = (c: number): boolean => (c | 32) >= 97 && (c | 32) <= 122
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
+
+/**
+ * An event handler assignment outside a tag, ready to land in one, found by grammar from each `=`:
+ * `on` and three or more letters after a space or a quote (` onerror=`, `"onfocus=`), so handlers
+ * browsers add later count too; after `/`, `;` or `+`, or at the very start of the value, only
+ * events a browser fires (`/onload=`; `online=true` is a setting). Each `=` looks back a
+ * bounded distance, so the cost is linear.
+ */
+export const hasLooseHandler = (value: string): boolean => {
+  for (let eq = value.indexOf("="); eq >= 0; eq = value.indexOf("=", eq + 1)) {
+    let j = eq - 1
+    while (j >= 0 && eq - j <= 8 && isSpace(value.charCodeAt(j))) j--
+    const end = j + 1
+    // `on` and up to 48 letters: the longest event names are about 40
+    while (j >= 0 && end - j <= 51 && isLetter(value.charCodeAt(j))) j--
+    const start = j + 1
+    if (end - start < 5 || (value.charCodeAt(start) | 32) !== 111 || (value.charCodeAt(start + 1) | 32) !== 110) continue
+    const before = j < 0 ? -1 : value.charCodeAt(j)
+    if (isSpace(before) || before === 34 || before === 39 || before === 96) {
+      if (!ON_WORDS.has(value.slice(start + 2, end).toLowerCase())) return true
+      continue
+    }
+    // a slash or `;` also separates words in paths, base64 and cookies: only real event names there
+    if ((before === -1 || before === 47 || before === 59 || before === 43) && KNOWN_EVENTS.has(value.slice(start + 2, end).toLowerCase())) return true
   }
   return false
 }
@@ -218,7 +267,8 @@ const JS_BREAK_PATTERN = new RegExp(
   "i"
 )
 
-const compactScript = (value: string): string => compactText(value, false)
+/** The names every page sink starts from; looked for only when something could use them. */
+const SINK_NAMES = /document|location|innerhtml|outerhtml/i
 
 const PAGE_SINKS = ["document.cookie", "document.domain", "document.write", "document.location", "window.location", "location.href", ".innerhtml=", ".outerhtml=", "document.body.appendchild", "document.createelement("]
 
@@ -227,17 +277,6 @@ const OBFUSCATED_ACCESS = /(?:window|self|top|this|parent|frames|globalthis|docu
 const TEMPLATE_CALL = new RegExp(`(?:\\.(?:call|apply|bind)|${SINKS})\``)
 const JS_CALLS = new RegExp(`(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\(`)
 
-const judgeScript = (compact: string, hits: Set<RuleInfo>): void => {
-  for (const sink of PAGE_SINKS) {
-    if (compact.includes(sink)) {
-      hits.add(R.JS_SINK)
-      break
-    }
-  }
-  if (OBFUSCATED_ACCESS.test(compact) || TEMPLATE_CALL.test(compact) || compact.includes("![]") || compact.includes("[][")) hits.add(R.JS_OBFUSCATION)
-  if (JS_CALLS.test(compact)) hits.add(R.JS_CALL)
-}
-
 /** CSS that runs script, in a value that will land in a style: `x:expression(...)`, `url(javascript:...)`. */
 const CSS_SCRIPT = /expression\(|-moz-binding|url\((?:["'])?(?:javascript|vbscript)|behaviou?r:url/
 
@@ -245,10 +284,123 @@ const CSS_SCRIPT = /expression\(|-moz-binding|url\((?:["'])?(?:javascript|vbscri
 const SCRIPT_BREAK_PATTERN = /['"`][\s)}\]]{0,4}[;,+\-*|^%/][\s(]{0,4}[a-z_$][\w$.]{0,40}\s{0,4}[(`]/i
 
 /**
- * Every XSS needs a `<`, a script scheme, an event handler, a style expression or a quote next to
- * script punctuation; values without any of them are rejected without tokenizing.
+ * JavaScript in a value, judged only when the value holds what each rule needs: a call needs `(`
+ * or a back-quote, a page sink its name, JSFuck its `![]`. Values with none of them (JSON text,
+ * prose) cost a few native scans; the compaction and the patterns run only on the rest.
  */
-const MAY_MATCH = /<|script\s{0,4}:|data\s{0,4}:|\bon[a-z]{3,24}\s{0,8}=|['"`)}\]][\s)}\]]{0,4}[;,+\-*|&^%/>]|expression|binding|document|window|location|alert|prompt|confirm|eval|\[["'`]|[.(]call`|\(\)|['"`][\s/]{1,8}[a-z:-]{1,32}\s{0,4}=/i
+export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
+  const call = value.includes("(") || value.includes("`")
+  const sink =
+    SINK_VALUE_PATTERN.test(value) || ((call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value))
+  const jsfuck = value.includes("[]") && (value.includes("![]") || value.includes("[]["))
+  if (call && (value.includes("'") || value.includes("\"") || value.includes("`") || /^\s{0,4}[)}\];,+\-*|^%/]/.test(value))) {
+    if (JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
+    if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
+  }
+  if (!call && !sink && !jsfuck) {
+    if (value.includes("[") && hasAccessByString(value)) hits.add(R.JS_OBFUSCATION)
+    return
+  }
+  const compact = compactText(value, false)
+  if (call && CSS_SCRIPT.test(compact)) hits.add(R.STYLE_SCRIPT)
+  if (sink) {
+    for (const name of PAGE_SINKS) {
+      if (compact.includes(name)) {
+        hits.add(R.JS_SINK)
+        break
+      }
+    }
+  }
+  if (jsfuck || ((call || sink) && OBFUSCATED_ACCESS.test(compact)) || TEMPLATE_CALL.test(compact)) hits.add(R.JS_OBFUSCATION)
+  if (call && JS_CALLS.test(compact)) hits.add(R.JS_CALL)
+  if (call && (CONSTRUCTOR_CHAIN.test(compact) || hasTemplateEscape(compact))) hits.add(R.JS_OBFUSCATION)
+  if (sink && DOM_WRITE_PATTERN.test(compact)) hits.add(R.DOM_WRITE)
+  // a page sink that only appears once comments are removed (`document/**/.cookie`) was hidden on purpose
+  if (sink && value.includes("/*") && hits.has(R.JS_SINK)) {
+    const lower = value.toLowerCase()
+    if (!PAGE_SINKS.some((name) => compact.includes(name) && lower.includes(name))) hits.add(R.JS_OBFUSCATION)
+  }
+  if ((call && CALL_VALUE_PATTERN.test(value)) || (sink && SINK_VALUE_PATTERN.test(value))) hits.add(R.CALL_VALUE)
+}
+
+/**
+ * The `Function` constructor reached from any object, which is `eval` by another name:
+ * `[].constructor.constructor('code')()`, `''.sub.constructor\`code\``, `x.constructor('code')`.
+ */
+const CONSTRUCTOR_CHAIN = /constructor[.[]["'`]?constructor|\.constructor(?:\(["'`]|`)/
+
+/** What reaches code from inside a client-side template expression (AngularJS sandbox escapes). */
+const TEMPLATE_ESCAPE = /constructor|\$eval|\$on\b|\$parse|\$event|fromcharcode|alert|prompt|confirm|\bimport\(/
+
+/**
+ * A `{{ ... }}` expression (AngularJS, Vue) that reaches code. Each expression is read up to its
+ * `}}` (at most 512 characters) and the search goes on after it, so the work is linear.
+ */
+const hasTemplateEscape = (compact: string): boolean => {
+  for (let open = compact.indexOf("{{"); open >= 0; ) {
+    const close = compact.indexOf("}}", open + 2)
+    const end = close < 0 || close - open > 512 ? Math.min(compact.length, open + 512) : close
+    if (TEMPLATE_ESCAPE.test(compact.slice(open + 2, end))) return true
+    open = compact.indexOf("{{", end)
+  }
+  return false
+}
+
+/** A DOM call or assignment reached from `document`: `document.body.appendChild(`, `document.querySelector("p").textContent=`. */
+const DOM_WRITE_PATTERN =
+  /document\.[\w$.()"'[\]]{0,80}?(?:\.(?:innerhtml|outerhtml|textcontent|innertext|src|href|action)=(?!=)|\.(?:appendchild|insertadjacenthtml|insertbefore|replacewith|replacechildren|append|prepend|write|writeln)\()/
+
+/**
+ * A value that starts with a call of a dialog, an evaluator or a decoder: what a probe sends,
+ * not what prose says about one (`use eval() carefully` starts with a word).
+ */
+const CALL_VALUE_PATTERN =
+  /^[\s;'"`(]{0,4}(?:(?:window|top|self|parent|this|globalthis)\s{0,4}\.\s{0,4})?(?:new\s{1,4}function|alert|prompt|confirm|eval|settimeout|setinterval|execscript|fetch|import|atob|btoa|(?:string\s{0,4}\.\s{0,4})?fromcharcode)\s{0,4}[(`]/i
+
+/** A value that starts with a page property: `document.cookie=...`, `window.location`. */
+const SINK_VALUE_PATTERN = /^[\s;'"`(]{0,4}(?:document\s{0,4}\.\s{0,4}(?:cookie|domain|location|write)|(?:window|top|self|parent)\s{0,4}\.\s{0,4}location|location\s{0,4}\.\s{0,4}href)\b/i
+
+const GLOBAL_NAMES: ReadonlySet<string> = new Set(["window", "self", "top", "parent", "frames", "globalthis", "document"])
+
+/**
+ * `self["$"]`, `top[ 'x' ]`: a global object indexed by a string, read from each `[` that a quote
+ * follows, looking back at most one name. Bounded work per `[`, so linear.
+ */
+const hasAccessByString = (value: string): boolean => {
+  for (let open = value.indexOf("["); open >= 0; open = value.indexOf("[", open + 1)) {
+    let k = open + 1
+    while (k < value.length && k - open <= 4 && isSpace(value.charCodeAt(k))) k++
+    const q = value.charCodeAt(k)
+    if (q !== 34 && q !== 39 && q !== 96) continue
+    const end = open
+    let j = open - 1
+    while (j >= 0 && end - j <= 10 && isLetter(value.charCodeAt(j))) j--
+    if (end - j > 1 && end - j <= 11 && !isLetter(value.charCodeAt(j)) && GLOBAL_NAMES.has(value.slice(j + 1, end).toLowerCase())) return true
+  }
+  return false
+}
+
+/** `" in valueOf=`, `' instanceof x.y=`: leaving a JavaScript string with an operator keyword, then assigning. */
+const OPERATOR_BREAK_PATTERN = /['"`]\s{0,8}(?:instanceof|typeof|in)\s{0,8}[a-z_$][\w$.]{0,40}\s{0,4}=(?!=)/i
+
+/**
+ * Every XSS needs a `<`, an `=` (a handler or an attribute), a call (`(`, a back-quote), a script
+ * scheme, a page sink or JSFuck brackets; values with none of them are rejected before any
+ * tokenizing, with native scans only.
+ */
+const mayMatch = (value: string): boolean =>
+  value.includes("<") ||
+  value.includes("-->") ||
+  value.includes("+AD") ||
+  value.includes("\u00bc") ||
+  value.includes("\u2044") ||
+  ((value.includes("&") || value.includes(":")) && isScriptUrl(value)) ||
+  value.includes("=") ||
+  value.includes("(") ||
+  value.includes("`") ||
+  value.includes("[") ||
+  (value.includes(":") && /script|data|mocha/i.test(value)) ||
+  /document|location|innerhtml/i.test(value)
 
 const CONTEXTS: ReadonlyArray<readonly [HtmlContext, string]> = [
   ["\"", "\""],
@@ -256,13 +408,23 @@ const CONTEXTS: ReadonlyArray<readonly [HtmlContext, string]> = [
   ["unquoted", " "]
 ]
 
+/**
+ * How far past its start a value is read as the rest of a tag it broke out of. A break-out puts
+ * what it adds right after the quote; handlers and script URLs further on are found by the rules
+ * that read the whole value. Keeps JSON text, whose every value starts with a quote, cheap.
+ */
+const ATTRIBUTE_WINDOW = 256
+
 const SCRIPT_TAG_ANYWHERE = /<(?:script|iframe|object|embed|applet|frameset|base)[\s/>]/i
 
 /**
  * A script tag inside an attribute value or a comment is text to a browser, but not to a template
  * engine or a second decoding (`<x foo="%><script>...">`); finding one there is an attack too.
  */
-const hasScriptTagAnywhere = (value: string): boolean => SCRIPT_TAG_ANYWHERE.test(value)
+const hasScriptTagAnywhere = (value: string): boolean => SCRIPT_TAG_ANYWHERE.test(value) || CONDITIONAL_COMMENT.test(value)
+
+/** `<!--[if IE]>`: old Internet Explorer runs the markup inside; `xmlns="...xhtml"` brings HTML, and its script, into XML. */
+const CONDITIONAL_COMMENT = /<!--\s{0,4}\[\s{0,4}if\b|\bxmlns(?::[a-z]{1,16})?\s{0,4}=\s{0,4}["']?http:\/\/www\.w3\.org\/1999\/xhtml/i
 
 /** Linear passes over the whole value besides the tokenizer: compaction and the patterns. */
 const PATTERN_PASSES = 10
@@ -274,28 +436,80 @@ const PATTERN_PASSES = 10
  */
 export const analyse = (value: string): { readonly hits: ReadonlySet<RuleInfo>; readonly work: number } => {
   const hits = new Set<RuleInfo>()
+  let work = analyseInto(value, hits)
+  for (const variant of variantsOf(value)) work += analyseInto(variant, hits)
+  return { hits, work }
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+/** One UTF-7 run (`ADw` of `+ADw-`): base64 of UTF-16 code units. */
+const utf7Run = (run: string): string => {
+  let out = ""
+  let bits = 0
+  let acc = 0
+  for (let i = 0; i < run.length; i++) {
+    acc = ((acc << 6) | BASE64.indexOf(run.charAt(i))) & 0xffffff
+    bits += 6
+    if (bits >= 16) {
+      bits -= 16
+      out += String.fromCharCode((acc >> bits) & 0xffff)
+    }
+  }
+  return out
+}
+
+/**
+ * Readings of the value a browser or a server may take besides the plain one: UTF-7
+ * (`+ADw-script+AD4-`, for pages whose charset is guessed), and `¼`/`¾` as `<`/`>` (a 7-bit
+ * charset drops the high bit of 0xBC and 0xBE). Each is one linear pass, made only when the value
+ * holds what it undoes.
+ */
+const variantsOf = (value: string): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  if (value.includes("+AD") || value.includes("+AC")) {
+    const decoded = value.replace(/\+([A-Za-z0-9+/]{2,64})-?/g, (whole, run: string) => {
+      const text = utf7Run(run)
+      return /^[\x09\x0a\x0d\x20-\x7e]+$/.test(text) ? text : whole
+    })
+    if (decoded !== value) out.push(decoded)
+  }
+  if (value.includes("\u00bc") || value.includes("\u00be")) out.push(value.replace(/\u00bc/g, "<").replace(/\u00be/g, ">"))
+  // the same after compatibility folding, which spells `¼` as `1⁄4`
+  else if (value.includes("\u2044")) out.push(value.replace(/1\u20444/g, "<").replace(/3\u20444/g, ">"))
+  return out
+}
+
+/** The rules of one reading of a value, added to `hits`; returns the work it took. */
+const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
   let work = 0
+  const xmlDocument = /^\s{0,8}<\?xml[\s?]/i.test(value)
   const events = {
-    tag: (tag: Tag) => judgeTag(tag, hits),
+    tag: (tag: Tag) => judgeTag(tag, hits, xmlDocument),
     endTag: (name: string) => {
       if (name === "script") hits.add(R.SCRIPT_CLOSE)
     },
     attributeBreak: () => undefined
   }
-  if (value.includes("<")) {
+  const lt = value.includes("<")
+  if (lt) {
     work += tokenizeHtml(value, "data", events)
     if (!hits.has(R.SCRIPT_TAG) && hasScriptTagAnywhere(value)) hits.add(R.SCRIPT_TAG)
   }
-  for (const [context, quote] of CONTEXTS) {
-    if (!value.includes(quote)) continue
-    // a value before its quote must read as an attribute value: short, no markup, no spaces
-    const end = value.indexOf(quote)
-    if (end > 64 || (context !== "unquoted" && /[<>=\s]/.test(value.slice(0, end)))) continue
-    work += tokenizeHtml(value, context, {
-      tag: () => undefined,
-      endTag: () => undefined,
-      attributeBreak: (attributes, closedTag) => judgeAttributeBreak(attributes, closedTag, context !== "unquoted", hits)
-    })
+  // leaving an attribute value adds something only with an `=` or a `>`
+  if (value.includes("=") || value.includes(">")) {
+    const head = value.length > ATTRIBUTE_WINDOW ? value.slice(0, ATTRIBUTE_WINDOW) : value
+    for (const [context, quote] of CONTEXTS) {
+      // a value before its quote must read as an attribute value: short, no markup, no spaces
+      const end = head.indexOf(quote)
+      if (end < 0 || end > 64 || (context !== "unquoted" && /[<>=\s]/.test(head.slice(0, end)))) continue
+      work += tokenizeHtml(head, context, {
+        tag: () => undefined,
+        endTag: () => undefined,
+        attributeBreak: (attributes, closedTag) => judgeAttributeBreak(attributes, closedTag, context !== "unquoted", hits)
+      })
+    }
+    if (hasLooseHandler(value)) hits.add(R.LOOSE_HANDLER)
   }
   const head = urlHead(value)
   if (isScriptUrl(value)) {
@@ -303,16 +517,13 @@ export const analyse = (value: string): { readonly hits: ReadonlySet<RuleInfo>; 
     const rest = head.slice(head.indexOf(":") + 1)
     const literal = value.trimStart().toLowerCase().startsWith(head.slice(0, head.indexOf(":") + 1))
     if (head.startsWith("data:") || !literal || !/^[a-z]/.test(rest) || /[(`=]|\/\//.test(rest)) hits.add(R.SCRIPT_URL_VALUE)
-  } else if (head.startsWith("data:") && head.includes(",") && value.includes("<")) {
+  } else if (lt && head.startsWith("data:") && head.includes(",")) {
     hits.add(R.SCRIPT_URL_VALUE)
   }
-  const compact = compactScript(value)
-  if (CSS_SCRIPT.test(compact)) hits.add(R.STYLE_SCRIPT)
-  if (hasLooseHandler(value)) hits.add(R.LOOSE_HANDLER)
-  if (JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
-  if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
-  judgeScript(compact, hits)
-  return { hits, work: work + PATTERN_PASSES * value.length }
+  judgeScript(value, hits)
+  if (value.includes("-->")) hits.add(R.COMMENT_CLOSE)
+  if (value.includes("=") && OPERATOR_BREAK_PATTERN.test(value)) hits.add(R.OPERATOR_BREAK)
+  return work + PATTERN_PASSES * value.length
 }
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
@@ -326,6 +537,6 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
 export const family: DetectionFamily = {
   name: "html",
   rules: R.HTML_RULES,
-  mayMatch: (value) => MAY_MATCH.test(value),
+  mayMatch,
   scan
 }

@@ -78,7 +78,9 @@ export const scanHeaders = (value: string, context: ScanContext, fire: Fire): vo
   }
   // A Cookie or Referer header legitimately carries session ids; only parameters and paths are suspicious.
   if (location !== "header" && location !== "cookie") {
-    if (SESSION_ASSIGNMENT.test(value)) fire(RULES.sessionValue, "session id assignment")
+    // every name in SESSION_ASSIGNMENT has one of these in it: most values skip the regex
+    const named = value.includes("sess") || value.includes("cf") || value.includes(".sid")
+    if (named && SESSION_ASSIGNMENT.test(value)) fire(RULES.sessionValue, "session id assignment")
   }
   const cookie = value.indexOf(".cookie")
   if (cookie >= 0 && COOKIE_SCRIPT.test(value.slice(cookie, cookie + 16)) && COOKIE_ATTRIBUTE.test(value.slice(cookie, cookie + 200))) {

@@ -1,7 +1,8 @@
 /**
- * Protocol-level and structured-data injections: HTTP response splitting, session fixation, LDAP
- * filter and XML entity injection, SSRF, MongoDB operator injection and prototype pollution. Each
- * has its own scanner; they share one lower-cased view of the value and one finding list.
+ * Protocol-level and structured-data injections: HTTP response splitting, session fixation, XML
+ * entity injection, SSRF, MongoDB operator injection and prototype pollution. Each has its own
+ * scanner; they share one lower-cased view of the value and one finding list. LDAP filters have
+ * their own family (`../ldap`).
  *
  * @internal
  */
@@ -9,7 +10,7 @@ import type { DetectionFamily, FamilyFinding, ScanContext } from "../contract.js
 import { isProse } from "../traversal/pathTokens.js"
 import { scanHeaders } from "./headers.js"
 import { OOB_DOMAINS } from "./hosts.js"
-import { scanLdap, scanXml } from "./markup.js"
+import { scanXml } from "./markup.js"
 import { scanObjects } from "./objects.js"
 import { collector, RULES } from "./rules.js"
 import { scanSsrf } from "./ssrf.js"
@@ -23,14 +24,13 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   scanHeaders(s, context, fire)
   scanObjects(s, context, prose, fire)
   if (context.location === "key") return findings
-  scanLdap(s, fire)
-  scanXml(s, fire)
+  scanXml(s, context.location, fire)
   scanSsrf(s, context, prose, fire)
   return findings
 }
 
 const MAY_MATCH = new RegExp(
-  `[\\r\\n\\u560a\\u560d\\u2028\\u2029\\u0085:$()<]|proto|cookie|sess|\\.sid|cfid|cftoken|token|return|==|localhost|loopback|internal|127\\.|0\\.0\\.0\\.0|${OOB_DOMAINS.map((d) => d.replace(/\./g, "\\.")).join("|")}`,
+  `[\\r\\n\\u560a\\u560d\\u2028\\u2029\\u0085:$()<]|proto|cookie|sess|\\.sid|cfid|cftoken|token|return|==|%[a-z_]|\\+a[cdf]|localhost|loopback|internal|127\\.|0\\.0\\.0\\.0|${OOB_DOMAINS.map((d) => d.replace(/\./g, "\\.")).join("|")}`,
   "i"
 )
 

@@ -1,32 +1,14 @@
 /**
- * Injections into structured query and document languages the server parses: LDAP search filters
- * (closing the application's filter and opening one of the attacker's) and XML (external entities,
- * entity expansion, external DTDs, XInclude, XSLT extension functions).
+ * Injections into XML the server parses: external entities, entity expansion, external DTDs,
+ * XInclude, XSLT extension functions, XPath, and the tricks that hide them from a scanner.
  *
  * Hand-written scanners over a lower-cased value: each looks at the text right after a landmark
- * (`)(`, `(|`, `<!entity`, `<!doctype`) within a fixed window, so the work is linear.
+ * (`<!entity`, `<!doctype`, `<?xml`) within a fixed window, so the work is linear.
  *
  * @internal
  */
+import type { ScanContext } from "../contract.js"
 import { type Fire, RULES } from "./rules.js"
-
-const isAttrStart = (c: number): boolean => c >= 97 && c <= 122
-const isAttrChar = (c: number): boolean => isAttrStart(c) || (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 59 || c === 95
-
-/** `uid=`, `cn~=`, `mail>=` or `1.2.840.113556.1.4.803:=` starting at `i` (spaces allowed). */
-const assertionAt = (s: string, start: number): boolean => {
-  let i = start
-  while (s.charCodeAt(i) === 32) i++
-  const first = i
-  if (!isAttrStart(s.charCodeAt(i)) && !(s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57)) return false
-  while (i - first < 64 && isAttrChar(s.charCodeAt(i))) i++
-  while (s.charCodeAt(i) === 32) i++
-  const c = s.charCodeAt(i)
-  if (c === 126 || c === 60 || c === 62 || c === 58) i++
-  return s.charCodeAt(i) === 61
-}
-
-const isOperator = (c: number): boolean => c === 124 || c === 38 || c === 33
 
 /**
  * Calls `f` with each index of `needle` in `s` until it returns `true`. Every caller looks at a
@@ -42,50 +24,39 @@ export const eachIndex = (s: string, needle: string, f: (index: number) => boole
   }
 }
 
-export const scanLdap = (s: string, fire: Fire): void => {
-  if (!s.includes("(") && !s.includes(")")) return
-  eachIndex(s, ")(", (i) => {
-    if (s.charCodeAt(i - 1) === 42) {
-      fire(RULES.ldapBreakout, "*)(")
-      return true
-    }
-    let j = i + 2
-    let operator = false
-    for (let k = 0; k < 3 && (s.charCodeAt(j) === 40 || isOperator(s.charCodeAt(j)) || s.charCodeAt(j) === 32); k++, j++) {
-      if (isOperator(s.charCodeAt(j))) operator = true
-    }
-    if (operator || assertionAt(s, j)) {
-      fire(RULES.ldapBreakout, s.slice(i, i + 24))
-      return true
-    }
-  })
-  eachIndex(s, "(", (i) => {
-    if (!isOperator(s.charCodeAt(i + 1))) return
-    let j = i + 2
-    while (s.charCodeAt(j) === 32 && j - i < 6) j++
-    if (s.charCodeAt(j) === 40 && assertionAt(s, j + 1)) {
-      fire(RULES.ldapFilter, s.slice(i, i + 24))
-      return true
-    }
-  })
-  eachIndex(s, "*))", (i) => {
-    const after = s.slice(i + 3, i + 6)
-    if (after.startsWith("\u0000") || after === "%00") {
-      fire(RULES.ldapNul, "*)) then NUL")
-      return true
-    }
-  })
-  if (s.includes("=*)") || /[a-z0-9]\*\)$/.test(s.trimEnd())) fire(RULES.ldapPresence, "wildcard assertion")
-}
-
 const WINDOW = 256
 
-const XSLT_REACH = /document\s{0,4}\(|unparsed-text|php:function|xmlns:php|msxsl:script|system-property\s{0,4}\(|xalan:\/\/|xmlns:java|java:java\.|saxon:/
+const XSLT_REACH = /<xsl:(?:include|import)\b|document\s{0,4}\(|unparsed-text|php:function|xmlns:php|msxsl:script|system-property\s{0,4}\(|xalan:\/\/|xmlns:java|java:java\.|saxon:/
 
 const XPATH = /['"]\s{0,4}(?:or|and)\s{1,4}(?:name|local-name|text|position|last|count|string-length|substring|contains|starts-with|normalize-space)\s{0,4}\(/
 
-export const scanXml = (s: string, fire: Fire): void => {
-  if (s.includes("(") && XPATH.test(s)) fire(RULES.xpath, "xpath function after a quote")
+/** A parameter entity reference: `%` and a name and `;`, at a token start. */
+const PARAMETER_REFERENCE = /(?:^|[\s>\["'(|;])%([a-z_][\w.-]{1,40});/g
+const PRINTF = /^[hlqjzt]{1,2}[diouxefgacsp]$/
+const HEX_ONLY = /^[0-9a-f]+$/
+
+const DECLARED_ENCODING = /^[^>]{0,128}?\bencoding\s{0,4}=\s{0,4}["']?\s{0,4}([a-z0-9_.:-]{1,32})/
+/** Encodings in which `<?xml` cannot be read as ASCII. */
+const UNREADABLE = /^(?:(?:x-)?utf-?7|unicode-1-1-utf-7|utf-?32(?:le|be)?|ucs-?4|ebcdic[\w-]{0,16}|(?:ibm|cp)-?(?:037|273|277|278|280|284|285|290|297|420|423|424|500|870|871|875|918|1026|1047|114\d))$/
+const WIDE = /^(?:utf-?16(?:le|be)?|ucs-?2|unicode|iso-10646-ucs-2)$/
+
+const BINDING = /<[a-z]{1,16}\b[^<>]{0,200}\sdatasrc\s{0,4}=|\bdataformatas\s{0,4}=\s{0,4}["']?\s{0,4}html|<\?import\b[^<>]{0,256}\bimplementation\s{0,4}=|<xml\b[^<>]{0,128}\ssrc\s{0,4}=/
+
+/** UTF-7 forms of the characters markup needs (`+ADw-` is `<`). */
+const UTF7 = /\+a(?:dw|d4|ci|cc|ce|cu|cy|d0|fs|f0)-?/g
+const UTF7_CHARS: Readonly<Record<string, string>> = { dw: "<", d4: ">", ci: "\"", cc: "'", ce: "!", cu: "%", cy: "&", d0: "=", fs: "[", f0: "]" }
+
+const scanMarkup = (s: string, location: ScanContext["location"], fire: Fire): void => {
+  if (s.includes("%")) {
+    PARAMETER_REFERENCE.lastIndex = 0
+    for (let m = PARAMETER_REFERENCE.exec(s); m !== null; m = PARAMETER_REFERENCE.exec(s)) {
+      const name = m[1]!
+      if (!PRINTF.test(name) && !HEX_ONLY.test(name)) {
+        fire(RULES.parameterEntityRef, `%${name};`)
+        break
+      }
+    }
+  }
   if (!s.includes("<")) return
   eachIndex(s, "<!entity", (i) => {
     const decl = s.slice(i + 8, i + 8 + WINDOW)
@@ -97,13 +68,43 @@ export const scanXml = (s: string, fire: Fire): void => {
     }
     fire(RULES.xmlEntity, `<!ENTITY${body.slice(0, 60)}`)
   })
+  let doctype = false
   eachIndex(s, "<!doctype", (i) => {
+    doctype = true
     const decl = s.slice(i + 9, i + 9 + WINDOW)
     const stop = decl.search(/[[>]/)
     const head = stop < 0 ? decl : decl.slice(0, stop)
-    if (/\ssystem\s{0,8}["']/.test(head)) fire(RULES.xmlExternalDtd, `<!DOCTYPE${head.slice(0, 60)}`)
+    // PUBLIC with a second literal loads it too, unless it is one of the W3C's own DTDs
+    const external = /\ssystem\s{0,8}["']/.test(head) || /\spublic\s{0,8}(?:"[^"]{0,128}"|'[^']{0,128}')\s{0,8}["'](?!https?:\/\/www\.w3\.org\/)/.test(head)
+    if (external) fire(RULES.xmlExternalDtd, `<!DOCTYPE${head.slice(0, 60)}`)
     if (decl.charAt(stop) === "[") fire(RULES.xmlDoctype, "internal subset")
+  })
+  if (doctype && (s.includes("/soap/envelope") || s.includes("soap-envelope"))) fire(RULES.soapDoctype, "DOCTYPE in a SOAP envelope")
+  eachIndex(s, "<?xml", (i) => {
+    const m = DECLARED_ENCODING.exec(s.slice(i + 5, i + 5 + WINDOW))
+    if (m === null) return
+    const encoding = m[1]!
+    if (UNREADABLE.test(encoding) || (WIDE.test(encoding) && location !== "body")) {
+      fire(RULES.xmlEncoding, `encoding="${encoding}"`)
+      return true
+    }
+    if (WIDE.test(encoding)) fire(RULES.xmlUtf16, `encoding="${encoding}"`)
   })
   if (s.includes("xi:include") || s.includes("w3.org/2001/xinclude")) fire(RULES.xinclude, "xi:include")
   if ((s.includes("<xsl:") || s.includes("xmlns:xsl")) && XSLT_REACH.test(s)) fire(RULES.xslt, "xslt extension")
+  if ((s.includes("data") || s.includes("<?import") || s.includes("<xml")) && BINDING.test(s)) fire(RULES.xmlBinding, "xml data binding or behaviour")
+}
+
+/**
+ * Scans the value as it is, and as a parser would read it if it is UTF-7 (`+ADw-!ENTITY`) or
+ * UTF-16 read byte by byte (`<\0!\0E\0...`): declared encodings that hide markup from a scanner.
+ */
+export const scanXml = (s: string, location: ScanContext["location"], fire: Fire): void => {
+  if (s.includes("(") && XPATH.test(s)) fire(RULES.xpath, "xpath function after a quote")
+  scanMarkup(s, location, fire)
+  if (s.includes("+a")) {
+    const utf7 = s.replace(UTF7, (m) => UTF7_CHARS[m.slice(2, 4)] ?? m)
+    if (utf7 !== s) scanMarkup(utf7, location, fire)
+  }
+  if (s.includes("\u0000") && (s.includes("<\u0000") || s.includes("\u0000<"))) scanMarkup(s.replaceAll("\u0000", ""), location, fire)
 }

@@ -38,16 +38,22 @@ export const RULES = {
     5,
     "Script or markup that sets a cookie with attributes or a session name (`document.cookie=\"sid=1; domain=...\"`, `<meta http-equiv=set-cookie>`)"
   ),
-  ldapBreakout: rule("020", "ldap", 1, 5, "Closes an LDAP filter and opens another (`*)(`, `)(|(`, `)(&(uid=`)"),
-  ldapFilter: rule("021", "ldap", 1, 5, "An LDAP filter with a boolean operator and an assertion (`(|(uid=*)`, `(&(objectClass=*)`)"),
-  ldapNul: rule("022", "ldap", 1, 5, "Closes an LDAP filter and truncates the rest with a NUL byte (`*))%00`)"),
-  ldapPresence: rule("023", "ldap", 2, 4, "An LDAP presence or wildcard assertion (`(objectClass=*)`, `admin*)`)"),
+  // 020-023 were the LDAP rules, now the ldap family's (ldap-001...): never reuse those numbers
   xmlExternal: rule("030", "xml", 1, 5, "An XML external or parameter entity (`<!ENTITY x SYSTEM \"file:///...\">`, `<!ENTITY % x ...>`)"),
   xmlEntity: rule("031", "xml", 1, 5, "A document type that declares entities (entity expansion, `<!DOCTYPE x [<!ENTITY ...`)"),
   xmlExternalDtd: rule("032", "xml", 1, 5, "A document type that loads an external DTD by SYSTEM identifier"),
   xinclude: rule("033", "xml", 1, 5, "An XInclude (`<xi:include href=...>`)"),
   xslt: rule("034", "xml", 1, 5, "An XSLT stylesheet that reaches files or code (`document()`, `php:function`, `msxsl:script`, `unparsed-text`)"),
   xmlDoctype: rule("035", "xml", 2, 3, "An inline document type declaration"),
+  xmlEncoding: rule(
+    "037",
+    "xml",
+    1,
+    5,
+    "An XML declaration naming an encoding the readable text cannot be in, to hide markup from scanners (`encoding=\"UTF-7\"`, UTF-32, EBCDIC; UTF-16 outside a body)"
+  ),
+  soapDoctype: rule("038", "xml", 1, 5, "A document type in a SOAP envelope, which SOAP forbids (`<!DOCTYPE` with `soap/envelope`)"),
+  parameterEntityRef: rule("039", "xml", 1, 5, "An XML parameter entity reference outside a DTD (`%xxe;`, `%dtd;%send;`)"),
   xpath: rule("036", "xml", 1, 5, "XPath injection: a quote, a boolean operator and an XPath node function (`' or name()='admin`, `\" and count(//user)`)"),
   ssrfMetadata: rule("040", "ssrf", 1, 5, "A URL to a cloud metadata endpoint (`169.254.169.254`, `metadata.google.internal`, `fd00:ec2::254`)"),
   ssrfLoopback: rule("041", "ssrf", 1, 5, "A parameter that is a URL to this host (`localhost`, `127.0.0.0/8`, `[::1]`, `0.0.0.0`, container host names)"),
@@ -64,7 +70,15 @@ export const RULES = {
   nosqlTautology: rule("054", "nosql", 1, 5, "A JavaScript tautology after `||` or `&&` (`|| 1==1`, `&& 'a'=='a'`)"),
   protoKey: rule("060", "proto_pollution", 1, 5, "A parameter or JSON key that reaches an object prototype (`__proto__`, `constructor[prototype]`)"),
   protoValue: rule("061", "proto_pollution", 1, 5, "A prototype path inside a value (`obj.__proto__.x`, `constructor.prototype`, `[\"__proto__\"]`)"),
-  protoWord: rule("062", "proto_pollution", 2, 3, "Mentions `__proto__`")
+  protoWord: rule("062", "proto_pollution", 2, 3, "Mentions `__proto__`"),
+  xmlBinding: rule(
+    "070",
+    "xml",
+    1,
+    5,
+    "Markup that binds an XML data island as HTML or imports a behaviour (`datasrc=` with `dataformatas=html`, `<?import implementation=`, `<xml src=`)"
+  ),
+  xmlUtf16: rule("071", "xml", 2, 3, "An XML body that declares UTF-16 while its text is readable as UTF-8 (.NET serializers write such bodies too)")
 } as const
 
 export type Fire = (rule: RuleInfo, what: string) => void

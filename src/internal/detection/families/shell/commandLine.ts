@@ -40,6 +40,8 @@ export interface SimpleCommand {
   /** Prefix commands skipped before it (`time`, `nohup`). */
   readonly prefixed: boolean
   readonly argument: ArgumentShape
+  /** The first argument is a long option: `--version`. */
+  readonly longOption: boolean
   /** The last word read after the command is a plain word (`ls -la explained`): prose, not a command line. */
   readonly endsInWord: boolean
   /** The whole value is this command word alone. */
@@ -124,10 +126,15 @@ interface Resolved {
   readonly globbed: boolean
 }
 
+/** `bcdboot/r`, `cmd/c`: a Windows command glued to its switch. */
+const GLUED_SWITCH = /^([a-z][a-z0-9_-]{1,31})\/[a-z?]{1,3}$/
+
 /** The command a word names: `c\at` is `cat`, `/usr/bin/id` is `id`, `python3` is `python`. */
 export const resolveCommand = (word: string): Resolved => {
   // Most words have no directory, glob, extension or version: a set lookup settles them.
   if (!PLAIN_WORD.test(word)) return { name: word, qualified: false, globbed: false }
+  const glued = GLUED_SWITCH.exec(word)
+  if (glued !== null && RARE_COMMANDS.has(glued[1] ?? "")) return { name: glued[1] ?? "", qualified: false, globbed: false }
   const joined = word.replace(/\\/g, "")
   const slash = Math.max(word.lastIndexOf("/"), word.lastIndexOf("\\"))
   const qualified = slash >= 0 && SYSTEM_DIRECTORY.test(word.slice(0, slash))
@@ -135,7 +142,8 @@ export const resolveCommand = (word: string): Resolved => {
   for (const candidate of candidates) {
     const bare = candidate.replace(EXTENSION, "")
     if (isCommand(bare)) return { name: bare, qualified, globbed: false }
-    const unversioned = bare.replace(VERSION, "")
+    const last = bare.charCodeAt(bare.length - 1)
+    const unversioned = last >= 48 && last <= 57 ? bare.replace(VERSION, "") : bare
     if (unversioned !== bare && isCommand(unversioned)) return { name: unversioned, qualified, globbed: false }
   }
   const last = candidates[candidates.length - 1] ?? joined
@@ -179,6 +187,12 @@ const firstArgument = (command: string, word: string | undefined): ArgumentShape
   return SENSITIVE_NAMES.has(word) ? "path" : shape
 }
 
+/** Where a word may end: a space, a redirection, a separator or a `$(`. */
+const WORD_END = /[ <>;|&\n`(){}]|\$\(/g
+
+/** Where a command whose words are all read may end: a separator (not `}`) or a `$(`. */
+const SKIP = /[;|&\n`(){]|\$\(/g
+
 const SEPARATORS = new Set([";", "|", "&", "\n", "`", "(", ")", "{", "}"])
 
 /**
@@ -215,9 +229,23 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
     while (i < n) {
       const c = text.charAt(i)
       if (separates(c, word === "" && words.length === 0) || (c === "$" && text.charAt(i + 1) === "(")) break
+      if (words.length >= MAX_WORDS) {
+        // Every word this command needs is read: jump to the next separator (a `}` is none here).
+        SKIP.lastIndex = i
+        i = SKIP.exec(text)?.index ?? n
+        break
+      }
       if (isSpace(c) || isRedirect(c)) {
-        if (word !== "" && words.length < MAX_WORDS) words.push(word)
+        if (word !== "") words.push(word)
         word = ""
+        if (words.length === 1 && !mayStartCommand(words[0] ?? "")) {
+          // No command starts with this word (most words of prose and JSON text): nothing after it
+          // up to the next separator changes that, so skip there.
+          SKIP.lastIndex = i
+          i = SKIP.exec(text)?.index ?? n
+          words.length = 0
+          break
+        }
         if (isRedirect(c) && words.length < MAX_WORDS) {
           let end = i
           while (end < n && end - i < 4 && isRedirect(text.charAt(end))) end++
@@ -225,10 +253,14 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
           i = end
           continue
         }
-      } else if (words.length < MAX_WORDS && word.length < MAX_WORD) {
-        word += c
+        i++
+        continue
       }
-      i++
+      // The rest of the word, up to the next space, redirection or separator, as one slice.
+      WORD_END.lastIndex = i + 1
+      const end = WORD_END.exec(text)?.index ?? n
+      if (word.length < MAX_WORD) word += text.slice(i, Math.min(end, i + MAX_WORD - word.length))
+      i = end
     }
     if (word !== "" && words.length < MAX_WORDS) words.push(word)
     ended = i >= n
@@ -245,6 +277,15 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
       i++
     }
   }
+}
+
+const VARIABLE_WORD = /^\$[a-z_][a-z0-9_]{0,31}$/
+
+/** Whether `describe` could make a command of words starting with `word`. */
+const mayStartCommand = (word: string): boolean => {
+  if (PREFIX_COMMANDS.has(word) || VARIABLE_WORD.test(word)) return true
+  const resolved = resolveCommand(word)
+  return resolved.qualified || isCommand(resolved.name)
 }
 
 const describe = (
@@ -270,7 +311,7 @@ const describe = (
   const resolved = resolveCommand(word)
   const rare = RARE_COMMANDS.has(resolved.name)
   const common = COMMON_COMMANDS.has(resolved.name)
-  const variable = /^\$[a-z_][a-z0-9_]{0,31}$/.test(word)
+  const variable = VARIABLE_WORD.test(word)
   if (!rare && !common && !resolved.qualified && !variable) return undefined
   return {
     opener,
@@ -282,6 +323,7 @@ const describe = (
     variable,
     globbed: resolved.globbed,
     prefixed,
+    longOption: /^--[a-z]/.test(words[index + 1] ?? ""),
     argument: firstArgument(resolved.name, words[index + 1]),
     endsInWord: index + 1 < words.length && /^[a-z]{2,}$/.test(words[words.length - 1] ?? ""),
     alone: whole && words.length === 1,

@@ -21,17 +21,23 @@ const NEEDS_WALK = /['"^\\${\t\v\f\r`]/
 
 const WINDOWS_PATH = /[a-z]:\\|%\\|\\windows\\|\\system32\\/i
 
-/** Characters turned back into a string per call. */
-const CHUNK = 4096
+/** The characters the walk stops at; the text between two of them is copied as one slice. */
+const SPECIAL = /[\\${`\t\v\f\r]/g
 
 /** The longest `${...}` or `{a,b}` group looked into; longer ones are left as they are. */
 const MAX_GROUP = 96
 
-/** The position of `char` in `value` from `from`, looking at most `MAX_GROUP` characters ahead. */
-const closingWithin = (value: string, char: number, from: number): number => {
-  const end = Math.min(value.length, from + MAX_GROUP)
-  for (let j = from; j < end; j++) if (value.charCodeAt(j) === char) return j
-  return -1
+/**
+ * Finds the `}` closing a group opened before `from`, at most `MAX_GROUP` characters ahead. The walk
+ * only moves forward, so the last `}` found answers every opener before it and each character is
+ * searched once (`{{{{...` without a `}` stays linear).
+ */
+const closingBrace = (value: string) => {
+  let found = -2
+  return (from: number): number => {
+    if (found !== -1 && found < from) found = value.indexOf("}", from)
+    return found >= 0 && found < from + MAX_GROUP ? found : -1
+  }
 }
 
 /** `${NAME}` / `$NAME` expansions an attacker uses for a space or a shell. */
@@ -47,124 +53,134 @@ const expansionOf = (name: string): string | undefined => {
  * space, empty expansions dropped, brace lists expanded to words, lower case, whitespace but
  * newlines folded to one space.
  */
-export const deobfuscateShell = (value: string): string => {
+export const deobfuscateShell = (raw: string): string => {
+  if (!NEEDS_WALK.test(raw)) return raw.toLowerCase()
+  // Quotes and cmd.exe's caret only split a word for the reader, not for the shell; bash removes
+  // quotes last, so a brace list or an expansion reads the same without them (`{'c'at,x}`).
+  // A native pass per character takes them all out of a value full of them (JSON text).
+  let value = raw
+  if (value.includes("\"")) value = value.replaceAll("\"", "")
+  if (value.includes("'")) value = value.replaceAll("'", "")
+  if (value.includes("^")) value = value.replaceAll("^", "")
   if (!NEEDS_WALK.test(value)) return value.toLowerCase()
   const n = value.length
   // In a value with a Windows path, backslashes are directory separators, not escapes.
-  const windows = WINDOWS_PATH.test(value)
-  // The output is never longer than the input (every rewrite shortens or keeps its text), so it
-  // goes into one buffer: no string is rebuilt or re-read while walking.
-  const out = new Uint16Array(n)
-  let length = 0
+  const windows = value.includes("\\") && WINDOWS_PATH.test(value)
+  // The walk jumps from one special character to the next; the text between, and a special
+  // character the shell keeps as it is, stay in the pending run, copied as one slice when a rewrite
+  // needs it. The pieces are joined once at the end, so no long chain of concatenations is built.
+  const parts: Array<string> = []
+  const replacement: Replacement = { piece: "" }
   let last = 0
-  const emit = (piece: string) => {
-    for (let k = 0; k < piece.length; k++) out[length++] = piece.charCodeAt(k)
-    if (piece !== "") last = piece.charCodeAt(piece.length - 1)
+  const closeAfter = closingBrace(value)
+  let from = 0
+  SPECIAL.lastIndex = 0
+  for (let match = SPECIAL.exec(value); match !== null; match = SPECIAL.exec(value)) {
+    const i = match.index
+    const before = i > from ? value.charCodeAt(i - 1) : last
+    replacement.piece = ""
+    const next = rewrite(value, n, i, value.charCodeAt(i), windows, before, closeAfter, replacement)
+    if (next === KEEP) {
+      SPECIAL.lastIndex = i + 1
+      continue
+    }
+    if (i > from) parts.push(value.slice(from, i))
+    const piece = replacement.piece
+    if (piece !== "") parts.push(piece)
+    last = piece !== "" ? piece.charCodeAt(piece.length - 1) : before
+    from = next
+    SPECIAL.lastIndex = next
   }
-  let i = 0
-  while (i < n) {
-    const c = value.charCodeAt(i)
-    // Quotes and cmd.exe's caret only split a word for the reader, not for the shell.
-    if (c === 39 || c === 34 || c === 94) {
-      i++
-      continue
+  if (from < n) parts.push(value.slice(from))
+  return parts.join("").toLowerCase()
+}
+
+/** What `rewrite` puts in place of the characters it consumed; empty when it drops them. */
+interface Replacement {
+  piece: string
+}
+
+/** `rewrite`'s answer when the shell keeps the character as it is. */
+const KEEP = -1
+
+/**
+ * Rewrites the special character `c` at `i`: returns where the walk goes on, with what replaces the
+ * consumed characters in `replacement`, or KEEP when the shell keeps the character as it is.
+ */
+const rewrite = (
+  value: string,
+  n: number,
+  i: number,
+  c: number,
+  windows: boolean,
+  last: number,
+  closeAfter: (from: number) => number,
+  replacement: Replacement
+): number => {
+  if (c === 92) {
+    // A backslash before a word or glob character is an escape the shell drops (`c\at`, `\*`).
+    const next = value.charCodeAt(i + 1)
+    if (next === 10) return i + 2
+    if (!windows && (isWordChar(next) || next === 42 || next === 63 || next === 47 || next === 46 || next === 32) && last !== 58) {
+      return i + 1
     }
-    if (c === 92) {
-      // A backslash before a word or glob character is an escape the shell drops (`c\at`, `\*`).
-      const next = value.charCodeAt(i + 1)
-      const previous = last
-      if (next === 10) {
-        i += 2
-        continue
-      }
-      if (!windows && (isWordChar(next) || next === 42 || next === 63 || next === 47 || next === 46 || next === 32) && previous !== 58) {
-        i++
-        continue
-      }
-      emit("\\")
-      i++
-      continue
-    }
-    if (c === 36) {
-      const next = value.charAt(i + 1)
-      if (next === "{") {
-        const close = closingWithin(value, 125, i + 2)
-        if (close > 0) {
-          const inner = value.slice(i + 2, close)
-          const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(inner)?.[0] ?? ""
-          const rest = inner.slice(name.length)
-          // `${IFS}`, `${x}`, `${x:-}`, `${x:-default}`: what the shell substitutes.
-          if (name !== "" && (rest === "" || rest.startsWith(":-") || rest.startsWith("-"))) {
-            const expanded = expansionOf(name)
-            emit(expanded ?? (rest === "" ? "" : rest.slice(rest.startsWith(":-") ? 2 : 1)))
-            i = close + 1
-            continue
-          }
-        }
-      } else if (next === "(" && value.charAt(i + 2) === ")") {
-        i += 3
-        continue
-      } else if (SPECIAL_PARAMETERS.has(next) && (isWordChar(last) || last === 47)) {
-        // `c$@at`, `/et$9c`: an expansion in the middle of a word.
-        i += 2
-        continue
-      } else if (isIdentifierStart(value.charCodeAt(i + 1))) {
-        let end = i + 1
-        while (end < n && end - i <= 32 && isWordChar(value.charCodeAt(end))) end++
-        const name = value.slice(i + 1, end)
-        const expanded = expansionOf(name)
-        if (expanded !== undefined) {
-          emit(expanded)
-          i = end
-          // `$IFS$9`: the positional parameter only ends the name.
-          if (value.charAt(i) === "$" && /[0-9]/.test(value.charAt(i + 1))) i += 2
-          continue
-        }
-        if (isWordChar(last) || last === 47) {
-          // `cat$u`, `/etc$x/passwd`: an unset variable glued to a word.
-          i = end
-          continue
-        }
-      }
-      emit("$")
-      i++
-      continue
-    }
-    if (c === 123) {
-      // `{cat,/etc/passwd}`: brace expansion turns the list into words.
-      const close = closingWithin(value, 125, i + 1)
+    return KEEP
+  }
+  if (c === 36) {
+    const next = value.charAt(i + 1)
+    if (next === "{") {
+      const close = closeAfter(i + 2)
       if (close > 0) {
-        const inner = value.slice(i + 1, close)
-        if (inner.includes(",") && !/[\s{:]/.test(inner)) {
-          // Read as a group of its words, so the first word of the list is a command: `{,ifconfig}`.
-          // Written with parentheses: a `}` closes a command only where bash reads it as a closing
-          // brace, and this one would not be (`{ ifconfig}`).
-          emit(`(${inner.replace(/,/g, " ")})`)
-          i = close + 1
-          continue
+        const inner = value.slice(i + 2, close)
+        const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(inner)?.[0] ?? ""
+        const rest = inner.slice(name.length)
+        // `${IFS}`, `${x}`, `${x:-}`, `${x:-default}`: what the shell substitutes.
+        if (name !== "" && (rest === "" || rest.startsWith(":-") || rest.startsWith("-"))) {
+          const expanded = expansionOf(name)
+          replacement.piece = expanded ?? (rest === "" ? "" : rest.slice(rest.startsWith(":-") ? 2 : 1))
+          return close + 1
         }
       }
-      emit("{")
-      i++
-      continue
+    } else if (next === "(" && value.charAt(i + 2) === ")") {
+      return i + 3
+    } else if (SPECIAL_PARAMETERS.has(next) && (isWordChar(last) || last === 47)) {
+      // `c$@at`, `/et$9c`: an expansion in the middle of a word.
+      return i + 2
+    } else if (isIdentifierStart(value.charCodeAt(i + 1))) {
+      let end = i + 1
+      while (end < n && end - i <= 32 && isWordChar(value.charCodeAt(end))) end++
+      const expanded = expansionOf(value.slice(i + 1, end))
+      if (expanded !== undefined) {
+        replacement.piece = expanded
+        // `$IFS$9`: the positional parameter only ends the name.
+        return value.charAt(end) === "$" && /[0-9]/.test(value.charAt(end + 1)) ? end + 2 : end
+      }
+      // `cat$u`, `/etc$x/passwd`: an unset variable glued to a word.
+      if (isWordChar(last) || last === 47) return end
     }
-    if (c === 96 && value.charCodeAt(i + 1) === 96) {
-      // An empty command substitution, ``, expands to nothing: `pi``ng`.
-      i += 2
-      continue
-    }
-    if (c === 9 || c === 11 || c === 12 || c === 13) {
-      emit(" ")
-      i++
-      continue
-    }
-    out[length++] = c
-    last = c
-    i++
+    return KEEP
   }
-  let text = ""
-  for (let start = 0; start < length; start += CHUNK) {
-    text += String.fromCharCode(...out.subarray(start, Math.min(length, start + CHUNK)))
+  if (c === 123) {
+    // `{cat,/etc/passwd}`: brace expansion turns the list into words.
+    const close = closeAfter(i + 1)
+    if (close > 0) {
+      const inner = value.slice(i + 1, close)
+      if (inner.includes(",") && !/[\s{:]/.test(inner)) {
+        // Read as a group of its words, so the first word of the list is a command: `{,ifconfig}`.
+        // Written with parentheses: a `}` closes a command only where bash reads it as a closing
+        // brace, and this one would not be (`{ ifconfig}`).
+        replacement.piece = `(${inner.replace(/,/g, " ")})`
+        return close + 1
+      }
+    }
+    return KEEP
   }
-  return text.toLowerCase()
+  // An empty command substitution, ``, expands to nothing: `pi``ng`.
+  if (c === 96) {
+    if (value.charCodeAt(i + 1) === 96) return i + 2
+    return KEEP
+  }
+  // A tab, vertical tab, form feed or carriage return.
+  replacement.piece = " "
+  return i + 1
 }

@@ -30,15 +30,15 @@ export interface Token {
   readonly short?: boolean
 }
 
-/** Where the value starts: bare, or inside a string opened by `'` or `"`. */
-export type QuoteContext = "" | "'" | '"'
+/** Where the value starts: bare, inside a string opened by `'` or `"`, or inside a `` ` `` name. */
+export type QuoteContext = "" | "'" | '"' | "`"
 
 
-const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160
-const isDigit = (c: number): boolean => c >= 48 && c <= 57
-const isWordStart = (c: number): boolean =>
+export const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160
+export const isDigit = (c: number): boolean => c >= 48 && c <= 57
+export const isWordStart = (c: number): boolean =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c >= 128
-const isWordPart = (c: number): boolean => isWordStart(c) || isDigit(c) || c === 46
+export const isWordPart = (c: number): boolean => isWordStart(c) || isDigit(c) || c === 46
 const isHex = (c: number): boolean => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
 
 const COMPARE_OPS = new Set(["=", "<", ">", "<=", ">=", "<>", "!=", "<=>", "==", "!<", "!>"])
@@ -80,7 +80,8 @@ const makeWordToken = (text: string, kind: WordKind, called: boolean): Token => 
     case "keyword":
       return { type: called ? "f" : "k", text, flag: false }
     case "literal":
-      return { type: "n", text, flag: false }
+      // `current_user()` is a call in PostgreSQL and MySQL alike
+      return { type: called ? "f" : "n", text, flag: false }
     default:
       return { type: called ? "f" : "b", text, flag: false }
   }
@@ -207,23 +208,14 @@ export const tokenize = (value: string, context: QuoteContext): TokenSource => {
     }
     if (isDigit(c) || (c === 46 && isDigit(value.charCodeAt(i + 1)))) {
       const start = i
-      if (c === 48 && (value.charCodeAt(i + 1) | 32) === 120 && isHex(value.charCodeAt(i + 2))) {
-        i += 2
-        while (i < n && isHex(value.charCodeAt(i))) i++
-      } else {
-        while (i < n && (isDigit(value.charCodeAt(i)) || value.charCodeAt(i) === 46)) i++
-        if ((value.charCodeAt(i) | 32) === 101) {
-          const next = value.charCodeAt(i + 1)
-          if (isDigit(next) || ((next === 43 || next === 45) && isDigit(value.charCodeAt(i + 2)))) {
-            i += 2
-            while (i < n && isDigit(value.charCodeAt(i))) i++
-          }
-        }
-      }
       // `1union`, `3.2UNION`: MySQL ends the number where the letters start, so we do too
+      i = numberEnd(value, i)
       // the rules only ask whether a number is hexadecimal
       const hex = c === 48 && (value.charCodeAt(start + 1) | 32) === 120 && i > start + 2
-      push(intern(hex ? "0x" : "0", () => ({ type: "n", text: hex ? "0x" : "0", flag: false })))
+      // `1.e`: a bare exponent, which MySQL accepts and filters do not expect
+      // `0x616263`: three hex digits or more spell bytes, not a small constant
+      const text = hex ? (i - start > 4 ? "0x+" : "0x") : (value.charCodeAt(i - 1) | 32) === 101 && value.charCodeAt(i - 2) === 46 ? "0e" : "0"
+      push(intern(text, () => ({ type: "n", text, flag: false })))
       return
     }
     if (c === 64) {
@@ -307,6 +299,29 @@ export const tokenize = (value: string, context: QuoteContext): TokenSource => {
     }
   }
   return { next, obfuscated: () => obfuscated, work: () => examined }
+}
+
+/** Where the number that starts at `i` ends: decimal with an exponent, or `0x` hexadecimal. */
+export const numberEnd = (value: string, start: number): number => {
+  const n = value.length
+  let i = start
+  if (value.charCodeAt(i) === 48 && (value.charCodeAt(i + 1) | 32) === 120 && isHex(value.charCodeAt(i + 2))) {
+    i += 2
+    while (i < n && isHex(value.charCodeAt(i))) i++
+    return i
+  }
+  while (i < n && (isDigit(value.charCodeAt(i)) || value.charCodeAt(i) === 46)) i++
+  if ((value.charCodeAt(i) | 32) === 101) {
+    const next = value.charCodeAt(i + 1)
+    if (isDigit(next) || ((next === 43 || next === 45) && isDigit(value.charCodeAt(i + 2)))) {
+      i += 2
+      while (i < n && isDigit(value.charCodeAt(i))) i++
+    } else if (value.charCodeAt(i - 1) === 46 && i - 1 > start) {
+      // `1.e(`: MySQL reads `1.e` as the number 1
+      i++
+    }
+  }
+  return i
 }
 
 const OPERATOR_CHARS = "=<>!+-*/%^|&~:"

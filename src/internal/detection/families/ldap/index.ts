@@ -1,0 +1,102 @@
+/**
+ * LDAP filter injection: a value that, pasted into an application's search filter such as
+ * `(&(uid=VALUE)(userPassword=...))`, closes the application's assertion and adds its own, or
+ * truncates the rest of the filter.
+ *
+ * The value is tokenized as filter syntax (see `tokenizer.ts`) and the token stream is matched
+ * against the shapes of those attacks: a close followed by an open and an operator or assertion
+ * (`*)(uid=*`, `admin)(|(cn=`), a complete boolean filter (`(|(uid=*)`), a close followed by NUL,
+ * and a value made of nothing but filter metacharacters (`*)(|&`). Parentheses in prose (`(a)(b)`,
+ * `f(x)`), e-mail filters (`(from:alice)`) and wildcard searches (`jo*`) pass at level 1.
+ *
+ * @internal
+ */
+import { type DetectionFamily, type FamilyFinding, findingOf, type Paranoia, type RuleInfo, type ScanContext } from "../contract.js"
+import { Token, tokenize } from "./tokenizer.js"
+
+const rule = (id: string, paranoia: Paranoia, score: number, description: string): RuleInfo => ({
+  id: `ldap-${id}`,
+  category: "ldap",
+  paranoia,
+  score,
+  description
+})
+
+export const RULES = {
+  breakout: rule("001", 1, 5, "Closes an LDAP filter and opens another (`*)(`, `)(|(`, `)(&(uid=`, also written with RFC 4515 escapes `\\29\\28`)"),
+  filter: rule("002", 1, 5, "An LDAP filter with a boolean operator and an assertion (`(|(uid=*)`, `(&(objectClass=*)`, `(!(cn=x))`)"),
+  truncation: rule("003", 1, 5, "Closes an LDAP filter and truncates the rest with a NUL byte (`*))%00`, `admin)\\00`)"),
+  probe: rule("004", 1, 5, "A value made only of LDAP filter metacharacters, with a parenthesis, an operator and a wildcard (`*)(|&`, `*()|&'`)"),
+  presence: rule("005", 2, 4, "An LDAP presence or wildcard assertion that closes the filter (`(objectClass=*)`, `cn=*)`, `admin*)`)")
+} as const
+
+const isOperator = (t: number | undefined): boolean => t === Token.And || t === Token.Or || t === Token.Not
+
+/** Opens skipped after a close before the operator or assertion (`)((uid=`). */
+const MAX_OPENS = 3
+
+const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
+  if (context.location === "key") return []
+  const t = tokenize(value.toLowerCase())
+  const findings: Array<FamilyFinding> = []
+  const fire = (r: RuleInfo, what: string) => {
+    if (r.paranoia <= context.paranoia && !findings.some((f) => f.ruleId === r.id)) findings.push(findingOf(r, `${r.description.split(" (")[0]}: ${what}`))
+  }
+  let parens = false
+  let operators = false
+  let stars = false
+  let other = false
+  for (let k = 0; k < t.length; k++) {
+    const token = t[k]!
+    switch (token) {
+      case Token.Close: {
+        parens = true
+        const next = t[k + 1]
+        if (next === Token.Nul) fire(RULES.truncation, "close then NUL")
+        if (next !== Token.Open) break
+        if (t[k - 1] === Token.Star) {
+          fire(RULES.breakout, "*)(")
+          break
+        }
+        let j = k + 1
+        while (j - k <= MAX_OPENS && t[j] === Token.Open) j++
+        if (isOperator(t[j]) || t[j] === Token.Assertion) fire(RULES.breakout, ")( then an operator or assertion")
+        break
+      }
+      case Token.Open:
+        parens = true
+        if (isOperator(t[k + 1]) && t[k + 2] === Token.Open && t[k + 3] === Token.Assertion) fire(RULES.filter, "boolean filter")
+        break
+      case Token.And:
+      case Token.Or:
+      case Token.Not:
+        operators = true
+        break
+      case Token.Star:
+        stars = true
+        if (t[k + 1] === Token.Close && (t[k - 1] === Token.Assertion || (t[k - 1] === Token.Text && k + 2 === t.length))) {
+          fire(RULES.presence, "wildcard then close")
+        }
+        break
+      case Token.Quote:
+        break
+      default:
+        other = true
+    }
+  }
+  if (!other && parens && operators && stars && t.length >= 3) fire(RULES.probe, "filter metacharacters only")
+  return findings
+}
+
+/**
+ * The adjacent pairs every rule needs (`)(`, `(|`, `*)`, a close then NUL, an escaped parenthesis)
+ * or a short value of metacharacters only: text with ordinary parentheses is never tokenized.
+ */
+const MAY_MATCH = /\)\s{0,8}(?:\(|\u0000|%00|\\00)|\(\s{0,8}[&|!]|\*\s{0,8}\)|\\2[89]|^[\s()*|&!'"]{3,64}$/
+
+export const family: DetectionFamily = {
+  name: "ldap",
+  rules: Object.values(RULES),
+  mayMatch: (value) => MAY_MATCH.test(value),
+  scan
+}

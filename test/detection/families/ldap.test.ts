@@ -1,0 +1,98 @@
+import { describe, expect, it } from "@effect/vitest"
+import type { ValueLocation } from "../../../src/internal/detection/families/contract.js"
+import { family, RULES } from "../../../src/internal/detection/families/ldap/index.js"
+import { catalogueProblems, doublingRatio, ORDINARY_VALUES, repeated, rulesOf, scoreOf, THRESHOLD } from "./pathsHarness.js"
+
+const refused = (value: string, location: ValueLocation = "query") => expect(scoreOf(family, value, location)).toBeGreaterThanOrEqual(THRESHOLD)
+const passed = (value: string, location: ValueLocation = "query") => expect(scoreOf(family, value, location)).toBeLessThan(THRESHOLD)
+
+describe("ldap family", () => {
+  describe("closing the application's filter and opening another", () => {
+    it.each([
+      ["a wildcard that closes the filter", "*)(uid=*"],
+      ["an OR branch for any password", "admin)(|(userPassword=*)"],
+      ["an always-true AND after a wildcard", "*)(&"],
+      ["the absolute true filter", "jdoe)(&)"],
+      ["a negated branch", "x)(!(cn=nobody)"],
+      ["nested opens", "admin))((mail=*"],
+      ["an approximate match", "bob)(cn~=alice"],
+      ["an extensible match", "x)(cn:dn:=admins"],
+      ["a bitwise matching rule", "x)(userAccountControl:1.2.840.113556.1.4.803:=2"],
+      ["blind attribute probing", "*)(description=a*"],
+      ["spaces a lenient server skips", "admin) ( | (uid = *"],
+      ["RFC 4515 escapes an application unescapes", "admin\\29\\28|\\28uid=\\2a"],
+      ["a value in a JSON body", "*)(objectClass=*"]
+    ])("refuses %s", (_, value) => refused(value, _ === "a value in a JSON body" ? "body" : "query"))
+
+    it("refuses it in a path segment and a header", () => {
+      refused("*)(uid=*", "path")
+      refused("admin)(|(cn=*", "header")
+    })
+  })
+
+  describe("whole filters, truncation and probes", () => {
+    it.each([
+      ["an OR filter", "(|(uid=*)(cn=admin))"],
+      ["an AND filter", "(&(objectClass=person)(uid=*))"],
+      ["a NOT filter", "(!(cn=x))"],
+      ["a NUL after closing", "admin*))\u0000"],
+      ["the NUL a decoder leaves as %00", "*))%00"],
+      ["an escaped NUL", "admin)\\00"],
+      ["a string of filter metacharacters", "*)(|&"],
+      ["a fuzzing string with a quote", "*()|&'"]
+    ])("refuses %s", (_, value) => refused(value))
+
+    it("scores presence and trailing-wildcard assertions only at level 2", () => {
+      expect(rulesOf(family, "cn=*)")).toEqual([])
+      expect(rulesOf(family, "cn=*)", "query", 2)).toEqual([RULES.presence.id])
+      expect(rulesOf(family, "admin*)", "query", 2)).toEqual([RULES.presence.id])
+    })
+  })
+
+  describe("benign values", () => {
+    it.each([
+      ["parentheses in prose", "(a)(b)"],
+      ["an enumeration", "choose (1) or (2)"],
+      ["math", "f(x)(y) = 2"],
+      ["an e-mail search filter", "(from:alice)(subject:report)"],
+      ["a search engine query", "title:(foo OR bar) -(draft)"],
+      ["a markdown link", "[docs](https://example.com)"],
+      ["a wildcard search", "jo*"],
+      ["a smiley", "ok :)(:"],
+      ["a footnote marker", "(*)"],
+      ["a phone number", "(555) 123-4567"],
+      ["code", "if (a && (b || c)) { f(x) }"],
+      ["a Windows path", "C:\\2a\\files (x86)"],
+      ["a user agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"],
+      ["a company name", "Johnson & Johnson (J&J)"]
+    ])("passes %s", (_, value) => passed(value))
+
+    it("ignores names: a key is not a filter value", () => {
+      expect(rulesOf(family, "*)(uid=*", "key")).toEqual([])
+    })
+  })
+
+  describe("catalogue and pre-filter", () => {
+    it("gives every rule a stable ldap-NNN id in the ldap category", () => {
+      expect(catalogueProblems(family, "ldap", ["ldap"])).toEqual([])
+    })
+
+    it("rejects values without a parenthesis before scanning", () => {
+      expect(ORDINARY_VALUES.filter(family.mayMatch)).toEqual([])
+      expect(family.mayMatch("admin*")).toBe(false)
+    })
+  })
+
+  describe("linear time", () => {
+    it.each([
+      ["filter closers", ")("],
+      ["almost operators", "(|x"],
+      ["wildcard closers", "*)"],
+      ["long attribute names", `${"a".repeat(70)}=`],
+      ["escapes", "\\29\\2"],
+      ["metacharacters only", "*(|"]
+    ])("%s", (_, fragment) => {
+      expect(doublingRatio(family, repeated(fragment))).toBeLessThan(2.5)
+    })
+  })
+})
