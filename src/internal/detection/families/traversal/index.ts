@@ -74,7 +74,7 @@ const SYSTEM_ROOTS: ReadonlySet<string> = new Set([
 ])
 
 const SYSTEM_SUBDIRS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ["var", new Set(["log", "logs", "adm", "spool", "mail", "run", "lib", "backups", "lp", "www", "tmp", "cache", "db", "opt"])],
+  ["var", new Set(["log", "logs", "adm", "spool", "mail", "run", "lib", "backups", "lp"])],
   ["usr", new Set(["local", "etc", "spool"])],
   ["private", new Set(["etc", "var"])],
   ["home", new Set()],
@@ -95,8 +95,6 @@ const isSystemPath = (t: PathToken): boolean => {
   const subdirs = SYSTEM_SUBDIRS.get(first)
   const second = segments[index + 1]
   if (subdirs === undefined || second === undefined) return false
-  // `/var/<anything>/...` deeper than a directory name: application data lives there, not parameters
-  if (first === "var" && segments.length >= index + 3) return true
   // `/home/<user>/.ssh`, `/opt/lampp/logs`: only with a dot-directory or a logs directory below
   if (subdirs.size === 0) return segments.some((s) => s.startsWith(".") && s.length > 1) || segments.includes("logs")
   return subdirs.has(second)
