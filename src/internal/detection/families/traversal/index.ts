@@ -3,7 +3,8 @@
  * names an absolute system location instead of a file the application owns.
  *
  * A single `../` is everyday in relative links and docs, so at the default level a value must climb
- * at least two directories, hide its climb from a naive filter, or start at a system root. Prose
+ * at least two directories, hide its climb from a naive filter, climb with Windows separators,
+ * climb above its own root, name an uploaded file that climbs, or start at a system root. Prose
  * (values with spaces) only scores a weak signal for a two-level climb: a markdown link to
  * `../../README.md` alone is not refused.
  *
@@ -73,7 +74,7 @@ const SYSTEM_ROOTS: ReadonlySet<string> = new Set([
 ])
 
 const SYSTEM_SUBDIRS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ["var", new Set(["log", "logs", "adm", "spool", "mail", "run", "lib", "backups", "lp", "www", "tmp", "cache", "db", "opt"])],
+  ["var", new Set(["log", "logs", "adm", "spool", "mail", "run", "lib", "backups", "lp"])],
   ["usr", new Set(["local", "etc", "spool"])],
   ["private", new Set(["etc", "var"])],
   ["home", new Set()],
@@ -94,8 +95,6 @@ const isSystemPath = (t: PathToken): boolean => {
   const subdirs = SYSTEM_SUBDIRS.get(first)
   const second = segments[index + 1]
   if (subdirs === undefined || second === undefined) return false
-  // `/var/<anything>/...` deeper than a directory name: application data lives there, not parameters
-  if (first === "var" && segments.length >= index + 3) return true
   // `/home/<user>/.ssh`, `/opt/lampp/logs`: only with a dot-directory or a logs directory below
   if (subdirs.size === 0) return segments.some((s) => s.startsWith(".") && s.length > 1) || segments.includes("logs")
   return subdirs.has(second)
@@ -136,7 +135,7 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   return collect.findings
 }
 
-const MAY_MATCH = /\.\.|0x2e|\u0000|%00|^\s*(?:[\\/]|[a-z]:[\\/])|[\u2024\uff0e\ufe52]/i
+const MAY_MATCH = /\.\.|0x2e|\u0000|%00|^\s*(?:[\\/]|[a-z]:[\\/])|[\u2024\uff0e\ufe52\ufffd]|%[0-9a-z]{2}%[0-9a-z]{2}/i
 
 export const family: DetectionFamily = {
   name: "traversal",
