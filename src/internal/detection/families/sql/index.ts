@@ -41,7 +41,8 @@ export const analyse = (value: string, paranoia: Paranoia = 1): { readonly hits:
   // without an anchor, only the opening of each stream can matter: a long JSON text stays cheap;
   // the looser rules of level 2 and above start anywhere
   const whole = paranoia >= 2 || needsWholeStream(value)
-  if (MONGO_OPERATOR.test(value)) hits.add(NOSQL_OPERATOR)
+  // `includes` first: the expression's `^` alternative would try every position of a long value
+  if (value.includes("$") && MONGO_OPERATOR.test(value)) hits.add(NOSQL_OPERATOR)
   if (paranoia >= 2 && ESCAPED_QUOTE.test(value)) hits.add(ESCAPED_QUOTE_LOGIC)
   let work = 0
   for (const quote of CONTEXTS) {
