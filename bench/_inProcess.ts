@@ -29,6 +29,12 @@ export const benchConfig = (extra: object = {}) =>
 /** `GuardLive` with `benchConfig(extra)`. */
 export const guardLayer = (extra: object = {}) => GuardLive.pipe(Layer.provide(benchConfig(extra)))
 
+/** The console's bearer token in the benchmarks. */
+export const CONSOLE_TOKEN = "bench-console-token-0123456789"
+
+/** The guard console on, at /__guard (mode `guarded-console` of bench/_server.ts). */
+export const consoleConfig = { consolePath: "/__guard", consoleToken: CONSOLE_TOKEN }
+
 /** The guard with every optional part off: no security headers, detection, rate limit or auto-ban. */
 export const minimalConfig = {
   securityHeaders: { enabled: false },

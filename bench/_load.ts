@@ -4,7 +4,7 @@
  */
 import autocannon from "autocannon"
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { readFileSync, rmSync } from "node:fs"
+import { cpSync, existsSync, readFileSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -61,6 +61,9 @@ export const serverOf = (checkout: string | undefined) => {
       ...["--outDir", out, "--rootDir", root, "--target", "ES2022", "--module", "NodeNext", "--moduleResolution", "NodeNext"],
       ...["--types", "node", "--skipLibCheck", "--esModuleInterop", "--resolveJsonModule", "--strict"]
     ], { stdio: "inherit" })
+    // the console reads its page next to its module, as in dist/ (npm run build copies it there)
+    const assets = join(root, "src/internal/console/assets")
+    if (existsSync(assets)) cpSync(assets, join(out, "src/internal/console/assets"), { recursive: true })
     built.add(root)
   }
   return join(out, "bench", "_server.js")
@@ -154,6 +157,34 @@ export const load = (url: string, post: Body, duration: number) =>
       else resolve({ rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, total: result.requests.total })
     })
   })
+
+/**
+ * A console client, as the page is: reads the event stream of the console at `base`/__guard to its
+ * end and polls the state every 5 s. `close` stops it and tells how many bytes the stream brought.
+ */
+export const connectConsoleClient = (base: string, token: string) => {
+  const controller = new AbortController()
+  const headers = { authorization: `Bearer ${token}` }
+  let received = 0
+  const reading = (async () => {
+    const response = await fetch(`${base}/__guard/api/stream`, { headers, signal: controller.signal })
+    if (response.status !== 200 || response.body === null) throw new Error(`stream answered ${response.status}`)
+    for await (const chunk of response.body) received += (chunk as Uint8Array).length
+  })().catch((error: unknown) => {
+    if (!controller.signal.aborted) console.error("console client:", error)
+  })
+  const poll = setInterval(() => {
+    fetch(`${base}/__guard/api/state`, { headers, signal: controller.signal }).then((r) => r.arrayBuffer()).catch(() => {})
+  }, 5000)
+  return {
+    close: async () => {
+      clearInterval(poll)
+      controller.abort()
+      await reading
+      return received
+    }
+  }
+}
 
 export const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 

@@ -2,7 +2,8 @@
  * A server for the server benchmarks. Prints "ready" once it serves requests. Modes:
  *
  * - `bare`: the router alone; `guarded`: behind `guardMiddleware` (default config, detection on);
- *   `guarded-otel`: the same exporting OpenTelemetry to `OTLP_URL`.
+ *   `guarded-otel`: the same exporting OpenTelemetry to `OTLP_URL`; `guarded-console`: the same with
+ *   the guard console at /__guard (token `CONSOLE_TOKEN` of bench/_inProcess.ts).
  * - `guarded-lean`: the same `guardMiddleware` with `GuardPipelineLive` instead of `GuardLive`: the
  *   guard's services out of the request context, the pipeline alone in it (as `serveGuarded` serves).
  * - What a guard costs before it checks anything (bench/breakdown.ts): `empty` (a middleware that
@@ -16,13 +17,14 @@ import { Effect, Layer, Logger, LogLevel } from "effect"
 import { createServer } from "node:http"
 import { GuardLive, guardMiddleware, GuardPipeline, GuardPipelineLive } from "../src/index.js"
 import { router } from "./_app.js"
-import { benchConfig, minimalConfig } from "./_inProcess.js"
+import { benchConfig, consoleConfig, minimalConfig } from "./_inProcess.js"
 
 const [mode = "bare", portText = "0"] = process.argv.slice(2)
 const port = Number(portText)
 
 const guardConfig = benchConfig({
   ...(mode === "guarded-minimal" ? minimalConfig : {}),
+  ...(mode === "guarded-console" ? consoleConfig : {}),
   ...(mode === "guarded-otel" ? { enableOtel: true, otelExporterEndpoint: process.env["OTLP_URL"] ?? "http://127.0.0.1:4318" } : {})
 })
 
@@ -41,7 +43,7 @@ const serve = mode === "bare"
   ? HttpServer.serve(router, hook)
   : mode === "context-hook"
   ? withGuardLive(HttpServer.serve(router, (app) => hook(readsPipeline(app))))
-  : mode === "guarded" || mode === "guarded-otel" || mode === "guarded-minimal"
+  : mode === "guarded" || mode === "guarded-otel" || mode === "guarded-minimal" || mode === "guarded-console"
   ? withGuardLive(HttpServer.serve(router, guardMiddleware))
   : mode === "guarded-lean"
   ? HttpServer.serve(router, guardMiddleware).pipe(Layer.provide(GuardPipelineLive), Layer.provide(guardConfig))

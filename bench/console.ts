@@ -3,113 +3,81 @@
  *
  * 1. Throughput: the guarded GET with the console enabled and a live client connected (reading the
  *    event stream and polling the state every 5 s, as the page does) against the same guard without
- *    the console. Each server runs in its own process (the compiled bench/_server.ts, the console
- *    turned on through BENCH_GUARD_CONFIG); autocannon drives it on loopback; the two alternate over
- *    several rounds and each round's ratio is taken between two runs a few seconds apart. Target:
- *    the ratio moves by no more than 0.02 (>= 0.98).
+ *    the console. The two servers (the compiled bench/_server.ts, modes `guarded` and
+ *    `guarded-console`) run side by side, each in its own process under its own autocannon, as in
+ *    bench/simultaneous.ts: the machine's drift hits both alike. Each round gives a ratio; the median
+ *    of the rounds' ratios (with their range) is reported, by throughput and by server CPU per
+ *    request. Target: the ratio moves by no more than 0.02 (>= 0.98).
  * 2. The same in process (bench/overhead.ts's driver: no sockets, no load generator), which a loaded
- *    2-core machine disturbs less: µs per guarded GET with and without the console.
+ *    2-core machine disturbs less: many short runs, the two cases alternating in ABBA order (so that
+ *    neither always runs first), the median of the pairs' ratios. No stream is connected there: the
+ *    console's per-request cost is the exporter's request sink and the mount's test of the path,
+ *    which a connected stream does not change (a clean GET publishes no event).
  * 3. Memory: 1,000,000 events pushed through the console's exporter (varied IPs, routes, rules and
  *    metadata; a stream subscriber that never reads attached), the heap measured after a full
  *    collection at 10,000, 100,000 and 1,000,000 events: bounded means flat after the buffer fills.
  *
- *   npx tsx bench/console.ts               (about 2 minutes)
- *   ROUNDS=1 DURATION=3 npx tsx bench/console.ts
+ *   npx tsx bench/console.ts               (about 3 minutes)
+ *   ROUNDS=4 DURATION=3 npx tsx bench/console.ts
  *   PARTS=inprocess,memory npx tsx bench/console.ts   (a subset: network, inprocess, memory)
  */
 import { Effect } from "effect"
-import { cpSync } from "node:fs"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { makeFeed } from "../src/internal/console/feed.js"
 import { SecurityEvent } from "../src/SecurityEvent.js"
 import { guardMiddleware } from "../src/index.js"
-import { driver, guardLayer } from "./_inProcess.js"
-import { load, measure, serverOf, spread, startServer, stop } from "./_load.js"
+import { CONSOLE_TOKEN, consoleConfig, driver, guardLayer } from "./_inProcess.js"
+import { connectConsoleClient, load, measure, spread, startServer, stop } from "./_load.js"
 
-const ROUNDS = Number(process.env["ROUNDS"] ?? 3)
+const ROUNDS = Number(process.env["ROUNDS"] ?? 8)
 const PARTS = new Set((process.env["PARTS"] ?? "network,inprocess,memory").split(","))
-const DURATION = Number(process.env["DURATION"] ?? 5)
-const TOKEN = "bench-console-token-0123456789"
-const CONSOLE = JSON.stringify({ consolePath: "/__guard", consoleToken: TOKEN })
-
-/** A console client: reads the stream to its end and polls the state, as the page does. */
-const connectClient = (base: string) => {
-  const controller = new AbortController()
-  const headers = { authorization: `Bearer ${TOKEN}` }
-  let received = 0
-  const reading = (async () => {
-    const response = await fetch(`${base}/__guard/api/stream`, { headers, signal: controller.signal })
-    if (response.status !== 200 || response.body === null) throw new Error(`stream answered ${response.status}`)
-    for await (const chunk of response.body) received += (chunk as Uint8Array).length
-  })().catch((error: unknown) => {
-    if (!controller.signal.aborted) console.error("console client:", error)
-  })
-  const poll = setInterval(() => {
-    fetch(`${base}/__guard/api/state`, { headers, signal: controller.signal }).then((r) => r.arrayBuffer()).catch(() => {})
-  }, 5000)
-  return {
-    close: async () => {
-      clearInterval(poll)
-      controller.abort()
-      await reading
-      return received
-    }
-  }
-}
+const DURATION = Number(process.env["DURATION"] ?? 4)
 
 const throughput = async () => {
-  // the compiled server reads the console's page next to its module, as dist/ does (npm run build copies it)
-  const script = serverOf(undefined)
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-  cpSync(join(root, "src/internal/console/assets"), join(dirname(script), "../src/internal/console/assets"), { recursive: true })
+  const port = 41_000 + Math.floor(Math.random() * 1000)
+  const servers = [
+    await startServer("guarded", port),
+    await startServer("guarded-console", port + 1)
+  ]
+  const urls = [`http://127.0.0.1:${port}/hello`, `http://127.0.0.1:${port + 1}/hello`]
+  await Promise.all(urls.map((url) => load(url, false, 2))) // warm-up
+  const client = connectConsoleClient(`http://127.0.0.1:${port + 1}`, CONSOLE_TOKEN)
   const ratios: Array<number> = []
   const cpu: Array<number> = []
-  let port = 41_000 + Math.floor(Math.random() * 1000)
   for (let round = 0; round < ROUNDS; round++) {
-    const results: Record<string, Awaited<ReturnType<typeof measure>>> = {}
-    for (const withConsole of [false, true]) {
-      port++
-      const child = await startServer("guarded", port, withConsole ? { BENCH_GUARD_CONFIG: CONSOLE } : {}, script)
-      const base = `http://127.0.0.1:${port}`
-      const url = `${base}/hello`
-      await load(url, false, 1) // warm-up
-      const client = withConsole ? connectClient(base) : undefined
-      results[String(withConsole)] = await measure(child, url, false, DURATION)
-      const bytes = await client?.close()
-      if (client !== undefined && bytes === 0) console.error("the console client received nothing")
-      await stop(child)
-    }
-    const off = results["false"]!
-    const on = results["true"]!
-    ratios.push(on.rps / off.rps)
-    if (on.cpuPerRequest !== undefined && off.cpuPerRequest !== undefined) cpu.push(off.cpuPerRequest / on.cpuPerRequest)
-    console.log(`  round ${round + 1}: without ${off.rps.toFixed(0)} req/s, with console + client ${on.rps.toFixed(0)} req/s`)
+    const [off, on] = await Promise.all(urls.map((url, i) => measure(servers[i]!, url, false, DURATION)))
+    ratios.push(on!.rps / off!.rps)
+    if (on!.cpuPerRequest !== undefined && off!.cpuPerRequest !== undefined) cpu.push(off!.cpuPerRequest / on!.cpuPerRequest)
   }
-  console.log(`  console+client/without GET = ${spread(ratios)} (target >= 0.98); by server CPU per request ${spread(cpu)}`)
+  const bytes = await client.close()
+  if (bytes === 0) console.error("the console client received nothing")
+  await Promise.all(servers.map(stop))
+  console.log(`  side by side, ${ROUNDS} rounds: console+client/without GET = ${spread(ratios)} (target >= 0.98); by server CPU per request ${spread(cpu)}`)
 }
 
 const inProcess = async () => {
-  const N = Number(process.env["N"] ?? 10_000)
+  const N = Number(process.env["N"] ?? 2_000)
+  const RUNS = Number(process.env["RUNS"] ?? 40)
   const cases = {
     without: await driver(guardLayer(), guardMiddleware),
-    console: await driver(guardLayer({ consolePath: "/__guard", consoleToken: TOKEN }), guardMiddleware)
+    console: await driver(guardLayer(consoleConfig), guardMiddleware)
   }
-  for (const c of Object.values(cases)) await c.run(false, N / 5) // warm-up
+  for (const c of Object.values(cases)) await c.run(false, N) // warm-up
   const ratios: Array<number> = []
   const micros: Record<string, Array<number>> = { without: [], console: [] }
-  for (let round = 0; round < Math.max(3, ROUNDS); round++) {
-    const without = await cases.without.run(false, N)
-    const withConsole = await cases.console.run(false, N)
-    micros["without"]!.push(without)
-    micros["console"]!.push(withConsole)
-    ratios.push(without / withConsole)
+  for (let pair = 0; pair < RUNS; pair++) {
+    // ABBA: each case runs first in half of the pairs
+    const order = pair % 2 === 0 ? (["without", "console"] as const) : (["console", "without"] as const)
+    const took: Record<string, number> = {}
+    for (const name of order) took[name] = await cases[name].run(false, N)
+    micros["without"]!.push(took["without"]!)
+    micros["console"]!.push(took["console"]!)
+    ratios.push(took["without"]! / took["console"]!)
   }
   const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   console.log(
-    `  in process, ${N} GETs per run: without ${median(micros["without"]!).toFixed(1)} µs, with console ${median(micros["console"]!).toFixed(1)} µs; without/with = ${spread(ratios)} (target >= 0.98)`
+    `  in process, ${RUNS} pairs of ${N} GETs: without ${median(micros["without"]!).toFixed(1)} µs, with console ${median(micros["console"]!).toFixed(1)} µs; without/with = ${spread(ratios)} (target >= 0.98)`
   )
   for (const c of Object.values(cases)) await c.dispose()
 }
@@ -150,7 +118,7 @@ const memory = async () => {
 }
 
 const main = async () => {
-  console.log(`console: ${DURATION}s per run, ${ROUNDS} interleaved rounds (ratios: median [range] of the rounds' own)`)
+  console.log(`console: ${DURATION}s per round (ratios: median [range] of the rounds' own)`)
   if (PARTS.has("network")) await throughput()
   if (PARTS.has("inprocess")) await inProcess()
   if (PARTS.has("memory")) {

@@ -5,9 +5,12 @@
  * paranoia level, scores are summed per row (each rule once) and a row is refused at 5.
  *
  * Prints recall per source and category (CRS rows at the level they were written for), false
- * positives per clean benign source, and CRS "must not fire" rows apart.
+ * positives per clean benign source, and CRS "must not fire" rows apart. With `--speed`, prints
+ * instead each family's CPU time on a 10 KB JSON body whose one string value holds JSON text (target
+ * <= 30 µs for files and traversal) and its doubling ratio from 128 KB to 1 MB on repeated `../`,
+ * `/` and `%2e` (target <= 2.3).
  *
- *   npx tsx bench/family-paths.ts [--level 1|2] [--misses category] [--fp]
+ *   npx tsx bench/family-paths.ts [--level 1|2] [--misses category] [--fp] [--speed]
  */
 import { readFileSync } from "node:fs"
 import type { DetectionFamily, Paranoia, ValueLocation } from "../src/internal/detection/families/contract.js"
@@ -146,7 +149,59 @@ const scoreRow = (row: Row, paranoia: Paranoia): { score: number; rules: Array<s
   return { score, rules: [...fired.keys()] }
 }
 
+/** CPU microseconds per call of `f`: the best of seven rounds of `runs` calls. */
+const cpuMicros = (f: () => void, runs: number): number => {
+  for (let i = 0; i < runs; i++) f()
+  let best = Number.POSITIVE_INFINITY
+  for (let round = 0; round < 7; round++) {
+    const start = process.cpuUsage()
+    for (let i = 0; i < runs; i++) f()
+    const used = process.cpuUsage(start)
+    best = Math.min(best, (used.user + used.system) / runs)
+  }
+  return best
+}
+
+const speed = (): void => {
+  let seed = 42
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647
+  const words = "the quick brown fox jumps over a lazy dog please select an option from our list and update your profile".split(" ")
+  const sentence = (n: number) => Array.from({ length: n }, () => words[Math.floor(random() * words.length)]).join(" ")
+  const items: Array<unknown> = []
+  while (JSON.stringify(items).length < 10_000) {
+    items.push({ id: items.length, name: sentence(4), description: sentence(18), url: `https://example.com/items/${items.length}?ref=feed` })
+  }
+  // the body's one string value is JSON text: the families read it as a single 10 KB value
+  const jsonText = Buffer.from(JSON.stringify({ items })).toString()
+  console.log("CPU µs per scan of a 10 KB string value holding JSON text (target <= 30 for files and traversal):")
+  for (const f of FAMILIES) {
+    const micros = cpuMicros(() => {
+      if (f.mayMatch(jsonText)) f.scan(jsonText, { location: "body", paranoia: 1 })
+    }, 200)
+    console.log(`  ${f.name.padEnd(12)} ${micros.toFixed(1).padStart(8)}`)
+  }
+  console.log("\ndoubling ratio 128 KB -> 1 MB, as a query value at paranoia 4 (target <= 2.3):")
+  for (const fragment of ["../", "/", "%2e", "..\\", "\ufffd%c0"]) {
+    const shape = (size: number) => Buffer.from(fragment.repeat(Math.ceil(size / fragment.length)).slice(0, size)).toString()
+    const small = shape(128 * 1024)
+    const large = shape(1024 * 1024)
+    const ratios = FAMILIES.map((f) => {
+      const run = (value: string) => () => {
+        if (f.mayMatch(value)) f.scan(value, { location: "query", paranoia: 4 })
+      }
+      const tSmall = cpuMicros(run(small), 4)
+      const tLarge = cpuMicros(run(large), 1)
+      return `${f.name} ${Math.cbrt(tLarge / Math.max(tSmall, 1)).toFixed(2)}`
+    })
+    console.log(`  ${JSON.stringify(fragment).padEnd(12)} ${ratios.join("  ")}`)
+  }
+}
+
 const args = process.argv.slice(2)
+if (args.includes("--speed")) {
+  speed()
+  process.exit(0)
+}
 const level = Number(args[args.indexOf("--level") + 1] ?? 1) as Paranoia
 const missesOf = args.includes("--misses") ? args[args.indexOf("--misses") + 1] : undefined
 const showFp = args.includes("--fp")

@@ -26,6 +26,7 @@
  *   npx tsx bench/instructions.ts                       (about 5 minutes: bare and guarded, GET)
  *   MODES=bare,guarded POST=1 npx tsx bench/instructions.ts
  *   MODES=guarded,guarded-otel WARM=2000 npx tsx bench/instructions.ts
+ *   MODES=guarded,guarded-console npx tsx bench/instructions.ts   (the console, its stream connected)
  *   MODES=guarded@/tmp/previous,guarded npx tsx bench/instructions.ts   (A/B against another checkout)
  *   KEEP=1 MODES=guarded npx tsx bench/instructions.ts   (the dumps kept, for callgrind_annotate)
  *
@@ -40,7 +41,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import http from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { postBody, serverSpec, spawnServer, startReceiver, stop } from "./_load.js"
+import { CONSOLE_TOKEN } from "./_inProcess.js"
+import { connectConsoleClient, postBody, serverSpec, spawnServer, startReceiver, stop } from "./_load.js"
 
 const MODES = (process.env["MODES"] ?? "bare,guarded").split(",")
 const POST = process.env["POST"] === "1"
@@ -156,10 +158,14 @@ const count = async (server: string, n: number, port: number, otlp: string): Pro
       }
     }
     await drive(port, WARM)
+    // the console's cost with its page open: a client on the stream through the measured requests
+    const client = mode === "guarded-console" ? connectConsoleClient(`http://127.0.0.1:${port}`, CONSOLE_TOKEN) : undefined
+    if (client !== undefined) await new Promise((resolve) => setTimeout(resolve, 2000)) // the stream open before counting
     // zeroed once warm and dumped after the measured requests: start-up and JIT warm-up stay out
     execFileSync("callgrind_control", ["--zero", String(child.pid)], { stdio: "ignore" })
     await drive(port, n)
     execFileSync("callgrind_control", ["--dump", String(child.pid)], { stdio: "ignore" })
+    await client?.close()
     const dump = readdirSync(dir).find((name) => name.startsWith("callgrind.out") && name !== "callgrind.out")
     const text = dump === undefined ? "" : readFileSync(join(dir, dump), "utf8")
     const totals = /^(?:totals|summary): (\d+)/m.exec(text)

@@ -11,10 +11,9 @@
  *   `redis_error` go through the composite like any other event, and with `redisFailOpen` the
  *   stores answer from this instance's memory while Redis cannot: `StoreFallback`).
  *
- * Services already in the context win: provide `GuardRoutes`, `GeoIpLookup`, `CloudRanges`, a
- * `ThreatDetector` or other stores to `GuardLive` and it uses them. `GuardRoutes` provided to the
- * server instead is found by `guardMiddleware` too (then a route's `blockClouds` needs `CloudRanges`
- * here, since `GuardLive` did not see it).
+ * What the configuration cannot say (routes, GeoIP, stores or a detector of your own, extra
+ * exporters) is an input of `makeGuardLive`, visible in its layer's type; `GuardLive` takes the same
+ * inputs from the context, each when present.
  *
  * @since 0.1.0
  */
@@ -26,9 +25,10 @@ import { CompositeHandler } from "./CompositeHandler.js"
 import type { ConfigError } from "./ConfigError.js"
 import { DynamicRuleManager } from "./DynamicRuleManager.js"
 import { DynamicRulePoller } from "./DynamicRulePoller.js"
-import { EventBus } from "./EventBus.js"
-import { EventEnricher } from "./EventEnricher.js"
-import { GuardExporters } from "./Exporter.js"
+import { EventBus, optionsFromConfig as busOptions } from "./EventBus.js"
+import { EventEnricher, optionsFromConfig as enricherOptions } from "./EventEnricher.js"
+import { type ExporterSpec, GuardExporters } from "./Exporter.js"
+import { GeoIpLookup } from "./GeoIpLookup.js"
 import { GuardConfig } from "./GuardConfig.js"
 import { GuardPipeline } from "./GuardMiddleware.js"
 import { makeFeed } from "./internal/console/feed.js"
@@ -38,7 +38,7 @@ import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
 import { GuardRedis, optionsFromConfig as redisOptionsFromConfig } from "./Redis.js"
-import { GuardRoutes } from "./RouteGuard.js"
+import { GuardRoutes, type ResolvedRoute } from "./RouteGuard.js"
 import * as RedisBehaviorTracker from "./stores/redis/BehaviorTracker.js"
 import * as RedisDynamicRuleManager from "./stores/redis/DynamicRuleManager.js"
 import { layerRedisEvents } from "./stores/redis/events.js"
@@ -69,6 +69,86 @@ export type GuardServices =
   | ThreatDetector
 
 /**
+ * What the application supplies to {@link makeGuardLive}, each as a layer. Everything left out is
+ * built from `GuardConfig`: stores in memory or in Redis, the detector from the detection fields, cloud
+ * ranges for the providers `blockCloudProviders` and the routes' `blockClouds` name; no routes, no
+ * GeoIP, and only the exporters the configuration enables.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface GuardLiveInputs {
+  /** The application's routes: their settings apply, and their `blockClouds` providers are loaded. */
+  readonly routes?: Layer.Layer<GuardRoutes, unknown, unknown> | undefined
+  /** Country lookups for the country rules and for the events' `country`. */
+  readonly geoIp?: Layer.Layer<GeoIpLookup, unknown, unknown> | undefined
+  /** Cloud ranges to use instead of loading them. */
+  readonly cloudRanges?: Layer.Layer<CloudRanges, unknown, unknown> | undefined
+  /** A detector to use instead of the one the detection fields configure. */
+  readonly detector?: Layer.Layer<ThreatDetector, unknown, unknown> | undefined
+  /** Stores to use instead of the memory or Redis ones the configuration chooses. */
+  readonly stores?: {
+    readonly ipBans?: Layer.Layer<IpBans, unknown, unknown> | undefined
+    readonly rateLimit?: Layer.Layer<RateLimitStore, unknown, unknown> | undefined
+    readonly violations?: Layer.Layer<ViolationCounter, unknown, unknown> | undefined
+  } | undefined
+  /** Exporters added to the ones the configuration enables (a `TestExporter`'s `spec`, say). */
+  readonly exporters?: ReadonlyArray<ExporterSpec> | undefined
+}
+
+type Field<I, K extends PropertyKey> = K extends keyof I ? I[K] : never
+
+type Supplied<I extends GuardLiveInputs> = Extract<
+  | Field<I, "routes" | "geoIp" | "cloudRanges" | "detector">
+  | Field<Field<I, "stores">, "ipBans" | "rateLimit" | "violations">,
+  Layer.Layer.Any
+>
+
+type ErrorOf<L> = L extends Layer.Layer<infer _A, infer E, infer _R> ? E : never
+type ContextOf<L> = L extends Layer.Layer<infer _A, infer _E, infer R> ? R : never
+
+/**
+ * The layer of {@link makeGuardLive} for `inputs`: it needs `GuardConfig` and what the supplied
+ * layers need, and fails as they can.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type GuardLiveLayer<I extends GuardLiveInputs> = Layer.Layer<
+  GuardServices,
+  ConfigError | StoreError | ErrorOf<Supplied<I>>,
+  GuardConfig | ContextOf<Supplied<I>>
+>
+
+/**
+ * The guard wired from `GuardConfig` and the inputs given here: a store, detector, routes or
+ * exporter in the surrounding context that is not an input is not used, so the layer's type says
+ * what the guard is built from.
+ *
+ * @example
+ * ```ts
+ * import { HttpRouter, HttpServerResponse } from "@effect/platform"
+ * import { Layer } from "effect"
+ * import { GuardConfig, GuardRoutes, makeGuardLive } from "effect-guard"
+ *
+ * const router = HttpRouter.empty.pipe(HttpRouter.get("/", HttpServerResponse.text("hello")))
+ * const Guard = makeGuardLive({ routes: GuardRoutes.fromRouter(router) }).pipe(
+ *   Layer.provide(GuardConfig.layerConfig())
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const makeGuardLive = <const I extends GuardLiveInputs>(inputs: I): GuardLiveLayer<I> =>
+  wire(inputs) as GuardLiveLayer<I>
+
+/**
+ * The guard wired from `GuardConfig`, taking from the context what {@link makeGuardLive} takes as
+ * inputs: `GuardRoutes`, `GeoIpLookup`, `CloudRanges`, a `ThreatDetector`, `IpBans`,
+ * `RateLimitStore`, `ViolationCounter`, a `TestExporter` and the `GuardExporters`, each when
+ * present. Use `makeGuardLive` to name them instead.
+ *
  * @example
  * ```ts
  * import { Layer } from "effect"
@@ -82,65 +162,81 @@ export type GuardServices =
  */
 export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, GuardConfig> = Layer.unwrapEffect(
   Effect.gen(function*() {
-    const config = yield* GuardConfig
-    const fromConfig = yield* configuredExporters(config)
+    const found = <I, S>(tag: Context.Tag<I, S>) =>
+      Effect.map(Effect.serviceOption(tag), Option.match({ onNone: () => undefined, onSome: (service) => Layer.succeed(tag, service) }))
     const test = yield* Effect.serviceOption(TestExporter)
-    const extra = yield* GuardExporters
-    // the guard console (consolePath) is fed like any exporter
-    const consoleFeed = config.consolePath === undefined ? undefined : yield* makeFeed({ capacity: config.consoleBufferSize })
-    const exporters = [...fromConfig, ...Option.toArray(test).map((t) => t.spec), ...extra, ...(consoleFeed === undefined ? [] : [consoleFeed.exporter])]
-
-    // one value, so the whole graph shares one connection
-    const redis = GuardRedis.layer(redisOptionsFromConfig(config))
-    const shared = <I, E>(memory: Layer.Layer<I, E>, onRedis: Layer.Layer<I, E, GuardRedis>): Layer.Layer<I, E | StoreError> =>
-      config.enableRedis ? onRedis.pipe(Layer.provide(redis)) : memory
-    const protectedRanges = config.trustedProxies.filter((p) => p !== "unix")
-
-    const rules = shared(DynamicRuleManager.layer, RedisDynamicRuleManager.layer())
-    const compositeOptions = {
-      exporters,
-      mutedEventTypes: config.mutedEventTypes,
-      mutedMetricTypes: config.mutedMetricTypes,
-      queueCapacity: config.telemetryQueueCapacity,
-      exportTimeout: Duration.millis(config.telemetryExportTimeoutMs),
-      shutdownTimeout: Duration.millis(config.telemetryShutdownTimeoutMs)
+    const inputs = {
+      routes: yield* found(GuardRoutes),
+      geoIp: yield* found(GeoIpLookup),
+      cloudRanges: yield* found(CloudRanges),
+      detector: yield* found(ThreatDetector),
+      stores: { ipBans: yield* found(IpBans), rateLimit: yield* found(RateLimitStore), violations: yield* found(ViolationCounter) },
+      exporters: [...Option.toArray(test).map((t) => t.spec), ...yield* GuardExporters]
     }
-    const composite = config.enableEnrichment
-      ? CompositeHandler.layerEnriched(compositeOptions).pipe(
-        Layer.provide(EventEnricher.layer),
-        Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), RedisBehaviorTracker.layer()), rules))
-      )
-      : CompositeHandler.layer(compositeOptions)
-    const telemetry = Layer.mergeAll(EventBus.layer, MetricsCollector.layer).pipe(
-      Layer.provideMerge(composite),
-      Layer.merge(rules)
-    )
-    const withRules = config.enableDynamicRules ? Layer.provideMerge(DynamicRulePoller.layer, telemetry) : telemetry
-
-    // redisFailOpen: the Redis stores answer from this instance's memory while Redis fails
-    const failOpen = <I>(onRedis: Layer.Layer<I, never, GuardRedis>, withFallback: Layer.Layer<I, never, GuardRedis | StoreFallback>) =>
-      config.redisFailOpen ? withFallback.pipe(Layer.provide(StoreFallback.layer)) : onRedis
-    const stores = Layer.mergeAll(
-      yield* existingOr(
-        IpBans,
-        shared(IpBans.layerMemory({ protectedRanges }), failOpen(RedisIpBans.layer({ protectedRanges }), layerIpBansFallback({ protectedRanges })))
-      ),
-      yield* existingOr(RateLimitStore, shared(RateLimitStore.layerMemory(), failOpen(RedisRateLimitStore.layer, layerRateLimitStoreFallback))),
-      yield* existingOr(
-        ViolationCounter,
-        shared(ViolationCounter.layerMemory(), failOpen(RedisViolationCounter.layer(), layerViolationCounterFallback()))
-      )
-    )
-    const detector = yield* existingOr(ThreatDetector, ThreatDetector.layer(ThreatDetector.fromConfig(config)))
-    const cloud = yield* cloudRanges(config)
-    const pipeline = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules)))
-    const security = consoleFeed === undefined
-      ? pipeline
-      : layerMounted(consoleFeed).pipe(Layer.provide(Layer.mergeAll(pipeline, stores, withRules, config.enableRedis ? redis : Layer.empty)))
-    const redisEvents = config.enableRedis ? layerRedisEvents.pipe(Layer.provide(Layer.merge(redis, withRules))) : Layer.empty
-    return Layer.mergeAll(security, withRules, stores, detector, redisEvents)
+    return makeGuardLive(inputs)
   })
 )
+
+/** The graph: each input as given, the rest from the configuration. */
+const wire = (inputs: GuardLiveInputs): Layer.Layer<GuardServices, unknown, unknown> =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const config = yield* GuardConfig
+      const fromConfig = yield* configuredExporters(config)
+      // the guard console (consolePath) is fed like any exporter
+      const consoleFeed = config.consolePath === undefined ? undefined : yield* makeFeed({ capacity: config.consoleBufferSize })
+      const exporters = [...fromConfig, ...(inputs.exporters ?? []), ...(consoleFeed === undefined ? [] : [consoleFeed.exporter])]
+      // services the event bus and the pipeline read when present
+      const lookups = Layer.mergeAll(inputs.geoIp ?? Layer.empty, inputs.routes ?? Layer.empty)
+
+      // one value, so the whole graph shares one connection
+      const redis = GuardRedis.layer(redisOptionsFromConfig(config))
+      const shared = <I, E>(memory: Layer.Layer<I, E>, onRedis: Layer.Layer<I, E, GuardRedis>): Layer.Layer<I, E | StoreError> =>
+        config.enableRedis ? onRedis.pipe(Layer.provide(redis)) : memory
+      const protectedRanges = config.trustedProxies.filter((p) => p !== "unix")
+
+      const rules = shared(DynamicRuleManager.layer, RedisDynamicRuleManager.layer())
+      const compositeOptions = {
+        exporters,
+        mutedEventTypes: config.mutedEventTypes,
+        mutedMetricTypes: config.mutedMetricTypes,
+        queueCapacity: config.telemetryQueueCapacity,
+        exportTimeout: Duration.millis(config.telemetryExportTimeoutMs),
+        shutdownTimeout: Duration.millis(config.telemetryShutdownTimeoutMs)
+      }
+      const composite = config.enableEnrichment
+        ? CompositeHandler.layerEnriched(compositeOptions).pipe(
+          Layer.provide(EventEnricher.layer(enricherOptions(config))),
+          Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), RedisBehaviorTracker.layer()), rules))
+        )
+        : CompositeHandler.layer(compositeOptions)
+      const telemetry = Layer.mergeAll(EventBus.layer(busOptions(config)), MetricsCollector.layer).pipe(
+        Layer.provideMerge(composite),
+        Layer.merge(rules),
+        Layer.provide(lookups)
+      )
+      const withRules = config.enableDynamicRules ? Layer.provideMerge(DynamicRulePoller.layer, telemetry) : telemetry
+
+      // redisFailOpen: the Redis stores answer from this instance's memory while Redis fails
+      const failOpen = <I>(onRedis: Layer.Layer<I, never, GuardRedis>, withFallback: Layer.Layer<I, never, GuardRedis | StoreFallback>) =>
+        config.redisFailOpen ? withFallback.pipe(Layer.provide(StoreFallback.layer)) : onRedis
+      const stores = Layer.mergeAll(
+        inputs.stores?.ipBans ??
+          shared(IpBans.layerMemory({ protectedRanges }), failOpen(RedisIpBans.layer({ protectedRanges }), layerIpBansFallback({ protectedRanges }))),
+        inputs.stores?.rateLimit ?? shared(RateLimitStore.layerMemory(), failOpen(RedisRateLimitStore.layer, layerRateLimitStoreFallback)),
+        inputs.stores?.violations ??
+          shared(ViolationCounter.layerMemory(), failOpen(RedisViolationCounter.layer(), layerViolationCounterFallback()))
+      )
+      const detector = inputs.detector ?? ThreatDetector.layer(ThreatDetector.fromConfig(config))
+      const cloud = inputs.cloudRanges ?? cloudRanges(config, inputs.routes)
+      const pipeline = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules, lookups)))
+      const security = consoleFeed === undefined
+        ? pipeline
+        : layerMounted(consoleFeed).pipe(Layer.provide(Layer.mergeAll(pipeline, stores, withRules, config.enableRedis ? redis : Layer.empty)))
+      const redisEvents = config.enableRedis ? layerRedisEvents.pipe(Layer.provide(Layer.merge(redis, withRules))) : Layer.empty
+      return Layer.mergeAll(security, withRules, stores, detector, redisEvents)
+    })
+  )
 
 /**
  * `GuardLive` with `GuardPipeline` as its only output: all `guardMiddleware` needs.
@@ -172,23 +268,21 @@ export const GuardPipelineLive: Layer.Layer<GuardPipeline, ConfigError | StoreEr
   (services) => Context.make(GuardPipeline, Context.get(services, GuardPipeline))
 )
 
-/** The service already in the context, or `fallback`. */
-const existingOr = <I, S, E>(tag: Context.Tag<I, S>, fallback: Layer.Layer<I, E>) =>
-  Effect.map(Effect.serviceOption(tag), (found): Layer.Layer<I, E> =>
-    Option.isSome(found) ? Layer.succeed(tag, found.value) : fallback)
-
-/** Cloud ranges for the providers the config and routes block, unless the context has some. */
-const cloudRanges = (config: GuardConfig["Type"]) =>
-  Effect.gen(function*() {
-    const existing = yield* Effect.serviceOption(CloudRanges)
-    if (Option.isSome(existing)) return Layer.succeed(CloudRanges, existing.value)
-    const routes = yield* Effect.serviceOption(GuardRoutes)
-    const providers = new Set(config.blockCloudProviders)
-    for (const route of Option.match(routes, { onNone: () => [], onSome: (r) => r.all })) {
-      for (const p of route.settings.blockClouds ?? []) providers.add(p)
+/** Cloud ranges for the providers the config and the routes block; none when no provider is. */
+const cloudRanges = (config: GuardConfig["Type"], routes: Layer.Layer<GuardRoutes, unknown, unknown> | undefined) => {
+  const providers = (declared: ReadonlyArray<ResolvedRoute>) => {
+    const all = new Set(config.blockCloudProviders)
+    for (const route of declared) {
+      for (const p of route.settings.blockClouds ?? []) all.add(p)
     }
-    if (providers.size === 0) return Layer.empty
-    return CloudRanges.layer({ providers, refreshInterval: Duration.seconds(config.cloudIpRefreshInterval) }).pipe(
-      Layer.provide(FetchHttpClient.layer)
-    )
-  })
+    return all
+  }
+  const load = (declared: ReadonlyArray<ResolvedRoute>) => {
+    const blocked = providers(declared)
+    return blocked.size === 0 ? Layer.empty : CloudRanges.layer({
+      providers: blocked,
+      refreshInterval: Duration.seconds(config.cloudIpRefreshInterval)
+    }).pipe(Layer.provide(FetchHttpClient.layer))
+  }
+  return routes === undefined ? load([]) : Layer.unwrapEffect(Effect.map(GuardRoutes, (r) => load(r.all))).pipe(Layer.provide(routes))
+}

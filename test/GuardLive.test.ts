@@ -1,6 +1,6 @@
 import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, ManagedRuntime, Option } from "effect"
+import { Context, Effect, Layer, ManagedRuntime, Option } from "effect"
 import {
   ClientIp,
   CompositeHandler,
@@ -10,6 +10,8 @@ import {
   GuardConfig,
   type GuardConfigInput,
   GuardLive,
+  IpBans,
+  makeGuardLive,
   MetricsCollector,
   TestExporter
 } from "effect-guard"
@@ -160,5 +162,43 @@ describe("GuardLive", () => {
       const events = yield* Effect.promise(() => runtime.runPromise(delivered.pipe(Effect.map((d) => d.events))))
       expect(events.map((e) => e.endpoint)).toEqual(["/hello"])
       yield* Effect.promise(() => runtime.dispose())
+    }))
+})
+
+describe("makeGuardLive", () => {
+  const bansFor = (layer: Layer.Layer<IpBans>) =>
+    Effect.map(Layer.build(layer), (context) => Context.get(context, IpBans))
+
+  it.scoped("the exporters given as inputs receive the events", () =>
+    Effect.gen(function*() {
+      const capture = Context.get(yield* Layer.build(TestExporter.layer()), TestExporter)
+      yield* Effect.gen(function*() {
+        yield* emitBlocked
+        yield* Effect.flatMap(CompositeHandler, (c) => c.flush)
+      }).pipe(Effect.provide(makeGuardLive({ exporters: [capture.spec] }).pipe(Layer.provide(GuardConfig.layer({})))))
+      expect((yield* capture.events).map((e) => e.eventType)).toEqual(["ip_blocked"])
+    }))
+
+  it.scoped("a store given as an input is the guard's store", () =>
+    Effect.gen(function*() {
+      const own = yield* bansFor(IpBans.layerMemory())
+      const guardBans = yield* IpBans.pipe(
+        Effect.provide(makeGuardLive({ stores: { ipBans: Layer.succeed(IpBans, own) } }).pipe(Layer.provide(GuardConfig.layer({}))))
+      )
+      yield* guardBans.ban("203.0.113.7", "1 hour", "test")
+      expect(Option.isSome(yield* own.isBanned("203.0.113.7"))).toBe(true)
+    }))
+
+  it.scoped("a service in the surrounding context that is not an input is not used", () =>
+    Effect.gen(function*() {
+      const outside = yield* bansFor(IpBans.layerMemory())
+      const [explicit, implicit] = yield* Effect.all([
+        IpBans.pipe(Effect.provide(makeGuardLive({}).pipe(Layer.provide(GuardConfig.layer({}))))),
+        IpBans.pipe(Effect.provide(GuardLive.pipe(Layer.provide(GuardConfig.layer({})))))
+      ]).pipe(Effect.provideService(IpBans, outside))
+      yield* outside.ban("203.0.113.8", "1 hour", "test")
+      expect(Option.isSome(yield* explicit.isBanned("203.0.113.8"))).toBe(false)
+      // GuardLive takes the same inputs from the context
+      expect(Option.isSome(yield* implicit.isBanned("203.0.113.8"))).toBe(true)
     }))
 })

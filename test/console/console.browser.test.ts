@@ -2,7 +2,9 @@
  * The guard console in a real browser: headless Chromium (the Debian package, driven by
  * playwright-core, which downloads nothing) opens the console of a real guarded NodeHttpServer. An
  * attack shows up live, its payload as text only; the unban action lifts the ban it caused; and the
- * screenshot in the README (docs/images/console.png) is taken here.
+ * screenshot in the README (docs/images/console.png) is taken here. The tracked picture is written
+ * only when it is missing or with `UPDATE_SCREENSHOT=1`; other runs write theirs to a temporary
+ * directory, so a normal run leaves the working tree as it was.
  *
  * Without Chromium the test is skipped, with a message saying so, except in CI (`CI` set), where it
  * must run: `.ci/run` installs the `chromium` package when it is missing.
@@ -11,8 +13,10 @@ import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
-import { existsSync, mkdirSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, statSync } from "node:fs"
 import { createServer } from "node:http"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { GuardConfig, serveGuarded } from "effect-guard"
@@ -20,7 +24,12 @@ import { GuardConfig, serveGuarded } from "effect-guard"
 const TOKEN = "browser-test-console-token"
 const ATTACKER = "203.0.113.66"
 const PAYLOAD = "<img src=x onerror=alert(1)>"
-const SCREENSHOT = fileURLToPath(new URL("../../docs/images/console.png", import.meta.url))
+const README_SCREENSHOT = fileURLToPath(new URL("../../docs/images/console.png", import.meta.url))
+/** The README's picture when it is missing or asked for (`UPDATE_SCREENSHOT=1`), else a temporary file. */
+const screenshotPath = (): string =>
+  process.env["UPDATE_SCREENSHOT"] === "1" || !existsSync(README_SCREENSHOT)
+    ? README_SCREENSHOT
+    : join(mkdtempSync(join(tmpdir(), "effect-guard-console-")), "console.png")
 
 const chromiumPath = [process.env["CHROMIUM_PATH"], "/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
   (candidate): candidate is string => candidate !== undefined && candidate !== "" && existsSync(candidate)
@@ -118,8 +127,10 @@ describe.skipIf(chromiumPath === undefined && !inCi)("the console in Chromium", 
 
       // the README's picture
       yield* Effect.promise(() => page.locator("#detail-close").click())
-      mkdirSync(fileURLToPath(new URL("../../docs/images/", import.meta.url)), { recursive: true })
-      yield* Effect.promise(() => page.screenshot({ path: SCREENSHOT, fullPage: true }))
+      const screenshot = screenshotPath()
+      mkdirSync(dirname(screenshot), { recursive: true })
+      yield* Effect.promise(() => page.screenshot({ path: screenshot, fullPage: true }))
+      expect(statSync(screenshot).size).toBeGreaterThan(0)
       expect(dialogs).toEqual([])
 
       // on a phone: nothing wider than the screen

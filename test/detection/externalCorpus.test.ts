@@ -13,11 +13,11 @@ const rows = loadCorpus()
 
 /** Recall floors at the default level (CRS rows scored at the level they were written for). */
 const RECALL_FLOORS: Readonly<Record<string, number>> = {
-  payloadsallthethings: 0.88,
-  libinjection: 0.94
+  payloadsallthethings: 0.92,
+  libinjection: 0.97
 }
-const CRS_PL1_AT_LEVEL_1 = 0.72
-const CRS_PL2_AT_LEVEL_2 = 0.49
+const CRS_PL1_AT_LEVEL_1 = 0.9
+const CRS_PL2_AT_LEVEL_2 = 0.67
 /** Clean benign rows (csic2010, handwritten, libinjection benign) refused at the default level. */
 const CLEAN_REFUSED_CEILING = 0.005
 

@@ -3,7 +3,9 @@
  * no family covers (LDAP, XML, NoSQL, SSRF, deserialization, ...), with their stable ids (`ldap.*`,
  * `nosql.*`). Patterns are grouped by where they apply and by their prefilter (characters every
  * match must contain, derived from the pattern's syntax tree); each group is one combined regex that
- * runs only when the value holds one of its prefilter's characters. Custom patterns (the user's
+ * runs only when the value holds one of its prefilter's characters, and, on a long value, one of
+ * the literal strings every match of one of its patterns holds (found for all groups in one pass,
+ * literalScan.ts). Custom patterns (the user's
  * regexes, vetted linear-time by redos.ts) run here too.
  *
  * A pattern of weight `w` scores `5 × w`: weight 1 alone reaches the default threshold, two
@@ -14,8 +16,10 @@
 import type { CustomPattern, DetectionLocationKind } from "./model.js"
 import type { Paranoia } from "./families/contract.js"
 import { type DetectionCategory, type PatternDef, Where, type WhereName } from "./patterns.js"
+import { literalScanner } from "./literalScan.js"
 import { requiredChars } from "./redos.js"
 import { vetPattern } from "./redos.js"
+import { requiredLiterals } from "./requirements.js"
 
 /** Score of a weight-1 pattern: the default anomaly threshold. */
 export const CRITICAL = 5
@@ -41,6 +45,28 @@ interface Group {
   readonly singles: ReadonlyArray<RegExp>
   /** Undefined: the patterns can match letters alone, the group always runs. */
   readonly mask: Int32Array | undefined
+  /** Per pattern, the literals (ids in the table's scanner) of which a match holds one; undefined: none known. */
+  readonly literals: ReadonlyArray<Int32Array | undefined>
+  /** One global regex per pattern, for long values: only the patterns whose literals are there run. */
+  readonly globals: ReadonlyArray<RegExp>
+}
+
+/** Literal ids of the whole table: each distinct literal once. */
+class LiteralIds {
+  readonly ids = new Map<string, number>()
+  of(defs: ReadonlyArray<PatternDef>): Int32Array | undefined {
+    const out = new Set<number>()
+    for (const def of defs) {
+      const literals = requiredLiterals(def.source)
+      if (literals === undefined) return undefined
+      for (const literal of literals) {
+        let id = this.ids.get(literal)
+        if (id === undefined) this.ids.set(literal, id = this.ids.size)
+        out.add(id)
+      }
+    }
+    return Int32Array.from(out)
+  }
 }
 
 /** Characters present in a text, as 4 words of ASCII bits and a non-ASCII flag. */
@@ -70,7 +96,7 @@ const ruleOf = (def: PatternDef): RegexRule => ({
   weight: def.weight
 })
 
-const compileGroups = (defs: ReadonlyArray<PatternDef>): ReadonlyArray<Group> => {
+const compileGroups = (defs: ReadonlyArray<PatternDef>, literalIds: LiteralIds): ReadonlyArray<Group> => {
   const byMask = new Map<string, { mask: Int32Array | undefined; defs: Array<PatternDef> }>()
   for (const def of defs) {
     const chars = requiredChars(def.source)
@@ -84,7 +110,9 @@ const compileGroups = (defs: ReadonlyArray<PatternDef>): ReadonlyArray<Group> =>
     regex: new RegExp(defs.map((d) => `(${d.source})`).join("|"), "g"),
     rules: defs.map(ruleOf),
     singles: defs.map((d) => new RegExp(d.source, "y")),
-    mask
+    mask,
+    literals: defs.map((d) => literalIds.of([d])),
+    globals: defs.map((d) => new RegExp(d.source, "g"))
   }))
 }
 
@@ -128,8 +156,16 @@ export interface LegacyTable {
   readonly rules: ReadonlyArray<RegexRule>
 }
 
-const runGroups = (groups: ReadonlyArray<Group>, text: string, hit: RegexHit): void => {
+/**
+ * From this length on, one pass of the literal scanner decides which groups run: below it, the
+ * groups' character prefilters are cheaper than the pass.
+ */
+export const LITERAL_SCAN_FROM = 512
+
+const runGroups = (groups: ReadonlyArray<Group>, text: string, hit: RegexHit, literals: Literals): void => {
   let known = false
+  const long = text.length >= literals.from
+  if (long) literals.scan(text)
   for (const group of groups) {
     if (group.mask !== undefined) {
       if (!known) {
@@ -138,31 +174,75 @@ const runGroups = (groups: ReadonlyArray<Group>, text: string, hit: RegexHit): v
       }
       if (!meets(group.mask)) continue
     }
-    runGroup(group, text, hit)
+    if (long) runPatterns(group, text, hit, literals)
+    else runGroup(group, text, hit)
+  }
+}
+
+/** Runs, each at its first match, the patterns of a group whose literals `text` holds. */
+const runPatterns = (group: Group, text: string, hit: RegexHit, literals: Literals): void => {
+  for (let i = 0; i < group.globals.length; i++) {
+    const needed = group.literals[i]
+    if (needed !== undefined && !literals.any(needed)) continue
+    const regex = group.globals[i]!
+    regex.lastIndex = 0
+    const m = regex.exec(text)
+    regex.lastIndex = 0
+    if (m !== null) hit.regexHit(group.rules[i]!, text, m.index, m[0].length)
+  }
+}
+
+/** The literals of a table and the ones the last scanned text holds. */
+interface Literals {
+  readonly from: number
+  readonly scan: (text: string) => void
+  readonly any: (ids: Int32Array) => boolean
+}
+
+const literalsOf = (ids: LiteralIds, from: number): Literals => {
+  const scanner = literalScanner([...ids.ids.keys()])
+  const found = new Uint8Array(scanner.size)
+  return {
+    from,
+    scan: (text) => {
+      found.fill(0)
+      scanner.scan(text, found)
+    },
+    any: (list) => {
+      for (let i = 0; i < list.length; i++) if (found[list[i]!] === 1) return true
+      return false
+    }
   }
 }
 
 /** The table's patterns of `categories`, compiled per location kind. */
-export const legacyTable = (patterns: ReadonlyArray<PatternDef>, categories: ReadonlySet<DetectionCategory>): LegacyTable => {
+export const legacyTable = (
+  patterns: ReadonlyArray<PatternDef>,
+  categories: ReadonlySet<DetectionCategory>,
+  /** The length from which the literal scanner picks the patterns (tests compare both ways). */
+  literalScanFrom = LITERAL_SCAN_FROM
+): LegacyTable => {
   const active = patterns.filter((p) => categories.has(p.category))
   const slots = {} as Record<WhereName, Slot>
+  const literalIds = new LiteralIds()
   for (const where of Object.keys(Where) as Array<WhereName>) {
     const bit = Where[where]
     const here = active.filter((p) => (p.where & bit) !== 0)
     // path, query and key values are always token-like: tokenOnly applies to the other locations
     const tokenOnlyApplies = where === "header" || where === "cookie" || where === "body"
     slots[where] = {
-      token: compileGroups(here),
-      prose: compileGroups(tokenOnlyApplies ? here.filter((p) => !p.tokenOnly) : here)
+      token: compileGroups(here, literalIds),
+      prose: compileGroups(tokenOnlyApplies ? here.filter((p) => !p.tokenOnly) : here, literalIds)
     }
   }
-  const always = compileGroups(active.filter((p) => p.always))
+  const always = compileGroups(active.filter((p) => p.always), literalIds)
+  const literals = literalsOf(literalIds, literalScanFrom)
   return {
     run: (text, where, hit) => {
       const slot = slots[where]
-      runGroups(text.includes(" ") || text.includes("\n") ? slot.prose : slot.token, text, hit)
+      runGroups(text.includes(" ") || text.includes("\n") ? slot.prose : slot.token, text, hit, literals)
     },
-    runAlways: (text, hit) => runGroups(always, text, hit),
+    runAlways: (text, hit) => runGroups(always, text, hit, literals),
     rules: active.map(ruleOf)
   }
 }

@@ -112,3 +112,71 @@ export const requiredChars = (source: string, flags = ""): CharMask | undefined 
     return undefined
   }
 }
+
+/** The one ASCII character a set holds, or -1. */
+const singleAscii = (s: CharSet): number => {
+  if (s.nonAscii || s.ascii === 0n || (s.ascii & (s.ascii - 1n)) !== 0n) return -1
+  let c = 0
+  while ((s.ascii >> BigInt(c)) !== 1n) c++
+  return c
+}
+
+/** Prefer longer literals (rarer in text), then fewer of them. */
+const literalScore = (set: ReadonlyArray<string>): number => Math.min(...set.map((l) => l.length)) * 1000 - set.length
+
+const better = (a: ReadonlyArray<string> | undefined, b: ReadonlyArray<string> | undefined) =>
+  a === undefined ? b : b === undefined ? a : literalScore(b) > literalScore(a) ? b : a
+
+/** Strings of which every match contains at least one (undefined: no such set is known). */
+const neededLiterals = (n: Node): ReadonlyArray<string> | undefined => {
+  switch (n._tag) {
+    case "Char": {
+      const c = singleAscii(n.set)
+      return c < 0 ? undefined : [String.fromCharCode(c)]
+    }
+    case "Seq": {
+      let best: ReadonlyArray<string> | undefined
+      let run = ""
+      for (const item of n.items) {
+        // assertions take no characters: the characters around them are still next to each other
+        if (item._tag === "Assert" || item._tag === "Look") continue
+        const c = item._tag === "Char" ? singleAscii(item.set) : -1
+        if (c >= 0) {
+          run += String.fromCharCode(c)
+          continue
+        }
+        if (run !== "") best = better(best, [run])
+        run = ""
+        best = better(best, neededLiterals(item))
+      }
+      return run === "" ? best : better(best, [run])
+    }
+    case "Alt": {
+      const all: Array<string> = []
+      for (const a of n.alts) {
+        const need = neededLiterals(a)
+        if (need === undefined) return undefined
+        all.push(...need)
+      }
+      return [...new Set(all)]
+    }
+    case "Group":
+      return neededLiterals(n.body)
+    case "Repeat":
+      return n.min >= 1 ? neededLiterals(n.body) : undefined
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Literal strings of which every match of the pattern contains at least one, chosen as long as the
+ * syntax tree allows; undefined when none is known. Sound, not complete: it errs on "may match".
+ */
+export const requiredLiterals = (source: string): ReadonlyArray<string> | undefined => {
+  try {
+    return neededLiterals(parse(source, false, false))
+  } catch {
+    return undefined
+  }
+}

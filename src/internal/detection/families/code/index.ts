@@ -130,11 +130,32 @@ export const CODE_RULES = {
     "A JavaScript or PHP loop that never ends and has no body, for a server that evaluates input: `while(!0);`, `while(true){}`, `for(;;);`"
   ),
   rubyProcess: rule("code-019", "code_injection", 1, 5, "Ruby process creation: `Process.spawn(...)`, `Kernel.exec(...)`, `IO.popen(...)`, `%x(...)` with a command"),
+  nodeCode: rule(
+    "code-025",
+    "code_injection",
+    1,
+    5,
+    "Node.js code a server would evaluate: `process.env`, `module.exports =`, `new Function(`, an anonymous `function() {`, `require('name')`"
+  ),
+  encoded: rule(
+    "code-026",
+    "code_injection",
+    1,
+    5,
+    "A value that is base64 of code another rule of this family finds: `cmVxdWlyZSgiY2hpbGRfcHJvY2VzcyIp` (`require(\"child_process\")`)"
+  ),
+  templateStatement: rule(
+    "code-027",
+    "template",
+    2,
+    5,
+    "A template statement tag: `{% if x %}`, `{% for %}`, `<% if x %>`, `{% import %}`"
+  ),
   javaLoose: rule("code-024", "code_injection", 2, 5, "Any Java package path that ends at the runtime or a process builder: `java.x.Runtime`"),
   templateProbe: rule(
     "code-020",
     "template",
-    2,
+    1,
     5,
     "A template expression that only computes (`{{7*7}}`, `${7*7}`, `<%= 7*7 %>`): the probe before an injection"
   ),
@@ -150,7 +171,7 @@ export const CODE_RULES = {
     "code_injection",
     2,
     5,
-    "Node.js module and environment access that prose in a code sample may also hold: `process.env`, `module.exports =`, `new Function(`, `constructor.constructor`; Perl `@{[ ... ]}` interpolation"
+    "A bare constructor chain (`x.constructor.constructor`) and Perl `@{[ ... ]}` interpolation; at this level also the Node.js code of code-025"
   ),
   phpExtensionCall: rule(
     "code-022",
@@ -214,9 +235,15 @@ const NODE =
 const PYTHON =
   /__import__\s{0,8}\(|__class__|__mro__|__subclasses__|__globals__|__builtins__|__base__|\bos\.(?:popen|system|exec[lv]p?e?)\s{0,8}\(|\bsubprocess\.(?:popen|call|run|check_output)\s{0,8}\(|\bimport\s{1,8}(?:os|subprocess|socket|pty)\b[^\n]{0,64}[;\n]/i
 const JS_HANG =
-  /\bwhile\s{0,4}\(\s{0,4}(?:!\s{0,4}(?:[-+]?0|false|""|''|``|null|undefined)|true|infinity|1)\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})/i
+  /\bwhile\s{0,4}\(\s{0,4}(?:!\s{0,4}(?:[-+]?0|false|""|''|``|null|undefined)|true|infinity|1)\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\}|\s{0,4}$)|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})/i
 const RUBY_PROCESS =
   /\b(?:process\.spawn|kernel\.(?:exec|system|spawn|open)|io\.popen|open3\.(?:popen\d?|capture\d?)\w{0,8})\s{0,4}\(|%x\s{0,2}[({[]\s{0,4}[a-z]/i
+const NODE_CODE =
+  /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|\bfunction\s{0,8}\(\s{0,64}\)\s{0,8}\{|\brequire\s{0,8}\(\s{0,8}["'`][a-z_./-]{1,64}["'`]\s{0,8}\)/i
+const TEMPLATE_STATEMENT = /(?:\{%-?|<%)\s{0,8}(?:if|elif|else|for|endfor|endif|set|import|from|include|extends|block|macro|call|with|raw|filter|end)\b[^%\n]{0,128}-?%[}>]/i
+/** A whole value in base64 (or base64url), long enough to hold code. */
+const BASE64_VALUE = /^[A-Za-z0-9+/_-]{16,4096}={0,2}$/
+const UNICODE_ESCAPE = /\\u([0-9a-f]{4})/gi
 const NODE_LOOSE = /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|constructor\s{0,4}\.\s{0,4}constructor\b|@\{\s{0,8}\[/i
 const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{0,4}\(/i
 
@@ -276,9 +303,38 @@ const reduceLookups = (value: string): string => {
 }
 const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
 
-const INTEREST = /[<{$(:_!@#*[]|\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+const INTEREST = /[<{$(:_!@#*[]|^(?=[0-9a-f-]{0,4095}[g-z+/])[a-z0-9+/-]{16,4096}={0,2}$|\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+
+/**
+ * Decodes a value that is all base64: code hidden from the patterns that way (`eval(atob(...))`
+ * receives it so) is found by scanning the decoded text once; nothing decodes twice.
+ */
+const decodedBase64 = (value: string): string | undefined => {
+  if (!BASE64_VALUE.test(value)) return undefined
+  try {
+    const text = atob(value.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, ""))
+    // Binary (a session token, a hash) is no code: most of the decoded characters must be printable.
+    let printable = 0
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if ((c >= 32 && c < 127) || c === 10 || c === 9) printable++
+    }
+    return printable >= text.length * 0.9 ? text.replace(UNICODE_ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : undefined
+  } catch {
+    return undefined
+  }
+}
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
+  const findings = scanText(value, context)
+  if (findings.length > 0) return findings
+  const decoded = decodedBase64(value.includes("\\u") ? value.replace(UNICODE_ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : value)
+  if (decoded === undefined) return findings
+  const inner = scanText(decoded, context)
+  return inner.length === 0 ? findings : [findingOf(CODE_RULES.encoded, `base64 of ${inner.map((f) => f.ruleId).join(", ")}: ${decoded}`)]
+}
+
+const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
   const findings: Array<FamilyFinding> = []
   const test = (found: RuleInfo, pattern: RegExp, text: string = value) => {
     if (found.paranoia > context.paranoia) return
@@ -321,8 +377,13 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
     }
     test(CODE_RULES.phpInterpolation, PHP_INTERPOLATION)
   }
+  if (value.includes("{") || value.includes("<%") || value.includes("[[")) test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
   const danger = templateDanger(value)
   if (danger !== undefined) findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger}`))
+  if (value.includes(".") || value.includes("(")) test(CODE_RULES.nodeCode, NODE_CODE)
+  if (context.paranoia >= 2) {
+    if (value.includes("%")) test(CODE_RULES.templateStatement, TEMPLATE_STATEMENT)
+  }
   if (value.includes("(")) {
     test(CODE_RULES.jsHang, JS_HANG)
     test(CODE_RULES.rubyProcess, RUBY_PROCESS)
@@ -330,7 +391,6 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   if (context.paranoia >= 2) {
     test(CODE_RULES.nodeLoose, NODE_LOOSE)
     test(CODE_RULES.javaLoose, JAVA_LOOSE)
-    test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
     test(CODE_RULES.looseCall, LOOSE_CALL)
     test(CODE_RULES.phpExtensionCall, PHP_EXTENSION_CALL)
   }

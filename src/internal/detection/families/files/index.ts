@@ -5,7 +5,8 @@
  *
  * Names are matched on whole path segments after the traversal family's path folding. Prose is
  * treated apart: `/etc/hosts file windows` typed in a search box is a question, `/etc/hosts` alone in
- * a `file` parameter is a probe, so in prose a name only scores at level 2 unless a climb leads to it.
+ * a `file` parameter is a probe, so in prose a name only scores at level 2 unless a climb leads to it
+ * or a command that reads files (`cat`, `type`, `curl -d @`) comes right before it.
  *
  * @internal
  */
@@ -13,7 +14,7 @@ import type { DetectionFamily, FamilyFinding, RuleInfo, ScanContext } from "../c
 import { classifyHost } from "../protocol/hosts.js"
 import { collector, type Fire } from "../protocol/rules.js"
 import { forEachUrl } from "../protocol/url.js"
-import { isProse, type PathToken, pathTokens } from "../traversal/pathTokens.js"
+import { forEachPathToken, isProse, type PathToken } from "../traversal/pathTokens.js"
 import { ACTUATOR_ENDPOINTS, BACKUP_EXTENSIONS, ETC_FILES, PROC_ENTRIES, SECRET_DIRS, SECRET_FILES, SYS_ENTRIES } from "./names.js"
 
 const rule = (id: string, category: string, paranoia: 1 | 2 | 3 | 4, score: number, description: string): RuleInfo => ({
@@ -39,9 +40,16 @@ export const RULES = {
   backup: rule("003", SENSITIVE, 1, 5, "Requests a backup, swap, include or database copy (`index.php.bak`, `db.sql.gz`, `config.inc`, `site.old`)"),
   actuator: rule("004", SENSITIVE, 1, 5, "Requests a Spring Boot actuator endpoint (`/actuator/env`, `/actuator/heapdump`)"),
   logFile: rule("005", SENSITIVE, 1, 4, "Requests a `.log` file by its path"),
-  devServer: rule("006", SENSITIVE, 1, 5, "Reads the filesystem through a dev server's raw-file route (`/@fs/`)"),
+  devServer: rule("006", SENSITIVE, 1, 5, "Reads the filesystem or a virtual module through a dev server's raw route (`/@fs/`, `/@id/__x00__`)"),
   proseName: rule("007", SENSITIVE, 2, 5, "Names a sensitive file path inside prose or a header (`cat /root/.ssh/id_rsa`)"),
   nul: rule("009", SENSITIVE, 1, 5, "A NUL byte in the path or a parameter: cuts a file name short in C-based file APIs (`x.php%00.jpg`)"),
+  commandRead: rule(
+    "010",
+    SENSITIVE,
+    1,
+    5,
+    "A command that reads, copies or sends a sensitive file, even in prose or a header (`cat /etc/passwd`, `type C:\\boot.ini`, `curl -F @/root/.ssh/id_rsa`)"
+  ),
   absoluteConfig: rule("008", SENSITIVE, 1, 5, "A parameter that is an absolute path to a config, log or include file (`C:\\xampp\\php\\php.ini`, `/opt/app/logs/x.log`)"),
   wrapper: rule(
     "101",
@@ -50,12 +58,19 @@ export const RULES = {
     5,
     "A PHP stream wrapper or filter chain (`php://filter`, `phar://`, `expect://`, `zip://`, `convert.iconv.*`, `convert.base64-encode`)"
   ),
-  truncatedUrl: rule("102", INCLUSION, 1, 5, "A remote URL whose appended suffix is cut off by a trailing `?` or a NUL byte"),
+  truncatedUrl: rule("102", INCLUSION, 1, 5, "A remote URL whose appended suffix is cut off by a trailing `?` or `#` or a NUL byte"),
   dataUri: rule("103", INCLUSION, 1, 5, "A `data:` URI carrying text or code (`data:text/plain;base64,...`), not an image"),
   ipScript: rule("104", INCLUSION, 1, 5, "A URL to a bare IP address that fetches a script or text file (`http://203.0.113.9/shell.php`)"),
   ipUrl: rule("105", INCLUSION, 1, 4, "A parameter that is a URL to a bare IP address"),
   pathUrl: rule("106", INCLUSION, 2, 5, "A URL or `file:` reference embedded in the request path"),
-  userinfoUrl: rule("107", INCLUSION, 2, 5, "A parameter that is a URL with credentials in its authority (`http://trusted.example@evil.example/`)")
+  userinfoUrl: rule("107", INCLUSION, 2, 5, "A parameter that is a URL with credentials in its authority (`http://trusted.example@evil.example/`)"),
+  remoteUrl: rule(
+    "108",
+    INCLUSION,
+    2,
+    5,
+    "A parameter that is a whole remote URL to a host's root or to a script or text file (`https://host/`, `ftp://host:21/x.txt`): what an include fetches"
+  )
 } as const
 
 const isEnvFile = (s: string): boolean => s === ".env" || (s.startsWith(".env.") && s.length > 5)
@@ -63,44 +78,105 @@ const isEnvFile = (s: string): boolean => s === ".env" || (s.startsWith(".env.")
 const hasBackupExtension = (name: string): boolean =>
   name.endsWith("~") || BACKUP_EXTENSIONS.some((ext) => name.length > ext.length && name.endsWith(ext))
 
+/** Secret files and directories in one set: one lookup per segment. */
+const SECRET_NAMES: ReadonlySet<string> = new Set([...SECRET_FILES, ...SECRET_DIRS])
+
 /** The first rule the segments of `t` hit, with the segment that hit it. */
 const namedTarget = (t: PathToken): readonly [RuleInfo, string] | undefined => {
   const s = t.segments
   for (let i = 0; i < s.length; i++) {
     const seg = s[i] ?? ""
     const next = s[i + 1]
-    if (next !== undefined) {
-      if (seg === "etc" && (ETC_FILES.has(next) || next.startsWith("hostname") || next.startsWith("php"))) return [RULES.unixSystem, `etc/${next}`]
+    if (next !== undefined && seg.length <= 4) {
+      // `passwd-`, `shadow~`: the copies tools leave beside the file hold the same secrets
+      const copy = next.length > 1 && (next.endsWith("-") || next.endsWith("~")) ? next.slice(0, -1) : next
+      if (seg === "etc" && (ETC_FILES.has(copy) || next.startsWith("hostname") || next.startsWith("php"))) return [RULES.unixSystem, `etc/${next}`]
       if (seg === "proc" && (PROC_ENTRIES.has(next) || /^\d{1,7}$/.test(next))) return [RULES.unixSystem, `proc/${next}`]
       if (seg === "sys" && SYS_ENTRIES.has(next)) return [RULES.unixSystem, `sys/${next}`]
     }
-    if (SECRET_FILES.has(seg) || SECRET_DIRS.has(seg) || isEnvFile(seg)) return [RULES.secret, seg]
+    if (SECRET_NAMES.has(seg) || isEnvFile(seg)) return [RULES.secret, seg]
   }
   return undefined
 }
+
+/**
+ * Commands (Unix and Windows) whose argument is a file they print, copy or send. Before a named
+ * sensitive file they make a question about `/etc/hosts` into a read of it.
+ */
+const READ_COMMANDS: ReadonlySet<string> = new Set([
+  "cat", "tac", "nl", "more", "less", "head", "tail", "strings", "od", "xxd", "hexdump", "base64", "base32",
+  "type", "copy", "xcopy", "cp", "scp", "rsync", "mv", "vi", "vim", "nano", "grep", "egrep", "awk", "sed",
+  "source", "get-content", "curl", "wget", "nc", "ncat", "tftp", "openssl"
+])
 
 const CONFIG_EXTENSION = /(?:\.(?:ini|inc|conf|cnf|cfg|config|log|htpasswd)|[._]log)$/
 
 const SCRIPT_EXTENSION = /\.(?:php\d?|phtml|txt|asp|aspx|jsp|pl|cgi|sh|py|inc|gif|jpg|png)$/
 
-const WRAPPER = /\b(?:php|phar|expect|zip|glob|ogg|rar|zlib|ssh2\.[a-z]{1,8}|compress\.(?:zlib|bzip2)):\/\//
+/** Stream wrappers that read files, archives or command output for an include. */
+const WRAPPERS: ReadonlySet<string> = new Set(["php", "phar", "expect", "zip", "glob", "ogg", "rar", "zlib", "compress.zlib", "compress.bzip2"])
+
+const isSchemeChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46
+
+/** The value names a stream wrapper (`php://`, `ssh2.exec://`): each `://` with the scheme before it. */
+const hasWrapper = (value: string): boolean => {
+  let at = value.indexOf("://")
+  for (; at >= 0; at = value.indexOf("://", at + 3)) {
+    // web URLs are most of what a value holds: no slice for them
+    const last = value.charCodeAt(at - 1)
+    if ((last === 112 || last === 115) && (value.startsWith("http", at - 4) || value.startsWith("http", at - 5))) continue
+    let start = at
+    while (start > 0 && at - start < 16 && isSchemeChar(value.charCodeAt(start - 1))) start--
+    // the scheme is the word before `://`, not the tail of a longer word (`myphp://`)
+    const scheme = value.slice(start, at)
+    if (WRAPPERS.has(scheme) || (scheme.startsWith("ssh2.") && scheme.length > 5)) {
+      const before = value.charCodeAt(start - 1)
+      if (!(before >= 97 && before <= 122)) return true
+    }
+  }
+  return false
+}
 const FILTER_CHAIN = /\b(?:convert\.(?:iconv\.|base64-|quoted-printable-)|string\.(?:rot13|toupper|tolower|strip_tags)\b|zlib\.(?:de|in)flate\b)/
 
 const DATA_URI = /^data:\/{0,2}\s?(?:text\/|application\/)/
 
-const scanRemote = (value: string, prose: boolean, fire: Fire, inPath: boolean): void => {
-  if (WRAPPER.test(value)) fire(RULES.wrapper, "stream wrapper")
+/** A web or file scheme (alone or starting a URL) that a `?` at the value's end truncates. */
+const SCHEME_START = /^(?:https?|ftps?|file)[:\\/?]/
+
+const isTruncatedScheme = (trimmed: string): boolean =>
+  trimmed.endsWith("?") && SCHEME_START.test(trimmed) && !/\s/.test(trimmed)
+
+/** A web URL assigned to a name (`src=http:`, `x='ftp:`): the only URLs of prose or markup looked at. */
+const ASSIGNED_WEB_URL = /=["']?(?:https?|ftps?|file):/
+
+const LEADING_URL = /^(?:https?|ftps?|file):/
+
+/** Text an include would run: scripts and plain text, not pages or images. */
+const INCLUDE_EXTENSION = /\.(?:php\d?|phtml|inc|txt|sh|pl|py|cgi|jsp|asp|aspx)$/
+
+/** A URL path an include fetches: the host's root (its default document) or a script or text file. */
+const isIncludeTarget = (path: string): boolean => path === "" || path === "/" || INCLUDE_EXTENSION.test(path.slice(-8))
+
+const scanRemote = (value: string, prose: boolean, fire: Fire, location: ScanContext["location"]): void => {
+  const inPath = location === "path"
+  // a `Referer` or `Origin` is a URL by definition: only parameters are include targets
+  const parameter = location === "query" || location === "body"
+  if (value.includes("://") && hasWrapper(value)) fire(RULES.wrapper, "stream wrapper")
   if (!prose && FILTER_CHAIN.test(value)) fire(RULES.wrapper, "filter chain")
   const trimmed = value.trim()
   if (DATA_URI.test(trimmed)) fire(RULES.dataUri, trimmed.slice(0, 40))
+  if (!inPath && !prose && isTruncatedScheme(trimmed)) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
   if (!value.includes(":")) return
+  // outside the path only a whole or assigned URL counts: skip the walk when there is none
+  if (!inPath && !LEADING_URL.test(trimmed) && !ASSIGNED_WEB_URL.test(value)) return
   const nul = value.includes("\u0000") || value.includes("%00")
   forEachUrl(value, (url) => {
     if (inPath) return fire(RULES.pathUrl, `${url.scheme}:`)
     if (!url.whole && !url.assigned) return
     const web = url.scheme === "http" || url.scheme === "https" || url.scheme === "ftp" || url.scheme === "ftps"
+    if (parameter && url.whole && (web || url.scheme === "file") && url.authority !== "" && isIncludeTarget(url.path)) fire(RULES.remoteUrl, `${url.scheme}://${url.authority.slice(0, 60)}`)
     if (!web) return
-    if (url.endsWithQuestion || nul) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
+    if (url.endsWithQuestion || nul || (url.whole && trimmed.endsWith("#"))) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
     if (url.authority.includes("@")) fire(RULES.userinfoUrl, url.authority)
     const host = url.hosts[url.hosts.length - 1] ?? ""
     if (classifyHost(host).literal) {
@@ -123,30 +199,32 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
     const bare = value.trim().replace(/\u0000|%00/g, "")
     if (SECRET_FILES.has(bare) || isEnvFile(bare)) fire(RULES.secret, bare)
   }
-  for (const t of pathTokens(value)) {
+  forEachPathToken(value, (t) => {
     const inProse = prose && !t.assigned
     const target = namedTarget(t)
     if (target !== undefined) {
-      if (!inProse || t.climbs > 0) fire(target[0], target[1])
+      if (READ_COMMANDS.has(t.previousWord)) fire(RULES.commandRead, `${t.previousWord} ${target[1]}`)
+      else if (!inProse || t.climbs > 0) fire(target[0], target[1])
       else fire(RULES.proseName, target[1])
     }
     const s = t.segments
     const last = s[s.length - 1] ?? ""
     if (!inPath) {
       if (t.absolute && !inProse && CONFIG_EXTENSION.test(last)) fire(RULES.absoluteConfig, last)
-      continue
+      return
     }
     if (hasBackupExtension(last)) fire(RULES.backup, last)
     if (last.endsWith(".log")) fire(RULES.logFile, last)
-    if (s[0] === "@fs") fire(RULES.devServer, s.slice(0, 4).join("/"))
+    // Vite serves files by `/@fs/<absolute path>` and virtual modules by `/@id/__x00__<id>`
+    if (s[0] === "@fs" || (s[0] === "@id" && (s[1] ?? "").startsWith("__x00__"))) fire(RULES.devServer, s.slice(0, 4).join("/"))
     const actuator = s.indexOf("actuator")
     if (actuator >= 0 && (actuator === s.length - 1 || ACTUATOR_ENDPOINTS.has(s[actuator + 1] ?? ""))) fire(RULES.actuator, s.slice(actuator, actuator + 3).join("/"))
-  }
-  scanRemote(value, prose, fire, inPath)
+  })
+  scanRemote(value, prose, fire, context.location)
   return findings
 }
 
-const MAY_MATCH = /[/\\:\u0000]|\.[a-z_]{2}|%00|^\s*(?:id_|authorized_keys|known_hosts|lastlog|[wub]tmp)/i
+const MAY_MATCH = /[/\\:\u0000\ufffd]|\.[a-z_]{2}|%00|0x[25][fc]|\.\.[25][fc]|\?$|^\s*(?:id_|authorized_keys|known_hosts|lastlog|[wub]tmp)/i
 
 export const family: DetectionFamily = {
   name: "files",

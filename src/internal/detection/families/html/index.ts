@@ -11,7 +11,7 @@ import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, typ
 import * as R from "./rules.js"
 import { type Attribute, type HtmlContext, type Tag, tokenizeHtml } from "./tokenizer.js"
 
-/** Tags that run script or load another document by themselves. */
+/** Tags that run script or load another document by themselves; `<noscript>` parses differently with script on and off (mutation XSS). */
 const SCRIPT_TAGS: ReadonlySet<string> = new Set([
   "script",
   "iframe",
@@ -28,6 +28,8 @@ const SCRIPT_TAGS: ReadonlySet<string> = new Set([
   "ilayer",
   "bgsound",
   "vmlframe",
+  "noscript",
+  "stylesheet",
   "xss"
 ])
 
@@ -114,7 +116,20 @@ const compactText = (value: string, dropBackslash: boolean): string => {
   return parts.join("").toLowerCase()
 }
 
-const runsScript = (style: string): boolean => {
+/**
+ * CSS escapes undone (`\3c` is `<`, `\65 xpression` is `expression`, `\<` is `<`): a style sheet or a style
+ * attribute reads them as the characters they stand for. One pass; each escape is at most six digits.
+ */
+const cssUnescape = (style: string): string =>
+  style.includes("\\")
+    ? style.replace(/\\(?:([0-9a-f]{1,6})\s?|([^\n0-9a-f]))/gi, (_, hex: string | undefined, char: string | undefined) =>
+      hex === undefined ? (char ?? "") : String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff) || 0xfffd))
+    : style
+
+const runsScript = (raw: string): boolean => {
+  const style = cssUnescape(raw)
+  // an escaped tag or quote in a style breaks out of it (`font-family:'\22\3e\3cimg ...'`)
+  if (style !== raw && /<[a-z!/?]|["'][\s;]{0,8}>/i.test(style)) return true
   const compact = compactText(style, true)
   return (
     compact.includes("expression(") ||
@@ -144,13 +159,23 @@ const looksLikeCode = (value: string): boolean => /[(`=.[]/.test(value)
 
 const ATTRIBUTE_NAME = /^[a-z][a-z0-9:_-]{0,40}$/
 
+/** Attributes that load or navigate to a URL. */
+const URL_ATTRIBUTES: ReadonlySet<string> = new Set(
+  "href src action formaction data codebase background poster lowsrc dynsrc xlink:href srcset ping manifest longdesc".split(" ")
+)
+
 /** What one tag can do, added to `hits`. */
-const judgeTag = (tag: Tag, hits: Set<RuleInfo>): void => {
-  if (SCRIPT_TAGS.has(tag.name)) hits.add(R.SCRIPT_TAG)
+const judgeTag = (tag: Tag, hits: Set<RuleInfo>, xmlDocument: boolean): void => {
+  // in an XML document `<xml>` is an element like any other, not an Internet Explorer data island
+  if (SCRIPT_TAGS.has(tag.name) && !(xmlDocument && tag.name === "xml")) hits.add(R.SCRIPT_TAG)
   if (!FORMATTING_TAGS.has(tag.name) && (tag.attributes.length > 0 || tag.name.length > 1)) hits.add(R.ACTIVE_TAG)
-  if (tag.name === "style" && (runsScript(tag.text) || tag.attributes.some((a) => a.name === "type" && /script/i.test(a.value)))) hits.add(R.STYLE_SCRIPT)
+  // a style sheet with backslashes hides its keywords in CSS escapes (`@\69mport`, `\65xpression`)
+  if (tag.name === "style" && (tag.text.includes("\\") || runsScript(tag.text) || tag.attributes.some((a) => a.name === "type" && /script/i.test(a.value)))) hits.add(R.STYLE_SCRIPT)
+  // a `<link>` pulls a style sheet, an import or a preload into the page, whatever its `rel`
+  if (tag.name === "link" && tag.attributes.some((a) => a.name === "href")) hits.add(R.META_REFRESH)
   if (tag.name === "meta" || tag.name === "link" || tag.name === "style") hits.add(R.HEAD_TAG)
   for (const attribute of tag.attributes) {
+    if (URL_ATTRIBUTES.has(attribute.name)) hits.add(R.URL_ATTRIBUTE)
     if (isHandler(attribute)) hits.add(R.EVENT_HANDLER)
     else if (attribute.name === "srcdoc") hits.add(R.SRCDOC)
     else if (attribute.name === "style" && runsScript(attribute.value)) hits.add(R.STYLE_SCRIPT)
@@ -199,6 +224,11 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set(
   ).split(" ")
 )
 
+/** English words that start with `on`, which settings and prose assign (`online=1`); no browser fires them as events. */
+const ON_WORDS: ReadonlySet<string> = new Set(
+  "line lines ly ce to set sets ion ions ward wards going boarding boarded erous tology stage screen shore site sale top hold".split(" ")
+)
+
 const isLetter = (c: number): boolean => (c | 32) >= 97 && (c | 32) <= 122
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
 
@@ -219,7 +249,10 @@ export const hasLooseHandler = (value: string): boolean => {
     const start = j + 1
     if (end - start < 5 || (value.charCodeAt(start) | 32) !== 111 || (value.charCodeAt(start + 1) | 32) !== 110) continue
     const before = j < 0 ? -1 : value.charCodeAt(j)
-    if (isSpace(before) || before === 34 || before === 39 || before === 96) return true
+    if (isSpace(before) || before === 34 || before === 39 || before === 96) {
+      if (!ON_WORDS.has(value.slice(start + 2, end).toLowerCase())) return true
+      continue
+    }
     // a slash or `;` also separates words in paths, base64 and cookies: only real event names there
     if ((before === -1 || before === 47 || before === 59 || before === 43) && KNOWN_EVENTS.has(value.slice(start + 2, end).toLowerCase())) return true
   }
@@ -257,13 +290,17 @@ const SCRIPT_BREAK_PATTERN = /['"`][\s)}\]]{0,4}[;,+\-*|^%/][\s(]{0,4}[a-z_$][\w
  */
 export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
   const call = value.includes("(") || value.includes("`")
-  const sink = (call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value)
+  const sink =
+    SINK_VALUE_PATTERN.test(value) || ((call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value))
   const jsfuck = value.includes("[]") && (value.includes("![]") || value.includes("[]["))
   if (call && (value.includes("'") || value.includes("\"") || value.includes("`") || /^\s{0,4}[)}\];,+\-*|^%/]/.test(value))) {
     if (JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
     if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
   }
-  if (!call && !sink && !jsfuck) return
+  if (!call && !sink && !jsfuck) {
+    if (value.includes("[") && hasAccessByString(value)) hits.add(R.JS_OBFUSCATION)
+    return
+  }
   const compact = compactText(value, false)
   if (call && CSS_SCRIPT.test(compact)) hits.add(R.STYLE_SCRIPT)
   if (sink) {
@@ -276,7 +313,77 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
   }
   if (jsfuck || ((call || sink) && OBFUSCATED_ACCESS.test(compact)) || TEMPLATE_CALL.test(compact)) hits.add(R.JS_OBFUSCATION)
   if (call && JS_CALLS.test(compact)) hits.add(R.JS_CALL)
+  if (call && (CONSTRUCTOR_CHAIN.test(compact) || hasTemplateEscape(compact))) hits.add(R.JS_OBFUSCATION)
+  if (sink && DOM_WRITE_PATTERN.test(compact)) hits.add(R.DOM_WRITE)
+  // a page sink that only appears once comments are removed (`document/**/.cookie`) was hidden on purpose
+  if (sink && value.includes("/*") && hits.has(R.JS_SINK)) {
+    const lower = value.toLowerCase()
+    if (!PAGE_SINKS.some((name) => compact.includes(name) && lower.includes(name))) hits.add(R.JS_OBFUSCATION)
+  }
+  if ((call && CALL_VALUE_PATTERN.test(value)) || (sink && SINK_VALUE_PATTERN.test(value))) hits.add(R.CALL_VALUE)
 }
+
+/**
+ * The `Function` constructor reached from any object, which is `eval` by another name:
+ * `[].constructor.constructor('code')()`, `''.sub.constructor\`code\``, `x.constructor('code')`.
+ */
+const CONSTRUCTOR_CHAIN = /constructor[.[]["'`]?constructor|\.constructor(?:\(["'`]|`)/
+
+/** What reaches code from inside a client-side template expression (AngularJS sandbox escapes). */
+const TEMPLATE_ESCAPE = /constructor|\$eval|\$on\b|\$parse|\$event|fromcharcode|alert|prompt|confirm|\bimport\(/
+
+/**
+ * A `{{ ... }}` expression (AngularJS, Vue) that reaches code. Each expression is read up to its
+ * `}}` (at most 512 characters) and the search goes on after it, so the work is linear.
+ */
+const hasTemplateEscape = (compact: string): boolean => {
+  // the next `}}` is searched for again only once passed, and never again once there is none
+  let close = compact.indexOf("}}")
+  for (let open = compact.indexOf("{{"); open >= 0; ) {
+    if (close >= 0 && close < open + 2) close = compact.indexOf("}}", open + 2)
+    const end = close < 0 || close - open > 512 ? Math.min(compact.length, open + 512) : close
+    if (TEMPLATE_ESCAPE.test(compact.slice(open + 2, end))) return true
+    open = compact.indexOf("{{", end)
+  }
+  return false
+}
+
+/** A DOM call or assignment reached from `document`: `document.body.appendChild(`, `document.querySelector("p").textContent=`. */
+const DOM_WRITE_PATTERN =
+  /document\.[\w$.()"'[\]]{0,80}?(?:\.(?:innerhtml|outerhtml|textcontent|innertext|src|href|action)=(?!=)|\.(?:appendchild|insertadjacenthtml|insertbefore|replacewith|replacechildren|append|prepend|write|writeln)\()/
+
+/**
+ * A value that starts with a call of a dialog, an evaluator or a decoder: what a probe sends,
+ * not what prose says about one (`use eval() carefully` starts with a word).
+ */
+const CALL_VALUE_PATTERN =
+  /^[\s;'"`(]{0,4}(?:(?:window|top|self|parent|this|globalthis)\s{0,4}\.\s{0,4})?(?:new\s{1,4}function|alert|prompt|confirm|eval|settimeout|setinterval|execscript|fetch|import|atob|btoa|(?:string\s{0,4}\.\s{0,4})?fromcharcode)\s{0,4}[(`]/i
+
+/** A value that starts with a page property: `document.cookie=...`, `window.location`. */
+const SINK_VALUE_PATTERN = /^[\s;'"`(]{0,4}(?:document\s{0,4}\.\s{0,4}(?:cookie|domain|location|write)|(?:window|top|self|parent)\s{0,4}\.\s{0,4}location|location\s{0,4}\.\s{0,4}href)\b/i
+
+const GLOBAL_NAMES: ReadonlySet<string> = new Set(["window", "self", "top", "parent", "frames", "globalthis", "document"])
+
+/**
+ * `self["$"]`, `top[ 'x' ]`: a global object indexed by a string, read from each `[` that a quote
+ * follows, looking back at most one name. Bounded work per `[`, so linear.
+ */
+const hasAccessByString = (value: string): boolean => {
+  for (let open = value.indexOf("["); open >= 0; open = value.indexOf("[", open + 1)) {
+    let k = open + 1
+    while (k < value.length && k - open <= 4 && isSpace(value.charCodeAt(k))) k++
+    const q = value.charCodeAt(k)
+    if (q !== 34 && q !== 39 && q !== 96) continue
+    const end = open
+    let j = open - 1
+    while (j >= 0 && end - j <= 10 && isLetter(value.charCodeAt(j))) j--
+    if (end - j > 1 && end - j <= 11 && !isLetter(value.charCodeAt(j)) && GLOBAL_NAMES.has(value.slice(j + 1, end).toLowerCase())) return true
+  }
+  return false
+}
+
+/** `" in valueOf=`, `' instanceof x.y=`: leaving a JavaScript string with an operator keyword, then assigning. */
+const OPERATOR_BREAK_PATTERN = /['"`]\s{0,8}(?:instanceof|typeof|in)\s{0,8}[a-z_$][\w$.]{0,40}\s{0,4}=(?!=)/i
 
 /**
  * Every XSS needs a `<`, an `=` (a handler or an attribute), a call (`(`, a back-quote), a script
@@ -285,6 +392,11 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
  */
 const mayMatch = (value: string): boolean =>
   value.includes("<") ||
+  value.includes("-->") ||
+  value.includes("+AD") ||
+  value.includes("\u00bc") ||
+  value.includes("\u2044") ||
+  ((value.includes("&") || value.includes(":")) && isScriptUrl(value)) ||
   value.includes("=") ||
   value.includes("(") ||
   value.includes("`") ||
@@ -311,7 +423,10 @@ const SCRIPT_TAG_ANYWHERE = /<(?:script|iframe|object|embed|applet|frameset|base
  * A script tag inside an attribute value or a comment is text to a browser, but not to a template
  * engine or a second decoding (`<x foo="%><script>...">`); finding one there is an attack too.
  */
-const hasScriptTagAnywhere = (value: string): boolean => SCRIPT_TAG_ANYWHERE.test(value)
+const hasScriptTagAnywhere = (value: string): boolean => SCRIPT_TAG_ANYWHERE.test(value) || CONDITIONAL_COMMENT.test(value)
+
+/** `<!--[if IE]>`: old Internet Explorer runs the markup inside; `xmlns="...xhtml"` brings HTML, and its script, into XML. */
+const CONDITIONAL_COMMENT = /<!--\s{0,4}\[\s{0,4}if\b|\bxmlns(?::[a-z]{1,16})?\s{0,4}=\s{0,4}["']?http:\/\/www\.w3\.org\/1999\/xhtml/i
 
 /** Linear passes over the whole value besides the tokenizer: compaction and the patterns. */
 const PATTERN_PASSES = 10
@@ -323,9 +438,56 @@ const PATTERN_PASSES = 10
  */
 export const analyse = (value: string): { readonly hits: ReadonlySet<RuleInfo>; readonly work: number } => {
   const hits = new Set<RuleInfo>()
+  let work = analyseInto(value, hits)
+  for (const variant of variantsOf(value)) work += analyseInto(variant, hits)
+  return { hits, work }
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+/** One UTF-7 run (`ADw` of `+ADw-`): base64 of UTF-16 code units. */
+const utf7Run = (run: string): string => {
+  let out = ""
+  let bits = 0
+  let acc = 0
+  for (let i = 0; i < run.length; i++) {
+    acc = ((acc << 6) | BASE64.indexOf(run.charAt(i))) & 0xffffff
+    bits += 6
+    if (bits >= 16) {
+      bits -= 16
+      out += String.fromCharCode((acc >> bits) & 0xffff)
+    }
+  }
+  return out
+}
+
+/**
+ * Readings of the value a browser or a server may take besides the plain one: UTF-7
+ * (`+ADw-script+AD4-`, for pages whose charset is guessed), and `¼`/`¾` as `<`/`>` (a 7-bit
+ * charset drops the high bit of 0xBC and 0xBE). Each is one linear pass, made only when the value
+ * holds what it undoes.
+ */
+const variantsOf = (value: string): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  if (value.includes("+AD") || value.includes("+AC")) {
+    const decoded = value.replace(/\+([A-Za-z0-9+/]{2,64})-?/g, (whole, run: string) => {
+      const text = utf7Run(run)
+      return /^[\x09\x0a\x0d\x20-\x7e]+$/.test(text) ? text : whole
+    })
+    if (decoded !== value) out.push(decoded)
+  }
+  if (value.includes("\u00bc") || value.includes("\u00be")) out.push(value.replace(/\u00bc/g, "<").replace(/\u00be/g, ">"))
+  // the same after compatibility folding, which spells `¼` as `1⁄4`
+  else if (value.includes("\u2044")) out.push(value.replace(/1\u20444/g, "<").replace(/3\u20444/g, ">"))
+  return out
+}
+
+/** The rules of one reading of a value, added to `hits`; returns the work it took. */
+const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
   let work = 0
+  const xmlDocument = /^\s{0,8}<\?xml[\s?]/i.test(value)
   const events = {
-    tag: (tag: Tag) => judgeTag(tag, hits),
+    tag: (tag: Tag) => judgeTag(tag, hits, xmlDocument),
     endTag: (name: string) => {
       if (name === "script") hits.add(R.SCRIPT_CLOSE)
     },
@@ -361,7 +523,9 @@ export const analyse = (value: string): { readonly hits: ReadonlySet<RuleInfo>; 
     hits.add(R.SCRIPT_URL_VALUE)
   }
   judgeScript(value, hits)
-  return { hits, work: work + PATTERN_PASSES * value.length }
+  if (value.includes("-->")) hits.add(R.COMMENT_CLOSE)
+  if (value.includes("=") && OPERATOR_BREAK_PATTERN.test(value)) hits.add(R.OPERATOR_BREAK)
+  return work + PATTERN_PASSES * value.length
 }
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {

@@ -73,9 +73,21 @@ export const JS_OBFUSCATION = rule(
   "html-112",
   1,
   5,
-  "JavaScript written to hide its calls: `self[\"alert\"](1)`, `[].sort.call`${alert}1``, `top['doc'+'ument']`, JSFuck `[][(![]+[])...]`"
+  "JavaScript written to hide its calls: `self[\"alert\"](1)`, `[].sort.call`${alert}1``, `top['doc'+'ument']`, JSFuck `[][(![]+[])...]`, `constructor` chains to `Function`, template expressions that reach code (`{{constructor.constructor('...')()}}`)"
 )
 export const JS_CALL = rule("html-113", 1, 3, "A call of a JavaScript dialog or evaluator: `alert(1)`, `prompt()`, `eval(x)`, `setTimeout(code)`, `String.fromCharCode(88)`")
+export const DOM_WRITE = rule(
+  "html-114",
+  1,
+  5,
+  "JavaScript that changes the page through the DOM: `document.body.appendChild(...)`, `document.querySelector(...).textContent=`, `el.insertAdjacentHTML(`"
+)
+export const CALL_VALUE = rule(
+  "html-115",
+  1,
+  5,
+  "A value that is itself a JavaScript sink: a call of a dialog, evaluator or decoder (`alert()`, `setInterval(code, 1)`, `new Function(...)`, `atob(...)`) or a page property (`document.cookie=...`, `window.location`)"
+)
 export const ACTIVE_TAG = rule(
   "html-201",
   2,
@@ -97,6 +109,20 @@ export const SCRIPT_BREAK = rule(
 export const SCRIPT_CLOSE = rule("html-204", 2, 5, "A closing `</script>` tag, which ends a script block early")
 export const HEAD_TAG = rule("html-205", 2, 3, "A `<meta>`, `<link>` or `<style>` tag, which change how the page around it behaves")
 
+export const URL_ATTRIBUTE = rule(
+  "html-206",
+  2,
+  5,
+  "A tag with an attribute that loads or navigates to a URL: `<a href=...>`, `<img src=...>`, `<form action=...>`"
+)
+export const COMMENT_CLOSE = rule("html-207", 2, 5, "A `-->` that closes an HTML comment early, letting what follows run as markup")
+export const OPERATOR_BREAK = rule(
+  "html-208",
+  2,
+  5,
+  "A value that leaves a JavaScript string with an operator keyword and assigns: `\" in valueOf=`, `' instanceof x.y=`"
+)
+
 export const HTML_RULES: ReadonlyArray<RuleInfo> = [
   SCRIPT_TAG,
   EVENT_HANDLER,
@@ -111,9 +137,14 @@ export const HTML_RULES: ReadonlyArray<RuleInfo> = [
   JS_BREAK,
   JS_OBFUSCATION,
   JS_CALL,
+  DOM_WRITE,
+  CALL_VALUE,
   ACTIVE_TAG,
   ATTRIBUTE_BREAK,
   SCRIPT_BREAK,
   SCRIPT_CLOSE,
-  HEAD_TAG
+  HEAD_TAG,
+  URL_ATTRIBUTE,
+  COMMENT_CLOSE,
+  OPERATOR_BREAK
 ]

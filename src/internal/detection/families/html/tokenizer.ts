@@ -134,6 +134,10 @@ export const tokenizeHtml = (value: string, context: HtmlContext, events: HtmlEv
     if (lt < 0) return steps + (n - i)
     steps += lt + 1 - i
     i = lt + 1
+    // `<:vmlframe>` (an empty namespace prefix) and `<?import ...>` (an Internet Explorer
+    // processing instruction that loads behaviours) are read as tags named by what follows
+    const prefixed = (value.charCodeAt(i) === 58 || value.charCodeAt(i) === 63) && isAlpha(value.charCodeAt(i + 1))
+    if (prefixed) i++
     const c = value.charCodeAt(i)
     if (isAlpha(c)) {
       const nameStart = i
@@ -147,6 +151,8 @@ export const tokenizeHtml = (value: string, context: HtmlContext, events: HtmlEv
       let name = value.slice(nameStart, Math.min(i, nameStart + 64)).toLowerCase()
       const colon = name.lastIndexOf(":")
       if (colon >= 0) name = name.slice(colon + 1)
+      // `<?xml version="1.0"?>` starts every XML document: of the instructions only `import` runs anything
+      const inert = prefixed && value.charCodeAt(lt + 1) === 63 && !name.startsWith("import")
       // `<script+>`, `<iframe%>`: what a filter sees as one odd name starts with a real one
       const odd = name.search(/[^a-z0-9-]/)
       if (odd > 0) name = name.slice(0, odd)
@@ -161,7 +167,7 @@ export const tokenizeHtml = (value: string, context: HtmlContext, events: HtmlEv
         text = value.slice(i, close < 0 ? n : close)
         i = close < 0 ? n : close
       }
-      events.tag({ name, attributes, text })
+      if (!inert) events.tag({ name, attributes, text })
     } else if (c === 47 && isAlpha(value.charCodeAt(i + 1))) {
       const nameStart = i + 1
       i++

@@ -40,6 +40,8 @@ export interface SimpleCommand {
   /** Prefix commands skipped before it (`time`, `nohup`). */
   readonly prefixed: boolean
   readonly argument: ArgumentShape
+  /** The first argument is a long option: `--version`. */
+  readonly longOption: boolean
   /** The last word read after the command is a plain word (`ls -la explained`): prose, not a command line. */
   readonly endsInWord: boolean
   /** The whole value is this command word alone. */
@@ -124,10 +126,15 @@ interface Resolved {
   readonly globbed: boolean
 }
 
+/** `bcdboot/r`, `cmd/c`: a Windows command glued to its switch. */
+const GLUED_SWITCH = /^([a-z][a-z0-9_-]{1,31})\/[a-z?]{1,3}$/
+
 /** The command a word names: `c\at` is `cat`, `/usr/bin/id` is `id`, `python3` is `python`. */
 export const resolveCommand = (word: string): Resolved => {
   // Most words have no directory, glob, extension or version: a set lookup settles them.
   if (!PLAIN_WORD.test(word)) return { name: word, qualified: false, globbed: false }
+  const glued = GLUED_SWITCH.exec(word)
+  if (glued !== null && RARE_COMMANDS.has(glued[1] ?? "")) return { name: glued[1] ?? "", qualified: false, globbed: false }
   const joined = word.replace(/\\/g, "")
   const slash = Math.max(word.lastIndexOf("/"), word.lastIndexOf("\\"))
   const qualified = slash >= 0 && SYSTEM_DIRECTORY.test(word.slice(0, slash))
@@ -135,7 +142,8 @@ export const resolveCommand = (word: string): Resolved => {
   for (const candidate of candidates) {
     const bare = candidate.replace(EXTENSION, "")
     if (isCommand(bare)) return { name: bare, qualified, globbed: false }
-    const unversioned = bare.replace(VERSION, "")
+    const last = bare.charCodeAt(bare.length - 1)
+    const unversioned = last >= 48 && last <= 57 ? bare.replace(VERSION, "") : bare
     if (unversioned !== bare && isCommand(unversioned)) return { name: unversioned, qualified, globbed: false }
   }
   const last = candidates[candidates.length - 1] ?? joined
@@ -230,6 +238,14 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
       if (isSpace(c) || isRedirect(c)) {
         if (word !== "") words.push(word)
         word = ""
+        if (words.length === 1 && !mayStartCommand(words[0] ?? "")) {
+          // No command starts with this word (most words of prose and JSON text): nothing after it
+          // up to the next separator changes that, so skip there.
+          SKIP.lastIndex = i
+          i = SKIP.exec(text)?.index ?? n
+          words.length = 0
+          break
+        }
         if (isRedirect(c) && words.length < MAX_WORDS) {
           let end = i
           while (end < n && end - i < 4 && isRedirect(text.charAt(end))) end++
@@ -263,6 +279,15 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
   }
 }
 
+const VARIABLE_WORD = /^\$[a-z_][a-z0-9_]{0,31}$/
+
+/** Whether `describe` could make a command of words starting with `word`. */
+const mayStartCommand = (word: string): boolean => {
+  if (PREFIX_COMMANDS.has(word) || VARIABLE_WORD.test(word)) return true
+  const resolved = resolveCommand(word)
+  return resolved.qualified || isCommand(resolved.name)
+}
+
 const describe = (
   opener: Opener,
   dollar: boolean,
@@ -286,7 +311,7 @@ const describe = (
   const resolved = resolveCommand(word)
   const rare = RARE_COMMANDS.has(resolved.name)
   const common = COMMON_COMMANDS.has(resolved.name)
-  const variable = /^\$[a-z_][a-z0-9_]{0,31}$/.test(word)
+  const variable = VARIABLE_WORD.test(word)
   if (!rare && !common && !resolved.qualified && !variable) return undefined
   return {
     opener,
@@ -298,6 +323,7 @@ const describe = (
     variable,
     globbed: resolved.globbed,
     prefixed,
+    longOption: /^--[a-z]/.test(words[index + 1] ?? ""),
     argument: firstArgument(resolved.name, words[index + 1]),
     endsInWord: index + 1 < words.length && /^[a-z]{2,}$/.test(words[words.length - 1] ?? ""),
     alone: whole && words.length === 1,

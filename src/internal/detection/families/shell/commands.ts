@@ -28,6 +28,12 @@ export const RARE_COMMANDS = words(`
  ipconfig net1 nltest dsquery reg regedit sc wevtutil vssadmin icacls cacls takeown attrib
  findstr certreq bcdedit netsh diskpart cipher usleep  ping6 
  cpulimit bcdboot aptitude apt-get yum dnf zstd zstdcat bsdtar iwmi
+ ip ss aa-disable aa-enforce aa-complain aa-status aa-exec apparmor_parser setenforce getenforce
+ dpkg rpm systemd-run runuser setcap getcap capsh nsenter unshare
+ chpasswd passwd visudo sysctl swapon swapoff losetup cryptsetup iptables-save ip6tables nft
+ crictl virsh qemu-img busctl loginctl hostnamectl timedatectl
+ cmstp msbuild installutil regasm regsvcs msiexec odbcconf forfiles pcalua esentutl expand
+ fsutil nbtstat qwinsta quser
 `)
 
 /** Commands that are also ordinary words; they need an argument shaped like a command's. */
@@ -65,6 +71,8 @@ export const ATTACK_COMMANDS = words(`
   whoami uname ifconfig ipconfig netstat nslookup systeminfo tasklist taskkill netsh wget curl nc ncat netcat
   socat telnet powershell pwsh certutil bitsadmin wmic mshta rundll32 regsvr32 cscript wscript schtasks nltest
   dsquery vssadmin icacls bcdedit useradd usermod getent lsb_release printenv reg cmd
+  aa-disable aa-complain aa-teardown setenforce nsenter unshare capsh chpasswd runuser setcap
+  cmstp msiexec regasm regsvcs installutil msbuild odbcconf forfiles pcalua esentutl fsutil nbtstat
 `)
 
 export const isCommand = (word: string): boolean => RARE_COMMANDS.has(word) || COMMON_COMMANDS.has(word)

@@ -10,7 +10,7 @@
  */
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
 import { type ArgumentShape, forEachCommand, type SimpleCommand } from "./commandLine.js"
-import { ATTACK_COMMANDS, INTERPRETERS, isCommand, POWERSHELL_WORDS } from "./commands.js"
+import { ATTACK_COMMANDS, INTERPRETERS, isCommand, POWERSHELL_WORDS, RARE_COMMANDS } from "./commands.js"
 import {
   braceCommand,
   FUNCTION_DEFINITION,
@@ -134,6 +134,24 @@ export const SHELL_RULES = {
   ),
   tildeStack: rule("shell-026", 2, 5, "A value that is only a directory-stack index: `~0`, `~2`"),
   functionDefinition: rule("shell-027", 2, 5, "A Bash function defined and called in one value, as a fork bomb is: `:(){ :|:& };:`"),
+  ifsSeparator: rule(
+    "shell-031",
+    1,
+    5,
+    "`$IFS` or `${IFS}` glued to a word, written for the space a filter would refuse: `cat${IFS}/etc/passwd`, `echo$IFS$9x`"
+  ),
+  escapedCommand: rule(
+    "shell-032",
+    1,
+    5,
+    "A value that starts with a backslash-escaped command name, which only a shell reads (it skips aliases): `\\ls`, `\\cat x`"
+  ),
+  commandOption: rule(
+    "shell-033",
+    1,
+    2,
+    "A value that starts with a command that is also a word and a long option (`perf --version`, `find --help`); adds to shell-009"
+  ),
   chainedCommonWord: rule(
     "shell-030",
     3,
@@ -166,11 +184,16 @@ const GLOB_PATH = /(?<![a-z0-9])\/[a-z?*[\]]{0,8}[?*][a-z?*[\]]{0,8}\/[a-z0-9?*[
 const POWERSHELL_GATE = /i(?:ex|wr|rm|wmi)|-object|invoke-|start-|mppreference/
 const POWERSHELL_CALL = /(?:^|[^a-z0-9-])([a-z]{3,9}(?:-[a-z]{3,20})?)(?:\s{0,4}\(|\s{1,4}(?:-[a-z]|https?:|\$|\(|[a-z]:\\|\\\\))/g
 
+/** `$IFS` / `${IFS}` with a word character or a slash on either side: the separator a filter misses. */
+const IFS_GLUED = /[a-z0-9_/'"]\$\{?ifs\b|\$\{?ifs\}?(?:\$\d)?[a-z0-9_/.'"-]/i
+/** A backslash, then a command name: `\\ls`, `\\cat /x`. A Windows path (`\\dir\\x`) goes on with a separator. */
+const ESCAPED_COMMAND = /^\s{0,4}\\([a-z][a-z0-9_-]{1,31})(?=\s|$|[;|&])/i
+
 /** SMTP, POP3 and IMAP commands after a line break: injection into a mail session the server opens. */
 const MAIL_COMMAND =
   /(?:^|\n)[ \t]{0,4}(?:mail[ \t]{1,4}from:|rcpt[ \t]{1,4}to:|ehlo[ \t]|helo[ \t]|retr[ \t]{1,4}\d|apop[ \t]|auth[ \t]{1,4}\S|top[ \t]{1,4}\d{1,6}[ \t]{1,4}\d|list[ \t]{1,4}\d|dele[ \t]{1,4}\d|[a-z0-9]{1,8}[ \t]{1,4}(?:authenticate|status|select|append|fetch|uid|login|examine|capability|starttls)\b)/i
 
-const CHARS_OF_INTEREST = /[;|&\n`$(){}<>/\\*?=%~!]| -[a-z]|^\s{0,4}u?sleep\s/i
+const CHARS_OF_INTEREST = /[;|&\n`$(){}<>/\\*?=%~!]| --?[a-z]|^\s{0,4}(?:u?sleep|time|nohup|nice|sudo|env|timeout|exec|strace|busybox|doas)\s/i
 
 const chainedFinding = (command: SimpleCommand, paranoia: number): RuleInfo | undefined => {
   if (command.opener === "start") return undefined
@@ -190,11 +213,10 @@ const startFindings = (command: SimpleCommand, paranoia: number): ReadonlyArray<
   const strong = strongArgument(command) && command.argument !== "dotted" && !command.endsInWord
   const interpreted = INTERPRETERS.has(command.name) && command.argument === "option"
   const chainedOn = command.rare && command.argument === "end" && !command.alone
-  if (command.rare && (strong || interpreted || chainedOn || (command.prefixed && command.argument !== "end"))) {
-    return [SHELL_RULES.commandLine]
-  }
+  if (command.rare && (strong || interpreted || chainedOn || command.prefixed)) return [SHELL_RULES.commandLine]
   if (command.common && strong) {
-    return paranoia >= 2 ? [SHELL_RULES.commonCommandLine, SHELL_RULES.commonCommandLine2] : [SHELL_RULES.commonCommandLine]
+    const found = paranoia >= 2 ? [SHELL_RULES.commonCommandLine, SHELL_RULES.commonCommandLine2] : [SHELL_RULES.commonCommandLine]
+    return command.longOption ? [...found, SHELL_RULES.commandOption] : found
   }
   if (paranoia >= 2 && command.alone && ATTACK_COMMANDS.has(command.name)) return [SHELL_RULES.lone]
   if (paranoia >= 3 && command.prefixed) return [SHELL_RULES.chainedCommonWord]
@@ -230,7 +252,7 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
     if (command.qualified && (command.rare || command.common)) fire(SHELL_RULES.qualified, `system command: ${command.text}`)
     if (command.globbed) fire(SHELL_RULES.globbed, `globbed command: ${command.text}`)
   })
-  if (SHELLSHOCK.test(value)) fire(SHELL_RULES.shellshock, "bash function definition")
+  if (value.includes("(") && SHELLSHOCK.test(value)) fire(SHELL_RULES.shellshock, "bash function definition")
   if (text.includes("/dev/tcp/") || text.includes("/dev/udp/")) fire(SHELL_RULES.devTcp, "redirection to /dev/tcp")
   if (text.includes("<!--")) {
     const ssi = SSI.exec(text)
@@ -240,7 +262,7 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   if (text.includes("%") && text.includes("for") && CMD_FOR.test(text)) fire(SHELL_RULES.cmdFor, "cmd.exe for loop")
   const glob = GLOB_PATH.exec(text)
   if (glob !== null) fire(SHELL_RULES.globbed, `globbed path: ${glob[0]}`)
-  if (POWERSHELL_GATE.test(text)) {
+  if ((text.includes("-") || text.includes("i")) && POWERSHELL_GATE.test(text)) {
     for (const match of text.matchAll(POWERSHELL_CALL)) {
       if (POWERSHELL_WORDS.has(match[1] ?? "")) {
         fire(SHELL_RULES.powershell, `powershell: ${match[0].trim()}`)
@@ -264,6 +286,16 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   if (value.includes("%")) {
     const variable = WINDOWS_SYSTEM_VARIABLE.exec(value)
     if (variable !== null) fire(SHELL_RULES.windowsVariable, `windows system variable: ${variable[0]}`)
+  }
+  if (value.includes("IFS") || value.includes("ifs")) {
+    const ifs = IFS_GLUED.exec(value)
+    if (ifs !== null) fire(SHELL_RULES.ifsSeparator, `IFS as a separator: ${ifs[0]}`)
+  }
+  if (value.includes("\\")) {
+    const escaped = ESCAPED_COMMAND.exec(value)
+    const name = (escaped?.[1] ?? "").toLowerCase()
+    // A word that is also English counts only alone: `\\nice day` may be an unescaped line break.
+    if (escaped !== null && (RARE_COMMANDS.has(name) || (isCommand(name) && escaped[0].trim() === value.trim()))) fire(SHELL_RULES.escapedCommand, `escaped command: ${escaped[0].trim()}`)
   }
   const leading = LEADING_SEPARATOR.exec(value)
   if (leading !== null && isCommand((leading[1] ?? "").toLowerCase())) fire(SHELL_RULES.leadingSeparator, `separator then ${leading[1]}`)

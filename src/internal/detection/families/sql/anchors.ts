@@ -1,7 +1,8 @@
 /**
  * Whether a value holds anything that a rule past the opening of its token stream starts from. The
  * rules that read the whole stream each start at an anchor: a comment, `;`, a server variable,
- * UNION or a statement word, a call, a catalogue name, or OR/AND/WHERE/WHEN with something compared.
+ * UNION or a statement word, a call, a catalogue name, a cast, or OR/AND/WHERE/WHEN/HAVING with
+ * something compared.
  * A value without one (JSON text, prose with quotes, identifiers) needs only the opening of each
  * quote context tokenized, which is what keeps quote-heavy values cheap.
  *
@@ -29,7 +30,7 @@ interface Entry {
 
 const entries: Array<Entry> = [
   ...["union", "intersect", "except", "select", "exec", "execute", "waitfor", "declare"].map((text) => ({ text, role: "anchor" as const, prefix: false })),
-  ...["or", "and", "xor", "not", "where", "when"].map((text) => ({ text, role: "logic" as const, prefix: false })),
+  ...["or", "and", "xor", "not", "where", "when", "having"].map((text) => ({ text, role: "logic" as const, prefix: false })),
   // a catalogue word may also start a dotted name: `sysobjects.name`
   ...[...CATALOGUE_WORDS, ...CATALOGUE_PREFIXES, "xp_"].map((text) => ({ text, role: "anchor" as const, prefix: true }))
 ]
@@ -75,7 +76,7 @@ const SIGN = 4 // what an anchor or a comparison starts with
 const CLASS = new Uint8Array(128)
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c)
-  CLASS[c] = /[a-z_$]/i.test(ch) ? LETTER : /[0-9]/.test(ch) ? DIGIT : ch === "." ? DOT : ";#-/@&|=<>!".includes(ch) ? SIGN : OTHER
+  CLASS[c] = /[a-z_$]/i.test(ch) ? LETTER : /[0-9]/.test(ch) ? DIGIT : ch === "." ? DOT : ";#-/@&|=<>!:".includes(ch) ? SIGN : OTHER
 }
 
 /** Non-ASCII characters are letters to the tokenizer. */
@@ -105,6 +106,8 @@ export const needsWholeStream = (value: string): boolean => {
       }
       if (c === KELVIN) return true
       const wordStart = kind === DIGIT ? numberEnd(value, i) : i
+      // `1.e(`, `1.e.tables`: a bare exponent glued to a call or a name
+      if (wordStart < n && (value.charCodeAt(wordStart - 1) | 32) === 101 && (value.charCodeAt(wordStart) === 40 || value.charCodeAt(wordStart) === 46)) return true
       if (wordStart < end && classOf(value.charCodeAt(wordStart)) === LETTER) {
         const role = roleOf(value, wordStart, end)
         if (role === "anchor") return true
@@ -119,6 +122,8 @@ export const needsWholeStream = (value: string): boolean => {
       continue
     }
     const d = value.charCodeAt(i + 1)
+    // `x::int`, a PostgreSQL cast
+    if (c === 58 && d === 58) return true
     switch (c) {
       case 59: // ;
       case 35: // #
@@ -133,6 +138,8 @@ export const needsWholeStream = (value: string): boolean => {
       case 38: // &&
       case 124: // ||
         if (d === c) logic = true
+        break
+      case 58: // a single `:`
         break
       default: // = < > !
         compare = true

@@ -49,7 +49,7 @@ const windowOf = (source: TokenSource): Tokens => {
     }
     // a comment only ever ends the stream (the tokenizer folds the others away)
     if (t.type === "b" || t.type === "?") prose = true
-    if (t.type === "&" || t.type === "E" || t.type === "f" || t.type === "v") telling = true
+    if (t.type === "&" || t.type === "E" || t.type === "f" || t.type === "v" || t.type === "U") telling = true
     ring[count % RING] = t
     last = t
     count++
@@ -81,7 +81,7 @@ const at = (tokens: Tokens, i: number): Token => tokens.at(i)
 /** Skips `(` and `not` (what may open a condition). */
 const skipOpeners = (tokens: Tokens, i: number): number => {
   let j = i
-  while (at(tokens, j) !== NONE && j - i < 8 && (at(tokens, j).type === "(" || at(tokens, j).text === "not" || at(tokens, j).text === "!")) j++
+  while (at(tokens, j) !== NONE && j - i < 8 && (at(tokens, j).type === "(" || at(tokens, j).text === "not" || at(tokens, j).text === "!" || at(tokens, j).text === "binary")) j++
   return j
 }
 
@@ -134,13 +134,15 @@ const conditionAt = (tokens: Tokens, start: number): number => {
     const t = at(tokens, j)
     // `or a=a--`: even a comparison of names is a tautology when the rest is commented out
     if (t.type === "c" && strength === 1) return 2
+    // `1 not like 0`: NOT negates the comparison that follows, it does not start a new condition
+    if (t.text === "not" && at(tokens, j + 1).type === "o" && at(tokens, j + 1).flag) continue
     if (t.type === "&" || t.type === "c" || t.type === ";" || t.type === "U") break
     if (isSqlCall(t)) return 2
     if (t.type === "o") {
       // `2 in 1 pen`, `it is 5`: IN compares a list, IS a null or a truth value, or it is prose
       if (t.text === "in" && at(tokens, j + 1).type !== "(") continue
       if (t.text === "is" && !(at(tokens, j + 1).type === "n" || at(tokens, j + 1).text === "not")) continue
-      const left = at(tokens, j - 1)
+      const left = at(tokens, at(tokens, j - 1).text === "not" ? j - 2 : j - 1)
       const right = at(tokens, skipOpeners(tokens, j + 1))
       const leftValue = isValueToken(left) || left.type === "b"
       const rightValue = isValueToken(right) || right.type === "b" || right.type === "s" || (right.type === "o" && (right.text === "-" || right.text === "~" || right.text === "!"))
@@ -163,6 +165,8 @@ const isSelectList = (tokens: Tokens, i: number): boolean => {
   const t = at(tokens, j)
   if (t.type === "n" || t.type === "s" || t.type === "v" || t.type === "f" || t.type === "(" || t.type === "E") return true
   if (t.type === "o" && t.text === "*") return true
+  // `select -sin(1)`, `select -'1'`: a signed column
+  if (t.type === "o" && (t.text === "-" || t.text === "+" || t.text === "~") && isValueToken(at(tokens, j + 1))) return true
   if (t.type === "b") {
     const next = at(tokens, j + 1)
     return next.type === "," || (next.type === "k" && (next.text === "from" || next.text === "into")) || next.type === "c" || (next.type === "?" && next.text === ".")
@@ -185,7 +189,9 @@ const STATEMENT_FOLLOWERS: Readonly<Record<string, (next: Token, after: Token) =
   drop: (next) => next.text === "table" || next.text === "database" || next.text === "schema" || next.text === "user" || next.text === "procedure" || next.text === "function" || next.text === "view" || next.text === "index",
   create: (next) => next.text === "table" || next.text === "user" || next.text === "database" || next.text === "procedure" || next.text === "function" || next.text === "view",
   alter: (next) => next.text === "table" || next.text === "user" || next.text === "database" || next.text === "login",
-  truncate: (next) => next.text === "table" || next.type === "b",
+  truncate: (next) => next.text === "table" || next.type === "b" || next.type === "?",
+  // MySQL's REPLACE [INTO] t (cols) VALUES ...
+  replace: (next, after) => next.text === "into" || ((next.type === "b" || next.type === "f") && (after.type === "(" || after.text === "values" || after.text === "set")),
   exec: (next) => isProcedure(next),
   execute: (next) => isProcedure(next) || next.text === "immediate",
   declare: (next) => next.type === "v",
@@ -256,7 +262,7 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
   if (context !== "") {
     // the value started inside a string: what comes right after its closing quote decides
     opening = at(tokens, 0)
-    if (opening.type === "s" && opening.flag) operatorPending = quoteBreak(tokens, hits, opening)
+    if (opening.type === "s" && opening.flag) operatorPending = quoteBreak(tokens, hits, opening, context === "`")
   } else {
     // a bare value: a number or a name, then a condition or a clause
     const first = at(tokens, 0)
@@ -268,6 +274,8 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       const i = skipExpression(tokens, first.type === "b" ? 1 : 0)
       const t = at(tokens, i)
       if (t.type === "&" && conditionAt(tokens, i + 1) === 2) hits.add(R.NUMERIC_CONDITION)
+      // `xor 2 <`, `or 'a' >`: a condition begun where the value starts
+      if (i === 0 && t.type === "&" && isValueToken(at(tokens, 1)) && at(tokens, 2).type === "o") hits.add(R.LOGIC_CONDITION)
       if (isClauseProbe(tokens, i)) hits.add(R.CLAUSE_PROBE)
       if (i > 0 && at(tokens, i).type === "E" && at(tokens, i).text !== "select" && isStatementAt(tokens, i)) hits.add(R.STACKED_QUERY)
     }
@@ -281,6 +289,9 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       }
     }
     if (isClauseProbe(tokens, 0)) hits.add(R.CLAUSE_PROBE)
+    if ((first.type === "n" || first.type === "s") && isAliasFrom(tokens, 1)) hits.add(R.ALIAS_FROM)
+    // `drop sessions;--`: a statement on a bare name, then the end of the query
+    if (first.type === "E" && at(tokens, 1).type === "b" && isEnd(tokens, 2)) hits.add(R.CLAUSE_WORDS)
     if (first.type === "E" && first.text !== "select" && isStatementAt(tokens, 0)) hits.add(R.STACKED_QUERY)
   }
   if (!whole) {
@@ -296,11 +307,15 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
     switch (t.type) {
       case "U": {
         let j = i + 1
+        // a `+` stands for a space where a path or form was not decoded: `union+all+select`
+        if (at(tokens, j).text === "+") j++
         if (at(tokens, j).text === "all" || at(tokens, j).text === "distinct") j++
+        if (at(tokens, j).text === "+") j++
         while (at(tokens, j).type === "(" && j - i < 6) j++
         const select = at(tokens, j)
-        // `1 union select` that ends the value is the probe itself, when it follows a literal
-        const probe = isEnd(tokens, j + 1) && (i === 0 || (isBreakPoint(at(tokens, i - 1)) && at(tokens, i - 1).type !== "c"))
+        // `1 union select` cut short is the probe itself, when it follows a literal
+        const after = at(tokens, j + 1)
+        const probe = (isEnd(tokens, j + 1) || after.type === "o" || after.type === "?") && (i === 0 || (isBreakPoint(at(tokens, i - 1)) && at(tokens, i - 1).type !== "c"))
         if (select.text === "select" && (isSelectList(tokens, j + 1) || probe)) hits.add(R.UNION_SELECT)
         break
       }
@@ -310,15 +325,19 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
         break
       }
       case "f": {
+        if (isServerName(t.text)) hits.add(R.SERVER_NAME)
+        if (at(tokens, i + 2) === NONE && at(tokens, i + 1).type === "(" && isSqlFunction(t.text)) hits.add(R.OPEN_CALL)
         // a call cut off after its parenthesis (`load_file(`) is still the call
         if (DELAY_FUNCTIONS.has(t.text) && (isSqlArgument(at(tokens, i + 2)) || at(tokens, i + 2) === NONE)) hits.add(R.DELAY_CALL)
         else if (LEAK_FUNCTIONS.has(t.text) && (isSqlArgument(at(tokens, i + 2)) || at(tokens, i + 2) === NONE)) hits.add(R.LEAK_CALL)
         else if (PROBE_FUNCTIONS.has(t.text) && (at(tokens, i + 2).type === ")" || t.text === "current_setting")) {
-          hits.add(isInSql(at(tokens, i - 1)) ? R.PROBE_IN_SQL : R.SERVER_PROBE)
+          hits.add(isInSql(at(tokens, i - 1)) ? R.PROBE_IN_SQL : NAMING_PROBES.has(t.text) ? R.NAMING_PROBE : R.SERVER_PROBE)
         }
-        else if ((t.text === "if" || t.text === "iif") && isTautology(tokens, i + 2)) hits.add(R.CONDITIONAL_PROBE)
+        else if (NAMING_PROBES.has(t.text) && at(tokens, i + 2) === NONE) hits.add(R.NAMING_PROBE)
+        else if ((t.text === "if" || t.text === "iif") && (isTautology(tokens, i + 2) || isCutComparison(tokens, i + 2))) hits.add(R.CONDITIONAL_PROBE)
         else if (NESTED_OUTER.has(t.text) && NESTED_INNER.has(at(tokens, skipOpeners(tokens, i + 1)).text)) hits.add(R.NESTED_EXTRACTION)
         else if (EXTRACT_FUNCTIONS.has(t.text) && isExtractionArgument(tokens, i + 2)) hits.add(R.EXTRACTION)
+        else if ((t.text === "exec" || t.text === "execute") && at(tokens, i + 2).type === "v") hits.add(R.STACKED_QUERY)
         else if (t.text === "select" || t.text === "exec" || t.text === "execute") checkSelect(tokens, i, hits)
         else if (isCatalogueName(t.text)) hits.add(R.CATALOGUE)
         break
@@ -331,23 +350,40 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
           hits.add(R.STACKED_QUERY)
         } else if (t.text === "select") {
           const next = at(tokens, i + 1)
+          if (next.type === "(" && at(tokens, i + 2).text === "case") hits.add(R.CLAUSE_WORDS)
           if ((next.type === "n" && next.text.endsWith("_user")) || (next.type === "f" && isSqlCall(next))) hits.add(R.PROBE_IN_SQL)
           if (next.type === "b" && DELAY_FUNCTIONS.has(next.text)) hits.add(R.DELAY_CALL)
           checkSelect(tokens, i, hits)
         } else if ((t.text === "exec" || t.text === "execute") && LEAK_FUNCTIONS.has(at(tokens, i + 1).text)) {
           hits.add(R.LEAK_CALL)
+        } else if (t.text === "execute" && at(tokens, i + 1).text === "immediate" && (at(tokens, i + 2).type === "s" || at(tokens, i + 2).type === "v")) {
+          // Oracle's dynamic SQL: a statement built from a string
+          hits.add(R.STACKED_QUERY)
         }
         break
       }
       case "b":
+        if (isServerName(t.text)) hits.add(R.SERVER_NAME)
         if (isCatalogueName(t.text)) hits.add(R.CATALOGUE)
         else if (LEAK_FUNCTIONS.has(t.text) && t.text.startsWith("xp_")) hits.add(R.LEAK_CALL)
+        break
+      case "o":
+        if (t.flag && /^[a-z]/.test(t.text) && at(tokens, i + 1).type === "s" && !at(tokens, i + 1).flag && at(tokens, i + 1).short === true && at(tokens, i + 2) === NONE) hits.add(R.OPEN_COMPARISON)
+        if (t.text === "in" && at(tokens, i + 1).type === "(" && at(tokens, i + 2).text === "select") hits.add(R.CLAUSE_WORDS)
+        if (t.text === "::" && SQL_TYPES.has(at(tokens, i + 1).text) && isValueToken(at(tokens, i - 1)) || (t.text === "::" && at(tokens, i - 1).type === "b" && SQL_TYPES.has(at(tokens, i + 1).text))) hits.add(R.TYPE_CAST)
+        break
+      case "n":
+        if (t.text === "0e" && (at(tokens, i + 1).type === "(" || at(tokens, i + 1).text === ".")) hits.add(R.SCIENTIFIC_NOTATION)
+        else if (t.text === "0x+") hits.add(R.HEX_LITERAL)
+        if (isTautology(tokens, i) && !isArithmetic(at(tokens, i - 1))) hits.add(R.LITERAL_COMPARISON)
         break
       case "v":
         if (SERVER_VARIABLES.test(t.text)) hits.add(isInSql(at(tokens, i - 1)) ? R.PROBE_IN_SQL : R.SERVER_PROBE)
         break
       case "k":
-        if (t.text === "where" && isTautology(tokens, i + 1)) hits.add(R.WHERE_TAUTOLOGY)
+        if (isClauseWords(tokens, i)) hits.add(R.CLAUSE_WORDS)
+        if (t.text === "having" && i > 0 && conditionAt(tokens, i + 1) === 2) hits.add(R.CLAUSE_PROBE)
+        else if (t.text === "where" && isTautology(tokens, i + 1)) hits.add(R.WHERE_TAUTOLOGY)
         else if (t.text === "when" && at(tokens, i - 1).text === "case" && isTautology(tokens, i + 1)) hits.add(R.CONDITIONAL_PROBE)
         break
       case "s":
@@ -355,6 +391,10 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
           const j = skipClosers(tokens, i + 1)
           if (at(tokens, j).type === "&" && conditionAt(tokens, j + 1) === 2) hits.add(R.INNER_CONDITION)
         }
+        if (isTautology(tokens, i) && !isArithmetic(at(tokens, i - 1))) hits.add(R.LITERAL_COMPARISON)
+        break
+      case "&":
+        if (i > 0 && conditionAt(tokens, i + 1) === 2) hits.add(R.LOGIC_CONDITION)
         break
       default:
         break
@@ -365,7 +405,8 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
   // the value reopens the same kind of string for the query's own closing quote, or comments it out
   if (operatorPending && ((last.type === "s" && !last.flag && last.text === opening.text && last.short === true) || last.type === "c")) hits.add(R.QUOTE_OPERATOR)
   // the whole value is SQL tokens, with an operator, call or statement, and ends in a comment
-  if (context === "" && stream.length >= 4 && last.type === "c" && !stream.prose && stream.telling) hits.add(R.SQL_EXPRESSION)
+  if (context === "" && stream.length >= 4 && (last.type === "c" || last.type === "U") && !stream.prose && stream.telling) hits.add(R.SQL_EXPRESSION)
+  if (context === "" && stream.length <= 3 && isOperatorValue(tokens, stream.length)) hits.add(R.OPERATOR_VALUE)
   if (source.obfuscated()) hits.add(R.EXECUTABLE_COMMENT)
   return tokens.reads() + source.work()
 }
@@ -373,7 +414,7 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
 const SYMBOLIC_COMPARE = /^[=<>!]/
 
 /** After the opening string of a quote context closed: a condition, a comment, a statement, ... */
-const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token): boolean => {
+const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = false): boolean => {
   const n = tokens.lengthUpTo(24)
   const i = skipClosers(tokens, 1)
   const t = at(tokens, i)
@@ -392,7 +433,8 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token): boolea
   if (afterExpression.type === "&") {
     const strength = conditionAt(tokens, e + 1)
     if (strength === 2) hits.add(R.QUOTE_CONDITION)
-    else if (strength === 1 || isValueToken(at(tokens, skipOpeners(tokens, e + 1)))) hits.add(R.QUOTE_LOGIC)
+    // level 2: OR/AND with any operand, or with none where the value ends (`\' and`)
+    else hits.add(R.QUOTE_LOGIC)
   } else if (e > i && afterExpression.type === "c") {
     // `foo' + (1 / ascii(...))--`: an expression with a SQL call, then the rest commented out
     for (let j = i; j < e; j++) {
@@ -402,13 +444,14 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token): boolea
       }
     }
   }
+  if (isAliasFrom(tokens, i)) hits.add(R.ALIAS_FROM)
   if (t.type === "c") {
     if (t.text !== "#" || (t.flag && opening.spaced !== true)) hits.add(R.QUOTE_COMMENT)
   } else if (t.type === ";") {
     // after a quote, `;` and a statement word is a second statement even when cut short
     const next = at(tokens, i + 1)
     if (isEnd(tokens, i + 1) || next.type === "E") hits.add(next === NONE || next.type === "c" ? R.QUOTE_COMMENT : R.STACKED_QUERY)
-  } else if (t.type === "o" && (SYMBOLIC_COMPARE.test(t.text) || t.text === "like" || t.text === "rlike" || t.text === "regexp")) {
+  } else if (t.type === "o" && t.text !== "!" && (SYMBOLIC_COMPARE.test(t.text) || t.text === "like" || t.text === "rlike" || t.text === "regexp")) {
     const o = skipOpeners(tokens, i + 1)
     const operand = at(tokens, o)
     const afterOperand = skipExpression(tokens, o)
@@ -419,6 +462,16 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token): boolea
       if (isSqlCall(operand)) hits.add(R.QUOTE_OPERATOR)
       else return true
     }
+  } else if (t.type === "U" || t.type === "E") {
+    // `'union a`, `" alter x`: a statement word right after the break-out
+    if (!name) hits.add(R.QUOTE_KEYWORD)
+  }
+  if (t.type === "o" && last.type === "c") hits.add(R.QUOTE_OPERATOR_COMMENT)
+  if (t.type === "o") {
+    return false
+  } else if (name) {
+    // after a quoted name (`` `users` ``) SQL goes on legitimately: only a break-out above counts
+    return false
   } else if (isClauseProbe(tokens, i)) {
     hits.add(R.CLAUSE_PROBE)
   } else if (isStatementAt(tokens, i)) {
@@ -432,10 +485,83 @@ const isLiteral = (t: Token): boolean => t.type === "n" || t.type === "s"
 /** `1=1`, `'a'='a'`, `(2)>(1)`: a comparison of two literals, always true or always false. */
 const isTautology = (tokens: Tokens, i: number): boolean => {
   const left = skipOpeners(tokens, i)
-  const op = skipClosers(tokens, left + 1)
+  const closed = skipClosers(tokens, left + 1)
+  // `'1' not regexp '2'`
+  const op = at(tokens, closed).text === "not" ? closed + 1 : closed
   const right = skipOpeners(tokens, op + 1)
-  return isLiteral(at(tokens, left)) && at(tokens, op).type === "o" && at(tokens, op).flag && isLiteral(at(tokens, right))
+  const r = at(tokens, right)
+  // IS compares with NULL, TRUE or FALSE: `"is" stamp` is prose
+  if (at(tokens, op).text === "is" && r.type !== "n") return false
+  return isLiteral(at(tokens, left)) && at(tokens, op).type === "o" && at(tokens, op).flag && isLiteral(r)
 }
+
+/** `if(2=` at the end of the value: the probe's comparison, cut where the tester stopped typing. */
+const isCutComparison = (tokens: Tokens, i: number): boolean => {
+  const left = skipOpeners(tokens, i)
+  const op = at(tokens, left + 1)
+  return isLiteral(at(tokens, left)) && op.type === "o" && op.flag && at(tokens, left + 2) === NONE
+}
+
+/** Calls that name the database or its user: `database()`, `db_name(`, `schema()`. */
+const NAMING_PROBES: ReadonlySet<string> = new Set(["database", "db_name", "schema", "schema_name", "current_database", "current_schema", "current_user", "session_user", "system_user", "user_name", "suser_sname"])
+
+/** Type names a PostgreSQL cast `x::int` converts to. */
+const SQL_TYPES: ReadonlySet<string> = new Set(["int", "int2", "int4", "int8", "integer", "bigint", "smallint", "numeric", "decimal", "real", "float", "float4", "float8", "bool", "boolean", "text", "varchar", "char", "bytea", "json", "jsonb", "xml", "regclass", "regproc", "oid", "date", "timestamp", "inet", "uuid", "money", "bit"])
+
+/** `1 + 1 = 2` is arithmetic written out, not a comparison of two literals. */
+const isArithmetic = (t: Token): boolean => t.type === "o" && !t.flag
+
+const OPERATOR_WORDS: ReadonlySet<string> = new Set(["like", "rlike", "regexp", "ilike", "glob", "sounds", "similar", "is", "xor", "||", "&&", "<<", ">>", "!=", "<=", ">=", "<>", "<=>", "==", "!<", "!>"])
+
+/** A short value made only of operators (and NULL), one of them SQL's own: `<<`, `is null`. */
+const isOperatorValue = (tokens: Tokens, length: number): boolean => {
+  let telling = false
+  for (let j = 0; j < length; j++) {
+    const t = at(tokens, j)
+    if (t.type !== "o" && t.type !== "&" && t.text !== "null") return false
+    telling ||= OPERATOR_WORDS.has(t.text)
+  }
+  return telling
+}
+
+/** `as "total" from`, `` as `x` from ``: a quoted alias, then the select list ends. */
+const isAliasFrom = (tokens: Tokens, i: number): boolean => {
+  const alias = at(tokens, i + 1)
+  return at(tokens, i).text === "as" && (alias.type === "s" || (alias.type === "b" && alias.text === "`")) && at(tokens, i + 2).text === "from"
+}
+
+/** `order by`, `values (`, `x as y from`, `when 1 then`, `in (select`: SQL's own phrases. */
+const isClauseWords = (tokens: Tokens, i: number): boolean => {
+  const t = at(tokens, i)
+  const next = at(tokens, i + 1)
+  switch (t.text) {
+    case "order":
+    case "group":
+      return next.text === "by"
+    case "values":
+      return next.type === "("
+    case "as": {
+      const after = at(tokens, i + 2)
+      return (next.type === "b" || next.type === "s") && after.type === "k" && after.text === "from"
+    }
+    case "when":
+      for (let j = i + 1; j < i + 8; j++) if (at(tokens, j).text === "then") return true
+      return false
+    case "from":
+      return next.type === "b" && (at(tokens, i + 2).text === "limit" || (at(tokens, i + 2).text === "." && at(tokens, i + 4).text === "limit"))
+    default:
+      return false
+  }
+}
+
+/** Names of types, procedures and providers that only a database server knows. */
+const SERVER_NAMES: ReadonlySet<string> = new Set(["varchar", "nvarchar", "varchar2", "nchar", "openrowset", "opendatasource", "openquery", "msdasql", "sqloledb", "sp_password", "sp_executesql", "sp_makewebtask", "sp_addlogin", "sp_addsrvrolemember", "sp_configure", "utl_http", "utl_file", "utl_inaddr", "utl_smtp", "dbms_java", "dbms_pipe", "dbms_lock", "sys_context"])
+const isServerName = (text: string): boolean => SERVER_NAMES.has(text) || text.startsWith("sp_oa") || text.startsWith("dbms_") || text.startsWith("utl_")
+
+/** Functions of SQL's own library, which a value may leave open: `cast(`, `count(`. */
+const SQL_FUNCTIONS: ReadonlySet<string> = new Set(["abs", "avg", "sum", "min", "max", "date", "now", "round", "upper", "lower", "trim", "replace", "ltrim", "rtrim", "datalength", "stuff", "space", "strcmp", "find_in_set", "field", "overlay", "regexp_like", "regexp_substr"])
+const isSqlFunction = (text: string): boolean =>
+  SQL_FUNCTIONS.has(text) || EXTRACT_FUNCTIONS.has(text) || DELAY_FUNCTIONS.has(text) || LEAK_FUNCTIONS.has(text) || PROBE_FUNCTIONS.has(text)
 
 const NESTED_OUTER: ReadonlySet<string> = new Set(["ascii", "ord", "unicode", "hex", "bin", "conv"])
 const NESTED_INNER: ReadonlySet<string> = new Set(["substring", "substr", "mid", "select", "version", "database", "user", "current_user", "system_user"])
@@ -461,7 +587,7 @@ const hasLiteralColumn = (tokens: Tokens, from: number, to: number): boolean => 
   for (let j = from; j < to; j++) {
     const t = at(tokens, j)
     if (columnStart) {
-      const k = skipOpeners(tokens, t.type === "o" && t.text === "-" ? j + 1 : j)
+      const k = skipOpeners(tokens, t.type === "o" && (t.text === "-" || t.text === "+" || t.text === "~") ? j + 1 : j)
       const first = at(tokens, k)
       if (first.type === "n" || first.type === "s" || first.type === "v") return true
       if (first.type === "f" && isLiteral(at(tokens, skipOpeners(tokens, k + 1)))) return true

@@ -18,13 +18,13 @@ const WORDS: ReadonlyMap<string, WordKind> = new Map([
   ...group("union", "union intersect except"),
   ...group(
     "statement",
-    "select insert update delete drop create alter truncate exec execute declare shutdown grant revoke merge call waitfor handler rename begin commit rollback load copy pragma attach goto"
+    "select insert update delete drop create alter truncate exec execute declare shutdown grant revoke merge call waitfor handler rename begin commit rollback load copy pragma attach goto replace"
   ),
   ...group(
     "keyword",
     "from where into values table database schema order group by having limit offset procedure case when then else end as all distinct join on top outfile dumpfile delay time set with asc desc procedure analyse fetch first next rows only returning using cross inner left right outer natural escape binary exists any some lock share mode for"
   ),
-  ...group("literal", "null true false current_user session_user system_user current_date current_time current_timestamp localtime")
+  ...group("literal", "null true false current_user session_user system_user current_date current_time current_timestamp localtime localtimestamp utc_date utc_time utc_timestamp")
 ])
 
 export const classify = (word: string): WordKind => WORDS.get(word) ?? "word"
@@ -214,5 +214,23 @@ export const CATALOGUE_WORDS: ReadonlySet<string> = new Set([
   "pg_proc",
   "pg_group",
   "pg_roles",
-  "pg_authid"
+  "pg_authid",
+  "pg_catalog",
+  "pg_toast",
+  "pg_stat_activity",
+  "tempdb",
+  "msdb",
+  "northwind",
+  "sysaux",
+  "sysprocesses",
+  "syslogins",
+  "sysxlogins",
+  "sysfiles",
+  "msysaccessstorage",
+  "msysaccessxml",
+  "msysaces",
+  "msysmodules",
+  "msysmodules2",
+  "msysqueries",
+  "msysrelationships"
 ])

@@ -118,6 +118,31 @@ export const CONDITIONAL_PROBE = rule(
   5,
   "A conditional on a comparison of literals, the test of a blind injection: `if(1=1,sleep(1),0)`, `iif(2510=9436,x,1/0)`, `case when 3=3 then`"
 )
+export const NAMING_PROBE = rule(
+  "sql-121",
+  1,
+  5,
+  "A call that names the database or its user, empty or cut off: `database()`, `db_name(`, `current_user(`"
+)
+export const TYPE_CAST = rule("sql-122", 1, 5, "A PostgreSQL cast of a value or column to a type: `password::int`, `')::text`, `(...)::jsonb`")
+export const NOSQL_OPERATOR = rule(
+  "sql-123",
+  1,
+  5,
+  "A MongoDB query operator as a parameter name or value: `id[$ne]=1`, `{\"$where\": ...}`, `$regex`"
+)
+export const SCIENTIFIC_NOTATION = rule(
+  "sql-124",
+  1,
+  5,
+  "MySQL's bare-exponent number glued to a call or a name, which hides the next word from filters: `1.e(ascii(...))`, `1.e.tables`"
+)
+export const ALIAS_FROM = rule(
+  "sql-125",
+  1,
+  5,
+  "A value that ends a column of the select list with a quoted alias and goes on to FROM: `7 AS \"n\" FROM`, `` ` as `x` from ``"
+)
 export const QUOTE_OPERATOR = rule(
   "sql-201",
   2,
@@ -142,6 +167,22 @@ export const EXTRACTION = rule(
   3,
   "Functions of blind extraction on literal arguments: `ascii(substring(...))`, `char(0x41)`, `concat(0x3a,...)`"
 )
+export const LITERAL_COMPARISON = rule("sql-205", 2, 5, "A comparison of two literals anywhere in a value: `1=1`, `42 like 42`, `7 is not 8`, `'a' not regexp 'b'`")
+export const LOGIC_CONDITION = rule("sql-206", 2, 5, "OR/AND and a condition anywhere in a value, or starting it: `id=AND 4=4)`, `||(null!=`, `xor 2 <`")
+export const QUOTE_KEYWORD = rule("sql-207", 2, 5, "A value closes a string literal and goes on with a statement word or UNION: `'union a`, `\" alter x`")
+export const QUOTE_OPERATOR_COMMENT = rule("sql-208", 2, 5, "A value closes a string literal, applies an operator and comments out the rest: `x'|email--`, `id'is not-id--`")
+export const HEX_LITERAL = rule("sql-209", 2, 5, "A hexadecimal literal of several bytes, how injections spell strings without quotes: `0x616263`")
+export const SERVER_NAME = rule("sql-210", 2, 5, "A name only a database server knows: `nvarchar`, `sp_executesql`, `openrowset`, `utl_http`, `msdasql`")
+export const OPEN_CALL = rule("sql-211", 2, 5, "A SQL function called with nothing after the parenthesis: `cast(`, `chr(`, `count(`")
+export const OPERATOR_VALUE = rule("sql-212", 2, 5, "A value that is only a SQL operator or comparison: `||`, `<<`, `xor`, `is null`, `like null`")
+export const ESCAPED_QUOTE_LOGIC = rule("sql-213", 2, 5, "A backslash-escaped quote followed by OR/AND, against servers that escape quotes with a backslash: `\\'or'1`")
+export const CLAUSE_WORDS = rule(
+  "sql-214",
+  2,
+  5,
+  "SQL's own phrases: `order by`, `values (`, `x as y from`, `when 1 then`, `from t limit`, `in (select`, `select (case`, `drop t;`"
+)
+export const OPEN_COMPARISON = rule("sql-215", 2, 5, "A comparison word left open for the query's own quote: `name LIKE '`, `x regexp '`")
 export const SQL_STATEMENT = rule(
   "sql-301",
   3,
@@ -170,9 +211,25 @@ export const SQL_RULES: ReadonlyArray<RuleInfo> = [
   WHERE_TAUTOLOGY,
   LITERAL_COLUMNS,
   CONDITIONAL_PROBE,
+  NAMING_PROBE,
+  TYPE_CAST,
+  NOSQL_OPERATOR,
+  SCIENTIFIC_NOTATION,
+  ALIAS_FROM,
   QUOTE_OPERATOR,
   QUOTE_LOGIC,
   INNER_CONDITION,
   EXTRACTION,
+  LITERAL_COMPARISON,
+  LOGIC_CONDITION,
+  QUOTE_KEYWORD,
+  QUOTE_OPERATOR_COMMENT,
+  HEX_LITERAL,
+  SERVER_NAME,
+  OPEN_CALL,
+  OPERATOR_VALUE,
+  ESCAPED_QUOTE_LOGIC,
+  CLAUSE_WORDS,
+  OPEN_COMPARISON,
   SQL_STATEMENT
 ]

@@ -30,8 +30,8 @@ export interface Token {
   readonly short?: boolean
 }
 
-/** Where the value starts: bare, or inside a string opened by `'` or `"`. */
-export type QuoteContext = "" | "'" | '"'
+/** Where the value starts: bare, inside a string opened by `'` or `"`, or inside a `` ` `` name. */
+export type QuoteContext = "" | "'" | '"' | "`"
 
 
 export const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160
@@ -80,7 +80,8 @@ const makeWordToken = (text: string, kind: WordKind, called: boolean): Token => 
     case "keyword":
       return { type: called ? "f" : "k", text, flag: false }
     case "literal":
-      return { type: "n", text, flag: false }
+      // `current_user()` is a call in PostgreSQL and MySQL alike
+      return { type: called ? "f" : "n", text, flag: false }
     default:
       return { type: called ? "f" : "b", text, flag: false }
   }
@@ -211,7 +212,10 @@ export const tokenize = (value: string, context: QuoteContext): TokenSource => {
       i = numberEnd(value, i)
       // the rules only ask whether a number is hexadecimal
       const hex = c === 48 && (value.charCodeAt(start + 1) | 32) === 120 && i > start + 2
-      push(intern(hex ? "0x" : "0", () => ({ type: "n", text: hex ? "0x" : "0", flag: false })))
+      // `1.e`: a bare exponent, which MySQL accepts and filters do not expect
+      // `0x616263`: three hex digits or more spell bytes, not a small constant
+      const text = hex ? (i - start > 4 ? "0x+" : "0x") : (value.charCodeAt(i - 1) | 32) === 101 && value.charCodeAt(i - 2) === 46 ? "0e" : "0"
+      push(intern(text, () => ({ type: "n", text, flag: false })))
       return
     }
     if (c === 64) {
@@ -312,6 +316,9 @@ export const numberEnd = (value: string, start: number): number => {
     if (isDigit(next) || ((next === 43 || next === 45) && isDigit(value.charCodeAt(i + 2)))) {
       i += 2
       while (i < n && isDigit(value.charCodeAt(i))) i++
+    } else if (value.charCodeAt(i - 1) === 46 && i - 1 > start) {
+      // `1.e(`: MySQL reads `1.e` as the number 1
+      i++
     }
   }
   return i

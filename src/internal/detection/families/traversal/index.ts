@@ -3,7 +3,8 @@
  * names an absolute system location instead of a file the application owns.
  *
  * A single `../` is everyday in relative links and docs, so at the default level a value must climb
- * at least two directories, hide its climb from a naive filter, or start at a system root. Prose
+ * at least two directories, hide its climb from a naive filter, climb with Windows separators,
+ * climb above its own root, name an uploaded file that climbs, or start at a system root. Prose
  * (values with spaces) only scores a weak signal for a two-level climb: a markdown link to
  * `../../README.md` alone is not refused.
  *
@@ -11,7 +12,7 @@
  */
 import type { DetectionFamily, FamilyFinding, RuleInfo, ScanContext } from "../contract.js"
 import { collector } from "../protocol/rules.js"
-import { isProse, type PathToken, pathTokens } from "./pathTokens.js"
+import { forEachPathToken, isProse, type PathToken } from "./pathTokens.js"
 
 const rule = (id: string, paranoia: 1 | 2 | 3 | 4, score: number, description: string): RuleInfo => ({
   id: `traversal-${id}`,
@@ -37,8 +38,24 @@ export const RULES = {
   ),
   proseClimb: rule("004", 1, 3, "Climbs two or more directories inside prose (weak: relative links in docs do this)"),
   singleClimb: rule("005", 2, 5, "A single `../` climb in a token-shaped value or in the request path"),
-  absolute: rule("006", 3, 3, "A parameter that is an absolute filesystem path")
+  absolute: rule("006", 3, 3, "A parameter that is an absolute filesystem path"),
+  windowsClimb: rule("007", 1, 5, "Climbs with a Windows separator (`..\\`): web parameters hold URLs and Unix-style paths, not Windows relative paths"),
+  aboveRoot: rule("008", 1, 5, "An absolute path that climbs above its root (`/../x`, `/a/../../x`): no file a server names does"),
+  uploadName: rule("009", 1, 5, "An uploaded file's name that climbs (`filename=\"../x\"`): it is written outside the upload directory")
 } as const
+
+/** The names an upload's file name is given under (multipart `Content-Disposition`). */
+const UPLOAD_NAMES: ReadonlySet<string> = new Set(["filename", "filename*"])
+
+/** The path goes above the directory it starts from: more climbs than names before them. */
+const escapesStart = (t: PathToken): boolean => {
+  let depth = 0
+  for (const s of t.segments) {
+    if (s !== "..") depth++
+    else if (--depth < 0) return true
+  }
+  return false
+}
 
 /** Unix roots and Windows directories a web parameter has no business naming. */
 const SYSTEM_ROOTS: ReadonlySet<string> = new Set([
@@ -57,7 +74,7 @@ const SYSTEM_ROOTS: ReadonlySet<string> = new Set([
 ])
 
 const SYSTEM_SUBDIRS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ["var", new Set(["log", "logs", "adm", "spool", "mail", "run", "lib", "backups"])],
+  ["var", new Set(["log", "logs", "adm", "spool", "mail", "run", "lib", "backups", "lp"])],
   ["usr", new Set(["local", "etc", "spool"])],
   ["private", new Set(["etc", "var"])],
   ["home", new Set()],
@@ -87,27 +104,38 @@ const describe = (t: PathToken): string =>
   `${t.absolute ? "/" : ""}${t.segments.slice(0, 12).join("/")}`
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
-  const tokens = pathTokens(value)
-  if (tokens.length === 0) return []
   const collect = collector(context.paranoia)
-  const fire = (r: RuleInfo, t: PathToken): void => collect.fire(r, describe(t))
+  // the description is built once per rule, not for every token of a long value
+  const fired = new Set<RuleInfo>()
+  const fire = (r: RuleInfo, t: PathToken): void => {
+    if (fired.has(r)) return
+    fired.add(r)
+    collect.fire(r, describe(t))
+  }
   const inPath = context.location === "path"
   const proseValue = !inPath && isProse(value)
-  for (const t of tokens) {
-    if (!t.separated) continue
+  forEachPathToken(value, (t) => {
+    if (!t.separated) return
     const prose = proseValue && !t.assigned
     if (t.climbs >= 2) fire(prose ? RULES.proseClimb : RULES.climb, t)
-    if (t.climbs >= 1 && t.evasive) fire(RULES.evasive, t)
-    if (t.climbs >= 1 && !prose) fire(RULES.singleClimb, t)
+    if (t.climbs >= 1) {
+      if (t.evasive) fire(RULES.evasive, t)
+      if (!prose) {
+        fire(RULES.singleClimb, t)
+        if (t.backslash) fire(RULES.windowsClimb, t)
+        if (t.absolute && escapesStart(t)) fire(RULES.aboveRoot, t)
+      }
+      if (UPLOAD_NAMES.has(t.name)) fire(RULES.uploadName, t)
+    }
     if (!inPath && t.absolute && !prose) {
       if (isSystemPath(t)) fire(RULES.systemRoot, t)
       else if (t.segments.length >= 2) fire(RULES.absolute, t)
     }
-  }
+  })
   return collect.findings
 }
 
-const MAY_MATCH = /\.\.|0x2e|\u0000|%00|^\s*(?:[\\/]|[a-z]:[\\/])|[\u2024\uff0e\ufe52]/i
+const MAY_MATCH = /\.\.|0x2e|\u0000|%00|^\s*(?:[\\/]|[a-z]:[\\/])|[\u2024\uff0e\ufe52\ufffd]|%[0-9a-z]{2}%[0-9a-z]{2}/i
 
 export const family: DetectionFamily = {
   name: "traversal",
