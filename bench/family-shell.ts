@@ -275,19 +275,12 @@ const sentence = (n: number) => Array.from({ length: n }, () => WORDS[Math.floor
  * quotes, colons, commas and braces, and not one command.
  */
 const jsonText = (): string => {
-  const items: Array<unknown> = []
-  while (JSON.stringify(items).length < 10_000) {
-    items.push({
-      id: Math.floor(random() * 1e6),
-      name: sentence(4),
-      description: sentence(18),
-      email: `user${items.length}@example.com`,
-      url: `https://example.com/items/${items.length}?ref=feed`,
-      tags: ["sale", "new"],
-      price: Math.round(random() * 10000) / 100
-    })
+  const orders: Array<unknown> = []
+  for (let n = 0; JSON.stringify(orders).length < 10_000; n++) {
+    const customer = { id: `c-${n}`, name: sentence(2), note: sentence(12), site: `https://shop.example/c/${n}?tab=orders` }
+    orders.push({ order: 1000 + n, customer, lines: [{ sku: `sku-${n}`, quantity: n % 4, title: sentence(5) }], paid: n % 3 === 0 })
   }
-  return JSON.stringify({ items })
+  return JSON.stringify({ orders })
 }
 
 /** Shapes that make a command reader do the most work per character: separators, openers, quotes. */

@@ -9,12 +9,12 @@
 import { HttpServerRequest } from "@effect/platform"
 import { Context, Effect, type Fiber, Layer, Option, type Types } from "effect"
 import { randomUUID } from "node:crypto"
-import { ClientIp, type ClientIpInput, type ClientIpResolution, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
+import { ClientIp, type ClientIpInput, type ClientIpOptions, type ClientIpResolution, makeClientIpResolver, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
 import { currentEvaluation } from "./internal/evaluation.js"
 import { CompositeHandler } from "./CompositeHandler.js"
 import type { EventType } from "./EventTypes.js"
 import { GeoIpLookup } from "./GeoIpLookup.js"
-import { GuardConfig } from "./GuardConfig.js"
+import { GuardConfig, type GuardConfigShape } from "./GuardConfig.js"
 import { pathOf } from "./internal/path.js"
 import { SecurityEvent } from "./SecurityEvent.js"
 
@@ -52,25 +52,59 @@ export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
   readonly isMuted: (eventType: EventType) => boolean
 }>() {
   /**
+   * The bus in front of the `CompositeHandler`: muted types are never built, and a request the guard
+   * did not resolve names its client by `clientIp` (the guard's trusted proxies). A `GeoIpLookup` in
+   * the context fills in the events' `country`.
+   *
+   * @since 0.2.0
+   */
+  static layer(options: EventBusOptions): Layer.Layer<EventBus, never, CompositeHandler> {
+    return Layer.effect(
+      EventBus,
+      Effect.gen(function*() {
+        const composite = yield* CompositeHandler
+        const geo = yield* Effect.serviceOption(GeoIpLookup)
+        // the composite's mute filter (every type while no exporter runs): a muted event is never built
+        return make({
+          muted: composite.mutedEventTypes,
+          send: composite.sendEvent,
+          geo: Option.getOrUndefined(geo),
+          resolveClientIp: makeClientIpResolver(options.clientIp)
+        })
+      })
+    )
+  }
+
+  /**
+   * {@link EventBus.layer} with the trusted proxies of `GuardConfig`.
+   *
    * @since 0.1.0
    */
-  static readonly layer: Layer.Layer<EventBus, never, GuardConfig | CompositeHandler> = Layer.effect(
-    EventBus,
-    Effect.gen(function*() {
-      const config = yield* GuardConfig
-      const composite = yield* CompositeHandler
-      const geo = yield* Effect.serviceOption(GeoIpLookup)
-      // the composite's mute filter (every type while no exporter runs): a muted event is never built
-      return make({
-        muted: composite.mutedEventTypes,
-        send: composite.sendEvent,
-        geo: Option.getOrUndefined(geo),
-        // for requests the guard has not resolved: the guard's rules (trusted proxies) all the same
-        resolveClientIp: makeClientIpResolver(config)
-      })
-    })
+  static readonly layerConfig: Layer.Layer<EventBus, never, GuardConfig | CompositeHandler> = Layer.unwrapEffect(
+    Effect.map(GuardConfig, (config) => EventBus.layer(optionsFromConfig(config)))
   )
 }
+
+/**
+ * Options of {@link EventBus.layer}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface EventBusOptions {
+  /** Who the client of a request the guard did not resolve is: the guard's own proxy rules. */
+  readonly clientIp: ClientIpOptions
+}
+
+/**
+ * The bus's options from a decoded `GuardConfig`: `trustedProxies` and `trustedProxyDepth`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const optionsFromConfig = (config: GuardConfigShape): EventBusOptions => ({
+  clientIp: { trustedProxies: config.trustedProxies, trustedProxyDepth: config.trustedProxyDepth }
+})
 
 type Mutable<A> = Types.Mutable<A>
 

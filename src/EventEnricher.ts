@@ -90,26 +90,66 @@ export class EventEnricher extends Context.Tag("effect-guard/EventEnricher")<Eve
    * Counts behaviour with the `BehaviorTracker` and matches events against the `DynamicRuleManager`'s
    * rules (`make` builds one without either).
    *
+   * @since 0.2.0
+   */
+  static layer(options: EventEnricherOptions): Layer.Layer<EventEnricher, never, BehaviorTracker | DynamicRuleManager> {
+    return Layer.effect(
+      EventEnricher,
+      Effect.gen(function*() {
+        const tracker = yield* BehaviorTracker
+        const rules = yield* DynamicRuleManager
+        return make({ ...options, tracker, rules })
+      })
+    )
+  }
+
+  /**
+   * {@link EventEnricher.layer} with the options of `GuardConfig` ({@link optionsFromConfig}).
+   *
    * @since 0.1.0
    */
-  static readonly layer: Layer.Layer<EventEnricher, never, GuardConfig | BehaviorTracker | DynamicRuleManager> = Layer.effect(
-    EventEnricher,
-    Effect.gen(function*() {
-      const config = yield* GuardConfig
-      const tracker = yield* BehaviorTracker
-      const rules = yield* DynamicRuleManager
-      return make({ config, tracker, rules })
-    })
-  )
+  static readonly layerConfig: Layer.Layer<EventEnricher, never, GuardConfig | BehaviorTracker | DynamicRuleManager> = Layer
+    .unwrapEffect(Effect.map(GuardConfig, (config) => EventEnricher.layer(optionsFromConfig(config))))
 }
+
+/**
+ * What an enricher adds to every event and metric, and how it groups clients.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface EventEnricherOptions {
+  /** `guard.project_id`, when set. */
+  readonly projectId?: string | undefined
+  /** `guard.service_name`, and part of the correlation key. */
+  readonly serviceName: string
+  /** `guard.deployment_environment`, when set and not empty. */
+  readonly deploymentEnvironment?: string | undefined
+  /** The prefix length that makes an IPv6 client one network (behaviour and correlation keys). */
+  readonly ipv6Subnet: number
+}
+
+/**
+ * The enricher's options from a decoded `GuardConfig`: `agentProjectId`, the effective service name,
+ * `otelResourceAttributes["deployment.environment"]` and `ipv6Subnet`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const optionsFromConfig = (config: GuardConfigShape): EventEnricherOptions => ({
+  projectId: config.agentProjectId,
+  serviceName: effectiveServiceName(config),
+  deploymentEnvironment: config.otelResourceAttributes["deployment.environment"],
+  ipv6Subnet: config.ipv6Subnet
+})
 
 type Strategy = (event: SecurityEvent, bag: Record<string, unknown>) => Effect.Effect<void, unknown>
 
-const identity = (config: GuardConfigShape): Readonly<Record<string, string>> => {
+const identity = (options: EventEnricherOptions): Readonly<Record<string, string>> => {
   const out: Record<string, string> = {}
-  if (config.agentProjectId !== undefined) out[EnrichmentKeys.projectId] = config.agentProjectId
-  out[EnrichmentKeys.serviceName] = effectiveServiceName(config)
-  const env = config.otelResourceAttributes["deployment.environment"]
+  if (options.projectId !== undefined) out[EnrichmentKeys.projectId] = options.projectId
+  out[EnrichmentKeys.serviceName] = options.serviceName
+  const env = options.deploymentEnvironment
   if (env !== undefined && env !== "") out[EnrichmentKeys.deploymentEnvironment] = env
   return out
 }
@@ -118,15 +158,14 @@ const identity = (config: GuardConfigShape): Readonly<Record<string, string>> =>
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: {
-  readonly config: GuardConfigShape
+export const make = (options: EventEnricherOptions & {
   readonly tracker?: BehaviorTracker["Type"] | undefined
   readonly rules?: DynamicRuleManager["Type"] | undefined
 }): EventEnricher["Type"] => {
   const { rules, tracker } = options
-  const ids = identity(options.config)
-  const service = effectiveServiceName(options.config)
-  const clientKey = makeClientKeys(options.config.ipv6Subnet)
+  const ids = identity(options)
+  const service = options.serviceName
+  const clientKey = makeClientKeys(options.ipv6Subnet)
 
   const strategies: ReadonlyArray<readonly [string, Strategy]> = [
     ["identity", (_, bag) => Effect.sync(() => Object.assign(bag, ids))],

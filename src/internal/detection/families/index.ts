@@ -8,6 +8,7 @@ import type { DetectionFamily } from "./contract.js"
 import { family as files } from "./files/index.js"
 import { family as html } from "./html/index.js"
 import { family as ldap } from "./ldap/index.js"
+import { family as orm } from "./orm/index.js"
 import { family as protocol } from "./protocol/index.js"
 import { family as shell } from "./shell/index.js"
 import { family as sql } from "./sql/index.js"
@@ -18,6 +19,7 @@ export const FAMILIES: ReadonlyArray<DetectionFamily> = [
   files,
   protocol,
   ldap,
+  orm,
   shell,
   code,
   sql,

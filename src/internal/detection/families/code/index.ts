@@ -151,13 +151,6 @@ export const CODE_RULES = {
     5,
     "A template statement tag: `{% if x %}`, `{% for %}`, `<% if x %>`, `{% import %}`"
   ),
-  ormLookup: rule(
-    "code-028",
-    "code_injection",
-    2,
-    5,
-    "A Django-style ORM lookup chain in a parameter, which lets a client filter on related fields: `user__password__startswith`"
-  ),
   javaLoose: rule("code-024", "code_injection", 2, 5, "Any Java package path that ends at the runtime or a process builder: `java.x.Runtime`"),
   templateProbe: rule(
     "code-020",
@@ -248,9 +241,6 @@ const RUBY_PROCESS =
 const NODE_CODE =
   /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|\bfunction\s{0,8}\(\s{0,64}\)\s{0,8}\{|\brequire\s{0,8}\(\s{0,8}["'`][a-z_./-]{1,64}["'`]\s{0,8}\)/i
 const TEMPLATE_STATEMENT = /(?:\{%-?|<%)\s{0,8}(?:if|elif|else|for|endfor|endif|set|import|from|include|extends|block|macro|call|with|raw|filter|end)\b[^%\n]{0,128}-?%[}>]/i
-/** `a__b__startswith`, `a__b__c`: Django's lookup syntax, two `__` joins or one ending at a lookup operator. */
-const ORM_LOOKUP =
-  /^[a-z][a-z0-9]{0,63}(?:_[a-z0-9]{1,63}){0,8}(?:__[a-z][a-z0-9]{0,63}(?:_[a-z0-9]{1,63}){0,8}){1,10}__(?:i?(?:exact|contains|startswith|endswith|regex)|in|gte?|lte?|range|isnull|has_keys?|has_any_keys|search|[a-z][a-z0-9]{0,63})$/i
 /** A whole value in base64 (or base64url), long enough to hold code. */
 const BASE64_VALUE = /^[A-Za-z0-9+/_-]{16,4096}={0,2}$/
 const UNICODE_ESCAPE = /\\u([0-9a-f]{4})/gi
@@ -393,7 +383,6 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   if (value.includes(".") || value.includes("(")) test(CODE_RULES.nodeCode, NODE_CODE)
   if (context.paranoia >= 2) {
     if (value.includes("%")) test(CODE_RULES.templateStatement, TEMPLATE_STATEMENT)
-    if (value.includes("__")) test(CODE_RULES.ormLookup, ORM_LOOKUP)
   }
   if (value.includes("(")) {
     test(CODE_RULES.jsHang, JS_HANG)

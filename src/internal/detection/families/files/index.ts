@@ -5,7 +5,8 @@
  *
  * Names are matched on whole path segments after the traversal family's path folding. Prose is
  * treated apart: `/etc/hosts file windows` typed in a search box is a question, `/etc/hosts` alone in
- * a `file` parameter is a probe, so in prose a name only scores at level 2 unless a climb leads to it.
+ * a `file` parameter is a probe, so in prose a name only scores at level 2 unless a climb leads to it
+ * or a command that reads files (`cat`, `type`, `curl -d @`) comes right before it.
  *
  * @internal
  */
@@ -39,7 +40,7 @@ export const RULES = {
   backup: rule("003", SENSITIVE, 1, 5, "Requests a backup, swap, include or database copy (`index.php.bak`, `db.sql.gz`, `config.inc`, `site.old`)"),
   actuator: rule("004", SENSITIVE, 1, 5, "Requests a Spring Boot actuator endpoint (`/actuator/env`, `/actuator/heapdump`)"),
   logFile: rule("005", SENSITIVE, 1, 4, "Requests a `.log` file by its path"),
-  devServer: rule("006", SENSITIVE, 1, 5, "Reads the filesystem through a dev server's raw-file route (`/@fs/`)"),
+  devServer: rule("006", SENSITIVE, 1, 5, "Reads the filesystem or a virtual module through a dev server's raw route (`/@fs/`, `/@id/__x00__`)"),
   proseName: rule("007", SENSITIVE, 2, 5, "Names a sensitive file path inside prose or a header (`cat /root/.ssh/id_rsa`)"),
   nul: rule("009", SENSITIVE, 1, 5, "A NUL byte in the path or a parameter: cuts a file name short in C-based file APIs (`x.php%00.jpg`)"),
   commandRead: rule(
@@ -63,7 +64,13 @@ export const RULES = {
   ipUrl: rule("105", INCLUSION, 1, 4, "A parameter that is a URL to a bare IP address"),
   pathUrl: rule("106", INCLUSION, 2, 5, "A URL or `file:` reference embedded in the request path"),
   userinfoUrl: rule("107", INCLUSION, 2, 5, "A parameter that is a URL with credentials in its authority (`http://trusted.example@evil.example/`)"),
-  remoteUrl: rule("108", INCLUSION, 2, 5, "A parameter that is a whole remote URL (`https://host/x`, `ftp://host/x`, `file://host/x`): what an include fetches")
+  remoteUrl: rule(
+    "108",
+    INCLUSION,
+    2,
+    5,
+    "A parameter that is a whole remote URL to a host's root or to a script or text file (`https://host/`, `ftp://host:21/x.txt`): what an include fetches"
+  )
 } as const
 
 const isEnvFile = (s: string): boolean => s === ".env" || (s.startsWith(".env.") && s.length > 5)
@@ -81,7 +88,9 @@ const namedTarget = (t: PathToken): readonly [RuleInfo, string] | undefined => {
     const seg = s[i] ?? ""
     const next = s[i + 1]
     if (next !== undefined && seg.length <= 4) {
-      if (seg === "etc" && (ETC_FILES.has(next) || next.startsWith("hostname") || next.startsWith("php"))) return [RULES.unixSystem, `etc/${next}`]
+      // `passwd-`, `shadow~`: the copies tools leave beside the file hold the same secrets
+      const copy = next.length > 1 && (next.endsWith("-") || next.endsWith("~")) ? next.slice(0, -1) : next
+      if (seg === "etc" && (ETC_FILES.has(copy) || next.startsWith("hostname") || next.startsWith("php"))) return [RULES.unixSystem, `etc/${next}`]
       if (seg === "proc" && (PROC_ENTRIES.has(next) || /^\d{1,7}$/.test(next))) return [RULES.unixSystem, `proc/${next}`]
       if (seg === "sys" && SYS_ENTRIES.has(next)) return [RULES.unixSystem, `sys/${next}`]
     }
@@ -142,6 +151,12 @@ const ASSIGNED_WEB_URL = /=["']?(?:https?|ftps?|file):/
 
 const LEADING_URL = /^(?:https?|ftps?|file):/
 
+/** Text an include would run: scripts and plain text, not pages or images. */
+const INCLUDE_EXTENSION = /\.(?:php\d?|phtml|inc|txt|sh|pl|py|cgi|jsp|asp|aspx)$/
+
+/** A URL path an include fetches: the host's root (its default document) or a script or text file. */
+const isIncludeTarget = (path: string): boolean => path === "" || path === "/" || INCLUDE_EXTENSION.test(path.slice(-8))
+
 const scanRemote = (value: string, prose: boolean, fire: Fire, location: ScanContext["location"]): void => {
   const inPath = location === "path"
   // a `Referer` or `Origin` is a URL by definition: only parameters are include targets
@@ -159,7 +174,7 @@ const scanRemote = (value: string, prose: boolean, fire: Fire, location: ScanCon
     if (inPath) return fire(RULES.pathUrl, `${url.scheme}:`)
     if (!url.whole && !url.assigned) return
     const web = url.scheme === "http" || url.scheme === "https" || url.scheme === "ftp" || url.scheme === "ftps"
-    if (parameter && url.whole && (web || url.scheme === "file") && url.authority !== "") fire(RULES.remoteUrl, `${url.scheme}://${url.authority.slice(0, 60)}`)
+    if (parameter && url.whole && (web || url.scheme === "file") && url.authority !== "" && isIncludeTarget(url.path)) fire(RULES.remoteUrl, `${url.scheme}://${url.authority.slice(0, 60)}`)
     if (!web) return
     if (url.endsWithQuestion || nul || (url.whole && trimmed.endsWith("#"))) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
     if (url.authority.includes("@")) fire(RULES.userinfoUrl, url.authority)
@@ -200,7 +215,8 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
     }
     if (hasBackupExtension(last)) fire(RULES.backup, last)
     if (last.endsWith(".log")) fire(RULES.logFile, last)
-    if (s[0] === "@fs") fire(RULES.devServer, s.slice(0, 4).join("/"))
+    // Vite serves files by `/@fs/<absolute path>` and virtual modules by `/@id/__x00__<id>`
+    if (s[0] === "@fs" || (s[0] === "@id" && (s[1] ?? "").startsWith("__x00__"))) fire(RULES.devServer, s.slice(0, 4).join("/"))
     const actuator = s.indexOf("actuator")
     if (actuator >= 0 && (actuator === s.length - 1 || ACTUATOR_ENDPOINTS.has(s[actuator + 1] ?? ""))) fire(RULES.actuator, s.slice(actuator, actuator + 3).join("/"))
   })

@@ -117,11 +117,14 @@ const compactText = (value: string, dropBackslash: boolean): string => {
 }
 
 /**
- * CSS escapes undone (`\3c` is `<`, `\65 xpression` is `expression`): a style sheet or a style
+ * CSS escapes undone (`\3c` is `<`, `\65 xpression` is `expression`, `\<` is `<`): a style sheet or a style
  * attribute reads them as the characters they stand for. One pass; each escape is at most six digits.
  */
 const cssUnescape = (style: string): string =>
-  style.includes("\\") ? style.replace(/\\([0-9a-f]{1,6})\s?/gi, (_, hex: string) => String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff) || 0xfffd)) : style
+  style.includes("\\")
+    ? style.replace(/\\(?:([0-9a-f]{1,6})\s?|([^\n0-9a-f]))/gi, (_, hex: string | undefined, char: string | undefined) =>
+      hex === undefined ? (char ?? "") : String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff) || 0xfffd))
+    : style
 
 const runsScript = (raw: string): boolean => {
   const style = cssUnescape(raw)
@@ -310,6 +313,7 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
   }
   if (jsfuck || ((call || sink) && OBFUSCATED_ACCESS.test(compact)) || TEMPLATE_CALL.test(compact)) hits.add(R.JS_OBFUSCATION)
   if (call && JS_CALLS.test(compact)) hits.add(R.JS_CALL)
+  if (call && (CONSTRUCTOR_CHAIN.test(compact) || hasTemplateEscape(compact))) hits.add(R.JS_OBFUSCATION)
   if (sink && DOM_WRITE_PATTERN.test(compact)) hits.add(R.DOM_WRITE)
   // a page sink that only appears once comments are removed (`document/**/.cookie`) was hidden on purpose
   if (sink && value.includes("/*") && hits.has(R.JS_SINK)) {
@@ -317,6 +321,31 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
     if (!PAGE_SINKS.some((name) => compact.includes(name) && lower.includes(name))) hits.add(R.JS_OBFUSCATION)
   }
   if ((call && CALL_VALUE_PATTERN.test(value)) || (sink && SINK_VALUE_PATTERN.test(value))) hits.add(R.CALL_VALUE)
+}
+
+/**
+ * The `Function` constructor reached from any object, which is `eval` by another name:
+ * `[].constructor.constructor('code')()`, `''.sub.constructor\`code\``, `x.constructor('code')`.
+ */
+const CONSTRUCTOR_CHAIN = /constructor[.[]["'`]?constructor|\.constructor(?:\(["'`]|`)/
+
+/** What reaches code from inside a client-side template expression (AngularJS sandbox escapes). */
+const TEMPLATE_ESCAPE = /constructor|\$eval|\$on\b|\$parse|\$event|fromcharcode|alert|prompt|confirm|\bimport\(/
+
+/**
+ * A `{{ ... }}` expression (AngularJS, Vue) that reaches code. Each expression is read up to its
+ * `}}` (at most 512 characters) and the search goes on after it, so the work is linear.
+ */
+const hasTemplateEscape = (compact: string): boolean => {
+  // the next `}}` is searched for again only once passed, and never again once there is none
+  let close = compact.indexOf("}}")
+  for (let open = compact.indexOf("{{"); open >= 0; ) {
+    if (close >= 0 && close < open + 2) close = compact.indexOf("}}", open + 2)
+    const end = close < 0 || close - open > 512 ? Math.min(compact.length, open + 512) : close
+    if (TEMPLATE_ESCAPE.test(compact.slice(open + 2, end))) return true
+    open = compact.indexOf("{{", end)
+  }
+  return false
 }
 
 /** A DOM call or assignment reached from `document`: `document.body.appendChild(`, `document.querySelector("p").textContent=`. */

@@ -142,7 +142,8 @@ export const resolveCommand = (word: string): Resolved => {
   for (const candidate of candidates) {
     const bare = candidate.replace(EXTENSION, "")
     if (isCommand(bare)) return { name: bare, qualified, globbed: false }
-    const unversioned = bare.replace(VERSION, "")
+    const last = bare.charCodeAt(bare.length - 1)
+    const unversioned = last >= 48 && last <= 57 ? bare.replace(VERSION, "") : bare
     if (unversioned !== bare && isCommand(unversioned)) return { name: unversioned, qualified, globbed: false }
   }
   const last = candidates[candidates.length - 1] ?? joined
@@ -237,6 +238,14 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
       if (isSpace(c) || isRedirect(c)) {
         if (word !== "") words.push(word)
         word = ""
+        if (words.length === 1 && !mayStartCommand(words[0] ?? "")) {
+          // No command starts with this word (most words of prose and JSON text): nothing after it
+          // up to the next separator changes that, so skip there.
+          SKIP.lastIndex = i
+          i = SKIP.exec(text)?.index ?? n
+          words.length = 0
+          break
+        }
         if (isRedirect(c) && words.length < MAX_WORDS) {
           let end = i
           while (end < n && end - i < 4 && isRedirect(text.charAt(end))) end++
@@ -270,6 +279,15 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
   }
 }
 
+const VARIABLE_WORD = /^\$[a-z_][a-z0-9_]{0,31}$/
+
+/** Whether `describe` could make a command of words starting with `word`. */
+const mayStartCommand = (word: string): boolean => {
+  if (PREFIX_COMMANDS.has(word) || VARIABLE_WORD.test(word)) return true
+  const resolved = resolveCommand(word)
+  return resolved.qualified || isCommand(resolved.name)
+}
+
 const describe = (
   opener: Opener,
   dollar: boolean,
@@ -293,7 +311,7 @@ const describe = (
   const resolved = resolveCommand(word)
   const rare = RARE_COMMANDS.has(resolved.name)
   const common = COMMON_COMMANDS.has(resolved.name)
-  const variable = /^\$[a-z_][a-z0-9_]{0,31}$/.test(word)
+  const variable = VARIABLE_WORD.test(word)
   if (!rare && !common && !resolved.qualified && !variable) return undefined
   return {
     opener,

@@ -252,7 +252,7 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
     if (command.qualified && (command.rare || command.common)) fire(SHELL_RULES.qualified, `system command: ${command.text}`)
     if (command.globbed) fire(SHELL_RULES.globbed, `globbed command: ${command.text}`)
   })
-  if (SHELLSHOCK.test(value)) fire(SHELL_RULES.shellshock, "bash function definition")
+  if (value.includes("(") && SHELLSHOCK.test(value)) fire(SHELL_RULES.shellshock, "bash function definition")
   if (text.includes("/dev/tcp/") || text.includes("/dev/udp/")) fire(SHELL_RULES.devTcp, "redirection to /dev/tcp")
   if (text.includes("<!--")) {
     const ssi = SSI.exec(text)
@@ -262,7 +262,7 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   if (text.includes("%") && text.includes("for") && CMD_FOR.test(text)) fire(SHELL_RULES.cmdFor, "cmd.exe for loop")
   const glob = GLOB_PATH.exec(text)
   if (glob !== null) fire(SHELL_RULES.globbed, `globbed path: ${glob[0]}`)
-  if (POWERSHELL_GATE.test(text)) {
+  if ((text.includes("-") || text.includes("i")) && POWERSHELL_GATE.test(text)) {
     for (const match of text.matchAll(POWERSHELL_CALL)) {
       if (POWERSHELL_WORDS.has(match[1] ?? "")) {
         fire(SHELL_RULES.powershell, `powershell: ${match[0].trim()}`)

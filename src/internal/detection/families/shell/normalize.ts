@@ -65,34 +65,48 @@ export const deobfuscateShell = (raw: string): string => {
   if (!NEEDS_WALK.test(value)) return value.toLowerCase()
   const n = value.length
   // In a value with a Windows path, backslashes are directory separators, not escapes.
-  const windows = WINDOWS_PATH.test(value)
-  // The walk jumps from one special character to the next and copies the text between as one
-  // slice: a value full of quotes (JSON text) costs one native search and one slice per quote.
-  let text = ""
+  const windows = value.includes("\\") && WINDOWS_PATH.test(value)
+  // The walk jumps from one special character to the next; the text between, and a special
+  // character the shell keeps as it is, stay in the pending run, copied as one slice when a rewrite
+  // needs it. The pieces are joined once at the end, so no long chain of concatenations is built.
+  const parts: Array<string> = []
+  const replacement: Replacement = { piece: "" }
   let last = 0
-  const emit = (piece: string) => {
-    text += piece
-    if (piece !== "") last = piece.charCodeAt(piece.length - 1)
-  }
   const closeAfter = closingBrace(value)
   let from = 0
   SPECIAL.lastIndex = 0
   for (let match = SPECIAL.exec(value); match !== null; match = SPECIAL.exec(value)) {
-    let i = match.index
-    if (i > from) {
-      text += value.slice(from, i)
-      last = value.charCodeAt(i - 1)
+    const i = match.index
+    const before = i > from ? value.charCodeAt(i - 1) : last
+    replacement.piece = ""
+    const next = rewrite(value, n, i, value.charCodeAt(i), windows, before, closeAfter, replacement)
+    if (next === KEEP) {
+      SPECIAL.lastIndex = i + 1
+      continue
     }
-    const c = value.charCodeAt(i)
-    i = rewrite(value, n, i, c, windows, last, emit, closeAfter)
-    from = i
-    SPECIAL.lastIndex = i
+    if (i > from) parts.push(value.slice(from, i))
+    const piece = replacement.piece
+    if (piece !== "") parts.push(piece)
+    last = piece !== "" ? piece.charCodeAt(piece.length - 1) : before
+    from = next
+    SPECIAL.lastIndex = next
   }
-  if (from < n) text += value.slice(from)
-  return text.toLowerCase()
+  if (from < n) parts.push(value.slice(from))
+  return parts.join("").toLowerCase()
 }
 
-/** Rewrites the special character `c` at `i` through `emit`; returns where the walk goes on. */
+/** What `rewrite` puts in place of the characters it consumed; empty when it drops them. */
+interface Replacement {
+  piece: string
+}
+
+/** `rewrite`'s answer when the shell keeps the character as it is. */
+const KEEP = -1
+
+/**
+ * Rewrites the special character `c` at `i`: returns where the walk goes on, with what replaces the
+ * consumed characters in `replacement`, or KEEP when the shell keeps the character as it is.
+ */
 const rewrite = (
   value: string,
   n: number,
@@ -100,8 +114,8 @@ const rewrite = (
   c: number,
   windows: boolean,
   last: number,
-  emit: (piece: string) => void,
-  closeAfter: (from: number) => number
+  closeAfter: (from: number) => number,
+  replacement: Replacement
 ): number => {
   if (c === 92) {
     // A backslash before a word or glob character is an escape the shell drops (`c\at`, `\*`).
@@ -110,8 +124,7 @@ const rewrite = (
     if (!windows && (isWordChar(next) || next === 42 || next === 63 || next === 47 || next === 46 || next === 32) && last !== 58) {
       return i + 1
     }
-    emit("\\")
-    return i + 1
+    return KEEP
   }
   if (c === 36) {
     const next = value.charAt(i + 1)
@@ -124,7 +137,7 @@ const rewrite = (
         // `${IFS}`, `${x}`, `${x:-}`, `${x:-default}`: what the shell substitutes.
         if (name !== "" && (rest === "" || rest.startsWith(":-") || rest.startsWith("-"))) {
           const expanded = expansionOf(name)
-          emit(expanded ?? (rest === "" ? "" : rest.slice(rest.startsWith(":-") ? 2 : 1)))
+          replacement.piece = expanded ?? (rest === "" ? "" : rest.slice(rest.startsWith(":-") ? 2 : 1))
           return close + 1
         }
       }
@@ -138,15 +151,14 @@ const rewrite = (
       while (end < n && end - i <= 32 && isWordChar(value.charCodeAt(end))) end++
       const expanded = expansionOf(value.slice(i + 1, end))
       if (expanded !== undefined) {
-        emit(expanded)
+        replacement.piece = expanded
         // `$IFS$9`: the positional parameter only ends the name.
         return value.charAt(end) === "$" && /[0-9]/.test(value.charAt(end + 1)) ? end + 2 : end
       }
       // `cat$u`, `/etc$x/passwd`: an unset variable glued to a word.
       if (isWordChar(last) || last === 47) return end
     }
-    emit("$")
-    return i + 1
+    return KEEP
   }
   if (c === 123) {
     // `{cat,/etc/passwd}`: brace expansion turns the list into words.
@@ -157,20 +169,18 @@ const rewrite = (
         // Read as a group of its words, so the first word of the list is a command: `{,ifconfig}`.
         // Written with parentheses: a `}` closes a command only where bash reads it as a closing
         // brace, and this one would not be (`{ ifconfig}`).
-        emit(`(${inner.replace(/,/g, " ")})`)
+        replacement.piece = `(${inner.replace(/,/g, " ")})`
         return close + 1
       }
     }
-    emit("{")
-    return i + 1
+    return KEEP
   }
   // An empty command substitution, ``, expands to nothing: `pi``ng`.
   if (c === 96) {
     if (value.charCodeAt(i + 1) === 96) return i + 2
-    emit("`")
-    return i + 1
+    return KEEP
   }
   // A tab, vertical tab, form feed or carriage return.
-  emit(" ")
+  replacement.piece = " "
   return i + 1
 }

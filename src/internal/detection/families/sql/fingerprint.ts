@@ -274,6 +274,8 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       const i = skipExpression(tokens, first.type === "b" ? 1 : 0)
       const t = at(tokens, i)
       if (t.type === "&" && conditionAt(tokens, i + 1) === 2) hits.add(R.NUMERIC_CONDITION)
+      // `xor 2 <`, `or 'a' >`: a condition begun where the value starts
+      if (i === 0 && t.type === "&" && isValueToken(at(tokens, 1)) && at(tokens, 2).type === "o") hits.add(R.LOGIC_CONDITION)
       if (isClauseProbe(tokens, i)) hits.add(R.CLAUSE_PROBE)
       if (i > 0 && at(tokens, i).type === "E" && at(tokens, i).text !== "select" && isStatementAt(tokens, i)) hits.add(R.STACKED_QUERY)
     }
@@ -287,6 +289,9 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       }
     }
     if (isClauseProbe(tokens, 0)) hits.add(R.CLAUSE_PROBE)
+    if ((first.type === "n" || first.type === "s") && isAliasFrom(tokens, 1)) hits.add(R.ALIAS_FROM)
+    // `drop sessions;--`: a statement on a bare name, then the end of the query
+    if (first.type === "E" && at(tokens, 1).type === "b" && isEnd(tokens, 2)) hits.add(R.CLAUSE_WORDS)
     if (first.type === "E" && first.text !== "select" && isStatementAt(tokens, 0)) hits.add(R.STACKED_QUERY)
   }
   if (!whole) {
@@ -320,6 +325,8 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
         break
       }
       case "f": {
+        if (isServerName(t.text)) hits.add(R.SERVER_NAME)
+        if (at(tokens, i + 2) === NONE && at(tokens, i + 1).type === "(" && isSqlFunction(t.text)) hits.add(R.OPEN_CALL)
         // a call cut off after its parenthesis (`load_file(`) is still the call
         if (DELAY_FUNCTIONS.has(t.text) && (isSqlArgument(at(tokens, i + 2)) || at(tokens, i + 2) === NONE)) hits.add(R.DELAY_CALL)
         else if (LEAK_FUNCTIONS.has(t.text) && (isSqlArgument(at(tokens, i + 2)) || at(tokens, i + 2) === NONE)) hits.add(R.LEAK_CALL)
@@ -343,6 +350,7 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
           hits.add(R.STACKED_QUERY)
         } else if (t.text === "select") {
           const next = at(tokens, i + 1)
+          if (next.type === "(" && at(tokens, i + 2).text === "case") hits.add(R.CLAUSE_WORDS)
           if ((next.type === "n" && next.text.endsWith("_user")) || (next.type === "f" && isSqlCall(next))) hits.add(R.PROBE_IN_SQL)
           if (next.type === "b" && DELAY_FUNCTIONS.has(next.text)) hits.add(R.DELAY_CALL)
           checkSelect(tokens, i, hits)
@@ -355,19 +363,25 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
         break
       }
       case "b":
+        if (isServerName(t.text)) hits.add(R.SERVER_NAME)
         if (isCatalogueName(t.text)) hits.add(R.CATALOGUE)
         else if (LEAK_FUNCTIONS.has(t.text) && t.text.startsWith("xp_")) hits.add(R.LEAK_CALL)
         break
       case "o":
+        if (t.flag && /^[a-z]/.test(t.text) && at(tokens, i + 1).type === "s" && !at(tokens, i + 1).flag && at(tokens, i + 1).short === true && at(tokens, i + 2) === NONE) hits.add(R.OPEN_COMPARISON)
+        if (t.text === "in" && at(tokens, i + 1).type === "(" && at(tokens, i + 2).text === "select") hits.add(R.CLAUSE_WORDS)
         if (t.text === "::" && SQL_TYPES.has(at(tokens, i + 1).text) && isValueToken(at(tokens, i - 1)) || (t.text === "::" && at(tokens, i - 1).type === "b" && SQL_TYPES.has(at(tokens, i + 1).text))) hits.add(R.TYPE_CAST)
         break
       case "n":
         if (t.text === "0e" && (at(tokens, i + 1).type === "(" || at(tokens, i + 1).text === ".")) hits.add(R.SCIENTIFIC_NOTATION)
+        else if (t.text === "0x+") hits.add(R.HEX_LITERAL)
+        if (isTautology(tokens, i) && !isArithmetic(at(tokens, i - 1))) hits.add(R.LITERAL_COMPARISON)
         break
       case "v":
         if (SERVER_VARIABLES.test(t.text)) hits.add(isInSql(at(tokens, i - 1)) ? R.PROBE_IN_SQL : R.SERVER_PROBE)
         break
       case "k":
+        if (isClauseWords(tokens, i)) hits.add(R.CLAUSE_WORDS)
         if (t.text === "having" && i > 0 && conditionAt(tokens, i + 1) === 2) hits.add(R.CLAUSE_PROBE)
         else if (t.text === "where" && isTautology(tokens, i + 1)) hits.add(R.WHERE_TAUTOLOGY)
         else if (t.text === "when" && at(tokens, i - 1).text === "case" && isTautology(tokens, i + 1)) hits.add(R.CONDITIONAL_PROBE)
@@ -377,6 +391,10 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
           const j = skipClosers(tokens, i + 1)
           if (at(tokens, j).type === "&" && conditionAt(tokens, j + 1) === 2) hits.add(R.INNER_CONDITION)
         }
+        if (isTautology(tokens, i) && !isArithmetic(at(tokens, i - 1))) hits.add(R.LITERAL_COMPARISON)
+        break
+      case "&":
+        if (i > 0 && conditionAt(tokens, i + 1) === 2) hits.add(R.LOGIC_CONDITION)
         break
       default:
         break
@@ -388,6 +406,7 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
   if (operatorPending && ((last.type === "s" && !last.flag && last.text === opening.text && last.short === true) || last.type === "c")) hits.add(R.QUOTE_OPERATOR)
   // the whole value is SQL tokens, with an operator, call or statement, and ends in a comment
   if (context === "" && stream.length >= 4 && (last.type === "c" || last.type === "U") && !stream.prose && stream.telling) hits.add(R.SQL_EXPRESSION)
+  if (context === "" && stream.length <= 3 && isOperatorValue(tokens, stream.length)) hits.add(R.OPERATOR_VALUE)
   if (source.obfuscated()) hits.add(R.EXECUTABLE_COMMENT)
   return tokens.reads() + source.work()
 }
@@ -414,7 +433,8 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
   if (afterExpression.type === "&") {
     const strength = conditionAt(tokens, e + 1)
     if (strength === 2) hits.add(R.QUOTE_CONDITION)
-    else if (strength === 1 || isValueToken(at(tokens, skipOpeners(tokens, e + 1)))) hits.add(R.QUOTE_LOGIC)
+    // level 2: OR/AND with any operand, or with none where the value ends (`\' and`)
+    else hits.add(R.QUOTE_LOGIC)
   } else if (e > i && afterExpression.type === "c") {
     // `foo' + (1 / ascii(...))--`: an expression with a SQL call, then the rest commented out
     for (let j = i; j < e; j++) {
@@ -424,6 +444,7 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
       }
     }
   }
+  if (isAliasFrom(tokens, i)) hits.add(R.ALIAS_FROM)
   if (t.type === "c") {
     if (t.text !== "#" || (t.flag && opening.spaced !== true)) hits.add(R.QUOTE_COMMENT)
   } else if (t.type === ";") {
@@ -441,6 +462,13 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
       if (isSqlCall(operand)) hits.add(R.QUOTE_OPERATOR)
       else return true
     }
+  } else if (t.type === "U" || t.type === "E") {
+    // `'union a`, `" alter x`: a statement word right after the break-out
+    if (!name) hits.add(R.QUOTE_KEYWORD)
+  }
+  if (t.type === "o" && last.type === "c") hits.add(R.QUOTE_OPERATOR_COMMENT)
+  if (t.type === "o") {
+    return false
   } else if (name) {
     // after a quoted name (`` `users` ``) SQL goes on legitimately: only a break-out above counts
     return false
@@ -457,9 +485,14 @@ const isLiteral = (t: Token): boolean => t.type === "n" || t.type === "s"
 /** `1=1`, `'a'='a'`, `(2)>(1)`: a comparison of two literals, always true or always false. */
 const isTautology = (tokens: Tokens, i: number): boolean => {
   const left = skipOpeners(tokens, i)
-  const op = skipClosers(tokens, left + 1)
+  const closed = skipClosers(tokens, left + 1)
+  // `'1' not regexp '2'`
+  const op = at(tokens, closed).text === "not" ? closed + 1 : closed
   const right = skipOpeners(tokens, op + 1)
-  return isLiteral(at(tokens, left)) && at(tokens, op).type === "o" && at(tokens, op).flag && isLiteral(at(tokens, right))
+  const r = at(tokens, right)
+  // IS compares with NULL, TRUE or FALSE: `"is" stamp` is prose
+  if (at(tokens, op).text === "is" && r.type !== "n") return false
+  return isLiteral(at(tokens, left)) && at(tokens, op).type === "o" && at(tokens, op).flag && isLiteral(r)
 }
 
 /** `if(2=` at the end of the value: the probe's comparison, cut where the tester stopped typing. */
@@ -474,6 +507,61 @@ const NAMING_PROBES: ReadonlySet<string> = new Set(["database", "db_name", "sche
 
 /** Type names a PostgreSQL cast `x::int` converts to. */
 const SQL_TYPES: ReadonlySet<string> = new Set(["int", "int2", "int4", "int8", "integer", "bigint", "smallint", "numeric", "decimal", "real", "float", "float4", "float8", "bool", "boolean", "text", "varchar", "char", "bytea", "json", "jsonb", "xml", "regclass", "regproc", "oid", "date", "timestamp", "inet", "uuid", "money", "bit"])
+
+/** `1 + 1 = 2` is arithmetic written out, not a comparison of two literals. */
+const isArithmetic = (t: Token): boolean => t.type === "o" && !t.flag
+
+const OPERATOR_WORDS: ReadonlySet<string> = new Set(["like", "rlike", "regexp", "ilike", "glob", "sounds", "similar", "is", "xor", "||", "&&", "<<", ">>", "!=", "<=", ">=", "<>", "<=>", "==", "!<", "!>"])
+
+/** A short value made only of operators (and NULL), one of them SQL's own: `<<`, `is null`. */
+const isOperatorValue = (tokens: Tokens, length: number): boolean => {
+  let telling = false
+  for (let j = 0; j < length; j++) {
+    const t = at(tokens, j)
+    if (t.type !== "o" && t.type !== "&" && t.text !== "null") return false
+    telling ||= OPERATOR_WORDS.has(t.text)
+  }
+  return telling
+}
+
+/** `as "total" from`, `` as `x` from ``: a quoted alias, then the select list ends. */
+const isAliasFrom = (tokens: Tokens, i: number): boolean => {
+  const alias = at(tokens, i + 1)
+  return at(tokens, i).text === "as" && (alias.type === "s" || (alias.type === "b" && alias.text === "`")) && at(tokens, i + 2).text === "from"
+}
+
+/** `order by`, `values (`, `x as y from`, `when 1 then`, `in (select`: SQL's own phrases. */
+const isClauseWords = (tokens: Tokens, i: number): boolean => {
+  const t = at(tokens, i)
+  const next = at(tokens, i + 1)
+  switch (t.text) {
+    case "order":
+    case "group":
+      return next.text === "by"
+    case "values":
+      return next.type === "("
+    case "as": {
+      const after = at(tokens, i + 2)
+      return (next.type === "b" || next.type === "s") && after.type === "k" && after.text === "from"
+    }
+    case "when":
+      for (let j = i + 1; j < i + 8; j++) if (at(tokens, j).text === "then") return true
+      return false
+    case "from":
+      return next.type === "b" && (at(tokens, i + 2).text === "limit" || (at(tokens, i + 2).text === "." && at(tokens, i + 4).text === "limit"))
+    default:
+      return false
+  }
+}
+
+/** Names of types, procedures and providers that only a database server knows. */
+const SERVER_NAMES: ReadonlySet<string> = new Set(["varchar", "nvarchar", "varchar2", "nchar", "openrowset", "opendatasource", "openquery", "msdasql", "sqloledb", "sp_password", "sp_executesql", "sp_makewebtask", "sp_addlogin", "sp_addsrvrolemember", "sp_configure", "utl_http", "utl_file", "utl_inaddr", "utl_smtp", "dbms_java", "dbms_pipe", "dbms_lock", "sys_context"])
+const isServerName = (text: string): boolean => SERVER_NAMES.has(text) || text.startsWith("sp_oa") || text.startsWith("dbms_") || text.startsWith("utl_")
+
+/** Functions of SQL's own library, which a value may leave open: `cast(`, `count(`. */
+const SQL_FUNCTIONS: ReadonlySet<string> = new Set(["abs", "avg", "sum", "min", "max", "date", "now", "round", "upper", "lower", "trim", "replace", "ltrim", "rtrim", "datalength", "stuff", "space", "strcmp", "find_in_set", "field", "overlay", "regexp_like", "regexp_substr"])
+const isSqlFunction = (text: string): boolean =>
+  SQL_FUNCTIONS.has(text) || EXTRACT_FUNCTIONS.has(text) || DELAY_FUNCTIONS.has(text) || LEAK_FUNCTIONS.has(text) || PROBE_FUNCTIONS.has(text)
 
 const NESTED_OUTER: ReadonlySet<string> = new Set(["ascii", "ord", "unicode", "hex", "bin", "conv"])
 const NESTED_INNER: ReadonlySet<string> = new Set(["substring", "substr", "mid", "select", "version", "database", "user", "current_user", "system_user"])

@@ -9,7 +9,7 @@
 import { type DetectionFamily, type FamilyFinding, findingOf, type Paranoia, type RuleInfo, type ScanContext } from "../contract.js"
 import { needsWholeStream } from "./anchors.js"
 import { fingerprint } from "./fingerprint.js"
-import { NOSQL_OPERATOR, SQL_RULES } from "./rules.js"
+import { ESCAPED_QUOTE_LOGIC, NOSQL_OPERATOR, SQL_RULES } from "./rules.js"
 import { type QuoteContext, tokenize } from "./tokenizer.js"
 
 /**
@@ -20,7 +20,10 @@ import { type QuoteContext, tokenize } from "./tokenizer.js"
  * tokenizing. Every repetition is bounded, so the test is linear.
  */
 const MAY_MATCH =
-  /['"`#]|--|\/\*[!*]|\*\/[^*]|@@|\b(?:union|select|insert|delete|drop|exec|execute|declare|waitfor|sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|information_schema|having|procedure|iif|if\s{0,4}\(|case\s{1,4}when|order\s{1,4}by|group\s{1,4}by|truncate|shutdown)\b|\b(?:ascii|ord|substr|substring|mid|char|concat|version|database|user|db_name)\s{0,4}\(|\b(?:xp_|sys\.|sysobjects|syscolumns|sysdatabases|sysusers|sysibm|pg_|lo_|mysql\.|sqlite_|dbms_|utl_|randomblob)|(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}[=<>]|(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}\b(?:like|rlike|regexp|glob|between|sounds)\b|;\s{0,4}(?:select|insert|update|delete|drop|exec|declare|create|alter|shutdown|replace)|::|\d\.e[(.]|(?:^|\[)\$[a-z]{2}|\b(?:tempdb|msdb|northwind|sysaux|schema|current_user|session_user|system_user|current_database|current_schema)\b/i
+  /['"`#]|--|\/\*[!*]|\*\/[^*]|@@|\b(?:union|select|insert|delete|drop|exec|execute|declare|waitfor|sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|information_schema|having|procedure|iif|if\s{0,4}\(|case\s{1,4}when|order\s{1,4}by|group\s{1,4}by|truncate|shutdown)\b|\b(?:ascii|ord|substr|substring|mid|char|concat|version|database|user|db_name)\s{0,4}\(|\b(?:xp_|sys\.|sysobjects|syscolumns|sysdatabases|sysusers|sysibm|pg_|lo_|mysql\.|sqlite_|dbms_|utl_|randomblob)|(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}[=<>]|(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}\b(?:like|rlike|regexp|glob|between|sounds)\b|;\s{0,4}(?:select|insert|update|delete|drop|exec|declare|create|alter|shutdown|replace)|::|\d\.e[(.]|&&|\|\||\blike\s{0,4}'|[!<>=]=|<<|>>|<>|\b(?:xor|regexp|rlike|like\s{1,4}null|is\s{1,4}(?:not\s{1,4})?null|n?varchar2?|openrowset|opendatasource|openquery|msdasql|sqloledb|sp_\w+|values\s{0,4}\(|when\b.{0,40}\bthen|as\s.{0,40}\bfrom)\b|\d\s{0,4}(?:=|\blike\b|\bis\s{1,4}not\b)\s{0,4}\d|0x[0-9a-f]{3}|\w\s{0,4}\(\s*$|(?:^|\[)\$[a-z]{2}|\b(?:tempdb|msdb|northwind|sysaux|schema|current_user|session_user|system_user|current_database|current_schema)\b/i
+
+/** `\'or'1`: a quote the server escapes with a backslash, then a condition. */
+const ESCAPED_QUOTE = /\\['"`]\s{0,4}(?:or|and|xor|&&|\|\|)(?![\w$])/i
 
 const CONTEXTS: ReadonlyArray<QuoteContext> = ["", "'", '"', "`"]
 
@@ -38,6 +41,7 @@ export const analyse = (value: string, paranoia: Paranoia = 1): { readonly hits:
   // the looser rules of level 2 and above start anywhere
   const whole = paranoia >= 2 || needsWholeStream(value)
   if (MONGO_OPERATOR.test(value)) hits.add(NOSQL_OPERATOR)
+  if (paranoia >= 2 && ESCAPED_QUOTE.test(value)) hits.add(ESCAPED_QUOTE_LOGIC)
   let work = 0
   for (const quote of CONTEXTS) {
     if (quote !== "" && !value.includes(quote)) continue

@@ -137,6 +137,12 @@ export const SCIENTIFIC_NOTATION = rule(
   5,
   "MySQL's bare-exponent number glued to a call or a name, which hides the next word from filters: `1.e(ascii(...))`, `1.e.tables`"
 )
+export const ALIAS_FROM = rule(
+  "sql-125",
+  1,
+  5,
+  "A value that ends a column of the select list with a quoted alias and goes on to FROM: `7 AS \"n\" FROM`, `` ` as `x` from ``"
+)
 export const QUOTE_OPERATOR = rule(
   "sql-201",
   2,
@@ -161,6 +167,22 @@ export const EXTRACTION = rule(
   3,
   "Functions of blind extraction on literal arguments: `ascii(substring(...))`, `char(0x41)`, `concat(0x3a,...)`"
 )
+export const LITERAL_COMPARISON = rule("sql-205", 2, 5, "A comparison of two literals anywhere in a value: `1=1`, `42 like 42`, `7 is not 8`, `'a' not regexp 'b'`")
+export const LOGIC_CONDITION = rule("sql-206", 2, 5, "OR/AND and a condition anywhere in a value, or starting it: `id=AND 4=4)`, `||(null!=`, `xor 2 <`")
+export const QUOTE_KEYWORD = rule("sql-207", 2, 5, "A value closes a string literal and goes on with a statement word or UNION: `'union a`, `\" alter x`")
+export const QUOTE_OPERATOR_COMMENT = rule("sql-208", 2, 5, "A value closes a string literal, applies an operator and comments out the rest: `x'|email--`, `id'is not-id--`")
+export const HEX_LITERAL = rule("sql-209", 2, 5, "A hexadecimal literal of several bytes, how injections spell strings without quotes: `0x616263`")
+export const SERVER_NAME = rule("sql-210", 2, 5, "A name only a database server knows: `nvarchar`, `sp_executesql`, `openrowset`, `utl_http`, `msdasql`")
+export const OPEN_CALL = rule("sql-211", 2, 5, "A SQL function called with nothing after the parenthesis: `cast(`, `chr(`, `count(`")
+export const OPERATOR_VALUE = rule("sql-212", 2, 5, "A value that is only a SQL operator or comparison: `||`, `<<`, `xor`, `is null`, `like null`")
+export const ESCAPED_QUOTE_LOGIC = rule("sql-213", 2, 5, "A backslash-escaped quote followed by OR/AND, against servers that escape quotes with a backslash: `\\'or'1`")
+export const CLAUSE_WORDS = rule(
+  "sql-214",
+  2,
+  5,
+  "SQL's own phrases: `order by`, `values (`, `x as y from`, `when 1 then`, `from t limit`, `in (select`, `select (case`, `drop t;`"
+)
+export const OPEN_COMPARISON = rule("sql-215", 2, 5, "A comparison word left open for the query's own quote: `name LIKE '`, `x regexp '`")
 export const SQL_STATEMENT = rule(
   "sql-301",
   3,
@@ -193,9 +215,21 @@ export const SQL_RULES: ReadonlyArray<RuleInfo> = [
   TYPE_CAST,
   NOSQL_OPERATOR,
   SCIENTIFIC_NOTATION,
+  ALIAS_FROM,
   QUOTE_OPERATOR,
   QUOTE_LOGIC,
   INNER_CONDITION,
   EXTRACTION,
+  LITERAL_COMPARISON,
+  LOGIC_CONDITION,
+  QUOTE_KEYWORD,
+  QUOTE_OPERATOR_COMMENT,
+  HEX_LITERAL,
+  SERVER_NAME,
+  OPEN_CALL,
+  OPERATOR_VALUE,
+  ESCAPED_QUOTE_LOGIC,
+  CLAUSE_WORDS,
+  OPEN_COMPARISON,
   SQL_STATEMENT
 ]

@@ -213,7 +213,8 @@ export const tokenize = (value: string, context: QuoteContext): TokenSource => {
       // the rules only ask whether a number is hexadecimal
       const hex = c === 48 && (value.charCodeAt(start + 1) | 32) === 120 && i > start + 2
       // `1.e`: a bare exponent, which MySQL accepts and filters do not expect
-      const text = hex ? "0x" : (value.charCodeAt(i - 1) | 32) === 101 && value.charCodeAt(i - 2) === 46 ? "0e" : "0"
+      // `0x616263`: three hex digits or more spell bytes, not a small constant
+      const text = hex ? (i - start > 4 ? "0x+" : "0x") : (value.charCodeAt(i - 1) | 32) === 101 && value.charCodeAt(i - 2) === 46 ? "0e" : "0"
       push(intern(text, () => ({ type: "n", text, flag: false })))
       return
     }

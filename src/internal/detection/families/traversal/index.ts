@@ -3,7 +3,8 @@
  * names an absolute system location instead of a file the application owns.
  *
  * A single `../` is everyday in relative links and docs, so at the default level a value must climb
- * at least two directories, hide its climb from a naive filter, or start at a system root. Prose
+ * at least two directories, hide its climb from a naive filter, climb with Windows separators,
+ * climb above its own root, name an uploaded file that climbs, or start at a system root. Prose
  * (values with spaces) only scores a weak signal for a two-level climb: a markdown link to
  * `../../README.md` alone is not refused.
  *
@@ -136,7 +137,7 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   return collect.findings
 }
 
-const MAY_MATCH = /\.\.|0x2e|\u0000|%00|^\s*(?:[\\/]|[a-z]:[\\/])|[\u2024\uff0e\ufe52]/i
+const MAY_MATCH = /\.\.|0x2e|\u0000|%00|^\s*(?:[\\/]|[a-z]:[\\/])|[\u2024\uff0e\ufe52\ufffd]|%[0-9a-z]{2}%[0-9a-z]{2}/i
 
 export const family: DetectionFamily = {
   name: "traversal",

@@ -32,7 +32,10 @@ export interface PathToken {
   readonly assigned: boolean
   /** The name the token is assigned to, lower-cased (`filename` in `filename="../x"`), or "". */
   readonly name: string
-  /** The word before the token, lower-cased, when only spaces separate them (`cat` in `cat /etc/x`), or "". */
+  /**
+   * The word before the token, lower-cased, when only spaces separate them, passing over up to three
+   * options and numbers (`cat` in `cat /etc/x`, `tail` in `tail -n 5 /etc/x`), or "".
+   */
   readonly previousWord: string
 }
 
@@ -93,13 +96,32 @@ const FOLDED_WIDE = /[\u2024\uff0e\ufe52\u2215\u2044\uff0f\uf025\u2216\u29f5\uff
 /** Whether folding can change `value`: plain substring searches first, they are the cheapest. */
 const needsFolding = (value: string): boolean =>
   value.includes("0x") || value.includes("0X") || value.includes("%00") || value.includes("..2") || value.includes("..5") ||
-  value.includes("\u0000") || FOLDED_WIDE.test(value)
+  value.includes("\u0000") || FOLDED_WIDE.test(value) || (value.includes("%") && LAX_PAIR.test(value))
+
+/** Two escapes in a row, either written with IIS's lax digits (`%bg%qf`): maybe an overlong pair. */
+const LAX_PAIR = /%[0-9a-z]{2}%[0-9a-z]{2}/i
 
 /** IIS's lax hex digit: any letter counts, `p` as 25 (it never checked the range). */
 const laxHex = (c: number): number => {
   if (c >= 48 && c <= 57) return c - 48
   const l = c | 0x20
   return l >= 97 && l <= 122 ? l - 87 : -1
+}
+
+/** The byte of the two lax hex digits at `i`, or -1. */
+const laxByte = (value: string, i: number): number => {
+  const hi = laxHex(value.charCodeAt(i))
+  const lo = laxHex(value.charCodeAt(i + 1))
+  return hi < 0 || lo < 0 ? -1 : (hi * 16 + lo) & 0xff
+}
+
+/** The dot or separator named by the overlong escape pair at `i` (`%c0%ae`, `%bg%qf`), or 0. */
+const overlongPair = (value: string, i: number): number => {
+  if (value.charCodeAt(i + 3) !== 37) return 0
+  const lead = laxByte(value, i + 1)
+  if (lead !== 0xc0 && lead !== 0xc1) return 0
+  const tail = laxByte(value, i + 4)
+  return tail < 0 ? 0 : overlongTail(tail)
 }
 
 /** The dot or separator an overlong sequence's last byte names through its low six bits, or 0. */
@@ -126,16 +148,20 @@ const foldPath = (value: string): { readonly text: string; readonly evasive: Uin
         i += 3
         mark = 1
       }
+    } else if (c === 37 && overlongPair(value, i) !== 0) {
+      // `%c0%af` or, in IIS's lax digits, `%bg%qf`: an overlong pair whose lead escape is intact
+      c = overlongPair(value, i)
+      i += 5
+      mark = 1
     } else if (c === 0xfffd) {
       // an undecoded lead byte: the escape or character after it completes the overlong form
       let tail = 0
       let width = 1
       const d = value.charCodeAt(i + 1)
       if (d === 37) {
-        const hi = laxHex(value.charCodeAt(i + 2))
-        const lo = laxHex(value.charCodeAt(i + 3))
-        if (hi >= 0 && lo >= 0) {
-          tail = overlongTail(hi * 16 + lo)
+        const byte = laxByte(value, i + 2)
+        if (byte >= 0) {
+          tail = overlongTail(byte)
           width = 3
         }
       } else if (d < 128) {
@@ -270,10 +296,26 @@ const readToken = (text: string, marks: Uint8Array, start: number, end: number):
   const quoted = before === 34 || before === 39
   const assigned = before === 61 || (quoted && text.charCodeAt(start - 2) === 61)
   const name = assigned ? wordBefore(text, start - (quoted ? 2 : 1)) : ""
-  let space = start
-  while (space > 0 && start - space < 8 && (text.charCodeAt(space - 1) === 32 || text.charCodeAt(space - 1) === 9)) space--
-  const previousWord = space < start ? wordBefore(text, space) : ""
+  const previousWord = commandBefore(text, start)
   return { segments, climbs, absolute, evasive, separated: slash || backslash, backslash, assigned, name, previousWord }
+}
+
+const isBlank = (c: number): boolean => c === 32 || c === 9
+
+/** The word before `start` across blanks, skipping options (`-n`) and numbers; at most four words back. */
+const commandBefore = (text: string, start: number): string => {
+  let end = start
+  for (let words = 0; words < 4; words++) {
+    let space = end
+    while (space > 0 && end - space < 8 && isBlank(text.charCodeAt(space - 1))) space--
+    if (space === end) return ""
+    const word = wordBefore(text, space)
+    if (word === "") return ""
+    const first = word.charCodeAt(0)
+    if (first !== 45 && !(first >= 48 && first <= 57)) return word
+    end = space - word.length
+  }
+  return ""
 }
 
 const isNameChar = (c: number): boolean =>
