@@ -18,9 +18,23 @@ import { type QuoteContext, tokenize } from "./tokenizer.js"
  * `Accept: *\/*` has one); values without any of them (words,
  * numbers, identifiers, browser headers with their parentheses and `;`) are rejected without
  * tokenizing. Every repetition is bounded, so the test is linear.
+ *
+ * Separate expressions, tried in turn, rather than one alternation: V8 tries a long alternation at
+ * every position (about 18 ns a character on a base64 image), its parts one by one cost a fraction.
  */
-const MAY_MATCH =
-  /['"`#]|--|\/\*[!*]|\*\/[^*]|@@|\b(?:union|select|insert|delete|drop|exec|execute|declare|waitfor|sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|information_schema|having|procedure|iif|if\s{0,4}\(|case\s{1,4}when|order\s{1,4}by|group\s{1,4}by|truncate|shutdown)\b|\b(?:ascii|ord|substr|substring|mid|char|concat|version|database|user|db_name)\s{0,4}\(|\b(?:xp_|sys\.|sysobjects|syscolumns|sysdatabases|sysusers|sysibm|pg_|lo_|mysql\.|sqlite_|dbms_|utl_|randomblob)|(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}[=<>]|(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}\b(?:like|rlike|regexp|glob|between|sounds)\b|;\s{0,4}(?:select|insert|update|delete|drop|exec|declare|create|alter|shutdown|replace)|::|\d\.e[(.]|&&|\|\||\blike\s{0,4}'|[!<>=]=|<<|>>|<>|\b(?:xor|regexp|rlike|like\s{1,4}null|is\s{1,4}(?:not\s{1,4})?null|n?varchar2?|openrowset|opendatasource|openquery|msdasql|sqloledb|sp_\w+|values\s{0,4}\(|when\b.{0,40}\bthen|as\s.{0,40}\bfrom)\b|\d\s{0,4}(?:=|\blike\b|\bis\s{1,4}not\b)\s{0,4}\d|0x[0-9a-f]{3}|\w\s{0,4}\(\s*$|(?:^|\[)\$[a-z]{2}|\b(?:tempdb|msdb|northwind|sysaux|schema|current_user|session_user|system_user|current_database|current_schema)\b/i
+const MAY_MATCH: ReadonlyArray<RegExp> = [
+  /['"`#]|--|\/\*[!*]|\*\/[^*]|@@|::|\d\.e[(.]|&&|\|\||[!<>=]=|<<|>>|<>|0x[0-9a-f]{3}|(?:^|\[)\$[a-z]{2}/i,
+  /\b(?:union|select|insert|delete|drop|exec|execute|declare|waitfor|sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|information_schema|having|procedure|iif|if\s{0,4}\(|case\s{1,4}when|order\s{1,4}by|group\s{1,4}by|truncate|shutdown)\b/i,
+  /\b(?:ascii|ord|substr|substring|mid|char|concat|version|database|user|db_name)\s{0,4}\(/i,
+  /\b(?:xp_|sys\.|sysobjects|syscolumns|sysdatabases|sysusers|sysibm|pg_|lo_|mysql\.|sqlite_|dbms_|utl_|randomblob)/i,
+  /(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}[=<>]/i,
+  /(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}\b(?:like|rlike|regexp|glob|between|sounds)\b/i,
+  /;\s{0,4}(?:select|insert|update|delete|drop|exec|declare|create|alter|shutdown|replace)/i,
+  /\blike\s{0,4}'|\b(?:xor|regexp|rlike|like\s{1,4}null|is\s{1,4}(?:not\s{1,4})?null|n?varchar2?|openrowset|opendatasource|openquery|msdasql|sqloledb|sp_\w+|values\s{0,4}\(|when\b.{0,40}\bthen|as\s.{0,40}\bfrom)\b/i,
+  /\d\s{0,4}(?:=|\blike\b|\bis\s{1,4}not\b)\s{0,4}\d/i,
+  /\w\s{0,4}\(\s*$/i,
+  /\b(?:tempdb|msdb|northwind|sysaux|schema|current_user|session_user|system_user|current_database|current_schema)\b/i
+]
 
 /** `\'or'1`: a quote the server escapes with a backslash, then a condition. */
 const ESCAPED_QUOTE = /\\['"`]\s{0,4}(?:or|and|xor|&&|\|\|)(?![\w$])/i
@@ -64,6 +78,6 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
 export const family: DetectionFamily = {
   name: "sql",
   rules: SQL_RULES,
-  mayMatch: (value) => MAY_MATCH.test(value),
+  mayMatch: (value) => MAY_MATCH.some((pattern) => pattern.test(value)),
   scan
 }
