@@ -23,7 +23,9 @@ import { type QuoteContext, tokenize } from "./tokenizer.js"
  * every position (about 18 ns a character on a base64 image), its parts one by one cost a fraction.
  */
 const MAY_MATCH: ReadonlyArray<RegExp> = [
-  /['"`#]|--|\/\*[!*]|\*\/[^*]|@@|::|\d\.e[(.]|&&|\|\||[!<>=]=|<<|>>|<>|0x[0-9a-f]{3}|(?:^|\[)\$[a-z]{2}/i,
+  /['"`#]|--|@@|::|&&|\|\||[!<>=]=|<<|>>|<>|\/\*[!*]|\*\/[^*]/,
+  /\d\.e[(.]|0x[0-9a-f]{3}/i,
+  /(?:^|\[)\$[a-z]{2}/i,
   /\b(?:union|select|insert|delete|drop|exec|execute|declare|waitfor|sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|information_schema|having|procedure|iif|if\s{0,4}\(|case\s{1,4}when|order\s{1,4}by|group\s{1,4}by|truncate|shutdown)\b/i,
   /\b(?:ascii|ord|substr|substring|mid|char|concat|version|database|user|db_name)\s{0,4}\(/i,
   /\b(?:xp_|sys\.|sysobjects|syscolumns|sysdatabases|sysusers|sysibm|pg_|lo_|mysql\.|sqlite_|dbms_|utl_|randomblob)/i,
