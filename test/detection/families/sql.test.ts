@@ -98,6 +98,14 @@ describe("sql family: what injections call", () => {
 })
 
 describe("sql family: prose, names, code and identifiers pass at level 1", () => {
+  it("reads a select list as columns: prose between two quoted cells is not one", () => {
+    // inside `"` the cells between the quoted ones read as a string, then the prose as bare words
+    const rows = "7,\"please select\",ann@example.org,12.50,\"the red fox from our list\"\n"
+    expect(rules(rows.repeat(3))).not.toContain("sql-111")
+    expect(rules("select 'a' b c from t")).not.toContain("sql-111")
+    expect(rules("select 1,'x' y from accounts")).toContain("sql-119")
+  })
+
   it.each([
     "he said \"hi\" -- then left",
     "#2 MOM",

@@ -598,12 +598,27 @@ const hasLiteralColumn = (tokens: Tokens, from: number, to: number): boolean => 
   return false
 }
 
+/**
+ * Whether the select list (between `from` and `to`) reads as columns: a column is one expression
+ * and at most an alias, so three values in a row with no operator, comma or keyword between them
+ * (`'a' quick brown`, what prose between two quoted cells of a CSV row turns into) are not SQL.
+ */
+const hasColumnShape = (tokens: Tokens, from: number, to: number): boolean => {
+  let run = 0
+  for (let j = from; j < to; j++) {
+    const type = at(tokens, j).type
+    run = type === "b" || type === "s" || type === "n" || type === "v" ? run + 1 : 0
+    if (run >= 3) return false
+  }
+  return true
+}
+
 const checkSelect = (tokens: Tokens, i: number, hits: Set<RuleInfo>): void => {
   // SELECT ... FROM within a few tokens: a statement, which needs another signal at level 1
   for (let j = i + 1; at(tokens, j) !== NONE && j - i < 24; j++) {
     const t = at(tokens, j)
     if (t.type === "k" && t.text === "from") {
-      if (!isSelectList(tokens, i + 1)) return
+      if (!isSelectList(tokens, i + 1) || !hasColumnShape(tokens, i + 1, j)) return
       hits.add(R.SELECT_FROM)
       if (hasLiteralColumn(tokens, i + 1, j)) hits.add(R.LITERAL_COLUMNS)
       for (let k = j + 1; at(tokens, k) !== NONE && k - j < 24; k++) {
