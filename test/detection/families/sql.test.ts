@@ -106,6 +106,15 @@ describe("sql family: prose, names, code and identifiers pass at level 1", () =>
     expect(rules("select 1,'x' y from accounts")).toContain("sql-119")
   })
 
+  it("reads the gap between two quoted CSV fields as cells, not as a string column", () => {
+    const row = (i: number) => `${i},"we select",u${i}@example.org,2026-01-0${i}T10:00:00Z,${i}.50,"from the list; ok"\n`
+    const csv = [1, 2, 3, 4].map(row).join("")
+    expect(rules(csv)).not.toContain("sql-119")
+    expect(refused(csv)).toBe(false)
+    // a string that only holds a separator is still a column
+    expect(rules("-1 union select 1,',',3 from users")).toContain("sql-119")
+  })
+
   it.each([
     "he said \"hi\" -- then left",
     "#2 MOM",

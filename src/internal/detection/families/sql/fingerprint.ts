@@ -163,7 +163,7 @@ const isSelectList = (tokens: Tokens, i: number): boolean => {
   let j = i
   while (at(tokens, j).type === "k" && (at(tokens, j).text === "all" || at(tokens, j).text === "distinct" || at(tokens, j).text === "top") && j - i < 3) j++
   const t = at(tokens, j)
-  if (t.type === "n" || t.type === "s" || t.type === "v" || t.type === "f" || t.type === "(" || t.type === "E") return true
+  if (t.type === "n" || (t.type === "s" && t.cells !== true) || t.type === "v" || t.type === "f" || t.type === "(" || t.type === "E") return true
   if (t.type === "o" && t.text === "*") return true
   // `select -sin(1)`, `select -'1'`: a signed column
   if (t.type === "o" && (t.text === "-" || t.text === "+" || t.text === "~") && isValueToken(at(tokens, j + 1))) return true
@@ -589,7 +589,7 @@ const hasLiteralColumn = (tokens: Tokens, from: number, to: number): boolean => 
     if (columnStart) {
       const k = skipOpeners(tokens, t.type === "o" && (t.text === "-" || t.text === "+" || t.text === "~") ? j + 1 : j)
       const first = at(tokens, k)
-      if (first.type === "n" || first.type === "s" || first.type === "v") return true
+      if (first.type === "n" || (first.type === "s" && first.cells !== true) || first.type === "v") return true
       if (first.type === "f" && isLiteral(at(tokens, skipOpeners(tokens, k + 1)))) return true
       if (first.type === "f" && at(tokens, skipOpeners(tokens, k + 1)).type === "v") return true
     }

@@ -28,6 +28,11 @@ export interface Token {
   readonly spaced?: boolean
   /** Strings: at most two characters that are not whitespace. */
   readonly short?: boolean
+  /**
+   * Strings: the content opens and closes with a field separator (`,`, `;`, tab) and holds more,
+   * as the gap between two quoted fields of a CSV row does (`","a@b.org,12,"`): cells, not a literal.
+   */
+  readonly cells?: boolean
 }
 
 /** Where the value starts: bare, inside a string opened by `'` or `"`, or inside a `` ` `` name. */
@@ -59,8 +64,10 @@ const intern = (key: string, make: () => Token): Token => {
   return token
 }
 
-const stringToken = (quote: number, closed: boolean, spaced: boolean, short: boolean): Token =>
-  intern(`s${quote}${closed ? 1 : 0}${spaced ? 1 : 0}${short ? 1 : 0}`, () => ({ type: "s", text: String.fromCharCode(quote), flag: closed, spaced, short }))
+const stringToken = (quote: number, closed: boolean, spaced: boolean, short: boolean, cells = false): Token =>
+  intern(`s${quote}${closed ? 1 : 0}${spaced ? 1 : 0}${short ? 1 : 0}${cells ? 1 : 0}`, () => ({ type: "s", text: String.fromCharCode(quote), flag: closed, spaced, short, cells }))
+
+const isSeparator = (c: number): boolean => c === 44 || c === 59 || c === 9
 
 const wordToken = (text: string, kind: WordKind, called: boolean): Token =>
   kind === "word" ? { type: called ? "f" : "b", text, flag: false } : intern(`w${called ? "(" : ""}${text}`, () => makeWordToken(text, kind, called))
@@ -133,8 +140,9 @@ export const tokenize = (value: string, context: QuoteContext): TokenSource => {
           i += 2
           continue
         }
+        const cells = i - start > 2 && isSeparator(value.charCodeAt(start)) && isSeparator(value.charCodeAt(i - 1))
         i++
-        push(stringToken(quote, true, spaced, visible <= 2))
+        push(stringToken(quote, true, spaced, visible <= 2, cells))
         return
       }
       if (isSpace(c)) spaced ||= i > start
