@@ -236,9 +236,26 @@ describe("sql family: values read only at their opening", () => {
     ["a UNION deep inside", "\", \"q\": \"0 union select 1,2,3\"}"],
     ["a call deep inside", "\", \"q\": \"1 and sleep(4)\"}"],
     ["a number glued to UNION", "\",\"q\":\"9union select 1,2,3\"}"],
-    ["a catalogue name", "\",\"q\":\"'+(select top 1 name from sysobjects)+'\"}"]
+    ["a catalogue name", "\",\"q\":\"'+(select top 1 name from sysobjects)+'\"}"],
+    ["a stacked statement", "\",\"q\":\"x'; DROP table users --\"}"]
   ])("still reads the whole value when it holds an anchor: %s", (_, tail) => {
     expect(refused(jsonText.slice(0, -2) + tail)).toBe(true)
+  })
+
+  it.each([
+    ["a `;` inside data", (i: number) => `"row ${i}","data:image/png;base64,iVBOR${i}","ok; fine",`],
+    ["a markdown heading", (i: number) => `\n## Part ${i}\n"quoted" text and more\n# Title ${i}\n`]
+  ])("reads only the opening when %s is all that looks like an anchor", (_, part) => {
+    const value = Array.from({ length: 200 }, (_, i) => part(i)).join("")
+    expect(analyse(value).work).toBeLessThan(value.length / 2)
+  })
+
+  it("sees the anchor of a `;` that ends the value or a `#` that is no heading", () => {
+    const long = "\"a\",".repeat(3000)
+    expect(analyse(`${long}x';`).work).toBeGreaterThan(long.length)
+    expect(analyse(`${long}\n#x`).work).toBeGreaterThan(long.length)
+    expect(analyse(`${long}x'; \tSHUTDOWN`).work).toBeGreaterThan(long.length)
+    expect(analyse(`${long}x';(select 1)`).work).toBeGreaterThan(long.length)
   })
 
   it("sees a word spelled with the Kelvin sign, which lower-cases to k", () => {

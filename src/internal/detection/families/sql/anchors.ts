@@ -82,6 +82,38 @@ for (let c = 0; c < 128; c++) {
 /** Non-ASCII characters are letters to the tokenizer. */
 const classOf = (c: number): number => (c < 128 ? CLASS[c] ?? OTHER : LETTER)
 
+/**
+ * A `;` anchors a stacked query only where the value ends or a statement starts after it: the `;`
+ * of `data:image/png;base64`, of a CSV cell or of a line of code starts nothing SQL reads.
+ */
+const stacksStatement = (value: string, from: number): boolean => {
+  const n = value.length
+  let i = from
+  while (i < n && i - from < 8 && isSpace(value.charCodeAt(i))) i++
+  if (i >= n) return true
+  const c = value.charCodeAt(i)
+  // `;(select`, `;/*`, `;--`, `;#`: what the other anchors do not already see is cheap to accept
+  if (c === 40 || c === 47 || c === 45 || c === 35) return true
+  if (classOf(c) !== LETTER) return false
+  let end = i + 1
+  while (end < n && end - i <= 8 && classOf(value.charCodeAt(end)) === LETTER) end++
+  if (end - i > 8) return false
+  const kind = classify(value.slice(i, end).toLowerCase())
+  return kind === "statement" || kind === "union"
+}
+
+/**
+ * Where the marker of a markdown heading (one to six `#` opening a line, then a space) that starts
+ * at `at` ends, or -1: a heading comments nothing out.
+ */
+const headingEnd = (value: string, at: number): number => {
+  const before = at === 0 ? 10 : value.charCodeAt(at - 1)
+  if (before !== 10 && before !== 13) return -1
+  let end = at
+  while (end < value.length && end - at < 6 && value.charCodeAt(end) === 35) end++
+  return value.charCodeAt(end) === 32 ? end : -1
+}
+
 export const needsWholeStream = (value: string): boolean => {
   const n = value.length
   let logic = false
@@ -126,8 +158,14 @@ export const needsWholeStream = (value: string): boolean => {
     if (c === 58 && d === 58) return true
     switch (c) {
       case 59: // ;
-      case 35: // #
-        return true
+        if (stacksStatement(value, i + 1)) return true
+        break
+      case 35: { // #
+        const end = headingEnd(value, i)
+        if (end < 0) return true
+        i = end
+        continue
+      }
       case 45: // --
       case 64: // @@
         if (d === c) return true
