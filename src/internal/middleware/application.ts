@@ -6,6 +6,7 @@
  * @internal
  */
 import { type HttpApp, HttpIncomingMessage, HttpServerError, type HttpServerRequest, type HttpServerResponse } from "@effect/platform"
+import { HttpApp as App } from "@effect/platform"
 import { Context, Effect, Option } from "effect"
 import * as BehaviorRules from "../../checks/BehaviorRules.js"
 import type { CheckLog } from "../../CheckLog.js"
@@ -35,8 +36,9 @@ export const makeApplicationCall = (env: CheckEnv, finisher: Finisher, repeatedL
    * from the response it returned or the one the platform sends for its failure.
    */
   const finished = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> => {
-    // the pre-response handler that adds them is in place since the request came in (compile.ts)
-    if (finisher.addsHeaders) return app
+    if (finisher.addsHeaders) {
+      return Effect.zipRight(App.appendPreResponseHandler((_: HttpServerRequest.HttpServerRequest, response) => finisher.finish(req, response)), app)
+    }
     if (!finisher.recordsMetrics) return app
     return Effect.matchCauseEffect(app, {
       onFailure: (cause) =>

@@ -4,8 +4,8 @@
  *
  * @internal
  */
-import { HttpApp } from "@effect/platform"
-import { Effect, type Fiber, FiberRefs, Option } from "effect"
+import type { HttpApp } from "@effect/platform"
+import { Effect, FiberRef, Option } from "effect"
 import * as Authentication from "../../checks/Authentication.js"
 import * as CloudIpRefresh from "../../checks/CloudIpRefresh.js"
 import * as CloudProvider from "../../checks/CloudProvider.js"
@@ -125,34 +125,13 @@ export const compile = (env: CheckEnv, metrics: MetricsCollector["Type"]): Effec
           ? finish(req, preflight.answer(req))
           : application.bypassed(app, req))
 
-    /**
-     * What the guard applied travels with the fiber, for the handlers that check it
-     * (RouteGuard.secure) and the events the application emits (the client it resolved); with it,
-     * when the guard adds headers, the pre-response handler that finishes the application's
-     * response. Both go in with one write of the fiber's refs (`FiberRef.set` and
-     * `HttpApp.appendPreResponseHandler` would copy them once each). The platform runs the handler
-     * on the application's responses only, never on the ones the guard answers itself.
-     */
-    const enter = (fiber: Fiber.RuntimeFiber<unknown, unknown>, req: GuardRequest): Effect.Effect<void> => {
-      const id = fiber.id()
-      if (!finisher.addsHeaders) {
-        return FiberRefs.setAll(FiberRefs.updateAs(fiber.getFiberRefs(), { fiberId: id, fiberRef: currentEvaluation, value: req }))
-      }
-      const own: HttpApp.PreResponseHandler = (_, response) => finish(req, response)
-      const previous = fiber.getFiberRef(HttpApp.currentPreResponseHandlers)
-      const handler: HttpApp.PreResponseHandler = Option.isNone(previous)
-        ? own
-        : (request, response) => Effect.flatMap(previous.value(request, response), (next) => own(request, next))
-      return FiberRefs.setAll(FiberRefs.updateManyAs(fiber.getFiberRefs(), {
-        entries: [[currentEvaluation, [[id, req]]], [HttpApp.currentPreResponseHandlers, [[id, Option.some(handler)]]]]
-      }))
-    }
-
     const apply = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
       Effect.flatMap(env.rules.current, (rules) =>
         Effect.withFiberRuntime((fiber) => {
           const { req, spoofed } = facts(fiber, rules)
-          return Effect.zipRight(enter(fiber, req), guarded(app, req, spoofed))
+          // what the guard applied travels with the fiber, for the handlers that check it
+          // (RouteGuard.secure) and the events the application emits (the client it resolved)
+          return Effect.zipRight(FiberRef.set(currentEvaluation, req), guarded(app, req, spoofed))
         }))
 
     return { checks: checks.map((c) => c.name), apply }
