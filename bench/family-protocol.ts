@@ -1,5 +1,5 @@
 /**
- * Cost of the protocol and ldap families alone, without the engine: the time to scan one 10 KB
+ * Cost of the protocol, ldap and orm families alone, without the engine: the time to scan one 10 KB
  * string value that holds JSON text (as a JSON body with an embedded document hands it over), and
  * the doubling ratio from 128 KB to 1 MB on adversarial shapes (the cube root of t(1 MB) /
  * t(128 KB): a linear scanner stays near 2, a quadratic one near 4).
@@ -8,7 +8,9 @@
  */
 import type { DetectionFamily, ValueLocation } from "../src/internal/detection/families/contract.js"
 import { family as ldap } from "../src/internal/detection/families/ldap/index.js"
+import { family as orm } from "../src/internal/detection/families/orm/index.js"
 import { family as protocol } from "../src/internal/detection/families/protocol/index.js"
+import { LDAP_SHAPES, ORM_SHAPES, PROTOCOL_SHAPES } from "../test/detection/families/protocolShapes.js"
 
 const scanOnce = (family: DetectionFamily, value: string, location: ValueLocation) => {
   if (family.mayMatch(value)) family.scan(value, { location, paranoia: 4 })
@@ -33,15 +35,15 @@ function cpuMs(f: () => void): number {
   return (used.user + used.system) / 1000
 }
 
-const doubling = (family: DetectionFamily, fragment: string): number => {
+const doubling = (family: DetectionFamily, fragment: string, location: ValueLocation = "body"): number => {
   const shape = (size: number) => Buffer.from(fragment.repeat(Math.ceil(size / fragment.length)).slice(0, size)).toString()
   const small = shape(128 * 1024)
   const large = shape(1024 * 1024)
   let bestSmall = Number.POSITIVE_INFINITY
   let bestLarge = Number.POSITIVE_INFINITY
   for (let i = 0; i < 5; i++) {
-    bestSmall = Math.min(bestSmall, cpuMs(() => { for (let k = 0; k < 8; k++) scanOnce(family, small, "body") }) / 8)
-    bestLarge = Math.min(bestLarge, cpuMs(() => scanOnce(family, large, "body")))
+    bestSmall = Math.min(bestSmall, cpuMs(() => { for (let k = 0; k < 8; k++) scanOnce(family, small, location) }) / 8)
+    bestLarge = Math.min(bestLarge, cpuMs(() => scanOnce(family, large, location)))
   }
   return Math.cbrt(bestLarge / Math.max(bestSmall, 0.01))
 }
@@ -53,27 +55,12 @@ for (let i = 0; text.length < 10 * 1024; i++) text += `${i === 0 ? "" : ","}${re
 text = `${text}]`.slice(0, 10 * 1024)
 
 console.log(`10 KB string value of JSON text (${text.length} chars), microseconds per scan:`)
-for (const family of [protocol, ldap]) console.log(`  ${family.name.padEnd(10)}${microseconds(family, text, "body").toFixed(1).padStart(8)}`)
+for (const family of [protocol, ldap, orm]) console.log(`  ${family.name.padEnd(10)}${microseconds(family, text, "body").toFixed(1).padStart(8)}`)
 
-const SHAPES: ReadonlyArray<readonly [string, string]> = [
-  ["filter closers", ")("],
-  ["almost operators", "(|x"],
-  ["wildcard closers", "*)"],
-  ["LDAP escapes", "\\29\\2"],
-  ["long attribute names", `${"a".repeat(70)}=`],
-  ["entity declarations", "<!entity a"],
-  ["doctypes", "<!doctype a "],
-  ["declarations without an end", "<?xml encoding="],
-  ["UTF-7 brackets", "+ADw-"],
-  ["UTF-16 markup", "<\u0000a\u0000"],
-  ["parameter entity lookalikes", " %ab"],
-  ["data bindings without an end", "<a datasrc"],
-  ["URLs", "http://127.0.0.1/"],
-  ["line breaks", "\nx"],
-  ["dollar words", "$ne "],
-  ["JSON text", text]
-]
+const SHAPES: ReadonlyArray<readonly [string, string]> = [...LDAP_SHAPES, ...PROTOCOL_SHAPES, ["JSON text", text]]
 console.log("\nDoubling ratio 128 KB -> 1 MB (linear ~2, quadratic ~4):")
 for (const [name, fragment] of SHAPES) {
   console.log(`  ${name.padEnd(30)}protocol ${doubling(protocol, fragment).toFixed(2)}   ldap ${doubling(ldap, fragment).toFixed(2)}`)
 }
+console.log("\nDoubling ratio of the orm family on names (scanned as keys):")
+for (const [name, fragment] of ORM_SHAPES) console.log(`  ${name.padEnd(30)}orm ${doubling(orm, fragment, "key").toFixed(2)}`)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { ValueLocation } from "../../../src/internal/detection/families/contract.js"
 import { family, RULES } from "../../../src/internal/detection/families/ldap/index.js"
+import { LDAP_SHAPES } from "./protocolShapes.js"
 import { catalogueProblems, doublingRatio, ORDINARY_VALUES, repeated, rulesOf, scoreOf, THRESHOLD } from "./pathsHarness.js"
 
 const refused = (value: string, location: ValueLocation = "query") => expect(scoreOf(family, value, location)).toBeGreaterThanOrEqual(THRESHOLD)
@@ -84,14 +85,7 @@ describe("ldap family", () => {
   })
 
   describe("linear time", () => {
-    it.each([
-      ["filter closers", ")("],
-      ["almost operators", "(|x"],
-      ["wildcard closers", "*)"],
-      ["long attribute names", `${"a".repeat(70)}=`],
-      ["escapes", "\\29\\2"],
-      ["metacharacters only", "*(|"]
-    ])("%s", (_, fragment) => {
+    it.each(LDAP_SHAPES)("%s", (_, fragment) => {
       expect(doublingRatio(family, repeated(fragment))).toBeLessThan(2.5)
     })
   })

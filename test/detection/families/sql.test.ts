@@ -279,6 +279,7 @@ describe("sql family: dialect forms and cut-off probes", () => {
     "the database (Postgres) is fine",
     "replace the filter (see docs)",
     "2 as gifts from grandma",
+    "$type",
     "sold as \"new\" from the shop"
   ])("leaves prose and code alone: %s", (value) => {
     expect(refused(value)).toBe(false)

@@ -96,6 +96,12 @@ const scanMarkup = (s: string, location: ScanContext["location"], fire: Fire): v
 }
 
 /**
+ * How much of a UTF-16 value is read again without its NULs: the declaration and the DTD come
+ * before the root element, and copying a whole large body would cost more than the scan itself.
+ */
+const PROLOG = 16 * 1024
+
+/**
  * Scans the value as it is, and as a parser would read it if it is UTF-7 (`+ADw-!ENTITY`) or
  * UTF-16 read byte by byte (`<\0!\0E\0...`): declared encodings that hide markup from a scanner.
  */
@@ -106,5 +112,7 @@ export const scanXml = (s: string, location: ScanContext["location"], fire: Fire
     const utf7 = s.replace(UTF7, (m) => UTF7_CHARS[m.slice(2, 4)] ?? m)
     if (utf7 !== s) scanMarkup(utf7, location, fire)
   }
-  if (s.includes("\u0000") && (s.includes("<\u0000") || s.includes("\u0000<"))) scanMarkup(s.replaceAll("\u0000", ""), location, fire)
+  if (s.includes("\u0000") && (s.includes("<\u0000") || s.includes("\u0000<"))) {
+    scanMarkup(s.slice(0, PROLOG).replaceAll("\u0000", ""), location, fire)
+  }
 }
