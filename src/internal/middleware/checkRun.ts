@@ -70,47 +70,30 @@ export const makeCheckRunner = (env: CheckEnv, repeatedLog: CheckLog): CheckRunn
   const refusedBy = (check: SecurityCheck, verdict: Verdict): Effect.Effect<Verdict> =>
     Effect.as(annotateRequestSpan("guard.blocked_by", check.name), verdict)
 
-  /** Whether `check` runs for `req`: excluded paths and a route's bypass skip some. */
-  const appliesTo = (check: SecurityCheck, req: GuardRequest): boolean =>
-    !(req.excluded && !check.onExcludedPaths) && req.route?.settings.bypass?.has(check.name) !== true
-
-  /** The first check from `start` on that runs for `req`, or -1. */
-  const nextFor = (list: ReadonlyArray<SecurityCheck>, req: GuardRequest, start: number): number => {
-    // most requests skip nothing: neither on an excluded path nor on a route that bypasses checks
-    if (!req.excluded && req.route?.settings.bypass === undefined) return start < list.length ? start : -1
-    for (let i = start; i < list.length; i++) if (appliesTo(list[i]!, req)) return i
-    return -1
-  }
-
   /**
    * The checks from `index` on. One failure handler covers the whole run (a handler per check
    * would cost every request two more steps per check); it knows which check failed because the
    * run records the check it is in.
    */
   const runFrom = (list: ReadonlyArray<SecurityCheck>, req: GuardRequest, index: number): Effect.Effect<Verdict> => {
-    const first = nextFor(list, req, index)
+    const bypass = req.route?.settings.bypass
+    const applies = (check: SecurityCheck) => !(req.excluded && !check.onExcludedPaths) && bypass?.has(check.name) !== true
+    const first = list.findIndex((check, i) => i >= index && applies(check))
     // nothing to run: no failure handler to install
     if (first < 0) return pass
-    const run = { current: first }
-    return Effect.catchAllCause(stepFrom(list, req, run, first), (cause) =>
-      Effect.flatMap(onCheckFailure(list[run.current]!, cause), (verdict) =>
-        Option.isSome(verdict) ? Effect.succeed(verdict) : runFrom(list, req, run.current + 1)))
-  }
-
-  /** Check `i` (one that runs for `req`), then the next that runs unless it refused. */
-  const stepFrom = (
-    list: ReadonlyArray<SecurityCheck>,
-    req: GuardRequest,
-    run: { current: number },
-    i: number
-  ): Effect.Effect<Verdict, StoreError> => {
-    const check = list[i]!
-    run.current = i
-    return Effect.flatMap(traced(check, req), (verdict) => {
-      if (Option.isSome(verdict)) return refusedBy(check, verdict)
-      const next = nextFor(list, req, i + 1)
-      return next < 0 ? pass : stepFrom(list, req, run, next)
-    })
+    let current = first
+    const from = (start: number): Effect.Effect<Verdict, StoreError> => {
+      for (let i = start; i < list.length; i++) {
+        const check = list[i]!
+        if (!applies(check)) continue
+        current = i
+        return Effect.flatMap(traced(check, req), (verdict) => Option.isSome(verdict) ? refusedBy(check, verdict) : from(i + 1))
+      }
+      return pass
+    }
+    return Effect.catchAllCause(from(first), (cause) =>
+      Effect.flatMap(onCheckFailure(list[current]!, cause), (verdict) =>
+        Option.isSome(verdict) ? Effect.succeed(verdict) : runFrom(list, req, current + 1)))
   }
 
   return (list, req) => runFrom(list, req, 0)
