@@ -173,7 +173,7 @@ const Main = Layer.unwrapScoped(
       enableEnrichment: true
     })
     // the line GuardLive gains when enableDynamicRules is on
-    const Guard = Layer.provideMerge(DynamicRulePoller.layer, GuardLive)
+    const Guard = Layer.provideMerge(DynamicRulePoller.layerConfig, GuardLive)
     // the server is provided first, so built last: it listens once the guard is ready
     return Layer.merge(App, Driver).pipe(
       Layer.provide(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" })),

@@ -7,7 +7,7 @@
  * `guard.request.count`, `guard.error.count`) and each refusal as a span `guard.event.<type>` that
  * continues the caller's `traceparent` (try `/?q=<script>alert(1)</script>`). The `/` handler also
  * emits an event of its own through `EventBus` when `x-api-key` is missing.
- * `OtelExporter.layerTracer` sends Effect's own spans, the server's request spans included (with
+ * `OtelExporter.layerTracerConfig` sends Effect's own spans, the server's request spans included (with
  * `guard.blocked_by` on refused requests), to the same collector with the same resource.
  *
  * Ctrl-C (SIGINT) or SIGTERM closes the layers: the server stops accepting, the guard drains its
@@ -57,7 +57,7 @@ const App = HttpRouter.empty.pipe(
 const Main = App.pipe(
   Layer.provide(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" })),
   Layer.provide(GuardLive),
-  Layer.provide(OtelExporter.layerTracer),
+  Layer.provide(OtelExporter.layerTracerConfig),
   Layer.provide(Config)
 )
 

@@ -12,7 +12,7 @@
  * import { Layer } from "effect"
  * import { DynamicRulePoller, GuardConfig, GuardLive } from "effect-guard"
  *
- * const Guard = Layer.provideMerge(DynamicRulePoller.layer, GuardLive).pipe(
+ * const Guard = Layer.provideMerge(DynamicRulePoller.layerConfig, GuardLive).pipe(
  *   Layer.provide(GuardConfig.layerConfig())
  * )
  * ```
@@ -39,9 +39,17 @@ import {
 import { DynamicRuleManager, isExpired } from "./DynamicRuleManager.js"
 import { decodeDynamicRules, type DynamicRules } from "./DynamicRules.js"
 import { EventBus } from "./EventBus.js"
-import { AgentClient, AgentError, clientOptionsFromConfig, makeClient, type RetryPolicy, retryPolicyFromConfig } from "./exporters/Agent.js"
+import {
+  AgentClient,
+  type AgentClientOptions,
+  AgentError,
+  clientOptionsFromConfig,
+  makeClient,
+  type RetryPolicy,
+  retryPolicyFromConfig
+} from "./exporters/Agent.js"
 import { withRetries } from "./exporters/agent/retry.js"
-import { GuardConfig } from "./GuardConfig.js"
+import { GuardConfig, type GuardConfigShape } from "./GuardConfig.js"
 
 /**
  * What one poll did.
@@ -81,60 +89,103 @@ export class DynamicRulePoller extends Context.Tag("effect-guard/DynamicRulePoll
   readonly lastOutcome: Effect.Effect<Option.Option<PollOutcome>>
 }>() {
   /**
-   * Polls the backend of `GuardConfig` (over `fetch`) when `enableDynamicRules` is on; otherwise
-   * `poll` still works on demand but nothing is scheduled.
+   * Polls the guard-agent backend of `options.client` over `fetch`. Without a client (no API key)
+   * the error is logged and every poll answers `Failed`; nothing else changes.
+   *
+   * @since 0.2.0
+   */
+  static layer(options: DynamicRulePollerLayerOptions): Layer.Layer<DynamicRulePoller, never, DynamicRuleManager | EventBus> {
+    return Layer.scoped(
+      DynamicRulePoller,
+      Effect.gen(function*() {
+        const client = yield* (options.client === undefined
+          ? Effect.fail(new AgentError({ reason: "Unauthorized", message: "agentApiKey is not set" }))
+          : makeClient(options.client).pipe(Effect.provide(FetchHttpClient.layer))).pipe(Effect.either)
+        if (Either.isLeft(client)) {
+          yield* Effect.logError(`dynamic rules are off: ${client.left.message}`)
+          return yield* fromContext(unavailable(client.left), { ...options, schedule: false })
+        }
+        return yield* fromContext(client.right, options)
+      })
+    )
+  }
+
+  /**
+   * {@link DynamicRulePoller.layer} with the backend and interval of `GuardConfig`; polls on a
+   * schedule when `enableDynamicRules` is on, otherwise `poll` still works on demand.
    *
    * @since 0.1.0
    */
-  static readonly layer: Layer.Layer<DynamicRulePoller, never, DynamicRuleManager | GuardConfig | EventBus> = Layer
-    .scoped(
-      DynamicRulePoller,
-      Effect.gen(function*() {
-        const config = yield* GuardConfig
-        const client = yield* Option.match(clientOptionsFromConfig(config), {
-          onNone: () => Effect.fail(new AgentError({ reason: "Unauthorized", message: "agentApiKey is not set" })),
-          onSome: (options) => makeClient(options).pipe(Effect.provide(FetchHttpClient.layer))
-        }).pipe(Effect.either)
-        if (Either.isLeft(client)) {
-          yield* Effect.logError(`dynamic rules are off: ${client.left.message}`)
-          return yield* fromContext(unavailable(client.left), false)
-        }
-        return yield* fromContext(client.right, config.enableDynamicRules)
-      })
-    )
+  static readonly layerConfig: Layer.Layer<DynamicRulePoller, never, DynamicRuleManager | GuardConfig | EventBus> = Layer
+    .unwrapEffect(Effect.map(GuardConfig, (config) => DynamicRulePoller.layer(optionsFromConfig(config))))
 
   /**
-   * Polls through the `AgentClient` in context (a test client, or one built elsewhere) when
+   * Polls through the `AgentClient` in context (a test client, or one built elsewhere); `client` of
+   * the options is not used.
+   *
+   * @since 0.2.0
+   */
+  static layerClient(
+    options: Omit<DynamicRulePollerLayerOptions, "client">
+  ): Layer.Layer<DynamicRulePoller, never, AgentClient | DynamicRuleManager | EventBus> {
+    return Layer.scoped(DynamicRulePoller, Effect.flatMap(AgentClient, (client) => fromContext(client, options)))
+  }
+
+  /**
+   * {@link DynamicRulePoller.layerClient} with the interval of `GuardConfig`; polls on a schedule when
    * `enableDynamicRules` is on.
    *
    * @since 0.1.0
    */
-  static readonly layerClient: Layer.Layer<
+  static readonly layerClientConfig: Layer.Layer<
     DynamicRulePoller,
     never,
     AgentClient | DynamicRuleManager | GuardConfig | EventBus
-  > = Layer.scoped(
-    DynamicRulePoller,
-    Effect.gen(function*() {
-      const config = yield* GuardConfig
-      return yield* fromContext(yield* AgentClient, config.enableDynamicRules)
-    })
-  )
+  > = Layer.unwrapEffect(Effect.map(GuardConfig, (config) => DynamicRulePoller.layerClient(optionsFromConfig(config))))
 }
+
+/**
+ * Options of {@link DynamicRulePoller.layer}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface DynamicRulePollerLayerOptions {
+  /** The backend to poll; `undefined` when no API key is set (every poll answers `Failed`). */
+  readonly client: AgentClientOptions | undefined
+  /** Time between two polls (the first poll runs at once). */
+  readonly interval: Duration.DurationInput
+  readonly retry: RetryPolicy
+  /** Whether to poll on a schedule; `poll` works on demand either way. */
+  readonly schedule: boolean
+}
+
+/**
+ * The poller's options from a decoded `GuardConfig`: the agent's client, `dynamicRuleInterval`, the
+ * agent's retry policy, and a schedule when `enableDynamicRules` is on.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const optionsFromConfig = (config: GuardConfigShape): DynamicRulePollerLayerOptions => ({
+  client: Option.getOrUndefined(clientOptionsFromConfig(config)),
+  interval: Duration.seconds(config.dynamicRuleInterval),
+  retry: retryPolicyFromConfig(config),
+  schedule: config.enableDynamicRules
+})
 
 const unavailable = (error: AgentError): AgentClient["Type"] =>
   AgentClient.of({ sendBatch: () => Effect.fail(error), fetchRules: Effect.fail(error), sendStatus: () => Effect.fail(error) })
 
-const fromContext = (client: AgentClient["Type"], schedule: boolean) =>
+const fromContext = (client: AgentClient["Type"], options: Omit<DynamicRulePollerLayerOptions, "client">) =>
   Effect.gen(function*() {
-    const config = yield* GuardConfig
     return yield* make({
       client,
       manager: yield* DynamicRuleManager,
       bus: yield* EventBus,
-      interval: Duration.seconds(config.dynamicRuleInterval),
-      retry: retryPolicyFromConfig(config),
-      schedule
+      interval: options.interval,
+      retry: options.retry,
+      schedule: options.schedule
     })
   })
 

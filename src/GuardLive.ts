@@ -24,7 +24,7 @@ import { CloudRanges } from "./CloudRanges.js"
 import { CompositeHandler } from "./CompositeHandler.js"
 import type { ConfigError } from "./ConfigError.js"
 import { DynamicRuleManager } from "./DynamicRuleManager.js"
-import { DynamicRulePoller } from "./DynamicRulePoller.js"
+import { DynamicRulePoller, optionsFromConfig as pollerOptions } from "./DynamicRulePoller.js"
 import { EventBus, optionsFromConfig as busOptions } from "./EventBus.js"
 import { EventEnricher, optionsFromConfig as enricherOptions } from "./EventEnricher.js"
 import { type ExporterSpec, GuardExporters } from "./Exporter.js"
@@ -215,7 +215,7 @@ const wire = (inputs: GuardLiveInputs): Layer.Layer<GuardServices, unknown, unkn
         Layer.merge(rules),
         Layer.provide(lookups)
       )
-      const withRules = config.enableDynamicRules ? Layer.provideMerge(DynamicRulePoller.layer, telemetry) : telemetry
+      const withRules = config.enableDynamicRules ? Layer.provideMerge(DynamicRulePoller.layer(pollerOptions(config)), telemetry) : telemetry
 
       // redisFailOpen: the Redis stores answer from this instance's memory while Redis fails
       const failOpen = <I>(onRedis: Layer.Layer<I, never, GuardRedis>, withFallback: Layer.Layer<I, never, GuardRedis | StoreFallback>) =>

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Context, Duration, Effect, Layer, Option, Ref, TestClock } from "effect"
 import {
   CompositeHandler,
+  decodeGuardConfig,
   DynamicRuleManager,
   EnrichmentKeys,
   EventBus,
@@ -10,7 +11,7 @@ import {
   GuardLive,
   TestExporter
 } from "effect-guard"
-import { DynamicRulePoller } from "effect-guard/DynamicRulePoller"
+import { DynamicRulePoller, optionsFromConfig } from "effect-guard/DynamicRulePoller"
 import { AgentClient, AgentError } from "effect-guard/exporters/Agent"
 
 const T0 = Date.parse("2026-01-01T00:00:00.000Z")
@@ -59,7 +60,7 @@ const harness = (first: Backend) =>
             : Effect.succeed(Option.fromNullable(b.body)))
       )
     })
-    const layer = Layer.provideMerge(DynamicRulePoller.layerClient, GuardLive).pipe(
+    const layer = Layer.provideMerge(DynamicRulePoller.layerClientConfig, GuardLive).pipe(
       Layer.provideMerge(TestExporter.layer()),
       Layer.provide(client),
       Layer.provide(Layer.orDie(GuardConfig.layer(CONFIG)))
@@ -231,5 +232,23 @@ describe("DynamicRulePoller", () => {
         "dynamic_rule_applied"
       ])
       expect(events[1]?.metadata).toEqual(expect.objectContaining({ whitelist_count: 12, whitelist: whitelist.slice(0, 10) }))
+    }))
+})
+
+describe("optionsFromConfig", () => {
+  it.effect("takes the agent's backend and retry policy, dynamicRuleInterval, and a schedule when enableDynamicRules is on", () =>
+    Effect.gen(function*() {
+      const options = optionsFromConfig(yield* decodeGuardConfig(CONFIG))
+      expect(options.client?.endpoint).toBe("http://127.0.0.1:9")
+      expect(Duration.toSeconds(options.interval)).toBe(60)
+      expect(options.retry.attempts).toBe(0)
+      expect(options.schedule).toBe(true)
+    }))
+
+  it.effect("without an API key there is no client, and with enableDynamicRules off no schedule", () =>
+    Effect.gen(function*() {
+      const options = optionsFromConfig(yield* decodeGuardConfig({}))
+      expect(options.client).toBeUndefined()
+      expect(options.schedule).toBe(false)
     }))
 })

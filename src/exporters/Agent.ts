@@ -8,7 +8,8 @@
  *   delivers in background rounds when a kind reaches the batch size and on an interval, retrying
  *   those with jittered exponential backoff only when a retry can help; a `flush` tries each batch
  *   once, and so does the last one, within a deadline, when its scope closes (`agent/exporter.ts`).
- * - `agentExporters` is what `GuardLive` asks for: the exporter the configuration enables.
+ * - `agentExporters` is what `GuardLive` asks for: the exporter the configuration enables
+ *   (`exportersOptionsFromConfig`).
  *
  * The API key stays `Redacted` until the `X-API-Key` header is written; no log line, error or span
  * carries it.
@@ -18,8 +19,8 @@
 import { Effect, Option } from "effect"
 import { ExporterError, type ExporterSpec } from "../Exporter.js"
 import type { GuardConfigShape } from "../GuardConfig.js"
-import { AgentClient, clientOptionsFromConfig } from "./agent/client.js"
-import { exporterOptionsFromConfig, make } from "./agent/exporter.js"
+import { AgentClient, type AgentClientOptions, clientOptionsFromConfig } from "./agent/client.js"
+import { type AgentExporterOptions, exporterOptionsFromConfig, make } from "./agent/exporter.js"
 
 export {
   type AgentBatch,
@@ -43,24 +44,42 @@ export {
 export type { RetryPolicy } from "./agent/retry.js"
 
 /**
- * The Agent exporters the configuration enables: one when `enableAgent` is on, an API key is set and
- * at least one of `agentEnableEvents` / `agentEnableMetrics` is on; none otherwise.
+ * Options of {@link agentExporters}: the client to send with and the exporter's buffering.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface AgentExportersOptions {
+  readonly client: AgentClientOptions
+  readonly exporter: AgentExporterOptions
+}
+
+/**
+ * The Agent exporter a decoded `GuardConfig` asks for: some when `enableAgent` is on, an API key is
+ * set and at least one of `agentEnableEvents` / `agentEnableMetrics` is on; none otherwise.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const exportersOptionsFromConfig = (config: GuardConfigShape): Option.Option<AgentExportersOptions> =>
+  !config.enableAgent || (!config.agentEnableEvents && !config.agentEnableMetrics)
+    ? Option.none()
+    : Option.map(clientOptionsFromConfig(config), (client) => ({ client, exporter: exporterOptionsFromConfig(config) }))
+
+/**
+ * The Agent exporters for `options`: one when given, none otherwise.
  *
  * @since 0.1.0
  * @category exporters
  */
-export const agentExporters = (config: GuardConfigShape): Effect.Effect<ReadonlyArray<ExporterSpec>> =>
-  Effect.succeed(
-    !config.enableAgent || (!config.agentEnableEvents && !config.agentEnableMetrics)
-      ? []
-      : Option.match(clientOptionsFromConfig(config), {
-        onNone: () => [],
-        onSome: (clientOptions) => [{
-          name: "agent",
-          acquire: make(exporterOptionsFromConfig(config)).pipe(
-            Effect.provide(AgentClient.layer(clientOptions)),
-            Effect.mapError((error) => new ExporterError({ exporter: "agent", reason: "Start", message: error.message }))
-          )
-        }]
-      })
-  )
+export const agentExporters = (options: Option.Option<AgentExportersOptions>): Effect.Effect<ReadonlyArray<ExporterSpec>> =>
+  Effect.succeed(Option.match(options, {
+    onNone: () => [],
+    onSome: ({ client, exporter }) => [{
+      name: "agent",
+      acquire: make(exporter).pipe(
+        Effect.provide(AgentClient.layer(client)),
+        Effect.mapError((error) => new ExporterError({ exporter: "agent", reason: "Start", message: error.message }))
+      )
+    }]
+  }))

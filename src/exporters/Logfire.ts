@@ -320,13 +320,45 @@ export const optionsFromConfig = (
 })
 
 /**
- * The Logfire exporters the configuration enables: one when `enableLogfire` is on, built with the
- * `LogfireExporter` settings in context.
+ * What a decoded `GuardConfig` sets of the Logfire exporter.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LogfireConfigOptions {
+  readonly serviceName: string
+  /** Default for the setting of the same name (the `LogfireExporter` settings may override it). */
+  readonly recordInstruments: boolean
+  readonly exportTimeoutMillis: number
+  readonly shutdownTimeoutMillis: number
+}
+
+/**
+ * The Logfire exporter `GuardConfig` asks for: some when `enableLogfire` is on.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const exportersOptionsFromConfig = (config: GuardConfigShape): Option.Option<LogfireConfigOptions> =>
+  config.enableLogfire
+    ? Option.some({
+      serviceName: config.logfireServiceName,
+      recordInstruments: config.enableOtel,
+      exportTimeoutMillis: config.telemetryExportTimeoutMs,
+      shutdownTimeoutMillis: config.telemetryShutdownTimeoutMs
+    })
+    : Option.none()
+
+/**
+ * The Logfire exporters for `options`: one when given, built with the `LogfireExporter` settings in
+ * context.
  *
  * @since 0.1.0
  * @category exporters
  */
-export const logfireExporters = (config: GuardConfigShape): Effect.Effect<ReadonlyArray<ExporterSpec>> =>
-  config.enableLogfire
-    ? Effect.map(LogfireExporter, (settings) => [make(optionsFromConfig(config, settings))])
-    : Effect.succeed([])
+export const logfireExporters = (options: Option.Option<LogfireConfigOptions>): Effect.Effect<ReadonlyArray<ExporterSpec>> =>
+  Option.match(options, {
+    onNone: () => Effect.succeed([]),
+    onSome: ({ recordInstruments, ...fixed }) =>
+      Effect.map(LogfireExporter, (settings) => [make({ recordInstruments, ...settings, ...fixed })])
+  })

@@ -9,8 +9,8 @@
  * two guards in one process, or a guard next to the application's own SDK, do not clash. Closing the
  * scope flushes spans and metrics and shuts those providers down, within a deadline.
  *
- * `OtelExporter.layerTracer` sends the guard's own Effect spans (one per security check) to the same
- * collector; `OtelExporter.layerShareTracer` makes the exporter use the tracer provider the application
+ * `OtelExporter.layerTracer` (`layerTracerConfig` from `GuardConfig`) sends the guard's own Effect
+ * spans (one per security check) to the same collector; `OtelExporter.layerShareTracer` makes the exporter use the tracer provider the application
  * already provides through `@effect/opentelemetry` instead of building one.
  *
  * @example
@@ -20,7 +20,7 @@
  * import { OtelExporter } from "effect-guard/exporters/Otel"
  *
  * const Config = GuardConfig.layer({ enableOtel: true, otelExporterEndpoint: "http://collector:4318" })
- * const Guard = Layer.mergeAll(GuardLive, OtelExporter.layerTracer).pipe(Layer.provide(Config))
+ * const Guard = Layer.mergeAll(GuardLive, OtelExporter.layerTracerConfig).pipe(Layer.provide(Config))
  * ```
  *
  * @since 0.1.0
@@ -30,7 +30,7 @@ import type { OtelTracerProvider } from "@effect/opentelemetry/Tracer"
 import { Context, Duration, Effect, Layer, MutableRef, Option, Ref, Schedule } from "effect"
 import { type Exporter, ExporterError, type ExporterSpec } from "../Exporter.js"
 import { withinDeadline } from "../internal/deadline.js"
-import { effectiveServiceName, GuardConfig, type GuardConfigShape } from "../GuardConfig.js"
+import { GuardConfig, type GuardConfigShape } from "../GuardConfig.js"
 import type { SecurityEvent, SecurityMetric } from "../SecurityEvent.js"
 import { makeInstruments } from "./internal/instruments.js"
 import { loadOrUnavailable, loadOtlpSdk, type OtlpSdk, remoteSpanContext } from "./internal/otlpSdk.js"
@@ -384,37 +384,53 @@ export class OtelExporter extends Context.Reference<OtelExporter>()("effect-guar
    * Effect's tracer backed by OpenTelemetry, exporting to the same collector with the same resource as
    * the event spans (`@effect/opentelemetry`'s `NodeSdk.layer`). Provide it to the application (it
    * replaces Effect's tracer, so the guard's per-check spans and the application's spans are
-   * exported). Nothing happens when `enableOtel` is off; when the packages are missing it logs
-   * {@link OTEL_UNAVAILABLE_MESSAGE} and provides nothing. Closing the scope flushes and shuts down.
+   * exported). When the packages are missing it logs {@link OTEL_UNAVAILABLE_MESSAGE} and provides
+   * nothing. Closing the scope flushes and shuts down. The SDK loads through the `OtelExporter`
+   * settings in context.
+   *
+   * @since 0.2.0
+   */
+  static layerTracer(options: OtelTracerOptions): Layer.Layer<never> {
+    return Layer.unwrapEffect(
+      Effect.gen(function*() {
+        const settings = yield* OtelExporter
+        const loaded = yield* Effect.tryPromise(() =>
+          Promise.all([(settings.load ?? loadOtelModules)(), import("@effect/opentelemetry/NodeSdk")])
+        ).pipe(Effect.option)
+        if (Option.isNone(loaded)) {
+          yield* Effect.logWarning(OTEL_UNAVAILABLE_MESSAGE)
+          return Layer.empty
+        }
+        const [otel, NodeSdk] = loaded.value
+        const timeoutMillis = options.exportTimeoutMillis ?? 10_000
+        const attributes = options.resourceAttributes ?? {}
+        return Layer.discard(NodeSdk.layer(() => ({
+          resource: { serviceName: attributes["service.name"] ?? options.serviceName, attributes },
+          spanProcessor: new otel.traceBase.BatchSpanProcessor(
+            new otel.traceExporter.OTLPTraceExporter({
+              url: otlpSignalUrl(options.endpoint, "/v1/traces"),
+              timeoutMillis
+            }),
+            { exportTimeoutMillis: timeoutMillis }
+          ),
+          shutdownTimeout: Duration.millis(options.shutdownTimeoutMillis ?? 10_000)
+        })))
+      })
+    )
+  }
+
+  /**
+   * {@link OtelExporter.layerTracer} with the collector of `GuardConfig`; nothing happens when
+   * `enableOtel` is off.
    *
    * @since 0.1.0
    */
-  static readonly layerTracer: Layer.Layer<never, never, GuardConfig> = Layer.unwrapEffect(
-    Effect.gen(function*() {
-      const config = yield* GuardConfig
-      if (!config.enableOtel) return Layer.empty
-      const settings = yield* OtelExporter
-      const loaded = yield* Effect.tryPromise(() =>
-        Promise.all([(settings.load ?? loadOtelModules)(), import("@effect/opentelemetry/NodeSdk")])
-      ).pipe(Effect.option)
-      if (Option.isNone(loaded)) {
-        yield* Effect.logWarning(OTEL_UNAVAILABLE_MESSAGE)
-        return Layer.empty
-      }
-      const [otel, NodeSdk] = loaded.value
-      const timeoutMillis = config.telemetryExportTimeoutMs
-      return Layer.discard(NodeSdk.layer(() => ({
-        resource: { serviceName: effectiveServiceName(config), attributes: config.otelResourceAttributes },
-        spanProcessor: new otel.traceBase.BatchSpanProcessor(
-          new otel.traceExporter.OTLPTraceExporter({
-            url: otlpSignalUrl(config.otelExporterEndpoint, "/v1/traces"),
-            timeoutMillis
-          }),
-          { exportTimeoutMillis: timeoutMillis }
-        ),
-        shutdownTimeout: Duration.millis(config.telemetryShutdownTimeoutMs)
-      })))
-    })
+  static readonly layerTracerConfig: Layer.Layer<never, never, GuardConfig> = Layer.unwrapEffect(
+    Effect.map(GuardConfig, (config) =>
+      Option.match(exportersOptionsFromConfig(config), {
+        onNone: () => Layer.empty,
+        onSome: (options) => OtelExporter.layerTracer(options)
+      }))
   )
 
   /**
@@ -424,7 +440,26 @@ export class OtelExporter extends Context.Reference<OtelExporter>()("effect-guar
 }
 
 /**
- * The options `GuardLive` uses for the configuration's exporter.
+ * Where the OpenTelemetry exporter and tracer send, and as which service: the part of
+ * {@link OtelExporterOptions} that `GuardConfig` sets.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface OtelTracerOptions {
+  readonly serviceName: string
+  /** Applied after `service.name`, so a `service.name` here wins. */
+  readonly resourceAttributes?: Readonly<Record<string, string>> | undefined
+  /** OTLP/HTTP base URL or full signal URL. Default `http://localhost:4318`. */
+  readonly endpoint?: string | undefined
+  /** Longest time one OTLP request may take. Default 10 seconds. */
+  readonly exportTimeoutMillis?: number | undefined
+  /** Longest time flushing and shutting down may take on close. Default 10 seconds. */
+  readonly shutdownTimeoutMillis?: number | undefined
+}
+
+/**
+ * The exporter's options from a decoded `GuardConfig`, with the `OtelExporter` settings on top.
  *
  * @since 0.1.0
  * @category constructors
@@ -439,13 +474,24 @@ export const optionsFromConfig = (config: GuardConfigShape, settings: OtelExport
 })
 
 /**
- * The OpenTelemetry exporters the configuration enables: one when `enableOtel` is on, built with the
- * `OtelExporter` settings in context.
+ * What a decoded `GuardConfig` asks of OpenTelemetry: the collector and service when `enableOtel` is
+ * on, none otherwise.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const exportersOptionsFromConfig = (config: GuardConfigShape): Option.Option<OtelTracerOptions> =>
+  config.enableOtel ? Option.some(optionsFromConfig(config)) : Option.none()
+
+/**
+ * The OpenTelemetry exporters for `options`: one when given, built with the `OtelExporter` settings in
+ * context.
  *
  * @since 0.1.0
  * @category exporters
  */
-export const otelExporters = (config: GuardConfigShape): Effect.Effect<ReadonlyArray<ExporterSpec>> =>
-  config.enableOtel
-    ? Effect.map(OtelExporter, (settings) => [make(optionsFromConfig(config, settings))])
-    : Effect.succeed([])
+export const otelExporters = (options: Option.Option<OtelTracerOptions>): Effect.Effect<ReadonlyArray<ExporterSpec>> =>
+  Option.match(options, {
+    onNone: () => Effect.succeed([]),
+    onSome: (options) => Effect.map(OtelExporter, (settings) => [make({ ...settings, ...options })])
+  })

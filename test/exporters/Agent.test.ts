@@ -6,6 +6,7 @@ import {
   type AgentExporterOptions,
   AgentClient,
   agentExporters,
+  exportersOptionsFromConfig,
   make
 } from "effect-guard/exporters/Agent"
 import { type AgentBackend, makeAgentBackend } from "../support/agentBackend.js"
@@ -461,17 +462,17 @@ describe("agentExporters", () => {
 
   it.effect("the agent is off unless enableAgent is on", () =>
     Effect.gen(function*() {
-      expect(yield* agentExporters(yield* decodeGuardConfig({}))).toEqual([])
+      expect(yield* agentExporters(exportersOptionsFromConfig(yield* decodeGuardConfig({})))).toEqual([])
     }))
 
   it.effect("enableAgent with an API key gives one exporter named agent", () =>
     Effect.gen(function*() {
-      expect((yield* agentExporters(yield* config({}))).map((s) => s.name)).toEqual(["agent"])
+      expect((yield* agentExporters(exportersOptionsFromConfig(yield* config({})))).map((s) => s.name)).toEqual(["agent"])
     }))
 
   it.effect("with both agentEnableEvents and agentEnableMetrics off the agent sends nothing, so it is not started", () =>
     Effect.gen(function*() {
-      expect(yield* agentExporters(yield* config({ agentEnableEvents: false, agentEnableMetrics: false }))).toEqual([])
+      expect(yield* agentExporters(exportersOptionsFromConfig(yield* config({ agentEnableEvents: false, agentEnableMetrics: false })))).toEqual([])
     }))
 
   it.effect("an encryption key that does not decode to 32 bytes fails config decoding without echoing it", () =>

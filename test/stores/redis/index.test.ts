@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import { BehaviorTracker } from "../../../src/BehaviorTracker.js"
-import { GuardConfig } from "../../../src/GuardConfig.js"
+import { decodeGuardConfig, GuardConfig } from "../../../src/GuardConfig.js"
 import { IpBans } from "../../../src/IpBans.js"
 import { RateLimitStore } from "../../../src/RateLimitStore.js"
 import { GuardRedis } from "../../../src/Redis.js"
-import { layerStoresConfig } from "../../../src/stores/redis/index.js"
+import { layerStoresConfig, optionsFromConfig } from "../../../src/stores/redis/index.js"
 import { ViolationCounter } from "../../../src/ViolationCounter.js"
 import { REDIS_URL, testPrefix } from "./support.js"
 
@@ -26,5 +26,13 @@ describe("layerStoresConfig", () => {
       expect(yield* Context.get(context, RateLimitStore).size).toBe(1)
       expect(yield* Context.get(context, ViolationCounter).size).toBe(1)
       expect(yield* Context.get(context, BehaviorTracker).trackedIps).toBe(1)
+    }))
+})
+
+describe("optionsFromConfig", () => {
+  it.effect("protects the trusted proxies from bans, the unix socket entry aside", () =>
+    Effect.gen(function*() {
+      const config = yield* decodeGuardConfig({ trustedProxies: ["unix", "10.1.0.0/16", "2001:db8::/32"] })
+      expect(optionsFromConfig(config)).toEqual({ ipBans: { protectedRanges: ["10.1.0.0/16", "2001:db8::/32"] } })
     }))
 })

@@ -21,6 +21,7 @@ import {
   TILDE_STACK,
   WINDOWS_SYSTEM_VARIABLE
 } from "./expansions.js"
+import { markdownCode } from "./markdown.js"
 import { deobfuscateShell } from "./normalize.js"
 
 const rule = (id: string, paranoia: RuleInfo["paranoia"], score: number, description: string): RuleInfo => ({
@@ -231,6 +232,39 @@ const LITERAL_NEWLINE = /^\s{0,4}\\n|[;|&]\s{0,4}\\n|\\n\s{0,4}$/
 const LITERAL_NEWLINES = /\\n/g
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
+  if (!value.includes("`")) return scanLines(value, context)
+  // Markdown code in prose is read as code, not as substitution: fence lines are dropped, and each
+  // inline code span is read as a value of its own (`ls -la` there is a command line, not `;ls -la`).
+  const { prose, spans } = markdownCode(value)
+  if (spans.length === 0) return scanLines(prose, context)
+  const fired = new Map<string, FamilyFinding>()
+  for (const finding of scanLines(prose, context)) fired.set(finding.ruleId, finding)
+  for (const span of spans) {
+    for (const finding of scanLines(span, context)) {
+      if (!WHOLE_VALUE_RULES.has(finding.ruleId) && !fired.has(finding.ruleId)) fired.set(finding.ruleId, finding)
+    }
+  }
+  return [...fired.values()]
+}
+
+/**
+ * Rules that judge a value by being nothing but a command line (`ls -la`, `sleep 10`, `whoami`). A
+ * code span in a sentence is a command line by design: only what is dangerous inside it counts
+ * (substitutions, chained commands, system binaries, `/dev/tcp`).
+ */
+const WHOLE_VALUE_RULES: ReadonlySet<string> = new Set(
+  [
+    SHELL_RULES.commandLine,
+    SHELL_RULES.commonCommandLine,
+    SHELL_RULES.commonCommandLine2,
+    SHELL_RULES.commandOption,
+    SHELL_RULES.lone,
+    SHELL_RULES.probe,
+    SHELL_RULES.escapedCommand
+  ].map((found) => found.id)
+)
+
+const scanLines = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
   const direct = scanValue(value, context)
   if (!value.includes("\\n") || !LITERAL_NEWLINE.test(value)) return direct
   const unescaped = scanValue(value.replace(LITERAL_NEWLINES, "\n"), context)

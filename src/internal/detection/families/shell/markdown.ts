@@ -1,0 +1,114 @@
+/**
+ * Markdown code in developer prose: fences (```` ```bash ````) and inline code (`` Run `ls -la` in
+ * the folder ``). A shell reads those backticks as command substitution; a person writing docs, a
+ * comment or an issue means "this is code". Telling the two apart is what keeps the shell family from
+ * refusing every README while `` `id` ``, `` a;`id` `` and `` name=`whoami` `` stay substitutions.
+ *
+ * @internal
+ */
+import { INTERPRETERS, isCommand, PREFIX_COMMANDS } from "./commands.js"
+
+export interface MarkdownCode {
+  /** The value with fence lines emptied and inline code spans cut out. */
+  readonly prose: string
+  /** The text of each inline code span, read on its own as a value that is only that command. */
+  readonly spans: ReadonlyArray<string>
+}
+
+/**
+ * A fence line: up to three spaces, three or more backticks, an optional info string. Anchored at a
+ * line start, so each line is tried once.
+ */
+const FENCE_LINE = /^ {0,3}`{3,}([a-z0-9_+.#-]{0,24})[ \t]*(?=\r?\n|$)/gim
+
+/**
+ * Whether a fence's info string is a language tag. A tag that is a command other than an interpreter
+ * stays (```` ```id ```` runs `id` in a shell); an interpreter there only reads the lines that follow,
+ * and those lines are still read as commands after a line break.
+ */
+const isLanguageTag = (info: string): boolean => {
+  const tag = info.toLowerCase()
+  return tag === "" || !isCommand(tag) || INTERPRETERS.has(tag)
+}
+
+/** A sentence word: letters only, not something a shell would run. */
+const PROSE_WORD = /^[a-z]{2,24}$/i
+const isProseWord = (word: string): boolean =>
+  PROSE_WORD.test(word) && !isCommand(word.toLowerCase()) && !PREFIX_COMMANDS.has(word.toLowerCase())
+
+/** Spans read as inline code per value; beyond that backticks keep their shell meaning. */
+const MAX_SPANS = 16
+/** The longest inline code span: a short command, not a script. */
+const MAX_SPAN = 120
+/** Words of prose (outside code) a value needs before its backticks count as markdown. */
+const MIN_PROSE_WORDS = 3
+
+const SENTENCE_END = /[.,:!?)]/
+
+/** The word ending just before `end` (exclusive), read back at most 24 characters. */
+const wordBefore = (text: string, end: number): string => {
+  let start = end
+  while (start > 0 && end - start < 25 && /[a-z]/i.test(text.charAt(start - 1))) start--
+  return text.slice(start, end)
+}
+
+/** The word starting at `start`, read at most 24 characters. */
+const wordAt = (text: string, start: number): string => {
+  let end = start
+  while (end < text.length && end - start < 25 && /[a-z]/i.test(text.charAt(end))) end++
+  return text.slice(start, end)
+}
+
+/**
+ * Whether the backticks at `open` and `close` wrap inline code in a sentence: a prose word and a
+ * space before, and after it the sentence goes on (a space and a prose word) or ends (punctuation).
+ * `echo `id``, `a;`id``, `x=`id`` and a value that is only `` `id` `` fail this.
+ */
+const isInlineCode = (text: string, open: number, close: number): boolean => {
+  if (open < 2 || text.charAt(open - 1) !== " " || !isProseWord(wordBefore(text, open - 1))) return false
+  const inner = text.slice(open + 1, close)
+  if (inner.trim() === "" || inner.includes("\n")) return false
+  const after = text.charAt(close + 1)
+  if (after === "") return true
+  if (after === " ") return isProseWord(wordAt(text, close + 2))
+  if (SENTENCE_END.test(after)) {
+    const next = text.charAt(close + 2)
+    return next === "" || next === " " || next === "\n" || next === "\r"
+  }
+  return false
+}
+
+const countProseWords = (text: string): number => {
+  let count = 0
+  for (const word of text.split(/[\s.,:!?()]+/)) {
+    if (isProseWord(word) && ++count >= MIN_PROSE_WORDS) break
+  }
+  return count
+}
+
+/** Splits markdown code out of a value with backticks; linear, each backtick looked at once. */
+export const markdownCode = (value: string): MarkdownCode => {
+  const text = value.includes("```") ? value.replace(FENCE_LINE, (line, info: string) => (isLanguageTag(info) ? "" : line)) : value
+  const spans: Array<string> = []
+  const pieces: Array<string> = []
+  let from = 0
+  let open = text.indexOf("`")
+  while (open >= 0 && spans.length < MAX_SPANS) {
+    const close = text.indexOf("`", open + 1)
+    if (close < 0) break
+    if (close - open <= MAX_SPAN && text.charAt(close + 1) !== "`" && text.charAt(open + 1) !== "`" && isInlineCode(text, open, close)) {
+      pieces.push(text.slice(from, open), " ")
+      spans.push(text.slice(open + 1, close))
+      from = close + 1
+      open = text.indexOf("`", close + 1)
+    } else {
+      open = close
+    }
+  }
+  if (spans.length === 0) return { prose: text, spans }
+  pieces.push(text.slice(from))
+  const prose = pieces.join("")
+  // Two words around a backtick are not a sentence: `foo `id` bar` stays a substitution.
+  if (countProseWords(prose) < MIN_PROSE_WORDS) return { prose: text, spans: [] }
+  return { prose, spans }
+}
