@@ -12,32 +12,17 @@
  *
  *   npx tsx bench/family-paths.ts [--level 1|2] [--misses category] [--fp] [--speed]
  */
-import { readFileSync } from "node:fs"
 import type { DetectionFamily, Paranoia, ValueLocation } from "../src/internal/detection/families/contract.js"
 import { family as files } from "../src/internal/detection/families/files/index.js"
 import { family as protocol } from "../src/internal/detection/families/protocol/index.js"
 import { family as traversal } from "../src/internal/detection/families/traversal/index.js"
 import { decodeBase64View, decodeComponent, normalise } from "../src/internal/detection/decode.js"
+import { type CorpusRow, loadCorpus } from "../test/detection/externalCorpus.js"
 
 const FAMILIES: ReadonlyArray<DetectionFamily> = [traversal, files, protocol]
 const THRESHOLD = 5
 
-interface Row {
-  readonly id: number
-  readonly source: string
-  readonly category: string
-  readonly expect: "attack" | "benign" | "anomaly"
-  readonly location: string
-  readonly paranoia?: number
-  readonly encoded?: boolean
-  readonly value?: unknown
-  readonly request?: {
-    readonly method: string
-    readonly uri: string
-    readonly headers: Record<string, string>
-    readonly body: string | null
-  }
-}
+type Row = CorpusRow
 
 type Value = readonly [ValueLocation, string]
 
@@ -206,10 +191,7 @@ const level = Number(args[args.indexOf("--level") + 1] ?? 1) as Paranoia
 const missesOf = args.includes("--misses") ? args[args.indexOf("--misses") + 1] : undefined
 const showFp = args.includes("--fp")
 
-const rows: Array<Row> = readFileSync(new URL("../test/fixtures/detection-corpus/corpus.jsonl", import.meta.url), "utf8")
-  .split("\n")
-  .filter((l) => l.trim() !== "")
-  .map((l) => JSON.parse(l) as Row)
+const rows = loadCorpus()
 
 const MINE = new Set([
   "lfi",

@@ -13,42 +13,15 @@
  *
  * Run: `npx tsx bench/family-shell.ts [--verbose] [--recall-only | --speed-only]` (about a minute).
  */
-import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import type { DetectionFamily, Paranoia, ValueLocation } from "../src/internal/detection/families/contract.js"
 import { family as shell } from "../src/internal/detection/families/shell/index.js"
-
-interface CorpusRequest {
-  readonly method: string
-  readonly uri: string
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string | null
-}
-
-interface CorpusRow {
-  readonly id: number
-  readonly source: string
-  readonly category: string
-  readonly expect: "attack" | "benign" | "anomaly"
-  readonly location: string
-  readonly paranoia?: number
-  readonly encoded?: boolean
-  readonly value?: string
-  readonly request?: CorpusRequest
-}
+import { type CorpusRow, loadCorpus } from "../test/detection/externalCorpus.js"
 
 interface Value {
   readonly location: ValueLocation
   readonly text: string
 }
-
-const corpusPath = fileURLToPath(new URL("../test/fixtures/detection-corpus/corpus.jsonl", import.meta.url))
-
-export const loadCorpus = (): ReadonlyArray<CorpusRow> =>
-  readFileSync(corpusPath, "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as CorpusRow)
 
 const ENTITIES: Record<string, string> = { lt: "<", gt: ">", quot: "\"", amp: "&", apos: "'", "#39": "'" }
 

@@ -12,22 +12,12 @@
  *
  * Run: `npx tsx bench/family-sql.ts [--misses] [--fp] [--recall | --speed]`
  */
-import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import type { DetectionFamily, Paranoia, ValueLocation } from "../src/internal/detection/families/contract.js"
 import { family as sql } from "../src/internal/detection/families/sql/index.js"
+import { type CorpusRow, loadCorpus } from "../test/detection/externalCorpus.js"
 
-interface Row {
-  readonly id: number
-  readonly source: string
-  readonly category: string
-  readonly expect: "attack" | "benign" | "anomaly"
-  readonly location: string
-  readonly paranoia?: number
-  readonly encoded?: boolean
-  readonly value?: string | Record<string, string>
-  readonly request?: { uri: string; headers: Record<string, string>; body: string | null }
-}
+type Row = CorpusRow
 
 interface Located {
   readonly value: string
@@ -148,11 +138,6 @@ export const valuesOf = (row: Row): Array<Located> => {
   return out
 }
 
-export const loadCorpus = (): Array<Row> =>
-  readFileSync(new URL("../test/fixtures/detection-corpus/corpus.jsonl", import.meta.url), "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as Row)
 
 /** The score a family gives one row at `paranoia`, and the rules that fired. */
 export const scoreRow = (families: ReadonlyArray<DetectionFamily>, row: Row, paranoia: Paranoia) => {
