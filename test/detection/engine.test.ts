@@ -68,6 +68,37 @@ describe("decoding before matching", () => {
     }))
 })
 
+describe("the base64 view", () => {
+  const encode = (text: string) => Buffer.from(text).toString("base64")
+
+  it.effect("every family reads the decoded text of a base64 value: code, paths, markup", () =>
+    Effect.gen(function*() {
+      for (const text of ["require('child_process').exec('id')", "process.mainModule.require('fs')", "_$$ND_FUNC$$_function(){}", "../../../etc/passwd", "<script>alert(1)</script>"]) {
+        const result = yield* detect(q(encode(text)))
+        expect(result.isThreat, text).toBe(true)
+        expect(result.findings.some((f) => f.part === "decoded"), text).toBe(true)
+      }
+      // escapes inside the encoded text are undone before any rule reads it
+      expect((yield* detect(q(encode("\\u0072equire('child_process')")))).isThreat).toBe(true)
+    }))
+
+  it.effect("passes tokens, ids and base64 of ordinary text", () =>
+    Effect.gen(function*() {
+      for (const value of [
+        encode("hello, this is a plain sentence"),
+        encode("{\"user\":\"ada\",\"role\":\"admin\"}"),
+        encode("docs/guide/../intro.md"),
+        "dGhpcyBpcyBqdXN0IGEgdG9rZW4gd2l0aCBubyBjb2Rl",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+        "4bf92f3577b34da6a3ce929d0e0e4736abcdef",
+        "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA"
+      ]) {
+        expect((yield* detect(q(value))).isThreat, value).toBe(false)
+      }
+    }))
+})
+
 describe("overlong UTF-8: what a lenient decoder sees", () => {
   it("folds overlong forms of ASCII, percent-encoded or raw, of two to six bytes", () => {
     const cases: ReadonlyArray<readonly [string, string]> = [
