@@ -106,6 +106,35 @@ describe("html family: evasions", () => {
   })
 })
 
+describe("html family: references no encoder writes", () => {
+  /** The score of the value `raw` decodes to, as the engine hands both to the family. */
+  const scoreRaw = (raw: string, decoded: string): number =>
+    family.mayMatch(decoded) ? family.scan(decoded, { location: "query", paranoia: 1, raw }).reduce((sum, f) => sum + f.score, 0) : 0
+
+  it.each([
+    ["&#060;", "<"],
+    ["&#x0003c", "<"],
+    ["&#X03C;", "<"],
+    ["&#x000003c;b&#x000003E;", "<b>"],
+    ["&LT;", "<"],
+    ["%26%23060%3B", "<"]
+  ])("refuses `<` or `>` written as %s", (raw, decoded) => {
+    expect(scoreRaw(raw, decoded)).toBeGreaterThanOrEqual(5)
+  })
+
+  it.each([
+    ["&lt;", "<"],
+    ["&#60;", "<"],
+    ["&#x3C;", "<"],
+    ["a &lt; b &amp;&amp; c &gt; d", "a < b && c > d"],
+    // PHP and JSTL pad quotes: `&#039;`, `&#034;`
+    ["O&#039;Brien said &#034;hi&#034;", "O'Brien said \"hi\""],
+    ["AT&amp;T", "AT&T"]
+  ])("passes what escapers write: %s", (raw, decoded) => {
+    expect(scoreRaw(raw, decoded)).toBe(0)
+  })
+})
+
 describe("html family: JavaScript that changes the page", () => {
   it.each([
     "document.getElementById('out').innerHTML='<b>pwned</b>'",

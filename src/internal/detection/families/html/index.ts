@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import { decodeComponent } from "../../decode.js"
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
 import * as R from "./rules.js"
 import { type Attribute, type HtmlContext, type Tag, tokenizeHtml } from "./tokenizer.js"
@@ -528,8 +529,23 @@ const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
   return work + PATTERN_PASSES * value.length
 }
 
+/**
+ * `<` or `>` as a reference no encoder writes: HTML escapers write `&lt;`, `&#60;` or `&#x3c;`; zeros
+ * before the digits, an upper-case `X` or an upper-case name only come from someone writing the
+ * reference by hand for a filter that looks for `<` or `&lt;`. Quotes are left out: PHP and JSTL
+ * escape them as `&#039;` and `&#034;`.
+ */
+const PADDED_REFERENCE = /&(?:#0{1,16}6[02](?![0-9])|#[xX]0{1,16}3[ceCE](?![0-9a-fA-F])|#X3[ceCE](?![0-9a-fA-F])|[LG]T;)/
+
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
   const findings: Array<FamilyFinding> = []
+  if (context.raw !== undefined && context.raw !== value && (context.raw.includes("&") || context.raw.includes("%2"))) {
+    // what the application reads: a query or form value still percent-encoded, decoded
+    let raw = context.raw
+    for (let round = 0; round < 4 && raw.includes("%"); round++) raw = decodeComponent(raw, false)
+    const found = raw.includes("&") ? PADDED_REFERENCE.exec(raw) : null
+    if (found !== null) findings.push(findingOf(R.PADDED_REFERENCE, `${R.PADDED_REFERENCE.description.split(":")[0]}: ${found[0]}`))
+  }
   for (const rule of analyse(value).hits) {
     if (rule.paranoia <= context.paranoia) findings.push(findingOf(rule, `${rule.description.split(":")[0]}: ${value}`))
   }
