@@ -165,6 +165,18 @@ const URL_ATTRIBUTES: ReadonlySet<string> = new Set(
   "href src action formaction data codebase background poster lowsrc dynsrc xlink:href srcset ping manifest longdesc".split(" ")
 )
 
+/**
+ * Tags that change the page around them without script: they build a form that posts elsewhere,
+ * restyle or replace the document; opened or closed, they end the context the application put the
+ * value in (`</style>`, `</textarea>`, `</title>`). A formatting tag (`<b>`, `<h1>`, `<div>`)
+ * without a `style` is not among them, nor an image or media tag without a source or a handler
+ * (real traffic carries `"><img class=...` pasted from a page).
+ */
+const PAGE_TAGS: ReadonlySet<string> = new Set(
+  "form input button textarea select option keygen isindex style body html head title marquee link meta param set animate bindings plaintext xmp listing"
+    .split(" ")
+)
+
 /** What one tag can do, added to `hits`. */
 const judgeTag = (tag: Tag, hits: Set<RuleInfo>, xmlDocument: boolean): void => {
   // in an XML document `<xml>` is an element like any other, not an Internet Explorer data island
@@ -175,7 +187,9 @@ const judgeTag = (tag: Tag, hits: Set<RuleInfo>, xmlDocument: boolean): void => 
   // a `<link>` pulls a style sheet, an import or a preload into the page, whatever its `rel`
   if (tag.name === "link" && tag.attributes.some((a) => a.name === "href")) hits.add(R.META_REFRESH)
   if (tag.name === "meta" || tag.name === "link" || tag.name === "style") hits.add(R.HEAD_TAG)
+  if (PAGE_TAGS.has(tag.name)) hits.add(R.PAGE_MARKUP)
   for (const attribute of tag.attributes) {
+    if (attribute.name === "style" && attribute.assigned) hits.add(R.PAGE_MARKUP)
     if (URL_ATTRIBUTES.has(attribute.name)) hits.add(R.URL_ATTRIBUTE)
     if (isHandler(attribute)) hits.add(R.EVENT_HANDLER)
     else if (attribute.name === "srcdoc") hits.add(R.SRCDOC)
@@ -491,6 +505,7 @@ const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
     tag: (tag: Tag) => judgeTag(tag, hits, xmlDocument),
     endTag: (name: string) => {
       if (name === "script") hits.add(R.SCRIPT_CLOSE)
+      if (PAGE_TAGS.has(name)) hits.add(R.PAGE_MARKUP)
     },
     attributeBreak: () => undefined
   }
@@ -546,7 +561,10 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
     const found = raw.includes("&") ? PADDED_REFERENCE.exec(raw) : null
     if (found !== null) findings.push(findingOf(R.PADDED_REFERENCE, `${R.PADDED_REFERENCE.description.split(":")[0]}: ${found[0]}`))
   }
+  // a rich-text field posts markup in a body; a URL, a header or a cookie has no business holding a form
+  const pageMarkupCounts = context.location !== "body" && context.location !== "key"
   for (const rule of analyse(value).hits) {
+    if (rule === R.PAGE_MARKUP && !pageMarkupCounts) continue
     if (rule.paranoia <= context.paranoia) findings.push(findingOf(rule, `${rule.description.split(":")[0]}: ${value}`))
   }
   return findings

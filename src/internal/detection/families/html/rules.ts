@@ -94,6 +94,12 @@ export const PADDED_REFERENCE = rule(
   5,
   "`<` or `>` written as a character reference no encoder writes, to pass a filter that looks for the character: padded with zeros (`&#060;`, `&#x0003c`), with an upper-case `X` (`&#X3c;`), or named in upper case (`&LT;`)"
 )
+export const PAGE_MARKUP = rule(
+  "html-117",
+  1,
+  5,
+  "In a URL, header or cookie value: markup that restyles the page or builds a form, as CRS's paranoia-1 HTML injection rule reads it: a `style` attribute on any tag, or a form, input, style or page tag opened or closed (`<body style=...>`, `<input name=... value=...>`, `</form>`, `</style>`)"
+)
 export const ACTIVE_TAG = rule(
   "html-201",
   2,
@@ -146,6 +152,7 @@ export const HTML_RULES: ReadonlyArray<RuleInfo> = [
   DOM_WRITE,
   CALL_VALUE,
   PADDED_REFERENCE,
+  PAGE_MARKUP,
   ACTIVE_TAG,
   ATTRIBUTE_BREAK,
   SCRIPT_BREAK,
