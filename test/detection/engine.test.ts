@@ -49,7 +49,10 @@ describe("decoding before matching", () => {
       ["\\x3cscript\\u003e\\u{3c}", "<script><"],
       ["\\3c script\\3e", "<script>"],
       ["\uff1cscript\uff1e", "<script>"],
-      ["sel\u0000ect", "select"]
+      ["sel\u0000ect", "select"],
+      // Windows "best fit" code pages read typographic quotes as ASCII ones
+      ["\u2019 or \u20181\u2019=\u20191", "' or '1'='1"],
+      ["\u201cadmin\u201d", "\"admin\""]
     ]
     for (const [raw, decoded] of cases) expect(decode(raw, 4)?.text, raw).toBe(decoded)
   })
@@ -62,8 +65,15 @@ describe("decoding before matching", () => {
 
   it.effect("finds an attack however it is encoded", () =>
     Effect.gen(function*() {
-      for (const value of ["%253Cscript%253Ealert(1)", "\\3c script\\3e alert(1)", "&ltscript&gtalert(1)", "%u003Cscript%u003E"]) {
+      for (const value of ["%253Cscript%253Ealert(1)", "\\3c script\\3e alert(1)", "&ltscript&gtalert(1)", "%u003Cscript%u003E", "\u2019 or \u20181\u2019=\u20191"]) {
         expect((yield* detect(q(value))).isThreat, value).toBe(true)
+      }
+    }))
+
+  it.effect("passes prose written with typographic quotes", () =>
+    Effect.gen(function*() {
+      for (const value of ["I\u2019m looking for \u2018best\u2019 shoes \u2013 don\u2019t \u201cquote\u201d me", "O\u2019Brien\u2019s \u201cbest of\u201d list", "it\u2019s 5 o\u2019clock \u2013 \u201cor\u201d is a word"]) {
+        expect((yield* detect(q(value))).isThreat, value).toBe(false)
       }
     }))
 })

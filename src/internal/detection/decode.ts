@@ -190,8 +190,9 @@ const LOOKALIKES: ReadonlyArray<readonly [RegExp, string]> = [
   [/[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]/g, ""],
   [/[\u2044\u2215\u29f8\u2571]/g, "/"],
   [/[\u29f5\u2216\u2572]/g, "\\"],
-  [/[\u02bc\u02b9\u2032]/g, "'"],
-  [/[\u02ba\u2033]/g, "\""],
+  // typographic quotes too: Windows "best fit" code pages and some database collations read them as ASCII
+  [/[\u02bc\u02b9\u2032\u2018\u2019\u201a\u201b]/g, "'"],
+  [/[\u02ba\u2033\u201c\u201d\u201e\u201f]/g, "\""],
   [/[\u2028\u2029\u560a\u560d\u0085]/g, "\n"],
   [/[\u2039\u3008\u27e8]/g, "<"],
   [/[\u203a\u3009\u27e9]/g, ">"]
