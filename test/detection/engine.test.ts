@@ -116,6 +116,11 @@ describe("overlong UTF-8: what a lenient decoder sees", () => {
       // a second byte that is no continuation byte: masked and added up all the same
       ["%c0%2e%c0%2e%c0%2f", "../"],
       ["%c1%1c", "\\"],
+      // ... unless that gives a control character: then the lead is dropped and the byte kept
+      ["%c0%5cwindows%c0%5cwin.ini", "\\windows\\win.ini"],
+      // each half of an escape escaped, for a server that decodes twice
+      ["..%%35%%63..%%35%%63", "..\\..\\"],
+      ["%%32%%66etc", "/etc"],
       ["%e0%80%ae%e0%80%ae%e0%80%af", "../"],
       ["%f0%80%80%ae%f0%80%80%af", "./"],
       ["%f8%80%80%80%ae%fc%80%80%80%80%af", "./"],
