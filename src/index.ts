@@ -6,7 +6,7 @@
 
 export { BehaviorTracker, RECENT_EVENT_WINDOW } from "./BehaviorTracker.js"
 export type { BehaviorTrackerOptions } from "./BehaviorTracker.js"
-export { isCheckLogMuted, logCheck } from "./CheckLog.js"
+export { isCheckLogMuted, logCheck, MutedCheckLogs } from "./CheckLog.js"
 export { ClientIp, makeClientIpResolver, MAX_FORWARDED_HOPS, resolveClientIp, UNKNOWN_CLIENT_IP } from "./ClientIp.js"
 export type { ClientIpInput, ClientIpOptions, ClientIpResolution } from "./ClientIp.js"
 export { CLOUD_PROVIDERS, CloudRanges, CloudRangesError, defaultCloudRangeSources } from "./CloudRanges.js"
