@@ -233,11 +233,38 @@ interface Frame {
   next: number
 }
 
-/** Walks a parsed JSON body: keys that are not simple names, and string leaves, each at its path. */
+/** Strings shorter than this are scanned as text even when they hold a JSON document: that costs less. */
+const EMBEDDED_JSON_MIN = 256
+
+/**
+ * The object or array a string value holds as JSON text (a client sending a document inside a
+ * field), or `undefined`: such a string is walked as the JSON body it would be if sent unwrapped,
+ * which is what an application that parses it reads. Scanned as text instead, its quotes and
+ * braces cost the rule families a tokenizer pass each over the whole value.
+ */
+const embeddedJson = (value: string): object | undefined => {
+  if (value.length < EMBEDDED_JSON_MIN) return undefined
+  const first = value.charCodeAt(0)
+  const last = value.charCodeAt(value.length - 1)
+  if (!((first === 123 && last === 125) || (first === 91 && last === 93))) return undefined
+  try {
+    const parsed: unknown = JSON.parse(value)
+    return typeof parsed === "object" && parsed !== null ? parsed : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Walks a parsed JSON body: keys that are not simple names, and string leaves, each at its path. A
+ * string leaf holding a JSON document (see {@link embeddedJson}) is walked in its place.
+ */
 const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
   const frames: Array<Frame> = []
   const visit = (value: unknown, depth: number, location: string, parameter: string | undefined): void => {
     if (typeof value === "string") {
+      const inner = depth < maxDepth ? embeddedJson(value) : undefined
+      if (inner !== undefined) return visit(inner, depth, location, parameter)
       if (value.length > 0) sink.value(value, "body", "value", location, parameter)
       return
     }
