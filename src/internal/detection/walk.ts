@@ -53,8 +53,10 @@ const SESSION_IN_QUERY = /(?:^|[?&])(?:j|php|asp|zend|x)sess|(?:^|[?&])cf(?:id|t
 const SEGMENT = /^[\w$-]{1,64}$/
 /** Segments of the keys bodies repeat (`id`, `name`, ...), so a path costs one concatenation per level. */
 const SEGMENTS = new Map<string, string>()
+/** `[0]`, `[1]`, ...: the segments of the first array indices, made once. */
+const INDEX_SEGMENTS: Array<string> = []
 const jsonSegment = (key: string | number): string => {
-  if (typeof key === "number") return `[${key}]`
+  if (typeof key === "number") return key < 1024 ? (INDEX_SEGMENTS[key] ??= `[${key}]`) : `[${key}]`
   const known = SEGMENTS.get(key)
   if (known !== undefined) return known
   const segment = SEGMENT.test(key) ? `.${key}` : `[${JSON.stringify(key.slice(0, 64))}]`
@@ -224,6 +226,17 @@ const tag = (sink: ValueSink, text: string, start: number, element: string): num
   return i
 }
 
+/** Keys bodies repeat that hold nothing to find (`id`, `name`, ...), so each is judged once. */
+const PLAIN_KEYS = new Set<string>()
+
+/** Whether a JSON key is scanned as a name: not a simple one, `prototype`, or a session id's name. */
+const scannedKey = (key: string): boolean => {
+  if (!isSimpleName(key) || key === "prototype" || SESSION_NAME.test(key)) return true
+  if (PLAIN_KEYS.size >= 1024) PLAIN_KEYS.clear()
+  PLAIN_KEYS.add(key)
+  return false
+}
+
 interface Frame {
   readonly container: object
   readonly keys: ReadonlyArray<string> | undefined
@@ -281,7 +294,7 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
     const keys = Object.keys(value)
     for (const key of keys) {
       if (sink.excludedParameter(key)) continue
-      if (!isSimpleName(key) || key === "prototype" || SESSION_NAME.test(key)) {
+      if (!PLAIN_KEYS.has(key) && scannedKey(key)) {
         const path = parameter === undefined ? key : `${parameter}.${key}`
         sink.value(path, "key", "name", location + jsonSegment(key), key)
       }
