@@ -1,6 +1,6 @@
 import { HttpServerRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Context, Duration, Effect, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
+import { Cause, Context, Duration, Effect, Either, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { EventBus, make as makeEventBus } from "../src/EventBus.js"
 import { decodeGuardConfig, GuardConfig } from "../src/GuardConfig.js"
 import { RateLimitStore } from "../src/RateLimitStore.js"
@@ -13,7 +13,7 @@ import { redisLayer, REDIS_URL, testPrefix } from "./stores/redis/support.js"
 import { eventually } from "./support/events.js"
 import { makeRedisServer } from "./support/redisServer.js"
 import { tcpProxy } from "./support/tcpProxy.js"
-import { clocked, exitBy, exitExactlyAt, exitWithoutWaiting, HANG, onTestClock, tick } from "./support/testClock.js"
+import { clocked, exitBy, exitExactlyAt, exitWithoutWaiting, HANG, onTestClock, sleepingUntil, tick, waitingOrDone } from "./support/testClock.js"
 
 const NOTHING_LISTENING = "redis://user:s3cret@127.0.0.1:1"
 
@@ -265,6 +265,36 @@ describe("GuardRedis against a redis-server of its own", () => {
       yield* server.start
       yield* eventually(redis.isReady, (ready) => ready, 500)
       expect(yield* ping(redis)).toBe("PONG")
+    }).pipe(Effect.scoped))
+
+  it.live("a request's commands share 1.5 command timeouts on the request's clock: slow, cut, not sent", () =>
+    Effect.gen(function*() {
+      const server = yield* makeRedisServer
+      const redis = Context.get(yield* build(GuardRedis.layer({ url: server.url, commandTimeout: "800 millis" })), GuardRedis)
+      const request = HttpServerRequest.fromWeb(new Request("http://guarded.test/"))
+      // commands whose answers the test gives: slow but never a timeout by themselves
+      const answers: Array<(value: string) => void> = []
+      const slow = Effect.either(redis.use("slow", () => new Promise<string>((resolve) => answers.push(resolve))))
+      const outcome = yield* onTestClock(Effect.gen(function*() {
+        const fiber = yield* Effect.fork(Effect.all([slow, slow, slow]).pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, request)))
+        yield* waitingOrDone(fiber)
+        // the first answers after 700 ms of the 800 allowed
+        yield* TestClock.adjust("700 millis")
+        answers[0]!("first")
+        // the second gets what is left of 1 200: not done 1 ms before 500 ms, cut at it
+        yield* sleepingUntil(1_200)
+        yield* TestClock.adjust("499 millis")
+        for (let i = 0; i < 20; i++) yield* tick
+        expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+        yield* TestClock.adjust("1 millis")
+        // and the third is never sent: nothing more on the clock
+        return yield* Fiber.join(fiber)
+      }))
+      const [a, b, c] = outcome
+      expect(a).toEqual(Either.right("first"))
+      expect(b?._tag === "Left" ? b.left.message : "").toContain("cut after 500 ms")
+      expect(c?._tag === "Left" ? c.left.message : "").toContain("not sent: the request has waited on Redis for 1200 ms")
+      expect(answers).toHaveLength(2)
     }).pipe(Effect.scoped))
 
   it.live("within one request the waits add up: a slow server cuts the request's commands at 1.5 timeouts", () =>

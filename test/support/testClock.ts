@@ -5,7 +5,7 @@
  * before" are facts about the code, not about how loaded the machine is. Sockets still take real
  * time: the only wall-clock limit is a generous one that detects a hang.
  */
-import { Clock, Duration, Effect, Exit, Fiber, Option, TestClock, TestContext } from "effect"
+import { Chunk, Clock, Duration, Effect, Exit, Fiber, Option, TestClock, TestContext } from "effect"
 
 /** Far above anything a loaded machine adds: reaching it means the effect hung. */
 export const HANG = Duration.seconds(20)
@@ -40,6 +40,12 @@ const awaitWoken = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, at: string): Effect.E
 export const waitingOrDone = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Effect.Effect<void> =>
   Effect.gen(function*() {
     while (Option.isNone(yield* Fiber.poll(fiber)) && (yield* TestClock.sleeps()).length === 0) yield* tick
+  })
+
+/** Waits (in real time) until something sleeps on the test clock until `deadline` (ms). */
+export const sleepingUntil = (deadline: number): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    while (!Chunk.some(yield* TestClock.sleeps(), (at) => at === deadline)) yield* tick
   })
 
 /**
