@@ -323,7 +323,6 @@ describe("html family: catalogue and cost", () => {
     const of = (size: number) => fragment.repeat(Math.ceil(size / fragment.length)).slice(0, size)
     const scan = (value: string) => family.scan(value, { location: "body", paranoia: 2 })
     // quadratic work would show as 4; CPU time, so waiting for a core on a loaded machine is no cost
-    // quadratic work would show as 4
     expect(cpuDoublingRatio(scan, of(128 * 1024), of(256 * 1024))).toBeLessThan(3.5)
   })
 })
