@@ -170,6 +170,19 @@ describe("values", () => {
       "demo-202@body.memo"
     ])
   })
+
+  it("walks a JSON document sent inside a string field as the body it would be unwrapped", () => {
+    const items = Array.from({ length: 20 }, (_, i) => ({ id: i, name: `item number ${i}`, tags: ["alpha", "beta"] }))
+    const document = JSON.stringify({ items: [...items, { id: 20, name: "attack!", tags: [] }] })
+    const result = withDemo()({ path: "/items", body: { kind: "json", text: JSON.stringify({ payload: document }) } })
+    expect(result.findings.map((f) => `${f.ruleId}@${f.location}`)).toEqual(["demo-101@body.payload.items[20].name"])
+    // the path, then each string leaf on its own; a short document or one that does not parse is one value, as text
+    expect(result.scanned.values).toBe(1 + 20 * 3 + 1)
+    const short = withDemo()({ path: "/", body: { kind: "json", text: JSON.stringify({ payload: "{\"a\":\"attack!\"}" }) } })
+    expect(short.findings.map((f) => f.location)).toEqual(["body.payload"])
+    const broken = withDemo()({ path: "/", body: { kind: "json", text: JSON.stringify({ payload: `${document.slice(0, -1)} attack!` }) } })
+    expect(broken.findings.map((f) => f.location)).toEqual(["body.payload"])
+  })
 })
 
 describe("markup and multipart bodies", () => {
