@@ -163,7 +163,9 @@ describe("html family: markup that restyles the page or builds a form, in a URL"
     "V1_OTHER_1\"><IMG CLASS=\"SIZE-FULL WP-IMAGE-2764",
     "a < b > c",
     "x<y and y>z",
-    "<3 form letters"
+    "<3 form letters",
+    "pick from <set of values> or <select one>",
+    "the <title> of the page"
   ])("passes formatting, images without a source and prose with angle brackets: %s", (value) => {
     expect(at(value, "query")).toBe(0)
   })
