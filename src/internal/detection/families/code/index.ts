@@ -11,6 +11,7 @@
  * @internal
  */
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
+import { isProgramText } from "../programText.js"
 
 const rule = (
   id: string,
@@ -348,7 +349,8 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   if (value.includes("{") || value.includes("<%") || value.includes("[[")) test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
   const danger = templateDanger(value)
   if (danger !== undefined) findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger}`))
-  if (value.includes(".") || value.includes("(")) test(CODE_RULES.nodeCode, NODE_CODE)
+  // a bundle or source file is made of these: the strong signs above still count in one
+  if ((value.includes(".") || value.includes("(")) && !isProgramText(value)) test(CODE_RULES.nodeCode, NODE_CODE)
   if (context.paranoia >= 2) {
     if (value.includes("%")) test(CODE_RULES.templateStatement, TEMPLATE_STATEMENT)
   }
