@@ -70,13 +70,14 @@ export const runFamilies = (
   text: string,
   location: ValueLocation,
   paranoia: Paranoia,
-  sink: FamilySink
+  sink: FamilySink,
+  raw: string = text
 ): void => {
   for (let i = 0; i < families.length; i++) {
     const family = families[i]!
     try {
       if (!family.mayMatch(text)) continue
-      const findings = family.scan(text, { location, paranoia })
+      const findings = family.scan(text, { location, paranoia, raw })
       for (let k = 0; k < findings.length; k++) {
         const finding = findings[k]!
         if (finding.paranoia <= paranoia) sink.familyHit(finding)

@@ -19,6 +19,11 @@ export interface ScanContext {
   readonly location: ValueLocation
   /** Rules above this level stay silent. */
   readonly paranoia: Paranoia
+  /**
+   * The value before the engine decoded it (the scanned view itself when decoding changed nothing);
+   * for rules that judge how a value was encoded, not what it says (`&#060;` for `<`).
+   */
+  readonly raw?: string
 }
 
 /** One entry of the documented rule catalogue. Ids are stable: never reuse or renumber one. */
