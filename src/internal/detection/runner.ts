@@ -70,13 +70,16 @@ export const runFamilies = (
   text: string,
   location: ValueLocation,
   paranoia: Paranoia,
-  sink: FamilySink
+  sink: FamilySink,
+  parameter?: string,
+  named = false
 ): void => {
   for (let i = 0; i < families.length; i++) {
     const family = families[i]!
     try {
-      if (!family.mayMatch(text)) continue
-      const findings = family.scan(text, { location, paranoia })
+      // a value whose name a family reads may hold nothing its pre-filter looks for (`sess_<id>`)
+      if (!family.mayMatch(text) && !(named && family.readsName?.(parameter!, text) === true)) continue
+      const findings = family.scan(text, { location, paranoia, parameter })
       for (let k = 0; k < findings.length; k++) {
         const finding = findings[k]!
         if (finding.paranoia <= paranoia) sink.familyHit(finding)

@@ -19,6 +19,12 @@ export interface ScanContext {
   readonly location: ValueLocation
   /** Rules above this level stay silent. */
   readonly paranoia: Paranoia
+  /**
+   * The name the value was sent under: the query, form or JSON parameter, the header (lower-case),
+   * the multipart part's parameter (`<part>.filename`); `undefined` for the path and a whole body.
+   * A family reads it only for names some family's `readsName` marks (the clean memo ignores names).
+   */
+  readonly parameter?: string | undefined
 }
 
 /** One entry of the documented rule catalogue. Ids are stable: never reuse or renumber one. */
@@ -48,6 +54,13 @@ export interface DetectionFamily {
   readonly mayMatch: (value: string) => boolean
   /** Linear in the value's length; never throws. */
   readonly scan: (value: string, context: ScanContext) => ReadonlyArray<FamilyFinding>
+  /**
+   * Whether what `scan` finds in `value` sent under `parameter` may differ from what it finds in the
+   * same value under another name (an upload's file name, a URL in an include parameter). The engine
+   * does not answer such values from its memo of clean ones, and runs `scan` even when `mayMatch`
+   * says no. Cheap: called for every named value.
+   */
+  readonly readsName?: (parameter: string, value: string) => boolean
 }
 
 /** A finding for `rule`, with the rule's own category, level and score. */
