@@ -4,13 +4,15 @@
  * lines it writes along the way); behaviour is unchanged. Behaviour rules are per-route settings:
  * their lines are filed under `route_config`.
  *
+ * Code of your own logs through the same gate with {@link logCheck}, given {@link MutedCheckLogs}.
+ *
  * A line a check could write on every request while something outside it fails (a state store
  * that is down) goes through {@link makeRepeatedCheckLog}: the first at once, then at most one per
  * interval saying how many were held back.
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, LogLevel, Ref } from "effect"
+import { Clock, Context, Duration, Effect, Layer, LogLevel, Ref } from "effect"
 import type { CheckName } from "./EventTypes.js"
 import { GuardConfig } from "./GuardConfig.js"
 
@@ -48,14 +50,41 @@ export const checkLogFor = (muted: ReadonlySet<CheckName>): CheckLog => (check, 
     )
 
 /**
+ * The checks whose logs are muted, for {@link logCheck} and {@link isCheckLogMuted} in code of your
+ * own (a custom validator, a handler). The guard's checks take the set from `GuardLive`, which does
+ * not provide this service.
+ *
+ * @since 0.2.0
+ * @category tags
+ */
+export class MutedCheckLogs extends Context.Tag("effect-guard/MutedCheckLogs")<MutedCheckLogs, ReadonlySet<CheckName>>() {
+  /**
+   * @since 0.2.0
+   */
+  static layer(checks: Iterable<CheckName>): Layer.Layer<MutedCheckLogs> {
+    return Layer.succeed(MutedCheckLogs, new Set(checks))
+  }
+
+  /**
+   * {@link MutedCheckLogs.layer} with `mutedCheckLogs` of `GuardConfig`.
+   *
+   * @since 0.2.0
+   */
+  static readonly layerConfig: Layer.Layer<MutedCheckLogs, never, GuardConfig> = Layer.effect(
+    MutedCheckLogs,
+    Effect.map(GuardConfig, (config) => config.mutedCheckLogs)
+  )
+}
+
+/**
  * Logs `message` for `check` at `level` (default Warning), annotated with the check's name, unless
  * the check's logs are muted.
  *
  * @since 0.1.0
  * @category logging
  */
-export const logCheck = (check: CheckName, message: string, options: CheckLogOptions = {}): Effect.Effect<void, never, GuardConfig> =>
-  Effect.flatMap(GuardConfig, (config) => checkLogFor(config.mutedCheckLogs)(check, message, options))
+export const logCheck = (check: CheckName, message: string, options: CheckLogOptions = {}): Effect.Effect<void, never, MutedCheckLogs> =>
+  Effect.flatMap(MutedCheckLogs, (muted) => checkLogFor(muted)(check, message, options))
 
 /**
  * Whether `check`'s logs are muted (to skip building an expensive message).
@@ -63,8 +92,8 @@ export const logCheck = (check: CheckName, message: string, options: CheckLogOpt
  * @since 0.1.0
  * @category logging
  */
-export const isCheckLogMuted = (check: CheckName): Effect.Effect<boolean, never, GuardConfig> =>
-  Effect.map(GuardConfig, (config) => config.mutedCheckLogs.has(check))
+export const isCheckLogMuted = (check: CheckName): Effect.Effect<boolean, never, MutedCheckLogs> =>
+  Effect.map(MutedCheckLogs, (muted) => muted.has(check))
 
 interface Repeated {
   /** When the last line of this key was written. */

@@ -41,7 +41,17 @@ export interface ActiveRules {
 export class DynamicRuleManager extends Context.Tag("effect-guard/DynamicRuleManager")<DynamicRuleManager, {
   /** The rules in force, or none (also none once they expired). */
   readonly current: Effect.Effect<Option.Option<ActiveRules>>
-  /** Every change of the rules in force. */
+  /**
+   * The rules in force at `nowMillis`, read without a step: what `current` answers when the clock
+   * reads `nowMillis`. For a caller that has read the clock already and reads the rules on every
+   * request (`guardMiddleware`), where `current` would cost two steps of the request's fiber.
+   */
+  readonly currentAt: (nowMillis: number) => Option.Option<ActiveRules>
+  /**
+   * Every change of the rules in force. Put rules in force with `setRules` and `clear`, which
+   * `current` and `currentAt` answer from; a write here reaches the subscribers only, except one
+   * that clears rules already expired (which `current` no longer answers anyway).
+   */
   readonly changes: SubscriptionRef.SubscriptionRef<Option.Option<ActiveRules>>
   /** Puts new rules in force at once. */
   readonly setRules: (rules: DynamicRules) => Effect.Effect<void>
@@ -108,18 +118,22 @@ export const ruleConcerns = (active: ActiveRules, event: SecurityEvent): boolean
  */
 export const make: Effect.Effect<DynamicRuleManager["Type"]> = Effect.gen(function*() {
   const ref = yield* SubscriptionRef.make(Option.none<ActiveRules>())
-  // read on every request: no rules (the common case) costs one Ref read
-  const current = Effect.flatMap(SubscriptionRef.get(ref), (active) =>
-    Option.isNone(active)
-      ? Effect.succeed(active)
-      : Effect.clockWith((clock) =>
-        Effect.succeed(isExpired(active.value.rules, clock.unsafeCurrentTimeMillis()) ? Option.none<ActiveRules>() : active)
-      ))
+  // what `setRules` and `clear` last put in force: read on every request without a step
+  let inForce = Option.none<ActiveRules>()
+  // under the ref's lock, so that concurrent writes leave both in the same order
+  const put = (active: Option.Option<ActiveRules>) =>
+    SubscriptionRef.update(ref, () => {
+      inForce = active
+      return active
+    })
+  const currentAt = (nowMillis: number): Option.Option<ActiveRules> =>
+    Option.isSome(inForce) && isExpired(inForce.value.rules, nowMillis) ? Option.none() : inForce
   return DynamicRuleManager.of({
-    current,
+    current: Effect.clockWith((clock) => Effect.sync(() => currentAt(clock.unsafeCurrentTimeMillis()))),
+    currentAt,
     changes: ref,
-    setRules: (rules) => SubscriptionRef.set(ref, Option.some(activate(rules))),
-    clear: SubscriptionRef.set(ref, Option.none()),
+    setRules: (rules) => put(Option.some(activate(rules))),
+    clear: put(Option.none()),
     // judged at the event's own time, so an event emitted just before expiry still carries the rule
     matchEvent: (event) =>
       Effect.map(SubscriptionRef.get(ref), (active) =>

@@ -13,7 +13,7 @@ import { ClientIp, type ClientIpInput, type ClientIpOptions, type ClientIpResolu
 import { currentEvaluation } from "./internal/evaluation.js"
 import { CompositeHandler } from "./CompositeHandler.js"
 import type { EventType } from "./EventTypes.js"
-import { GeoIpLookup } from "./GeoIpLookup.js"
+import type { GeoIpLookup } from "./GeoIpLookup.js"
 import { GuardConfig, type GuardConfigShape } from "./GuardConfig.js"
 import { pathOf } from "./internal/path.js"
 import { SecurityEvent } from "./SecurityEvent.js"
@@ -53,8 +53,8 @@ export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
 }>() {
   /**
    * The bus in front of the `CompositeHandler`: muted types are never built, and a request the guard
-   * did not resolve names its client by `clientIp` (the guard's trusted proxies). A `GeoIpLookup` in
-   * the context fills in the events' `country`.
+   * did not resolve names its client by `clientIp` (the guard's trusted proxies). `geoIp`, when
+   * given, fills in the events' `country`.
    *
    * @since 0.2.0
    */
@@ -63,12 +63,11 @@ export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
       EventBus,
       Effect.gen(function*() {
         const composite = yield* CompositeHandler
-        const geo = yield* Effect.serviceOption(GeoIpLookup)
         // the composite's mute filter (every type while no exporter runs): a muted event is never built
         return make({
           muted: composite.mutedEventTypes,
           send: composite.sendEvent,
-          geo: Option.getOrUndefined(geo),
+          geo: options.geoIp,
           resolveClientIp: makeClientIpResolver(options.clientIp)
         })
       })
@@ -76,7 +75,7 @@ export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
   }
 
   /**
-   * {@link EventBus.layer} with the trusted proxies of `GuardConfig`.
+   * {@link EventBus.layer} with the trusted proxies of `GuardConfig` (no country lookups).
    *
    * @since 0.1.0
    */
@@ -94,6 +93,8 @@ export class EventBus extends Context.Tag("effect-guard/EventBus")<EventBus, {
 export interface EventBusOptions {
   /** Who the client of a request the guard did not resolve is: the guard's own proxy rules. */
   readonly clientIp: ClientIpOptions
+  /** Fills in the events' `country`. */
+  readonly geoIp?: GeoIpLookup["Type"] | undefined
 }
 
 /**

@@ -30,15 +30,16 @@ import { EventEnricher, optionsFromConfig as enricherOptions } from "./EventEnri
 import { type ExporterSpec, GuardExporters } from "./Exporter.js"
 import { GeoIpLookup } from "./GeoIpLookup.js"
 import { GuardConfig } from "./GuardConfig.js"
-import { GuardPipeline } from "./GuardMiddleware.js"
+import { GuardPipeline, optionsFromConfig as pipelineOptions } from "./GuardMiddleware.js"
 import { makeFeed } from "./internal/console/feed.js"
-import { layerMounted } from "./internal/console/mount.js"
+import { GuardConsole } from "./GuardConsole.js"
+import { consoleOptionsFromConfig, layerMounted } from "./internal/console/mount.js"
 import { configuredExporters } from "./internal/exporters.js"
 import { IpBans } from "./IpBans.js"
 import { MetricsCollector } from "./MetricsCollector.js"
 import { RateLimitStore } from "./RateLimitStore.js"
 import { GuardRedis, optionsFromConfig as redisOptionsFromConfig } from "./Redis.js"
-import { GuardRoutes, type ResolvedRoute } from "./RouteGuard.js"
+import { GuardRoutes } from "./RouteGuard.js"
 import * as RedisBehaviorTracker from "./stores/redis/BehaviorTracker.js"
 import * as RedisDynamicRuleManager from "./stores/redis/DynamicRuleManager.js"
 import { layerRedisEvents } from "./stores/redis/events.js"
@@ -177,17 +178,40 @@ export const GuardLive: Layer.Layer<GuardServices, ConfigError | StoreError, Gua
   })
 )
 
-/** The graph: each input as given, the rest from the configuration. */
+/**
+ * What the pipeline and the event bus take from the inputs: the services themselves, or `undefined`
+ * when the input is not given (never looked up in the surrounding context).
+ */
+class Lookups extends Context.Tag("effect-guard/GuardLive/Lookups")<Lookups, {
+  readonly routes: GuardRoutes["Type"] | undefined
+  readonly geoIp: GeoIpLookup["Type"] | undefined
+}>() {}
+
+/** The cloud ranges the pipeline gets: given, loaded for the providers blocked, or none. */
+class PipelineCloud extends Context.Tag("effect-guard/GuardLive/PipelineCloud")<PipelineCloud, CloudRanges["Type"] | undefined>() {}
+
+const lookupsOf = (inputs: GuardLiveInputs): Layer.Layer<Lookups, unknown, unknown> =>
+  Layer.effect(
+    Lookups,
+    Effect.gen(function*() {
+      return {
+        routes: inputs.routes === undefined ? undefined : yield* GuardRoutes,
+        geoIp: inputs.geoIp === undefined ? undefined : yield* GeoIpLookup
+      }
+    })
+  ).pipe(Layer.provide(Layer.mergeAll(inputs.routes ?? Layer.empty, inputs.geoIp ?? Layer.empty)))
+
+/** The graph: each input as given, the rest from the configuration, read once here. */
 const wire = (inputs: GuardLiveInputs): Layer.Layer<GuardServices, unknown, unknown> =>
   Layer.unwrapEffect(
     Effect.gen(function*() {
       const config = yield* GuardConfig
       const fromConfig = yield* configuredExporters(config)
       // the guard console (consolePath) is fed like any exporter
-      const consoleFeed = config.consolePath === undefined ? undefined : yield* makeFeed({ capacity: config.consoleBufferSize })
+      const consolePath = config.consolePath
+      const consoleFeed = consolePath === undefined ? undefined : yield* makeFeed({ capacity: config.consoleBufferSize })
       const exporters = [...fromConfig, ...(inputs.exporters ?? []), ...(consoleFeed === undefined ? [] : [consoleFeed.exporter])]
-      // services the event bus and the pipeline read when present
-      const lookups = Layer.mergeAll(inputs.geoIp ?? Layer.empty, inputs.routes ?? Layer.empty)
+      const lookups = lookupsOf(inputs)
 
       // one value, so the whole graph shares one connection
       const redis = GuardRedis.layer(redisOptionsFromConfig(config))
@@ -210,7 +234,8 @@ const wire = (inputs: GuardLiveInputs): Layer.Layer<GuardServices, unknown, unkn
           Layer.provide(Layer.merge(shared(BehaviorTracker.layerMemory(), RedisBehaviorTracker.layer()), rules))
         )
         : CompositeHandler.layer(compositeOptions)
-      const telemetry = Layer.mergeAll(EventBus.layer(busOptions(config)), MetricsCollector.layer).pipe(
+      const bus = Layer.unwrapEffect(Effect.map(Lookups, ({ geoIp }) => EventBus.layer({ ...busOptions(config), geoIp })))
+      const telemetry = Layer.mergeAll(bus, MetricsCollector.layer).pipe(
         Layer.provideMerge(composite),
         Layer.merge(rules),
         Layer.provide(lookups)
@@ -228,11 +253,21 @@ const wire = (inputs: GuardLiveInputs): Layer.Layer<GuardServices, unknown, unkn
           shared(ViolationCounter.layerMemory(), failOpen(RedisViolationCounter.layer(), layerViolationCounterFallback()))
       )
       const detector = inputs.detector ?? ThreatDetector.layer(ThreatDetector.fromConfig(config))
-      const cloud = inputs.cloudRanges ?? cloudRanges(config, inputs.routes)
-      const pipeline = GuardPipeline.layer.pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules, lookups)))
-      const security = consoleFeed === undefined
+      const cloud = inputs.cloudRanges === undefined
+        ? cloudRanges(config, lookups)
+        : Layer.effect(PipelineCloud, CloudRanges).pipe(Layer.provide(inputs.cloudRanges))
+      const settings = pipelineOptions(config)
+      const pipeline = Layer.unwrapEffect(Effect.gen(function*() {
+        const { geoIp, routes } = yield* Lookups
+        return GuardPipeline.layer({ settings, routes, geoIp, cloudRanges: yield* PipelineCloud })
+      })).pipe(Layer.provide(Layer.mergeAll(stores, detector, cloud, withRules, lookups)))
+      const security = consolePath === undefined || consoleFeed === undefined
         ? pipeline
-        : layerMounted(consoleFeed).pipe(Layer.provide(Layer.mergeAll(pipeline, stores, withRules, config.enableRedis ? redis : Layer.empty)))
+        : Layer.unwrapEffect(Effect.gen(function*() {
+          // GuardConsole (a reference: none unless provided) holds the console's code-side options
+          const redisConnection = config.enableRedis ? yield* GuardRedis : undefined
+          return layerMounted(consoleOptionsFromConfig(config, consolePath, consoleFeed, yield* GuardConsole, redisConnection))
+        })).pipe(Layer.provide(Layer.mergeAll(pipeline, stores, withRules, config.enableRedis ? redis : Layer.empty)))
       const redisEvents = config.enableRedis ? layerRedisEvents.pipe(Layer.provide(Layer.merge(redis, withRules))) : Layer.empty
       return Layer.mergeAll(security, withRules, stores, detector, redisEvents)
     })
@@ -269,20 +304,14 @@ export const GuardPipelineLive: Layer.Layer<GuardPipeline, ConfigError | StoreEr
 )
 
 /** Cloud ranges for the providers the config and the routes block; none when no provider is. */
-const cloudRanges = (config: GuardConfig["Type"], routes: Layer.Layer<GuardRoutes, unknown, unknown> | undefined) => {
-  const providers = (declared: ReadonlyArray<ResolvedRoute>) => {
-    const all = new Set(config.blockCloudProviders)
-    for (const route of declared) {
-      for (const p of route.settings.blockClouds ?? []) all.add(p)
+const cloudRanges = (config: GuardConfig["Type"], lookups: Layer.Layer<Lookups, unknown, unknown>): Layer.Layer<PipelineCloud, unknown, unknown> =>
+  Layer.unwrapEffect(Effect.map(Lookups, ({ routes }) => {
+    const blocked = new Set(config.blockCloudProviders)
+    for (const route of routes?.all ?? []) {
+      for (const p of route.settings.blockClouds ?? []) blocked.add(p)
     }
-    return all
-  }
-  const load = (declared: ReadonlyArray<ResolvedRoute>) => {
-    const blocked = providers(declared)
-    return blocked.size === 0 ? Layer.empty : CloudRanges.layer({
-      providers: blocked,
-      refreshInterval: Duration.seconds(config.cloudIpRefreshInterval)
-    }).pipe(Layer.provide(FetchHttpClient.layer))
-  }
-  return routes === undefined ? load([]) : Layer.unwrapEffect(Effect.map(GuardRoutes, (r) => load(r.all))).pipe(Layer.provide(routes))
-}
+    return blocked.size === 0 ? Layer.succeed(PipelineCloud, undefined) : Layer.effect(PipelineCloud, CloudRanges).pipe(
+      Layer.provide(CloudRanges.layer({ providers: blocked, refreshInterval: Duration.seconds(config.cloudIpRefreshInterval) })),
+      Layer.provide(FetchHttpClient.layer)
+    )
+  })).pipe(Layer.provide(lookups))

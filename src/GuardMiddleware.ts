@@ -24,13 +24,14 @@
 import type { HttpApp } from "@effect/platform"
 import { HttpMiddleware, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Context, Effect, Layer, Option } from "effect"
-import { CloudRanges } from "./CloudRanges.js"
+import type { CloudRanges } from "./CloudRanges.js"
 import type { ConfigError } from "./ConfigError.js"
 import { DynamicRuleManager } from "./DynamicRuleManager.js"
 import { EventBus } from "./EventBus.js"
 import type { CheckName } from "./EventTypes.js"
-import { GeoIpLookup } from "./GeoIpLookup.js"
-import { GuardConfig } from "./GuardConfig.js"
+import type { GeoIpLookup } from "./GeoIpLookup.js"
+import { GuardConfig, type GuardConfigShape } from "./GuardConfig.js"
+import { type PipelineSettings, pipelineSettings } from "./internal/config/pipeline.js"
 import { compile } from "./internal/middleware/compile.js"
 import type { CheckEnv } from "./internal/pipeline.js"
 import { apiRoutes } from "./internal/routeDiscovery.js"
@@ -54,7 +55,7 @@ export interface GuardPipelineShape {
   readonly checks: ReadonlyArray<CheckName>
   /** Guards `app`. */
   readonly apply: <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R>
-  /** The routes found where the pipeline was built (provided to `GuardLive`), if any. */
+  /** The routes the pipeline was built with (an input of `GuardLive`), if any. */
   readonly routes: GuardRoutes["Type"] | undefined
   /**
    * The same guard (services, stores, configuration) for other routes: those provided where the
@@ -71,25 +72,83 @@ export interface GuardPipelineShape {
  */
 export class GuardPipeline extends Context.Tag("effect-guard/GuardPipeline")<GuardPipeline, GuardPipelineShape>() {
   /**
-   * Builds the pipeline from the guard's services; `GuardRoutes`, `GeoIpLookup` and `CloudRanges`
-   * are used when present. Country rules without a `GeoIpLookup` are a `ConfigError`.
+   * Builds the pipeline from its settings and inputs (routes, country lookups, cloud ranges: each
+   * used only when given here) and the guard's services. Country rules without `geoIp`, or cloud
+   * rules without `cloudRanges`, are a `ConfigError`.
+   *
+   * @since 0.2.0
+   */
+  static layer(options: GuardPipelineOptions): Layer.Layer<GuardPipeline, ConfigError, GuardPipelineServices> {
+    return Layer.effect(GuardPipeline, make(options))
+  }
+
+  /**
+   * {@link GuardPipeline.layer} with the settings of `GuardConfig` ({@link optionsFromConfig}),
+   * without routes, country lookups or cloud ranges (`GuardLive` wires those).
    *
    * @since 0.1.0
    */
-  static readonly layer: Layer.Layer<
-    GuardPipeline,
-    ConfigError,
-    GuardConfig | EventBus | MetricsCollector | IpBans | RateLimitStore | ViolationCounter | ThreatDetector | DynamicRuleManager
-  > = Layer.effect(GuardPipeline, Effect.suspend(() => make))
+  static readonly layerConfig: Layer.Layer<GuardPipeline, ConfigError, GuardConfig | GuardPipelineServices> = Layer
+    .unwrapEffect(Effect.map(GuardConfig, (config) => GuardPipeline.layer({ settings: optionsFromConfig(config) })))
 }
+
+/**
+ * The services every pipeline is built from.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type GuardPipelineServices =
+  | EventBus
+  | MetricsCollector
+  | IpBans
+  | RateLimitStore
+  | ViolationCounter
+  | ThreatDetector
+  | DynamicRuleManager
+
+/**
+ * The fields of a decoded `GuardConfig` the pipeline reads: its checks, response headers and
+ * refusals.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type GuardPipelineSettings = PipelineSettings
+
+/**
+ * Options of {@link GuardPipeline.layer}: the settings, and what the configuration cannot say.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface GuardPipelineOptions {
+  readonly settings: GuardPipelineSettings
+  /** The application's routes, whose settings apply. Without them, global settings only. */
+  readonly routes?: GuardRoutes["Type"] | undefined
+  /** Country lookups, for the country rules. */
+  readonly geoIp?: GeoIpLookup["Type"] | undefined
+  /** Cloud ranges, for `blockCloudProviders` and the routes' `blockClouds`. */
+  readonly cloudRanges?: CloudRanges["Type"] | undefined
+}
+
+/**
+ * The pipeline's settings from a decoded `GuardConfig`: those fields, no others.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const optionsFromConfig: (config: GuardConfigShape) => GuardPipelineSettings = pipelineSettings
 
 /**
  * The guard as an `HttpMiddleware`: serve it with `HttpServer.serve(guardMiddleware)` (or pass it to
  * `HttpApp.toWebHandler`) and provide `GuardLive`.
  *
- * The routes whose settings it applies are found wherever they are: `GuardRoutes` provided where the
- * application runs (the server's layer), else provided to `GuardLive`, else the `HttpApi` being
- * served. Protected handlers check that their settings were applied (see `RouteGuard.secure`).
+ * The routes whose settings it applies are, per request: `GuardRoutes` provided where the
+ * application runs (the server's layer), else those the pipeline was built with (an input of
+ * `GuardLive`), else the `HttpApi` being served. These two lookups in the request's context are the
+ * middleware's only optional inputs; everything else comes from `GuardPipeline`. Protected handlers
+ * check that their settings were applied (see `RouteGuard.secure`).
  *
  * @since 0.1.0
  * @category middleware
@@ -130,34 +189,30 @@ export const guardMiddleware = HttpMiddleware.make(
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<
-  GuardPipelineShape,
-  ConfigError,
-  GuardConfig | EventBus | MetricsCollector | IpBans | RateLimitStore | ViolationCounter | ThreatDetector | DynamicRuleManager
-> = Effect.gen(function*() {
-  const services: Omit<CheckEnv, "routes"> = {
-    config: yield* GuardConfig,
-    bus: yield* EventBus,
-    bans: yield* IpBans,
-    rateLimits: yield* RateLimitStore,
-    violations: yield* ViolationCounter,
-    detector: yield* ThreatDetector,
-    rules: yield* DynamicRuleManager,
-    geo: Option.getOrUndefined(yield* Effect.serviceOption(GeoIpLookup)),
-    cloud: Option.getOrUndefined(yield* Effect.serviceOption(CloudRanges))
-  }
-  const metrics = yield* MetricsCollector
-  const own = Option.getOrUndefined(yield* Effect.serviceOption(GuardRoutes))
-  const variants = new Map<GuardRoutes["Type"], Effect.Effect<GuardPipelineShape, ConfigError>>()
-  const build = (routes: GuardRoutes["Type"] | undefined): Effect.Effect<GuardPipelineShape, ConfigError> =>
-    Effect.map(compile({ ...services, routes: routes ?? EMPTY_ROUTES }, metrics), ({ apply, checks }) =>
-      GuardPipeline.of({ checks, apply, routes, forRoutes }))
-  const forRoutes = (routes: GuardRoutes["Type"]): Effect.Effect<GuardPipelineShape, ConfigError> => {
-    const known = variants.get(routes)
-    if (known !== undefined) return known
-    return Effect.flatten(Effect.tap(Effect.exit(build(routes)), (exit) => {
-      variants.set(routes, exit)
-    }))
-  }
-  return yield* build(own)
-})
+export const make = (options: GuardPipelineOptions): Effect.Effect<GuardPipelineShape, ConfigError, GuardPipelineServices> =>
+  Effect.gen(function*() {
+    const services: Omit<CheckEnv, "routes"> = {
+      config: options.settings,
+      bus: yield* EventBus,
+      bans: yield* IpBans,
+      rateLimits: yield* RateLimitStore,
+      violations: yield* ViolationCounter,
+      detector: yield* ThreatDetector,
+      rules: yield* DynamicRuleManager,
+      geo: options.geoIp,
+      cloud: options.cloudRanges
+    }
+    const metrics = yield* MetricsCollector
+    const variants = new Map<GuardRoutes["Type"], Effect.Effect<GuardPipelineShape, ConfigError>>()
+    const build = (routes: GuardRoutes["Type"] | undefined): Effect.Effect<GuardPipelineShape, ConfigError> =>
+      Effect.map(compile({ ...services, routes: routes ?? EMPTY_ROUTES }, metrics), ({ apply, checks }) =>
+        GuardPipeline.of({ checks, apply, routes, forRoutes }))
+    const forRoutes = (routes: GuardRoutes["Type"]): Effect.Effect<GuardPipelineShape, ConfigError> => {
+      const known = variants.get(routes)
+      if (known !== undefined) return known
+      return Effect.flatten(Effect.tap(Effect.exit(build(routes)), (exit) => {
+        variants.set(routes, exit)
+      }))
+    }
+    return yield* build(options.routes)
+  })

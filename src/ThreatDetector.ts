@@ -1,5 +1,5 @@
 /**
- * The detection engine behind the `suspicious_activity` check: finds attacks (19 categories: XSS,
+ * The detection engine behind the `suspicious_activity` check: finds attacks (21 categories: XSS,
  * SQL injection, traversal, command injection, SSRF, ...) in a request given as plain data, and says
  * which categories and patterns matched, with a score and safe-to-log excerpts.
  *

@@ -1,7 +1,7 @@
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Logger, Ref, TestClock } from "effect"
-import { GuardConfig, isCheckLogMuted, logCheck, StoreError, ViolationCounter } from "effect-guard"
+import { GuardConfig, isCheckLogMuted, logCheck, MutedCheckLogs, StoreError, ViolationCounter } from "effect-guard"
 import { makeRepeatedCheckLog } from "../src/CheckLog.js"
 import { get, guardedServer } from "./support/guarded.js"
 
@@ -62,7 +62,13 @@ describe("CheckLog", () => {
       expect(lines).toEqual(["ip_security: IP 1.2.3.4 is blacklisted"])
       expect(yield* isCheckLogMuted("rate_limit")).toBe(true)
       expect(yield* isCheckLogMuted("ip_security")).toBe(false)
-    }).pipe(Effect.provide(GuardConfig.layer({ mutedCheckLogs: ["rate_limit", "user_agent"] }))))
+    }).pipe(Effect.provide(MutedCheckLogs.layerConfig.pipe(Layer.provide(GuardConfig.layer({ mutedCheckLogs: ["rate_limit", "user_agent"] }))))))
+
+  it.effect("the muted set can be given without a configuration", () =>
+    Effect.gen(function*() {
+      const lines = yield* captureLogs(Effect.all([logCheck("rate_limit", "limited"), logCheck("user_agent", "curl")]))
+      expect(lines).toEqual(["user_agent: curl"])
+    }).pipe(Effect.provide(MutedCheckLogs.layer(["rate_limit"]))))
 
   it.scoped("a check's own lines, such as a skipped auto-ban count, carry its name", () =>
     Effect.gen(function*() {

@@ -165,6 +165,9 @@ describe("EventEnricher", () => {
     Effect.gen(function*() {
       const failingRules = Layer.succeed(DynamicRuleManager, DynamicRuleManager.of({
         current: Effect.die("boom"),
+        currentAt: () => {
+          throw new Error("boom")
+        },
         changes: undefined as never,
         setRules: () => Effect.void,
         clear: Effect.void,

@@ -1,6 +1,6 @@
 import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, ManagedRuntime, Option } from "effect"
+import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, Option } from "effect"
 import {
   ClientIp,
   CompositeHandler,
@@ -10,6 +10,7 @@ import {
   GuardConfig,
   type GuardConfigInput,
   GuardLive,
+  type GuardPipeline,
   IpBans,
   makeGuardLive,
   MetricsCollector,
@@ -200,5 +201,18 @@ describe("makeGuardLive", () => {
       expect(Option.isSome(yield* explicit.isBanned("203.0.113.8"))).toBe(false)
       // GuardLive takes the same inputs from the context
       expect(Option.isSome(yield* implicit.isBanned("203.0.113.8"))).toBe(true)
+    }))
+
+  it.effect("country lookups in the surrounding context that are not an input are not used by the pipeline", () =>
+    Effect.gen(function*() {
+      const config = GuardConfig.layer({ whitelistCountries: ["NL"] })
+      const geoIp = Layer.succeed(GeoIpLookup, { country: () => Effect.succeed(Option.some("NL")) })
+      const build = (guardLayer: Layer.Layer<GuardPipeline, unknown, GuardConfig>) =>
+        Effect.scoped(Layer.build(guardLayer.pipe(Layer.provide(config)))).pipe(Effect.provide(geoIp), Effect.exit)
+      const explicit = yield* build(makeGuardLive({}))
+      expect(Exit.isFailure(explicit) && String(Cause.squash(explicit.cause))).toContain("country rules need a GeoIpLookup")
+      expect(Exit.isSuccess(yield* build(makeGuardLive({ geoIp })))).toBe(true)
+      // GuardLive takes the same inputs from the context
+      expect(Exit.isSuccess(yield* build(GuardLive))).toBe(true)
     }))
 })

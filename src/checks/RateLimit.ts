@@ -113,9 +113,10 @@ export const make = (env: CheckEnv, repeatedLog?: CheckLog): Option.Option<Secur
 
   /**
    * Counts `cost` units of the request in one window, kept with the request for its response's
-   * fields. Units are counted one by one and stop at the first refused: a refused unit is counted,
-   * as a refused request is. A cost above the window's limit counts as the whole window (a request
-   * that costs more than a window holds passes when the window is empty, and empties it).
+   * fields, then answers by the window's last result. Units are counted one by one and stop at the
+   * first refused: a refused unit is counted, as a refused request is. A cost above the window's
+   * limit counts as the whole window (a request that costs more than a window holds passes when the
+   * window is empty, and empties it). A request of one unit (most) takes one step after the store's.
    */
   const count = (
     req: GuardRequest,
@@ -123,21 +124,26 @@ export const make = (env: CheckEnv, repeatedLog?: CheckLog): Option.Option<Secur
     policy: CountedWindow["policy"],
     key: string,
     limit: number,
-    window: Duration.Duration
-  ): Effect.Effect<RateLimitResult, StoreError> => {
+    window: Duration.Duration,
+    answer: (result: RateLimitResult) => Effect.Effect<Verdict, StoreError>
+  ): Effect.Effect<Verdict, StoreError> => {
+    const counted = (result: RateLimitResult): Effect.Effect<Verdict, StoreError> => {
+      const entry = { policy, result }
+      if (req.state.rateLimits === undefined) req.state.rateLimits = [entry]
+      else req.state.rateLimits.push(entry)
+      return answer(result)
+    }
+    const units = Math.min(client.cost, Math.max(1, limit))
+    if (units <= 1) return Effect.flatMap(env.rateLimits.hit(key, limit, window), counted)
     const hits = (units: number): Effect.Effect<RateLimitResult, StoreError> =>
       Effect.flatMap(env.rateLimits.hit(key, limit, window), (result) => units <= 1 || !result.allowed ? Effect.succeed(result) : hits(units - 1))
-    return Effect.tap(hits(Math.min(client.cost, Math.max(1, limit))), (result) => {
-      const counted = { policy, result }
-      if (req.state.rateLimits === undefined) req.state.rateLimits = [counted]
-      else req.state.rateLimits.push(counted)
-    })
+    return Effect.flatMap(hits(units), counted)
   }
 
   // Each window is its own function of the request: with the in-process store a window counts as
   // soon as it is called, so a window after a refusal must not even be called.
   const endpointWindow = (req: GuardRequest, client: Client, endpoint: string, limit: Limit): Effect.Effect<Verdict, StoreError> =>
-    Effect.flatMap(count(req, client, "endpoint", `endpoint:${endpoint}:${client.key}`, limit[0], Duration.seconds(limit[1])), (r) =>
+    count(req, client, "endpoint", `endpoint:${endpoint}:${client.key}`, limit[0], Duration.seconds(limit[1]), (r) =>
       r.allowed ? pass : exceeded(req, r, {
         event: "dynamic_rule_violation",
         reason: `Endpoint-specific rate limit exceeded: ${limit[0]} requests per ${limit[1]}s for ${endpoint}`,
@@ -146,7 +152,7 @@ export const make = (env: CheckEnv, repeatedLog?: CheckLog): Option.Option<Secur
       }))
 
   const routeWindow = (req: GuardRequest, client: Client, route: string, limit: { readonly requests: number; readonly window: number }) =>
-    Effect.flatMap(count(req, client, "route", `route:${route}:${client.key}`, limit.requests, Duration.seconds(limit.window)), (r) =>
+    count(req, client, "route", `route:${route}:${client.key}`, limit.requests, Duration.seconds(limit.window), (r) =>
       r.allowed ? pass : exceeded(req, r, {
         event: "rate_limited",
         reason: `Rate limit exceeded: ${limit.requests} requests per ${limit.window}s on ${route}`,
@@ -159,7 +165,7 @@ export const make = (env: CheckEnv, repeatedLog?: CheckLog): Option.Option<Secur
     if (!(rules?.enableRateLimiting ?? config.enableRateLimiting)) return pass
     const limit = rules?.globalRateLimit ?? config.rateLimit
     const window = rules?.globalRateWindow ?? config.rateLimitWindow
-    return Effect.flatMap(count(req, client, "global", `global:${client.key}`, limit, window === config.rateLimitWindow ? configWindow : Duration.seconds(window)), (r) =>
+    return count(req, client, "global", `global:${client.key}`, limit, window === config.rateLimitWindow ? configWindow : Duration.seconds(window), (r) =>
       r.allowed ? pass : exceeded(req, r, {
         event: "rate_limited",
         reason: `Rate limit exceeded: ${r.count} requests in ${window}s window`,

@@ -11,13 +11,13 @@ import { type BodySize, type Overflow, peekBody } from "./bodyPeek.js"
 import type { CountedWindow } from "./rateLimitHeaders.js"
 import { refusalResponse } from "./refusalBody.js"
 import { checkLogFor } from "../CheckLog.js"
+import type { PipelineSettings } from "./config/pipeline.js"
 import type { ActiveRules } from "../DynamicRuleManager.js"
 import type { CloudRanges } from "../CloudRanges.js"
 import type { DynamicRuleManager } from "../DynamicRuleManager.js"
 import type { EmitOptions, EventBus } from "../EventBus.js"
 import type { CheckName, EventType } from "../EventTypes.js"
 import type { GeoIpLookup } from "../GeoIpLookup.js"
-import type { GuardConfigShape } from "../GuardConfig.js"
 import type { BanResult, IpBans } from "../IpBans.js"
 import type { RateLimitStore } from "../RateLimitStore.js"
 import type { GuardEvaluation, GuardRoutes, ResolvedRoute, RouteSettings } from "../RouteGuard.js"
@@ -27,7 +27,7 @@ import type { ViolationCounter } from "../ViolationCounter.js"
 
 /** The services and settings a check is built from (once, when the pipeline is built). */
 export interface CheckEnv {
-  readonly config: GuardConfigShape
+  readonly config: PipelineSettings
   readonly routes: GuardRoutes["Type"]
   readonly bus: EventBus["Type"]
   readonly bans: IpBans["Type"]
@@ -107,7 +107,7 @@ export const anyRoute = (env: CheckEnv, has: (settings: RouteSettings) => boolea
  * reads more than the application would. A route that bypasses the size check has no limit: a cap
  * that nothing measures against first would reset the connection of a body over it, not answer 413.
  */
-export const maxBodyOf = (config: GuardConfigShape, req: GuardRequest): number | undefined =>
+export const maxBodyOf = (config: PipelineSettings, req: GuardRequest): number | undefined =>
   req.route?.settings.bypass?.has("request_size_content") === true
     ? undefined
     : req.route?.settings.maxRequestSize ?? config.maxRequestSize

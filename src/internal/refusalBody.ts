@@ -10,7 +10,7 @@ import type { GuardConfigShape } from "../GuardConfig.js"
 
 /** The guard's refusal with `status`: `message` unless the configuration says otherwise. */
 export const refusalResponse = (
-  config: GuardConfigShape,
+  config: Pick<GuardConfigShape, "refusalBodies" | "customErrorResponses" | "refusalFormat">,
   status: number,
   message: string,
   headers: Readonly<Record<string, string>>

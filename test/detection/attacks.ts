@@ -534,6 +534,56 @@ export const ATTACKS: ReadonlyArray<AttackCase> = [
     "gASVJwAAAAAAAACMBXBvc2l4lIwGc3lzdGVtlJOUjAJpZJSFlFKULg==",
     "Tzo4OiJzdGRDbGFzcyI6MTp7czo0OiJmaWxlIjtzOjExOiIvZXRjL3Bhc3N3ZCI7fQ=="
   ]),
+  // ------------------------------------------------------------------------------ session_fixation
+  ...cases("session_fixation", "rawquery", [
+    "JSESSIONID=0A1B2C3D4E5F60718293A4B5C6D7E8F9",
+    "PHPSESSID=attackerchosen123",
+    "ASP.NET_SessionId=fixated0session1",
+    "connect.sid=s%3Aattacker.signature",
+    "laravel_session=eyJpdiI6ImF0dGFja2VyIn0",
+    "next=%2Fhome&phpsessid=fixed",
+    "CFID=1234&CFTOKEN=5678",
+    "ASPSESSIONIDQQGBTQBD=KLMNOPQRSTUV",
+    "next-auth.session-token=chosen"
+  ]),
+  ...cases("session_fixation", "path", ["/account;jsessionid=8F3A2B1C9D", "/shop/cart.jsp;jsessionid=A1B2C3D4E5F6"]),
+  ...cases("session_fixation", "query", [
+    "https://app.example/login?PHPSESSID=attackerchosen",
+    "/login;jsessionid=0123456789ABCDEF",
+    "<script>document.cookie=\"sessionid=1234; domain=.example.com\"</script>",
+    "<script>document.cookie='JSESSIONID=chosen;path=/'</script>",
+    "<meta http-equiv=\"Set-Cookie\" content=\"sid=1\">",
+    "<meta http-equiv=Set-Cookie content=\"PHPSESSID=fixed; path=/\">",
+    "x.cookie;expires=Thu, 01 Jan 2099"
+  ]),
+  ...cases("session_fixation", "jsonraw", ["{\"jsessionid\": \"chosen\"}", "{\"PHPSESSID\": \"attacker\"}"]),
+
+  // --------------------------------------------------------------------------------- orm_injection
+  ...cases("orm_injection", "rawquery", [
+    "password__startswith=a",
+    "created_by__password__startswith=pbkdf2",
+    "owner__api_key__regex=%5Esk_live",
+    "reset_token__gt=m",
+    "user__password__contains=%24",
+    "author__password__istartswith=a",
+    "filter%5Buser__password__istartswith%5D=a",
+    "password_hash__endswith=%3D",
+    "salt__regex=%5Ea",
+    "auth_token__lt=n",
+    "account__totp_secret__startswith=J",
+    "users__private_key__contains=BEGIN",
+    "reset_code__range=000000,500000",
+    "q=1&created_by__user__password__startswith=a"
+  ]),
+  ...cases("orm_injection", "jsonraw", [
+    "{\"password__startswith\":\"a\"}",
+    "{\"created_by__password__regex\":\"^pbkdf2_sha256\"}",
+    "{\"filters\":{\"owner__api_key__startswith\":\"sk\"}}",
+    "{\"user__secret__iregex\":\"^a\"}",
+    "{\"session_token__gte\":\"a\"}",
+    "{\"where\":{\"author__password__in\":[\"a\",\"b\"]}}"
+  ]),
+
   ...cases("deserialization", "jsonraw", [
     "{\"rce\":\"_$$ND_FUNC$$_function (){require('child_process').exec('ls /')}()\"}",
     "{\"a\":{\"@type\":\"java.lang.Class\",\"val\":\"com.sun.rowset.JdbcRowSetImpl\"}}"

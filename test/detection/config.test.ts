@@ -27,6 +27,21 @@ describe("detection config", () => {
       expect(error.message).toContain("not a valid regular expression")
     }))
 
+  it.effect("names every category a rule reports: session fixation and ORM lookups too", () =>
+    Effect.gen(function*() {
+      const config = yield* decodeGuardConfig({ detectionCategories: ["session_fixation", "orm_injection"] })
+      expect([...config.detectionCategories]).toEqual(["session_fixation", "orm_injection"])
+      const families = yield* ThreatDetector.make({ categories: ["xss"] })
+      // a category left out is not reported, whichever rule family finds it
+      const fixation = yield* families.detect({ path: "/login", query: "PHPSESSID=attackerchosen" })
+      expect(fixation.isThreat).toBe(false)
+      const orm = yield* families.detect({ path: "/api/users", query: "password__startswith=a" })
+      expect(orm.isThreat).toBe(false)
+      const all = yield* ThreatDetector.make({})
+      expect((yield* all.detect({ path: "/login", query: "PHPSESSID=attackerchosen" })).categories).toEqual(["session_fixation"])
+      expect((yield* all.detect({ path: "/api/users", query: "password__startswith=a" })).categories).toEqual(["orm_injection"])
+    }))
+
   it.effect("rejects an unknown category with the list of valid ones", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(decodeGuardConfig({ detectionCategories: ["sql"] }))

@@ -49,7 +49,10 @@ describe("decoding before matching", () => {
       ["\\x3cscript\\u003e\\u{3c}", "<script><"],
       ["\\3c script\\3e", "<script>"],
       ["\uff1cscript\uff1e", "<script>"],
-      ["sel\u0000ect", "select"]
+      ["sel\u0000ect", "select"],
+      // Windows "best fit" code pages read typographic quotes as ASCII ones
+      ["\u2019 or \u20181\u2019=\u20191", "' or '1'='1"],
+      ["\u201cadmin\u201d", "\"admin\""]
     ]
     for (const [raw, decoded] of cases) expect(decode(raw, 4)?.text, raw).toBe(decoded)
   })
@@ -62,8 +65,46 @@ describe("decoding before matching", () => {
 
   it.effect("finds an attack however it is encoded", () =>
     Effect.gen(function*() {
-      for (const value of ["%253Cscript%253Ealert(1)", "\\3c script\\3e alert(1)", "&ltscript&gtalert(1)", "%u003Cscript%u003E"]) {
+      for (const value of ["%253Cscript%253Ealert(1)", "\\3c script\\3e alert(1)", "&ltscript&gtalert(1)", "%u003Cscript%u003E", "\u2019 or \u20181\u2019=\u20191"]) {
         expect((yield* detect(q(value))).isThreat, value).toBe(true)
+      }
+    }))
+
+  it.effect("passes prose written with typographic quotes", () =>
+    Effect.gen(function*() {
+      for (const value of ["I\u2019m looking for \u2018best\u2019 shoes \u2013 don\u2019t \u201cquote\u201d me", "O\u2019Brien\u2019s \u201cbest of\u201d list", "it\u2019s 5 o\u2019clock \u2013 \u201cor\u201d is a word"]) {
+        expect((yield* detect(q(value))).isThreat, value).toBe(false)
+      }
+    }))
+})
+
+describe("the base64 view", () => {
+  const encode = (text: string) => Buffer.from(text).toString("base64")
+
+  it.effect("every family reads the decoded text of a base64 value: code, paths, markup", () =>
+    Effect.gen(function*() {
+      for (const text of ["require('child_process').exec('id')", "process.mainModule.require('fs')", "_$$ND_FUNC$$_function(){}", "../../../etc/passwd", "<script>alert(1)</script>"]) {
+        const result = yield* detect(q(encode(text)))
+        expect(result.isThreat, text).toBe(true)
+        expect(result.findings.some((f) => f.part === "decoded"), text).toBe(true)
+      }
+      // escapes inside the encoded text are undone before any rule reads it
+      expect((yield* detect(q(encode("\\u0072equire('child_process')")))).isThreat).toBe(true)
+    }))
+
+  it.effect("passes tokens, ids and base64 of ordinary text", () =>
+    Effect.gen(function*() {
+      for (const value of [
+        encode("hello, this is a plain sentence"),
+        encode("{\"user\":\"ada\",\"role\":\"admin\"}"),
+        encode("docs/guide/../intro.md"),
+        "dGhpcyBpcyBqdXN0IGEgdG9rZW4gd2l0aCBubyBjb2Rl",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+        "4bf92f3577b34da6a3ce929d0e0e4736abcdef",
+        "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA"
+      ]) {
+        expect((yield* detect(q(value))).isThreat, value).toBe(false)
       }
     }))
 })
@@ -75,6 +116,11 @@ describe("overlong UTF-8: what a lenient decoder sees", () => {
       // a second byte that is no continuation byte: masked and added up all the same
       ["%c0%2e%c0%2e%c0%2f", "../"],
       ["%c1%1c", "\\"],
+      // ... unless that gives a control character: then the lead is dropped and the byte kept
+      ["%c0%5cwindows%c0%5cwin.ini", "\\windows\\win.ini"],
+      // each half of an escape escaped, for a server that decodes twice
+      ["..%%35%%63..%%35%%63", "..\\..\\"],
+      ["%%32%%66etc", "/etc"],
       ["%e0%80%ae%e0%80%ae%e0%80%af", "../"],
       ["%f0%80%80%ae%f0%80%80%af", "./"],
       ["%f8%80%80%80%ae%fc%80%80%80%80%af", "./"],
@@ -123,6 +169,19 @@ describe("values", () => {
       "demo-101@body.item@note",
       "demo-202@body.memo"
     ])
+  })
+
+  it("walks a JSON document sent inside a string field as the body it would be unwrapped", () => {
+    const items = Array.from({ length: 20 }, (_, i) => ({ id: i, name: `item number ${i}`, tags: ["alpha", "beta"] }))
+    const document = JSON.stringify({ items: [...items, { id: 20, name: "attack!", tags: [] }] })
+    const result = withDemo()({ path: "/items", body: { kind: "json", text: JSON.stringify({ payload: document }) } })
+    expect(result.findings.map((f) => `${f.ruleId}@${f.location}`)).toEqual(["demo-101@body.payload.items[20].name"])
+    // the path, then each string leaf on its own; a short document or one that does not parse is one value, as text
+    expect(result.scanned.values).toBe(1 + 20 * 3 + 1)
+    const short = withDemo()({ path: "/", body: { kind: "json", text: JSON.stringify({ payload: "{\"a\":\"attack!\"}" }) } })
+    expect(short.findings.map((f) => f.location)).toEqual(["body.payload"])
+    const broken = withDemo()({ path: "/", body: { kind: "json", text: JSON.stringify({ payload: `${document.slice(0, -1)} attack!` }) } })
+    expect(broken.findings.map((f) => f.location)).toEqual(["body.payload"])
   })
 })
 

@@ -33,7 +33,12 @@ export interface ConsoleAssets {
 
 export interface ConsoleDeps {
   readonly base: string
-  readonly config: GuardConfigShape
+  /** Shown on the page and in the passive-mode report. */
+  readonly passiveMode: boolean
+  /** The configuration as the health panel shows it ({@link configSummary}). */
+  readonly summary: Readonly<Record<string, unknown>>
+  /** How long one event stream stays open (the page reconnects at once). */
+  readonly streamLifetime: Duration.Duration
   readonly feed: ConsoleFeed
   readonly composite: CompositeHandler["Type"]
   readonly bans: IpBans["Type"]
@@ -99,6 +104,15 @@ export const configSummary = (config: GuardConfigShape): Record<string, unknown>
   return out
 }
 
+/**
+ * How long one event stream stays open. A server closing waits for its open responses, and a stream
+ * never ends by itself: each one ends after half the shutdown deadline (1 to 30 s), and the page
+ * reconnects at once, resuming after the last event it has (`?after=`). Closing the server
+ * therefore waits on the console for half the deadline at most.
+ */
+export const streamLifetime = (shutdownTimeoutMs: number): Duration.Duration =>
+  Duration.millis(Math.max(1_000, Math.min(30_000, Math.floor(shutdownTimeoutMs / 2))))
+
 const json = (body: unknown, status = 200, headers: Headers.Input = {}) =>
   HttpServerResponse.unsafeJson(body, { status, headers: { ...SECURITY_HEADERS, ...headers } })
 
@@ -108,7 +122,7 @@ const text = (body: string, status: number, headers: Headers.Input = {}, content
 const frame = (event: ConsoleEvent) => `id: ${event.id}\nevent: guard\ndata: ${JSON.stringify(event)}\n\n`
 
 export const makeConsoleApp = (deps: ConsoleDeps) => {
-  const { base, bans, bus, composite, config, feed, redis, verify } = deps
+  const { base, bans, bus, composite, feed, passiveMode, redis, summary, verify } = deps
   const expected = deps.token === undefined ? undefined : digest(Redacted.value(deps.token))
   const tokenMatches = (candidate: string | undefined) =>
     expected !== undefined && candidate !== undefined && timingSafeEqual(digest(candidate), expected)
@@ -154,8 +168,8 @@ export const makeConsoleApp = (deps: ConsoleDeps) => {
         droppedByExporter: yield* composite.droppedByExporter
       },
       redis: redis === undefined ? { enabled: false } : { enabled: true, ready: yield* redis.isReady, url: redis.displayUrl },
-      passiveMode: config.passiveMode,
-      config: configSummary(config)
+      passiveMode,
+      config: summary
     }
   })
 
@@ -174,7 +188,7 @@ export const makeConsoleApp = (deps: ConsoleDeps) => {
       minutes: yield* feed.minutes,
       top: feed.top(10),
       bans: yield* listBans,
-      passive: { enabled: config.passiveMode, top: feed.passiveReport(10) },
+      passive: { enabled: passiveMode, top: feed.passiveReport(10) },
       health: yield* health
     }
   })
@@ -184,16 +198,13 @@ export const makeConsoleApp = (deps: ConsoleDeps) => {
     (now) =>
       json({
         generatedAt: new Date(now).toISOString(),
-        passiveMode: config.passiveMode,
+        passiveMode,
         note: "What passive mode logged instead of refusing, by check, event type and rule, most frequent first. count is an upper bound; count - error a lower bound.",
         entries: feed.passiveReport(256)
       }, 200, { "content-disposition": "attachment; filename=\"guard-passive-report.json\"" })
   )
 
-  // A server closing waits for its open responses, and a stream never ends by itself: each one ends
-  // after half the shutdown deadline, and the page reconnects at once, resuming after the last event
-  // it has (`?after=`). Closing the server therefore waits on the console for half the deadline at most.
-  const lifetime = Duration.millis(Math.max(1_000, Math.min(30_000, Math.floor(config.telemetryShutdownTimeoutMs / 2))))
+  const lifetime = deps.streamLifetime
   const streamAfter = (after: number) =>
     Stream.unwrapScoped(
       Effect.map(feed.subscribe(BACKLOG), ({ backlog, live }) => {

@@ -7,18 +7,18 @@
  * @internal
  */
 import { type HttpApp, HttpServerRequest, type HttpServerResponse } from "@effect/platform"
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, type Duration, Effect, Layer, type Redacted } from "effect"
 import { readFileSync } from "node:fs"
 import { CompositeHandler } from "../../CompositeHandler.js"
 import { ConfigError } from "../../ConfigError.js"
 import { EventBus } from "../../EventBus.js"
-import { GuardConfig } from "../../GuardConfig.js"
-import { GuardConsole } from "../../GuardConsole.js"
+import type { GuardConfigShape } from "../../GuardConfig.js"
+import type { ConsoleVerifier, GuardConsoleOptions } from "../../GuardConsole.js"
 import { GuardPipeline, type GuardPipelineShape } from "../../GuardMiddleware.js"
 import { IpBans } from "../../IpBans.js"
-import { GuardRedis } from "../../Redis.js"
+import type { GuardRedis } from "../../Redis.js"
 import type { ConsoleFeed } from "./feed.js"
-import { type ConsoleAssets, makeConsoleApp } from "./http.js"
+import { type ConsoleAssets, configSummary, makeConsoleApp, streamLifetime } from "./http.js"
 
 /** The page, script and style, next to this module in `src/` and, copied by the build, in `dist/`. */
 const loadAssets: Effect.Effect<ConsoleAssets, ConfigError> = Effect.try({
@@ -53,22 +53,50 @@ const mounted = (pipeline: GuardPipelineShape, base: string, serve: Serve): Guar
   forRoutes: (routes) => Effect.map(pipeline.forRoutes(routes), (other) => mounted(other, base, serve))
 })
 
+/** What the mounted console is built from: mapped once from `GuardConfig` by `GuardLive`. */
+export interface ConsoleMountOptions {
+  readonly feed: ConsoleFeed
+  /** `consolePath`. */
+  readonly path: string
+  readonly token: Redacted.Redacted<string> | undefined
+  readonly verify: ConsoleVerifier | undefined
+  readonly passiveMode: boolean
+  readonly summary: Readonly<Record<string, unknown>>
+  readonly streamLifetime: Duration.Duration
+  /** The shared connection, whose bans the console lists too (`enableRedis`). */
+  readonly redis: GuardRedis["Type"] | undefined
+}
+
+/** The console's options from a decoded `GuardConfig` mounted at `path`, and the code-side options. */
+export const consoleOptionsFromConfig = (
+  config: GuardConfigShape,
+  path: string,
+  feed: ConsoleFeed,
+  code: GuardConsoleOptions,
+  redis: GuardRedis["Type"] | undefined
+): ConsoleMountOptions => ({
+  feed,
+  path,
+  token: config.consoleToken,
+  verify: code.verify,
+  passiveMode: config.passiveMode,
+  summary: configSummary(config),
+  streamLifetime: streamLifetime(config.telemetryShutdownTimeoutMs),
+  redis
+})
+
 /**
- * `GuardPipeline` with the console mounted at `consolePath`. Fails with a `ConfigError` when neither
- * `consoleToken` nor a verifier (`GuardConsole.layer`) is there: the console never starts open.
+ * `GuardPipeline` with the console mounted at `options.path`. Fails with a `ConfigError` when
+ * neither a token nor a verifier is given: the console never starts open.
  */
 export const layerMounted = (
-  feed: ConsoleFeed
-): Layer.Layer<GuardPipeline, ConfigError, GuardPipeline | GuardConfig | CompositeHandler | IpBans | EventBus> =>
+  options: ConsoleMountOptions
+): Layer.Layer<GuardPipeline, ConfigError, GuardPipeline | CompositeHandler | IpBans | EventBus> =>
   Layer.effect(
     GuardPipeline,
     Effect.gen(function*() {
-      const config = yield* GuardConfig
       const pipeline = yield* GuardPipeline
-      const base = config.consolePath
-      if (base === undefined) return pipeline
-      const options = yield* GuardConsole
-      if (config.consoleToken === undefined && options.verify === undefined) {
+      if (options.token === undefined && options.verify === undefined) {
         return yield* ConfigError.fromIssues([{
           path: "consoleToken",
           message:
@@ -76,17 +104,19 @@ export const layerMounted = (
         }])
       }
       const serve = makeConsoleApp({
-        base,
-        config,
-        feed,
+        base: options.path,
+        passiveMode: options.passiveMode,
+        summary: options.summary,
+        streamLifetime: options.streamLifetime,
+        feed: options.feed,
         composite: yield* CompositeHandler,
         bans: yield* IpBans,
         bus: yield* EventBus,
-        redis: Option.getOrUndefined(yield* Effect.serviceOption(GuardRedis)),
-        token: config.consoleToken,
+        redis: options.redis,
+        token: options.token,
         verify: options.verify,
         assets: yield* loadAssets
       })
-      return mounted(pipeline, base, serve)
+      return mounted(pipeline, options.path, serve)
     })
   )

@@ -35,16 +35,20 @@ const overlongLength = (b: number): number =>
 /**
  * The ASCII character an overlong UTF-8 sequence at `i` of `bytes` stands for, with the number of
  * bytes it takes, or undefined. A lenient decoder (old IIS, some Java and PHP stacks) masks each
- * byte and adds the bits up, so it reads `c0 ae`, `e0 80 ae`, `f0 80 80 af` and even `c0 2e` (a
- * second byte that is no continuation byte) as ASCII; a strict one rejects them, so reading them as
- * ASCII finds what the lenient one would see.
+ * byte and adds the bits up, so it reads `c0 ae`, `e0 80 ae`, `f0 80 80 af` and even `c0 2e` or
+ * `c1 1c` (a second byte that is no continuation byte) as ASCII; when that sum is a control
+ * character, the lenient reading that drops the lead and keeps the byte is the one meant
+ * (`c0 5c` is `\`). A strict decoder rejects them all, so reading them as ASCII finds what the
+ * lenient one would see.
  */
 const overlongAt = (bytes: ArrayLike<number>, i: number): readonly [number, number] | undefined => {
   const n = overlongLength(bytes[i]!)
   if (n === 0 || i + n > bytes.length) return undefined
   if (n === 2) {
     const next = bytes[i + 1]!
-    return next < 0xc0 ? [((bytes[i]! & 0x1f) << 6) | (next & 0x3f), 2] : undefined
+    if (next >= 0xc0) return undefined
+    const masked = ((bytes[i]! & 0x1f) << 6) | (next & 0x3f)
+    return [masked < 0x20 && next >= 0x20 && next < 0x80 ? next : masked, 2]
   }
   let code = 0
   for (let k = 1; k < n; k++) {
@@ -108,8 +112,18 @@ const foldRawOverlong = (s: string): string =>
 const PERCENT_RUN = /(?:%[0-9a-fA-F][0-9a-fA-F]){1,4096}/g
 const PERCENT_U = /%u([0-9a-fA-F]{4})/g
 
+/** An escape of a hex digit (`%35` is `5`, `%63` is `c`). */
+const HEX_DIGIT_ESCAPE = "%(?:3[0-9]|[46][1-6])"
+
+/**
+ * `%%35%%63`: each half of an escape escaped after its own `%`, which a server that decodes twice
+ * reads as `%5c`; decoded one escape at a time it would give `%5%c` and lose the character.
+ */
+const NESTED_PERCENT = new RegExp(`%(${HEX_DIGIT_ESCAPE})%(${HEX_DIGIT_ESCAPE})`, "gi")
+
 const decodePercent = (s: string): string =>
-  s.replace(PERCENT_RUN, decodePercentRun).replace(PERCENT_U, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+  (s.includes("%%") ? s.replace(NESTED_PERCENT, (_, hi: string, lo: string) => `%${decodePercentRun(hi)}${decodePercentRun(lo)}`) : s)
+    .replace(PERCENT_RUN, decodePercentRun).replace(PERCENT_U, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
 
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
   lt: "<",
@@ -190,8 +204,9 @@ const LOOKALIKES: ReadonlyArray<readonly [RegExp, string]> = [
   [/[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]/g, ""],
   [/[\u2044\u2215\u29f8\u2571]/g, "/"],
   [/[\u29f5\u2216\u2572]/g, "\\"],
-  [/[\u02bc\u02b9\u2032]/g, "'"],
-  [/[\u02ba\u2033]/g, "\""],
+  // typographic quotes too: Windows "best fit" code pages and some database collations read them as ASCII
+  [/[\u02bc\u02b9\u2032\u2018\u2019\u201a\u201b]/g, "'"],
+  [/[\u02ba\u2033\u201c\u201d\u201e\u201f]/g, "\""],
   [/[\u2028\u2029\u560a\u560d\u0085]/g, "\n"],
   [/[\u2039\u3008\u27e8]/g, "<"],
   [/[\u203a\u3009\u27e9]/g, ">"]

@@ -209,7 +209,7 @@ class Scan {
     const decoded = decode(text, settings.maxDecodeRounds)
     const view = decoded?.text ?? text
     this.view = view
-    if (freeText) runFamilies(this.e.families, view, "header", settings.paranoia, this, parameter)
+    if (freeText) runFamilies(this.e.families, view, "header", settings.paranoia, this, text, parameter)
     this.e.table.runAlways(fold(view), this)
     if (short && this.raw === before) this.remember(text, known, bit)
   }
@@ -231,11 +231,12 @@ class Scan {
     const view = decoded?.text ?? text
     if (decoded?.decodeExhausted === true) this.reason("decode_rounds")
     this.view = view
-    runFamilies(this.e.families, view, where, settings.paranoia, this, this.parameter, this.named)
+    runFamilies(this.e.families, view, where, settings.paranoia, this, text, this.parameter, this.named)
     this.table(view, where)
     if (decoded?.nulView !== undefined) this.table(decoded.nulView, where)
     if (decoded?.nul === true && where !== "header") this.hit(NULL_BYTE, `NUL byte in ${preview(view, 0, view.length, 100)}`, view, 0, view.length)
-    if (text.length >= 16) this.base64View(text, where)
+    // the decoded view: a base64 value sent percent-encoded (`...ZA%3D%3D`) is base64 once decoded
+    if (view.length >= 16) this.base64View(view, where)
   }
 
   /** The pattern table and custom patterns on the folded form of decoded text. */
@@ -261,9 +262,14 @@ class Scan {
     const decoded = decodeBase64View(value)
     if (decoded === undefined) return
     const part = this.part
+    const view = this.view
+    const text = decode(decoded, this.e.settings.maxDecodeRounds)?.text ?? decoded
     this.part = "decoded"
-    this.table(decode(decoded, this.e.settings.maxDecodeRounds)?.text ?? decoded, where)
+    this.view = text
+    runFamilies(this.e.families, text, where, this.e.settings.paranoia, this, decoded)
+    this.table(text, where)
     this.part = part
+    this.view = view
   }
 
   run(input: DetectionInput, context: DetectionContext | undefined): DetectionResult {

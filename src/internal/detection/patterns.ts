@@ -10,7 +10,7 @@
  * @internal
  */
 
-/** The 19 detection categories. */
+/** The 21 detection categories: every category a rule family or the pattern table reports. */
 export const DETECTION_CATEGORIES = [
   "xss",
   "sqli",
@@ -30,7 +30,9 @@ export const DETECTION_CATEGORIES = [
   "recon",
   "proto_pollution",
   "code_injection",
-  "deserialization"
+  "deserialization",
+  "session_fixation",
+  "orm_injection"
 ] as const
 
 export type DetectionCategory = (typeof DETECTION_CATEGORIES)[number]

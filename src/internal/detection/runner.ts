@@ -71,6 +71,7 @@ export const runFamilies = (
   location: ValueLocation,
   paranoia: Paranoia,
   sink: FamilySink,
+  raw: string = text,
   parameter?: string,
   named = false
 ): void => {
@@ -79,7 +80,7 @@ export const runFamilies = (
     try {
       // a value whose name a family reads may hold nothing its pre-filter looks for (`sess_<id>`)
       if (!family.mayMatch(text) && !(named && family.readsName?.(parameter!, text) === true)) continue
-      const findings = family.scan(text, { location, paranoia, parameter })
+      const findings = family.scan(text, { location, paranoia, raw, parameter })
       for (let k = 0; k < findings.length; k++) {
         const finding = findings[k]!
         if (finding.paranoia <= paranoia) sink.familyHit(finding)

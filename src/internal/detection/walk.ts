@@ -53,8 +53,10 @@ const SESSION_IN_QUERY = /(?:^|[?&])(?:j|php|asp|zend|x)sess|(?:^|[?&])cf(?:id|t
 const SEGMENT = /^[\w$-]{1,64}$/
 /** Segments of the keys bodies repeat (`id`, `name`, ...), so a path costs one concatenation per level. */
 const SEGMENTS = new Map<string, string>()
+/** `[0]`, `[1]`, ...: the segments of the first array indices, made once. */
+const INDEX_SEGMENTS: Array<string> = []
 const jsonSegment = (key: string | number): string => {
-  if (typeof key === "number") return `[${key}]`
+  if (typeof key === "number") return key < 1024 ? (INDEX_SEGMENTS[key] ??= `[${key}]`) : `[${key}]`
   const known = SEGMENTS.get(key)
   if (known !== undefined) return known
   const segment = SEGMENT.test(key) ? `.${key}` : `[${JSON.stringify(key.slice(0, 64))}]`
@@ -224,6 +226,17 @@ const tag = (sink: ValueSink, text: string, start: number, element: string): num
   return i
 }
 
+/** Keys bodies repeat that hold nothing to find (`id`, `name`, ...), so each is judged once. */
+const PLAIN_KEYS = new Set<string>()
+
+/** Whether a JSON key is scanned as a name: not a simple one, `prototype`, or a session id's name. */
+const scannedKey = (key: string): boolean => {
+  if (!isSimpleName(key) || key === "prototype" || SESSION_NAME.test(key)) return true
+  if (PLAIN_KEYS.size >= 1024) PLAIN_KEYS.clear()
+  PLAIN_KEYS.add(key)
+  return false
+}
+
 interface Frame {
   readonly container: object
   readonly keys: ReadonlyArray<string> | undefined
@@ -233,11 +246,38 @@ interface Frame {
   next: number
 }
 
-/** Walks a parsed JSON body: keys that are not simple names, and string leaves, each at its path. */
+/** Strings shorter than this are scanned as text even when they hold a JSON document: that costs less. */
+const EMBEDDED_JSON_MIN = 256
+
+/**
+ * The object or array a string value holds as JSON text (a client sending a document inside a
+ * field), or `undefined`: such a string is walked as the JSON body it would be if sent unwrapped,
+ * which is what an application that parses it reads. Scanned as text instead, its quotes and
+ * braces cost the rule families a tokenizer pass each over the whole value.
+ */
+const embeddedJson = (value: string): object | undefined => {
+  if (value.length < EMBEDDED_JSON_MIN) return undefined
+  const first = value.charCodeAt(0)
+  const last = value.charCodeAt(value.length - 1)
+  if (!((first === 123 && last === 125) || (first === 91 && last === 93))) return undefined
+  try {
+    const parsed: unknown = JSON.parse(value)
+    return typeof parsed === "object" && parsed !== null ? parsed : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Walks a parsed JSON body: keys that are not simple names, and string leaves, each at its path. A
+ * string leaf holding a JSON document (see {@link embeddedJson}) is walked in its place.
+ */
 const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
   const frames: Array<Frame> = []
   const visit = (value: unknown, depth: number, location: string, parameter: string | undefined): void => {
     if (typeof value === "string") {
+      const inner = depth < maxDepth ? embeddedJson(value) : undefined
+      if (inner !== undefined) return visit(inner, depth, location, parameter)
       if (value.length > 0) sink.value(value, "body", "value", location, parameter)
       return
     }
@@ -254,7 +294,7 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
     const keys = Object.keys(value)
     for (const key of keys) {
       if (sink.excludedParameter(key)) continue
-      if (!isSimpleName(key) || key === "prototype" || SESSION_NAME.test(key)) {
+      if (!PLAIN_KEYS.has(key) && scannedKey(key)) {
         const path = parameter === undefined ? key : `${parameter}.${key}`
         sink.value(path, "key", "name", location + jsonSegment(key), key)
       }

@@ -126,13 +126,12 @@ export const compile = (env: CheckEnv, metrics: MetricsCollector["Type"]): Effec
           : application.bypassed(app, req))
 
     const apply = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
-      Effect.flatMap(env.rules.current, (rules) =>
-        Effect.withFiberRuntime((fiber) => {
-          const { req, spoofed } = facts(fiber, rules)
-          // what the guard applied travels with the fiber, for the handlers that check it
-          // (RouteGuard.secure) and the events the application emits (the client it resolved)
-          return Effect.zipRight(FiberRef.set(currentEvaluation, req), guarded(app, req, spoofed))
-        }))
+      Effect.withFiberRuntime((fiber) => {
+        const { req, spoofed } = facts(fiber)
+        // what the guard applied travels with the fiber, for the handlers that check it
+        // (RouteGuard.secure) and the events the application emits (the client it resolved)
+        return Effect.zipRight(FiberRef.set(currentEvaluation, req), guarded(app, req, spoofed))
+      })
 
     return { checks: checks.map((c) => c.name), apply }
   })

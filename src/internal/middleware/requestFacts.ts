@@ -9,7 +9,6 @@ import { HttpRouter, HttpServerRequest } from "@effect/platform"
 import { Clock, Context, type Effect, type Fiber, Option } from "effect"
 import { IncomingMessage } from "node:http"
 import { ClientIp, makeClientIpResolver } from "../../ClientIp.js"
-import type { ActiveRules } from "../../DynamicRuleManager.js"
 import { makeIpMatcher, makeClientKeys } from "../ip.js"
 import { pathOf } from "../path.js"
 import type { CheckEnv, GuardRequest } from "../pipeline.js"
@@ -46,7 +45,7 @@ export const makeRequestFacts = (env: CheckEnv, reportUnguarded: (reason: string
   const excludes = config.excludePaths.map((p) => (p.endsWith("/") ? p.slice(0, -1) : p))
   const isExcluded = (path: string) => excludes.length > 0 && excludes.some((p) => path === p || path.startsWith(`${p}/`))
 
-  return (fiber: Fiber.RuntimeFiber<unknown, unknown>, rules: Option.Option<ActiveRules>): RequestFacts => {
+  return (fiber: Fiber.RuntimeFiber<unknown, unknown>): RequestFacts => {
     const context = fiber.currentContext
     const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
     const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
@@ -56,6 +55,7 @@ export const makeRequestFacts = (env: CheckEnv, reportUnguarded: (reason: string
     const headers = request.headers
     const resolution = resolveIp({ remoteAddress: peer, headers })
     const path = pathOf(request.url)
+    const startedAt = clock.unsafeCurrentTimeMillis()
     const routerConfig = fiber.getFiberRef(HttpRouter.currentRouterConfig)
     const req: GuardRequest = {
       reportUnguarded,
@@ -71,8 +71,9 @@ export const makeRequestFacts = (env: CheckEnv, reportUnguarded: (reason: string
       // the router's own rules, under the router config in force for this request
       route: env.routes.find(request.method, request.url, routerConfig),
       excluded: isExcluded(path),
-      rules: Option.getOrUndefined(rules),
-      startedAt: clock.unsafeCurrentTimeMillis(),
+      // in force when the request arrived, read without a step
+      rules: Option.getOrUndefined(env.rules.currentAt(startedAt)),
+      startedAt,
       onNode: request.source instanceof IncomingMessage,
       secure: isHttps(request, peer, headers),
       clock,

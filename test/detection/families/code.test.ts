@@ -174,19 +174,6 @@ describe("code family", () => {
     }
   })
 
-  it("finds code hidden in a base64 value, and passes tokens and base64 text", () => {
-    const encode = (text: string) => btoa(text)
-    expect(score(encode("require('child_process').exec('id')"))).toBeGreaterThanOrEqual(5)
-    expect(score(encode("process.mainModule.require('fs')"))).toBeGreaterThanOrEqual(5)
-    expect(score(encode("_$$ND_FUNC$$_function(){}"))).toBeGreaterThanOrEqual(5)
-    // Unicode escapes inside the encoded text are undone before reading it.
-    expect(score(encode("\\u0072equire('child_process')"))).toBeGreaterThanOrEqual(5)
-    expect(score(encode("hello, this is a plain sentence"))).toBe(0)
-    expect(score("dGhpcyBpcyBqdXN0IGEgdG9rZW4gd2l0aCBubyBjb2Rl")).toBe(0)
-    expect(score("eyJhbGciOiJIUzI1NiJ9")).toBe(0)
-    expect(score("4bf92f3577b34da6a3ce929d0e0e4736abcdef")).toBe(0)
-  })
-
   it("refuses an evaluated endless loop that ends the value", () => {
     expect(score("while(!false)")).toBeGreaterThanOrEqual(5)
     expect(score("while (true)")).toBeGreaterThanOrEqual(5)

@@ -106,6 +106,69 @@ describe("html family: evasions", () => {
   })
 })
 
+describe("html family: references no encoder writes", () => {
+  /** The score of the value `raw` decodes to, as the engine hands both to the family. */
+  const scoreRaw = (raw: string, decoded: string): number =>
+    family.mayMatch(decoded) ? family.scan(decoded, { location: "query", paranoia: 1, raw }).reduce((sum, f) => sum + f.score, 0) : 0
+
+  it.each([
+    ["&#060;", "<"],
+    ["&#x0003c", "<"],
+    ["&#X03C;", "<"],
+    ["&#x000003c;b&#x000003E;", "<b>"],
+    ["&LT;", "<"],
+    ["%26%23060%3B", "<"]
+  ])("refuses `<` or `>` written as %s", (raw, decoded) => {
+    expect(scoreRaw(raw, decoded)).toBeGreaterThanOrEqual(5)
+  })
+
+  it.each([
+    ["&lt;", "<"],
+    ["&#60;", "<"],
+    ["&#x3C;", "<"],
+    ["a &lt; b &amp;&amp; c &gt; d", "a < b && c > d"],
+    // PHP and JSTL pad quotes: `&#039;`, `&#034;`
+    ["O&#039;Brien said &#034;hi&#034;", "O'Brien said \"hi\""],
+    ["AT&amp;T", "AT&T"]
+  ])("passes what escapers write: %s", (raw, decoded) => {
+    expect(scoreRaw(raw, decoded)).toBe(0)
+  })
+})
+
+describe("html family: markup that restyles the page or builds a form, in a URL", () => {
+  const at = (value: string, location: "query" | "path" | "cookie" | "body") =>
+    family.scan(value, { location, paranoia: 1 }).reduce((sum, f) => sum + f.score, 0)
+
+  it.each([
+    "<body style=\"background:gray\">",
+    "<div style=\"position:fixed;top:0;width:100%\">Session expired</div>",
+    "<input name=\"username\" value=\"admin\" />",
+    "<form action=/login method=post>",
+    "</form>",
+    "</style>",
+    "</textarea><marquee>x</marquee>"
+  ])("refuses %s in a query, a path or a cookie", (value) => {
+    expect(at(value, "query")).toBeGreaterThanOrEqual(5)
+    expect(at(value, "path")).toBeGreaterThanOrEqual(5)
+    expect(at(value, "cookie")).toBeGreaterThanOrEqual(5)
+  })
+
+  it("passes the same markup in a body, where rich-text editors post it", () => {
+    expect(at("<p style=\"color:red\">Hello</p><form-note>", "body")).toBe(0)
+    expect(at("<input name=\"username\" value=\"admin\" />", "body")).toBe(0)
+  })
+
+  it.each([
+    "<b>bold</b> and <i>italic</i>",
+    "V1_OTHER_1\"><IMG CLASS=\"SIZE-FULL WP-IMAGE-2764",
+    "a < b > c",
+    "x<y and y>z",
+    "<3 form letters"
+  ])("passes formatting, images without a source and prose with angle brackets: %s", (value) => {
+    expect(at(value, "query")).toBe(0)
+  })
+})
+
 describe("html family: JavaScript that changes the page", () => {
   it.each([
     "document.getElementById('out').innerHTML='<b>pwned</b>'",

@@ -40,6 +40,8 @@ describe("ldap family", () => {
       ["the NUL a decoder leaves as %00", "*))%00"],
       ["an escaped NUL", "admin)\\00"],
       ["a string of filter metacharacters", "*)(|&"],
+      ["a wildcard ORed with the application's assertion", "*|"],
+      ["a wildcard with a negation", "!*"],
       ["a fuzzing string with a quote", "*()|&'"]
     ])("refuses %s", (_, value) => refused(value))
 
@@ -65,7 +67,16 @@ describe("ldap family", () => {
       ["code", "if (a && (b || c)) { f(x) }"],
       ["a Windows path", "C:\\2a\\files (x86)"],
       ["a user agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"],
-      ["a company name", "Johnson & Johnson (J&J)"]
+      ["a company name", "Johnson & Johnson (J&J)"],
+      // one metacharacter alone is an ordinary search or path: `q=*`, `q=/`
+      ["a lone wildcard", "*"],
+      ["a lone slash", "/"],
+      ["a lone parenthesis", "("],
+      ["a lone bang", "!"],
+      ["a lone ampersand", "&"],
+      ["a lone bar", "|"],
+      ["two wildcards", "**"],
+      ["a media range", "*/*"]
     ])("passes %s", (_, value) => passed(value))
 
     it("ignores names: a key is not a filter value", () => {

@@ -25,6 +25,11 @@ export interface ScanContext {
    * A family reads it only for names some family's `readsName` marks (the clean memo ignores names).
    */
   readonly parameter?: string | undefined
+  /**
+   * The value before the engine decoded it (the scanned view itself when decoding changed nothing);
+   * for rules that judge how a value was encoded, not what it says (`&#060;` for `<`).
+   */
+  readonly raw?: string
 }
 
 /** One entry of the documented rule catalogue. Ids are stable: never reuse or renumber one. */

@@ -138,13 +138,7 @@ export const CODE_RULES = {
     5,
     "Node.js code a server would evaluate: `process.env`, `module.exports =`, `new Function(`, an anonymous `function() {`, `require('name')`"
   ),
-  encoded: rule(
-    "code-026",
-    "code_injection",
-    1,
-    5,
-    "A value that is base64 of code another rule of this family finds: `cmVxdWlyZSgiY2hpbGRfcHJvY2VzcyIp` (`require(\"child_process\")`)"
-  ),
+  // 026 was base64 of code: the engine's base64 view now hands the decoded text to every family
   templateStatement: rule(
     "code-027",
     "template",
@@ -242,9 +236,6 @@ const RUBY_PROCESS =
 const NODE_CODE =
   /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|\bfunction\s{0,8}\(\s{0,64}\)\s{0,8}\{|\brequire\s{0,8}\(\s{0,8}["'`][a-z_./-]{1,64}["'`]\s{0,8}\)/i
 const TEMPLATE_STATEMENT = /(?:\{%-?|<%)\s{0,8}(?:if|elif|else|for|endfor|endif|set|import|from|include|extends|block|macro|call|with|raw|filter|end)\b[^%\n]{0,128}-?%[}>]/i
-/** A whole value in base64 (or base64url), long enough to hold code. */
-const BASE64_VALUE = /^[A-Za-z0-9+/_-]{16,4096}={0,2}$/
-const UNICODE_ESCAPE = /\\u([0-9a-f]{4})/gi
 const NODE_LOOSE = /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|constructor\s{0,4}\.\s{0,4}constructor\b|@\{\s{0,8}\[/i
 const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{0,4}\(/i
 
@@ -304,36 +295,13 @@ const reduceLookups = (value: string): string => {
 }
 const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
 
-const INTEREST = /[<{$(:_!@#*[]|^(?=[0-9a-f-]{0,4095}[g-z+/])[a-z0-9+/-]{16,4096}={0,2}$|\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+const INTEREST = /[<{$(:_!@#*[]|\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
 
 /**
- * Decodes a value that is all base64: code hidden from the patterns that way (`eval(atob(...))`
- * receives it so) is found by scanning the decoded text once; nothing decodes twice.
+ * Code hidden in base64 (`eval(atob(...))` receives it so) is found in the engine's base64 view of
+ * the value, which every family reads (`part: "decoded"`).
  */
-const decodedBase64 = (value: string): string | undefined => {
-  if (!BASE64_VALUE.test(value)) return undefined
-  try {
-    const text = atob(value.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, ""))
-    // Binary (a session token, a hash) is no code: most of the decoded characters must be printable.
-    let printable = 0
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i)
-      if ((c >= 32 && c < 127) || c === 10 || c === 9) printable++
-    }
-    return printable >= text.length * 0.9 ? text.replace(UNICODE_ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
-  const findings = scanText(value, context)
-  if (findings.length > 0) return findings
-  const decoded = decodedBase64(value.includes("\\u") ? value.replace(UNICODE_ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : value)
-  if (decoded === undefined) return findings
-  const inner = scanText(decoded, context)
-  return inner.length === 0 ? findings : [findingOf(CODE_RULES.encoded, `base64 of ${inner.map((f) => f.ruleId).join(", ")}: ${decoded}`)]
-}
+const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => scanText(value, context)
 
 const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
   const findings: Array<FamilyFinding> = []

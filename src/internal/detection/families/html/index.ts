@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import { decodeComponent } from "../../decode.js"
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
 import * as R from "./rules.js"
 import { type Attribute, type HtmlContext, type Tag, tokenizeHtml } from "./tokenizer.js"
@@ -164,6 +165,18 @@ const URL_ATTRIBUTES: ReadonlySet<string> = new Set(
   "href src action formaction data codebase background poster lowsrc dynsrc xlink:href srcset ping manifest longdesc".split(" ")
 )
 
+/**
+ * Tags that change the page around them without script: they build a form that posts elsewhere,
+ * restyle or replace the document; opened or closed, they end the context the application put the
+ * value in (`</style>`, `</textarea>`, `</title>`). A formatting tag (`<b>`, `<h1>`, `<div>`)
+ * without a `style` is not among them, nor an image or media tag without a source or a handler
+ * (real traffic carries `"><img class=...` pasted from a page).
+ */
+const PAGE_TAGS: ReadonlySet<string> = new Set(
+  "form input button textarea select option keygen isindex style body html head title marquee link meta param set animate bindings plaintext xmp listing"
+    .split(" ")
+)
+
 /** What one tag can do, added to `hits`. */
 const judgeTag = (tag: Tag, hits: Set<RuleInfo>, xmlDocument: boolean): void => {
   // in an XML document `<xml>` is an element like any other, not an Internet Explorer data island
@@ -174,7 +187,9 @@ const judgeTag = (tag: Tag, hits: Set<RuleInfo>, xmlDocument: boolean): void => 
   // a `<link>` pulls a style sheet, an import or a preload into the page, whatever its `rel`
   if (tag.name === "link" && tag.attributes.some((a) => a.name === "href")) hits.add(R.META_REFRESH)
   if (tag.name === "meta" || tag.name === "link" || tag.name === "style") hits.add(R.HEAD_TAG)
+  if (PAGE_TAGS.has(tag.name)) hits.add(R.PAGE_MARKUP)
   for (const attribute of tag.attributes) {
+    if (attribute.name === "style" && attribute.assigned) hits.add(R.PAGE_MARKUP)
     if (URL_ATTRIBUTES.has(attribute.name)) hits.add(R.URL_ATTRIBUTE)
     if (isHandler(attribute)) hits.add(R.EVENT_HANDLER)
     else if (attribute.name === "srcdoc") hits.add(R.SRCDOC)
@@ -490,6 +505,7 @@ const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
     tag: (tag: Tag) => judgeTag(tag, hits, xmlDocument),
     endTag: (name: string) => {
       if (name === "script") hits.add(R.SCRIPT_CLOSE)
+      if (PAGE_TAGS.has(name)) hits.add(R.PAGE_MARKUP)
     },
     attributeBreak: () => undefined
   }
@@ -528,9 +544,27 @@ const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
   return work + PATTERN_PASSES * value.length
 }
 
+/**
+ * `<` or `>` as a reference no encoder writes: HTML escapers write `&lt;`, `&#60;` or `&#x3c;`; zeros
+ * before the digits, an upper-case `X` or an upper-case name only come from someone writing the
+ * reference by hand for a filter that looks for `<` or `&lt;`. Quotes are left out: PHP and JSTL
+ * escape them as `&#039;` and `&#034;`.
+ */
+const PADDED_REFERENCE = /&(?:#0{1,16}6[02](?![0-9])|#[xX]0{1,16}3[ceCE](?![0-9a-fA-F])|#X3[ceCE](?![0-9a-fA-F])|[LG]T;)/
+
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
   const findings: Array<FamilyFinding> = []
+  if (context.raw !== undefined && context.raw !== value && (context.raw.includes("&") || context.raw.includes("%2"))) {
+    // what the application reads: a query or form value still percent-encoded, decoded
+    let raw = context.raw
+    for (let round = 0; round < 4 && raw.includes("%"); round++) raw = decodeComponent(raw, false)
+    const found = raw.includes("&") ? PADDED_REFERENCE.exec(raw) : null
+    if (found !== null) findings.push(findingOf(R.PADDED_REFERENCE, `${R.PADDED_REFERENCE.description.split(":")[0]}: ${found[0]}`))
+  }
+  // a rich-text field posts markup in a body; a URL, a header or a cookie has no business holding a form
+  const pageMarkupCounts = context.location !== "body" && context.location !== "key"
   for (const rule of analyse(value).hits) {
+    if (rule === R.PAGE_MARKUP && !pageMarkupCounts) continue
     if (rule.paranoia <= context.paranoia) findings.push(findingOf(rule, `${rule.description.split(":")[0]}: ${value}`))
   }
   return findings

@@ -88,6 +88,18 @@ export const CALL_VALUE = rule(
   5,
   "A value that is itself a JavaScript sink: a call of a dialog, evaluator or decoder (`alert()`, `setInterval(code, 1)`, `new Function(...)`, `atob(...)`) or a page property (`document.cookie=...`, `window.location`)"
 )
+export const PADDED_REFERENCE = rule(
+  "html-116",
+  1,
+  5,
+  "`<` or `>` written as a character reference no encoder writes, to pass a filter that looks for the character: padded with zeros (`&#060;`, `&#x0003c`), with an upper-case `X` (`&#X3c;`), or named in upper case (`&LT;`)"
+)
+export const PAGE_MARKUP = rule(
+  "html-117",
+  1,
+  5,
+  "In a URL, header or cookie value: markup that restyles the page or builds a form, as CRS's paranoia-1 HTML injection rule reads it: a `style` attribute on any tag, or a form, input, style or page tag opened or closed (`<body style=...>`, `<input name=... value=...>`, `</form>`, `</style>`)"
+)
 export const ACTIVE_TAG = rule(
   "html-201",
   2,
@@ -139,6 +151,8 @@ export const HTML_RULES: ReadonlyArray<RuleInfo> = [
   JS_CALL,
   DOM_WRITE,
   CALL_VALUE,
+  PADDED_REFERENCE,
+  PAGE_MARKUP,
   ACTIVE_TAG,
   ATTRIBUTE_BREAK,
   SCRIPT_BREAK,

@@ -6,7 +6,8 @@
  * The value is tokenized as filter syntax (see `tokenizer.ts`) and the token stream is matched
  * against the shapes of those attacks: a close followed by an open and an operator or assertion
  * (`*)(uid=*`, `admin)(|(cn=`), a complete boolean filter (`(|(uid=*)`), a close followed by NUL,
- * and a value made of nothing but filter metacharacters (`*)(|&`). Parentheses in prose (`(a)(b)`,
+ * and a value made of nothing but filter metacharacters, a wildcard and an operator among them
+ * (`*|`, `*)(|&`). Parentheses in prose (`(a)(b)`,
  * `f(x)`), e-mail filters (`(from:alice)`) and wildcard searches (`jo*`) pass at level 1.
  *
  * @internal
@@ -26,7 +27,7 @@ export const RULES = {
   breakout: rule("001", 1, 5, "Closes an LDAP filter and opens another (`*)(`, `)(|(`, `)(&(uid=`, also written with RFC 4515 escapes `\\29\\28`)"),
   filter: rule("002", 1, 5, "An LDAP filter with a boolean operator and an assertion (`(|(uid=*)`, `(&(objectClass=*)`, `(!(cn=x))`)"),
   truncation: rule("003", 1, 5, "Closes an LDAP filter and truncates the rest with a NUL byte (`*))%00`, `admin)\\00`)"),
-  probe: rule("004", 1, 5, "A value made only of LDAP filter metacharacters, with a parenthesis, an operator and a wildcard (`*)(|&`, `*()|&'`)"),
+  probe: rule("004", 1, 5, "A value made only of LDAP filter metacharacters, with a boolean operator and a wildcard (`*|`, `*)(|&`, `*()|&'`); one metacharacter alone (`*`, `(`, `!`) is ordinary"),
   presence: rule("005", 2, 4, "An LDAP presence or wildcard assertion that closes the filter (`(objectClass=*)`, `cn=*)`, `admin*)`)")
 } as const
 
@@ -42,7 +43,6 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   const fire = (r: RuleInfo, what: string) => {
     if (r.paranoia <= context.paranoia && !findings.some((f) => f.ruleId === r.id)) findings.push(findingOf(r, `${r.description.split(" (")[0]}: ${what}`))
   }
-  let parens = false
   let operators = false
   let stars = false
   let other = false
@@ -50,7 +50,6 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
     const token = t[k]!
     switch (token) {
       case Token.Close: {
-        parens = true
         const next = t[k + 1]
         if (next === Token.Nul) fire(RULES.truncation, "close then NUL")
         if (next !== Token.Open) break
@@ -64,7 +63,6 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
         break
       }
       case Token.Open:
-        parens = true
         if (isOperator(t[k + 1]) && t[k + 2] === Token.Open && t[k + 3] === Token.Assertion) fire(RULES.filter, "boolean filter")
         break
       case Token.And:
@@ -84,7 +82,9 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
         other = true
     }
   }
-  if (!other && parens && operators && stars && t.length >= 3) fire(RULES.probe, "filter metacharacters only")
+  // a wildcard and a boolean operator with nothing else: `*|` ORs the application's assertion with
+  // everything; a wildcard alone is an ordinary search
+  if (!other && operators && stars && t.length >= 2) fire(RULES.probe, "filter metacharacters only")
   return findings
 }
 
@@ -92,7 +92,7 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
  * The adjacent pairs every rule needs (`)(`, `(|`, `*)`, a close then NUL, an escaped parenthesis)
  * or a short value of metacharacters only: text with ordinary parentheses is never tokenized.
  */
-const MAY_MATCH = /\)\s{0,8}(?:\(|\u0000|%00|\\00)|\(\s{0,8}[&|!]|\*\s{0,8}\)|\\2[89]|^[\s()*|&!'"]{3,64}$/
+const MAY_MATCH = /\)\s{0,8}(?:\(|\u0000|%00|\\00)|\(\s{0,8}[&|!]|\*\s{0,8}\)|\\2[89]|^[\s()*|&!'"]{2,64}$/
 
 export const family: DetectionFamily = {
   name: "ldap",

@@ -32,10 +32,13 @@ interface Tokens {
   readonly finish: () => { readonly length: number; readonly last: Token; readonly prose: boolean; readonly telling: boolean }
   /** Tokens read through the window so far: what the linearity tests count. */
   readonly reads: () => number
+  /** Where token `i` ends in the value (`Infinity` once it left the window). */
+  readonly endOf: (i: number) => number
 }
 
 const windowOf = (source: TokenSource): Tokens => {
   const ring: Array<Token> = []
+  const ends: Array<number> = []
   let count = 0
   let ended = false
   let last = NONE
@@ -51,6 +54,7 @@ const windowOf = (source: TokenSource): Tokens => {
     if (t.type === "b" || t.type === "?") prose = true
     if (t.type === "&" || t.type === "E" || t.type === "f" || t.type === "v" || t.type === "U") telling = true
     ring[count % RING] = t
+    ends[count % RING] = source.offset()
     last = t
     count++
   }
@@ -72,7 +76,8 @@ const windowOf = (source: TokenSource): Tokens => {
       while (!ended) pull()
       return { length: count, last, prose, telling }
     },
-    reads: () => reads
+    reads: () => reads,
+    endOf: (i) => (at(i) === NONE ? Infinity : ends[i % RING] ?? Infinity)
   }
 }
 
@@ -302,7 +307,24 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
     }
     return tokens.reads() + source.work()
   }
-  for (let i = 0; at(tokens, i) !== NONE; i++) {
+  scanTokens(tokens, 0, Infinity, hits)
+  const stream = tokens.finish()
+  const { last } = stream
+  // the value reopens the same kind of string for the query's own closing quote, or comments it out
+  if (operatorPending && ((last.type === "s" && !last.flag && last.text === opening.text && last.short === true) || last.type === "c")) hits.add(R.QUOTE_OPERATOR)
+  // the whole value is SQL tokens, with an operator, call or statement, and ends in a comment
+  if (context === "" && stream.length >= 4 && (last.type === "c" || last.type === "U") && !stream.prose && stream.telling) hits.add(R.SQL_EXPRESSION)
+  if (context === "" && stream.length <= 3 && isOperatorValue(tokens, stream.length)) hits.add(R.OPERATOR_VALUE)
+  if (source.obfuscated()) hits.add(R.EXECUTABLE_COMMENT)
+  return tokens.reads() + source.work()
+}
+
+/**
+ * The rules that start from a token anywhere in the stream, run on the tokens from `first` on while
+ * the token before ends at or before `until` (the last anchor of a window).
+ */
+const scanTokens = (tokens: Tokens, first: number, until: number, hits: Set<RuleInfo>): void => {
+  for (let i = first; at(tokens, i) !== NONE && (i === 0 || until === Infinity || tokens.endOf(i - 1) <= until); i++) {
     const t = at(tokens, i)
     switch (t.type) {
       case "U": {
@@ -400,13 +422,17 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
         break
     }
   }
-  const stream = tokens.finish()
-  const { last } = stream
-  // the value reopens the same kind of string for the query's own closing quote, or comments it out
-  if (operatorPending && ((last.type === "s" && !last.flag && last.text === opening.text && last.short === true) || last.type === "c")) hits.add(R.QUOTE_OPERATOR)
-  // the whole value is SQL tokens, with an operator, call or statement, and ends in a comment
-  if (context === "" && stream.length >= 4 && (last.type === "c" || last.type === "U") && !stream.prose && stream.telling) hits.add(R.SQL_EXPRESSION)
-  if (context === "" && stream.length <= 3 && isOperatorValue(tokens, stream.length)) hits.add(R.OPERATOR_VALUE)
+}
+
+/**
+ * The rules of `fingerprint` that start past the opening, on the stretch of a long value around its
+ * anchors: `source` starts a little before the first anchor (inside the quote context it was opened
+ * with) and the rules run on its tokens up to the one at `until`, the last anchor. The first token
+ * only gives the second its predecessor unless the window starts the value. Returns the work done.
+ */
+export const fingerprintWindow = (source: TokenSource, hits: Set<RuleInfo>, startsValue: boolean, until: number): number => {
+  const tokens = windowOf(source)
+  scanTokens(tokens, startsValue ? 0 : 1, until, hits)
   if (source.obfuscated()) hits.add(R.EXECUTABLE_COMMENT)
   return tokens.reads() + source.work()
 }

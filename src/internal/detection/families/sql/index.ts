@@ -8,9 +8,10 @@
  */
 import { type DetectionFamily, type FamilyFinding, findingOf, type Paranoia, type RuleInfo, type ScanContext } from "../contract.js"
 import { needsWholeStream } from "./anchors.js"
-import { fingerprint } from "./fingerprint.js"
+import { fingerprint, fingerprintWindow } from "./fingerprint.js"
 import { ESCAPED_QUOTE_LOGIC, NOSQL_OPERATOR, SQL_RULES } from "./rules.js"
-import { type QuoteContext, tokenize } from "./tokenizer.js"
+import { isWordPart, type QuoteContext, tokenize } from "./tokenizer.js"
+import { anchorsOf } from "./windows.js"
 
 /**
  * Every SQL injection the rules find needs a quote, a line comment, a system variable, a comparison
@@ -61,11 +62,55 @@ export const analyse = (value: string, paranoia: Paranoia = 1): { readonly hits:
   if (value.includes("$") && MONGO_OPERATOR.test(value)) hits.add(NOSQL_OPERATOR)
   if (paranoia >= 2 && ESCAPED_QUOTE.test(value)) hits.add(ESCAPED_QUOTE_LOGIC)
   let work = 0
+  const anchors = whole && paranoia === 1 && value.length > LONG ? anchorsOf(value, MAX_WINDOWS) : undefined
   for (const quote of CONTEXTS) {
     if (quote !== "" && !value.includes(quote)) continue
-    work += fingerprint(tokenize(value, quote), quote, hits, whole)
+    work += fingerprint(tokenize(value, quote), quote, hits, whole && anchors === undefined)
   }
+  if (anchors !== undefined) work += readWindows(value, anchors, hits)
   return { hits, work }
+}
+
+/**
+ * From this length on, a value is read at its opening and around its anchors only, at the default
+ * level: each quote context of a 10 KB value costs a full tokenizer pass otherwise, and JSON text,
+ * bundles, CSV and markdown hold an anchor somewhere almost always. Shorter values (every attack in
+ * the corpora) are read whole, as before.
+ */
+const LONG = 2048
+/** More anchors than this and the value is mostly SQL: read whole, still linear. */
+const MAX_WINDOWS = 48
+/** How far before an anchor a window starts: the tokens the rules look back at, and a margin. */
+const BEFORE = 48
+/** Anchors closer than this share a window. */
+const GAP = 256
+
+/**
+ * The rules past the opening, run on windows around `anchors`: each window is read in every quote
+ * context that can be open at its start (bare, or inside a string whose quote appears before the
+ * anchor), since where it starts the real stream may be inside a string or not.
+ */
+const readWindows = (value: string, anchors: ReadonlyArray<number>, hits: Set<RuleInfo>): number => {
+  let work = 0
+  let g = 0
+  while (g < anchors.length) {
+    const firstAnchor = anchors[g]!
+    let last = firstAnchor
+    let h = g + 1
+    while (h < anchors.length && anchors[h]! - last < GAP) last = anchors[h++]!
+    let start = Math.max(0, firstAnchor - BEFORE)
+    // start on a word's first character, not inside it
+    while (start > 0 && start < firstAnchor && isWordPart(value.charCodeAt(start - 1))) start++
+    for (const quote of CONTEXTS) {
+      if (quote !== "") {
+        const at = value.indexOf(quote, start)
+        if (at < 0 || at > last) continue
+      }
+      work += fingerprintWindow(tokenize(value, quote, start), hits, start === 0 && quote === "", last)
+    }
+    g = h
+  }
+  return work
 }
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {

@@ -110,11 +110,14 @@ export interface TokenSource {
   readonly obfuscated: () => boolean
   /** Characters examined so far, lookahead included: what the linearity tests count. */
   readonly work: () => number
+  /** Where the last token read ends in the value. */
+  readonly offset: () => number
 }
 
-export const tokenize = (value: string, context: QuoteContext): TokenSource => {
+/** The tokens of `value` from `from` on, read as if the value began there inside `context`. */
+export const tokenize = (value: string, context: QuoteContext, from = 0): TokenSource => {
   const n = value.length
-  let i = 0
+  let i = from
   let obfuscated = false
   let produced: Token | undefined
   let lastEmitted: Token | undefined
@@ -306,7 +309,7 @@ export const tokenize = (value: string, context: QuoteContext): TokenSource => {
       return token
     }
   }
-  return { next, obfuscated: () => obfuscated, work: () => examined }
+  return { next, obfuscated: () => obfuscated, work: () => examined, offset: () => i }
 }
 
 /** Where the number that starts at `i` ends: decimal with an exponent, or `0x` hexadecimal. */
