@@ -22,7 +22,7 @@ const RECALL_FLOORS: Readonly<Record<string, number>> = {
  */
 const CATEGORY_FLOOR = 0.88
 const CATEGORY_FLOORS: Readonly<Record<string, number>> = { "payloadsallthethings/ldap": 0.475 }
-const CRS_PL1_AT_LEVEL_1 = 0.91
+const CRS_PL1_AT_LEVEL_1 = 0.915
 const CRS_PL2_AT_LEVEL_2 = 0.86
 /** Clean benign rows (csic2010, handwritten, libinjection benign) refused at the default level. */
 const CLEAN_REFUSED_CEILING = 0.005
