@@ -60,7 +60,7 @@ export const analyse = (value: string, paranoia: Paranoia = 1): { readonly hits:
   // a long value at the default level is read around its anchors (`readWindows`), found in one
   // scan that also stands for `needsWholeStream`
   const long = paranoia === 1 && value.length > LONG
-  const anchors = long ? anchorsOf(value, MAX_WINDOWS) : undefined
+  const anchors = long ? anchorsOf(value, Math.max(MAX_WINDOWS, value.length / CHARACTERS_PER_WINDOW)) : undefined
   const whole = paranoia >= 2 || (long ? anchors === undefined : needsWholeStream(value))
   // `includes` first: the expression's `^` alternative would try every position of a long value
   if (value.includes("$") && MONGO_OPERATOR.test(value)) hits.add(NOSQL_OPERATOR)
@@ -81,8 +81,12 @@ export const analyse = (value: string, paranoia: Paranoia = 1): { readonly hits:
  * the corpora) are read whole, as before.
  */
 const LONG = 2048
-/** More anchors than this and the value is mostly SQL: read whole, still linear. */
+/**
+ * More anchors than this, or than one per `CHARACTERS_PER_WINDOW` characters in a longer value, and
+ * the value is mostly SQL: read whole, still linear.
+ */
 const MAX_WINDOWS = 48
+const CHARACTERS_PER_WINDOW = 512
 /** How far before an anchor a window starts: the tokens the rules look back at, and a margin. */
 const BEFORE = 32
 /** Anchors closer than this share a window. */
