@@ -164,6 +164,9 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       ? globalRules(req, false, true)
       : req.route?.settings.bypass?.has("ip") === true
       ? pass
+      : req.route === undefined
+      // no route rules to wait for (most requests): no step for them
+      ? globalRules(req, false, false)
       : Effect.flatMap(routeRules(req), (outcome) =>
         typeof outcome === "string"
           ? globalRules(req, outcome === "route-whitelisted", outcome === "route-country-allowed")

@@ -22,7 +22,7 @@ import {
   type Verdict
 } from "../internal/pipeline.js"
 import { checkLogFor } from "../CheckLog.js"
-import { bodyOf, READ_BEFORE, scannableBody } from "../internal/scanBody.js"
+import { bodyOf, hasNoBody, READ_BEFORE, scannableBody } from "../internal/scanBody.js"
 import type { StoreError } from "../StoreError.js"
 import type { DetectionBody, DetectionInput, DetectionResult } from "../ThreatDetector.js"
 
@@ -116,9 +116,10 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
 
   /** The request as the detector sees it, or the refusal of a body that cannot be scanned. */
   type Scanned = { readonly input: DetectionInput; readonly truncated: boolean } | Refusal
-  const inputOf = (req: GuardRequest): Effect.Effect<Scanned> => {
+  // without a body to read (most requests) the request is known at once: no step before the detector
+  const inputOf = (req: GuardRequest): Scanned | Effect.Effect<Scanned> => {
     const base = { path: req.path, query: queryOf(req.request.url), headers: req.headers }
-    if (!config.detectionScanBody) return Effect.succeed({ input: base, truncated: false })
+    if (!config.detectionScanBody || hasNoBody(req)) return { input: base, truncated: false }
     return Effect.flatMap(scannableBody(req, bodyOptions), (scan): Effect.Effect<Scanned> => {
       switch (scan._tag) {
         case "refuse":
@@ -192,6 +193,19 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     })
   }
 
+  /** The detector's verdict on the request as scanned (or the refusal of a body it cannot scan). */
+  const detected = (req: GuardRequest, scan: Scanned): Effect.Effect<Verdict, StoreError> => {
+    if (!("input" in scan)) return refuse(env, req, scan)
+    const { input, truncated } = scan
+    return Effect.flatMap(env.detector.detect(input), (result) => {
+      if (result.isThreat) return threat(req, result, truncated)
+      if (config.detectionOversizedBody === "refuse" && overBudget(result)) return refuse(env, req, budgetRefusal(result))
+      return result.truncated || truncated
+        ? Effect.zipRight(debug(`request not fully scanned (${truncated ? "body prefix only" : result.skipped.reasons.join(", ")})`), pass)
+        : pass
+    })
+  }
+
   return Option.some({
     name: "suspicious_activity",
     onExcludedPaths: false,
@@ -200,17 +214,8 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       const enabled = req.route?.settings.suspiciousDetection ??
         req.rules?.rules.enablePenetrationDetection ?? config.enablePenetrationDetection
       if (!enabled) return pass
-      return Effect.flatMap(inputOf(req), (scan) => {
-        if (!("input" in scan)) return refuse(env, req, scan)
-        const { input, truncated } = scan
-        return Effect.flatMap(env.detector.detect(input), (result) => {
-          if (result.isThreat) return threat(req, result, truncated)
-          if (config.detectionOversizedBody === "refuse" && overBudget(result)) return refuse(env, req, budgetRefusal(result))
-          return result.truncated || truncated
-            ? Effect.zipRight(debug(`request not fully scanned (${truncated ? "body prefix only" : result.skipped.reasons.join(", ")})`), pass)
-            : pass
-        })
-      })
+      const scanned = inputOf(req)
+      return Effect.isEffect(scanned) ? Effect.flatMap(scanned, (scan) => detected(req, scan)) : detected(req, scanned)
     }
   })
 }

@@ -236,15 +236,21 @@ export const bodyOf = (
 }
 
 /**
+ * Whether `req` has no body at all (`scannableBody` answers none at once): a caller that only
+ * needs the body when there is one takes no step for the others (most GETs).
+ */
+export const hasNoBody = (req: GuardRequest): boolean =>
+  !mayHaveBody(req.request, req.headers) || (req.headers["content-length"] !== undefined && Number(req.headers["content-length"]) === 0)
+
+/**
  * The body of `req` as the detector should see it. Read once and left for the application (see
  * `bodyPeek.ts`); shares the read of `request_size_content`.
  */
 export const scannableBody = (req: GuardRequest, options: BodyScanOptions): Effect.Effect<BodyScan> => {
+  if (hasNoBody(req)) return NO_BODY
   const { headers } = req
-  if (!mayHaveBody(req.request, headers)) return NO_BODY
   const { limit } = options
   const declared = headers["content-length"] === undefined ? undefined : Number(headers["content-length"])
-  if (declared === 0) return NO_BODY
   const prefixOnly = declared !== undefined && declared > limit
   if (prefixOnly && options.oversized === "refuse") return Effect.succeed(tooLarge(limit, { content_length: declared }))
   // Node's parser reads exactly the declared length; a web host may not hold a body to it

@@ -12,6 +12,7 @@
  */
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
 import { isProgramText } from "../programText.js"
+import { isUploadName } from "../files/named.js"
 
 const rule = (
   id: string,
@@ -324,7 +325,10 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   if (context.location === "key") test(CODE_RULES.phpSuperglobal, SUPERGLOBAL_KEY)
   if (value.includes(")") && value.includes(";")) test(CODE_RULES.phpCalledExpression, PHP_CALLED_EXPRESSION)
   if (value.includes("(")) test(CODE_RULES.phpSpacedCall, PHP_SPACED_CALL)
-  if (context.location === "header") test(CODE_RULES.phpUpload, PHP_UPLOAD_NAME)
+  // an upload's file name in a multipart field: the files family's `readsName` marks these names
+  if (context.location === "header" || (context.parameter !== undefined && context.location !== "key" && isUploadName(context.parameter))) {
+    test(CODE_RULES.phpUpload, PHP_UPLOAD_NAME)
+  }
   if (value.includes("filename")) test(CODE_RULES.phpUpload, MULTIPART_PHP_NAME)
   if (value.includes("=")) {
     if (PHP_CONFIG_NAME_END.test(value)) test(CODE_RULES.phpConfig, PHP_CONFIG)

@@ -171,10 +171,11 @@ const URL_ATTRIBUTES: ReadonlySet<string> = new Set(
  * restyle or replace the document; opened or closed, they end the context the application put the
  * value in (`</style>`, `</textarea>`, `</title>`). A formatting tag (`<b>`, `<h1>`, `<div>`)
  * without a `style` is not among them, nor an image or media tag without a source or a handler
- * (real traffic carries `"><img class=...` pasted from a page).
+ * (real traffic carries `"><img class=...` pasted from a page), nor a tag whose name is a word prose
+ * puts in angle brackets (`<set of values>`, `<select one>`, `<title>`).
  */
 const PAGE_TAGS: ReadonlySet<string> = new Set(
-  "form input button textarea select option keygen isindex style body html head title marquee link meta param set animate bindings plaintext xmp listing"
+  "form input button textarea keygen isindex style body marquee link meta param animate bindings plaintext xmp listing"
     .split(" ")
 )
 
