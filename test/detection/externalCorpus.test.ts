@@ -13,10 +13,16 @@ const rows = loadCorpus()
 
 /** Recall floors at the default level (CRS rows scored at the level they were written for). */
 const RECALL_FLOORS: Readonly<Record<string, number>> = {
-  payloadsallthethings: 0.92,
-  libinjection: 0.97
+  payloadsallthethings: 0.945,
+  libinjection: 0.975
 }
-const CRS_PL1_AT_LEVEL_1 = 0.91
+/**
+ * Every PayloadsAllTheThings category of 20 rows or more, at the default level; LDAP has its own
+ * floor (most of its rows are one metacharacter, see docs/detection.md, "Measured").
+ */
+const CATEGORY_FLOOR = 0.88
+const CATEGORY_FLOORS: Readonly<Record<string, number>> = { "payloadsallthethings/ldap": 0.475 }
+const CRS_PL1_AT_LEVEL_1 = 0.915
 const CRS_PL2_AT_LEVEL_2 = 0.86
 /** Clean benign rows (csic2010, handwritten, libinjection benign) refused at the default level. */
 const CLEAN_REFUSED_CEILING = 0.005
@@ -35,6 +41,10 @@ describe("external corpus", () => {
         expect(rate(r.recallBySource[source]), `${source}; first misses:\n${describeMissed(r, source)}`).toBeGreaterThanOrEqual(floor)
       }
       expect(rate(r.crsByParanoia["PL1"]), "CRS paranoia-1 rows at level 1").toBeGreaterThanOrEqual(CRS_PL1_AT_LEVEL_1)
+      for (const [key, tally] of Object.entries(r.recallByCategory)) {
+        if (!key.startsWith("payloadsallthethings/") || tally.total < 20) continue
+        expect(rate(tally), key).toBeGreaterThanOrEqual(CATEGORY_FLOORS[key] ?? CATEGORY_FLOOR)
+      }
     }), { timeout: 120_000 })
 
   it.effect("refuses almost no real traffic at the default level", () =>

@@ -4,7 +4,8 @@
  * exclusions say (exclusions.ts) and scores the rest (scoring.ts). A detector remembers up to 4,096
  * short values (256 characters at most) that scanned clean, by where they were seen, so the header
  * values and paths requests repeat are not scanned again; a value with any finding is never
- * remembered, so no answer depends on what was scanned before.
+ * remembered, nor one sent under a name a family reads (an upload's file name), so no answer
+ * depends on what was scanned before.
  *
  * @internal
  */
@@ -92,6 +93,8 @@ interface Compiled {
   readonly exclusionsFor: ReturnType<typeof compileExclusions>
   /** Short values known clean, with the bits of the places they were clean in. */
   readonly clean: Map<string, number>
+  /** Whether a family reads the name a value is sent under: such values skip the clean memo. */
+  readonly readsName: (parameter: string, value: string) => boolean
 }
 
 const lowerSet = (names: Iterable<string>): ReadonlySet<string> => {
@@ -115,6 +118,8 @@ class Scan {
   where: WhereName = "path"
   location = ""
   parameter: string | undefined = undefined
+  /** A family reads the current value's name: it skips the clean memo. */
+  named = false
   part: Part | "decoded" = "value"
   /** The decoded value the families are reading (for the previews of their findings). */
   view = ""
@@ -170,7 +175,8 @@ class Scan {
     this.location = location
     this.parameter = parameter
     this.part = part
-    if (text.length > CLEAN_MEMO_MAX_LENGTH) return this.fresh(text, where)
+    this.named = part === "value" && parameter !== undefined && this.e.readsName(parameter, text)
+    if (text.length > CLEAN_MEMO_MAX_LENGTH || this.named) return this.fresh(text, where)
     const bit = cleanBit(where, part)
     const known = this.e.clean.get(text) ?? 0
     if ((known & bit) !== 0) {
@@ -190,6 +196,7 @@ class Scan {
     this.where = "header"
     this.location = location
     this.parameter = parameter
+    this.named = false
     this.part = "value"
     const freeText = FREE_TEXT_HEADERS.has(parameter) && !this.e.userExcludedHeaders.has(parameter) &&
       !(this.extraHeaders?.has(parameter) ?? false)
@@ -202,7 +209,7 @@ class Scan {
     const decoded = decode(text, settings.maxDecodeRounds)
     const view = decoded?.text ?? text
     this.view = view
-    if (freeText) runFamilies(this.e.families, view, "header", settings.paranoia, this, text)
+    if (freeText) runFamilies(this.e.families, view, "header", settings.paranoia, this, text, parameter)
     this.e.table.runAlways(fold(view), this)
     if (short && this.raw === before) this.remember(text, known, bit)
   }
@@ -224,7 +231,7 @@ class Scan {
     const view = decoded?.text ?? text
     if (decoded?.decodeExhausted === true) this.reason("decode_rounds")
     this.view = view
-    runFamilies(this.e.families, view, where, settings.paranoia, this, text)
+    runFamilies(this.e.families, view, where, settings.paranoia, this, text, this.parameter, this.named)
     this.table(view, where)
     if (decoded?.nulView !== undefined) this.table(decoded.nulView, where)
     if (decoded?.nul === true && where !== "header") this.hit(NULL_BYTE, `NUL byte in ${preview(view, 0, view.length, 100)}`, view, 0, view.length)
@@ -277,6 +284,17 @@ class Scan {
   }
 }
 
+/** Whether any of `families` reads the name a value is sent under. */
+const namesRead = (families: ReadonlyArray<DetectionFamily>): ((parameter: string, value: string) => boolean) => {
+  const readers = families.flatMap((f) => (f.readsName === undefined ? [] : [f.readsName]))
+  if (readers.length === 0) return () => false
+  if (readers.length === 1) return readers[0]!
+  return (parameter, value) => {
+    for (let i = 0; i < readers.length; i++) if (readers[i]!(parameter, value)) return true
+    return false
+  }
+}
+
 const BUILTIN = new Set<string>(DETECTION_CATEGORIES)
 const isBuiltin = (category: string): boolean => BUILTIN.has(category)
 
@@ -316,7 +334,8 @@ export const makeEngine = (settings: EngineSettings): ((input: DetectionInput, c
     userExcludedHeaders: lowerSet(settings.excludedHeaders),
     excludedParameters: lowerSet(settings.excludedParameters),
     exclusionsFor: compileExclusions(settings.exclusions),
-    clean: new Map()
+    clean: new Map(),
+    readsName: namesRead(settings.families)
   }
   return (input, context) => {
     if (!settings.enabled) return emptyResult

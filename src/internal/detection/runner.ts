@@ -71,13 +71,16 @@ export const runFamilies = (
   location: ValueLocation,
   paranoia: Paranoia,
   sink: FamilySink,
-  raw: string = text
+  raw: string = text,
+  parameter?: string,
+  named = false
 ): void => {
   for (let i = 0; i < families.length; i++) {
     const family = families[i]!
     try {
-      if (!family.mayMatch(text)) continue
-      const findings = family.scan(text, { location, paranoia, raw })
+      // a value whose name a family reads may hold nothing its pre-filter looks for (`sess_<id>`)
+      if (!family.mayMatch(text) && !(named && family.readsName?.(parameter!, text) === true)) continue
+      const findings = family.scan(text, { location, paranoia, raw, parameter })
       for (let k = 0; k < findings.length; k++) {
         const finding = findings[k]!
         if (finding.paranoia <= paranoia) sink.familyHit(finding)

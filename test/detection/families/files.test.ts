@@ -145,8 +145,8 @@ describe("files family", () => {
   })
 
   describe("catalogue", () => {
-    it("gives every rule a stable files-NNN id in sensitive_file or file_inclusion", () => {
-      expect(catalogueProblems(family, "files", ["sensitive_file", "file_inclusion"])).toEqual([])
+    it("gives every rule a stable files-NNN id in sensitive_file, file_inclusion or file_upload", () => {
+      expect(catalogueProblems(family, "files", ["sensitive_file", "file_inclusion", "file_upload"])).toEqual([])
     })
   })
 

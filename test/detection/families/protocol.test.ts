@@ -124,6 +124,16 @@ describe("protocol family", () => {
       passed("<span data-src=\"a.png\">data binding in prose: datasrc</span>", "body")
     })
 
+    it("refuses an XML-RPC pingback, which makes the server fetch a URL; passes other XML-RPC calls", () => {
+      const call = (method: string) =>
+        `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params><param><value><string>http://evil.example/</string></value></param><param><value><string>https://blog.example/post</string></value></param></params></methodCall>`
+      refused(call("pingback.ping"), "body")
+      refused(call(" pingback.ping "), "body")
+      passed(call("demo.sayHello"), "body")
+      passed(call("blogger.getUsersBlogs"), "body")
+      passed("our blog answers pingback.ping calls", "body")
+    })
+
     it("passes an ordinary XML body and an XHTML doctype", () => {
       passed('<?xml version="1.0" encoding="UTF-8"?><order><id>42</id><note>rush</note></order>', "body")
       passed('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html></html>', "body")

@@ -20,6 +20,12 @@ export interface ScanContext {
   /** Rules above this level stay silent. */
   readonly paranoia: Paranoia
   /**
+   * The name the value was sent under: the query, form or JSON parameter, the header (lower-case),
+   * the multipart part's parameter (`<part>.filename`); `undefined` for the path and a whole body.
+   * A family reads it only for names some family's `readsName` marks (the clean memo ignores names).
+   */
+  readonly parameter?: string | undefined
+  /**
    * The value before the engine decoded it (the scanned view itself when decoding changed nothing);
    * for rules that judge how a value was encoded, not what it says (`&#060;` for `<`).
    */
@@ -53,6 +59,13 @@ export interface DetectionFamily {
   readonly mayMatch: (value: string) => boolean
   /** Linear in the value's length; never throws. */
   readonly scan: (value: string, context: ScanContext) => ReadonlyArray<FamilyFinding>
+  /**
+   * Whether what `scan` finds in `value` sent under `parameter` may differ from what it finds in the
+   * same value under another name (an upload's file name, a URL in an include parameter). The engine
+   * does not answer such values from its memo of clean ones, and runs `scan` even when `mayMatch`
+   * says no. Cheap: called for every named value.
+   */
+  readonly readsName?: (parameter: string, value: string) => boolean
 }
 
 /** A finding for `rule`, with the rule's own category, level and score. */

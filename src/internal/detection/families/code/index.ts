@@ -11,6 +11,8 @@
  * @internal
  */
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
+import { isProgramText } from "../programText.js"
+import { isUploadName } from "../files/named.js"
 
 const rule = (
   id: string,
@@ -323,7 +325,10 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   if (context.location === "key") test(CODE_RULES.phpSuperglobal, SUPERGLOBAL_KEY)
   if (value.includes(")") && value.includes(";")) test(CODE_RULES.phpCalledExpression, PHP_CALLED_EXPRESSION)
   if (value.includes("(")) test(CODE_RULES.phpSpacedCall, PHP_SPACED_CALL)
-  if (context.location === "header") test(CODE_RULES.phpUpload, PHP_UPLOAD_NAME)
+  // an upload's file name in a multipart field: the files family's `readsName` marks these names
+  if (context.location === "header" || (context.parameter !== undefined && context.location !== "key" && isUploadName(context.parameter))) {
+    test(CODE_RULES.phpUpload, PHP_UPLOAD_NAME)
+  }
   if (value.includes("filename")) test(CODE_RULES.phpUpload, MULTIPART_PHP_NAME)
   if (value.includes("=")) {
     if (PHP_CONFIG_NAME_END.test(value)) test(CODE_RULES.phpConfig, PHP_CONFIG)
@@ -348,7 +353,8 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   if (value.includes("{") || value.includes("<%") || value.includes("[[")) test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
   const danger = templateDanger(value)
   if (danger !== undefined) findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger}`))
-  if (value.includes(".") || value.includes("(")) test(CODE_RULES.nodeCode, NODE_CODE)
+  // a bundle or source file is made of these: the strong signs above still count in one
+  if ((value.includes(".") || value.includes("(")) && !isProgramText(value)) test(CODE_RULES.nodeCode, NODE_CODE)
   if (context.paranoia >= 2) {
     if (value.includes("%")) test(CODE_RULES.templateStatement, TEMPLATE_STATEMENT)
   }

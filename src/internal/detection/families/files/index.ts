@@ -15,6 +15,7 @@ import { classifyHost } from "../protocol/hosts.js"
 import { collector, type Fire } from "../protocol/rules.js"
 import { forEachUrl } from "../protocol/url.js"
 import { forEachPathToken, isProse, type PathToken } from "../traversal/pathTokens.js"
+import { includeTier, isUploadName, readsName, uploadProblem } from "./named.js"
 import { ACTUATOR_ENDPOINTS, BACKUP_EXTENSIONS, ETC_FILES, PROC_ENTRIES, SECRET_DIRS, SECRET_FILES, SYS_ENTRIES } from "./names.js"
 
 const rule = (id: string, category: string, paranoia: 1 | 2 | 3 | 4, score: number, description: string): RuleInfo => ({
@@ -27,6 +28,7 @@ const rule = (id: string, category: string, paranoia: 1 | 2 | 3 | 4, score: numb
 
 const SENSITIVE = "sensitive_file"
 const INCLUSION = "file_inclusion"
+const UPLOAD = "file_upload"
 
 export const RULES = {
   unixSystem: rule("001", SENSITIVE, 1, 5, "Names a Unix system file (`etc/passwd`, `etc/shadow`, `/proc/self/environ`, `/sys/class`, ...)"),
@@ -70,6 +72,21 @@ export const RULES = {
     2,
     5,
     "A parameter that is a whole remote URL to a host's root or to a script or text file (`https://host/`, `ftp://host:21/x.txt`): what an include fetches"
+  ),
+  namedInclude: rule(
+    "109",
+    INCLUSION,
+    1,
+    5,
+    "A parameter named for an include (`include`, `path`, `_CONF[path]`, `mosConfig_absolute_path`) holding a remote URL to a host's root or a script, or one named for a file or page (`file`, `page`) holding a URL to a script or text file"
+  ),
+  uploadClimb: rule("201", UPLOAD, 1, 5, "An upload's file name (multipart `filename`, `X-Filename`) with a climb or an absolute path (`../x.7z`, `/tmp/sess_x`)"),
+  uploadConfig: rule(
+    "202",
+    UPLOAD,
+    1,
+    5,
+    "An upload's file name, trailing dots and spaces dropped, that replaces configuration the server or the application reads (`.htaccess`, `.user.ini`, `wp-config-php.bak`, `config.yml `)"
   )
 } as const
 
@@ -157,7 +174,7 @@ const INCLUDE_EXTENSION = /\.(?:php\d?|phtml|inc|txt|sh|pl|py|cgi|jsp|asp|aspx)$
 /** A URL path an include fetches: the host's root (its default document) or a script or text file. */
 const isIncludeTarget = (path: string): boolean => path === "" || path === "/" || INCLUDE_EXTENSION.test(path.slice(-8))
 
-const scanRemote = (value: string, prose: boolean, fire: Fire, location: ScanContext["location"]): void => {
+const scanRemote = (value: string, prose: boolean, fire: Fire, location: ScanContext["location"], name: string | undefined): void => {
   const inPath = location === "path"
   // a `Referer` or `Origin` is a URL by definition: only parameters are include targets
   const parameter = location === "query" || location === "body"
@@ -174,7 +191,11 @@ const scanRemote = (value: string, prose: boolean, fire: Fire, location: ScanCon
     if (inPath) return fire(RULES.pathUrl, `${url.scheme}:`)
     if (!url.whole && !url.assigned) return
     const web = url.scheme === "http" || url.scheme === "https" || url.scheme === "ftp" || url.scheme === "ftps"
-    if (parameter && url.whole && (web || url.scheme === "file") && url.authority !== "" && isIncludeTarget(url.path)) fire(RULES.remoteUrl, `${url.scheme}://${url.authority.slice(0, 60)}`)
+    if (parameter && url.whole && (web || url.scheme === "file") && url.authority !== "" && isIncludeTarget(url.path)) {
+      fire(RULES.remoteUrl, `${url.scheme}://${url.authority.slice(0, 60)}`)
+      const include = name === undefined ? 0 : includeTier(name)
+      if (include === 2 || (include === 1 && url.path.length > 1)) fire(RULES.namedInclude, `${url.scheme}://${url.authority.slice(0, 60)}`)
+    }
     if (!web) return
     if (url.endsWithQuestion || nul || (url.whole && trimmed.endsWith("#"))) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
     if (url.authority.includes("@")) fire(RULES.userinfoUrl, url.authority)
@@ -193,6 +214,11 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
   const inPath = context.location === "path"
   const prose = !inPath && isProse(value)
 
+  const name = context.parameter
+  if (name !== undefined && context.location !== "key" && context.location !== "path" && isUploadName(name)) {
+    const problem = uploadProblem(value)
+    if (problem !== undefined) fire(problem[0] === "climb" ? RULES.uploadClimb : RULES.uploadConfig, problem[1])
+  }
   if (context.location !== "body" && (value.includes("\u0000") || value.includes("%00"))) fire(RULES.nul, "NUL byte")
   if (!inPath && !prose) {
     // a bare file name as the whole value (`file=.htaccess`)
@@ -220,7 +246,7 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
     const actuator = s.indexOf("actuator")
     if (actuator >= 0 && (actuator === s.length - 1 || ACTUATOR_ENDPOINTS.has(s[actuator + 1] ?? ""))) fire(RULES.actuator, s.slice(actuator, actuator + 3).join("/"))
   })
-  scanRemote(value, prose, fire, context.location)
+  scanRemote(value, prose, fire, context.location, context.location === "key" ? undefined : name)
   return findings
 }
 
@@ -230,5 +256,6 @@ export const family: DetectionFamily = {
   name: "files",
   rules: Object.values(RULES),
   mayMatch: (value) => MAY_MATCH.test(value),
-  scan
+  scan,
+  readsName
 }

@@ -9,6 +9,7 @@
  */
 import { decodeComponent } from "../../decode.js"
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
+import { isProgramText } from "../programText.js"
 import * as R from "./rules.js"
 import { type Attribute, type HtmlContext, type Tag, tokenizeHtml } from "./tokenizer.js"
 
@@ -170,10 +171,11 @@ const URL_ATTRIBUTES: ReadonlySet<string> = new Set(
  * restyle or replace the document; opened or closed, they end the context the application put the
  * value in (`</style>`, `</textarea>`, `</title>`). A formatting tag (`<b>`, `<h1>`, `<div>`)
  * without a `style` is not among them, nor an image or media tag without a source or a handler
- * (real traffic carries `"><img class=...` pasted from a page).
+ * (real traffic carries `"><img class=...` pasted from a page), nor a tag whose name is a word prose
+ * puts in angle brackets (`<set of values>`, `<select one>`, `<title>`).
  */
 const PAGE_TAGS: ReadonlySet<string> = new Set(
-  "form input button textarea select option keygen isindex style body html head title marquee link meta param set animate bindings plaintext xmp listing"
+  "form input button textarea keygen isindex style body marquee link meta param animate bindings plaintext xmp listing"
     .split(" ")
 )
 
@@ -291,6 +293,8 @@ const PAGE_SINKS = ["document.cookie", "document.domain", "document.write", "doc
 const OBFUSCATED_ACCESS = /(?:window|self|top|this|parent|frames|globalthis|document|\))\[["'`]/
 const TEMPLATE_CALL = new RegExp(`(?:\\.(?:call|apply|bind)|${SINKS})\``)
 const JS_CALLS = new RegExp(`(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\(`)
+/** In a program (`isProgramText`) timers, `fetch(`, `import(` and `function(` are everyday code. */
+const JS_DIALOG_CALLS = /(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm|eval|execscript)\(/
 
 /** CSS that runs script, in a value that will land in a style: `x:expression(...)`, `url(javascript:...)`. */
 const CSS_SCRIPT = /expression\(|-moz-binding|url\((?:["'])?(?:javascript|vbscript)|behaviou?r:url/
@@ -327,7 +331,8 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
     }
   }
   if (jsfuck || ((call || sink) && OBFUSCATED_ACCESS.test(compact)) || TEMPLATE_CALL.test(compact)) hits.add(R.JS_OBFUSCATION)
-  if (call && JS_CALLS.test(compact)) hits.add(R.JS_CALL)
+  // `function(` is what a bundle or source file is made of: there only the dialogs and evaluators count
+  if (call && (isProgramText(value) ? JS_DIALOG_CALLS : JS_CALLS).test(compact)) hits.add(R.JS_CALL)
   if (call && (CONSTRUCTOR_CHAIN.test(compact) || hasTemplateEscape(compact))) hits.add(R.JS_OBFUSCATION)
   if (sink && DOM_WRITE_PATTERN.test(compact)) hits.add(R.DOM_WRITE)
   // a page sink that only appears once comments are removed (`document/**/.cookie`) was hidden on purpose

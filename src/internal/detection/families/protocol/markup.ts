@@ -40,6 +40,9 @@ const DECLARED_ENCODING = /^[^>]{0,128}?\bencoding\s{0,4}=\s{0,4}["']?\s{0,4}([a
 const UNREADABLE = /^(?:(?:x-)?utf-?7|unicode-1-1-utf-7|utf-?32(?:le|be)?|ucs-?4|ebcdic[\w-]{0,16}|(?:ibm|cp)-?(?:037|273|277|278|280|284|285|290|297|420|423|424|500|870|871|875|918|1026|1047|114\d))$/
 const WIDE = /^(?:utf-?16(?:le|be)?|ucs-?2|unicode|iso-10646-ucs-2)$/
 
+/** An XML-RPC method call of `pingback.ping`: the server fetches the source URL it names. */
+const PINGBACK = /<methodname>\s{0,8}pingback\.ping\s{0,8}<\/methodname>/
+
 const BINDING = /<[a-z]{1,16}\b[^<>]{0,200}\sdatasrc\s{0,4}=|\bdataformatas\s{0,4}=\s{0,4}["']?\s{0,4}html|<\?import\b[^<>]{0,256}\bimplementation\s{0,4}=|<xml\b[^<>]{0,128}\ssrc\s{0,4}=/
 
 /** UTF-7 forms of the characters markup needs (`+ADw-` is `<`). */
@@ -91,6 +94,7 @@ const scanMarkup = (s: string, location: ScanContext["location"], fire: Fire): v
     if (WIDE.test(encoding)) fire(RULES.xmlUtf16, `encoding="${encoding}"`)
   })
   if (s.includes("xi:include") || s.includes("w3.org/2001/xinclude")) fire(RULES.xinclude, "xi:include")
+  if (s.includes("pingback.ping") && PINGBACK.test(s)) fire(RULES.xmlRpcPingback, "pingback.ping")
   if ((s.includes("<xsl:") || s.includes("xmlns:xsl")) && XSLT_REACH.test(s)) fire(RULES.xslt, "xslt extension")
   if ((s.includes("data") || s.includes("<?import") || s.includes("<xml")) && BINDING.test(s)) fire(RULES.xmlBinding, "xml data binding or behaviour")
 }

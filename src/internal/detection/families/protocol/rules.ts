@@ -78,7 +78,14 @@ export const RULES = {
     5,
     "Markup that binds an XML data island as HTML or imports a behaviour (`datasrc=` with `dataformatas=html`, `<?import implementation=`, `<xml src=`)"
   ),
-  xmlUtf16: rule("071", "xml", 2, 3, "An XML body that declares UTF-16 while its text is readable as UTF-8 (.NET serializers write such bodies too)")
+  xmlUtf16: rule("071", "xml", 2, 3, "An XML body that declares UTF-16 while its text is readable as UTF-8 (.NET serializers write such bodies too)"),
+  xmlRpcPingback: rule(
+    "072",
+    "ssrf",
+    1,
+    5,
+    "An XML-RPC call of `pingback.ping`, which makes the server fetch the URL it is handed (server-side request forgery, and the reflection floods run through blogs)"
+  )
 } as const
 
 export type Fire = (rule: RuleInfo, what: string) => void

@@ -129,10 +129,27 @@ interface Resolved {
 /** `bcdboot/r`, `cmd/c`: a Windows command glued to its switch. */
 const GLUED_SWITCH = /^([a-z][a-z0-9_-]{1,31})\/[a-z?]{1,3}$/
 
+/**
+ * Words already resolved: code, JSON text and prose repeat theirs (`function`, `return`, `the`), and
+ * a long value has thousands. Bounded: emptied when full.
+ */
+const resolvedWords = new Map<string, Resolved>()
+const RESOLVED_WORDS = 4096
+
 /** The command a word names: `c\at` is `cat`, `/usr/bin/id` is `id`, `python3` is `python`. */
 export const resolveCommand = (word: string): Resolved => {
   // Most words have no directory, glob, extension or version: a set lookup settles them.
   if (!PLAIN_WORD.test(word)) return { name: word, qualified: false, globbed: false }
+  let resolved = resolvedWords.get(word)
+  if (resolved === undefined) {
+    if (resolvedWords.size >= RESOLVED_WORDS) resolvedWords.clear()
+    resolvedWords.set(word, resolved = resolveSpecial(word))
+  }
+  return resolved
+}
+
+/** `resolveCommand` for a word with a directory, glob, extension, version or escape. */
+const resolveSpecial = (word: string): Resolved => {
   const glued = GLUED_SWITCH.exec(word)
   if (glued !== null && RARE_COMMANDS.has(glued[1] ?? "")) return { name: glued[1] ?? "", qualified: false, globbed: false }
   const joined = word.replace(/\\/g, "")
@@ -187,8 +204,21 @@ const firstArgument = (command: string, word: string | undefined): ArgumentShape
   return SENSITIVE_NAMES.has(word) ? "path" : shape
 }
 
-/** Where a word may end: a space, a redirection, a separator or a `$(`. */
-const WORD_END = /[ <>;|&\n`(){}]|\$\(/g
+/** Characters a word may end at: a space, a redirection, a separator, or `$` when `(` follows. */
+const ENDS_WORD = new Uint8Array(128)
+for (const c of " <>;|&\n`(){}$") ENDS_WORD[c.charCodeAt(0)] = 1
+
+/**
+ * Where the word that goes on at `from` ends: at a space, a redirection, a separator or a `$(`.
+ * A loop over character codes rather than a search: words are short, and a search allocates its match.
+ */
+const wordEnd = (text: string, from: number, n: number): number => {
+  for (let i = from; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 128 && ENDS_WORD[c] === 1 && (c !== 36 || text.charCodeAt(i + 1) === 40)) return i
+  }
+  return n
+}
 
 /** Where a command whose words are all read may end: a separator (not `}`) or a `$(`. */
 const SKIP = /[;|&\n`(){]|\$\(/g
@@ -221,6 +251,49 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
   let dollar = false
   let i = 0
   while (i < n) {
+    const skipped = skipNonCommand(text, i, n)
+    if (skipped >= 0) {
+      i = skipped
+    } else {
+      i = readCommand(text, i, n, opener, dollar, visit)
+    }
+    if (i >= n) break
+    const c = text.charAt(i)
+    dollar = c === "$"
+    if (c === "$" || ((c === "<" || c === ">") && text.charAt(i + 1) === "(")) {
+      opener = "substitution"
+      i += 2
+    } else {
+      opener = c === "`" ? "substitution" : c === "(" || c === ")" || c === "{" || c === "}" ? "group" : "separator"
+      i++
+    }
+  }
+}
+
+/**
+ * Where the simple command at `i` ends when its first word can start no command (most commands of
+ * code, JSON text and prose: `function`, `return`, `the`), or -1 when it has to be read. Nothing is
+ * allocated but the word; what `readCommand` would do with it is skipping to the same place.
+ */
+const skipNonCommand = (text: string, i: number, n: number): number => {
+  let j = i
+  while (j < n && text.charCodeAt(j) === 32) j++
+  if (j >= n) return -1
+  const c = text.charCodeAt(j)
+  if (c < 128 && ENDS_WORD[c] === 1) return -1
+  const end = wordEnd(text, j + 1, n)
+  // after a word, `}` goes on with it (`#{id}`): the full reading handles that
+  if (text.charCodeAt(end) === 125 || mayStartCommand(text.slice(j, Math.min(end, j + MAX_WORD)))) return -1
+  const next = text.charAt(end)
+  if (!isSpace(next) && !isRedirect(next)) return end
+  SKIP.lastIndex = end
+  return SKIP.exec(text)?.index ?? n
+}
+
+/** Reads the simple command at `i`, visits it if it is one, and returns where it ends. */
+const readCommand = (text: string, from: number, n: number, opener: Opener, dollar: boolean, visit: (command: SimpleCommand) => void): number => {
+  let i = from
+  {
     // Read up to MAX_WORDS words of one simple command, then skip to the next separator.
     const words: Array<string> = []
     const start = i
@@ -257,8 +330,7 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
         continue
       }
       // The rest of the word, up to the next space, redirection or separator, as one slice.
-      WORD_END.lastIndex = i + 1
-      const end = WORD_END.exec(text)?.index ?? n
+      const end = wordEnd(text, i + 1, n)
       if (word.length < MAX_WORD) word += text.slice(i, Math.min(end, i + MAX_WORD - word.length))
       i = end
     }
@@ -266,26 +338,29 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
     ended = i >= n
     const command = describe(opener, dollar, words, start === 0 && ended, text, start, i)
     if (command !== undefined) visit(command)
-    if (i >= n) break
-    const c = text.charAt(i)
-    dollar = c === "$"
-    if (c === "$" || ((c === "<" || c === ">") && text.charAt(i + 1) === "(")) {
-      opener = "substitution"
-      i += 2
-    } else {
-      opener = c === "`" ? "substitution" : c === "(" || c === ")" || c === "{" || c === "}" ? "group" : "separator"
-      i++
-    }
   }
+  return i
 }
 
 const VARIABLE_WORD = /^\$[a-z_][a-z0-9_]{0,31}$/
 
 /** Whether `describe` could make a command of words starting with `word`. */
 const mayStartCommand = (word: string): boolean => {
-  if (PREFIX_COMMANDS.has(word) || VARIABLE_WORD.test(word)) return true
+  if (PREFIX_COMMANDS.has(word) || (word.charCodeAt(0) === 36 && VARIABLE_WORD.test(word))) return true
+  // a plain word (most of them) names itself: no expression, no allocation
+  if (isPlainWord(word)) return isCommand(word)
   const resolved = resolveCommand(word)
   return resolved.qualified || isCommand(resolved.name)
+}
+
+/** No directory, glob, extension, version or escape: what `PLAIN_WORD` finds, without a search. */
+const isPlainWord = (word: string): boolean => {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i)
+    // \ / . ? * [ and digits
+    if (c === 92 || c === 47 || c === 46 || c === 63 || c === 42 || c === 91 || (c >= 48 && c <= 57)) return false
+  }
+  return true
 }
 
 const describe = (

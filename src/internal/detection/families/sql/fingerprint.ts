@@ -25,59 +25,71 @@ const RING = 256
  * length, its last token, whether it holds prose) is tracked as it passes.
  */
 interface Tokens {
-  readonly at: (i: number) => Token
+  at(i: number): Token
   /** The number of tokens when there are at most `limit`, otherwise `Infinity`. */
-  readonly lengthUpTo: (limit: number) => number
+  lengthUpTo(limit: number): number
   /** Reads to the end of the value. */
-  readonly finish: () => { readonly length: number; readonly last: Token; readonly prose: boolean; readonly telling: boolean }
+  finish(): { readonly length: number; readonly last: Token; readonly prose: boolean; readonly telling: boolean }
   /** Tokens read through the window so far: what the linearity tests count. */
-  readonly reads: () => number
+  reads(): number
   /** Where token `i` ends in the value (`Infinity` once it left the window). */
-  readonly endOf: (i: number) => number
+  endOf(i: number): number
 }
 
-const windowOf = (source: TokenSource): Tokens => {
-  const ring: Array<Token> = []
-  const ends: Array<number> = []
-  let count = 0
-  let ended = false
-  let last = NONE
-  let prose = false
-  let telling = false
-  const pull = () => {
-    const t = source.next()
+const windowOf = (source: TokenSource): Tokens => new TokenWindow(source)
+
+/** The window's state as an object: a long value is read in many short windows (see `windowOf`). */
+class TokenWindow implements Tokens {
+  private readonly ring: Array<Token> = []
+  private readonly ends: Array<number> = []
+  private count = 0
+  private ended = false
+  private last = NONE
+  private prose = false
+  private telling = false
+  private readCount = 0
+
+  constructor(private readonly source: TokenSource) {}
+
+  private pull(): void {
+    const t = this.source.next()
     if (t === undefined) {
-      ended = true
+      this.ended = true
       return
     }
     // a comment only ever ends the stream (the tokenizer folds the others away)
-    if (t.type === "b" || t.type === "?") prose = true
-    if (t.type === "&" || t.type === "E" || t.type === "f" || t.type === "v" || t.type === "U") telling = true
-    ring[count % RING] = t
-    ends[count % RING] = source.offset()
-    last = t
-    count++
+    if (t.type === "b" || t.type === "?") this.prose = true
+    if (t.type === "&" || t.type === "E" || t.type === "f" || t.type === "v" || t.type === "U") this.telling = true
+    this.ring[this.count % RING] = t
+    this.ends[this.count % RING] = this.source.offset()
+    this.last = t
+    this.count++
   }
-  let reads = 0
-  const at = (i: number): Token => {
-    reads++
+
+  at(i: number): Token {
+    this.readCount++
     // a check never looks further ahead than the window holds
-    if (i < 0 || i >= count + RING / 2) return NONE
-    while (i >= count && !ended) pull()
-    return i < count && i >= count - RING ? ring[i % RING] ?? NONE : NONE
+    if (i < 0 || i >= this.count + RING / 2) return NONE
+    while (i >= this.count && !this.ended) this.pull()
+    return i < this.count && i >= this.count - RING ? this.ring[i % RING] ?? NONE : NONE
   }
-  return {
-    at,
-    lengthUpTo: (limit) => {
-      at(limit)
-      return ended && count <= limit ? count : Infinity
-    },
-    finish: () => {
-      while (!ended) pull()
-      return { length: count, last, prose, telling }
-    },
-    reads: () => reads,
-    endOf: (i) => (at(i) === NONE ? Infinity : ends[i % RING] ?? Infinity)
+
+  lengthUpTo(limit: number): number {
+    this.at(limit)
+    return this.ended && this.count <= limit ? this.count : Infinity
+  }
+
+  finish(): { readonly length: number; readonly last: Token; readonly prose: boolean; readonly telling: boolean } {
+    while (!this.ended) this.pull()
+    return { length: this.count, last: this.last, prose: this.prose, telling: this.telling }
+  }
+
+  reads(): number {
+    return this.readCount
+  }
+
+  endOf(i: number): number {
+    return this.at(i) === NONE ? Infinity : this.ends[i % RING] ?? Infinity
   }
 }
 
@@ -257,9 +269,10 @@ const SERVER_VARIABLES = /^@@(?:version|datadir|hostname|basedir|servername|tmpd
  * Rules that fire on the stream read from `context`, added to `hits`. Returns the work done (tokens
  * read through the window plus characters the tokenizer examined), which the linearity tests count.
  * With `whole` false the caller knows that no rule past the stream's opening can fire (the value
- * holds none of their anchors), so only the opening is read, and the end when a rule needs it.
+ * holds none of their anchors), so only the opening is read, and the end when a rule needs it
+ * (unless `looser` is false: the caller only wants the rules of level 1).
  */
-export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Set<RuleInfo>, whole = true): number => {
+export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Set<RuleInfo>, whole = true, looser = true): number => {
   const tokens = windowOf(source)
   // QUOTE_OPERATOR also needs the stream's last token, known once it is read
   let operatorPending = false
@@ -300,8 +313,9 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
     if (first.type === "E" && first.text !== "select" && isStatementAt(tokens, 0)) hits.add(R.STACKED_QUERY)
   }
   if (!whole) {
-    // without a comment, the query's own quote is the only way to end an operator break-out
-    if (operatorPending) {
+    // without a comment, the query's own quote is the only way to end an operator break-out (a rule
+    // of level 2: not worth reading a long value to its end for at level 1)
+    if (operatorPending && looser) {
       const { last } = tokens.finish()
       if (last.type === "s" && !last.flag && last.text === opening.text && last.short === true) hits.add(R.QUOTE_OPERATOR)
     }

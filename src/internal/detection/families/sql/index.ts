@@ -57,15 +57,18 @@ export const analyse = (value: string, paranoia: Paranoia = 1): { readonly hits:
   const hits = new Set<RuleInfo>()
   // without an anchor, only the opening of each stream can matter: a long JSON text stays cheap;
   // the looser rules of level 2 and above start anywhere
-  const whole = paranoia >= 2 || needsWholeStream(value)
+  // a long value at the default level is read around its anchors (`readWindows`), found in one
+  // scan that also stands for `needsWholeStream`
+  const long = paranoia === 1 && value.length > LONG
+  const anchors = long ? anchorsOf(value, Math.max(MAX_WINDOWS, value.length / CHARACTERS_PER_WINDOW)) : undefined
+  const whole = paranoia >= 2 || (long ? anchors === undefined : needsWholeStream(value))
   // `includes` first: the expression's `^` alternative would try every position of a long value
   if (value.includes("$") && MONGO_OPERATOR.test(value)) hits.add(NOSQL_OPERATOR)
   if (paranoia >= 2 && ESCAPED_QUOTE.test(value)) hits.add(ESCAPED_QUOTE_LOGIC)
   let work = 0
-  const anchors = whole && paranoia === 1 && value.length > LONG ? anchorsOf(value, MAX_WINDOWS) : undefined
   for (const quote of CONTEXTS) {
     if (quote !== "" && !value.includes(quote)) continue
-    work += fingerprint(tokenize(value, quote), quote, hits, whole && anchors === undefined)
+    work += fingerprint(tokenize(value, quote), quote, hits, whole, !long)
   }
   if (anchors !== undefined) work += readWindows(value, anchors, hits)
   return { hits, work }
@@ -78,10 +81,14 @@ export const analyse = (value: string, paranoia: Paranoia = 1): { readonly hits:
  * the corpora) are read whole, as before.
  */
 const LONG = 2048
-/** More anchors than this and the value is mostly SQL: read whole, still linear. */
+/**
+ * More anchors than this, or than one per `CHARACTERS_PER_WINDOW` characters in a longer value, and
+ * the value is mostly SQL: read whole, still linear.
+ */
 const MAX_WINDOWS = 48
+const CHARACTERS_PER_WINDOW = 512
 /** How far before an anchor a window starts: the tokens the rules look back at, and a margin. */
-const BEFORE = 48
+const BEFORE = 32
 /** Anchors closer than this share a window. */
 const GAP = 256
 
@@ -114,6 +121,7 @@ const readWindows = (value: string, anchors: ReadonlyArray<number>, hits: Set<Ru
 }
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
+  if (context.paranoia >= 2 && value.length > LONG && !mayMatch(value)) return []
   const { hits } = analyse(value, context.paranoia)
   const findings: Array<FamilyFinding> = []
   for (const rule of hits) {
@@ -122,9 +130,13 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   return findings
 }
 
+const mayMatch = (value: string): boolean => MAY_MATCH.some((pattern) => pattern.test(value))
+
 export const family: DetectionFamily = {
   name: "sql",
   rules: SQL_RULES,
-  mayMatch: (value) => MAY_MATCH.some((pattern) => pattern.test(value)),
+  // a long value is cheaper to read around its anchors than to test against every expression here
+  // (a dozen passes); `scan` tests them itself where it would read the value whole
+  mayMatch: (value) => value.length > LONG || mayMatch(value),
   scan
 }

@@ -64,13 +64,31 @@ const intern = (key: string, make: () => Token): Token => {
   return token
 }
 
-const stringToken = (quote: number, closed: boolean, spaced: boolean, short: boolean, cells = false): Token =>
-  intern(`s${quote}${closed ? 1 : 0}${spaced ? 1 : 0}${short ? 1 : 0}${cells ? 1 : 0}`, () => ({ type: "s", text: String.fromCharCode(quote), flag: closed, spaced, short, cells }))
+/** String tokens by quote and shape, keyed by a number: no key string built per token. */
+const strings = new Map<number, Token>()
+const stringToken = (quote: number, closed: boolean, spaced: boolean, short: boolean, cells = false): Token => {
+  const key = quote * 16 + (closed ? 8 : 0) + (spaced ? 4 : 0) + (short ? 2 : 0) + (cells ? 1 : 0)
+  let token = strings.get(key)
+  if (token === undefined) strings.set(key, token = { type: "s", text: String.fromCharCode(quote), flag: closed, spaced, short, cells })
+  return token
+}
 
 const isSeparator = (c: number): boolean => c === 44 || c === 59 || c === 9
 
-const wordToken = (text: string, kind: WordKind, called: boolean): Token =>
-  kind === "word" ? { type: called ? "f" : "b", text, flag: false } : intern(`w${called ? "(" : ""}${text}`, () => makeWordToken(text, kind, called))
+/** The vocabulary's tokens, called and not: the table only ever holds the vocabulary's words. */
+const calledWords = new Map<string, Token>()
+const plainWords = new Map<string, Token>()
+const wordToken = (text: string, kind: WordKind, called: boolean): Token => {
+  if (kind === "word") return { type: called ? "f" : "b", text, flag: false }
+  const table = called ? calledWords : plainWords
+  let token = table.get(text)
+  if (token === undefined) table.set(text, token = makeWordToken(text, kind, called))
+  return token
+}
+
+/** Operator tokens by their text, and single ASCII characters by their code. */
+const operators = new Map<string, Token>()
+const others: Array<Token | undefined> = []
 
 const makeWordToken = (text: string, kind: WordKind, called: boolean): Token => {
   switch (kind) {
@@ -105,33 +123,64 @@ export const isWordLike = (t: Token): boolean =>
  */
 export interface TokenSource {
   /** The next token, or `undefined` at the end of the value. */
-  readonly next: () => Token | undefined
+  next(): Token | undefined
   /** Comments split SQL words apart (`union/**\/select`) or MySQL's executable ones were used. */
-  readonly obfuscated: () => boolean
+  obfuscated(): boolean
   /** Characters examined so far, lookahead included: what the linearity tests count. */
-  readonly work: () => number
+  work(): number
   /** Where the last token read ends in the value. */
-  readonly offset: () => number
+  offset(): number
 }
 
 /** The tokens of `value` from `from` on, read as if the value began there inside `context`. */
-export const tokenize = (value: string, context: QuoteContext, from = 0): TokenSource => {
-  const n = value.length
-  let i = from
-  let obfuscated = false
-  let produced: Token | undefined
-  let lastEmitted: Token | undefined
-  let closeBracketAt = -2
-  let examined = 0
-  const push = (token: Token) => {
-    produced = token
+export const tokenize = (value: string, context: QuoteContext, from = 0): TokenSource => new Tokenizer(value, context, from)
+
+/**
+ * The tokenizer's state as an object rather than closures: a long value is read in many short
+ * windows, and a closure per method per window costs more than the reading.
+ */
+class Tokenizer implements TokenSource {
+  private readonly n: number
+  private i: number
+  private opened: boolean
+  private isObfuscated = false
+  private produced: Token | undefined = undefined
+  private lastEmitted: Token | undefined = undefined
+  private closeBracketAt = -2
+  /** The next backslash, `'` and `"` at or after where they were last searched from (`n`: none). */
+  private backslashAt = -1
+  private singleAt = -1
+  private doubleAt = -1
+  private examined = 0
+
+  constructor(private readonly value: string, private readonly context: QuoteContext, from: number) {
+    this.n = value.length
+    this.i = from
+    this.opened = context === ""
   }
-  const readString = (quote: number) => {
+
+  obfuscated(): boolean {
+    return this.isObfuscated
+  }
+
+  work(): number {
+    return this.examined
+  }
+
+  offset(): number {
+    return this.i
+  }
+
+  private readString(quote: number): void {
     // SQL doubles a quote to escape it; a backslash escapes in MySQL
-    const start = i
+    const value = this.value
+    const n = this.n
+    const start = this.i
+    let i = start
     let spaced = false
     let visible = 0
-    while (i < n) {
+    // character by character only until the string is known to be prose-like and not short
+    while (i < n && !(spaced && visible > 2)) {
       const c = value.charCodeAt(i)
       if (c === 92) {
         i += 2
@@ -143,67 +192,104 @@ export const tokenize = (value: string, context: QuoteContext, from = 0): TokenS
           i += 2
           continue
         }
-        const cells = i - start > 2 && isSeparator(value.charCodeAt(start)) && isSeparator(value.charCodeAt(i - 1))
-        i++
-        push(stringToken(quote, true, spaced, visible <= 2, cells))
+        this.closeString(quote, start, i, spaced, visible <= 2)
         return
       }
       if (isSpace(c)) spaced ||= i > start
       else visible++
       i++
     }
-    push(stringToken(quote, false, spaced, visible <= 2))
+    // then only the closing quote matters: jump from quote to backslash with `indexOf`, each
+    // position searched for at most once per tokenizer
+    while (i < n) {
+      if (this.backslashAt < i) this.backslashAt = indexOr(value, "\\", i, n)
+      const at = this.quoteAt(quote, i)
+      if (this.backslashAt < at) {
+        i = this.backslashAt + 2
+        continue
+      }
+      if (at >= n) break
+      if (value.charCodeAt(at + 1) === quote) {
+        i = at + 2
+        continue
+      }
+      this.closeString(quote, start, at, spaced, false)
+      return
+    }
+    this.i = n
+    this.produced = stringToken(quote, false, spaced, visible <= 2)
   }
-  let opened = context === ""
+
+  /** The next `quote` at or after `i`, or `n`. */
+  private quoteAt(quote: number, i: number): number {
+    if (quote === 39) return this.singleAt < i ? (this.singleAt = indexOr(this.value, "'", i, this.n)) : this.singleAt
+    if (quote === 34) return this.doubleAt < i ? (this.doubleAt = indexOr(this.value, "\"", i, this.n)) : this.doubleAt
+    // the `` ` `` that opens a value read as a quoted name: once per value
+    return indexOr(this.value, String.fromCharCode(quote), i, this.n)
+  }
+
+  /** The string opened at `start` closes with the quote at `end`. */
+  private closeString(quote: number, start: number, end: number, spaced: boolean, short: boolean): void {
+    const value = this.value
+    const cells = end - start > 2 && isSeparator(value.charCodeAt(start)) && isSeparator(value.charCodeAt(end - 1))
+    this.i = end + 1
+    this.produced = stringToken(quote, true, spaced, short, cells)
+  }
+
   /** The next raw token, comments included. */
-  const produce = (): Token | undefined => {
-    produced = undefined
-    if (!opened) {
-      opened = true
-      readString(context.charCodeAt(0))
-      return produced
+  private produce(): Token | undefined {
+    this.produced = undefined
+    if (!this.opened) {
+      this.opened = true
+      this.readString(this.context.charCodeAt(0))
+      return this.produced
     }
-    while (i < n && produced === undefined) {
-      const before = i
-      step()
-      examined += i - before
+    while (this.i < this.n && this.produced === undefined) {
+      const before = this.i
+      this.step()
+      this.examined += this.i - before
     }
-    return produced
+    return this.produced
   }
-  const step = (): void => {
+
+  private step(): void {
+    const value = this.value
+    const n = this.n
+    const i = this.i
     const c = value.charCodeAt(i)
     if (isSpace(c)) {
-      i++
+      this.i = i + 1
       return
     }
     if (c === 39 || c === 34) {
-      i++
-      readString(c)
+      this.i = i + 1
+      this.readString(c)
       return
     }
     if (c === 96) {
       // a back-quoted name
       const end = value.indexOf("`", i + 1)
-      i = end < 0 ? n : end + 1
-      push(intern("`", () => ({ type: "b", text: "`", flag: false })))
+      this.i = end < 0 ? n : end + 1
+      this.produced = intern("`", () => ({ type: "b", text: "`", flag: false }))
       return
     }
     if (c === 47 && value.charCodeAt(i + 1) === 42) {
       if (value.charCodeAt(i + 2) === 33) {
         // `/*!50000 code */`: MySQL runs the code, so do we; the marker itself folds away later
-        i += 3
-        while (i < n && isDigit(value.charCodeAt(i))) i++
-        push(intern("/*!", () => ({ type: "c", text: "/*!", flag: true })))
+        let j = i + 3
+        while (j < n && isDigit(value.charCodeAt(j))) j++
+        this.i = j
+        this.produced = intern("/*!", () => ({ type: "c", text: "/*!", flag: true }))
         return
       }
       const end = value.indexOf("*/", i + 2)
-      i = end < 0 ? n : end + 2
-      push(intern(`/*${end >= 0}`, () => ({ type: "c", text: "/*", flag: end >= 0 })))
+      this.i = end < 0 ? n : end + 2
+      this.produced = intern(`/*${end >= 0}`, () => ({ type: "c", text: "/*", flag: end >= 0 }))
       return
     }
     if (c === 42 && value.charCodeAt(i + 1) === 47) {
       // the end of an executable comment, or a stray one: both read as space
-      i += 2
+      this.i = i + 2
       return
     }
     if ((c === 45 && value.charCodeAt(i + 1) === 45) || c === 35) {
@@ -213,103 +299,119 @@ export const tokenize = (value: string, context: QuoteContext, from = 0): TokenS
       const bodyFirst = value.charCodeAt(bodyStart)
       // flag: the comment is empty or starts with a space, as MySQL requires after `--`
       const spaced = bodyStart >= n || isSpace(bodyFirst) || bodyFirst === 45
-      push(intern(`${opener}${spaced}`, () => ({ type: "c", text: opener, flag: spaced })))
-      i = end < 0 ? n : end + 1
+      this.produced = intern(`${opener}${spaced}`, () => ({ type: "c", text: opener, flag: spaced }))
+      this.i = end < 0 ? n : end + 1
       return
     }
     if (isDigit(c) || (c === 46 && isDigit(value.charCodeAt(i + 1)))) {
       const start = i
       // `1union`, `3.2UNION`: MySQL ends the number where the letters start, so we do too
-      i = numberEnd(value, i)
+      const end = numberEnd(value, i)
+      this.i = end
       // the rules only ask whether a number is hexadecimal
-      const hex = c === 48 && (value.charCodeAt(start + 1) | 32) === 120 && i > start + 2
+      const hex = c === 48 && (value.charCodeAt(start + 1) | 32) === 120 && end > start + 2
       // `1.e`: a bare exponent, which MySQL accepts and filters do not expect
       // `0x616263`: three hex digits or more spell bytes, not a small constant
-      const text = hex ? (i - start > 4 ? "0x+" : "0x") : (value.charCodeAt(i - 1) | 32) === 101 && value.charCodeAt(i - 2) === 46 ? "0e" : "0"
-      push(intern(text, () => ({ type: "n", text, flag: false })))
+      const text = hex ? (end - start > 4 ? "0x+" : "0x") : (value.charCodeAt(end - 1) | 32) === 101 && value.charCodeAt(end - 2) === 46 ? "0e" : "0"
+      this.produced = intern(text, () => ({ type: "n", text, flag: false }))
       return
     }
     if (c === 64) {
       const start = i
-      i++
-      if (value.charCodeAt(i) === 64) i++
-      while (i < n && (isWordPart(value.charCodeAt(i)) || value.charCodeAt(i) === 64)) i++
-      push({ type: "v", text: value.slice(start, Math.min(i, start + 40)).toLowerCase(), flag: false })
+      let j = i + 1
+      if (value.charCodeAt(j) === 64) j++
+      while (j < n && (isWordPart(value.charCodeAt(j)) || value.charCodeAt(j) === 64)) j++
+      this.i = j
+      this.produced = { type: "v", text: value.slice(start, Math.min(j, start + 40)).toLowerCase(), flag: false }
       return
     }
     if (isWordStart(c)) {
       const start = i
-      while (i < n && isWordPart(value.charCodeAt(i)) && i - start < 64) i++
-      while (i < n && isWordPart(value.charCodeAt(i))) i++
-      const text = value.slice(start, Math.min(i, start + 64)).toLowerCase()
-      let j = i
-      while (j < n && j - i < 8 && isSpace(value.charCodeAt(j))) j++
+      let e = i
+      while (e < n && isWordPart(value.charCodeAt(e)) && e - start < 64) e++
+      while (e < n && isWordPart(value.charCodeAt(e))) e++
+      const text = value.slice(start, Math.min(e, start + 64)).toLowerCase()
+      let j = e
+      while (j < n && j - e < 8 && isSpace(value.charCodeAt(j))) j++
       // a word that also names a prefix-less string type: N'x', X'41', B'01'
-      if ((j === i) && (value.charCodeAt(i) === 39) && text.length === 1 && "nxb".includes(text)) {
-        i++
-        readString(39)
+      if ((j === e) && (value.charCodeAt(e) === 39) && text.length === 1 && "nxb".includes(text)) {
+        this.i = e + 1
+        this.readString(39)
         return
       }
-      push(wordToken(text, classify(text), value.charCodeAt(j) === 40))
+      this.i = e
+      this.produced = wordToken(text, classify(text), value.charCodeAt(j) === 40)
       return
     }
     if (c === 40 || c === 41 || c === 44 || c === 59) {
-      i++
+      this.i = i + 1
       const text = String.fromCharCode(c) as "(" | ")" | "," | ";"
-      push(intern(text, () => ({ type: text, text, flag: false })))
+      this.produced = intern(text, () => ({ type: text, text, flag: false }))
       return
     }
     if (c === 91) {
       // `[name]` in T-SQL
       // where the next `]` is, searched again only once we pass it: linear over many `[`
-      if (closeBracketAt !== -1 && closeBracketAt <= i) {
-        closeBracketAt = value.indexOf("]", i + 1)
-        examined += (closeBracketAt < 0 ? n : closeBracketAt) - i
+      if (this.closeBracketAt !== -1 && this.closeBracketAt <= i) {
+        this.closeBracketAt = value.indexOf("]", i + 1)
+        this.examined += (this.closeBracketAt < 0 ? n : this.closeBracketAt) - i
       }
-      const end = closeBracketAt
+      const end = this.closeBracketAt
       if (end > i && end - i < 130) {
-        i = end + 1
-        push(intern("[", () => ({ type: "b", text: "[", flag: false })))
+        this.i = end + 1
+        this.produced = intern("[", () => ({ type: "b", text: "[", flag: false }))
         return
       }
     }
     const op = operatorAt(value, i)
     if (op !== "") {
-      i += op.length
-      push(intern(`o${op}`, () => (LOGICAL_OPS.has(op) ? { type: "&", text: op, flag: false } : { type: "o", text: op, flag: COMPARE_OPS.has(op) })))
+      this.i = i + op.length
+      let token = operators.get(op)
+      if (token === undefined) operators.set(op, token = LOGICAL_OPS.has(op) ? { type: "&", text: op, flag: false } : { type: "o", text: op, flag: COMPARE_OPS.has(op) })
+      this.produced = token
       return
     }
-    i++
-    const other = value[i - 1] ?? ""
-    push(other.length === 1 && other.charCodeAt(0) < 128 ? intern(`?${other}`, () => ({ type: "?", text: other, flag: false })) : { type: "?", text: other, flag: false })
+    this.i = i + 1
+    if (c < 128) {
+      this.produced = others[c] ??= { type: "?", text: String.fromCharCode(c), flag: false }
+      return
+    }
+    this.produced = { type: "?", text: value[i] ?? "", flag: false }
   }
-  const next = (): Token | undefined => {
-    let token = produce()
+
+  next(): Token | undefined {
+    let token = this.produce()
     if (token === undefined || token.type !== "c") {
-      lastEmitted = token
+      this.lastEmitted = token
       return token
     }
     // a run of comments: dropped when code follows, kept (the last one) when it ends the value
     let comment = token
     for (;;) {
-      token = produce()
+      token = this.produce()
       if (token === undefined) {
-        lastEmitted = comment
+        this.lastEmitted = comment
         return comment
       }
-      if (comment.text === "/*!") obfuscated = true
+      if (comment.text === "/*!") this.isObfuscated = true
       if (token.type === "c") {
         comment = token
         continue
       }
+      const lastEmitted = this.lastEmitted
       if (comment.text === "/*" && lastEmitted !== undefined && isWordLike(lastEmitted) && isWordLike(token) && (lastEmitted.type !== "b" || token.type !== "b")) {
-        obfuscated = true
+        this.isObfuscated = true
       }
-      lastEmitted = token
+      this.lastEmitted = token
       return token
     }
   }
-  return { next, obfuscated: () => obfuscated, work: () => examined, offset: () => i }
+}
+
+/** Where `text` next occurs in `value` from `from` on, or `n` (the value's length) when it does not. */
+const indexOr = (value: string, text: string, from: number, n: number): number => {
+  const at = value.indexOf(text, from)
+  return at < 0 ? n : at
 }
 
 /** Where the number that starts at `i` ends: decimal with an exponent, or `0x` hexadecimal. */

@@ -12,7 +12,7 @@
  *
  * @internal
  */
-import { CATALOGUE_PREFIXES, CATALOGUE_WORDS, DELAY_FUNCTIONS, EXTRACT_FUNCTIONS, LEAK_FUNCTIONS, PROBE_FUNCTIONS } from "./keywords.js"
+import { CATALOGUE_PREFIXES, CATALOGUE_WORDS, DELAY_FUNCTIONS, LEAK_FUNCTIONS, PROBE_FUNCTIONS } from "./keywords.js"
 
 const escape = (word: string): string => word.replace(/[.$]/g, "\\$&")
 const anyOf = (words: Iterable<string>): string => [...words].sort((a, b) => b.length - a.length).map(escape).join("|")
@@ -25,7 +25,14 @@ const STATEMENTS =
 /** What the tokenizer reads as a literal: a number, a string, NULL, TRUE, the `current_*` words. */
 const LITERAL = `(?:[\\d.'"#/-]|[nxb]'|(?:null|true|false|current_\\w+|session_user|system_user|localtime\\w*|utc_\\w+)${END})`
 const OPENERS = "(?:(?:\\(|!|not\\b|binary\\b)\\s*){0,8}"
-const CALLED = [...DELAY_FUNCTIONS, ...LEAK_FUNCTIONS, ...PROBE_FUNCTIONS, ...EXTRACT_FUNCTIONS, "ascii", "ord", "unicode", "hex", "bin", "conv", "select", "exec", "execute"]
+/**
+ * Calls a rule of the default level starts from: delays, leaks, probes (`schema_name` names the
+ * database too), and the calls that run a statement. The extraction functions (`left(`, `count(`,
+ * `if(`) only count at level 2 or inside what another anchor starts, and IF and the nested
+ * extractions (`ascii(substring(`) have their own, narrower anchors.
+ */
+const CALLED = [...DELAY_FUNCTIONS, ...LEAK_FUNCTIONS, ...PROBE_FUNCTIONS, "schema_name", "select", "exec", "execute"]
+const NESTED_INNER = "substring|substr|mid|select|version|database|user|current_user|system_user"
 
 /** Glued to a number, MySQL still reads the word: `1union`, `9select`. */
 const GLUED = "union|intersect|except|select|exec|execute|waitfor|declare|having|where|case"
@@ -45,6 +52,8 @@ const WORD_ANCHORS = new RegExp(
     `i?if\\s*\\(\\s*${OPENERS}${LITERAL}`,
     // a call whose name says SQL
     `(?:${anyOf(CALLED)})\\s*\\(`,
+    // a nested extraction: `ascii(substring(`
+    `(?:ascii|ord|unicode|hex|bin|conv)\\s*\\(\\s*${OPENERS}(?:${NESTED_INNER})${END}`,
     `(?:waitfor|declare|exec|execute|having)${END}`,
     `where\\s*${OPENERS}${LITERAL}`,
     `case\\s*(?:when${END}|#|--|/\\*)`,

@@ -1,0 +1,29 @@
+/**
+ * Whether a value reads as a whole program: a bundle or a source file uploaded as text, or the
+ * sources a source map carries in JSON. Long, with a statement or block ending every hundred
+ * characters or so, which prose, JSON data, CSV and base64 never have.
+ *
+ * The weak signs of code that an injection carries (`function(){`, `module.exports=`, `process.env`)
+ * are what every program is made of, so the families skip those in a program; the strong ones
+ * (`child_process`, `eval(String.fromCharCode(`, a page sink) still count there.
+ *
+ * @internal
+ */
+
+/** Shorter values are never programs: every payload of the corpora is shorter. */
+const PROGRAM_LENGTH = 2048
+/** At least one `;` or `}` per this many characters. */
+const CHARACTERS_PER_STATEMENT = 100
+
+const countUpTo = (value: string, char: string, limit: number): number => {
+  let count = 0
+  for (let at = value.indexOf(char); at >= 0 && count < limit; at = value.indexOf(char, at + 1)) count++
+  return count
+}
+
+export const isProgramText = (value: string): boolean => {
+  if (value.length < PROGRAM_LENGTH) return false
+  const needed = Math.ceil(value.length / CHARACTERS_PER_STATEMENT)
+  const semicolons = countUpTo(value, ";", needed)
+  return semicolons >= needed || semicolons + countUpTo(value, "}", needed - semicolons) >= needed
+}
