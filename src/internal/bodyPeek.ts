@@ -189,13 +189,25 @@ export const peekBody = (
   max: number,
   overflow: Overflow
 ): Effect.Effect<BodySize> | undefined => {
-  const source = (request as { readonly source?: unknown }).source
+  const source = request.source
   if (isNodeBody(source)) {
     const unread = source.readableFlowing !== true && !source.readableEnded
     return unread && hasNodeBody(headers) ? measureNode(source, max, overflow) : undefined
   }
   if (isWebRequest(source)) return source.body !== null && !source.bodyUsed ? measureWeb(source, max, overflow) : undefined
   return undefined
+}
+
+/**
+ * Whether something before the guard has read `request`'s body to its end, by public stream state:
+ * a Node stream that has announced its end, a web request whose body is used. Its text is then
+ * available only where the platform cached it (`request.text` on the object that read it).
+ */
+export const bodyConsumed = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  const source = request.source
+  if (isNodeBody(source)) return source.readableEnded
+  if (isWebRequest(source)) return source.bodyUsed
+  return false
 }
 
 /** Whether a request Node received has a body: a Content-Length (but 0) or a Transfer-Encoding. */
@@ -206,7 +218,7 @@ const hasNodeBody = (headers: Headers.Headers): boolean =>
  * Whether `request` may carry a body at all: on Node, by its headers; a web request, by its stream.
  */
 export const mayHaveBody = (request: HttpServerRequest.HttpServerRequest, headers: Headers.Headers): boolean => {
-  const source = (request as { readonly source?: unknown }).source
+  const source = request.source
   if (isNodeBody(source)) return hasNodeBody(headers)
   if (isWebRequest(source)) return source.body !== null
   return headers["transfer-encoding"] !== undefined || headers["content-length"] !== undefined
