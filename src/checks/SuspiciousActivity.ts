@@ -21,7 +21,7 @@ import {
   type Verdict
 } from "../internal/pipeline.js"
 import { checkLogFor } from "../CheckLog.js"
-import { bodyConsumed } from "../internal/bodyPeek.js"
+import { textReadBefore } from "../internal/bodyPeek.js"
 import { bodyOf, hasNoBody, READ_BEFORE, scannableBody } from "../internal/scanBody.js"
 import type { StoreError } from "../StoreError.js"
 import type { DetectionBody, DetectionInput, DetectionResult } from "../ThreatDetector.js"
@@ -86,11 +86,11 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
 
   /**
    * The body a stream before the guard has read already (a middleware inside the server): scanned
-   * when it was read to its end and the platform's `request.text` holds its text (it answers within
-   * a few milliseconds), not otherwise.
+   * when it was read to its end as text, from the platform's `request.text` (which holds it, and
+   * answers at once; a bound of a few milliseconds in case it does not), not otherwise.
    */
   const readBefore = (req: GuardRequest): Effect.Effect<DetectionBody | undefined> =>
-    !bodyConsumed(req.request) ? Effect.as(debug("body not scanned: it is read by something before the guard"), undefined) : req.request.text.pipe(
+    !textReadBefore(req.request) ? Effect.as(debug("body not scanned: it is read by something before the guard"), undefined) : req.request.text.pipe(
       Effect.timeoutFail({ duration: READ_BEFORE_WAIT, onTimeout: () => new Error("it was read by something before the guard, and its text is not held") }),
       Effect.flatMap((text) => bodyOf(new TextEncoder().encode(text), req.headers["content-type"] ?? "", false)),
       Effect.map((view) => ("body" in view ? view.body : undefined)),

@@ -30,6 +30,8 @@ export interface NodeBody {
   readonly readableFlowing: boolean | null
   /** Whether it has announced its end. */
   readonly readableEnded: boolean
+  /** The text decoder set on it (`setEncoding`), or `null` when it gives bytes. */
+  readonly readableEncoding: string | null
   readonly readableLength: number
   readonly read: (size?: number) => Buffer | string | null
   readonly unshift: (chunk: Buffer) => void
@@ -199,13 +201,15 @@ export const peekBody = (
 }
 
 /**
- * Whether something before the guard has read `request`'s body to its end, by public stream state:
- * a Node stream that has announced its end, a web request whose body is used. Its text is then
- * available only where the platform cached it (`request.text` on the object that read it).
+ * Whether something before the guard has read `request`'s body to its end as text, by public
+ * stream state, so that the platform's `request.text` holds that text: a Node stream that has
+ * announced its end after a text decoder was set on it (platform-node's `request.text` sets
+ * `utf8`), a web request whose body is used. A body read as raw bytes is not: `request.text` on it
+ * would wait for an end that has passed, and interrupting that read destroys the stream.
  */
-export const bodyConsumed = (request: HttpServerRequest.HttpServerRequest): boolean => {
+export const textReadBefore = (request: HttpServerRequest.HttpServerRequest): boolean => {
   const source = request.source
-  if (isNodeBody(source)) return source.readableEnded
+  if (isNodeBody(source)) return source.readableEnded && source.readableEncoding !== null
   if (isWebRequest(source)) return source.bodyUsed
   return false
 }
