@@ -154,6 +154,24 @@ describe("sql family: prose, names, code and identifiers pass at level 1", () =>
     expect(refused(value)).toBe(false)
   })
 
+  it("reads the code between two string literals as code, not as a string column", () => {
+    // minified JavaScript: `select` and `from` in two literals, code between them
+    const bundle = 'k=j?o:{id:201,name:"today select"};s=y?e:{id:797,name:"and from"};var x=w.prototype;'
+    const handler = 'b=h?h:{id:802,name:"a select"};document.getElementById("from").addEventListener("click",f);'
+    for (const value of [bundle, handler]) {
+      expect(rules(value), value).not.toContain("sql-119")
+      expect(refused(value), value).toBe(false)
+    }
+    // a string column is still one
+    expect(rules("-1 union select 1,'),(',3 from users")).toContain("sql-119")
+    expect(rules("1 union select \"a\",\"b\" from users")).toContain("sql-119")
+  })
+
+  it("reads FROM that ends a sentence as prose: it names no table", () => {
+    expect(rules("and select \"a\" dog from; ok")).not.toContain("sql-111")
+    expect(rules("select 1,2,3 from")).toContain("sql-119")
+  })
+
   it("reads SELECT after AND/OR as a subquery only with SQL around it", () => {
     // the English verb: no select list, or FROM followed by prose rather than a table
     for (const value of ["and select fox a", "x and select a book from the list", "drag and select files from the folder please"]) {

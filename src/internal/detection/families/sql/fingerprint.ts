@@ -684,7 +684,9 @@ const checkSelect = (tokens: Tokens, i: number, hits: Set<RuleInfo>): void => {
   for (let j = i + 1; at(tokens, j) !== NONE && j - i < 24; j++) {
     const t = at(tokens, j)
     if (t.type === "k" && t.text === "from") {
-      if (!isSelectList(tokens, i + 1) || !hasColumnShape(tokens, i + 1, j)) return
+      // "select "a" dog from; ok": FROM that ends a sentence names no table
+      const table = at(tokens, j + 1)
+      if (!isSelectList(tokens, i + 1) || !hasColumnShape(tokens, i + 1, j) || table.type === ";" || table.type === ",") return
       hits.add(R.SELECT_FROM)
       if (hasLiteralColumn(tokens, i + 1, j)) hits.add(R.LITERAL_COLUMNS)
       for (let k = j + 1; at(tokens, k) !== NONE && k - j < 24; k++) {
