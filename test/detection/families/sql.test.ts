@@ -167,6 +167,14 @@ describe("sql family: prose, names, code and identifiers pass at level 1", () =>
     expect(rules("1 union select \"a\",\"b\" from users")).toContain("sql-119")
   })
 
+  it("reads a quoted SQL word in prose as prose: the string after it runs to the end", () => {
+    expect(rules("O'Brien's \"SELECT\" range")).not.toContain("sql-104")
+    expect(refused("O'Brien's \"SELECT\" range")).toBe(false)
+    // a short string left open for the query's own quote is still a column
+    expect(rules("x' select 'a")).toContain("sql-104")
+    expect(rules("x'; select 'abc def")).toContain("sql-104")
+  })
+
   it("reads FROM that ends a sentence as prose: it names no table", () => {
     expect(rules("and select \"a\" dog from; ok")).not.toContain("sql-111")
     expect(rules("select 1,2,3 from")).toContain("sql-119")

@@ -185,7 +185,10 @@ const isSelectList = (tokens: Tokens, i: number): boolean => {
   let j = i
   while (at(tokens, j).type === "k" && (at(tokens, j).text === "all" || at(tokens, j).text === "distinct" || at(tokens, j).text === "top") && j - i < 3) j++
   const t = at(tokens, j)
-  if (t.type === "n" || (t.type === "s" && t.cells !== true) || t.type === "v" || t.type === "f" || t.type === "(" || t.type === "E") return true
+  // a string column is closed, or short where the query's own quote closes it (`select 'a`);
+  // `"SELECT" range` opens prose that runs to the end of the value
+  const column = t.type === "s" && t.cells !== true && (t.flag || t.short === true)
+  if (t.type === "n" || column || t.type === "v" || t.type === "f" || t.type === "(" || t.type === "E") return true
   if (t.type === "o" && t.text === "*") return true
   // `select -sin(1)`, `select -'1'`: a signed column
   if (t.type === "o" && (t.text === "-" || t.text === "+" || t.text === "~") && isValueToken(at(tokens, j + 1))) return true
