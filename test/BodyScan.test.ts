@@ -1,8 +1,22 @@
-import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import {
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  type HttpApp,
+  HttpMiddleware,
+  HttpRouter,
+  HttpServer,
+  HttpServerRequest,
+  HttpServerResponse
+} from "@effect/platform"
+import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
+import { GuardConfig, GuardLive, guardMiddleware, TestExporter } from "effect-guard"
+import * as http from "node:http"
 import * as zlib from "node:zlib"
-import { rawExchange, type Served, TRANSPORTS } from "./support/transports.js"
+import { rawExchange, rawRequest, type Served, TRANSPORTS } from "./support/transports.js"
 
 /** Echoes the body as the application reads it: JSON, text, form or multipart fields. */
 const echo = HttpRouter.empty.pipe(
@@ -219,5 +233,51 @@ describe("bodies: whatever the application can parse is scanned", () => {
       expect((yield* guarded.send({ method: "POST", path: "/json", chunked: true, body: json({ c: SQLI }) })).status).toBe(400)
       const benign = json({ c: "x".repeat(40_000) })
       expect(yield* guarded.send({ method: "POST", path: "/json", chunked: true, body: benign })).toMatchObject({ status: 200, body: benign })
+    }))
+})
+
+/** A middleware that reads the body before the guard: through the platform's `request.text`, or as a raw Node stream. */
+const readFirst = (how: "text" | "stream") =>
+  HttpMiddleware.make((app) =>
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      Effect.zipRight(
+        how === "text"
+          ? Effect.ignore(request.text)
+          : Effect.async<void>((resume) => {
+            const source = NodeHttpServerRequest.toIncomingMessage(request)
+            source.on("end", () => resume(Effect.void))
+            source.resume()
+          }),
+        app
+      ))
+  )
+
+const servedAfter = (how: "text" | "stream", app: HttpApp.Default<unknown, HttpRouter.HttpRouter.DefaultServices>) =>
+  Effect.gen(function*() {
+    const layer = HttpServer.serve(app, (inner) => readFirst(how)(guardMiddleware(inner))).pipe(
+      Layer.provide(GuardLive),
+      Layer.provide(Layer.merge(TestExporter.layer(), GuardConfig.layer({ enableRateLimiting: false }))),
+      Layer.provideMerge(NodeHttpServer.layer(http.createServer, { port: 0 }))
+    )
+    const context = yield* Layer.build(layer)
+    return (Context.get(context, HttpServer.HttpServer).address as HttpServer.TcpAddress).port
+  })
+
+describe("node: a body read before the guard", () => {
+  it.scopedLive("through request.text is scanned from the platform's text, and the handler reads that text", () =>
+    Effect.gen(function*() {
+      const port = yield* servedAfter("text", echo)
+      const attack = yield* rawRequest(port, { method: "POST", path: "/json", headers: { "content-type": "application/json" }, body: json({ c: SQLI }) })
+      expect(attack.status).toBe(400)
+      const benign = json({ c: "tea" })
+      expect(yield* rawRequest(port, { method: "POST", path: "/json", headers: { "content-type": "application/json" }, body: benign })).toMatchObject({ status: 200, body: benign })
+    }))
+
+  it.scopedLive("as a raw stream is not scanned, and the request is answered without waiting for a text nobody holds", () =>
+    Effect.gen(function*() {
+      const app = HttpRouter.empty.pipe(HttpRouter.post("/json", HttpServerResponse.text("handled")))
+      const port = yield* servedAfter("stream", app)
+      const reply = yield* rawRequest(port, { method: "POST", path: "/json", headers: { "content-type": "application/json" }, body: json({ c: SQLI }) })
+      expect([reply.status, reply.body]).toEqual([200, "handled"])
     }))
 })

@@ -6,8 +6,7 @@
  *
  * @since 0.1.0
  */
-import { HttpIncomingMessage, HttpServerError, type HttpServerRequest } from "@effect/platform"
-import { Effect, LogLevel, Option } from "effect"
+import { Duration, Effect, LogLevel, Option } from "effect"
 import {
   anyRoute,
   autoBanPolicy,
@@ -22,34 +21,16 @@ import {
   type Verdict
 } from "../internal/pipeline.js"
 import { checkLogFor } from "../CheckLog.js"
+import { textReadBefore } from "../internal/bodyPeek.js"
 import { bodyOf, hasNoBody, READ_BEFORE, scannableBody } from "../internal/scanBody.js"
 import type { StoreError } from "../StoreError.js"
 import type { DetectionBody, DetectionInput, DetectionResult } from "../ThreatDetector.js"
 
-/** platform-node's and the web platform's request: the text of its body, once read, is cached here. */
-interface TextCache {
-  textEffect?: unknown
-}
-
-/** Whether the platform already holds the text of `request`'s body. */
-const alreadyRead = (request: HttpServerRequest.HttpServerRequest): boolean => (request as TextCache).textEffect !== undefined
-
 /**
- * Hands the body's text to platform-node's cache of it on this request object, so that the
- * application's `request.text` (and `json`, `urlParamsBody`) takes it instead of reading the body a
- * second time, as it did when the guard read through `request.text`. The bytes stay in the stream
- * too, for a request object without the cache (a mounted router's copy) or a read as a stream. A
- * cap the application puts on its own read (`withMaxBodySize`) still applies, as the platform would.
+ * How long the guard waits for the platform's cached text of a body read before it: a text the
+ * platform holds resolves at once; an uncached read of a consumed stream would never end.
  */
-const holdText = (request: HttpServerRequest.HttpServerRequest, text: string, bytes: number): void => {
-  const cache = request as TextCache
-  if (!Object.hasOwn(cache, "textEffect") || cache.textEffect !== undefined) return
-  cache.textEffect = Effect.flatMap(HttpIncomingMessage.MaxBodySize, (max) =>
-    // as platform-node reads a cap: zero is none
-    Option.isSome(max) && Number(max.value) > 0 && bytes > Number(max.value)
-      ? Effect.fail(new HttpServerError.RequestError({ request, reason: "Decode", cause: new Error("maxBytes exceeded") }))
-      : Effect.succeed(text))
-}
+const READ_BEFORE_WAIT = Duration.millis(5)
 
 /**
  * The query as the router reads it: find-my-way takes what follows the first `?`, `;` or `#` as the
@@ -105,10 +86,12 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
 
   /**
    * The body a stream before the guard has read already (a middleware inside the server): scanned
-   * when the platform holds its text for this request, not otherwise.
+   * when it was read to its end as text, from the platform's `request.text` (which holds it, and
+   * answers at once; a bound of a few milliseconds in case it does not), not otherwise.
    */
   const readBefore = (req: GuardRequest): Effect.Effect<DetectionBody | undefined> =>
-    !alreadyRead(req.request) ? Effect.as(debug("body not scanned: it is read by something before the guard"), undefined) : req.request.text.pipe(
+    !textReadBefore(req.request) ? Effect.as(debug("body not scanned: it is read by something before the guard"), undefined) : req.request.text.pipe(
+      Effect.timeoutFail({ duration: READ_BEFORE_WAIT, onTimeout: () => new Error("it was read by something before the guard, and its text is not held") }),
       Effect.flatMap((text) => bodyOf(new TextEncoder().encode(text), req.headers["content-type"] ?? "", false)),
       Effect.map((view) => ("body" in view ? view.body : undefined)),
       Effect.catchAll((error) => Effect.as(debug(`body not scanned: ${error.message}`), undefined))
@@ -130,7 +113,6 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
             ? Effect.map(readBefore(req), (body) => ({ input: body === undefined ? base : { ...base, body }, truncated: false }))
             : Effect.as(debug(`body not scanned: ${scan.why}`), { input: base, truncated: false })
         case "body":
-          if (scan.asRead !== undefined) holdText(req.request, scan.asRead.text, scan.asRead.bytes)
           return Effect.succeed({ input: { ...base, body: scan.body }, truncated: scan.truncated })
       }
     })

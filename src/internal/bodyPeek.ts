@@ -30,6 +30,8 @@ export interface NodeBody {
   readonly readableFlowing: boolean | null
   /** Whether it has announced its end. */
   readonly readableEnded: boolean
+  /** The text decoder set on it (`setEncoding`), or `null` when it gives bytes. */
+  readonly readableEncoding: string | null
   readonly readableLength: number
   readonly read: (size?: number) => Buffer | string | null
   readonly unshift: (chunk: Buffer) => void
@@ -189,13 +191,27 @@ export const peekBody = (
   max: number,
   overflow: Overflow
 ): Effect.Effect<BodySize> | undefined => {
-  const source = (request as { readonly source?: unknown }).source
+  const source = request.source
   if (isNodeBody(source)) {
     const unread = source.readableFlowing !== true && !source.readableEnded
     return unread && hasNodeBody(headers) ? measureNode(source, max, overflow) : undefined
   }
   if (isWebRequest(source)) return source.body !== null && !source.bodyUsed ? measureWeb(source, max, overflow) : undefined
   return undefined
+}
+
+/**
+ * Whether something before the guard has read `request`'s body to its end as text, by public
+ * stream state, so that the platform's `request.text` holds that text: a Node stream that has
+ * announced its end after a text decoder was set on it (platform-node's `request.text` sets
+ * `utf8`), a web request whose body is used. A body read as raw bytes is not: `request.text` on it
+ * would wait for an end that has passed, and interrupting that read destroys the stream.
+ */
+export const textReadBefore = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  const source = request.source
+  if (isNodeBody(source)) return source.readableEnded && source.readableEncoding !== null
+  if (isWebRequest(source)) return source.bodyUsed
+  return false
 }
 
 /** Whether a request Node received has a body: a Content-Length (but 0) or a Transfer-Encoding. */
@@ -206,7 +222,7 @@ const hasNodeBody = (headers: Headers.Headers): boolean =>
  * Whether `request` may carry a body at all: on Node, by its headers; a web request, by its stream.
  */
 export const mayHaveBody = (request: HttpServerRequest.HttpServerRequest, headers: Headers.Headers): boolean => {
-  const source = (request as { readonly source?: unknown }).source
+  const source = request.source
   if (isNodeBody(source)) return hasNodeBody(headers)
   if (isWebRequest(source)) return source.body !== null
   return headers["transfer-encoding"] !== undefined || headers["content-length"] !== undefined

@@ -42,8 +42,6 @@ export type BodyScan =
     readonly _tag: "body"
     readonly body: DetectionBody
     readonly truncated: boolean
-    /** The body read from Node as is, whole: its text can be handed to the application's reader. */
-    readonly asRead: { readonly text: string; readonly bytes: number } | undefined
   }
   | { readonly _tag: "refuse"; readonly refusal: Refusal }
 
@@ -308,15 +306,15 @@ const scanDecoded = (req: GuardRequest, size: BodySize, raw: Uint8Array, truncat
 }
 
 const withBody = (req: GuardRequest, size: BodySize, bytes: Uint8Array, truncated: boolean, identity: boolean): Effect.Effect<BodyScan> => {
-  // the body read as is from Node, whole: its text is the platform's, and can be handed to the application
-  const asRead = identity && !truncated && size._tag === "fits" && size.fromNode ? { text: size.text(), bytes: size.bytes } : undefined
-  return Effect.flatMap(bodyOf(bytes, req.headers["content-type"] ?? "", truncated, asRead?.text), (view): Effect.Effect<BodyScan> => {
+  // the body read as is from Node, whole: its text is decoded once, as the platform decodes it
+  const asRead = identity && !truncated && size._tag === "fits" && size.fromNode ? size.text() : undefined
+  return Effect.flatMap(bodyOf(bytes, req.headers["content-type"] ?? "", truncated, asRead), (view): Effect.Effect<BodyScan> => {
     if ("binary" in view) return Effect.succeed(none("binary data"))
     if ("error" in view) {
       return Effect.succeed(refuse("decoding_error", 400, "Malformed request body", `Request body is not valid multipart/form-data: ${view.error}`, {
         violation_type: "multipart_malformed"
       }))
     }
-    return Effect.succeed({ _tag: "body", body: view.body, truncated, asRead })
+    return Effect.succeed({ _tag: "body", body: view.body, truncated })
   })
 }

@@ -188,7 +188,13 @@ const STRONG_CMDS = alt([
   "tracert"
 ])
 const CMD_INJECTION: ReadonlyArray<PatternDef> = [
-  cmd("chain_strong", `(?:[;&|\`\\n]|\\$\\()\\s?(?:/(?:usr/)?(?:s?bin)/)?${STRONG_CMDS}\\b`, path | query | header | cookie | key),
+  // a command word that goes on as a longer name (`node-gyp`, `node:fs`, `base64-js`, `host.name`) is
+  // that name, as Markdown writes it in backticks, not the command
+  cmd(
+    "chain_strong",
+    `(?:[;&|\`\\n]|\\$\\()\\s?(?:/(?:usr/)?(?:s?bin)/)?${STRONG_CMDS}\\b(?![-:][a-z0-9]|\\.(?!exe\\b)[a-z])`,
+    path | query | header | cookie | key
+  ),
   cmd("shellshock", "\\(\\s?\\)\\s?\\{\\s?[:\\w]{0,8}\\s?;?\\s?\\}\\s?;", VALUES, { always: true }),
   cmd("jndi_lookup", "\\$\\{\\s?(?:jndi|\\$\\{|lower:|upper:|env:|sys:|::-|date:|java:|base64:|main:|bundle:|ctx:|spring:|k8s:|docker:|log4j:|web:|sd:|marker:|event:)", VALUES | key, { always: true }),
   cmd("jndi_scheme", "\\bjndi\\s?:\\s?(?:ldaps?|rmi|dns|iiop|corba|nds|nis|http)\\s?:", VALUES | key, { always: true }),

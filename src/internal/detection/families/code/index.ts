@@ -181,8 +181,17 @@ export const CODE_RULES = {
 /** `<?php`, `<?=`, or a short tag `<? ` (also spelled `<?xml ` before code) followed by code, not a letter as an XML declaration's `version=` is. */
 const PHP_TAG = /<\?(?:php\b|=)\s{0,16}\S|<\?(?:xml)?\s{1,16}(?:[^\sa-z<]|(?:echo|print|system|exec|passthru|eval|include|require)\b)/i
 const PHP_WRAPPER = /\b(?:php:\/\/(?:filter|input|stdin|stdout|stderr|output|fd|memory|temp)|phar:\/\/|expect:\/\/|zip:\/\/|glob:\/\/|data:\/\/|data:text\/(?:plain|html);base64,)/i
-const DANGEROUS_CALL =
-  /(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode|str_rot13|gzinflate|file_get_contents|file_put_contents|fwrite|readfile|include|include_once|require|require_once|unserialize|highlight_file|show_source|dl)\s{0,8}\(\s{0,8}(?:["'`$]|\$_|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()/i
+/**
+ * A CommonJS import assigned to a name, of a package or a sibling module that nothing is called on
+ * (`const c = require('@scope/pkg')`, `= require("./lib")`): every Node README and snippet has these; a
+ * PHP inclusion names a path, a URL or a wrapper, and a Node payload calls on what it loads
+ * (`require('fs').readFileSync(`). Placed after `require`: it looks back for the `=`.
+ */
+const PACKAGE_IMPORT = String.raw`(?!\s{0,8}\(\s{0,8}(["'\`])(?:\.\/|@[a-z0-9_-][a-z0-9._-]{0,63}\/)?[a-z0-9_-][a-z0-9._-]{0,63}(?:\/[a-z0-9_-][a-z0-9._-]{0,63}){0,4}\/?\1\s{0,8}\)(?!\s{0,8}[.(\[]))`
+const DANGEROUS_CALL = new RegExp(
+  String.raw`(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode|str_rot13|gzinflate|file_get_contents|file_put_contents|fwrite|readfile|include|include_once|require(?:(?<!=\s{0,8}require)|${PACKAGE_IMPORT})|require_once|unserialize|highlight_file|show_source|dl)\s{0,8}\(\s{0,8}(?:["'\`$]|\$_|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()`,
+  "i"
+)
 const PHPINFO =
   /(?:phpinfo|base64_decode|gzinflate|gzdecode|gzuncompress|bzdecompress|str_rot13|fsockopen|pfsockopen|call_user_func(?:_array)?|create_function|proc_open|shell_exec|pcntl_exec|assert_options|ini_set|set_error_handler|register_shutdown_function|array_map|move_uploaded_file)\s{0,8}\(/i
 /** `$a(1)`, `$$b(2)`, `@$__['o'](5)`, `$__[$_[1]](7)`, `${@a}(10)`, `${'ff'}`: PHP calling a function or reading a variable by a computed name. */
@@ -235,7 +244,7 @@ const JS_HANG =
 const RUBY_PROCESS =
   /\b(?:process\.spawn|kernel\.(?:exec|system|spawn|open)|io\.popen|open3\.(?:popen\d?|capture\d?)\w{0,8})\s{0,4}\(|%x\s{0,2}[({[]\s{0,4}[a-z]/i
 const NODE_CODE =
-  /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|\bfunction\s{0,8}\(\s{0,64}\)\s{0,8}\{|\brequire\s{0,8}\(\s{0,8}["'`][a-z_./-]{1,64}["'`]\s{0,8}\)/i
+  /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|\bfunction\s{0,8}\(\s{0,64}\)\s{0,8}\{|(?<!=\s{0,8})\brequire\s{0,8}\(\s{0,8}["'`][a-z_./-]{1,64}["'`]\s{0,8}\)|\brequire\s{0,8}\(\s{0,8}["'`][a-z_./-]{1,64}["'`]\s{0,8}\)(?=\s{0,8}[.(\[])/i
 const TEMPLATE_STATEMENT = /(?:\{%-?|<%)\s{0,8}(?:if|elif|else|for|endfor|endif|set|import|from|include|extends|block|macro|call|with|raw|filter|end)\b[^%\n]{0,128}-?%[}>]/i
 const NODE_LOOSE = /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|constructor\s{0,4}\.\s{0,4}constructor\b|@\{\s{0,8}\[/i
 const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{0,4}\(/i

@@ -11,7 +11,11 @@ import { type Fire, RULES } from "./rules.js"
 /** Line breaks, and the CJK characters whose low byte is CR or LF (`嘊`, `嘍`) that truncating servers turn into one. */
 const LINE_BREAK = /[\r\n\u560a\u560d\u2028\u2029\u0085]/
 
-const HEADER_LINE = /[\r\n\u560a\u560d\u2028\u2029\u0085][\t ]{0,8}(?:[a-z][a-z0-9-]{0,40}[\t ]{0,4}:|http\/[12])/i
+/**
+ * A header line is a name, a colon and a value on the same line: a line of prose that ends in a colon
+ * (`an\nobject:`, `Options:`) or starts with a URL (`https://...`) is not one.
+ */
+const HEADER_LINE = /[\r\n\u560a\u560d\u2028\u2029\u0085][\t ]{0,8}(?:[a-z][a-z0-9-]{0,40}[\t ]{0,4}:(?!\/\/)[\t ]{0,8}[^\s]|http\/[12])/i
 
 const HIJACKING_HEADER =
   /[\r\n\u560a\u560d][\t ]{0,8}(?:set-cookie|content-length|transfer-encoding|content-security-policy|x-xss-protection|access-control-allow-[a-z]{1,12})[\t ]{0,4}:|[\r\n][\t ]{0,8}http\/[12](?:\.\d)?[\t ]{1,4}\d{3}/i

