@@ -214,6 +214,14 @@ describe("shell family", () => {
     }
   })
 
+  it("reads a loop's increment as code, not as the g++ compiler", () => {
+    // `g++` ends a `for` header in minified JavaScript; the compiler is only run with source files
+    expect(score("for(var g=0;g<n.length;g++){c[g]=n[g]|0}")).toBeLessThan(5)
+    expect(score("function f(a){for(var g=0;g<a;g++)a[g]=0}", 2)).toBeLessThan(5)
+    expect(score("x; g++ /tmp/x.c -o /tmp/x")).toBeGreaterThanOrEqual(5)
+    expect(score("a;g++ -o x x.c")).toBeGreaterThanOrEqual(5)
+  })
+
   it("reads markdown code in prose as code, not as command substitution", () => {
     for (const value of [
       "To list hidden files, enter `ls -a` in a terminal.",

@@ -145,10 +145,58 @@ describe("sql family: prose, names, code and identifiers pass at level 1", () =>
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36",
     "The movie's plot -- honestly -- was thin; 2/10.",
     "Ink and White Out 2 in 1 Pen",
-    "it is 5 or 6 in 2 boxes"
+    "it is 5 or 6 in 2 boxes",
+    "click and select an option",
+    "drag and select the files you want",
+    "dog and select option our brown please"
   ])("%s", (value) => {
     expect(rules(value)).toEqual([])
     expect(refused(value)).toBe(false)
+  })
+
+  it("reads the code between two string literals as code, not as a string column", () => {
+    // minified JavaScript: `select` and `from` in two literals, code between them
+    const bundle = 'k=j?o:{id:201,name:"today select"};s=y?e:{id:797,name:"and from"};var x=w.prototype;'
+    const handler = 'b=h?h:{id:802,name:"a select"};document.getElementById("from").addEventListener("click",f);'
+    for (const value of [bundle, handler]) {
+      expect(rules(value), value).not.toContain("sql-119")
+      expect(refused(value), value).toBe(false)
+    }
+    // a string column is still one
+    expect(rules("-1 union select 1,'),(',3 from users")).toContain("sql-119")
+    expect(rules("1 union select \"a\",\"b\" from users")).toContain("sql-119")
+  })
+
+  it("reads a quoted SQL word in prose as prose: the string after it runs to the end", () => {
+    expect(rules("O'Brien's \"SELECT\" range")).not.toContain("sql-104")
+    expect(refused("O'Brien's \"SELECT\" range")).toBe(false)
+    // a short string left open for the query's own quote is still a column
+    expect(rules("x' select 'a")).toContain("sql-104")
+    expect(rules("x'; select 'abc def")).toContain("sql-104")
+  })
+
+  it("reads FROM that ends a sentence as prose: it names no table", () => {
+    expect(rules("and select \"a\" dog from; ok")).not.toContain("sql-111")
+    expect(rules("select 1,2,3 from")).toContain("sql-119")
+  })
+
+  it("reads SELECT after AND/OR as a subquery only with SQL around it", () => {
+    // the English verb: no select list, or FROM followed by prose rather than a table
+    for (const value of ["and select fox a", "x and select a book from the list", "drag and select files from the folder please"]) {
+      expect(rules(value), value).not.toContain("sql-107")
+      expect(refused(value), value).toBe(false)
+    }
+    // a parenthesis, a table, a comparison or a SQL call around it
+    for (const value of [
+      "1 and (select 1)=1",
+      "1 and (select count(*) from users)>0",
+      "x and select password from users where",
+      "7 or select 1 from dual--",
+      "1 and select sleep(5)"
+    ]) {
+      expect(refused(value), value).toBe(true)
+    }
+    expect(rules("x' and select 1 from dual--")).toContain("sql-101")
   })
 
   it("keeps a bare SELECT ... FROM below the threshold: documentation quotes queries", () => {

@@ -196,8 +196,14 @@ const MAIL_COMMAND =
 
 const CHARS_OF_INTEREST = /[;|&\n`$(){}<>/\\*?=%~!]| --?[a-z]|^\s{0,4}(?:u?sleep|time|nohup|nice|sudo|env|timeout|exec|strace|busybox|doas)\s/i
 
+/**
+ * `for(var g=0;g<n;g++)`: a command name that is also code's increment of a one-letter variable
+ * (`g++`), with nothing after it, is the increment; the compiler needs its source files.
+ */
+const isIncrement = (command: SimpleCommand): boolean => command.argument === "end" && command.name.endsWith("++")
+
 const chainedFinding = (command: SimpleCommand, paranoia: number): RuleInfo | undefined => {
-  if (command.opener === "start") return undefined
+  if (command.opener === "start" || isIncrement(command)) return undefined
   const strong = strongArgument(command)
   if (command.opener === "substitution" && (command.rare || (command.common && (strong || command.dollar)))) {
     return SHELL_RULES.substitution

@@ -142,7 +142,12 @@ const isSqlCall = (t: Token): boolean =>
 const conditionAt = (tokens: Tokens, start: number): number => {
   const i = skipOpeners(tokens, start)
   const first = at(tokens, i)
-  if (first.type === "E" && first.text === "select") return 2
+  if (first.type === "E" && first.text === "select") {
+    // "click and select an option": SELECT is an English verb too; a subquery needs a select list,
+    // and a parenthesis, a FROM with a table, a comparison or a SQL call around it
+    if (!isSelectList(tokens, i + 1)) return 0
+    if ((i > start && at(tokens, i - 1).type === "(") || selectsFromTable(tokens, i)) return 2
+  }
   if (first.type === "n" && (first.text === "true" || first.text === "false" || first.text === "null")) {
     return isEnd(tokens, skipClosers(tokens, i + 1)) ? 2 : 1
   }
@@ -180,13 +185,37 @@ const isSelectList = (tokens: Tokens, i: number): boolean => {
   let j = i
   while (at(tokens, j).type === "k" && (at(tokens, j).text === "all" || at(tokens, j).text === "distinct" || at(tokens, j).text === "top") && j - i < 3) j++
   const t = at(tokens, j)
-  if (t.type === "n" || (t.type === "s" && t.cells !== true) || t.type === "v" || t.type === "f" || t.type === "(" || t.type === "E") return true
+  // a string column is closed, or short where the query's own quote closes it (`select 'a`);
+  // `"SELECT" range` opens prose that runs to the end of the value
+  const column = t.type === "s" && t.cells !== true && (t.flag || t.short === true)
+  if (t.type === "n" || column || t.type === "v" || t.type === "f" || t.type === "(" || t.type === "E") return true
   if (t.type === "o" && t.text === "*") return true
   // `select -sin(1)`, `select -'1'`: a signed column
   if (t.type === "o" && (t.text === "-" || t.text === "+" || t.text === "~") && isValueToken(at(tokens, j + 1))) return true
   if (t.type === "b") {
     const next = at(tokens, j + 1)
     return next.type === "," || (next.type === "k" && (next.text === "from" || next.text === "into")) || next.type === "c" || (next.type === "?" && next.text === ".")
+  }
+  return false
+}
+
+/** Words that end a table name in SQL: `from users where`, `from dual)`, `from t--`. */
+const TABLE_FOLLOWERS: ReadonlySet<string> = new Set(["where", "limit", "order", "group", "having", "union", "join", "into", "procedure"])
+
+/**
+ * SELECT at `i` reads its columns FROM a table: a select list of columns, then FROM and one name
+ * that ends there ("select files from the folder" is prose: `the` is no table).
+ */
+const selectsFromTable = (tokens: Tokens, i: number): boolean => {
+  for (let j = i + 1; at(tokens, j) !== NONE && j - i < CONDITION_WINDOW; j++) {
+    const t = at(tokens, j)
+    if (t.type === "k" && t.text === "from") {
+      const table = at(tokens, j + 1)
+      const after = at(tokens, j + 2)
+      if (!hasColumnShape(tokens, i + 1, j) || !(table.type === "b" || table.type === "f" || table.type === "(")) return false
+      return table.type === "(" || isEnd(tokens, j + 2) || after.type === ")" || after.type === "," || after.type === "U" || after.text === "." || (after.type === "k" && TABLE_FOLLOWERS.has(after.text))
+    }
+    if (t.type === ";" || t.type === "U" || t.type === "&" || t.type === "c") return false
   }
   return false
 }
@@ -658,7 +687,9 @@ const checkSelect = (tokens: Tokens, i: number, hits: Set<RuleInfo>): void => {
   for (let j = i + 1; at(tokens, j) !== NONE && j - i < 24; j++) {
     const t = at(tokens, j)
     if (t.type === "k" && t.text === "from") {
-      if (!isSelectList(tokens, i + 1) || !hasColumnShape(tokens, i + 1, j)) return
+      // "select "a" dog from; ok": FROM that ends a sentence names no table
+      const table = at(tokens, j + 1)
+      if (!isSelectList(tokens, i + 1) || !hasColumnShape(tokens, i + 1, j) || table.type === ";" || table.type === ",") return
       hits.add(R.SELECT_FROM)
       if (hasLiteralColumn(tokens, i + 1, j)) hits.add(R.LITERAL_COLUMNS)
       for (let k = j + 1; at(tokens, k) !== NONE && k - j < 24; k++) {

@@ -29,8 +29,10 @@ export interface Token {
   /** Strings: at most two characters that are not whitespace. */
   readonly short?: boolean
   /**
-   * Strings: the content opens and closes with a field separator (`,`, `;`, tab) and holds more,
-   * as the gap between two quoted fields of a CSV row does (`","a@b.org,12,"`): cells, not a literal.
+   * Strings: the content opens with a field separator (`,`, `;`, tab) or a closing bracket, closes
+   * with a separator, an opening bracket, `:` or `=`, and holds more, as the gap between two quoted
+   * fields of a CSV row (`","a@b.org,12,"`) or two literals of code (`"};f({id:1,name:"`) does:
+   * cells or code, not a literal.
    */
   readonly cells?: boolean
 }
@@ -74,6 +76,10 @@ const stringToken = (quote: number, closed: boolean, spaced: boolean, short: boo
 }
 
 const isSeparator = (c: number): boolean => c === 44 || c === 59 || c === 9
+/** What code goes on with after a string literal (`"};f(`): a separator or a closing bracket. */
+const opensGap = (c: number): boolean => isSeparator(c) || c === 41 || c === 93 || c === 125
+/** What code puts before a string literal (`name:"`, `f("`, `x="`): a separator, an opener, `:` or `=`. */
+const closesGap = (c: number): boolean => isSeparator(c) || c === 40 || c === 91 || c === 123 || c === 58 || c === 61
 
 /** The vocabulary's tokens, called and not: the table only ever holds the vocabulary's words. */
 const calledWords = new Map<string, Token>()
@@ -231,7 +237,7 @@ class Tokenizer implements TokenSource {
   /** The string opened at `start` closes with the quote at `end`. */
   private closeString(quote: number, start: number, end: number, spaced: boolean, short: boolean): void {
     const value = this.value
-    const cells = end - start > 2 && isSeparator(value.charCodeAt(start)) && isSeparator(value.charCodeAt(end - 1))
+    const cells = end - start > 2 && opensGap(value.charCodeAt(start)) && closesGap(value.charCodeAt(end - 1))
     this.i = end + 1
     this.produced = stringToken(quote, true, spaced, short, cells)
   }
