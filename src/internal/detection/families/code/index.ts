@@ -236,7 +236,7 @@ const JAVA_OR_NODE_WORD =
 const SERIALIZED =
   /\brO0AB[A-Za-z0-9+/]|\baced0005|AAEAAAD\/\/\/\/\/|!!python\/(?:object|name|module)|!!javax\.|!!java\.|\bc__builtin__\b|\bcos\nsystem\b|<java\s{1,8}version=|<object\s{1,8}class=["']java\./
 const NODE =
-  /require\s{0,8}\(\s{0,8}["'`]child_process|_\$\$nd_func\$\$_|__js_function|eval\s{0,8}\(\s{0,8}string\.fromcharcode|\bnew\s{1,8}function\s{0,8}\(\s{0,8}["'`]|\bchild_process\b|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
+  /require\s{0,8}\(\s{0,8}["'`]child_process|_\$\$nd_func\$\$_|__js_function|eval\s{0,8}\(\s{0,8}string\.fromcharcode|\bnew\s{1,8}function\s{0,8}\(\s{0,8}["'`]|\bchild_process\b(?=["'`]?\s{0,4}\)?\s{0,4}[.[(])|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
 const PYTHON =
   /__import__\s{0,8}\(|__class__|__mro__|__subclasses__|__globals__|__builtins__|__base__|\bos\.(?:popen|system|exec[lv]p?e?)\s{0,8}\(|\bsubprocess\.(?:popen|call|run|check_output)\s{0,8}\(|\bimport\s{1,8}(?:os|subprocess|socket|pty)\b[^\n]{0,64}[;\n]/i
 const JS_HANG =
@@ -255,6 +255,25 @@ const TEMPLATE_WINDOW = 256
 const TEMPLATE_DANGER =
   /\b(?:config|self|request|settings|app|joiner|cycler|lipsum|namespace|url_for|get_flashed_messages|range\.constructor|getclass|forname|getruntime|runtime|processbuilder|system|exec|popen|eval|spawn|file\.(?:open|read)|io\.popen|kernel|dump|getenv|env|product|_self|_context|filter|registerundefinedfilter|assign|new\s{0,4}\(|classloader|beans|springframework|freemarker|velocity|ognl|mro|subclasses|globals|builtins|import|attr)\b|__[a-z]{2,16}__|`|\bt\s{0,4}\(|["']\s{0,4}\.\s{0,4}[a-z_]{1,32}\s{0,4}\(/gi
 /**
+ * Whether the expression `opener` starts is closed before `end`: `{{a}` or `[#78](...)` in prose,
+ * or `${x}` in a JavaScript template, followed later by a back-quote, is not an expression naming it.
+ * Nested braces (`{{ {}.__class__ }}`) are counted; the look is bounded by `TEMPLATE_WINDOW`.
+ */
+const closedBefore = (value: string, opener: RegExpExecArray, end: number): boolean => {
+  const open = opener[0]
+  const start = opener.index + open.length
+  if (open.startsWith("<%")) return value.slice(start, end).includes("%>")
+  const [inner, outer] = open.startsWith("[") ? ["[", "]"] : ["{", "}"]
+  let depth = 0
+  for (let i = start; i < end; i++) {
+    const c = value.charAt(i)
+    if (c === inner) depth++
+    else if (c === outer && --depth < 0) return true
+  }
+  return false
+}
+
+/**
  * The dangerous name that follows a template opener within `TEMPLATE_WINDOW` characters, if any.
  * Openers and dangerous names are each found by one global search and merged like two sorted lists,
  * so the work is linear however many openers the value has.
@@ -269,7 +288,7 @@ const templateDanger = (value: string): string | undefined => {
     if (danger.index < opener.index + opener[0].length) {
       TEMPLATE_DANGER.lastIndex = Math.max(TEMPLATE_DANGER.lastIndex, opener.index + opener[0].length)
       danger = TEMPLATE_DANGER.exec(value)
-    } else if (danger.index < opener.index + TEMPLATE_WINDOW) {
+    } else if (danger.index < opener.index + TEMPLATE_WINDOW && !closedBefore(value, opener, danger.index)) {
       return danger[0]
     } else {
       opener = TEMPLATE_OPEN.exec(value)

@@ -291,7 +291,16 @@ const PAGE_SINKS = ["document.cookie", "document.domain", "document.write", "doc
 
 /** `self["alert"]`, `top['doc'+'ument']`, `.call`${alert}``, `alert`1``, JSFuck. */
 const OBFUSCATED_ACCESS = /(?:window|self|top|this|parent|frames|globalthis|document|\))\[["'`]/
-const TEMPLATE_CALL = new RegExp(`(?:\\.(?:call|apply|bind)|${SINKS})\``)
+/** A name that ends a markdown code span (`` `api.bind` ``, `` `import` ``) is named, not called. */
+const TEMPLATE_CALL = new RegExp(`(?<!\`[\\w.$@/-]{0,40})(?:\\.(?:call|apply|bind)|${SINKS})\``)
+/**
+ * Inline code after a space in a sentence (`` import `x` to ``): compacting would glue it to the word
+ * before. Padded or interpolating back-quotes (`` call ` ${alert} 1 ` ``) are a template, not a span.
+ */
+const SPACED_CODE_SPAN = /(?<=\s)`(?!\s)[^`\n$]{1,120}(?<!\s)`(?=[\s.,:;)]|$)/
+const SPACED_CODE_SPANS = new RegExp(SPACED_CODE_SPAN.source, "g")
+const hasTemplateCall = (value: string, compact: string): boolean =>
+  TEMPLATE_CALL.test(compact) && (!SPACED_CODE_SPAN.test(value) || TEMPLATE_CALL.test(compactText(value.replace(SPACED_CODE_SPANS, " "), false)))
 const JS_CALLS = new RegExp(`(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\(`)
 /** In a program (`isProgramText`) timers, `fetch(`, `import(` and `function(` are everyday code. */
 const JS_DIALOG_CALLS = /(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm|eval|execscript)\(/
@@ -330,7 +339,7 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
       }
     }
   }
-  if (jsfuck || ((call || sink) && OBFUSCATED_ACCESS.test(compact)) || TEMPLATE_CALL.test(compact)) hits.add(R.JS_OBFUSCATION)
+  if (jsfuck || ((call || sink) && OBFUSCATED_ACCESS.test(compact)) || hasTemplateCall(value, compact)) hits.add(R.JS_OBFUSCATION)
   // `function(` is what a bundle or source file is made of: there only the dialogs and evaluators count
   if (call && (isProgramText(value) ? JS_DIALOG_CALLS : JS_CALLS).test(compact)) hits.add(R.JS_CALL)
   if (call && (CONSTRUCTOR_CHAIN.test(compact) || hasTemplateEscape(compact))) hits.add(R.JS_OBFUSCATION)

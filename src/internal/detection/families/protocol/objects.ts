@@ -112,6 +112,11 @@ export const scanObjects = (s: string, context: ScanContext, prose: boolean, fir
   }
   const structural = (c: number): boolean => c === 46 || c === 91 || c === 93 || isQuote(c) || c === 61 || c === 58
   eachIndex(s, "__proto__", (i) => {
+    // a markdown code span that ends on the name (`Object.prototype.__proto__` accessor) names it
+    if (s.charCodeAt(i + 9) === 96 && /^(?:$|[\s.,:;)])/.test(s.slice(i + 10, i + 11))) {
+      fire(RULES.protoWord, "__proto__")
+      return
+    }
     if (structural(s.charCodeAt(i - 1)) || structural(s.charCodeAt(i + 9)) || (!prose && s.trim() === "__proto__")) {
       fire(RULES.protoValue, "__proto__")
       return true

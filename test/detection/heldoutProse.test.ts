@@ -1,0 +1,57 @@
+/**
+ * Markdown prose from package READMEs and changelogs (the kind `test/fixtures/heldout/` holds, in new
+ * words): inline code spans, issue links and names of dangerous things are what such text is made of.
+ * Each case pairs a sentence that passes at the default level with the attack next to it that is
+ * still refused.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { ThreatDetector } from "../../src/ThreatDetector.js"
+
+/** Each of `passing` passes and each of `refused` is refused, as query values at the default level. */
+const expectVerdicts = (passing: ReadonlyArray<string>, refused: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+    const refusedAt = (value: string) =>
+      Effect.map(detector.detect({ path: "/search", query: `q=${encodeURIComponent(value)}`, headers: {} }), (r) => r.isThreat)
+    for (const value of passing) expect(yield* refusedAt(value), value).toBe(false)
+    for (const value of refused) expect(yield* refusedAt(value), value).toBe(true)
+  })
+
+describe("Markdown prose at the default level", () => {
+  it.effect("a template opener closed before a code span is not an expression naming it", () =>
+    expectVerdicts([
+      "- [#12](https://github.com/acme/widgets/issues/12) `client.bind` now takes the context first",
+      "Unbalanced input uses the first closed pair: for example `{{b}` gives `['{', 'b', '']`.",
+      "* **loader:** pass the module format to hooks ([#41](https://github.com/acme/loader/issues/41)) import order kept"
+    ], [
+      "{{config.items()}}",
+      "{{ {}.__class__.__base__.__subclasses__() }}",
+      "#{`id`}",
+      "[#assign ex=\"freemarker.template.utility.Execute\"?new()]${ex(\"id\")}"
+    ]))
+
+  it.effect("a sink named in inline code is not a tagged template call", () =>
+    expectVerdicts([
+      "You can import `logLevels` to configure the logger with the standard levels.",
+      "A small HTTP client with an `axios` like interface on top of `node-fetch`.",
+      "Old browsers do not support `Function.prototype.bind`."
+    ], ["alert`1`", "[].sort.call`${alert}1`", "[  ] . sort . call ` ${ alert } 1 `", "top.eval`alert\\x281\\x29`"]))
+
+  it.effect("`__proto__` named in inline code is a mention; a prototype path still counts", () =>
+    expectVerdicts([
+      "If present, the `Object.prototype.__proto__` getter and setter, bound.",
+      "* [Fix] Refuse to merge a `__proto__` key (#12)"
+    ], ["a.__proto__.isAdmin=1", "x[__proto__][admin]=1", "constructor.prototype.polluted=yes"]))
+
+  it.effect("`child_process` as a word passes; code that reaches it still counts", () =>
+    expectVerdicts([
+      "Cross platform child_process#spawn and child_process#spawnSync",
+      "spawn exec tiny child_process process"
+    ], [
+      "require('child_process').exec('id')",
+      "global.process.mainModule.constructor._load('child_process').execSync('id')",
+      "child_process.execSync('id')"
+    ]))
+
+})
