@@ -54,4 +54,16 @@ describe("Markdown prose at the default level", () => {
       "child_process.execSync('id')"
     ]))
 
+  it.effect("inline code spans in prose are not back-quoted SQL identifiers; a closing back-quote still counts", () =>
+    expectVerdicts([
+      "**Supported MySQL versions:** `>= 5.7`",
+      "Start the server with `--verbose` to see each request.",
+      "- Require Node.js `>= 18`\n- Fail early when the config file is missing"
+    ], ["admin`-- ", "1` or 1=1 -- ", "` or 1=1 -- `", "name` desc, (select sleep(5)) #", "from `information_schema`.tables limit"]))
+
+  it.effect("a Markdown link naming a command passes; a command after its target still counts", () =>
+    expectVerdicts([
+      "This package instruments the [`redis`](https://www.npmjs.com/package/redis) client.",
+      "See the [`mysql`](https://github.com/mysqljs/mysql) driver for the options it accepts."
+    ], ["[docs](https://example.com/a);id", "[docs](https://example.com/a)|id", "[docs](http://example.com/;id)", "`id`"]))
 })

@@ -21,7 +21,7 @@ import {
   TILDE_STACK,
   WINDOWS_SYSTEM_VARIABLE
 } from "./expansions.js"
-import { markdownCode } from "./markdown.js"
+import { markdownCode, withoutLinkTargets } from "./markdown.js"
 import { deobfuscateShell } from "./normalize.js"
 
 const rule = (id: string, paranoia: RuleInfo["paranoia"], score: number, description: string): RuleInfo => ({
@@ -237,7 +237,8 @@ const startFindings = (command: SimpleCommand, paranoia: number): ReadonlyArray<
 const LITERAL_NEWLINE = /^\s{0,4}\\n|[;|&]\s{0,4}\\n|\\n\s{0,4}$/
 const LITERAL_NEWLINES = /\\n/g
 
-const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
+const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {
+  const value = withoutLinkTargets(raw)
   if (!value.includes("`")) return scanLines(value, context)
   // Markdown code in prose is read as code, not as substitution: fence lines are dropped, and each
   // inline code span is read as a value of its own (`ls -la` there is a command line, not `;ls -la`).

@@ -65,6 +65,8 @@ const wordAt = (text: string, start: number): string => {
  * `echo `id``, `a;`id``, `x=`id`` and a value that is only `` `id` `` fail this.
  */
 const isInlineCode = (text: string, open: number, close: number): boolean => {
+  // a link's text: [`mysql`](https://...), its target cut by `withoutLinkTargets`
+  if (text.charAt(open - 1) === "[" && text.startsWith("]", close + 1)) return !text.slice(open + 1, close).includes("\n")
   if (open < 2 || text.charAt(open - 1) !== " " || !isProseWord(wordBefore(text, open - 1))) return false
   const inner = text.slice(open + 1, close)
   if (inner.trim() === "" || inner.includes("\n")) return false
@@ -85,6 +87,15 @@ const countProseWords = (text: string): number => {
   }
   return count
 }
+
+/**
+ * A Markdown link's target, `](https://www.npmjs.com/package/mysql)`: an address to read, not a path
+ * to run after a `(`. Only characters of a plain URL, none a shell gives meaning to (`;`, `|`, `$`).
+ */
+const LINK_TARGET = /\]\((?:https?:)?\/\/[\w.~:/?#@%+=,-]{1,400}\)/g
+
+/** The value with Markdown link targets cut down to their `]`. */
+export const withoutLinkTargets = (value: string): string => (value.includes("](") ? value.replace(LINK_TARGET, "]") : value)
 
 /** Splits markdown code out of a value with backticks; linear, each backtick looked at once. */
 export const markdownCode = (value: string): MarkdownCode => {

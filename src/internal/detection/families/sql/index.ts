@@ -7,6 +7,7 @@
  * @internal
  */
 import { type DetectionFamily, type FamilyFinding, findingOf, type Paranoia, type RuleInfo, type ScanContext } from "../contract.js"
+import { backQuotesAreCodeSpans } from "../markdown.js"
 import { needsWholeStream } from "./anchors.js"
 import { fingerprint, fingerprintWindow } from "./fingerprint.js"
 import { ESCAPED_QUOTE_LOGIC, NOSQL_OPERATOR, SQL_RULES } from "./rules.js"
@@ -68,6 +69,8 @@ export const analyse = (value: string, paranoia: Paranoia = 1): { readonly hits:
   let work = 0
   for (const quote of CONTEXTS) {
     if (quote !== "" && !value.includes(quote)) continue
+    // Markdown's inline code (`` with `--help` to ``) opens no identifier for a back-quote to close
+    if (quote === "`" && backQuotesAreCodeSpans(value)) continue
     work += fingerprint(tokenize(value, quote), quote, hits, whole, !long)
   }
   if (anchors !== undefined) work += readWindows(value, anchors, hits)
