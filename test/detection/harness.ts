@@ -2,8 +2,9 @@
  * Turns corpus cases into detector inputs and measures recall per category and the false-positive
  * rate; shared by the corpus tests and handy from a REPL.
  */
+import { expect } from "@effect/vitest"
 import { Effect } from "effect"
-import type { DetectionCategory, DetectionInput, DetectionResult, ThreatDetectorService } from "../../src/ThreatDetector.js"
+import { type DetectionCategory, type DetectionInput, type DetectionResult, ThreatDetector, type ThreatDetectorService } from "../../src/ThreatDetector.js"
 import type { AttackCase } from "./attacks.js"
 import type { BenignCase } from "./benign.js"
 
@@ -65,3 +66,13 @@ export const evaluate = (
   })
 
 export type RecallFloors = Readonly<Record<DetectionCategory, number>>
+
+/** Each of `passing` passes and each of `refused` is refused, as query values at the default level. */
+export const expectVerdicts = (passing: ReadonlyArray<string>, refused: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+    const refusedAt = (value: string) =>
+      Effect.map(detector.detect({ path: "/search", query: `q=${encodeURIComponent(value)}`, headers: {} }), (r) => r.isThreat)
+    for (const value of passing) expect(yield* refusedAt(value), value).toBe(false)
+    for (const value of refused) expect(yield* refusedAt(value), value).toBe(true)
+  })

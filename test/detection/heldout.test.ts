@@ -8,23 +8,13 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { ThreatDetector, type ThreatDetectorService } from "../../src/ThreatDetector.js"
+import { ThreatDetector } from "../../src/ThreatDetector.js"
 import { loadHeldout } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus } from "./externalCorpus.js"
+import { expectVerdicts } from "./harness.js"
 
-/** Held-out benign rows refused at the default level: measured 0.066 (162/2473). */
-const HELDOUT_REFUSED_CEILING = 0.072
-
-const refusedAtLevel1 = (detector: ThreatDetectorService, value: string) =>
-  Effect.map(detector.detect({ path: "/search", query: `q=${encodeURIComponent(value)}`, headers: {} }), (r) => r.isThreat)
-
-/** Each of `passing` passes and each of `refused` is refused, as query values at the default level. */
-const expectVerdicts = (passing: ReadonlyArray<string>, refused: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
-    const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
-    for (const value of passing) expect(yield* refusedAtLevel1(detector, value), value).toBe(false)
-    for (const value of refused) expect(yield* refusedAtLevel1(detector, value), value).toBe(true)
-  })
+/** Held-out benign rows refused at the default level: measured 0.049 (122/2473). */
+const HELDOUT_REFUSED_CEILING = 0.055
 
 describe("held-out benign text", () => {
   it.effect("refuses at most the measured share of real documentation text at the default level", () =>

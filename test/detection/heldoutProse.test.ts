@@ -4,19 +4,8 @@
  * Each case pairs a sentence that passes at the default level with the attack next to it that is
  * still refused.
  */
-import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { ThreatDetector } from "../../src/ThreatDetector.js"
-
-/** Each of `passing` passes and each of `refused` is refused, as query values at the default level. */
-const expectVerdicts = (passing: ReadonlyArray<string>, refused: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
-    const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
-    const refusedAt = (value: string) =>
-      Effect.map(detector.detect({ path: "/search", query: `q=${encodeURIComponent(value)}`, headers: {} }), (r) => r.isThreat)
-    for (const value of passing) expect(yield* refusedAt(value), value).toBe(false)
-    for (const value of refused) expect(yield* refusedAt(value), value).toBe(true)
-  })
+import { describe, it } from "@effect/vitest"
+import { expectVerdicts } from "./harness.js"
 
 describe("Markdown prose at the default level", () => {
   it.effect("a template opener closed before a code span is not an expression naming it", () =>
@@ -66,4 +55,10 @@ describe("Markdown prose at the default level", () => {
       "This package instruments the [`redis`](https://www.npmjs.com/package/redis) client.",
       "See the [`mysql`](https://github.com/mysqljs/mysql) driver for the options it accepts."
     ], ["[docs](https://example.com/a);id", "[docs](https://example.com/a)|id", "[docs](http://example.com/;id)", "`id`"]))
+
+  it.effect("a labelled sentence or an object literal's line passes; a header line still counts", () =>
+    expectVerdicts([
+      "Options are merged shallowly.\nNote: passing `null` as the first argument is not supported.",
+      "var table = new Table({\n  head: ['Name', 'Size'],\n  colWidths: [20, 10]\n});"
+    ], ["en\r\nSet-Cookie: sid=1", "x\nLocation: http://203.0.113.9/", "x\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK"]))
 })

@@ -17,6 +17,26 @@ const LINE_BREAK = /[\r\n\u560a\u560d\u2028\u2029\u0085]/
  */
 const HEADER_LINE = /[\r\n\u560a\u560d\u2028\u2029\u0085][\t ]{0,8}(?:[a-z][a-z0-9-]{0,40}[\t ]{0,4}:(?!\/\/)[\t ]{0,8}[^\s]|http\/[12])/i
 
+const LINE_BREAKS = /[\r\n\u560a\u560d\u2028\u2029\u0085]/
+const HEADER_LINE_START = /^[\t ]{0,8}(?:[a-z][a-z0-9-]{0,40}[\t ]{0,4}:(?!\/\/)[\t ]{0,8}[^\s]|http\/[12])/i
+/** A line of an object literal (`  host: 'example.com',`, `  headers: {`): it goes on past its end. */
+const CODE_LINE_END = /[,{[(}\]]\s{0,4}$/
+/** A labelled sentence (`Warning: passing \`false\` is not supported.`): four words or more, then a full stop. */
+const SENTENCE_AFTER_LABEL = /:\s{0,8}(?:[^\s:]{1,40}\s{1,4}){3,}[^\s:]{1,40}[.!?]$/
+
+/**
+ * Whether a line after the first is a header line, and not code or prose that has the same shape:
+ * HTTP header values neither end in `,` or `{` nor run on as sentences of words. Linear: one split.
+ */
+const hasHeaderLine = (value: string): boolean => {
+  const lines = value.split(LINE_BREAKS)
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!
+    if (HEADER_LINE_START.test(line) && !CODE_LINE_END.test(line) && !SENTENCE_AFTER_LABEL.test(line.trimEnd())) return true
+  }
+  return false
+}
+
 const HIJACKING_HEADER =
   /[\r\n\u560a\u560d][\t ]{0,8}(?:set-cookie|content-length|transfer-encoding|content-security-policy|x-xss-protection|access-control-allow-[a-z]{1,12})[\t ]{0,4}:|[\r\n][\t ]{0,8}http\/[12](?:\.\d)?[\t ]{1,4}\d{3}/i
 
@@ -76,7 +96,7 @@ export const scanHeaders = (value: string, context: ScanContext, fire: Fire): vo
     if (location === "body") {
       if (HIJACKING_HEADER.test(value)) fire(RULES.splitBody, "header line in a body value")
     } else {
-      if (HEADER_LINE.test(value)) fire(RULES.splitHeader, "header line after a line break")
+      if (HEADER_LINE.test(value) && hasHeaderLine(value)) fire(RULES.splitHeader, "header line after a line break")
       fire(RULES.bareNewline, "line break")
     }
   }
