@@ -292,7 +292,7 @@ const PAGE_SINKS = ["document.cookie", "document.domain", "document.write", "doc
 /** `self["alert"]`, `top['doc'+'ument']`, `.call`${alert}``, `alert`1``, JSFuck. */
 const OBFUSCATED_ACCESS = /(?:window|self|top|this|parent|frames|globalthis|document|\))\[["'`]/
 /** A name that ends a markdown code span (`` `api.bind` ``, `` `import` ``) is named, not called. */
-const TEMPLATE_CALL = new RegExp(`(?<!\`[\\w.$@/-]{0,40})(?:\\.(?:call|apply|bind)|${SINKS})\``)
+const TEMPLATE_CALL = new RegExp(`(?:\\.(?:call|apply|bind)|${SINKS})(?<!\`[\\w.$@/-]{0,64})\``)
 /**
  * Inline code after a space in a sentence (`` import `x` to ``): compacting would glue it to the word
  * before. Padded or interpolating back-quotes (`` call ` ${alert} 1 ` ``) are a template, not a span.
