@@ -11,7 +11,7 @@
  * @internal
  */
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
-import { isProgramText } from "../programText.js"
+import { isProgramText, isSourceSnippet } from "../programText.js"
 import { isUploadName } from "../files/named.js"
 
 const rule = (
@@ -260,20 +260,6 @@ const NODE_CODE = new RegExp(
 )
 /** An anonymous `function () {`: weak, so not in a snippet of several lines of code (`isSourceSnippet`). */
 const NODE_FUNCTION = /\bfunction\s{0,8}\(\s{0,64}\)\s{0,8}\{/i
-/** A line that ends a statement or opens or closes a block: `;`, `{`, `}`, `,`, `(` or `)` before the line break. */
-const CODE_LINE_END = /[;{},()][ \t]{0,16}\r?\n/g
-/**
- * Whether a value reads as a snippet of several lines of code, as README and issue bodies carry:
- * three lines or more that end a statement or a block. Injected payloads are one line; one spread over
- * lines still meets the strong signs (`child_process`, `eval(`, `require('fs')`).
- */
-const isSourceSnippet = (value: string): boolean => {
-  if (!value.includes("\n")) return false
-  CODE_LINE_END.lastIndex = 0
-  let lines = 0
-  while (lines < 3 && CODE_LINE_END.exec(value) !== null) lines++
-  return lines >= 3
-}
 const TEMPLATE_STATEMENT = /(?:\{%-?|<%)\s{0,8}(?:if|elif|else|for|endfor|endif|set|import|from|include|extends|block|macro|call|with|raw|filter|end)\b[^%\n]{0,128}-?%[}>]/i
 const NODE_LOOSE = /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|constructor\s{0,4}\.\s{0,4}constructor\b|@\{\s{0,8}\[/i
 const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{0,4}\(/i
