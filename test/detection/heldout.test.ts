@@ -12,8 +12,8 @@ import { ThreatDetector, type ThreatDetectorService } from "../../src/ThreatDete
 import { loadHeldout } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus } from "./externalCorpus.js"
 
-/** Held-out benign rows refused at the default level: measured 0.066 (162/2473). */
-const HELDOUT_REFUSED_CEILING = 0.072
+/** Held-out benign rows refused at the default level: measured 0.042 (104/2473). */
+const HELDOUT_REFUSED_CEILING = 0.047
 
 const refusedAtLevel1 = (detector: ThreatDetectorService, value: string) =>
   Effect.map(detector.detect({ path: "/search", query: `q=${encodeURIComponent(value)}`, headers: {} }), (r) => r.isThreat)
