@@ -8,17 +8,19 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ThreatDetector } from "../../src/ThreatDetector.js"
 
-/** Whether `body` as the `body` field of a JSON document is refused at the default level. */
-const refusedInJson = (body: string) =>
-  Effect.gen(function*() {
-    const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
-    const text = JSON.stringify({ title: "Example", body })
-    const result = yield* detector.detect({ path: "/api", headers: { "content-type": "application/json" }, body: { kind: "json", text } })
-    return result.isThreat
-  })
-
+/** Each of `passing` passes and each of `refused` is refused, as the `body` field of a JSON document at the default level. */
 const expectVerdicts = (passing: ReadonlyArray<string>, refused: ReadonlyArray<string>) =>
   Effect.gen(function*() {
+    const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+    const refusedInJson = (body: string) =>
+      Effect.map(
+        detector.detect({
+          path: "/api",
+          headers: { "content-type": "application/json" },
+          body: { kind: "json", text: JSON.stringify({ title: "Example", body }) }
+        }),
+        (result) => result.isThreat
+      )
     for (const body of passing) expect(yield* refusedInJson(body), body).toBe(false)
     for (const body of refused) expect(yield* refusedInJson(body), body).toBe(true)
   })
