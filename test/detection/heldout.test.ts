@@ -13,8 +13,8 @@ import { loadHeldout } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
-/** Held-out benign rows refused at the default level: measured 0.049 (122/2473). */
-const HELDOUT_REFUSED_CEILING = 0.055
+/** Held-out benign rows refused at the default level: measured 0.026 (64/2473). */
+const HELDOUT_REFUSED_CEILING = 0.03
 
 describe("held-out benign text", () => {
   it.effect("refuses at most the measured share of real documentation text at the default level", () =>

@@ -263,8 +263,10 @@ const INTERNAL_HOST = alt([
   "kubernetes\\.default(?:\\.svc)?",
   "[\\w-]{1,64}\\.(?:internal|local|localdomain|corp|intranet)(?=[:/]|$)"
 ])
+// A body value with spaces or lines that holds an internal URL is a code snippet or prose naming one
+// (`url: 'http://localhost:3000',`): the protocol family judges a URL that is the value, or assigned, there.
 const SSRF: ReadonlyArray<PatternDef> = [
-  ssrf("internal_url", `\\b(?:https?|ftps?|gopher|dict|ldaps?|tftp|sftp|ssh|jar|netdoc|ws|wss|redis|mysql|smtp|telnet)://(?:[^/\\s@?#]{1,64}@)?${INTERNAL_HOST}`, VALUES),
+  ssrf("internal_url", `\\b(?:https?|ftps?|gopher|dict|ldaps?|tftp|sftp|ssh|jar|netdoc|ws|wss|redis|mysql|smtp|telnet)://(?:[^/\\s@?#]{1,64}@)?${INTERNAL_HOST}`, VALUES, { tokenOnly: true }),
   ssrf("dangerous_scheme", "\\b(?:gopher|dict|tftp|ldap|jar|netdoc|sftp|ftp)://", query | header | cookie | body | key, { weight: 1 }),
   ssrf("url_parser_confusion", "\\bhttps?://[\\w.-]{1,128}(?:[\\\\#?]|%23|%3f)[^\\s]{0,64}@(?:127\\.|localhost|169\\.254|0\\.0\\.0\\.0|\\[)", VALUES)
 ]

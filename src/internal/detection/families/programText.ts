@@ -27,3 +27,18 @@ export const isProgramText = (value: string): boolean => {
   const semicolons = countUpTo(value, ";", needed)
   return semicolons >= needed || semicolons + countUpTo(value, "}", needed - semicolons) >= needed
 }
+
+/** A line that ends a statement or opens or closes a block: `;`, `{`, `}`, `,`, `(` or `)` before the line break. */
+const CODE_LINE_END = /[;{},()][ \t]{0,16}\r?\n/g
+/**
+ * Whether a value reads as a snippet of several lines of code, as README and issue bodies carry:
+ * three lines or more that end a statement or a block. Injected payloads are one line; one spread over
+ * lines still meets the strong signs (`child_process`, `eval(`, `require('fs')`).
+ */
+export const isSourceSnippet = (value: string): boolean => {
+  if (!value.includes("\n")) return false
+  CODE_LINE_END.lastIndex = 0
+  let lines = 0
+  while (lines < 3 && CODE_LINE_END.exec(value) !== null) lines++
+  return lines >= 3
+}

@@ -11,7 +11,7 @@
  * @internal
  */
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
-import { isProgramText } from "../programText.js"
+import { isProgramText, isSourceSnippet } from "../programText.js"
 import { isUploadName } from "../files/named.js"
 
 const rule = (
@@ -188,8 +188,19 @@ const PHP_WRAPPER = /\b(?:php:\/\/(?:filter|input|stdin|stdout|stderr|output|fd|
  * (`require('fs').readFileSync(`). Placed after `require`: it looks back for the `=`.
  */
 const PACKAGE_IMPORT = String.raw`(?!\s{0,8}\(\s{0,8}(["'\`])(?:\.\/|@[a-z0-9_-][a-z0-9._-]{0,63}\/)?[a-z0-9_-][a-z0-9._-]{0,63}(?:\/[a-z0-9_-][a-z0-9._-]{0,63}){0,4}\/?\1\s{0,8}\)(?!\s{0,8}[.(\[]))`
+/**
+ * `require` of a package or a sibling module that reaches no process, file, network or code
+ * (`require('debug')('http')`, `require('pg').types`, `require('./')`): Node READMEs are made of these.
+ * The built-ins that do (`child_process`, `fs`, `vm`, `net`, `http`...), the packages that run
+ * commands (`shelljs`, `execa`), and a member that runs or reads (`.exec(`, `.readFileSync`) still count.
+ * Placed right after `require`; `group` is the number its quote's capture gets in the whole pattern.
+ */
+const harmlessRequire = (group: number): string => {
+  const quote = `\\${group}`
+  return String.raw`\s{0,8}\(\s{0,8}(["'\`])(?!(?:node:)?(?:child_process|fs|fs-extra|vm|net|os|dns|https?|http2|dgram|tls|cluster|worker_threads|module|process|v8|inspector|repl|shelljs|execa|cross-spawn|node-pty)(?:\/[a-z_]{1,16})?${quote})(?:\.\/(?:[a-z0-9_-][a-z0-9._-]{0,63})?|(?:@[a-z0-9_-][a-z0-9._-]{0,63}\/)?[a-z0-9_-][a-z0-9._-]{0,63})(?:\/[a-z0-9_-][a-z0-9._-]{0,63}){0,4}\/?${quote}\s{0,8}\)(?!\s{0,8}\.\s{0,8}(?:exec|spawn|fork|run|eval|read|write|open|unlink|rm|mainmodule|constructor|binding|dlopen|kill))`
+}
 const DANGEROUS_CALL = new RegExp(
-  String.raw`(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode|str_rot13|gzinflate|file_get_contents|file_put_contents|fwrite|readfile|include|include_once|require(?:(?<!=\s{0,8}require)|${PACKAGE_IMPORT})|require_once|unserialize|highlight_file|show_source|dl)\s{0,8}\(\s{0,8}(?:["'\`$]|\$_|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()`,
+  String.raw`(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode|str_rot13|gzinflate|file_get_contents|file_put_contents|fwrite|readfile|include|include_once|require(?:(?<!=\s{0,8}require)|${PACKAGE_IMPORT})(?!${harmlessRequire(2)})|require_once|unserialize|highlight_file|show_source|dl)\s{0,8}\(\s{0,8}(?:["'\`$]|\$_|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()`,
   "i"
 )
 const PHPINFO =
@@ -243,8 +254,12 @@ const JS_HANG =
   /\bwhile\s{0,4}\(\s{0,4}(?:!\s{0,4}(?:[-+]?0|false|""|''|``|null|undefined)|true|infinity|1)\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\}|\s{0,4}$)|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})/i
 const RUBY_PROCESS =
   /\b(?:process\.spawn|kernel\.(?:exec|system|spawn|open)|io\.popen|open3\.(?:popen\d?|capture\d?)\w{0,8})\s{0,4}\(|%x\s{0,2}[({[]\s{0,4}[a-z]/i
-const NODE_CODE =
-  /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|\bfunction\s{0,8}\(\s{0,64}\)\s{0,8}\{|(?<!=\s{0,8})\brequire\s{0,8}\(\s{0,8}["'`][a-z_./-]{1,64}["'`]\s{0,8}\)|\brequire\s{0,8}\(\s{0,8}["'`][a-z_./-]{1,64}["'`]\s{0,8}\)(?=\s{0,8}[.(\[])/i
+const NODE_CODE = new RegExp(
+  String.raw`\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|(?<!=\s{0,8})\brequire(?!${harmlessRequire(1)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)|\brequire(?!${harmlessRequire(2)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)(?=\s{0,8}[.(\[])`,
+  "i"
+)
+/** An anonymous `function () {`: weak, so not in a snippet of several lines of code (`isSourceSnippet`). */
+const NODE_FUNCTION = /\bfunction\s{0,8}\(\s{0,64}\)\s{0,8}\{/i
 const TEMPLATE_STATEMENT = /(?:\{%-?|<%)\s{0,8}(?:if|elif|else|for|endfor|endif|set|import|from|include|extends|block|macro|call|with|raw|filter|end)\b[^%\n]{0,128}-?%[}>]/i
 const NODE_LOOSE = /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|constructor\s{0,4}\.\s{0,4}constructor\b|@\{\s{0,8}\[/i
 const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{0,4}\(/i
@@ -382,7 +397,10 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   const danger = templateDanger(value)
   if (danger !== undefined) findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger}`))
   // a bundle or source file is made of these: the strong signs above still count in one
-  if ((value.includes(".") || value.includes("(")) && !isProgramText(value)) test(CODE_RULES.nodeCode, NODE_CODE)
+  if ((value.includes(".") || value.includes("(")) && !isProgramText(value)) {
+    test(CODE_RULES.nodeCode, NODE_CODE)
+    if (findings.length === 0 && value.includes("function") && !isSourceSnippet(value)) test(CODE_RULES.nodeCode, NODE_FUNCTION)
+  }
   if (context.paranoia >= 2) {
     if (value.includes("%")) test(CODE_RULES.templateStatement, TEMPLATE_STATEMENT)
   }

@@ -9,7 +9,7 @@
  */
 import { decodeComponent } from "../../decode.js"
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
-import { isProgramText } from "../programText.js"
+import { isProgramText, isSourceSnippet } from "../programText.js"
 import * as R from "./rules.js"
 import { type Attribute, type HtmlContext, type Tag, tokenizeHtml } from "./tokenizer.js"
 
@@ -302,7 +302,7 @@ const SPACED_CODE_SPANS = new RegExp(SPACED_CODE_SPAN.source, "g")
 const hasTemplateCall = (value: string, compact: string): boolean =>
   TEMPLATE_CALL.test(compact) && (!SPACED_CODE_SPAN.test(value) || TEMPLATE_CALL.test(compactText(value.replace(SPACED_CODE_SPANS, " "), false)))
 const JS_CALLS = new RegExp(`(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\(`)
-/** In a program (`isProgramText`) timers, `fetch(`, `import(` and `function(` are everyday code. */
+/** In a program (`isProgramText`) or a snippet (`isSourceSnippet`) timers, `fetch(`, `import(` and `function(` are everyday code. */
 const JS_DIALOG_CALLS = /(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm|eval|execscript)\(/
 
 /** CSS that runs script, in a value that will land in a style: `x:expression(...)`, `url(javascript:...)`. */
@@ -340,8 +340,8 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
     }
   }
   if (jsfuck || ((call || sink) && OBFUSCATED_ACCESS.test(compact)) || hasTemplateCall(value, compact)) hits.add(R.JS_OBFUSCATION)
-  // `function(` is what a bundle or source file is made of: there only the dialogs and evaluators count
-  if (call && (isProgramText(value) ? JS_DIALOG_CALLS : JS_CALLS).test(compact)) hits.add(R.JS_CALL)
+  // `function(` is what a bundle, a source file or a snippet of code is made of: there only the dialogs and evaluators count
+  if (call && (isProgramText(value) || isSourceSnippet(value) ? JS_DIALOG_CALLS : JS_CALLS).test(compact)) hits.add(R.JS_CALL)
   if (call && (CONSTRUCTOR_CHAIN.test(compact) || hasTemplateEscape(compact))) hits.add(R.JS_OBFUSCATION)
   if (sink && DOM_WRITE_PATTERN.test(compact)) hits.add(R.DOM_WRITE)
   // a page sink that only appears once comments are removed (`document/**/.cookie`) was hidden on purpose
