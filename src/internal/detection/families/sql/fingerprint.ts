@@ -41,19 +41,26 @@ const conditionAt = (tokens: Tokens, start: number): number => {
     const t = at(tokens, j)
     // `or a=a--`: even a comparison of names is a tautology when the rest is commented out
     if (t.type === "c" && strength === 1) return 2
+    // `x' and email is null; --`: a statement ended by hand and the rest commented out is the same
+    if (t.type === ";" && strength === 1 && at(tokens, j + 1).type === "c") return 2
     // `1 not like 0`: NOT negates the comparison that follows, it does not start a new condition
     if (t.text === "not" && at(tokens, j + 1).type === "o" && at(tokens, j + 1).flag) continue
+    // `is not null`: the NOT belongs to IS
+    if (t.text === "not" && at(tokens, j - 1).text === "is") continue
     if (t.type === "&" || t.type === "c" || t.type === ";" || t.type === "U") break
     if (isSqlCall(t)) return 2
     if (t.type === "o") {
       // `2 in 1 pen`, `it is 5`: IN compares a list, IS a null or a truth value, or it is prose
       if (t.text === "in" && at(tokens, j + 1).type !== "(") continue
+      // `1 in (select ...)`: a subquery inside a condition
+      if (t.text === "in" && at(tokens, j + 2).text === "select" && isSelectList(tokens, j + 3)) return 2
       if (t.text === "is" && !(at(tokens, j + 1).type === "n" || at(tokens, j + 1).text === "not")) continue
       const left = at(tokens, at(tokens, j - 1).text === "not" ? j - 2 : j - 1)
       const right = at(tokens, skipOpeners(tokens, j + 1))
       const leftValue = isValueToken(left) || left.type === "b"
       const rightValue = isValueToken(right) || right.type === "b" || right.type === "s" || (right.type === "o" && (right.text === "-" || right.text === "~" || right.text === "!"))
       if (!leftValue || !rightValue) continue
+      if (isSelfComparison(tokens, j, left, right)) return 2
       // `in`, `is`, `between` read as English too: only symbols compare for sure
       if (t.flag && (isValueToken(left) || isValueToken(right)) && (SYMBOLIC_COMPARE.test(t.text) || (isValueToken(left) && isValueToken(right)))) return 2
       strength = Math.max(strength, t.flag ? 1 : isValueToken(left) && isValueToken(right) ? 1 : 0)
@@ -63,6 +70,20 @@ const conditionAt = (tokens: Tokens, start: number): number => {
     return at(tokens, skipClosers(tokens, i + 1)).type === "c" ? 2 : 1
   }
   return strength
+}
+
+/** Operators under which a name compared with itself is always true (or, negated, always false). */
+const SELF_COMPARE: ReadonlySet<string> = new Set(["=", "==", "<=>", "<=", ">=", "!=", "<>", "like", "rlike", "regexp", "glob"])
+
+/**
+ * `or a=a`, `) or (uid = uid`: a column compared with itself, the tautology of an injection that
+ * cannot type a literal. The comparison must end the condition (the value, a parenthesis, a comment
+ * or the next OR/AND): "or a = a holds in any ring" is prose that goes on.
+ */
+const isSelfComparison = (tokens: Tokens, j: number, left: Token, right: Token): boolean => {
+  if (left.type !== "b" || right.type !== "b" || left.text !== right.text || left.text === "`" || left.text === "[" || !SELF_COMPARE.has(at(tokens, j).text)) return false
+  const after = skipClosers(tokens, skipOpeners(tokens, j + 1) + 1)
+  return isEnd(tokens, after) || at(tokens, after).type === "&"
 }
 
 /** What follows SELECT reads as a select list, not as prose ("select a book from the list"). */
@@ -202,8 +223,10 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       opening = first
       operatorPending = quoteBreak(tokens, hits, first)
     }
-    if (first.type === "n" || first.type === "b" || first.type === "f" || first.type === "(" || first.type === "o" || first.type === "&" || first.type === ")") {
-      const i = skipExpression(tokens, first.type === "b" ? 1 : 0)
+    // `; or '1'='1'`: a separator that ends the query's own condition may open the value too
+    const separated = first.type === ";" && at(tokens, 1).type === "&"
+    if (separated || first.type === "n" || first.type === "b" || first.type === "f" || first.type === "(" || first.type === "o" || first.type === "&" || first.type === ")") {
+      const i = separated ? 1 : skipExpression(tokens, first.type === "b" ? 1 : 0)
       const t = at(tokens, i)
       if (t.type === "&" && conditionAt(tokens, i + 1) === 2) hits.add(R.NUMERIC_CONDITION)
       // `xor 2 <`, `or 'a' >`: a condition begun where the value starts
@@ -328,7 +351,9 @@ const scanTokens = (tokens: Tokens, first: number, until: number, hits: Set<Rule
         if (isTautology(tokens, i) && !isArithmetic(at(tokens, i - 1))) hits.add(R.LITERAL_COMPARISON)
         break
       case "v":
-        if (SERVER_VARIABLES.test(t.text)) hits.add(isInSql(at(tokens, i - 1)) ? R.PROBE_IN_SQL : R.SERVER_PROBE)
+        if (SERVER_VARIABLES.test(t.text)) hits.add(isInSql(at(tokens, i - 1)) || at(tokens, i - 1).text === "print" ? R.PROBE_IN_SQL : R.SERVER_PROBE)
+        // `print @@servername`, `select @@anything`: any system variable a statement shows
+        else if (/^@@[a-z_]/.test(t.text) && (at(tokens, i - 1).text === "print" || at(tokens, i - 1).text === "select")) hits.add(R.PROBE_IN_SQL)
         break
       case "k":
         if (isClauseWords(tokens, i)) hits.add(R.CLAUSE_WORDS)
@@ -386,7 +411,7 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
   const afterExpression = at(tokens, e)
   if (afterExpression.type === "&") {
     const strength = conditionAt(tokens, e + 1)
-    if (strength === 2) hits.add(R.QUOTE_CONDITION)
+    if (strength === 2 || isQuoteBalancedCondition(tokens, e + 1, n, opening)) hits.add(R.QUOTE_CONDITION)
     // level 2: OR/AND with any operand, or with none where the value ends (`\' and`)
     else hits.add(R.QUOTE_LOGIC)
   } else if (e > i && afterExpression.type === "c") {
@@ -432,6 +457,25 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
     hits.add(R.STACKED_QUERY)
   }
   return false
+}
+
+/** The comparison words of LIKE patterns, which English uses too (`fans like 'em`). */
+const PATTERN_COMPARE: ReadonlySet<string> = new Set(["like", "ilike", "rlike", "glob", "regexp"])
+
+/**
+ * `' or uid like '%`, `x' or name='admin`: after the break-out, a column compared with a string that
+ * the query's own closing quote ends, so the quotes balance and the condition selects every row (or
+ * the row the attacker names). The string must be the value's last token, in the opening's quote; a
+ * LIKE-family word needs a pattern that opens with `%`, since "the players' and fans like 'em" is
+ * English.
+ */
+const isQuoteBalancedCondition = (tokens: Tokens, i: number, n: number, opening: Token): boolean => {
+  const name = skipOpeners(tokens, i)
+  if (n === Infinity || name + 3 !== n || at(tokens, name).type !== "b") return false
+  const op = at(tokens, name + 1)
+  const last = at(tokens, name + 2)
+  if (op.type !== "o" || !op.flag || last.type !== "s" || last.flag || last.text !== opening.text) return false
+  return SYMBOLIC_COMPARE.test(op.text) || (PATTERN_COMPARE.has(op.text) && last.wild === true)
 }
 
 const isLiteral = (t: Token): boolean => t.type === "n" || t.type === "s"

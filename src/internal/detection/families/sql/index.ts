@@ -33,6 +33,8 @@ const MAY_MATCH: ReadonlyArray<RegExp> = [
   /\b(?:xp_|sys\.|sysobjects|syscolumns|sysdatabases|sysusers|sysibm|pg_|lo_|mysql\.|sqlite_|dbms_|utl_|randomblob)/i,
   /(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}[=<>]/i,
   /(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}\b(?:like|rlike|regexp|glob|between|sounds)\b/i,
+  // `or isnull(1/0) /*`: a condition whose rest a block comment cuts off
+  /\b(?:or|and|xor)\b.{0,60}\/\*/i,
   /;\s{0,4}(?:select|insert|update|delete|drop|exec|declare|create|alter|shutdown|replace)/i,
   /\blike\s{0,4}'|\b(?:xor|regexp|rlike|like\s{1,4}null|is\s{1,4}(?:not\s{1,4})?null|n?varchar2?|openrowset|opendatasource|openquery|msdasql|sqloledb|sp_\w+|values\s{0,4}\(|when\b.{0,40}\bthen|as\s.{0,40}\bfrom)\b/i,
   /\d\s{0,4}(?:=|\blike\b|\bis\s{1,4}not\b)\s{0,4}\d/i,

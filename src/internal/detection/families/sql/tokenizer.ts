@@ -8,7 +8,7 @@
  *
  * @internal
  */
-import { classify, type WordKind } from "./keywords.js"
+import { classify, DELAY_FUNCTIONS, EXTRACT_FUNCTIONS, LEAK_FUNCTIONS, PROBE_FUNCTIONS, type WordKind } from "./keywords.js"
 
 /**
  * The kinds of token:
@@ -35,6 +35,8 @@ export interface Token {
    * cells or code, not a literal.
    */
   readonly cells?: boolean
+  /** Strings: the content opens with `%`, a LIKE pattern's wildcard (`'%admin`). */
+  readonly wild?: boolean
 }
 
 /** Where the value starts: bare, inside a string opened by `'` or `"`, or inside a `` ` `` name. */
@@ -68,10 +70,10 @@ const intern = (key: string, make: () => Token): Token => {
 
 /** String tokens by quote and shape, keyed by a number: no key string built per token. */
 const strings = new Map<number, Token>()
-const stringToken = (quote: number, closed: boolean, spaced: boolean, short: boolean, cells = false): Token => {
-  const key = quote * 16 + (closed ? 8 : 0) + (spaced ? 4 : 0) + (short ? 2 : 0) + (cells ? 1 : 0)
+const stringToken = (quote: number, closed: boolean, spaced: boolean, short: boolean, wild: boolean, cells = false): Token => {
+  const key = quote * 32 + (wild ? 16 : 0) + (closed ? 8 : 0) + (spaced ? 4 : 0) + (short ? 2 : 0) + (cells ? 1 : 0)
   let token = strings.get(key)
-  if (token === undefined) strings.set(key, token = { type: "s", text: String.fromCharCode(quote), flag: closed, spaced, short, cells })
+  if (token === undefined) strings.set(key, token = { type: "s", text: String.fromCharCode(quote), flag: closed, spaced, short, cells, wild })
   return token
 }
 
@@ -223,7 +225,7 @@ class Tokenizer implements TokenSource {
       return
     }
     this.i = n
-    this.produced = stringToken(quote, false, spaced, visible <= 2)
+    this.produced = stringToken(quote, false, spaced, visible <= 2, value.charCodeAt(start) === 37)
   }
 
   /** The next `quote` at or after `i`, or `n`. */
@@ -239,7 +241,25 @@ class Tokenizer implements TokenSource {
     const value = this.value
     const cells = end - start > 2 && opensGap(value.charCodeAt(start)) && closesGap(value.charCodeAt(end - 1))
     this.i = end + 1
-    this.produced = stringToken(quote, true, spaced, short, cells)
+    this.produced = stringToken(quote, true, spaced, short, value.charCodeAt(start) === 37, cells)
+  }
+
+  /**
+   * Where the word part after the comment at `e` ends, when `text` and that part make one SQL word
+   * (`sel` `/**\/` `ect`); -1 otherwise. The comment and the part are read a bounded distance only,
+   * so a value of many unclosed `/*` stays linear.
+   */
+  private splitWordEnd(text: string, e: number): number {
+    const value = this.value
+    if (value.charCodeAt(e + 2) === 33) return -1
+    const limit = Math.min(this.n - 1, e + 2 + SPLIT_COMMENT)
+    let k = e + 2
+    while (k < limit && !(value.charCodeAt(k) === 42 && value.charCodeAt(k + 1) === 47)) k++
+    const partStart = k + 2
+    if (k >= limit || !isWordStart(value.charCodeAt(partStart))) return -1
+    let partEnd = partStart
+    while (partEnd < this.n && isWordPart(value.charCodeAt(partEnd)) && partEnd - partStart < 24) partEnd++
+    return isSqlWord(text + value.slice(partStart, partEnd).toLowerCase()) ? partEnd : -1
   }
 
   /** The next raw token, comments included. */
@@ -336,7 +356,16 @@ class Tokenizer implements TokenSource {
       let e = i
       while (e < n && isWordPart(value.charCodeAt(e)) && e - start < 64) e++
       while (e < n && isWordPart(value.charCodeAt(e))) e++
-      const text = value.slice(start, Math.min(e, start + 64)).toLowerCase()
+      let text = value.slice(start, Math.min(e, start + 64)).toLowerCase()
+      // `UN/**/ION`: a comment inside a SQL word, which filters matching whole words miss and
+      // applications that strip comments join back; the word is read joined
+      for (let joins = 0; joins < 4 && value.charCodeAt(e) === 47 && value.charCodeAt(e + 1) === 42; joins++) {
+        const partEnd = this.splitWordEnd(text, e)
+        if (partEnd < 0) break
+        text += value.slice(value.indexOf("*/", e + 2) + 2, partEnd).toLowerCase()
+        e = partEnd
+        this.isObfuscated = true
+      }
       let j = e
       while (j < n && j - e < 8 && isSpace(value.charCodeAt(j))) j++
       // a word that also names a prefix-less string type: N'x', X'41', B'01'
@@ -413,6 +442,13 @@ class Tokenizer implements TokenSource {
     }
   }
 }
+
+/** The longest comment read inside a split word: `/**\/` and a little filler. */
+const SPLIT_COMMENT = 16
+
+/** A word of the vocabulary or a function an injection calls: what a split word must join into. */
+const isSqlWord = (word: string): boolean =>
+  classify(word) !== "word" || DELAY_FUNCTIONS.has(word) || LEAK_FUNCTIONS.has(word) || PROBE_FUNCTIONS.has(word) || EXTRACT_FUNCTIONS.has(word)
 
 /** Where `text` next occurs in `value` from `from` on, or `n` (the value's length) when it does not. */
 const indexOr = (value: string, text: string, from: number, n: number): number => {
