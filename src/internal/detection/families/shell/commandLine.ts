@@ -70,6 +70,8 @@ const VERSION = /[0-9][0-9.]{0,8}$/
 const NUMBER = /^[0-9][0-9.:]{0,15}$/
 const DOTTED = /^[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63}){1,8}(?::[0-9]{1,5})?(?:\/.*)?$/
 const DRIVE = /^[a-z]:[\\/]/
+/** A script URL handed to a launcher: `rundll32 javascript:...`, `mshta vbscript:...`. */
+const SCRIPT_SCHEME = /^(?:javascript|vbscript):/
 
 /** `?` one character, `*` any run, `[...]` one character; `name` is at most a few dozen characters. */
 const globMatches = (pattern: string, name: string): boolean => {
@@ -179,7 +181,7 @@ export const argumentShape = (word: string | undefined): ArgumentShape => {
   if (isRedirect(first)) return "redirect"
   if (first === "-") return /^--?[a-z0-9]/.test(word) ? "option" : "word"
   if (first === "$" || (first === "%" && word.length > 2 && word.indexOf("%", 1) > 1)) return "variable"
-  if (word.includes("://")) return "url"
+  if (word.includes("://") || SCRIPT_SCHEME.test(word)) return "url"
   if (hasGlob(word) && /[/\\.]/.test(word)) return "glob"
   if (first === "/" || first === "\\" || first === "~" || DRIVE.test(word) || word.startsWith("./") || word.startsWith("../")) {
     return word.length > 1 ? "path" : "end"
@@ -344,6 +346,12 @@ const readCommand = (text: string, from: number, n: number, opener: Opener, doll
 
 const VARIABLE_WORD = /^\$[a-z_][a-z0-9_]{0,31}$/
 
+/**
+ * Whether a command line's last word reads as prose (`ls -la explained`). A command name that is not
+ * English is the command a launcher runs (`cmd /c whoami`), not a word of a sentence.
+ */
+const endsInProse = (word: string): boolean => /^[a-z]{2,}$/.test(word) && !RARE_COMMANDS.has(word)
+
 /** Whether `describe` could make a command of words starting with `word`. */
 const mayStartCommand = (word: string): boolean => {
   if (PREFIX_COMMANDS.has(word) || (word.charCodeAt(0) === 36 && VARIABLE_WORD.test(word))) return true
@@ -400,7 +408,7 @@ const describe = (
     prefixed,
     longOption: /^--[a-z]/.test(words[index + 1] ?? ""),
     argument: firstArgument(resolved.name, words[index + 1]),
-    endsInWord: index + 1 < words.length && /^[a-z]{2,}$/.test(words[words.length - 1] ?? ""),
+    endsInWord: index + 1 < words.length && endsInProse(words[words.length - 1] ?? ""),
     alone: whole && words.length === 1,
     text: text.slice(start, Math.min(end, start + 80)).trim()
   }

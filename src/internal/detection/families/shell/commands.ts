@@ -34,6 +34,7 @@ export const RARE_COMMANDS = words(`
  crictl virsh qemu-img busctl loginctl hostnamectl timedatectl
  cmstp msbuild installutil regasm regsvcs msiexec odbcconf forfiles pcalua esentutl expand
  fsutil nbtstat qwinsta quser
+ ver getmac driverquery cmdkey klist setx qprocess waitfor
 `)
 
 /** Commands that are also ordinary words; they need an argument shaped like a command's. */
@@ -73,6 +74,7 @@ export const ATTACK_COMMANDS = words(`
   dsquery vssadmin icacls bcdedit useradd usermod getent lsb_release printenv reg cmd
   aa-disable aa-complain aa-teardown setenforce nsenter unshare capsh chpasswd runuser setcap
   cmstp msiexec regasm regsvcs installutil msbuild odbcconf forfiles pcalua esentutl fsutil nbtstat
+  findstr getmac driverquery cmdkey klist
 `)
 
 export const isCommand = (word: string): boolean => RARE_COMMANDS.has(word) || COMMON_COMMANDS.has(word)
