@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { CLEAN_MEMO_SIZE } from "../../src/internal/detection/engine.js"
 import { analyse } from "../../src/internal/detection/families/sql/index.js"
 import { Occurrences } from "../../src/internal/detection/families/sql/occurrences.js"
 import { anchorsOf } from "../../src/internal/detection/families/sql/windows.js"
@@ -78,7 +79,7 @@ describe("doubling: JSON bodies of many distinct values", () => {
   it("holds more distinct values than the clean memo at 512 KB", () => {
     const result = firstSight(records(512 * 1024))
     expect(result.isThreat).toBe(false)
-    expect(result.scanned.values).toBeGreaterThan(3 * 4096)
+    expect(result.scanned.values).toBeGreaterThan(3 * CLEAN_MEMO_SIZE)
   })
 
   it("keeps the CPU time of a doubling from 256 KB to 512 KB at about twice", () => {
