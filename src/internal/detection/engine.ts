@@ -57,7 +57,8 @@ export interface EngineSettings {
 const NULL_BYTE: ScoredRule = { id: "path_traversal.null_byte", category: "path_traversal", paranoia: 1, score: CRITICAL }
 
 const CLEAN_MEMO_MAX_LENGTH = 256
-const CLEAN_MEMO_SIZE = 4096
+/** How many values the clean memo holds before it starts over (bench/detection.ts scans past it). */
+export const CLEAN_MEMO_SIZE = 4096
 const WHERE_INDEX: Readonly<Record<WhereName, number>> = { path: 0, query: 1, header: 2, cookie: 3, body: 4, key: 5 }
 const cleanBit = (where: WhereName, part: Part): number => 1 << (WHERE_INDEX[where] * 2 + (part === "name" ? 1 : 0))
 const ALWAYS_BIT = 1 << 12
