@@ -34,7 +34,15 @@ describe("sql family: a name compared with itself after OR/AND", () => {
 })
 
 describe("sql family: a condition the query's own quote closes", () => {
-  it.each(["' or login like '%", "zz' AND title LIKE '%a%", "\" or nick like \"%", "x' or role='admin", "') or (email like '%"])(
+  it.each([
+    "' or login like '%",
+    "zz' AND title LIKE '%a%",
+    "\" or nick like \"%",
+    "x' or role='admin",
+    "') or (email like '%",
+    "q' or nick like 'ro%",
+    "' or pw is null or login = '"
+  ])(
     "balances the quotes: %s",
     (value) => {
       expect(refused(value), value).toBe(true)
@@ -47,21 +55,37 @@ describe("sql family: a condition the query's own quote closes", () => {
     "O'Brien or someone like 'x",
     "like 50%",
     "prices like '50% off' or more",
-    "the girls' and boys like 'cause"
+    "the girls' and boys like 'cause",
+    "the shops' and deals like '50%",
+    "kids' or adults like '90s"
   ])("passes prose with apostrophes and percentages: %s", (value) => {
     expect(refused(value), value).toBe(false)
   })
 })
 
 describe("sql family: a condition ended by hand", () => {
-  it.each(["zz' and phone is null; --", "a' OR t.deleted IS NOT NULL; #", "' and 2 in (select id from users)--", "1 and 3 in (select max(id) from t)"])(
+  it.each([
+    "zz' and phone is null; --",
+    "a' OR t.deleted IS NOT NULL; #",
+    "' and 2 in (select id from users)--",
+    "1 and 3 in (select max(id) from t)",
+    "q' or n between 0 and 9--",
+    "7 limit 1 offset 2--"
+  ])(
     "ends the query: %s",
     (value) => {
       expect(refused(value), value).toBe(true)
     }
   )
 
-  it.each(["x' and y is null;", "it's red and in (select colours)", "tom's and kate's; -- fine", "cats and dogs /* pets */"])(
+  it.each([
+    "x' and y is null;",
+    "it's red and in (select colours)",
+    "tom's and kate's; -- fine",
+    "cats and dogs /* pets */",
+    "x' or age between 18 and 30 years",
+    "page 2 limit 10 offset 20 please"
+  ])(
     "passes without a comment or a subquery: %s",
     (value) => {
       expect(refused(value), value).toBe(false)
@@ -105,5 +129,31 @@ describe("sql family: a statement that shows a system variable", () => {
 
   it.each(["please print @@ signs", "print @@@@", "email me @@home", "print @alice"])("passes: %s", (value) => {
     expect(refused(value), value).toBe(false)
+  })
+})
+
+describe("sql family: a subquery joined to a string literal", () => {
+  it.each(["'+(select top 1 login from accounts)+'", "x'-(select pw from t limit 1)-'", "n' + cast((select max(id) from t) as text) + '", "z' like (select 'a')"])(
+    "%s",
+    (value) => {
+      expect(rules(value)).toContain("sql-126")
+      expect(refused(value), value).toBe(true)
+    }
+  )
+
+  it.each(["it'+(select one)+'", "Joe's + (select two)", "don't (select all) + more", "rock' + (select your favourite)"])("passes: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
+describe("sql family: keywords with their parenthesis glued on", () => {
+  it.each(["1' and (select case when(2>1) then 1 else 0 end)=1--", "x' or 1=(case when(3=3) then 1 end)--"])("%s", (value) => {
+    expect(rules(value)).toContain("sql-120")
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each(["say when(ever) you like", "the values\n(rx_sec, IOPS) are per second", "database("])("keeps the others as they were: %s", (value) => {
+    expect(rules(value)).not.toContain("sql-120")
+    expect(rules(value)).not.toContain("sql-214")
   })
 })

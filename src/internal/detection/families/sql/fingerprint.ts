@@ -45,8 +45,9 @@ const conditionAt = (tokens: Tokens, start: number): number => {
     if (t.type === ";" && strength === 1 && at(tokens, j + 1).type === "c") return 2
     // `1 not like 0`: NOT negates the comparison that follows, it does not start a new condition
     if (t.text === "not" && at(tokens, j + 1).type === "o" && at(tokens, j + 1).flag) continue
-    // `is not null`: the NOT belongs to IS
+    // `is not null`: the NOT belongs to IS; `between 1 and 9`: the AND belongs to BETWEEN
     if (t.text === "not" && at(tokens, j - 1).text === "is") continue
+    if (t.text === "and" && at(tokens, j - 2).text === "between") continue
     if (t.type === "&" || t.type === "c" || t.type === ";" || t.type === "U") break
     if (isSqlCall(t)) return 2
     if (t.type === "o") {
@@ -188,7 +189,7 @@ const isClauseProbe = (tokens: Tokens, i: number): boolean => {
   if (t.text === "procedure") return next.type === "f"
   if (t.text === "into") return next.text === "outfile" || next.text === "dumpfile"
   // limit
-  return next.type === "n" && (at(tokens, i + 2).type === "," || at(tokens, i + 2).type === "U" || at(tokens, i + 2).type === "c" || at(tokens, i + 2).text === "procedure" || at(tokens, i + 2).text === "into")
+  return next.type === "n" && (at(tokens, i + 2).type === "," || at(tokens, i + 2).type === "U" || at(tokens, i + 2).type === "c" || at(tokens, i + 2).text === "procedure" || at(tokens, i + 2).text === "into" || at(tokens, i + 2).text === "offset")
 }
 
 const isCatalogueName = (text: string): boolean => {
@@ -298,6 +299,11 @@ const scanTokens = (tokens: Tokens, first: number, until: number, hits: Set<Rule
         break
       }
       case "f": {
+        // `when(1=1)`, `where(2>1)`: a keyword with its parenthesis glued on reads as a call
+        if (GLUED_KEYWORDS.has(t.text)) {
+          keywordAt(tokens, i, hits)
+          break
+        }
         if (isServerName(t.text)) hits.add(R.SERVER_NAME)
         if (at(tokens, i + 2) === NONE && at(tokens, i + 1).type === "(" && isSqlFunction(t.text)) hits.add(R.OPEN_CALL)
         // a call cut off after its parenthesis (`load_file(`) is still the call
@@ -356,10 +362,7 @@ const scanTokens = (tokens: Tokens, first: number, until: number, hits: Set<Rule
         else if (/^@@[a-z_]/.test(t.text) && (at(tokens, i - 1).text === "print" || at(tokens, i - 1).text === "select")) hits.add(R.PROBE_IN_SQL)
         break
       case "k":
-        if (isClauseWords(tokens, i)) hits.add(R.CLAUSE_WORDS)
-        if (t.text === "having" && i > 0 && conditionAt(tokens, i + 1) === 2) hits.add(R.CLAUSE_PROBE)
-        else if (t.text === "where" && isTautology(tokens, i + 1)) hits.add(R.WHERE_TAUTOLOGY)
-        else if (t.text === "when" && at(tokens, i - 1).text === "case" && isTautology(tokens, i + 1)) hits.add(R.CONDITIONAL_PROBE)
+        keywordAt(tokens, i, hits)
         break
       case "s":
         if (i > 0 && t.flag) {
@@ -375,6 +378,18 @@ const scanTokens = (tokens: Tokens, first: number, until: number, hits: Set<Rule
         break
     }
   }
+}
+
+/** Clause keywords that read the same with their parenthesis glued on (`database(` is a call). */
+const GLUED_KEYWORDS: ReadonlySet<string> = new Set(["where", "when", "having"])
+
+/** The rules that start from a clause keyword: `where 1=1`, `case when 2>1`, `having 1=1`. */
+const keywordAt = (tokens: Tokens, i: number, hits: Set<RuleInfo>): void => {
+  const t = at(tokens, i)
+  if (isClauseWords(tokens, i)) hits.add(R.CLAUSE_WORDS)
+  if (t.text === "having" && i > 0 && conditionAt(tokens, i + 1) === 2) hits.add(R.CLAUSE_PROBE)
+  else if (t.text === "where" && isTautology(tokens, i + 1)) hits.add(R.WHERE_TAUTOLOGY)
+  else if (t.text === "when" && at(tokens, i - 1).text === "case" && isTautology(tokens, i + 1)) hits.add(R.CONDITIONAL_PROBE)
 }
 
 /**
@@ -411,7 +426,7 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
   const afterExpression = at(tokens, e)
   if (afterExpression.type === "&") {
     const strength = conditionAt(tokens, e + 1)
-    if (strength === 2 || isQuoteBalancedCondition(tokens, e + 1, n, opening)) hits.add(R.QUOTE_CONDITION)
+    if (strength === 2 || isQuoteBalancedCondition(tokens, e, n, opening)) hits.add(R.QUOTE_CONDITION)
     // level 2: OR/AND with any operand, or with none where the value ends (`\' and`)
     else hits.add(R.QUOTE_LOGIC)
   } else if (e > i && afterExpression.type === "c") {
@@ -435,9 +450,12 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
     const operand = at(tokens, o)
     const afterOperand = skipExpression(tokens, o)
     if (isValueToken(operand) && (isEnd(tokens, afterOperand) || at(tokens, afterOperand).type === "&")) hits.add(R.QUOTE_CONDITION)
+    if (isSubqueryAt(tokens, o)) hits.add(R.QUOTE_SUBQUERY)
   } else if (t.type === "o" && !/^[a-z]/.test(t.text)) {
-    const operand = at(tokens, skipOpeners(tokens, i + 1))
-    if (isValueToken(operand) || operand.type === "E") {
+    const o = skipOpeners(tokens, i + 1)
+    const operand = at(tokens, o)
+    if (isSubqueryAt(tokens, o)) hits.add(R.QUOTE_SUBQUERY)
+    else if (isValueToken(operand) || operand.type === "E") {
       if (isSqlCall(operand)) hits.add(R.QUOTE_OPERATOR)
       else return true
     }
@@ -459,6 +477,19 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
   return false
 }
 
+/**
+ * `(select name from users`, `convert(int,(select ...`: an operand at `i` that is, or whose call
+ * holds, a parenthesised SELECT with a select list.
+ */
+const isSubqueryAt = (tokens: Tokens, i: number): boolean => {
+  for (let j = i; j < i + 6; j++) {
+    const t = at(tokens, j)
+    if (t.text === "select") return at(tokens, j - 1).type === "(" && isSelectList(tokens, j + 1)
+    if (!(t.type === "f" || t.type === "(" || t.type === "," || t.type === "b" || t.type === "n")) return false
+  }
+  return false
+}
+
 /** The comparison words of LIKE patterns, which English uses too (`fans like 'em`). */
 const PATTERN_COMPARE: ReadonlySet<string> = new Set(["like", "ilike", "rlike", "glob", "regexp"])
 
@@ -470,8 +501,12 @@ const PATTERN_COMPARE: ReadonlySet<string> = new Set(["like", "ilike", "rlike", 
  * English.
  */
 const isQuoteBalancedCondition = (tokens: Tokens, i: number, n: number, opening: Token): boolean => {
-  const name = skipOpeners(tokens, i)
-  if (n === Infinity || name + 3 !== n || at(tokens, name).type !== "b") return false
+  const name = n - 3
+  if (n === Infinity || name < i || at(tokens, name).type !== "b") return false
+  // the compared name opens the last condition: right after an OR/AND and its parentheses
+  let k = name - 1
+  while (k > i && at(tokens, k).type === "(") k--
+  if (at(tokens, k).type !== "&") return false
   const op = at(tokens, name + 1)
   const last = at(tokens, name + 2)
   if (op.type !== "o" || !op.flag || last.type !== "s" || last.flag || last.text !== opening.text) return false

@@ -143,6 +143,12 @@ export const ALIAS_FROM = rule(
   5,
   "A value that ends a column of the select list with a quoted alias and goes on to FROM: `7 AS \"n\" FROM`, `` ` as `x` from ``"
 )
+export const QUOTE_SUBQUERY = rule(
+  "sql-126",
+  1,
+  5,
+  "A value closes a string literal and joins a subquery to it with an operator: `'+(select top 1 name from users)+'`, `x' rlike (select 1)`"
+)
 export const QUOTE_OPERATOR = rule(
   "sql-201",
   2,
@@ -216,6 +222,7 @@ export const SQL_RULES: ReadonlyArray<RuleInfo> = [
   NOSQL_OPERATOR,
   SCIENTIFIC_NOTATION,
   ALIAS_FROM,
+  QUOTE_SUBQUERY,
   QUOTE_OPERATOR,
   QUOTE_LOGIC,
   INNER_CONDITION,

@@ -36,7 +36,7 @@ export interface Token {
    * cells or code, not a literal.
    */
   readonly cells?: boolean
-  /** Strings: the content opens with `%`, a LIKE pattern's wildcard (`'%admin`). */
+  /** Strings: a LIKE pattern with a wildcard at either end (`'%admin`, `'adm%'`), not a percentage. */
   readonly wild?: boolean
 }
 
@@ -246,7 +246,7 @@ class Tokenizer implements TokenSource {
       return
     }
     this.i = n
-    this.produced = stringToken(quote, false, spaced, visible <= 2, value.charCodeAt(start) === 37)
+    this.produced = stringToken(quote, false, spaced, visible <= 2, isPattern(value, start, n))
   }
 
   /** The next `quote` at or after `i`, or `n`. */
@@ -262,7 +262,7 @@ class Tokenizer implements TokenSource {
     const value = this.value
     const cells = end - start > 2 && opensGap(value.charCodeAt(start)) && closesGap(value.charCodeAt(end - 1))
     this.i = end + 1
-    this.produced = stringToken(quote, true, spaced, short, value.charCodeAt(start) === 37, cells)
+    this.produced = stringToken(quote, true, spaced, short, isPattern(value, start, end), cells)
   }
 
   /**
@@ -463,6 +463,10 @@ class Tokenizer implements TokenSource {
     }
   }
 }
+
+/** The string content from `start` to `end` opens with `%`, or ends with it and is no number (`50%`). */
+const isPattern = (value: string, start: number, end: number): boolean =>
+  value.charCodeAt(start) === 37 || (end > start && value.charCodeAt(end - 1) === 37 && !isDigit(value.charCodeAt(start)))
 
 /** The longest comment read inside a split word: `/**\/` and a little filler. */
 const SPLIT_COMMENT = 16
