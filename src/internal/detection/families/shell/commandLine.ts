@@ -176,7 +176,8 @@ const resolveSpecial = (word: string): Resolved => {
 
 /** The shape of a command's first argument; the ones a command line has and prose rarely does. */
 export const argumentShape = (word: string | undefined): ArgumentShape => {
-  if (word === undefined || word === "") return "end"
+  // a `#` alone opens a comment: `|id #` runs `id` with nothing after it
+  if (word === undefined || word === "" || word === "#") return "end"
   const first = word.charAt(0)
   if (isRedirect(first)) return "redirect"
   if (first === "-") return /^--?[a-z0-9]/.test(word) ? "option" : "word"
@@ -346,6 +347,9 @@ const readCommand = (text: string, from: number, n: number, opener: Opener, doll
 
 const VARIABLE_WORD = /^\$[a-z_][a-z0-9_]{0,31}$/
 
+/** A Windows program or script file by name (`calc.exe`, `x.ps1`); `.com` is left out, it is a domain. */
+const PROGRAM_FILE = /^[a-z0-9_-]{2,32}\.(?:exe|bat|cmd|ps1|vbs|hta|scr)$/
+
 /**
  * Whether a command line's last word reads as prose (`ls -la explained`). A command name that is not
  * English is the command a launcher runs (`cmd /c whoami`), not a word of a sentence.
@@ -358,7 +362,7 @@ const mayStartCommand = (word: string): boolean => {
   // a plain word (most of them) names itself: no expression, no allocation
   if (isPlainWord(word)) return isCommand(word)
   const resolved = resolveCommand(word)
-  return resolved.qualified || isCommand(resolved.name)
+  return resolved.qualified || isCommand(resolved.name) || PROGRAM_FILE.test(word)
 }
 
 /** No directory, glob, extension, version or escape: what `PLAIN_WORD` finds, without a search. */
@@ -392,7 +396,8 @@ const describe = (
   const word = words[index]
   if (word === undefined) return undefined
   const resolved = resolveCommand(word)
-  const rare = RARE_COMMANDS.has(resolved.name)
+  // `&calc.exe`: a program file run after a separator, whatever its name
+  const rare = RARE_COMMANDS.has(resolved.name) || (opener !== "start" && PROGRAM_FILE.test(word))
   const common = COMMON_COMMANDS.has(resolved.name)
   const variable = VARIABLE_WORD.test(word)
   if (!rare && !common && !resolved.qualified && !variable) return undefined
