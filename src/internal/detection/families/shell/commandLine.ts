@@ -362,8 +362,11 @@ const mayStartCommand = (word: string): boolean => {
   // a plain word (most of them) names itself: no expression, no allocation
   if (isPlainWord(word)) return isCommand(word)
   const resolved = resolveCommand(word)
-  return resolved.qualified || isCommand(resolved.name) || PROGRAM_FILE.test(word)
+  return resolved.qualified || isCommand(resolved.name) || isProgramFile(word)
 }
+
+/** `PROGRAM_FILE`, tried only on a word with a dot before a three-letter extension. */
+const isProgramFile = (word: string): boolean => word.charCodeAt(word.length - 4) === 46 && PROGRAM_FILE.test(word)
 
 /** No directory, glob, extension, version or escape: what `PLAIN_WORD` finds, without a search. */
 const isPlainWord = (word: string): boolean => {
@@ -397,7 +400,7 @@ const describe = (
   if (word === undefined) return undefined
   const resolved = resolveCommand(word)
   // `&calc.exe`: a program file run after a separator, whatever its name
-  const rare = RARE_COMMANDS.has(resolved.name) || (opener !== "start" && PROGRAM_FILE.test(word))
+  const rare = RARE_COMMANDS.has(resolved.name) || (opener !== "start" && isProgramFile(word))
   const common = COMMON_COMMANDS.has(resolved.name)
   const variable = VARIABLE_WORD.test(word)
   if (!rare && !common && !resolved.qualified && !variable) return undefined

@@ -374,7 +374,7 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   if (value.includes("$") || value.includes("%") || value.includes("!")) {
     const variable = executedVariable(value)
     if (variable !== undefined) fire(SHELL_RULES.variableCommand, `variable run as a command: ${variable}`)
-    const picked = value.includes(":") ? CHARACTER_PICK.exec(value) : null
+    const picked = value.includes(":~") || value.includes("${") ? CHARACTER_PICK.exec(value) : null
     if (picked !== null) fire(SHELL_RULES.characterPick, `character picked from a variable: ${picked[0]}`)
     const arithmetic = value.includes("$((") ? CONSTANT_ARITHMETIC.exec(value) : null
     if (arithmetic !== null) fire(SHELL_RULES.arithmetic, `arithmetic of constants: ${arithmetic[0]}`)
