@@ -207,6 +207,15 @@ describe("shell family: disguised commands", () => {
     }
   })
 
+  it("reads a redirection to a path as a command's argument, and a program file by any path", () => {
+    for (const value of ["& echo x > C:\\inetpub\\wwwroot\\x.asp", "; echo hi >> /tmp/x", "& %TEMP%\\payload.exe", "; rd /s /q C:\\"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+    for (const value of ["tom; cat food > dog food", "a; sort data > out.txt", "score > 5; type A", "123 Main Rd; apt 4", "run C:\\tools\\x.exe now"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+  })
+
   it("reads disguised commands in time linear in the value's length", () => {
     const readers = (value: string) => {
       splitCommand(value)
