@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
-import { CHARACTER_PICK, SLEEP_PROBE, withLeadingOpener } from "../../../src/internal/detection/families/shell/expansions.js"
+import { CHARACTER_PICK, CONSTANT_ARITHMETIC, SLEEP_PROBE, withLeadingOpener } from "../../../src/internal/detection/families/shell/expansions.js"
 import { family } from "../../../src/internal/detection/families/shell/index.js"
 import { deobfuscateShell } from "../../../src/internal/detection/families/shell/normalize.js"
 import { splitCommand } from "../../../src/internal/detection/families/shell/splitWords.js"
@@ -189,6 +189,33 @@ describe("shell family: disguised commands", () => {
     }
   })
 
+  it("refuses arithmetic of constants, the probe that prints a known number, not a script's arithmetic", () => {
+    for (const value of ["|echo QWERTY$((40+2))QWERTY", "';echo $((9*9))'", "x$((7))z", "$(( 5 + 3 ))"]) {
+      expect(rulesOf(value), value).toContain("shell-037")
+    }
+    for (const value of ["i=$((i+1))", "echo $(( count * 2 ))", "$((function(){ }))", "(( 5 + 3 ))"]) {
+      expect(rulesOf(value), value).not.toContain("shell-037")
+    }
+  })
+
+  it("reads a lone # as a comment ending the command and a program file after a separator as a command", () => {
+    for (const value of ["|id #", "; whoami # x", "&calc.exe", "| payload.ps1", "x;run.bat /q"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+    for (const value of ["Order; id #42", "user id #1234", "download setup.exe; run it", "setup.exe /S", "Q&A.exe", "see notes.bat & readme"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+  })
+
+  it("reads a redirection to a path as a command's argument, and a program file by any path", () => {
+    for (const value of ["& echo x > C:\\inetpub\\wwwroot\\x.asp", "; echo hi >> /tmp/x", "& %TEMP%\\payload.exe", "; rd /s /q C:\\"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+    for (const value of ["tom; cat food > dog food", "a; sort data > out.txt", "score > 5; type A", "123 Main Rd; apt 4", "run C:\\tools\\x.exe now"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+  })
+
   it("reads disguised commands in time linear in the value's length", () => {
     const readers = (value: string) => {
       splitCommand(value)
@@ -196,9 +223,10 @@ describe("shell family: disguised commands", () => {
       withLeadingOpener(value, value)
       SLEEP_PROBE.test(value)
       CHARACTER_PICK.test(value)
+      CONSTANT_ARITHMETIC.test(value)
       deobfuscateShell(value)
     }
-    for (const fragment of ["'a'", "a=b;", "$a$b", "%a:~1,", "${a:1:", "$'\\x4", "^<", "\r", ";c'a'"]) {
+    for (const fragment of ["'a'", "a=b;", "$a$b", "%a:~1,", "${a:1:", "$'\\x4", "^<", "\r", ";c'a'", "$((1+", "$((1)"]) {
       const small = fragment.repeat(Math.ceil(128_000 / fragment.length))
       const large = small + small
       expect(cpuDoublingRatio(readers, small, large), fragment).toBeLessThanOrEqual(4)

@@ -44,7 +44,7 @@ export const COMMON_COMMANDS = words(`
   unset alias trap kill sleep ping more less sort head tail tee cut which locate mount umount
   shutdown reboot halt logout finger write wall mail mailx sendmail nice renice at batch
   sync select local declare history jobs fg bg disown shopt suspend
-  cd make touch host fetch service route column fold comm paste bridge expand strings net ex ed zip perf flock stat
+  cd rd make touch host fetch service route column fold comm paste bridge expand strings net ex ed zip perf flock stat
   wish fish dash ash java node nodejs timeout dig pr python python2 python3 perl ruby php lua
 `)
 

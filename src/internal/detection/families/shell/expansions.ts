@@ -103,3 +103,9 @@ export const HISTORY_EXPANSION = /^\s{0,4}!(?:-\d{1,3}|!)(?:!-?\d{1,3}|:\d|\s{0,
 
 /** A Bash function defined and called in one value, as a fork bomb is: `:(){ :|:& };:`, `f(){ f|f& };f`. */
 export const FUNCTION_DEFINITION = /(?:^|[;&|\s])([a-z_:][a-z0-9_:]{0,31})\s{0,4}\(\s{0,4}\)\s{0,4}\{\s[^{}]{0,128}\}\s{0,4};\s{0,4}[a-z_:]/i
+
+/**
+ * Arithmetic of constants, `$((5+3))`, `$((7))`: a probe that proves a shell ran by the number it
+ * prints (`echo X$((40+2))X`). Arithmetic a script does names its variables (`$((i+1))`).
+ */
+export const CONSTANT_ARITHMETIC = /\$\(\(\s{0,4}-?\d{1,9}\s{0,4}(?:[-+*\/%]\s{0,4}-?\d{1,9}\s{0,4}){0,4}\)\)/

@@ -14,6 +14,7 @@ import { ATTACK_COMMANDS, INTERPRETERS, isCommand, POWERSHELL_WORDS, RARE_COMMAN
 import {
   braceCommand,
   CHARACTER_PICK,
+  CONSTANT_ARITHMETIC,
   FUNCTION_DEFINITION,
   HISTORY_EXPANSION,
   LEADING_SEPARATOR,
@@ -169,6 +170,7 @@ export const SHELL_RULES = {
     5,
     "One character picked out of a variable to build a command name letter by letter: `%COMSPEC:~-7,1%`, `${PATH:5:1}`"
   ),
+  arithmetic: rule("shell-037", 1, 5, "Arithmetic of constants, which prints a known number to prove a shell ran: `echo X$((40+2))X`, `$((7))`"),
   splitCommand: rule(
     "shell-036",
     1,
@@ -372,8 +374,10 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   if (value.includes("$") || value.includes("%") || value.includes("!")) {
     const variable = executedVariable(value)
     if (variable !== undefined) fire(SHELL_RULES.variableCommand, `variable run as a command: ${variable}`)
-    const picked = value.includes(":") ? CHARACTER_PICK.exec(value) : null
+    const picked = value.includes(":~") || value.includes("${") ? CHARACTER_PICK.exec(value) : null
     if (picked !== null) fire(SHELL_RULES.characterPick, `character picked from a variable: ${picked[0]}`)
+    const arithmetic = value.includes("$((") ? CONSTANT_ARITHMETIC.exec(value) : null
+    if (arithmetic !== null) fire(SHELL_RULES.arithmetic, `arithmetic of constants: ${arithmetic[0]}`)
   }
   const split = splitCommand(value)
   if (split !== undefined) fire(SHELL_RULES.splitCommand, `command name split: ${split}`)

@@ -9,8 +9,13 @@
 import { COMMON_COMMANDS, RARE_COMMANDS } from "./commands.js"
 import { deobfuscateShell } from "./normalize.js"
 
-/** A word of letters and the characters that split one, where a command starts. */
-const COMMAND_WORD = /(?:^|[;&|\n`(])\s{0,4}([a-z0-9_'"^\\`@$*-]{2,48})(?=$|[\s;&|)<>])/gi
+/**
+ * A word of letters and the characters that split one, where a command starts: at the value's start
+ * (`FIRST_WORD`) or after a separator (`COMMAND_WORD`, which starts at the separator, a single
+ * character class the search skips to quickly).
+ */
+const FIRST_WORD = /^\s{0,4}([a-z0-9_'"^\\`@$*-]{2,48})(?=$|[\s;&|)<>])/i
+const COMMAND_WORD = /[;&|\n`(]\s{0,4}([a-z0-9_'"^\\`@$*-]{2,48})(?=$|[\s;&|)<>])/gi
 
 /** Characters (or pairs) a shell removes from inside a word. */
 const SPLITTER = /['"^\\`]|\$[@*]/
@@ -31,17 +36,26 @@ const MAX_WORDS = 32
  */
 export const splitCommand = (value: string): string | undefined => {
   if (!SPLITTER.test(value)) return undefined
+  const first = FIRST_WORD.exec(value)?.[1]
+  const spelled = first === undefined ? undefined : spelledCommand(first)
+  if (spelled !== undefined) return spelled
   let count = 0
   for (const match of value.matchAll(COMMAND_WORD)) {
     if (++count > MAX_WORDS) break
-    const written = match[1] ?? ""
-    const word = written.replace(OUTER_QUOTES, "")
-    const inside = word.slice(1, -1)
-    if (!SPLITTER.test(inside) || CONTRACTION.test(word)) continue
-    // read with its quotes: `$'\x69d'` is `id` only with both of its own
-    const name = deobfuscateShell(written)
-    if (RARE_COMMANDS.has(name)) return name
-    if (COMMON_COMMANDS.has(name) && (STRONG_SPLITTER.test(inside) || (word.match(/['"]/g) ?? []).length > 1)) return name
+    const name = spelledCommand(match[1] ?? "")
+    if (name !== undefined) return name
   }
   return undefined
+}
+
+/** The command a word spells once the characters splitting it are dropped, if it is split. */
+const spelledCommand = (written: string): string | undefined => {
+  const word = written.replace(OUTER_QUOTES, "")
+  const inside = word.slice(1, -1)
+  if (!SPLITTER.test(inside) || CONTRACTION.test(word)) return undefined
+  // read with its quotes: `$'\x69d'` is `id` only with both of its own
+  const name = deobfuscateShell(written)
+  if (RARE_COMMANDS.has(name)) return name
+  const strong = STRONG_SPLITTER.test(inside) || (word.match(/['"]/g) ?? []).length > 1
+  return COMMON_COMMANDS.has(name) && strong ? name : undefined
 }

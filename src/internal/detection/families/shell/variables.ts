@@ -18,11 +18,19 @@ import { deobfuscateShell } from "./normalize.js"
 const ASSIGNMENT = /(?:^|[\s;&|`(^])(?:(?:export|local|declare|readonly|set)\s{1,4}(?:\/a\s{1,4})?)?["']?([a-z_][a-z0-9_]{0,31})=([^;&|\n]{0,64})/gi
 
 /**
- * A command word made only of variables, where a command starts (after a separator, or after
- * `call`, `eval` or `exec`): `$x`, `${x}`, `%x%`, `!x!`, or several glued (`$a$b`).
+ * A command word made only of variables, where a command starts (the value's start, a separator,
+ * or `call`, `eval` or `exec` before it): `$x`, `${x}`, `%x%`, or several glued (`$a$b`). The search
+ * starts at the `$` or `%` and looks behind for the rest: far fewer places to try in code, where
+ * separators are everywhere and variables rarely start a command.
  */
 const EXECUTED =
-  /(?:^|[;&|\n`(]|\b(?:call|eval|exec)\s)\s{0,4}((?:\$\{?[a-z_][a-z0-9_]{0,31}\}?|%[a-z_][a-z0-9_]{0,31}%|![a-z_][a-z0-9_]{0,31}!){1,4})(?=$|[\s;&|)`<>"'])/gi
+  /[$%](?<=(?:^|[;&|\n`(]|(?:call|eval|exec)\s)\s{0,4}[$%])(?:\{?[a-z_][a-z0-9_]{0,31}\}?|[a-z_][a-z0-9_]{0,31}%)(?:\$\{?[a-z_][a-z0-9_]{0,31}\}?|%[a-z_][a-z0-9_]{0,31}%){0,3}(?=$|[\s;&|)`<>"'])/gi
+
+/**
+ * `!x!`, `!a!!b!` where a command starts: cmd.exe's delayed expansion, which only `cmd /v:on` turns
+ * on, so it is looked for only in a value that does (code has `!` everywhere).
+ */
+const DELAYED = /!(?<=(?:^|[;&|\n`(]|(?:call|eval|exec)\s)\s{0,4}!)[a-z_][a-z0-9_]{0,31}!(?:![a-z_][a-z0-9_]{0,31}!){0,3}(?=$|[\s;&|)`<>"'])/gi
 
 const ESCAPED_QUOTE = /\\(['"])/g
 
@@ -45,19 +53,27 @@ const commandOf = (assigned: string): string => {
  */
 export const executedVariable = (value: string): string | undefined => {
   if (!value.includes("=")) return undefined
-  const assigned = new Map<string, string>()
+  // Runs first: a variable where a command starts is rare, assignments are everywhere in code.
+  const runs: Array<{ readonly word: string; readonly names: ReadonlyArray<string> }> = []
   let count = 0
+  const delayed = value.includes("/v:") || value.includes("/V:")
+  for (const pattern of delayed ? [EXECUTED, DELAYED] : [EXECUTED]) {
+    for (const match of value.matchAll(pattern)) {
+      if (++count > MAX_MATCHES) break
+      const word = match[0]
+      runs.push({ word, names: (word.match(VARIABLE_NAME) ?? []).map((name) => name.toLowerCase()) })
+    }
+  }
+  if (runs.length === 0) return undefined
+  const wanted = new Set(runs.flatMap((run) => run.names))
+  const assigned = new Map<string, string>()
+  count = 0
   for (const match of value.matchAll(ASSIGNMENT)) {
     if (++count > MAX_MATCHES) break
     const name = (match[1] ?? "").toLowerCase()
-    if (!assigned.has(name)) assigned.set(name, commandOf(match[2] ?? ""))
+    if (wanted.has(name) && !assigned.has(name)) assigned.set(name, commandOf(match[2] ?? ""))
   }
-  if (assigned.size === 0) return undefined
-  count = 0
-  for (const match of value.matchAll(EXECUTED)) {
-    if (++count > MAX_MATCHES) break
-    const word = match[1] ?? ""
-    const names = (word.match(VARIABLE_NAME) ?? []).map((name) => name.toLowerCase())
+  for (const { names, word } of runs) {
     const known = names.filter((name) => assigned.has(name))
     if (names.length > 1 ? known.length > 0 : known.some((name) => assigned.get(name) !== "")) return word
   }
