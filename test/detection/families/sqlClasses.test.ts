@@ -157,3 +157,14 @@ describe("sql family: keywords with their parenthesis glued on", () => {
     expect(rules(value)).not.toContain("sql-214")
   })
 })
+
+describe("sql family: a keyword nested in itself", () => {
+  it.each(["-1 UNIunionON SELselectECT 1,2", "1 OorderRDER BY 3--", "x' uniunionon seselectlect pw from t--"])("reads the keyword a filter leaves: %s", (value) => {
+    expect(rules(value)).toContain("sql-112")
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each(["unselected items", "reunions selected", "preorders and reorders", "selections from the union"])("passes words that hold a keyword: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})

@@ -366,6 +366,12 @@ class Tokenizer implements TokenSource {
         e = partEnd
         this.isObfuscated = true
       }
+      // `UNIunionON`: a keyword nested in itself, for a filter that deletes the keyword once
+      const unnested = NESTED_LENGTHS.has(text.length) ? unnest(text) : undefined
+      if (unnested !== undefined) {
+        text = unnested
+        this.isObfuscated = true
+      }
       let j = e
       while (j < n && j - e < 8 && isSpace(value.charCodeAt(j))) j++
       // a word that also names a prefix-less string type: N'x', X'41', B'01'
@@ -453,6 +459,20 @@ const SPLIT_COMMENT = 16
 /** A word of the vocabulary or a function an injection calls: what a split word must join into. */
 const isSqlWord = (word: string): boolean =>
   classify(word) !== "word" || DELAY_FUNCTIONS.has(word) || LEAK_FUNCTIONS.has(word) || PROBE_FUNCTIONS.has(word) || EXTRACT_FUNCTIONS.has(word)
+
+/** Keywords an attacker nests in themselves (`selselectect`): long enough that no word is one. */
+const NESTABLE: ReadonlyArray<string> = ["union", "select", "insert", "update", "delete", "where", "from", "order", "sleep", "having", "concat"]
+const NESTED_LENGTHS: ReadonlySet<number> = new Set(NESTABLE.map((k) => k.length * 2))
+
+/** The keyword that `word` holds nested inside itself, once removed, or `undefined`. */
+const unnest = (word: string): string | undefined => {
+  for (const keyword of NESTABLE) {
+    if (word.length !== keyword.length * 2) continue
+    const at = word.indexOf(keyword, 1)
+    if (at > 0 && at < keyword.length && word.slice(0, at) + word.slice(at + keyword.length) === keyword) return keyword
+  }
+  return undefined
+}
 
 /** Where `text` next occurs in `value` from `from` on, or `n` (the value's length) when it does not. */
 const indexOr = (value: string, text: string, from: number, n: number): number => {
