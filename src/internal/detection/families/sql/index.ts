@@ -40,8 +40,6 @@ const MAY_MATCH: ReadonlyArray<RegExp> = [
   /(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}[=<>]/i,
   /(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}\b(?:like|rlike|regexp|glob|between|sounds)\b/i,
   NESTED_KEYWORD,
-  // `or isnull(1/0) /*`: a condition whose rest a block comment cuts off
-  /\b(?:or|and|xor)\b.{0,60}\/\*/i,
   /;\s{0,4}(?:select|insert|update|delete|drop|exec|declare|create|alter|shutdown|replace)/i,
   /\blike\s{0,4}'|\b(?:xor|regexp|rlike|like\s{1,4}null|is\s{1,4}(?:not\s{1,4})?null|n?varchar2?|openrowset|opendatasource|openquery|msdasql|sqloledb|sp_\w+|values\s{0,4}\(|when\b.{0,40}\bthen|as\s.{0,40}\bfrom)\b/i,
   /\d\s{0,4}(?:=|\blike\b|\bis\s{1,4}not\b)\s{0,4}\d/i,
@@ -142,7 +140,14 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   return findings
 }
 
-const mayMatch = (value: string): boolean => MAY_MATCH.some((pattern) => pattern.test(value))
+/**
+ * `or isnull(1/0) /*`: a condition whose rest a block comment cuts off. Tested only where the value
+ * holds `/*`: on prose, OR/AND and the window after each cost more than all of `MAY_MATCH`'s tests.
+ */
+const CUT_CONDITION = /\b(?:or|and|xor)\b.{0,60}\/\*/i
+
+const mayMatch = (value: string): boolean =>
+  MAY_MATCH.some((pattern) => pattern.test(value)) || (value.includes("/*") && CUT_CONDITION.test(value))
 
 export const family: DetectionFamily = {
   name: "sql",
