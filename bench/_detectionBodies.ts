@@ -146,9 +146,24 @@ export const readme = readmeOf(10_000)
 export const oneMb: DetectionInput = { path: "/api/v1/upload", body: { kind: "text", text: sentence(220_000).slice(0, 1_048_576) } }
 
 
-/** The punctuation-heavy shapes, built at `size` characters: for the doubling check up to 1 MB. */
+/**
+ * A JSON list of short records, every value distinct: past about 128 KB it holds more short values
+ * than the detector's clean memo, the shape whose repeated scans once stepped ×30 at that size.
+ */
+const distinctValuesOf = (size: number): DetectionInput => {
+  const rows: Array<unknown> = []
+  for (let length = 11; length < size;) {
+    const row = { sku: `SKU-${rows.length}`, title: sentence(3), city: `${sentence(1)} ${rows.length % 997}` }
+    rows.push(row)
+    length += JSON.stringify(row).length + 1
+  }
+  return { path: "/api/v1/catalogue", headers: { "content-type": "application/json" }, body: { kind: "json", text: JSON.stringify({ rows }) } }
+}
+
+/** The body shapes of the doubling check up to 1 MB, built at `size` characters. */
 export const PUNCTUATION_SHAPES: ReadonlyArray<readonly [string, (size: number) => DetectionInput]> = [
   ["JSON holding JSON text", (size) => embeddedJsonOf(itemsOf(size))],
+  ["JSON of distinct values", distinctValuesOf],
   ["minified JS (text)", minifiedJsOf],
   ["JSON with a base64 image", base64JsonOf],
   ["CSV (text)", csvOf],

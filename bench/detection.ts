@@ -3,14 +3,18 @@
  * detector on the same requests (a small GET, 10 KB bodies of JSON, JSON holding JSON text, minified
  * JavaScript, base64, CSV and markdown, a 1 MB body), and the time on
  * adversarial inputs built to trigger backtracking and on the punctuation-heavy bodies, at doubling
- * sizes up to 1 MB (linear time means each doubling at most doubles the time).
+ * sizes up to 1 MB (linear time means each doubling at most doubles the time). The doubling tables
+ * time each scan with the detector's clean memo emptied first: a body sent again is otherwise read
+ * from the memo while its distinct short values fit in it (4,096) and scanned once they do not, a
+ * step of ×30 that belongs to the memo, not to the scan.
  *
  * Targets (issue 23): small GET <= 10 µs, every 10 KB body <= 150 µs, every doubling ratio <= 2.3.
  *
  * Run: `npx tsx bench/detection.ts` (about 2 minutes on a 2-core machine; `--requests` prints the
- * first table only).
+ * first table only, `--doubling` the doubling tables only).
  */
 import { Effect } from "effect"
+import { CLEAN_MEMO_SIZE } from "../src/internal/detection/engine.js"
 import { type DetectionInput, ThreatDetector, type ThreatDetectorService } from "../src/ThreatDetector.js"
 import { base64Json, csvBody, embeddedJson, helloGet, json10k, minifiedJs, oneMb, PUNCTUATION_SHAPES, readme, searchGet, smallGet } from "./_detectionBodies.js"
 
@@ -36,6 +40,38 @@ const measure = (service: ThreatDetectorService, input: DetectionInput, budgetMs
   return best
 }
 
+/** This process's CPU milliseconds: on a machine shared with other work, waiting for a core is no cost. */
+const cpu = (): number => {
+  const used = process.cpuUsage()
+  return (used.user + used.system) / 1000
+}
+
+let flushes = 0
+/**
+ * Scans (untimed) a request of more new short values than the clean memo holds: the memo starts
+ * over at least once during it, so none of the measured body's values is remembered afterwards.
+ */
+const forget = (service: ThreatDetectorService): void => {
+  const round = flushes++
+  const query = Array.from({ length: CLEAN_MEMO_SIZE + 1 }, (_, i) => ["v", `m${round}n${i}`] as const)
+  Effect.runSync(service.detect({ path: "/forget", query }))
+}
+
+/** CPU milliseconds of the fastest scan of `input` as seen first: one untimed, then as many as fit in `budgetMs`, at least 3. */
+const measureFirstSight = (service: ThreatDetectorService, input: DetectionInput, budgetMs: number): number => {
+  let best = Infinity
+  let spent = 0
+  for (let n = 0; n < 4 || spent < budgetMs; n++) {
+    forget(service)
+    const start = cpu()
+    Effect.runSync(service.detect(input))
+    const took = cpu() - start
+    spent += took
+    if (n > 0) best = Math.min(best, took)
+  }
+  return best
+}
+
 // ----------------------------------------------------------------------------------- table 1
 const pad = (s: string, n: number) => s.padEnd(n)
 const num = (x: number, digits = 1) => x.toFixed(digits).padStart(10)
@@ -55,13 +91,20 @@ const rows: ReadonlyArray<readonly [string, ThreatDetectorService, DetectionInpu
   ["1 MB text body (default budget)", detector, oneMb, 2500],
   ["1 MB text body (budget 4 MB)", fullScan, oneMb, 3000]
 ]
-for (const [name, service, input, budget] of rows) {
+for (const [name, service, input, budget] of process.argv.includes("--doubling") ? [] : rows) {
   const d = measure(service, input, budget)
   const n = measure(noop, input, 1000)
   const result = Effect.runSync(service.detect(input))
   const note = (result.truncated ? `  (scanned ${result.scanned.bytes} chars, reported ${result.skipped.bytes} skipped)` : "") +
     (result.isThreat ? `  (refused: ${result.ruleIds.join(", ")})` : "")
   console.log(`${pad(name, 34)}${num(d)}${num(n, 2)}${num(d / n)}${num(d - n)}${note}`)
+}
+
+// the rows above send one body again and again: its short values come from the memo after the first
+if (!process.argv.includes("--doubling")) console.log("\nThe same bodies seen first (clean memo emptied; CPU µs)\n")
+const firstSight = [["10 KB JSON body", json10k], ["10 KB JSON holding JSON text", embeddedJson]] as const
+for (const [name, input] of process.argv.includes("--doubling") ? [] : firstSight) {
+  console.log(`${pad(name, 34)}${num(measureFirstSight(detector, input, 1500) * 1000)}`)
 }
 
 if (process.argv.includes("--requests")) process.exit(0)
@@ -85,14 +128,14 @@ const ADVERSARIAL: ReadonlyArray<readonly [string, string]> = [
 ]
 const SIZES = [131_072, 262_144, 524_288, 1_048_576]
 
-console.log("\nAdversarial inputs, full scan as a body and as a query value (ms per request; doubling ratios)\n")
+console.log("\nAdversarial inputs, full scan as a body and as a query value (CPU ms per first sight; doubling ratios)\n")
 console.log(`${pad("input", 28)}${SIZES.map((s) => `${s / 1024} KB`.padStart(10)).join("")}${SIZES.slice(1).map(() => "x2".padStart(8)).join("")}`)
 let worst = 0
 for (const [name, unit] of ADVERSARIAL) {
   const times = SIZES.map((size) => {
     const text = unit.repeat(Math.ceil(size / unit.length)).slice(0, size)
     const input: DetectionInput = { path: "/x", query: [["q", text]], body: { kind: "text", text } }
-    return measure(fullScan, input, 450) / 1000
+    return measureFirstSight(fullScan, input, 450)
   })
   const ratios = times.slice(1).map((t, i) => t / (times[i] ?? t))
   worst = Math.max(worst, ...ratios)
@@ -100,10 +143,10 @@ for (const [name, unit] of ADVERSARIAL) {
 }
 
 // ----------------------------------------------------------------------------------- table 3
-console.log("\nPunctuation-heavy bodies, full scan (ms per request; doubling ratios)\n")
+console.log("\nBody shapes, full scan (CPU ms per first sight; doubling ratios)\n")
 console.log(`${pad("body", 28)}${SIZES.map((s) => `${s / 1024} KB`.padStart(10)).join("")}${SIZES.slice(1).map(() => "x2".padStart(8)).join("")}`)
 for (const [name, build] of PUNCTUATION_SHAPES) {
-  const times = SIZES.map((size) => measure(fullScan, build(size), 450) / 1000)
+  const times = SIZES.map((size) => measureFirstSight(fullScan, build(size), 450))
   const ratios = times.slice(1).map((t, i) => t / (times[i] ?? t))
   worst = Math.max(worst, ...ratios)
   console.log(`${pad(name, 28)}${times.map((t) => num(t, 2)).join("")}${ratios.map((r) => r.toFixed(2).padStart(8)).join("")}`)

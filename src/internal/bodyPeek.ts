@@ -87,12 +87,41 @@ export type Overflow = "discard" | "keep"
 
 const EMPTY = new Uint8Array(0)
 
+/** A body whose bytes are all in hand: what was read, left for the application. */
+const fits = (read: Buffer): BodySize => ({
+  _tag: "fits",
+  bytes: read.length,
+  data: () => read,
+  text: () => read.toString("utf8"),
+  fromNode: true
+})
+
+/**
+ * The body of a message Node has received whole, read and put back in this turn: its bytes are all
+ * in the stream's buffer (the parser pushes them before it marks the message complete), so one
+ * `read` takes them and nothing has to wait for a "readable" event, a turn of the event loop later.
+ * A body of a few kilobytes mostly arrives in the packets of its headers, so this is the common
+ * case. `undefined` when the buffer holds more than `max` bytes: the stream form answers that.
+ */
+const measureComplete = (body: NodeBody, max: number): BodySize | undefined => {
+  if (body.readableLength > max) return undefined
+  const chunk = body.read()
+  if (chunk === null) return undefined
+  const read = typeof chunk === "string" ? Buffer.from(chunk) : chunk
+  // put back in the same turn: a read that empties an ended stream schedules its "end" for the next
+  // turn, and a stream with data in it by then does not announce it
+  if (read.length > 0) body.unshift(read)
+  return fits(read)
+}
+
 /** Reads `body` up to `max` bytes and puts it back; see {@link BodySize}. */
 const measureNode = (body: NodeBody, max: number, overflow: Overflow): Effect.Effect<BodySize> => {
   // An empty body Node has all of: nothing to read, and a read would announce its end now.
   if (body.complete && body.readableLength === 0) {
     return Effect.succeed({ _tag: "fits", bytes: 0, data: () => EMPTY, text: () => "", fromNode: true })
   }
+  const whole = body.complete ? measureComplete(body, max) : undefined
+  if (whole !== undefined) return Effect.succeed(whole)
   return Effect.async<BodySize>((resume) => {
     const chunks: Array<Buffer> = []
     let bytes = 0
@@ -130,7 +159,7 @@ const measureNode = (body: NodeBody, max: number, overflow: Overflow): Effect.Ef
         stop()
         const read = whole()
         putBack(read)
-        resume(Effect.succeed({ _tag: "fits", bytes, data: () => read, text: () => read.toString("utf8"), fromNode: true }))
+        resume(Effect.succeed(fits(read)))
       }
     }
     function onGone() {

@@ -57,7 +57,8 @@ export interface EngineSettings {
 const NULL_BYTE: ScoredRule = { id: "path_traversal.null_byte", category: "path_traversal", paranoia: 1, score: CRITICAL }
 
 const CLEAN_MEMO_MAX_LENGTH = 256
-const CLEAN_MEMO_SIZE = 4096
+/** How many values the clean memo holds before it starts over (bench/detection.ts scans past it). */
+export const CLEAN_MEMO_SIZE = 4096
 const WHERE_INDEX: Readonly<Record<WhereName, number>> = { path: 0, query: 1, header: 2, cookie: 3, body: 4, key: 5 }
 const cleanBit = (where: WhereName, part: Part): number => 1 << (WHERE_INDEX[where] * 2 + (part === "name" ? 1 : 0))
 const ALWAYS_BIT = 1 << 12
@@ -117,6 +118,8 @@ class Scan {
   // the current value's place
   where: WhereName = "path"
   location = ""
+  /** The end of the current value's location (see `ValueSink.value`), joined to `location` for a finding. */
+  segment = ""
   parameter: string | undefined = undefined
   /** A family reads the current value's name: it skips the clean memo. */
   named = false
@@ -146,7 +149,7 @@ class Scan {
     if (this.disabled?.has(rule.category)) return
     if (!this.e.settings.categories.has(rule.category as DetectionCategory) && rule.category !== "custom" && isBuiltin(rule.category)) return
     if (this.excluded?.(rule.id, { location: this.where, parameter: this.parameter })) return
-    this.findings.record(rule, this.location, this.part, message, text, index, length)
+    this.findings.record(rule, this.segment === "" ? this.location : this.location + this.segment, this.part, message, text, index, length)
   }
 
   regexHit(rule: RegexRule, text: string, index: number, length: number): void {
@@ -168,11 +171,12 @@ class Scan {
     return this.e.excludedHeaders.has(name) || (this.extraHeaders?.has(name) ?? false)
   }
 
-  value(raw: string, where: WhereName, part: Part, location: string, parameter: string | undefined): void {
+  value(raw: string, where: WhereName, part: Part, location: string, parameter: string | undefined, segment = ""): void {
     const text = this.budget.admit(raw)
     if (text === undefined) return
     this.where = where
     this.location = location
+    this.segment = segment
     this.parameter = parameter
     this.part = part
     this.named = part === "value" && parameter !== undefined && this.e.readsName(parameter, text)
@@ -195,6 +199,7 @@ class Scan {
     if (text === undefined) return
     this.where = "header"
     this.location = location
+    this.segment = ""
     this.parameter = parameter
     this.named = false
     this.part = "value"

@@ -24,7 +24,11 @@ export interface ValueSink {
   readonly excludedParameter: (name: string) => boolean
   /** Whether a header is one a browser or proxy sets (scanned only by the always-on checks). */
   readonly excludedHeader: (name: string) => boolean
-  readonly value: (raw: string, where: WhereName, part: Part, location: string, parameter: string | undefined) => void
+  /**
+   * A value at `location` + `segment`: a JSON leaf's location comes in two parts, joined only for a
+   * finding (most values have none, and a body holds hundreds of them).
+   */
+  readonly value: (raw: string, where: WhereName, part: Part, location: string, parameter: string | undefined, segment?: string) => void
   /** The value of an excluded header. */
   readonly always: (raw: string, location: string, parameter: string) => void
   readonly reason: (reason: SkipReason) => void
@@ -237,12 +241,13 @@ const scannedKey = (key: string): boolean => {
   return false
 }
 
+/** A container being walked; reused for the next container at its level once it is done. */
 interface Frame {
-  readonly container: object
-  readonly keys: ReadonlyArray<string> | undefined
-  readonly depth: number
-  readonly location: string
-  readonly parameter: string | undefined
+  container: object
+  keys: ReadonlyArray<string> | undefined
+  depth: number
+  location: string
+  parameter: string | undefined
   next: number
 }
 
@@ -270,27 +275,42 @@ const embeddedJson = (value: string): object | undefined => {
 
 /**
  * Walks a parsed JSON body: keys that are not simple names, and string leaves, each at its path. A
- * string leaf holding a JSON document (see {@link embeddedJson}) is walked in its place.
+ * string leaf holding a JSON document (see {@link embeddedJson}) is walked in its place. The stack
+ * holds the path from the root to the container being walked, one frame per level, and its frames
+ * are reused: a body's hundreds of containers cost no allocation each.
  */
 const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
   const frames: Array<Frame> = []
-  const visit = (value: unknown, depth: number, location: string, parameter: string | undefined): void => {
+  let top = 0
+  const push = (container: object, keys: ReadonlyArray<string> | undefined, depth: number, location: string, parameter: string | undefined) => {
+    const frame = frames[top++]
+    if (frame === undefined) {
+      frames.push({ container, keys, depth, location, parameter, next: 0 })
+      return
+    }
+    frame.container = container
+    frame.keys = keys
+    frame.depth = depth
+    frame.location = location
+    frame.parameter = parameter
+    frame.next = 0
+  }
+  /** Visits `value` at `base` + `segment`. */
+  const visit = (value: unknown, depth: number, base: string, segment: string, parameter: string | undefined): void => {
     if (typeof value === "string") {
       const inner = depth < maxDepth ? embeddedJson(value) : undefined
-      if (inner !== undefined) return visit(inner, depth, location, parameter)
-      if (value.length > 0) sink.value(value, "body", "value", location, parameter)
+      if (inner !== undefined) return visit(inner, depth, base, segment, parameter)
+      if (value.length > 0) sink.value(value, "body", "value", base, parameter, segment)
       return
     }
     if (typeof value !== "object" || value === null) return
+    const location = base + segment
     if (depth >= maxDepth) {
       sink.reason("json_depth")
       sink.value(JSON.stringify(value), "body", "value", location, parameter)
       return
     }
-    if (Array.isArray(value)) {
-      frames.push({ container: value, keys: undefined, depth, location, parameter, next: 0 })
-      return
-    }
+    if (Array.isArray(value)) return push(value, undefined, depth, location, parameter)
     const keys = Object.keys(value)
     for (const key of keys) {
       if (sink.excludedParameter(key)) continue
@@ -299,33 +319,34 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
         sink.value(path, "key", "name", location + jsonSegment(key), key)
       }
     }
-    frames.push({ container: value, keys, depth, location, parameter, next: 0 })
+    push(value, keys, depth, location, parameter)
   }
-  visit(root, 0, "body", undefined)
-  while (frames.length > 0) {
-    const frame = frames[frames.length - 1]!
-    const before = frames.length
+  visit(root, 0, "body", "", undefined)
+  while (top > 0) {
+    const frame = frames[top - 1]!
+    const before = top
     if (frame.keys === undefined) {
       const items = frame.container as ReadonlyArray<unknown>
-      while (frames.length === before && frame.next < items.length) {
+      while (top === before && frame.next < items.length) {
         const i = frame.next++
         const item = items[i]
         if (typeof item === "string" || (typeof item === "object" && item !== null)) {
-          visit(item, frame.depth + 1, frame.location + jsonSegment(i), frame.parameter)
+          visit(item, frame.depth + 1, frame.location, jsonSegment(i), frame.parameter)
         }
       }
     } else {
       const container = frame.container as Record<string, unknown>
-      while (frames.length === before && frame.next < frame.keys.length) {
-        const key = frame.keys[frame.next++]!
+      const keys = frame.keys
+      while (top === before && frame.next < keys.length) {
+        const key = keys[frame.next++]!
         if (sink.excludedParameter(key)) continue
         const child = container[key]
         if (typeof child === "string" || (typeof child === "object" && child !== null)) {
-          visit(child, frame.depth + 1, frame.location + jsonSegment(key), key)
+          visit(child, frame.depth + 1, frame.location, jsonSegment(key), key)
         }
       }
     }
-    if (frames.length === before) frames.pop()
+    if (top === before) top--
   }
 }
 

@@ -70,6 +70,8 @@ const VERSION = /[0-9][0-9.]{0,8}$/
 const NUMBER = /^[0-9][0-9.:]{0,15}$/
 const DOTTED = /^[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63}){1,8}(?::[0-9]{1,5})?(?:\/.*)?$/
 const DRIVE = /^[a-z]:[\\/]/
+/** A script URL handed to a launcher: `rundll32 javascript:...`, `mshta vbscript:...`. */
+const SCRIPT_SCHEME = /^(?:javascript|vbscript):/
 
 /** `?` one character, `*` any run, `[...]` one character; `name` is at most a few dozen characters. */
 const globMatches = (pattern: string, name: string): boolean => {
@@ -174,12 +176,13 @@ const resolveSpecial = (word: string): Resolved => {
 
 /** The shape of a command's first argument; the ones a command line has and prose rarely does. */
 export const argumentShape = (word: string | undefined): ArgumentShape => {
-  if (word === undefined || word === "") return "end"
+  // a `#` alone opens a comment: `|id #` runs `id` with nothing after it
+  if (word === undefined || word === "" || word === "#") return "end"
   const first = word.charAt(0)
   if (isRedirect(first)) return "redirect"
   if (first === "-") return /^--?[a-z0-9]/.test(word) ? "option" : "word"
   if (first === "$" || (first === "%" && word.length > 2 && word.indexOf("%", 1) > 1)) return "variable"
-  if (word.includes("://")) return "url"
+  if (word.includes("://") || SCRIPT_SCHEME.test(word)) return "url"
   if (hasGlob(word) && /[/\\.]/.test(word)) return "glob"
   if (first === "/" || first === "\\" || first === "~" || DRIVE.test(word) || word.startsWith("./") || word.startsWith("../")) {
     return word.length > 1 ? "path" : "end"
@@ -344,14 +347,41 @@ const readCommand = (text: string, from: number, n: number, opener: Opener, doll
 
 const VARIABLE_WORD = /^\$[a-z_][a-z0-9_]{0,31}$/
 
+/**
+ * Whether a redirection to a path follows among the words read from `from` on: `echo x > /tmp/y`,
+ * `type a > C:\\inetpub\\x.asp` write a file whatever their first argument is.
+ */
+const redirectsToPath = (words: ReadonlyArray<string>, from: number): boolean => {
+  for (let i = from; i < words.length - 1; i++) {
+    const first = words[i]?.charAt(0)
+    if ((first === ">" || first === "<") && argumentShape(words[i + 1]) === "path") return true
+  }
+  return false
+}
+
+/** A Windows program or script file by name (`calc.exe`, `x.ps1`); `.com` is left out, it is a domain. */
+const PROGRAM_FILE = /^[a-z0-9_-]{2,32}\.(?:exe|bat|cmd|ps1|vbs|hta|scr)$/
+
+/**
+ * Whether a command line's last word reads as prose (`ls -la explained`). A command name that is not
+ * English is the command a launcher runs (`cmd /c whoami`), not a word of a sentence.
+ */
+const endsInProse = (word: string): boolean => /^[a-z]{2,}$/.test(word) && !RARE_COMMANDS.has(word)
+
 /** Whether `describe` could make a command of words starting with `word`. */
 const mayStartCommand = (word: string): boolean => {
   if (PREFIX_COMMANDS.has(word) || (word.charCodeAt(0) === 36 && VARIABLE_WORD.test(word))) return true
   // a plain word (most of them) names itself: no expression, no allocation
   if (isPlainWord(word)) return isCommand(word)
   const resolved = resolveCommand(word)
-  return resolved.qualified || isCommand(resolved.name)
+  return resolved.qualified || isCommand(resolved.name) || isProgramFile(lastSegment(word))
 }
+
+/** A path's last segment: `a.exe` of `%TEMP%\\a.exe`. */
+const lastSegment = (word: string): string => word.slice(Math.max(word.lastIndexOf("/"), word.lastIndexOf("\\")) + 1)
+
+/** `PROGRAM_FILE`, tried only on a word with a dot before a three-letter extension. */
+const isProgramFile = (word: string): boolean => word.charCodeAt(word.length - 4) === 46 && PROGRAM_FILE.test(word)
 
 /** No directory, glob, extension, version or escape: what `PLAIN_WORD` finds, without a search. */
 const isPlainWord = (word: string): boolean => {
@@ -384,7 +414,8 @@ const describe = (
   const word = words[index]
   if (word === undefined) return undefined
   const resolved = resolveCommand(word)
-  const rare = RARE_COMMANDS.has(resolved.name)
+  // `&calc.exe`, `& %TEMP%\\a.exe`: a program file run after a separator, whatever its name
+  const rare = RARE_COMMANDS.has(resolved.name) || (opener !== "start" && isProgramFile(lastSegment(word)))
   const common = COMMON_COMMANDS.has(resolved.name)
   const variable = VARIABLE_WORD.test(word)
   if (!rare && !common && !resolved.qualified && !variable) return undefined
@@ -399,8 +430,8 @@ const describe = (
     globbed: resolved.globbed,
     prefixed,
     longOption: /^--[a-z]/.test(words[index + 1] ?? ""),
-    argument: firstArgument(resolved.name, words[index + 1]),
-    endsInWord: index + 1 < words.length && /^[a-z]{2,}$/.test(words[words.length - 1] ?? ""),
+    argument: redirectsToPath(words, index + 2) ? "redirect" : firstArgument(resolved.name, words[index + 1]),
+    endsInWord: index + 1 < words.length && endsInProse(words[words.length - 1] ?? ""),
     alone: whole && words.length === 1,
     text: text.slice(start, Math.min(end, start + 80)).trim()
   }

@@ -34,6 +34,7 @@ export const RARE_COMMANDS = words(`
  crictl virsh qemu-img busctl loginctl hostnamectl timedatectl
  cmstp msbuild installutil regasm regsvcs msiexec odbcconf forfiles pcalua esentutl expand
  fsutil nbtstat qwinsta quser
+ ver getmac driverquery cmdkey klist setx qprocess waitfor
 `)
 
 /** Commands that are also ordinary words; they need an argument shaped like a command's. */
@@ -43,7 +44,7 @@ export const COMMON_COMMANDS = words(`
   unset alias trap kill sleep ping more less sort head tail tee cut which locate mount umount
   shutdown reboot halt logout finger write wall mail mailx sendmail nice renice at batch
   sync select local declare history jobs fg bg disown shopt suspend
-  cd make touch host fetch service route column fold comm paste bridge expand strings net ex ed zip perf flock stat
+  cd rd make touch host fetch service route column fold comm paste bridge expand strings net ex ed zip perf flock stat
   wish fish dash ash java node nodejs timeout dig pr python python2 python3 perl ruby php lua
 `)
 
@@ -73,6 +74,7 @@ export const ATTACK_COMMANDS = words(`
   dsquery vssadmin icacls bcdedit useradd usermod getent lsb_release printenv reg cmd
   aa-disable aa-complain aa-teardown setenforce nsenter unshare capsh chpasswd runuser setcap
   cmstp msiexec regasm regsvcs installutil msbuild odbcconf forfiles pcalua esentutl fsutil nbtstat
+  findstr getmac driverquery cmdkey klist
 `)
 
 export const isCommand = (word: string): boolean => RARE_COMMANDS.has(word) || COMMON_COMMANDS.has(word)

@@ -65,11 +65,47 @@ export const WINDOWS_SYSTEM_VARIABLE =
 /** A separator that starts the value, then one command word alone: `;set`, `| who`, `&& ls`. */
 export const LEADING_SEPARATOR = /^\s{0,4}(?:;|\|\|?|&&?|\n)\s{0,4}\\?([a-z][a-z0-9_-]{0,31})\s{0,4}(?:[;|&]\s{0,4})?$/i
 
-/** A value that is a time-based blind probe: `sleep 10`, `ping -c 10 127.0.0.1` is read elsewhere. */
-export const SLEEP_PROBE = /^\s{0,4}u?sleep\s{1,4}\d{1,5}(?:\.\d{1,3})?[smh]?\s{0,4}$/i
+/**
+ * A value that is a time-based blind probe, alone or between separators (`;sleep 10;`, `<sleep 10`):
+ * `sleep 10`, PowerShell's `Start-Sleep -s 10`, cmd.exe's `timeout /t 10`, or `ping -n 10` of the
+ * machine itself. Read on the de-obfuscated value, so `s'l'eep` and `^sleep` are the same probe.
+ */
+export const SLEEP_PROBE =
+  /^\s{0,4}(?:[;|&<\n`]{1,2}\s{0,4})?(?:u?sleep\s{1,4}\d{1,5}(?:\.\d{1,3})?[smh]?|start-sleep(?:\s{1,4}-(?:s|seconds|m|milliseconds))?\s{1,4}\d{1,6}|timeout(?:\.exe)?\s{1,4}[/-]t\s{1,4}\d{1,5}(?:\s{1,4}[/-]nobreak)?|ping(?:\.exe)?\s{1,4}-[nc]\s{1,4}\d{1,4}\s{1,4}(?:127(?:\.\d{1,3}){3}|localhost))\s{0,4}(?:[;|&\n`]{1,2}\s{0,4})?$/
+
+/**
+ * What opens a value as a separator does without being one of `;` `|` `&` or a line feed: a caret
+ * glued to a word (cmd.exe drops it, filters keep it: `^whoami`), an input redirection glued to a
+ * word in a value that is no markup (`<id`), a carriage return, vertical tab or form feed.
+ */
+const LEADING_OPENER = /^[ \t]{0,4}(?:[\^<](?=[a-z\\'"/])|[\r\v\f]+[ \t]{0,4}(?=[a-z\\'"/]))/i
+
+/**
+ * The de-obfuscated `text` of `value` read as if it began with `;` when the value opens with one of
+ * the characters of `LEADING_OPENER`, so a command after it is judged as a command after a separator.
+ */
+export const withLeadingOpener = (value: string, text: string): string => {
+  const opener = LEADING_OPENER.exec(value)
+  if (opener === null || (opener[0].endsWith("<") && value.includes(">"))) return text
+  const start = text.trimStart()
+  return `;${start.startsWith("<") ? start.slice(1) : start}`
+}
+
+/**
+ * One character picked out of a variable, the way a command name is built letter by letter:
+ * cmd.exe's `%COMSPEC:~-7,1%` and bash's `${PATH:5:1}`. Taking the first few characters
+ * (`%DATE:~-4,4%`, `${SHA:0:7}`) is ordinary scripting and is not this.
+ */
+export const CHARACTER_PICK = /%[a-z_][a-z0-9_]{0,31}:~\s{0,2}-?\d{1,3},\s{0,2}1%|\$\{[a-z_][a-z0-9_]{0,31}:\s{0,2}-?\d{1,3}:1\}/i
 
 /** Bash history expansion of earlier commands: `!-1`, `!-2!-1`, `!!:0`. */
 export const HISTORY_EXPANSION = /^\s{0,4}!(?:-\d{1,3}|!)(?:!-?\d{1,3}|:\d|\s{0,4}$)/
 
 /** A Bash function defined and called in one value, as a fork bomb is: `:(){ :|:& };:`, `f(){ f|f& };f`. */
 export const FUNCTION_DEFINITION = /(?:^|[;&|\s])([a-z_:][a-z0-9_:]{0,31})\s{0,4}\(\s{0,4}\)\s{0,4}\{\s[^{}]{0,128}\}\s{0,4};\s{0,4}[a-z_:]/i
+
+/**
+ * Arithmetic of constants, `$((5+3))`, `$((7))`: a probe that proves a shell ran by the number it
+ * prints (`echo X$((40+2))X`). Arithmetic a script does names its variables (`$((i+1))`).
+ */
+export const CONSTANT_ARITHMETIC = /\$\(\(\s{0,4}-?\d{1,9}\s{0,4}(?:[-+*\/%]\s{0,4}-?\d{1,9}\s{0,4}){0,4}\)\)/

@@ -13,16 +13,21 @@ import { type ArgumentShape, forEachCommand, type SimpleCommand } from "./comman
 import { ATTACK_COMMANDS, INTERPRETERS, isCommand, POWERSHELL_WORDS, RARE_COMMANDS } from "./commands.js"
 import {
   braceCommand,
+  CHARACTER_PICK,
+  CONSTANT_ARITHMETIC,
   FUNCTION_DEFINITION,
   HISTORY_EXPANSION,
   LEADING_SEPARATOR,
   SLEEP_PROBE,
   TILDE_DIRECTORY,
   TILDE_STACK,
-  WINDOWS_SYSTEM_VARIABLE
+  WINDOWS_SYSTEM_VARIABLE,
+  withLeadingOpener
 } from "./expansions.js"
 import { markdownCode, withoutLinkTargets } from "./markdown.js"
 import { deobfuscateShell } from "./normalize.js"
+import { splitCommand } from "./splitWords.js"
+import { executedVariable } from "./variables.js"
 
 const rule = (id: string, paranoia: RuleInfo["paranoia"], score: number, description: string): RuleInfo => ({
   id,
@@ -37,7 +42,7 @@ export const SHELL_RULES = {
     "shell-001",
     1,
     5,
-    "A command separator (`;` `|` `&` `&&` `||` newline) followed by a known command and an argument shaped like one (option, path, URL, host, redirection): `;cat /etc/passwd`, `| ping -n 30 127.0.0.1`"
+    "A command separator (`;` `|` `&` `&&` `||`, a line feed or a lone carriage return; a caret or `<` glued to the word opening the value) followed by a known command and an argument shaped like one (option, path, URL, host, redirection): `;cat /etc/passwd`, `| ping -n 30 127.0.0.1`"
   ),
   chainedRare: rule(
     "shell-002",
@@ -105,7 +110,7 @@ export const SHELL_RULES = {
     "shell-019",
     1,
     5,
-    "A value that is a time-based blind probe (`sleep 10`) or a history expansion of earlier commands (`!-1`, `!!`)"
+    "A value that is a time-based blind probe (`sleep 10`, `Start-Sleep -s 10`, `timeout /t 10`, `ping -n 10 127.0.0.1`), also between separators (`<sleep 10;`), or a history expansion of earlier commands (`!-1`, `!!`)"
   ),
   chainedRareWord: rule(
     "shell-020",
@@ -153,6 +158,25 @@ export const SHELL_RULES = {
     2,
     "A value that starts with a command that is also a word and a long option (`perf --version`, `find --help`); adds to shell-009"
   ),
+  variableCommand: rule(
+    "shell-034",
+    1,
+    5,
+    "A value that assigns a command to a variable and runs the variable (`x=$'uname -a';$x`, `set a=whoami&&call %a%`), or runs a word of variables it assigned (`a=who;b=ami;$a$b`, `!a!!b!`)"
+  ),
+  characterPick: rule(
+    "shell-035",
+    1,
+    5,
+    "One character picked out of a variable to build a command name letter by letter: `%COMSPEC:~-7,1%`, `${PATH:5:1}`"
+  ),
+  arithmetic: rule("shell-037", 1, 5, "Arithmetic of constants, which prints a known number to prove a shell ran: `echo X$((40+2))X`, `$((7))`"),
+  splitCommand: rule(
+    "shell-036",
+    1,
+    5,
+    "A command name split by characters the shell drops, where a command starts: `'wh'oami`, `\"w\"get x`, `c^m^d /c ver`, `cu$@rl x`, `c\"a\"t x`"
+  ),
   chainedCommonWord: rule(
     "shell-030",
     3,
@@ -194,7 +218,12 @@ const ESCAPED_COMMAND = /^\s{0,4}\\([a-z][a-z0-9_-]{1,31})(?=\s|$|[;|&])/i
 const MAIL_COMMAND =
   /(?:^|\n)[ \t]{0,4}(?:mail[ \t]{1,4}from:|rcpt[ \t]{1,4}to:|ehlo[ \t]|helo[ \t]|retr[ \t]{1,4}\d|apop[ \t]|auth[ \t]{1,4}\S|top[ \t]{1,4}\d{1,6}[ \t]{1,4}\d|list[ \t]{1,4}\d|dele[ \t]{1,4}\d|[a-z0-9]{1,8}[ \t]{1,4}(?:authenticate|status|select|append|fetch|uid|login|examine|capability|starttls)\b)/i
 
-const CHARS_OF_INTEREST = /[;|&\n`$(){}<>/\\*?=%~!]| --?[a-z]|^\s{0,4}(?:u?sleep|time|nohup|nice|sudo|env|timeout|exec|strace|busybox|doas)\s/i
+/**
+ * What every rule needs one of: a character a shell gives meaning to, an option, a prefix or probe
+ * command opening the value, or a word split by quotes (`'wh'oami`, `c"a"t`; not `don't`).
+ */
+const CHARS_OF_INTEREST =
+  /[;|&\n\r\v\f^`$(){}<>/\\*?=%~!]| --?[a-z]|^\s{0,4}(?:u?sleep|time|nohup|nice|sudo|env|timeout|exec|strace|busybox|doas|start-sleep)\s|['"][a-z0-9]{0,8}['"][a-z]/i
 
 /**
  * `for(var g=0;g<n;g++)`: a command name that is also code's increment of a one-letter variable
@@ -285,7 +314,8 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   const fire = (found: RuleInfo, message: string) => {
     if (found.paranoia <= paranoia && !fired.has(found.id)) fired.set(found.id, findingOf(found, message))
   }
-  const text = deobfuscateShell(value)
+  // `^whoami`, `<id`, `\rid`: an opener that is no separator of `;` `|` `&` is read as one.
+  const text = withLeadingOpener(value, deobfuscateShell(value))
   forEachCommand(text, (command) => {
     const chained = chainedFinding(command, paranoia)
     if (chained !== undefined) fire(chained, `command after a separator: ${command.text}`)
@@ -340,7 +370,17 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   }
   const leading = LEADING_SEPARATOR.exec(value)
   if (leading !== null && isCommand((leading[1] ?? "").toLowerCase())) fire(SHELL_RULES.leadingSeparator, `separator then ${leading[1]}`)
-  if (SLEEP_PROBE.test(value) || (value.includes("!") && HISTORY_EXPANSION.test(value))) fire(SHELL_RULES.probe, `probe: ${value}`)
+  if (SLEEP_PROBE.test(text) || (value.includes("!") && HISTORY_EXPANSION.test(value))) fire(SHELL_RULES.probe, `probe: ${value}`)
+  if (value.includes("$") || value.includes("%") || value.includes("!")) {
+    const variable = executedVariable(value)
+    if (variable !== undefined) fire(SHELL_RULES.variableCommand, `variable run as a command: ${variable}`)
+    const picked = value.includes(":~") || value.includes("${") ? CHARACTER_PICK.exec(value) : null
+    if (picked !== null) fire(SHELL_RULES.characterPick, `character picked from a variable: ${picked[0]}`)
+    const arithmetic = value.includes("$((") ? CONSTANT_ARITHMETIC.exec(value) : null
+    if (arithmetic !== null) fire(SHELL_RULES.arithmetic, `arithmetic of constants: ${arithmetic[0]}`)
+  }
+  const split = splitCommand(value)
+  if (split !== undefined) fire(SHELL_RULES.splitCommand, `command name split: ${split}`)
   if (paranoia >= 2 && value.includes("\n")) {
     const mail = MAIL_COMMAND.exec(value)
     if (mail !== null) fire(SHELL_RULES.mailCommand, `mail protocol command: ${mail[0].trim()}`)

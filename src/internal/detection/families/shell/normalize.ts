@@ -2,7 +2,7 @@
  * Shell de-obfuscation: what a POSIX shell (or cmd.exe) would make of a word before running it.
  *
  * Attackers split command names so that a plain word list misses them: `c'a't`, `c\at`, `w^hoami`,
- * `cat$IFS/etc/passwd`, `c$@at`, `cat${x:-}`, `{cat,/etc/passwd}`. This pass undoes those tricks in
+ * `cat$IFS/etc/passwd`, `c$@at`, `cat${x:-}`, `{cat,/etc/passwd}`, `$'\x69d'`, `${HOME:0:1}etc`. This pass undoes those tricks in
  * one left-to-right walk; every look-ahead is bounded, so it is linear in the value's length.
  *
  * @internal
@@ -48,6 +48,43 @@ const expansionOf = (name: string): string | undefined => {
   return undefined
 }
 
+/** Variables whose value starts with `/`: `${HOME:0:1}` is a slash written without one. */
+const ROOTED_VARIABLES = new Set(["PATH", "HOME", "PWD", "OLDPWD", "SHELL"])
+
+/** `:0:1` or `::1`, the first character of a variable's value. */
+const FIRST_CHARACTER = /^:0?:1$/
+
+/**
+ * What `${name<rest>}` expands to where an attacker relies on it, or undefined: `${x}` and
+ * `${x:-default}` as the shell substitutes them, `$IFS` with any operator (`${IFS%%?}`) as the
+ * whitespace it still is, and the first character of a rooted variable (`${PATH:0:1}`) as `/`.
+ */
+const braceExpansionOf = (name: string, rest: string): string | undefined => {
+  const expanded = expansionOf(name)
+  if (rest === "") return expanded ?? ""
+  if (rest.startsWith(":-") || rest.startsWith("-")) return expanded ?? rest.slice(rest.startsWith(":-") ? 2 : 1)
+  if (expanded === " ") return expanded
+  if (FIRST_CHARACTER.test(rest) && ROOTED_VARIABLES.has(name.toUpperCase())) return "/"
+  return undefined
+}
+
+/** Bash's ANSI-C quoting, `$'...'`, up to `MAX_GROUP` characters: its escapes spell any byte. */
+const ANSI_C_QUOTED = /\$'((?:[^'\\\n]|\\[^\n]){0,96})'/g
+const ANSI_C_ESCAPE = /\\(?:x([0-9a-f]{1,2})|u([0-9a-f]{1,4})|([0-7]{1,3})|(.))/gi
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { n: "\n", t: "\t", r: "\r", v: "\v", f: "\f", e: "\u001b", a: "\u0007" }
+
+/**
+ * `$'\x77ho\141mi'` as bash reads it (`whoami`): hexadecimal, Unicode and octal escapes decoded,
+ * `\n` and the like as their control characters, any other escaped character as itself. Never longer
+ * than what it reads.
+ */
+const decodeAnsiC = (_match: string, body: string): string =>
+  body.replace(ANSI_C_ESCAPE, (_escape, hex?: string, unicode?: string, octal?: string, other?: string) => {
+    const code = hex !== undefined ? parseInt(hex, 16) : unicode !== undefined ? parseInt(unicode, 16) : octal !== undefined ? parseInt(octal, 8) : -1
+    if (code >= 0) return String.fromCharCode(code)
+    return NAMED_ESCAPES[other ?? ""] ?? other ?? ""
+  })
+
 /**
  * The value as a shell would read its words: quotes and escapes inside words removed, `$IFS` as a
  * space, empty expansions dropped, brace lists expanded to words, lower case, whitespace but
@@ -59,6 +96,9 @@ export const deobfuscateShell = (raw: string): string => {
   // quotes last, so a brace list or an expansion reads the same without them (`{'c'at,x}`).
   // A native pass per character takes them all out of a value full of them (JSON text).
   let value = raw
+  // `$'...'` before the quotes go: its escapes are what bash runs; `$"..."` is a plain string.
+  if (value.includes("$'")) value = value.replace(ANSI_C_QUOTED, decodeAnsiC)
+  if (value.includes("$\"")) value = value.replaceAll("$\"", "\"")
   if (value.includes("\"")) value = value.replaceAll("\"", "")
   if (value.includes("'")) value = value.replaceAll("'", "")
   if (value.includes("^")) value = value.replaceAll("^", "")
@@ -134,10 +174,10 @@ const rewrite = (
         const inner = value.slice(i + 2, close)
         const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(inner)?.[0] ?? ""
         const rest = inner.slice(name.length)
-        // `${IFS}`, `${x}`, `${x:-}`, `${x:-default}`: what the shell substitutes.
-        if (name !== "" && (rest === "" || rest.startsWith(":-") || rest.startsWith("-"))) {
-          const expanded = expansionOf(name)
-          replacement.piece = expanded ?? (rest === "" ? "" : rest.slice(rest.startsWith(":-") ? 2 : 1))
+        // `${IFS}`, `${x}`, `${x:-default}`, `${IFS%%?}`, `${HOME:0:1}`: what the shell substitutes.
+        const expanded = name === "" ? undefined : braceExpansionOf(name, rest)
+        if (expanded !== undefined) {
+          replacement.piece = expanded
           return close + 1
         }
       }
@@ -180,7 +220,8 @@ const rewrite = (
     if (value.charCodeAt(i + 1) === 96) return i + 2
     return KEEP
   }
-  // A tab, vertical tab, form feed or carriage return.
-  replacement.piece = " "
+  // A carriage return not ending a line ends a command as a line feed does (`%0Did`); a tab,
+  // vertical tab or form feed, and the carriage return of a CRLF, are spaces.
+  replacement.piece = c === 13 && value.charCodeAt(i + 1) !== 10 ? "\n" : " "
   return i + 1
 }

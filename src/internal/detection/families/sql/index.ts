@@ -12,6 +12,7 @@ import { needsWholeStream } from "./anchors.js"
 import { fingerprint, fingerprintWindow } from "./fingerprint.js"
 import { ESCAPED_QUOTE_LOGIC, NOSQL_OPERATOR, SQL_RULES } from "./rules.js"
 import { isWordPart, type QuoteContext, tokenize } from "./tokenizer.js"
+import { Occurrences } from "./occurrences.js"
 import { anchorsOf } from "./windows.js"
 
 /**
@@ -101,6 +102,8 @@ const CHARACTERS_PER_WINDOW = 512
 const BEFORE = 32
 /** Anchors closer than this share a window. */
 const GAP = 256
+/** With more anchors than this, the windows share their searches (see `Occurrences`). */
+const SHARED_SEARCHES = 8
 
 /**
  * The rules past the opening, run on windows around `anchors`: each window is read in every quote
@@ -108,6 +111,10 @@ const GAP = 256
  * anchor), since where it starts the real stream may be inside a string or not.
  */
 const readWindows = (value: string, anchors: ReadonlyArray<number>, hits: Set<RuleInfo>): number => {
+  // with many windows, the searches of every window share one index of the markers: a search per
+  // window may run to the value's end (no backslash in it), quadratic; a few windows search alone,
+  // which costs less when quotes are dense
+  const occurrences = anchors.length > SHARED_SEARCHES ? new Occurrences(value) : undefined
   let work = 0
   let g = 0
   while (g < anchors.length) {
@@ -120,14 +127,14 @@ const readWindows = (value: string, anchors: ReadonlyArray<number>, hits: Set<Ru
     while (start > 0 && start < firstAnchor && isWordPart(value.charCodeAt(start - 1))) start++
     for (const quote of CONTEXTS) {
       if (quote !== "") {
-        const at = value.indexOf(quote, start)
+        const at = occurrences === undefined ? value.indexOf(quote, start) : occurrences.indexOf(quote, start)
         if (at < 0 || at > last) continue
       }
-      work += fingerprintWindow(tokenize(value, quote, start), hits, start === 0 && quote === "", last)
+      work += fingerprintWindow(tokenize(value, quote, start, occurrences), hits, start === 0 && quote === "", last)
     }
     g = h
   }
-  return work
+  return work + (occurrences?.examined ?? 0)
 }
 
 const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding> => {

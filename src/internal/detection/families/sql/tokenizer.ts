@@ -9,6 +9,7 @@
  * @internal
  */
 import { classify, DELAY_FUNCTIONS, EXTRACT_FUNCTIONS, LEAK_FUNCTIONS, PROBE_FUNCTIONS, type WordKind } from "./keywords.js"
+import type { Occurrences } from "./occurrences.js"
 
 /**
  * The kinds of token:
@@ -140,8 +141,12 @@ export interface TokenSource {
   offset(): number
 }
 
-/** The tokens of `value` from `from` on, read as if the value began there inside `context`. */
-export const tokenize = (value: string, context: QuoteContext, from = 0): TokenSource => new Tokenizer(value, context, from)
+/**
+ * The tokens of `value` from `from` on, read as if the value began there inside `context`. The
+ * tokenizers of one value's windows share `occurrences`, so none searches the value again.
+ */
+export const tokenize = (value: string, context: QuoteContext, from = 0, occurrences?: Occurrences): TokenSource =>
+  new Tokenizer(value, context, from, occurrences)
 
 /**
  * The tokenizer's state as an object rather than closures: a long value is read in many short
@@ -161,7 +166,12 @@ class Tokenizer implements TokenSource {
   private doubleAt = -1
   private examined = 0
 
-  constructor(private readonly value: string, private readonly context: QuoteContext, from: number) {
+  constructor(
+    private readonly value: string,
+    private readonly context: QuoteContext,
+    from: number,
+    private readonly occurrences: Occurrences | undefined
+  ) {
     this.n = value.length
     this.i = from
     this.opened = context === ""
@@ -173,6 +183,17 @@ class Tokenizer implements TokenSource {
 
   work(): number {
     return this.examined
+  }
+
+  /** `value.indexOf(marker, from)`, from the shared occurrences when there are. */
+  private indexOf(marker: string, from: number): number {
+    return this.occurrences === undefined ? this.value.indexOf(marker, from) : this.occurrences.indexOf(marker, from)
+  }
+
+  /** Where `marker` next occurs at or after `from`, or `n` when it does not. */
+  private indexOr(marker: string, from: number): number {
+    const at = this.indexOf(marker, from)
+    return at < 0 ? this.n : at
   }
 
   offset(): number {
@@ -210,7 +231,7 @@ class Tokenizer implements TokenSource {
     // then only the closing quote matters: jump from quote to backslash with `indexOf`, each
     // position searched for at most once per tokenizer
     while (i < n) {
-      if (this.backslashAt < i) this.backslashAt = indexOr(value, "\\", i, n)
+      if (this.backslashAt < i) this.backslashAt = this.indexOr("\\", i)
       const at = this.quoteAt(quote, i)
       if (this.backslashAt < at) {
         i = this.backslashAt + 2
@@ -230,10 +251,10 @@ class Tokenizer implements TokenSource {
 
   /** The next `quote` at or after `i`, or `n`. */
   private quoteAt(quote: number, i: number): number {
-    if (quote === 39) return this.singleAt < i ? (this.singleAt = indexOr(this.value, "'", i, this.n)) : this.singleAt
-    if (quote === 34) return this.doubleAt < i ? (this.doubleAt = indexOr(this.value, "\"", i, this.n)) : this.doubleAt
+    if (quote === 39) return this.singleAt < i ? (this.singleAt = this.indexOr("'", i)) : this.singleAt
+    if (quote === 34) return this.doubleAt < i ? (this.doubleAt = this.indexOr("\"", i)) : this.doubleAt
     // the `` ` `` that opens a value read as a quoted name: once per value
-    return indexOr(this.value, String.fromCharCode(quote), i, this.n)
+    return this.indexOr(String.fromCharCode(quote), i)
   }
 
   /** The string opened at `start` closes with the quote at `end`. */
@@ -294,7 +315,7 @@ class Tokenizer implements TokenSource {
     }
     if (c === 96) {
       // a back-quoted name
-      const end = value.indexOf("`", i + 1)
+      const end = this.indexOf("`", i + 1)
       this.i = end < 0 ? n : end + 1
       this.produced = intern("`", () => ({ type: "b", text: "`", flag: false }))
       return
@@ -308,7 +329,7 @@ class Tokenizer implements TokenSource {
         this.produced = intern("/*!", () => ({ type: "c", text: "/*!", flag: true }))
         return
       }
-      const end = value.indexOf("*/", i + 2)
+      const end = this.indexOf("*/", i + 2)
       this.i = end < 0 ? n : end + 2
       this.produced = intern(`/*${end >= 0}`, () => ({ type: "c", text: "/*", flag: end >= 0 }))
       return
@@ -321,7 +342,7 @@ class Tokenizer implements TokenSource {
     if ((c === 45 && value.charCodeAt(i + 1) === 45) || c === 35) {
       const opener = c === 35 ? "#" : "--"
       const bodyStart = i + opener.length
-      const end = value.indexOf("\n", bodyStart)
+      const end = this.indexOf("\n", bodyStart)
       const bodyFirst = value.charCodeAt(bodyStart)
       // flag: the comment is empty or starts with a space, as MySQL requires after `--`
       const spaced = bodyStart >= n || isSpace(bodyFirst) || bodyFirst === 45
@@ -362,6 +383,7 @@ class Tokenizer implements TokenSource {
       for (let joins = 0; joins < 4 && value.charCodeAt(e) === 47 && value.charCodeAt(e + 1) === 42; joins++) {
         const partEnd = this.splitWordEnd(text, e)
         if (partEnd < 0) break
+        // the comment closes within SPLIT_COMMENT characters: this search is short
         text += value.slice(value.indexOf("*/", e + 2) + 2, partEnd).toLowerCase()
         e = partEnd
         this.isObfuscated = true
@@ -394,7 +416,7 @@ class Tokenizer implements TokenSource {
       // `[name]` in T-SQL
       // where the next `]` is, searched again only once we pass it: linear over many `[`
       if (this.closeBracketAt !== -1 && this.closeBracketAt <= i) {
-        this.closeBracketAt = value.indexOf("]", i + 1)
+        this.closeBracketAt = this.indexOf("]", i + 1)
         this.examined += (this.closeBracketAt < 0 ? n : this.closeBracketAt) - i
       }
       const end = this.closeBracketAt
@@ -472,12 +494,6 @@ const unnest = (word: string): string | undefined => {
     if (at > 0 && at < keyword.length && word.slice(0, at) + word.slice(at + keyword.length) === keyword) return keyword
   }
   return undefined
-}
-
-/** Where `text` next occurs in `value` from `from` on, or `n` (the value's length) when it does not. */
-const indexOr = (value: string, text: string, from: number, n: number): number => {
-  const at = value.indexOf(text, from)
-  return at < 0 ? n : at
 }
 
 /** Where the number that starts at `i` ends: decimal with an exponent, or `0x` hexadecimal. */

