@@ -123,11 +123,11 @@ describe("sql family: comments inside SQL words", () => {
 })
 
 describe("sql family: a statement that shows a system variable", () => {
-  it.each(["print @@servername", "x'; PRINT @@trancount--", "1 union select @@anything"])("%s", (value) => {
+  it.each(["print @@servername", "x'; PRINT @@trancount--", "1 union select @@anything", "select @@spid;"])("%s", (value) => {
     expect(refused(value), value).toBe(true)
   })
 
-  it.each(["please print @@ signs", "print @@@@", "email me @@home", "print @alice"])("passes: %s", (value) => {
+  it.each(["please print @@ signs", "print @@@@", "email me @@home", "print @alice", "print @@ROWCOUNT in T-SQL docs"])("passes: %s", (value) => {
     expect(refused(value), value).toBe(false)
   })
 })

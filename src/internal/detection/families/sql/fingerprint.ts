@@ -243,9 +243,9 @@ const scanTokens = (tokens: Tokens, first: number, until: number, hits: Set<Rule
         if (isTautology(tokens, i) && !isArithmetic(at(tokens, i - 1))) hits.add(R.LITERAL_COMPARISON)
         break
       case "v":
-        if (SERVER_VARIABLES.test(t.text)) hits.add(isInSql(at(tokens, i - 1)) || at(tokens, i - 1).text === "print" ? R.PROBE_IN_SQL : R.SERVER_PROBE)
+        if (SERVER_VARIABLES.test(t.text)) hits.add(isInSql(at(tokens, i - 1)) || isShown(tokens, i) ? R.PROBE_IN_SQL : R.SERVER_PROBE)
         // `print @@servername`, `select @@anything`: any system variable a statement shows
-        else if (/^@@[a-z_]/.test(t.text) && (at(tokens, i - 1).text === "print" || at(tokens, i - 1).text === "select")) hits.add(R.PROBE_IN_SQL)
+        else if (/^@@[a-z_]/.test(t.text) && isShown(tokens, i)) hits.add(R.PROBE_IN_SQL)
         break
       case "k":
         keywordAt(tokens, i, hits)
@@ -265,6 +265,13 @@ const scanTokens = (tokens: Tokens, first: number, until: number, hits: Set<Rule
     }
   }
 }
+
+/**
+ * `print @@rowcount`, `select @@x;`: a statement that shows the system variable at `i` and ends
+ * there; "print @@rowcount in T-SQL docs" is a mention.
+ */
+const isShown = (tokens: Tokens, i: number): boolean =>
+  (at(tokens, i - 1).text === "print" || at(tokens, i - 1).text === "select") && isEnd(tokens, i + 1)
 
 /** Clause keywords that read the same with their parenthesis glued on (`database(` is a call). */
 const GLUED_KEYWORDS: ReadonlySet<string> = new Set(["where", "when", "having"])
