@@ -123,11 +123,11 @@ describe("sql family: comments inside SQL words", () => {
 })
 
 describe("sql family: a statement that shows a system variable", () => {
-  it.each(["print @@servername", "x'; PRINT @@trancount--", "1 union select @@anything"])("%s", (value) => {
+  it.each(["print @@servername", "x'; PRINT @@trancount--", "1 union select @@anything", "select @@spid;"])("%s", (value) => {
     expect(refused(value), value).toBe(true)
   })
 
-  it.each(["please print @@ signs", "print @@@@", "email me @@home", "print @alice"])("passes: %s", (value) => {
+  it.each(["please print @@ signs", "print @@@@", "email me @@home", "print @alice", "print @@ROWCOUNT in T-SQL docs"])("passes: %s", (value) => {
     expect(refused(value), value).toBe(false)
   })
 })
@@ -155,5 +155,16 @@ describe("sql family: keywords with their parenthesis glued on", () => {
   it.each(["say when(ever) you like", "the values\n(rx_sec, IOPS) are per second", "database("])("keeps the others as they were: %s", (value) => {
     expect(rules(value)).not.toContain("sql-120")
     expect(rules(value)).not.toContain("sql-214")
+  })
+})
+
+describe("sql family: a keyword nested in itself", () => {
+  it.each(["-1 UNIunionON SELselectECT 1,2", "1 OorderRDER BY 3--", "x' uniunionon seselectlect pw from t--"])("reads the keyword a filter leaves: %s", (value) => {
+    expect(rules(value)).toContain("sql-112")
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each(["unselected items", "reunions selected", "preorders and reorders", "selections from the union"])("passes words that hold a keyword: %s", (value) => {
+    expect(refused(value), value).toBe(false)
   })
 })

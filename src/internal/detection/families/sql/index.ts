@@ -25,6 +25,12 @@ import { anchorsOf } from "./windows.js"
  * Separate expressions, tried in turn, rather than one alternation: V8 tries a long alternation at
  * every position (about 18 ns a character on a base64 image), its parts one by one cost a fraction.
  */
+/**
+ * `UNIunionON`: a keyword nested in itself, which no anchor names (the tokenizer checks that the
+ * halves make the word); such a value is read whole.
+ */
+const NESTED_KEYWORD = /\w(?:union|select)\w/i
+
 const MAY_MATCH: ReadonlyArray<RegExp> = [
   /['"`#]|--|@@|::|&&|\|\||[!<>=]=|<<|>>|<>|\/\*[!*]|\*\/[^*]/,
   /\d\.e[(.]|0x[0-9a-f]{3}/i,
@@ -34,8 +40,7 @@ const MAY_MATCH: ReadonlyArray<RegExp> = [
   /\b(?:xp_|sys\.|sysobjects|syscolumns|sysdatabases|sysusers|sysibm|pg_|lo_|mysql\.|sqlite_|dbms_|utl_|randomblob)/i,
   /(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}[=<>]/i,
   /(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}\b(?:like|rlike|regexp|glob|between|sounds)\b/i,
-  // `or isnull(1/0) /*`: a condition whose rest a block comment cuts off
-  /\b(?:or|and|xor)\b.{0,60}\/\*/i,
+  NESTED_KEYWORD,
   /;\s{0,4}(?:select|insert|update|delete|drop|exec|declare|create|alter|shutdown|replace)/i,
   /\blike\s{0,4}'|\b(?:xor|regexp|rlike|like\s{1,4}null|is\s{1,4}(?:not\s{1,4})?null|n?varchar2?|openrowset|opendatasource|openquery|msdasql|sqloledb|sp_\w+|values\s{0,4}\(|when\b.{0,40}\bthen|as\s.{0,40}\bfrom)\b/i,
   /\d\s{0,4}(?:=|\blike\b|\bis\s{1,4}not\b)\s{0,4}\d/i,
@@ -65,7 +70,7 @@ export const analyse = (value: string, paranoia: Paranoia = 1): { readonly hits:
   // scan that also stands for `needsWholeStream`
   const long = paranoia === 1 && value.length > LONG
   const anchors = long ? anchorsOf(value, Math.max(MAX_WINDOWS, value.length / CHARACTERS_PER_WINDOW)) : undefined
-  const whole = paranoia >= 2 || (long ? anchors === undefined : needsWholeStream(value))
+  const whole = paranoia >= 2 || (long ? anchors === undefined : needsWholeStream(value) || NESTED_KEYWORD.test(value))
   // `includes` first: the expression's `^` alternative would try every position of a long value
   if (value.includes("$") && MONGO_OPERATOR.test(value)) hits.add(NOSQL_OPERATOR)
   if (paranoia >= 2 && ESCAPED_QUOTE.test(value)) hits.add(ESCAPED_QUOTE_LOGIC)
@@ -142,7 +147,14 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   return findings
 }
 
-const mayMatch = (value: string): boolean => MAY_MATCH.some((pattern) => pattern.test(value))
+/**
+ * `or isnull(1/0) /*`: a condition whose rest a block comment cuts off. Tested only where the value
+ * holds `/*`: on prose, OR/AND and the window after each cost more than all of `MAY_MATCH`'s tests.
+ */
+const CUT_CONDITION = /\b(?:or|and|xor)\b.{0,60}\/\*/i
+
+const mayMatch = (value: string): boolean =>
+  MAY_MATCH.some((pattern) => pattern.test(value)) || (value.includes("/*") && CUT_CONDITION.test(value))
 
 export const family: DetectionFamily = {
   name: "sql",

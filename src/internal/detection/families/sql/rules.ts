@@ -78,7 +78,7 @@ export const EXECUTABLE_COMMENT = rule(
   "sql-112",
   1,
   3,
-  "MySQL executable comments `/*!...*/` or comments inside SQL words, which only injections use: `/*!50000union*/`, `or/**/1=1`"
+  "MySQL executable comments `/*!...*/`, comments inside SQL words or a keyword nested in itself, which only injections use: `/*!50000union*/`, `or/**/1=1`, `UN/**/ION`, `UNIunionON`"
 )
 export const QUOTE_REOPEN = rule(
   "sql-113",

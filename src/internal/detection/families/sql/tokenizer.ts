@@ -383,8 +383,15 @@ class Tokenizer implements TokenSource {
       for (let joins = 0; joins < 4 && value.charCodeAt(e) === 47 && value.charCodeAt(e + 1) === 42; joins++) {
         const partEnd = this.splitWordEnd(text, e)
         if (partEnd < 0) break
+        // the comment closes within SPLIT_COMMENT characters: this search is short
         text += value.slice(value.indexOf("*/", e + 2) + 2, partEnd).toLowerCase()
         e = partEnd
+        this.isObfuscated = true
+      }
+      // `UNIunionON`: a keyword nested in itself, for a filter that deletes the keyword once
+      const unnested = NESTED_LENGTHS.has(text.length) ? unnest(text) : undefined
+      if (unnested !== undefined) {
+        text = unnested
         this.isObfuscated = true
       }
       let j = e
@@ -475,6 +482,19 @@ const SPLIT_COMMENT = 16
 const isSqlWord = (word: string): boolean =>
   classify(word) !== "word" || DELAY_FUNCTIONS.has(word) || LEAK_FUNCTIONS.has(word) || PROBE_FUNCTIONS.has(word) || EXTRACT_FUNCTIONS.has(word)
 
+/** Keywords an attacker nests in themselves (`selselectect`): long enough that no word is one. */
+const NESTABLE: ReadonlyArray<string> = ["union", "select", "insert", "update", "delete", "where", "from", "order", "sleep", "having", "concat"]
+const NESTED_LENGTHS: ReadonlySet<number> = new Set(NESTABLE.map((k) => k.length * 2))
+
+/** The keyword that `word` holds nested inside itself, once removed, or `undefined`. */
+const unnest = (word: string): string | undefined => {
+  for (const keyword of NESTABLE) {
+    if (word.length !== keyword.length * 2) continue
+    const at = word.indexOf(keyword, 1)
+    if (at > 0 && at < keyword.length && word.slice(0, at) + word.slice(at + keyword.length) === keyword) return keyword
+  }
+  return undefined
+}
 
 /** Where the number that starts at `i` ends: decimal with an exponent, or `0x` hexadecimal. */
 export const numberEnd = (value: string, start: number): number => {
