@@ -216,6 +216,16 @@ describe("shell family: disguised commands", () => {
     }
   })
 
+  it("reads a parenthesis glued to a name as a function call, not a subshell", () => {
+    for (const value of ["console.log(id)", "const id = await meta.instance('id');", "const proc = x('ls');", "console.log(xargs())", "api.get(hostname)"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+    // a subshell where a command starts, a substitution, and a program with its path still count
+    for (const value of [";(id)", "a|(whoami)", "x (uname -a)", "$(id)", "exec(\"/bin/sh\")", "f(\"/etc/passwd\")", "run(cat /etc/passwd)"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
   it("reads disguised commands in time linear in the value's length", () => {
     const readers = (value: string) => {
       splitCommand(value)

@@ -8,7 +8,7 @@
 import { ALL_COMMANDS, COMMON_COMMANDS, isCommand, PREFIX_COMMANDS, RARE_COMMANDS } from "./commands.js"
 
 /** What came before a simple command. */
-export type Opener = "start" | "separator" | "substitution" | "group"
+export type Opener = "start" | "separator" | "substitution" | "group" | "call"
 
 /** What the first argument of a command looks like. */
 export type ArgumentShape =
@@ -267,7 +267,7 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
       opener = "substitution"
       i += 2
     } else {
-      opener = c === "`" ? "substitution" : c === "(" || c === ")" || c === "{" || c === "}" ? "group" : "separator"
+      opener = c === "`" ? "substitution" : c === "(" && isCallee(text.charCodeAt(i - 1)) ? "call" : c === "(" || c === ")" || c === "{" || c === "}" ? "group" : "separator"
       i++
     }
   }
@@ -292,6 +292,12 @@ const skipNonCommand = (text: string, i: number, n: number): number => {
   SKIP.lastIndex = end
   return SKIP.exec(text)?.index ?? n
 }
+
+/**
+ * Whether the character before a `(` makes it a function call (`console.log(id)`, `x('ls')`): a
+ * shell opens a subshell only where a command starts, never glued to a name.
+ */
+const isCallee = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 46
 
 /** Reads the simple command at `i`, visits it if it is one, and returns where it ends. */
 const readCommand = (text: string, from: number, n: number, opener: Opener, dollar: boolean, visit: (command: SimpleCommand) => void): number => {
