@@ -235,7 +235,7 @@ const isIncrement = (command: SimpleCommand): boolean => command.argument === "e
 const ABSOLUTE = /^(?:[/\\]|[a-z]:\\)/
 
 const chainedFinding = (command: SimpleCommand, paranoia: number): RuleInfo | undefined => {
-  if (command.opener === "start" || isIncrement(command)) return undefined
+  if (command.opener === "start" || command.opener === "literal" || isIncrement(command)) return undefined
   const strong = strongArgument(command)
   if (command.opener === "substitution" && (command.rare || (command.common && (strong || command.dollar)))) {
     return SHELL_RULES.substitution
