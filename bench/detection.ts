@@ -57,17 +57,27 @@ const forget = (service: ThreatDetectorService): void => {
   Effect.runSync(service.detect({ path: "/forget", query }))
 }
 
-/** CPU milliseconds of the fastest scan of `input` as seen first: one untimed, then as many as fit in `budgetMs`, at least 3. */
+/**
+ * CPU milliseconds of the fastest scan of `input` as seen first: untimed scans for a third of
+ * `budgetMs` (the compiler's threads count in the process's CPU time while they optimise), then as
+ * many as fit in the rest, at least 3.
+ */
 const measureFirstSight = (service: ThreatDetectorService, input: DetectionInput, budgetMs: number): number => {
-  let best = Infinity
-  let spent = 0
-  for (let n = 0; n < 4 || spent < budgetMs; n++) {
+  const once = (): number => {
     forget(service)
     const start = cpu()
     Effect.runSync(service.detect(input))
-    const took = cpu() - start
+    return cpu() - start
+  }
+  let warm = 0
+  do {
+    warm += once()
+  } while (warm < budgetMs / 3)
+  let best = Infinity
+  for (let n = 0, spent = 0; n < 3 || spent < (budgetMs * 2) / 3; n++) {
+    const took = once()
     spent += took
-    if (n > 0) best = Math.min(best, took)
+    best = Math.min(best, took)
   }
   return best
 }

@@ -11,7 +11,7 @@ import { Context, Effect, Option } from "effect"
 import * as BehaviorRules from "../../checks/BehaviorRules.js"
 import type { CheckLog } from "../../CheckLog.js"
 import { type CheckEnv, type GuardRequest, maxBodyOf } from "../pipeline.js"
-import type { Finisher } from "./finish.js"
+import type { Finisher, Finishing } from "./finish.js"
 
 /**
  * Whether Node's HTTP parser already keeps the body within `max`: it reads exactly Content-Length
@@ -31,22 +31,27 @@ export const makeApplicationCall = (env: CheckEnv, finisher: Finisher, repeatedL
   const { config } = env
 
   /**
+   * The pre-response handler of a request: made apart from the request's facts, so that it holds
+   * the few fields it reads and not the facts (see `Finishing`).
+   */
+  const finishHandler = (finishing: Finishing): HttpApp.PreResponseHandler => (_, response) => finisher.finish(finishing, response)
+
+  /**
    * The application with its response finished: by a pre-response handler when headers are added
    * (it also sees the response the platform sends for a failure), else, for the metrics alone,
    * from the response it returned or the one the platform sends for its failure.
    */
   const finished = <E, R>(app: HttpApp.Default<E, R>, req: GuardRequest): HttpApp.Default<E, R> => {
-    if (finisher.addsHeaders) {
-      return Effect.zipRight(App.appendPreResponseHandler((_: HttpServerRequest.HttpServerRequest, response) => finisher.finish(req, response)), app)
-    }
+    if (finisher.addsHeaders) return Effect.zipRight(App.appendPreResponseHandler(finishHandler(finisher.of(req))), app)
     if (!finisher.recordsMetrics) return app
+    const finishing = finisher.of(req)
     return Effect.matchCauseEffect(app, {
       onFailure: (cause) =>
         Effect.zipRight(
-          Effect.flatMap(HttpServerError.causeResponse(cause), ([response]) => finisher.record(req, response.status)),
+          Effect.flatMap(HttpServerError.causeResponse(cause), ([response]) => finisher.record(finishing, response.status)),
           Effect.failCause(cause)
         ),
-      onSuccess: (response) => Effect.as(finisher.record(req, response.status), response)
+      onSuccess: (response) => Effect.as(finisher.record(finishing, response.status), response)
     })
   }
 
@@ -72,7 +77,7 @@ export const makeApplicationCall = (env: CheckEnv, finisher: Finisher, repeatedL
         Effect.catchAll((error) => Effect.as(repeatedLog("route_config", "behaviour rules skipped: state store unavailable", { cause: error.message }), Option.none()))
       ),
       (verdict) =>
-        Option.isSome(verdict) ? finisher.finish(req, verdict.value) : Effect.tap(call, (response) =>
+        Option.isSome(verdict) ? finisher.finish(finisher.of(req), verdict.value) : Effect.tap(call, (response) =>
           BehaviorRules.afterHandler(env, req, response).pipe(
             Effect.catchAll((error) => repeatedLog("route_config", "return-pattern rules skipped: state store unavailable", { cause: error.message }))
           ))

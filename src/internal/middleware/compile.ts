@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import type { HttpApp } from "@effect/platform"
+import type { HttpApp, HttpServerResponse } from "@effect/platform"
 import { Effect, FiberRef, Option } from "effect"
 import * as Authentication from "../../checks/Authentication.js"
 import * as CloudIpRefresh from "../../checks/CloudIpRefresh.js"
@@ -30,6 +30,7 @@ import type { CheckName } from "../../EventTypes.js"
 import type { MetricsCollector } from "../../MetricsCollector.js"
 import { currentEvaluation } from "../evaluation.js"
 import { anyRoute, type CheckEnv, guardResponse, type GuardRequest, type SecurityCheck } from "../pipeline.js"
+import type { GuardEvaluation } from "../routeSettings.js"
 import { makeApplicationCall } from "./application.js"
 import { makeCheckRunner } from "./checkRun.js"
 import { makeFinisher } from "./finish.js"
@@ -98,7 +99,7 @@ export const compile = (env: CheckEnv, metrics: MetricsCollector["Type"]): Effec
     const cors = corsPolicyFor(config)
     const counts = checks.some((c) => c.name === "rate_limit")
     const finisher = makeFinisher(metrics, makeResponseHeaders(config.securityHeaders, cors), counts ? config.rateLimitHeaders : false)
-    const { finish } = finisher
+    const finish = (req: GuardRequest, response: HttpServerResponse.HttpServerResponse) => finisher.finish(finisher.of(req), response)
     const runChecks = makeCheckRunner(env, repeatedLog)
     const application = makeApplicationCall(env, finisher, repeatedLog)
     const preflight = makePreflight(cors, checks)
@@ -128,9 +129,14 @@ export const compile = (env: CheckEnv, metrics: MetricsCollector["Type"]): Effec
     const apply = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
       Effect.withFiberRuntime((fiber) => {
         const { req, spoofed } = facts(fiber)
-        // what the guard applied travels with the fiber, for the handlers that check it
-        // (RouteGuard.secure) and the events the application emits (the client it resolved)
-        return Effect.zipRight(FiberRef.set(currentEvaluation, req), guarded(app, req, spoofed))
+        // What the guard applied travels with the fiber, for the handlers that check it
+        // (RouteGuard.secure) and the events the application emits (the client it resolved): the
+        // four fields they read, not the request's facts. Set on the fiber, the facts (a copy of
+        // the headers, the body state, ...) outlived the request long enough to be promoted to
+        // V8's old generation: 3.9 KB promoted per GET instead of 0.8, its collection a sixth of
+        // the guarded server's CPU (`node --trace-gc-nvp`, guard with every optional part off).
+        const evaluation: GuardEvaluation = { route: req.route, clientIp: req.clientIp, passive: req.passive, reportUnguarded: req.reportUnguarded }
+        return Effect.zipRight(FiberRef.set(currentEvaluation, evaluation), guarded(app, req, spoofed))
       })
 
     return { checks: checks.map((c) => c.name), apply }

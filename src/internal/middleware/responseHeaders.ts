@@ -15,7 +15,8 @@ import { isDocument, securityHeaderSet, securityHeadersFor } from "../../Securit
 
 /** What the headers of a response depend on in its request. */
 export interface HeaderRequest {
-  readonly headers: Headers.Headers
+  /** The request's `Origin`. */
+  readonly origin: string | undefined
   readonly secure: boolean
 }
 
@@ -73,7 +74,7 @@ export const makeResponseHeaders = (config: SecurityHeadersConfig, cors: CorsPol
       ? variants[req.secure ? 1 : 0]![hasDocumentHeaders && isDocumentType(own["content-type"]) ? 1 : 0]!.slice()
       : []
     if (cors !== undefined) {
-      for (const entry of cors.headersFor(req.headers["origin"])) entries.push(entry)
+      for (const entry of cors.headersFor(req.origin)) entries.push(entry)
     }
     if (extra !== undefined) {
       for (const name in extra) entries.push([name, extra[name]!])

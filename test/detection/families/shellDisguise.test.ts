@@ -216,6 +216,25 @@ describe("shell family: disguised commands", () => {
     }
   })
 
+  it("reads a parenthesis glued to a name as a function call, not a subshell", () => {
+    for (const value of ["console.log(id)", "const id = await meta.instance('id');", "const proc = x('ls');", "console.log(xargs())", "api.get(hostname)"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+    // a subshell where a command starts, a substitution, and a program with its path still count
+    for (const value of [";(id)", "a|(whoami)", "x (uname -a)", "$(id)", "exec(\"/bin/sh\")", "f(\"/etc/passwd\")", "run(cat /etc/passwd)"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
+  it("reads a brace glued to a word as bash does, a literal, and `<word>` as a usage placeholder", () => {
+    for (const value of ["$ {sudo -H} npm i -g npm", "{sudo -l}", "usage: curl <url> [options]", ".command('curl <url>', 'fetch the url')", "ping <host>"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+    for (const value of ["{ id; }", ";{ whoami; }", "a;{ls,-la}", ";cat</etc/passwd", ";cat < /etc/passwd", "x; wget <http://x/a>"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
   it("reads disguised commands in time linear in the value's length", () => {
     const readers = (value: string) => {
       splitCommand(value)

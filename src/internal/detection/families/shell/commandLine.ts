@@ -8,7 +8,7 @@
 import { ALL_COMMANDS, COMMON_COMMANDS, isCommand, PREFIX_COMMANDS, RARE_COMMANDS } from "./commands.js"
 
 /** What came before a simple command. */
-export type Opener = "start" | "separator" | "substitution" | "group"
+export type Opener = "start" | "separator" | "substitution" | "group" | "call" | "literal"
 
 /** What the first argument of a command looks like. */
 export type ArgumentShape =
@@ -267,7 +267,7 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
       opener = "substitution"
       i += 2
     } else {
-      opener = c === "`" ? "substitution" : c === "(" || c === ")" || c === "{" || c === "}" ? "group" : "separator"
+      opener = c === "`" ? "substitution" : gluedOpener(text, i) ?? (c === "(" || c === ")" || c === "{" || c === "}" ? "group" : "separator")
       i++
     }
   }
@@ -291,6 +291,23 @@ const skipNonCommand = (text: string, i: number, n: number): number => {
   if (!isSpace(next) && !isRedirect(next)) return end
   SKIP.lastIndex = end
   return SKIP.exec(text)?.index ?? n
+}
+
+/**
+ * What the `(` or `{` at `i` opens when glued to a word, or undefined: a `(` glued to a name is a
+ * function call (`console.log(id)`, `x('ls')`), a `{` glued to the next word is a literal brace to
+ * bash, not a group (`{sudo -H}` in a README's usage line). A shell starts a subshell or a group
+ * only where a command starts, and a group's `{` needs a space after it.
+ */
+const gluedOpener = (text: string, i: number): Opener | undefined => {
+  const c = text.charCodeAt(i)
+  if (c === 40) {
+    const before = text.charCodeAt(i - 1)
+    return (before >= 97 && before <= 122) || (before >= 48 && before <= 57) || before === 95 || before === 46 ? "call" : undefined
+  }
+  if (c !== 123 || i + 1 >= text.length) return undefined
+  const after = text.charCodeAt(i + 1)
+  return after !== 32 && after !== 10 && after !== 9 ? "literal" : undefined
 }
 
 /** Reads the simple command at `i`, visits it if it is one, and returns where it ends. */
@@ -346,6 +363,19 @@ const readCommand = (text: string, from: number, n: number, opener: Opener, doll
 }
 
 const VARIABLE_WORD = /^\$[a-z_][a-z0-9_]{0,31}$/
+
+/**
+ * The shape of the argument of the command at `words[index]`: a redirection to a path anywhere
+ * among the words read counts as a redirection, and `<url>` (a placeholder in a usage line,
+ * `curl <url>`) as a word, not as input read from `url`.
+ */
+const argumentOf = (name: string, words: ReadonlyArray<string>, index: number): ArgumentShape => {
+  if (redirectsToPath(words, index + 2)) return "redirect"
+  const shape = firstArgument(name, words[index + 1])
+  const placeholder = shape === "redirect" && words[index + 1] === "<" && (words[index + 3] ?? "").startsWith(">") &&
+    argumentShape(words[index + 2]) === "word"
+  return placeholder ? "word" : shape
+}
 
 /**
  * Whether a redirection to a path follows among the words read from `from` on: `echo x > /tmp/y`,
@@ -430,7 +460,7 @@ const describe = (
     globbed: resolved.globbed,
     prefixed,
     longOption: /^--[a-z]/.test(words[index + 1] ?? ""),
-    argument: redirectsToPath(words, index + 2) ? "redirect" : firstArgument(resolved.name, words[index + 1]),
+    argument: argumentOf(resolved.name, words, index),
     endsInWord: index + 1 < words.length && endsInProse(words[words.length - 1] ?? ""),
     alone: whole && words.length === 1,
     text: text.slice(start, Math.min(end, start + 80)).trim()

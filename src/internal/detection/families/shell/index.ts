@@ -231,13 +231,19 @@ const CHARS_OF_INTEREST =
  */
 const isIncrement = (command: SimpleCommand): boolean => command.argument === "end" && command.name.endsWith("++")
 
+/** A word written from the root of a file system: `/bin/sh`, `C:\\x.exe`, `\\\\host\\x`. */
+const ABSOLUTE = /^(?:[/\\]|[a-z]:\\)/
+
 const chainedFinding = (command: SimpleCommand, paranoia: number): RuleInfo | undefined => {
-  if (command.opener === "start" || isIncrement(command)) return undefined
+  if (command.opener === "start" || command.opener === "literal" || isIncrement(command)) return undefined
   const strong = strongArgument(command)
   if (command.opener === "substitution" && (command.rare || (command.common && (strong || command.dollar)))) {
     return SHELL_RULES.substitution
   }
   if ((command.rare || command.common) && strong) return SHELL_RULES.chained
+  // a function call's argument naming a command (`console.log(id)`, `x('ls')`) is code, not a
+  // subshell; a program written with its path is what `exec("/bin/sh")` hands to the system
+  if (command.opener === "call" && !ABSOLUTE.test(command.text)) return undefined
   if (command.rare && (endsCommand(command) || ATTACK_COMMANDS.has(command.name))) return SHELL_RULES.chainedRare
   if (paranoia >= 2 && (command.rare || (command.variable && strong))) return SHELL_RULES.chainedRareWord
   if (paranoia >= 3 && command.common && command.opener === "separator") return SHELL_RULES.chainedCommonWord
