@@ -235,6 +235,15 @@ describe("shell family: disguised commands", () => {
     }
   })
 
+  it("reads the command after a compound command's keyword, only after a separator", () => {
+    for (const value of ["';if [ 1 -eq 1 ];then sleep 5;fi;'", "|| if true; then whoami; fi", ";for i in 1 2 3; do id; done", "; ! whoami", "x;then ls -la"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+    for (const value of ["if id matches, then ok", "if curl fails; then retry", "then ssh into the box", "do ls and see", "We tried; then sleep came", "yes; then id card", "first; else cat food"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+  })
+
   it("reads disguised commands in time linear in the value's length", () => {
     const readers = (value: string) => {
       splitCommand(value)

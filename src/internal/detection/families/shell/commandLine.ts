@@ -286,7 +286,10 @@ const skipNonCommand = (text: string, i: number, n: number): number => {
   if (c < 128 && ENDS_WORD[c] === 1) return -1
   const end = wordEnd(text, j + 1, n)
   // after a word, `}` goes on with it (`#{id}`): the full reading handles that
-  if (text.charCodeAt(end) === 125 || mayStartCommand(text.slice(j, Math.min(end, j + MAX_WORD)))) return -1
+  const word = text.slice(j, Math.min(end, j + MAX_WORD))
+  // a keyword opens a command only before a space: code's `if(` and `do{` are read no further
+  const starts = KEYWORDS.has(word) ? text.charCodeAt(end) === 32 : mayStartCommand(word)
+  if (text.charCodeAt(end) === 125 || starts) return -1
   const next = text.charAt(end)
   if (!isSpace(next) && !isRedirect(next)) return end
   SKIP.lastIndex = end
@@ -398,20 +401,24 @@ const PROGRAM_FILE = /^[a-z0-9_-]{2,32}\.(?:exe|bat|cmd|ps1|vbs|hta|scr)$/
  */
 const endsInProse = (word: string): boolean => /^[a-z]{2,}$/.test(word) && !RARE_COMMANDS.has(word)
 
+/** Bash's compound-command keywords after which a command starts, and `!`, which negates one. */
+const KEYWORDS = new Set(["then", "else", "elif", "do", "if", "while", "until", "!"])
+
 /** Whether `describe` could make a command of words starting with `word`. */
 const mayStartCommand = (word: string): boolean => {
-  if (PREFIX_COMMANDS.has(word) || (word.charCodeAt(0) === 36 && VARIABLE_WORD.test(word))) return true
+  if (PREFIX_COMMANDS.has(word) || KEYWORDS.has(word) || (word.charCodeAt(0) === 36 && VARIABLE_WORD.test(word))) return true
   // a plain word (most of them) names itself: no expression, no allocation
   if (isPlainWord(word)) return isCommand(word)
   const resolved = resolveCommand(word)
-  return resolved.qualified || isCommand(resolved.name) || isProgramFile(lastSegment(word))
+  return resolved.qualified || isCommand(resolved.name) || isProgramFile(word)
 }
 
-/** A path's last segment: `a.exe` of `%TEMP%\\a.exe`. */
-const lastSegment = (word: string): string => word.slice(Math.max(word.lastIndexOf("/"), word.lastIndexOf("\\")) + 1)
-
-/** `PROGRAM_FILE`, tried only on a word with a dot before a three-letter extension. */
-const isProgramFile = (word: string): boolean => word.charCodeAt(word.length - 4) === 46 && PROGRAM_FILE.test(word)
+/**
+ * Whether a word names a program file by its last path segment (`calc.exe`, `%TEMP%\\a.exe`). The
+ * dot before a three-letter extension is checked first: most words have none, and are not cut.
+ */
+const isProgramFile = (word: string): boolean =>
+  word.charCodeAt(word.length - 4) === 46 && PROGRAM_FILE.test(word.slice(Math.max(word.lastIndexOf("/"), word.lastIndexOf("\\")) + 1))
 
 /** No directory, glob, extension, version or escape: what `PLAIN_WORD` finds, without a search. */
 const isPlainWord = (word: string): boolean => {
@@ -434,8 +441,12 @@ const describe = (
 ): SimpleCommand | undefined => {
   let index = 0
   let prefixed = false
+  // `;then sleep 5`, `; do id; done`: after a separator a keyword of a compound command opens the
+  // command that follows. At the start of a value it is prose as often (`if curl fails`).
+  while (opener !== "start" && index < words.length - 1 && index < 2 && KEYWORDS.has(words[index] ?? "")) index++
+  const first = index
   // `time sh -c id`, `nohup wget ...`: the prefix runs the next word, so read that one.
-  while (index < words.length - 1 && index < 2 && PREFIX_COMMANDS.has(words[index] ?? "")) {
+  while (index < words.length - 1 && index < first + 2 && PREFIX_COMMANDS.has(words[index] ?? "")) {
     const next = resolveCommand(words[index + 1] ?? "")
     if (!isCommand(next.name)) break
     index++
@@ -445,7 +456,7 @@ const describe = (
   if (word === undefined) return undefined
   const resolved = resolveCommand(word)
   // `&calc.exe`, `& %TEMP%\\a.exe`: a program file run after a separator, whatever its name
-  const rare = RARE_COMMANDS.has(resolved.name) || (opener !== "start" && isProgramFile(lastSegment(word)))
+  const rare = RARE_COMMANDS.has(resolved.name) || (opener !== "start" && isProgramFile(word))
   const common = COMMON_COMMANDS.has(resolved.name)
   const variable = VARIABLE_WORD.test(word)
   if (!rare && !common && !resolved.qualified && !variable) return undefined
