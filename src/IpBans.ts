@@ -100,8 +100,8 @@ export class IpBans extends Context.Tag("effect-guard/IpBans")<IpBans, {
   /**
    * An in-process store, bounded: at most `maxEntries` address bans (default 10 000) and
    * `maxNetworks` block bans (default 1 000); past that the oldest ban is evicted. Never fails.
-   * `guardMiddleware` looks a client up in it without a fiber step; a store built around it (a
-   * wrapper, even one spread from it) is called through `isBanned`.
+   * `guardMiddleware` looks a client up through `isBanned`, as it does any store, so a wrapper
+   * around it (even one spread from it) sees every lookup.
    *
    * @since 0.1.0
    * @category layers
