@@ -350,3 +350,22 @@ describe("what the guard reports", () => {
       expect(result.ruleIds.some((id) => id.startsWith("ldap."))).toBe(true)
     }))
 })
+
+describe("control characters: separators stay separators", () => {
+  it("reads a vertical tab or form feed as a space, and drops the other control characters", () => {
+    expect(decode("1%0bOR%0c2>1", 4)?.text).toBe("1 OR 2>1")
+    expect(decode("sel%01ect", 4)?.text).toBe("select")
+  })
+
+  it.effect("catches keywords and attributes split by a vertical tab or form feed", () =>
+    Effect.gen(function*() {
+      for (const value of ["7\u000bUNION\u000bSELECT\u000bpassword\u000bFROM\u000busers", "<img\u000csrc=x\u000conerror=alert(document.domain)>"]) {
+        expect((yield* detect(q(value))).isThreat, JSON.stringify(value)).toBe(true)
+      }
+    }))
+
+  it.effect("passes text that only uses form feeds as page breaks", () =>
+    Effect.gen(function*() {
+      expect((yield* detect(q("Chapter one\u000cChapter two\u000cIndex"))).isThreat).toBe(false)
+    }))
+})

@@ -218,7 +218,9 @@ const WHITESPACE_RUN = /\s{2,}|[^\S ]/g
 
 const collapse = (run: string): string => (run.includes("\n") || run.includes("\r") ? "\n" : " ")
 
-const SPACE_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g
+const SPACE_CONTROL = /[\x00-\x08\x0e-\x1f\x7f]/g
+/** Vertical tab and form feed separate words in SQL, HTML and JavaScript: deleting them would glue `1\vAND` into one word. */
+const SEPARATOR_CONTROL = /[\x0b\x0c]/g
 
 /**
  * The decoded view of `raw`, case kept (what the rule families read); `undefined` when decoding
@@ -248,6 +250,7 @@ export const decode = (raw: string, maxRounds: number): Normalised | undefined =
     for (const [pattern, replacement] of LOOKALIKES) text = text.replace(pattern, replacement)
   }
   const nul = text.includes("\u0000")
+  text = text.replace(SEPARATOR_CONTROL, " ")
   const nulView = nul ? text.replace(/\u0000/g, "%00").replace(SPACE_CONTROL, "") : undefined
   text = text.replace(SPACE_CONTROL, "")
   return nulView === undefined ? { text, nul, decodeExhausted } : { text, nul, decodeExhausted, nulView }
