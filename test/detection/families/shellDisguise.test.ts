@@ -216,6 +216,16 @@ describe("shell family: disguised commands", () => {
     }
   })
 
+  it("reads a count followed by a plain word as a sentence, not a command's number", () => {
+    for (const value of ["work hard; then sleep 8 hours", "eat; sleep 5 hours", "x; head 5 lines", "call us; ping 3 friends"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+    // the count alone, before another separator or a comment, or a command named after it still counts
+    for (const value of ["x; sleep 5", "x;sleep 5;", "x; sleep 5 #", "x; sleep 10 && id", "a; timeout 5 whoami", "x;kill -9 1"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
   it("reads a parenthesis glued to a name as a function call, not a subshell", () => {
     for (const value of ["console.log(id)", "const id = await meta.instance('id');", "const proc = x('ls');", "console.log(xargs())", "api.get(hostname)"]) {
       expect(score(value), value).toBeLessThan(5)

@@ -191,8 +191,13 @@ const STRONG_ARGUMENTS: ReadonlySet<ArgumentShape> = new Set(["option", "path", 
 /** Commands whose usual argument is a number: `sleep 5`, `ping 10.0.0.1`, `kill 1`. */
 const NUMERIC_COMMANDS = new Set(["sleep", "usleep", "ping", "ping6", "timeout", "kill", "head", "tail", "nc", "ncat"])
 
+/**
+ * `sleep 8 hours`, `ping 3 friends`: a count followed by a plain word is a sentence; the command
+ * would reject the word and never run, so the number is no command line's argument there.
+ */
 const strongArgument = (command: SimpleCommand): boolean =>
-  STRONG_ARGUMENTS.has(command.argument) || (command.argument === "number" && NUMERIC_COMMANDS.has(command.name))
+  STRONG_ARGUMENTS.has(command.argument) ||
+  (command.argument === "number" && NUMERIC_COMMANDS.has(command.name) && !command.endsInWord)
 
 const endsCommand = (command: SimpleCommand): boolean => command.argument === "end"
 
