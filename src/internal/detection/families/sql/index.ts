@@ -12,8 +12,14 @@ import { needsWholeStream } from "./anchors.js"
 import { fingerprint, fingerprintWindow } from "./fingerprint.js"
 import { ESCAPED_QUOTE_LOGIC, NOSQL_OPERATOR, SQL_RULES } from "./rules.js"
 import { isWordPart, type QuoteContext, tokenize } from "./tokenizer.js"
-import { Occurrences } from "./occurrences.js"
+import { indexIn, Occurrences } from "./occurrences.js"
 import { anchorsOf } from "./windows.js"
+
+/**
+ * `UNIunionON`: a keyword nested in itself, which no anchor names (the tokenizer checks that the
+ * halves make the word); such a value is read whole.
+ */
+const NESTED_KEYWORD = /\w(?:union|select)\w/i
 
 /**
  * Every SQL injection the rules find needs a quote, a line comment, a system variable, a comparison
@@ -25,12 +31,6 @@ import { anchorsOf } from "./windows.js"
  * Separate expressions, tried in turn, rather than one alternation: V8 tries a long alternation at
  * every position (about 18 ns a character on a base64 image), its parts one by one cost a fraction.
  */
-/**
- * `UNIunionON`: a keyword nested in itself, which no anchor names (the tokenizer checks that the
- * halves make the word); such a value is read whole.
- */
-const NESTED_KEYWORD = /\w(?:union|select)\w/i
-
 const MAY_MATCH: ReadonlyArray<RegExp> = [
   /['"`#]|--|@@|::|&&|\|\||[!<>=]=|<<|>>|<>|\/\*[!*]|\*\/[^*]/,
   /\d\.e[(.]|0x[0-9a-f]{3}/i,
@@ -127,7 +127,7 @@ const readWindows = (value: string, anchors: ReadonlyArray<number>, hits: Set<Ru
     while (start > 0 && start < firstAnchor && isWordPart(value.charCodeAt(start - 1))) start++
     for (const quote of CONTEXTS) {
       if (quote !== "") {
-        const at = occurrences === undefined ? value.indexOf(quote, start) : occurrences.indexOf(quote, start)
+        const at = indexIn(value, occurrences, quote, start)
         if (at < 0 || at > last) continue
       }
       work += fingerprintWindow(tokenize(value, quote, start, occurrences), hits, start === 0 && quote === "", last)

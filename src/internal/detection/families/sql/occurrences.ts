@@ -48,6 +48,10 @@ export class Occurrences {
   }
 }
 
+/** `value.indexOf(marker, from)`, answered from the shared `occurrences` when a value has them. */
+export const indexIn = (value: string, occurrences: Occurrences | undefined, marker: string, from: number): number =>
+  occurrences === undefined ? value.indexOf(marker, from) : occurrences.indexOf(marker, from)
+
 interface Marker {
   readonly marker: string
   /** Characters the `indexOf` searches for the marker passed over. */

@@ -9,7 +9,7 @@
  * @internal
  */
 import { classify, DELAY_FUNCTIONS, EXTRACT_FUNCTIONS, LEAK_FUNCTIONS, PROBE_FUNCTIONS, type WordKind } from "./keywords.js"
-import type { Occurrences } from "./occurrences.js"
+import { indexIn, type Occurrences } from "./occurrences.js"
 
 /**
  * The kinds of token:
@@ -187,7 +187,7 @@ class Tokenizer implements TokenSource {
 
   /** `value.indexOf(marker, from)`, from the shared occurrences when there are. */
   private indexOf(marker: string, from: number): number {
-    return this.occurrences === undefined ? this.value.indexOf(marker, from) : this.occurrences.indexOf(marker, from)
+    return indexIn(this.value, this.occurrences, marker, from)
   }
 
   /** Where `marker` next occurs at or after `from`, or `n` when it does not. */
