@@ -10,7 +10,7 @@
  */
 import { Effect } from "effect"
 import { type DetectionResult, ThreatDetector } from "../src/ThreatDetector.js"
-import { CLEAN_BENIGN, cleanRefused, type CorpusRow, loadCorpus, rate, runCorpus, type Tally } from "../test/detection/externalCorpus.js"
+import { CLEAN_BENIGN, cleanRefused, type CorpusRow, loadCorpus, rate, runCorpus, sumTallies, type Tally } from "../test/detection/externalCorpus.js"
 
 const rows = loadCorpus()
 const pct = (t: Tally | undefined) => (t === undefined ? "-" : `${rate(t).toFixed(3)} (${t.caught}/${t.total})`)
@@ -36,9 +36,7 @@ table("CRS recall by the rule's paranoia level", (r) => r.crsByParanoia)
 table("Recall by source/category", (r) => r.recallByCategory)
 table("Benign rows refused, by source", (r) => r.refusedBySource)
 console.log(`\nClean benign refused (csic2010 + handwritten + libinjection): ${reports.map((r, i) => `level ${levels[i]} ${pct(cleanRefused(r))}`).join(", ")}`)
-const overall = (r: (typeof reports)[number]) =>
-  Object.values(r.recallBySource).reduce((acc, t) => ({ caught: acc.caught + t.caught, total: acc.total + t.total }), { caught: 0, total: 0 })
-console.log(`Recall over all attack rows: ${reports.map((r, i) => `level ${levels[i]} ${pct(overall(r))}`).join(", ")}`)
+console.log(`Recall over all attack rows: ${reports.map((r, i) => `level ${levels[i]} ${pct(sumTallies(r.recallBySource))}`).join(", ")}`)
 
 const first = reports[0]!
 if (process.argv.includes("--missed")) {

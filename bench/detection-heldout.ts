@@ -10,7 +10,7 @@
  */
 import { Effect } from "effect"
 import { ThreatDetector } from "../src/ThreatDetector.js"
-import { rate, runCorpus, type Tally } from "../test/detection/externalCorpus.js"
+import { rate, runCorpus, sumTallies, type Tally } from "../test/detection/externalCorpus.js"
 import { loadHeldout } from "../test/fixtures/heldout/heldout.js"
 
 const rows = loadHeldout()
@@ -27,14 +27,12 @@ const table = (title: string, pick: (r: (typeof reports)[number]) => Readonly<Re
   const keys = [...new Set(reports.flatMap((r) => Object.keys(pick(r))))].sort()
   for (const key of keys) console.log(`${key.padEnd(44)}${reports.map((r) => pct(pick(r)[key]).padEnd(22)).join("")}`)
 }
-const sum = (tallies: Readonly<Record<string, Tally>>): Tally =>
-  Object.values(tallies).reduce((acc, t) => ({ caught: acc.caught + t.caught, total: acc.total + t.total }), { caught: 0, total: 0 })
 
 table("Held-out recall by source", (r) => r.recallBySource)
 table("Held-out recall by source/category", (r) => r.recallByCategory)
 table("Held-out benign refused, by source", (r) => r.refusedBySource)
-console.log(`\nRecall over all held-out attack rows: ${reports.map((r, i) => `level ${levels[i]} ${pct(sum(r.recallBySource))}`).join(", ")}`)
-console.log(`Held-out benign refused: ${reports.map((r, i) => `level ${levels[i]} ${pct(sum(r.refusedBySource))}`).join(", ")}`)
+console.log(`\nRecall over all held-out attack rows: ${reports.map((r, i) => `level ${levels[i]} ${pct(sumTallies(r.recallBySource))}`).join(", ")}`)
+console.log(`Held-out benign refused: ${reports.map((r, i) => `level ${levels[i]} ${pct(sumTallies(r.refusedBySource))}`).join(", ")}`)
 
 const first = reports[0]!
 if (process.argv.includes("--missed")) {

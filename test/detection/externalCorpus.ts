@@ -139,6 +139,10 @@ export const runCorpus = (
 
 export const rate = (t: Tally | undefined): number => (t === undefined || t.total === 0 ? 0 : t.caught / t.total)
 
+/** The tallies of every source or category added up. */
+export const sumTallies = (tallies: Readonly<Record<string, Tally>>): Tally =>
+  Object.values(tallies).reduce((acc, t) => ({ caught: acc.caught + t.caught, total: acc.total + t.total }), { caught: 0, total: 0 })
+
 /** Clean benign rows refused, over all clean sources. */
 export const cleanRefused = (report: CorpusReport): Tally => {
   const out = { caught: 0, total: 0 }

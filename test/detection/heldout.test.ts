@@ -11,7 +11,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ThreatDetector } from "../../src/ThreatDetector.js"
 import { loadHeldout } from "../fixtures/heldout/heldout.js"
-import { rate, runCorpus } from "./externalCorpus.js"
+import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
 /** Held-out benign rows refused at the default level: measured 0.022 (54/2473). */
@@ -28,7 +28,7 @@ describe("held-out benign text", () => {
     Effect.gen(function*() {
       const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
       const r = yield* runCorpus(detector, loadHeldout().filter((row) => row.expect === "benign"))
-      const total = Object.values(r.refusedBySource).reduce((acc, t) => ({ caught: acc.caught + t.caught, total: acc.total + t.total }), { caught: 0, total: 0 })
+      const total = sumTallies(r.refusedBySource)
       expect(total.total).toBeGreaterThan(2000)
       expect(rate(total), r.falsePositives.slice(0, 20).map((f) => `${f.row.source} #${f.row.id}: ${f.result.ruleIds.join(", ")}`).join("\n"))
         .toBeLessThanOrEqual(HELDOUT_REFUSED_CEILING)
@@ -38,7 +38,7 @@ describe("held-out benign text", () => {
     Effect.gen(function*() {
       const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
       const r = yield* runCorpus(detector, loadHeldout().filter((row) => row.expect === "attack"))
-      const total = Object.values(r.recallBySource).reduce((acc, t) => ({ caught: acc.caught + t.caught, total: acc.total + t.total }), { caught: 0, total: 0 })
+      const total = sumTallies(r.recallBySource)
       expect(total.total).toBeGreaterThan(300)
       expect(rate(total), r.missed.slice(0, 20).map((row) => `${row.source}/${row.category} #${row.id}`).join("\n"))
         .toBeGreaterThanOrEqual(HELDOUT_RECALL_FLOOR)
