@@ -77,11 +77,13 @@ add(SCHEMA_WORD, "tempdb msdb northwind sysaux schema current_user session_user 
 
 const ENTRIES: ReadonlyArray<Entry> = [...entries].map(([key, { bits, prefix }]) => ({ text: prefix ? key.slice(0, -1) : key, bits, prefix }))
 
-/** The entries by first letter, so a word is compared with a handful at most. */
-const BY_FIRST: ReadonlyArray<ReadonlyArray<Entry>> = Array.from({ length: 128 }, (_, code) => ENTRIES.filter((e) => e.text.charCodeAt(0) === code))
-/** By first letter: the lengths (a bit each) of the whole words, and the shortest prefix. */
-const LENGTHS = BY_FIRST.map((list) => list.reduce((mask, e) => (e.prefix ? mask : mask | (1 << e.text.length)), 0))
-const SHORTEST_PREFIX = BY_FIRST.map((list) => list.reduce((min, e) => (e.prefix ? Math.min(min, e.text.length) : min), Infinity))
+/** Whole words by first letter and length (`first * 32 + length`): a word is compared with one or two. */
+const WORDS: ReadonlyArray<ReadonlyArray<Entry>> = Array.from(
+  { length: 128 * 32 },
+  (_, key) => ENTRIES.filter((e) => !e.prefix && e.text.charCodeAt(0) === key >> 5 && e.text.length === (key & 31))
+)
+/** Prefixes by first letter. */
+const PREFIXES: ReadonlyArray<ReadonlyArray<Entry>> = Array.from({ length: 128 }, (_, code) => ENTRIES.filter((e) => e.prefix && e.text.charCodeAt(0) === code))
 
 const lower = (c: number): number => (c >= 65 && c <= 90 ? c | 32 : c)
 
@@ -91,19 +93,18 @@ const holds = (value: string, at: number, text: string): boolean => {
   return true
 }
 
-/** Whether the word `value[start, end)` may be one of the entries: most words are ruled out here. */
-const mayBeEntry = (first: number, length: number): boolean =>
-  length >= SHORTEST_PREFIX[first]! || (length <= 30 && (LENGTHS[first]! & (1 << length)) !== 0)
-
-/** The bits of the entries the word `value[start, end)` is (or starts with). */
+/** The bits of the entries the word `value[start, end)` (first letter `first`, lower case) is or starts with. */
 const entryBits = (value: string, start: number, end: number, first: number): number => {
   const length = end - start
   let bits = 0
-  const list = BY_FIRST[first]!
-  for (let k = 0; k < list.length; k++) {
-    const entry = list[k]!
-    const text = entry.text
-    if (entry.prefix ? length >= text.length : length === text.length) if (holds(value, start, text)) bits |= entry.bits
+  if (length < 32) {
+    const words = WORDS[first * 32 + length]!
+    for (let k = 0; k < words.length; k++) if (holds(value, start, words[k]!.text)) bits |= words[k]!.bits
+  }
+  const prefixes = PREFIXES[first]!
+  for (let k = 0; k < prefixes.length; k++) {
+    const entry = prefixes[k]!
+    if (length >= entry.text.length && holds(value, start, entry.text)) bits |= entry.bits
   }
   return bits
 }
@@ -158,8 +159,7 @@ export const gateBits = (value: string): number => {
           if (value.charCodeAt(k) === 48 && (value.charCodeAt(k + 1) | 32) === 120) bits |= NUMBER_MARK
         }
       }
-      const first = lower(c)
-      if (mayBeEntry(first, end - start)) bits |= entryBits(value, start, end, first)
+      bits |= entryBits(value, start, end, lower(c))
       if (end - start >= 7 && (bits & NESTED) === 0 && nested(value, start, end)) bits |= NESTED
       i = end
       continue
