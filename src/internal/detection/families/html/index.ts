@@ -313,6 +313,12 @@ const JS_BREAK_PATTERN = new RegExp(
   "i"
 )
 
+/**
+ * The end every `JS_BREAK_PATTERN` match has, a sink called, read back from each `(` or back-quote:
+ * a search that stops only at those characters, where the pattern tries every quote and separator.
+ */
+const SINK_CALLED = new RegExp(`[(\`](?<=(?:${SINKS})\\s{0,4}[(\`])`, "i")
+
 /** The names every page sink starts from; looked for only when something could use them. */
 const SINK_NAMES = /document|location|innerhtml|outerhtml/i
 
@@ -333,9 +339,13 @@ const SPACED_CODE_SPAN = /(?<=\s)`(?!\s)[^`\n$]{1,120}(?<!\s)`(?=[\s.,:;)]|$)/
 const SPACED_CODE_SPANS = new RegExp(SPACED_CODE_SPAN.source, "g")
 const hasTemplateCall = (value: string, compact: string): boolean =>
   compact.includes("`") && TEMPLATE_CALL.test(compact) && (!SPACED_CODE_SPAN.test(value) || TEMPLATE_CALL.test(compactText(value.replace(SPACED_CODE_SPANS, " "), false)))
-const JS_CALLS = new RegExp(`(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\(`)
+/**
+ * A call of a sink, a decoder or `function`, not a method (`x.eval(`). Read back from each `(`: the
+ * search stops only at parentheses, where a name first would be tried at every letter.
+ */
+const JS_CALLS = new RegExp(`\\((?<=(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\()`)
 /** In a program (`isProgramText`) or a snippet (`isSourceSnippet`) timers, `fetch(`, `import(` and `function(` are everyday code. */
-const JS_DIALOG_CALLS = /(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm|eval|execscript)\(/
+const JS_DIALOG_CALLS = /\((?<=(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm|eval|execscript)\()/
 
 /** CSS that runs script, in a value that will land in a style: `x:expression(...)`, `url(javascript:...)`. */
 const CSS_SCRIPT = /expression\(|-moz-binding|url\((?:["'])?(?:javascript|vbscript)|behaviou?r:url/
@@ -354,7 +364,7 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
     SINK_VALUE_PATTERN.test(value) || ((call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value))
   const jsfuck = value.includes("[]") && (value.includes("![]") || value.includes("[]["))
   if (call && (value.includes("'") || value.includes("\"") || value.includes("`") || /^\s{0,4}[)}\];,+\-*|^%/]/.test(value))) {
-    if (JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
+    if (SINK_CALLED.test(value) && JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
     if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
   }
   if (!call && !sink && !jsfuck) {
