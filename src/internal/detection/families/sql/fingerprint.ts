@@ -427,8 +427,15 @@ const SERVER_NAMES: ReadonlySet<string> = new Set(["varchar", "nvarchar", "varch
  * Whether a bare word may be a server or catalogue name or an `xp_` procedure: every prefix those
  * tests look for holds `.`, `_` or `$`, so a word without them is one only as a whole word.
  */
-const mayBeNamed = (text: string): boolean =>
-  text.length > 0 && (isWholeName(text) || text.includes(".") || text.includes("_") || text.includes("$"))
+const mayBeNamed = (text: string): boolean => {
+  if (text.length === 0) return false
+  if (isWholeName(text)) return true
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k)
+    if (c === 46 || c === 95 || c === 36) return true
+  }
+  return false
+}
 const isWholeName = shapeFilter([...SERVER_NAMES, ...CATALOGUE_WORDS])
 const isServerName = (text: string): boolean => SERVER_NAMES.has(text) || text.startsWith("sp_oa") || text.startsWith("dbms_") || text.startsWith("utl_")
 
