@@ -173,14 +173,20 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
  */
 export const CUT_CONDITION = /\b(?:or|and|xor)\b.{0,60}\/\*/i
 
+/** `MAY_MATCH` as flat arrays, read per value: the expressions and their one or two needs (0: none). */
+const PATTERNS = MAY_MATCH.map((m) => m.pattern)
+const FIRST_NEED = Int32Array.from(MAY_MATCH, (m) => m.needs[0]!)
+const SECOND_NEED = Int32Array.from(MAY_MATCH, (m) => m.needs[1] ?? 0)
+
 /** Whether one of `MAY_MATCH` or `CUT_CONDITION` matches `value`: those `gateBits` leave in, tried. */
 export const mayMatch = (value: string): boolean => {
   const bits = G.gateBits(value)
-  for (let k = 0; k < MAY_MATCH.length; k++) {
-    const { needs, pattern } = MAY_MATCH[k]!
-    let met = true
-    for (let j = 0; j < needs.length && met; j++) met = (bits & needs[j]!) !== 0
-    if (met && pattern.test(value)) return true
+  // every expression needs something: a value of words and spaces alone has no bit
+  if (bits === 0) return false
+  for (let k = 0; k < PATTERNS.length; k++) {
+    if ((bits & FIRST_NEED[k]!) === 0) continue
+    const second = SECOND_NEED[k]!
+    if ((second === 0 || (bits & second) !== 0) && PATTERNS[k]!.test(value)) return true
   }
   return (bits & G.COMMENT_OPEN) !== 0 && CUT_CONDITION.test(value)
 }
