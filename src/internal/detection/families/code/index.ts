@@ -363,7 +363,21 @@ const RUBY_WORD = /process\.|kernel\.|io\.popen|open3\.|%x/i
 /** How every `PHP_CALLED_EXPRESSION` alternative ends: a parenthesis closed, then a semicolon. */
 const CLOSED_STATEMENT = /\)\s{0,8};/
 
-const INTEREST = /[<{$(:_!@#*[]|\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+/**
+ * What every rule needs one of, in four searches: one of `<{$(:_!@#*[`, a dotted name (`.php`,
+ * `.env`, `.exports`), a letter before `=`, or a word (`constructor`, `runtime`, `java.`...). Split so
+ * that the words, tried at every letter, are not tried again for every symbol.
+ */
+const INTEREST_CHARS = /[<{$(:_!@#*[]/
+const INTEREST_DOTTED = /\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports/i
+const INTEREST_ASSIGNED = /[a-z]\s?=/i
+const INTEREST_WORDS = /constructor|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+
+const mayMatch = (value: string): boolean =>
+  INTEREST_CHARS.test(value) ||
+  (value.includes(".") && INTEREST_DOTTED.test(value)) ||
+  (value.includes("=") && INTEREST_ASSIGNED.test(value)) ||
+  INTEREST_WORDS.test(value)
 
 /**
  * Code hidden in base64 (`eval(atob(...))` receives it so) is found in the engine's base64 view of
@@ -446,6 +460,6 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
 export const family: DetectionFamily = {
   name: "code",
   rules: Object.values(CODE_RULES),
-  mayMatch: (value) => INTEREST.test(value),
+  mayMatch,
   scan
 }
