@@ -30,21 +30,22 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
 }
 
 /**
- * What every rule needs one of, in four searches: a line break or one of `:$()<`, a word (`proto`,
- * `cookie`, `sess`, `token`, `return`, `localhost`, `internal`...), a dotted name (`.sid`, `127.`,
- * `0.0.0.0`, a helper domain), or `==`, `%x`, `+AD`. Split so that the words, tried at every letter,
- * are not tried again for every symbol: prose, most of what reaches here, fails all four quickly.
+ * What every rule needs one of: a line break or one of `:$()<`, a word (`proto`, `cookie`, `sess`,
+ * `token`, `return`, `localhost`, `internal`...), a dotted name (`.sid`, `127.`, `0.0.0.0`, a helper
+ * domain), or `==`, `%x`, `+AD`. The symbols are one search that stops only at them; the words are
+ * tried with the dotted names only in a value with a dot, so prose without one, most of what reaches
+ * here, is not tried for names it cannot hold.
  */
 const MAY_MATCH_CHARS = /[\r\n\u560a\u560d\u2028\u2029\u0085:$()<]/
-const MAY_MATCH_WORDS = /proto|cookie|sess|cfid|token|return|localhost|loopback|internal/i
-const MAY_MATCH_DOTTED = new RegExp(`\\.sid|127\\.|0\\.0\\.0\\.0|${OOB_DOMAINS.map((d) => d.replace(/\./g, "\\.")).join("|")}`, "i")
+const WORDS = "proto|cookie|sess|cfid|token|return|localhost|loopback|internal"
+const MAY_MATCH_WORDS = new RegExp(WORDS, "i")
+const MAY_MATCH_WORDS_OR_DOTTED = new RegExp(`${WORDS}|\\.sid|127\\.|0\\.0\\.0\\.0|${OOB_DOMAINS.map((d) => d.replace(/\./g, "\\.")).join("|")}`, "i")
 const PERCENT_NAME = /%[a-z_]/i
 const UTF7_OPEN = /\+a[cdf]/i
 
 const mayMatch = (value: string): boolean =>
   MAY_MATCH_CHARS.test(value) ||
-  MAY_MATCH_WORDS.test(value) ||
-  (value.includes(".") && MAY_MATCH_DOTTED.test(value)) ||
+  (value.includes(".") ? MAY_MATCH_WORDS_OR_DOTTED : MAY_MATCH_WORDS).test(value) ||
   value.includes("==") ||
   (value.includes("%") && PERCENT_NAME.test(value)) ||
   (value.includes("+") && UTF7_OPEN.test(value))
