@@ -358,12 +358,28 @@ const PHPINFO_CALLED = new RegExp(`\\((?<=${PHPINFO.source})`, "i")
 const COMMENT_THEN_CALL = /(?:\*\/|\n)\s{0,8}\(/
 /** `PHP_SPACED_CALL`'s whitespace before the parenthesis: a control character, or two spaces. */
 const SPACED_PARENTHESIS = /[\t\r\n\v\f]\s{0,8}\(| {2}\(/
+/** The scheme `PHP_WRAPPER` needs before `://` ends in one of these letters (`php`, `phar`, `expect`, `zip`, `glob`, `data`); `http` does not. */
+const WRAPPER_SCHEME = /[prtba]:\/\/|data:text\//i
 /** A piece of every `RUBY_PROCESS` alternative. */
 const RUBY_WORD = /process\.|kernel\.|io\.popen|open3\.|%x/i
 /** How every `PHP_CALLED_EXPRESSION` alternative ends: a parenthesis closed, then a semicolon. */
 const CLOSED_STATEMENT = /\)\s{0,8};/
 
-const INTEREST = /[<{$(:_!@#*[]|\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+/**
+ * What every rule needs one of, in four searches: one of `<{$(:_!@#*[`, a dotted name (`.php`,
+ * `.env`, `.exports`), a letter before `=`, or a word (`constructor`, `runtime`, `java.`...). Split so
+ * that the words, tried at every letter, are not tried again for every symbol.
+ */
+const INTEREST_CHARS = /[<{$(:_!@#*[]/
+const INTEREST_DOTTED = /\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports/i
+const INTEREST_ASSIGNED = /[a-z]\s?=/i
+const INTEREST_WORDS = /constructor|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+
+const mayMatch = (value: string): boolean =>
+  INTEREST_CHARS.test(value) ||
+  (value.includes(".") && INTEREST_DOTTED.test(value)) ||
+  (value.includes("=") && INTEREST_ASSIGNED.test(value)) ||
+  INTEREST_WORDS.test(value)
 
 /**
  * Code hidden in base64 (`eval(atob(...))` receives it so) is found in the engine's base64 view of
@@ -378,9 +394,15 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
     const match = pattern.exec(text)
     if (match !== null) findings.push(findingOf(found, `${found.description.split(":")[0]}: ${match[0]}`))
   }
+  // asked several times below: each answer once
+  const call = value.includes("(")
+  const brace = value.includes("{")
+  const dotted = value.includes(".")
+  const underscore = value.includes("_")
+  const lookup = value.includes("${")
   if (value.includes("<?")) test(CODE_RULES.phpTag, PHP_TAG)
-  if (value.includes(":/")) test(CODE_RULES.phpWrapper, PHP_WRAPPER)
-  if (value.includes("(")) {
+  if (value.includes(":/") && WRAPPER_SCHEME.test(value)) test(CODE_RULES.phpWrapper, PHP_WRAPPER)
+  if (call) {
     if (CALL_ARGUMENT.test(value)) test(CODE_RULES.dangerousCall, DANGEROUS_CALL)
     if (findings.length === 0 && PHPINFO_CALLED.test(value)) test(CODE_RULES.dangerousCall, PHPINFO)
     if (findings.length === 0 && (value.includes("/*") || value.includes("//") || value.includes("#")) && COMMENT_THEN_CALL.test(value)) {
@@ -391,7 +413,7 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   if (value.includes("$_") || value.includes("php") || value.includes("PHP")) test(CODE_RULES.phpSuperglobal, PHP_SUPERGLOBAL)
   if (context.location === "key") test(CODE_RULES.phpSuperglobal, SUPERGLOBAL_KEY)
   if (value.includes(")") && value.includes(";") && CLOSED_STATEMENT.test(value)) test(CODE_RULES.phpCalledExpression, PHP_CALLED_EXPRESSION)
-  if (value.includes("(") && SPACED_PARENTHESIS.test(value)) test(CODE_RULES.phpSpacedCall, PHP_SPACED_CALL)
+  if (call && SPACED_PARENTHESIS.test(value)) test(CODE_RULES.phpSpacedCall, PHP_SPACED_CALL)
   // an upload's file name in a multipart field: the files family's `readsName` marks these names
   if (context.location === "header" || (context.parameter !== undefined && context.location !== "key" && isUploadName(context.parameter))) {
     test(CODE_RULES.phpUpload, PHP_UPLOAD_NAME)
@@ -401,34 +423,34 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
     if (PHP_CONFIG_NAME_END.test(value)) test(CODE_RULES.phpConfig, PHP_CONFIG)
     if (context.paranoia >= 2) test(CODE_RULES.phpConfig, PHP_CONFIG_LOOSE)
   }
-  if (value.includes("(") || value.includes("${") || value.includes("{")) test(CODE_RULES.phpDynamic, PHP_DYNAMIC)
-  if (value.includes(".") || value.includes("_")) {
+  if (call || brace) test(CODE_RULES.phpDynamic, PHP_DYNAMIC)
+  if (dotted || underscore) {
     // The two long alternations run only on values holding one of their words.
     if (JAVA_OR_NODE_WORD.test(value)) {
       if (JAVA_WORD.test(value)) test(CODE_RULES.java, JAVA)
       if (NODE_WORD.test(value)) test(CODE_RULES.node, NODE)
     }
   }
-  if (value.includes("_") || value.includes("import")) test(CODE_RULES.python, PYTHON)
+  if (underscore || value.includes("import")) test(CODE_RULES.python, PYTHON)
   test(CODE_RULES.serialized, SERIALIZED)
-  if (value.includes("${")) {
+  if (lookup) {
     if (JNDI.test(value) || JNDI.test(reduceLookups(value))) {
       findings.push(findingOf(CODE_RULES.jndi, `JNDI lookup: ${value}`))
     }
     test(CODE_RULES.phpInterpolation, PHP_INTERPOLATION)
   }
-  if (value.includes("{") || value.includes("<%") || value.includes("[[")) test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
+  if (brace || value.includes("<%") || value.includes("[[")) test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
   const danger = templateDanger(value)
   if (danger !== undefined) findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger}`))
   // a bundle or source file is made of these: the strong signs above still count in one
-  if ((value.includes(".") || value.includes("(")) && !isProgramText(value)) {
+  if ((dotted || call) && !isProgramText(value)) {
     test(CODE_RULES.nodeCode, NODE_CODE)
     if (findings.length === 0 && value.includes("function") && !isSourceSnippet(value)) test(CODE_RULES.nodeCode, NODE_FUNCTION)
   }
   if (context.paranoia >= 2) {
     if (value.includes("%")) test(CODE_RULES.templateStatement, TEMPLATE_STATEMENT)
   }
-  if (value.includes("(")) {
+  if (call) {
     test(CODE_RULES.jsHang, JS_HANG)
     if (RUBY_WORD.test(value)) test(CODE_RULES.rubyProcess, RUBY_PROCESS)
   }
@@ -446,6 +468,6 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
 export const family: DetectionFamily = {
   name: "code",
   rules: Object.values(CODE_RULES),
-  mayMatch: (value) => INTEREST.test(value),
+  mayMatch,
   scan
 }

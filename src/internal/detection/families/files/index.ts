@@ -174,7 +174,7 @@ const INCLUDE_EXTENSION = /\.(?:php\d?|phtml|inc|txt|sh|pl|py|cgi|jsp|asp|aspx)$
 /** A URL path an include fetches: the host's root (its default document) or a script or text file. */
 const isIncludeTarget = (path: string): boolean => path === "" || path === "/" || INCLUDE_EXTENSION.test(path.slice(-8))
 
-const scanRemote = (value: string, prose: boolean, fire: Fire, location: ScanContext["location"], name: string | undefined): void => {
+const scanRemote = (value: string, prose: boolean, nul: boolean, fire: Fire, location: ScanContext["location"], name: string | undefined): void => {
   const inPath = location === "path"
   // a `Referer` or `Origin` is a URL by definition: only parameters are include targets
   const parameter = location === "query" || location === "body"
@@ -186,7 +186,6 @@ const scanRemote = (value: string, prose: boolean, fire: Fire, location: ScanCon
   if (!value.includes(":")) return
   // outside the path only a whole or assigned URL counts: skip the walk when there is none
   if (!inPath && !LEADING_URL.test(trimmed) && !ASSIGNED_WEB_URL.test(value)) return
-  const nul = value.includes("\u0000") || value.includes("%00")
   forEachUrl(value, (url) => {
     if (inPath) return fire(RULES.pathUrl, `${url.scheme}:`)
     if (!url.whole && !url.assigned) return
@@ -219,10 +218,11 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
     const problem = uploadProblem(value)
     if (problem !== undefined) fire(problem[0] === "climb" ? RULES.uploadClimb : RULES.uploadConfig, problem[1])
   }
-  if (context.location !== "body" && (value.includes("\u0000") || value.includes("%00"))) fire(RULES.nul, "NUL byte")
+  const nul = value.includes("\u0000") || value.includes("%00")
+  if (context.location !== "body" && nul) fire(RULES.nul, "NUL byte")
   if (!inPath && !prose) {
     // a bare file name as the whole value (`file=.htaccess`)
-    const bare = value.trim().replace(/\u0000|%00/g, "")
+    const bare = nul ? value.trim().replace(/\u0000|%00/g, "") : value.trim()
     if (SECRET_FILES.has(bare) || isEnvFile(bare)) fire(RULES.secret, bare)
   }
   forEachPathToken(value, (t) => {
@@ -246,16 +246,32 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
     const actuator = s.indexOf("actuator")
     if (actuator >= 0 && (actuator === s.length - 1 || ACTUATOR_ENDPOINTS.has(s[actuator + 1] ?? ""))) fire(RULES.actuator, s.slice(actuator, actuator + 3).join("/"))
   })
-  scanRemote(value, prose, fire, context.location, context.location === "key" ? undefined : name)
+  scanRemote(value, prose, nul, fire, context.location, context.location === "key" ? undefined : name)
   return findings
 }
 
-const MAY_MATCH = /[/\\:\u0000\ufffd]|\.[a-z_]{2}|%00|0x[25][fc]|\.\.[25][fc]|\?$|^\s*(?:id_|authorized_keys|known_hosts|lastlog|[wub]tmp)/i
+/**
+ * What every rule needs one of: a separator, `:`, a NUL (or what is left of an overlong one), an
+ * extension or a dot pair, `%00`, a hex `.`, `/` or `\\`, a trailing `?`, or a bare secret file's
+ * name. Split so that each search stops only at the characters it starts with.
+ */
+const MAY_MATCH_CHARS = /[/\\:\u0000\ufffd]/
+const MAY_MATCH_DOTTED = /\.[a-z_]{2}|\.\.[25][fc]/i
+const MAY_MATCH_HEX = /0x[25][fc]/i
+const MAY_MATCH_START = /^\s*(?:id_|authorized_keys|known_hosts|lastlog|[wub]tmp)/i
+
+const mayMatch = (value: string): boolean =>
+  MAY_MATCH_CHARS.test(value) ||
+  (value.includes(".") && MAY_MATCH_DOTTED.test(value)) ||
+  value.includes("%00") ||
+  MAY_MATCH_HEX.test(value) ||
+  value.endsWith("?") ||
+  MAY_MATCH_START.test(value)
 
 export const family: DetectionFamily = {
   name: "files",
   rules: Object.values(RULES),
-  mayMatch: (value) => MAY_MATCH.test(value),
+  mayMatch,
   scan,
   readsName
 }

@@ -44,6 +44,9 @@ const FORMATTING_TAGS: ReadonlySet<string> = new Set(
 /** Schemes that run what follows, once whitespace, control characters and case are undone. */
 const SCRIPT_SCHEMES = ["javascript:", "vbscript:", "livescript:", "mocha:", "data:text/html", "data:image/svg", "data:application/xhtml", "data:text/xml", "data:application/xml", "data:text/javascript", "data:application/javascript"]
 
+/** The first letters of `SCRIPT_SCHEMES`. */
+const SCRIPT_SCHEME_STARTS = [...new Set(SCRIPT_SCHEMES.map((scheme) => scheme.charAt(0)))].join("")
+
 const NAMED_ENTITIES: Readonly<Record<string, string>> = { colon: ":", tab: "", newline: "", lpar: "(", rpar: ")", sol: "/", semi: ";" }
 
 /**
@@ -103,6 +106,9 @@ export const urlHead = (raw: string): string => readUrlHead(raw, never)
  * longer the beginning of one, and no character read later can make it one.
  */
 const schemeSettled = (head: string): boolean => {
+  if (head === "") return false
+  // `h` of `https:`, `p` of prose: no script scheme starts so
+  if (!SCRIPT_SCHEME_STARTS.includes(head.charAt(0))) return true
   let open = false
   for (const scheme of SCRIPT_SCHEMES) {
     if (head.startsWith(scheme)) return true
@@ -114,6 +120,7 @@ const schemeSettled = (head: string): boolean => {
 /** Reads only as far as the answer needs: `https://...` and prose are settled by their first letter. */
 const isScriptUrl = (raw: string): boolean => {
   const head = readUrlHead(raw, schemeSettled)
+  if (head === "" || !SCRIPT_SCHEME_STARTS.includes(head.charAt(0))) return false
   for (const scheme of SCRIPT_SCHEMES) if (head.startsWith(scheme)) return true
   return false
 }
@@ -556,18 +563,17 @@ const variantsOf = (value: string): ReadonlyArray<string> => {
 /** The rules of one reading of a value, added to `hits`; returns the work it took. */
 const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
   let work = 0
-  const xmlDocument = /^\s{0,8}<\?xml[\s?]/i.test(value)
-  const events = {
-    tag: (tag: Tag) => judgeTag(tag, hits, xmlDocument),
-    endTag: (name: string) => {
-      if (name === "script") hits.add(R.SCRIPT_CLOSE)
-      if (PAGE_TAGS.has(name)) hits.add(R.PAGE_MARKUP)
-    },
-    attributeBreak: () => undefined
-  }
   const lt = value.includes("<")
   if (lt) {
-    work += tokenizeHtml(value, "data", events)
+    const xmlDocument = /^\s{0,8}<\?xml[\s?]/i.test(value)
+    work += tokenizeHtml(value, "data", {
+      tag: (tag: Tag) => judgeTag(tag, hits, xmlDocument),
+      endTag: (name: string) => {
+        if (name === "script") hits.add(R.SCRIPT_CLOSE)
+        if (PAGE_TAGS.has(name)) hits.add(R.PAGE_MARKUP)
+      },
+      attributeBreak: () => undefined
+    })
     if (!hits.has(R.SCRIPT_TAG) && hasScriptTagAnywhere(value)) hits.add(R.SCRIPT_TAG)
   }
   // leaving an attribute value adds something only with an `=` or a `>`

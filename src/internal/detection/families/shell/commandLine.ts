@@ -225,6 +225,27 @@ const wordEnd = (text: string, from: number, n: number): number => {
 
 /** Where a command whose words are all read may end: a separator (not `}`) or a `$(`. */
 const SKIP = /[;|&\n`(){]|\$\(/g
+/** `SKIP`'s characters, 1 in a table by code. */
+const SKIP_AT = new Uint8Array(128)
+for (const c of ";|&\n`(){") SKIP_AT[c.charCodeAt(0)] = 1
+/** How far `skipTo` looks character by character before it hands over to the search. */
+const NEAR = 24
+
+/**
+ * Where the next `SKIP` match starts at or after `from`, or `n`. Code's next separator is a few
+ * characters away, where a loop beats a search and its match array; prose's is further, where the
+ * search takes over.
+ */
+const skipTo = (text: string, from: number, n: number): number => {
+  const near = Math.min(n, from + NEAR)
+  for (let i = from; i < near; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 128 && (SKIP_AT[c] === 1 || (c === 36 && text.charCodeAt(i + 1) === 40))) return i
+  }
+  if (near >= n) return n
+  SKIP.lastIndex = near
+  return SKIP.exec(text)?.index ?? n
+}
 
 const SEPARATORS = new Set([";", "|", "&", "\n", "`", "(", ")", "{", "}"])
 
@@ -292,8 +313,7 @@ const skipNonCommand = (text: string, i: number, n: number): number => {
   if (text.charCodeAt(end) === 125 || starts) return -1
   const next = text.charAt(end)
   if (!isSpace(next) && !isRedirect(next)) return end
-  SKIP.lastIndex = end
-  return SKIP.exec(text)?.index ?? n
+  return skipTo(text, end, n)
 }
 
 /**
@@ -327,8 +347,7 @@ const readCommand = (text: string, from: number, n: number, opener: Opener, doll
       if (separates(c, word === "" && words.length === 0) || (c === "$" && text.charAt(i + 1) === "(")) break
       if (words.length >= MAX_WORDS) {
         // Every word this command needs is read: jump to the next separator (a `}` is none here).
-        SKIP.lastIndex = i
-        i = SKIP.exec(text)?.index ?? n
+        i = skipTo(text, i, n)
         break
       }
       if (isSpace(c) || isRedirect(c)) {
@@ -337,8 +356,7 @@ const readCommand = (text: string, from: number, n: number, opener: Opener, doll
         if (words.length === 1 && !mayStartCommand(words[0] ?? "")) {
           // No command starts with this word (most words of prose and JSON text): nothing after it
           // up to the next separator changes that, so skip there.
-          SKIP.lastIndex = i
-          i = SKIP.exec(text)?.index ?? n
+          i = skipTo(text, i, n)
           words.length = 0
           break
         }
