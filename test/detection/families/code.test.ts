@@ -169,6 +169,31 @@ describe("code family", () => {
     }
   })
 
+  it("passes Node settings and exports in a snippet of several lines or named in a code span; a one-line read still counts", () => {
+    for (const value of [
+      "const port = Number(process.env.PORT);\nconst app = createApp();\napp.listen(port);\n",
+      "function helper() {\n  return 1;\n}\nmodule.exports = helper;\n",
+      "Set the endpoint with `process.env.OTEL_EXPORTER_OTLP_ENDPOINT`.",
+      "Reads `process.env[key]` and falls back to the default."
+    ]) {
+      expect(score(value, 1), value).toBeLessThan(5)
+    }
+    for (const value of ["res.end(JSON.stringify(process.env))", "';return process.env;//", "`${process.env.SECRET}`", "x`process.env.SECRET`;\nmodule.exports = 1"]) {
+      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
+    }
+    // a strong sign counts in a snippet too
+    expect(score("const cp = require('child_process');\nconst out = cp.execSync('id');\nconsole.log(out);\n", 1)).toBeGreaterThanOrEqual(5)
+  })
+
+  it("refuses Smarty's reserved variable, the probe of a Smarty injection; other Smarty and PHP braces pass", () => {
+    for (const value of ["{$smarty.version}", "{$smarty.const.PHP_VERSION}", "{ $smarty.template_object }"]) {
+      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
+    }
+    for (const value of ["{$price} per month", "Hello {$user->name}", "Smarty is a template engine for PHP"]) {
+      expect(score(value, 1), value).toBeLessThan(5)
+    }
+  })
+
   it("keeps bare constructor chains and Perl interpolation for level 2", () => {
     for (const value of ["x.constructor.constructor", "@{[ uc 'x' ]}"]) {
       expect(score(value, 1), value).toBeLessThan(5)

@@ -79,7 +79,7 @@ export const CODE_RULES = {
     "template",
     1,
     5,
-    "A template expression (`{{ }}`, `{% %}`, `${ }`, `#{ }`, `*{ }`, `<%= %>`) naming a dangerous object or call: `{{config}}`, `{{''.__class__}}`, `${T(java.lang.Runtime)}`, `<%= system('id') %>`"
+    "A template expression (`{{ }}`, `{% %}`, `${ }`, `#{ }`, `*{ }`, `<%= %>`) naming a dangerous object or call, or Smarty's reserved variable: `{{config}}`, `{{''.__class__}}`, `${T(java.lang.Runtime)}`, `<%= system('id') %>`, `{$smarty.version}`"
   ),
   phpInterpolation: rule("code-011", "code_injection", 1, 5, "PHP complex interpolation calling a function: `{${sleep(5)}}`"),
   phpSuperglobal: rule(
@@ -254,8 +254,15 @@ const JS_HANG =
   /\bwhile\s{0,4}\(\s{0,4}(?:!\s{0,4}(?:[-+]?0|false|""|''|``|null|undefined)|true|infinity|1)\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\}|\s{0,4}$)|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})/i
 const RUBY_PROCESS =
   /\b(?:process\.spawn|kernel\.(?:exec|system|spawn|open)|io\.popen|open3\.(?:popen\d?|capture\d?)\w{0,8})\s{0,4}\(|%x\s{0,2}[({[]\s{0,4}[a-z]/i
+/**
+ * The weak signs of Node code: every snippet of several lines (`isSourceSnippet`) reads its settings
+ * and exports its module, and documentation names them in code spans (`` `process.env.PORT` ``).
+ */
+const NODE_WEAK = /\bprocess\.env\b|\bmodule\.exports\s{0,4}=/i
+/** A Markdown code span holding only a name or a property path: named in prose, not evaluated. */
+const NAME_SPANS = /`[\w$.[\]'"-]{1,120}`/g
 const NODE_CODE = new RegExp(
-  String.raw`\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|(?<!=\s{0,8})\brequire(?!${harmlessRequire(1)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)|\brequire(?!${harmlessRequire(2)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)(?=\s{0,8}[.(\[])`,
+  String.raw`\bnew\s{1,8}function\s{0,8}\(|(?<!=\s{0,8})\brequire(?!${harmlessRequire(1)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)|\brequire(?!${harmlessRequire(2)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)(?=\s{0,8}[.(\[])`,
   "i"
 )
 /** An anonymous `function () {`: weak, so not in a snippet of several lines of code (`isSourceSnippet`). */
@@ -312,6 +319,8 @@ const templateDanger = (value: string): string | undefined => {
   return undefined
 }
 
+/** Smarty's reserved variable, read for the engine's version, constants and template object: `{$smarty.version}`. */
+const SMARTY_VARIABLE = /\{\s{0,4}\$smarty\s{0,4}\./i
 const TEMPLATE_PROBE = /(?:\{\{|\$\{\{?|#\{|\*\{|<%=?|\[\[)\s{0,4}\d{1,8}\s{0,4}[*+/-]\s{0,4}\d{1,8}\s{0,4}(?:\}|%>|\]\])/
 const LOOSE_CALL = /(?<![\w.$])(?:eval|exec|system|assert|passthru|shell_exec|popen|execute)\s{0,8}\(\s{0,8}[^)\s]/i
 
@@ -396,10 +405,13 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   if (value.includes("{") || value.includes("<%") || value.includes("[[")) test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
   const danger = templateDanger(value)
   if (danger !== undefined) findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger}`))
+  if (value.includes("$smarty") || value.includes("$SMARTY")) test(CODE_RULES.template, SMARTY_VARIABLE)
   // a bundle or source file is made of these: the strong signs above still count in one
   if ((value.includes(".") || value.includes("(")) && !isProgramText(value)) {
     test(CODE_RULES.nodeCode, NODE_CODE)
-    if (findings.length === 0 && value.includes("function") && !isSourceSnippet(value)) test(CODE_RULES.nodeCode, NODE_FUNCTION)
+    const snippet = isSourceSnippet(value)
+    if (!snippet) test(CODE_RULES.nodeCode, NODE_WEAK, value.includes("`") ? value.replace(NAME_SPANS, " ") : value)
+    if (findings.length === 0 && value.includes("function") && !snippet) test(CODE_RULES.nodeCode, NODE_FUNCTION)
   }
   if (context.paranoia >= 2) {
     if (value.includes("%")) test(CODE_RULES.templateStatement, TEMPLATE_STATEMENT)

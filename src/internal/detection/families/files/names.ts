@@ -171,6 +171,34 @@ export const SECRET_FILES: ReadonlySet<string> = new Set([
   ".aiignore"
 ])
 
+/**
+ * Shell start-up and login files: they set the environment (tokens, paths), and `.rhosts`, `.shosts`,
+ * `.k5login` and `.forward` grant logins or redirect mail. Secret as a path or a parameter
+ * (`/.bashrc`, `../../home/x/.profile`); documentation names them in every install guide (`add this to
+ * ~/.bashrc`, `source ~/.zshrc`), so prose and a `source` of one are not findings.
+ */
+export const STARTUP_FILES: ReadonlySet<string> = new Set([
+  ".bashrc",
+  ".bash_profile",
+  ".bash_login",
+  ".bash_logout",
+  ".profile",
+  ".zshrc",
+  ".zshenv",
+  ".zprofile",
+  ".zlogin",
+  ".kshrc",
+  ".cshrc",
+  ".tcshrc",
+  ".login",
+  ".logout",
+  ".rhosts",
+  ".shosts",
+  ".k5login",
+  ".forward",
+  ".xauthority"
+])
+
 /** Directories whose mere presence in a path is the finding: VCS metadata, credential stores, IDE and agent configs. */
 export const SECRET_DIRS: ReadonlySet<string> = new Set([
   ".git",
