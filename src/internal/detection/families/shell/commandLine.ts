@@ -267,7 +267,8 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
       opener = "substitution"
       i += 2
     } else {
-      opener = c === "`" ? "substitution" : gluedOpener(text, i) ?? (c === "(" || c === ")" || c === "{" || c === "}" ? "group" : "separator")
+      // after a closing `)` only a separator or a redirection may come: `(MSRC) at [url]` runs no `at`
+      opener = c === "`" ? "substitution" : gluedOpener(text, i) ?? (c === ")" ? "literal" : c === "(" || c === "{" || c === "}" ? "group" : "separator")
       i++
     }
   }
