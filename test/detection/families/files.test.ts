@@ -32,7 +32,10 @@ describe("files family", () => {
       ["a login shell's profile after a climb", "../../home/deploy/.bash_profile"],
       ["a csh start-up file in a home directory", "~/.cshrc"],
       ["a trust file for remote logins", "/root/.rhosts"],
-      ["a mail forward file", "/.forward"]
+      ["a mail forward file", "/.forward"],
+      ["an ASP application's configuration script", "../config.asp"],
+      ["a PHP application's database script", "db.php"],
+      ["a classic ASP database connection script", "/includes/conn.asp"]
     ])("%s: %s", (_, value) => {
       expect(scoreOf(family, value)).toBeGreaterThanOrEqual(THRESHOLD)
     })
@@ -128,7 +131,10 @@ describe("files family", () => {
       ["a question about a shell start-up file", "add nvm to .bashrc or .zshrc"],
       ["a sentence naming a login file", "where does ~/.profile get read on macOS"],
       ["a word that is a start-up file's name without its dot", "profile"],
-      ["a profile page", "/users/42/profile"]
+      ["a profile page", "/users/42/profile"],
+      ["a front-end config module", "config.js"],
+      ["settings as JSON", "settings.json"],
+      ["a question about a config script", "copy config.sample.php to config.php and edit it"]
     ])("%s: %s", (_, value) => {
       expect(scoreOf(family, value)).toBeLessThan(THRESHOLD)
     })
