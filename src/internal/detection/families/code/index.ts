@@ -79,7 +79,7 @@ export const CODE_RULES = {
     "template",
     1,
     5,
-    "A template expression (`{{ }}`, `{% %}`, `${ }`, `#{ }`, `*{ }`, `<%= %>`) naming a dangerous object or call: `{{config}}`, `{{''.__class__}}`, `${T(java.lang.Runtime)}`, `<%= system('id') %>`"
+    "A template expression (`{{ }}`, `{% %}`, `${ }`, `#{ }`, `*{ }`, `<%= %>`) naming a dangerous object or call, or Smarty's reserved variable: `{{config}}`, `{{''.__class__}}`, `${T(java.lang.Runtime)}`, `<%= system('id') %>`, `{$smarty.version}`"
   ),
   phpInterpolation: rule("code-011", "code_injection", 1, 5, "PHP complex interpolation calling a function: `{${sleep(5)}}`"),
   phpSuperglobal: rule(
@@ -197,7 +197,7 @@ const PACKAGE_IMPORT = String.raw`(?!\s{0,8}\(\s{0,8}(["'\`])(?:\.\/|@[a-z0-9_-]
  */
 const harmlessRequire = (group: number): string => {
   const quote = `\\${group}`
-  return String.raw`\s{0,8}\(\s{0,8}(["'\`])(?!(?:node:)?(?:child_process|fs|fs-extra|vm|net|os|dns|https?|http2|dgram|tls|cluster|worker_threads|module|process|v8|inspector|repl|shelljs|execa|cross-spawn|node-pty)(?:\/[a-z_]{1,16})?${quote})(?:\.\/(?:[a-z0-9_-][a-z0-9._-]{0,63})?|(?:@[a-z0-9_-][a-z0-9._-]{0,63}\/)?[a-z0-9_-][a-z0-9._-]{0,63})(?:\/[a-z0-9_-][a-z0-9._-]{0,63}){0,4}\/?${quote}\s{0,8}\)(?!\s{0,8}\.\s{0,8}(?:exec|spawn|fork|run|eval|read|write|open|unlink|rm|mainmodule|constructor|binding|dlopen|kill))`
+  return String.raw`\s{0,8}\(\s{0,8}(["'\`])(?!(?:node:)?(?:child_process|fs|fs-extra|vm|net|os|dns|https?|http2|dgram|tls|cluster|worker_threads|module|process|v8|inspector|repl|shelljs|execa|cross-spawn|node-pty)(?:\/[a-z_]{1,16})?${quote})(?:\.\/(?:[a-z0-9_-][a-z0-9._-]{0,63})?|(?:node:)?(?:@[a-z0-9_-][a-z0-9._-]{0,63}\/)?[a-z0-9_-][a-z0-9._-]{0,63})(?:\/[a-z0-9_-][a-z0-9._-]{0,63}){0,4}\/?${quote}\s{0,8}\)(?!\s{0,8}\.\s{0,8}(?:exec|spawn|fork|run|eval|read|write|open|unlink|rm|mainmodule|constructor|binding|dlopen|kill))`
 }
 const DANGEROUS_CALL = new RegExp(
   String.raw`(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode|str_rot13|gzinflate|file_get_contents|file_put_contents|fwrite|readfile|include|include_once|require(?:(?<!=\s{0,8}require)|${PACKAGE_IMPORT})(?!${harmlessRequire(2)})|require_once|unserialize|highlight_file|show_source|dl)\s{0,8}\(\s{0,8}(?:["'\`$]|\$_|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()`,
@@ -253,15 +253,22 @@ const JAVA_OR_NODE_WORD = new RegExp(`${JAVA_WORD.source}|${NODE_WORD.source}`, 
 const SERIALIZED =
   /\brO0AB[A-Za-z0-9+/]|\baced0005|AAEAAAD\/\/\/\/\/|!!python\/(?:object|name|module)|!!javax\.|!!java\.|\bc__builtin__\b|\bcos\nsystem\b|<java\s{1,8}version=|<object\s{1,8}class=["']java\./
 const NODE =
-  /require\s{0,8}\(\s{0,8}["'`]child_process|_\$\$nd_func\$\$_|__js_function|eval\s{0,8}\(\s{0,8}string\.fromcharcode|\bnew\s{1,8}function\s{0,8}\(\s{0,8}["'`]|\bchild_process\b(?=["'`]?\s{0,4}\)?\s{0,4}[.[(])|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
+  /require\s{0,8}\(\s{0,8}["'`]child_process|_\$\$nd_func\$\$_|__js_function|eval\s{0,8}\(\s{0,8}string\.fromcharcode|\bnew\s{1,8}function\s{0,8}\(\s{0,8}["'`]|\bchild_process\b(?=["'`]?\s{0,4}\)?\s{0,4}(?:\.(?![\s"'`)]|$)|[[(]))|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
 const PYTHON =
   /__import__\s{0,8}\(|__class__|__mro__|__subclasses__|__globals__|__builtins__|__base__|\bos\.(?:popen|system|exec[lv]p?e?)\s{0,8}\(|\bsubprocess\.(?:popen|call|run|check_output)\s{0,8}\(|\bimport\s{1,8}(?:os|subprocess|socket|pty)\b[^\n]{0,64}[;\n]/i
 const JS_HANG =
   /\bwhile\s{0,4}\(\s{0,4}(?:!\s{0,4}(?:[-+]?0|false|""|''|``|null|undefined)|true|infinity|1)\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\}|\s{0,4}$)|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})/i
 const RUBY_PROCESS =
   /\b(?:process\.spawn|kernel\.(?:exec|system|spawn|open)|io\.popen|open3\.(?:popen\d?|capture\d?)\w{0,8})\s{0,4}\(|%x\s{0,2}[({[]\s{0,4}[a-z]/i
+/**
+ * The weak signs of Node code: every snippet of several lines (`isSourceSnippet`) reads its settings
+ * and exports its module, and documentation names them in code spans (`` `process.env.PORT` ``).
+ */
+const NODE_WEAK = /\bprocess\.env\b|\bmodule\.exports\s{0,4}=/i
+/** A Markdown code span holding only a name or a property path: named in prose, not evaluated. */
+const NAME_SPANS = /`[\w$.[\]'"-]{1,120}`/g
 const NODE_CODE = new RegExp(
-  String.raw`\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|(?<!=\s{0,8})\brequire(?!${harmlessRequire(1)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)|\brequire(?!${harmlessRequire(2)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)(?=\s{0,8}[.(\[])`,
+  String.raw`\bnew\s{1,8}function\s{0,8}\(|(?<!=\s{0,8})\brequire(?!${harmlessRequire(1)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)|\brequire(?!${harmlessRequire(2)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)(?=\s{0,8}[.(\[])`,
   "i"
 )
 /** An anonymous `function () {`: weak, so not in a snippet of several lines of code (`isSourceSnippet`). */
@@ -318,6 +325,8 @@ const templateDanger = (value: string): string | undefined => {
   return undefined
 }
 
+/** Smarty's reserved variable, read for the engine's version, constants and template object: `{$smarty.version}`. */
+const SMARTY_VARIABLE = /\{\s{0,4}\$smarty\s{0,4}\./i
 const TEMPLATE_PROBE = /(?:\{\{|\$\{\{?|#\{|\*\{|<%=?|\[\[)\s{0,4}\d{1,8}\s{0,4}[*+/-]\s{0,4}\d{1,8}\s{0,4}(?:\}|%>|\]\])/
 const LOOSE_CALL = /(?<![\w.$])(?:eval|exec|system|assert|passthru|shell_exec|popen|execute)\s{0,8}\(\s{0,8}[^)\s]/i
 
@@ -442,10 +451,13 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   if (brace || value.includes("<%") || value.includes("[[")) test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
   const danger = templateDanger(value)
   if (danger !== undefined) findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger}`))
+  if (value.includes("$smarty") || value.includes("$SMARTY")) test(CODE_RULES.template, SMARTY_VARIABLE)
   // a bundle or source file is made of these: the strong signs above still count in one
   if ((dotted || call) && !isProgramText(value)) {
     test(CODE_RULES.nodeCode, NODE_CODE)
-    if (findings.length === 0 && value.includes("function") && !isSourceSnippet(value)) test(CODE_RULES.nodeCode, NODE_FUNCTION)
+    const snippet = isSourceSnippet(value)
+    if (!snippet) test(CODE_RULES.nodeCode, NODE_WEAK, value.includes("`") ? value.replace(NAME_SPANS, " ") : value)
+    if (findings.length === 0 && value.includes("function") && !snippet) test(CODE_RULES.nodeCode, NODE_FUNCTION)
   }
   if (context.paranoia >= 2) {
     if (value.includes("%")) test(CODE_RULES.templateStatement, TEMPLATE_STATEMENT)

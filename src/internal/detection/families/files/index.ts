@@ -16,7 +16,7 @@ import { collector, type Fire } from "../protocol/rules.js"
 import { forEachUrl } from "../protocol/url.js"
 import { forEachPathToken, isProse, type PathToken } from "../traversal/pathTokens.js"
 import { includeTier, isUploadName, readsName, uploadProblem } from "./named.js"
-import { ACTUATOR_ENDPOINTS, BACKUP_EXTENSIONS, ETC_FILES, PROC_ENTRIES, SECRET_DIRS, SECRET_FILES, SYS_ENTRIES } from "./names.js"
+import { ACTUATOR_ENDPOINTS, BACKUP_EXTENSIONS, ETC_FILES, PROC_ENTRIES, SECRET_DIRS, SECRET_FILES, STARTUP_FILES, SYS_ENTRIES } from "./names.js"
 
 const rule = (id: string, category: string, paranoia: 1 | 2 | 3 | 4, score: number, description: string): RuleInfo => ({
   id: `files-${id}`,
@@ -96,7 +96,7 @@ const hasBackupExtension = (name: string): boolean =>
   name.endsWith("~") || BACKUP_EXTENSIONS.some((ext) => name.length > ext.length && name.endsWith(ext))
 
 /** Secret files and directories in one set: one lookup per segment. */
-const SECRET_NAMES: ReadonlySet<string> = new Set([...SECRET_FILES, ...SECRET_DIRS])
+const SECRET_NAMES: ReadonlySet<string> = new Set([...SECRET_FILES, ...SECRET_DIRS, ...STARTUP_FILES])
 
 /** The first rule the segments of `t` hit, with the segment that hit it. */
 const namedTarget = (t: PathToken): readonly [RuleInfo, string] | undefined => {
@@ -223,15 +223,17 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
   if (!inPath && !prose) {
     // a bare file name as the whole value (`file=.htaccess`)
     const bare = nul ? value.trim().replace(/\u0000|%00/g, "") : value.trim()
-    if (SECRET_FILES.has(bare) || isEnvFile(bare)) fire(RULES.secret, bare)
+    if (SECRET_FILES.has(bare) || STARTUP_FILES.has(bare) || isEnvFile(bare)) fire(RULES.secret, bare)
   }
   forEachPathToken(value, (t) => {
     const inProse = prose && !t.assigned
     const target = namedTarget(t)
-    if (target !== undefined) {
+    // `source ~/.bashrc`, `add it to ~/.zshrc`: what install guides tell a reader to do
+    const startup = target !== undefined && STARTUP_FILES.has(target[1])
+    if (target !== undefined && !(startup && t.previousWord === "source")) {
       if (READ_COMMANDS.has(t.previousWord)) fire(RULES.commandRead, `${t.previousWord} ${target[1]}`)
       else if (!inProse || t.climbs > 0) fire(target[0], target[1])
-      else fire(RULES.proseName, target[1])
+      else if (!startup) fire(RULES.proseName, target[1])
     }
     const s = t.segments
     const last = s[s.length - 1] ?? ""

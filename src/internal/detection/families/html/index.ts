@@ -246,11 +246,17 @@ const judgeTag = (tag: Tag, hits: Set<RuleInfo>, xmlDocument: boolean): void => 
 }
 
 /** What a value that left an attribute value added to the tag. */
-const judgeAttributeBreak = (attributes: ReadonlyArray<Attribute>, closedTag: boolean, quoted: boolean, hits: Set<RuleInfo>): void => {
+const judgeAttributeBreak = (
+  value: string,
+  attributes: ReadonlyArray<Attribute>,
+  closedTag: boolean,
+  quoted: boolean,
+  hits: Set<RuleInfo>
+): void => {
   let attribute = false
   for (const a of attributes) {
     if (!ATTRIBUTE_NAME.test(a.name)) continue
-    if (isHandler(a) && (looksLikeCode(a.value) || a.value === "")) hits.add(R.ATTRIBUTE_HANDLER)
+    if (isHandler(a) && (looksLikeCode(a.value) || a.value === "") && !isScriptVariable(value, a.name)) hits.add(R.ATTRIBUTE_HANDLER)
     else if (a.name === "style" && runsScript(a.value)) hits.add(R.STYLE_SCRIPT)
     else if (a.name === "srcdoc") hits.add(R.SRCDOC)
     else if (a.value !== "" && isScriptUrl(a.value)) hits.add(R.SCRIPT_URL)
@@ -282,6 +288,24 @@ const ON_WORDS: ReadonlySet<string> = new Set(
   "line lines ly ce to set sets ion ions ward wards going boarding boarded erous tology stage screen shore site sale top hold".split(" ")
 )
 
+/** `onResult`, `onNetListen`: `on`, then words each starting with a capital, as JavaScript names are written. */
+const CAMEL_CASE = /^on[A-Z][a-z0-9]*(?:[A-Z][a-z0-9]*)*$/
+/** `var`, `let` or `const` and a space or two right before a name: a declaration. */
+const DECLARATION = /\b(?:var|let|const)[ \t]{1,4}$/
+
+/**
+ * Whether the `on...` name `lower` (lower-cased, `on` included) is a JavaScript variable in `value`, not
+ * a handler: a name no browser fires (`onresult`), written in camelCase (`onResult`) or declared with
+ * `var`, `let` or `const` where it first appears. Browsers fire known events whatever their case, so
+ * `onClick` and `var onload=` stay handlers. One search for the name: linear.
+ */
+const isScriptVariable = (value: string, lower: string): boolean => {
+  if (KNOWN_EVENTS.has(lower.slice(2))) return false
+  const at = value.toLowerCase().indexOf(lower)
+  if (at < 0) return false
+  return CAMEL_CASE.test(value.slice(at, at + lower.length)) || DECLARATION.test(value.slice(Math.max(0, at - 12), at))
+}
+
 const isLetter = (c: number): boolean => (c | 32) >= 97 && (c | 32) <= 122
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
 
@@ -292,6 +316,10 @@ const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
  * events a browser fires (`/onload=`; `online=true` is a setting). Each `=` looks back a
  * bounded distance, so the cost is linear.
  */
+/** `isScriptVariable` for the name written at `start`: its case and what precedes it are at hand. */
+const isVariableAt = (value: string, name: string, start: number): boolean =>
+  !KNOWN_EVENTS.has(name.slice(2).toLowerCase()) && (CAMEL_CASE.test(name) || DECLARATION.test(value.slice(Math.max(0, start - 12), start)))
+
 export const hasLooseHandler = (value: string): boolean => {
   for (let eq = value.indexOf("="); eq >= 0; eq = value.indexOf("=", eq + 1)) {
     let j = eq - 1
@@ -303,7 +331,8 @@ export const hasLooseHandler = (value: string): boolean => {
     if (end - start < 5 || (value.charCodeAt(start) | 32) !== 111 || (value.charCodeAt(start + 1) | 32) !== 110) continue
     const before = j < 0 ? -1 : value.charCodeAt(j)
     if (isSpace(before) || before === 34 || before === 39 || before === 96) {
-      if (!ON_WORDS.has(value.slice(start + 2, end).toLowerCase())) return true
+      const name = value.slice(start, end)
+      if (!ON_WORDS.has(name.slice(2).toLowerCase()) && !isVariableAt(value, name, start)) return true
       continue
     }
     // a slash or `;` also separates words in paths, base64 and cookies: only real event names there
@@ -586,7 +615,7 @@ const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
       work += tokenizeHtml(head, context, {
         tag: () => undefined,
         endTag: () => undefined,
-        attributeBreak: (attributes, closedTag) => judgeAttributeBreak(attributes, closedTag, context !== "unquoted", hits)
+        attributeBreak: (attributes, closedTag) => judgeAttributeBreak(head, attributes, closedTag, context !== "unquoted", hits)
       })
     }
     if (hasLooseHandler(value)) hits.add(R.LOOSE_HANDLER)

@@ -288,7 +288,8 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
       opener = "substitution"
       i += 2
     } else {
-      opener = c === "`" ? "substitution" : gluedOpener(text, i) ?? (c === "(" || c === ")" || c === "{" || c === "}" ? "group" : "separator")
+      // after a closing `)` only a separator or a redirection may come: `(MSRC) at [url]` runs no `at`
+      opener = c === "`" ? "substitution" : gluedOpener(text, i) ?? (c === ")" ? "literal" : c === "(" || c === "{" || c === "}" ? "group" : "separator")
       i++
     }
   }
@@ -370,6 +371,12 @@ const readCommand = (text: string, from: number, n: number, opener: Opener, doll
         i++
         continue
       }
+      if (word === "" && c === "#" && isCommentStart(text.charCodeAt(i + 1))) {
+        // a word that starts with `#` comments out the rest of the line: `#!/usr/bin/env node`, `|id # x`
+        const eol = text.indexOf("\n", i)
+        i = eol < 0 ? n : eol
+        break
+      }
       // The rest of the word, up to the next space, redirection or separator, as one slice.
       const end = wordEnd(text, i + 1, n)
       if (word.length < MAX_WORD) word += text.slice(i, Math.min(end, i + MAX_WORD - word.length))
@@ -382,6 +389,12 @@ const readCommand = (text: string, from: number, n: number, opener: Opener, doll
   }
   return i
 }
+
+/**
+ * After a `#` that starts a word: a shebang's `!`, a space, a tab or the end of the text. Other
+ * comments (`#39;`) are left to the word reading: an application may decode `&#39;` before a shell sees it.
+ */
+const isCommentStart = (c: number): boolean => Number.isNaN(c) || c === 33 || c === 32 || c === 9 || c === 10
 
 const VARIABLE_WORD = /^\$[a-z_][a-z0-9_]{0,31}$/
 
@@ -472,6 +485,8 @@ const describe = (
   }
   const word = words[index]
   if (word === undefined) return undefined
+  // a name glued to `(` is a function call (`expand('a{b,c}')`, `whoami()`): a shell runs no command there
+  if (index === words.length - 1 && text.charCodeAt(end) === 40 && text.charCodeAt(end - 1) !== 32) return undefined
   const resolved = resolveCommand(word)
   // `&calc.exe`, `& %TEMP%\\a.exe`: a program file run after a separator, whatever its name
   const rare = RARE_COMMANDS.has(resolved.name) || (opener !== "start" && isProgramFile(word))
