@@ -96,7 +96,14 @@ const ruleOf = (def: PatternDef): RegexRule => ({
   weight: def.weight
 })
 
-const compileGroups = (defs: ReadonlyArray<PatternDef>, literalIds: LiteralIds): ReadonlyArray<Group> => {
+/** Groups run on one kind of value, and the union of their prefilters. */
+interface Groups {
+  readonly list: ReadonlyArray<Group>
+  /** Every character some group's prefilter names: a value with none runs only the unfiltered groups. */
+  readonly union: Int32Array
+}
+
+const compileGroups = (defs: ReadonlyArray<PatternDef>, literalIds: LiteralIds): Groups => {
   const byMask = new Map<string, { mask: Int32Array | undefined; defs: Array<PatternDef> }>()
   for (const def of defs) {
     const chars = requiredChars(def.source)
@@ -106,7 +113,7 @@ const compileGroups = (defs: ReadonlyArray<PatternDef>, literalIds: LiteralIds):
     if (group === undefined) byMask.set(key, { mask, defs: [def] })
     else group.defs.push(def)
   }
-  return [...byMask.values()].map(({ defs, mask }) => ({
+  const list = [...byMask.values()].map(({ defs, mask }) => ({
     regex: new RegExp(defs.map((d) => `(${d.source})`).join("|"), "g"),
     rules: defs.map(ruleOf),
     singles: defs.map((d) => new RegExp(d.source, "y")),
@@ -114,6 +121,9 @@ const compileGroups = (defs: ReadonlyArray<PatternDef>, literalIds: LiteralIds):
     literals: defs.map((d) => literalIds.of([d])),
     globals: defs.map((d) => new RegExp(d.source, "g"))
   }))
+  const union = new Int32Array(5)
+  for (const { mask } of list) if (mask !== undefined) for (let w = 0; w < 5; w++) union[w]! |= mask[w]!
+  return { list, union }
 }
 
 /** Runs a group on `text`, reporting each of its patterns once (the first position it matches). */
@@ -144,8 +154,8 @@ const runGroup = (group: Group, text: string, hit: RegexHit): void => {
 
 /** One location kind's groups: for token-shaped values (no space) and for prose. */
 interface Slot {
-  readonly token: ReadonlyArray<Group>
-  readonly prose: ReadonlyArray<Group>
+  readonly token: Groups
+  readonly prose: Groups
 }
 
 export interface LegacyTable {
@@ -162,17 +172,20 @@ export interface LegacyTable {
  */
 export const LITERAL_SCAN_FROM = 512
 
-const runGroups = (groups: ReadonlyArray<Group>, text: string, hit: RegexHit, literals: Literals): void => {
+const runGroups = (groups: Groups, text: string, hit: RegexHit, literals: Literals): void => {
   let known = false
+  // whether the text holds a character of some group's prefilter (most values hold none)
+  let any = false
   const long = text.length >= literals.from
   if (long) literals.scan(text)
-  for (const group of groups) {
+  for (const group of groups.list) {
     if (group.mask !== undefined) {
       if (!known) {
         setPresence(text)
         known = true
+        any = meets(groups.union)
       }
-      if (!meets(group.mask)) continue
+      if (!any || !meets(group.mask)) continue
     }
     if (long) runPatterns(group, text, hit, literals)
     else runGroup(group, text, hit)

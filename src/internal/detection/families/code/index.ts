@@ -241,9 +241,15 @@ const JAVA =
   /java\.(?:lang\.)?(?:runtime|processbuilder|system\.|class\.|reflect)|\bprocessbuilder\b|com\.opensymphony\.xwork2|org\.apache\.struts2|\bognl\.ognl|(?:invoker|chained|constant|clone|instantiate)transformer\b|javax\.naming\.|java\.net\.urlclassloader|java\.rmi\.|sun\.misc\.base64decoder|getruntime\s{0,8}\(\s{0,8}\)\s{0,8}\.\s{0,8}exec|\bprocessbuilder\s{0,8}\(|class\.module\.classloader|\bclass\.classloader|_memberaccess|@java\.lang|\bt\s{0,4}\(\s{0,4}java\.|javax\.script\.scriptenginemanager|freemarker\.template\.utility\.(?:execute|objectconstructor)|\.getclass\s{0,4}\(\s{0,4}\)\s{0,4}\.\s{0,4}forname|java\.beans\.xmldecoder|org\.apache\.commons\.(?:io|collections)|xmlapplicationcontext\s{0,4}\(/i
 /** A Java package path that ends at the runtime or a process builder: `java.evil.runtime`, level 2. */
 const JAVA_LOOSE = /\bjava\.(?:[a-z_$][a-z0-9_$]{0,31}\.){0,4}(?:runtime|processbuilder|scriptenginemanager)\b/i
-/** A word every `JAVA` and every `NODE` alternative holds: one search instead of two long alternations. */
-const JAVA_OR_NODE_WORD =
-  /java|processbuilder|xwork2|struts2|ognl|transformer|getruntime|classloader|memberaccess|forname|freemarker|sun\.misc|commons\.|applicationcontext|child_process|nd_func|js_function|fromcharcode|function|mainmodule|constructor|binding|sync|process\./i
+/** A word every `JAVA` alternative holds: the long alternation runs only on values with one. */
+const JAVA_WORD = /java|processbuilder|xwork2|struts2|ognl|transformer|getruntime|classloader|memberaccess|forname|freemarker|sun\.misc|commons\.|applicationcontext/i
+/**
+ * A word every `NODE` alternative holds. `function` counts only after `new` (or as `__js_function`),
+ * as `NODE` reads it: every bundle has `function`, few have `new Function`.
+ */
+const NODE_WORD = /child_process|nd_func|js_function|fromcharcode|new\s{1,8}function|mainmodule|constructor|binding|sync|process\./i
+/** Either: one search rules both out in most text (CSV, prose, JSON text). */
+const JAVA_OR_NODE_WORD = new RegExp(`${JAVA_WORD.source}|${NODE_WORD.source}`, "i")
 const SERIALIZED =
   /\brO0AB[A-Za-z0-9+/]|\baced0005|AAEAAAD\/\/\/\/\/|!!python\/(?:object|name|module)|!!javax\.|!!java\.|\bc__builtin__\b|\bcos\nsystem\b|<java\s{1,8}version=|<object\s{1,8}class=["']java\./
 const NODE =
@@ -339,6 +345,24 @@ const reduceLookups = (value: string): string => {
 }
 const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
 
+/**
+ * What some part of each pattern below needs, searched for first: each gate stops only at the
+ * character its part starts with (a `(`, a `)`, a line break), where the pattern tries a dozen
+ * names at every letter of a long text. A gate that fails rules its pattern out.
+ */
+/** `DANGEROUS_CALL`'s argument: a quote, a variable or a decoder right inside the parenthesis. */
+const CALL_ARGUMENT = /\(\s{0,8}(?:["'`$]|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()/i
+/** `PHPINFO` read back from each `(`. */
+const PHPINFO_CALLED = new RegExp(`\\((?<=${PHPINFO.source})`, "i")
+/** `COMMENTED_CALL`'s comment end, then the parenthesis. */
+const COMMENT_THEN_CALL = /(?:\*\/|\n)\s{0,8}\(/
+/** `PHP_SPACED_CALL`'s whitespace before the parenthesis: a control character, or two spaces. */
+const SPACED_PARENTHESIS = /[\t\r\n\v\f]\s{0,8}\(| {2}\(/
+/** A piece of every `RUBY_PROCESS` alternative. */
+const RUBY_WORD = /process\.|kernel\.|io\.popen|open3\.|%x/i
+/** How every `PHP_CALLED_EXPRESSION` alternative ends: a parenthesis closed, then a semicolon. */
+const CLOSED_STATEMENT = /\)\s{0,8};/
+
 const INTEREST = /[<{$(:_!@#*[]|\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
 
 /**
@@ -357,17 +381,17 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   if (value.includes("<?")) test(CODE_RULES.phpTag, PHP_TAG)
   if (value.includes(":/")) test(CODE_RULES.phpWrapper, PHP_WRAPPER)
   if (value.includes("(")) {
-    test(CODE_RULES.dangerousCall, DANGEROUS_CALL)
-    if (findings.length === 0) test(CODE_RULES.dangerousCall, PHPINFO)
-    if (findings.length === 0 && (value.includes("/*") || value.includes("//") || value.includes("#"))) {
+    if (CALL_ARGUMENT.test(value)) test(CODE_RULES.dangerousCall, DANGEROUS_CALL)
+    if (findings.length === 0 && PHPINFO_CALLED.test(value)) test(CODE_RULES.dangerousCall, PHPINFO)
+    if (findings.length === 0 && (value.includes("/*") || value.includes("//") || value.includes("#")) && COMMENT_THEN_CALL.test(value)) {
       test(CODE_RULES.dangerousCall, COMMENTED_CALL)
     }
   }
   if (value.includes(":{")) test(CODE_RULES.phpSerialized, PHP_SERIALIZED)
   if (value.includes("$_") || value.includes("php") || value.includes("PHP")) test(CODE_RULES.phpSuperglobal, PHP_SUPERGLOBAL)
   if (context.location === "key") test(CODE_RULES.phpSuperglobal, SUPERGLOBAL_KEY)
-  if (value.includes(")") && value.includes(";")) test(CODE_RULES.phpCalledExpression, PHP_CALLED_EXPRESSION)
-  if (value.includes("(")) test(CODE_RULES.phpSpacedCall, PHP_SPACED_CALL)
+  if (value.includes(")") && value.includes(";") && CLOSED_STATEMENT.test(value)) test(CODE_RULES.phpCalledExpression, PHP_CALLED_EXPRESSION)
+  if (value.includes("(") && SPACED_PARENTHESIS.test(value)) test(CODE_RULES.phpSpacedCall, PHP_SPACED_CALL)
   // an upload's file name in a multipart field: the files family's `readsName` marks these names
   if (context.location === "header" || (context.parameter !== undefined && context.location !== "key" && isUploadName(context.parameter))) {
     test(CODE_RULES.phpUpload, PHP_UPLOAD_NAME)
@@ -381,8 +405,8 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   if (value.includes(".") || value.includes("_")) {
     // The two long alternations run only on values holding one of their words.
     if (JAVA_OR_NODE_WORD.test(value)) {
-      test(CODE_RULES.java, JAVA)
-      test(CODE_RULES.node, NODE)
+      if (JAVA_WORD.test(value)) test(CODE_RULES.java, JAVA)
+      if (NODE_WORD.test(value)) test(CODE_RULES.node, NODE)
     }
   }
   if (value.includes("_") || value.includes("import")) test(CODE_RULES.python, PYTHON)
@@ -406,7 +430,7 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   }
   if (value.includes("(")) {
     test(CODE_RULES.jsHang, JS_HANG)
-    test(CODE_RULES.rubyProcess, RUBY_PROCESS)
+    if (RUBY_WORD.test(value)) test(CODE_RULES.rubyProcess, RUBY_PROCESS)
   }
   if (context.paranoia >= 2) {
     test(CODE_RULES.nodeLoose, NODE_LOOSE)
@@ -414,6 +438,7 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
     test(CODE_RULES.looseCall, LOOSE_CALL)
     test(CODE_RULES.phpExtensionCall, PHP_EXTENSION_CALL)
   }
+  if (findings.length < 2) return findings
   const seen = new Set<string>()
   return findings.filter((finding) => !seen.has(finding.ruleId) && seen.add(finding.ruleId) !== undefined)
 }

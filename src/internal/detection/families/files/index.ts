@@ -11,7 +11,7 @@
  * @internal
  */
 import type { DetectionFamily, FamilyFinding, RuleInfo, ScanContext } from "../contract.js"
-import { classifyHost } from "../protocol/hosts.js"
+import { isIpLiteral } from "../protocol/hosts.js"
 import { collector, type Fire } from "../protocol/rules.js"
 import { forEachUrl } from "../protocol/url.js"
 import { forEachPathToken, isProse, type PathToken } from "../traversal/pathTokens.js"
@@ -200,7 +200,7 @@ const scanRemote = (value: string, prose: boolean, fire: Fire, location: ScanCon
     if (url.endsWithQuestion || nul || (url.whole && trimmed.endsWith("#"))) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
     if (url.authority.includes("@")) fire(RULES.userinfoUrl, url.authority)
     const host = url.hosts[url.hosts.length - 1] ?? ""
-    if (classifyHost(host).literal) {
+    if (isIpLiteral(host)) {
       const path = url.path
       // the extension only: a long path is not re-read for every URL nested in it
       fire(SCRIPT_EXTENSION.test(path.slice(-8)) ? RULES.ipScript : RULES.ipUrl, `${url.scheme}://${host}${path.slice(0, 40)}`)

@@ -49,9 +49,10 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = { colon: ":", tab: "", 
 /**
  * A URL as a browser resolves its scheme: entities the engine may have left (`&colon;`, `&Tab;`)
  * decoded, whitespace, control and invisible characters removed, lower case. Linear, bounded to the
- * first 64 meaningful characters, which is all a scheme check needs.
+ * first 64 meaningful characters, which is all a scheme check needs. `enough` is asked after each
+ * character read and ends the reading early when it answers true.
  */
-export const urlHead = (raw: string): string => {
+const readUrlHead = (raw: string, enough: (head: string) => boolean): string => {
   let out = ""
   for (let i = 0; i < raw.length && out.length < 64; i++) {
     const c = raw.charCodeAt(i)
@@ -67,6 +68,7 @@ export const urlHead = (raw: string): string => {
         const code = parseInt(raw.slice(digitsStart, j), hex ? 16 : 10)
         if (code > 32 && code < 0x110000) out += String.fromCodePoint(code).toLowerCase()
         i = raw.charCodeAt(j) === 59 ? j : j - 1
+        if (enough(out)) break
         continue
       }
     }
@@ -80,26 +82,53 @@ export const urlHead = (raw: string): string => {
           if (named !== undefined) out += named
           else if (code > 32 && code < 0x110000) out += String.fromCodePoint(code).toLowerCase()
           i = semi
+          if (enough(out)) break
           continue
         }
       }
     }
-    out += raw[i]?.toLowerCase() ?? ""
+    // ASCII without a call: most of what a head holds
+    out += c < 128 ? String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c) : raw[i]?.toLowerCase() ?? ""
+    if (enough(out)) break
   }
   return out
 }
 
+const never = (): boolean => false
+
+export const urlHead = (raw: string): string => readUrlHead(raw, never)
+
+/**
+ * Whether the head read so far settles the question: it starts with a script scheme, or it is no
+ * longer the beginning of one, and no character read later can make it one.
+ */
+const schemeSettled = (head: string): boolean => {
+  let open = false
+  for (const scheme of SCRIPT_SCHEMES) {
+    if (head.startsWith(scheme)) return true
+    if (scheme.startsWith(head)) open = true
+  }
+  return !open
+}
+
+/** Reads only as far as the answer needs: `https://...` and prose are settled by their first letter. */
 const isScriptUrl = (raw: string): boolean => {
-  const head = urlHead(raw)
+  const head = readUrlHead(raw, schemeSettled)
   for (const scheme of SCRIPT_SCHEMES) if (head.startsWith(scheme)) return true
   return false
 }
+
+/** Whitespace and control characters: every code up to the space, as the loop of `compactText` drops them. */
+const SPACE = /[\x00-\x20]+/g
+const SPACE_OR_BACKSLASH = /[\x00-\x20\\]+/g
 
 /**
  * Text with `/* *\/` comments and whitespace (and, for style, backslashes) removed, lower case:
  * where `expression(` and `document.cookie` hide. Built from slices, so the cost stays linear.
  */
 const compactText = (value: string, dropBackslash: boolean): string => {
+  // without a comment, one native replace does what the loop below does
+  if (!value.includes("/*")) return value.replace(dropBackslash ? SPACE_OR_BACKSLASH : SPACE, "").toLowerCase()
   const parts: Array<string> = []
   let start = 0
   for (let i = 0; i < value.length; i++) {
@@ -284,6 +313,12 @@ const JS_BREAK_PATTERN = new RegExp(
   "i"
 )
 
+/**
+ * The end every `JS_BREAK_PATTERN` match has, a sink called, read back from each `(` or back-quote:
+ * a search that stops only at those characters, where the pattern tries every quote and separator.
+ */
+const SINK_CALLED = new RegExp(`[(\`](?<=(?:${SINKS})\\s{0,4}[(\`])`, "i")
+
 /** The names every page sink starts from; looked for only when something could use them. */
 const SINK_NAMES = /document|location|innerhtml|outerhtml/i
 
@@ -291,6 +326,9 @@ const PAGE_SINKS = ["document.cookie", "document.domain", "document.write", "doc
 
 /** `self["alert"]`, `top['doc'+'ument']`, `.call`${alert}``, `alert`1``, JSFuck. */
 const OBFUSCATED_ACCESS = /(?:window|self|top|this|parent|frames|globalthis|document|\))\[["'`]/
+/** The pattern's `[` and quote looked for first: most code indexes by number or name. */
+const hasObfuscatedAccess = (compact: string): boolean =>
+  (compact.includes("[\"") || compact.includes("['") || compact.includes("[`")) && OBFUSCATED_ACCESS.test(compact)
 /** A name that ends a markdown code span (`` `api.bind` ``, `` `import` ``) is named, not called. */
 const TEMPLATE_CALL = new RegExp(`(?:\\.(?:call|apply|bind)|${SINKS})(?<!\`[\\w.$@/-]{0,64})\``)
 /**
@@ -300,10 +338,14 @@ const TEMPLATE_CALL = new RegExp(`(?:\\.(?:call|apply|bind)|${SINKS})(?<!\`[\\w.
 const SPACED_CODE_SPAN = /(?<=\s)`(?!\s)[^`\n$]{1,120}(?<!\s)`(?=[\s.,:;)]|$)/
 const SPACED_CODE_SPANS = new RegExp(SPACED_CODE_SPAN.source, "g")
 const hasTemplateCall = (value: string, compact: string): boolean =>
-  TEMPLATE_CALL.test(compact) && (!SPACED_CODE_SPAN.test(value) || TEMPLATE_CALL.test(compactText(value.replace(SPACED_CODE_SPANS, " "), false)))
-const JS_CALLS = new RegExp(`(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\(`)
+  compact.includes("`") && TEMPLATE_CALL.test(compact) && (!SPACED_CODE_SPAN.test(value) || TEMPLATE_CALL.test(compactText(value.replace(SPACED_CODE_SPANS, " "), false)))
+/**
+ * A call of a sink, a decoder or `function`, not a method (`x.eval(`). Read back from each `(`: the
+ * search stops only at parentheses, where a name first would be tried at every letter.
+ */
+const JS_CALLS = new RegExp(`\\((?<=(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\()`)
 /** In a program (`isProgramText`) or a snippet (`isSourceSnippet`) timers, `fetch(`, `import(` and `function(` are everyday code. */
-const JS_DIALOG_CALLS = /(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm|eval|execscript)\(/
+const JS_DIALOG_CALLS = /\((?<=(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm|eval|execscript)\()/
 
 /** CSS that runs script, in a value that will land in a style: `x:expression(...)`, `url(javascript:...)`. */
 const CSS_SCRIPT = /expression\(|-moz-binding|url\((?:["'])?(?:javascript|vbscript)|behaviou?r:url/
@@ -322,7 +364,7 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
     SINK_VALUE_PATTERN.test(value) || ((call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value))
   const jsfuck = value.includes("[]") && (value.includes("![]") || value.includes("[]["))
   if (call && (value.includes("'") || value.includes("\"") || value.includes("`") || /^\s{0,4}[)}\];,+\-*|^%/]/.test(value))) {
-    if (JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
+    if (SINK_CALLED.test(value) && JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
     if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
   }
   if (!call && !sink && !jsfuck) {
@@ -339,11 +381,11 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
       }
     }
   }
-  if (jsfuck || ((call || sink) && OBFUSCATED_ACCESS.test(compact)) || hasTemplateCall(value, compact)) hits.add(R.JS_OBFUSCATION)
+  if (jsfuck || ((call || sink) && hasObfuscatedAccess(compact)) || hasTemplateCall(value, compact)) hits.add(R.JS_OBFUSCATION)
   // `function(` is what a bundle, a source file or a snippet of code is made of: there only the dialogs and evaluators count
   if (call && (isProgramText(value) || isSourceSnippet(value) ? JS_DIALOG_CALLS : JS_CALLS).test(compact)) hits.add(R.JS_CALL)
-  if (call && (CONSTRUCTOR_CHAIN.test(compact) || hasTemplateEscape(compact))) hits.add(R.JS_OBFUSCATION)
-  if (sink && DOM_WRITE_PATTERN.test(compact)) hits.add(R.DOM_WRITE)
+  if (call && ((compact.includes("constructor") && CONSTRUCTOR_CHAIN.test(compact)) || hasTemplateEscape(compact))) hits.add(R.JS_OBFUSCATION)
+  if (sink && compact.includes("document.") && DOM_WRITE_PATTERN.test(compact)) hits.add(R.DOM_WRITE)
   // a page sink that only appears once comments are removed (`document/**/.cookie`) was hidden on purpose
   if (sink && value.includes("/*") && hits.has(R.JS_SINK)) {
     const lower = value.toLowerCase()
@@ -425,12 +467,12 @@ const mayMatch = (value: string): boolean =>
   value.includes("+AD") ||
   value.includes("\u00bc") ||
   value.includes("\u2044") ||
-  ((value.includes("&") || value.includes(":")) && isScriptUrl(value)) ||
   value.includes("=") ||
   value.includes("(") ||
   value.includes("`") ||
   value.includes("[") ||
   (value.includes(":") && /script|data|mocha/i.test(value)) ||
+  ((value.includes("&") || value.includes(":")) && isScriptUrl(value)) ||
   /document|location|innerhtml/i.test(value)
 
 const CONTEXTS: ReadonlyArray<readonly [HtmlContext, string]> = [
@@ -543,14 +585,16 @@ const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
     }
     if (hasLooseHandler(value)) hits.add(R.LOOSE_HANDLER)
   }
-  const head = urlHead(value)
   if (isScriptUrl(value)) {
+    const head = urlHead(value)
     // code after the scheme, or a scheme written to dodge a filter (`ja\tvascript:`), not prose
     const rest = head.slice(head.indexOf(":") + 1)
     const literal = value.trimStart().toLowerCase().startsWith(head.slice(0, head.indexOf(":") + 1))
     if (head.startsWith("data:") || !literal || !/^[a-z]/.test(rest) || /[(`=]|\/\//.test(rest)) hits.add(R.SCRIPT_URL_VALUE)
-  } else if (lt && head.startsWith("data:") && head.includes(",")) {
-    hits.add(R.SCRIPT_URL_VALUE)
+  } else if (lt && (value.includes(",") || value.includes("&"))) {
+    // the head's `,` is one in the value or a reference to one (`&#44;`)
+    const head = urlHead(value)
+    if (head.startsWith("data:") && head.includes(",")) hits.add(R.SCRIPT_URL_VALUE)
   }
   judgeScript(value, hits)
   if (value.includes("-->")) hits.add(R.COMMENT_CLOSE)

@@ -8,7 +8,7 @@
  */
 import type { RuleInfo } from "../contract.js"
 import { conditionAt, hasColumnShape, isCutComparison, isLiteral, isQuoteBalancedCondition, isSelectList, isSqlCall, isSubqueryAt, isTautology, SYMBOLIC_COMPARE } from "./conditions.js"
-import { CATALOGUE_PREFIXES, CATALOGUE_WORDS, DELAY_FUNCTIONS, EXTRACT_FUNCTIONS, LEAK_FUNCTIONS, PROBE_FUNCTIONS } from "./keywords.js"
+import { CATALOGUE_PREFIXES, CATALOGUE_WORDS, DELAY_FUNCTIONS, EXTRACT_FUNCTIONS, LEAK_FUNCTIONS, PROBE_FUNCTIONS, shapeFilter } from "./keywords.js"
 import * as R from "./rules.js"
 import type { QuoteContext, Token, TokenSource } from "./tokenizer.js"
 import { at, isEnd, isValueToken, NONE, skipClosers, skipExpression, skipOpeners, type Tokens, windowOf } from "./tokenWindow.js"
@@ -228,6 +228,7 @@ const scanTokens = (tokens: Tokens, first: number, until: number, hits: Set<Rule
         break
       }
       case "b":
+        if (!mayBeNamed(t.text)) break
         if (isServerName(t.text)) hits.add(R.SERVER_NAME)
         if (isCatalogueName(t.text)) hits.add(R.CATALOGUE)
         else if (LEAK_FUNCTIONS.has(t.text) && t.text.startsWith("xp_")) hits.add(R.LEAK_CALL)
@@ -422,6 +423,20 @@ const isClauseWords = (tokens: Tokens, i: number): boolean => {
 
 /** Names of types, procedures and providers that only a database server knows. */
 const SERVER_NAMES: ReadonlySet<string> = new Set(["varchar", "nvarchar", "varchar2", "nchar", "openrowset", "opendatasource", "openquery", "msdasql", "sqloledb", "sp_password", "sp_executesql", "sp_makewebtask", "sp_addlogin", "sp_addsrvrolemember", "sp_configure", "utl_http", "utl_file", "utl_inaddr", "utl_smtp", "dbms_java", "dbms_pipe", "dbms_lock", "sys_context"])
+/**
+ * Whether a bare word may be a server or catalogue name or an `xp_` procedure: every prefix those
+ * tests look for holds `.`, `_` or `$`, so a word without them is one only as a whole word.
+ */
+const mayBeNamed = (text: string): boolean => {
+  if (text.length === 0) return false
+  if (isWholeName(text)) return true
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k)
+    if (c === 46 || c === 95 || c === 36) return true
+  }
+  return false
+}
+const isWholeName = shapeFilter([...SERVER_NAMES, ...CATALOGUE_WORDS])
 const isServerName = (text: string): boolean => SERVER_NAMES.has(text) || text.startsWith("sp_oa") || text.startsWith("dbms_") || text.startsWith("utl_")
 
 /** Functions of SQL's own library, which a value may leave open: `cast(`, `count(`. */

@@ -10,6 +10,7 @@ import { type DetectionFamily, type FamilyFinding, findingOf, type Paranoia, typ
 import { backQuotesAreCodeSpans } from "../markdown.js"
 import { needsWholeStream } from "./anchors.js"
 import { fingerprint, fingerprintWindow } from "./fingerprint.js"
+import * as G from "./gate.js"
 import { ESCAPED_QUOTE_LOGIC, NOSQL_OPERATOR, SQL_RULES } from "./rules.js"
 import { isWordPart, type QuoteContext, tokenize } from "./tokenizer.js"
 import { indexIn, Occurrences } from "./occurrences.js"
@@ -28,24 +29,43 @@ const NESTED_KEYWORD = /\w(?:union|select)\w/i
  * numbers, identifiers, browser headers with their parentheses and `;`) are rejected without
  * tokenizing. Every repetition is bounded, so the test is linear.
  *
- * Separate expressions, tried in turn, rather than one alternation: V8 tries a long alternation at
- * every position (about 18 ns a character on a base64 image), its parts one by one cost a fraction.
+ * Separate expressions rather than one alternation: V8 tries a long alternation at every position
+ * (about 18 ns a character on a base64 image), its parts one by one cost a fraction. Each is tried
+ * only when the value holds what it needs (`needs`: each mask names characters or words of
+ * gate.ts, one of which must be there), found for all of them in one pass.
  */
-const MAY_MATCH: ReadonlyArray<RegExp> = [
-  /['"`#]|--|@@|::|&&|\|\||[!<>=]=|<<|>>|<>|\/\*[!*]|\*\/[^*]/,
-  /\d\.e[(.]|0x[0-9a-f]{3}/i,
-  /(?:^|\[)\$[a-z]{2}/i,
-  /\b(?:union|select|insert|delete|drop|exec|execute|declare|waitfor|sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|information_schema|having|procedure|iif|if\s{0,4}\(|case\s{1,4}when|order\s{1,4}by|group\s{1,4}by|truncate|shutdown)\b/i,
-  /\b(?:ascii|ord|substr|substring|mid|char|concat|version|database|user|db_name)\s{0,4}\(/i,
-  /\b(?:xp_|sys\.|sysobjects|syscolumns|sysdatabases|sysusers|sysibm|pg_|lo_|mysql\.|sqlite_|dbms_|utl_|randomblob)/i,
-  /(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}[=<>]/i,
-  /(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}\b(?:like|rlike|regexp|glob|between|sounds)\b/i,
-  NESTED_KEYWORD,
-  /;\s{0,4}(?:select|insert|update|delete|drop|exec|declare|create|alter|shutdown|replace)/i,
-  /\blike\s{0,4}'|\b(?:xor|regexp|rlike|like\s{1,4}null|is\s{1,4}(?:not\s{1,4})?null|n?varchar2?|openrowset|opendatasource|openquery|msdasql|sqloledb|sp_\w+|values\s{0,4}\(|when\b.{0,40}\bthen|as\s.{0,40}\bfrom)\b/i,
-  /\d\s{0,4}(?:=|\blike\b|\bis\s{1,4}not\b)\s{0,4}\d/i,
-  /\w\s{0,4}\(\s*$/i,
-  /\b(?:tempdb|msdb|northwind|sysaux|schema|current_user|session_user|system_user|current_database|current_schema)\b/i
+export const MAY_MATCH: ReadonlyArray<{ readonly pattern: RegExp; readonly needs: ReadonlyArray<number> }> = [
+  { pattern: /['"`#]|--|@@|::|&&|\|\||[!<>=]=|<<|>>|<>|\/\*[!*]|\*\/[^*]/, needs: [G.QUOTE_OR_PAIR] },
+  { pattern: /\d\.e[(.]|0x[0-9a-f]{3}/i, needs: [G.NUMBER_MARK] },
+  { pattern: /(?:^|\[)\$[a-z]{2}/i, needs: [G.DOLLAR] },
+  {
+    pattern:
+      /\b(?:union|select|insert|delete|drop|exec|execute|declare|waitfor|sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|information_schema|having|procedure|iif|if\s{0,4}\(|case\s{1,4}when|order\s{1,4}by|group\s{1,4}by|truncate|shutdown)\b/i,
+    needs: [G.STATEMENT_WORD]
+  },
+  { pattern: /\b(?:ascii|ord|substr|substring|mid|char|concat|version|database|user|db_name)\s{0,4}\(/i, needs: [G.CALLED_WORD, G.PAREN] },
+  {
+    pattern: /\b(?:xp_|sys\.|sysobjects|syscolumns|sysdatabases|sysusers|sysibm|pg_|lo_|mysql\.|sqlite_|dbms_|utl_|randomblob)/i,
+    needs: [G.CATALOGUE_PREFIX]
+  },
+  { pattern: /(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}[=<>]/i, needs: [G.LOGIC_WORD | G.LOGIC_PAIR, G.COMPARE] },
+  {
+    pattern: /(?:\b(?:or|and|xor|not)\b|&&|\|\|)[^=<>]{0,40}\b(?:like|rlike|regexp|glob|between|sounds)\b/i,
+    needs: [G.LOGIC_WORD | G.LOGIC_PAIR, G.COMPARE_WORD]
+  },
+  { pattern: NESTED_KEYWORD, needs: [G.NESTED] },
+  { pattern: /;\s{0,4}(?:select|insert|update|delete|drop|exec|declare|create|alter|shutdown|replace)/i, needs: [G.SEMICOLON] },
+  {
+    pattern:
+      /\blike\s{0,4}'|\b(?:xor|regexp|rlike|like\s{1,4}null|is\s{1,4}(?:not\s{1,4})?null|n?varchar2?|openrowset|opendatasource|openquery|msdasql|sqloledb|sp_\w+|values\s{0,4}\(|when\b.{0,40}\bthen|as\s.{0,40}\bfrom)\b/i,
+    needs: [G.CLAUSE_WORD]
+  },
+  { pattern: /\d\s{0,4}(?:=|\blike\b|\bis\s{1,4}not\b)\s{0,4}\d/i, needs: [G.DIGIT, G.COMPARE | G.LIKE_OR_IS] },
+  { pattern: /\w\s{0,4}\(\s*$/i, needs: [G.PAREN] },
+  {
+    pattern: /\b(?:tempdb|msdb|northwind|sysaux|schema|current_user|session_user|system_user|current_database|current_schema)\b/i,
+    needs: [G.SCHEMA_WORD]
+  }
 ]
 
 /** `\'or'1`: a quote the server escapes with a backslash, then a condition. */
@@ -151,10 +171,25 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
  * `or isnull(1/0) /*`: a condition whose rest a block comment cuts off. Tested only where the value
  * holds `/*`: on prose, OR/AND and the window after each cost more than all of `MAY_MATCH`'s tests.
  */
-const CUT_CONDITION = /\b(?:or|and|xor)\b.{0,60}\/\*/i
+export const CUT_CONDITION = /\b(?:or|and|xor)\b.{0,60}\/\*/i
 
-const mayMatch = (value: string): boolean =>
-  MAY_MATCH.some((pattern) => pattern.test(value)) || (value.includes("/*") && CUT_CONDITION.test(value))
+/** `MAY_MATCH` as flat arrays, read per value: the expressions and their one or two needs (0: none). */
+const PATTERNS = MAY_MATCH.map((m) => m.pattern)
+const FIRST_NEED = Int32Array.from(MAY_MATCH, (m) => m.needs[0]!)
+const SECOND_NEED = Int32Array.from(MAY_MATCH, (m) => m.needs[1] ?? 0)
+
+/** Whether one of `MAY_MATCH` or `CUT_CONDITION` matches `value`: those `gateBits` leave in, tried. */
+export const mayMatch = (value: string): boolean => {
+  const bits = G.gateBits(value)
+  // every expression needs something: a value of words and spaces alone has no bit
+  if (bits === 0) return false
+  for (let k = 0; k < PATTERNS.length; k++) {
+    if ((bits & FIRST_NEED[k]!) === 0) continue
+    const second = SECOND_NEED[k]!
+    if ((second === 0 || (bits & second) !== 0) && PATTERNS[k]!.test(value)) return true
+  }
+  return (bits & G.COMMENT_OPEN) !== 0 && CUT_CONDITION.test(value)
+}
 
 export const family: DetectionFamily = {
   name: "sql",

@@ -27,7 +27,24 @@ const WORDS: ReadonlyMap<string, WordKind> = new Map([
   ...group("literal", "null true false current_user session_user system_user current_date current_time current_timestamp localtime localtimestamp utc_date utc_time utc_timestamp")
 ])
 
-export const classify = (word: string): WordKind => WORDS.get(word) ?? "word"
+/** A word's first letter, last letter and length (31 for longer ones), as an index of a shape table. */
+const shapeOf = (word: string): number =>
+  ((word.charCodeAt(0) & 31) << 10) | ((word.charCodeAt(word.length - 1) & 31) << 5) | Math.min(word.length, 31)
+
+/**
+ * A test that rules most words out of `words` by their shape, without hashing them for a set: the
+ * largest cost of a prose word to the tokenizer and the rules is looking it up. Other characters
+ * may share a shape (`& 31` folds them): a coincidence only costs the lookup. Words are non-empty.
+ */
+export const shapeFilter = (words: Iterable<string>): ((word: string) => boolean) => {
+  const shapes = new Uint8Array(1 << 15)
+  for (const word of words) shapes[shapeOf(word)] = 1
+  return (word) => shapes[shapeOf(word)] === 1
+}
+
+const mayBeVocabulary = shapeFilter(WORDS.keys())
+
+export const classify = (word: string): WordKind => (word.length > 0 && mayBeVocabulary(word) ? WORDS.get(word) ?? "word" : "word")
 
 /** Calls that make a database wait: blind, time-based injection. */
 export const DELAY_FUNCTIONS: ReadonlySet<string> = new Set([

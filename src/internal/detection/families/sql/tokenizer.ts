@@ -46,9 +46,12 @@ export type QuoteContext = "" | "'" | '"' | "`"
 
 export const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160
 export const isDigit = (c: number): boolean => c >= 48 && c <= 57
-export const isWordStart = (c: number): boolean =>
-  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c >= 128
-export const isWordPart = (c: number): boolean => isWordStart(c) || isDigit(c) || c === 46
+/** ASCII characters by what they are to a word: 1 starts one (letters, `_`, `$`), 2 only continues it (digits, `.`). */
+const WORD_CHARS = new Uint8Array(128)
+for (let c = 0; c < 128; c++) WORD_CHARS[c] = /[A-Za-z_$]/.test(String.fromCharCode(c)) ? 1 : /[0-9.]/.test(String.fromCharCode(c)) ? 2 : 0
+// read from a table: the tokenizer asks per character of every word (past the end, `NaN`, is neither)
+export const isWordStart = (c: number): boolean => c >= 128 || WORD_CHARS[c] === 1
+export const isWordPart = (c: number): boolean => c >= 128 || WORD_CHARS[c]! > 0
 const isHex = (c: number): boolean => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
 
 const COMPARE_OPS = new Set(["=", "<", ">", "<=", ">=", "<>", "!=", "<=>", "==", "!<", "!>"])
