@@ -4,7 +4,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { family } from "../../../src/internal/detection/families/code/index.js"
 import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
-import { doublingRatio } from "./doublingRatio.js"
+import { cpuDoublingRatio } from "./doublingRatio.js"
 
 const score = (value: string, paranoia: Paranoia = 1): number =>
   family.mayMatch(value)
@@ -272,7 +272,7 @@ describe("code family", () => {
     for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A", ")(", "')('x'", "$_[$_[", "<? ", "exec\t", "filename=\"a", "opcache.a", "while(", "%x(", "@{["]) {
       const small = fragment.repeat(Math.ceil(32_000 / fragment.length))
       const large = small + small
-      expect(doublingRatio((value) => family.scan(value, { location: "query", paranoia: 4 }), small, large), fragment).toBeLessThanOrEqual(4)
+      expect(cpuDoublingRatio((value) => family.scan(value, { location: "query", paranoia: 4 }), small, large), fragment).toBeLessThanOrEqual(4)
     }
   })
 })
