@@ -191,7 +191,9 @@ class Scan {
     const attempts = this.base64Attempts
     // a value whose base64 view the attempt budget skipped leaves a reason, and is not remembered
     this.fresh(text, where)
-    if (this.raw === before) this.remember(text, known, this.base64Attempts === attempts ? bit : bit | BASE64_BIT)
+    // a JSON leaf (the only value with a segment) is a string of its own, made by `JSON.parse`:
+    // remembered as it is, unless the budget cut it from a longer one
+    if (this.raw === before) this.remember(text, known, this.base64Attempts === attempts ? bit : bit | BASE64_BIT, segment !== "" && text === raw)
   }
 
   always(raw: string, location: string, parameter: string): void {
@@ -219,14 +221,15 @@ class Scan {
     if (short && this.raw === before) this.remember(text, known, bit)
   }
 
-  remember(value: string, known: number, bit: number): void {
+  /** Remembers `value` as clean at `bit`; `own`: it is a string of its own, no slice of a longer one. */
+  remember(value: string, known: number, bit: number, own = false): void {
     const clean = this.e.clean
     if (known !== 0) {
       clean.set(value, known | bit)
       return
     }
     if (clean.size >= CLEAN_MEMO_SIZE) clean.clear()
-    clean.set(detached(value), bit)
+    clean.set(own ? value : detached(value), bit)
   }
 
   /** Scans a value in its decoded form(s). */
