@@ -198,6 +198,15 @@ describe("code family", () => {
     }
   })
 
+  it("reads a back-quote in a template expression as a shell command only where the engine runs one", () => {
+    for (const value of ["pc.green(`How are ${pc.italic(`you`)} doing?`)", "const msg = `Total: ${fmt(`${n}`)}`", "{{ `x` }}"]) {
+      expect(score(value, 1), value).toBeLessThan(5)
+    }
+    for (const value of ["#{`id`}", "<%= `ls -la` %>", "${`id`} and ${config}"]) {
+      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
   it("refuses Smarty's reserved variable, the probe of a Smarty injection; other Smarty and PHP braces pass", () => {
     for (const value of ["{$smarty.version}", "{$smarty.const.PHP_VERSION}", "{ $smarty.template_object }"]) {
       expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
