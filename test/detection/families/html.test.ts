@@ -3,6 +3,7 @@ import type { Paranoia } from "../../../src/internal/detection/families/contract
 import { analyse, family } from "../../../src/internal/detection/families/html/index.js"
 import { tokenizeHtml } from "../../../src/internal/detection/families/html/tokenizer.js"
 import { cpuDoublingRatio } from "./doublingRatio.js"
+import { expectVerdicts } from "./verdicts.js"
 
 /** The anomaly score the family gives one already decoded value. */
 const score = (value: string, paranoia: Paranoia = 1): number =>
@@ -253,23 +254,18 @@ describe("html family: text, markup and code that pass at level 1", () => {
   })
 
   it("reads an `on...` name no browser fires as a JavaScript variable when camelCased or declared; a known event stays a handler", () => {
-    for (const value of [
+    expectVerdicts((value) => score(value), [
       "const onResult = ({ glob, input }) => {\n  console.log(glob, input)\n}",
       "var onnetlisten = require('on-net-listen')\nonnetlisten(function (addr) {})",
       "let onChangeHandler = (e) => setValue(e.target.value)",
       "props: { onSelectItem = noop }"
-    ]) {
-      expect(refused(value), value).toBe(false)
-    }
-    for (const value of [
+    ], [
       "\" onClick=alert(1) x=\"",
       "x\" var onerror=alert(1) y=\"",
       "' onfoo=alert(1) x='",
       " onPointerRawUpdate=confirm`1`",
       "const onload = location.hash.slice(1); onmouseover=eval(onload)"
-    ]) {
-      expect(refused(value), value).toBe(true)
-    }
+    ])
   })
 
   it("rejects ordinary values before tokenizing", () => {

