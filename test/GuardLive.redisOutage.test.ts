@@ -107,7 +107,10 @@ const burstCutByTheGuard = (clock: TestClock.TestClock, n: number, path: string,
     for (let i = 0; i < 20; i++) yield* tick
     expect(yield* Ref.get(answered)).toBe(0)
     yield* clock.adjust(Duration.millis(1))
-    return yield* orHang(Fiber.joinAll(requests).pipe(Effect.zipRight(Effect.forEach(requests, Fiber.join))), "the clock reached the command timeout and requests were still waiting")
+    return yield* orHang(
+      Effect.forEach(requests, Fiber.join),
+      "the clock reached the command timeout and requests were still waiting"
+    )
   })
 
 /** `n` GETs at once, answered while the guard's clock stands still: none waited on a timer. */
