@@ -215,22 +215,29 @@ export const multipartHeaderFields = (text: string, contentType: string): Array<
 }
 
 /** The detector's view of decoded body bytes: a body, binary data (not scanned), or a malformed multipart body. */
-export const bodyOf = (
-  bytes: Uint8Array,
-  contentType: string,
-  truncated: boolean,
-  known?: string
-): Effect.Effect<{ readonly body: DetectionBody } | { readonly binary: true } | { readonly error: string }> => {
+export type BodyView = { readonly body: DetectionBody } | { readonly binary: true } | { readonly error: string }
+
+/**
+ * The view of decoded body bytes: answered at once, except for a multipart body, which the
+ * platform's parser reads as an effect.
+ */
+const viewOf = (bytes: Uint8Array, contentType: string, truncated: boolean, known: string | undefined): BodyView | Effect.Effect<BodyView> => {
   const type = contentType.toLowerCase()
   const text = textOf(bytes, type === "" || TEXTUAL.test(type), known)
-  if (text === undefined) return Effect.succeed({ binary: true })
+  if (text === undefined) return { binary: true }
   const first = firstSignificant(text)
-  if (first === "{" || first === "[") return Effect.succeed({ body: { kind: "json", text } })
+  if (first === "{" || first === "[") return { body: { kind: "json", text } }
   if (type.includes("multipart/form-data")) {
     return Effect.map(multipartFields(bytes, contentType, truncated), (parsed) =>
       "error" in parsed ? parsed : { body: { kind: "fields", fields: [...parsed.fields, ...multipartHeaderFields(text, contentType)] } })
   }
-  return Effect.succeed({ body: type.includes("x-www-form-urlencoded") ? { kind: "form", text } : { kind: "text", text } })
+  return { body: type.includes("x-www-form-urlencoded") ? { kind: "form", text } : { kind: "text", text } }
+}
+
+/** The detector's view of decoded body bytes: a body, binary data (not scanned), or a malformed multipart body. */
+export const bodyOf = (bytes: Uint8Array, contentType: string, truncated: boolean, known?: string): Effect.Effect<BodyView> => {
+  const view = viewOf(bytes, contentType, truncated, known)
+  return Effect.isEffect(view) ? view : Effect.succeed(view)
 }
 
 /**
@@ -279,10 +286,9 @@ export const scannableBody = (req: GuardRequest, options: BodyScanOptions): Effe
 
 const scanDecoded = (req: GuardRequest, size: BodySize, raw: Uint8Array, truncated: boolean, options: BodyScanOptions): Effect.Effect<BodyScan> => {
   const codings = contentCodings(req.headers["content-encoding"])
-  const decoded: Effect.Effect<Decoded> = codings.length === 0
-    ? Effect.succeed({ _tag: "decoded", bytes: raw })
-    : decodeBody(raw, codings, options.limit, truncated)
-  return Effect.flatMap(decoded, (result): Effect.Effect<BodyScan> => {
+  // a body sent as is (most) has nothing to undo: no step for it
+  if (codings.length === 0) return withBody(req, size, raw, truncated, true)
+  return Effect.flatMap(decodeBody(raw, codings, options.limit, truncated), (result: Decoded): Effect.Effect<BodyScan> => {
     switch (result._tag) {
       case "unsupported":
         return Effect.succeed(refuse("content_filtered", 415, "Unsupported content encoding", `Content-Encoding ${JSON.stringify(result.coding.slice(0, 32))} cannot be scanned`, {
@@ -300,7 +306,7 @@ const scanDecoded = (req: GuardRequest, size: BodySize, raw: Uint8Array, truncat
         }
         return withBody(req, size, result.partial, true, false)
       case "decoded":
-        return withBody(req, size, result.bytes, truncated, codings.length === 0)
+        return withBody(req, size, result.bytes, truncated, false)
     }
   })
 }
@@ -308,13 +314,18 @@ const scanDecoded = (req: GuardRequest, size: BodySize, raw: Uint8Array, truncat
 const withBody = (req: GuardRequest, size: BodySize, bytes: Uint8Array, truncated: boolean, identity: boolean): Effect.Effect<BodyScan> => {
   // the body read as is from Node, whole: its text is decoded once, as the platform decodes it
   const asRead = identity && !truncated && size._tag === "fits" && size.fromNode ? size.text() : undefined
-  return Effect.flatMap(bodyOf(bytes, req.headers["content-type"] ?? "", truncated, asRead), (view): Effect.Effect<BodyScan> => {
-    if ("binary" in view) return Effect.succeed(none("binary data"))
-    if ("error" in view) {
-      return Effect.succeed(refuse("decoding_error", 400, "Malformed request body", `Request body is not valid multipart/form-data: ${view.error}`, {
-        violation_type: "multipart_malformed"
-      }))
-    }
-    return Effect.succeed({ _tag: "body", body: view.body, truncated })
-  })
+  const view = viewOf(bytes, req.headers["content-type"] ?? "", truncated, asRead)
+  // a body that is not multipart (most) is known at once: one step, not three
+  return Effect.isEffect(view) ? Effect.map(view, (view) => scanOf(view, truncated)) : Effect.succeed(scanOf(view, truncated))
+}
+
+/** What the detector gets of a body's view. */
+const scanOf = (view: BodyView, truncated: boolean): BodyScan => {
+  if ("binary" in view) return none("binary data")
+  if ("error" in view) {
+    return refuse("decoding_error", 400, "Malformed request body", `Request body is not valid multipart/form-data: ${view.error}`, {
+      violation_type: "multipart_malformed"
+    })
+  }
+  return { _tag: "body", body: view.body, truncated }
 }
