@@ -362,11 +362,10 @@ const reduceLookups = (value: string): string => {
 }
 const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
 
-/**
- * What some part of each pattern below needs, searched for first: each gate stops only at the
- * character its part starts with (a `(`, a `)`, a line break), where the pattern tries a dozen
- * names at every letter of a long text. A gate that fails rules its pattern out.
- */
+// Gates: a part every match of a pattern has, searched for before the pattern. Each stops only at
+// the character its part starts with (a `(`, a `)`, a line break), where the pattern tries a dozen
+// names at every letter of a long text; a gate that fails rules its pattern out.
+
 /** `DANGEROUS_CALL`'s argument: a quote, a variable or a decoder right inside the parenthesis. */
 const CALL_ARGUMENT = /\(\s{0,8}(?:["'`$]|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()/i
 /** `PHPINFO` read back from each `(`. */
