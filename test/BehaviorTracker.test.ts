@@ -1,27 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, TestClock } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { BehaviorTracker } from "effect-guard"
+import { behaviorTrackerContract } from "./support/storeContracts.js"
 
-describe("BehaviorTracker", () => {
-  it.effect("counts the events of one IP over the last five minutes by Clock", () =>
-    Effect.gen(function*() {
-      const tracker = yield* BehaviorTracker
-      yield* tracker.record("10.0.0.1")
-      yield* TestClock.adjust("2 minutes")
-      yield* tracker.record("10.0.0.1")
-      yield* tracker.record("10.0.0.2")
-      expect(yield* tracker.recentEventCount("10.0.0.1")).toBe(2)
-      yield* TestClock.adjust("3 minutes")
-      expect(yield* tracker.recentEventCount("10.0.0.1")).toBe(1)
-      yield* TestClock.adjust("2 minutes")
-      expect(yield* tracker.recentEventCount("10.0.0.1")).toBe(0)
-    }).pipe(Effect.provide(BehaviorTracker.layerMemory())))
-
-  it.effect("an unknown IP has a count of zero", () =>
-    Effect.gen(function*() {
-      const tracker = yield* BehaviorTracker
-      expect(yield* tracker.recentEventCount("192.0.2.1")).toBe(0)
-    }).pipe(Effect.provide(BehaviorTracker.layerMemory())))
+describe("BehaviorTracker.layerMemory", () => {
+  describe("the store contract", () => {
+    behaviorTrackerContract(Effect.map(Layer.build(BehaviorTracker.layerMemory()), (context) => Context.get(context, BehaviorTracker)))
+  })
 
   it.effect("an IP spray cannot grow memory past the bound; the least recently seen IP goes first", () =>
     Effect.gen(function*() {

@@ -15,7 +15,14 @@
  *   instead of a 413. A body over the cap is therefore not put back; the rest of it is discarded as
  *   it arrives, so the client can finish sending and read the guard's 413.
  * - A web request's body is read by the platform with no cap at all. The guard reads a clone of it
- *   (`Request.clone` tees the stream) up to the cap; the application reads the original.
+ *   (`Request.clone` tees the stream) up to the cap; the application reads the original. Reading it
+ *   once instead has no public form that saves the second read: no constructor gives the platform's
+ *   request the guard's bytes (`HttpServerRequest.fromWeb` takes a `Request`, `modify` changes the
+ *   URL, headers and address only), and a new `Request` built from the bytes is read through a stream
+ *   again: 39.9 KB and about the same CPU against the clone's 42.6 KB for a 9.6 KB body
+ *   (`bench/web-body-clone.ts`). It would also hand the application a request other than its host's
+ *   (`source`, its abort signal), drop what middleware before the guard set with `modify`, and need
+ *   a stream stitched from the bytes read and the rest for a body kept past the cap.
  *
  * @internal
  */

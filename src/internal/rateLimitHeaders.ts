@@ -46,6 +46,14 @@ export const retryAfter = (result: RateLimitResult): Record<string, string> =>
 export const rateLimitFields = (mode: RateLimitHeadersMode, windows: ReadonlyArray<CountedWindow>): Record<string, string> => {
   if (mode === false || windows.length === 0) return {}
   if (mode === "draft-8") {
+    // one window (most requests): the two items without a list to join
+    if (windows.length === 1) {
+      const { policy, result } = windows[0]!
+      return {
+        "ratelimit-policy": `"${policy}";q=${result.limit};w=${seconds(result.window)}`,
+        "ratelimit": `"${policy}";r=${result.remaining};t=${seconds(result.resetAfter)}`
+      }
+    }
     return {
       "ratelimit-policy": windows.map(({ policy, result }) => `"${policy}";q=${result.limit};w=${seconds(result.window)}`).join(", "),
       "ratelimit": windows.map(({ policy, result }) => `"${policy}";r=${result.remaining};t=${seconds(result.resetAfter)}`).join(", ")

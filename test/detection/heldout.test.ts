@@ -1,27 +1,64 @@
 /**
- * The held-out set (test/fixtures/heldout/, provenance in its README): benign text nobody wrote as a
- * test, the README and CHANGELOG prose, code blocks and descriptions of the packages in node_modules,
- * sent as query values and JSON bodies, and public attack lists the external corpus did not sample.
- * It measures whether the engine generalises beyond the corpora its rules were tuned on: no rule is
- * written from its lines, and the ceiling and floor only keep a change from doing worse than
- * `bench/detection-heldout.ts` measured. Tighten them when the engine gets better; never loosen them
- * to let a change through.
+ * The held-out sets (test/fixtures/heldout/, provenance in its README). Set A: benign text nobody wrote
+ * as a test, the README and CHANGELOG prose, code blocks and descriptions of the packages in
+ * node_modules, sent as query values and JSON bodies, and public attack lists the external corpus did
+ * not sample. Set B: SecLists and payloadbox lists, the packages' other Markdown docs and doc comments,
+ * and crawler user agents, split by a hash into a dev half (where classes are looked for) and a test
+ * half (only counted). They measure whether the engine generalises beyond the corpora its rules were
+ * tuned on: no rule is written from their lines, and the ceilings and floors only keep a change from
+ * doing worse than `bench/detection-heldout.ts` measured. Tighten them when the engine gets better;
+ * never loosen them to let a change through.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ThreatDetector } from "../../src/ThreatDetector.js"
-import { loadHeldout } from "../fixtures/heldout/heldout.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
-/** Held-out benign rows refused at the default level: measured 0.022 (54/2473). */
-const HELDOUT_REFUSED_CEILING = 0.025
+/** Held-out benign rows refused at the default level: measured 0.018 (44/2473). */
+const HELDOUT_REFUSED_CEILING = 0.019
 /**
  * Held-out attack rows caught at the default level: measured 0.960 (311/324). The misses of fuzzdb's
  * SQL and command lists showed classes the rules lacked (docs/detection.md); those classes were
  * written from their own variants, so this floor keeps them, not the lines.
  */
 const HELDOUT_RECALL_FLOOR = 0.94
+
+/**
+ * Set B at the default level, per half: attack recall floor and benign refused ceiling. Measured: dev
+ * 0.970 (318/328) and 0.004 (3/715); test 0.961 (349/363) and 0.010 (7/674). The dev half is where
+ * classes are looked for; the test half is only counted, so its failure message names no row.
+ */
+const SET_B: Readonly<Record<HeldoutBRow["half"], { readonly recall: number; readonly refused: number }>> = {
+  dev: { recall: 0.96, refused: 0.006 },
+  test: { recall: 0.95, refused: 0.012 }
+}
+
+describe("held-out set B", () => {
+  for (const half of ["dev", "test"] as const) {
+    it.effect(`${half} half: catches at least its floor of the attacks and refuses at most its ceiling of the benign rows`, () =>
+      Effect.gen(function*() {
+        const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+        const r = yield* runCorpus(detector, loadHeldoutB(half))
+        const recall = sumTallies(r.recallBySource)
+        const refused = sumTallies(r.refusedBySource)
+        expect(recall.total).toBeGreaterThan(300)
+        expect(refused.total).toBeGreaterThan(600)
+        const rows = (list: ReadonlyArray<{ readonly source: string; readonly id: number }>) =>
+          half === "dev" ? list.slice(0, 20).map((row) => `${row.source} #${row.id}`).join("\n") : `${list.length} rows (the test half is not listed)`
+        expect(rate(recall), rows(r.missed)).toBeGreaterThanOrEqual(SET_B[half].recall)
+        expect(rate(refused), rows(r.falsePositives.map((f) => f.row))).toBeLessThanOrEqual(SET_B[half].refused)
+      }), { timeout: 120_000 })
+  }
+
+  it("puts every row in one half by a hash of what it sends, both halves about the same size", () => {
+    const rows = loadHeldoutB()
+    const dev = rows.filter((row) => row.half === "dev").length
+    expect(dev + rows.filter((row) => row.half === "test").length).toBe(rows.length)
+    expect(Math.abs(dev / rows.length - 0.5)).toBeLessThan(0.05)
+  })
+})
 
 describe("held-out benign text", () => {
   it.effect("refuses at most the measured share of real documentation text at the default level", () =>

@@ -29,7 +29,10 @@ export interface ReceivedRequest {
   readonly decrypted: unknown
   /** The status the backend answered. */
   readonly status: number
-  /** When it arrived (wall clock, ms). */
+  /**
+   * When it arrived (wall clock, ms): tests compare two arrivals only from below ("not before the
+   * Retry-After"), which a loaded machine cannot break, as it only makes the gap longer.
+   */
   readonly at: number
 }
 

@@ -1,13 +1,16 @@
 /**
  * What every store of a service promises, whatever keeps its state: one suite per service, run
- * against the memory store (test/RateLimitStore.test.ts, test/IpBans.test.ts) and the Redis store
+ * against the memory store (test/RateLimitStore.test.ts, test/IpBans.test.ts,
+ * test/ViolationCounter.test.ts, test/BehaviorTracker.test.ts) and the Redis store
  * (test/stores/redis/...). A store's own tests add only what is its alone: bounds and eviction in
  * memory, keys, TTLs and sharing between instances in Redis.
  */
 import { expect, it } from "@effect/vitest"
 import { Duration, Effect, Option, type Scope, TestClock } from "effect"
+import type { BehaviorTracker } from "../../src/BehaviorTracker.js"
 import type { BanResult, IpBans } from "../../src/IpBans.js"
 import type { RateLimitStore } from "../../src/RateLimitStore.js"
+import type { ViolationCounter } from "../../src/ViolationCounter.js"
 
 const hits = (store: RateLimitStore["Type"], key: string, n: number, limit: number, window: Duration.DurationInput) =>
   Effect.forEach(Array.from({ length: n }), () => store.hit(key, limit, window))
@@ -231,5 +234,84 @@ export const ipBansContract = <E>(
       expect(banned(yield* bans.ban("203.0.113.9", Duration.infinity, "manual")).until).toBe(Infinity)
       yield* TestClock.adjust("3650 days")
       expect(Option.getOrThrow(yield* bans.isBanned("203.0.113.9")).until).toBe(Infinity)
+    }))
+}
+
+/** The `ViolationCounter` contract; `make` builds a fresh, empty counter in the test's scope. */
+export const violationCounterContract = <E>(
+  make: (options?: { readonly window?: Duration.DurationInput }) => Effect.Effect<ViolationCounter["Type"], E, Scope.Scope>
+) => {
+  it.scoped("counts violations per category and in total", () =>
+    Effect.gen(function*() {
+      const counter = yield* make()
+      yield* counter.record("203.0.113.9", "sqli")
+      yield* counter.record("203.0.113.9", "xss")
+      const counts = yield* counter.record("203.0.113.9", "sqli")
+      expect(counts.category).toBe(2)
+      expect(counts.total).toBe(3)
+      expect(counts.byCategory).toEqual(new Map([["sqli", 2], ["xss", 1]]))
+      expect((yield* counter.record("198.51.100.1", "sqli")).total).toBe(1)
+    }))
+
+  it.scoped("starts over once the window has passed since the first violation, by the caller's Clock", () =>
+    Effect.gen(function*() {
+      const counter = yield* make({ window: "10 minutes" })
+      yield* counter.record("203.0.113.9", "sqli")
+      yield* TestClock.adjust("9 minutes")
+      expect((yield* counter.record("203.0.113.9", "sqli")).total).toBe(2)
+      yield* TestClock.adjust("1 minute")
+      expect(yield* counter.record("203.0.113.9", "sqli")).toMatchObject({ category: 1, total: 1 })
+    }))
+
+  it.scoped("forgets an IP on reset and counts the IPs it tracks", () =>
+    Effect.gen(function*() {
+      const counter = yield* make()
+      yield* counter.record("203.0.113.9", "sqli")
+      yield* counter.record("198.51.100.1", "sqli")
+      expect(yield* counter.size).toBe(2)
+      yield* counter.reset("203.0.113.9")
+      expect(yield* counter.size).toBe(1)
+      expect((yield* counter.record("203.0.113.9", "sqli")).total).toBe(1)
+    }))
+
+  it.scoped("keeps at most 64 categories per IP but counts every violation in the total", () =>
+    Effect.gen(function*() {
+      const counter = yield* make()
+      let last = yield* counter.record("203.0.113.9", "c0")
+      for (let i = 1; i < 70; i++) last = yield* counter.record("203.0.113.9", `c${i}`)
+      expect(last.byCategory.size).toBe(64)
+      expect(last.total).toBe(70)
+    }))
+}
+
+/** The `BehaviorTracker` contract; `make` builds a fresh, empty tracker in the test's scope. */
+export const behaviorTrackerContract = <E>(make: Effect.Effect<BehaviorTracker["Type"], E, Scope.Scope>) => {
+  it.scoped("counts the events of one IP over the last five minutes by Clock", () =>
+    Effect.gen(function*() {
+      const tracker = yield* make
+      yield* TestClock.setTime(1_000_000)
+      yield* tracker.record("203.0.113.9")
+      yield* TestClock.adjust("2 minutes")
+      yield* tracker.record("203.0.113.9")
+      yield* tracker.record("203.0.113.9")
+      yield* tracker.record("198.51.100.2")
+      expect(yield* tracker.recentEventCount("203.0.113.9")).toBe(3)
+      yield* TestClock.adjust("3 minutes")
+      expect(yield* tracker.recentEventCount("203.0.113.9")).toBe(2)
+      yield* TestClock.adjust("2 minutes")
+      expect(yield* tracker.recentEventCount("203.0.113.9")).toBe(0)
+    }))
+
+  it.scoped("an unknown IP has a count of zero", () =>
+    Effect.gen(function*() {
+      const tracker = yield* make
+      expect(yield* tracker.recentEventCount("192.0.2.1")).toBe(0)
+    }))
+
+  it.scoped("counts events recorded at the same millisecond separately", () =>
+    Effect.gen(function*() {
+      const tracker = yield* make
+      yield* Effect.forEach([1, 2, 3, 4, 5], () => tracker.record("ip", 42_000), { concurrency: "unbounded" })
+      expect(yield* tracker.recentEventCount("ip", "5 minutes", 42_000)).toBe(5)
     }))
 }

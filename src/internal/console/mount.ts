@@ -17,6 +17,7 @@ import type { ConsoleVerifier, GuardConsoleOptions } from "../../GuardConsole.js
 import { GuardPipeline, type GuardPipelineShape } from "../../GuardMiddleware.js"
 import { IpBans } from "../../IpBans.js"
 import type { GuardRedis } from "../../Redis.js"
+import { pathOf } from "../path.js"
 import type { ConsoleFeed } from "./feed.js"
 import { type ConsoleAssets, configSummary, makeConsoleApp, streamLifetime } from "./http.js"
 
@@ -29,11 +30,6 @@ const loadAssets: Effect.Effect<ConsoleAssets, ConfigError> = Effect.try({
   catch: (error) =>
     ConfigError.fromIssues([{ path: "consolePath", message: `the guard console's assets cannot be read: ${error instanceof Error ? error.message : String(error)}` }])
 })
-
-const pathOf = (url: string): string => {
-  const q = url.indexOf("?")
-  return q < 0 ? url : url.slice(0, q)
-}
 
 type Serve = ReturnType<typeof makeConsoleApp>
 

@@ -331,7 +331,9 @@ const SPLIT_HEADERS = alt([
   "date"
 ])
 const HTTP_SPLIT: ReadonlyArray<PatternDef> = [
-  split("crlf_header", `\\n\\s?${SPLIT_HEADERS}\\s?:`, VALUES),
+  // not a line of an object literal whose value is one quoted string (`  host: 'example.com',`): a
+  // header line's value is not quoted, and a quoted one sets no cookie or location that matters
+  split("crlf_header", `\\n\\s?${SPLIT_HEADERS}\\s?:(?!\\s?(?:'[^'\\n]{0,120}'|"[^"\\n]{0,120}")\\s?,?\\s?(?:\\n|$))`, VALUES),
   split("crlf_generic_header", "\\n\\s?[a-z][\\w-]{1,40}\\s?:\\s?\\S", path | header | cookie | key),
   split("request_smuggle", "\\n\\s?(?:get|post|put|delete|head|options|patch|connect|trace)\\s/[^\\s]{0,128}\\shttp/\\d", VALUES)
 ]
@@ -410,7 +412,7 @@ const DESERIALIZATION: ReadonlyArray<PatternDef> = [
   deser("dotnet_type_key", "[\"']?\\$type[\"']?\\s?:\\s?[\"'][^\"']{0,128}(?:system\\.(?:windows|diagnostics|management|configuration|data)|microsoft\\.(?:powershell|visualstudio|exchange)|objectdataprovider)", ALL),
   deser("python_pickle", "\\bc(?:os|posix|nt|subprocess|builtins|__builtin__|commands|pty|socket)\\n\\s?(?:system|popen|exec|eval|call|check_output|getoutput|spawn|connect)\\b|\\(s'[^']{0,64}'\\n\\s?tr\\.|\\bcposix\\nsystem|\\b__reduce__\\b|\\b__reduce_ex__\\b", ALL),
   deser("pickle_b64", "(?:^|[\\s\"'=:])(?:gasv|gaj9|gaev|kgnvcw|y29zcnn5c3rlb|y29zcn|y3bvc2l4)[a-z0-9+/]{4}", ALL),
-  deser("yaml_tag", "!!(?:python/(?:object|name|module|apply)|javax?\\.[\\w.]{1,128}|com\\.[\\w.]{1,128}|org\\.[\\w.]{1,128}|net\\.[\\w.]{1,128}|ruby/(?:object|hash|struct|marshal)|binary\\b|map:|set\\b)|!ruby/(?:object|hash|struct):|tag:yaml\\.org,2002:(?:python|ruby|java)", ALL),
+  deser("yaml_tag", "!!(?:python/(?:object|name|module|apply)|javax?\\.[\\w.]{1,128}|com\\.[\\w.]{1,128}|org\\.[\\w.]{1,128}|net\\.[\\w.]{1,128}|ruby/(?:object|hash|struct|marshal))|!ruby/(?:object|hash|struct):|tag:yaml\\.org,2002:(?:python|ruby|java)", ALL),
   deser("node_serialize", "_\\$\\$nd_func\\$\\$_|\\bfunction\\s?\\(\\s?\\)\\s?\\{[^}]{0,128}\\}\\s?\\(\\s?\\)\\s?[\"'}]", ALL),
   deser("ruby_marshal_gadget", "\\b(?:gem::(?:requirement|installer|specfetcher|requestset|source)|activesupport::deprecation|erb\\b[^\\n]{0,32}@src|net::writeadapter|rubygems)\\b", ALL, { weight: 0.5 })
 ]

@@ -401,6 +401,20 @@ const sameSiteReferer = (headers: DetectionInput["headers"]): boolean => {
   return m !== null && m[1]!.toLowerCase() === bare!.toLowerCase()
 }
 
+/**
+ * Scans one header; a `cookie` header is not scanned but answered instead, when `takesCookie`
+ * (cookies parsed from it are scanned after the headers).
+ */
+const header = (sink: ValueSink, rawName: string, value: unknown, takesCookie: boolean): string | undefined => {
+  if (typeof value !== "string" || value.length === 0) return undefined
+  const name = rawName.toLowerCase()
+  if (takesCookie && name === "cookie") return value
+  const location = `header.${name}`
+  if (sink.excludedHeader(name)) sink.always(value, location, name)
+  else sink.value(value, "header", "value", location, name)
+  return undefined
+}
+
 /** Hands every value of `input` to `sink`, in request order: path, query, headers, cookies, body. */
 export const walkRequest = (input: DetectionInput, sink: ValueSink, options: WalkOptions): void => {
   const rawPath = typeof input.path === "string" ? input.path : ""
@@ -418,16 +432,20 @@ export const walkRequest = (input: DetectionInput, sink: ValueSink, options: Wal
   // a `cookie` header is parsed (once, when `cookies` is absent) and scanned after the headers
   let cookieHeader: string | undefined
   const cookiesGiven = input.cookies !== undefined
-  for (const [rawName, value] of toPairs(input.headers)) {
-    if (typeof value !== "string" || value.length === 0) continue
-    const name = rawName.toLowerCase()
-    if (!cookiesGiven && cookieHeader === undefined && name === "cookie") {
-      cookieHeader = value
-      continue
+  const headers = input.headers
+  if (Array.isArray(headers)) {
+    for (const [name, value] of headers as Pairs) {
+      const taken = header(sink, name, value, !cookiesGiven && cookieHeader === undefined)
+      if (taken !== undefined) cookieHeader = taken
     }
-    const location = `header.${name}`
-    if (sink.excludedHeader(name)) sink.always(value, location, name)
-    else sink.value(value, "header", "value", location, name)
+  } else if (headers !== undefined) {
+    // a record's names, not `Object.entries`: that is a pair array per header on every request
+    const record = headers as Readonly<Record<string, string>>
+    const names = Object.keys(record)
+    for (let i = 0; i < names.length; i++) {
+      const taken = header(sink, names[i]!, record[names[i]!], !cookiesGiven && cookieHeader === undefined)
+      if (taken !== undefined) cookieHeader = taken
+    }
   }
   if (cookiesGiven) pairs(sink, toPairs(input.cookies), "cookie", "cookie")
   else if (cookieHeader !== undefined) pairString(sink, cookieHeader, ";", false, "cookie", "cookie")

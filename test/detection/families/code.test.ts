@@ -4,7 +4,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { family } from "../../../src/internal/detection/families/code/index.js"
 import type { Paranoia } from "../../../src/internal/detection/families/contract.js"
-import { doublingRatio } from "./doublingRatio.js"
+import { cpuDoublingRatio } from "./doublingRatio.js"
 
 const score = (value: string, paranoia: Paranoia = 1): number =>
   family.mayMatch(value)
@@ -169,6 +169,44 @@ describe("code family", () => {
     }
   })
 
+  it("passes Node settings and exports in a snippet of several lines or named in a code span; a one-line read still counts", () => {
+    for (const value of [
+      "const port = Number(process.env.PORT);\nconst app = createApp();\napp.listen(port);\n",
+      "function helper() {\n  return 1;\n}\nmodule.exports = helper;\n",
+      "Set the endpoint with `process.env.OTEL_EXPORTER_OTLP_ENDPOINT`.",
+      "Reads `process.env[key]` and falls back to the default."
+    ]) {
+      expect(score(value, 1), value).toBeLessThan(5)
+    }
+    for (const value of ["res.end(JSON.stringify(process.env))", "';return process.env;//", "`${process.env.SECRET}`", "x`process.env.SECRET`;\nmodule.exports = 1"]) {
+      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
+    }
+    // a strong sign counts in a snippet too
+    expect(score("const cp = require('child_process');\nconst out = cp.execSync('id');\nconsole.log(out);\n", 1)).toBeGreaterThanOrEqual(5)
+  })
+
+  it("passes a Node built-in that runs nothing, required with `node:`, and `child_process` named at a sentence's end", () => {
+    for (const value of [
+      "const { test, after } = require('node:test')\ntest('x', (t) => t.pass())",
+      "const assert = require('node:assert')",
+      "Pass arguments to `node` when spawning `worker_threads` or `child_process`."
+    ]) {
+      expect(score(value, 1), value).toBeLessThan(5)
+    }
+    for (const value of ["x=require('node:child_process').execSync('id')", "require('node:fs').readFileSync('/etc/passwd')", "require(\"child_process\").exec('id')"]) {
+      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
+  it("refuses Smarty's reserved variable, the probe of a Smarty injection; other Smarty and PHP braces pass", () => {
+    for (const value of ["{$smarty.version}", "{$smarty.const.PHP_VERSION}", "{ $smarty.template_object }"]) {
+      expect(score(value, 1), value).toBeGreaterThanOrEqual(5)
+    }
+    for (const value of ["{$price} per month", "Hello {$user->name}", "Smarty is a template engine for PHP"]) {
+      expect(score(value, 1), value).toBeLessThan(5)
+    }
+  })
+
   it("keeps bare constructor chains and Perl interpolation for level 2", () => {
     for (const value of ["x.constructor.constructor", "@{[ uc 'x' ]}"]) {
       expect(score(value, 1), value).toBeLessThan(5)
@@ -234,7 +272,7 @@ describe("code family", () => {
     for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A", ")(", "')('x'", "$_[$_[", "<? ", "exec\t", "filename=\"a", "opcache.a", "while(", "%x(", "@{["]) {
       const small = fragment.repeat(Math.ceil(32_000 / fragment.length))
       const large = small + small
-      expect(doublingRatio((value) => family.scan(value, { location: "query", paranoia: 4 }), small, large), fragment).toBeLessThanOrEqual(4)
+      expect(cpuDoublingRatio((value) => family.scan(value, { location: "query", paranoia: 4 }), small, large), fragment).toBeLessThanOrEqual(4)
     }
   })
 })

@@ -17,7 +17,11 @@ const ratioBy = (clock: () => number) => (scan: (value: string) => void, small: 
   return bestLarge / Math.max(bestSmall, 0.5)
 }
 
-/** Wall-clock milliseconds. */
+/**
+ * Wall-clock milliseconds: for the benches (`bench/family-html.ts`), which run on a quiet machine.
+ * Tests use {@link cpuDoublingRatio}: a ratio of wall times also counts the time another process held
+ * the core, more for one size than the other.
+ */
 export const doublingRatio = ratioBy(() => performance.now())
 
 /** This process's CPU milliseconds: on a machine shared with other work, waiting for a core is no cost. */

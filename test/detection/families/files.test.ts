@@ -27,7 +27,15 @@ describe("files family", () => {
       ["the copy a tool leaves beside the account database", "/etc/shadow-"],
       ["an editor's copy of it", "../../etc/passwd~"],
       ["an account file named by folded hex notation", "0x2fetc0x2fgroup"],
-      ["a rooted Windows log path with spaces in its names", "/Program Files\\Acme Web\\logs\\access.log"]
+      ["a rooted Windows log path with spaces in its names", "/Program Files\\Acme Web\\logs\\access.log"],
+      ["a shell start-up file from the root", "/.bashrc"],
+      ["a login shell's profile after a climb", "../../home/deploy/.bash_profile"],
+      ["a csh start-up file in a home directory", "~/.cshrc"],
+      ["a trust file for remote logins", "/root/.rhosts"],
+      ["a mail forward file", "/.forward"],
+      ["an ASP application's configuration script", "../config.asp"],
+      ["a PHP application's database script", "db.php"],
+      ["a classic ASP database connection script", "/includes/conn.asp"]
     ])("%s: %s", (_, value) => {
       expect(scoreOf(family, value)).toBeGreaterThanOrEqual(THRESHOLD)
     })
@@ -119,7 +127,14 @@ describe("files family", () => {
       ["a word ending in a question mark", "files?"],
       ["a file name ending in a dash", "/srv/app/notes-"],
       ["a rooted path in a sentence", "/docs is where the guide lives"],
-      ["a command over an ordinary file", "cat ./notes/todo.txt"]
+      ["a command over an ordinary file", "cat ./notes/todo.txt"],
+      ["a question about a shell start-up file", "add nvm to .bashrc or .zshrc"],
+      ["a sentence naming a login file", "where does ~/.profile get read on macOS"],
+      ["a word that is a start-up file's name without its dot", "profile"],
+      ["a profile page", "/users/42/profile"],
+      ["a front-end config module", "config.js"],
+      ["settings as JSON", "settings.json"],
+      ["a question about a config script", "copy config.sample.php to config.php and edit it"]
     ])("%s: %s", (_, value) => {
       expect(scoreOf(family, value)).toBeLessThan(THRESHOLD)
     })
@@ -132,6 +147,13 @@ describe("files family", () => {
       ["a download", "/downloads/report-2024.pdf"]
     ])("in the request path, %s: %s", (_, path) => {
       expect(scoreOf(family, path, "path")).toBeLessThan(THRESHOLD)
+    })
+
+    it("a shell start-up file named in prose or sourced passes at every level; read by a command it counts", () => {
+      for (const value of ["add nvm to ~/.bashrc or ~/.zshrc", "source ~/.bashrc", "if [ -f ~/.bashrc ]; then . ~/.bashrc; fi"]) {
+        expect(rulesOf(family, value, "query", 2), value).toEqual([])
+      }
+      expect(rulesOf(family, "cat ~/.bashrc", "query")).toEqual([RULES.commandRead.id])
     })
 
     it("a sensitive path named in prose scores at level 2", () => {

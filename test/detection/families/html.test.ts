@@ -252,6 +252,26 @@ describe("html family: text, markup and code that pass at level 1", () => {
     expect(refused(value)).toBe(false)
   })
 
+  it("reads an `on...` name no browser fires as a JavaScript variable when camelCased or declared; a known event stays a handler", () => {
+    for (const value of [
+      "const onResult = ({ glob, input }) => {\n  console.log(glob, input)\n}",
+      "var onnetlisten = require('on-net-listen')\nonnetlisten(function (addr) {})",
+      "let onChangeHandler = (e) => setValue(e.target.value)",
+      "props: { onSelectItem = noop }"
+    ]) {
+      expect(refused(value), value).toBe(false)
+    }
+    for (const value of [
+      "\" onClick=alert(1) x=\"",
+      "x\" var onerror=alert(1) y=\"",
+      "' onfoo=alert(1) x='",
+      " onPointerRawUpdate=confirm`1`",
+      "const onload = location.hash.slice(1); onmouseover=eval(onload)"
+    ]) {
+      expect(refused(value), value).toBe(true)
+    }
+  })
+
   it("rejects ordinary values before tokenizing", () => {
     for (const value of ["the quick brown fox", "12345", "f47ac10b-58cc-4372-a567-0e02b2c3d479", "Zoë Saldaña", "user+tag@example.com"]) {
       expect(family.mayMatch(value), value).toBe(false)

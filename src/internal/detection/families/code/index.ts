@@ -79,7 +79,7 @@ export const CODE_RULES = {
     "template",
     1,
     5,
-    "A template expression (`{{ }}`, `{% %}`, `${ }`, `#{ }`, `*{ }`, `<%= %>`) naming a dangerous object or call: `{{config}}`, `{{''.__class__}}`, `${T(java.lang.Runtime)}`, `<%= system('id') %>`"
+    "A template expression (`{{ }}`, `{% %}`, `${ }`, `#{ }`, `*{ }`, `<%= %>`) naming a dangerous object or call, or Smarty's reserved variable: `{{config}}`, `{{''.__class__}}`, `${T(java.lang.Runtime)}`, `<%= system('id') %>`, `{$smarty.version}`"
   ),
   phpInterpolation: rule("code-011", "code_injection", 1, 5, "PHP complex interpolation calling a function: `{${sleep(5)}}`"),
   phpSuperglobal: rule(
@@ -197,7 +197,7 @@ const PACKAGE_IMPORT = String.raw`(?!\s{0,8}\(\s{0,8}(["'\`])(?:\.\/|@[a-z0-9_-]
  */
 const harmlessRequire = (group: number): string => {
   const quote = `\\${group}`
-  return String.raw`\s{0,8}\(\s{0,8}(["'\`])(?!(?:node:)?(?:child_process|fs|fs-extra|vm|net|os|dns|https?|http2|dgram|tls|cluster|worker_threads|module|process|v8|inspector|repl|shelljs|execa|cross-spawn|node-pty)(?:\/[a-z_]{1,16})?${quote})(?:\.\/(?:[a-z0-9_-][a-z0-9._-]{0,63})?|(?:@[a-z0-9_-][a-z0-9._-]{0,63}\/)?[a-z0-9_-][a-z0-9._-]{0,63})(?:\/[a-z0-9_-][a-z0-9._-]{0,63}){0,4}\/?${quote}\s{0,8}\)(?!\s{0,8}\.\s{0,8}(?:exec|spawn|fork|run|eval|read|write|open|unlink|rm|mainmodule|constructor|binding|dlopen|kill))`
+  return String.raw`\s{0,8}\(\s{0,8}(["'\`])(?!(?:node:)?(?:child_process|fs|fs-extra|vm|net|os|dns|https?|http2|dgram|tls|cluster|worker_threads|module|process|v8|inspector|repl|shelljs|execa|cross-spawn|node-pty)(?:\/[a-z_]{1,16})?${quote})(?:\.\/(?:[a-z0-9_-][a-z0-9._-]{0,63})?|(?:node:)?(?:@[a-z0-9_-][a-z0-9._-]{0,63}\/)?[a-z0-9_-][a-z0-9._-]{0,63})(?:\/[a-z0-9_-][a-z0-9._-]{0,63}){0,4}\/?${quote}\s{0,8}\)(?!\s{0,8}\.\s{0,8}(?:exec|spawn|fork|run|eval|read|write|open|unlink|rm|mainmodule|constructor|binding|dlopen|kill))`
 }
 const DANGEROUS_CALL = new RegExp(
   String.raw`(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode|str_rot13|gzinflate|file_get_contents|file_put_contents|fwrite|readfile|include|include_once|require(?:(?<!=\s{0,8}require)|${PACKAGE_IMPORT})(?!${harmlessRequire(2)})|require_once|unserialize|highlight_file|show_source|dl)\s{0,8}\(\s{0,8}(?:["'\`$]|\$_|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()`,
@@ -241,21 +241,34 @@ const JAVA =
   /java\.(?:lang\.)?(?:runtime|processbuilder|system\.|class\.|reflect)|\bprocessbuilder\b|com\.opensymphony\.xwork2|org\.apache\.struts2|\bognl\.ognl|(?:invoker|chained|constant|clone|instantiate)transformer\b|javax\.naming\.|java\.net\.urlclassloader|java\.rmi\.|sun\.misc\.base64decoder|getruntime\s{0,8}\(\s{0,8}\)\s{0,8}\.\s{0,8}exec|\bprocessbuilder\s{0,8}\(|class\.module\.classloader|\bclass\.classloader|_memberaccess|@java\.lang|\bt\s{0,4}\(\s{0,4}java\.|javax\.script\.scriptenginemanager|freemarker\.template\.utility\.(?:execute|objectconstructor)|\.getclass\s{0,4}\(\s{0,4}\)\s{0,4}\.\s{0,4}forname|java\.beans\.xmldecoder|org\.apache\.commons\.(?:io|collections)|xmlapplicationcontext\s{0,4}\(/i
 /** A Java package path that ends at the runtime or a process builder: `java.evil.runtime`, level 2. */
 const JAVA_LOOSE = /\bjava\.(?:[a-z_$][a-z0-9_$]{0,31}\.){0,4}(?:runtime|processbuilder|scriptenginemanager)\b/i
-/** A word every `JAVA` and every `NODE` alternative holds: one search instead of two long alternations. */
-const JAVA_OR_NODE_WORD =
-  /java|processbuilder|xwork2|struts2|ognl|transformer|getruntime|classloader|memberaccess|forname|freemarker|sun\.misc|commons\.|applicationcontext|child_process|nd_func|js_function|fromcharcode|function|mainmodule|constructor|binding|sync|process\./i
+/** A word every `JAVA` alternative holds: the long alternation runs only on values with one. */
+const JAVA_WORD = /java|processbuilder|xwork2|struts2|ognl|transformer|getruntime|classloader|memberaccess|forname|freemarker|sun\.misc|commons\.|applicationcontext/i
+/**
+ * A word every `NODE` alternative holds. `function` counts only after `new` (or as `__js_function`),
+ * as `NODE` reads it: every bundle has `function`, few have `new Function`.
+ */
+const NODE_WORD = /child_process|nd_func|js_function|fromcharcode|new\s{1,8}function|mainmodule|constructor|binding|sync|process\./i
+/** Either: one search rules both out in most text (CSV, prose, JSON text). */
+const JAVA_OR_NODE_WORD = new RegExp(`${JAVA_WORD.source}|${NODE_WORD.source}`, "i")
 const SERIALIZED =
   /\brO0AB[A-Za-z0-9+/]|\baced0005|AAEAAAD\/\/\/\/\/|!!python\/(?:object|name|module)|!!javax\.|!!java\.|\bc__builtin__\b|\bcos\nsystem\b|<java\s{1,8}version=|<object\s{1,8}class=["']java\./
 const NODE =
-  /require\s{0,8}\(\s{0,8}["'`]child_process|_\$\$nd_func\$\$_|__js_function|eval\s{0,8}\(\s{0,8}string\.fromcharcode|\bnew\s{1,8}function\s{0,8}\(\s{0,8}["'`]|\bchild_process\b(?=["'`]?\s{0,4}\)?\s{0,4}[.[(])|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
+  /require\s{0,8}\(\s{0,8}["'`]child_process|_\$\$nd_func\$\$_|__js_function|eval\s{0,8}\(\s{0,8}string\.fromcharcode|\bnew\s{1,8}function\s{0,8}\(\s{0,8}["'`]|\bchild_process\b(?=["'`]?\s{0,4}\)?\s{0,4}(?:\.(?![\s"'`)]|$)|[[(]))|process\.mainmodule|constructor\.constructor\s{0,8}\(|\bprocess\.binding\s{0,8}\(|\b(?:exec|spawn)sync\s{0,8}\(|global\.process\.|this\.constructor\.constructor/i
 const PYTHON =
   /__import__\s{0,8}\(|__class__|__mro__|__subclasses__|__globals__|__builtins__|__base__|\bos\.(?:popen|system|exec[lv]p?e?)\s{0,8}\(|\bsubprocess\.(?:popen|call|run|check_output)\s{0,8}\(|\bimport\s{1,8}(?:os|subprocess|socket|pty)\b[^\n]{0,64}[;\n]/i
 const JS_HANG =
   /\bwhile\s{0,4}\(\s{0,4}(?:!\s{0,4}(?:[-+]?0|false|""|''|``|null|undefined)|true|infinity|1)\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\}|\s{0,4}$)|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)\s{0,4}(?:;|\{\s{0,4}\})/i
 const RUBY_PROCESS =
   /\b(?:process\.spawn|kernel\.(?:exec|system|spawn|open)|io\.popen|open3\.(?:popen\d?|capture\d?)\w{0,8})\s{0,4}\(|%x\s{0,2}[({[]\s{0,4}[a-z]/i
+/**
+ * The weak signs of Node code: every snippet of several lines (`isSourceSnippet`) reads its settings
+ * and exports its module, and documentation names them in code spans (`` `process.env.PORT` ``).
+ */
+const NODE_WEAK = /\bprocess\.env\b|\bmodule\.exports\s{0,4}=/i
+/** A Markdown code span holding only a name or a property path: named in prose, not evaluated. */
+const NAME_SPANS = /`[\w$.[\]'"-]{1,120}`/g
 const NODE_CODE = new RegExp(
-  String.raw`\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|(?<!=\s{0,8})\brequire(?!${harmlessRequire(1)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)|\brequire(?!${harmlessRequire(2)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)(?=\s{0,8}[.(\[])`,
+  String.raw`\bnew\s{1,8}function\s{0,8}\(|(?<!=\s{0,8})\brequire(?!${harmlessRequire(1)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)|\brequire(?!${harmlessRequire(2)})\s{0,8}\(\s{0,8}["'\`][a-z_./-]{1,64}["'\`]\s{0,8}\)(?=\s{0,8}[.(\[])`,
   "i"
 )
 /** An anonymous `function () {`: weak, so not in a snippet of several lines of code (`isSourceSnippet`). */
@@ -312,6 +325,8 @@ const templateDanger = (value: string): string | undefined => {
   return undefined
 }
 
+/** Smarty's reserved variable, read for the engine's version, constants and template object: `{$smarty.version}`. */
+const SMARTY_VARIABLE = /\{\s{0,4}\$smarty\s{0,4}\./i
 const TEMPLATE_PROBE = /(?:\{\{|\$\{\{?|#\{|\*\{|<%=?|\[\[)\s{0,4}\d{1,8}\s{0,4}[*+/-]\s{0,4}\d{1,8}\s{0,4}(?:\}|%>|\]\])/
 const LOOSE_CALL = /(?<![\w.$])(?:eval|exec|system|assert|passthru|shell_exec|popen|execute)\s{0,8}\(\s{0,8}[^)\s]/i
 
@@ -339,7 +354,41 @@ const reduceLookups = (value: string): string => {
 }
 const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
 
-const INTEREST = /[<{$(:_!@#*[]|\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports|constructor|[a-z]\s?=|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+/**
+ * What some part of each pattern below needs, searched for first: each gate stops only at the
+ * character its part starts with (a `(`, a `)`, a line break), where the pattern tries a dozen
+ * names at every letter of a long text. A gate that fails rules its pattern out.
+ */
+/** `DANGEROUS_CALL`'s argument: a quote, a variable or a decoder right inside the parenthesis. */
+const CALL_ARGUMENT = /\(\s{0,8}(?:["'`$]|base64_decode|str_rot13|gzinflate|chr\s{0,4}\()/i
+/** `PHPINFO` read back from each `(`. */
+const PHPINFO_CALLED = new RegExp(`\\((?<=${PHPINFO.source})`, "i")
+/** `COMMENTED_CALL`'s comment end, then the parenthesis. */
+const COMMENT_THEN_CALL = /(?:\*\/|\n)\s{0,8}\(/
+/** `PHP_SPACED_CALL`'s whitespace before the parenthesis: a control character, or two spaces. */
+const SPACED_PARENTHESIS = /[\t\r\n\v\f]\s{0,8}\(| {2}\(/
+/** The scheme `PHP_WRAPPER` needs before `://` ends in one of these letters (`php`, `phar`, `expect`, `zip`, `glob`, `data`); `http` does not. */
+const WRAPPER_SCHEME = /[prtba]:\/\/|data:text\//i
+/** A piece of every `RUBY_PROCESS` alternative. */
+const RUBY_WORD = /process\.|kernel\.|io\.popen|open3\.|%x/i
+/** How every `PHP_CALLED_EXPRESSION` alternative ends: a parenthesis closed, then a semicolon. */
+const CLOSED_STATEMENT = /\)\s{0,8};/
+
+/**
+ * What every rule needs one of, in four searches: one of `<{$(:_!@#*[`, a dotted name (`.php`,
+ * `.env`, `.exports`), a letter before `=`, or a word (`constructor`, `runtime`, `java.`...). Split so
+ * that the words, tried at every letter, are not tried again for every symbol.
+ */
+const INTEREST_CHARS = /[<{$(:_!@#*[]/
+const INTEREST_DOTTED = /\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports/i
+const INTEREST_ASSIGNED = /[a-z]\s?=/i
+const INTEREST_WORDS = /constructor|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
+
+const mayMatch = (value: string): boolean =>
+  INTEREST_CHARS.test(value) ||
+  (value.includes(".") && INTEREST_DOTTED.test(value)) ||
+  (value.includes("=") && INTEREST_ASSIGNED.test(value)) ||
+  INTEREST_WORDS.test(value)
 
 /**
  * Code hidden in base64 (`eval(atob(...))` receives it so) is found in the engine's base64 view of
@@ -354,20 +403,26 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
     const match = pattern.exec(text)
     if (match !== null) findings.push(findingOf(found, `${found.description.split(":")[0]}: ${match[0]}`))
   }
+  // asked several times below: each answer once
+  const call = value.includes("(")
+  const brace = value.includes("{")
+  const dotted = value.includes(".")
+  const underscore = value.includes("_")
+  const lookup = value.includes("${")
   if (value.includes("<?")) test(CODE_RULES.phpTag, PHP_TAG)
-  if (value.includes(":/")) test(CODE_RULES.phpWrapper, PHP_WRAPPER)
-  if (value.includes("(")) {
-    test(CODE_RULES.dangerousCall, DANGEROUS_CALL)
-    if (findings.length === 0) test(CODE_RULES.dangerousCall, PHPINFO)
-    if (findings.length === 0 && (value.includes("/*") || value.includes("//") || value.includes("#"))) {
+  if (value.includes(":/") && WRAPPER_SCHEME.test(value)) test(CODE_RULES.phpWrapper, PHP_WRAPPER)
+  if (call) {
+    if (CALL_ARGUMENT.test(value)) test(CODE_RULES.dangerousCall, DANGEROUS_CALL)
+    if (findings.length === 0 && PHPINFO_CALLED.test(value)) test(CODE_RULES.dangerousCall, PHPINFO)
+    if (findings.length === 0 && (value.includes("/*") || value.includes("//") || value.includes("#")) && COMMENT_THEN_CALL.test(value)) {
       test(CODE_RULES.dangerousCall, COMMENTED_CALL)
     }
   }
   if (value.includes(":{")) test(CODE_RULES.phpSerialized, PHP_SERIALIZED)
   if (value.includes("$_") || value.includes("php") || value.includes("PHP")) test(CODE_RULES.phpSuperglobal, PHP_SUPERGLOBAL)
   if (context.location === "key") test(CODE_RULES.phpSuperglobal, SUPERGLOBAL_KEY)
-  if (value.includes(")") && value.includes(";")) test(CODE_RULES.phpCalledExpression, PHP_CALLED_EXPRESSION)
-  if (value.includes("(")) test(CODE_RULES.phpSpacedCall, PHP_SPACED_CALL)
+  if (value.includes(")") && value.includes(";") && CLOSED_STATEMENT.test(value)) test(CODE_RULES.phpCalledExpression, PHP_CALLED_EXPRESSION)
+  if (call && SPACED_PARENTHESIS.test(value)) test(CODE_RULES.phpSpacedCall, PHP_SPACED_CALL)
   // an upload's file name in a multipart field: the files family's `readsName` marks these names
   if (context.location === "header" || (context.parameter !== undefined && context.location !== "key" && isUploadName(context.parameter))) {
     test(CODE_RULES.phpUpload, PHP_UPLOAD_NAME)
@@ -377,36 +432,39 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
     if (PHP_CONFIG_NAME_END.test(value)) test(CODE_RULES.phpConfig, PHP_CONFIG)
     if (context.paranoia >= 2) test(CODE_RULES.phpConfig, PHP_CONFIG_LOOSE)
   }
-  if (value.includes("(") || value.includes("${") || value.includes("{")) test(CODE_RULES.phpDynamic, PHP_DYNAMIC)
-  if (value.includes(".") || value.includes("_")) {
+  if (call || brace) test(CODE_RULES.phpDynamic, PHP_DYNAMIC)
+  if (dotted || underscore) {
     // The two long alternations run only on values holding one of their words.
     if (JAVA_OR_NODE_WORD.test(value)) {
-      test(CODE_RULES.java, JAVA)
-      test(CODE_RULES.node, NODE)
+      if (JAVA_WORD.test(value)) test(CODE_RULES.java, JAVA)
+      if (NODE_WORD.test(value)) test(CODE_RULES.node, NODE)
     }
   }
-  if (value.includes("_") || value.includes("import")) test(CODE_RULES.python, PYTHON)
+  if (underscore || value.includes("import")) test(CODE_RULES.python, PYTHON)
   test(CODE_RULES.serialized, SERIALIZED)
-  if (value.includes("${")) {
+  if (lookup) {
     if (JNDI.test(value) || JNDI.test(reduceLookups(value))) {
       findings.push(findingOf(CODE_RULES.jndi, `JNDI lookup: ${value}`))
     }
     test(CODE_RULES.phpInterpolation, PHP_INTERPOLATION)
   }
-  if (value.includes("{") || value.includes("<%") || value.includes("[[")) test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
+  if (brace || value.includes("<%") || value.includes("[[")) test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
   const danger = templateDanger(value)
   if (danger !== undefined) findings.push(findingOf(CODE_RULES.template, `template expression naming ${danger}`))
+  if (value.includes("$smarty") || value.includes("$SMARTY")) test(CODE_RULES.template, SMARTY_VARIABLE)
   // a bundle or source file is made of these: the strong signs above still count in one
-  if ((value.includes(".") || value.includes("(")) && !isProgramText(value)) {
+  if ((dotted || call) && !isProgramText(value)) {
     test(CODE_RULES.nodeCode, NODE_CODE)
-    if (findings.length === 0 && value.includes("function") && !isSourceSnippet(value)) test(CODE_RULES.nodeCode, NODE_FUNCTION)
+    const snippet = isSourceSnippet(value)
+    if (!snippet) test(CODE_RULES.nodeCode, NODE_WEAK, value.includes("`") ? value.replace(NAME_SPANS, " ") : value)
+    if (findings.length === 0 && value.includes("function") && !snippet) test(CODE_RULES.nodeCode, NODE_FUNCTION)
   }
   if (context.paranoia >= 2) {
     if (value.includes("%")) test(CODE_RULES.templateStatement, TEMPLATE_STATEMENT)
   }
-  if (value.includes("(")) {
+  if (call) {
     test(CODE_RULES.jsHang, JS_HANG)
-    test(CODE_RULES.rubyProcess, RUBY_PROCESS)
+    if (RUBY_WORD.test(value)) test(CODE_RULES.rubyProcess, RUBY_PROCESS)
   }
   if (context.paranoia >= 2) {
     test(CODE_RULES.nodeLoose, NODE_LOOSE)
@@ -414,6 +472,7 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
     test(CODE_RULES.looseCall, LOOSE_CALL)
     test(CODE_RULES.phpExtensionCall, PHP_EXTENSION_CALL)
   }
+  if (findings.length < 2) return findings
   const seen = new Set<string>()
   return findings.filter((finding) => !seen.has(finding.ruleId) && seen.add(finding.ruleId) !== undefined)
 }
@@ -421,6 +480,6 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
 export const family: DetectionFamily = {
   name: "code",
   rules: Object.values(CODE_RULES),
-  mayMatch: (value) => INTEREST.test(value),
+  mayMatch,
   scan
 }

@@ -11,12 +11,12 @@
  * @internal
  */
 import type { DetectionFamily, FamilyFinding, RuleInfo, ScanContext } from "../contract.js"
-import { classifyHost } from "../protocol/hosts.js"
+import { isIpLiteral } from "../protocol/hosts.js"
 import { collector, type Fire } from "../protocol/rules.js"
 import { forEachUrl } from "../protocol/url.js"
 import { forEachPathToken, isProse, type PathToken } from "../traversal/pathTokens.js"
 import { includeTier, isUploadName, readsName, uploadProblem } from "./named.js"
-import { ACTUATOR_ENDPOINTS, BACKUP_EXTENSIONS, ETC_FILES, PROC_ENTRIES, SECRET_DIRS, SECRET_FILES, SYS_ENTRIES } from "./names.js"
+import { ACTUATOR_ENDPOINTS, BACKUP_EXTENSIONS, ETC_FILES, PROC_ENTRIES, SECRET_DIRS, SECRET_FILES, STARTUP_FILES, SYS_ENTRIES } from "./names.js"
 
 const rule = (id: string, category: string, paranoia: 1 | 2 | 3 | 4, score: number, description: string): RuleInfo => ({
   id: `files-${id}`,
@@ -96,7 +96,7 @@ const hasBackupExtension = (name: string): boolean =>
   name.endsWith("~") || BACKUP_EXTENSIONS.some((ext) => name.length > ext.length && name.endsWith(ext))
 
 /** Secret files and directories in one set: one lookup per segment. */
-const SECRET_NAMES: ReadonlySet<string> = new Set([...SECRET_FILES, ...SECRET_DIRS])
+const SECRET_NAMES: ReadonlySet<string> = new Set([...SECRET_FILES, ...SECRET_DIRS, ...STARTUP_FILES])
 
 /** The first rule the segments of `t` hit, with the segment that hit it. */
 const namedTarget = (t: PathToken): readonly [RuleInfo, string] | undefined => {
@@ -174,7 +174,7 @@ const INCLUDE_EXTENSION = /\.(?:php\d?|phtml|inc|txt|sh|pl|py|cgi|jsp|asp|aspx)$
 /** A URL path an include fetches: the host's root (its default document) or a script or text file. */
 const isIncludeTarget = (path: string): boolean => path === "" || path === "/" || INCLUDE_EXTENSION.test(path.slice(-8))
 
-const scanRemote = (value: string, prose: boolean, fire: Fire, location: ScanContext["location"], name: string | undefined): void => {
+const scanRemote = (value: string, prose: boolean, nul: boolean, fire: Fire, location: ScanContext["location"], name: string | undefined): void => {
   const inPath = location === "path"
   // a `Referer` or `Origin` is a URL by definition: only parameters are include targets
   const parameter = location === "query" || location === "body"
@@ -186,7 +186,6 @@ const scanRemote = (value: string, prose: boolean, fire: Fire, location: ScanCon
   if (!value.includes(":")) return
   // outside the path only a whole or assigned URL counts: skip the walk when there is none
   if (!inPath && !LEADING_URL.test(trimmed) && !ASSIGNED_WEB_URL.test(value)) return
-  const nul = value.includes("\u0000") || value.includes("%00")
   forEachUrl(value, (url) => {
     if (inPath) return fire(RULES.pathUrl, `${url.scheme}:`)
     if (!url.whole && !url.assigned) return
@@ -200,7 +199,7 @@ const scanRemote = (value: string, prose: boolean, fire: Fire, location: ScanCon
     if (url.endsWithQuestion || nul || (url.whole && trimmed.endsWith("#"))) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
     if (url.authority.includes("@")) fire(RULES.userinfoUrl, url.authority)
     const host = url.hosts[url.hosts.length - 1] ?? ""
-    if (classifyHost(host).literal) {
+    if (isIpLiteral(host)) {
       const path = url.path
       // the extension only: a long path is not re-read for every URL nested in it
       fire(SCRIPT_EXTENSION.test(path.slice(-8)) ? RULES.ipScript : RULES.ipUrl, `${url.scheme}://${host}${path.slice(0, 40)}`)
@@ -219,19 +218,22 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
     const problem = uploadProblem(value)
     if (problem !== undefined) fire(problem[0] === "climb" ? RULES.uploadClimb : RULES.uploadConfig, problem[1])
   }
-  if (context.location !== "body" && (value.includes("\u0000") || value.includes("%00"))) fire(RULES.nul, "NUL byte")
+  const nul = value.includes("\u0000") || value.includes("%00")
+  if (context.location !== "body" && nul) fire(RULES.nul, "NUL byte")
   if (!inPath && !prose) {
     // a bare file name as the whole value (`file=.htaccess`)
-    const bare = value.trim().replace(/\u0000|%00/g, "")
-    if (SECRET_FILES.has(bare) || isEnvFile(bare)) fire(RULES.secret, bare)
+    const bare = nul ? value.trim().replace(/\u0000|%00/g, "") : value.trim()
+    if (SECRET_FILES.has(bare) || STARTUP_FILES.has(bare) || isEnvFile(bare)) fire(RULES.secret, bare)
   }
   forEachPathToken(value, (t) => {
     const inProse = prose && !t.assigned
     const target = namedTarget(t)
-    if (target !== undefined) {
+    // `source ~/.bashrc`, `add it to ~/.zshrc`: what install guides tell a reader to do
+    const startup = target !== undefined && STARTUP_FILES.has(target[1])
+    if (target !== undefined && !(startup && t.previousWord === "source")) {
       if (READ_COMMANDS.has(t.previousWord)) fire(RULES.commandRead, `${t.previousWord} ${target[1]}`)
       else if (!inProse || t.climbs > 0) fire(target[0], target[1])
-      else fire(RULES.proseName, target[1])
+      else if (!startup) fire(RULES.proseName, target[1])
     }
     const s = t.segments
     const last = s[s.length - 1] ?? ""
@@ -246,16 +248,32 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
     const actuator = s.indexOf("actuator")
     if (actuator >= 0 && (actuator === s.length - 1 || ACTUATOR_ENDPOINTS.has(s[actuator + 1] ?? ""))) fire(RULES.actuator, s.slice(actuator, actuator + 3).join("/"))
   })
-  scanRemote(value, prose, fire, context.location, context.location === "key" ? undefined : name)
+  scanRemote(value, prose, nul, fire, context.location, context.location === "key" ? undefined : name)
   return findings
 }
 
-const MAY_MATCH = /[/\\:\u0000\ufffd]|\.[a-z_]{2}|%00|0x[25][fc]|\.\.[25][fc]|\?$|^\s*(?:id_|authorized_keys|known_hosts|lastlog|[wub]tmp)/i
+/**
+ * What every rule needs one of: a separator, `:`, a NUL (or what is left of an overlong one), an
+ * extension or a dot pair, `%00`, a hex `.`, `/` or `\\`, a trailing `?`, or a bare secret file's
+ * name. Split so that each search stops only at the characters it starts with.
+ */
+const MAY_MATCH_CHARS = /[/\\:\u0000\ufffd]/
+const MAY_MATCH_DOTTED = /\.[a-z_]{2}|\.\.[25][fc]/i
+const MAY_MATCH_HEX = /0x[25][fc]/i
+const MAY_MATCH_START = /^\s*(?:id_|authorized_keys|known_hosts|lastlog|[wub]tmp)/i
+
+const mayMatch = (value: string): boolean =>
+  MAY_MATCH_CHARS.test(value) ||
+  (value.includes(".") && MAY_MATCH_DOTTED.test(value)) ||
+  value.includes("%00") ||
+  MAY_MATCH_HEX.test(value) ||
+  value.endsWith("?") ||
+  MAY_MATCH_START.test(value)
 
 export const family: DetectionFamily = {
   name: "files",
   rules: Object.values(RULES),
-  mayMatch: (value) => MAY_MATCH.test(value),
+  mayMatch,
   scan,
   readsName
 }

@@ -100,6 +100,24 @@ export const SECRET_FILES: ReadonlySet<string> = new Set([
   "localsettings.php",
   "config.inc.php",
   "configuration.php",
+  // the database and configuration scripts of PHP, ASP and JSP applications: an include or a source
+  // read of one discloses the database password
+  "config.php",
+  "_config.php",
+  "config.asp",
+  "config.aspx",
+  "config.jsp",
+  "database.php",
+  "database.asp",
+  "db.php",
+  "db.asp",
+  "dbconfig.php",
+  "db_config.php",
+  "conn.asp",
+  "conn.php",
+  "connection.php",
+  "connect.php",
+  "settings.php",
   "web.config",
   "global.asa",
   "global.asax",
@@ -169,6 +187,34 @@ export const SECRET_FILES: ReadonlySet<string> = new Set([
   "utmp",
   "btmp",
   ".aiignore"
+])
+
+/**
+ * Shell start-up and login files: they set the environment (tokens, paths), and `.rhosts`, `.shosts`,
+ * `.k5login` and `.forward` grant logins or redirect mail. Secret as a path or a parameter
+ * (`/.bashrc`, `../../home/x/.profile`); documentation names them in every install guide (`add this to
+ * ~/.bashrc`, `source ~/.zshrc`), so prose and a `source` of one are not findings.
+ */
+export const STARTUP_FILES: ReadonlySet<string> = new Set([
+  ".bashrc",
+  ".bash_profile",
+  ".bash_login",
+  ".bash_logout",
+  ".profile",
+  ".zshrc",
+  ".zshenv",
+  ".zprofile",
+  ".zlogin",
+  ".kshrc",
+  ".cshrc",
+  ".tcshrc",
+  ".login",
+  ".logout",
+  ".rhosts",
+  ".shosts",
+  ".k5login",
+  ".forward",
+  ".xauthority"
 ])
 
 /** Directories whose mere presence in a path is the finding: VCS metadata, credential stores, IDE and agent configs. */

@@ -44,14 +44,18 @@ const FORMATTING_TAGS: ReadonlySet<string> = new Set(
 /** Schemes that run what follows, once whitespace, control characters and case are undone. */
 const SCRIPT_SCHEMES = ["javascript:", "vbscript:", "livescript:", "mocha:", "data:text/html", "data:image/svg", "data:application/xhtml", "data:text/xml", "data:application/xml", "data:text/javascript", "data:application/javascript"]
 
+/** The first letters of `SCRIPT_SCHEMES`. */
+const SCRIPT_SCHEME_STARTS = [...new Set(SCRIPT_SCHEMES.map((scheme) => scheme.charAt(0)))].join("")
+
 const NAMED_ENTITIES: Readonly<Record<string, string>> = { colon: ":", tab: "", newline: "", lpar: "(", rpar: ")", sol: "/", semi: ";" }
 
 /**
  * A URL as a browser resolves its scheme: entities the engine may have left (`&colon;`, `&Tab;`)
  * decoded, whitespace, control and invisible characters removed, lower case. Linear, bounded to the
- * first 64 meaningful characters, which is all a scheme check needs.
+ * first 64 meaningful characters, which is all a scheme check needs. `enough` is asked after each
+ * character read and ends the reading early when it answers true.
  */
-export const urlHead = (raw: string): string => {
+const readUrlHead = (raw: string, enough: (head: string) => boolean): string => {
   let out = ""
   for (let i = 0; i < raw.length && out.length < 64; i++) {
     const c = raw.charCodeAt(i)
@@ -67,6 +71,7 @@ export const urlHead = (raw: string): string => {
         const code = parseInt(raw.slice(digitsStart, j), hex ? 16 : 10)
         if (code > 32 && code < 0x110000) out += String.fromCodePoint(code).toLowerCase()
         i = raw.charCodeAt(j) === 59 ? j : j - 1
+        if (enough(out)) break
         continue
       }
     }
@@ -80,26 +85,57 @@ export const urlHead = (raw: string): string => {
           if (named !== undefined) out += named
           else if (code > 32 && code < 0x110000) out += String.fromCodePoint(code).toLowerCase()
           i = semi
+          if (enough(out)) break
           continue
         }
       }
     }
-    out += raw[i]?.toLowerCase() ?? ""
+    // ASCII without a call: most of what a head holds
+    out += c < 128 ? String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c) : raw[i]?.toLowerCase() ?? ""
+    if (enough(out)) break
   }
   return out
 }
 
+const never = (): boolean => false
+
+export const urlHead = (raw: string): string => readUrlHead(raw, never)
+
+/**
+ * Whether the head read so far settles the question: it starts with a script scheme, or it is no
+ * longer the beginning of one, and no character read later can make it one.
+ */
+const schemeSettled = (head: string): boolean => {
+  if (head === "") return false
+  // `h` of `https:`, `p` of prose: no script scheme starts so
+  if (!SCRIPT_SCHEME_STARTS.includes(head.charAt(0))) return true
+  let open = false
+  for (const scheme of SCRIPT_SCHEMES) {
+    if (head.startsWith(scheme)) return true
+    if (scheme.startsWith(head)) open = true
+  }
+  return !open
+}
+
+/** Reads only as far as the answer needs: `https://...` and prose are settled by their first letter. */
 const isScriptUrl = (raw: string): boolean => {
-  const head = urlHead(raw)
+  const head = readUrlHead(raw, schemeSettled)
+  if (head === "" || !SCRIPT_SCHEME_STARTS.includes(head.charAt(0))) return false
   for (const scheme of SCRIPT_SCHEMES) if (head.startsWith(scheme)) return true
   return false
 }
+
+/** Whitespace and control characters: every code up to the space, as the loop of `compactText` drops them. */
+const SPACE = /[\x00-\x20]+/g
+const SPACE_OR_BACKSLASH = /[\x00-\x20\\]+/g
 
 /**
  * Text with `/* *\/` comments and whitespace (and, for style, backslashes) removed, lower case:
  * where `expression(` and `document.cookie` hide. Built from slices, so the cost stays linear.
  */
 const compactText = (value: string, dropBackslash: boolean): string => {
+  // without a comment, one native replace does what the loop below does
+  if (!value.includes("/*")) return value.replace(dropBackslash ? SPACE_OR_BACKSLASH : SPACE, "").toLowerCase()
   const parts: Array<string> = []
   let start = 0
   for (let i = 0; i < value.length; i++) {
@@ -210,11 +246,17 @@ const judgeTag = (tag: Tag, hits: Set<RuleInfo>, xmlDocument: boolean): void => 
 }
 
 /** What a value that left an attribute value added to the tag. */
-const judgeAttributeBreak = (attributes: ReadonlyArray<Attribute>, closedTag: boolean, quoted: boolean, hits: Set<RuleInfo>): void => {
+const judgeAttributeBreak = (
+  value: string,
+  attributes: ReadonlyArray<Attribute>,
+  closedTag: boolean,
+  quoted: boolean,
+  hits: Set<RuleInfo>
+): void => {
   let attribute = false
   for (const a of attributes) {
     if (!ATTRIBUTE_NAME.test(a.name)) continue
-    if (isHandler(a) && (looksLikeCode(a.value) || a.value === "")) hits.add(R.ATTRIBUTE_HANDLER)
+    if (isHandler(a) && (looksLikeCode(a.value) || a.value === "") && !isScriptVariable(value, a.name)) hits.add(R.ATTRIBUTE_HANDLER)
     else if (a.name === "style" && runsScript(a.value)) hits.add(R.STYLE_SCRIPT)
     else if (a.name === "srcdoc") hits.add(R.SRCDOC)
     else if (a.value !== "" && isScriptUrl(a.value)) hits.add(R.SCRIPT_URL)
@@ -246,6 +288,24 @@ const ON_WORDS: ReadonlySet<string> = new Set(
   "line lines ly ce to set sets ion ions ward wards going boarding boarded erous tology stage screen shore site sale top hold".split(" ")
 )
 
+/** `onResult`, `onNetListen`: `on`, then words each starting with a capital, as JavaScript names are written. */
+const CAMEL_CASE = /^on[A-Z][a-z0-9]*(?:[A-Z][a-z0-9]*)*$/
+/** `var`, `let` or `const` and a space or two right before a name: a declaration. */
+const DECLARATION = /\b(?:var|let|const)[ \t]{1,4}$/
+
+/**
+ * Whether the `on...` name `lower` (lower-cased, `on` included) is a JavaScript variable in `value`, not
+ * a handler: a name no browser fires (`onresult`), written in camelCase (`onResult`) or declared with
+ * `var`, `let` or `const` where it first appears. Browsers fire known events whatever their case, so
+ * `onClick` and `var onload=` stay handlers. One search for the name: linear.
+ */
+const isScriptVariable = (value: string, lower: string): boolean => {
+  if (KNOWN_EVENTS.has(lower.slice(2))) return false
+  const at = value.toLowerCase().indexOf(lower)
+  if (at < 0) return false
+  return CAMEL_CASE.test(value.slice(at, at + lower.length)) || DECLARATION.test(value.slice(Math.max(0, at - 12), at))
+}
+
 const isLetter = (c: number): boolean => (c | 32) >= 97 && (c | 32) <= 122
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
 
@@ -256,6 +316,10 @@ const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
  * events a browser fires (`/onload=`; `online=true` is a setting). Each `=` looks back a
  * bounded distance, so the cost is linear.
  */
+/** `isScriptVariable` for the name written at `start`: its case and what precedes it are at hand. */
+const isVariableAt = (value: string, name: string, start: number): boolean =>
+  !KNOWN_EVENTS.has(name.slice(2).toLowerCase()) && (CAMEL_CASE.test(name) || DECLARATION.test(value.slice(Math.max(0, start - 12), start)))
+
 export const hasLooseHandler = (value: string): boolean => {
   for (let eq = value.indexOf("="); eq >= 0; eq = value.indexOf("=", eq + 1)) {
     let j = eq - 1
@@ -267,7 +331,8 @@ export const hasLooseHandler = (value: string): boolean => {
     if (end - start < 5 || (value.charCodeAt(start) | 32) !== 111 || (value.charCodeAt(start + 1) | 32) !== 110) continue
     const before = j < 0 ? -1 : value.charCodeAt(j)
     if (isSpace(before) || before === 34 || before === 39 || before === 96) {
-      if (!ON_WORDS.has(value.slice(start + 2, end).toLowerCase())) return true
+      const name = value.slice(start, end)
+      if (!ON_WORDS.has(name.slice(2).toLowerCase()) && !isVariableAt(value, name, start)) return true
       continue
     }
     // a slash or `;` also separates words in paths, base64 and cookies: only real event names there
@@ -284,6 +349,12 @@ const JS_BREAK_PATTERN = new RegExp(
   "i"
 )
 
+/**
+ * The end every `JS_BREAK_PATTERN` match has, a sink called, read back from each `(` or back-quote:
+ * a search that stops only at those characters, where the pattern tries every quote and separator.
+ */
+const SINK_CALLED = new RegExp(`[(\`](?<=(?:${SINKS})\\s{0,4}[(\`])`, "i")
+
 /** The names every page sink starts from; looked for only when something could use them. */
 const SINK_NAMES = /document|location|innerhtml|outerhtml/i
 
@@ -291,6 +362,9 @@ const PAGE_SINKS = ["document.cookie", "document.domain", "document.write", "doc
 
 /** `self["alert"]`, `top['doc'+'ument']`, `.call`${alert}``, `alert`1``, JSFuck. */
 const OBFUSCATED_ACCESS = /(?:window|self|top|this|parent|frames|globalthis|document|\))\[["'`]/
+/** The pattern's `[` and quote looked for first: most code indexes by number or name. */
+const hasObfuscatedAccess = (compact: string): boolean =>
+  (compact.includes("[\"") || compact.includes("['") || compact.includes("[`")) && OBFUSCATED_ACCESS.test(compact)
 /** A name that ends a markdown code span (`` `api.bind` ``, `` `import` ``) is named, not called. */
 const TEMPLATE_CALL = new RegExp(`(?:\\.(?:call|apply|bind)|${SINKS})(?<!\`[\\w.$@/-]{0,64})\``)
 /**
@@ -300,10 +374,14 @@ const TEMPLATE_CALL = new RegExp(`(?:\\.(?:call|apply|bind)|${SINKS})(?<!\`[\\w.
 const SPACED_CODE_SPAN = /(?<=\s)`(?!\s)[^`\n$]{1,120}(?<!\s)`(?=[\s.,:;)]|$)/
 const SPACED_CODE_SPANS = new RegExp(SPACED_CODE_SPAN.source, "g")
 const hasTemplateCall = (value: string, compact: string): boolean =>
-  TEMPLATE_CALL.test(compact) && (!SPACED_CODE_SPAN.test(value) || TEMPLATE_CALL.test(compactText(value.replace(SPACED_CODE_SPANS, " "), false)))
-const JS_CALLS = new RegExp(`(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\(`)
+  compact.includes("`") && TEMPLATE_CALL.test(compact) && (!SPACED_CODE_SPAN.test(value) || TEMPLATE_CALL.test(compactText(value.replace(SPACED_CODE_SPANS, " "), false)))
+/**
+ * A call of a sink, a decoder or `function`, not a method (`x.eval(`). Read back from each `(`: the
+ * search stops only at parentheses, where a name first would be tried at every letter.
+ */
+const JS_CALLS = new RegExp(`\\((?<=(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\()`)
 /** In a program (`isProgramText`) or a snippet (`isSourceSnippet`) timers, `fetch(`, `import(` and `function(` are everyday code. */
-const JS_DIALOG_CALLS = /(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm|eval|execscript)\(/
+const JS_DIALOG_CALLS = /\((?<=(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm|eval|execscript)\()/
 
 /** CSS that runs script, in a value that will land in a style: `x:expression(...)`, `url(javascript:...)`. */
 const CSS_SCRIPT = /expression\(|-moz-binding|url\((?:["'])?(?:javascript|vbscript)|behaviou?r:url/
@@ -322,7 +400,7 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
     SINK_VALUE_PATTERN.test(value) || ((call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value))
   const jsfuck = value.includes("[]") && (value.includes("![]") || value.includes("[]["))
   if (call && (value.includes("'") || value.includes("\"") || value.includes("`") || /^\s{0,4}[)}\];,+\-*|^%/]/.test(value))) {
-    if (JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
+    if (SINK_CALLED.test(value) && JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
     if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
   }
   if (!call && !sink && !jsfuck) {
@@ -339,11 +417,11 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
       }
     }
   }
-  if (jsfuck || ((call || sink) && OBFUSCATED_ACCESS.test(compact)) || hasTemplateCall(value, compact)) hits.add(R.JS_OBFUSCATION)
+  if (jsfuck || ((call || sink) && hasObfuscatedAccess(compact)) || hasTemplateCall(value, compact)) hits.add(R.JS_OBFUSCATION)
   // `function(` is what a bundle, a source file or a snippet of code is made of: there only the dialogs and evaluators count
   if (call && (isProgramText(value) || isSourceSnippet(value) ? JS_DIALOG_CALLS : JS_CALLS).test(compact)) hits.add(R.JS_CALL)
-  if (call && (CONSTRUCTOR_CHAIN.test(compact) || hasTemplateEscape(compact))) hits.add(R.JS_OBFUSCATION)
-  if (sink && DOM_WRITE_PATTERN.test(compact)) hits.add(R.DOM_WRITE)
+  if (call && ((compact.includes("constructor") && CONSTRUCTOR_CHAIN.test(compact)) || hasTemplateEscape(compact))) hits.add(R.JS_OBFUSCATION)
+  if (sink && compact.includes("document.") && DOM_WRITE_PATTERN.test(compact)) hits.add(R.DOM_WRITE)
   // a page sink that only appears once comments are removed (`document/**/.cookie`) was hidden on purpose
   if (sink && value.includes("/*") && hits.has(R.JS_SINK)) {
     const lower = value.toLowerCase()
@@ -425,12 +503,12 @@ const mayMatch = (value: string): boolean =>
   value.includes("+AD") ||
   value.includes("\u00bc") ||
   value.includes("\u2044") ||
-  ((value.includes("&") || value.includes(":")) && isScriptUrl(value)) ||
   value.includes("=") ||
   value.includes("(") ||
   value.includes("`") ||
   value.includes("[") ||
   (value.includes(":") && /script|data|mocha/i.test(value)) ||
+  ((value.includes("&") || value.includes(":")) && isScriptUrl(value)) ||
   /document|location|innerhtml/i.test(value)
 
 const CONTEXTS: ReadonlyArray<readonly [HtmlContext, string]> = [
@@ -514,18 +592,17 @@ const variantsOf = (value: string): ReadonlyArray<string> => {
 /** The rules of one reading of a value, added to `hits`; returns the work it took. */
 const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
   let work = 0
-  const xmlDocument = /^\s{0,8}<\?xml[\s?]/i.test(value)
-  const events = {
-    tag: (tag: Tag) => judgeTag(tag, hits, xmlDocument),
-    endTag: (name: string) => {
-      if (name === "script") hits.add(R.SCRIPT_CLOSE)
-      if (PAGE_TAGS.has(name)) hits.add(R.PAGE_MARKUP)
-    },
-    attributeBreak: () => undefined
-  }
   const lt = value.includes("<")
   if (lt) {
-    work += tokenizeHtml(value, "data", events)
+    const xmlDocument = /^\s{0,8}<\?xml[\s?]/i.test(value)
+    work += tokenizeHtml(value, "data", {
+      tag: (tag: Tag) => judgeTag(tag, hits, xmlDocument),
+      endTag: (name: string) => {
+        if (name === "script") hits.add(R.SCRIPT_CLOSE)
+        if (PAGE_TAGS.has(name)) hits.add(R.PAGE_MARKUP)
+      },
+      attributeBreak: () => undefined
+    })
     if (!hits.has(R.SCRIPT_TAG) && hasScriptTagAnywhere(value)) hits.add(R.SCRIPT_TAG)
   }
   // leaving an attribute value adds something only with an `=` or a `>`
@@ -538,19 +615,21 @@ const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
       work += tokenizeHtml(head, context, {
         tag: () => undefined,
         endTag: () => undefined,
-        attributeBreak: (attributes, closedTag) => judgeAttributeBreak(attributes, closedTag, context !== "unquoted", hits)
+        attributeBreak: (attributes, closedTag) => judgeAttributeBreak(head, attributes, closedTag, context !== "unquoted", hits)
       })
     }
     if (hasLooseHandler(value)) hits.add(R.LOOSE_HANDLER)
   }
-  const head = urlHead(value)
   if (isScriptUrl(value)) {
+    const head = urlHead(value)
     // code after the scheme, or a scheme written to dodge a filter (`ja\tvascript:`), not prose
     const rest = head.slice(head.indexOf(":") + 1)
     const literal = value.trimStart().toLowerCase().startsWith(head.slice(0, head.indexOf(":") + 1))
     if (head.startsWith("data:") || !literal || !/^[a-z]/.test(rest) || /[(`=]|\/\//.test(rest)) hits.add(R.SCRIPT_URL_VALUE)
-  } else if (lt && head.startsWith("data:") && head.includes(",")) {
-    hits.add(R.SCRIPT_URL_VALUE)
+  } else if (lt && (value.includes(",") || value.includes("&"))) {
+    // the head's `,` is one in the value or a reference to one (`&#44;`)
+    const head = urlHead(value)
+    if (head.startsWith("data:") && head.includes(",")) hits.add(R.SCRIPT_URL_VALUE)
   }
   judgeScript(value, hits)
   if (value.includes("-->")) hits.add(R.COMMENT_CLOSE)

@@ -76,6 +76,19 @@ const OOB_SUFFIXES: ReadonlyArray<string> = [
 /** Wildcard DNS that answers with the address written in the name (`127.0.0.1.nip.io`). */
 const REBIND_SUFFIXES: ReadonlyArray<string> = ["nip.io", "sslip.io", "xip.io", "traefik.me", "localtest.me", "lvh.me"]
 
+/** A name's last two labels (`oastify.com` of `x.oastify.com`), or the name when it has fewer. */
+const lastTwoLabels = (name: string): string => {
+  const last = name.lastIndexOf(".")
+  return last <= 0 ? name : name.slice(name.lastIndexOf(".", last - 1) + 1)
+}
+
+/**
+ * The rebinding and helper domains by their last two labels: every one has two labels or more, so a
+ * host under one of them ends in the same two labels, and a host whose last two are none of these
+ * (`example.com`, most hosts) skips both lists.
+ */
+const SUFFIX_KEYS: ReadonlySet<string> = new Set([...REBIND_SUFFIXES, ...OOB_SUFFIXES].map(lastTwoLabels))
+
 const endsWithDomain = (host: string, domain: string): boolean =>
   host === domain || (host.endsWith(domain) && host.charCodeAt(host.length - domain.length - 1) === 46)
 
@@ -186,6 +199,25 @@ export const classifyHost = (raw: string): HostInfo => {
   if (v4 !== undefined) return { kind: kindOfIpv4(v4.address), obfuscated: !v4.canonical, literal: true }
   if (LOOPBACK_NAMES.has(host) || host.endsWith(".localhost")) return { kind: "loopback", obfuscated: false, literal: false }
   if (METADATA_NAMES.has(host)) return { kind: "metadata", obfuscated: false, literal: false }
+  if (SUFFIX_KEYS.has(lastTwoLabels(host))) {
+    const helper = underHelperDomain(host)
+    if (helper !== undefined) return helper
+  }
+  if (host.endsWith(".internal") || host.endsWith(".local") || host.endsWith(".svc.cluster.local")) {
+    return { kind: "private", obfuscated: false, literal: false }
+  }
+  return OTHER
+}
+
+/** Whether `host` (lower-cased, port already removed) is an IP literal: what `classifyHost(host).literal` says, without the names. */
+export const isIpLiteral = (raw: string): boolean => {
+  const host = raw.endsWith(".") ? raw.slice(0, -1) : raw
+  if (host === "") return false
+  return host.includes(":") ? parseIpv6(host) !== undefined : parseIpv4(host) !== undefined
+}
+
+/** A name under a wildcard-DNS or out-of-band helper domain, or undefined. */
+const underHelperDomain = (host: string): HostInfo | undefined => {
   for (const suffix of REBIND_SUFFIXES) {
     if (!endsWithDomain(host, suffix)) continue
     const embedded = host.slice(0, Math.max(0, host.length - suffix.length - 1)).replace(/-/g, ".")
@@ -194,10 +226,7 @@ export const classifyHost = (raw: string): HostInfo => {
     return { kind: v === undefined ? "loopback" : kindOfIpv4(v.address) === "other" ? "oob" : kindOfIpv4(v.address), obfuscated: true, literal: false }
   }
   for (const suffix of OOB_SUFFIXES) if (endsWithDomain(host, suffix)) return { kind: "oob", obfuscated: false, literal: false }
-  if (host.endsWith(".internal") || host.endsWith(".local") || host.endsWith(".svc.cluster.local")) {
-    return { kind: "private", obfuscated: false, literal: false }
-  }
-  return OTHER
+  return undefined
 }
 
 /** Out-of-band helper domains, for values that name one without a scheme (`curl x.oastify.com`). */

@@ -29,14 +29,30 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   return findings
 }
 
-const MAY_MATCH = new RegExp(
-  `[\\r\\n\\u560a\\u560d\\u2028\\u2029\\u0085:$()<]|proto|cookie|sess|\\.sid|cfid|cftoken|token|return|==|%[a-z_]|\\+a[cdf]|localhost|loopback|internal|127\\.|0\\.0\\.0\\.0|${OOB_DOMAINS.map((d) => d.replace(/\./g, "\\.")).join("|")}`,
-  "i"
-)
+/**
+ * What every rule needs one of: a line break or one of `:$()<`, a word (`proto`, `cookie`, `sess`,
+ * `token`, `return`, `localhost`, `internal`...), a dotted name (`.sid`, `127.`, `0.0.0.0`, a helper
+ * domain), or `==`, `%x`, `+AD`. The symbols are one search that stops only at them; the words are
+ * tried with the dotted names only in a value with a dot, so prose without one, most of what reaches
+ * here, is not tried for names it cannot hold.
+ */
+const MAY_MATCH_CHARS = /[\r\n\u560a\u560d\u2028\u2029\u0085:$()<]/
+const WORDS = "proto|cookie|sess|cfid|token|return|localhost|loopback|internal"
+const MAY_MATCH_WORDS = new RegExp(WORDS, "i")
+const MAY_MATCH_WORDS_OR_DOTTED = new RegExp(`${WORDS}|\\.sid|127\\.|0\\.0\\.0\\.0|${OOB_DOMAINS.map((d) => d.replace(/\./g, "\\.")).join("|")}`, "i")
+const PERCENT_NAME = /%[a-z_]/i
+const UTF7_OPEN = /\+a[cdf]/i
+
+const mayMatch = (value: string): boolean =>
+  MAY_MATCH_CHARS.test(value) ||
+  (value.includes(".") ? MAY_MATCH_WORDS_OR_DOTTED : MAY_MATCH_WORDS).test(value) ||
+  value.includes("==") ||
+  (value.includes("%") && PERCENT_NAME.test(value)) ||
+  (value.includes("+") && UTF7_OPEN.test(value))
 
 export const family: DetectionFamily = {
   name: "protocol",
   rules: Object.values(RULES),
-  mayMatch: (value) => MAY_MATCH.test(value),
+  mayMatch,
   scan
 }

@@ -93,12 +93,12 @@ export type Fire = (rule: RuleInfo, what: string) => void
 /** A finder that keeps one finding per rule and drops rules above the level. */
 export const collector = (paranoia: Paranoia): { readonly fire: Fire; readonly findings: Array<FamilyFinding> } => {
   const findings: Array<FamilyFinding> = []
-  const fired = new Set<string>()
   return {
     findings,
     fire: (r, what) => {
-      if (r.paranoia > paranoia || fired.has(r.id)) return
-      fired.add(r.id)
+      if (r.paranoia > paranoia) return
+      // a value fires a handful of rules at most: a search of the list beats a set built for every value
+      for (let i = 0; i < findings.length; i++) if (findings[i]!.ruleId === r.id) return
       findings.push(findingOf(r, `${r.description.split(" (")[0]}: ${what}`))
     }
   }

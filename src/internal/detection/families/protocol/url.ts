@@ -60,6 +60,8 @@ const MAX_AUTHORITY = 256
 const isSchemeChar = (c: number): boolean =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46
 
+const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
+
 const endsUrl = (c: number): boolean => c <= 32 || c === 34 || c === 39 || c === 60 || c === 62 || c === 96
 
 const endsAuthority = (c: number): boolean => endsUrl(c) || c === 47 || c === 92 || c === 63 || c === 35
@@ -107,7 +109,7 @@ export const forEachUrl = (value: string, visit: (url: UrlRef) => void): void =>
     let start = colon
     while (start > 0 && colon - start < 16 && isSchemeChar(value.charCodeAt(start - 1))) start--
     // the scheme starts with a letter; `1.2.3.4:80` is not one
-    while (start < colon && !/[a-zA-Z]/.test(value.charAt(start))) start++
+    while (start < colon && !isLetter(value.charCodeAt(start))) start++
     const scheme = value.slice(start, colon)
     if (!SCHEMES.has(scheme)) continue
     let i = colon + 1

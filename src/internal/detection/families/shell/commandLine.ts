@@ -225,6 +225,27 @@ const wordEnd = (text: string, from: number, n: number): number => {
 
 /** Where a command whose words are all read may end: a separator (not `}`) or a `$(`. */
 const SKIP = /[;|&\n`(){]|\$\(/g
+/** `SKIP`'s characters, 1 in a table by code. */
+const SKIP_AT = new Uint8Array(128)
+for (const c of ";|&\n`(){") SKIP_AT[c.charCodeAt(0)] = 1
+/** How far `skipTo` looks character by character before it hands over to the search. */
+const NEAR = 24
+
+/**
+ * Where the next `SKIP` match starts at or after `from`, or `n`. Code's next separator is a few
+ * characters away, where a loop beats a search and its match array; prose's is further, where the
+ * search takes over.
+ */
+const skipTo = (text: string, from: number, n: number): number => {
+  const near = Math.min(n, from + NEAR)
+  for (let i = from; i < near; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 128 && (SKIP_AT[c] === 1 || (c === 36 && text.charCodeAt(i + 1) === 40))) return i
+  }
+  if (near >= n) return n
+  SKIP.lastIndex = near
+  return SKIP.exec(text)?.index ?? n
+}
 
 const SEPARATORS = new Set([";", "|", "&", "\n", "`", "(", ")", "{", "}"])
 
@@ -267,7 +288,8 @@ export const forEachCommand = (text: string, visit: (command: SimpleCommand) => 
       opener = "substitution"
       i += 2
     } else {
-      opener = c === "`" ? "substitution" : gluedOpener(text, i) ?? (c === "(" || c === ")" || c === "{" || c === "}" ? "group" : "separator")
+      // after a closing `)` only a separator or a redirection may come: `(MSRC) at [url]` runs no `at`
+      opener = c === "`" ? "substitution" : gluedOpener(text, i) ?? (c === ")" ? "literal" : c === "(" || c === "{" || c === "}" ? "group" : "separator")
       i++
     }
   }
@@ -292,8 +314,7 @@ const skipNonCommand = (text: string, i: number, n: number): number => {
   if (text.charCodeAt(end) === 125 || starts) return -1
   const next = text.charAt(end)
   if (!isSpace(next) && !isRedirect(next)) return end
-  SKIP.lastIndex = end
-  return SKIP.exec(text)?.index ?? n
+  return skipTo(text, end, n)
 }
 
 /**
@@ -327,8 +348,7 @@ const readCommand = (text: string, from: number, n: number, opener: Opener, doll
       if (separates(c, word === "" && words.length === 0) || (c === "$" && text.charAt(i + 1) === "(")) break
       if (words.length >= MAX_WORDS) {
         // Every word this command needs is read: jump to the next separator (a `}` is none here).
-        SKIP.lastIndex = i
-        i = SKIP.exec(text)?.index ?? n
+        i = skipTo(text, i, n)
         break
       }
       if (isSpace(c) || isRedirect(c)) {
@@ -337,8 +357,7 @@ const readCommand = (text: string, from: number, n: number, opener: Opener, doll
         if (words.length === 1 && !mayStartCommand(words[0] ?? "")) {
           // No command starts with this word (most words of prose and JSON text): nothing after it
           // up to the next separator changes that, so skip there.
-          SKIP.lastIndex = i
-          i = SKIP.exec(text)?.index ?? n
+          i = skipTo(text, i, n)
           words.length = 0
           break
         }
@@ -352,6 +371,12 @@ const readCommand = (text: string, from: number, n: number, opener: Opener, doll
         i++
         continue
       }
+      if (word === "" && c === "#" && isCommentStart(text.charCodeAt(i + 1))) {
+        // a word that starts with `#` comments out the rest of the line: `#!/usr/bin/env node`, `|id # x`
+        const eol = text.indexOf("\n", i)
+        i = eol < 0 ? n : eol
+        break
+      }
       // The rest of the word, up to the next space, redirection or separator, as one slice.
       const end = wordEnd(text, i + 1, n)
       if (word.length < MAX_WORD) word += text.slice(i, Math.min(end, i + MAX_WORD - word.length))
@@ -364,6 +389,12 @@ const readCommand = (text: string, from: number, n: number, opener: Opener, doll
   }
   return i
 }
+
+/**
+ * After a `#` that starts a word: a shebang's `!`, a space, a tab or the end of the text. Other
+ * comments (`#39;`) are left to the word reading: an application may decode `&#39;` before a shell sees it.
+ */
+const isCommentStart = (c: number): boolean => Number.isNaN(c) || c === 33 || c === 32 || c === 9 || c === 10
 
 const VARIABLE_WORD = /^\$[a-z_][a-z0-9_]{0,31}$/
 
@@ -454,6 +485,8 @@ const describe = (
   }
   const word = words[index]
   if (word === undefined) return undefined
+  // a name glued to `(` is a function call (`expand('a{b,c}')`, `whoami()`): a shell runs no command there
+  if (index === words.length - 1 && text.charCodeAt(end) === 40 && text.charCodeAt(end - 1) !== 32) return undefined
   const resolved = resolveCommand(word)
   // `&calc.exe`, `& %TEMP%\\a.exe`: a program file run after a separator, whatever its name
   const rare = RARE_COMMANDS.has(resolved.name) || (opener !== "start" && isProgramFile(word))

@@ -342,7 +342,8 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   }
   if (text.includes("alias") && ALIAS.test(text)) fire(SHELL_RULES.alias, "alias definition")
   if (text.includes("%") && text.includes("for") && CMD_FOR.test(text)) fire(SHELL_RULES.cmdFor, "cmd.exe for loop")
-  const glob = GLOB_PATH.exec(text)
+  // every match has a `/` and one of `?*[`
+  const glob = text.includes("/") && (text.includes("?") || text.includes("*") || text.includes("[")) ? GLOB_PATH.exec(text) : null
   if (glob !== null) fire(SHELL_RULES.globbed, `globbed path: ${glob[0]}`)
   if ((text.includes("-") || text.includes("i")) && POWERSHELL_GATE.test(text)) {
     for (const match of text.matchAll(POWERSHELL_CALL)) {

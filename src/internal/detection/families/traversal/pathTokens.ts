@@ -95,8 +95,11 @@ const FOLDED_WIDE = /[\u2024\uff0e\ufe52\u2215\u2044\uff0f\uf025\u2216\u29f5\uff
 
 /** Whether folding can change `value`: plain substring searches first, they are the cheapest. */
 const needsFolding = (value: string): boolean =>
-  value.includes("0x") || value.includes("0X") || value.includes("%00") || value.includes("..2") || value.includes("..5") ||
+  ((value.includes("0x") || value.includes("0X")) && HEX_NOTATION.test(value)) || value.includes("%00") || value.includes("..2") || value.includes("..5") ||
   value.includes("\u0000") || FOLDED_WIDE.test(value) || (value.includes("%") && LAX_PAIR.test(value))
+
+/** What `hexNotation` reads: `0x` (either case) and a dot's, slash's or backslash's code. */
+const HEX_NOTATION = /0[xX](?:2[eEfF]|5[cC])/
 
 /** Two escapes in a row, either written with IIS's lax digits (`%bg%qf`): maybe an overlong pair. */
 const LAX_PAIR = /%[0-9a-z]{2}%[0-9a-z]{2}/i
