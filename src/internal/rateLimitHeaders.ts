@@ -42,24 +42,19 @@ const tightest = (windows: ReadonlyArray<CountedWindow>): RateLimitResult =>
 export const retryAfter = (result: RateLimitResult): Record<string, string> =>
   Option.isSome(result.retryAfter) ? { "retry-after": String(Math.max(1, seconds(result.retryAfter.value))) } : {}
 
+/** A structured-field list of one item per window; the one window most requests count in needs no list. */
+const listOf = (windows: ReadonlyArray<CountedWindow>, item: (window: CountedWindow) => string): string =>
+  windows.length === 1 ? item(windows[0]!) : windows.map(item).join(", ")
+
+const draft8Policy = ({ policy, result }: CountedWindow): string => `"${policy}";q=${result.limit};w=${seconds(result.window)}`
+const draft8State = ({ policy, result }: CountedWindow): string => `"${policy}";r=${result.remaining};t=${seconds(result.resetAfter)}`
+const draft7Policy = ({ result }: CountedWindow): string => `${result.limit};w=${seconds(result.window)}`
+
 /** The rate-limit fields for `windows` (none when `mode` is `false` or no window counted). */
 export const rateLimitFields = (mode: RateLimitHeadersMode, windows: ReadonlyArray<CountedWindow>): Record<string, string> => {
   if (mode === false || windows.length === 0) return {}
-  if (mode === "draft-8") {
-    // one window (most requests): the two items without a list to join
-    if (windows.length === 1) {
-      const { policy, result } = windows[0]!
-      return {
-        "ratelimit-policy": `"${policy}";q=${result.limit};w=${seconds(result.window)}`,
-        "ratelimit": `"${policy}";r=${result.remaining};t=${seconds(result.resetAfter)}`
-      }
-    }
-    return {
-      "ratelimit-policy": windows.map(({ policy, result }) => `"${policy}";q=${result.limit};w=${seconds(result.window)}`).join(", "),
-      "ratelimit": windows.map(({ policy, result }) => `"${policy}";r=${result.remaining};t=${seconds(result.resetAfter)}`).join(", ")
-    }
-  }
-  const policy = windows.map(({ result }) => `${result.limit};w=${seconds(result.window)}`).join(", ")
+  if (mode === "draft-8") return { "ratelimit-policy": listOf(windows, draft8Policy), "ratelimit": listOf(windows, draft8State) }
+  const policy = listOf(windows, draft7Policy)
   const tight = tightest(windows)
   return mode === "draft-7"
     ? { "ratelimit-policy": policy, "ratelimit": `limit=${tight.limit}, remaining=${tight.remaining}, reset=${seconds(tight.resetAfter)}` }

@@ -214,7 +214,7 @@ export const multipartHeaderFields = (text: string, contentType: string): Array<
   return fields
 }
 
-/** The detector's view of decoded body bytes: a body, binary data (not scanned), or a malformed multipart body. */
+/** What decoded body bytes are to the detector: a body, binary data (not scanned), or a malformed multipart body. */
 export type BodyView = { readonly body: DetectionBody } | { readonly binary: true } | { readonly error: string }
 
 /**
@@ -234,7 +234,7 @@ const viewOf = (bytes: Uint8Array, contentType: string, truncated: boolean, know
   return { body: type.includes("x-www-form-urlencoded") ? { kind: "form", text } : { kind: "text", text } }
 }
 
-/** The detector's view of decoded body bytes: a body, binary data (not scanned), or a malformed multipart body. */
+/** The detector's view of decoded body bytes, as an effect whatever its kind. */
 export const bodyOf = (bytes: Uint8Array, contentType: string, truncated: boolean, known?: string): Effect.Effect<BodyView> => {
   const view = viewOf(bytes, contentType, truncated, known)
   return Effect.isEffect(view) ? view : Effect.succeed(view)
