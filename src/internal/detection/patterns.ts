@@ -192,10 +192,12 @@ const STRONG_CMDS = alt([
 ])
 const CMD_INJECTION: ReadonlyArray<PatternDef> = [
   // a command word that goes on as a longer name (`node-gyp`, `node:fs`, `base64-js`, `host.name`) is
-  // that name, as Markdown writes it in backticks, not the command
+  // that name, as Markdown writes it in backticks, not the command; a word with a colon after it is a
+  // key (`host: 'example.com'` on a line of code), which no shell runs. A backtick substitution is left
+  // to the shell family, which tells it from inline Markdown code (`` Run `node app.js` ``)
   cmd(
     "chain_strong",
-    `(?:[;&|\`\\n]|\\$\\()\\s?(?:/(?:usr/)?(?:s?bin)/)?${STRONG_CMDS}\\b(?![-:][a-z0-9]|\\.(?!exe\\b)[a-z])`,
+    `(?:[;&|\\n]|\\$\\()\\s?(?:/(?:usr/)?(?:s?bin)/)?${STRONG_CMDS}\\b(?!:|-[a-z0-9]|\\.(?!exe\\b)[a-z])`,
     path | query | header | cookie | key
   ),
   cmd("shellshock", "\\(\\s?\\)\\s?\\{\\s?[:\\w]{0,8}\\s?;?\\s?\\}\\s?;", VALUES, { always: true }),
