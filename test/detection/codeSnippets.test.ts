@@ -80,6 +80,19 @@ describe("code examples in a JSON body", () => {
       "x\r\nLocation: http://203.0.113.9/"
     ]))
 
+  it.effect("pass an object literal's own __proto__ key in JavaScript source; the key in data or a prototype path still counts", () =>
+    expectVerdicts([
+      "{\n  __proto__: 'some string';\n}",
+      "const b = { c: 3, __proto__: a };\nassert.equal(getProto({ __proto__: null }), null);",
+      "const o = {\n  name: 'x',\n  __proto__ : base\n};"
+    ], [
+      "{\"__proto__\": {\"isAdmin\": true}}",
+      "{\n  __proto__: {isAdmin: true}\n}",
+      "__proto__:\n  isAdmin: true",
+      "x = {}; x.__proto__.polluted = 1;\ny();",
+      "obj['__proto__']['admin'] = 1;\nf();"
+    ]))
+
   it.effect("pass a shebang line and a JavaScript call named like a command; the command after them still counts", () =>
     expectVerdicts([
       "#!/usr/bin/env node\nconst yargs = require('yargs/yargs')\nyargs(process.argv.slice(2)).parse()",
