@@ -13,7 +13,7 @@ const rows = loadCorpus()
 
 /** Recall floors at the default level (CRS rows scored at the level they were written for). */
 const RECALL_FLOORS: Readonly<Record<string, number>> = {
-  payloadsallthethings: 0.945,
+  payloadsallthethings: 0.95,
   libinjection: 0.975
 }
 /**

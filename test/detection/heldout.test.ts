@@ -16,23 +16,26 @@ import { type HeldoutBRow, loadHeldout, loadHeldoutB } from "../fixtures/heldout
 import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
-/** Held-out benign rows refused at the default level: measured 0.018 (44/2473). */
-const HELDOUT_REFUSED_CEILING = 0.019
 /**
- * Held-out attack rows caught at the default level: measured 0.960 (311/324). The misses of fuzzdb's
- * SQL and command lists showed classes the rules lacked (docs/detection.md); those classes were
+ * Held-out benign rows refused at the default level: measured 0.013 (33/2473), after Markdown lists of
+ * code terms, backtick code and object literals stopped reading as commands and header lines.
+ */
+const HELDOUT_REFUSED_CEILING = 0.014
+/**
+ * Held-out attack rows caught at the default level: measured 0.969 (314/324). The misses of fuzzdb's
+ * SQL, command and LDAP lists showed classes the rules lacked (docs/detection.md); those classes were
  * written from their own variants, so this floor keeps them, not the lines.
  */
-const HELDOUT_RECALL_FLOOR = 0.94
+const HELDOUT_RECALL_FLOOR = 0.96
 
 /**
  * Set B at the default level, per half: attack recall floor and benign refused ceiling. Measured: dev
- * 0.970 (318/328) and 0.004 (3/715); test 0.961 (349/363) and 0.010 (7/674). The dev half is where
+ * 0.988 (324/328) and 0.003 (2/715); test 0.970 (352/363) and 0.010 (7/674). The dev half is where
  * classes are looked for; the test half is only counted, so its failure message names no row.
  */
 const SET_B: Readonly<Record<HeldoutBRow["half"], { readonly recall: number; readonly refused: number }>> = {
-  dev: { recall: 0.96, refused: 0.006 },
-  test: { recall: 0.95, refused: 0.012 }
+  dev: { recall: 0.98, refused: 0.004 },
+  test: { recall: 0.96, refused: 0.011 }
 }
 
 describe("held-out set B", () => {
