@@ -14,6 +14,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ThreatDetector } from "../../src/ThreatDetector.js"
+import { bodyOf } from "../../src/internal/scanBody.js"
 import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
@@ -30,7 +31,9 @@ const HELDOUT_RECALL_FLOOR = 0.94
 /**
  * Sets B and C at the default level, per half: attack recall floor and benign refused ceiling. Set B
  * measured: dev 0.970 (318/328) and 0.004 (3/715); test 0.961 (349/363) and 0.010 (7/674). Set C
- * measured: dev 0.922 (462/501) and 0.000 (0/174); test 0.930 (423/455) and 0.000 (0/185). The dev
+ * measured: dev 0.988 (495/501) and 0.000 (0/174); test 0.980 (446/455) and 0.000 (0/185), up from
+ * 0.922 and 0.930 before the classes its dev half showed (database server files by drive paths with
+ * blanks, PHP's `${@call()}`). The dev
  * half is where classes are looked for; the test half is only counted, so its failure message names
  * no row. `size` is the least number of attack and benign rows a half holds.
  */
@@ -44,8 +47,8 @@ const SPLIT_SETS = {
   C: {
     load: loadHeldoutC,
     size: { attacks: 400, benign: 150 },
-    dev: { recall: 0.91, refused: 0.006 },
-    test: { recall: 0.92, refused: 0.006 }
+    dev: { recall: 0.98, refused: 0.006 },
+    test: { recall: 0.97, refused: 0.006 }
   }
 } as const
 
@@ -118,4 +121,32 @@ describe("held-out benign text", () => {
       const result = yield* detector.detect({ path: "/api", headers: { "content-type": "application/json" }, body: { kind: "json", text } })
       expect(result.isThreat).toBe(false)
     }))
+})
+
+/** Classes the engine missed in set C's dev half, written from their own variants, not its lines. */
+describe("classes from held-out set C", () => {
+  it.effect("refuses a database server's files by a drive path with blanks, however the blanks are sent; a document there passes", () =>
+    Effect.gen(function*() {
+      const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+      const query = (q: string) => detector.detect({ path: "/download", query: q, headers: { host: "shop.example" } })
+      const json = (text: string) =>
+        Effect.flatMap(bodyOf(new TextEncoder().encode(text), "application/json", false), (view) =>
+          detector.detect({ path: "/api/files", headers: { "content-type": "application/json" }, ...("body" in view ? { body: view.body } : {}) }))
+      const refused = [
+        yield* query("file=C:/Program+Files/MySQL/MySQL+Server+5.0/data/mysql.err"),
+        yield* query("file=C%3A%5CProgram%20Files%5CMicrosoft%20SQL%20Server%5CMSSQL%5CDATA%5Cmaster.mdf"),
+        yield* query("f=c:/xampp/mysql/data/mysql-bin.index"),
+        yield* json(JSON.stringify({ path: "D:\\Program Files (x86)\\PostgreSQL\\12\\data\\pg_hba.conf" }))
+      ]
+      expect(refused.map((r) => r.isThreat)).toEqual([true, true, true, true])
+      const passed = [
+        yield* query("file=C:/Program+Files/Acme+Tools/readme.txt"),
+        yield* query("q=where+does+mysql.err+come+from"),
+        yield* json(JSON.stringify({ path: "C:\\Users\\Ann\\My Documents\\report final.docx" }))
+      ]
+      expect(passed.map((r) => r.isThreat)).toEqual([false, false, false])
+    }))
+
+  it.effect("refuses PHP's `${@call()}` interpolation in a query or a form body; a template literal passes", () =>
+    expectVerdicts(["Total: ${format(price)}", "`/users/${encodeURIComponent(id)}`"], ["${@print(md5(1))}", "x\";${@system('id')};\""]))
 })
