@@ -5,7 +5,8 @@
  * node_modules. Set B (heldout-b.jsonl): SecLists and payloadbox lists, the packages' other Markdown docs
  * and doc comments, and crawler user agents, split by a stable hash into a `dev` and a `test` half. Set C
  * (heldout-c.jsonl): HttpParamsDataset's form values and attacks, PayloadsAllTheThings' command list,
- * PortSwigger's XSS cheat sheet and polyglots, SecLists' Windows file list, split the same way.
+ * XSS lists (PortSwigger's cheat sheet, BruteLogic's), SecLists' login-bypass SQL and Windows file
+ * list, split the same way.
  * Compare each category with the same category in `bench/detection-corpus.ts`: a category far below its
  * corpus figure does not generalise.
  *

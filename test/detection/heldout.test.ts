@@ -5,8 +5,8 @@
  * not sample. Set B: SecLists and payloadbox lists, the packages' other Markdown docs and doc comments,
  * and crawler user agents, split by a hash into a dev half (where classes are looked for) and a test
  * half (only counted). Set C: HttpParamsDataset's form values and attacks, PayloadsAllTheThings'
- * command list, PortSwigger's XSS cheat sheet and polyglots, SecLists' Windows file list, split the
- * same way. They measure whether the engine generalises beyond the corpora its rules were
+ * command list, XSS lists (PortSwigger's cheat sheet, BruteLogic's), SecLists' login-bypass SQL and
+ * Windows file list, split the same way. They measure whether the engine generalises beyond the corpora its rules were
  * tuned on: no rule is written from their lines, and the ceilings and floors only keep a change from
  * doing worse than `bench/detection-heldout.ts` measured. Tighten them when the engine gets better;
  * never loosen them to let a change through.
@@ -31,9 +31,9 @@ const HELDOUT_RECALL_FLOOR = 0.94
 /**
  * Sets B and C at the default level, per half: attack recall floor and benign refused ceiling. Set B
  * measured: dev 0.970 (318/328) and 0.004 (3/715); test 0.961 (349/363) and 0.010 (7/674). Set C
- * measured: dev 0.988 (495/501) and 0.000 (0/174); test 0.980 (446/455) and 0.000 (0/185), up from
- * 0.922 and 0.930 before the classes its dev half showed (database server files by drive paths with
- * blanks, PHP's `${@call()}`). The dev
+ * measured: dev 0.990 (576/582) and 0.000 (0/174); test 0.983 (515/524) and 0.000 (0/185); before the
+ * classes its dev half showed (database server files by drive paths with blanks, PHP's `${@call()}`)
+ * 0.933 and 0.939. The dev
  * half is where classes are looked for; the test half is only counted, so its failure message names
  * no row. `size` is the least number of attack and benign rows a half holds.
  */
@@ -46,7 +46,7 @@ const SPLIT_SETS = {
   },
   C: {
     load: loadHeldoutC,
-    size: { attacks: 400, benign: 150 },
+    size: { attacks: 500, benign: 150 },
     dev: { recall: 0.98, refused: 0.006 },
     test: { recall: 0.97, refused: 0.006 }
   }
