@@ -3,18 +3,21 @@
  * paranoia levels 1 and 2. Set A (test/fixtures/heldout/heldout.jsonl): public attack lists the external
  * corpus did not sample, and the README/CHANGELOG prose, code blocks and descriptions of the packages in
  * node_modules. Set B (heldout-b.jsonl): SecLists and payloadbox lists, the packages' other Markdown docs
- * and doc comments, and crawler user agents, split by a stable hash into a `dev` and a `test` half.
+ * and doc comments, and crawler user agents, split by a stable hash into a `dev` and a `test` half. Set C
+ * (heldout-c.jsonl): HttpParamsDataset's form values and attacks, PayloadsAllTheThings' command list,
+ * XSS lists (PortSwigger's cheat sheet, BruteLogic's), SecLists' login-bypass SQL and Windows file
+ * list, split the same way.
  * Compare each category with the same category in `bench/detection-corpus.ts`: a category far below its
  * corpus figure does not generalise.
  *
  * Run: `npx tsx bench/detection-heldout.ts` (`--missed` lists the attacks missed at level 1, `--fp` the
- * benign rows refused at level 1, with the rules that fired: set A's rows and set B's dev half only. Set
- * B's test half is measured, never listed).
+ * benign rows refused at level 1, with the rules that fired: set A's rows and the dev halves of sets B and C
+ * only. The test halves are measured, never listed).
  */
 import { Effect } from "effect"
 import { ThreatDetector } from "../src/ThreatDetector.js"
 import { type CorpusReport, type CorpusRow, rate, runCorpus, sumTallies, type Tally } from "../test/detection/externalCorpus.js"
-import { loadHeldout, loadHeldoutB } from "../test/fixtures/heldout/heldout.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC } from "../test/fixtures/heldout/heldout.js"
 
 const pct = (t: Tally | undefined) => (t === undefined ? "-" : `${rate(t).toFixed(3)} (${t.caught}/${t.total})`)
 const levels = [1, 2] as const
@@ -53,12 +56,18 @@ table(a, "Set A recall by source/category", (r) => r.recallByCategory)
 table(a, "Set A benign refused, by source", (r) => r.refusedBySource)
 totals("Set A", a)
 
-const halves = (["dev", "test"] as const).map((half) => ({ half, reports: measure(loadHeldoutB(half)) }))
-for (const { half, reports } of halves) {
-  table(reports, `Set B (${half}) recall by source/category`, (r) => r.recallByCategory)
-  table(reports, `Set B (${half}) benign refused, by source`, (r) => r.refusedBySource)
+const split = (name: string, load: (half: HeldoutBRow["half"]) => ReadonlyArray<HeldoutBRow>) => {
+  const halves = (["dev", "test"] as const).map((half) => ({ half, reports: measure(load(half)) }))
+  for (const { half, reports } of halves) {
+    table(reports, `${name} (${half}) recall by source/category`, (r) => r.recallByCategory)
+    table(reports, `${name} (${half}) benign refused, by source`, (r) => r.refusedBySource)
+  }
+  for (const { half, reports } of halves) totals(`${name} (${half})`, reports)
+  return halves[0]!.reports[0]!
 }
-for (const { half, reports } of halves) totals(`Set B (${half})`, reports)
+const bDev = split("Set B", loadHeldoutB)
+const cDev = split("Set C", loadHeldoutC)
 
 list("Set A", a[0]!)
-list("Set B (dev)", halves[0]!.reports[0]!)
+list("Set B (dev)", bDev)
+list("Set C (dev)", cDev)

@@ -4,7 +4,9 @@
  * node_modules, sent as query values and JSON bodies, and public attack lists the external corpus did
  * not sample. Set B: SecLists and payloadbox lists, the packages' other Markdown docs and doc comments,
  * and crawler user agents, split by a hash into a dev half (where classes are looked for) and a test
- * half (only counted). They measure whether the engine generalises beyond the corpora its rules were
+ * half (only counted). Set C: HttpParamsDataset's form values and attacks, PayloadsAllTheThings'
+ * command list, XSS lists (PortSwigger's cheat sheet, BruteLogic's), SecLists' login-bypass SQL and
+ * Windows file list, split the same way. They measure whether the engine generalises beyond the corpora its rules were
  * tuned on: no rule is written from their lines, and the ceilings and floors only keep a change from
  * doing worse than `bench/detection-heldout.ts` measured. Tighten them when the engine gets better;
  * never loosen them to let a change through.
@@ -12,7 +14,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ThreatDetector } from "../../src/ThreatDetector.js"
-import { type HeldoutBRow, loadHeldout, loadHeldoutB } from "../fixtures/heldout/heldout.js"
+import { bodyOf } from "../../src/internal/scanBody.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
@@ -29,39 +32,55 @@ const HELDOUT_REFUSED_CEILING = 0.014
 const HELDOUT_RECALL_FLOOR = 0.96
 
 /**
- * Set B at the default level, per half: attack recall floor and benign refused ceiling. Measured: dev
- * 0.988 (324/328) and 0.003 (2/715); test 0.970 (352/363) and 0.010 (7/674). The dev half is where
- * classes are looked for; the test half is only counted, so its failure message names no row.
+ * Sets B and C at the default level, per half: attack recall floor and benign refused ceiling. Set B
+ * measured: dev 0.988 (324/328) and 0.003 (2/715); test 0.970 (352/363) and 0.010 (7/674). Set C
+ * measured: dev 0.990 (576/582) and 0.000 (0/174); test 0.983 (515/524) and 0.000 (0/185); before the
+ * classes its dev half showed (database server files by drive paths with blanks, PHP's `${@call()}`)
+ * 0.933 and 0.939. The dev
+ * half is where classes are looked for; the test half is only counted, so its failure message names
+ * no row. `size` is the least number of attack and benign rows a half holds.
  */
-const SET_B: Readonly<Record<HeldoutBRow["half"], { readonly recall: number; readonly refused: number }>> = {
-  dev: { recall: 0.98, refused: 0.004 },
-  test: { recall: 0.96, refused: 0.011 }
-}
-
-describe("held-out set B", () => {
-  for (const half of ["dev", "test"] as const) {
-    it.effect(`${half} half: catches at least its floor of the attacks and refuses at most its ceiling of the benign rows`, () =>
-      Effect.gen(function*() {
-        const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
-        const r = yield* runCorpus(detector, loadHeldoutB(half))
-        const recall = sumTallies(r.recallBySource)
-        const refused = sumTallies(r.refusedBySource)
-        expect(recall.total).toBeGreaterThan(300)
-        expect(refused.total).toBeGreaterThan(600)
-        const rows = (list: ReadonlyArray<{ readonly source: string; readonly id: number }>) =>
-          half === "dev" ? list.slice(0, 20).map((row) => `${row.source} #${row.id}`).join("\n") : `${list.length} rows (the test half is not listed)`
-        expect(rate(recall), rows(r.missed)).toBeGreaterThanOrEqual(SET_B[half].recall)
-        expect(rate(refused), rows(r.falsePositives.map((f) => f.row))).toBeLessThanOrEqual(SET_B[half].refused)
-      }), { timeout: 120_000 })
+const SPLIT_SETS = {
+  B: {
+    load: loadHeldoutB,
+    size: { attacks: 300, benign: 600 },
+    dev: { recall: 0.98, refused: 0.004 },
+    test: { recall: 0.96, refused: 0.011 }
+  },
+  C: {
+    load: loadHeldoutC,
+    size: { attacks: 500, benign: 150 },
+    dev: { recall: 0.98, refused: 0.006 },
+    test: { recall: 0.97, refused: 0.006 }
   }
+} as const
 
-  it("puts every row in one half by a hash of what it sends, both halves about the same size", () => {
-    const rows = loadHeldoutB()
-    const dev = rows.filter((row) => row.half === "dev").length
-    expect(dev + rows.filter((row) => row.half === "test").length).toBe(rows.length)
-    expect(Math.abs(dev / rows.length - 0.5)).toBeLessThan(0.05)
+for (const [name, set] of Object.entries(SPLIT_SETS)) {
+  describe(`held-out set ${name}`, () => {
+    for (const half of ["dev", "test"] as const) {
+      it.effect(`${half} half: catches at least its floor of the attacks and refuses at most its ceiling of the benign rows`, () =>
+        Effect.gen(function*() {
+          const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+          const r = yield* runCorpus(detector, set.load(half))
+          const recall = sumTallies(r.recallBySource)
+          const refused = sumTallies(r.refusedBySource)
+          expect(recall.total).toBeGreaterThan(set.size.attacks)
+          expect(refused.total).toBeGreaterThan(set.size.benign)
+          const rows = (list: ReadonlyArray<{ readonly source: string; readonly id: number }>) =>
+            half === "dev" ? list.slice(0, 20).map((row) => `${row.source} #${row.id}`).join("\n") : `${list.length} rows (the test half is not listed)`
+          expect(rate(recall), rows(r.missed)).toBeGreaterThanOrEqual(set[half].recall)
+          expect(rate(refused), rows(r.falsePositives.map((f) => f.row))).toBeLessThanOrEqual(set[half].refused)
+        }), { timeout: 120_000 })
+    }
+
+    it("puts every row in one half by a hash of what it sends, both halves about the same size", () => {
+      const rows: ReadonlyArray<HeldoutBRow> = set.load()
+      const dev = rows.filter((row) => row.half === "dev").length
+      expect(dev + rows.filter((row) => row.half === "test").length).toBe(rows.length)
+      expect(Math.abs(dev / rows.length - 0.5)).toBeLessThan(0.05)
+    })
   })
-})
+}
 
 describe("held-out benign text", () => {
   it.effect("refuses at most the measured share of real documentation text at the default level", () =>
@@ -105,4 +124,32 @@ describe("held-out benign text", () => {
       const result = yield* detector.detect({ path: "/api", headers: { "content-type": "application/json" }, body: { kind: "json", text } })
       expect(result.isThreat).toBe(false)
     }))
+})
+
+/** Classes the engine missed in set C's dev half, written from their own variants, not its lines. */
+describe("classes from held-out set C", () => {
+  it.effect("refuses a database server's files by a drive path with blanks, however the blanks are sent; a document there passes", () =>
+    Effect.gen(function*() {
+      const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+      const query = (q: string) => detector.detect({ path: "/download", query: q, headers: { host: "shop.example" } })
+      const json = (text: string) =>
+        Effect.flatMap(bodyOf(new TextEncoder().encode(text), "application/json", false), (view) =>
+          detector.detect({ path: "/api/files", headers: { "content-type": "application/json" }, ...("body" in view ? { body: view.body } : {}) }))
+      const refused = [
+        yield* query("file=C:/Program+Files/MySQL/MySQL+Server+5.0/data/mysql.err"),
+        yield* query("file=C%3A%5CProgram%20Files%5CMicrosoft%20SQL%20Server%5CMSSQL%5CDATA%5Cmaster.mdf"),
+        yield* query("f=c:/xampp/mysql/data/mysql-bin.index"),
+        yield* json(JSON.stringify({ path: "D:\\Program Files (x86)\\PostgreSQL\\12\\data\\pg_hba.conf" }))
+      ]
+      expect(refused.map((r) => r.isThreat)).toEqual([true, true, true, true])
+      const passed = [
+        yield* query("file=C:/Program+Files/Acme+Tools/readme.txt"),
+        yield* query("q=where+does+mysql.err+come+from"),
+        yield* json(JSON.stringify({ path: "C:\\Users\\Ann\\My Documents\\report final.docx" }))
+      ]
+      expect(passed.map((r) => r.isThreat)).toEqual([false, false, false])
+    }))
+
+  it.effect("refuses PHP's `${@call()}` interpolation in a query or a form body; a template literal passes", () =>
+    expectVerdicts(["Total: ${format(price)}", "`/users/${encodeURIComponent(id)}`"], ["${@print(md5(1))}", "x\";${@system('id')};\""]))
 })

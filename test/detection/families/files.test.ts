@@ -35,7 +35,15 @@ describe("files family", () => {
       ["a mail forward file", "/.forward"],
       ["an ASP application's configuration script", "../config.asp"],
       ["a PHP application's database script", "db.php"],
-      ["a classic ASP database connection script", "/includes/conn.asp"]
+      ["a classic ASP database connection script", "/includes/conn.asp"],
+      ["a MySQL error log under a drive path with spaces", "C:/Program Files/MySQL/MySQL Server 5.0/data/mysql.err"],
+      ["a MySQL binary log index", "c:/xampp/mysql/data/mysql-bin.index"],
+      ["a MySQL binary log by number from a Unix root", "/var/lib/mysql/mysql-bin.000042"],
+      ["SQL Server's master database file, backslashes", "C:\\Program Files\\Microsoft SQL Server\\MSSQL12.SQLEXPRESS\\MSSQL\\DATA\\master.mdf"],
+      ["a transaction log file on another drive", "E:\\SQLData\\shop_log.ldf"],
+      ["a PostgreSQL auth config under Program Files (x86)", "D:/Program Files (x86)/PostgreSQL/12/data/pg_hba.conf"],
+      ["an Apache config under a path with spaces", "c:/Program Files/Apache Group/Apache/conf/apache.conf"],
+      ["an FTP server's user file", "C:\\Program Files\\FileZilla Server\\FileZilla Server.xml"]
     ])("%s: %s", (_, value) => {
       expect(scoreOf(family, value)).toBeGreaterThanOrEqual(THRESHOLD)
     })
@@ -134,7 +142,13 @@ describe("files family", () => {
       ["a profile page", "/users/42/profile"],
       ["a front-end config module", "config.js"],
       ["settings as JSON", "settings.json"],
-      ["a question about a config script", "copy config.sample.php to config.php and edit it"]
+      ["a question about a config script", "copy config.sample.php to config.php and edit it"],
+      ["a document under a drive path with spaces", "C:/Users/Ann/My Documents/report final.docx"],
+      ["a program's readme under Program Files", "C:\\Program Files\\Acme Tools\\readme.txt"],
+      ["a relative data file", "data/sales.mdf"],
+      ["a sentence naming an error log", "where does C:/MySQL/data/mysql.err come from"],
+      ["a build's error output by name", "build.err"],
+      ["FileZilla's config named in prose", "FileZilla Server.xml keeps the users"]
     ])("%s: %s", (_, value) => {
       expect(scoreOf(family, value)).toBeLessThan(THRESHOLD)
     })

@@ -81,7 +81,7 @@ export const CODE_RULES = {
     5,
     "A template expression (`{{ }}`, `{% %}`, `${ }`, `#{ }`, `*{ }`, `<%= %>`) naming a dangerous object or call, or Smarty's reserved variable: `{{config}}`, `{{''.__class__}}`, `${T(java.lang.Runtime)}`, `<%= system('id') %>`, `{$smarty.version}`"
   ),
-  phpInterpolation: rule("code-011", "code_injection", 1, 5, "PHP complex interpolation calling a function: `{${sleep(5)}}`"),
+  phpInterpolation: rule("code-011", "code_injection", 1, 5, "PHP complex interpolation calling a function: `{${sleep(5)}}`, `${@print(md5(1))}`"),
   phpSuperglobal: rule(
     "code-012",
     "code_injection",
@@ -275,7 +275,12 @@ const NODE_CODE = new RegExp(
 const NODE_FUNCTION = /\bfunction\s{0,8}\(\s{0,64}\)\s{0,8}\{/i
 const TEMPLATE_STATEMENT = /(?:\{%-?|<%)\s{0,8}(?:if|elif|else|for|endfor|endif|set|import|from|include|extends|block|macro|call|with|raw|filter|end)\b[^%\n]{0,128}-?%[}>]/i
 const NODE_LOOSE = /\bprocess\.env\b|\bmodule\.exports\s{0,4}=|\bnew\s{1,8}function\s{0,8}\(|constructor\s{0,4}\.\s{0,4}constructor\b|@\{\s{0,8}\[/i
-const PHP_INTERPOLATION = /\{\s{0,4}\$\s{0,4}\{\s{0,4}@?[a-z_][a-z0-9_]{0,31}\s{0,4}\(/i
+/**
+ * `{${sleep(5)}}`, and `${@print(md5(x))}` without the outer braces: inside a double-quoted PHP string
+ * `${expr}` names a variable by evaluating `expr`, so a call there runs. Without the braces only a call
+ * silenced by `@` counts: `${format(x)}` is a JavaScript template literal, `${@` is PHP's alone.
+ */
+const PHP_INTERPOLATION = /(?:\{\s{0,4}\$\s{0,4}\{\s{0,4}@?|\$\s{0,4}\{\s{0,4}@\s{0,4})[a-z_][a-z0-9_]{0,31}\s{0,4}\(/i
 
 /** Openers of a template expression and how far inside one we look. */
 const TEMPLATE_OPEN = /\{\{|\{%|\$\{|#\{|\*\{|@\{|<%=?|\[\[|\[#|\{php\}/g

@@ -52,7 +52,13 @@ export const RULES = {
     5,
     "A command that reads, copies or sends a sensitive file, even in prose or a header (`cat /etc/passwd`, `type C:\\boot.ini`, `curl -F @/root/.ssh/id_rsa`)"
   ),
-  absoluteConfig: rule("008", SENSITIVE, 1, 5, "A parameter that is an absolute path to a config, log or include file (`C:\\xampp\\php\\php.ini`, `/opt/app/logs/x.log`)"),
+  absoluteConfig: rule(
+    "008",
+    SENSITIVE,
+    1,
+    5,
+    "A parameter that is an absolute path to a config, log, include or database server file, blanks in its names or not (`C:\\xampp\\php\\php.ini`, `/opt/app/logs/x.log`, `C:/Program Files/MySQL/data/mysql.err`)"
+  ),
   wrapper: rule(
     "101",
     INCLUSION,
@@ -127,6 +133,21 @@ const READ_COMMANDS: ReadonlySet<string> = new Set([
 ])
 
 const CONFIG_EXTENSION = /(?:\.(?:ini|inc|conf|cnf|cfg|config|log|htpasswd)|[._]log)$/
+
+/**
+ * A database server's own files: MySQL's error log (`<host>.err`) and binary logs (`mysql-bin.index`,
+ * `mysql-bin.000001`), SQL Server's data and transaction log files (`master.mdf`, `x_log.ldf`).
+ */
+const DATABASE_FILE = /(?:\.(?:err|mdf|ldf)|-bin\.(?:index|\d{6}))$/
+
+/**
+ * A drive or rooted path with blanks in its names (`C:/Program Files/MySQL/data/mysql.log`) is one
+ * path to a file API, but the token walk ends a token at a blank: such a value is walked with its
+ * blanks held inside the names by a no-break space, given back to the segments before they are read.
+ */
+const HELD_BLANK = "\u00a0"
+const BLANKS = /[ \t]/g
+const withBlanks = (t: PathToken): PathToken => ({ ...t, segments: t.segments.map((s) => s.replaceAll(HELD_BLANK, " ")) })
 
 const SCRIPT_EXTENSION = /\.(?:php\d?|phtml|txt|asp|aspx|jsp|pl|cgi|sh|py|inc|gif|jpg|png)$/
 
@@ -225,7 +246,10 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
     const bare = nul ? value.trim().replace(/\u0000|%00/g, "") : value.trim()
     if (SECRET_FILES.has(bare) || STARTUP_FILES.has(bare) || isEnvFile(bare)) fire(RULES.secret, bare)
   }
-  forEachPathToken(value, (t) => {
+  const trimmed = value.trim()
+  const blankPath = !inPath && !prose && /[ \t]/.test(trimmed)
+  forEachPathToken(blankPath ? trimmed.replace(BLANKS, HELD_BLANK) : value, (token) => {
+    const t = blankPath ? withBlanks(token) : token
     const inProse = prose && !t.assigned
     const target = namedTarget(t)
     // `source ~/.bashrc`, `add it to ~/.zshrc`: what install guides tell a reader to do
@@ -238,7 +262,7 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
     const s = t.segments
     const last = s[s.length - 1] ?? ""
     if (!inPath) {
-      if (t.absolute && !inProse && CONFIG_EXTENSION.test(last)) fire(RULES.absoluteConfig, last)
+      if (t.absolute && !inProse && (CONFIG_EXTENSION.test(last) || DATABASE_FILE.test(last))) fire(RULES.absoluteConfig, last)
       return
     }
     if (hasBackupExtension(last)) fire(RULES.backup, last)

@@ -171,6 +171,8 @@ export const SECRET_FILES: ReadonlySet<string> = new Set([
   "pure-ftpd.conf",
   "vsftpd.conf",
   "sshd_config",
+  // FileZilla Server's users and their password hashes
+  "filezilla server.xml",
   "tomcat-users.xml",
   "server.xml",
   "standalone.xml",
