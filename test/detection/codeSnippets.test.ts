@@ -7,6 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ThreatDetector } from "../../src/ThreatDetector.js"
+import { expectVerdicts as expectQueryVerdicts } from "./harness.js"
 
 /** Each of `passing` passes and each of `refused` is refused, as the `body` field of a JSON document at the default level. */
 const expectVerdicts = (passing: ReadonlyArray<string>, refused: ReadonlyArray<string>) =>
@@ -79,6 +80,19 @@ describe("code examples in a JSON body", () => {
       "x\r\nLocation: http://203.0.113.9/"
     ]))
 
+  it.effect("pass an object literal's own __proto__ key in JavaScript source; the key in data or a prototype path still counts", () =>
+    expectVerdicts([
+      "{\n  __proto__: 'some string';\n}",
+      "const b = { c: 3, __proto__: a };\nassert.equal(getProto({ __proto__: null }), null);",
+      "const o = {\n  name: 'x',\n  __proto__ : base\n};"
+    ], [
+      "{\"__proto__\": {\"isAdmin\": true}}",
+      "{\n  __proto__: {isAdmin: true}\n}",
+      "__proto__:\n  isAdmin: true",
+      "x = {}; x.__proto__.polluted = 1;\ny();",
+      "obj['__proto__']['admin'] = 1;\nf();"
+    ]))
+
   it.effect("pass a shebang line and a JavaScript call named like a command; the command after them still counts", () =>
     expectVerdicts([
       "#!/usr/bin/env node\nconst yargs = require('yargs/yargs')\nyargs(process.argv.slice(2)).parse()",
@@ -95,5 +109,20 @@ describe("code examples in a JSON body", () => {
     ], [
       "';res.end(JSON.stringify(process.env));//",
       "\" onfocus=alert(document.domain) autofocus x=\""
+    ]))
+})
+
+describe("code examples in a query value", () => {
+  it.effect("pass object literals whose lines hold string literals; a header line, quoted or not, still counts", () =>
+    expectQueryVerdicts([
+      "javascript\nform.submit({\n  host: 'example.com',\n  path: '/surely.php'\n}, cb)",
+      "var table = new Table({\n  chars: { 'top': '' , 'top-mid': ''\n         , 'bottom': '' }\n})",
+      "const opts = {\n  method: \"POST\"\n}"
+    ], [
+      "en\r\nSet-Cookie: sid=attacker",
+      "en\nSet-Cookie: 'sid=attacker'",
+      "x\nContent-Length: \"0\"",
+      "x\r\nLocation: http://203.0.113.9/",
+      "x\nX-Forwarded-Host: evil.example"
     ]))
 })

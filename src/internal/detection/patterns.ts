@@ -114,7 +114,10 @@ const SQLI: ReadonlyArray<PatternDef> = [
     "\\b(?:load_file|xp_cmdshell|xp_dirtree|xp_regread|sp_executesql|sp_oacreate|sp_makewebtask|utl_http\\.request|utl_inaddr|openrowset|opendatasource|dbms_xmlquery|lo_import|lo_export|pg_read_file|pg_ls_dir|into\\s(?:out|dump)file)\\b",
     VALUES
   ),
-  sqli("having_probe", "\\bhaving\\s\\(?\\s?\\d{1,6}\\s?=\\s?\\d{1,6}", VALUES)
+  sqli("having_probe", "\\bhaving\\s\\(?\\s?\\d{1,6}\\s?=\\s?\\d{1,6}", VALUES),
+  // SQL Server leaves a statement out of its trace when its text holds `sp_password`: a comment that
+  // names it hides the injected statement from the log, whatever the statement is
+  sqli("log_hiding", "--\\s?sp_password\\b", VALUES)
 ]
 
 // ------------------------------------------------------------------------------------ traversal
@@ -189,10 +192,12 @@ const STRONG_CMDS = alt([
 ])
 const CMD_INJECTION: ReadonlyArray<PatternDef> = [
   // a command word that goes on as a longer name (`node-gyp`, `node:fs`, `base64-js`, `host.name`) is
-  // that name, as Markdown writes it in backticks, not the command
+  // that name, as Markdown writes it in backticks, not the command; a word with a colon after it is a
+  // key (`host: 'example.com'` on a line of code), which no shell runs. A backtick substitution is left
+  // to the shell family, which tells it from inline Markdown code (`` Run `node app.js` ``)
   cmd(
     "chain_strong",
-    `(?:[;&|\`\\n]|\\$\\()\\s?(?:/(?:usr/)?(?:s?bin)/)?${STRONG_CMDS}\\b(?![-:][a-z0-9]|\\.(?!exe\\b)[a-z])`,
+    `(?:[;&|\\n]|\\$\\()\\s?(?:/(?:usr/)?(?:s?bin)/)?${STRONG_CMDS}\\b(?!:|-[a-z0-9]|\\.(?!exe\\b)[a-z])`,
     path | query | header | cookie | key
   ),
   cmd("shellshock", "\\(\\s?\\)\\s?\\{\\s?[:\\w]{0,8}\\s?;?\\s?\\}\\s?;", VALUES, { always: true }),
@@ -300,6 +305,10 @@ const TEMPLATE: ReadonlyArray<PatternDef> = [
   tpl("ognl", "%\\{\\s?\\(?\\s?#|#_memberaccess|@ognl\\.|#context\\s?\\[|ognlcontext|@java\\.lang\\.(?:runtime|system)@", ALL),
   tpl("velocity", "#set\\s?\\(\\s?\\$[\\w]{1,32}\\s?=|\\$class\\.(?:inspect|type)|#foreach\\s?\\(|\\$\\{?[\\w]{1,32}\\.getclass\\(\\)", ALL),
   tpl("handlebars_helper", "\\{\\{#\\s?(?:with|each)\\s?['\"]?s['\"]?\\s?as\\s?\\||\\{\\{\\s?lookup\\s\\(?\\s?string\\.sub\\.apply|\\{\\{#\\s?with\\s?\\(\\s?string\\.", ALL),
+  // a Dust section (`{^name}...{/name}`, `{#name}...{/name}`, `{?name}`) only a template engine reads;
+  // Mustache's `{{#name}}` has its braces doubled and does not match. Bodies are left out: template
+  // editors post templates
+  tpl("dust_section", "\\{[#^?][a-z_][\\w.-]{0,31}\\}[^{}]{0,64}\\{/[a-z_][\\w.-]{0,31}\\}", URLISH | header | cookie),
   tpl("expression_language", "\\$\\{\\s?(?:applicationscope|requestscope|sessionscope|pagecontext|facescontext|request\\.getclass|header\\[|param\\.|initparam|cookie\\[)", ALL)
 ]
 
@@ -359,7 +368,10 @@ const CMS_PROBING: ReadonlyArray<PatternDef> = [
   cms("drupal_render_array", "(?:^|/)account/mail/#value|#(?:post_render|pre_render|lazy_builder|markup)\\b", query | body | path),
   cms("app_servers", "/(?:manager/(?:html|text|status)|host-manager/|jmx-console|web-console|invoker/(?:jmxinvokerservlet|ejbinvokerservlet)|console/(?:login|css)|wls-wsat|_async/asyncresponseservice|axis2(?:-admin)?/|solr/admin|jenkins/|hudson/|script(?:text)?(?:\\?|$)|cfide/administrator|railo-context|lucee/admin|struts/|nacos/v1|druid/index\\.html|weblogic/)", path),
   cms("plugin_readme", "/(?:wp-content/plugins|wp-content/themes|modules|components|extensions)/[\\w.-]{1,64}/(?:readme\\.(?:txt|md|html)|changelog\\.txt|license\\.txt|package\\.json|composer\\.json)$", path),
-  cms("install_scripts", "/(?:install|setup|installer|upgrade|update|config|configure)(?:/index)?\\.php\\b|/install/(?:install|step)", path)
+  cms("install_scripts", "/(?:install|setup|installer|upgrade|update|config|configure)(?:/index)?\\.php\\b|/install/(?:install|step)", path),
+  // a parameter that is the path of an installer script: the file an inclusion or a proxy is pointed at
+  // to run the installation again (update and config scripts are left out: return URLs name them)
+  cms("install_script_param", "^(?:/?[\\w./-]{0,128}/)?(?:install|installer|setup)(?:/index)?\\.php$", query | cookie | body, { tokenOnly: true })
 ]
 
 // ------------------------------------------------------------------------------------------- recon

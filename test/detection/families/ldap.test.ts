@@ -45,6 +45,28 @@ describe("ldap family", () => {
       ["a fuzzing string with a quote", "*()|&'"]
     ])("refuses %s", (_, value) => refused(value))
 
+    it.each([
+      ["a wildcard that closes the assertion and goes on", "*)*"],
+      ["a wildcard group closed once too often", "(*)*)"],
+      ["two closes after a wildcard", "*))"],
+      ["spaces a lenient server skips", "* ) *"],
+      ["an escaped close", "*\\29*"]
+    ])("refuses metacharacters whose wildcard closes a parenthesis it did not open: %s", (_, value) => {
+      expect(rulesOf(family, value)).toContain(RULES.wildcardClose.id)
+      refused(value)
+    })
+
+    it.each([
+      ["a wildcard and a close alone", "*)"],
+      ["a balanced wildcard group", "(*)"],
+      ["a balanced group then a wildcard", "(*)*"],
+      ["a smiley after a word", "great *)*"],
+      ["a footnote in text", "see note (*)*"]
+    ])("passes %s", (_, value) => {
+      expect(rulesOf(family, value)).not.toContain(RULES.wildcardClose.id)
+      passed(value)
+    })
+
     it("scores presence and trailing-wildcard assertions only at level 2", () => {
       expect(rulesOf(family, "cn=*)")).toEqual([])
       expect(rulesOf(family, "cn=*)", "query", 2)).toEqual([RULES.presence.id])

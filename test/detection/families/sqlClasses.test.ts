@@ -169,6 +169,36 @@ describe("sql family: a keyword nested in itself", () => {
   })
 })
 
+describe("sql family: a fragment that starts inside a statement", () => {
+  it.each(["' (select top 1", "'(select top 5 name from sysobjects", "\" (select top 1 password", "')(select user from dual)"])(
+    "refuses a subquery opened right after the quote: %s",
+    (value) => {
+      expect(rules(value)).toContain("sql-127")
+      expect(refused(value), value).toBe(true)
+    }
+  )
+
+  it.each(["||'6", "|| 'x'", "||\"a\"", "|| '"])("refuses a value that starts with SQL concatenation and a string: %s", (value) => {
+    expect(rules(value)).toContain("sql-128")
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "O'Brien (select one)",
+    "don't (select all)",
+    "'(select all)' button",
+    "it's (select top 10 results)",
+    "a || 'b'",
+    "x = y || 'default'",
+    "||",
+    "'quoted' (see notes)"
+  ])("passes: %s", (value) => {
+    expect(rules(value)).not.toContain("sql-127")
+    expect(rules(value)).not.toContain("sql-128")
+    expect(refused(value), value).toBe(false)
+  })
+})
+
 describe("sql family: a full-text search's string closed with its mode modifier", () => {
   it.each([
     "1' in boolean mode) and 4241=4241-- x",

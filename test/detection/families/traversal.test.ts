@@ -45,6 +45,20 @@ describe("traversal family", () => {
       expect(scoreOf(family, value)).toBeGreaterThanOrEqual(THRESHOLD)
     })
 
+    it.each([
+      ["a database server's folder in a server stack", "d:\\AppServ\\MySQL"],
+      ["a stack's document root", "C:\\xampp\\htdocs\\index.php"],
+      ["forward slashes", "c:/wamp64/www/"],
+      ["a Tomcat install", "E:\\tomcat9\\conf"],
+      ["a drive path behind a slash", "/D:\\Program Files\\"],
+      ["a drive path behind a backslash", "\\c:/Users/Public"],
+      ["in a JSON body field", "C:\\nginx-1.24\\logs"]
+    ])("a Windows path into a server's install directory, %s: %s", (name, value) => {
+      const where = name === "in a JSON body field" ? "body" : "query"
+      expect(rulesOf(family, value, where)).toContain(RULES.serverInstall.id)
+      expect(scoreOf(family, value, where)).toBeGreaterThanOrEqual(THRESHOLD)
+    })
+
     it("an uploaded file name that climbs, in a multipart or markup body", () => {
       const part = 'Content-Disposition: form-data; name="avatar"; filename="../../../srv/www/x.php"'
       expect(rulesOf(family, part, "body")).toContain(RULES.climb.id)
@@ -66,6 +80,11 @@ describe("traversal family", () => {
   describe("passes at the default level", () => {
     it.each([
       ["a relative link in prose", "../relative/link is shown in docs"],
+      ["a user's Windows folder", "C:\\Users\\me\\Documents"],
+      ["a program folder without the slash before the drive", "C:\\Program Files\\Acme"],
+      ["a server stack named in prose", "installed xampp under C:\\xampp yesterday"],
+      ["a URL path naming a server", "/mysql/tables"],
+      ["a file URL", "file:///C:/temp/report.pdf"],
       ["a single climb", "../images/logo.png"],
       ["a two-level markdown link inside prose", "see [the readme](../../README.md) first"],
       ["an ellipsis", "wait... what"],

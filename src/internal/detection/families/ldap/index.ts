@@ -28,7 +28,13 @@ export const RULES = {
   filter: rule("002", 1, 5, "An LDAP filter with a boolean operator and an assertion (`(|(uid=*)`, `(&(objectClass=*)`, `(!(cn=x))`)"),
   truncation: rule("003", 1, 5, "Closes an LDAP filter and truncates the rest with a NUL byte (`*))%00`, `admin)\\00`)"),
   probe: rule("004", 1, 5, "A value made only of LDAP filter metacharacters, with a boolean operator and a wildcard (`*|`, `*)(|&`, `*()|&'`); one metacharacter alone (`*`, `(`, `!`) is ordinary"),
-  presence: rule("005", 2, 4, "An LDAP presence or wildcard assertion that closes the filter (`(objectClass=*)`, `cn=*)`, `admin*)`)")
+  presence: rule("005", 2, 4, "An LDAP presence or wildcard assertion that closes the filter (`(objectClass=*)`, `cn=*)`, `admin*)`)"),
+  wildcardClose: rule(
+    "006",
+    1,
+    5,
+    "A value made only of LDAP filter metacharacters whose wildcard closes a parenthesis it did not open (`*)*`, `(*)*)`): it ends the application's assertion"
+  )
 } as const
 
 const isOperator = (t: number | undefined): boolean => t === Token.And || t === Token.Or || t === Token.Not
@@ -46,10 +52,15 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   let operators = false
   let stars = false
   let other = false
+  // parentheses opened by the value itself, and whether a wildcard closed one it did not open
+  let depth = 0
+  let closesOuter = false
   for (let k = 0; k < t.length; k++) {
     const token = t[k]!
     switch (token) {
       case Token.Close: {
+        if (depth > 0) depth--
+        else if (t[k - 1] === Token.Star) closesOuter = true
         const next = t[k + 1]
         if (next === Token.Nul) fire(RULES.truncation, "close then NUL")
         if (next !== Token.Open) break
@@ -63,6 +74,7 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
         break
       }
       case Token.Open:
+        depth++
         if (isOperator(t[k + 1]) && t[k + 2] === Token.Open && t[k + 3] === Token.Assertion) fire(RULES.filter, "boolean filter")
         break
       case Token.And:
@@ -85,6 +97,9 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   // a wildcard and a boolean operator with nothing else: `*|` ORs the application's assertion with
   // everything; a wildcard alone is an ordinary search
   if (!other && operators && stars && t.length >= 2) fire(RULES.probe, "filter metacharacters only")
+  // `*)` alone is what a wildcard search and a smiley share; with one more metacharacter after it
+  // the value goes on past the assertion it closed
+  if (!other && closesOuter && t.length >= 3) fire(RULES.wildcardClose, "wildcard then an unopened close")
   return findings
 }
 

@@ -21,6 +21,13 @@ const LINE_BREAKS = /[\r\n\u560a\u560d\u2028\u2029\u0085]/
 const HEADER_LINE_START = /^[\t ]{0,8}(?:[a-z][a-z0-9-]{0,40}[\t ]{0,4}:(?!\/\/)[\t ]{0,8}[^\s]|http\/[12])/i
 /** A line of an object literal (`  host: 'example.com',`, `  headers: {`): it goes on past its end. */
 const CODE_LINE_END = /[,{[(}\]]\s{0,4}$/
+/**
+ * A line of code whose value is one string literal (`  path: '/upload'`, the last property of an
+ * object, with no comma after it) or opens an object literal with a quoted key (`chars: { 'top': ''`):
+ * HTTP header values are not written as quoted literals. A header that takes over the response
+ * (`Set-Cookie`, `Content-Length`) counts however its value is written.
+ */
+const LITERAL_VALUE = /:[\t ]{0,8}(?:'[^'\n]{0,200}'|"[^"\n]{0,200}")[\t ]{0,4}[,;]?[\t ]{0,4}$|:[\t ]{0,8}\{[\t ]{0,4}['"]/
 /** A labelled sentence (`Warning: passing \`false\` is not supported.`): four words or more, then a full stop. */
 const SENTENCE_AFTER_LABEL = /:\s{0,8}(?:[^\s:]{1,40}\s{1,4}){3,}[^\s:]{1,40}[.!?]$/
 
@@ -32,7 +39,9 @@ const hasHeaderLine = (value: string): boolean => {
   const lines = value.split(LINE_BREAKS)
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!
-    if (HEADER_LINE_START.test(line) && !CODE_LINE_END.test(line) && !SENTENCE_AFTER_LABEL.test(line.trimEnd())) return true
+    if (HEADER_LINE_START.test(line) && !CODE_LINE_END.test(line) && !SENTENCE_AFTER_LABEL.test(line.trimEnd())) {
+      if (!LITERAL_VALUE.test(line) || HIJACKING_HEADER.test(`\n${line}`)) return true
+    }
   }
   return false
 }

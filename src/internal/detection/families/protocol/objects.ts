@@ -77,6 +77,21 @@ const JS_TAUTOLOGY = /(?:\|\||&&)\s{0,4}(?:['"`][\w]{0,16}['"`]|\d{1,8})\s{0,4}=
 
 const PROTO_PATH = /constructor["'`]?\s{0,4}\]?\s{0,4}(?:\.|\[\s{0,4}["'`]?)\s{0,4}prototype\b/
 
+/** Whether `__proto__` at `i` is an unquoted object literal key: `{`, `,` or a line start before it, `:` after. */
+const isLiteralKey = (s: string, i: number): boolean => {
+  let b = i - 1
+  while (b >= 0 && i - b <= 16 && (s.charCodeAt(b) === 32 || s.charCodeAt(b) === 9)) b--
+  const prev = b < 0 ? 10 : s.charCodeAt(b)
+  if (prev !== 123 && prev !== 44 && prev !== 10) return false
+  let a = i + 9
+  while (a - i - 9 < 16 && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++
+  return s.charCodeAt(a) === 58
+}
+
+/** A statement ended by `;` at a line's end, in a value of several lines: JavaScript source, not data. */
+const STATEMENT_LINE_END = /;[ \t]{0,16}(?:\r?\n|$)/
+const isCodeSample = (s: string): boolean => s.includes("\n") && STATEMENT_LINE_END.test(s)
+
 export const scanObjects = (s: string, context: ScanContext, prose: boolean, fire: Fire): void => {
   if (context.location === "key") {
     // a whole key (`$where`) or a bracketed segment of one (`user[$ne]`, `a[0][$regex]`)
@@ -111,7 +126,14 @@ export const scanObjects = (s: string, context: ScanContext, prose: boolean, fir
     if (s.includes("==") && JS_TAUTOLOGY.test(s)) fire(RULES.nosqlTautology, "tautology")
   }
   const structural = (c: number): boolean => c === 46 || c === 91 || c === 93 || isQuote(c) || c === 61 || c === 58
+  let sample: boolean | undefined
   eachIndex(s, "__proto__", (i) => {
+    // `{ c: 3, __proto__: a }` in a code sample sets the literal's own prototype: JavaScript source,
+    // which no JSON, JSON5 or YAML parser reads (they have no `;` ending a line)
+    if (context.location === "body" && isLiteralKey(s, i) && (sample ??= isCodeSample(s))) {
+      fire(RULES.protoWord, "__proto__")
+      return
+    }
     // a markdown code span that ends on the name (`Object.prototype.__proto__` accessor) names it
     if (s.charCodeAt(i + 9) === 96 && /^(?:$|[\s.,:;)])/.test(s.slice(i + 10, i + 11))) {
       fire(RULES.protoWord, "__proto__")

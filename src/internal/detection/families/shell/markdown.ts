@@ -60,6 +60,38 @@ const wordAt = (text: string, start: number): string => {
 }
 
 /**
+ * A Markdown list item's marker and the spaces after it, as the whole of the line before a code span
+ * (or before a link whose text is the span).
+ */
+const LIST_MARKER = /^[ \t]{0,6}(?:[-*+]|\d{1,3}[.)])[ \t]{1,4}\[?$/
+
+/** What goes on after a list item's code span: a word, a dash or a parenthesis that describes it. */
+const ITEM_GOES_ON = /^[ \t]{1,4}(?:[a-z]{2,24}\b|[-\u2013\u2014:(]|`)|^[:,]/i
+
+/**
+ * Whether the backticks at `open` and `close` start a Markdown list item that names a term and goes
+ * on to describe it (`` - `env` `` in a list of options, `` * `id` - (String) UUID ``): API docs and
+ * changelogs list names this way. The item must go on after the span, or the next line must be
+ * another item: `` - `id` `` alone stays a substitution.
+ */
+const isListItemCode = (text: string, open: number, close: number): boolean => {
+  // the line's start, read back at most the marker's length: each backtick costs a bounded step
+  let lineStart = open
+  while (lineStart > 0 && open - lineStart < 16 && text.charAt(lineStart - 1) !== "\n") lineStart--
+  if (lineStart > 0 && text.charAt(lineStart - 1) !== "\n") return false
+  if (!LIST_MARKER.test(text.slice(lineStart, open))) return false
+  if (text.slice(open + 1, close).includes("\n")) return false
+  const after = text.startsWith("]", close + 1) ? close + 2 : close + 1
+  const rest = text.slice(after, after + 30)
+  if (ITEM_GOES_ON.test(rest)) return true
+  const lineEnd = rest.search(/\r?\n/)
+  return lineEnd >= 0 && rest.slice(0, lineEnd).trim() === "" && LIST_MARKER_START.test(text.slice(after + lineEnd, after + lineEnd + 40).trimStart())
+}
+
+/** A line that opens another list item. */
+const LIST_MARKER_START = /^(?:[-*+]|\d{1,3}[.)])[ \t]/
+
+/**
  * Whether the backticks at `open` and `close` wrap inline code in a sentence: a prose word and a
  * space before, and after it the sentence goes on (a space and a prose word) or ends (punctuation).
  * `echo `id``, `a;`id``, `x=`id`` and a value that is only `` `id` `` fail this.
@@ -102,12 +134,20 @@ export const markdownCode = (value: string): MarkdownCode => {
   const text = value.includes("```") ? value.replace(FENCE_LINE, (line, info: string) => (isLanguageTag(info) ? "" : line)) : value
   const spans: Array<string> = []
   const pieces: Array<string> = []
+  // a list of code terms has few prose words: its items stand in for the sentence around them
+  let listed = false
   let from = 0
   let open = text.indexOf("`")
   while (open >= 0 && spans.length < MAX_SPANS) {
     const close = text.indexOf("`", open + 1)
     if (close < 0) break
-    if (close - open <= MAX_SPAN && text.charAt(close + 1) !== "`" && text.charAt(open + 1) !== "`" && isInlineCode(text, open, close)) {
+    if (close - open > MAX_SPAN || text.charAt(close + 1) === "`" || text.charAt(open + 1) === "`") {
+      open = close
+      continue
+    }
+    const item = isListItemCode(text, open, close)
+    if (item || isInlineCode(text, open, close)) {
+      listed ||= item
       pieces.push(text.slice(from, open), " ")
       spans.push(text.slice(open + 1, close))
       from = close + 1
@@ -120,6 +160,6 @@ export const markdownCode = (value: string): MarkdownCode => {
   pieces.push(text.slice(from))
   const prose = pieces.join("")
   // Two words around a backtick are not a sentence: `foo `id` bar` stays a substitution.
-  if (countProseWords(prose) < MIN_PROSE_WORDS) return { prose: text, spans: [] }
+  if (countProseWords(prose) < (listed ? 1 : MIN_PROSE_WORDS)) return { prose: text, spans: [] }
   return { prose, spans }
 }

@@ -131,6 +131,8 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       }
     }
     if (isClauseProbe(tokens, 0)) hits.add(R.CLAUSE_PROBE)
+    // `||'6`: Oracle's and PostgreSQL's concatenation glued to a string, where a search term starts with a word
+    if (first.text === "||" && at(tokens, 1).type === "s") hits.add(R.CONCAT_START)
     if ((first.type === "n" || first.type === "s") && isAliasFrom(tokens, 1)) hits.add(R.ALIAS_FROM)
     // `drop sessions;--`: a statement on a bare name, then the end of the query
     if (first.type === "E" && at(tokens, 1).type === "b" && isEnd(tokens, 2)) hits.add(R.CLAUSE_WORDS)
@@ -368,6 +370,9 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
       if (isSqlCall(operand)) hits.add(R.QUOTE_OPERATOR)
       else return true
     }
+  } else if (t.type === "(" && isSubqueryAt(tokens, i)) {
+    // `' (select top 1`: nothing joins the subquery to the string, the value was cut from a longer one
+    hits.add(R.QUOTE_OPENS_SUBQUERY)
   } else if (t.type === "U" || t.type === "E") {
     // `'union a`, `" alter x`: a statement word right after the break-out
     if (!name) hits.add(R.QUOTE_KEYWORD)

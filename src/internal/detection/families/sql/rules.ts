@@ -149,6 +149,18 @@ export const QUOTE_SUBQUERY = rule(
   5,
   "A value closes a string literal and joins a subquery to it with an operator: `'+(select top 1 name from users)+'`, `x' rlike (select 1)`"
 )
+export const QUOTE_OPENS_SUBQUERY = rule(
+  "sql-127",
+  1,
+  5,
+  "A value closes a string literal and opens a subquery right after it, a fragment cut from a longer injection: `' (select top 1`, `')(select user from dual)`"
+)
+export const CONCAT_START = rule(
+  "sql-128",
+  1,
+  5,
+  "A value that starts with SQL's string concatenation and a string, the tail of an expression the query began: `||'6`, `|| 'x'`"
+)
 export const QUOTE_OPERATOR = rule(
   "sql-201",
   2,
@@ -223,6 +235,8 @@ export const SQL_RULES: ReadonlyArray<RuleInfo> = [
   SCIENTIFIC_NOTATION,
   ALIAS_FROM,
   QUOTE_SUBQUERY,
+  QUOTE_OPENS_SUBQUERY,
+  CONCAT_START,
   QUOTE_OPERATOR,
   QUOTE_LOGIC,
   INNER_CONDITION,

@@ -41,7 +41,13 @@ export const RULES = {
   absolute: rule("006", 3, 3, "A parameter that is an absolute filesystem path"),
   windowsClimb: rule("007", 1, 5, "Climbs with a Windows separator (`..\\`): web parameters hold URLs and Unix-style paths, not Windows relative paths"),
   aboveRoot: rule("008", 1, 5, "An absolute path that climbs above its root (`/../x`, `/a/../../x`): no file a server names does"),
-  uploadName: rule("009", 1, 5, "An uploaded file's name that climbs (`filename=\"../x\"`): it is written outside the upload directory")
+  uploadName: rule("009", 1, 5, "An uploaded file's name that climbs (`filename=\"../x\"`): it is written outside the upload directory"),
+  serverInstall: rule(
+    "010",
+    1,
+    5,
+    "A parameter that is a Windows path into a web or database server's install directory (`d:\\AppServ\\MySQL`, `C:\\xampp\\htdocs`), or a drive path written after a slash (`/D:\\Program Files\\`)"
+  )
 } as const
 
 /** The names an upload's file name is given under (multipart `Content-Disposition`). */
@@ -80,6 +86,19 @@ const SYSTEM_SUBDIRS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ["home", new Set()],
   ["opt", new Set()]
 ])
+
+/**
+ * First directories of a Windows drive that web and database servers install into: the stacks
+ * (`xampp`, `AppServ`, `wamp64`) and the servers' own folders (`inetpub` is a system root). A web
+ * parameter names one only to read the server's files.
+ */
+const SERVER_INSTALL_DIR = /^(?:xampp|appserv|wamp(?:64|server)?|easyphp[\w.-]{0,16}|uwamp|apache(?:\d{1,2}|2\.\d)?|nginx[\w.-]{0,16}|php\d?|mysql|mariadb|tomcat[\w.-]{0,16}|jboss[\w.-]{0,16}|wildfly[\w.-]{0,16}|coldfusion\d{0,4}|cfusionmx\d{0,2}|jrun\d?)$/
+
+const isDrive = (segment: string | undefined): boolean =>
+  segment !== undefined && segment.length === 2 && segment.charCodeAt(1) === 58
+
+/** `/c:\`, `\\d:/`: a drive path glued behind a slash, as a file API given a URL path reads it. */
+const SLASHED_DRIVE = /^\s*[\\/][a-z]:[\\/]/i
 
 const isSystemPath = (t: PathToken): boolean => {
   const segments = t.segments
@@ -128,6 +147,7 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
       if (UPLOAD_NAMES.has(t.name)) fire(RULES.uploadName, t)
     }
     if (!inPath && t.absolute && !prose) {
+      if (isDrive(t.segments[0]) && (SERVER_INSTALL_DIR.test(t.segments[1] ?? "") || SLASHED_DRIVE.test(value))) fire(RULES.serverInstall, t)
       if (isSystemPath(t)) fire(RULES.systemRoot, t)
       else if (t.segments.length >= 2) fire(RULES.absolute, t)
     }
