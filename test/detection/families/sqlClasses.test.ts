@@ -198,3 +198,23 @@ describe("sql family: a fragment that starts inside a statement", () => {
     expect(refused(value), value).toBe(false)
   })
 })
+
+describe("sql family: a full-text search's string closed with its mode modifier", () => {
+  it.each([
+    "1' in boolean mode) and 4241=4241-- x",
+    "x' IN BOOLEAN MODE) AND sleep(5)#",
+    "a\" in natural language mode) or 1=1#",
+    "q' in natural language mode with query expansion) or 'a'='a'-- "
+  ])("closes AGAINST('...' MODE) and adds a condition: %s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "search 'mysql' in boolean mode) and more",
+    "Use AGAINST('+mysql -yoursql' IN BOOLEAN MODE) and sort by relevance",
+    "the 'in boolean mode' flag and its parens",
+    "it's in boolean mode) and then it's not"
+  ])("passes documentation about the modifier: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})

@@ -301,10 +301,27 @@ export const fingerprintWindow = (source: TokenSource, hits: Set<RuleInfo>, star
   return tokens.reads() + source.work()
 }
 
+/**
+ * `IN BOOLEAN MODE`, `IN NATURAL LANGUAGE MODE [WITH QUERY EXPANSION]` at `i`: the modifier that ends
+ * MySQL's `AGAINST('...' ...)`. An injection into a full-text search closes the string, the modifier
+ * and the parenthesis before its condition (`1' in boolean mode) and 1=1--`). The index past them, or `i`.
+ */
+const skipFulltextModifier = (tokens: Tokens, i: number): number => {
+  if (at(tokens, i).text !== "in") return i
+  let j = i + 1
+  if (at(tokens, j).text === "boolean") j++
+  else if (at(tokens, j).text === "natural" && at(tokens, j + 1).text === "language") j += 2
+  else return i
+  if (at(tokens, j).text !== "mode") return i
+  j++
+  if (at(tokens, j).text === "with" && at(tokens, j + 1).text === "query" && at(tokens, j + 2).text === "expansion") j += 3
+  return skipClosers(tokens, j)
+}
+
 /** After the opening string of a quote context closed: a condition, a comment, a statement, ... */
 const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = false): boolean => {
   const n = tokens.lengthUpTo(24)
-  const i = skipClosers(tokens, 1)
+  const i = skipFulltextModifier(tokens, skipClosers(tokens, 1))
   const t = at(tokens, i)
   const last = n === Infinity ? NONE : at(tokens, n - 1)
   // `'-'`, `a' or 'b`: the value leaves a short string open for the query's own closing quote
