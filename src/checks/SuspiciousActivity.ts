@@ -38,13 +38,12 @@ const READ_BEFORE_WAIT = Duration.millis(5)
  * three, both are in it.
  */
 const queryOf = (url: string): string => {
-  let cut = url.indexOf("?")
-  for (const separator of [";", "#"]) {
-    const at = url.indexOf(separator)
-    if (at >= 0 && (cut < 0 || at < cut)) cut = at
-  }
+  const cut = firstOf(firstOf(url.indexOf("?"), url.indexOf(";")), url.indexOf("#"))
   return cut < 0 ? "" : url.slice(cut + 1)
 }
+
+/** The earlier of two `indexOf` answers, either of which may be -1 (not found). */
+const firstOf = (a: number, b: number): number => (a < 0 ? b : b < 0 ? a : Math.min(a, b))
 
 const triggerInfo = (result: DetectionResult): string => {
   const first = result.matches[0]

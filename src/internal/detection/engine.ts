@@ -25,7 +25,7 @@ import { FAMILIES } from "./families/index.js"
 import { compileCustom, CRITICAL, type CustomRule, legacyTable, type LegacyTable, type RegexRule, runCustom } from "./legacy.js"
 import { BUILTIN_PATTERNS, DEFAULT_EXCLUDED_HEADERS, DETECTION_CATEGORIES, type DetectionCategory, type PatternDef, type WhereName } from "./patterns.js"
 import { Budget, runFamilies } from "./runner.js"
-import { Findings, safeLocation, type ScoredRule } from "./scoring.js"
+import { Findings, safeLocation, type ScoredRule, type ScoreSettings } from "./scoring.js"
 import { type Part, walkRequest } from "./walk.js"
 
 export { compileCustom } from "./legacy.js"
@@ -96,6 +96,8 @@ interface Compiled {
   readonly clean: Map<string, number>
   /** Whether a family reads the name a value is sent under: such values skip the clean memo. */
   readonly readsName: (parameter: string, value: string) => boolean
+  /** The scoring settings, made once: every request's findings share them. */
+  readonly scoring: ScoreSettings
 }
 
 const lowerSet = (names: Iterable<string>): ReadonlySet<string> => {
@@ -129,7 +131,7 @@ class Scan {
 
   constructor(readonly e: Compiled, path: string, context: DetectionContext | undefined) {
     const s = e.settings
-    this.findings = new Findings({ threshold: s.threshold, thresholds: s.thresholds, maxMatches: s.maxMatches })
+    this.findings = new Findings(e.scoring)
     this.budget = new Budget(s.maxBytes, s.maxValues, this)
     this.excluded = e.exclusionsFor(path)
     this.disabled = context?.disabledCategories === undefined ? undefined : new Set<string>(context.disabledCategories)
@@ -343,12 +345,15 @@ export const makeEngine = (settings: EngineSettings): ((input: DetectionInput, c
     excludedParameters: lowerSet(settings.excludedParameters),
     exclusionsFor: compileExclusions(settings.exclusions),
     clean: new Map(),
-    readsName: namesRead(settings.families)
+    readsName: namesRead(settings.families),
+    scoring: { threshold: settings.threshold, thresholds: settings.thresholds, maxMatches: settings.maxMatches }
   }
   return (input, context) => {
     if (!settings.enabled) return emptyResult
     try {
-      const path = typeof input.path === "string" ? input.path.split("?")[0]! : ""
+      // the path before its query, without the array a split makes on every request
+      const query = typeof input.path === "string" ? input.path.indexOf("?") : -1
+      const path = typeof input.path !== "string" ? "" : query < 0 ? input.path : input.path.slice(0, query)
       return new Scan(compiled, path, context).run(input, context)
     } catch (error) {
       return failedResult(error)

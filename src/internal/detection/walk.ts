@@ -422,7 +422,8 @@ export const walkRequest = (input: DetectionInput, sink: ValueSink, options: Wal
   const path = q >= 0 ? rawPath.slice(0, q) : rawPath
   const query = input.query ?? (q >= 0 ? rawPath.slice(q + 1) : undefined)
   if (path.length > 0) sink.value(path, "path", "value", "path", undefined)
-  if (query !== undefined) {
+  // an empty query (most requests) holds no pair: not split, nor read for session names
+  if (query !== undefined && query !== "" && query !== "?") {
     if (typeof query === "string") {
       const sessionNames = !SESSION_IN_QUERY.test(query) || !sameSiteReferer(input.headers)
       pairString(sink, query.startsWith("?") ? query.slice(1) : query, "&", true, "query", "query", sessionNames)

@@ -18,6 +18,19 @@ const annotateRequestSpan = (key: string, value: string): Effect.Effect<void> =>
     return Effect.void
   })
 
+/**
+ * The index of the first check from `start` on that applies to `req` (`list.length` if none): on an
+ * excluded path only those that run there, never one the route bypasses. A request on an ordinary
+ * path whose route bypasses nothing (most) runs every check, and is answered without a test.
+ */
+const nextApplying = (list: ReadonlyArray<SecurityCheck>, req: GuardRequest, start: number): number => {
+  const bypass = req.route?.settings.bypass
+  if (!req.excluded && bypass === undefined) return start
+  let i = start
+  while (i < list.length && ((req.excluded && !list[i]!.onExcludedPaths) || bypass?.has(list[i]!.name) === true)) i++
+  return i
+}
+
 /** Runs a list of checks for a request; the verdict of the first that refuses, else none. */
 export type CheckRunner = (list: ReadonlyArray<SecurityCheck>, req: GuardRequest) => Effect.Effect<Verdict>
 
@@ -76,20 +89,16 @@ export const makeCheckRunner = (env: CheckEnv, repeatedLog: CheckLog): CheckRunn
    * run records the check it is in.
    */
   const runFrom = (list: ReadonlyArray<SecurityCheck>, req: GuardRequest, index: number): Effect.Effect<Verdict> => {
-    const bypass = req.route?.settings.bypass
-    const applies = (check: SecurityCheck) => !(req.excluded && !check.onExcludedPaths) && bypass?.has(check.name) !== true
-    const first = list.findIndex((check, i) => i >= index && applies(check))
+    const first = nextApplying(list, req, index)
     // nothing to run: no failure handler to install
-    if (first < 0) return pass
+    if (first >= list.length) return pass
     let current = first
     const from = (start: number): Effect.Effect<Verdict, StoreError> => {
-      for (let i = start; i < list.length; i++) {
-        const check = list[i]!
-        if (!applies(check)) continue
-        current = i
-        return Effect.flatMap(traced(check, req), (verdict) => Option.isSome(verdict) ? refusedBy(check, verdict) : from(i + 1))
-      }
-      return pass
+      const i = nextApplying(list, req, start)
+      if (i >= list.length) return pass
+      const check = list[i]!
+      current = i
+      return Effect.flatMap(traced(check, req), (verdict) => Option.isSome(verdict) ? refusedBy(check, verdict) : from(i + 1))
     }
     return Effect.catchAllCause(from(first), (cause) =>
       Effect.flatMap(onCheckFailure(list[current]!, cause), (verdict) =>
