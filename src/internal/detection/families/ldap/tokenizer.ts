@@ -70,43 +70,62 @@ const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c ===
 /** Longest attribute description looked at; longer runs are text. */
 const MAX_ATTRIBUTE = 64
 
+// what each ASCII character is to the tokenizer, read from a table: one lookup per character where
+// the predicates above cost a call each (a 10 KB bundle is all punctuation and names)
+const SPACE = 1
+const PUNCTUATION = 2
+const ATTRIBUTE = 3
+/** `\` and `%`: an escape or `%00` when followed by the right characters, text otherwise. */
+const ESCAPE = 4
+const OTHER = 0
+const KIND = new Uint8Array(128)
+/** The token of each punctuation character. */
+const TOKEN_OF = new Uint8Array(128)
+for (let c = 0; c < 128; c++) {
+  const p = punctuation(c)
+  if (p !== undefined) TOKEN_OF[c] = p
+  KIND[c] = isSpace(c) ? SPACE : p !== undefined ? PUNCTUATION : isAttributeChar(c) ? ATTRIBUTE : c === 92 || c === 37 ? ESCAPE : OTHER
+}
+const kindOf = (c: number): number => (c < 128 ? KIND[c]! : OTHER)
+
 /**
  * The tokens of `s` (lower-cased), in order. Linear: every step moves past at least one character,
  * and an attribute run is read once (a run that is not an assertion is text up to its end).
  */
 export const tokenize = (s: string): Uint8Array => {
-  const out = new Uint8Array(s.length)
+  const length = s.length
+  const out = new Uint8Array(length)
   let n = 0
   let i = 0
-  while (i < s.length) {
+  while (i < length) {
     const c = s.charCodeAt(i)
-    if (isSpace(c)) {
+    const kind = kindOf(c)
+    if (kind === SPACE) {
       i++
       continue
     }
-    const p = punctuation(c)
-    if (p !== undefined) {
-      out[n++] = p
+    if (kind === PUNCTUATION) {
+      out[n++] = TOKEN_OF[c]!
       i++
       continue
     }
-    if (c === 92) {
-      const e = escaped(s, i)
-      if (e >= 0) {
-        out[n++] = punctuation(e)!
+    if (kind === ESCAPE) {
+      if (c === 92) {
+        const e = escaped(s, i)
+        if (e >= 0) {
+          out[n++] = TOKEN_OF[e]!
+          i += 3
+          continue
+        }
+      } else if (s.charCodeAt(i + 1) === 48 && s.charCodeAt(i + 2) === 48) {
+        // `%00` left by a decoder that stops at NUL
+        out[n++] = Token.Nul
         i += 3
         continue
       }
-    }
-    if (c === 37 && s.charCodeAt(i + 1) === 48 && s.charCodeAt(i + 2) === 48) {
-      // `%00` left by a decoder that stops at NUL
-      out[n++] = Token.Nul
-      i += 3
-      continue
-    }
-    if (isAttributeChar(c)) {
+    } else if (kind === ATTRIBUTE) {
       const start = i
-      while (i < s.length && i - start < MAX_ATTRIBUTE && isAttributeChar(s.charCodeAt(i))) i++
+      while (i < length && i - start < MAX_ATTRIBUTE && kindOf(s.charCodeAt(i)) === ATTRIBUTE) i++
       let j = i
       while (isSpace(s.charCodeAt(j))) j++
       const t = s.charCodeAt(j)
@@ -117,15 +136,15 @@ export const tokenize = (s: string): Uint8Array => {
         i = j + 1
         continue
       }
-      while (i < s.length && isAttributeChar(s.charCodeAt(i))) i++
+      while (i < length && kindOf(s.charCodeAt(i)) === ATTRIBUTE) i++
       if (n === 0 || out[n - 1] !== Token.Text) out[n++] = Token.Text
       continue
     }
     // any other character: one text token for the run up to the next metacharacter or space
     i++
-    while (i < s.length) {
-      const d = s.charCodeAt(i)
-      if (isSpace(d) || punctuation(d) !== undefined || d === 92 || isAttributeChar(d)) break
+    while (i < length) {
+      const d = kindOf(s.charCodeAt(i))
+      if (d === SPACE || d === PUNCTUATION || d === ATTRIBUTE || s.charCodeAt(i) === 92) break
       i++
     }
     if (n === 0 || out[n - 1] !== Token.Text) out[n++] = Token.Text
