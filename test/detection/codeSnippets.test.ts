@@ -82,13 +82,21 @@ describe("code examples in a JSON body", () => {
 
   it.effect("pass an object literal's own __proto__ key in JavaScript source; the key in data or a prototype path still counts", () =>
     expectVerdicts([
-      "{\n  __proto__: 'some string';\n}",
+      "{\n  __proto__: \"inherited label\";\n}",
+      "var sample = {\n  __proto__: 'a plain label',\n  size: 2\n};",
       "const b = { c: 3, __proto__: a };\nassert.equal(getProto({ __proto__: null }), null);",
       "const o = {\n  name: 'x',\n  __proto__ : base\n};"
     ], [
       "{\"__proto__\": {\"isAdmin\": true}}",
       "{\n  __proto__: {isAdmin: true}\n}",
       "__proto__:\n  isAdmin: true",
+      // a `;` inside a comment ends no statement: JSON5 and YAML parsers skip it
+      "{\n  __proto__: {isAdmin: true}, // ok;\n}",
+      "__proto__:\n  isAdmin: true\nname: x # done;",
+      "{\n  role: 'user', /* end; */\n  __proto__: {isAdmin: true}\n}",
+      // a `key: value;` line is a YAML string, not a statement; an object value is never a code sample's
+      "__proto__:\n  isAdmin: true\nname: x;",
+      "const o = {\n  __proto__: {isAdmin: true}\n};",
       "x = {}; x.__proto__.polluted = 1;\ny();",
       "obj['__proto__']['admin'] = 1;\nf();"
     ]))
@@ -125,4 +133,24 @@ describe("code examples in a query value", () => {
       "x\r\nLocation: http://203.0.113.9/",
       "x\nX-Forwarded-Host: evil.example"
     ]))
+})
+
+describe("a __proto__ object behind a commented `;`", () => {
+  const payloads = [
+    ["application/json5", "{\n  __proto__: {isAdmin: true}, // ok;\n}"],
+    ["application/yaml", "__proto__:\n  isAdmin: true\nname: x # done;"]
+  ] as const
+
+  it.effect("is refused as a JSON5 or YAML body, a form field and a JSON string", () =>
+    Effect.gen(function*() {
+      const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+      for (const [contentType, payload] of payloads) {
+        const inputs = [
+          { path: "/api/settings", headers: { "content-type": contentType }, body: { kind: "text", text: payload } },
+          { path: "/api/settings", body: { kind: "form", text: `config=${encodeURIComponent(payload)}` } },
+          { path: "/api/settings", body: { kind: "json", text: JSON.stringify({ config: payload }) } }
+        ] as const
+        for (const input of inputs) expect((yield* detector.detect(input)).isThreat, `${input.body.kind}: ${payload}`).toBe(true)
+      }
+    }))
 })

@@ -88,9 +88,30 @@ const isLiteralKey = (s: string, i: number): boolean => {
   return s.charCodeAt(a) === 58
 }
 
-/** A statement ended by `;` at a line's end, in a value of several lines: JavaScript source, not data. */
-const STATEMENT_LINE_END = /;[ \t]{0,16}(?:\r?\n|$)/
-const isCodeSample = (s: string): boolean => s.includes("\n") && STATEMENT_LINE_END.test(s)
+/**
+ * How a JavaScript statement line begins or what it holds: a declaration or control keyword, a closed
+ * literal (`};`, `});`), a call, an assignment, or a string literal ended by `;` (which neither JSON5
+ * nor YAML parses). A bare `key: value;` is none: YAML reads it as a string.
+ */
+const STATEMENT = /^\s*(?:(?:const|let|var|function|class|return|import|export|if|for|while|throw|await|new)\b|[})\]])|[(=]|['"`]\s*;\s*$/
+
+/** Comments a JSON5, YAML or JavaScript parser skips: a `;` inside one ends no statement. */
+const COMMENTS = /\/\*[\s\S]*?(?:\*\/|$)|\/\/[^\n]*|(?:^|[ \t])#[^\n]*/gm
+
+/** A value of several lines with a statement ended by `;` at a line's end, outside comments: JavaScript source. */
+const isCodeSample = (s: string): boolean =>
+  s.includes("\n") && s.replace(COMMENTS, "").split("\n").some((line) => line.trimEnd().endsWith(";") && STATEMENT.test(line))
+
+/**
+ * Whether the `__proto__:` key at `i` is given a plain value on its own line: never an object or
+ * array (`{`, `[`), nor a YAML block, anchor, alias or tag, which are how a payload sets properties.
+ */
+const plainProtoValue = (s: string, i: number): boolean => {
+  let a = s.indexOf(":", i + 9) + 1
+  while (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9) a++
+  const c = s[a]
+  return c !== undefined && !"{[\r\n&*!|>".includes(c)
+}
 
 export const scanObjects = (s: string, context: ScanContext, prose: boolean, fire: Fire): void => {
   if (context.location === "key") {
@@ -129,8 +150,8 @@ export const scanObjects = (s: string, context: ScanContext, prose: boolean, fir
   let sample: boolean | undefined
   eachIndex(s, "__proto__", (i) => {
     // `{ c: 3, __proto__: a }` in a code sample sets the literal's own prototype: JavaScript source,
-    // which no JSON, JSON5 or YAML parser reads (they have no `;` ending a line)
-    if (context.location === "body" && isLiteralKey(s, i) && (sample ??= isCodeSample(s))) {
+    // which no JSON or JSON5 parser reads (no statement ends a line there outside a comment)
+    if (context.location === "body" && isLiteralKey(s, i) && plainProtoValue(s, i) && (sample ??= isCodeSample(s))) {
       fire(RULES.protoWord, "__proto__")
       return
     }

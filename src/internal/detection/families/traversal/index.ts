@@ -133,6 +133,8 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   }
   const inPath = context.location === "path"
   const proseValue = !inPath && isProse(value)
+  // once per value: testing it per drive token re-read the leading whitespace each time (quadratic)
+  const slashedDrive = !inPath && SLASHED_DRIVE.test(value)
   forEachPathToken(value, (t) => {
     if (!t.separated) return
     const prose = proseValue && !t.assigned
@@ -147,7 +149,7 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
       if (UPLOAD_NAMES.has(t.name)) fire(RULES.uploadName, t)
     }
     if (!inPath && t.absolute && !prose) {
-      if (isDrive(t.segments[0]) && (SERVER_INSTALL_DIR.test(t.segments[1] ?? "") || SLASHED_DRIVE.test(value))) fire(RULES.serverInstall, t)
+      if (isDrive(t.segments[0]) && (SERVER_INSTALL_DIR.test(t.segments[1] ?? "") || slashedDrive)) fire(RULES.serverInstall, t)
       if (isSystemPath(t)) fire(RULES.systemRoot, t)
       else if (t.segments.length >= 2) fire(RULES.absolute, t)
     }
