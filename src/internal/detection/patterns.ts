@@ -340,9 +340,14 @@ const SPLIT_HEADERS = alt([
   "date"
 ])
 const HTTP_SPLIT: ReadonlyArray<PatternDef> = [
-  // not a line of an object literal whose value is one quoted string (`  host: 'example.com',`): a
-  // header line's value is not quoted, and a quoted one sets no cookie or location that matters
-  split("crlf_header", `\\n\\s?${SPLIT_HEADERS}\\s?:(?!\\s?(?:'[^'\\n]{0,120}'|"[^"\\n]{0,120}")\\s?,?\\s?(?:\\n|$))`, VALUES),
+  // not a line of an object literal whose value is one quoted string (`  host: 'example.com',`) broken
+  // with `\n` alone, as source code is: `en\r\nLocation: "http://..."` counts, and a quoted value
+  // after a bare `\n` outside an object literal is left to protocol-001
+  split(
+    "crlf_header",
+    `\\r\\n\\s?${SPLIT_HEADERS}\\s?:|\\n\\s?${SPLIT_HEADERS}\\s?:(?!\\s?(?:'[^'\\n]{0,120}'|"[^"\\n]{0,120}")\\s?,?\\s?(?:\\n|$))`,
+    VALUES
+  ),
   split("crlf_generic_header", "\\n\\s?[a-z][\\w-]{1,40}\\s?:\\s?\\S", path | header | cookie | key),
   split("request_smuggle", "\\n\\s?(?:get|post|put|delete|head|options|patch|connect|trace)\\s/[^\\s]{0,128}\\shttp/\\d", VALUES)
 ]
