@@ -375,8 +375,15 @@ const CMS_PROBING: ReadonlyArray<PatternDef> = [
   cms("plugin_readme", "/(?:wp-content/plugins|wp-content/themes|modules|components|extensions)/[\\w.-]{1,64}/(?:readme\\.(?:txt|md|html)|changelog\\.txt|license\\.txt|package\\.json|composer\\.json)$", path),
   cms("install_scripts", "/(?:install|setup|installer|upgrade|update|config|configure)(?:/index)?\\.php\\b|/install/(?:install|step)", path),
   // a parameter that is the path of an installer script: the file an inclusion or a proxy is pointed at
-  // to run the installation again (update and config scripts are left out: return URLs name them)
-  cms("install_script_param", "^(?:/?[\\w./-]{0,128}/)?(?:install|installer|setup)(?:/index)?\\.php$", query | cookie | body, { tokenOnly: true })
+  // to run the installation again (update and config scripts are left out: return URLs name them). Only
+  // after a climb or under an admin or CMS folder: `install.php` alone is a search term, `docs/setup.php`
+  // a project's file
+  cms(
+    "install_script_param",
+    "^(?:(?:\\.\\./){1,8}|/?(?:[\\w./-]{0,128}/)?(?:admin|administrator|wp-admin|wordpress|joomla|installation|drupal|magento|prestashop|opencart|typo3|moodle|phpmyadmin)/)(?:install|installer|setup)(?:/index)?\\.php$",
+    query | cookie | body,
+    { tokenOnly: true }
+  )
 ]
 
 // ------------------------------------------------------------------------------------------- recon
