@@ -133,6 +133,19 @@ describe("code examples in a query value", () => {
       "x\r\nLocation: http://203.0.113.9/",
       "x\nX-Forwarded-Host: evil.example"
     ]))
+
+  it.effect("refuse a quoted header value outside an object literal, or after a CR line break", () =>
+    expectQueryVerdicts([], [
+      "en\r\nLocation: \"http://203.0.113.9/\"",
+      "en\r\nContent-Type: 'text/html'",
+      "en\r\nRefresh: '0; url=http://203.0.113.9/'",
+      "x\r\nX-Forwarded-Host: \"evil.example\"",
+      "en\nLocation: \"http://203.0.113.9/\"",
+      "nl\nContent-Type: 'text/html'",
+      // an object literal opened before, but the line broken with CR LF as a header is
+      "x({\r\nLocation: \"http://203.0.113.9/\"",
+      "cb(1)\r\nRefresh: '0; url=http://203.0.113.9/'"
+    ]))
 })
 
 describe("a __proto__ object behind a commented `;`", () => {

@@ -18,7 +18,7 @@ const ruleIdsOf = (input: DetectionInput) =>
 
 describe("sqli.log_hiding: a comment naming sp_password", () => {
   it.effect("refuses the comment that keeps SQL Server from logging the statement, however it is sent", () =>
-    expectVerdicts([], ["--sp_password", "1; drop table t --sp_password", "x' or 1=1 -- sp_password", "admin'--SP_PASSWORD"]))
+    expectVerdicts([], ["1--sp_password", "1; drop table t --sp_password", "x' or 1=1 -- sp_password", "admin'--SP_PASSWORD"]))
 
   it.effect("finds it in a form field and a cookie, percent-encoded", () =>
     Effect.gen(function*() {
@@ -55,19 +55,19 @@ describe("template.dust_section: a Dust section outside a body", () => {
 })
 
 describe("cms_probing.install_script_param: a parameter that is an installer's path", () => {
-  it.effect("refuses installer and setup scripts named as a whole value", () =>
-    expectVerdicts([], ["/admin/install.php", "install.php", "/install/index.php", "/shop/setup.php", "../installer.php", "SETUP.PHP"]))
+  it.effect("refuses installer and setup scripts after a climb or under an admin or CMS folder", () =>
+    expectVerdicts([], ["/shop/admin/setup.php", "/wordpress/wp-admin/install.php", "/joomla/administrator/install/index.php", "../installer.php", "../../SETUP.PHP"]))
 
   it.effect("finds it in a form field and a cookie", () =>
     Effect.gen(function*() {
-      const form = yield* ruleIdsOf({ path: "/load", body: { kind: "form", text: "page=%2Fadmin%2Finstall.php" } })
+      const form = yield* ruleIdsOf({ path: "/load", body: { kind: "form", text: "page=%2Fsite%2Fadmin%2Fsetup.php" } })
       expect(form.ruleIds).toContain("cms_probing.install_script_param")
-      const cookie = yield* ruleIdsOf({ path: "/", cookies: { tpl: "modules/setup.php" } })
+      const cookie = yield* ruleIdsOf({ path: "/", cookies: { tpl: "administrator/install.php" } })
       expect(cookie.ruleIds).toContain("cms_probing.install_script_param")
     }))
 
-  it.effect("passes prose, return URLs of update and upgrade pages, and other scripts", () =>
-    expectVerdicts(["how to run install.php", "/admin/update.php", "/account/upgrade.php", "/install.php.html", "/reinstall.php?id=1", "install.phpstorm"], []))
+  it.effect("passes prose, an installer named alone or in a project's folder, return URLs of update pages, and other scripts", () =>
+    expectVerdicts(["how to run install.php", "/install.php", "docs/setup.php", "install.php", "/shop/setup.php", "/admin/update.php", "/account/upgrade.php", "/install.php.html", "/reinstall.php?id=1", "install.phpstorm"], []))
 })
 
 describe("cmd_injection.chain_strong: a command after a separator", () => {

@@ -340,9 +340,14 @@ const SPLIT_HEADERS = alt([
   "date"
 ])
 const HTTP_SPLIT: ReadonlyArray<PatternDef> = [
-  // not a line of an object literal whose value is one quoted string (`  host: 'example.com',`): a
-  // header line's value is not quoted, and a quoted one sets no cookie or location that matters
-  split("crlf_header", `\\n\\s?${SPLIT_HEADERS}\\s?:(?!\\s?(?:'[^'\\n]{0,120}'|"[^"\\n]{0,120}")\\s?,?\\s?(?:\\n|$))`, VALUES),
+  // not a line of an object literal whose value is one quoted string (`  host: 'example.com',`) broken
+  // with `\n` alone, as source code is: `en\r\nLocation: "http://..."` counts, and a quoted value
+  // after a bare `\n` outside an object literal is left to protocol-001
+  split(
+    "crlf_header",
+    `\\r\\n\\s?${SPLIT_HEADERS}\\s?:|\\n\\s?${SPLIT_HEADERS}\\s?:(?!\\s?(?:'[^'\\n]{0,120}'|"[^"\\n]{0,120}")\\s?,?\\s?(?:\\n|$))`,
+    VALUES
+  ),
   split("crlf_generic_header", "\\n\\s?[a-z][\\w-]{1,40}\\s?:\\s?\\S", path | header | cookie | key),
   split("request_smuggle", "\\n\\s?(?:get|post|put|delete|head|options|patch|connect|trace)\\s/[^\\s]{0,128}\\shttp/\\d", VALUES)
 ]
@@ -370,8 +375,15 @@ const CMS_PROBING: ReadonlyArray<PatternDef> = [
   cms("plugin_readme", "/(?:wp-content/plugins|wp-content/themes|modules|components|extensions)/[\\w.-]{1,64}/(?:readme\\.(?:txt|md|html)|changelog\\.txt|license\\.txt|package\\.json|composer\\.json)$", path),
   cms("install_scripts", "/(?:install|setup|installer|upgrade|update|config|configure)(?:/index)?\\.php\\b|/install/(?:install|step)", path),
   // a parameter that is the path of an installer script: the file an inclusion or a proxy is pointed at
-  // to run the installation again (update and config scripts are left out: return URLs name them)
-  cms("install_script_param", "^(?:/?[\\w./-]{0,128}/)?(?:install|installer|setup)(?:/index)?\\.php$", query | cookie | body, { tokenOnly: true })
+  // to run the installation again (update and config scripts are left out: return URLs name them). Only
+  // after a climb or under an admin or CMS folder: `install.php` alone is a search term, `docs/setup.php`
+  // a project's file
+  cms(
+    "install_script_param",
+    "^(?:(?:\\.\\./){1,8}|/?(?:[\\w./-]{0,128}/)?(?:admin|administrator|wp-admin|wordpress|joomla|installation|drupal|magento|prestashop|opencart|typo3|moodle|phpmyadmin)/)(?:install|installer|setup)(?:/index)?\\.php$",
+    query | cookie | body,
+    { tokenOnly: true }
+  )
 ]
 
 // ------------------------------------------------------------------------------------------- recon

@@ -39,6 +39,8 @@ describe("files family", () => {
       ["a MySQL error log under a drive path with spaces", "C:/Program Files/MySQL/MySQL Server 5.0/data/mysql.err"],
       ["a MySQL binary log index", "c:/xampp/mysql/data/mysql-bin.index"],
       ["a MySQL binary log by number from a Unix root", "/var/lib/mysql/mysql-bin.000042"],
+      ["a MariaDB error log named after its host", "/var/lib/mariadb/db01.err"],
+      ["a binary log in a server's data folder, backslashes", "D:\\mysql-data\\binlog-bin.000007"],
       ["SQL Server's master database file, backslashes", "C:\\Program Files\\Microsoft SQL Server\\MSSQL12.SQLEXPRESS\\MSSQL\\DATA\\master.mdf"],
       ["a transaction log file on another drive", "E:\\SQLData\\shop_log.ldf"],
       ["a PostgreSQL auth config under Program Files (x86)", "D:/Program Files (x86)/PostgreSQL/12/data/pg_hba.conf"],
@@ -148,6 +150,10 @@ describe("files family", () => {
       ["a relative data file", "data/sales.mdf"],
       ["a sentence naming an error log", "where does C:/MySQL/data/mysql.err come from"],
       ["a build's error output by name", "build.err"],
+      ["a build's error output under a home directory", "/home/bob/build.err"],
+      ["a job's error output in a temporary folder", "/tmp/job-1234.err"],
+      ["an error report on a Windows desktop", "C:\\Users\\Bob\\Desktop\\report.err"],
+      ["a numbered archive named like a binary log, outside a database folder", "/srv/backups/site-bin.000042"],
       ["FileZilla's config named in prose", "FileZilla Server.xml keeps the users"]
     ])("%s: %s", (_, value) => {
       expect(scoreOf(family, value)).toBeLessThan(THRESHOLD)

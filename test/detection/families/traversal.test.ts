@@ -46,12 +46,11 @@ describe("traversal family", () => {
     })
 
     it.each([
-      ["a database server's folder in a server stack", "d:\\AppServ\\MySQL"],
-      ["a stack's document root", "C:\\xampp\\htdocs\\index.php"],
-      ["forward slashes", "c:/wamp64/www/"],
-      ["a Tomcat install", "E:\\tomcat9\\conf"],
-      ["a drive path behind a slash", "/D:\\Program Files\\"],
-      ["a drive path behind a backslash", "\\c:/Users/Public"],
+      ["a web server's folder in a server stack", "C:\\AppServ\\Apache24"],
+      ["a database's data in a server stack", "C:\\xampp\\mysql\\data"],
+      ["forward slashes, a server's config file", "c:/wamp64/bin/apache/apache2.4.54/conf/httpd.conf"],
+      ["a Tomcat install's configuration", "E:\\tomcat9\\conf"],
+      ["PHP's own settings", "C:\\php\\php.ini"],
       ["in a JSON body field", "C:\\nginx-1.24\\logs"]
     ])("a Windows path into a server's install directory, %s: %s", (name, value) => {
       const where = name === "in a JSON body field" ? "body" : "query"
@@ -83,6 +82,14 @@ describe("traversal family", () => {
       ["a user's Windows folder", "C:\\Users\\me\\Documents"],
       ["a program folder without the slash before the drive", "C:\\Program Files\\Acme"],
       ["a server stack named in prose", "installed xampp under C:\\xampp yesterday"],
+      // what `new URL("file:///C:/...").pathname` gives
+      ["a file URL's Windows pathname", "/C:/Users/bob/Documents/report.pdf"],
+      ["a file URL's pathname, lower-case drive", "/d:/projects/site/index.html"],
+      // a developer names the programs and pages of a local install in a form about it
+      ["PHP's program", "C:\\php\\php.exe"],
+      ["a page under Apache's document root", "C:\\Apache24\\htdocs\\index.html"],
+      ["a backup kept in a MySQL folder", "D:\\mysql\\backup.sql"],
+      ["a project under a stack's document root", "C:\\xampp\\htdocs\\myproject\\index.php"],
       ["a URL path naming a server", "/mysql/tables"],
       ["a file URL", "file:///C:/temp/report.pdf"],
       ["a single climb", "../images/logo.png"],

@@ -134,11 +134,19 @@ const READ_COMMANDS: ReadonlySet<string> = new Set([
 
 const CONFIG_EXTENSION = /(?:\.(?:ini|inc|conf|cnf|cfg|config|log|htpasswd)|[._]log)$/
 
+/** SQL Server's data and transaction log files (`master.mdf`, `x_log.ldf`): no other program writes them. */
+const DATABASE_FILE = /\.(?:mdf|ldf)$/
+
 /**
- * A database server's own files: MySQL's error log (`<host>.err`) and binary logs (`mysql-bin.index`,
- * `mysql-bin.000001`), SQL Server's data and transaction log files (`master.mdf`, `x_log.ldf`).
+ * MySQL's error log (`<host>.err`) and binary logs (`mysql-bin.index`, `mysql-bin.000001`): build and
+ * job logs end in `.err` too (`/tmp/job-1234.err`), so these count only under a folder that names a
+ * database server or its data folder (`/var/lib/mysql/`, `C:/ProgramData/MySQL/MySQL Server 8.0/Data/`).
  */
-const DATABASE_FILE = /(?:\.(?:err|mdf|ldf)|-bin\.(?:index|\d{6}))$/
+const SERVER_LOG = /(?:\.err|-bin\.(?:index|\d{6}))$/
+const DATABASE_FOLDER = /mysql|mariadb|mssql|sql ?server|percona|postgres|pgsql/i
+
+const isDatabaseFile = (segments: ReadonlyArray<string>, last: string): boolean =>
+  DATABASE_FILE.test(last) || (SERVER_LOG.test(last) && segments.slice(0, -1).some((s) => DATABASE_FOLDER.test(s)))
 
 /**
  * A drive or rooted path with blanks in its names (`C:/Program Files/MySQL/data/mysql.log`) is one
@@ -262,7 +270,7 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
     const s = t.segments
     const last = s[s.length - 1] ?? ""
     if (!inPath) {
-      if (t.absolute && !inProse && (CONFIG_EXTENSION.test(last) || DATABASE_FILE.test(last))) fire(RULES.absoluteConfig, last)
+      if (t.absolute && !inProse && (CONFIG_EXTENSION.test(last) || isDatabaseFile(s, last))) fire(RULES.absoluteConfig, last)
       return
     }
     if (hasBackupExtension(last)) fire(RULES.backup, last)

@@ -23,25 +23,34 @@ const HEADER_LINE_START = /^[\t ]{0,8}(?:[a-z][a-z0-9-]{0,40}[\t ]{0,4}:(?!\/\/)
 const CODE_LINE_END = /[,{[(}\]]\s{0,4}$/
 /**
  * A line of code whose value is one string literal (`  path: '/upload'`, the last property of an
- * object, with no comma after it) or opens an object literal with a quoted key (`chars: { 'top': ''`):
- * HTTP header values are not written as quoted literals. A header that takes over the response
- * (`Set-Cookie`, `Content-Length`) counts however its value is written.
+ * object, with no comma after it) or opens an object literal with a quoted key (`chars: { 'top': ''`).
+ * A header that takes over the response (`Set-Cookie`, `Content-Length`) counts however its value
+ * is written.
  */
 const LITERAL_VALUE = /:[\t ]{0,8}(?:'[^'\n]{0,200}'|"[^"\n]{0,200}")[\t ]{0,4}[,;]?[\t ]{0,4}$|:[\t ]{0,8}\{[\t ]{0,4}['"]/
 /** A labelled sentence (`Warning: passing \`false\` is not supported.`): four words or more, then a full stop. */
 const SENTENCE_AFTER_LABEL = /:\s{0,8}(?:[^\s:]{1,40}\s{1,4}){3,}[^\s:]{1,40}[.!?]$/
 
+/** Line breaks other than `\n`: source code pasted into a value breaks its lines with `\n` alone. */
+const OTHER_LINE_BREAK = /[\r\u560a\u560d\u2028\u2029\u0085]/
+
 /**
  * Whether a line after the first is a header line, and not code or prose that has the same shape:
- * HTTP header values neither end in `,` or `{` nor run on as sentences of words. Linear: one split.
+ * HTTP header values neither end in `,` or `{` nor run on as sentences of words. A quoted value is
+ * code only inside an object literal or call an earlier line opened, in a value of `\n` breaks:
+ * `en\r\nLocation: "http://..."` is a header line. Linear: one split.
  */
 const hasHeaderLine = (value: string): boolean => {
   const lines = value.split(LINE_BREAKS)
+  const source = !OTHER_LINE_BREAK.test(value)
+  let opened = lines[0]!.includes("{") || lines[0]!.includes("(")
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!
     if (HEADER_LINE_START.test(line) && !CODE_LINE_END.test(line) && !SENTENCE_AFTER_LABEL.test(line.trimEnd())) {
-      if (!LITERAL_VALUE.test(line) || HIJACKING_HEADER.test(`\n${line}`)) return true
+      const literal = source && opened && LITERAL_VALUE.test(line)
+      if (!literal || HIJACKING_HEADER.test(`\n${line}`)) return true
     }
+    opened ||= line.includes("{") || line.includes("(")
   }
   return false
 }

@@ -42,6 +42,8 @@ const MAX_SPANS = 16
 const MAX_SPAN = 120
 /** Words of prose (outside code) a value needs before its backticks count as markdown. */
 const MIN_PROSE_WORDS = 3
+/** A list item describes its code term in two words at least: `- \`id\` is` is a substitution and a word. */
+const MIN_LIST_WORDS = 2
 
 const SENTENCE_END = /[.,:!?)]/
 
@@ -136,6 +138,7 @@ export const markdownCode = (value: string): MarkdownCode => {
   const pieces: Array<string> = []
   // a list of code terms has few prose words: its items stand in for the sentence around them
   let listed = false
+  let linked = false
   let from = 0
   let open = text.indexOf("`")
   while (open >= 0 && spans.length < MAX_SPANS) {
@@ -148,6 +151,9 @@ export const markdownCode = (value: string): MarkdownCode => {
     const item = isListItemCode(text, open, close)
     if (item || isInlineCode(text, open, close)) {
       listed ||= item
+      // `- [\`mysql\`](https://...) versions` (its target cut to `]`): a link's label, the link
+      // describing it as a word would
+      linked ||= item && text.charAt(open - 1) === "[" && text.startsWith("]", close + 1)
       pieces.push(text.slice(from, open), " ")
       spans.push(text.slice(open + 1, close))
       from = close + 1
@@ -160,6 +166,6 @@ export const markdownCode = (value: string): MarkdownCode => {
   pieces.push(text.slice(from))
   const prose = pieces.join("")
   // Two words around a backtick are not a sentence: `foo `id` bar` stays a substitution.
-  if (countProseWords(prose) < (listed ? 1 : MIN_PROSE_WORDS)) return { prose: text, spans: [] }
+  if (countProseWords(prose) < (listed ? MIN_LIST_WORDS - (linked ? 1 : 0) : MIN_PROSE_WORDS)) return { prose: text, spans: [] }
   return { prose, spans }
 }

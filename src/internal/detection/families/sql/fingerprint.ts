@@ -13,6 +13,9 @@ import * as R from "./rules.js"
 import type { QuoteContext, Token, TokenSource } from "./tokenizer.js"
 import { at, isEnd, isValueToken, NONE, skipClosers, skipExpression, skipOpeners, type Tokens, windowOf } from "./tokenWindow.js"
 
+/** What goes on after a closed string in a concatenation break-out: a comment, an operator, a statement's end. */
+const CONCAT_TAIL: ReadonlySet<string> = new Set(["c", "o", "&", ";", ")"])
+
 /** Where the value may have broken out of the statement's own literal: after a quote or a number. */
 const isBreakPoint = (t: Token): boolean => t.type === "s" || t.type === "n" || t.type === ")" || t.type === "v" || t.type === "c"
 
@@ -131,8 +134,12 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       }
     }
     if (isClauseProbe(tokens, 0)) hits.add(R.CLAUSE_PROBE)
-    // `||'6`: Oracle's and PostgreSQL's concatenation glued to a string, where a search term starts with a word
-    if (first.text === "||" && at(tokens, 1).type === "s") hits.add(R.CONCAT_START)
+    // `||'6`: Oracle's and PostgreSQL's concatenation glued to a string, where a search term starts with a
+    // word; a break-out leaves the string for the query's own quote to close or goes on after it
+    // (`|| 'x' --`), where a code snippet's fallback (`|| 'default'`) ends with its closed string
+    if (first.text === "||" && at(tokens, 1).type === "s" && (!at(tokens, 1).flag || CONCAT_TAIL.has(at(tokens, 2).type))) {
+      hits.add(R.CONCAT_START)
+    }
     if ((first.type === "n" || first.type === "s") && isAliasFrom(tokens, 1)) hits.add(R.ALIAS_FROM)
     // `drop sessions;--`: a statement on a bare name, then the end of the query
     if (first.type === "E" && at(tokens, 1).type === "b" && isEnd(tokens, 2)) hits.add(R.CLAUSE_WORDS)

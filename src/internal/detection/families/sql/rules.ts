@@ -159,7 +159,7 @@ export const CONCAT_START = rule(
   "sql-128",
   1,
   5,
-  "A value that starts with SQL's string concatenation and a string, the tail of an expression the query began: `||'6`, `|| 'x'`"
+  "A value that starts with SQL's string concatenation and a string it leaves open or goes on after, the tail of an expression the query began: `||'7`, `|| 'x' --`"
 )
 export const QUOTE_OPERATOR = rule(
   "sql-201",

@@ -46,7 +46,7 @@ export const RULES = {
     "010",
     1,
     5,
-    "A parameter that is a Windows path into a web or database server's install directory (`d:\\AppServ\\MySQL`, `C:\\xampp\\htdocs`), or a drive path written after a slash (`/D:\\Program Files\\`)"
+    "A parameter that is a Windows path to a web or database server's own files: its configuration, data or logs (`E:\\tomcat9\\conf`, `C:\\xampp\\mysql\\data`), or a server's folder in a stack (`C:\\AppServ\\Apache24`)"
   )
 } as const
 
@@ -89,16 +89,33 @@ const SYSTEM_SUBDIRS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
 
 /**
  * First directories of a Windows drive that web and database servers install into: the stacks
- * (`xampp`, `AppServ`, `wamp64`) and the servers' own folders (`inetpub` is a system root). A web
- * parameter names one only to read the server's files.
+ * (`xampp`, `AppServ`, `wamp64`) and the servers' own folders (`inetpub` is a system root).
  */
 const SERVER_INSTALL_DIR = /^(?:xampp|appserv|wamp(?:64|server)?|easyphp[\w.-]{0,16}|uwamp|apache(?:\d{1,2}|2\.\d)?|nginx[\w.-]{0,16}|php\d?|mysql|mariadb|tomcat[\w.-]{0,16}|jboss[\w.-]{0,16}|wildfly[\w.-]{0,16}|coldfusion\d{0,4}|cfusionmx\d{0,2}|jrun\d?)$/
 
 const isDrive = (segment: string | undefined): boolean =>
   segment !== undefined && segment.length === 2 && segment.charCodeAt(1) === 58
 
-/** `/c:\`, `\\d:/`: a drive path glued behind a slash, as a file API given a URL path reads it. */
-const SLASHED_DRIVE = /^\s*[\\/][a-z]:[\\/]/i
+const SERVER_STACK = /^(?:xampp|appserv|wamp(?:64|server)?|easyphp[\w.-]{0,16}|uwamp)$/
+
+/** A server's own configuration, data and log folders, and the files it keeps there. */
+const SERVER_FOLDER: ReadonlySet<string> = new Set(["conf", "config", "data", "logs", "log", "tmp"])
+const SERVER_FILE = /\.(?:ini|conf|cnf|log|err|pid|frm|myd|myi|ibd)$/
+
+/**
+ * A drive path into a server's install directory that names what only an attack reads: the server's
+ * configuration, data or logs (`E:\tomcat9\conf`), or a server's folder in a stack and nothing below it
+ * (`C:\AppServ\Apache24`). The programs and pages there (`C:\php\php.exe`,
+ * `C:\xampp\htdocs\site\index.php`) are what a developer names in a form about a local install.
+ */
+const isServerInstallPath = (segments: ReadonlyArray<string>): boolean => {
+  if (!isDrive(segments[0]) || !SERVER_INSTALL_DIR.test(segments[1] ?? "")) return false
+  if (segments.length === 3 && SERVER_STACK.test(segments[1]!) && SERVER_INSTALL_DIR.test(segments[2]!)) return true
+  for (let i = 2; i < segments.length; i++) {
+    if (SERVER_FOLDER.has(segments[i]!) || SERVER_FILE.test(segments[i]!)) return true
+  }
+  return false
+}
 
 const isSystemPath = (t: PathToken): boolean => {
   const segments = t.segments
@@ -133,8 +150,6 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   }
   const inPath = context.location === "path"
   const proseValue = !inPath && isProse(value)
-  // once per value: testing it per drive token re-read the leading whitespace each time (quadratic)
-  const slashedDrive = !inPath && SLASHED_DRIVE.test(value)
   forEachPathToken(value, (t) => {
     if (!t.separated) return
     const prose = proseValue && !t.assigned
@@ -149,7 +164,7 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
       if (UPLOAD_NAMES.has(t.name)) fire(RULES.uploadName, t)
     }
     if (!inPath && t.absolute && !prose) {
-      if (isDrive(t.segments[0]) && (SERVER_INSTALL_DIR.test(t.segments[1] ?? "") || slashedDrive)) fire(RULES.serverInstall, t)
+      if (isServerInstallPath(t.segments)) fire(RULES.serverInstall, t)
       if (isSystemPath(t)) fire(RULES.systemRoot, t)
       else if (t.segments.length >= 2) fire(RULES.absolute, t)
     }
