@@ -33,7 +33,7 @@ export const RULES = {
     "006",
     1,
     5,
-    "A value made only of LDAP filter metacharacters whose wildcard closes a parenthesis it did not open (`*)*`, `(*)*)`): it ends the application's assertion"
+    "A value made only of LDAP filter metacharacters whose wildcard closes a parenthesis it did not open (`**)`, `*))`): it ends the application's assertion"
   )
 } as const
 
