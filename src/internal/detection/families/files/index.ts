@@ -154,6 +154,7 @@ const isDatabaseFile = (segments: ReadonlyArray<string>, last: string): boolean 
  * blanks held inside the names by a no-break space, given back to the segments before they are read.
  */
 const HELD_BLANK = "\u00a0"
+const BLANK = /[ \t]/
 const BLANKS = /[ \t]/g
 const withBlanks = (t: PathToken): PathToken => ({ ...t, segments: t.segments.map((s) => s.replaceAll(HELD_BLANK, " ")) })
 
@@ -255,7 +256,7 @@ const scan = (raw: string, context: ScanContext): ReadonlyArray<FamilyFinding> =
     if (SECRET_FILES.has(bare) || STARTUP_FILES.has(bare) || isEnvFile(bare)) fire(RULES.secret, bare)
   }
   const trimmed = value.trim()
-  const blankPath = !inPath && !prose && /[ \t]/.test(trimmed)
+  const blankPath = !inPath && !prose && BLANK.test(trimmed)
   forEachPathToken(blankPath ? trimmed.replace(BLANKS, HELD_BLANK) : value, (token) => {
     const t = blankPath ? withBlanks(token) : token
     const inProse = prose && !t.assigned

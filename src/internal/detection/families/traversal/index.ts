@@ -91,12 +91,15 @@ const SYSTEM_SUBDIRS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
  * First directories of a Windows drive that web and database servers install into: the stacks
  * (`xampp`, `AppServ`, `wamp64`) and the servers' own folders (`inetpub` is a system root).
  */
-const SERVER_INSTALL_DIR = /^(?:xampp|appserv|wamp(?:64|server)?|easyphp[\w.-]{0,16}|uwamp|apache(?:\d{1,2}|2\.\d)?|nginx[\w.-]{0,16}|php\d?|mysql|mariadb|tomcat[\w.-]{0,16}|jboss[\w.-]{0,16}|wildfly[\w.-]{0,16}|coldfusion\d{0,4}|cfusionmx\d{0,2}|jrun\d?)$/
+const STACKS = "xampp|appserv|wamp(?:64|server)?|easyphp[\\w.-]{0,16}|uwamp"
+const SERVER_STACK = new RegExp(`^(?:${STACKS})$`)
+const SERVER_INSTALL_DIR = new RegExp(
+  `^(?:${STACKS}|apache(?:\\d{1,2}|2\\.\\d)?|nginx[\\w.-]{0,16}|php\\d?|mysql|mariadb|tomcat[\\w.-]{0,16}|jboss[\\w.-]{0,16}|wildfly[\\w.-]{0,16}|coldfusion\\d{0,4}|cfusionmx\\d{0,2}|jrun\\d?)$`
+)
 
+/** A drive letter's segment (`c:`). */
 const isDrive = (segment: string | undefined): boolean =>
   segment !== undefined && segment.length === 2 && segment.charCodeAt(1) === 58
-
-const SERVER_STACK = /^(?:xampp|appserv|wamp(?:64|server)?|easyphp[\w.-]{0,16}|uwamp)$/
 
 /** A server's own configuration, data and log folders, and the files it keeps there. */
 const SERVER_FOLDER: ReadonlySet<string> = new Set(["conf", "config", "data", "logs", "log", "tmp"])
@@ -122,7 +125,7 @@ const isSystemPath = (t: PathToken): boolean => {
   let first = segments[0]
   let index = 0
   // a drive letter (`c:`) is not the root directory's name
-  if (first !== undefined && first.length === 2 && first.charCodeAt(1) === 58) {
+  if (isDrive(first)) {
     index = 1
     first = segments[1]
   }
