@@ -220,3 +220,21 @@ describe("sql family: a full-text search's string closed with its mode modifier"
     expect(refused(value), value).toBe(false)
   })
 })
+
+describe("sql family: a boolean-blind switch that picks a result by a comparison of literals", () => {
+  it.each(["ELT(6130=6130,2208)", "make_set(91=91,4)", "1 AND elt(7=7, 8)", "(3317=3317)*5", "(42=42)*(9)", "(12=13)+1"])("%s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "ELT(2, 'red', 'green')",
+    "make_set(3, 'a', 'b', 'c')",
+    "elt(idx, 'x') in the MySQL manual",
+    "(x=5)*2",
+    "(1+1)*2",
+    "(16=9) screens",
+    "(2 = 2)"
+  ])("passes: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
