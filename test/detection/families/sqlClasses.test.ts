@@ -238,3 +238,13 @@ describe("sql family: a boolean-blind switch that picks a result by a comparison
     expect(refused(value), value).toBe(false)
   })
 })
+
+describe("sql family: a unified diff's hunk in code review traffic", () => {
+  it.each(["@@ -1 +1 @@\n-# Getting started", "@@ -0,0 +1,2 @@\n+# Notes\n+", "@@ -12,3 +12,3 @@\n-## Usage"])("passes: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+
+  it.each(["@@ -1 +1 @@\n-id' or 2=2 --", "x' union select @@version --", "1 union select @@version #"])("still reads the SQL after or without a hunk header: %s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+})
