@@ -6,7 +6,9 @@
  * and doc comments, and crawler user agents, split by a stable hash into a `dev` and a `test` half. Set C
  * (heldout-c.jsonl): HttpParamsDataset's form values and attacks, PayloadsAllTheThings' command list,
  * XSS lists (PortSwigger's cheat sheet, BruteLogic's), SecLists' login-bypass SQL and Windows file
- * list, split the same way.
+ * list, split the same way. Set D (heldout-d.jsonl): payloadbox, SecLists, fuzzdb and PayloadsAllTheThings
+ * lists none of the others use (XSS, quick and sqlmap SQL, SSRF, RFI, SSI, Linux files), browser user
+ * agents, GitHub webhook bodies and texts, and form values in twenty languages, split the same way.
  * Compare each category with the same category in `bench/detection-corpus.ts`: a category far below its
  * corpus figure does not generalise.
  *
@@ -17,7 +19,7 @@
 import { Effect } from "effect"
 import { ThreatDetector } from "../src/ThreatDetector.js"
 import { type CorpusReport, type CorpusRow, rate, runCorpus, sumTallies, type Tally } from "../test/detection/externalCorpus.js"
-import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC } from "../test/fixtures/heldout/heldout.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD } from "../test/fixtures/heldout/heldout.js"
 
 const pct = (t: Tally | undefined) => (t === undefined ? "-" : `${rate(t).toFixed(3)} (${t.caught}/${t.total})`)
 const levels = [1, 2] as const
@@ -67,7 +69,9 @@ const split = (name: string, load: (half: HeldoutBRow["half"]) => ReadonlyArray<
 }
 const bDev = split("Set B", loadHeldoutB)
 const cDev = split("Set C", loadHeldoutC)
+const dDev = split("Set D", loadHeldoutD)
 
 list("Set A", a[0]!)
 list("Set B (dev)", bDev)
 list("Set C (dev)", cDev)
+list("Set D (dev)", dDev)
