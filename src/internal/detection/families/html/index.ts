@@ -36,6 +36,12 @@ const SCRIPT_TAGS: ReadonlySet<string> = new Set([
   "xss"
 ])
 
+/**
+ * Of {@link SCRIPT_TAGS}, those that only load what an attribute names: without an attribute value
+ * (`Promise<object>`, `Map<object, number>`, `&lt;Object>` in API docs) they load nothing.
+ */
+const LOADING_TAGS: ReadonlySet<string> = new Set(["iframe", "frame", "object", "embed", "applet", "base", "portal", "bgsound", "layer", "ilayer"])
+
 /** Text formatting and structure: harmless without handlers or script URLs, even at level 2. */
 const FORMATTING_TAGS: ReadonlySet<string> = new Set(
   "a b i u s p br hr em strong small big sub sup code pre kbd samp var q blockquote cite abbr mark span div ul ol li dl dt dd h1 h2 h3 h4 h5 h6 table thead tbody tfoot tr td th caption col colgroup center font tt del ins strike nobr wbr section article header footer nav aside main figure figcaption time address summary label"
@@ -80,7 +86,9 @@ const PAGE_TAGS: ReadonlySet<string> = new Set(
 /** What one tag can do, added to `hits`. */
 const judgeTag = (tag: Tag, hits: Set<RuleInfo>, xmlDocument: boolean): void => {
   // in an XML document `<xml>` is an element like any other, not an Internet Explorer data island
-  if (SCRIPT_TAGS.has(tag.name) && !(xmlDocument && tag.name === "xml")) hits.add(R.SCRIPT_TAG)
+  if (SCRIPT_TAGS.has(tag.name) && !(xmlDocument && tag.name === "xml") && (!LOADING_TAGS.has(tag.name) || tag.attributes.some((a) => a.assigned))) {
+    hits.add(R.SCRIPT_TAG)
+  }
   if (!FORMATTING_TAGS.has(tag.name) && (tag.attributes.length > 0 || tag.name.length > 1)) hits.add(R.ACTIVE_TAG)
   // a style sheet with backslashes hides its keywords in CSS escapes (`@\69mport`, `\65xpression`)
   if (tag.name === "style" && (tag.text.includes("\\") || runsScript(tag.text) || tag.attributes.some((a) => a.name === "type" && /script/i.test(a.value)))) hits.add(R.STYLE_SCRIPT)
@@ -400,7 +408,7 @@ const CONTEXTS: ReadonlyArray<readonly [HtmlContext, string]> = [
  */
 const ATTRIBUTE_WINDOW = 256
 
-const SCRIPT_TAG_ANYWHERE = /<(?:script|iframe|object|embed|applet|frameset|base)[\s/>]/i
+const SCRIPT_TAG_ANYWHERE = /<(?:script[\s/>]|frameset[\s/>]|(?:iframe|object|embed|applet|base)[\s/][^<>=]{0,64}=)/i
 
 /**
  * A script tag inside an attribute value or a comment is text to a browser, but not to a template

@@ -62,6 +62,9 @@ const isRedirect = (c: string): boolean => c === "<" || c === ">"
 /** Where executables live: `/bin`, `/usr/local/sbin`, `bin` (relative), `...\\system32`, `/???` (a glob). */
 const SYSTEM_DIRECTORY = /(?:^|[/\\])(?:(?:usr[/\\](?:local[/\\])?)?s?bin|system32|syswow64|windows|winnt|\?\?\?|\?\?\?[/\\]\?\?\?)$/
 
+/** A path a shell reads from the working directory, with no `.` or `..` segment, `~`, variable, escape or glob. */
+const RELATIVE_DIRECTORY = /^@?[a-z_][a-z0-9_-]{0,63}(?:\/[a-z0-9_@-][a-z0-9_@.-]*)+$/i
+
 /** A word needing more than a set lookup: a directory, a glob, an extension, a version or an escape. */
 const PLAIN_WORD = /[\\/.?*[0-9]/
 
@@ -157,6 +160,9 @@ const resolveSpecial = (word: string): Resolved => {
   const joined = word.replace(/\\/g, "")
   const slash = Math.max(word.lastIndexOf("/"), word.lastIndexOf("\\"))
   const qualified = slash >= 0 && SYSTEM_DIRECTORY.test(word.slice(0, slash))
+  // `@scope/base64`, `lib/cli`: a shell runs a relative path as a file there, never as the command
+  // its last segment names (a system directory, `./`, `~/`, a variable, an escape or a glob still can)
+  if (slash >= 0 && !qualified && RELATIVE_DIRECTORY.test(word)) return { name: word, qualified: false, globbed: false }
   const candidates = slash >= 0 ? [word.slice(slash + 1), joined.slice(joined.lastIndexOf("/") + 1)] : [joined]
   for (const candidate of candidates) {
     const bare = candidate.replace(EXTENSION, "")

@@ -46,6 +46,7 @@ const MIN_PROSE_WORDS = 3
 const MIN_LIST_WORDS = 2
 
 const SENTENCE_END = /[.,:!?)]/
+const CLAUSE_END = /[.,:]/
 
 /** The word ending just before `end` (exclusive), read back at most 24 characters. */
 const wordBefore = (text: string, end: number): string => {
@@ -101,12 +102,17 @@ const LIST_MARKER_START = /^(?:[-*+]|\d{1,3}[.)])[ \t]/
 const isInlineCode = (text: string, open: number, close: number): boolean => {
   // a link's text: [`mysql`](https://...), its target cut by `withoutLinkTargets`
   if (text.charAt(open - 1) === "[" && text.startsWith("]", close + 1)) return !text.slice(open + 1, close).includes("\n")
-  if (open < 2 || text.charAt(open - 1) !== " " || !isProseWord(wordBefore(text, open - 1))) return false
+  if (open < 2 || text.charAt(open - 1) !== " ") return false
+  // a sentence's word, or one ending a clause or an abbreviation (`Eg. \`dd\``, `Note: \`x\``)
+  const wordEnd = CLAUSE_END.test(text.charAt(open - 2)) ? open - 2 : open - 1
+  if (!isProseWord(wordBefore(text, wordEnd))) return false
   const inner = text.slice(open + 1, close)
   if (inner.trim() === "" || inner.includes("\n")) return false
   const after = text.charAt(close + 1)
   if (after === "") return true
-  if (after === " ") return isProseWord(wordAt(text, close + 2))
+  // what follows is an argument of the sentence, run by nothing: a verb that is also a command
+  // (`\`-xy\` expand to`, `\`a\` install b`) reads as a word there
+  if (after === " ") return PROSE_WORD.test(wordAt(text, close + 2))
   if (SENTENCE_END.test(after)) {
     const next = text.charAt(close + 2)
     return next === "" || next === " " || next === "\n" || next === "\r"
