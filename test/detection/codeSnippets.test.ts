@@ -66,6 +66,12 @@ describe("code examples in a JSON body", () => {
       "<object>alert(1)</object><script>alert(1)</script>"
     ]))
 
+  it.effect("pass a relative file glob; a glob from the root, a separator or `../` still counts", () =>
+    expectVerdicts([
+      "const files = await glob(['lib/?/[a-z]*.js', 'test/**/*.test.ts'])",
+      "// matches a/b/x and a/d/y\nfg.sync('a/[bd]/?/*', { onlyFiles: true })"
+    ], ["/???/??t /???/p??s??", "cat /e??/p*d", ";/?in/[c]at /etc/passwd", "../../???/??t", "x=`/???/?d`"]))
+
   it.effect("pass a localhost URL inside code; a value that is an internal URL still counts", () =>
     expectVerdicts([
       "const exporter = new OTLPTraceExporter({\n  // url is optional - default is http://localhost:4318/v1/traces\n  headers: {},\n});",

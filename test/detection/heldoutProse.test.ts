@@ -57,6 +57,13 @@ describe("Markdown prose at the default level", () => {
       "Most settings have defaults. Note: `timeout` install scripts read it from the environment."
     ], ["`id`", "a;`id`", "echo `id`", "echo. `id` is here now", "name=`whoami`", "foo `id` bar"]))
 
+  it.effect("a Markdown link to a relative file before a `;` is no PHP call of an index; an index or a callable array still is", () =>
+    expectVerdicts([
+      "The options are listed in [options.md](docs/options.md); the defaults in [defaults](src/defaults.ts).",
+      "See the table of supported hooks in [hooks](lib/hooks.js); others are ignored.",
+      "![diagram](img/flow.png); the arrows show each request."
+    ], ["(system)('id');", "(x)[0]('id');", "$a[0](ls);", "['Foo','system']('id');", "$f[$_GET[0]](id);"]))
+
   it.effect("a scoped package or a relative path ending in a command's name is no command; a system or home path still is", () =>
     expectVerdicts([
       "@acme/uname\r\n===========\r\nMachine names for the browser.",

@@ -276,7 +276,7 @@ describe("code family", () => {
   it("scans near-miss inputs of doubling size without blowing up", () => {
     // Bounded patterns and windows: each doubling at most about doubles the time (best of seven,
     // alternated, with room for a loaded machine).
-    for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A", ")(", "')('x'", "$_[$_[", "<? ", "exec\t", "filename=\"a", "opcache.a", "while(", "%x(", "@{["]) {
+    for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A", ")(", "')('x'", "$_[$_[", "<? ", "exec\t", "filename=\"a", "opcache.a", "while(", "%x(", "@{[", " [ab](x);", "[aaaa]]('x');"]) {
       const small = fragment.repeat(Math.ceil(32_000 / fragment.length))
       const large = small + small
       expect(cpuDoublingRatio((value) => family.scan(value, { location: "query", paranoia: 4 }), small, large), fragment).toBeLessThanOrEqual(4)

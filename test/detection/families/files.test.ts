@@ -44,6 +44,9 @@ describe("files family", () => {
       ["SQL Server's master database file, backslashes", "C:\\Program Files\\Microsoft SQL Server\\MSSQL12.SQLEXPRESS\\MSSQL\\DATA\\master.mdf"],
       ["a transaction log file on another drive", "E:\\SQLData\\shop_log.ldf"],
       ["a PostgreSQL auth config under Program Files (x86)", "D:/Program Files (x86)/PostgreSQL/12/data/pg_hba.conf"],
+      ["a PostgreSQL data directory's version file from a drive", "c:/srv/postgres/data/PG_VERSION"],
+      ["a PostgreSQL server's lock file from a Unix root", "/usr/local/pgsql/data/postmaster.pid"],
+      ["the options a PostgreSQL server started with", "D:/PostgreSQL/16/data/postmaster.opts"],
       ["an Apache config under a path with spaces", "c:/Program Files/Apache Group/Apache/conf/apache.conf"],
       ["an FTP server's user file", "C:\\Program Files\\FileZilla Server\\FileZilla Server.xml"]
     ])("%s: %s", (_, value) => {
@@ -166,7 +169,10 @@ describe("files family", () => {
       ["a job's error output in a temporary folder", "/tmp/job-1234.err"],
       ["an error report on a Windows desktop", "C:\\Users\\Bob\\Desktop\\report.err"],
       ["a numbered archive named like a binary log, outside a database folder", "/srv/backups/site-bin.000042"],
-      ["FileZilla's config named in prose", "FileZilla Server.xml keeps the users"]
+      ["FileZilla's config named in prose", "FileZilla Server.xml keeps the users"],
+      ["a lock file named like PostgreSQL's, outside a database folder", "/home/app/run/postmaster.pid"],
+      ["a question naming the version file", "What does the PG_VERSION file in /var/lib/postgresql hold?"],
+      ["a version file by name alone", "PG_VERSION"]
     ])("%s: %s", (_, value) => {
       expect(scoreOf(family, value)).toBeLessThan(THRESHOLD)
     })

@@ -218,10 +218,12 @@ const SUPERGLOBAL_KEY = /^\$_(?:get|post|server|cookie|request|files|env|session
  * A closing parenthesis, bracket or quote, an optional comment, then a call with a literal or bare
  * argument and a statement end: PHP runs `(system)('id');` or `"sys"."tem"('id');` as a call of the
  * expression's value. A bare argument (`(system)(ls);`) counts only right after the closer: prose
- * writes `"hello" (twice);` with a space.
+ * writes `"hello" (twice);` with a space. A `]` that closes a bracket opened after a space or at a
+ * line start around no quote or variable is a Markdown link's label (`see [api](docs/api.md);`), not
+ * an index or a callable array (`['Foo', 'bar']('x');`).
  */
 const PHP_CALLED_EXPRESSION =
-  /[)\]}"']\s{0,8}(?:\/\*[^*]{0,64}\*\/\s{0,8})?\(\s{0,8}(?:"[^"\n]{0,128}"|'[^'\n]{0,128}')\s{0,8}\)\s{0,8};|[)\]}](?:\/\*[^*]{0,64}\*\/)?\([\w$.\-/ ]{1,64}(?:\/\*[^*]{0,64}\*\/)?\)\s{0,8};/
+  /(?:[)}"']|(?<!(?:^|[\s!(])\[[^[\]\n'"$]{1,64})\])\s{0,8}(?:\/\*[^*]{0,64}\*\/\s{0,8})?\(\s{0,8}(?:"[^"\n]{0,128}"|'[^'\n]{0,128}')\s{0,8}\)\s{0,8};|(?:[)}]|(?<!(?:^|[\s!(])\[[^[\]\n'"$]{1,64})\])(?:\/\*[^*]{0,64}\*\/)?\([\w$.\-/ ]{1,64}(?:\/\*[^*]{0,64}\*\/)?\)\s{0,8};/
 /** Whitespace before the paren that writers never type: a tab, a line break, a vertical tab or three spaces. */
 const PHP_SPACED_CALL =
   /(?<![\w.$>])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func|preg_replace|base64_decode|file|file_get_contents|file_put_contents|fopen|readfile|include|require|unserialize|phpinfo|fsockopen|symlink|chmod|chroot)(?:[ ]{0,8}[\t\r\n\v\f][\s]{0,8}|[ ]{2,16})\(/i

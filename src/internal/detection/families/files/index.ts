@@ -144,11 +144,13 @@ const CONFIG_EXTENSION = /(?:\.(?:ini|inc|conf|cnf|cfg|config|log|htpasswd)|[._]
 const DATABASE_FILE = /\.(?:mdf|ldf)$/
 
 /**
- * MySQL's error log (`<host>.err`) and binary logs (`mysql-bin.index`, `mysql-bin.000001`): build and
- * job logs end in `.err` too (`/tmp/job-1234.err`), so these count only under a folder that names a
- * database server or its data folder (`/var/lib/mysql/`, `C:/ProgramData/MySQL/MySQL Server 8.0/Data/`).
+ * MySQL's error log (`<host>.err`) and binary logs (`mysql-bin.index`, `mysql-bin.000001`), and the
+ * files that mark a PostgreSQL data directory (`PG_VERSION`, `postmaster.pid`, `postmaster.opts`): a
+ * probe reads them to learn the server's version and where its data lives. Build and job logs end in
+ * `.err` too (`/tmp/job-1234.err`), so these count only under a folder that names a database server
+ * or its data folder (`/var/lib/mysql/`, `C:/ProgramData/MySQL/MySQL Server 8.0/Data/`, `/pgsql/data/`).
  */
-const SERVER_LOG = /(?:\.err|-bin\.(?:index|\d{6}))$/
+const SERVER_LOG = /(?:\.err|-bin\.(?:index|\d{6}))$|^(?:pg_version|postmaster\.(?:pid|opts))$/
 const DATABASE_FOLDER = /mysql|mariadb|mssql|sql ?server|percona|postgres|pgsql/i
 
 const isDatabaseFile = (segments: ReadonlyArray<string>, last: string): boolean =>

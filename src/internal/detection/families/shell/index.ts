@@ -208,8 +208,12 @@ const CMD_FOR = /\bfor\s{1,8}(?:\/[a-z]\s{1,8}(?:[^\s%]{1,64}\s{1,8})?)?%%?[a-z]
 const SUBSTITUTION_SYNTAX = /\$\{[^}\s]{1,64}\}|\$\([^)\n]{1,64}\)|[<>]\([^)\n]{1,64}\)/
 const SYSTEM_PATH = /(?<![^\s=:,;|&(`])(?:\/usr(?:\/local)?)?\/s?bin\/[a-z0-9_+-]{1,32}/
 const RELATIVE_SYSTEM_PATH = /(?<![^\s=:,;|&(`])s?bin\/[a-z][a-z0-9_+-]{1,31}/
-/** Each alternative starts at a `/` (a look-behind, not a consumed character), so the search skips to slashes. */
-const GLOB_PATH = /(?<![a-z0-9])\/[a-z?*[\]]{0,8}[?*][a-z?*[\]]{0,8}\/[a-z0-9?*[\]._-]{0,16}[?*[]|\/(?:etc|bin|usr|proc|dev|tmp|var)\/[a-z0-9._-]{0,16}[?*[][a-z0-9?*[\]._-]{0,16}/
+/**
+ * Each alternative starts at a `/` (a look-behind, not a consumed character), so the search skips to
+ * slashes. A segment after a glob or a name is relative (`lib/?/[a-z].js`, `a/[bdf]/?/x`): a file
+ * pattern, not a system path; `./` and `../` can still reach one.
+ */
+const GLOB_PATH = /(?<![a-z0-9\]*?}_-])\/[a-z?*[\]]{0,8}[?*][a-z?*[\]]{0,8}\/[a-z0-9?*[\]._-]{0,16}[?*[]|\/(?:etc|bin|usr|proc|dev|tmp|var)\/[a-z0-9._-]{0,16}[?*[][a-z0-9?*[\]._-]{0,16}/
 /** A piece of every cmdlet in `POWERSHELL_WORDS`: the call pattern runs only on values that have one. */
 const POWERSHELL_GATE = /i(?:ex|wr|rm|wmi)|-object|invoke-|start-|mppreference/
 const POWERSHELL_CALL = /(?:^|[^a-z0-9-])([a-z]{3,9}(?:-[a-z]{3,20})?)(?:\s{0,4}\(|\s{1,4}(?:-[a-z]|https?:|\$|\(|[a-z]:\\|\\\\))/g
