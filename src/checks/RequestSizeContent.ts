@@ -1,10 +1,10 @@
 /**
  * `request_size_content`: refuses a declared body larger than the route's (or the global)
  * `maxRequestSize` with 413, an unparseable `Content-Length` with 400, and a content type outside
- * the route's `allowedContentTypes` with 415. A body sent without `Content-Length` (chunked) is read
- * up to the cap first and left for the application, so that one over the cap gets a 413 too: on a
- * Node server the platform's own capped read would reset the connection, and a web handler's
- * read has no cap at all.
+ * the route's `allowedContentTypes` with 415. A body sent without `Content-Length` (chunked), and
+ * any body of a web request (whose stream no parser holds to its header), is read up to the cap
+ * first and left for the application, so that one over the cap gets a 413 too: on a Node server the
+ * platform's own capped read would reset the connection, and a web handler's read has no cap at all.
  *
  * @since 0.1.0
  */
@@ -70,8 +70,12 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
         }
       }
       // Passive mode must leave the request as it came: a body over the cap would be cut short.
-      // a body sent without Content-Length (chunked) is measured before anyone reads it
-      const measured = max === undefined || env.config.passiveMode || length !== undefined ? undefined : peekedBody(req, max, "discard")
+      // A body sent without Content-Length (chunked) is measured before anyone reads it, and so is
+      // every body of a web request: its stream is the host's, framed by no parser that holds it to
+      // the header, and the platform reads it with no cap.
+      const measured = max === undefined || env.config.passiveMode || (length !== undefined && req.onNode)
+        ? undefined
+        : peekedBody(req, max, "discard")
       if (measured === undefined) return pass
       // a web handler's request may stream its body without saying how (no Transfer-Encoding);
       // the client's header goes into exported events, so only its start

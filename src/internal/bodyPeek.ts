@@ -258,13 +258,13 @@ const hasNodeBody = (headers: Headers.Headers): boolean =>
   headers["transfer-encoding"] !== undefined || (headers["content-length"] !== undefined && headers["content-length"].trim() !== "0")
 
 /**
- * Whether `request` may carry a body at all: on Node, by its headers; a web request, by its stream.
+ * Whether `request` may carry a body at all: on Node, by its headers (its parser frames the body by
+ * them); a web request, by its stream, whatever its headers say.
  */
 export const mayHaveBody = (request: HttpServerRequest.HttpServerRequest, headers: Headers.Headers): boolean => {
   const source = request.source
-  if (isNodeBody(source)) return hasNodeBody(headers)
   if (isWebRequest(source)) return source.body !== null
-  return headers["transfer-encoding"] !== undefined || headers["content-length"] !== undefined
+  return hasNodeBody(headers)
 }
 
 /** A fetch `Request`, the global one or another implementation's (undici's, a polyfill). */

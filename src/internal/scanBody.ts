@@ -244,8 +244,7 @@ export const bodyOf = (bytes: Uint8Array, contentType: string, truncated: boolea
  * Whether `req` has no body at all (`scannableBody` answers none at once): a caller that only
  * needs the body when there is one takes no step for the others (most GETs).
  */
-export const hasNoBody = (req: GuardRequest): boolean =>
-  !mayHaveBody(req.request, req.headers) || (req.headers["content-length"] !== undefined && Number(req.headers["content-length"]) === 0)
+export const hasNoBody = (req: GuardRequest): boolean => !mayHaveBody(req.request, req.headers)
 
 /**
  * The body of `req` as the detector should see it. Read once and left for the application (see
