@@ -10,12 +10,18 @@
  *   does nothing), `context` (`GuardLive` in the context, the middleware only reads the pipeline),
  *   `hook` (only a pre-response handler), `context-hook` (both), `guarded-minimal` (the guard with
  *   every optional part off: no security headers, detection, rate limit or auto-ban).
+ * - What the platform charges for what the guard adds, without the guard: `bare-headers` (the
+ *   application's own response carries the default guard's ten security headers), `bare-headers-hook`
+ *   (the same ten added by a pre-response handler with `HttpServerResponse.setHeaders`, as the
+ *   platform's `cors` middleware adds its own), `services-1` and `services-9` (one or nine services of
+ *   the server's own in the request context, as many as `GuardLive` adds, a middleware reading one).
  */
-import { HttpApp, HttpMiddleware, HttpServer } from "@effect/platform"
+import { HttpApp, HttpMiddleware, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer, Logger, LogLevel } from "effect"
+import { Context, Effect, Layer, Logger, LogLevel } from "effect"
 import { createServer } from "node:http"
-import { GuardLive, guardMiddleware, GuardPipeline, GuardPipelineLive } from "../src/index.js"
+import { decodeGuardConfig, GuardLive, guardMiddleware, GuardPipeline, GuardPipelineLive } from "../src/index.js"
+import { securityHeaderSet, securityHeadersFor } from "../src/SecurityHeaders.js"
 import { router } from "./_app.js"
 import { benchConfig, consoleConfig, minimalConfig } from "./_inProcess.js"
 
@@ -33,8 +39,34 @@ const withGuardLive = <A, E, R>(layer: Layer.Layer<A, E, R>) => layer.pipe(Layer
 const readsPipeline = HttpMiddleware.make((app) => Effect.flatMap(GuardPipeline, () => app))
 const hook = HttpMiddleware.make((app) => Effect.zipRight(HttpApp.appendPreResponseHandler((_, response) => Effect.succeed(response)), app))
 
+/** The default guard's security headers on a plain-text response to an HTTP request. */
+const defaultHeaders = securityHeadersFor(securityHeaderSet(Effect.runSync(decodeGuardConfig({})).securityHeaders), false, false)
+const withHeaders = HttpRouter.empty.pipe(HttpRouter.get("/hello", HttpServerResponse.text("hello", { headers: defaultHeaders })))
+const headersHook = HttpMiddleware.make((app) =>
+  Effect.zipRight(HttpApp.appendPreResponseHandler((_, response) => Effect.succeed(HttpServerResponse.setHeaders(response, defaultHeaders))), app)
+)
+
+interface OwnService {
+  readonly _: unique symbol
+}
+/** `n` services of the server's own in the context, and a middleware that reads the first. */
+const ownServices = (n: number) => {
+  const tags = Array.from({ length: n }, (_, i) => Context.GenericTag<OwnService, { readonly id: number }>(`bench/Service${i}`))
+  const context = tags.reduce((ctx: Context.Context<OwnService>, tag, i) => Context.add(ctx, tag, { id: i }), Context.empty() as Context.Context<OwnService>)
+  const reads = HttpMiddleware.make((app) => Effect.flatMap(tags[0]!, () => app))
+  return HttpServer.serve(router, reads).pipe(Layer.provide(Layer.succeedContext(context)))
+}
+
 const serve = mode === "bare"
   ? HttpServer.serve(router)
+  : mode === "bare-headers"
+  ? HttpServer.serve(withHeaders)
+  : mode === "bare-headers-hook"
+  ? HttpServer.serve(router, headersHook)
+  : mode === "services-1"
+  ? ownServices(1)
+  : mode === "services-9"
+  ? ownServices(9)
   : mode === "empty"
   ? HttpServer.serve(router, (app) => app)
   : mode === "context"

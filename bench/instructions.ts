@@ -57,6 +57,7 @@ const drive = (port: number, n: number) =>
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
     let sent = 0
     let done = 0
+    let retries = 0
     const next = () => {
       if (sent >= n) return
       sent++
@@ -79,7 +80,14 @@ const drive = (port: number, n: number) =>
       })
       // a request that gets no answer fails, so that the wait for the server tries again
       request.setTimeout(60_000, () => request.destroy(new Error("no answer within 60 s")))
-      request.on("error", reject)
+      // a reused connection the server closed (its 5 s keep-alive timeout, which a starved server
+      // under valgrind on a loaded machine can let pass between two requests) is sent again
+      request.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code === "ECONNRESET" && request.reusedSocket && retries++ < 100) {
+          sent--
+          next()
+        } else reject(error)
+      })
       request.end(POST ? postBody : undefined)
     }
     for (let i = 0; i < 4; i++) next()
