@@ -34,7 +34,7 @@ const HELDOUT_RECALL_FLOOR = 0.96
 /**
  * Sets B and C at the default level, per half: attack recall floor and benign refused ceiling. Set B
  * measured: dev 0.985 (323/328) and 0.003 (2/715); test 0.967 (351/363) and 0.010 (7/674). Set C
- * measured: dev 0.993 (578/582) and 0.000 (0/174); test 0.983 (515/524) and 0.000 (0/185); before the
+ * measured: dev 0.997 (580/582) and 0.000 (0/174); test 0.987 (517/524) and 0.000 (0/185); before the
  * classes its dev half showed (database server files by drive paths with blanks, PHP's `${@call()}`,
  * a full-text search's string closed with its mode) 0.933 and 0.939. The dev
  * half is where classes are looked for; the test half is only counted, so its failure message names
