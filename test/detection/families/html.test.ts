@@ -107,6 +107,29 @@ describe("html family: evasions", () => {
   })
 })
 
+describe("html family: a dialog or evaluator reached without its name before `(`", () => {
+  it.each([
+    ["called through parentheses", "(prompt)(document.domain)"],
+    ["called through parentheses by a template", "'-(confirm)`x`-'"],
+    ["handed to an array method", "[0].forEach(alert)"],
+    ["handed to a promise", "x\";Promise.resolve(9).then(prompt)//"],
+    ["a global indexed by regular-expression sources", "parent[/con/.source+/firm/.source](2)"],
+    ["a global indexed by a number spelt in another base", "self[17795081..toString(36)](3)"]
+  ])("%s", (_, value) => {
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    ["a severity in parentheses in prose", "the (alert) (3) notices stay"],
+    ["a callback that logs", "promise.then(console.log)"],
+    ["JSONP dispatch by a variable name", "window[callbackName](payload)"],
+    ["prose about indirect eval", "use (0, eval)('this') for the global"],
+    ["an array method with a named callback", "rows.map(render).filter(Boolean)"]
+  ])("passes %s", (_, value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
 describe("html family: references no encoder writes", () => {
   /** The score of the value `raw` decodes to, as the engine hands both to the family. */
   const scoreRaw = (raw: string, decoded: string): number =>
@@ -336,6 +359,8 @@ describe("html family: catalogue and cost", () => {
     ["template expressions that never close", "{{constructor("],
     ["handler-like assignments", " onx="],
     ["strings indexing a global", "self[\""],
+    ["globals indexed by pieces that never close", "top[a+"],
+    ["sinks handed to calls", ".map(alert)"],
     ["UTF-7 runs", "+ADw-"]
   ])("takes time linear in the value's length on repeated %s", (_, fragment) => {
     const of = (size: number) => fragment.repeat(Math.ceil(size / fragment.length)).slice(0, size)

@@ -220,3 +220,31 @@ describe("sql family: a full-text search's string closed with its mode modifier"
     expect(refused(value), value).toBe(false)
   })
 })
+
+describe("sql family: a boolean-blind switch that picks a result by a comparison of literals", () => {
+  it.each(["ELT(6130=6130,2208)", "make_set(91=91,4)", "1 AND elt(7=7, 8)", "(3317=3317)*5", "(42=42)*(9)", "(12=13)+1"])("%s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "ELT(2, 'red', 'green')",
+    "make_set(3, 'a', 'b', 'c')",
+    "elt(idx, 'x') in the MySQL manual",
+    "(x=5)*2",
+    "(1+1)*2",
+    "(16=9) screens",
+    "(2 = 2)"
+  ])("passes: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
+describe("sql family: a unified diff's hunk in code review traffic", () => {
+  it.each(["@@ -1 +1 @@\n-# Getting started", "@@ -0,0 +1,2 @@\n+# Notes\n+", "@@ -12,3 +12,3 @@\n-## Usage"])("passes: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+
+  it.each(["@@ -1 +1 @@\n-id' or 2=2 --", "x' union select @@version --", "1 union select @@version #"])("still reads the SQL after or without a hunk header: %s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+})

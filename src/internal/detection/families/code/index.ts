@@ -320,6 +320,15 @@ const closedBefore = (value: string, opener: RegExpExecArray, end: number): bool
  */
 const SHELL_QUOTING_OPENERS: ReadonlySet<string> = new Set(["<%", "<%=", "#{", "@{"])
 
+/**
+ * Whether a back-quote inside the expression `opener` starts runs a command. Perl interpolates code
+ * only as `@{[ ... ]}`: a bare `@{` (Razor's code block, or the symbols of a generated password such as
+ * `r@{:uT7]"X\`7o`) gives a back-quote no meaning.
+ */
+const runsBackQuote = (value: string, opener: RegExpExecArray): boolean =>
+  SHELL_QUOTING_OPENERS.has(opener[0]) && (opener[0] !== "@{" || PERL_ARRAY_CODE.test(value.slice(opener.index + 2, opener.index + 7)))
+const PERL_ARRAY_CODE = /^\s{0,4}\[/
+
 const templateDanger = (value: string): string | undefined => {
   TEMPLATE_OPEN.lastIndex = 0
   TEMPLATE_DANGER.lastIndex = 0
@@ -331,7 +340,7 @@ const templateDanger = (value: string): string | undefined => {
       TEMPLATE_DANGER.lastIndex = Math.max(TEMPLATE_DANGER.lastIndex, opener.index + opener[0].length)
       danger = TEMPLATE_DANGER.exec(value)
     } else if (danger.index < opener.index + TEMPLATE_WINDOW && !closedBefore(value, opener, danger.index)) {
-      if (danger[0] !== "`" || SHELL_QUOTING_OPENERS.has(opener[0])) return danger[0]
+      if (danger[0] !== "`" || runsBackQuote(value, opener)) return danger[0]
       danger = TEMPLATE_DANGER.exec(value)
     } else {
       opener = TEMPLATE_OPEN.exec(value)

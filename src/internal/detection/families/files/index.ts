@@ -66,7 +66,13 @@ export const RULES = {
     5,
     "A PHP stream wrapper or filter chain (`php://filter`, `phar://`, `expect://`, `zip://`, `convert.iconv.*`, `convert.base64-encode`)"
   ),
-  truncatedUrl: rule("102", INCLUSION, 1, 5, "A remote URL whose appended suffix is cut off by a trailing `?` or `#` or a NUL byte"),
+  truncatedUrl: rule(
+    "102",
+    INCLUSION,
+    1,
+    5,
+    "A remote URL to a host's root or a script, text or image file whose appended suffix is cut off by a trailing `?` (`http://evil.example/x.txt?`), or any remote URL cut off by `#` or a NUL byte"
+  ),
   dataUri: rule("103", INCLUSION, 1, 5, "A `data:` URI carrying text or code (`data:text/plain;base64,...`), not an image"),
   ipScript: rule("104", INCLUSION, 1, 5, "A URL to a bare IP address that fetches a script or text file (`http://203.0.113.9/shell.php`)"),
   ipUrl: rule("105", INCLUSION, 1, 4, "A parameter that is a URL to a bare IP address"),
@@ -189,11 +195,8 @@ const FILTER_CHAIN = /\b(?:convert\.(?:iconv\.|base64-|quoted-printable-)|string
 
 const DATA_URI = /^data:\/{0,2}\s?(?:text\/|application\/)/
 
-/** A web or file scheme (alone or starting a URL) that a `?` at the value's end truncates. */
-const SCHEME_START = /^(?:https?|ftps?|file)[:\\/?]/
-
-const isTruncatedScheme = (trimmed: string): boolean =>
-  trimmed.endsWith("?") && SCHEME_START.test(trimmed) && !/\s/.test(trimmed)
+/** A web or file scheme alone that a `?` at the value's end truncates (`http?`, `https:?`); whole URLs are read by `forEachUrl`. */
+const TRUNCATED_SCHEME = /^(?:https?|ftps?|file)[:\\/]*\?+$/
 
 /** A web URL assigned to a name (`src=http:`, `x='ftp:`): the only URLs of prose or markup looked at. */
 const ASSIGNED_WEB_URL = /=["']?(?:https?|ftps?|file):/
@@ -206,6 +209,13 @@ const INCLUDE_EXTENSION = /\.(?:php\d?|phtml|inc|txt|sh|pl|py|cgi|jsp|asp|aspx)$
 /** A URL path an include fetches: the host's root (its default document) or a script or text file. */
 const isIncludeTarget = (path: string): boolean => path === "" || path === "/" || INCLUDE_EXTENSION.test(path.slice(-8))
 
+/**
+ * A URL path whose `?` cuts off what an include appends: the host's root or a script, text or image
+ * file (`http://evil.example/?`, `http://evil.example/shell.txt?`). An avatar or page URL with an empty
+ * query (`https://avatars.example/u/6?`) names no file an include would run.
+ */
+const isTruncationTarget = (path: string): boolean => path === "" || path === "/" || SCRIPT_EXTENSION.test(path.slice(-8))
+
 const scanRemote = (value: string, prose: boolean, nul: boolean, fire: Fire, location: ScanContext["location"], name: string | undefined): void => {
   const inPath = location === "path"
   // a `Referer` or `Origin` is a URL by definition: only parameters are include targets
@@ -214,7 +224,7 @@ const scanRemote = (value: string, prose: boolean, nul: boolean, fire: Fire, loc
   if (!prose && FILTER_CHAIN.test(value)) fire(RULES.wrapper, "filter chain")
   const trimmed = value.trim()
   if (DATA_URI.test(trimmed)) fire(RULES.dataUri, trimmed.slice(0, 40))
-  if (!inPath && !prose && isTruncatedScheme(trimmed)) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
+  if (!inPath && !prose && TRUNCATED_SCHEME.test(trimmed)) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
   if (!value.includes(":")) return
   // outside the path only a whole or assigned URL counts: skip the walk when there is none
   if (!inPath && !LEADING_URL.test(trimmed) && !ASSIGNED_WEB_URL.test(value)) return
@@ -227,8 +237,9 @@ const scanRemote = (value: string, prose: boolean, nul: boolean, fire: Fire, loc
       const include = name === undefined ? 0 : includeTier(name)
       if (include === 2 || (include === 1 && url.path.length > 1)) fire(RULES.namedInclude, `${url.scheme}://${url.authority.slice(0, 60)}`)
     }
+    if ((web || url.scheme === "file") && url.endsWithQuestion && isTruncationTarget(url.path)) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
     if (!web) return
-    if (url.endsWithQuestion || nul || (url.whole && trimmed.endsWith("#"))) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
+    if (nul || (url.whole && trimmed.endsWith("#"))) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
     if (url.authority.includes("@")) fire(RULES.userinfoUrl, url.authority)
     const host = url.hosts[url.hosts.length - 1] ?? ""
     if (isIpLiteral(host)) {

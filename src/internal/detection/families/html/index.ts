@@ -235,6 +235,18 @@ const OBFUSCATED_ACCESS = /(?:window|self|top|this|parent|frames|globalthis|docu
 /** The pattern's `[` and quote looked for first: most code indexes by number or name. */
 const hasObfuscatedAccess = (compact: string): boolean =>
   (compact.includes("[\"") || compact.includes("['") || compact.includes("[`")) && OBFUSCATED_ACCESS.test(compact)
+/**
+ * A dialog or evaluator reached without its name before `(`, where a filter looks for `alert(`:
+ * handed to a call as its callback (`[1].find(alert)`, `x.map(eval)`), or a global indexed by a name
+ * built from pieces and then called (`top[/al/.source+/ert/.source](1)`, `self[8680439..tostring(30)](1)`).
+ * Read on the compacted value; each alternative's repetitions are bounded.
+ */
+const INDIRECT_SINK = new RegExp(
+  "\\.(?:find|findlast|map|filter|some|every|foreach|reduce|sort|call|apply|then|catch)\\((?:alert|prompt|confirm|eval)\\)" +
+    "|(?:window|self|top|parent|frames|globalthis)\\[[^\\]]{0,80}?(?:\\+|\\.source|tostring\\()[^\\]]{0,80}\\][(`]"
+)
+/** `(alert)(1)`, `(confirm)`1``: the sink in parentheses, called right after them (prose puts a blank between). */
+const PAREN_SINK_CALL = /\((?:alert|prompt|confirm|eval)\)[(`]/i
 /** A name that ends a markdown code span (`` `api.bind` ``, `` `import` ``) is named, not called. */
 const TEMPLATE_CALL = new RegExp(`(?:\\.(?:call|apply|bind)|${SINKS})(?<!\`[\\w.$@/-]{0,64})\``)
 /**
@@ -288,8 +300,10 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
     }
   }
   if (jsfuck || ((call || sink) && hasObfuscatedAccess(compact)) || hasTemplateCall(value, compact)) hits.add(R.JS_OBFUSCATION)
+  const code = call && (isProgramText(value) || isSourceSnippet(value))
   // `function(` is what a bundle, a source file or a snippet of code is made of: there only the dialogs and evaluators count
-  if (call && (isProgramText(value) || isSourceSnippet(value) ? JS_DIALOG_CALLS : JS_CALLS).test(compact)) hits.add(R.JS_CALL)
+  if (call && (code ? JS_DIALOG_CALLS : JS_CALLS).test(compact)) hits.add(R.JS_CALL)
+  if (call && !code && (INDIRECT_SINK.test(compact) || PAREN_SINK_CALL.test(value))) hits.add(R.JS_OBFUSCATION)
   if (call && ((compact.includes("constructor") && CONSTRUCTOR_CHAIN.test(compact)) || hasTemplateEscape(compact))) hits.add(R.JS_OBFUSCATION)
   if (sink && compact.includes("document.") && DOM_WRITE_PATTERN.test(compact)) hits.add(R.DOM_WRITE)
   // a page sink that only appears once comments are removed (`document/**/.cookie`) was hidden on purpose

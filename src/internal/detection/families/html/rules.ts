@@ -73,7 +73,7 @@ export const JS_OBFUSCATION = rule(
   "html-112",
   1,
   5,
-  "JavaScript written to hide its calls: `self[\"alert\"](1)`, `[].sort.call`${alert}1``, `top['doc'+'ument']`, JSFuck `[][(![]+[])...]`, `constructor` chains to `Function`, template expressions that reach code (`{{constructor.constructor('...')()}}`)"
+  "JavaScript written to hide its calls: `self[\"alert\"](1)`, `[].sort.call`${alert}1``, `top['doc'+'ument']`, `top[/al/.source+/ert/.source](1)`, a dialog called through parentheses or handed to a call (`(alert)(1)`, `[1].find(alert)`), JSFuck `[][(![]+[])...]`, `constructor` chains to `Function`, template expressions that reach code (`{{constructor.constructor('...')()}}`)"
 )
 export const JS_CALL = rule("html-113", 1, 3, "A call of a JavaScript dialog or evaluator: `alert(1)`, `prompt()`, `eval(x)`, `setTimeout(code)`, `String.fromCharCode(88)`")
 export const DOM_WRITE = rule(

@@ -8,7 +8,7 @@
  */
 import type { RuleInfo } from "../contract.js"
 import { conditionAt, hasColumnShape, isCutComparison, isLiteral, isQuoteBalancedCondition, isSelectList, isSqlCall, isSubqueryAt, isTautology, SYMBOLIC_COMPARE } from "./conditions.js"
-import { CATALOGUE_PREFIXES, CATALOGUE_WORDS, DELAY_FUNCTIONS, EXTRACT_FUNCTIONS, LEAK_FUNCTIONS, PROBE_FUNCTIONS, shapeFilter } from "./keywords.js"
+import { CATALOGUE_PREFIXES, CATALOGUE_WORDS, CONDITIONAL_FUNCTIONS, DELAY_FUNCTIONS, EXTRACT_FUNCTIONS, LEAK_FUNCTIONS, PROBE_FUNCTIONS, shapeFilter } from "./keywords.js"
 import * as R from "./rules.js"
 import type { QuoteContext, Token, TokenSource } from "./tokenizer.js"
 import { at, isEnd, isValueToken, NONE, skipClosers, skipExpression, skipOpeners, type Tokens, windowOf } from "./tokenWindow.js"
@@ -134,6 +134,7 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       }
     }
     if (isClauseProbe(tokens, 0)) hits.add(R.CLAUSE_PROBE)
+    if (first.type === "(" && isCountedComparison(tokens, 1)) hits.add(R.CONDITIONAL_PROBE)
     // `||'6`: Oracle's and PostgreSQL's concatenation glued to a string, where a search term starts with a
     // word; a break-out leaves the string for the query's own quote to close or goes on after it
     // (`|| 'x' --`), where a code snippet's fallback (`|| 'default'`) ends with its closed string
@@ -208,7 +209,7 @@ const scanTokens = (tokens: Tokens, first: number, until: number, hits: Set<Rule
           hits.add(isInSql(at(tokens, i - 1)) ? R.PROBE_IN_SQL : NAMING_PROBES.has(t.text) ? R.NAMING_PROBE : R.SERVER_PROBE)
         }
         else if (NAMING_PROBES.has(t.text) && at(tokens, i + 2) === NONE) hits.add(R.NAMING_PROBE)
-        else if ((t.text === "if" || t.text === "iif") && (isTautology(tokens, i + 2) || isCutComparison(tokens, i + 2))) hits.add(R.CONDITIONAL_PROBE)
+        else if (CONDITIONAL_FUNCTIONS.has(t.text) && (isTautology(tokens, i + 2) || isCutComparison(tokens, i + 2))) hits.add(R.CONDITIONAL_PROBE)
         else if (NESTED_OUTER.has(t.text) && NESTED_INNER.has(at(tokens, skipOpeners(tokens, i + 1)).text)) hits.add(R.NESTED_EXTRACTION)
         else if (EXTRACT_FUNCTIONS.has(t.text) && isExtractionArgument(tokens, i + 2)) hits.add(R.EXTRACTION)
         else if ((t.text === "exec" || t.text === "execute") && at(tokens, i + 2).type === "v") hits.add(R.STACKED_QUERY)
@@ -251,6 +252,7 @@ const scanTokens = (tokens: Tokens, first: number, until: number, hits: Set<Rule
         if (t.text === "0e" && (at(tokens, i + 1).type === "(" || at(tokens, i + 1).text === ".")) hits.add(R.SCIENTIFIC_NOTATION)
         else if (t.text === "0x+") hits.add(R.HEX_LITERAL)
         if (isTautology(tokens, i) && !isArithmetic(at(tokens, i - 1))) hits.add(R.LITERAL_COMPARISON)
+        if (isCountedComparison(tokens, i)) hits.add(R.CONDITIONAL_PROBE)
         break
       case "v":
         if (SERVER_VARIABLES.test(t.text)) hits.add(isInSql(at(tokens, i - 1)) || isShown(tokens, i) ? R.PROBE_IN_SQL : R.SERVER_PROBE)
@@ -406,6 +408,16 @@ const SQL_TYPES: ReadonlySet<string> = new Set(["int", "int2", "int4", "int8", "
 
 /** `1 + 1 = 2` is arithmetic written out, not a comparison of two literals. */
 const isArithmetic = (t: Token): boolean => t.type === "o" && !t.flag
+
+/**
+ * `(4821=4821)*7`, `3-(2=2)`: a comparison of two numbers in parentheses, its truth used as a number,
+ * how a boolean-blind probe switches a numeric value between two results.
+ */
+const isCountedComparison = (tokens: Tokens, i: number): boolean => {
+  const op = at(tokens, i + 1)
+  if (at(tokens, i - 1).type !== "(" || op.type !== "o" || !op.flag || at(tokens, i + 2).type !== "n" || at(tokens, i + 3).type !== ")") return false
+  return isTautology(tokens, i) && (isArithmetic(at(tokens, i + 4)) || isArithmetic(at(tokens, i - 2)))
+}
 
 const OPERATOR_WORDS: ReadonlySet<string> = new Set(["like", "rlike", "regexp", "ilike", "glob", "sounds", "similar", "is", "xor", "||", "&&", "<<", ">>", "!=", "<=", ">=", "<>", "<=>", "==", "!<", "!>"])
 

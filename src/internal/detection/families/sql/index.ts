@@ -11,7 +11,7 @@ import { backQuotesAreCodeSpans } from "../markdown.js"
 import { needsWholeStream } from "./anchors.js"
 import { fingerprint, fingerprintWindow } from "./fingerprint.js"
 import * as G from "./gate.js"
-import { ESCAPED_QUOTE_LOGIC, NOSQL_OPERATOR, SQL_RULES } from "./rules.js"
+import { ESCAPED_QUOTE_LOGIC, NOSQL_OPERATOR, SQL_EXPRESSION, SQL_RULES } from "./rules.js"
 import { isWordPart, type QuoteContext, tokenize } from "./tokenizer.js"
 import { indexIn, Occurrences } from "./occurrences.js"
 import { anchorsOf } from "./windows.js"
@@ -102,8 +102,17 @@ export const analyse = (value: string, paranoia: Paranoia = 1): { readonly hits:
     work += fingerprint(tokenize(value, quote), quote, hits, whole, !long)
   }
   if (anchors !== undefined) work += readWindows(value, anchors, hits)
+  if (hits.has(SQL_EXPRESSION) && DIFF_HUNK.test(value)) hits.delete(SQL_EXPRESSION)
   return { hits, work }
 }
+
+/**
+ * A unified diff's hunk (`@@ -1 +1 @@`, then lines marked `-` or `+`) reads as SQL tokens ending in a
+ * comment: `@@` a system variable, the line ranges numbers, a removed Markdown heading (`-# Title`) a
+ * `#` comment. Code review traffic carries them (a pull request comment's `diff_hunk`); other rules still
+ * read the lines after the header.
+ */
+const DIFF_HUNK = /^@@ -\d{1,9}(?:,\d{1,9})? \+\d{1,9}(?:,\d{1,9})? @@/
 
 /**
  * From this length on, a value is read at its opening and around its anchors only, at the default

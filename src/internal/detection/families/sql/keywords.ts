@@ -186,6 +186,12 @@ export const EXTRACT_FUNCTIONS: ReadonlySet<string> = new Set([
   "soundex"
 ])
 
+/**
+ * Calls that pick one of their arguments by a condition, the switch of a boolean-blind probe:
+ * `if(1=1,a,b)`, T-SQL's `iif`, MySQL's `elt(1=1,a)` and `make_set(1=1,a)` (a true condition counts as 1).
+ */
+export const CONDITIONAL_FUNCTIONS: ReadonlySet<string> = new Set(["if", "iif", "elt", "make_set"])
+
 /** Names of the catalogues an attacker reads to learn the schema. */
 export const CATALOGUE_PREFIXES: ReadonlyArray<string> = [
   "information_schema.",

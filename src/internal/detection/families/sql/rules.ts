@@ -116,7 +116,7 @@ export const CONDITIONAL_PROBE = rule(
   "sql-120",
   1,
   5,
-  "A conditional on a comparison of literals, the test of a blind injection: `if(1=1,sleep(1),0)`, `iif(2510=9436,x,1/0)`, `case when 3=3 then`"
+  "A conditional on a comparison of literals, or such a comparison counted as a number, the test of a blind injection: `if(1=1,sleep(1),0)`, `iif(2510=9436,x,1/0)`, `elt(5=5,7)`, `case when 3=3 then`, `(4=4)*2`"
 )
 export const NAMING_PROBE = rule(
   "sql-121",
