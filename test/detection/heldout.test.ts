@@ -22,10 +22,11 @@ import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
 /**
- * Held-out benign rows refused at the default level: measured 0.013 (33/2473), after Markdown lists of
- * code terms, backtick code and object literals stopped reading as commands and header lines.
+ * Held-out benign rows refused at the default level: measured 0.010 (25/2473), after type arguments
+ * (`Promise<object>`), relative paths (`@scope/base64`), inline code beside abbreviations, Markdown
+ * links before `;` and relative globs stopped reading as tags, commands and PHP calls (0.013 before).
  */
-const HELDOUT_REFUSED_CEILING = 0.014
+const HELDOUT_REFUSED_CEILING = 0.011
 /**
  * Held-out attack rows caught at the default level: measured 0.969 (314/324). The misses of fuzzdb's
  * SQL, command and LDAP lists showed classes the rules lacked (docs/detection.md); those classes were
