@@ -22,10 +22,11 @@ import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
 /**
- * Held-out benign rows refused at the default level: measured 0.013 (33/2473), after Markdown lists of
- * code terms, backtick code and object literals stopped reading as commands and header lines.
+ * Held-out benign rows refused at the default level: measured 0.010 (25/2473), after type arguments
+ * (`Promise<object>`), relative paths (`@scope/base64`), inline code beside abbreviations, Markdown
+ * links before `;` and relative globs stopped reading as tags, commands and PHP calls (0.013 before).
  */
-const HELDOUT_REFUSED_CEILING = 0.014
+const HELDOUT_REFUSED_CEILING = 0.011
 /**
  * Held-out attack rows caught at the default level: measured 0.969 (314/324). The misses of fuzzdb's
  * SQL, command and LDAP lists showed classes the rules lacked (docs/detection.md); those classes were
@@ -36,7 +37,7 @@ const HELDOUT_RECALL_FLOOR = 0.96
 /**
  * Sets B and C at the default level, per half: attack recall floor and benign refused ceiling. Set B
  * measured: dev 0.985 (323/328) and 0.003 (2/715); test 0.967 (351/363) and 0.010 (7/674). Set C
- * measured: dev 0.993 (578/582) and 0.000 (0/174); test 0.983 (515/524) and 0.000 (0/185); before the
+ * measured: dev 0.997 (580/582) and 0.000 (0/174); test 0.987 (517/524) and 0.000 (0/185); before the
  * classes its dev half showed (database server files by drive paths with blanks, PHP's `${@call()}`,
  * a full-text search's string closed with its mode) 0.933 and 0.939. The dev
  * half is where classes are looked for; the test half is only counted, so its failure message names

@@ -203,6 +203,13 @@ describe("shell family", () => {
     }
   })
 
+  it("knows the commands that print which system a host runs, on each platform; their names alone pass", () => {
+    expectVerdicts(
+      ["sysinfo", "The sysinfo module reports memory and CPU", "Run `sw_vers` to print the macOS version.", "{\"hostinfo\": true}"],
+      ["| sysinfo", "& sysinfo", "; sw_vers", "|hostinfo;", "&& oslevel -s", "; prtconf", "&& dmidecode -t system"]
+    )
+  })
+
   it("passes prose that mentions commands", () => {
     for (const value of [
       "cat /etc/hosts file",

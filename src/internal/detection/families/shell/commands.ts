@@ -35,6 +35,7 @@ export const RARE_COMMANDS = words(`
  cmstp msbuild installutil regasm regsvcs msiexec odbcconf forfiles pcalua esentutl expand
  fsutil nbtstat qwinsta quser
  ver getmac driverquery cmdkey klist setx qprocess waitfor
+ sysinfo hostinfo sw_vers oslevel prtconf showrev dmidecode lshw inxi
 `)
 
 /** Commands that are also ordinary words; they need an argument shaped like a command's. */
