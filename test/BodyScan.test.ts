@@ -78,6 +78,21 @@ describe("bodies: whatever the application can parse is scanned", () => {
             expect((yield* guarded.send({ method: "POST", path: at("/form"), headers: { "content-type": "application/x-www-form-urlencoded" }, body: "name=tea" })).status).toBe(200)
           }))
 
+        it.scopedLive("a body of any other type (or none) is also scanned as the form urlParamsBody reads from it, '+' a space", () =>
+          Effect.gen(function*() {
+            const guarded = yield* transport.make(served)
+            // the platform parses any body as a form (urlParamsBody, schemaBodyForm); there '+' is a space
+            const plus = (value: string) => encodeURIComponent(value).replace(/%20/g, "+")
+            const send = (headers: Record<string, string>, body: string) => guarded.send({ method: "POST", path: at("/form"), headers, body })
+            for (const headers of [{}, { "content-type": "text/plain" }, { "content-type": "application/octet-stream" }]) {
+              expect({ headers, status: (yield* send(headers, `page=2&q=${plus(SQLI)}`)).status }).toEqual({ headers, status: 400 })
+            }
+            // a body that starts as JSON but is none is a form to urlParamsBody as well
+            expect((yield* send({}, `{"page=2&q=${plus(SQLI)}`)).status).toBe(400)
+            const benign = yield* send({ "content-type": "text/plain" }, "note=see+you+at+5&sum=3+4")
+            expect([benign.status, benign.body]).toEqual([200, JSON.stringify([["note", "see you at 5"], ["sum", "3 4"]])])
+          }))
+
         it.scopedLive("multipart text fields are scanned, file parts by name and file name; file contents are the application's", () =>
           Effect.gen(function*() {
             const guarded = yield* transport.make(served)

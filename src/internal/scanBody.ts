@@ -15,8 +15,9 @@
  *   extra header lines); a body that does not parse is refused with 400;
  * - a body that starts as JSON (`{`, `[`) as JSON, whatever its type;
  * - a type naming `x-www-form-urlencoded` anywhere as form fields;
- * - anything else as text, unless its type is not a text type and its bytes are not text (invalid
- *   UTF-8, or NUL bytes): binary data, which no platform reader turns into fields, is not scanned.
+ * - anything else as text (which the detector also reads as the form `urlParamsBody` makes of it),
+ *   unless its type is not a text type and its bytes are not text (invalid UTF-8, or NUL bytes):
+ *   binary data, which no platform reader turns into fields, is not scanned.
  *
  * A body is read up to `detectionMaxBodyBytes` (after decoding); a longer one is refused with 413, or
  * with `detectionOversizedBody: "scanPrefix"` scanned up to there. A body whose framing breaks

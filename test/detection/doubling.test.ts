@@ -103,3 +103,19 @@ describe("doubling: a long value of drive paths behind leading whitespace", () =
     expect(cpuDoublingRatio(scan, drives(32 * 1024), drives(64 * 1024))).toBeLessThan(3)
   })
 })
+
+describe("doubling: a text body read as a form", () => {
+  const detector = Effect.runSync(ThreatDetector.make({ maxBytes: 4_000_000, maxValues: 1_000_000 }))
+  let round = 0
+  const scan = (text: string) =>
+    Effect.runSync(detector.detect({ path: "/api/notes", body: { kind: "text", text: `${text}r${round++}` } }))
+  /** Pieces with a `+` and no `=` until the end: each piece's search for its `=` must not run to the end. */
+  const late = (size: number): string => `${"a+b&".repeat(size / 4)}=x`
+  /** Pieces with a `+` but no `&` until the end: each search for the piece's start must not run to the start. */
+  const unbroken = (size: number): string => `q=${"a+".repeat(size / 2)}&`
+
+  it("keeps the CPU time of a doubling from 64 KB to 128 KB at about twice", () => {
+    expect(cpuDoublingRatio(scan, late(64 * 1024), late(128 * 1024))).toBeLessThan(3)
+    expect(cpuDoublingRatio(scan, unbroken(64 * 1024), unbroken(128 * 1024))).toBeLessThan(3)
+  })
+})

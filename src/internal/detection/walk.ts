@@ -13,6 +13,7 @@
  */
 import type { DetectionBody, DetectionInput, SkipReason } from "./model.js"
 import { decodeComponent } from "./decode.js"
+import { isProgramText, isSourceSnippet } from "./families/programText.js"
 import type { WhereName } from "./patterns.js"
 
 /** A value's role: the value itself or the name of a parameter, cookie or JSON key. */
@@ -117,6 +118,43 @@ const pairString = (
       )
     }
     start = end + separator.length
+  }
+}
+
+/** A value that is nothing but base64 padding (`=`, `==`) or empty. */
+const PADDING = /^=*$/
+
+/**
+ * A text body as the form the platform's `urlParamsBody` (and `schemaBodyForm`) reads from any
+ * body, whatever its type: pieces split at `&`, where `+` is a space. The whole text is scanned
+ * already, its percent escapes decoded; only a name or value holding a `+` reads differently as a
+ * field, so only those are scanned again, with their spaces (the value of a piece that is more than
+ * the padding ending a base64 block). Markup and program text (a bundle, a snippet of several lines)
+ * are scanned again whole with their spaces instead: cut into pieces they would lose what marks them
+ * as a document or a program, and everyday tags and code would read as injected ones. One forward pass: each search goes on from the last.
+ */
+const formPieces = (sink: ValueSink, text: string): void => {
+  let plus = text.indexOf("+")
+  let eq = text.indexOf("=")
+  if (plus < 0 || eq < 0) return
+  if (isMarkup(text) || isProgramText(text) || isSourceSnippet(text)) return sink.value(text.replace(PLUS, " "), "body", "value", "body", undefined)
+  // every search goes forward from where the last stopped (the piece's start back to its "&" at most)
+  while (plus >= 0 && eq >= 0) {
+    const start = text.lastIndexOf("&", plus) + 1
+    let end = text.indexOf("&", plus)
+    if (end < 0) end = text.length
+    if (eq < start) eq = text.indexOf("=", start)
+    if (eq < 0) return
+    if (eq < end && !PADDING.test(text.slice(eq + 1, end))) {
+      const name = decodeComponent(text.slice(start, eq).trim(), true)
+      const value = text.slice(eq + 1, end)
+      if (!sink.excludedParameter(name)) {
+        const location = `body.${name}`
+        if (plus < eq) sink.value(name, "key", "name", location, name)
+        if (value.includes("+")) sink.value(value.replace(PLUS, " "), "body", "value", location, name)
+      }
+    }
+    plus = text.indexOf("+", end)
   }
 }
 
@@ -359,7 +397,7 @@ const body = (sink: ValueSink, input: DetectionBody, options: WalkOptions): void
     case "text":
       if (input.text.length > 0) sink.value(input.text, "body", "value", "body", undefined)
       if (isMarkup(input.text)) markup(sink, input.text)
-      return
+      return formPieces(sink, input.text)
     case "json": {
       // a body the budget cannot hold whole is scanned as text, up to the budget
       if (!options.budget.fits(input.text.length)) return sink.value(input.text, "body", "value", "body", undefined)
@@ -367,7 +405,9 @@ const body = (sink: ValueSink, input: DetectionBody, options: WalkOptions): void
       try {
         parsed = JSON.parse(input.text)
       } catch {
-        return sink.value(input.text, "body", "value", "body", undefined)
+        // not JSON: text, and a form to an application that reads it as one
+        sink.value(input.text, "body", "value", "body", undefined)
+        return formPieces(sink, input.text)
       }
       return json(sink, parsed, options.maxJsonDepth)
     }
