@@ -119,3 +119,19 @@ describe("doubling: a text body read as a form", () => {
     expect(cpuDoublingRatio(scan, unbroken(64 * 1024), unbroken(128 * 1024))).toBeLessThan(3)
   })
 })
+
+describe("cost: a JSON body that opens a global at every fifth character", () => {
+  const detector = Effect.runSync(ThreatDetector.make({ maxBytes: 4_000_000, maxValues: 1_000_000 }))
+  let round = 0
+  const scan = (value: string) =>
+    Effect.runSync(
+      detector.detect({ path: "/api/notes", body: { kind: "json", text: JSON.stringify({ note: `${value}r${round++}` }) } })
+    )
+  const of = (fragment: string) => `${fragment.repeat(40_000)}(x)`
+
+  it("costs about what the same body naming no global costs", () => {
+    // each `top[` once searched 80 characters for a piece and 80 more for the `]` after each: 200 KB
+    // cost ×30 its neighbour; an index now stops at the next `[`, so each character is read once
+    expect(cpuDoublingRatio(scan, of("tip[+"), of("top[+"))).toBeLessThan(4)
+  })
+})

@@ -114,7 +114,12 @@ describe("html family: a dialog or evaluator reached without its name before `(`
     ["handed to an array method", "[0].forEach(alert)"],
     ["handed to a promise", "x\";Promise.resolve(9).then(prompt)//"],
     ["a global indexed by regular-expression sources", "parent[/con/.source+/firm/.source](2)"],
-    ["a global indexed by a number spelt in another base", "self[17795081..toString(36)](3)"]
+    ["a global indexed by a number spelt in another base", "self[17795081..toString(36)](3)"],
+    ["a global indexed by a parenthesised number in another base", "x';window[(29999105).toString(36)](7)//"],
+    ["a global indexed by quoted pieces, called by a template", "y=2;frames['pro'+\"mpt\"]`9`"],
+    ["an evaluator handed to any callback", "codes.forEach(eval)"],
+    ["a dialog handed to a literal array's method", "[\"a\",\"b\"].some(confirm)"],
+    ["a dialog in parentheses after an operator", "'+(alert)(7)+'"]
   ])("%s", (_, value) => {
     expect(refused(value), value).toBe(true)
   })
@@ -124,7 +129,17 @@ describe("html family: a dialog or evaluator reached without its name before `(`
     ["a callback that logs", "promise.then(console.log)"],
     ["JSONP dispatch by a variable name", "window[callbackName](payload)"],
     ["prose about indirect eval", "use (0, eval)('this') for the global"],
-    ["an array method with a named callback", "rows.map(render).filter(Boolean)"]
+    ["an array method with a named callback", "rows.map(render).filter(Boolean)"],
+    ["a handler looked up by a variable and a suffix", "window[eventName + 'Handler'](evt)"],
+    ["a setter looked up by a variable and a suffix", "self[field + 'Updated'](next)"],
+    ["a name built from a method call", "top[label.toUpperCase()](x)"],
+    ["a namespaced name joined at run time", "parent[pkg + '.' + method](opts)"],
+    ["a question about dynamic dispatch", "Can I call window[moduleName + 'Setup']() from a string?"],
+    ["an identifier that ends in a global's name", "desktop[k+2](y)"],
+    ["a dialog shown on a promise's failure", "fetchRows().then(render).catch(alert)"],
+    ["a dialog shown for each item of a program's list", "this.warnings.forEach(alert)"],
+    ["a form label with the word in parentheses", "Enter a reminder (prompt)(optional)"],
+    ["a capitalised label in parentheses", "Send a notice (Confirm)(required)"]
   ])("passes %s", (_, value) => {
     expect(refused(value), value).toBe(false)
   })
@@ -360,6 +375,7 @@ describe("html family: catalogue and cost", () => {
     ["handler-like assignments", " onx="],
     ["strings indexing a global", "self[\""],
     ["globals indexed by pieces that never close", "top[a+"],
+    ["globals indexed by a plus alone", "top[+"],
     ["sinks handed to calls", ".map(alert)"],
     ["UTF-7 runs", "+ADw-"]
   ])("takes time linear in the value's length on repeated %s", (_, fragment) => {

@@ -236,17 +236,41 @@ const OBFUSCATED_ACCESS = /(?:window|self|top|this|parent|frames|globalthis|docu
 const hasObfuscatedAccess = (compact: string): boolean =>
   (compact.includes("[\"") || compact.includes("['") || compact.includes("[`")) && OBFUSCATED_ACCESS.test(compact)
 /**
- * A dialog or evaluator reached without its name before `(`, where a filter looks for `alert(`:
- * handed to a call as its callback (`[1].find(alert)`, `x.map(eval)`), or a global indexed by a name
- * built from pieces and then called (`top[/al/.source+/ert/.source](1)`, `self[8680439..tostring(30)](1)`).
- * Read on the compacted value; each alternative's repetitions are bounded.
+ * A dialog or evaluator handed to a call as its callback, where a filter looks for `alert(`. An
+ * evaluator counts on any receiver; a dialog only on a literal one (`[1].find(alert)`,
+ * `Promise.resolve(9).then(prompt)`): application code shows its own data that way
+ * (`items.forEach(confirm)`, `promise.catch(alert)`), a probe a value it wrote. Read on the compacted
+ * value; the lookbehind runs only at a matched callback and is bounded.
  */
-const INDIRECT_SINK = new RegExp(
-  "\\.(?:find|findlast|map|filter|some|every|foreach|reduce|sort|call|apply|then|catch)\\((?:alert|prompt|confirm|eval)\\)" +
-    "|(?:window|self|top|parent|frames|globalthis)\\[[^\\]]{0,80}?(?:\\+|\\.source|tostring\\()[^\\]]{0,80}\\][(`]"
+const CALLBACK_SINK = new RegExp(
+  "\\.(?:find|findlast|map|filter|some|every|foreach|reduce|sort|call|apply|then|catch)\\(" +
+    "(?:eval|(?<=(?:[\\]\"'`\\d]|\\.(?:resolve|reject)\\([^()]{0,40}\\))\\.[a-z]{3,8}\\()(?:alert|prompt|confirm))\\)"
 )
-/** `(alert)(1)`, `(confirm)`1``: the sink in parentheses, called right after them (prose puts a blank between). */
-const PAREN_SINK_CALL = /\((?:alert|prompt|confirm|eval)\)[(`]/i
+/**
+ * A global indexed by a name built only from literals and then called: `top[/al/.source+/ert/.source](1)`,
+ * `self[8680439..tostring(30)](1)`, `window['al'+'ert'](1)`. A name built from a variable
+ * (`window[callbackName+'Callback'](data)`) is dispatch. The index stops at the next `[` too, so each
+ * character is read once however many globals a value opens.
+ */
+const GLOBAL_INDEX_CALL = /(?<![\w$])(?:window|self|top|parent|frames|globalthis)\[([^\][]{1,160})\][(`]/g
+const NAME_LITERAL = "(?:\"[^\"]*\"|'[^']*'|`[^`$]*`|/(?:[^/\\\\]|\\\\.)+/[a-z]*\\.source|\\(?\\d+\\.{1,2}tostring\\(\\d+\\)\\)?|\\(\\d+\\)\\.tostring\\(\\d+\\))"
+/** Pieces joined by `+`; a single quoted string is `OBFUSCATED_ACCESS`'s. */
+const BUILT_NAME = new RegExp(`^${NAME_LITERAL}(?:\\+${NAME_LITERAL})*$`)
+const isBuiltName = (index: string): boolean =>
+  (index.includes("+") || index.includes(".source") || index.includes("tostring(")) && BUILT_NAME.test(index)
+const hasIndirectSink = (compact: string): boolean => {
+  if (CALLBACK_SINK.test(compact)) return true
+  if (!compact.includes("[")) return false
+  for (const match of compact.matchAll(GLOBAL_INDEX_CALL)) {
+    if (isBuiltName(match[1]!)) return true
+  }
+  return false
+}
+/**
+ * `(alert)(1)`, `(confirm)`1``: the sink in parentheses, called right after them. Case kept: a script
+ * names it in lower case. A word before it (`your question (prompt)(required)`) makes it a label in prose.
+ */
+const PAREN_SINK_CALL = /\((?<![\p{L}\p{N}]\s{1,8}\()(?:alert|prompt|confirm|eval)\)[(`]/u
 /** A name that ends a markdown code span (`` `api.bind` ``, `` `import` ``) is named, not called. */
 const TEMPLATE_CALL = new RegExp(`(?:\\.(?:call|apply|bind)|${SINKS})(?<!\`[\\w.$@/-]{0,64})\``)
 /**
@@ -303,7 +327,7 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
   const code = call && (isProgramText(value) || isSourceSnippet(value))
   // `function(` is what a bundle, a source file or a snippet of code is made of: there only the dialogs and evaluators count
   if (call && (code ? JS_DIALOG_CALLS : JS_CALLS).test(compact)) hits.add(R.JS_CALL)
-  if (call && !code && (INDIRECT_SINK.test(compact) || PAREN_SINK_CALL.test(value))) hits.add(R.JS_OBFUSCATION)
+  if (call && !code && (hasIndirectSink(compact) || PAREN_SINK_CALL.test(value))) hits.add(R.JS_OBFUSCATION)
   if (call && ((compact.includes("constructor") && CONSTRUCTOR_CHAIN.test(compact)) || hasTemplateEscape(compact))) hits.add(R.JS_OBFUSCATION)
   if (sink && compact.includes("document.") && DOM_WRITE_PATTERN.test(compact)) hits.add(R.DOM_WRITE)
   // a page sink that only appears once comments are removed (`document/**/.cookie`) was hidden on purpose
