@@ -119,6 +119,35 @@ describe("files family", () => {
       expect(rulesOf(family, value, location as "query" | "body")).not.toContain(RULES.truncatedUrl.id)
     })
 
+    /** The rules that fire on `value` sent in the query under `name`. */
+    const rulesUnder = (name: string, value: string) =>
+      family.mayMatch(value) ? family.scan(value, { location: "query", paranoia: 1, parameter: name }).map((f) => f.ruleId) : []
+
+    it.each([
+      ["page", "http://attacker.example/payload?"],
+      ["file", "https://attacker.example/tpl/main.htm?"],
+      ["page", "http://attacker.example/inc/?"],
+      ["file", "http://attacker.example:8080/run?"],
+      ["page", "ftp://attacker.example/drop/x#"]
+    ])("under a file name (%s) any remote path cut off is a truncation: %s", (name, value) => {
+      expect(rulesUnder(name, value)).toContain(RULES.truncatedUrl.id)
+    })
+
+    it.each([
+      "http://192.0.2.44/stage?",
+      "https://198.51.100.12/a/b/c#"
+    ])("a URL to an IP address cut off is a truncation under any name: %s", (value) => {
+      expect(rulesUnder("ref", value)).toContain(RULES.truncatedUrl.id)
+    })
+
+    it.each([
+      ["next", "https://app.example/settings/profile?"],
+      ["return_to", "https://wiki.example/Team_pages#"],
+      ["avatar", "https://cdn.example/users/88?"]
+    ])("under another name (%s) a page URL ending in ? or # is no truncation: %s", (name, value) => {
+      expect(rulesUnder(name, value)).not.toContain(RULES.truncatedUrl.id)
+    })
+
     it("a whole remote URL to a host root or a script scores at level 2, in a parameter only", () => {
       expect(rulesOf(family, "https://evil.example/", "query", 2)).toContain(RULES.remoteUrl.id)
       expect(rulesOf(family, "ftp://files.example:2121/payload.txt", "body", 2)).toContain(RULES.remoteUrl.id)

@@ -71,7 +71,7 @@ export const RULES = {
     INCLUSION,
     1,
     5,
-    "A remote URL to a host's root or a script, text or image file whose appended suffix is cut off by a trailing `?` (`http://evil.example/x.txt?`), or any remote URL cut off by `#` or a NUL byte"
+    "A remote URL whose appended suffix is cut off by a NUL byte, or by a trailing `?` or `#` when it names a host's root or a script, text or image file (`http://evil.example/x.txt?`), is sent under a file or include name, or is to an IP address"
   ),
   dataUri: rule("103", INCLUSION, 1, 5, "A `data:` URI carrying text or code (`data:text/plain;base64,...`), not an image"),
   ipScript: rule("104", INCLUSION, 1, 5, "A URL to a bare IP address that fetches a script or text file (`http://203.0.113.9/shell.php`)"),
@@ -206,15 +206,16 @@ const LEADING_URL = /^(?:https?|ftps?|file):/
 /** Text an include would run: scripts and plain text, not pages or images. */
 const INCLUDE_EXTENSION = /\.(?:php\d?|phtml|inc|txt|sh|pl|py|cgi|jsp|asp|aspx)$/
 
-/** A URL path an include fetches: the host's root (its default document) or a script or text file. */
-const isIncludeTarget = (path: string): boolean => path === "" || path === "/" || INCLUDE_EXTENSION.test(path.slice(-8))
+/** A URL path to the host's root (its default document) or to a file whose extension `extension` names. */
+const isRootOr = (path: string, extension: RegExp): boolean => path === "" || path === "/" || extension.test(path.slice(-8))
 
 /**
- * A URL path whose `?` cuts off what an include appends: the host's root or a script, text or image
- * file (`http://evil.example/?`, `http://evil.example/shell.txt?`). An avatar or page URL with an empty
- * query (`https://avatars.example/u/6?`) names no file an include would run.
+ * Whether a `?` or `#` that ends a URL cuts off what an include appends: under a file or include
+ * name or to an IP address any path, otherwise only the host's root or a script, text or image file
+ * (`http://evil.example/shell.txt?`). An avatar or page URL with an empty query under another name
+ * (`https://avatars.example/u/6?`) names no file an include would run.
  */
-const isTruncationTarget = (path: string): boolean => path === "" || path === "/" || SCRIPT_EXTENSION.test(path.slice(-8))
+const cutsInclude = (path: string, include: number, ip: boolean): boolean => include > 0 || ip || isRootOr(path, SCRIPT_EXTENSION)
 
 const scanRemote = (value: string, prose: boolean, nul: boolean, fire: Fire, location: ScanContext["location"], name: string | undefined): void => {
   const inPath = location === "path"
@@ -228,21 +229,23 @@ const scanRemote = (value: string, prose: boolean, nul: boolean, fire: Fire, loc
   if (!value.includes(":")) return
   // outside the path only a whole or assigned URL counts: skip the walk when there is none
   if (!inPath && !LEADING_URL.test(trimmed) && !ASSIGNED_WEB_URL.test(value)) return
+  const include = name === undefined ? 0 : includeTier(name)
   forEachUrl(value, (url) => {
     if (inPath) return fire(RULES.pathUrl, `${url.scheme}:`)
     if (!url.whole && !url.assigned) return
     const web = url.scheme === "http" || url.scheme === "https" || url.scheme === "ftp" || url.scheme === "ftps"
-    if (parameter && url.whole && (web || url.scheme === "file") && url.authority !== "" && isIncludeTarget(url.path)) {
+    if (!web && url.scheme !== "file") return
+    if (parameter && url.whole && url.authority !== "" && isRootOr(url.path, INCLUDE_EXTENSION)) {
       fire(RULES.remoteUrl, `${url.scheme}://${url.authority.slice(0, 60)}`)
-      const include = name === undefined ? 0 : includeTier(name)
       if (include === 2 || (include === 1 && url.path.length > 1)) fire(RULES.namedInclude, `${url.scheme}://${url.authority.slice(0, 60)}`)
     }
-    if ((web || url.scheme === "file") && url.endsWithQuestion && isTruncationTarget(url.path)) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
-    if (!web) return
-    if (nul || (url.whole && trimmed.endsWith("#"))) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
-    if (url.authority.includes("@")) fire(RULES.userinfoUrl, url.authority)
     const host = url.hosts[url.hosts.length - 1] ?? ""
-    if (isIpLiteral(host)) {
+    const ip = isIpLiteral(host)
+    const cut = url.endsWithQuestion || (url.whole && trimmed.endsWith("#"))
+    if (nul || (cut && cutsInclude(url.path, include, ip))) fire(RULES.truncatedUrl, trimmed.slice(0, 60))
+    if (!web) return
+    if (url.authority.includes("@")) fire(RULES.userinfoUrl, url.authority)
+    if (ip) {
       const path = url.path
       // the extension only: a long path is not re-read for every URL nested in it
       fire(SCRIPT_EXTENSION.test(path.slice(-8)) ? RULES.ipScript : RULES.ipUrl, `${url.scheme}://${host}${path.slice(0, 40)}`)
