@@ -222,7 +222,7 @@ describe("sql family: a full-text search's string closed with its mode modifier"
 })
 
 describe("sql family: a boolean-blind switch that picks a result by a comparison of literals", () => {
-  it.each(["ELT(6130=6130,2208)", "make_set(91=91,4)", "1 AND elt(7=7, 8)", "(3317=3317)*5", "(42=42)*(9)", "(12=13)+1"])("%s", (value) => {
+  it.each(["ELT(6130=6130,2208)", "make_set(91=91,4)", "1 AND elt(7=7, 8)", "(3317=3317)*5", "(42=42)*(9)", "(12=13)+1", "20-(8=8)", "5*(31=31)", "qty=(64=64)*10"])("%s", (value) => {
     expect(refused(value), value).toBe(true)
   })
 
@@ -233,18 +233,32 @@ describe("sql family: a boolean-blind switch that picks a result by a comparison
     "(x=5)*2",
     "(1+1)*2",
     "(16=9) screens",
-    "(2 = 2)"
+    "(2 = 2)",
+    "4-(x=2)",
+    "total=(a=b)*3",
+    "2*(3+4)=14"
   ])("passes: %s", (value) => {
     expect(refused(value), value).toBe(false)
   })
 })
 
 describe("sql family: a unified diff's hunk in code review traffic", () => {
-  it.each(["@@ -1 +1 @@\n-# Getting started", "@@ -0,0 +1,2 @@\n+# Notes\n+", "@@ -12,3 +12,3 @@\n-## Usage"])("passes: %s", (value) => {
+  it.each([
+    "@@ -1 +1 @@\n-# Getting started",
+    "@@ -0,0 +1,2 @@\n+# Notes\n+",
+    "@@ -12,3 +12,3 @@\n-## Usage",
+    "@@ -7,2 +7,2 @@\r\n-# Setup\r\n+# Install\r\n\\ No newline at end of file"
+  ])("passes: %s", (value) => {
     expect(refused(value), value).toBe(false)
   })
 
-  it.each(["@@ -1 +1 @@\n-id' or 2=2 --", "x' union select @@version --", "1 union select @@version #"])("still reads the SQL after or without a hunk header: %s", (value) => {
+  it.each([
+    "@@ -1 +1 @@\n-id' or 2=2 --",
+    "x' union select @@version --",
+    "1 union select @@version #",
+    "@@ -4 +4 @@ ((select 'q' or 2)) --",
+    "@@ -4 +4 @@\n ((select 'q' or 2))\n) --"
+  ])("still reads the SQL after or without a hunk header: %s", (value) => {
     expect(refused(value), value).toBe(true)
   })
 })

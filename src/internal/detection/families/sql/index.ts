@@ -102,7 +102,7 @@ export const analyse = (value: string, paranoia: Paranoia = 1): { readonly hits:
     work += fingerprint(tokenize(value, quote), quote, hits, whole, !long)
   }
   if (anchors !== undefined) work += readWindows(value, anchors, hits)
-  if (hits.has(SQL_EXPRESSION) && DIFF_HUNK.test(value)) hits.delete(SQL_EXPRESSION)
+  if (hits.has(SQL_EXPRESSION) && isDiffHunk(value)) hits.delete(SQL_EXPRESSION)
   return { hits, work }
 }
 
@@ -112,7 +112,11 @@ export const analyse = (value: string, paranoia: Paranoia = 1): { readonly hits:
  * `#` comment. Code review traffic carries them (a pull request comment's `diff_hunk`); other rules still
  * read the lines after the header.
  */
-const DIFF_HUNK = /^@@ -\d{1,9}(?:,\d{1,9})? \+\d{1,9}(?:,\d{1,9})? @@/
+const DIFF_HUNK = /^@@ -\d{1,9}(?:,\d{1,9})? \+\d{1,9}(?:,\d{1,9})? @@\r?\n/
+/** A line that is no hunk line: a hunk's lines start with a blank, `-`, `+` or `\` (`\ No newline at end of file`), or are empty. */
+const NOT_HUNK_LINE = /\n(?![ +\-\\\r\n]|$)/
+/** The header ends its line, so nothing rides on it, and every line after it is a hunk line. */
+const isDiffHunk = (value: string): boolean => DIFF_HUNK.test(value) && !NOT_HUNK_LINE.test(value)
 
 /**
  * From this length on, a value is read at its opening and around its anchors only, at the default
