@@ -134,7 +134,10 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       }
     }
     if (isClauseProbe(tokens, 0)) hits.add(R.CLAUSE_PROBE)
-    if (first.type === "(" && isCountedComparison(tokens, 1)) hits.add(R.CONDITIONAL_PROBE)
+    // the opening's counted comparison, first or after a number or name and an operator (`8+(6=6)`, `n=(6=6)*4`)
+    for (let j = 0; j < 4; j++) {
+      if (at(tokens, j).type === "(" && isCountedComparison(tokens, j + 1)) hits.add(R.CONDITIONAL_PROBE)
+    }
     // `||'6`: Oracle's and PostgreSQL's concatenation glued to a string, where a search term starts with a
     // word; a break-out leaves the string for the query's own quote to close or goes on after it
     // (`|| 'x' --`), where a code snippet's fallback (`|| 'default'`) ends with its closed string
@@ -410,7 +413,7 @@ const SQL_TYPES: ReadonlySet<string> = new Set(["int", "int2", "int4", "int8", "
 const isArithmetic = (t: Token): boolean => t.type === "o" && !t.flag
 
 /**
- * `(4821=4821)*7`, `3-(2=2)`: a comparison of two numbers in parentheses, its truth used as a number,
+ * `(6=6)*9`, `12-(3=3)`: a comparison of two numbers in parentheses, its truth used as a number,
  * how a boolean-blind probe switches a numeric value between two results.
  */
 const isCountedComparison = (tokens: Tokens, i: number): boolean => {
