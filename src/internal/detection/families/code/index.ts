@@ -323,7 +323,7 @@ const SHELL_QUOTING_OPENERS: ReadonlySet<string> = new Set(["<%", "<%=", "#{", "
 /**
  * Whether a back-quote inside the expression `opener` starts runs a command. Perl interpolates code
  * only as `@{[ ... ]}`: a bare `@{` (Razor's code block, or the symbols of a generated password such as
- * `r@{:uT7]"X\`7o`) gives a back-quote no meaning.
+ * `Zq8@{w\`pL!3`) gives a back-quote no meaning.
  */
 const runsBackQuote = (value: string, opener: RegExpExecArray): boolean =>
   SHELL_QUOTING_OPENERS.has(opener[0]) && (opener[0] !== "@{" || PERL_ARRAY_CODE.test(value.slice(opener.index + 2, opener.index + 7)))
