@@ -14,42 +14,11 @@ import { execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { countOf } from "./_callgrind.js"
 import { postBody } from "./_load.js"
 
 const WARM = Number(process.env["WARM"] ?? 3000)
 const N = Number(process.env["N"] ?? 1500)
-
-const GC_FUNCTION = /v8::internal::(?:Heap|Scaveng|MarkCompact|Marking|ConcurrentMarking|Sweep|Evacuat|MemoryChunk|Page::|FreeList|heap::|GlobalHandles::Iterate|SerializerDeserializer::Iterate)|^heap::base::|cppgc::/
-const JIT_FUNCTION = /v8::internal::(?:compiler|maglev|baseline)::|v8::internal::Turbofan|v8::internal::Maglev/
-
-/** Instructions outside the collector and the compilers, from a callgrind dump (see bench/instructions.ts). */
-const ownOf = (dump: string, total: number): number => {
-  const names = new Map<string, string>()
-  let lumps = false
-  let afterCall = false
-  let lumped = 0
-  for (const line of dump.split("\n")) {
-    if (line.startsWith("fn=")) {
-      const m = /^fn=\((\d+)\)(?: (.*))?$/.exec(line)
-      if (m === null) continue
-      if (m[2] !== undefined) names.set(m[1]!, m[2])
-      const name = names.get(m[1]!) ?? ""
-      lumps = GC_FUNCTION.test(name) || JIT_FUNCTION.test(name)
-    } else if (line.startsWith("cfn=")) {
-      const m = /^cfn=\((\d+)\) (.*)$/.exec(line)
-      if (m !== null) names.set(m[1]!, m[2]!)
-    } else if (line.startsWith("calls=")) {
-      afterCall = true
-    } else if (/^[0-9+*-]/.test(line)) {
-      if (afterCall) {
-        afterCall = false
-        continue
-      }
-      if (lumps) lumped += Number(line.split(" ")[1] ?? 0)
-    }
-  }
-  return total - lumped
-}
 
 /** The worker: warms the engine, then answers `N` calls for each line on stdin. */
 const worker = (engine: string) => `
@@ -106,7 +75,8 @@ const count = (script: string) =>
         const total = Number(/^(?:totals|summary): (\d+)/m.exec(dump)![1])
         child.kill("SIGKILL")
         rmSync(dir, { recursive: true, force: true })
-        done({ total: total / N, own: ownOf(dump, total) / N })
+        const split = countOf(dump, total)
+        done({ total: total / N, own: (total - split.gc - split.jit) / N })
       }
     })
   })
