@@ -41,6 +41,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import http from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { type Count, countOf } from "./_callgrind.js"
 import { CONSOLE_TOKEN } from "./_inProcess.js"
 import { connectConsoleClient, postBody, serverSpec, spawnServer, startReceiver, stop } from "./_load.js"
 
@@ -80,10 +81,11 @@ const drive = (port: number, n: number) =>
       })
       // a request that gets no answer fails, so that the wait for the server tries again
       request.setTimeout(60_000, () => request.destroy(new Error("no answer within 60 s")))
-      // a reused connection the server closed (its 5 s keep-alive timeout, which a starved server
-      // under valgrind on a loaded machine can let pass between two requests) is sent again
+      // a connection the server reset is sent again: a server starved under valgrind on a loaded
+      // machine lets its keep-alive timeout (5 s) pass between two requests, or its headers timeout
+      // (60 s) pass on a new connection
       request.on("error", (error: NodeJS.ErrnoException) => {
-        if (error.code === "ECONNRESET" && request.reusedSocket && retries++ < 100) {
+        if (error.code === "ECONNRESET" && retries++ < 100) {
           sent--
           next()
         } else reject(error)
@@ -92,53 +94,6 @@ const drive = (port: number, n: number) =>
     }
     for (let i = 0; i < 4; i++) next()
   })
-
-/** What a count is made of: everything, and the parts that come in lumps. */
-interface Count {
-  readonly total: number
-  /** The garbage collector's functions (V8's heap, scavenger, marker, sweeper). */
-  readonly gc: number
-  /** V8's optimising compilers, still at work long after start-up. */
-  readonly jit: number
-}
-
-const GC_FUNCTION = /v8::internal::(?:Heap|Scaveng|MarkCompact|Marking|ConcurrentMarking|Sweep|Evacuat|MemoryChunk|Page::|FreeList|heap::|GlobalHandles::Iterate|SerializerDeserializer::Iterate)|^heap::base::|cppgc::/
-const JIT_FUNCTION = /v8::internal::(?:compiler|maglev|baseline)::|v8::internal::Turbofan|v8::internal::Maglev/
-
-/**
- * Splits a callgrind dump by function name: a function's own cost lines count; the line after a
- * `calls=` line is the callee's inclusive cost and is skipped. Names are given once per id.
- */
-const countOf = (dump: string, total: number): Count => {
-  const names = new Map<string, string>()
-  let current: "gc" | "jit" | "other" = "other"
-  let afterCall = false
-  let gc = 0
-  let jit = 0
-  for (const line of dump.split("\n")) {
-    if (line.startsWith("fn=")) {
-      const m = /^fn=\((\d+)\)(?: (.*))?$/.exec(line)
-      if (m === null) continue
-      if (m[2] !== undefined) names.set(m[1]!, m[2])
-      const name = names.get(m[1]!) ?? ""
-      current = GC_FUNCTION.test(name) ? "gc" : JIT_FUNCTION.test(name) ? "jit" : "other"
-    } else if (line.startsWith("cfn=")) {
-      const m = /^cfn=\((\d+)\) (.*)$/.exec(line)
-      if (m !== null) names.set(m[1]!, m[2]!)
-    } else if (line.startsWith("calls=")) {
-      afterCall = true
-    } else if (/^[0-9+*-]/.test(line)) {
-      if (afterCall) {
-        afterCall = false
-        continue
-      }
-      const cost = Number(line.split(" ")[1] ?? 0)
-      if (current === "gc") gc += cost
-      else if (current === "jit") jit += cost
-    }
-  }
-  return { total, gc, jit }
-}
 
 /** Instructions the server executes for `n` requests once warm: counted between two callgrind commands. */
 const count = async (server: string, n: number, port: number, otlp: string): Promise<Count> => {

@@ -26,7 +26,7 @@ import { compileCustom, CRITICAL, type CustomRule, legacyTable, type LegacyTable
 import { BUILTIN_PATTERNS, DEFAULT_EXCLUDED_HEADERS, DETECTION_CATEGORIES, type DetectionCategory, type PatternDef, type WhereName } from "./patterns.js"
 import { Budget, runFamilies } from "./runner.js"
 import { Findings, safeLocation, type ScoredRule, type ScoreSettings } from "./scoring.js"
-import { type Part, walkRequest } from "./walk.js"
+import { jsonSegment, type Part, walkRequest } from "./walk.js"
 
 export { compileCustom } from "./legacy.js"
 
@@ -120,8 +120,8 @@ class Scan {
   // the current value's place
   where: WhereName = "path"
   location = ""
-  /** The end of the current value's location (see `ValueSink.value`), joined to `location` for a finding. */
-  segment = ""
+  /** The current JSON leaf's key in its container (see `ValueSink.value`): its segment ends the location of a finding. */
+  key: string | number | undefined = undefined
   parameter: string | undefined = undefined
   /** A family reads the current value's name: it skips the clean memo. */
   named = false
@@ -151,7 +151,7 @@ class Scan {
     if (this.disabled?.has(rule.category)) return
     if (!this.e.settings.categories.has(rule.category as DetectionCategory) && rule.category !== "custom" && isBuiltin(rule.category)) return
     if (this.excluded?.(rule.id, { location: this.where, parameter: this.parameter })) return
-    this.findings.record(rule, this.segment === "" ? this.location : this.location + this.segment, this.part, message, text, index, length)
+    this.findings.record(rule, this.key === undefined ? this.location : this.location + jsonSegment(this.key), this.part, message, text, index, length)
   }
 
   regexHit(rule: RegexRule, text: string, index: number, length: number): void {
@@ -173,12 +173,12 @@ class Scan {
     return this.e.excludedHeaders.has(name) || (this.extraHeaders?.has(name) ?? false)
   }
 
-  value(raw: string, where: WhereName, part: Part, location: string, parameter: string | undefined, segment = ""): void {
+  value(raw: string, where: WhereName, part: Part, location: string, parameter: string | undefined, key?: string | number): void {
     const text = this.budget.admit(raw)
     if (text === undefined) return
     this.where = where
     this.location = location
-    this.segment = segment
+    this.key = key
     this.parameter = parameter
     this.part = part
     this.named = part === "value" && parameter !== undefined && this.e.readsName(parameter, text)
@@ -193,9 +193,9 @@ class Scan {
     const attempts = this.base64Attempts
     // a value whose base64 view the attempt budget skipped leaves a reason, and is not remembered
     this.fresh(text, where)
-    // a JSON leaf (the only value with a segment) is a string of its own, made by `JSON.parse`:
+    // a JSON leaf (the only value with a key) is a string of its own, made by `JSON.parse`:
     // remembered as it is, unless the budget cut it from a longer one
-    if (this.raw === before) this.remember(text, known, this.base64Attempts === attempts ? bit : bit | BASE64_BIT, segment !== "" && text === raw)
+    if (this.raw === before) this.remember(text, known, this.base64Attempts === attempts ? bit : bit | BASE64_BIT, key !== undefined && text === raw)
   }
 
   always(raw: string, location: string, parameter: string): void {
@@ -203,7 +203,7 @@ class Scan {
     if (text === undefined) return
     this.where = "header"
     this.location = location
-    this.segment = ""
+    this.key = undefined
     this.parameter = parameter
     this.named = false
     this.part = "value"

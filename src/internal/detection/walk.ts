@@ -26,10 +26,11 @@ export interface ValueSink {
   /** Whether a header is one a browser or proxy sets (scanned only by the always-on checks). */
   readonly excludedHeader: (name: string) => boolean
   /**
-   * A value at `location` + `segment`: a JSON leaf's location comes in two parts, joined only for a
-   * finding (most values have none, and a body holds hundreds of them).
+   * A value at `location`, or for a JSON leaf at `location` and its `key` in its container: the
+   * leaf's segment ({@link jsonSegment}) is made only for a finding (most values have none, and a
+   * body holds hundreds of them).
    */
-  readonly value: (raw: string, where: WhereName, part: Part, location: string, parameter: string | undefined, segment?: string) => void
+  readonly value: (raw: string, where: WhereName, part: Part, location: string, parameter: string | undefined, key?: string | number) => void
   /** The value of an excluded header. */
   readonly always: (raw: string, location: string, parameter: string) => void
   readonly reason: (reason: SkipReason) => void
@@ -60,7 +61,8 @@ const SEGMENT = /^[\w$-]{1,64}$/
 const SEGMENTS = new Map<string, string>()
 /** `[0]`, `[1]`, ...: the segments of the first array indices, made once. */
 const INDEX_SEGMENTS: Array<string> = []
-const jsonSegment = (key: string | number): string => {
+/** The location segment of a JSON member or item (`.name`, `["a b"]`, `[3]`). */
+export const jsonSegment = (key: string | number): string => {
   if (typeof key === "number") return key < 1024 ? (INDEX_SEGMENTS[key] ??= `[${key}]`) : `[${key}]`
   const known = SEGMENTS.get(key)
   if (known !== undefined) return known
@@ -333,16 +335,16 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
     frame.parameter = parameter
     frame.next = 0
   }
-  /** Visits `value` at `base` + `segment`. */
-  const visit = (value: unknown, depth: number, base: string, segment: string, parameter: string | undefined): void => {
+  /** Visits `value`, member or item `key` of the container at `base` (the root has none). */
+  const visit = (value: unknown, depth: number, base: string, key: string | number | undefined, parameter: string | undefined): void => {
     if (typeof value === "string") {
       const inner = depth < maxDepth ? embeddedJson(value) : undefined
-      if (inner !== undefined) return visit(inner, depth, base, segment, parameter)
-      if (value.length > 0) sink.value(value, "body", "value", base, parameter, segment)
+      if (inner !== undefined) return visit(inner, depth, base, key, parameter)
+      if (value.length > 0) sink.value(value, "body", "value", base, parameter, key)
       return
     }
     if (typeof value !== "object" || value === null) return
-    const location = base + segment
+    const location = key === undefined ? base : base + jsonSegment(key)
     if (depth >= maxDepth) {
       sink.reason("json_depth")
       sink.value(JSON.stringify(value), "body", "value", location, parameter)
@@ -359,7 +361,7 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
     }
     push(value, keys, depth, location, parameter)
   }
-  visit(root, 0, "body", "", undefined)
+  visit(root, 0, "body", undefined, undefined)
   while (top > 0) {
     const frame = frames[top - 1]!
     const before = top
@@ -369,7 +371,7 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
         const i = frame.next++
         const item = items[i]
         if (typeof item === "string" || (typeof item === "object" && item !== null)) {
-          visit(item, frame.depth + 1, frame.location, jsonSegment(i), frame.parameter)
+          visit(item, frame.depth + 1, frame.location, i, frame.parameter)
         }
       }
     } else {
@@ -380,7 +382,7 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
         if (sink.excludedParameter(key)) continue
         const child = container[key]
         if (typeof child === "string" || (typeof child === "object" && child !== null)) {
-          visit(child, frame.depth + 1, frame.location, jsonSegment(key), key)
+          visit(child, frame.depth + 1, frame.location, key, key)
         }
       }
     }

@@ -1,0 +1,51 @@
+/**
+ * Reading a callgrind dump of a Node process: its instructions split into the request's own work
+ * and the parts that come in lumps (garbage collection, JIT compilation), by function name.
+ */
+
+/** What a count is made of: everything, and the parts that come in lumps. */
+export interface Count {
+  readonly total: number
+  /** The garbage collector's functions (V8's heap, scavenger, marker, sweeper). */
+  readonly gc: number
+  /** V8's optimising compilers, still at work long after start-up. */
+  readonly jit: number
+}
+
+const GC_FUNCTION = /v8::internal::(?:Heap|Scaveng|MarkCompact|Marking|ConcurrentMarking|Sweep|Evacuat|MemoryChunk|Page::|FreeList|heap::|GlobalHandles::Iterate|SerializerDeserializer::Iterate)|^heap::base::|cppgc::/
+const JIT_FUNCTION = /v8::internal::(?:compiler|maglev|baseline)::|v8::internal::Turbofan|v8::internal::Maglev/
+
+/**
+ * Splits a callgrind dump by function name: a function's own cost lines count; the line after a
+ * `calls=` line is the callee's inclusive cost and is skipped. Names are given once per id.
+ */
+export const countOf = (dump: string, total: number): Count => {
+  const names = new Map<string, string>()
+  let current: "gc" | "jit" | "other" = "other"
+  let afterCall = false
+  let gc = 0
+  let jit = 0
+  for (const line of dump.split("\n")) {
+    if (line.startsWith("fn=")) {
+      const m = /^fn=\((\d+)\)(?: (.*))?$/.exec(line)
+      if (m === null) continue
+      if (m[2] !== undefined) names.set(m[1]!, m[2])
+      const name = names.get(m[1]!) ?? ""
+      current = GC_FUNCTION.test(name) ? "gc" : JIT_FUNCTION.test(name) ? "jit" : "other"
+    } else if (line.startsWith("cfn=")) {
+      const m = /^cfn=\((\d+)\) (.*)$/.exec(line)
+      if (m !== null) names.set(m[1]!, m[2]!)
+    } else if (line.startsWith("calls=")) {
+      afterCall = true
+    } else if (/^[0-9+*-]/.test(line)) {
+      if (afterCall) {
+        afterCall = false
+        continue
+      }
+      const cost = Number(line.split(" ")[1] ?? 0)
+      if (current === "gc") gc += cost
+      else if (current === "jit") jit += cost
+    }
+  }
+  return { total, gc, jit }
+}
