@@ -281,14 +281,26 @@ const scannedKey = (key: string): boolean => {
   return false
 }
 
-/** A container being walked; reused for the next container at its level once it is done. */
+/**
+ * A container being walked; reused for the next container at its level once it is done. An object
+ * is walked as its values with its keys beside them (`Object.values` and `Object.keys` give one
+ * order): reading a member by a name that changes from member to member costs more than by index.
+ */
 interface Frame {
-  container: object
+  /** An array's items, or an object's values. */
+  values: ReadonlyArray<unknown>
+  /** An object's keys, in the order of its values; `undefined` for an array. */
   keys: ReadonlyArray<string> | undefined
   depth: number
   location: string
   parameter: string | undefined
   next: number
+}
+
+const sameKeys = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 /** Strings shorter than this are scanned as text even when they hold a JSON document: that costs less. */
@@ -322,13 +334,19 @@ const embeddedJson = (value: string): object | undefined => {
 const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
   const frames: Array<Frame> = []
   let top = 0
-  const push = (container: object, keys: ReadonlyArray<string> | undefined, depth: number, location: string, parameter: string | undefined) => {
+  /**
+   * The keys of the last object whose keys hold nothing to scan or skip: the objects of an array
+   * mostly have the same keys in the same order, and comparing property names costs less than
+   * looking each up again.
+   */
+  let plainKeys: ReadonlyArray<string> = []
+  const push = (values: ReadonlyArray<unknown>, keys: ReadonlyArray<string> | undefined, depth: number, location: string, parameter: string | undefined) => {
     const frame = frames[top++]
     if (frame === undefined) {
-      frames.push({ container, keys, depth, location, parameter, next: 0 })
+      frames.push({ values, keys, depth, location, parameter, next: 0 })
       return
     }
-    frame.container = container
+    frame.values = values
     frame.keys = keys
     frame.depth = depth
     frame.location = location
@@ -352,36 +370,50 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
     }
     if (Array.isArray(value)) return push(value, undefined, depth, location, parameter)
     const keys = Object.keys(value)
-    for (const key of keys) {
-      if (sink.excludedParameter(key)) continue
-      if (!PLAIN_KEYS.has(key) && scannedKey(key)) {
-        const path = parameter === undefined ? key : `${parameter}.${key}`
-        sink.value(path, "key", "name", location + jsonSegment(key), key)
+    if (!sameKeys(keys, plainKeys)) {
+      let plain = true
+      for (const key of keys) {
+        if (sink.excludedParameter(key)) {
+          plain = false
+          continue
+        }
+        if (!PLAIN_KEYS.has(key) && scannedKey(key)) {
+          plain = false
+          const path = parameter === undefined ? key : `${parameter}.${key}`
+          sink.value(path, "key", "name", location + jsonSegment(key), key)
+        }
       }
+      if (plain) plainKeys = keys
     }
-    push(value, keys, depth, location, parameter)
+    push(Object.values(value), keys, depth, location, parameter)
   }
   visit(root, 0, "body", undefined, undefined)
   while (top > 0) {
     const frame = frames[top - 1]!
     const before = top
     if (frame.keys === undefined) {
-      const items = frame.container as ReadonlyArray<unknown>
+      const items = frame.values
       while (top === before && frame.next < items.length) {
         const i = frame.next++
         const item = items[i]
-        if (typeof item === "string" || (typeof item === "object" && item !== null)) {
+        // a string too short to hold a document (most leaves) goes to the sink without a visit
+        if (typeof item === "string" && item.length < EMBEDDED_JSON_MIN) {
+          if (item.length > 0) sink.value(item, "body", "value", frame.location, frame.parameter, i)
+        } else if (typeof item === "string" || (typeof item === "object" && item !== null)) {
           visit(item, frame.depth + 1, frame.location, i, frame.parameter)
         }
       }
     } else {
-      const container = frame.container as Record<string, unknown>
+      const values = frame.values
       const keys = frame.keys
       while (top === before && frame.next < keys.length) {
-        const key = keys[frame.next++]!
+        const i = frame.next++
+        const key = keys[i]!
         if (sink.excludedParameter(key)) continue
-        const child = container[key]
-        if (typeof child === "string" || (typeof child === "object" && child !== null)) {
+        const child = values[i]
+        if (typeof child === "string" && child.length < EMBEDDED_JSON_MIN) {
+          if (child.length > 0) sink.value(child, "body", "value", frame.location, key, key)
+        } else if (typeof child === "string" || (typeof child === "object" && child !== null)) {
           visit(child, frame.depth + 1, frame.location, key, key)
         }
       }
