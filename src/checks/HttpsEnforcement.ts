@@ -1,7 +1,8 @@
 /**
  * `https_enforcement`: a plain-HTTP request to a route (or app) that requires HTTPS is redirected
  * (301) to the same URL over HTTPS. `X-Forwarded-Proto` counts only from a trusted proxy with
- * `trustXForwardedProto`. A route's `requireHttps` overrides the global `enforceHttps` either way.
+ * `trustXForwardedProto`. A route's `requireHttps` overrides the global `enforceHttps` either way,
+ * and holds on paths in `excludePaths`, where the global setting does not.
  *
  * @since 0.1.0
  */
@@ -20,10 +21,11 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   if (!config.enforceHttps && !anyRoute(env, (s) => s.requireHttps === true)) return Option.none()
   return Option.some({
     name: "https_enforcement",
-    onExcludedPaths: false,
+    // on an excluded path the route's own requireHttps holds, the global redirect does not
+    onExcludedPaths: true,
     run: (req) => {
       const routeRequires = req.route?.settings.requireHttps
-      const required = routeRequires ?? config.enforceHttps
+      const required = routeRequires ?? (!req.excluded && config.enforceHttps)
       if (!required || req.secure) return pass
       const host = req.headers["host"] ?? ""
       const query = req.request.url.includes("?") ? req.request.url.slice(req.request.url.indexOf("?")) : ""
