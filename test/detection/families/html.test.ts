@@ -404,6 +404,41 @@ describe("html family: one call of a browser API that acts on the visitor", () =
   })
 })
 
+describe("html family: tags written with the quarters a 7-bit charset reads as brackets", () => {
+  it.each(["\u00bcscript\u00bealert(1)\u00bc/script\u00be", "\u00bcimg src=x onerror=alert(1)\u00be"])(
+    "is refused once the engine has folded the quarters: %s",
+    (value) => {
+      // the engine's decoding spells `¼` as `1/4` before the family reads it
+      expect(refused(value.replace(/\u00bc/g, "1/4").replace(/\u00be/g, "3/4")), value).toBe(true)
+    }
+  )
+
+  it.each(["add 1/4 cup of sugar and 3/4 tsp of salt", "1/4inch bolts and 3/4inch nuts", "1/4 of 3/4 is 3/16"])("passes quantities: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
+describe("html family: JSFuck", () => {
+  it.each([
+    "[][(![]+[])[+[]]+(![]+[])[!+[]+!+[]]]",
+    "(+[![]]+[+(+!+[]+(!+[]+[])[!+[]+!+[]+!+[]]))",
+    "[][\"filter\"][\"constructor\"](x)()",
+    "x=[]['at'];y"
+  ])("is code written to hide its calls: %s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "See the chart ![](https://example.com/chart.png) below",
+    "![](a.png) ![](b.png)",
+    "statusCodesToRetry?: number[][];",
+    "console.log([][0], a);",
+    "const grid: string[][] = [[], []]; if (!grid[0]) init()"
+  ])("passes Markdown images and nested arrays: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
 describe("html family: catalogue and cost", () => {
   it("documents every rule with a stable id, the xss category and a score", () => {
     const ids = family.rules.map((r) => r.id)
@@ -441,6 +476,7 @@ describe("html family: catalogue and cost", () => {
     ["globals indexed by a plus alone", "top[+"],
     ["sinks handed to calls", ".map(alert)"],
     ["joined literals", "'al'+"],
+    ["JSFuck runs broken by a letter", "[]+!+[]+[]x"],
     ["quotes that never close", "'\"+"],
     ["UTF-7 runs", "+ADw-"]
   ])("takes time linear in the value's length on repeated %s", (_, fragment) => {

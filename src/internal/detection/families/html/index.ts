@@ -312,7 +312,7 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
   const call = value.includes("(") || value.includes("`")
   const sink =
     SINK_VALUE_PATTERN.test(value) || ((call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value))
-  const jsfuck = value.includes("[]") && (value.includes("![]") || value.includes("[]["))
+  const jsfuck = value.includes("[]") && isJsFuck(value)
   if (call && (value.includes("'") || value.includes("\"") || value.includes("`") || /^\s{0,4}[)}\];,+\-*|^%/]/.test(value))) {
     if (SINK_CALLED.test(value) && JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
     if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
@@ -345,6 +345,27 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
     if (!PAGE_SINKS.some((name) => compact.includes(name) && lower.includes(name))) hits.add(R.JS_OBFUSCATION)
   }
   if ((call && (CALL_VALUE_PATTERN.test(value) || BROWSER_API_VALUE.test(value))) || (sink && SINK_VALUE_PATTERN.test(value))) hits.add(R.CALL_VALUE)
+}
+
+/** Twelve or more of JSFuck's six characters in a row. */
+const JSFUCK_RUN = /[[\]()!+]{12,}/g
+/** An empty array indexed by a string: `[]["filter"]`, how JSFuck's hybrids reach `Function`. */
+const EMPTY_ARRAY_INDEX = /\[\]\[["'`]/
+
+/**
+ * JSFuck (`[][(![]+[])[+[]]...]`): code written in `[]()!+` alone, a long run of them with an empty
+ * array and a negation or a sum in it, or an empty array indexed by a string. Code indexes nested
+ * arrays (`number[][]`, `[][0]`) and Markdown shows images with an empty alt text (`![](chart.png)`)
+ * in runs of a few. The runs are disjoint, so each character is read once.
+ */
+const isJsFuck = (value: string): boolean => {
+  if (EMPTY_ARRAY_INDEX.test(value)) return true
+  JSFUCK_RUN.lastIndex = 0
+  for (let match = JSFUCK_RUN.exec(value); match !== null; match = JSFUCK_RUN.exec(value)) {
+    const run = match[0]
+    if (run.includes("[]") && (run.includes("!") || run.includes("+"))) return true
+  }
+  return false
 }
 
 /**
@@ -494,6 +515,8 @@ const utf7Run = (run: string): string => {
   return out
 }
 
+const FOLDED_QUARTER_TAG = /1[\u2044/]4[a-z!/?]/i
+
 /**
  * Readings of the value a browser or a server may take besides the plain one: UTF-7
  * (`+ADw-script+AD4-`, for pages whose charset is guessed), and `¼`/`¾` as `<`/`>` (a 7-bit
@@ -510,8 +533,9 @@ const variantsOf = (value: string): ReadonlyArray<string> => {
     if (decoded !== value) out.push(decoded)
   }
   if (value.includes("\u00bc") || value.includes("\u00be")) out.push(value.replace(/\u00bc/g, "<").replace(/\u00be/g, ">"))
-  // the same after compatibility folding, which spells `¼` as `1⁄4`
-  else if (value.includes("\u2044")) out.push(value.replace(/1\u20444/g, "<").replace(/3\u20444/g, ">"))
+  // the same after the engine's folding, which spells `¼` as `1⁄4` and the fraction slash as `/`;
+  // read so only where a quarter opens a tag (`1/4script`, `1/4/script`): `1/4 cup` is a quantity
+  else if (FOLDED_QUARTER_TAG.test(value)) out.push(value.replace(/1[\u2044/]4/g, "<").replace(/3[\u2044/]4/g, ">"))
   return out
 }
 
