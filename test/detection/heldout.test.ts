@@ -8,7 +8,8 @@
  * command list, XSS lists (PortSwigger's cheat sheet, BruteLogic's), SecLists' login-bypass SQL and
  * Windows file list, split the same way. Set D: lists none of the others use (payloadbox's XSS, quick and
  * sqlmap SQL, SSRF, RFI, SSI, Linux files), browser user agents, GitHub webhook bodies and generated
- * form values, split the same way. They measure whether the engine generalises beyond the corpora its rules were
+ * form values, split the same way. Set E: GoTestWAF's and waf-bypass's own cases, sent where each says, and the
+ * Big List of Naughty Strings, split the same way. They measure whether the engine generalises beyond the corpora its rules were
  * tuned on: no rule is written from their lines, and the ceilings and floors only keep a change from
  * doing worse than `bench/detection-heldout.ts` measured. Tighten them when the engine gets better;
  * never loosen them to let a change through.
@@ -17,7 +18,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ThreatDetector } from "../../src/ThreatDetector.js"
 import { bodyOf } from "../../src/internal/scanBody.js"
-import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD } from "../fixtures/heldout/heldout.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
@@ -47,6 +48,9 @@ const HELDOUT_RECALL_FLOOR = 0.96
  * eb5bd00, before the classes its dev half and the webhook examples outside it showed (sqlmap's ELT,
  * MAKE_SET and counted comparisons, dialogs reached by indirection, ?-cut avatar URLs, diff hunks, a
  * password's `@{`), 0.948 and 0.957 recall, 1/331 and 3/288 refused.
+ *
+ * Set E measured, before any class its dev half shows: dev 0.872 (395/453) and 0.004 (1/238); test 0.869
+ * (398/458) and 0.004 (1/254).
  */
 const SPLIT_SETS = {
   B: {
@@ -66,6 +70,12 @@ const SPLIT_SETS = {
     size: { attacks: 300, benign: 250 },
     dev: { recall: 0.96, refused: 0.002 },
     test: { recall: 0.96, refused: 0.004 }
+  },
+  E: {
+    load: loadHeldoutE,
+    size: { attacks: 400, benign: 200 },
+    dev: { recall: 0.86, refused: 0.005 },
+    test: { recall: 0.86, refused: 0.005 }
   }
 } as const
 
