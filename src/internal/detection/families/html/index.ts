@@ -266,8 +266,15 @@ const NAME_LITERAL = "(?:\"[^\"]*\"|'[^']*'|`[^`$]*`|/(?:[^/\\\\]|\\\\.)+/[a-z]*
 const BUILT_NAME = new RegExp(`^${NAME_LITERAL}(?:\\+${NAME_LITERAL})*$`)
 const isBuiltName = (index: string): boolean =>
   (index.includes("+") || index.includes(".source") || index.includes("tostring(")) && BUILT_NAME.test(index)
+/**
+ * A dialog or evaluator called through its own function methods or an optional call, where a filter
+ * looks for `alert(`: `confirm.call(null,1)`, `alert.apply(null,[1])`, `prompt.bind(0)(1)`,
+ * `alert?.(1)`. A member of something else (`dialog.confirm.call(this)`, `ui.prompt?.(msg)`) is the
+ * application's own method.
+ */
+const DIALOG_RECEIVER = /(?<![\w$.])(?:alert|prompt|confirm|eval)(?:\.(?:call|apply)\(|\.bind\([^()]{0,40}\)\(|\?\.\()/
 const hasIndirectSink = (compact: string): boolean => {
-  if (CALLBACK_SINK.test(compact)) return true
+  if (CALLBACK_SINK.test(compact) || DIALOG_RECEIVER.test(compact)) return true
   if (!compact.includes("[")) return false
   for (const match of compact.matchAll(GLOBAL_INDEX_CALL)) {
     if (isBuiltName(match[1]!)) return true
