@@ -213,11 +213,12 @@ export const hasLooseHandler = (value: string): boolean => {
 }
 
 /**
- * Where a name starts in compacted text (whitespace removed): after no word character or `.`, or
- * right after a keyword that was a word of its own (`return top[...]` compacts to `returntop[...]`,
- * `void alert(1)` to `voidalert(1)`). Bounded: a lookbehind of at most ten characters.
+ * Where a name starts in compacted text (whitespace removed): after no word character or `.`, with
+ * at most a keyword that was a word of its own before it (`return top[...]` compacts to
+ * `returntop[...]`, `void alert(1)` to `voidalert(1)`). A prefix of the match, not a lookbehind tried
+ * at every letter.
  */
-const WORD_START = "(?:(?<![\\w$.])|(?<=(?<![\\w$.])(?:return|typeof|void|delete|throw|new|await|yield|case|else|do|in|of)))"
+const NAME_START = "(?<![\\w$.])(?:return|typeof|void|delete|throw|new|await|yield|case|else|do|in|of)?"
 
 const SINKS = "alert|prompt|confirm|eval|settimeout|setinterval|execscript|fetch|import|print|document\\.write(?:ln)?|window\\.open|location\\.(?:assign|replace)"
 
@@ -260,7 +261,7 @@ const CALLBACK_SINK = new RegExp(
  * (`window[callbackName+'Callback'](data)`) is dispatch. The index stops at the next `[` too, so each
  * character is read once however many globals a value opens.
  */
-const GLOBAL_INDEX_CALL = new RegExp(`${WORD_START}(?:window|self|top|parent|frames|globalthis)\\[([^\\][]{1,160})\\][(\`]`, "g")
+const GLOBAL_INDEX_CALL = new RegExp(`${NAME_START}(?:window|self|top|parent|frames|globalthis)\\[([^\\][]{1,160})\\][(\`]`, "g")
 const NAME_LITERAL = "(?:\"[^\"]*\"|'[^']*'|`[^`$]*`|/(?:[^/\\\\]|\\\\.)+/[a-z]*\\.source|\\(?\\d+\\.{1,2}tostring\\(\\d+\\)\\)?|\\(\\d+\\)\\.tostring\\(\\d+\\))"
 /** Pieces joined by `+`; a single quoted string is `OBFUSCATED_ACCESS`'s. */
 const BUILT_NAME = new RegExp(`^${NAME_LITERAL}(?:\\+${NAME_LITERAL})*$`)
@@ -293,9 +294,9 @@ const hasTemplateCall = (value: string, compact: string): boolean =>
  * A call of a sink, a decoder or `function`, not a method (`x.eval(`). Read back from each `(`: the
  * search stops only at parentheses, where a name first would be tried at every letter.
  */
-const JS_CALLS = new RegExp(`\\((?<=${WORD_START}(?:${SINKS}|function|atob|fromcharcode)\\()`)
+const JS_CALLS = new RegExp(`\\((?<=${NAME_START}(?:${SINKS}|function|atob|fromcharcode)\\()`)
 /** In a program (`isProgramText`) or a snippet (`isSourceSnippet`) timers, `fetch(`, `import(` and `function(` are everyday code. */
-const JS_DIALOG_CALLS = new RegExp(`\\((?<=${WORD_START}(?:alert|prompt|confirm|eval|execscript)\\()`)
+const JS_DIALOG_CALLS = new RegExp(`\\((?<=${NAME_START}(?:alert|prompt|confirm|eval|execscript)\\()`)
 
 /** CSS that runs script, in a value that will land in a style: `x:expression(...)`, `url(javascript:...)`. */
 const CSS_SCRIPT = /expression\(|-moz-binding|url\((?:["'])?(?:javascript|vbscript)|behaviou?r:url/
