@@ -306,14 +306,17 @@ const SCRIPT_BREAK_PATTERN = /['"`][\s)}\]]{0,4}[;,+\-*|^%/][\s(]{0,4}[a-z_$][\w
 
 /**
  * JavaScript in a value, judged only when the value holds what each rule needs: a call needs `(`
- * or a back-quote, a page sink its name, JSFuck its `![]`. Values with none of them (JSON text,
+ * or a back-quote, a page sink its name, JSFuck a `[` and a `!` or `+`. Values with none of them (JSON text,
  * prose) cost a few native scans; the compaction and the patterns run only on the rest.
  */
 export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
   const call = value.includes("(") || value.includes("`")
   const sink =
     SINK_VALUE_PATTERN.test(value) || ((call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value))
-  const jsfuck = value.includes("[]") && isJsFuck(value)
+  // JSFuck is read with whitespace and comments removed: JavaScript allows them between its characters
+  let compacted: string | undefined
+  const jsfuck = value.includes("[") &&
+    (EMPTY_ARRAY_INDEX.test(value) || ((value.includes("!") || value.includes("+")) && hasJsFuckRun(compacted = compactText(value, false))))
   if (call && (value.includes("'") || value.includes("\"") || value.includes("`") || /^\s{0,4}[)}\];,+\-*|^%/]/.test(value))) {
     if (SINK_CALLED.test(value) && JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
     if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
@@ -323,7 +326,7 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
     if (value.includes("[") && hasAccessByString(value)) hits.add(R.JS_OBFUSCATION)
     return
   }
-  const compact = compactText(value, false)
+  const compact = compacted ?? compactText(value, false)
   if (call && CSS_SCRIPT.test(compact)) hits.add(R.STYLE_SCRIPT)
   if (sink) {
     for (const name of PAGE_SINKS) {
@@ -351,18 +354,17 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
 /** Twelve or more of JSFuck's six characters in a row. */
 const JSFUCK_RUN = /[[\]()!+]{12,}/g
 /** An empty array indexed by a string: `[]["filter"]`, how JSFuck's hybrids reach `Function`. */
-const EMPTY_ARRAY_INDEX = /\[\]\[["'`]/
+const EMPTY_ARRAY_INDEX = /\[\s{0,4}\]\s{0,4}\[\s{0,4}["'`]/
 
 /**
- * JSFuck (`[][(![]+[])[+[]]...]`): code written in `[]()!+` alone, a long run of them with an empty
- * array and a negation or a sum in it, or an empty array indexed by a string. Code indexes nested
- * arrays (`number[][]`, `[][0]`) and Markdown shows images with an empty alt text (`![](chart.png)`)
- * in runs of a few. The runs are disjoint, so each character is read once.
+ * JSFuck (`[][(![]+[])[+[]]...]`), read with whitespace and comments removed: code written in
+ * `[]()!+` alone, a long run of them with an empty array and a negation or a sum in it. Code indexes
+ * nested arrays (`number[][]`, `[][0]`) and Markdown shows images with an empty alt text
+ * (`![](chart.png)`) in runs of a few. The runs are disjoint, so each character is read once.
  */
-const isJsFuck = (value: string): boolean => {
-  if (EMPTY_ARRAY_INDEX.test(value)) return true
+const hasJsFuckRun = (compact: string): boolean => {
   JSFUCK_RUN.lastIndex = 0
-  for (let match = JSFUCK_RUN.exec(value); match !== null; match = JSFUCK_RUN.exec(value)) {
+  for (let match = JSFUCK_RUN.exec(compact); match !== null; match = JSFUCK_RUN.exec(compact)) {
     const run = match[0]
     if (run.includes("[]") && (run.includes("!") || run.includes("+"))) return true
   }
