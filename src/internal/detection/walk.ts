@@ -83,8 +83,25 @@ const pair = (sink: ValueSink, name: string, value: string, where: WhereName, pr
   // builds objects or queries from (and `connect.sid` is an ordinary cookie name)
   if (!isSimpleName(name) || (sessionNames && where !== "cookie" && SESSION_NAME.test(name))) {
     sink.value(name, where === "cookie" ? "cookie" : "key", "name", location, name)
+    if (where !== "cookie" && name.includes("[")) bracketIndexes(sink, name, location)
   }
   if (value.length > 0) sink.value(value, where, "value", location, name)
+}
+
+/**
+ * The indexes of a bracketed name (`user[0 ;select 1;#]`, `a[b][c]`), each on its own: PHP, Rails and
+ * qs build arrays and objects from them, so an index reaches the application as a key, and read
+ * whole the brackets look like a quoted SQL Server name. At most eight, each scanned once.
+ */
+const bracketIndexes = (sink: ValueSink, name: string, location: string): void => {
+  let open = name.indexOf("[")
+  for (let n = 0; open >= 0 && n < 8; n++) {
+    const close = name.indexOf("]", open + 1)
+    if (close < 0) return
+    const index = name.slice(open + 1, close)
+    if (index.length > 0 && !isSimpleName(index)) sink.value(index, "key", "name", location, name)
+    open = name.indexOf("[", close + 1)
+  }
 }
 
 const pairs = (sink: ValueSink, list: Pairs, where: WhereName, prefix: string): void => {

@@ -213,11 +213,12 @@ export const hasLooseHandler = (value: string): boolean => {
 }
 
 /**
- * Where a name starts in compacted text (whitespace removed): after no word character or `.`, or
- * right after a keyword that was a word of its own (`return top[...]` compacts to `returntop[...]`,
- * `void alert(1)` to `voidalert(1)`). Bounded: a lookbehind of at most ten characters.
+ * Where a name starts in compacted text (whitespace removed): after no word character or `.`, with
+ * at most a keyword that was a word of its own before it (`return top[...]` compacts to
+ * `returntop[...]`, `void alert(1)` to `voidalert(1)`). A prefix of the match, not a lookbehind tried
+ * at every letter.
  */
-const WORD_START = "(?:(?<![\\w$.])|(?<=(?<![\\w$.])(?:return|typeof|void|delete|throw|new|await|yield|case|else|do|in|of)))"
+const NAME_START = "(?<![\\w$.])(?:return|typeof|void|delete|throw|new|await|yield|case|else|do|in|of)?"
 
 const SINKS = "alert|prompt|confirm|eval|settimeout|setinterval|execscript|fetch|import|print|document\\.write(?:ln)?|window\\.open|location\\.(?:assign|replace)"
 
@@ -260,14 +261,21 @@ const CALLBACK_SINK = new RegExp(
  * (`window[callbackName+'Callback'](data)`) is dispatch. The index stops at the next `[` too, so each
  * character is read once however many globals a value opens.
  */
-const GLOBAL_INDEX_CALL = new RegExp(`${WORD_START}(?:window|self|top|parent|frames|globalthis)\\[([^\\][]{1,160})\\][(\`]`, "g")
+const GLOBAL_INDEX_CALL = new RegExp(`${NAME_START}(?:window|self|top|parent|frames|globalthis)\\[([^\\][]{1,160})\\][(\`]`, "g")
 const NAME_LITERAL = "(?:\"[^\"]*\"|'[^']*'|`[^`$]*`|/(?:[^/\\\\]|\\\\.)+/[a-z]*\\.source|\\(?\\d+\\.{1,2}tostring\\(\\d+\\)\\)?|\\(\\d+\\)\\.tostring\\(\\d+\\))"
 /** Pieces joined by `+`; a single quoted string is `OBFUSCATED_ACCESS`'s. */
 const BUILT_NAME = new RegExp(`^${NAME_LITERAL}(?:\\+${NAME_LITERAL})*$`)
 const isBuiltName = (index: string): boolean =>
   (index.includes("+") || index.includes(".source") || index.includes("tostring(")) && BUILT_NAME.test(index)
+/**
+ * A dialog or evaluator called through its own function methods or an optional call, where a filter
+ * looks for `alert(`: `confirm.call(null,1)`, `alert.apply(null,[1])`, `prompt.bind(0)(1)`,
+ * `alert?.(1)`. A member of something else (`dialog.confirm.call(this)`, `ui.prompt?.(msg)`) is the
+ * application's own method.
+ */
+const DIALOG_RECEIVER = /(?<![\w$.])(?:alert|prompt|confirm|eval)(?:\.(?:call|apply)\(|\.bind\([^()]{0,40}\)\(|\?\.\()/
 const hasIndirectSink = (compact: string): boolean => {
-  if (CALLBACK_SINK.test(compact)) return true
+  if (CALLBACK_SINK.test(compact) || DIALOG_RECEIVER.test(compact)) return true
   if (!compact.includes("[")) return false
   for (const match of compact.matchAll(GLOBAL_INDEX_CALL)) {
     if (isBuiltName(match[1]!)) return true
@@ -293,9 +301,9 @@ const hasTemplateCall = (value: string, compact: string): boolean =>
  * A call of a sink, a decoder or `function`, not a method (`x.eval(`). Read back from each `(`: the
  * search stops only at parentheses, where a name first would be tried at every letter.
  */
-const JS_CALLS = new RegExp(`\\((?<=${WORD_START}(?:${SINKS}|function|atob|fromcharcode)\\()`)
+const JS_CALLS = new RegExp(`\\((?<=${NAME_START}(?:${SINKS}|function|atob|fromcharcode)\\()`)
 /** In a program (`isProgramText`) or a snippet (`isSourceSnippet`) timers, `fetch(`, `import(` and `function(` are everyday code. */
-const JS_DIALOG_CALLS = new RegExp(`\\((?<=${WORD_START}(?:alert|prompt|confirm|eval|execscript)\\()`)
+const JS_DIALOG_CALLS = new RegExp(`\\((?<=${NAME_START}(?:alert|prompt|confirm|eval|execscript)\\()`)
 
 /** CSS that runs script, in a value that will land in a style: `x:expression(...)`, `url(javascript:...)`. */
 const CSS_SCRIPT = /expression\(|-moz-binding|url\((?:["'])?(?:javascript|vbscript)|behaviou?r:url/
@@ -305,14 +313,17 @@ const SCRIPT_BREAK_PATTERN = /['"`][\s)}\]]{0,4}[;,+\-*|^%/][\s(]{0,4}[a-z_$][\w
 
 /**
  * JavaScript in a value, judged only when the value holds what each rule needs: a call needs `(`
- * or a back-quote, a page sink its name, JSFuck its `![]`. Values with none of them (JSON text,
+ * or a back-quote, a page sink its name, JSFuck a `[` and a `!` or `+`. Values with none of them (JSON text,
  * prose) cost a few native scans; the compaction and the patterns run only on the rest.
  */
 export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
   const call = value.includes("(") || value.includes("`")
   const sink =
     SINK_VALUE_PATTERN.test(value) || ((call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value))
-  const jsfuck = value.includes("[]") && isJsFuck(value)
+  // JSFuck is read with whitespace and comments removed: JavaScript allows them between its characters
+  let compacted: string | undefined
+  const jsfuck = value.includes("[") &&
+    (EMPTY_ARRAY_INDEX.test(value) || ((value.includes("!") || value.includes("+")) && hasJsFuckRun(compacted = compactText(value, false))))
   if (call && (value.includes("'") || value.includes("\"") || value.includes("`") || /^\s{0,4}[)}\];,+\-*|^%/]/.test(value))) {
     if (SINK_CALLED.test(value) && JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
     if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
@@ -322,7 +333,7 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
     if (value.includes("[") && hasAccessByString(value)) hits.add(R.JS_OBFUSCATION)
     return
   }
-  const compact = compactText(value, false)
+  const compact = compacted ?? compactText(value, false)
   if (call && CSS_SCRIPT.test(compact)) hits.add(R.STYLE_SCRIPT)
   if (sink) {
     for (const name of PAGE_SINKS) {
@@ -350,18 +361,17 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
 /** Twelve or more of JSFuck's six characters in a row. */
 const JSFUCK_RUN = /[[\]()!+]{12,}/g
 /** An empty array indexed by a string: `[]["filter"]`, how JSFuck's hybrids reach `Function`. */
-const EMPTY_ARRAY_INDEX = /\[\]\[["'`]/
+const EMPTY_ARRAY_INDEX = /\[\s{0,4}\]\s{0,4}\[\s{0,4}["'`]/
 
 /**
- * JSFuck (`[][(![]+[])[+[]]...]`): code written in `[]()!+` alone, a long run of them with an empty
- * array and a negation or a sum in it, or an empty array indexed by a string. Code indexes nested
- * arrays (`number[][]`, `[][0]`) and Markdown shows images with an empty alt text (`![](chart.png)`)
- * in runs of a few. The runs are disjoint, so each character is read once.
+ * JSFuck (`[][(![]+[])[+[]]...]`), read with whitespace and comments removed: code written in
+ * `[]()!+` alone, a long run of them with an empty array and a negation or a sum in it. Code indexes
+ * nested arrays (`number[][]`, `[][0]`) and Markdown shows images with an empty alt text
+ * (`![](chart.png)`) in runs of a few. The runs are disjoint, so each character is read once.
  */
-const isJsFuck = (value: string): boolean => {
-  if (EMPTY_ARRAY_INDEX.test(value)) return true
+const hasJsFuckRun = (compact: string): boolean => {
   JSFUCK_RUN.lastIndex = 0
-  for (let match = JSFUCK_RUN.exec(value); match !== null; match = JSFUCK_RUN.exec(value)) {
+  for (let match = JSFUCK_RUN.exec(compact); match !== null; match = JSFUCK_RUN.exec(compact)) {
     const run = match[0]
     if (run.includes("[]") && (run.includes("!") || run.includes("+"))) return true
   }
