@@ -83,8 +83,25 @@ const pair = (sink: ValueSink, name: string, value: string, where: WhereName, pr
   // builds objects or queries from (and `connect.sid` is an ordinary cookie name)
   if (!isSimpleName(name) || (sessionNames && where !== "cookie" && SESSION_NAME.test(name))) {
     sink.value(name, where === "cookie" ? "cookie" : "key", "name", location, name)
+    if (where !== "cookie" && name.includes("[")) bracketIndexes(sink, name, location)
   }
   if (value.length > 0) sink.value(value, where, "value", location, name)
+}
+
+/**
+ * The indexes of a bracketed name (`user[0 ;select 1;#]`, `a[b][c]`), each on its own: PHP, Rails and
+ * qs build arrays and objects from them, so an index reaches the application as a key, and read
+ * whole the brackets look like a quoted SQL Server name. At most eight, each scanned once.
+ */
+const bracketIndexes = (sink: ValueSink, name: string, location: string): void => {
+  let open = name.indexOf("[")
+  for (let n = 0; open >= 0 && n < 8; n++) {
+    const close = name.indexOf("]", open + 1)
+    if (close < 0) return
+    const index = name.slice(open + 1, close)
+    if (index.length > 0 && !isSimpleName(index)) sink.value(index, "key", "name", location, name)
+    open = name.indexOf("[", close + 1)
+  }
 }
 
 const pairs = (sink: ValueSink, list: Pairs, where: WhereName, prefix: string): void => {
@@ -326,6 +343,37 @@ const embeddedJson = (value: string): object | undefined => {
 }
 
 /**
+ * A subtree below the depth budget as one text: its JSON. `JSON.stringify` recurses, and a body
+ * nested some thousands of levels (which `JSON.parse`, and so the application, reads) overflows the
+ * stack; such a subtree is written without recursion instead, as its keys and string leaves in JSON
+ * spelling (`"key":"leaf"`), in document order, without the brackets that only repeat.
+ */
+const subtreeText = (value: object): string => {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    const parts: Array<string> = []
+    const stack: Array<unknown> = [value]
+    while (stack.length > 0) {
+      const next = stack.pop()
+      if (typeof next === "string") parts.push(next)
+      else if (Array.isArray(next)) for (let i = next.length - 1; i >= 0; i--) stack.push(jsonLeaf(next[i]))
+      else if (typeof next === "object" && next !== null) {
+        const keys = Object.keys(next)
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push(jsonLeaf((next as Record<string, unknown>)[keys[i]!]))
+          stack.push(`${JSON.stringify(keys[i])}:`)
+        }
+      }
+    }
+    return parts.join(",")
+  }
+}
+
+/** A member or item for {@link subtreeText}: a string leaf in its JSON spelling, a container as is. */
+const jsonLeaf = (value: unknown): unknown => (typeof value === "string" ? JSON.stringify(value) : value)
+
+/**
  * Walks a parsed JSON body: keys that are not simple names, and string leaves, each at its path. A
  * string leaf holding a JSON document (see {@link embeddedJson}) is walked in its place. The stack
  * holds the path from the root to the container being walked, one frame per level, and its frames
@@ -365,7 +413,7 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
     const location = key === undefined ? base : base + jsonSegment(key)
     if (depth >= maxDepth) {
       sink.reason("json_depth")
-      sink.value(JSON.stringify(value), "body", "value", location, parameter)
+      sink.value(subtreeText(value), "body", "value", location, parameter)
       return
     }
     if (Array.isArray(value)) return push(value, undefined, depth, location, parameter)
