@@ -298,15 +298,9 @@ const scannedKey = (key: string): boolean => {
   return false
 }
 
-/**
- * A container being walked; reused for the next container at its level once it is done. An object
- * is walked as its values with its keys beside them (`Object.values` and `Object.keys` give one
- * order): reading a member by a name that changes from member to member costs more than by index.
- */
+/** A container being walked; reused for the next container at its level once it is done. */
 interface Frame {
-  /** An array's items, or an object's values. */
-  values: ReadonlyArray<unknown>
-  /** An object's keys, in the order of its values; `undefined` for an array. */
+  container: object
   keys: ReadonlyArray<string> | undefined
   depth: number
   location: string
@@ -388,13 +382,13 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
    * looking each up again.
    */
   let plainKeys: ReadonlyArray<string> = []
-  const push = (values: ReadonlyArray<unknown>, keys: ReadonlyArray<string> | undefined, depth: number, location: string, parameter: string | undefined) => {
+  const push = (container: object, keys: ReadonlyArray<string> | undefined, depth: number, location: string, parameter: string | undefined) => {
     const frame = frames[top++]
     if (frame === undefined) {
-      frames.push({ values, keys, depth, location, parameter, next: 0 })
+      frames.push({ container, keys, depth, location, parameter, next: 0 })
       return
     }
-    frame.values = values
+    frame.container = container
     frame.keys = keys
     frame.depth = depth
     frame.location = location
@@ -433,14 +427,14 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
       }
       if (plain) plainKeys = keys
     }
-    push(Object.values(value), keys, depth, location, parameter)
+    push(value, keys, depth, location, parameter)
   }
   visit(root, 0, "body", undefined, undefined)
   while (top > 0) {
     const frame = frames[top - 1]!
     const before = top
     if (frame.keys === undefined) {
-      const items = frame.values
+      const items = frame.container as ReadonlyArray<unknown>
       while (top === before && frame.next < items.length) {
         const i = frame.next++
         const item = items[i]
@@ -452,13 +446,12 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
         }
       }
     } else {
-      const values = frame.values
+      const container = frame.container as Record<string, unknown>
       const keys = frame.keys
       while (top === before && frame.next < keys.length) {
-        const i = frame.next++
-        const key = keys[i]!
+        const key = keys[frame.next++]!
         if (sink.excludedParameter(key)) continue
-        const child = values[i]
+        const child = container[key]
         if (typeof child === "string" && child.length < EMBEDDED_JSON_MIN) {
           if (child.length > 0) sink.value(child, "body", "value", frame.location, key, key)
         } else if (typeof child === "string" || (typeof child === "object" && child !== null)) {
