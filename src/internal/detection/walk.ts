@@ -338,6 +338,37 @@ const embeddedJson = (value: string): object | undefined => {
 }
 
 /**
+ * A subtree below the depth budget as one text: its JSON. `JSON.stringify` recurses, and a body
+ * nested some thousands of levels (which `JSON.parse`, and so the application, reads) overflows the
+ * stack; such a subtree is written without recursion instead, as its keys and string leaves in JSON
+ * spelling (`"key":"leaf"`), in document order, without the brackets that only repeat.
+ */
+const subtreeText = (value: object): string => {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    const parts: Array<string> = []
+    const stack: Array<unknown> = [value]
+    while (stack.length > 0) {
+      const next = stack.pop()
+      if (typeof next === "string") parts.push(next)
+      else if (Array.isArray(next)) for (let i = next.length - 1; i >= 0; i--) stack.push(jsonLeaf(next[i]))
+      else if (typeof next === "object" && next !== null) {
+        const keys = Object.keys(next)
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push(jsonLeaf((next as Record<string, unknown>)[keys[i]!]))
+          stack.push(`${JSON.stringify(keys[i])}:`)
+        }
+      }
+    }
+    return parts.join(",")
+  }
+}
+
+/** A member or item for {@link subtreeText}: a string leaf in its JSON spelling, a container as is. */
+const jsonLeaf = (value: unknown): unknown => (typeof value === "string" ? JSON.stringify(value) : value)
+
+/**
  * Walks a parsed JSON body: keys that are not simple names, and string leaves, each at its path. A
  * string leaf holding a JSON document (see {@link embeddedJson}) is walked in its place. The stack
  * holds the path from the root to the container being walked, one frame per level, and its frames
@@ -371,7 +402,7 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
     const location = key === undefined ? base : base + jsonSegment(key)
     if (depth >= maxDepth) {
       sink.reason("json_depth")
-      sink.value(JSON.stringify(value), "body", "value", location, parameter)
+      sink.value(subtreeText(value), "body", "value", location, parameter)
       return
     }
     if (Array.isArray(value)) return push(value, undefined, depth, location, parameter)
