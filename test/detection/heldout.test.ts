@@ -49,9 +49,10 @@ const HELDOUT_RECALL_FLOOR = 0.96
  * MAKE_SET and counted comparisons, dialogs reached by indirection, ?-cut avatar URLs, diff hunks, a
  * password's `@{`), 0.948 and 0.957 recall, 1/331 and 3/288 refused.
  *
- * Set E measured: dev 0.918 (416/453) and 0.000 (0/238); test 0.921 (422/458) and 0.000 (0/254); before
+ * Set E measured: dev 0.925 (419/453) and 0.000 (0/238); test 0.924 (423/458) and 0.000 (0/254); before
  * the classes its dev half showed (dialogs called through `call`/`apply`/`?.(`, SQL in a bracketed
- * parameter's index, scanners' own user agents, mail session commands, Java expressions reaching a
+ * parameter's index, an injection cut at its `=` into a query parameter's name and value, scanners'
+ * own user agents, mail session commands, here-strings into the shell, Java expressions reaching a
  * class loader, a word between Unicode paragraph separators read as a command line) 0.872 and 0.869
  * recall, 1/238 and 1/254 refused.
  */
@@ -77,8 +78,8 @@ const SPLIT_SETS = {
   E: {
     load: loadHeldoutE,
     size: { attacks: 400, benign: 200 },
-    dev: { recall: 0.91, refused: 0.002 },
-    test: { recall: 0.91, refused: 0.002 }
+    dev: { recall: 0.915, refused: 0.002 },
+    test: { recall: 0.915, refused: 0.002 }
   }
 } as const
 
@@ -253,6 +254,19 @@ describe("classes from held-out set E", () => {
 
   it.effect("refuses a Java expression that reaches a class loader; a template reading a property passes", () =>
     expectVerdicts(["Hello ${user.name}", "`${item.getClassName()}`"], ["${''.getClass().getClassLoader()}", "${class.getClassLoader().loadClass('x')}"]))
+
+  it.effect("refuses an injection cut at its `=` into a parameter's name and value; names with dots, brackets and underscores pass", () =>
+    Effect.gen(function*() {
+      const detector = yield* detectorAt1
+      const query = (q: string) => detector.detect({ path: "/search", query: q, headers: { host: "shop.example" } })
+      expect((yield* query("bob%27%20OR%20%27x%27=%27x")).isThreat).toBe(true)
+      expect((yield* query("1%20union%20select%20name%20from%20users%20where%20id=2")).isThreat).toBe(true)
+      expect((yield* query("utm_source=news&user.name=Ann&filter[size]=M&page=2")).isThreat).toBe(false)
+      expect((yield* query("O%27Brien%20family=reunion%202024")).isThreat).toBe(false)
+    }))
+
+  it.effect("refuses a here-string fed to the shell itself; one fed to another program passes", () =>
+    expectVerdicts(["read a b <<< \"$pair\"", "the <<< operator feeds a string to stdin"], ["$0<<<$'\\x69\\x64'", "${0}<<<'uname -a'", "x|sh <<< \"$(printf id)\""]))
 
   it.effect("passes a word between Unicode paragraph separators, which no shell reads as lines; a command after a line break still counts", () =>
     Effect.gen(function*() {

@@ -86,7 +86,14 @@ const pair = (sink: ValueSink, name: string, value: string, where: WhereName, pr
     if (where !== "cookie" && name.includes("[")) bracketIndexes(sink, name, location)
   }
   if (value.length > 0) sink.value(value, where, "value", location, name)
+  // a query parameter name no application gives (a quote, a space, a parenthesis) is text cut at the `=`
+  // it held: `?admin' AND '1'='1'` reads as name `admin' AND '1'` and value `'1'`, neither an injection
+  // alone. A form body is left as it is: a quoted body (`"text=a = b"`) is a client's mistake, not a cut.
+  if (value.length > 0 && where === "query" && TEXT_NAME.test(name)) sink.value(`${name}=${value}`, where, "value", location, name)
 }
+
+/** A character no form field or query parameter name holds: a quote, a space, a parenthesis. */
+const TEXT_NAME = /['"`\s()]/
 
 /**
  * The indexes of a bracketed name (`user[0 ;select 1;#]`, `a[b][c]`), each on its own: PHP, Rails and
