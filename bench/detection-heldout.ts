@@ -8,18 +8,21 @@
  * XSS lists (PortSwigger's cheat sheet, BruteLogic's), SecLists' login-bypass SQL and Windows file
  * list, split the same way. Set D (heldout-d.jsonl): payloadbox, SecLists, fuzzdb and PayloadsAllTheThings
  * lists none of the others use (XSS, quick and sqlmap SQL, SSRF, RFI, SSI, Linux files), browser user
- * agents, GitHub webhook bodies and texts, and form values in twenty languages, split the same way.
+ * agents, GitHub webhook bodies and texts, and form values in twenty languages, split the same way. Set E
+ * (heldout-e.jsonl): GoTestWAF's test cases sent in every place each names (query, path, form, multipart,
+ * JSON, header, XML), waf-bypass's SQL, command and template cases and false alarms, and the Big List of
+ * Naughty Strings (injection sections as attacks, odd but harmless input as benign), split the same way.
  * Compare each category with the same category in `bench/detection-corpus.ts`: a category far below its
  * corpus figure does not generalise.
  *
  * Run: `npx tsx bench/detection-heldout.ts` (`--missed` lists the attacks missed at level 1, `--fp` the
- * benign rows refused at level 1, with the rules that fired: set A's rows and the dev halves of sets B and C
+ * benign rows refused at level 1, with the rules that fired: set A's rows and the dev halves of sets B-E
  * only. The test halves are measured, never listed).
  */
 import { Effect } from "effect"
 import { ThreatDetector } from "../src/ThreatDetector.js"
 import { type CorpusReport, type CorpusRow, rate, runCorpus, sumTallies, type Tally } from "../test/detection/externalCorpus.js"
-import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD } from "../test/fixtures/heldout/heldout.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE } from "../test/fixtures/heldout/heldout.js"
 
 const pct = (t: Tally | undefined) => (t === undefined ? "-" : `${rate(t).toFixed(3)} (${t.caught}/${t.total})`)
 const levels = [1, 2] as const
@@ -70,8 +73,10 @@ const split = (name: string, load: (half: HeldoutBRow["half"]) => ReadonlyArray<
 const bDev = split("Set B", loadHeldoutB)
 const cDev = split("Set C", loadHeldoutC)
 const dDev = split("Set D", loadHeldoutD)
+const eDev = split("Set E", loadHeldoutE)
 
 list("Set A", a[0]!)
 list("Set B (dev)", bDev)
 list("Set C (dev)", cDev)
 list("Set D (dev)", dDev)
+list("Set E (dev)", eDev)

@@ -15,6 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { countOf } from "./_callgrind.js"
+import { buildEngine } from "./_detectorBuild.js"
 import { postBody } from "./_load.js"
 
 const WARM = Number(process.env["WARM"] ?? 3000)
@@ -42,17 +43,9 @@ createInterface({ input: process.stdin }).on("line", () => {
 `
 
 const build = (checkout: string): string => {
-  const out = join(checkout, ".bench-detector")
-  rmSync(out, { recursive: true, force: true })
-  execFileSync(process.execPath, [
-    join(checkout, "node_modules/typescript/bin/tsc"),
-    join(checkout, "src/internal/detection/engine.ts"),
-    ...["--outDir", out, "--rootDir", checkout, "--target", "ES2022", "--module", "NodeNext", "--moduleResolution", "NodeNext"],
-    ...["--types", "node", "--skipLibCheck", "--esModuleInterop", "--resolveJsonModule", "--strict"]
-  ], { stdio: "inherit" })
-  writeFileSync(join(out, "package.json"), "{\"type\":\"module\"}")
+  const { engine, out } = buildEngine(checkout)
   const script = join(out, "worker.mjs")
-  writeFileSync(script, worker(join(out, "src/internal/detection/engine.js")))
+  writeFileSync(script, worker(engine))
   return script
 }
 

@@ -188,6 +188,19 @@ describe("bodies: whatever the application can parse is scanned", () => {
             expect(event!.metadata["pattern_ids"]).toContain("path_traversal.null_byte")
           }))
 
+        it.scopedLive("a payload nested thousands of levels deep in JSON is found; the nesting alone passes", () =>
+          Effect.gen(function*() {
+            const guarded = yield* transport.make(served)
+            const arrays = (n: number, leaf: string) => "[".repeat(n) + json(leaf) + "]".repeat(n)
+            const objects = (n: number, leaf: string) => "{\"a\":".repeat(n) + json(leaf) + "}".repeat(n)
+            const post = (body: string) =>
+              Effect.map(guarded.send({ method: "POST", path: at("/text"), headers: { "content-type": "application/json" }, body }), (r) => r.status)
+            for (const nest of [arrays, objects]) {
+              expect(yield* post(nest(20_000, SQLI))).toBe(400)
+              expect(yield* post(nest(20_000, "a cup of tea"))).toBe(200)
+            }
+          }))
+
         it.scopedLive("binary data of a binary type is left to the application", () =>
           Effect.gen(function*() {
             const guarded = yield* transport.make(served)

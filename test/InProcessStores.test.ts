@@ -132,4 +132,31 @@ describe("in-process stores", () => {
           }
         }))
     ).pipe(Layer.provide(RateLimitStore.layerMemory()))))))
+
+  /** A detector that reports an error for any query: what a bug in a rule family looks like from outside. */
+  const failing = Layer.effect(
+    ThreatDetector,
+    Effect.map(ThreatDetector, (detector) => ({
+      detect: (...args: Parameters<typeof detector.detect>) =>
+        args[0].query === undefined || args[0].query === ""
+          ? detector.detect(...args)
+          : Effect.map(detector.detect(...args), (result) => ({
+            ...result,
+            truncated: true,
+            skipped: { ...result.skipped, reasons: ["error" as const] },
+            error: "RangeError: Maximum call stack size exceeded"
+          }))
+    }))
+  ).pipe(Layer.provide(ThreatDetector.layer()))
+
+  it.scoped("a request the detector could not scan (an error) is not passed as clean: 500 under fail-secure", () =>
+    Effect.gen(function*() {
+      expect((yield* get("/search")).status).toBe(200)
+      expect(yield* statusAndBody(yield* get("/search?q=anything"))).toEqual({ status: 500, body: "Security check failed" })
+    }).pipe(Effect.provide(guardedServer(app, {}, failing))))
+
+  it.scoped("without fail-secure, a request the detector could not scan goes on", () =>
+    Effect.gen(function*() {
+      expect((yield* get("/search?q=anything")).status).toBe(200)
+    }).pipe(Effect.provide(guardedServer(app, { failSecure: false }, failing))))
 })

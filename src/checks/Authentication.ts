@@ -40,7 +40,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
 
   return Option.some({
     name: "authentication",
-    onExcludedPaths: false,
+    onExcludedPaths: true,
     run: (req) => {
       const settings = req.route?.settings
       if (settings === undefined) return pass

@@ -19,11 +19,13 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   const global: ReadonlySet<string> = env.config.blockCloudProviders
   return Option.some({
     name: "cloud_provider",
-    onExcludedPaths: false,
+    // on an excluded path the route's own blockClouds holds, the global and dynamic sets do not
+    onExcludedPaths: true,
     run: (req) => {
       if (req.state.whitelisted || req.route?.settings.bypass?.has("clouds") === true) return pass
       const fromRoute: ReadonlySet<string> | undefined = req.route?.settings.blockClouds
-      const fromRules = req.rules?.rules.blockedCloudProviders ?? []
+      if (req.excluded && fromRoute === undefined) return pass
+      const fromRules = req.excluded ? [] : req.rules?.rules.blockedCloudProviders ?? []
       const providers = fromRoute ?? global
       if (providers.size === 0 && fromRules.length === 0) return pass
       return Effect.flatMap(cloud.provider(req.clientIp), (network) => {

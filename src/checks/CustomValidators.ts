@@ -15,7 +15,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> =>
   anyRoute(env, (s) => (s.customValidators?.length ?? 0) > 0)
     ? Option.some({
       name: "custom_validators",
-      onExcludedPaths: false,
+      onExcludedPaths: true,
       run: (req) => {
         const validators = req.route?.settings.customValidators ?? []
         const loop = (i: number): Effect.Effect<Verdict> => {

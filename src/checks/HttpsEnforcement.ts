@@ -1,7 +1,8 @@
 /**
  * `https_enforcement`: a plain-HTTP request to a route (or app) that requires HTTPS is redirected
  * (301) to the same URL over HTTPS. `X-Forwarded-Proto` counts only from a trusted proxy with
- * `trustXForwardedProto`. A route's `requireHttps` overrides the global `enforceHttps` either way.
+ * `trustXForwardedProto`. A route's `requireHttps` overrides the global `enforceHttps` either way,
+ * and holds on paths in `excludePaths`, where the global setting does not.
  *
  * @since 0.1.0
  */
@@ -10,6 +11,20 @@ import { Effect, Option } from "effect"
 import { anyRoute, type CheckEnv, pass, refuse, type SecurityCheck } from "../internal/pipeline.js"
 
 const SAFE_HOST = /^(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/
+
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/
+
+/**
+ * The path of a request target: an absolute-form target (`http://host/path`, written to proxies)
+ * without its scheme and authority, as the router reads it; `*` (an `OPTIONS *`) is the root. The
+ * redirect goes to the Host the client connected to, never to a host the target names.
+ */
+const originFormPath = (path: string): string => {
+  if (path.startsWith("/")) return path
+  const authority = ABSOLUTE_FORM.exec(path)
+  const rest = authority === null ? "" : path.slice(authority[0].length)
+  return rest.startsWith("/") ? rest : "/"
+}
 
 /**
  * @since 0.1.0
@@ -20,15 +35,16 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   if (!config.enforceHttps && !anyRoute(env, (s) => s.requireHttps === true)) return Option.none()
   return Option.some({
     name: "https_enforcement",
-    onExcludedPaths: false,
+    // on an excluded path the route's own requireHttps holds, the global redirect does not
+    onExcludedPaths: true,
     run: (req) => {
       const routeRequires = req.route?.settings.requireHttps
-      const required = routeRequires ?? config.enforceHttps
+      const required = routeRequires ?? (!req.excluded && config.enforceHttps)
       if (!required || req.secure) return pass
       const host = req.headers["host"] ?? ""
       const query = req.request.url.includes("?") ? req.request.url.slice(req.request.url.indexOf("?")) : ""
       const safe = SAFE_HOST.test(host)
-      const redirectUrl = `https://${host}${req.path}${query}`
+      const redirectUrl = `https://${host}${originFormPath(req.path)}${query}`
       const viaRoute = routeRequires === true
       return Effect.map(
         refuse(env, req, {

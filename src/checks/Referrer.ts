@@ -25,7 +25,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   const hostsByRoute = new WeakMap<object, ReadonlyArray<string>>()
   return Option.some({
     name: "referrer",
-    onExcludedPaths: false,
+    onExcludedPaths: true,
     run: (req) => {
       const allowed = req.route?.settings.requireReferrer
       if (allowed === undefined) return pass

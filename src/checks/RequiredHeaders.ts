@@ -22,7 +22,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> =>
   anyRoute(env, (s) => s.requireHeaders !== undefined)
     ? Option.some({
       name: "required_headers",
-      onExcludedPaths: false,
+      onExcludedPaths: true,
       run: (req) => {
         const required = req.route?.settings.requireHeaders
         if (required === undefined) return pass

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, LogLevel, Option } from "effect"
+import { Data, Duration, Effect, LogLevel, Option } from "effect"
 import {
   anyRoute,
   autoBanPolicy,
@@ -44,6 +44,13 @@ const queryOf = (url: string): string => {
 
 /** The earlier of two `indexOf` answers, either of which may be -1 (not found). */
 const firstOf = (a: number, b: number): number => (a < 0 ? b : b < 0 ? a : Math.min(a, b))
+
+/** The detector could not scan the request: the check's failure, handled as every check's is. */
+class DetectorFailed extends Data.TaggedError("DetectorFailed")<{ readonly reason: string }> {
+  override get message(): string {
+    return `the detector failed on the request: ${this.reason}`
+  }
+}
 
 const triggerInfo = (result: DetectionResult): string => {
   const first = result.matches[0]
@@ -180,6 +187,9 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
     const { input, truncated } = scan
     const judge = (result: DetectionResult): Effect.Effect<Verdict, StoreError> => {
       if (result.isThreat) return threat(req, result, truncated)
+      // a detector that failed on the request scanned none or part of it: the check failed, as one
+      // that dies does (500 under fail-secure), so that an input that trips it is no way past it
+      if (result.skipped.reasons.includes("error")) return Effect.die(new DetectorFailed({ reason: result.error ?? "a rule family failed" }))
       if (config.detectionOversizedBody === "refuse" && overBudget(result)) return refuse(env, req, budgetRefusal(result))
       return result.truncated || truncated
         ? Effect.zipRight(debug(`request not fully scanned (${truncated ? "body prefix only" : result.skipped.reasons.join(", ")})`), pass)

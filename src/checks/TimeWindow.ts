@@ -38,7 +38,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> =>
   anyRoute(env, (s) => s.timeWindow !== undefined)
     ? Option.some({
       name: "time_window",
-      onExcludedPaths: false,
+      onExcludedPaths: true,
       run: (req) => {
         const window = req.route?.settings.timeWindow
         if (window === undefined) return pass

@@ -44,7 +44,8 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   }
   return Option.some({
     name: "user_agent",
-    onExcludedPaths: false,
+    // on an excluded path the route's own patterns hold, the global and dynamic ones do not
+    onExcludedPaths: true,
     run: (req) => {
       if (req.state.whitelisted) return pass
       const ua = (req.headers["user-agent"] ?? "").slice(0, MAX_UA)
@@ -63,6 +64,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
           })
         }
       }
+      if (req.excluded) return pass
       const rulePatterns = req.rules === undefined ? [] : cached(byRules, req.rules, req.rules.rules.blockedUserAgents)
       const hit = global.find((r) => r.test(ua)) ?? rulePatterns.find((r) => r.test(ua))
       if (hit === undefined) return pass

@@ -61,7 +61,10 @@ export interface GuardRequest extends GuardEvaluation {
   /** The socket peer (before `X-Forwarded-For`), if known. */
   readonly peerIp: string | undefined
   readonly route: ResolvedRoute | undefined
-  /** The path is in `excludePaths`: only bans, IP lists and rate limits apply. */
+  /**
+   * The path is in `excludePaths`: bans, IP lists, rate limits and the route's own requirements
+   * apply, the guard's global filtering does not.
+   */
   readonly excluded: boolean
   /** Dynamic rules in force when the request arrived. */
   readonly rules: ActiveRules | undefined
@@ -91,7 +94,10 @@ export const pass: Effect.Effect<Verdict> = Effect.succeed(Option.none())
 
 export interface SecurityCheck {
   readonly name: CheckName
-  /** Runs on paths in `excludePaths` too. */
+  /**
+   * Runs on paths in `excludePaths` too. A check that enforces a route's own settings does: the
+   * router may serve an excluded spelling from a protected route (`/:tenant/admin` serves `/static/admin`).
+   */
   readonly onExcludedPaths: boolean
   readonly run: (req: GuardRequest) => Effect.Effect<Verdict, StoreError>
 }

@@ -185,6 +185,62 @@ describe("values", () => {
   })
 })
 
+describe("JSON documents inside string fields", () => {
+  /** A body whose one field holds `document` as JSON text, as clients wrap a document in an envelope. */
+  const wrapped = (document: string): DetectionInput => ({ path: "/items", body: { kind: "json", text: JSON.stringify({ payload: document }) } })
+  /** Rows that share their keys, in one order: what most arrays of objects look like. */
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i, name: `item number ${i}`, tags: ["alpha", "beta"] }))
+  const found = (input: DetectionInput, options: ThreatDetectorOptions = {}) =>
+    withDemo(options)(input).findings.map((f) => `${f.ruleId}@${f.location}`)
+
+  it("reads a leaf of objects nested in a row among rows that share their keys", () => {
+    const document = JSON.stringify({ rows: [...rows(10), { id: 10, name: { first: { given: "attack!" } }, tags: [] }, ...rows(10)] })
+    expect(found(wrapped(document))).toEqual(["demo-101@body.payload.rows[10].name.first.given"])
+  })
+
+  it("reads a leaf as the application parses it, its JSON escapes undone", () => {
+    const document = JSON.stringify({ rows: rows(10) }).replace("item number 4", "attack\\u0021")
+    expect(found(wrapped(document))).toEqual(["demo-101@body.payload.rows[4].name"])
+  })
+
+  it("reads every item of an array inside a row", () => {
+    const list = rows(12)
+    const document = JSON.stringify({ rows: [...list.slice(0, 6), { ...list[6]!, tags: ["alpha", "beta", "attack!"] }, ...list.slice(7)] })
+    expect(found(wrapped(document))).toEqual(["demo-101@body.payload.rows[6].tags[2]"])
+  })
+
+  it("reads a key that is not a simple name in a row after rows whose keys were all plain", () => {
+    const document = JSON.stringify({ rows: [...rows(10), { id: 10, "name attack!": "x", tags: [] }, ...rows(3)] })
+    expect(found(wrapped(document))).toEqual(["demo-101@body.payload.rows[10][\"name attack!\"]"])
+  })
+
+  it("leaves out an excluded key in every row, and reads the others", () => {
+    const document = JSON.stringify({ rows: [...rows(3).map((r) => ({ ...r, secret: "attack!" })), { id: 3, name: "attack!", tags: [], secret: "attack!" }] })
+    expect(found(wrapped(document), { excludedParameters: ["secret"] })).toEqual(["demo-101@body.payload.rows[3].name"])
+  })
+
+  it("scans what lies deeper than the depth budget as text, in place", () => {
+    let deep: unknown = { leaf: "attack!" }
+    for (let i = 0; i < 40; i++) deep = { next: deep }
+    const result = withDemo()(wrapped(JSON.stringify({ rows: rows(10), deep })))
+    expect(result.findings.map((f) => f.location)).toEqual([`body.payload.deep${".next".repeat(30)}`])
+    expect(result.skipped.reasons).toContain("json_depth")
+  })
+
+  it.effect("refuses injections hidden in such a document: an escaped quote, a polluting key, a script deep in a row", () =>
+    Effect.gen(function*() {
+      const detector = yield* ThreatDetector.make()
+      const detect = (input: DetectionInput) => detector.detect(input)
+      const list = rows(30)
+      const sql = JSON.stringify({ rows: list }).replace("item number 17", "x\\u0027 OR \\u00271\\u0027=\\u00271")
+      expect((yield* detect(wrapped(sql))).categories).toContain("sqli")
+      const polluting = JSON.stringify({ rows: list }).replace("{\"id\":20,", "{\"id\":20,\"__proto__\":{\"isAdmin\":true},")
+      expect((yield* detect(wrapped(polluting))).isThreat).toBe(true)
+      const script = JSON.stringify({ rows: [...list.slice(0, 25), { id: 25, name: { a: [{ b: ["<script>alert(document.cookie)</script>"] }] } }] })
+      expect((yield* detect(wrapped(script))).categories).toContain("xss")
+    }), 120_000)
+})
+
 describe("markup and multipart bodies", () => {
   it("hands a DOCTYPE, internal subset included, to the rules as one value", () => {
     const xml = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "attack!">]><r>&e;</r>`

@@ -8,7 +8,8 @@
  * command list, XSS lists (PortSwigger's cheat sheet, BruteLogic's), SecLists' login-bypass SQL and
  * Windows file list, split the same way. Set D: lists none of the others use (payloadbox's XSS, quick and
  * sqlmap SQL, SSRF, RFI, SSI, Linux files), browser user agents, GitHub webhook bodies and generated
- * form values, split the same way. They measure whether the engine generalises beyond the corpora its rules were
+ * form values, split the same way. Set E: GoTestWAF's and waf-bypass's own cases, sent where each says, and the
+ * Big List of Naughty Strings, split the same way. They measure whether the engine generalises beyond the corpora its rules were
  * tuned on: no rule is written from their lines, and the ceilings and floors only keep a change from
  * doing worse than `bench/detection-heldout.ts` measured. Tighten them when the engine gets better;
  * never loosen them to let a change through.
@@ -17,7 +18,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ThreatDetector } from "../../src/ThreatDetector.js"
 import { bodyOf } from "../../src/internal/scanBody.js"
-import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD } from "../fixtures/heldout/heldout.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
@@ -47,6 +48,13 @@ const HELDOUT_RECALL_FLOOR = 0.96
  * eb5bd00, before the classes its dev half and the webhook examples outside it showed (sqlmap's ELT,
  * MAKE_SET and counted comparisons, dialogs reached by indirection, ?-cut avatar URLs, diff hunks, a
  * password's `@{`), 0.948 and 0.957 recall, 1/331 and 3/288 refused.
+ *
+ * Set E measured: dev 0.925 (419/453) and 0.000 (0/238); test 0.924 (423/458) and 0.000 (0/254); before
+ * the classes its dev half showed (dialogs called through `call`/`apply`/`?.(`, SQL in a bracketed
+ * parameter's index, an injection cut at its `=` into a query parameter's name and value, scanners'
+ * own user agents, mail session commands, here-strings into the shell, Java expressions reaching a
+ * class loader, a word between Unicode paragraph separators read as a command line) 0.872 and 0.869
+ * recall, 1/238 and 1/254 refused.
  */
 const SPLIT_SETS = {
   B: {
@@ -66,6 +74,12 @@ const SPLIT_SETS = {
     size: { attacks: 300, benign: 250 },
     dev: { recall: 0.96, refused: 0.002 },
     test: { recall: 0.96, refused: 0.004 }
+  },
+  E: {
+    load: loadHeldoutE,
+    size: { attacks: 400, benign: 200 },
+    dev: { recall: 0.915, refused: 0.002 },
+    test: { recall: 0.915, refused: 0.002 }
   }
 } as const
 
@@ -187,4 +201,81 @@ describe("classes from held-out set D", () => {
       ["ELT(2, 'a', 'b')", "(x=5)*2", "promise.then(console.log)", "https://shop.example/search?"],
       ["ELT(3904=3904,1187)", "(5150=5150)*3", "[3].some(prompt)", "file=http://evil.example/inc.txt?"]
     ))
+})
+
+/** Classes set E's dev half showed, written from their own variants, not its lines. */
+describe("classes from held-out set E", () => {
+  const detectorAt1 = Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+
+  it.effect("refuses a dialog called through call, apply, bind or an optional call; an application's own method passes", () =>
+    expectVerdicts(
+      ["dialog.confirm.call(this, message)", "ui.prompt?.(label)", "Please confirm. Call us on 0100", "Function.prototype.call(thisArg) sets this"],
+      ["confirm.call(window,'x')", "prompt.apply(0,['y'])", "alert.bind(null)(7)", "alert?.(origin)"]
+    ))
+
+  it.effect("refuses SQL in the index of a bracketed parameter name; nested filters and plain indexes pass", () =>
+    Effect.gen(function*() {
+      const detector = yield* detectorAt1
+      const query = (q: string) => detector.detect({ path: "/list", query: q, headers: { host: "shop.example" } })
+      const refused = [
+        yield* query("user[1+;drop+table+accounts;--+]=x"),
+        yield* query("ids[0)+union+select+password+from+users--+]=1")
+      ]
+      expect(refused.map((r) => r.isThreat)).toEqual([true, true])
+      const passed = [
+        yield* query("filter[price][gte]=10&sort[created_at]=desc&items[]=3"),
+        yield* query("meta[last+name]=O%27Neil&tags[c%2B%2B]=1")
+      ]
+      expect(passed.map((r) => r.isThreat)).toEqual([false, false])
+    }))
+
+  it.effect("refuses a security scanner's own user agent; a browser's, a library's and a referer about a scanner pass", () =>
+    Effect.gen(function*() {
+      const detector = yield* detectorAt1
+      const agent = (headers: Record<string, string>) => Effect.map(detector.detect({ path: "/", headers: { host: "shop.example", ...headers } }), (r) => r.isThreat)
+      for (const ua of ["Nikto/2.5.0", "WPScan v3.8.25 (https://wpscan.com/wordpress-security-scanner)", "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None)", "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)"]) {
+        expect(yield* agent({ "user-agent": ua }), ua).toBe(true)
+      }
+      for (const headers of [
+        { "user-agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15" },
+        { "user-agent": "python-requests/2.32.3" },
+        { "user-agent": "Go-http-client/2.0" },
+        { referer: "https://github.com/projectdiscovery/nuclei-templates" }
+      ]) {
+        expect(yield* agent(headers), JSON.stringify(headers)).toBe(false)
+      }
+    }))
+
+  it.effect("refuses a mail session command on its own line; a message's lines that start with the same words pass", () =>
+    expectVerdicts(
+      ["Hi,\r\nList 2 sizes please\r\nSelect one of A2 or B3", "Mail from: the front desk\nRcpt to: all staff", "Type QUIT to leave the chat"],
+      ["x\r\nMAIL FROM:<ops@example.net>\r\nDATA", "\r\nA7 LOGIN admin secret", "\r\nLOGOUT\r\n"]
+    ))
+
+  it.effect("refuses a Java expression that reaches a class loader; a template reading a property passes", () =>
+    expectVerdicts(["Hello ${user.name}", "`${item.getClassName()}`"], ["${''.getClass().getClassLoader()}", "${class.getClassLoader().loadClass('x')}"]))
+
+  it.effect("refuses an injection cut at its `=` into a parameter's name and value; names with dots, brackets and underscores pass", () =>
+    Effect.gen(function*() {
+      const detector = yield* detectorAt1
+      const query = (q: string) => detector.detect({ path: "/search", query: q, headers: { host: "shop.example" } })
+      expect((yield* query("bob%27%20OR%20%27x%27=%27x")).isThreat).toBe(true)
+      expect((yield* query("1%20union%20select%20name%20from%20users%20where%20id=2")).isThreat).toBe(true)
+      expect((yield* query("utm_source=news&user.name=Ann&filter[size]=M&page=2")).isThreat).toBe(false)
+      expect((yield* query("O%27Brien%20family=reunion%202024")).isThreat).toBe(false)
+    }))
+
+  it.effect("refuses a here-string fed to the shell itself; one fed to another program passes", () =>
+    expectVerdicts(["read a b <<< \"$pair\"", "the <<< operator feeds a string to stdin"], ["$0<<<$'\\x69\\x64'", "${0}<<<'uname -a'", "x|sh <<< \"$(printf id)\""]))
+
+  it.effect("passes a word between Unicode paragraph separators, which no shell reads as lines; a command after a line break still counts", () =>
+    Effect.gen(function*() {
+      const detector = yield* detectorAt1
+      const json = (text: string) =>
+        Effect.flatMap(bodyOf(new TextEncoder().encode(text), "application/json", false), (view) =>
+          detector.detect({ path: "/api/notes", headers: { "content-type": "application/json" }, ...("body" in view ? { body: view.body } : {}) }))
+      expect((yield* json(JSON.stringify({ note: "\u2029 test \u2029" }))).isThreat).toBe(false)
+      expect((yield* json(JSON.stringify({ note: "\ntime\n" }))).isThreat).toBe(false)
+      expect((yield* json(JSON.stringify({ note: "\nwhoami" }))).isThreat).toBe(true)
+    }))
 })

@@ -397,6 +397,16 @@ const RECON: ReadonlyArray<PatternDef> = [
   recon("vpn_gateway", "/(?:remote/fgt_lang|remote/login|dana-na/|dana-cached/|global-protect/|ssl-vpn/|\\+cscoe\\+/|\\+cscol\\+/|vpn/(?:\\.\\./)?vpns|sslvpn|my\\.policy|owa/auth/(?:x\\.js|logon\\.aspx\\?)|ecp/|autodiscover/autodiscover\\.(?:xml|json)|aspnet_client/|rpc/rpcproxy\\.dll|mapi/nspi|ews/exchange\\.asmx|citrix/|vpns/cfg|nf_login|logon/logonpoint)", path),
   recon("debug_endpoint", "/(?:_profiler(?:/|$)|_ignition/(?:execute-solution|health-check)|telescope/requests|horizon/api|debug/(?:default/view|pprof|vars|requests)|__debug__|elmah\\.axd|trace\\.axd|_debugbar|server-(?:status|info)\\b|status\\?full|jolokia|console(?:/|$)|rails/info|__clockwork|_wdt/|api/jsonws|_cat/(?:indices|nodes)|_all_dbs|_config\\b|_utils/|v2/_catalog|containers/json|api/v1/namespaces|env\\.js)", path),
   recon("scanner_marker", "(?:\\bnessus|\\bacunetix|\\bnetsparker|\\bqualys|\\bnikto|\\bsqlmap|\\bdirbuster|\\bgobuster|\\bwpscan|\\bzgrab|\\bmasscan|\\bnuclei|\\bburpcollaborator|\\binteractsh|\\bopenvas|\\bw3af|\\bappscan|\\bwebinspect|\\barachni|\\bxsstrike)\\b", URLISH | header | key),
+  // a scanner's own user agent: its name first (`sqlmap/1.7`, `Nuclei - ...`, `Fuzz Faster U Fool`) or as
+  // a comment token of a browser-shaped one (`(X11, U; OpenVAS-VT 22.4.1)`, `(Nikto/2.5.0)`), and NASL
+  // plugin names. Scanned in the browser headers too (`always`): a referer starts with its scheme, so
+  // a page about a scanner (`https://github.com/sqlmapproject/sqlmap`) is no scanner.
+  recon(
+    "scanner_agent",
+    "^(?:sqlmap|nikto|nuclei|wpscan|gobuster|dirbuster|ffuf|fuzz faster u fool|wfuzz|masscan|zgrab|nessus|openvas|arachni|w3af|xsstrike|commix|jaeles|whatweb|nmap scripting engine)\\b|[(;]\\s?(?:openvas|nikto|nessus|nmap scripting engine|netsparker|acunetix)\\b|\\bopenvasvt\\b|\\.nasl\\b",
+    header,
+    { always: true }
+  ),
   recon("dir_listing_probe", "/(?:admin|backup|backups|old|temp|tmp|test|dev|staging|private|secret|hidden|bak|upload|uploads|logs|log|db|database|conf|config|include|includes|inc|install|setup|api_keys|keys|certs)/?(?:\\.(?:tar|zip|gz|rar|sql|bak|old))$", path),
   recon("source_maps_probe", "/(?:\\.git|\\.svn|\\.hg)(?:/|$)|/(?:cvs|\\.cvs)/(?:entries|root)\\b", path),
   recon("path_fuzz", "/(?:%2e%2e|%252e|\\.%2e|%c0%ae|\\.\\.%00|%00|%ff|\\|\\||\\*{3,8})", path),

@@ -83,8 +83,32 @@ const pair = (sink: ValueSink, name: string, value: string, where: WhereName, pr
   // builds objects or queries from (and `connect.sid` is an ordinary cookie name)
   if (!isSimpleName(name) || (sessionNames && where !== "cookie" && SESSION_NAME.test(name))) {
     sink.value(name, where === "cookie" ? "cookie" : "key", "name", location, name)
+    if (where !== "cookie" && name.includes("[")) bracketIndexes(sink, name, location)
   }
   if (value.length > 0) sink.value(value, where, "value", location, name)
+  // a query parameter name no application gives (a quote, a space, a parenthesis) is text cut at the `=`
+  // it held: `?admin' AND '1'='1'` reads as name `admin' AND '1'` and value `'1'`, neither an injection
+  // alone. A form body is left as it is: a quoted body (`"text=a = b"`) is a client's mistake, not a cut.
+  if (value.length > 0 && where === "query" && TEXT_NAME.test(name)) sink.value(`${name}=${value}`, where, "value", location, name)
+}
+
+/** A character no form field or query parameter name holds: a quote, a space, a parenthesis. */
+const TEXT_NAME = /['"`\s()]/
+
+/**
+ * The indexes of a bracketed name (`user[0 ;select 1;#]`, `a[b][c]`), each on its own: PHP, Rails and
+ * qs build arrays and objects from them, so an index reaches the application as a key, and read
+ * whole the brackets look like a quoted SQL Server name. At most eight, each scanned once.
+ */
+const bracketIndexes = (sink: ValueSink, name: string, location: string): void => {
+  let open = name.indexOf("[")
+  for (let n = 0; open >= 0 && n < 8; n++) {
+    const close = name.indexOf("]", open + 1)
+    if (close < 0) return
+    const index = name.slice(open + 1, close)
+    if (index.length > 0 && !isSimpleName(index)) sink.value(index, "key", "name", location, name)
+    open = name.indexOf("[", close + 1)
+  }
 }
 
 const pairs = (sink: ValueSink, list: Pairs, where: WhereName, prefix: string): void => {
@@ -291,6 +315,12 @@ interface Frame {
   next: number
 }
 
+const sameKeys = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /** Strings shorter than this are scanned as text even when they hold a JSON document: that costs less. */
 const EMBEDDED_JSON_MIN = 256
 
@@ -314,6 +344,37 @@ const embeddedJson = (value: string): object | undefined => {
 }
 
 /**
+ * A subtree below the depth budget as one text: its JSON. `JSON.stringify` recurses, and a body
+ * nested some thousands of levels (which `JSON.parse`, and so the application, reads) overflows the
+ * stack; such a subtree is written without recursion instead, as its keys and string leaves in JSON
+ * spelling (`"key":"leaf"`), in document order, without the brackets that only repeat.
+ */
+const subtreeText = (value: object): string => {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    const parts: Array<string> = []
+    const stack: Array<unknown> = [value]
+    while (stack.length > 0) {
+      const next = stack.pop()
+      if (typeof next === "string") parts.push(next)
+      else if (Array.isArray(next)) for (let i = next.length - 1; i >= 0; i--) stack.push(jsonLeaf(next[i]))
+      else if (typeof next === "object" && next !== null) {
+        const keys = Object.keys(next)
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push(jsonLeaf((next as Record<string, unknown>)[keys[i]!]))
+          stack.push(`${JSON.stringify(keys[i])}:`)
+        }
+      }
+    }
+    return parts.join(",")
+  }
+}
+
+/** A member or item for {@link subtreeText}: a string leaf in its JSON spelling, a container as is. */
+const jsonLeaf = (value: unknown): unknown => (typeof value === "string" ? JSON.stringify(value) : value)
+
+/**
  * Walks a parsed JSON body: keys that are not simple names, and string leaves, each at its path. A
  * string leaf holding a JSON document (see {@link embeddedJson}) is walked in its place. The stack
  * holds the path from the root to the container being walked, one frame per level, and its frames
@@ -322,6 +383,12 @@ const embeddedJson = (value: string): object | undefined => {
 const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
   const frames: Array<Frame> = []
   let top = 0
+  /**
+   * The keys of the last object whose keys hold nothing to scan or skip: the objects of an array
+   * mostly have the same keys in the same order, and comparing property names costs less than
+   * looking each up again.
+   */
+  let plainKeys: ReadonlyArray<string> = []
   const push = (container: object, keys: ReadonlyArray<string> | undefined, depth: number, location: string, parameter: string | undefined) => {
     const frame = frames[top++]
     if (frame === undefined) {
@@ -347,17 +414,25 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
     const location = key === undefined ? base : base + jsonSegment(key)
     if (depth >= maxDepth) {
       sink.reason("json_depth")
-      sink.value(JSON.stringify(value), "body", "value", location, parameter)
+      sink.value(subtreeText(value), "body", "value", location, parameter)
       return
     }
     if (Array.isArray(value)) return push(value, undefined, depth, location, parameter)
     const keys = Object.keys(value)
-    for (const key of keys) {
-      if (sink.excludedParameter(key)) continue
-      if (!PLAIN_KEYS.has(key) && scannedKey(key)) {
-        const path = parameter === undefined ? key : `${parameter}.${key}`
-        sink.value(path, "key", "name", location + jsonSegment(key), key)
+    if (!sameKeys(keys, plainKeys)) {
+      let plain = true
+      for (const key of keys) {
+        if (sink.excludedParameter(key)) {
+          plain = false
+          continue
+        }
+        if (!PLAIN_KEYS.has(key) && scannedKey(key)) {
+          plain = false
+          const path = parameter === undefined ? key : `${parameter}.${key}`
+          sink.value(path, "key", "name", location + jsonSegment(key), key)
+        }
       }
+      if (plain) plainKeys = keys
     }
     push(value, keys, depth, location, parameter)
   }
@@ -370,7 +445,10 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
       while (top === before && frame.next < items.length) {
         const i = frame.next++
         const item = items[i]
-        if (typeof item === "string" || (typeof item === "object" && item !== null)) {
+        // a string too short to hold a document (most leaves) goes to the sink without a visit
+        if (typeof item === "string" && item.length < EMBEDDED_JSON_MIN) {
+          if (item.length > 0) sink.value(item, "body", "value", frame.location, frame.parameter, i)
+        } else if (typeof item === "string" || (typeof item === "object" && item !== null)) {
           visit(item, frame.depth + 1, frame.location, i, frame.parameter)
         }
       }
@@ -381,7 +459,9 @@ const json = (sink: ValueSink, root: unknown, maxDepth: number): void => {
         const key = keys[frame.next++]!
         if (sink.excludedParameter(key)) continue
         const child = container[key]
-        if (typeof child === "string" || (typeof child === "object" && child !== null)) {
+        if (typeof child === "string" && child.length < EMBEDDED_JSON_MIN) {
+          if (child.length > 0) sink.value(child, "body", "value", frame.location, key, key)
+        } else if (typeof child === "string" || (typeof child === "object" && child !== null)) {
           visit(child, frame.depth + 1, frame.location, key, key)
         }
       }

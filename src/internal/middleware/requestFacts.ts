@@ -24,13 +24,15 @@ const socketIsEncrypted = (source: unknown): boolean =>
   source instanceof IncomingMessage && (source.socket as { readonly encrypted?: unknown } | null)?.encrypted === true
 
 /**
- * Whether a request came over HTTPS: a TLS socket, an `https:` URL (web handlers get the full
- * URL), or, with `trustXForwardedProto`, `X-Forwarded-Proto: https` from a trusted proxy.
+ * Whether a request came over HTTPS: a TLS socket on Node, an `https:` URL elsewhere (web handlers
+ * get the full URL from their host), or, with `trustXForwardedProto`, `X-Forwarded-Proto: https`
+ * from a trusted proxy. On Node the URL is the request target as the client wrote it, and a
+ * plain-HTTP client may write it `https://host/path` (the absolute form): only the socket counts.
  */
 export const makeIsHttps = (config: CheckEnv["config"]) => {
   const proxies = makeIpMatcher(config.trustedProxies.filter((p) => p !== "unix"))
   return (request: HttpServerRequest.HttpServerRequest, peer: string | undefined, headers: Readonly<Record<string, string | undefined>>): boolean => {
-    if (request.originalUrl.startsWith("https:") || socketIsEncrypted(request.source)) return true
+    if (request.source instanceof IncomingMessage ? socketIsEncrypted(request.source) : request.originalUrl.startsWith("https:")) return true
     return config.trustXForwardedProto && peer !== undefined && proxies.matches(peer) &&
       headers["x-forwarded-proto"]?.split(",")[0]?.trim().toLowerCase() === "https"
   }

@@ -341,6 +341,106 @@ describe("html family: the tokenizer", () => {
   })
 })
 
+describe("html family: a filtered word cut across joined literals", () => {
+  it.each([
+    "location='jav'+'ascript:alert(1)'",
+    "x='<scr'+'ipt>'+y",
+    "document.write(\"<scr\" + \"ipt src=//e.vil></scr\" + \"ipt>\")",
+    "top['al' + 'ert'](1)",
+    "el.src = 'java' + 'script:void(0)'",
+    "';w=window;w['docu'+'ment']['coo'+'kie'];//"
+  ])("is written to pass a filter: %s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "'Hello, ' + name + '!'",
+    "\"foo\" + \"bar\" = \"foobar\"",
+    "it's 'java' + 'script' really",
+    "'Warning: ' + 'alert level ' + n",
+    "msg = 'Critical ' + 'alert: ' + text",
+    "I'll say ' + 'later', she wrote"
+  ])("passes literals that keep their words whole: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
+describe("html family: a keyword glued to a global once whitespace is removed", () => {
+  it.each([
+    "return top[/al/.source+/ert/.source](1)",
+    "void self[8680439..toString(30)](1)",
+    "typeof window[/pro/.source+/mpt/.source](1)"
+  ])("still starts a name: %s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each(["the desktop[1] (shown)", "stop[/a/.source+/b/.source](1) is a made-up call", "laptop[/x/.source+/y/.source](2) in a note"])(
+    "leaves words that only end in a global's name: %s",
+    (value) => {
+      expect(refused(value), value).toBe(false)
+    }
+  )
+})
+
+describe("html family: one call of a browser API that acts on the visitor", () => {
+  it.each([
+    "navigator.vibrate(500)",
+    "navigator.vibrate([200, 100, 200]);",
+    "\";navigator.sendBeacon('//x.example', 1);//",
+    "window.navigator.geolocation.getCurrentPosition(send)",
+    "navigator.mediaDevices.getUserMedia({video:true})"
+  ])("is what a probe injects: %s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "navigator.clipboard.writeText(text).then(() => done())",
+    "navigator.serviceWorker.register('/sw.js')",
+    "Call navigator.vibrate(500) to buzz the phone",
+    "navigator.userAgent",
+    "if (navigator.share) navigator.share(data)"
+  ])("passes code that goes on and prose: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
+describe("html family: tags written with the quarters a 7-bit charset reads as brackets", () => {
+  it.each(["\u00bcscript\u00bealert(1)\u00bc/script\u00be", "\u00bcimg src=x onerror=alert(1)\u00be"])(
+    "is refused once the engine has folded the quarters: %s",
+    (value) => {
+      // the engine's decoding spells `¼` as `1/4` before the family reads it
+      expect(refused(value.replace(/\u00bc/g, "1/4").replace(/\u00be/g, "3/4")), value).toBe(true)
+    }
+  )
+
+  it.each(["add 1/4 cup of sugar and 3/4 tsp of salt", "1/4inch bolts and 3/4inch nuts", "1/4 of 3/4 is 3/16"])("passes quantities: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
+describe("html family: JSFuck", () => {
+  it.each([
+    "[][(![]+[])[+[]]+(![]+[])[!+[]+!+[]]]",
+    "(+[![]]+[+(+!+[]+(!+[]+[])[!+[]+!+[]+!+[]]))",
+    "[][\"filter\"][\"constructor\"](x)()",
+    "x=[]['at'];y",
+    "[] [ (! [] + [ ]) [ + [] ] + ( ! [] + [] ) [ ! + [] + ! + [] ] ]",
+    "[][/**/(![]+[])[+[]]/**/+(![]+[])[!+[]+!+[]]]"
+  ])("is code written to hide its calls: %s", (value) => {
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "See the chart ![](https://example.com/chart.png) below",
+    "![](a.png) ![](b.png)",
+    "statusCodesToRetry?: number[][];",
+    "console.log([][0], a);",
+    "const grid: string[][] = [[], []]; if (!grid[0]) init()"
+  ])("passes Markdown images and nested arrays: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
 describe("html family: catalogue and cost", () => {
   it("documents every rule with a stable id, the xss category and a score", () => {
     const ids = family.rules.map((r) => r.id)
@@ -377,6 +477,9 @@ describe("html family: catalogue and cost", () => {
     ["globals indexed by pieces that never close", "top[a+"],
     ["globals indexed by a plus alone", "top[+"],
     ["sinks handed to calls", ".map(alert)"],
+    ["joined literals", "'al'+"],
+    ["JSFuck runs broken by a letter", "[]+!+[]+[]x"],
+    ["quotes that never close", "'\"+"],
     ["UTF-7 runs", "+ADw-"]
   ])("takes time linear in the value's length on repeated %s", (_, fragment) => {
     const of = (size: number) => fragment.repeat(Math.ceil(size / fragment.length)).slice(0, size)

@@ -163,7 +163,10 @@ describe("protocol family", () => {
       ["a loopback host without a scheme", "localhost/admin"],
       ["an out-of-band callback", "http://x1y2z3.oastify.com/"],
       ["an ambiguous authority", "http://127.1.1.1:80\\@example.com/"],
-      ["a loopback URL inside another", "https://redirect.example/?to=http://localhost:8080/"]
+      ["a loopback URL inside another", "https://redirect.example/?to=http://localhost:8080/"],
+      ["a trusted name ending in loopback", "http://example.com.127.0.0.1"],
+      ["a name ending in the metadata address", "https://cdn.example.org.169.254.169.254/latest/"],
+      ["a name ending in a private address, with a port", "http://api.example.10.0.0.7:8080/"]
     ])("refuses %s", (_, value) => refused(value))
 
     it.each([
@@ -171,7 +174,10 @@ describe("protocol family", () => {
       ["an IP-like version", "v1.2.3"],
       ["a bare localhost name", "localhost"],
       ["prose about localhost", "run it at http://localhost:3000 and open the page"],
-      ["a public IP", "http://93.184.216.34/"]
+      ["a public IP", "http://93.184.216.34/"],
+      ["a name ending in a public address", "https://example.com.93.184.216.34/"],
+      ["a version in the path", "https://example.com/v1.127.0.0.1"],
+      ["a name with numbered labels", "https://node-1.127.eu.example.com/"]
     ])("passes %s", (_, value) => passed(value))
 
     it("passes a development Referer and scores it at level 2", () => {

@@ -17,6 +17,8 @@ export const PROTOCOL_SHAPES: ReadonlyArray<readonly [string, string]> = [
   ["prototype words", "__proto__ "],
   ["constructor paths", "constructor."],
   ["URLs", "http://127.0.0.1/"],
+  ["names ending in an address", "http://a.example.10.0.0.1 "],
+  ["hosts of dotted numbers", "http://1.2.3.4.5.6.7.8.9"],
   ["schemes without hosts", "gopher:"],
   ["quotes and returns", "';return"],
   ["cookie writes", ".cookie="]

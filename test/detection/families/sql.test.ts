@@ -258,7 +258,9 @@ describe("sql family: cost", () => {
     ["nested calls", "ascii(substring("],
     ["quotes", "'\""],
     ["union without select", "union all "],
-    ["line comments", "--#\n"]
+    ["line comments", "--#\n"],
+    ["versioned executable comments holding a quote", "/*!1'"],
+    ["literals joined for the query's quote", "' or '' "]
   ])("stays linear on repeated %s", (_, fragment) => {
     // work = characters the tokenizer examined (lookahead included) + tokens the rules read
     const work = [64, 128, 256, 512].map((kb) => analyse(fragment.repeat(Math.ceil((kb * 1024) / fragment.length))).work)

@@ -262,3 +262,40 @@ describe("sql family: a unified diff's hunk in code review traffic", () => {
     expect(refused(value), value).toBe(true)
   })
 })
+
+describe("sql family: a break-out whose condition is adjacent string literals", () => {
+  it.each(["\" or \"\" \"", "' or '' '", "a\" OR \"\" \"", "x' || '' '", "' and 'a' '", "1\" or \"\" \""])(
+    "leaves the joined literal for the query's own quote: %s",
+    (value) => {
+      expect(refused(value), value).toBe(true)
+    }
+  )
+
+  it.each([
+    "He said \"ok\" or \"\" \"",
+    "rock 'n' roll 'n' more",
+    "the 'a' or 'b' choice",
+    "size 12\" or 14\" \"",
+    "quotes like '' and ' are fine",
+    "\"\" or \"\""
+  ])("passes prose with quotes: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
+describe("sql family: a quote hidden in a MySQL executable comment", () => {
+  it.each(["1/*!1111'*/", "7/*!50000'*/ or 1", "id/*!32302\"*/", "5 /*!'*/", "x/*!40101 ' */"])("is read as MySQL reads it: %s", (value) => {
+    expect(rules(value)).toContain("sql-129")
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "/*! jQuery v3.7.1 | (c) OpenJS Foundation */",
+    "/*! normalize.css v8.0.1 */ body { font-family: 'Inter' }",
+    "/*! @preserve don't strip */",
+    "/*! Bootstrap's grid */",
+    "a /*! 1 */ 'b'"
+  ])("passes license comments and quotes outside them: %s", (value) => {
+    expect(rules(value)).not.toContain("sql-129")
+  })
+})

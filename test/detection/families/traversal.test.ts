@@ -23,7 +23,12 @@ describe("traversal family", () => {
       ["a Windows system directory", "C:\\Windows\\System32\\drivers"],
       ["a forward-slash Windows path", "c:/winnt/repair"],
       ["a log directory", "/var/log/auth.log"],
-      ["a dot-directory under /home", "/home/deploy/.aws/config"]
+      ["a dot-directory under /home", "/home/deploy/.aws/config"],
+      ["macOS's Apache document root", "/Library/WebServer/Documents/info.php"],
+      ["macOS's CGI folder", "/Library/WebServer/CGI-Executables/printenv"],
+      ["macOS's system library", "/System/Library/CoreServices/SystemVersion.plist"],
+      ["a keychain folder", "/Library/Keychains/System.keychain"],
+      ["a dot-file in a macOS home", "/Users/admin/.zsh_history"]
     ])("%s: %s", (_, value) => {
       expect(scoreOf(family, value)).toBeGreaterThanOrEqual(THRESHOLD)
     })
@@ -80,6 +85,9 @@ describe("traversal family", () => {
     it.each([
       ["a relative link in prose", "../relative/link is shown in docs"],
       ["a user's Windows folder", "C:\\Users\\me\\Documents"],
+      ["a site's library section", "/library/books/12"],
+      ["a site's user pages", "/users/42/profile"],
+      ["a font in macOS's library", "/Library/Fonts/Arial.ttf"],
       ["a program folder without the slash before the drive", "C:\\Program Files\\Acme"],
       ["a server stack named in prose", "installed xampp under C:\\xampp yesterday"],
       // what `new URL("file:///C:/...").pathname` gives

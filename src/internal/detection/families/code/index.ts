@@ -288,7 +288,7 @@ const PHP_INTERPOLATION = /(?:\{\s{0,4}\$\s{0,4}\{\s{0,4}@?|\$\s{0,4}\{\s{0,4}@\
 const TEMPLATE_OPEN = /\{\{|\{%|\$\{|#\{|\*\{|@\{|<%=?|\[\[|\[#|\{php\}/g
 const TEMPLATE_WINDOW = 256
 const TEMPLATE_DANGER =
-  /\b(?:config|self|request|settings|app|joiner|cycler|lipsum|namespace|url_for|get_flashed_messages|range\.constructor|getclass|forname|getruntime|runtime|processbuilder|system|exec|popen|eval|spawn|file\.(?:open|read)|io\.popen|kernel|dump|getenv|env|product|_self|_context|filter|registerundefinedfilter|assign|new\s{0,4}\(|classloader|beans|springframework|freemarker|velocity|ognl|mro|subclasses|globals|builtins|import|attr)\b|__[a-z]{2,16}__|`|\bt\s{0,4}\(|["']\s{0,4}\.\s{0,4}[a-z_]{1,32}\s{0,4}\(/gi
+  /\b(?:config|self|request|settings|app|joiner|cycler|lipsum|namespace|url_for|get_flashed_messages|range\.constructor|getclass(?:loader)?|forname|getruntime|runtime|processbuilder|system|exec|popen|eval|spawn|file\.(?:open|read)|io\.popen|kernel|dump|getenv|env|product|_self|_context|filter|registerundefinedfilter|assign|new\s{0,4}\(|classloader|beans|springframework|freemarker|velocity|ognl|mro|subclasses|globals|builtins|import|attr)\b|__[a-z]{2,16}__|`|\bt\s{0,4}\(|["']\s{0,4}\.\s{0,4}[a-z_]{1,32}\s{0,4}\(/gi
 /**
  * Whether the expression `opener` starts is closed before `end`: `{{a}` or `[#78](...)` in prose,
  * or `${x}` in a JavaScript template, followed later by a back-quote, is not an expression naming it.

@@ -192,7 +192,7 @@ export const SECRET_FILES: ReadonlySet<string> = new Set([
 ])
 
 /**
- * Shell start-up and login files: they set the environment (tokens, paths), and `.rhosts`, `.shosts`,
+ * Shell and X session start-up and login files: they set the environment (tokens, paths), and `.rhosts`, `.shosts`,
  * `.k5login` and `.forward` grant logins or redirect mail. Secret as a path or a parameter
  * (`/.bashrc`, `../../home/x/.profile`); documentation names them in every install guide (`add this to
  * ~/.bashrc`, `source ~/.zshrc`), so prose and a `source` of one are not findings.
@@ -216,7 +216,14 @@ export const STARTUP_FILES: ReadonlySet<string> = new Set([
   ".shosts",
   ".k5login",
   ".forward",
-  ".xauthority"
+  // an X session's start-up scripts and the resources it loads, and its log
+  ".xauthority",
+  ".xinitrc",
+  ".xsession",
+  ".xprofile",
+  ".xresources",
+  ".xdefaults",
+  ".xsession-errors"
 ])
 
 /** Directories whose mere presence in a path is the finding: VCS metadata, credential stores, IDE and agent configs. */

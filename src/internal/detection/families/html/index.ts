@@ -11,6 +11,7 @@ import { decodeComponent } from "../../decode.js"
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
 import { isProgramText, isSourceSnippet } from "../programText.js"
 import * as R from "./rules.js"
+import { hasCutWord } from "./joinedLiterals.js"
 import { compactText, isScriptUrl, runsScript, urlHead } from "./scriptValues.js"
 import { type Attribute, type HtmlContext, type Tag, tokenizeHtml } from "./tokenizer.js"
 
@@ -211,6 +212,14 @@ export const hasLooseHandler = (value: string): boolean => {
   return false
 }
 
+/**
+ * Where a name starts in compacted text (whitespace removed): after no word character or `.`, with
+ * at most a keyword that was a word of its own before it (`return top[...]` compacts to
+ * `returntop[...]`, `void alert(1)` to `voidalert(1)`). A prefix of the match, not a lookbehind tried
+ * at every letter.
+ */
+const NAME_START = "(?<![\\w$.])(?:return|typeof|void|delete|throw|new|await|yield|case|else|do|in|of)?"
+
 const SINKS = "alert|prompt|confirm|eval|settimeout|setinterval|execscript|fetch|import|print|document\\.write(?:ln)?|window\\.open|location\\.(?:assign|replace)"
 
 /** Leaving a JavaScript string or block, then a sink call: `';alert(1)//`, `'-prompt(1)-'`, `}eval(x)`. */
@@ -252,14 +261,21 @@ const CALLBACK_SINK = new RegExp(
  * (`window[callbackName+'Callback'](data)`) is dispatch. The index stops at the next `[` too, so each
  * character is read once however many globals a value opens.
  */
-const GLOBAL_INDEX_CALL = /(?<![\w$])(?:window|self|top|parent|frames|globalthis)\[([^\][]{1,160})\][(`]/g
+const GLOBAL_INDEX_CALL = new RegExp(`${NAME_START}(?:window|self|top|parent|frames|globalthis)\\[([^\\][]{1,160})\\][(\`]`, "g")
 const NAME_LITERAL = "(?:\"[^\"]*\"|'[^']*'|`[^`$]*`|/(?:[^/\\\\]|\\\\.)+/[a-z]*\\.source|\\(?\\d+\\.{1,2}tostring\\(\\d+\\)\\)?|\\(\\d+\\)\\.tostring\\(\\d+\\))"
 /** Pieces joined by `+`; a single quoted string is `OBFUSCATED_ACCESS`'s. */
 const BUILT_NAME = new RegExp(`^${NAME_LITERAL}(?:\\+${NAME_LITERAL})*$`)
 const isBuiltName = (index: string): boolean =>
   (index.includes("+") || index.includes(".source") || index.includes("tostring(")) && BUILT_NAME.test(index)
+/**
+ * A dialog or evaluator called through its own function methods or an optional call, where a filter
+ * looks for `alert(`: `confirm.call(null,1)`, `alert.apply(null,[1])`, `prompt.bind(0)(1)`,
+ * `alert?.(1)`. A member of something else (`dialog.confirm.call(this)`, `ui.prompt?.(msg)`) is the
+ * application's own method.
+ */
+const DIALOG_RECEIVER = /(?<![\w$.])(?:alert|prompt|confirm|eval)(?:\.(?:call|apply)\(|\.bind\([^()]{0,40}\)\(|\?\.\()/
 const hasIndirectSink = (compact: string): boolean => {
-  if (CALLBACK_SINK.test(compact)) return true
+  if (CALLBACK_SINK.test(compact) || DIALOG_RECEIVER.test(compact)) return true
   if (!compact.includes("[")) return false
   for (const match of compact.matchAll(GLOBAL_INDEX_CALL)) {
     if (isBuiltName(match[1]!)) return true
@@ -285,9 +301,9 @@ const hasTemplateCall = (value: string, compact: string): boolean =>
  * A call of a sink, a decoder or `function`, not a method (`x.eval(`). Read back from each `(`: the
  * search stops only at parentheses, where a name first would be tried at every letter.
  */
-const JS_CALLS = new RegExp(`\\((?<=(?:^|[^a-z0-9_$.])(?:${SINKS}|function|atob|fromcharcode)\\()`)
+const JS_CALLS = new RegExp(`\\((?<=${NAME_START}(?:${SINKS}|function|atob|fromcharcode)\\()`)
 /** In a program (`isProgramText`) or a snippet (`isSourceSnippet`) timers, `fetch(`, `import(` and `function(` are everyday code. */
-const JS_DIALOG_CALLS = /\((?<=(?:^|[^a-z0-9_$.])(?:alert|prompt|confirm|eval|execscript)\()/
+const JS_DIALOG_CALLS = new RegExp(`\\((?<=${NAME_START}(?:alert|prompt|confirm|eval|execscript)\\()`)
 
 /** CSS that runs script, in a value that will land in a style: `x:expression(...)`, `url(javascript:...)`. */
 const CSS_SCRIPT = /expression\(|-moz-binding|url\((?:["'])?(?:javascript|vbscript)|behaviou?r:url/
@@ -297,23 +313,27 @@ const SCRIPT_BREAK_PATTERN = /['"`][\s)}\]]{0,4}[;,+\-*|^%/][\s(]{0,4}[a-z_$][\w
 
 /**
  * JavaScript in a value, judged only when the value holds what each rule needs: a call needs `(`
- * or a back-quote, a page sink its name, JSFuck its `![]`. Values with none of them (JSON text,
+ * or a back-quote, a page sink its name, JSFuck a `[` and a `!` or `+`. Values with none of them (JSON text,
  * prose) cost a few native scans; the compaction and the patterns run only on the rest.
  */
 export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
   const call = value.includes("(") || value.includes("`")
   const sink =
     SINK_VALUE_PATTERN.test(value) || ((call || value.includes("=") || value.includes("<") || value.includes("[") || value.includes("/*")) && SINK_NAMES.test(value))
-  const jsfuck = value.includes("[]") && (value.includes("![]") || value.includes("[]["))
+  // JSFuck is read with whitespace and comments removed: JavaScript allows them between its characters
+  let compacted: string | undefined
+  const jsfuck = value.includes("[") &&
+    (EMPTY_ARRAY_INDEX.test(value) || ((value.includes("!") || value.includes("+")) && hasJsFuckRun(compacted = compactText(value, false))))
   if (call && (value.includes("'") || value.includes("\"") || value.includes("`") || /^\s{0,4}[)}\];,+\-*|^%/]/.test(value))) {
     if (SINK_CALLED.test(value) && JS_BREAK_PATTERN.test(value)) hits.add(R.JS_BREAK)
     if (SCRIPT_BREAK_PATTERN.test(value)) hits.add(R.SCRIPT_BREAK)
   }
+  if (value.includes("+") && hasCutWord(value)) hits.add(R.JS_OBFUSCATION)
   if (!call && !sink && !jsfuck) {
     if (value.includes("[") && hasAccessByString(value)) hits.add(R.JS_OBFUSCATION)
     return
   }
-  const compact = compactText(value, false)
+  const compact = compacted ?? compactText(value, false)
   if (call && CSS_SCRIPT.test(compact)) hits.add(R.STYLE_SCRIPT)
   if (sink) {
     for (const name of PAGE_SINKS) {
@@ -335,7 +355,27 @@ export const judgeScript = (value: string, hits: Set<RuleInfo>): void => {
     const lower = value.toLowerCase()
     if (!PAGE_SINKS.some((name) => compact.includes(name) && lower.includes(name))) hits.add(R.JS_OBFUSCATION)
   }
-  if ((call && CALL_VALUE_PATTERN.test(value)) || (sink && SINK_VALUE_PATTERN.test(value))) hits.add(R.CALL_VALUE)
+  if ((call && (CALL_VALUE_PATTERN.test(value) || BROWSER_API_VALUE.test(value))) || (sink && SINK_VALUE_PATTERN.test(value))) hits.add(R.CALL_VALUE)
+}
+
+/** Twelve or more of JSFuck's six characters in a row. */
+const JSFUCK_RUN = /[[\]()!+]{12,}/g
+/** An empty array indexed by a string: `[]["filter"]`, how JSFuck's hybrids reach `Function`. */
+const EMPTY_ARRAY_INDEX = /\[\s{0,4}\]\s{0,4}\[\s{0,4}["'`]/
+
+/**
+ * JSFuck (`[][(![]+[])[+[]]...]`), read with whitespace and comments removed: code written in
+ * `[]()!+` alone, a long run of them with an empty array and a negation or a sum in it. Code indexes
+ * nested arrays (`number[][]`, `[][0]`) and Markdown shows images with an empty alt text
+ * (`![](chart.png)`) in runs of a few. The runs are disjoint, so each character is read once.
+ */
+const hasJsFuckRun = (compact: string): boolean => {
+  JSFUCK_RUN.lastIndex = 0
+  for (let match = JSFUCK_RUN.exec(compact); match !== null; match = JSFUCK_RUN.exec(compact)) {
+    const run = match[0]
+    if (run.includes("[]") && (run.includes("!") || run.includes("+"))) return true
+  }
+  return false
 }
 
 /**
@@ -373,6 +413,15 @@ const DOM_WRITE_PATTERN =
  */
 const CALL_VALUE_PATTERN =
   /^[\s;'"`(]{0,4}(?:(?:window|top|self|parent|this|globalthis)\s{0,4}\.\s{0,4})?(?:new\s{1,4}function|alert|prompt|confirm|eval|settimeout|setinterval|execscript|fetch|import|atob|btoa|(?:string\s{0,4}\.\s{0,4})?fromcharcode)\s{0,4}[(`]/i
+
+/**
+ * A value that is one call of a browser API a page script makes to act on the visitor, with nothing
+ * after it: it buzzes the phone, sends a beacon, asks for the camera, the position, the clipboard or
+ * credentials (`navigator.vibrate(500)`, `navigator.sendBeacon('//x', 1)`). What a probe injects to see
+ * that its script ran; a README line that goes on (`.then(...)`) or registers a service worker is code.
+ */
+const BROWSER_API_VALUE =
+  /^[\s;'"`(]{0,4}(?:(?:window|top|self|parent|globalthis)\s{0,4}\.\s{0,4})?navigator\s{0,4}\.\s{0,4}(?:vibrate|sendbeacon|registerprotocolhandler|share|clipboard\s{0,4}\.\s{0,4}(?:read|write)(?:text)?|geolocation\s{0,4}\.\s{0,4}(?:getcurrentposition|watchposition)|mediadevices\s{0,4}\.\s{0,4}(?:getusermedia|getdisplaymedia)|credentials\s{0,4}\.\s{0,4}get)\s{0,4}\([^()]{0,200}\)[\s;)'"`]{0,4}(?:\/\/[^\n]{0,80})?$/i
 
 /** A value that starts with a page property: `document.cookie=...`, `window.location`. */
 const SINK_VALUE_PATTERN = /^[\s;'"`(]{0,4}(?:document\s{0,4}\.\s{0,4}(?:cookie|domain|location|write)|(?:window|top|self|parent)\s{0,4}\.\s{0,4}location|location\s{0,4}\.\s{0,4}href)\b/i
@@ -476,6 +525,8 @@ const utf7Run = (run: string): string => {
   return out
 }
 
+const FOLDED_QUARTER_TAG = /1[\u2044/]4[a-z!/?]/i
+
 /**
  * Readings of the value a browser or a server may take besides the plain one: UTF-7
  * (`+ADw-script+AD4-`, for pages whose charset is guessed), and `¼`/`¾` as `<`/`>` (a 7-bit
@@ -492,8 +543,9 @@ const variantsOf = (value: string): ReadonlyArray<string> => {
     if (decoded !== value) out.push(decoded)
   }
   if (value.includes("\u00bc") || value.includes("\u00be")) out.push(value.replace(/\u00bc/g, "<").replace(/\u00be/g, ">"))
-  // the same after compatibility folding, which spells `¼` as `1⁄4`
-  else if (value.includes("\u2044")) out.push(value.replace(/1\u20444/g, "<").replace(/3\u20444/g, ">"))
+  // the same after the engine's folding, which spells `¼` as `1⁄4` and the fraction slash as `/`;
+  // read so only where a quarter opens a tag (`1/4script`, `1/4/script`): `1/4 cup` is a quantity
+  else if (FOLDED_QUARTER_TAG.test(value)) out.push(value.replace(/1[\u2044/]4/g, "<").replace(/3[\u2044/]4/g, ">"))
   return out
 }
 

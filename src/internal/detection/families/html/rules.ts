@@ -73,7 +73,7 @@ export const JS_OBFUSCATION = rule(
   "html-112",
   1,
   5,
-  "JavaScript written to hide its calls: `self[\"alert\"](1)`, `[].sort.call`${alert}1``, `top['doc'+'ument']`, `top[/al/.source+/ert/.source](1)`, a dialog called through parentheses or handed to a call (`(alert)(1)`, `[1].find(alert)`), JSFuck `[][(![]+[])...]`, `constructor` chains to `Function`, template expressions that reach code (`{{constructor.constructor('...')()}}`)"
+  "JavaScript written to hide its calls: `self[\"alert\"](1)`, `[].sort.call`${alert}1``, `top['doc'+'ument']`, `top[/al/.source+/ert/.source](1)`, a filtered word cut across joined literals (`'jav'+'ascript:'`, `'<scr'+'ipt>'`), a dialog called through parentheses or handed to a call (`(alert)(1)`, `[1].find(alert)`), JSFuck `[][(![]+[])...]`, `constructor` chains to `Function`, template expressions that reach code (`{{constructor.constructor('...')()}}`)"
 )
 export const JS_CALL = rule("html-113", 1, 3, "A call of a JavaScript dialog or evaluator: `alert(1)`, `prompt()`, `eval(x)`, `setTimeout(code)`, `String.fromCharCode(88)`")
 export const DOM_WRITE = rule(
@@ -86,7 +86,7 @@ export const CALL_VALUE = rule(
   "html-115",
   1,
   5,
-  "A value that is itself a JavaScript sink: a call of a dialog, evaluator or decoder (`alert()`, `setInterval(code, 1)`, `new Function(...)`, `atob(...)`) or a page property (`document.cookie=...`, `window.location`)"
+  "A value that is itself a JavaScript sink: a call of a dialog, evaluator or decoder (`alert()`, `setInterval(code, 1)`, `new Function(...)`, `atob(...)`), a page property (`document.cookie=...`, `window.location`), or one call of a browser API that acts on the visitor (`navigator.vibrate(500)`, `navigator.sendBeacon(...)`)"
 )
 export const PADDED_REFERENCE = rule(
   "html-116",

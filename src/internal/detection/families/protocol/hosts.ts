@@ -206,7 +206,32 @@ export const classifyHost = (raw: string): HostInfo => {
   if (host.endsWith(".internal") || host.endsWith(".local") || host.endsWith(".svc.cluster.local")) {
     return { kind: "private", obfuscated: false, literal: false }
   }
-  return OTHER
+  return isDigit(host.charCodeAt(host.length - 1)) ? addressSuffix(host) : OTHER
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57
+
+const DOTTED_QUAD = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/
+const LETTER = /[a-z_-]/
+
+/**
+ * `example.com.127.0.0.1`: a name that ends in an internal address. No top-level domain is numeric,
+ * so no registered name ends so; it passes a check that the host starts with a trusted name, and a
+ * resolver or wildcard DNS that reads the trailing address sends the request there. Only an internal
+ * address counts: a public one names nothing the server guards. Linear: four searches back from the end.
+ */
+const addressSuffix = (host: string): HostInfo => {
+  // the start of the last four labels: four dots back from the end
+  let start = host.length
+  for (let dots = 0; dots < 4 && start > 0; dots++) start = host.lastIndexOf(".", start - 1)
+  if (start <= 0) return OTHER
+  const address = host.slice(start + 1)
+  // the label before the address has a letter (`v1.2.3.4.5` is no name)
+  const label = host.slice(host.lastIndexOf(".", start - 1) + 1, start)
+  const v = DOTTED_QUAD.test(address) && LETTER.test(label) ? parseIpv4(address) : undefined
+  if (v === undefined) return OTHER
+  const kind = kindOfIpv4(v.address)
+  return kind === "other" ? OTHER : { kind, obfuscated: true, literal: false }
 }
 
 /** Whether `host` (lower-cased, port already removed) is an IP literal: what `classifyHost(host).literal` says, without the names. */

@@ -62,8 +62,12 @@ export const TILDE_STACK = /^\s{0,4}~\d{1,3}\s{0,4}$/
 export const WINDOWS_SYSTEM_VARIABLE =
   /%(?:systemroot|windir|comspec|systemdrive|programfiles|programdata|allusersprofile|userprofile|appdata|localappdata|homepath|homedrive|public)%/i
 
-/** A separator that starts the value, then one command word alone: `;set`, `| who`, `&& ls`. */
-export const LEADING_SEPARATOR = /^\s{0,4}(?:;|\|\|?|&&?|\n)\s{0,4}\\?([a-z][a-z0-9_-]{0,31})\s{0,4}(?:[;|&]\s{0,4})?$/i
+/**
+ * A separator that starts the value, then one command word alone: `;set`, `| who`, `&& ls`, `\nid`.
+ * The separator is group 1: a line break also ends a line of text, so after one only a word that
+ * is no English word counts (a line of `test` between two line breaks is text).
+ */
+export const LEADING_SEPARATOR = /^\s{0,4}(;|\|\|?|&&?|\n)\s{0,4}\\?([a-z][a-z0-9_-]{0,31})\s{0,4}(?:[;|&]\s{0,4})?$/i
 
 /**
  * A value that is a time-based blind probe, alone or between separators (`;sleep 10;`, `<sleep 10`):

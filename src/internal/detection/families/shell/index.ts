@@ -170,6 +170,18 @@ export const SHELL_RULES = {
     5,
     "One character picked out of a variable to build a command name letter by letter: `%COMSPEC:~-7,1%`, `${PATH:5:1}`"
   ),
+  mailSession: rule(
+    "shell-038",
+    1,
+    5,
+    "A mail session command on a line of its own after a line break, as a client writes it: `\\r\\nRCPT TO: <a@example.com>`, `\\r\\nA1 FETCH 1`, `\\r\\nQUIT`"
+  ),
+  hereString: rule(
+    "shell-039",
+    1,
+    5,
+    "A here-string fed to the shell itself, which runs it as a script: `$0<<<$'\\151\\144'`, `;bash <<< \"id\"`"
+  ),
   arithmetic: rule("shell-037", 1, 5, "Arithmetic of constants, which prints a known number to prove a shell ran: `echo X$((40+2))X`, `$((7))`"),
   splitCommand: rule(
     "shell-036",
@@ -222,6 +234,19 @@ const POWERSHELL_CALL = /(?:^|[^a-z0-9-])([a-z]{3,9}(?:-[a-z]{3,20})?)(?:\s{0,4}
 const IFS_GLUED = /[a-z0-9_/'"]\$\{?ifs\b|\$\{?ifs\}?(?:\$\d)?[a-z0-9_/.'"-]/i
 /** A backslash, then a command name: `\\ls`, `\\cat /x`. A Windows path (`\\dir\\x`) goes on with a separator. */
 const ESCAPED_COMMAND = /^\s{0,4}\\([a-z][a-z0-9_-]{1,31})(?=\s|$|[;|&])/i
+
+/**
+ * At level 1 the commands only as a mail client writes them: an envelope command with an address, an
+ * IMAP command in capitals after a tag holding a digit (`A1 LOGIN`, `V100 CAPABILITY`), or `QUIT` or
+ * `LOGOUT` alone on its line. A line of a message (`List 3 items`, `Select one:`) has none of these.
+ */
+const MAIL_SESSION = /(?:^|\n)[ \t]{0,4}(?:(?:[Mm][Aa][Ii][Ll][ \t]{1,4}[Ff][Rr][Oo][Mm]|[Rr][Cc][Pp][Tt][ \t]{1,4}[Tt][Oo]):[ \t]{0,4}<?[^\s@<>]{1,64}@|[A-Za-z]{0,4}\d{1,6}[ \t]{1,4}(?:CAPABILITY|LOGIN|FETCH|SELECT|EXAMINE|STORE|APPEND|AUTHENTICATE|STARTTLS|LOGOUT|UID)\b|(?:QUIT|LOGOUT)[ \t]{0,4}\r?(?:\n|$))/
+
+/**
+ * A here-string into the shell: `$0` (the shell running the injected line) or a shell named where a
+ * command starts. `grep x <<< "$var"` in a snippet feeds another program.
+ */
+const HERE_STRING = /(?:\$0|\$\{0\}|(?:^|[;&|\n(`])[ \t]{0,4}(?:ba|z|k|da)?sh)[ \t]{0,4}<<</
 
 /** SMTP, POP3 and IMAP commands after a line break: injection into a mail session the server opens. */
 const MAIL_COMMAND =
@@ -339,6 +364,10 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
     if (command.globbed) fire(SHELL_RULES.globbed, `globbed command: ${command.text}`)
   })
   if (value.includes("(") && SHELLSHOCK.test(value)) fire(SHELL_RULES.shellshock, "bash function definition")
+  if (value.includes("<<<")) {
+    const here = HERE_STRING.exec(value)
+    if (here !== null) fire(SHELL_RULES.hereString, `here-string into a shell: ${here[0].trim()}`)
+  }
   if (text.includes("/dev/tcp/") || text.includes("/dev/udp/")) fire(SHELL_RULES.devTcp, "redirection to /dev/tcp")
   if (text.includes("<!--")) {
     const ssi = SSI.exec(text)
@@ -385,7 +414,8 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
     if (escaped !== null && (RARE_COMMANDS.has(name) || (isCommand(name) && escaped[0].trim() === value.trim()))) fire(SHELL_RULES.escapedCommand, `escaped command: ${escaped[0].trim()}`)
   }
   const leading = LEADING_SEPARATOR.exec(value)
-  if (leading !== null && isCommand((leading[1] ?? "").toLowerCase())) fire(SHELL_RULES.leadingSeparator, `separator then ${leading[1]}`)
+  const word = (leading?.[2] ?? "").toLowerCase()
+  if (leading !== null && (leading[1] === "\n" ? RARE_COMMANDS.has(word) : isCommand(word))) fire(SHELL_RULES.leadingSeparator, `separator then ${leading[2]}`)
   if (SLEEP_PROBE.test(text) || (value.includes("!") && HISTORY_EXPANSION.test(value))) fire(SHELL_RULES.probe, `probe: ${value}`)
   if (value.includes("$") || value.includes("%") || value.includes("!")) {
     const variable = executedVariable(value)
@@ -397,6 +427,10 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   }
   const split = splitCommand(value)
   if (split !== undefined) fire(SHELL_RULES.splitCommand, `command name split: ${split}`)
+  if (value.includes("\n")) {
+    const session = MAIL_SESSION.exec(value)
+    if (session !== null) fire(SHELL_RULES.mailSession, `mail session command: ${session[0].trim()}`)
+  }
   if (paranoia >= 2 && value.includes("\n")) {
     const mail = MAIL_COMMAND.exec(value)
     if (mail !== null) fire(SHELL_RULES.mailCommand, `mail protocol command: ${mail[0].trim()}`)

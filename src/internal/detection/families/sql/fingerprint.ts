@@ -156,6 +156,7 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       const { last } = tokens.finish()
       if (last.type === "s" && !last.flag && last.text === opening.text && last.short === true) hits.add(R.QUOTE_OPERATOR)
     }
+    if (source.hidesQuote()) hits.add(R.HIDDEN_QUOTE)
     return tokens.reads() + source.work()
   }
   scanTokens(tokens, 0, Infinity, hits)
@@ -167,6 +168,7 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
   if (context === "" && stream.length >= 4 && (last.type === "c" || last.type === "U") && !stream.prose && stream.telling) hits.add(R.SQL_EXPRESSION)
   if (context === "" && stream.length <= 3 && isOperatorValue(tokens, stream.length)) hits.add(R.OPERATOR_VALUE)
   if (source.obfuscated()) hits.add(R.EXECUTABLE_COMMENT)
+  if (source.hidesQuote()) hits.add(R.HIDDEN_QUOTE)
   return tokens.reads() + source.work()
 }
 
@@ -310,6 +312,7 @@ export const fingerprintWindow = (source: TokenSource, hits: Set<RuleInfo>, star
   const tokens = windowOf(source)
   scanTokens(tokens, startsValue ? 0 : 1, until, hits)
   if (source.obfuscated()) hits.add(R.EXECUTABLE_COMMENT)
+  if (source.hidesQuote()) hits.add(R.HIDDEN_QUOTE)
   return tokens.reads() + source.work()
 }
 
@@ -338,7 +341,9 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
   const last = n === Infinity ? NONE : at(tokens, n - 1)
   // `'-'`, `a' or 'b`: the value leaves a short string open for the query's own closing quote
   if (n >= 3 && n <= 24 && last.type === "s" && !last.flag && last.short === true && last.text === opening.text) {
-    const before = at(tokens, n - 2)
+    // `' or '' '`: a short literal before it joins it (SQL concatenates adjacent literals)
+    const adjacent = at(tokens, n - 2).type === "s" && at(tokens, n - 2).flag && at(tokens, n - 2).short === true && n >= 4
+    const before = at(tokens, adjacent ? n - 3 : n - 2)
     if (before.type === "o" || before.type === "&") {
       let sqlish = true
       for (let j = 1; j < n - 1 && sqlish; j++) sqlish = at(tokens, j).type !== "b" && at(tokens, j).type !== "?"

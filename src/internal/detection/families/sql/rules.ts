@@ -161,6 +161,12 @@ export const CONCAT_START = rule(
   5,
   "A value that starts with SQL's string concatenation and a string it leaves open or goes on after, the tail of an expression the query began: `||'7`, `|| 'x' --`"
 )
+export const HIDDEN_QUOTE = rule(
+  "sql-129",
+  1,
+  5,
+  "A quote inside a MySQL executable comment with a version, which MySQL reads and filters that skip comments do not: `1/*!1111'*/`, `x/*!50000'*/ or 1`"
+)
 export const QUOTE_OPERATOR = rule(
   "sql-201",
   2,
@@ -237,6 +243,7 @@ export const SQL_RULES: ReadonlyArray<RuleInfo> = [
   QUOTE_SUBQUERY,
   QUOTE_OPENS_SUBQUERY,
   CONCAT_START,
+  HIDDEN_QUOTE,
   QUOTE_OPERATOR,
   QUOTE_LOGIC,
   INNER_CONDITION,

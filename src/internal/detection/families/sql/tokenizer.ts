@@ -138,6 +138,11 @@ export interface TokenSource {
   next(): Token | undefined
   /** Comments split SQL words apart (`union/**\/select`) or MySQL's executable ones were used. */
   obfuscated(): boolean
+  /**
+   * A quote opened inside a MySQL executable comment that carries a version (`1/*!1111'*\/`) or
+   * starts with it (`/*!'*\/`): MySQL reads the quote, a filter that skips comments does not.
+   */
+  hidesQuote(): boolean
   /** Characters examined so far, lookahead included: what the linearity tests count. */
   work(): number
   /** Where the last token read ends in the value. */
@@ -160,6 +165,10 @@ class Tokenizer implements TokenSource {
   private i: number
   private opened: boolean
   private isObfuscated = false
+  private quoteHidden = false
+  /** Inside `/*!...*\/`: where its code starts when the quote there would be hidden, else -1 (see `hidesQuote`). */
+  private executableFrom = -1
+  private executableVersioned = false
   private produced: Token | undefined = undefined
   private lastEmitted: Token | undefined = undefined
   private closeBracketAt = -2
@@ -182,6 +191,10 @@ class Tokenizer implements TokenSource {
 
   obfuscated(): boolean {
     return this.isObfuscated
+  }
+
+  hidesQuote(): boolean {
+    return this.quoteHidden
   }
 
   work(): number {
@@ -312,6 +325,7 @@ class Tokenizer implements TokenSource {
       return
     }
     if (c === 39 || c === 34) {
+      if (this.executableFrom >= 0 && (this.executableVersioned || i === this.executableFrom)) this.quoteHidden = true
       this.i = i + 1
       this.readString(c)
       return
@@ -329,6 +343,8 @@ class Tokenizer implements TokenSource {
         let j = i + 3
         while (j < n && isDigit(value.charCodeAt(j))) j++
         this.i = j
+        this.executableFrom = j
+        this.executableVersioned = j > i + 3
         this.produced = intern("/*!", () => ({ type: "c", text: "/*!", flag: true }))
         return
       }
@@ -340,6 +356,7 @@ class Tokenizer implements TokenSource {
     if (c === 42 && value.charCodeAt(i + 1) === 47) {
       // the end of an executable comment, or a stray one: both read as space
       this.i = i + 2
+      this.executableFrom = -1
       return
     }
     if ((c === 45 && value.charCodeAt(i + 1) === 45) || c === 35) {

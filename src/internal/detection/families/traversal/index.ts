@@ -34,7 +34,7 @@ export const RULES = {
     "003",
     1,
     5,
-    "A parameter that is an absolute path into a system directory (`/etc/`, `/proc/`, `/sys/`, `/root/`, `/var/log/`, `C:\\Windows\\`, ...)"
+    "A parameter that is an absolute path into a system directory (`/etc/`, `/proc/`, `/sys/`, `/root/`, `/var/log/`, `C:\\Windows\\`, macOS's `/Library/WebServer/`, `/System/Library/`, ...)"
   ),
   proseClimb: rule("004", 1, 3, "Climbs two or more directories inside prose (weak: relative links in docs do this)"),
   singleClimb: rule("005", 2, 5, "A single `../` climb in a token-shaped value or in the request path"),
@@ -84,7 +84,11 @@ const SYSTEM_SUBDIRS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ["usr", new Set(["local", "etc", "spool"])],
   ["private", new Set(["etc", "var"])],
   ["home", new Set()],
-  ["opt", new Set()]
+  ["opt", new Set()],
+  // macOS: the system's library (Apache's root and CGI folder, keychains, daemons, logs) and homes
+  ["library", new Set(["webserver", "keychains", "preferences", "launchdaemons", "launchagents", "logs"])],
+  ["system", new Set(["library"])],
+  ["users", new Set()]
 ])
 
 /**
