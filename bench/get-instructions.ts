@@ -22,7 +22,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { countOf } from "./_callgrind.js"
+import { countOf, functionCosts } from "./_callgrind.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, "..")
@@ -79,37 +79,11 @@ const lookup = (map: ReadonlyArray<PerfEntry>, address: number): string | undefi
 }
 
 /** Own cost per function name in a dump; unnamed code (`0x...`) named by the perf map. */
-const byFunction = (dump: string, map: ReadonlyArray<PerfEntry>): Map<string, number> => {
-  const names = new Map<string, string>()
-  const costs = new Map<string, number>()
-  let current = ""
-  let afterCall = false
-  const named = (name: string) => {
+const byFunction = (dump: string, map: ReadonlyArray<PerfEntry>): Map<string, number> =>
+  functionCosts(dump, (name) => {
     const address = /^0x([0-9a-f]+)$/.exec(name)
-    if (address === null) return name
-    return lookup(map, parseInt(address[1]!, 16)) ?? "(unknown code)"
-  }
-  for (const line of dump.split("\n")) {
-    if (line.startsWith("fn=")) {
-      const m = /^fn=\((\d+)\)(?: (.*))?$/.exec(line)
-      if (m === null) continue
-      if (m[2] !== undefined) names.set(m[1]!, named(m[2]))
-      current = names.get(m[1]!) ?? ""
-    } else if (line.startsWith("cfn=")) {
-      const m = /^cfn=\((\d+)\) (.*)$/.exec(line)
-      if (m !== null) names.set(m[1]!, named(m[2]!))
-    } else if (line.startsWith("calls=")) {
-      afterCall = true
-    } else if (/^[0-9+*-]/.test(line)) {
-      if (afterCall) {
-        afterCall = false
-        continue
-      }
-      costs.set(current, (costs.get(current) ?? 0) + Number(line.split(" ")[1] ?? 0))
-    }
-  }
-  return costs
-}
+    return address === null ? name : lookup(map, parseInt(address[1]!, 16)) ?? "(unknown code)"
+  })
 
 const count = (script: string, spec: string) =>
   new Promise<{ readonly total: number; readonly own: number; readonly functions: Map<string, number> }>((done, fail) => {
