@@ -16,25 +16,24 @@ const GC_FUNCTION = /v8::internal::(?:Heap|Scaveng|MarkCompact|Marking|Concurren
 const JIT_FUNCTION = /v8::internal::(?:compiler|maglev|baseline)::|v8::internal::Turbofan|v8::internal::Maglev/
 
 /**
- * Splits a callgrind dump by function name: a function's own cost lines count; the line after a
- * `calls=` line is the callee's inclusive cost and is skipped. Names are given once per id.
+ * Own cost per function in a callgrind dump: a function's own cost lines count; the line after a
+ * `calls=` line is the callee's inclusive cost and is skipped. Names are given once per id, and
+ * pass through `rename` (bench/get-instructions.ts names JIT code from V8's perf map).
  */
-export const countOf = (dump: string, total: number): Count => {
+export const functionCosts = (dump: string, rename: (name: string) => string = (name) => name): Map<string, number> => {
   const names = new Map<string, string>()
-  let current: "gc" | "jit" | "other" = "other"
+  const costs = new Map<string, number>()
+  let current = ""
   let afterCall = false
-  let gc = 0
-  let jit = 0
   for (const line of dump.split("\n")) {
     if (line.startsWith("fn=")) {
       const m = /^fn=\((\d+)\)(?: (.*))?$/.exec(line)
       if (m === null) continue
-      if (m[2] !== undefined) names.set(m[1]!, m[2])
-      const name = names.get(m[1]!) ?? ""
-      current = GC_FUNCTION.test(name) ? "gc" : JIT_FUNCTION.test(name) ? "jit" : "other"
+      if (m[2] !== undefined) names.set(m[1]!, rename(m[2]))
+      current = names.get(m[1]!) ?? ""
     } else if (line.startsWith("cfn=")) {
       const m = /^cfn=\((\d+)\) (.*)$/.exec(line)
-      if (m !== null) names.set(m[1]!, m[2]!)
+      if (m !== null) names.set(m[1]!, rename(m[2]!))
     } else if (line.startsWith("calls=")) {
       afterCall = true
     } else if (/^[0-9+*-]/.test(line)) {
@@ -42,10 +41,19 @@ export const countOf = (dump: string, total: number): Count => {
         afterCall = false
         continue
       }
-      const cost = Number(line.split(" ")[1] ?? 0)
-      if (current === "gc") gc += cost
-      else if (current === "jit") jit += cost
+      costs.set(current, (costs.get(current) ?? 0) + Number(line.split(" ")[1] ?? 0))
     }
+  }
+  return costs
+}
+
+/** Splits a callgrind dump's instructions into the lumps of garbage collection and JIT compilation. */
+export const countOf = (dump: string, total: number): Count => {
+  let gc = 0
+  let jit = 0
+  for (const [name, cost] of functionCosts(dump)) {
+    if (GC_FUNCTION.test(name)) gc += cost
+    else if (JIT_FUNCTION.test(name)) jit += cost
   }
   return { total, gc, jit }
 }
