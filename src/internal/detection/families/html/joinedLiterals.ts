@@ -34,24 +34,43 @@ const FILTERED_WORDS = [
 const MAX_PIECE = 64
 /** The most pieces judged in one run; a longer run is judged in runs of this many. */
 const MAX_PIECES = 32
-/** Spaces allowed around each `+`. */
+/** Spaces and line breaks allowed around each `+`. */
 const MAX_SPACES = 4
 
 const isQuote = (c: number): boolean => c === 39 || c === 34 || c === 96
 
-/** Index past the spaces at `i`, at most `MAX_SPACES` of them. */
+const isSpaceOrBreak = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13
+
+/** Index past the spaces and line breaks at `i`, at most `MAX_SPACES` of them. */
 const skipSpaces = (value: string, i: number): number => {
   let j = i
-  while (j < value.length && j - i < MAX_SPACES && (value.charCodeAt(j) === 32 || value.charCodeAt(j) === 9)) j++
+  while (j < value.length && j - i < MAX_SPACES && isSpaceOrBreak(value.charCodeAt(j))) j++
   return j
 }
 
-/** Whether joining `pieces` makes a filtered word none of them holds. */
+const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
+
+/**
+ * Whether joining `pieces` cuts a filtered word between two of its letters: `'jav'+'ascript:'`.
+ * A cut at the word's punctuation is how code builds text (`'javascript' + ':'`, `'<' + '/script>'`,
+ * `'data:' + 'text/html'`).
+ */
 const cutsWord = (pieces: ReadonlyArray<string>): boolean => {
   if (pieces.length < 2) return false
   const joined = pieces.join("")
+  // where each piece after the first starts in `joined`, if the cut there falls between two letters
+  const letterCuts: Array<number> = []
+  let at = 0
+  for (let k = 0; k < pieces.length - 1; k++) {
+    at += pieces[k]!.length
+    if (isLetter(joined.charCodeAt(at - 1)) && isLetter(joined.charCodeAt(at))) letterCuts.push(at)
+  }
+  if (letterCuts.length === 0) return false
   for (const word of FILTERED_WORDS) {
-    if (joined.includes(word) && !pieces.some((piece) => piece.includes(word))) return true
+    for (let start = joined.indexOf(word); start >= 0; start = joined.indexOf(word, start + 1)) {
+      const end = start + word.length
+      if (letterCuts.some((cut) => cut > start && cut < end)) return true
+    }
   }
   return false
 }
@@ -83,10 +102,10 @@ export const hasCutWord = (value: string): boolean => {
     }
     const close = closing(quote, i + 1)
     if (close < 0 || close - i - 1 > MAX_PIECE) {
-      // no piece opens here; the closing quote may open the next literal
+      // no piece opens here; the next character may open one (the far quote is found again, not rescanned)
       if (cutsWord(pieces)) return true
       pieces = []
-      i = close < 0 ? i + 1 : close
+      i++
       continue
     }
     pieces.push(lower.slice(i + 1, close))
