@@ -165,7 +165,7 @@ export const HIDDEN_QUOTE = rule(
   "sql-129",
   1,
   5,
-  "A quote inside a MySQL executable comment with a version, which MySQL reads and filters that skip comments do not: `1/*!1111'*/`, `x/*!50000'*/ or 1`"
+  "A quote that opens the code of a MySQL executable comment with a version, which MySQL reads and filters that skip comments do not: `3/*!2222'*/`, `x/*!50000'*/ or 1`"
 )
 export const QUOTE_OPERATOR = rule(
   "sql-201",

@@ -166,7 +166,7 @@ class Tokenizer implements TokenSource {
   private opened: boolean
   private isObfuscated = false
   private quoteHidden = false
-  /** Inside `/*!...*\/`: where its code starts when the quote there would be hidden, else -1 (see `hidesQuote`). */
+  /** Inside `/*!...*\/` before its first token: where its code starts, else -1 (see `hidesQuote`). */
   private executableFrom = -1
   private executableVersioned = false
   private produced: Token | undefined = undefined
@@ -324,6 +324,9 @@ class Tokenizer implements TokenSource {
       this.i = i + 1
       return
     }
+    // only a quote that opens the comment's code is hidden: one after it is a statement's own string
+    // (mysqldump's `/*!40103 SET TIME_ZONE='+00:00' */`)
+    if (this.executableFrom >= 0 && c !== 39 && c !== 34) this.executableFrom = -1
     if (c === 39 || c === 34) {
       if (this.executableFrom >= 0 && (this.executableVersioned || i === this.executableFrom)) this.quoteHidden = true
       this.i = i + 1
