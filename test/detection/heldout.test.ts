@@ -233,17 +233,21 @@ describe("classes from held-out set E", () => {
     Effect.gen(function*() {
       const detector = yield* detectorAt1
       const agent = (headers: Record<string, string>) => Effect.map(detector.detect({ path: "/", headers: { host: "shop.example", ...headers } }), (r) => r.isThreat)
-      for (const ua of ["Nikto/2.5.0", "WPScan v3.8.25 (https://wpscan.com/wordpress-security-scanner)", "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None)", "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)"]) {
+      for (const ua of ["Nikto/2.5.0", "WPScan v3.8.25 (https://wpscan.com/wordpress-security-scanner)", "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None)", "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)", "sqlmap/1.8.2#stable (https://sqlmap.org)"]) {
         expect(yield* agent({ "user-agent": ua }), ua).toBe(true)
       }
       for (const headers of [
         { "user-agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15" },
         { "user-agent": "python-requests/2.32.3" },
         { "user-agent": "Go-http-client/2.0" },
-        { referer: "https://github.com/projectdiscovery/nuclei-templates" }
+        { referer: "https://github.com/projectdiscovery/nuclei-templates" },
+        { referer: "nuclei/3.1 templates" },
+        { "accept-language": "sqlmap" }
       ]) {
         expect(yield* agent(headers), JSON.stringify(headers)).toBe(false)
       }
+      // the user agent is read even after the same text passed in another header
+      expect(yield* agent({ referer: "nuclei/3.1 templates", "user-agent": "nuclei/3.1 templates" })).toBe(true)
     }))
 
   it.effect("refuses a mail session command on its own line; a message's lines that start with the same words pass", () =>

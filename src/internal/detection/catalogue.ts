@@ -20,7 +20,7 @@ export const catalogue = (): ReadonlyArray<RuleInfo & { readonly source: string 
     category: p.category,
     paranoia: 1 as const,
     score: CRITICAL * p.weight,
-    description: `pattern in ${whereNames(p.where)}${p.tokenOnly ? " (header, cookie and body values without spaces)" : ""}${
+    description: `pattern in ${p.onlyHeader !== undefined ? `the ${p.onlyHeader} header` : whereNames(p.where)}${p.tokenOnly ? " (header, cookie and body values without spaces)" : ""}${
       p.always ? "; also in browser headers" : ""
     }`,
     source: "patterns"

@@ -188,7 +188,8 @@ class Scan {
     this.parameter = parameter
     this.part = part
     this.named = part === "value" && parameter !== undefined && this.e.readsName(parameter, text)
-    if (text.length > CLEAN_MEMO_MAX_LENGTH || this.named) return this.fresh(text, where)
+    const ownPatterns = where === "header" && parameter !== undefined && this.e.table.readsHeader(parameter)
+    if (text.length > CLEAN_MEMO_MAX_LENGTH || this.named || ownPatterns) return this.fresh(text, where)
     const bit = cleanBit(where, part)
     const known = this.e.clean.get(text) ?? 0
     if ((known & bit) !== 0) {
@@ -216,7 +217,8 @@ class Scan {
     const freeText = FREE_TEXT_HEADERS.has(parameter) && !this.e.userExcludedHeaders.has(parameter) &&
       !(this.extraHeaders?.has(parameter) ?? false)
     const bit = freeText ? FREE_TEXT_BIT : ALWAYS_BIT
-    const short = text.length <= CLEAN_MEMO_MAX_LENGTH
+    // a header with patterns of its own is read afresh: the same text elsewhere was read by other rules
+    const short = text.length <= CLEAN_MEMO_MAX_LENGTH && !this.e.table.readsHeader(parameter)
     const known = short ? this.e.clean.get(text) ?? 0 : 0
     if ((known & bit) !== 0) return
     const before = this.raw
@@ -225,7 +227,9 @@ class Scan {
     const view = decoded?.text ?? text
     this.view = view
     if (freeText) runFamilies(this.e.families, view, "header", settings.paranoia, this, text, parameter)
-    this.e.table.runAlways(fold(view), this)
+    const folded = fold(view)
+    this.e.table.runAlways(folded, this)
+    this.e.table.runHeader(folded, parameter, this)
     if (short && this.raw === before) this.remember(text, known, bit)
   }
 
@@ -259,6 +263,7 @@ class Scan {
   table(decoded: string, where: WhereName): void {
     const folded = fold(decoded)
     this.e.table.run(folded, where, this)
+    if (where === "header" && this.parameter !== undefined) this.e.table.runHeader(folded, this.parameter, this)
     if (this.e.custom.length > 0) runCustom(this.e.custom, folded, where, this)
   }
 

@@ -163,6 +163,10 @@ export interface LegacyTable {
   readonly run: (text: string, where: WhereName, hit: RegexHit) => void
   /** Runs the always-on patterns (shellshock, JNDI): for the headers every browser sends. */
   readonly runAlways: (text: string, hit: RegexHit) => void
+  /** Runs the patterns read in one header alone (`onlyHeader`), for that header's value. */
+  readonly runHeader: (text: string, name: string, hit: RegexHit) => void
+  /** Whether a header has patterns of its own: its value is not judged by what another header's was. */
+  readonly readsHeader: (name: string) => boolean
   readonly rules: ReadonlyArray<RegexRule>
 }
 
@@ -235,7 +239,8 @@ export const legacyTable = (
   /** The length from which the literal scanner picks the patterns (tests compare both ways). */
   literalScanFrom = LITERAL_SCAN_FROM
 ): LegacyTable => {
-  const active = patterns.filter((p) => categories.has(p.category))
+  const enabled = patterns.filter((p) => categories.has(p.category))
+  const active = enabled.filter((p) => p.onlyHeader === undefined)
   const slots = {} as Record<WhereName, Slot>
   const literalIds = new LiteralIds()
   for (const where of Object.keys(Where) as Array<WhereName>) {
@@ -249,6 +254,10 @@ export const legacyTable = (
     }
   }
   const always = compileGroups(active.filter((p) => p.always), literalIds)
+  const byHeader = new Map<string, Groups>()
+  for (const name of new Set(enabled.flatMap((p) => p.onlyHeader === undefined ? [] : [p.onlyHeader]))) {
+    byHeader.set(name, compileGroups(enabled.filter((p) => p.onlyHeader === name), literalIds))
+  }
   const literals = literalsOf(literalIds, literalScanFrom)
   return {
     run: (text, where, hit) => {
@@ -256,7 +265,12 @@ export const legacyTable = (
       runGroups(text.includes(" ") || text.includes("\n") ? slot.prose : slot.token, text, hit, literals)
     },
     runAlways: (text, hit) => runGroups(always, text, hit, literals),
-    rules: active.map(ruleOf)
+    runHeader: (text, name, hit) => {
+      const groups = byHeader.get(name)
+      if (groups !== undefined) runGroups(groups, text, hit, literals)
+    },
+    readsHeader: (name) => byHeader.has(name),
+    rules: enabled.map(ruleOf)
   }
 }
 

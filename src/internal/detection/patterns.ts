@@ -71,12 +71,15 @@ export interface PatternDef {
   readonly tokenOnly: boolean
   /** Also scanned in excluded headers (shellshock, JNDI lookups). */
   readonly always: boolean
+  /** Scanned in this header alone, excluded or not, and nowhere else (a scanner's own user agent). */
+  readonly onlyHeader: string | undefined
 }
 
 interface Opts {
   readonly weight?: number
   readonly tokenOnly?: boolean
   readonly always?: boolean
+  readonly onlyHeader?: string
 }
 
 const def =
@@ -88,7 +91,8 @@ const def =
     where,
     weight: opts.weight ?? 1,
     tokenOnly: opts.tokenOnly ?? false,
-    always: opts.always ?? false
+    always: opts.always ?? false,
+    onlyHeader: opts.onlyHeader
   })
 
 const alt = (words: ReadonlyArray<string>): string => `(?:${words.join("|")})`
@@ -398,14 +402,13 @@ const RECON: ReadonlyArray<PatternDef> = [
   recon("debug_endpoint", "/(?:_profiler(?:/|$)|_ignition/(?:execute-solution|health-check)|telescope/requests|horizon/api|debug/(?:default/view|pprof|vars|requests)|__debug__|elmah\\.axd|trace\\.axd|_debugbar|server-(?:status|info)\\b|status\\?full|jolokia|console(?:/|$)|rails/info|__clockwork|_wdt/|api/jsonws|_cat/(?:indices|nodes)|_all_dbs|_config\\b|_utils/|v2/_catalog|containers/json|api/v1/namespaces|env\\.js)", path),
   recon("scanner_marker", "(?:\\bnessus|\\bacunetix|\\bnetsparker|\\bqualys|\\bnikto|\\bsqlmap|\\bdirbuster|\\bgobuster|\\bwpscan|\\bzgrab|\\bmasscan|\\bnuclei|\\bburpcollaborator|\\binteractsh|\\bopenvas|\\bw3af|\\bappscan|\\bwebinspect|\\barachni|\\bxsstrike)\\b", URLISH | header | key),
   // a scanner's own user agent: its name first (`sqlmap/1.7`, `Nuclei - ...`, `Fuzz Faster U Fool`) or as
-  // a comment token of a browser-shaped one (`(X11, U; OpenVAS-VT 22.4.1)`, `(Nikto/2.5.0)`), and NASL
-  // plugin names. Scanned in the browser headers too (`always`): a referer starts with its scheme, so
-  // a page about a scanner (`https://github.com/sqlmapproject/sqlmap`) is no scanner.
+  // a comment token of a browser-shaped one (`Mozilla/5.0 (Nikto/2.5.0)`), and NASL plugin names. Read
+  // in the user agent alone: a referer or a form field may name a scanner.
   recon(
     "scanner_agent",
-    "^(?:sqlmap|nikto|nuclei|wpscan|gobuster|dirbuster|ffuf|fuzz faster u fool|wfuzz|masscan|zgrab|nessus|openvas|arachni|w3af|xsstrike|commix|jaeles|whatweb|nmap scripting engine)\\b|[(;]\\s?(?:openvas|nikto|nessus|nmap scripting engine|netsparker|acunetix)\\b|\\bopenvasvt\\b|\\.nasl\\b",
+    "^(?:sqlmap|nikto|nuclei|wpscan|gobuster|dirbuster|ffuf|fuzz faster u fool|wfuzz|masscan|zgrab|nessus|openvas|arachni|w3af|xsstrike|commix|jaeles|whatweb|nmap scripting engine)\\b|[(;]\\s?(?:openvas|nikto|nessus|nmap scripting engine|netsparker|acunetix)\\b|\\.nasl\\b",
     header,
-    { always: true }
+    { onlyHeader: "user-agent" }
   ),
   recon("dir_listing_probe", "/(?:admin|backup|backups|old|temp|tmp|test|dev|staging|private|secret|hidden|bak|upload|uploads|logs|log|db|database|conf|config|include|includes|inc|install|setup|api_keys|keys|certs)/?(?:\\.(?:tar|zip|gz|rar|sql|bak|old))$", path),
   recon("source_maps_probe", "/(?:\\.git|\\.svn|\\.hg)(?:/|$)|/(?:cvs|\\.cvs)/(?:entries|root)\\b", path),
