@@ -88,6 +88,8 @@ describe("traversal family", () => {
       ["a site's library section", "/library/books/12"],
       ["a site's user pages", "/users/42/profile"],
       ["a font in macOS's library", "/Library/Fonts/Arial.ttf"],
+      ["a site's yearly log archive in lower case", "/library/logs/2023"],
+      ["a site's system section in lower case", "/system/library/manual"],
       ["a program folder without the slash before the drive", "C:\\Program Files\\Acme"],
       ["a server stack named in prose", "installed xampp under C:\\xampp yesterday"],
       // what `new URL("file:///C:/...").pathname` gives

@@ -124,7 +124,10 @@ const isServerInstallPath = (segments: ReadonlyArray<string>): boolean => {
   return false
 }
 
-const isSystemPath = (t: PathToken): boolean => {
+/** macOS writes its roots capitalised: `/library/logs/2024` is a site's own path, `/Library/Logs` the system's. */
+const MACOS_ROOTS: ReadonlyMap<string, string> = new Map([["library", "/Library/"], ["system", "/System/"]])
+
+const isSystemPath = (t: PathToken, value: string): boolean => {
   const segments = t.segments
   let first = segments[0]
   let index = 0
@@ -136,6 +139,8 @@ const isSystemPath = (t: PathToken): boolean => {
   if (first === undefined) return false
   if (SYSTEM_ROOTS.has(first)) return segments.length > index + 1 || first.includes(".")
   const subdirs = SYSTEM_SUBDIRS.get(first)
+  const macos = MACOS_ROOTS.get(first)
+  if (macos !== undefined && !value.includes(macos)) return false
   const second = segments[index + 1]
   if (subdirs === undefined || second === undefined) return false
   // `/home/<user>/.ssh`, `/opt/lampp/logs`: only with a dot-directory or a logs directory below
@@ -172,7 +177,7 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
     }
     if (!inPath && t.absolute && !prose) {
       if (isServerInstallPath(t.segments)) fire(RULES.serverInstall, t)
-      if (isSystemPath(t)) fire(RULES.systemRoot, t)
+      if (isSystemPath(t, value)) fire(RULES.systemRoot, t)
       else if (t.segments.length >= 2) fire(RULES.absolute, t)
     }
   })
