@@ -250,11 +250,8 @@ describe("classes from held-out set E", () => {
       expect(yield* agent({ referer: "nuclei/3.1 templates", "user-agent": "nuclei/3.1 templates" })).toBe(true)
     }))
 
-  it.effect("refuses a mail session command on its own line; a message's lines that start with the same words pass", () =>
-    expectVerdicts(
-      ["Hi,\r\nList 2 sizes please\r\nSelect one of A2 or B3", "Mail from: the front desk\nRcpt to: all staff", "Type QUIT to leave the chat"],
-      ["x\r\nMAIL FROM:<ops@example.net>\r\nDATA", "\r\nA7 LOGIN admin secret", "\r\nLOGOUT\r\n"]
-    ))
+  it.effect("passes a message that ends with a line saying QUIT at the default level", () =>
+    expectVerdicts(["Thanks!\nQUIT\n", "Hi,\r\nList 2 sizes please\r\nSelect one of A2 or B3", "Mail from: the front desk\nRcpt to: all staff"], []))
 
   it.effect("refuses a Java expression that reaches a class loader; a template reading a property passes", () =>
     expectVerdicts(["Hello ${user.name}", "`${item.getClassName()}`"], ["${''.getClass().getClassLoader()}", "${class.getClassLoader().loadClass('x')}"]))

@@ -387,3 +387,13 @@ describe("shell family", () => {
     }
   })
 })
+
+describe("shell family: a mail session command on a line of its own", () => {
+  it.each(["note\r\nRCPT TO:<desk@example.org>\r\nDATA", "\r\nB12 FETCH 4 BODY[]", "bye\nQUIT"])("is refused at level 2: %s", (value) => {
+    expect(rulesOf(value, 2)).toContain("shell-038")
+  })
+
+  it.each(["Thanks!\nQUIT\n", "Done for today\r\nLOGOUT", "\r\nA7 LOGIN admin secret"])("is not refused by shell-038 at level 1: %s", (value) => {
+    expect(rulesOf(value, 1)).not.toContain("shell-038")
+  })
+})

@@ -172,7 +172,7 @@ export const SHELL_RULES = {
   ),
   mailSession: rule(
     "shell-038",
-    1,
+    2,
     5,
     "A mail session command on a line of its own after a line break, as a client writes it: `\\r\\nRCPT TO: <a@example.com>`, `\\r\\nA1 FETCH 1`, `\\r\\nQUIT`"
   ),
@@ -236,7 +236,7 @@ const IFS_GLUED = /[a-z0-9_/'"]\$\{?ifs\b|\$\{?ifs\}?(?:\$\d)?[a-z0-9_/.'"-]/i
 const ESCAPED_COMMAND = /^\s{0,4}\\([a-z][a-z0-9_-]{1,31})(?=\s|$|[;|&])/i
 
 /**
- * At level 1 the commands only as a mail client writes them: an envelope command with an address, an
+ * The commands only as a mail client writes them: an envelope command with an address, an
  * IMAP command in capitals after a tag holding a digit (`A1 LOGIN`, `V100 CAPABILITY`), or `QUIT` or
  * `LOGOUT` alone on its line. A line of a message (`List 3 items`, `Select one:`) has none of these.
  */
@@ -427,7 +427,8 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   }
   const split = splitCommand(value)
   if (split !== undefined) fire(SHELL_RULES.splitCommand, `command name split: ${split}`)
-  if (value.includes("\n")) {
+  // level 2: a message's own lines end with `QUIT` or start with an IMAP-shaped tag often enough
+  if (paranoia >= 2 && value.includes("\n")) {
     const session = MAIL_SESSION.exec(value)
     if (session !== null) fire(SHELL_RULES.mailSession, `mail session command: ${session[0].trim()}`)
   }
