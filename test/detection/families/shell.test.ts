@@ -397,3 +397,13 @@ describe("shell family: a mail session command on a line of its own", () => {
     expect(rulesOf(value, 1)).not.toContain("shell-038")
   })
 })
+
+describe("shell family: a command that needs no argument on a line of its own", () => {
+  it.each(["\nreboot", "\r\npoweroff", "\nhalt\n", "\n shutdown;"])("is refused after a line break: %s", (value) => {
+    expect(score(value), value).toBeGreaterThanOrEqual(5)
+  })
+
+  it.each(["\nreboot the router and wait", "Halt! Who goes there?", "\nshutdown notice: Friday"])("passes prose that starts with the same word: %s", (value) => {
+    expect(score(value), value).toBeLessThan(5)
+  })
+})

@@ -233,6 +233,12 @@ const POWERSHELL_CALL = /(?:^|[^a-z0-9-])([a-z]{3,9}(?:-[a-z]{3,20})?)(?:\s{0,4}
 /** `$IFS` / `${IFS}` with a word character or a slash on either side: the separator a filter misses. */
 const IFS_GLUED = /[a-z0-9_/'"]\$\{?ifs\b|\$\{?ifs\}?(?:\$\d)?[a-z0-9_/.'"-]/i
 /** A backslash, then a command name: `\\ls`, `\\cat /x`. A Windows path (`\\dir\\x`) goes on with a separator. */
+/**
+ * Commands that act with no argument at all: alone on a line after a break they stop the machine, and
+ * a line of prose is rarely the one word `reboot`.
+ */
+const DESTRUCTIVE_ALONE: ReadonlySet<string> = new Set(["reboot", "halt", "poweroff", "shutdown"])
+
 const ESCAPED_COMMAND = /^\s{0,4}\\([a-z][a-z0-9_-]{1,31})(?=\s|$|[;|&])/i
 
 /**
@@ -415,7 +421,7 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   }
   const leading = LEADING_SEPARATOR.exec(value)
   const word = (leading?.[2] ?? "").toLowerCase()
-  if (leading !== null && (leading[1] === "\n" ? RARE_COMMANDS.has(word) : isCommand(word))) fire(SHELL_RULES.leadingSeparator, `separator then ${leading[2]}`)
+  if (leading !== null && (leading[1] === "\n" ? RARE_COMMANDS.has(word) || DESTRUCTIVE_ALONE.has(word) : isCommand(word))) fire(SHELL_RULES.leadingSeparator, `separator then ${leading[2]}`)
   if (SLEEP_PROBE.test(text) || (value.includes("!") && HISTORY_EXPANSION.test(value))) fire(SHELL_RULES.probe, `probe: ${value}`)
   if (value.includes("$") || value.includes("%") || value.includes("!")) {
     const variable = executedVariable(value)
