@@ -266,6 +266,31 @@ describe("classes from held-out set E", () => {
       expect((yield* query("O%27Brien%20family=reunion%202024")).isThreat).toBe(false)
     }))
 
+  it.effect("refuses an injection cut at its `=` after a name made of comments; names with colons and hyphens pass", () =>
+    Effect.gen(function*() {
+      const detector = yield* detectorAt1
+      const query = (q: string) => detector.detect({ path: "/search", query: q, headers: { host: "shop.example" } })
+      expect((yield* query("7/**/or/**/2=2")).isThreat).toBe(true)
+      expect((yield* query("ns:lang=en&x-trace-id=ab12&v1.2=ok")).isThreat).toBe(false)
+    }))
+
+  it.effect("reads the rest of a bracketed name past its eighth index as one value", () =>
+    Effect.gen(function*() {
+      const detector = yield* detectorAt1
+      const padded = "a[1][2][3][4][5][6][7][8]"
+      const r = yield* detector.detect({ path: "/list", query: `${padded}[0+union+select+password+from+users--+]=1`, headers: { host: "shop.example" } })
+      expect(r.isThreat).toBe(true)
+      expect((yield* detector.detect({ path: "/list", query: `${padded}[9][10]=1`, headers: { host: "shop.example" } })).isThreat).toBe(false)
+    }))
+
+  it.effect("splits a bracketed cookie name into its indexes; a plain bracketed cookie passes", () =>
+    Effect.gen(function*() {
+      const detector = yield* detectorAt1
+      const cookie = (c: string) => Effect.map(detector.detect({ path: "/", headers: { host: "shop.example", cookie: c } }), (r) => r.isThreat)
+      expect(yield* cookie("prefs[1;drop table accounts;--]=x")).toBe(true)
+      expect(yield* cookie("prefs[theme]=dark; cart[items][0]=12")).toBe(false)
+    }))
+
   it.effect("refuses a here-string fed to the shell itself; one fed to another program passes", () =>
     expectVerdicts(["read a b <<< \"$pair\"", "the <<< operator feeds a string to stdin"], ["$0<<<$'\\x69\\x64'", "${0}<<<'uname -a'", "x|sh <<< \"$(printf id)\""]))
 

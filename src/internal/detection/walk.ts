@@ -82,33 +82,41 @@ const pair = (sink: ValueSink, name: string, value: string, where: WhereName, pr
   // a cookie's name is no parameter: read where cookies are read, it is not a key an application
   // builds objects or queries from (and `connect.sid` is an ordinary cookie name)
   if (!isSimpleName(name) || (sessionNames && where !== "cookie" && SESSION_NAME.test(name))) {
-    sink.value(name, where === "cookie" ? "cookie" : "key", "name", location, name)
-    if (where !== "cookie" && name.includes("[")) bracketIndexes(sink, name, location)
+    const kind = where === "cookie" ? "cookie" : "key"
+    sink.value(name, kind, "name", location, name)
+    // PHP builds arrays from bracketed cookie names as it does from query names
+    if (name.includes("[")) bracketIndexes(sink, name, location, kind)
   }
   if (value.length > 0) sink.value(value, where, "value", location, name)
-  // a query parameter name no application gives (a quote, a space, a parenthesis) is text cut at the `=`
-  // it held: `?admin' AND '1'='1'` reads as name `admin' AND '1'` and value `'1'`, neither an injection
+  // a query parameter name no application gives (a quote, a space, a comment) is text cut at the `=`
+  // it held: `?bob' OR 'k'='k` reads as name `bob' OR 'k'` and value `'k'`, neither an injection
   // alone. A form body is left as it is: a quoted body (`"text=a = b"`) is a client's mistake, not a cut.
   if (value.length > 0 && where === "query" && TEXT_NAME.test(name)) sink.value(`${name}=${value}`, where, "value", location, name)
 }
 
-/** A character no form field or query parameter name holds: a quote, a space, a parenthesis. */
-const TEXT_NAME = /['"`\s()]/
+/**
+ * A character no form field or query parameter name holds: a quote, a space, a parenthesis, or any
+ * other outside letters, digits, `_`, `-`, `.`, `:` and brackets (`?1/**\/or/**\/1=1`).
+ */
+const TEXT_NAME = /[^\w.:[\]-]/
 
 /**
  * The indexes of a bracketed name (`user[0 ;select 1;#]`, `a[b][c]`), each on its own: PHP, Rails and
  * qs build arrays and objects from them, so an index reaches the application as a key, and read
- * whole the brackets look like a quoted SQL Server name. At most eight, each scanned once.
+ * whole the brackets look like a quoted SQL Server name. At most eight, each scanned once; the rest
+ * of the name as one value.
  */
-const bracketIndexes = (sink: ValueSink, name: string, location: string): void => {
+const bracketIndexes = (sink: ValueSink, name: string, location: string, kind: WhereName): void => {
   let open = name.indexOf("[")
   for (let n = 0; open >= 0 && n < 8; n++) {
     const close = name.indexOf("]", open + 1)
     if (close < 0) return
     const index = name.slice(open + 1, close)
-    if (index.length > 0 && !isSimpleName(index)) sink.value(index, "key", "name", location, name)
+    if (index.length > 0 && !isSimpleName(index)) sink.value(index, kind, "name", location, name)
     open = name.indexOf("[", close + 1)
   }
+  // past the eighth index the rest is read as one value: an injection is not hidden behind padding
+  if (open >= 0) sink.value(name.slice(open), kind, "name", location, name)
 }
 
 const pairs = (sink: ValueSink, list: Pairs, where: WhereName, prefix: string): void => {
