@@ -16,7 +16,7 @@ describe("files family", () => {
       ["git metadata", "../.git/config"],
       ["an SSH key in a home directory", "home/alice/.ssh/id_ed25519"],
       ["a cloud credential store", "~/.aws/credentials"],
-      ["an X session's resources in a home", "~/.Xresources"],
+      ["an X session's defaults in a home", "~/.Xdefaults"],
       ["an X start-up script after a climb", "../../../.xinitrc"],
       ["an X session log under /home", "/home/kim/.xsession-errors"],
       ["a WordPress config", "../wp-config.php"],
@@ -168,7 +168,7 @@ describe("files family", () => {
   describe("passes at the default level", () => {
     it.each([
       ["a search about hosts files", "/etc/hosts file windows"],
-      ["an install guide naming X resources", "add this line to ~/.Xresources and restart"],
+      ["an install guide naming X resources", "put the font line in ~/.Xdefaults, then log in again"],
       ["a command that loads X resources", "xrdb -merge ~/.Xdefaults"],
       ["a question about passwd", "how do I edit /etc/passwd safely"],
       ["an image data URI", "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="],

@@ -164,7 +164,7 @@ describe("protocol family", () => {
       ["an out-of-band callback", "http://x1y2z3.oastify.com/"],
       ["an ambiguous authority", "http://127.1.1.1:80\\@example.com/"],
       ["a loopback URL inside another", "https://redirect.example/?to=http://localhost:8080/"],
-      ["a trusted name ending in loopback", "http://example.com.127.0.0.1"],
+      ["a trusted name ending in loopback", "http://static.example.net.127.0.0.2"],
       ["a name ending in the metadata address", "https://cdn.example.org.169.254.169.254/latest/"],
       ["a name ending in a private address, with a port", "http://api.example.10.0.0.7:8080/"]
     ])("refuses %s", (_, value) => refused(value))

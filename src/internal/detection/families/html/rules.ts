@@ -86,7 +86,7 @@ export const CALL_VALUE = rule(
   "html-115",
   1,
   5,
-  "A value that is itself a JavaScript sink: a call of a dialog, evaluator or decoder (`alert()`, `setInterval(code, 1)`, `new Function(...)`, `atob(...)`), a page property (`document.cookie=...`, `window.location`), or one call of a browser API that acts on the visitor (`navigator.vibrate(500)`, `navigator.sendBeacon(...)`)"
+  "A value that is itself a JavaScript sink: a call of a dialog, evaluator or decoder (`alert()`, `setInterval(code, 1)`, `new Function(...)`, `atob(...)`), a page property (`document.cookie=...`, `window.location`), or one call of a browser API that acts on the visitor (`navigator.vibrate([300])`, `navigator.sendBeacon(...)`)"
 )
 export const PADDED_REFERENCE = rule(
   "html-116",

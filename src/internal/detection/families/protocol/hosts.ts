@@ -215,7 +215,7 @@ const DOTTED_QUAD = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/
 const LETTER = /[a-z_-]/
 
 /**
- * `example.com.127.0.0.1`: a name that ends in an internal address. No top-level domain is numeric,
+ * `static.example.net.127.0.0.2`: a name that ends in an internal address. No top-level domain is numeric,
  * so no registered name ends so; it passes a check that the host starts with a trusted name, and a
  * resolver or wildcard DNS that reads the trailing address sends the request there. Only an internal
  * address counts: a public one names nothing the server guards. Linear: four searches back from the end.

@@ -57,7 +57,7 @@ export const RULES = {
   xpath: rule("036", "xml", 1, 5, "XPath injection: a quote, a boolean operator and an XPath node function (`' or name()='admin`, `\" and count(//user)`)"),
   ssrfMetadata: rule("040", "ssrf", 1, 5, "A URL to a cloud metadata endpoint (`169.254.169.254`, `metadata.google.internal`, `fd00:ec2::254`)"),
   ssrfLoopback: rule("041", "ssrf", 1, 5, "A parameter that is a URL to this host (`localhost`, `127.0.0.0/8`, `[::1]`, `0.0.0.0`, container host names)"),
-  ssrfObfuscated: rule("042", "ssrf", 1, 5, "A URL host that is an address in disguise (decimal, hex, octal, short form, IPv6-mapped, wildcard DNS, a name ending in an internal address: `example.com.127.0.0.1`)"),
+  ssrfObfuscated: rule("042", "ssrf", 1, 5, "A URL host that is an address in disguise (decimal, hex, octal, short form, IPv6-mapped, wildcard DNS, a name ending in an internal address: `static.example.net.127.0.0.2`)"),
   ssrfScheme: rule("043", "ssrf", 1, 5, "A parameter that is a URL with a scheme servers should never fetch (`gopher:`, `dict:`, `file:`, `tftp:`, `jar:`, `netdoc:`)"),
   ssrfBareHost: rule("044", "ssrf", 1, 5, "A parameter that is a loopback host followed by a path, without a scheme (`localhost/admin`)"),
   ssrfOob: rule("045", "ssrf", 1, 5, "Names an out-of-band interaction or redirect service (`*.oastify.com`, `*.interact.sh`, `r3dir.me`)"),

@@ -139,7 +139,7 @@ export interface TokenSource {
   /** Comments split SQL words apart (`union/**\/select`) or MySQL's executable ones were used. */
   obfuscated(): boolean
   /**
-   * A quote opened inside a MySQL executable comment that carries a version (`1/*!1111'*\/`) or
+   * A quote opened inside a MySQL executable comment that carries a version (`3/*!2222'*\/`) or
    * starts with it (`/*!'*\/`): MySQL reads the quote, a filter that skips comments does not.
    */
   hidesQuote(): boolean
