@@ -75,15 +75,6 @@ export type {
  */
 export interface ThreatDetectorService {
   readonly detect: (input: DetectionInput, context?: DetectionContext) => Effect.Effect<DetectionResult>
-  /**
-   * What `detect` answers, without a step: the detector is a pure function of its input (its clean
-   * memo never changes an answer), and `detect` is `Effect.sync` of it. For a caller already inside
-   * a synchronous step that scans every request (the `suspicious_activity` check), where `detect`
-   * would cost two steps of the request's fiber. A detector without it (one that wraps `detect`,
-   * say) is asked through `detect`; one that wraps `detect` and keeps another's `scan` must wrap
-   * `scan` too, or drop it.
-   */
-  readonly scan?: ((input: DetectionInput, context?: DetectionContext) => DetectionResult) | undefined
 }
 
 /**
@@ -104,7 +95,7 @@ export const make = (options: ThreatDetectorOptions = {}): Effect.Effect<ThreatD
     })
     if (issues.length > 0) return Effect.fail(ConfigError.fromIssues(issues))
     const engine = makeEngine(engineSettings(options, customPatterns))
-    return Effect.succeed({ detect: (input, context) => Effect.sync(() => engine(input, context)), scan: engine })
+    return Effect.succeed({ detect: (input, context) => Effect.sync(() => engine(input, context)) })
   })
 
 /**
@@ -141,7 +132,7 @@ export const fromConfig = (config: DetectionConfig): ThreatDetectorOptions => ({
   scanBody: config.detectionScanBody
 })
 
-const noop: ThreatDetectorService = { detect: () => Effect.succeed(emptyResult), scan: () => emptyResult }
+const noop: ThreatDetectorService = { detect: () => Effect.succeed(emptyResult) }
 
 /**
  * Finds attacks in a request given as plain data.

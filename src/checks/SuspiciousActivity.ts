@@ -185,7 +185,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   const detected = (req: GuardRequest, scan: Scanned): Effect.Effect<Verdict, StoreError> => {
     if (!("input" in scan)) return refuse(env, req, scan)
     const { input, truncated } = scan
-    const judge = (result: DetectionResult): Effect.Effect<Verdict, StoreError> => {
+    return Effect.flatMap(env.detector.detect(input), (result) => {
       if (result.isThreat) return threat(req, result, truncated)
       // a detector that failed on the request scanned none or part of it: the check failed, as one
       // that dies does (500 under fail-secure), so that an input that trips it is no way past it
@@ -194,10 +194,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       return result.truncated || truncated
         ? Effect.zipRight(debug(`request not fully scanned (${truncated ? "body prefix only" : result.skipped.reasons.join(", ")})`), pass)
         : pass
-    }
-    // the detector's answer without a step when it gives one: a clean request passes at once
-    const { scan: scanNow } = env.detector
-    return scanNow === undefined ? Effect.flatMap(env.detector.detect(input), judge) : judge(scanNow(input))
+    })
   }
 
   return Option.some({

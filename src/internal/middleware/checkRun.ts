@@ -94,21 +94,13 @@ export const makeCheckRunner = (env: CheckEnv, repeatedLog: CheckLog): CheckRunn
     if (first >= list.length) return pass
     let current = first
     const from = (start: number): Effect.Effect<Verdict, StoreError> => {
-      let i = nextApplying(list, req, start)
-      while (i < list.length) {
-        const check = list[i]!
-        current = i
-        const verdict = traced(check, req)
-        // a check that passes without a step (it answers `pass` itself): the next one runs in this step
-        if (verdict !== pass) return Effect.flatMap(verdict, (v) => Option.isSome(v) ? refusedBy(check, v) : from(i + 1))
-        i = nextApplying(list, req, i + 1)
-      }
-      return pass
+      const i = nextApplying(list, req, start)
+      if (i >= list.length) return pass
+      const check = list[i]!
+      current = i
+      return Effect.flatMap(traced(check, req), (verdict) => Option.isSome(verdict) ? refusedBy(check, verdict) : from(i + 1))
     }
-    const run = from(first)
-    // every check passed without a step: nothing can fail, no handler to install
-    if (run === pass) return pass
-    return Effect.catchAllCause(run, (cause) =>
+    return Effect.catchAllCause(from(first), (cause) =>
       Effect.flatMap(onCheckFailure(list[current]!, cause), (verdict) =>
         Option.isSome(verdict) ? Effect.succeed(verdict) : runFrom(list, req, current + 1)))
   }
