@@ -138,4 +138,9 @@ describe("in-process stores", () => {
     Effect.gen(function*() {
       expect((yield* get("/search?q=anything")).status).toBe(200)
     }).pipe(Effect.provide(guardedServer(app, { failSecure: false }, failing))))
+
+  it.scoped("in passive mode, a request the detector could not scan goes on: passive mode never blocks", () =>
+    Effect.gen(function*() {
+      expect((yield* get("/search?q=anything")).status).toBe(200)
+    }).pipe(Effect.provide(guardedServer(app, { passiveMode: true }, failing))))
 })
