@@ -2,7 +2,8 @@
  * `suspicious_activity`: scans the request (path, query, headers, cookies and, when small and
  * textual, the body) with the `ThreatDetector`. A threat counts toward the client's auto-ban; at the
  * threshold the client is banned (403 "IP has been banned"), otherwise the request is refused with
- * 400. Skipped for whitelisted clients, excluded paths and routes that turn detection off.
+ * 400. Skipped for whitelisted clients, routes that turn detection off, and excluded paths unless
+ * their route turns it on.
  *
  * @since 0.1.0
  */
@@ -199,11 +200,12 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
 
   return Option.some({
     name: "suspicious_activity",
-    onExcludedPaths: false,
+    // a route's own suspiciousDetection holds on an excluded path, the global and dynamic ones do not
+    onExcludedPaths: true,
     run: (req) => {
       if (req.state.whitelisted || req.route?.settings.bypass?.has("penetration") === true) return pass
       const enabled = req.route?.settings.suspiciousDetection ??
-        req.rules?.rules.enablePenetrationDetection ?? config.enablePenetrationDetection
+        (!req.excluded && (req.rules?.rules.enablePenetrationDetection ?? config.enablePenetrationDetection))
       if (!enabled) return pass
       const scanned = inputOf(req)
       return Effect.isEffect(scanned) ? Effect.flatMap(scanned, (scan) => detected(req, scan)) : detected(req, scanned)
