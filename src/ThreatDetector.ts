@@ -99,13 +99,15 @@ export const make = (options: ThreatDetectorOptions = {}): Effect.Effect<ThreatD
   })
 
 /**
- * The detection fields of a decoded `GuardConfig` as detector options.
+ * The detection fields of a decoded `GuardConfig` as detector options. The detector is on whatever
+ * `enablePenetrationDetection` says: a route's `suspiciousDetection` and the dynamic rule
+ * `enable_penetration_detection` can turn detection on where the global setting is off, so the
+ * `suspicious_activity` check decides per request whether to ask it.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const fromConfig = (config: DetectionConfig): ThreatDetectorOptions => ({
-  enabled: config.enablePenetrationDetection,
   categories: config.detectionCategories,
   customPatterns: config.detectionCustomPatterns.map((p): CustomPattern | string => {
     if (typeof p === "string") return p

@@ -28,6 +28,18 @@ const GuardWithDynamicRules = GuardLive.pipe(Layer.provide(GuardConfig.layer({
   enableDynamicRules: true
 })))
 
+/** Dynamic rules on and detection off: a rule can turn it on. */
+const GuardWithDetectionOff = GuardLive.pipe(Layer.provide(GuardConfig.layer({
+  enableRateLimiting: false,
+  enablePenetrationDetection: false,
+  enableAgent: true,
+  agentApiKey: "test-api-key-0001",
+  agentEndpoint: "http://127.0.0.1:9",
+  agentEnableEvents: false,
+  agentEnableMetrics: false,
+  enableDynamicRules: true
+})))
+
 describe("dynamic rules change what the middleware blocks", () => {
   it.effect("an IP blacklist applies at once and the previous behaviour returns at expiresAt", () =>
     Effect.gen(function*() {
@@ -56,4 +68,14 @@ describe("dynamic rules change what the middleware blocks", () => {
       expect(yield* status("/login", "198.51.100.22")).toBe(429)
       expect(yield* status("/", "198.51.100.23", { "user-agent": "EvilBot/2" })).toBe(403)
     }).pipe(Effect.provide(GuardWithDynamicRules)))
+
+  it.effect("a rule that turns detection on applies where the global setting is off", () =>
+    Effect.gen(function*() {
+      const rules = yield* DynamicRuleManager
+      const attack = "/?q=%3Cscript%3Ealert(1)%3C/script%3E"
+      expect(yield* status(attack, "198.51.100.24")).toBe(200)
+      yield* rules.setRules(new DynamicRules({ ruleId: "r-4", version: 1, enablePenetrationDetection: true }))
+      expect(yield* status(attack, "198.51.100.24")).toBe(400)
+      expect(yield* status("/?q=shoes", "198.51.100.24")).toBe(200)
+    }).pipe(Effect.provide(GuardWithDetectionOff)))
 })
