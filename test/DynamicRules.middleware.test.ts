@@ -17,7 +17,7 @@ const status = (path: string, ip: string, headers: Record<string, string> = {}) 
 const Guard = GuardLive.pipe(Layer.provide(GuardConfig.layer({ enableRateLimiting: false })))
 
 /** Dynamic rules on, so the checks they can drive are built; the agent itself stays silent. */
-const GuardWithDynamicRules = GuardLive.pipe(Layer.provide(GuardConfig.layer({
+const withDynamicRules = {
   enableRateLimiting: false,
   enableAgent: true,
   agentApiKey: "test-api-key-0001",
@@ -26,19 +26,11 @@ const GuardWithDynamicRules = GuardLive.pipe(Layer.provide(GuardConfig.layer({
   agentEnableEvents: false,
   agentEnableMetrics: false,
   enableDynamicRules: true
-})))
+}
+const GuardWithDynamicRules = GuardLive.pipe(Layer.provide(GuardConfig.layer(withDynamicRules)))
 
 /** Dynamic rules on and detection off: a rule can turn it on. */
-const GuardWithDetectionOff = GuardLive.pipe(Layer.provide(GuardConfig.layer({
-  enableRateLimiting: false,
-  enablePenetrationDetection: false,
-  enableAgent: true,
-  agentApiKey: "test-api-key-0001",
-  agentEndpoint: "http://127.0.0.1:9",
-  agentEnableEvents: false,
-  agentEnableMetrics: false,
-  enableDynamicRules: true
-})))
+const GuardWithDetectionOff = GuardLive.pipe(Layer.provide(GuardConfig.layer({ ...withDynamicRules, enablePenetrationDetection: false })))
 
 describe("dynamic rules change what the middleware blocks", () => {
   it.effect("an IP blacklist applies at once and the previous behaviour returns at expiresAt", () =>
