@@ -75,15 +75,6 @@ export type {
  */
 export interface ThreatDetectorService {
   readonly detect: (input: DetectionInput, context?: DetectionContext) => Effect.Effect<DetectionResult>
-  /**
-   * What `detect` answers, without a step: the detector is a pure function of its input (its clean
-   * memo never changes an answer), and `detect` is `Effect.sync` of it. For a caller already inside
-   * a synchronous step that scans every request (the `suspicious_activity` check), where `detect`
-   * would cost two steps of the request's fiber. A detector without it (one that wraps `detect`,
-   * say) is asked through `detect`; one that wraps `detect` and keeps another's `scan` must wrap
-   * `scan` too, or drop it.
-   */
-  readonly scan?: ((input: DetectionInput, context?: DetectionContext) => DetectionResult) | undefined
 }
 
 /**
@@ -104,17 +95,19 @@ export const make = (options: ThreatDetectorOptions = {}): Effect.Effect<ThreatD
     })
     if (issues.length > 0) return Effect.fail(ConfigError.fromIssues(issues))
     const engine = makeEngine(engineSettings(options, customPatterns))
-    return Effect.succeed({ detect: (input, context) => Effect.sync(() => engine(input, context)), scan: engine })
+    return Effect.succeed({ detect: (input, context) => Effect.sync(() => engine(input, context)) })
   })
 
 /**
- * The detection fields of a decoded `GuardConfig` as detector options.
+ * The detection fields of a decoded `GuardConfig` as detector options. The detector is on whatever
+ * `enablePenetrationDetection` says: a route's `suspiciousDetection` and the dynamic rule
+ * `enable_penetration_detection` can turn detection on where the global setting is off, so the
+ * `suspicious_activity` check decides per request whether to ask it.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const fromConfig = (config: DetectionConfig): ThreatDetectorOptions => ({
-  enabled: config.enablePenetrationDetection,
   categories: config.detectionCategories,
   customPatterns: config.detectionCustomPatterns.map((p): CustomPattern | string => {
     if (typeof p === "string") return p
@@ -141,7 +134,7 @@ export const fromConfig = (config: DetectionConfig): ThreatDetectorOptions => ({
   scanBody: config.detectionScanBody
 })
 
-const noop: ThreatDetectorService = { detect: () => Effect.succeed(emptyResult), scan: () => emptyResult }
+const noop: ThreatDetectorService = { detect: () => Effect.succeed(emptyResult) }
 
 /**
  * Finds attacks in a request given as plain data.

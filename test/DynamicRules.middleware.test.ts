@@ -17,7 +17,7 @@ const status = (path: string, ip: string, headers: Record<string, string> = {}) 
 const Guard = GuardLive.pipe(Layer.provide(GuardConfig.layer({ enableRateLimiting: false })))
 
 /** Dynamic rules on, so the checks they can drive are built; the agent itself stays silent. */
-const GuardWithDynamicRules = GuardLive.pipe(Layer.provide(GuardConfig.layer({
+const withDynamicRules = {
   enableRateLimiting: false,
   enableAgent: true,
   agentApiKey: "test-api-key-0001",
@@ -26,7 +26,11 @@ const GuardWithDynamicRules = GuardLive.pipe(Layer.provide(GuardConfig.layer({
   agentEnableEvents: false,
   agentEnableMetrics: false,
   enableDynamicRules: true
-})))
+}
+const GuardWithDynamicRules = GuardLive.pipe(Layer.provide(GuardConfig.layer(withDynamicRules)))
+
+/** Dynamic rules on and detection off: a rule can turn it on. */
+const GuardWithDetectionOff = GuardLive.pipe(Layer.provide(GuardConfig.layer({ ...withDynamicRules, enablePenetrationDetection: false })))
 
 describe("dynamic rules change what the middleware blocks", () => {
   it.effect("an IP blacklist applies at once and the previous behaviour returns at expiresAt", () =>
@@ -56,4 +60,14 @@ describe("dynamic rules change what the middleware blocks", () => {
       expect(yield* status("/login", "198.51.100.22")).toBe(429)
       expect(yield* status("/", "198.51.100.23", { "user-agent": "EvilBot/2" })).toBe(403)
     }).pipe(Effect.provide(GuardWithDynamicRules)))
+
+  it.effect("a rule that turns detection on applies where the global setting is off", () =>
+    Effect.gen(function*() {
+      const rules = yield* DynamicRuleManager
+      const attack = "/?q=%3Cscript%3Ealert(1)%3C/script%3E"
+      expect(yield* status(attack, "198.51.100.24")).toBe(200)
+      yield* rules.setRules(new DynamicRules({ ruleId: "r-4", version: 1, enablePenetrationDetection: true }))
+      expect(yield* status(attack, "198.51.100.24")).toBe(400)
+      expect(yield* status("/?q=shoes", "198.51.100.24")).toBe(200)
+    }).pipe(Effect.provide(GuardWithDetectionOff)))
 })

@@ -9,6 +9,8 @@ import { TRANSPORTS } from "./support/transports.js"
  * global HTTPS redirect) on subtrees such as `/static` and `/docs`. What a route requires of its own
  * requests is not the guard's filtering but the route's contract: an excluded spelling that the
  * router serves from a protected route (`/:tenant/admin` serves `/static/admin`) meets it too.
+ * A request a route serves is excluded by the route's pattern (`/static/:file`), one no route
+ * serves by its path: a parametric route does not lose the guard's filtering on an excluded spelling.
  */
 const secured = (settings: RouteSettingsInput) => HttpServerResponse.text("secret").pipe(RouteGuard.secure(settings))
 
@@ -46,18 +48,65 @@ describe("excluded paths", () => {
       }))
   }
 
+  const attack = "?q=%3Cscript%3Ealert(1)%3C/script%3E"
+
   for (const transport of TRANSPORTS) {
     it.scopedLive(`${transport.name}: the global user-agent list, HTTPS redirect and detection stay lifted there`, () =>
       Effect.gen(function*() {
-        const open = HttpRouter.empty.pipe(HttpRouter.get("/:dir/file", HttpServerResponse.text("file")))
+        const open = HttpRouter.empty.pipe(
+          HttpRouter.get("/static/:file", HttpServerResponse.text("file")),
+          HttpRouter.get("/:dir/page", HttpServerResponse.text("page"))
+        )
         const guarded = yield* transport.make({ _tag: "app", app: open }, {
           guard: GuardRoutes.fromRouter(open),
           config: { enforceHttps: true, blockedUserAgents: ["curl"] }
         })
         const status = (path: string) =>
           Effect.map(guarded.send({ method: "GET", path, headers: { host: "guarded.test", "user-agent": "curl/8" } }), (r) => r.status)
-        expect(yield* status("/static/file?q=%3Cscript%3Ealert(1)%3C/script%3E")).toBe(200)
-        expect(yield* status("/assets/file")).toBe(301)
+        expect(yield* status(`/static/file${attack}`)).toBe(200)
+        expect(yield* status("/assets/page")).toBe(301)
+      }))
+  }
+
+  for (const transport of TRANSPORTS) {
+    it.scopedLive(`${transport.name}: a parametric route serving an excluded spelling is judged by its pattern, not lifted`, () =>
+      Effect.gen(function*() {
+        const open = HttpRouter.empty.pipe(HttpRouter.get("/:tenant/search", HttpServerResponse.text("results")))
+        const guarded = yield* transport.make({ _tag: "app", app: open }, { guard: GuardRoutes.fromRouter(open) })
+        const status = (path: string) =>
+          Effect.map(guarded.send({ method: "GET", path, headers: { host: "guarded.test" } }), (r) => r.status)
+        expect(yield* status(`/acme/search${attack}`)).toBe(400)
+        expect(yield* status(`/static/search${attack}`)).toBe(400)
+        expect(yield* status(`/docs/search${attack}`)).toBe(400)
+        expect(yield* status("/static/search?q=shoes")).toBe(200)
+      }))
+  }
+
+  for (const transport of TRANSPORTS) {
+    it.scopedLive(`${transport.name}: a request no route serves is excluded by its path`, () =>
+      Effect.gen(function*() {
+        const open = HttpRouter.empty.pipe(HttpRouter.get("/:tenant/search", HttpServerResponse.text("results")))
+        const guarded = yield* transport.make({ _tag: "app", app: open }, { guard: GuardRoutes.fromRouter(open) })
+        const status = (path: string) =>
+          Effect.map(guarded.send({ method: "GET", path, headers: { host: "guarded.test" } }), (r) => r.status)
+        // the router answers 404: the guard did not scan it
+        expect(yield* status(`/static/css/site.css${attack}`)).toBe(404)
+        expect(yield* status(`/assets/css/site.css${attack}`)).toBe(400)
+      }))
+  }
+
+  for (const transport of TRANSPORTS) {
+    it.scopedLive(`${transport.name}: a route's own suspiciousDetection holds on an excluded path`, () =>
+      Effect.gen(function*() {
+        const open = HttpRouter.empty.pipe(
+          HttpRouter.get("/static/upload", HttpServerResponse.text("stored").pipe(RouteGuard.secure({ suspiciousDetection: true }))),
+          HttpRouter.get("/static/:file", HttpServerResponse.text("file"))
+        )
+        const guarded = yield* transport.make({ _tag: "app", app: open }, { guard: GuardRoutes.fromRouter(open) })
+        const status = (path: string) =>
+          Effect.map(guarded.send({ method: "GET", path, headers: { host: "guarded.test" } }), (r) => r.status)
+        expect(yield* status(`/static/upload${attack}`)).toBe(400)
+        expect(yield* status(`/static/file${attack}`)).toBe(200)
       }))
   }
 })

@@ -26,6 +26,7 @@ const router = HttpRouter.empty.pipe(
       Effect.succeed(request.headers["x-ok"] === "1" ? Option.none() : Option.some(HttpServerResponse.text("nope", { status: 422 })))]
   }))),
   HttpRouter.get("/code", ok.pipe(RouteGuard.secure({ suspiciousDetection: false }))),
+  HttpRouter.get("/search", ok.pipe(RouteGuard.secure({ suspiciousDetection: true }))),
   HttpRouter.get("/users/:id", ok.pipe(RouteGuard.secure({ blockUserAgents: ["^curl/"] }))),
   HttpRouter.get("/report", ok.pipe(RouteGuard.secure({
     behaviorRules: [{ ruleType: "usage", threshold: 2, window: 60, action: "throttle" }]
@@ -133,6 +134,12 @@ describe("RouteGuard", () => {
       expect((yield* get("/code?snippet=%3Cscript%3Ealert(1)%3C/script%3E")).status).toBe(200)
       expect((yield* get("/public?snippet=%3Cscript%3Ealert(1)%3C/script%3E")).status).toBe(400)
     }).pipe(Effect.provide(guarded())))
+
+  it.scoped("detection can be turned on per route where the global setting is off", () =>
+    Effect.gen(function*() {
+      expect((yield* get("/search?q=%3Cscript%3Ealert(1)%3C/script%3E")).status).toBe(400)
+      expect((yield* get("/public?q=%3Cscript%3Ealert(1)%3C/script%3E")).status).toBe(200)
+    }).pipe(Effect.provide(guarded({ enablePenetrationDetection: false }))))
 
   it.scoped("route patterns with parameters match, and route user-agent rules apply", () =>
     Effect.gen(function*() {

@@ -208,22 +208,4 @@ describe("ThreatDetector", () => {
         expect(result.categories).toEqual(["xss"])
       }).pipe(Effect.provide(ThreatDetector.layer())))
   })
-
-  describe("scan", () => {
-    it.effect("answers what detect answers, as a plain call", () =>
-      Effect.gen(function*() {
-        const detector = yield* ThreatDetector
-        const attack = { path: "/search", query: "q=%3Cscript%3Ealert(1)%3C%2Fscript%3E" }
-        const clean = { path: "/search", query: "q=shoes", headers: { host: "example.com" } }
-        expect(detector.scan?.(attack)).toEqual(yield* detector.detect(attack))
-        expect(detector.scan?.(clean)).toEqual(yield* detector.detect(clean))
-        expect(detector.scan?.(attack).categories).toEqual(["xss"])
-      }).pipe(Effect.provide(ThreatDetector.layer())))
-
-    it.effect("of the no-op detector finds nothing either", () =>
-      Effect.gen(function*() {
-        const detector = yield* ThreatDetector
-        expect(detector.scan?.({ path: "/", query: "q=1' OR '1'='1" }).isThreat).toBe(false)
-      }).pipe(Effect.provide(ThreatDetector.layerNoop)))
-  })
 })

@@ -2,7 +2,8 @@
  * `suspicious_activity`: scans the request (path, query, headers, cookies and, when small and
  * textual, the body) with the `ThreatDetector`. A threat counts toward the client's auto-ban; at the
  * threshold the client is banned (403 "IP has been banned"), otherwise the request is refused with
- * 400. Skipped for whitelisted clients, excluded paths and routes that turn detection off.
+ * 400. Skipped for whitelisted clients, routes that turn detection off, and excluded paths unless
+ * their route turns it on.
  *
  * @since 0.1.0
  */
@@ -185,7 +186,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   const detected = (req: GuardRequest, scan: Scanned): Effect.Effect<Verdict, StoreError> => {
     if (!("input" in scan)) return refuse(env, req, scan)
     const { input, truncated } = scan
-    const judge = (result: DetectionResult): Effect.Effect<Verdict, StoreError> => {
+    return Effect.flatMap(env.detector.detect(input), (result) => {
       if (result.isThreat) return threat(req, result, truncated)
       // a detector that failed on the request scanned none or part of it: the check failed, as one
       // that dies does (500 under fail-secure), so that an input that trips it is no way past it
@@ -194,19 +195,17 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       return result.truncated || truncated
         ? Effect.zipRight(debug(`request not fully scanned (${truncated ? "body prefix only" : result.skipped.reasons.join(", ")})`), pass)
         : pass
-    }
-    // the detector's answer without a step when it gives one: a clean request passes at once
-    const { scan: scanNow } = env.detector
-    return scanNow === undefined ? Effect.flatMap(env.detector.detect(input), judge) : judge(scanNow(input))
+    })
   }
 
   return Option.some({
     name: "suspicious_activity",
-    onExcludedPaths: false,
+    // a route's own suspiciousDetection holds on an excluded path, the global and dynamic ones do not
+    onExcludedPaths: true,
     run: (req) => {
       if (req.state.whitelisted || req.route?.settings.bypass?.has("penetration") === true) return pass
       const enabled = req.route?.settings.suspiciousDetection ??
-        req.rules?.rules.enablePenetrationDetection ?? config.enablePenetrationDetection
+        (!req.excluded && (req.rules?.rules.enablePenetrationDetection ?? config.enablePenetrationDetection))
       if (!enabled) return pass
       const scanned = inputOf(req)
       return Effect.isEffect(scanned) ? Effect.flatMap(scanned, (scan) => detected(req, scan)) : detected(req, scanned)

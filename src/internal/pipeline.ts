@@ -62,8 +62,8 @@ export interface GuardRequest extends GuardEvaluation {
   readonly peerIp: string | undefined
   readonly route: ResolvedRoute | undefined
   /**
-   * The path is in `excludePaths`: bans, IP lists, rate limits and the route's own requirements
-   * apply, the guard's global filtering does not.
+   * The request is in `excludePaths` (the pattern of the route that serves it, else its path): bans,
+   * IP lists, rate limits and the route's own requirements apply, the guard's global filtering does not.
    */
   readonly excluded: boolean
   /** Dynamic rules in force when the request arrived. */

@@ -1,6 +1,7 @@
 /**
  * Running the checks of a request in order: the first refusal ends the run; a check that fails
- * is a refusal (503 when its state store is down, 500 under fail-secure) or is skipped.
+ * is a refusal (503 when its state store is down, 500 under fail-secure) or is skipped (always in
+ * passive mode, which never blocks).
  *
  * @internal
  */
@@ -68,16 +69,17 @@ export const makeCheckRunner = (env: CheckEnv, repeatedLog: CheckLog): CheckRunn
     const storeError = Option.getOrUndefined(Cause.failureOption(cause))
     // once per 10 s per check at most: an outage would otherwise write a line per request
     if (storeError instanceof StoreError) {
-      if (config.redisFailOpen) {
-        return Effect.as(repeatedLog(check.name, `Security check ${check.name} skipped: state store unavailable (fail-open)`, { cause: storeError.message }), Option.none())
+      // passive mode never blocks, whatever answers fail-open or fail-secure would give
+      if (config.redisFailOpen || config.passiveMode) {
+        return Effect.as(repeatedLog(check.name, `Security check ${check.name} skipped: state store unavailable (${config.passiveMode ? "passive mode" : "fail-open"})`, { cause: storeError.message }), Option.none())
       }
       return Effect.as(
         repeatedLog(check.name, `Security check ${check.name} failed: state store unavailable; answered 503`, { level: LogLevel.Error, cause: storeError.message }),
         Option.some(guardResponse(env, 503, "Service temporarily unavailable", { "retry-after": "5" }))
       )
     }
-    const log = repeatedLog(check.name, `Error in security check ${check.name}`, { level: LogLevel.Error, cause })
-    return Effect.as(log, config.failSecure ? Option.some(guardResponse(env, 500, "Security check failed")) : Option.none())
+    const log = repeatedLog(check.name, `Error in security check ${check.name}${config.passiveMode ? " (passive mode: request passed)" : ""}`, { level: LogLevel.Error, cause })
+    return Effect.as(log, config.failSecure && !config.passiveMode ? Option.some(guardResponse(env, 500, "Security check failed")) : Option.none())
   }
 
   const refusedBy = (check: SecurityCheck, verdict: Verdict): Effect.Effect<Verdict> =>
@@ -94,21 +96,13 @@ export const makeCheckRunner = (env: CheckEnv, repeatedLog: CheckLog): CheckRunn
     if (first >= list.length) return pass
     let current = first
     const from = (start: number): Effect.Effect<Verdict, StoreError> => {
-      let i = nextApplying(list, req, start)
-      while (i < list.length) {
-        const check = list[i]!
-        current = i
-        const verdict = traced(check, req)
-        // a check that passes without a step (it answers `pass` itself): the next one runs in this step
-        if (verdict !== pass) return Effect.flatMap(verdict, (v) => Option.isSome(v) ? refusedBy(check, v) : from(i + 1))
-        i = nextApplying(list, req, i + 1)
-      }
-      return pass
+      const i = nextApplying(list, req, start)
+      if (i >= list.length) return pass
+      const check = list[i]!
+      current = i
+      return Effect.flatMap(traced(check, req), (verdict) => Option.isSome(verdict) ? refusedBy(check, verdict) : from(i + 1))
     }
-    const run = from(first)
-    // every check passed without a step: nothing can fail, no handler to install
-    if (run === pass) return pass
-    return Effect.catchAllCause(run, (cause) =>
+    return Effect.catchAllCause(from(first), (cause) =>
       Effect.flatMap(onCheckFailure(list[current]!, cause), (verdict) =>
         Option.isSome(verdict) ? Effect.succeed(verdict) : runFrom(list, req, current + 1)))
   }

@@ -59,6 +59,8 @@ export const makeRequestFacts = (env: CheckEnv, reportUnguarded: (reason: string
     const path = pathOf(request.url)
     const startedAt = clock.unsafeCurrentTimeMillis()
     const routerConfig = fiber.getFiberRef(HttpRouter.currentRouterConfig)
+    // the router's own rules, under the router config in force for this request
+    const route = env.routes.find(request.method, request.url, routerConfig)
     const req: GuardRequest = {
       reportUnguarded,
       passive: config.passiveMode,
@@ -70,9 +72,10 @@ export const makeRequestFacts = (env: CheckEnv, reportUnguarded: (reason: string
       clientKey: clientKeys(resolution.ip),
       routerConfig,
       peerIp: peer,
-      // the router's own rules, under the router config in force for this request
-      route: env.routes.find(request.method, request.url, routerConfig),
-      excluded: isExcluded(path),
+      route,
+      // by the route's pattern when one serves the request: a parametric route (`/:tenant/search`)
+      // serving an excluded spelling (`/static/search`) is not an excluded subtree
+      excluded: isExcluded(route === undefined ? path : route.path),
       // in force when the request arrived, read without a step
       rules: Option.getOrUndefined(env.rules.currentAt(startedAt)),
       startedAt,
