@@ -49,8 +49,8 @@ const HELDOUT_RECALL_FLOOR = 0.96
  * MAKE_SET and counted comparisons, dialogs reached by indirection, ?-cut avatar URLs, diff hunks, a
  * password's `@{`), 0.948 and 0.957 recall, 1/331 and 3/288 refused.
  *
- * Set E measured (halves by payload): dev 0.944 (406/430) and 0.000 (0/222); test 0.906 (436/481) and
- * 0.000 (0/270). With halves by place and payload (copies of a payload in both halves): dev 0.925 and
+ * Set E measured (halves by payload): dev 0.923 (397/430) and 0.000 (0/222); test 0.892 (429/481) and
+ * 0.000 (0/270), mail session commands counted at paranoia level 2 (a helpdesk message ends with `QUIT`). With halves by place and payload (copies of a payload in both halves): dev 0.925 and
  * test 0.924, 0/238 and 0/254 refused; before
  * the classes its dev half showed (dialogs called through `call`/`apply`/`?.(`, SQL in a bracketed
  * parameter's index, an injection cut at its `=` into a query parameter's name and value, scanners'
@@ -80,8 +80,8 @@ const SPLIT_SETS = {
   E: {
     load: loadHeldoutE,
     size: { attacks: 400, benign: 200 },
-    dev: { recall: 0.93, refused: 0.002 },
-    test: { recall: 0.89, refused: 0.002 }
+    dev: { recall: 0.91, refused: 0.002 },
+    test: { recall: 0.88, refused: 0.002 }
   }
 } as const
 
