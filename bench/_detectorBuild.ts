@@ -2,20 +2,15 @@
  * A checkout's detection engine compiled with tsc into its `.bench-detector/`, for the benchmarks
  * that run the engine alone on the server benchmarks' 10 KB JSON POST body.
  */
-import { execFileSync } from "node:child_process"
 import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { compile } from "./_compile.js"
 
 /** Compiles `checkout`'s engine; answers the build's directory and the compiled engine module. */
 export const buildEngine = (checkout: string): { readonly out: string; readonly engine: string } => {
   const out = join(checkout, ".bench-detector")
   rmSync(out, { recursive: true, force: true })
-  execFileSync(process.execPath, [
-    join(checkout, "node_modules/typescript/bin/tsc"),
-    join(checkout, "src/internal/detection/engine.ts"),
-    ...["--outDir", out, "--rootDir", checkout, "--target", "ES2022", "--module", "NodeNext", "--moduleResolution", "NodeNext"],
-    ...["--types", "node", "--skipLibCheck", "--esModuleInterop", "--resolveJsonModule", "--strict"]
-  ], { stdio: "inherit" })
+  compile(checkout, "src/internal/detection/engine.ts", out)
   writeFileSync(join(out, "package.json"), "{\"type\":\"module\"}")
   return { out, engine: join(out, "src/internal/detection/engine.js") }
 }

@@ -3,12 +3,13 @@
  * loopback, a do-nothing OTLP/HTTP receiver, and the request bodies.
  */
 import autocannon from "autocannon"
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { cpSync, existsSync, readFileSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
+import { compile } from "./_compile.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -55,12 +56,7 @@ export const serverOf = (checkout: string | undefined) => {
   const out = join(root, ".bench-build")
   if (!built.has(root)) {
     rmSync(out, { recursive: true, force: true })
-    execFileSync(process.execPath, [
-      join(root, "node_modules/typescript/bin/tsc"),
-      join(root, "bench/_server.ts"),
-      ...["--outDir", out, "--rootDir", root, "--target", "ES2022", "--module", "NodeNext", "--moduleResolution", "NodeNext"],
-      ...["--types", "node", "--skipLibCheck", "--esModuleInterop", "--resolveJsonModule", "--strict"]
-    ], { stdio: "inherit" })
+    compile(root, "bench/_server.ts", out)
     // the console reads its page next to its module, as in dist/ (npm run build copies it there)
     const assets = join(root, "src/internal/console/assets")
     if (existsSync(assets)) cpSync(assets, join(out, "src/internal/console/assets"), { recursive: true })

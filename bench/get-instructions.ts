@@ -23,6 +23,7 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { countOf, functionCosts } from "./_callgrind.js"
+import { compile } from "./_compile.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, "..")
@@ -35,12 +36,7 @@ const build = (): string => {
   // one build per run, so that runs of several cases at once do not replace each other's
   const out = join(root, ".bench-build-get", String(process.pid))
   rmSync(out, { recursive: true, force: true })
-  execFileSync(process.execPath, [
-    join(root, "node_modules/typescript/bin/tsc"),
-    join(root, "bench/_getWorker.ts"),
-    ...["--outDir", out, "--rootDir", root, "--target", "ES2022", "--module", "NodeNext", "--moduleResolution", "NodeNext"],
-    ...["--types", "node", "--skipLibCheck", "--esModuleInterop", "--resolveJsonModule", "--strict"]
-  ], { stdio: "inherit" })
+  compile(root, "bench/_getWorker.ts", out)
   return join(out, "bench", "_getWorker.js")
 }
 
