@@ -11,7 +11,10 @@
  * agents, GitHub webhook bodies and texts, and form values in twenty languages, split the same way. Set E
  * (heldout-e.jsonl): GoTestWAF's test cases sent in every place each names (query, path, form, multipart,
  * JSON, header, XML), waf-bypass's SQL, command and template cases and false alarms, and the Big List of
- * Naughty Strings (injection sections as attacks, odd but harmless input as benign), split the same way.
+ * Naughty Strings (injection sections as attacks, odd but harmless input as benign), split the same way. Set G
+ * (heldout-g.jsonl): benign traffic only, an access log replayed with its Referers and user agents and shipped as
+ * log lines, a parser's test user agents, popular sites' cookies, Japanese and Russian interface text, CSS, and
+ * Markdown tables with the HTML they render, each where a request carries it, split the same way.
  * Compare each category with the same category in `bench/detection-corpus.ts`: a category far below its
  * corpus figure does not generalise.
  *
@@ -22,7 +25,7 @@
 import { Effect } from "effect"
 import { ThreatDetector } from "../src/ThreatDetector.js"
 import { type CorpusReport, type CorpusRow, rate, runCorpus, sumTallies, type Tally } from "../test/detection/externalCorpus.js"
-import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE } from "../test/fixtures/heldout/heldout.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE, loadHeldoutG } from "../test/fixtures/heldout/heldout.js"
 
 const pct = (t: Tally | undefined) => (t === undefined ? "-" : `${rate(t).toFixed(3)} (${t.caught}/${t.total})`)
 const levels = [1, 2] as const
@@ -74,9 +77,11 @@ const bDev = split("Set B", loadHeldoutB)
 const cDev = split("Set C", loadHeldoutC)
 const dDev = split("Set D", loadHeldoutD)
 const eDev = split("Set E", loadHeldoutE)
+const gDev = split("Set G", loadHeldoutG)
 
 list("Set A", a[0]!)
 list("Set B (dev)", bDev)
 list("Set C (dev)", cDev)
 list("Set D (dev)", dDev)
 list("Set E (dev)", eDev)
+list("Set G (dev)", gDev)
