@@ -9,7 +9,8 @@
  * Windows file list, split the same way. Set D: lists none of the others use (payloadbox's XSS, quick and
  * sqlmap SQL, SSRF, RFI, SSI, Linux files), browser user agents, GitHub webhook bodies and generated
  * form values, split the same way. Set E: GoTestWAF's and waf-bypass's own cases, sent where each says, and the
- * Big List of Naughty Strings, split the same way. Set G: benign traffic only (an access log replayed, user
+ * Big List of Naughty Strings, split the same way. Set F: nuclei's DAST templates sent where their fuzzing rules
+ * put them, and DOMPurify's and bleach's test inputs, split the same way. Set G: benign traffic only (an access log replayed, user
  * agents, cookies, Japanese and Russian interface text, CSS, Markdown and the HTML it renders), split the same
  * way. They measure whether the engine generalises beyond the corpora its rules were
  * tuned on: no rule is written from their lines, and the ceilings and floors only keep a change from
@@ -20,7 +21,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ThreatDetector } from "../../src/ThreatDetector.js"
 import { bodyOf } from "../../src/internal/scanBody.js"
-import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE, loadHeldoutG } from "../fixtures/heldout/heldout.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE, loadHeldoutF, loadHeldoutG } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
@@ -59,6 +60,10 @@ const HELDOUT_RECALL_FLOOR = 0.96
  * own user agents, mail session commands, here-strings into the shell, Java expressions reaching a
  * class loader, a word between Unicode paragraph separators read as a command line) 0.872 and 0.869
  * recall, 1/238 and 1/254 refused.
+ *
+ * Set F measured at a5ff2c3, before any rule was written from it: dev 0.955 (361/378) and 0.200 (14/70); test
+ * 0.974 (417/428) and 0.184 (14/76). Its benign rows are HTML fragments of comment text (bleach's and
+ * DOMPurify's harmless inputs), which the engine refused one in five of.
  */
 const SPLIT_SETS = {
   B: {
@@ -84,6 +89,12 @@ const SPLIT_SETS = {
     size: { attacks: 400, benign: 200 },
     dev: { recall: 0.91, refused: 0.002 },
     test: { recall: 0.88, refused: 0.002 }
+  },
+  F: {
+    load: loadHeldoutF,
+    size: { attacks: 350, benign: 60 },
+    dev: { recall: 0.95, refused: 0.21 },
+    test: { recall: 0.97, refused: 0.19 }
   }
 } as const
 
