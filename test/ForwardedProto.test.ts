@@ -64,6 +64,21 @@ describe("X-Forwarded-Proto", () => {
       }))
   }
 
+  for (const transport of TRANSPORTS) {
+    const viaProxy = transport.name === "web" ? { from: "127.0.0.1" } : {}
+    it.scopedLive(`${transport.name}: a Forwarded header (RFC 7239) names neither the client nor the scheme`, () =>
+      Effect.gen(function*() {
+        const guarded = yield* transport.make({ _tag: "app", app: router }, { config: behindProxies({ blacklist: ["198.51.100.9"] }) })
+        const status = (headers: Record<string, string>) =>
+          Effect.map(guarded.send({ method: "GET", path: "/account", headers: { host: "shop.example", ...headers }, ...viaProxy }), (r) => r.status)
+        // from a trusted proxy too: the guard reads X-Forwarded-For and X-Forwarded-Proto alone
+        expect(yield* status({ forwarded: "for=203.0.113.7;proto=https", "x-forwarded-for": "203.0.113.7" })).toBe(301)
+        const https = { "x-forwarded-proto": "https" }
+        expect(yield* status({ ...https, forwarded: "for=198.51.100.9", "x-forwarded-for": "203.0.113.7" })).toBe(200)
+        expect(yield* status({ ...https, forwarded: "for=\"[2001:db8::9]\"", "x-forwarded-for": "198.51.100.9" })).toBe(403)
+      }))
+  }
+
   it.scopedLive("node: two X-Forwarded-Proto headers are one list, read from the right", () =>
     Effect.gen(function*() {
       const guarded = yield* TRANSPORTS[0].make({ _tag: "app", app: router }, { config: behindProxies() })
