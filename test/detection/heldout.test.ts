@@ -10,7 +10,9 @@
  * sqlmap SQL, SSRF, RFI, SSI, Linux files), browser user agents, GitHub webhook bodies and generated
  * form values, split the same way. Set E: GoTestWAF's and waf-bypass's own cases, sent where each says, and the
  * Big List of Naughty Strings, split the same way. Set F: nuclei's DAST templates sent where their fuzzing rules
- * put them, and DOMPurify's and bleach's test inputs, split the same way. They measure whether the engine generalises beyond the corpora its rules were
+ * put them, and DOMPurify's and bleach's test inputs, split the same way. Set G: benign traffic only (an access log replayed, user
+ * agents, cookies, Japanese and Russian interface text, CSS, Markdown and the HTML it renders), split the same
+ * way. They measure whether the engine generalises beyond the corpora its rules were
  * tuned on: no rule is written from their lines, and the ceilings and floors only keep a change from
  * doing worse than `bench/detection-heldout.ts` measured. Tighten them when the engine gets better;
  * never loosen them to let a change through.
@@ -19,7 +21,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ThreatDetector } from "../../src/ThreatDetector.js"
 import { bodyOf } from "../../src/internal/scanBody.js"
-import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE, loadHeldoutF } from "../fixtures/heldout/heldout.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE, loadHeldoutF, loadHeldoutG } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
@@ -122,6 +124,39 @@ for (const [name, set] of Object.entries(SPLIT_SETS)) {
     })
   })
 }
+
+/**
+ * Set G holds benign traffic only: an access log replayed with its Referers and user agents and shipped as
+ * log lines, a parser's test user agents, popular sites' cookies, Japanese and Russian interface text, CSS
+ * and Markdown tables with the HTML they render, each where a request carries it. Measured at a5ff2c3
+ * before any rule change: dev 0.000 (0/578) and test 0.000 (0/570) refused at the default level; at level 2
+ * dev 0.002 (1/578: a cookie whose quoted value holds `=` and `&`), test 0.000 (0/570).
+ */
+const SET_G = { size: 500, refused: { dev: 0.002, test: 0.002 } } as const
+
+describe("held-out set G", () => {
+  for (const half of ["dev", "test"] as const) {
+    it.effect(`${half} half: refuses at most its ceiling of real traffic at the default level`, () =>
+      Effect.gen(function*() {
+        const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+        const r = yield* runCorpus(detector, loadHeldoutG(half))
+        const refused = sumTallies(r.refusedBySource)
+        expect(refused.total).toBeGreaterThan(SET_G.size)
+        const rows = half === "dev"
+          ? r.falsePositives.slice(0, 20).map((f) => `${f.row.source} #${f.row.id}`).join("\n")
+          : `${r.falsePositives.length} rows (the test half is not listed)`
+        expect(rate(refused), rows).toBeLessThanOrEqual(SET_G.refused[half])
+      }), { timeout: 120_000 })
+  }
+
+  it("puts every row in one half by a hash of what it is made from, both halves about the same size", () => {
+    const rows: ReadonlyArray<HeldoutBRow> = loadHeldoutG()
+    const dev = rows.filter((row) => row.half === "dev").length
+    expect(dev + rows.filter((row) => row.half === "test").length).toBe(rows.length)
+    expect(rows.every((row) => row.expect === "benign")).toBe(true)
+    expect(Math.abs(dev / rows.length - 0.5)).toBeLessThan(0.05)
+  })
+})
 
 describe("held-out benign text", () => {
   it.effect("refuses at most the measured share of real documentation text at the default level", () =>
