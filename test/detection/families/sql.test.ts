@@ -260,7 +260,10 @@ describe("sql family: cost", () => {
     ["union without select", "union all "],
     ["line comments", "--#\n"],
     ["versioned executable comments holding a quote", "/*!1'"],
-    ["literals joined for the query's quote", "' or '' "]
+    ["literals joined for the query's quote", "' or '' "],
+    ["words split by empty tags", "un<>ion<>"],
+    ["MySQL NULLs glued to keywords", "\\Nfrom\\N"],
+    ["numbers glued to keywords", "1.from(1)union"]
   ])("stays linear on repeated %s", (_, fragment) => {
     // work = characters the tokenizer examined (lookahead included) + tokens the rules read
     const work = [64, 128, 256, 512].map((kb) => analyse(fragment.repeat(Math.ceil((kb * 1024) / fragment.length))).work)

@@ -173,6 +173,10 @@ export const needsWholeStream = (value: string): boolean => {
       case 47: // /*
         if (d === 42) return true
         break
+      case 60: // `un<>ion`: an empty tag that may split a word, read as `/*` is
+        if (d === 62 && classOf(value.charCodeAt(i - 1)) === LETTER && classOf(value.charCodeAt(i + 2)) === LETTER) return true
+        compare = true
+        break
       case 38: // &&
       case 124: // ||
         if (d === c) logic = true

@@ -378,6 +378,9 @@ class Tokenizer implements TokenSource {
       // `1union`, `3.2UNION`: MySQL ends the number where the letters start, so we do too
       const end = numberEnd(value, i)
       this.i = end
+      // `1.FROM`, `1union`: MySQL ends the number where the letters start, so a statement needs no
+      // space before its keywords
+      if (gluedKeywordAt(value, end)) this.isObfuscated = true
       // the rules only ask whether a number is hexadecimal
       const hex = c === 48 && (value.charCodeAt(start + 1) | 32) === 120 && end > start + 2
       // `1.e`: a bare exponent, which MySQL accepts and filters do not expect
@@ -403,11 +406,14 @@ class Tokenizer implements TokenSource {
       let text = value.slice(start, Math.min(e, start + 64)).toLowerCase()
       // `UN/**/ION`: a comment inside a SQL word, which filters matching whole words miss and
       // applications that strip comments join back; the word is read joined
-      for (let joins = 0; joins < 4 && value.charCodeAt(e) === 47 && value.charCodeAt(e + 1) === 42; joins++) {
-        const partEnd = this.splitWordEnd(text, e)
+      // `un<>ion`: the same for an empty tag, which a filter that strips tags (PHP's `strip_tags`)
+      // deletes after checking the words
+      for (let joins = 0; joins < 4 && isSplitterAt(value, e); joins++) {
+        const comment = value.charCodeAt(e) === 47
+        const partEnd = comment ? this.splitWordEnd(text, e) : emptyTagWordEnd(value, text, e + 2)
         if (partEnd < 0) break
         // the comment closes within SPLIT_COMMENT characters: this search is short
-        text += value.slice(value.indexOf("*/", e + 2) + 2, partEnd).toLowerCase()
+        text += value.slice(comment ? value.indexOf("*/", e + 2) + 2 : e + 2, partEnd).toLowerCase()
         e = partEnd
         this.isObfuscated = true
       }
@@ -429,7 +435,17 @@ class Tokenizer implements TokenSource {
       this.produced = wordToken(text, classify(text), value.charCodeAt(j) === 40)
       return
     }
+    if (c === 92 && value.charCodeAt(i + 1) === 78 && (!isWordPart(value.charCodeAt(i + 2)) || gluedKeywordAt(value, i + 2))) {
+      // `\N` is MySQL's NULL, and needs no space around it: `SELECT\NFROM t` is a statement
+      // written without one, for a filter that looks for `select` and `from` as separate words
+      if (isWordPart(value.charCodeAt(i - 1)) || isWordStart(value.charCodeAt(i + 2))) this.isObfuscated = true
+      this.i = i + 2
+      this.produced = intern("\\N", () => wordToken("null", classify("null"), false))
+      return
+    }
     if (c === 40 || c === 41 || c === 44 || c === 59) {
+      // `select(id)from(t)`: a keyword glued to the parenthesis before it, where a space would be
+      if (c === 41 && gluedKeywordAt(value, i + 1)) this.isObfuscated = true
       this.i = i + 1
       const text = String.fromCharCode(c) as "(" | ")" | "," | ";"
       this.produced = intern(text, () => ({ type: text, text, flag: false }))
@@ -504,6 +520,37 @@ const SPLIT_COMMENT = 16
 /** A word of the vocabulary or a function an injection calls: what a split word must join into. */
 const isSqlWord = (word: string): boolean =>
   classify(word) !== "word" || DELAY_FUNCTIONS.has(word) || LEAK_FUNCTIONS.has(word) || PROBE_FUNCTIONS.has(word) || EXTRACT_FUNCTIONS.has(word)
+
+/** `/*` or `<>` at `e`: what may split a SQL word. */
+const isSplitterAt = (value: string, e: number): boolean => {
+  const c = value.charCodeAt(e)
+  const d = value.charCodeAt(e + 1)
+  return (c === 47 && d === 42) || (c === 60 && d === 62)
+}
+
+/**
+ * Where the word part at `partStart` (after an empty tag) ends, when `text` and that part make a SQL
+ * word of four letters or more (`un<>ion`, `fr<>om`); -1 otherwise. Shorter joins (`o<>r`, `a<>s`)
+ * are what a comparison of two one-letter names looks like.
+ */
+const emptyTagWordEnd = (value: string, text: string, partStart: number): number => {
+  if (!isWordStart(value.charCodeAt(partStart))) return -1
+  let partEnd = partStart
+  while (partEnd < value.length && isWordPart(value.charCodeAt(partEnd)) && partEnd - partStart < 24) partEnd++
+  const joined = text + value.slice(partStart, partEnd).toLowerCase()
+  return joined.length >= 4 && isSqlWord(joined) ? partEnd : -1
+}
+
+/** Keywords that join a statement's parts, which an injection glues to what comes before them. */
+const GLUED_KEYWORDS: ReadonlySet<string> = new Set(["union", "select", "from", "where", "and", "or", "xor", "having", "limit", "order", "group", "into", "like"])
+
+/** A keyword of `GLUED_KEYWORDS` starts at `at` and ends as a word (read at most eight characters). */
+const gluedKeywordAt = (value: string, at: number): boolean => {
+  if (!isWordStart(value.charCodeAt(at))) return false
+  let end = at
+  while (end < value.length && end - at < 8 && isWordStart(value.charCodeAt(end))) end++
+  return !isWordPart(value.charCodeAt(end)) && GLUED_KEYWORDS.has(value.slice(at, end).toLowerCase())
+}
 
 /** Keywords an attacker nests in themselves (`selselectect`): long enough that no word is one. */
 const NESTABLE: ReadonlyArray<string> = ["union", "select", "insert", "update", "delete", "where", "from", "order", "sleep", "having", "concat"]
