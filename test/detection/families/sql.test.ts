@@ -404,6 +404,23 @@ describe("sql family: the looser rules of level 2", () => {
     expect(refused(value, 2)).toBe(false)
   })
   it.each([
+    ["UNION and a select list", "7' union select null,null"],
+    ["a statement and its object", "a\" delete from logs"],
+    ["a statement word on a bare name", "x' truncate sessions"],
+    ["UNION and a plain word where the value ends", "q' union z"]
+  ])("a statement word right after a quote scores at level 2: %s", (_, value) => {
+    expect(rules(value, 2)).toContain("sql-207")
+  })
+
+  it.each([
+    ["a flag's name in quotes", "Order \"Union Jack flags\" today"],
+    ["a film title in quotes", "the \"Drop Dead Gorgeous\" DVD"],
+    ["an instruction in quotes", "she said 'update your profile' twice"]
+  ])("a statement word that prose goes on after is no statement: %s", (_, value) => {
+    expect(rules(value, 2)).not.toContain("sql-207")
+  })
+
+  it.each([
     ["a file name spelled in hex", "load_file(0x2f7661722f6c6f672f61757468)"],
     ["a name spelled in hex after a condition", "id=7 and user=0x726f6f74"],
     ["a tag spelled in hex, bytes of any case", "x,0x3C696D67207372633D78206F6E6572726F723D61"],

@@ -391,8 +391,9 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
     // `' (select top 1`: nothing joins the subquery to the string, the value was cut from a longer one
     hits.add(R.QUOTE_OPENS_SUBQUERY)
   } else if (t.type === "U" || t.type === "E") {
-    // `'union a`, `" alter x`: a statement word right after the break-out
-    if (!name) hits.add(R.QUOTE_KEYWORD)
+    // `'union a`, `" alter x`: a statement word right after the break-out; prose goes on with two plain
+    // words after it (`"create a critter"`, `O' union selected a few`), which no statement takes
+    if (!name && !(isPlainWord(at(tokens, i + 1)) && isPlainWord(at(tokens, i + 2)))) hits.add(R.QUOTE_KEYWORD)
   }
   if (t.type === "o" && last.type === "c") hits.add(R.QUOTE_OPERATOR_COMMENT)
   if (t.type === "o") {
@@ -407,6 +408,9 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
   }
   return false
 }
+
+/** A bare word (no keyword, function or operator): prose, or a name. */
+const isPlainWord = (t: Token): boolean => t.type === "b"
 
 /** Calls that name the database or its user: `database()`, `db_name(`, `schema()`. */
 const NAMING_PROBES: ReadonlySet<string> = new Set(["database", "db_name", "schema", "schema_name", "current_database", "current_schema", "current_user", "session_user", "system_user", "user_name", "suser_sname"])

@@ -193,7 +193,12 @@ export const EXTRACTION = rule(
 )
 export const LITERAL_COMPARISON = rule("sql-205", 2, 5, "A comparison of two literals anywhere in a value: `1=1`, `42 like 42`, `7 is not 8`, `'a' not regexp 'b'`")
 export const LOGIC_CONDITION = rule("sql-206", 2, 5, "OR/AND and a condition anywhere in a value, or starting it: `id=AND 4=4)`, `||(null!=`, `xor 2 <`")
-export const QUOTE_KEYWORD = rule("sql-207", 2, 5, "A value closes a string literal and goes on with a statement word or UNION: `'union a`, `\" alter x`")
+export const QUOTE_KEYWORD = rule(
+  "sql-207",
+  2,
+  5,
+  "A value closes a string literal and goes on with a statement word or UNION: `'union a`, `\" alter x`; not when two plain words follow it, as prose goes on (`\"create a critter\"`)"
+)
 export const QUOTE_OPERATOR_COMMENT = rule("sql-208", 2, 5, "A value closes a string literal, applies an operator and comments out the rest: `x'|email--`, `id'is not-id--`")
 export const HEX_LITERAL = rule(
   "sql-209",
