@@ -63,7 +63,10 @@ const HELDOUT_RECALL_FLOOR = 0.96
  *
  * Set F measured at a5ff2c3, before any rule was written from it: dev 0.955 (361/378) and 0.200 (14/70); test
  * 0.974 (417/428) and 0.184 (14/76). Its benign rows are HTML fragments of comment text (bleach's and
- * DOMPurify's harmless inputs), which the engine refused one in five of.
+ * DOMPurify's harmless inputs), which the engine refused one in five of. After the classes its dev half
+ * showed (closed SVG and MathML islands, PowerShell's Start-Sleep after a separator, template probes that
+ * compute through a filter, a quoted link's query flags): dev 0.992 (375/378) and 0.057 (4/70), test
+ * 0.988 (423/428) and 0.079 (6/76).
  */
 const SPLIT_SETS = {
   B: {
@@ -93,8 +96,8 @@ const SPLIT_SETS = {
   F: {
     load: loadHeldoutF,
     size: { attacks: 350, benign: 60 },
-    dev: { recall: 0.95, refused: 0.21 },
-    test: { recall: 0.97, refused: 0.19 }
+    dev: { recall: 0.98, refused: 0.06 },
+    test: { recall: 0.98, refused: 0.08 }
   }
 } as const
 
