@@ -325,6 +325,17 @@ describe("classes from held-out set E", () => {
       expect((yield* query("ns:lang=en&x-trace-id=ab12&v1.2=ok")).isThreat).toBe(false)
     }))
 
+  it.effect("reads a form body's field cut at its `=` as a query parameter is; a body sent quoted by mistake passes", () =>
+    Effect.gen(function*() {
+      const detector = yield* detectorAt1
+      const form = (text: string) => Effect.map(detector.detect({ path: "/submit", body: { kind: "form", text } }), (r) => r.isThreat)
+      expect(yield* form("3/**/or/**/5=5&page=1")).toBe(true)
+      expect(yield* form("nick%27%20OR%20%27q%27=%27q")).toBe(true)
+      expect(yield* form("\"note=see a = b, then c\"")).toBe(false)
+      expect(yield* form("'comment=x = y'&lang=en")).toBe(false)
+      expect(yield* form("user.name=Ann&filter[size]=M&ns:lang=en")).toBe(false)
+    }))
+
   it.effect("reads the rest of a bracketed name past its eighth index as one value", () =>
     Effect.gen(function*() {
       const detector = yield* detectorAt1

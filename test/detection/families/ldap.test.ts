@@ -90,6 +90,18 @@ describe("ldap family", () => {
       passed(value)
     })
 
+    it("refuses a filter parenthesis alone only from level 2; a wildcard, an operator or a header value passes", () => {
+      for (const value of ["(", ")", " ( "]) {
+        expect(rulesOf(family, value), value).not.toContain(RULES.lone.id)
+        expect(rulesOf(family, value, "query", 2), value).toContain(RULES.lone.id)
+      }
+      expect(rulesOf(family, ")", "body", 2)).toContain(RULES.lone.id)
+      for (const value of ["*", "!", "|", "&"]) expect(rulesOf(family, value, "query", 2), value).not.toContain(RULES.lone.id)
+      expect(rulesOf(family, "(", "header", 2)).not.toContain(RULES.lone.id)
+      expect(rulesOf(family, "!!", "query", 2)).not.toContain(RULES.lone.id)
+      expect(rulesOf(family, "(a)", "query", 2)).not.toContain(RULES.lone.id)
+    })
+
     it("scores presence and trailing-wildcard assertions only at level 2", () => {
       expect(rulesOf(family, "cn=*)")).toEqual([])
       expect(rulesOf(family, "cn=*)", "query", 2)).toEqual([RULES.presence.id])

@@ -263,7 +263,8 @@ describe("sql family: cost", () => {
     ["literals joined for the query's quote", "' or '' "],
     ["words split by empty tags", "un<>ion<>"],
     ["MySQL NULLs glued to keywords", "\\Nfrom\\N"],
-    ["numbers glued to keywords", "1.from(1)union"]
+    ["numbers glued to keywords", "1.from(1)union"],
+    ["words cut by joined literals", "un\\\",\\\"ion'+'"]
   ])("stays linear on repeated %s", (_, fragment) => {
     // work = characters the tokenizer examined (lookahead included) + tokens the rules read
     const work = [64, 128, 256, 512].map((kb) => analyse(fragment.repeat(Math.ceil((kb * 1024) / fragment.length))).work)

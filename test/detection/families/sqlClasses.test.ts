@@ -347,3 +347,27 @@ describe("sql family: a statement written without spaces between its words", () 
     expect(refused(value), value).toBe(false)
   })
 })
+
+describe("sql family: a keyword cut by a join of string literals, for an application that joins the pieces", () => {
+  it.each([
+    "' un\\\",\\\"ion se\\\",\\\"lect 1,2,3",
+    "5 UN\",\"ION SEL\",\"ECT user(),2",
+    "x' un'+'ion sel'+'ect null--",
+    "0 un'||'ion all se'||'lect 1,2",
+    "1 uni\" & \"on sele\" & \"ct 7,8"
+  ])("reads the word the pieces make: %s", (value) => {
+    expect(rules(value)).toContain("sql-112")
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "\"red\",\"green\",\"blue\"",
+    "'a','b','c'",
+    "Ann, \"Bo\", \"Cy\"",
+    "tags: \"in\",\"to\",\"on\"",
+    "she said \"un\",\"ion\" apart",
+    "\"Hello, \" + name + \"!\""
+  ])("passes lists and joined text: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})

@@ -35,6 +35,12 @@ export const RULES = {
     5,
     "An LDAP extensible match filter, with `:dn` or a matching rule before `:=` (`(cn:dn:=admin)`, `(uid:caseExactMatch:=x)`, `(:1.2.840.113556.1.4.803:=2)`)"
   ),
+  lone: rule(
+    "008",
+    2,
+    5,
+    "A parameter that is one LDAP filter parenthesis (`(`, `)`), how a fuzzer probes a filter for an error; at level 1 it is an ordinary search"
+  ),
   wildcardClose: rule(
     "006",
     1,
@@ -52,6 +58,13 @@ const NAME = "(?:[a-z][a-z0-9-]{0,63}|\\d{1,9}(?:\\.\\d{1,9}){1,31})"
  */
 const EXTENSIBLE = new RegExp(`\\(\\s{0,4}${NAME}?(?::dn)?:(?:dn|${NAME})\\s{0,4}:=`, "i")
 
+/**
+ * A filter parenthesis alone, which no field holds. A wildcard (`q=*`) is a search, a lone `!` an
+ * exclamation (CRS's tests send `var=!` as a value no rule may refuse), and `|` and `&` alone are
+ * what separator and option fields hold in real forms.
+ */
+const LONE_METACHARACTER = /^\s{0,4}[()]\s{0,4}$/
+
 const isOperator = (t: number | undefined): boolean => t === Token.And || t === Token.Or || t === Token.Not
 
 /** Opens skipped after a close before the operator or assertion (`)((uid=`). */
@@ -66,6 +79,10 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   }
   const extensible = value.includes(":=") ? EXTENSIBLE.exec(value) : null
   if (extensible !== null) fire(RULES.extensible, extensible[0])
+  // a header holds these alone by right (`If-Match: *`, `&`), a path segment is no filter
+  if (context.paranoia >= 2 && context.location !== "header" && context.location !== "path" && LONE_METACHARACTER.test(value)) {
+    fire(RULES.lone, value.trim())
+  }
   let operators = false
   let stars = false
   let other = false
@@ -124,7 +141,7 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
  * The adjacent pairs every rule needs (`)(`, `(|`, `*)`, a close then NUL, an escaped parenthesis)
  * or a short value of metacharacters only: text with ordinary parentheses is never tokenized.
  */
-const MAY_MATCH = /\)\s{0,8}(?:\(|\u0000|%00|\\00)|\(\s{0,8}[&|!]|\*\s{0,8}\)|\\2[89]|^[\s()*|&!'"]{2,64}$/
+const MAY_MATCH = /\)\s{0,8}(?:\(|\u0000|%00|\\00)|\(\s{0,8}[&|!]|\*\s{0,8}\)|\\2[89]|^[\s()*|&!'"]{2,64}$|^\s{0,4}[()]\s{0,4}$/
 
 export const family: DetectionFamily = {
   name: "ldap",

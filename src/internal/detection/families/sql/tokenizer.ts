@@ -409,11 +409,14 @@ class Tokenizer implements TokenSource {
       // `un<>ion`: the same for an empty tag, which a filter that strips tags (PHP's `strip_tags`)
       // deletes after checking the words
       for (let joins = 0; joins < 4 && isSplitterAt(value, e); joins++) {
-        const comment = value.charCodeAt(e) === 47
-        const partEnd = comment ? this.splitWordEnd(text, e) : emptyTagWordEnd(value, text, e + 2)
+        const first = value.charCodeAt(e)
+        const comment = first === 47
+        const partStart = comment ? -1 : first === 60 ? e + 2 : literalJoinEnd(value, e)
+        if (!comment && partStart < 0) break
+        const partEnd = comment ? this.splitWordEnd(text, e) : emptyTagWordEnd(value, text, partStart)
         if (partEnd < 0) break
         // the comment closes within SPLIT_COMMENT characters: this search is short
-        text += value.slice(comment ? value.indexOf("*/", e + 2) + 2 : e + 2, partEnd).toLowerCase()
+        text += value.slice(comment ? value.indexOf("*/", e + 2) + 2 : partStart, partEnd).toLowerCase()
         e = partEnd
         this.isObfuscated = true
       }
@@ -521,16 +524,40 @@ const SPLIT_COMMENT = 16
 const isSqlWord = (word: string): boolean =>
   classify(word) !== "word" || DELAY_FUNCTIONS.has(word) || LEAK_FUNCTIONS.has(word) || PROBE_FUNCTIONS.has(word) || EXTRACT_FUNCTIONS.has(word)
 
-/** `/*` or `<>` at `e`: what may split a SQL word. */
+/** `/*`, `<>`, or a quote closing a literal that is joined to the next (`","`), at `e`: what may split a SQL word. */
 const isSplitterAt = (value: string, e: number): boolean => {
   const c = value.charCodeAt(e)
   const d = value.charCodeAt(e + 1)
-  return (c === 47 && d === 42) || (c === 60 && d === 62)
+  return (c === 47 && d === 42) || (c === 60 && d === 62) || c === 34 || c === 39 || (c === 92 && (d === 34 || d === 39))
+}
+
+/** The characters that join two literals: JavaScript's `+`, an array's `,`, VBScript's `&`, PHP's `.`, SQL's `||`. */
+const isJoiner = (c: number): boolean => c === 43 || c === 44 || c === 38 || c === 46 || c === 124
+
+/**
+ * Where the literal opened after a join at `e` starts (`un","ion`, `sel\"+\"ect`, `fr'||'om`), or -1: a
+ * quote (escaped or not) closing one literal, at most two joiner characters between spaces, and the
+ * same quote opening the next. An application that joins the pieces of a value (a list joined with
+ * nothing, strings concatenated in a template) hands the database the word no filter saw.
+ */
+export const literalJoinEnd = (value: string, e: number): number => {
+  let i = e
+  if (value.charCodeAt(i) === 92) i++
+  const quote = value.charCodeAt(i)
+  if (quote !== 34 && quote !== 39) return -1
+  i++
+  while (i < e + 8 && value.charCodeAt(i) === 32) i++
+  const joinStart = i
+  while (i < joinStart + 2 && isJoiner(value.charCodeAt(i))) i++
+  if (i === joinStart) return -1
+  while (i < e + 12 && value.charCodeAt(i) === 32) i++
+  if (value.charCodeAt(i) === 92) i++
+  return value.charCodeAt(i) === quote ? i + 1 : -1
 }
 
 /**
- * Where the word part at `partStart` (after an empty tag) ends, when `text` and that part make a SQL
- * word of four letters or more (`un<>ion`, `fr<>om`); -1 otherwise. Shorter joins (`o<>r`, `a<>s`)
+ * Where the word part at `partStart` (after an empty tag or a join of literals) ends, when `text` and
+ * that part make a SQL word of four letters or more (`un<>ion`, `fr<>om`, `se","lect`); -1 otherwise. Shorter joins (`o<>r`, `a<>s`)
  * are what a comparison of two one-letter names looks like.
  */
 const emptyTagWordEnd = (value: string, text: string, partStart: number): number => {
