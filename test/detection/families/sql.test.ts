@@ -405,6 +405,25 @@ describe("sql family: the looser rules of level 2", () => {
     expect(refused(value, 2)).toBe(false)
   })
   it.each([
+    ["a column by number", "order by 4"],
+    ["a clause cut off by a comment", "group by 2--"],
+    ["an order appended to a value", "7 order by username"],
+    ["a statement on a bare name ended by hand", "truncate audit;--"],
+    ["a statement split from its name by a comment", "DROP/**/users"]
+  ])("a clause or statement that names its target scores at level 2: %s", (_, value) => {
+    expect(rules(value, 2)).toContain("sql-214")
+  })
+
+  it.each([
+    ["a shop search sorted by a word", "order by price"],
+    ["a report grouped by a word", "group by region"],
+    ["two words of a job title", "exec assistant"],
+    ["an update notice", "update firmware"]
+  ])("a whole value of SQL's words on a plain word is prose: %s", (_, value) => {
+    expect(rules(value, 2)).not.toContain("sql-214")
+  })
+
+  it.each([
     ["UNION and a select list", "7' union select null,null"],
     ["a statement and its object", "a\" delete from logs"],
     ["a statement word on a bare name", "x' truncate sessions"],

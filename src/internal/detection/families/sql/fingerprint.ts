@@ -145,8 +145,10 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       hits.add(R.CONCAT_START)
     }
     if ((first.type === "n" || first.type === "s") && isAliasFrom(tokens, 1)) hits.add(R.ALIAS_FROM)
-    // `drop sessions;--`: a statement on a bare name, then the end of the query
-    if (first.type === "E" && at(tokens, 1).type === "b" && isEnd(tokens, 2)) hits.add(R.CLAUSE_WORDS)
+    // `drop sessions;--`, `DROP/**/logs`: a statement on a bare name, then the end of the query written out
+    // or comments between its words; a value that just ends there is two words of prose as often
+    // (`exec summary`, `update firmware`)
+    if (first.type === "E" && at(tokens, 1).type === "b" && isEnd(tokens, 2) && (at(tokens, 2) !== NONE || source.obfuscated())) hits.add(R.CLAUSE_WORDS)
     if (first.type === "E" && first.text !== "select" && isStatementAt(tokens, 0)) hits.add(R.STACKED_QUERY)
   }
   if (!whole) {
@@ -457,7 +459,10 @@ const isClauseWords = (tokens: Tokens, i: number): boolean => {
   switch (t.text) {
     case "order":
     case "group":
-      return next.text === "by"
+      // `order by 3`, `group by 1--`, `ORDER BY`, `7 order by name`: a column named by number, the clause
+      // alone or cut off, or after a value; a whole value that orders by a plain word and ends
+      // (`order by price`) is how a shop's search box is used
+      return next.text === "by" && !(i === 0 && at(tokens, i + 2).type === "b" && at(tokens, i + 3) === NONE)
     case "values":
       return next.type === "("
     case "as": {
