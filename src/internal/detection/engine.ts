@@ -188,8 +188,7 @@ class Scan {
     this.parameter = parameter
     this.part = part
     this.named = part === "value" && parameter !== undefined && this.e.readsName(parameter, text)
-    const ownPatterns = where === "header" && parameter !== undefined && this.e.table.readsHeader(parameter)
-    if (text.length > CLEAN_MEMO_MAX_LENGTH || this.named || ownPatterns) return this.fresh(text, where)
+    if (this.named || !this.memoable(text, where === "header" ? parameter : undefined)) return this.fresh(text, where)
     const bit = cleanBit(where, part)
     const known = this.e.clean.get(text) ?? 0
     if ((known & bit) !== 0) {
@@ -217,8 +216,7 @@ class Scan {
     const freeText = FREE_TEXT_HEADERS.has(parameter) && !this.e.userExcludedHeaders.has(parameter) &&
       !(this.extraHeaders?.has(parameter) ?? false)
     const bit = freeText ? FREE_TEXT_BIT : ALWAYS_BIT
-    // a header with patterns of its own is read afresh: the same text elsewhere was read by other rules
-    const short = text.length <= CLEAN_MEMO_MAX_LENGTH && !this.e.table.readsHeader(parameter)
+    const short = this.memoable(text, parameter)
     const known = short ? this.e.clean.get(text) ?? 0 : 0
     if ((known & bit) !== 0) return
     const before = this.raw
@@ -231,6 +229,14 @@ class Scan {
     this.e.table.runAlways(folded, this)
     this.e.table.runHeader(folded, parameter, this)
     if (short && this.raw === before) this.remember(text, known, bit)
+  }
+
+  /**
+   * Whether a value may be answered from the clean memo: short, and not in a `header` with patterns
+   * of its own, which is read afresh (the same text elsewhere was read by other rules).
+   */
+  memoable(text: string, header: string | undefined): boolean {
+    return text.length <= CLEAN_MEMO_MAX_LENGTH && (header === undefined || !this.e.table.readsHeader(header))
   }
 
   /** Remembers `value` as clean at `bit`; `own`: it is a string of its own, no slice of a longer one. */

@@ -207,7 +207,7 @@ export const SHELL_RULES = {
 const STRONG_ARGUMENTS: ReadonlySet<ArgumentShape> = new Set(["option", "path", "url", "dotted", "redirect", "variable", "glob"])
 
 /** Commands whose usual argument is a number: `sleep 5`, `ping 10.0.0.1`, `kill 1`. */
-const NUMERIC_COMMANDS = new Set(["sleep", "usleep", "ping", "ping6", "timeout", "kill", "head", "tail", "nc", "ncat"])
+const NUMERIC_COMMANDS = new Set(["sleep", "usleep", "start-sleep", "ping", "ping6", "timeout", "kill", "head", "tail", "nc", "ncat"])
 
 /**
  * `sleep 8 hours`, `ping 3 friends`: a count followed by a plain word is a sentence; the command

@@ -384,8 +384,8 @@ class Tokenizer implements TokenSource {
       // the rules only ask whether a number is hexadecimal
       const hex = c === 48 && (value.charCodeAt(start + 1) | 32) === 120 && end > start + 2
       // `1.e`: a bare exponent, which MySQL accepts and filters do not expect
-      // `0x616263`: three hex digits or more spell bytes, not a small constant
-      const text = hex ? (end - start > 4 ? "0x+" : "0x") : (value.charCodeAt(end - 1) | 32) === 101 && value.charCodeAt(end - 2) === 46 ? "0e" : "0"
+      // `0x616263`: three hex digits or more spell bytes, not a small constant, when the bytes are text
+      const text = hex ? (end - start > 4 && spellsText(value, start + 2, end) ? "0x+" : "0x") : (value.charCodeAt(end - 1) | 32) === 101 && value.charCodeAt(end - 2) === 46 ? "0e" : "0"
       this.produced = intern(text, () => ({ type: "n", text, flag: false }))
       return
     }
@@ -592,6 +592,27 @@ const unnest = (word: string): string | undefined => {
     if (at > 0 && at < keyword.length && word.slice(0, at) + word.slice(at + keyword.length) === keyword) return keyword
   }
   return undefined
+}
+
+const hexDigit = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87)
+
+/**
+ * Whether the hex digits from `start` to `end` may spell text, what an injection writes in hex to avoid
+ * quotes (`0x2f6574632f706173737764` is `/etc/passwd`): read in pairs from the start, a printable ASCII
+ * byte, a tab or a line break, or a UTF-8 sequence (a lead byte and a continuation byte, overlong forms
+ * such as `c0ae` included). A digit left over is not read: hex glued to what follows (`0x2e0x2e`) keeps
+ * its bytes. Digits that spell none of those (`0xffffffff`, `0xFFFF0000`, `0xCAFEBABE`, `0x1F4`) are
+ * numbers written in hex, as code, docs and bug reports write masks and magic numbers.
+ */
+const spellsText = (value: string, start: number, end: number): boolean => {
+  let previous = 0
+  for (let i = start; i + 1 < end; i += 2) {
+    const byte = hexDigit(value.charCodeAt(i)) * 16 + hexDigit(value.charCodeAt(i + 1))
+    if ((byte >= 32 && byte < 127) || byte === 9 || byte === 10 || byte === 13) return true
+    if (byte >= 0x80 && byte < 0xc0 && previous >= 0xc0 && previous < 0xf5) return true
+    previous = byte
+  }
+  return false
 }
 
 /** Where the number that starts at `i` ends: decimal with an exponent, or `0x` hexadecimal. */
