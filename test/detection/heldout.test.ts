@@ -59,7 +59,10 @@ const HELDOUT_RECALL_FLOOR = 0.96
  * parameter's index, an injection cut at its `=` into a query parameter's name and value, scanners'
  * own user agents, mail session commands, here-strings into the shell, Java expressions reaching a
  * class loader, a word between Unicode paragraph separators read as a command line) 0.872 and 0.869
- * recall, 1/238 and 1/254 refused.
+ * recall, 1/238 and 1/254 refused. After the classes its dev half still missed (SQL words split by an
+ * empty tag or a join of literals, statements without spaces, a quote-split system path, a VBScript
+ * sink cut by `"&"`, tags splitting markup's words, escaped Log4j braces, form fields cut at their `=`,
+ * bare-LF multipart read as a lenient server does): dev 0.972 (418/430), test 0.927 (446/481), 0 refused.
  *
  * Set F measured at a5ff2c3, before any rule was written from it: dev 0.955 (361/378) and 0.200 (14/70); test
  * 0.974 (417/428) and 0.184 (14/76). Its benign rows are HTML fragments of comment text (bleach's and
@@ -90,8 +93,8 @@ const SPLIT_SETS = {
   E: {
     load: loadHeldoutE,
     size: { attacks: 400, benign: 200 },
-    dev: { recall: 0.91, refused: 0.002 },
-    test: { recall: 0.88, refused: 0.002 }
+    dev: { recall: 0.96, refused: 0.002 },
+    test: { recall: 0.91, refused: 0.002 }
   },
   F: {
     load: loadHeldoutF,
