@@ -17,7 +17,8 @@
  *   FUNCTIONS=1 CASES=guarded npx tsx bench/get-instructions.ts
  *   CALLERS='^Builtins_ArrayPrototypePush$' CASES=guarded npx tsx bench/get-instructions.ts
  *
- * A case is `bare`, `guarded`, or `guarded:<JSON>` (the JSON as `BENCH_GUARD_CONFIG`).
+ * A case is `bare`, `guarded`, `guarded-lean` (`GuardPipelineLive`: the guard's services out of the
+ * request context), or `guarded:<JSON>` (the JSON as `BENCH_GUARD_CONFIG`).
  */
 import { execFileSync, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
