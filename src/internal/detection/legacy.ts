@@ -167,6 +167,8 @@ export interface LegacyTable {
   readonly runHeader: (text: string, name: string, hit: RegexHit) => void
   /** Whether a header has patterns of its own: its value is not judged by what another header's was. */
   readonly readsHeader: (name: string) => boolean
+  /** The headers with patterns of their own. */
+  readonly ownHeaders: ReadonlyArray<string>
   readonly rules: ReadonlyArray<RegexRule>
 }
 
@@ -270,6 +272,7 @@ export const legacyTable = (
       if (groups !== undefined) runGroups(groups, text, hit, literals)
     },
     readsHeader: (name) => byHeader.has(name),
+    ownHeaders: [...byHeader.keys()],
     rules: enabled.map(ruleOf)
   }
 }
