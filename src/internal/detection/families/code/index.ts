@@ -399,6 +399,8 @@ const reduceLookups = (value: string): string => {
   return text
 }
 const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
+/** A brace escaped with a backslash. */
+const ESCAPED_BRACE = /\\([{}])/g
 
 // Gates: a part every match of a pattern has, searched for before the pattern. Each stops only at
 // the character its part starts with (a `(`, a `)`, a line break), where the pattern tries a dozen
@@ -490,10 +492,13 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   }
   if (underscore || value.includes("import")) test(CODE_RULES.python, PYTHON)
   test(CODE_RULES.serialized, SERIALIZED)
+  // `$\{jndi:...\}`: braces escaped for a layer that unescapes them (a shell, a properties file, a
+  // JSON or YAML string) before Log4j reads the text
+  const lookups = value.includes("$\\{") ? value.replace(ESCAPED_BRACE, "$1") : lookup ? value : undefined
+  if (lookups !== undefined && (JNDI.test(lookups) || JNDI.test(reduceLookups(lookups)))) {
+    findings.push(findingOf(CODE_RULES.jndi, `JNDI lookup: ${value}`))
+  }
   if (lookup) {
-    if (JNDI.test(value) || JNDI.test(reduceLookups(value))) {
-      findings.push(findingOf(CODE_RULES.jndi, `JNDI lookup: ${value}`))
-    }
     test(CODE_RULES.phpInterpolation, PHP_INTERPOLATION)
   }
   if (brace || value.includes("<%") || value.includes("[[")) test(CODE_RULES.templateProbe, TEMPLATE_PROBE)

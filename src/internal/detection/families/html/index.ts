@@ -568,12 +568,16 @@ const utf7Run = (run: string): string => {
   return out
 }
 
+/** An empty or short tag with no attributes glued between two letters: a tag that splits a word. */
+const GLUED_TAG = /[a-z]<\/?[a-z]{0,8}>[a-z]/i
+const GLUED_TAGS = /(?<=[a-z])<\/?[a-z]{0,8}>(?=[a-z])/gi
+
 const FOLDED_QUARTER_TAG = /1[\u2044/]4[a-z!/?]/i
 
 /**
  * Readings of the value a browser or a server may take besides the plain one: UTF-7
- * (`+ADw-script+AD4-`, for pages whose charset is guessed), and `¼`/`¾` as `<`/`>` (a 7-bit
- * charset drops the high bit of 0xBC and 0xBE). Each is one linear pass, made only when the value
+ * (`+ADw-script+AD4-`, for pages whose charset is guessed), the value with the tags that split its
+ * words stripped, and `¼`/`¾` as `<`/`>` (a 7-bit charset drops the high bit of 0xBC and 0xBE). Each is one linear pass, made only when the value
  * holds what it undoes.
  */
 const variantsOf = (value: string): ReadonlyArray<string> => {
@@ -585,6 +589,9 @@ const variantsOf = (value: string): ReadonlyArray<string> => {
     })
     if (decoded !== value) out.push(decoded)
   }
+  // `<sc<>ript`, `on<b>error=`, `java<>script:`: the markup a filter that strips tags after checking
+  // for them leaves (PHP's `strip_tags` deletes `<>` and `<b>` alike)
+  if (value.includes(">") && GLUED_TAG.test(value)) out.push(value.replace(GLUED_TAGS, ""))
   if (value.includes("\u00bc") || value.includes("\u00be")) out.push(value.replace(/\u00bc/g, "<").replace(/\u00be/g, ">"))
   // the same after the engine's folding, which spells `¼` as `1⁄4` and the fraction slash as `/`;
   // read so only where a quarter opens a tag (`1/4script`, `1/4/script`): `1/4 cup` is a quantity
