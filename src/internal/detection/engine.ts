@@ -252,7 +252,7 @@ class Scan {
    * of its own, which is read afresh (the same text elsewhere was read by other rules).
    */
   memoable(text: string, header: string | undefined): boolean {
-    return text.length <= CLEAN_MEMO_MAX_LENGTH && (header === undefined || !this.e.table.readsHeader(header))
+    return text.length <= CLEAN_MEMO_MAX_LENGTH && (header === undefined || !this.e.ownHeaderBits.has(header))
   }
 
   /** Remembers `value` as clean at `bit`; `own`: it is a string of its own, no slice of a longer one. */
