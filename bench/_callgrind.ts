@@ -6,44 +6,62 @@
 /** What a count is made of: everything, and the parts that come in lumps. */
 export interface Count {
   readonly total: number
-  /** The garbage collector's functions (V8's heap, scavenger, marker, sweeper). */
+  /** The garbage collector's functions (V8's heap, scavenger, marker, sweeper, its walks of the roots). */
   readonly gc: number
   /** V8's optimising compilers, still at work long after start-up. */
   readonly jit: number
 }
 
-const GC_FUNCTION = /v8::internal::(?:Heap|Scaveng|MarkCompact|Marking|ConcurrentMarking|Sweep|Evacuat|MemoryChunk|Page::|FreeList|heap::|GlobalHandles::Iterate|SerializerDeserializer::Iterate)|^heap::base::|cppgc::/
+const GC_FUNCTION =
+  /v8::internal::(?:Heap|Scaveng|MarkCompact|Marking|ConcurrentMarking|Sweep|Evacuat|MemoryChunk|Page::|FreeList|heap::|GlobalHandles::Iterate|SerializerDeserializer::Iterate|RootScavengeVisitor|\(anonymous namespace\)::IterateObjectCache)|^heap::base::|cppgc::/
 const JIT_FUNCTION = /v8::internal::(?:compiler|maglev|baseline)::|v8::internal::Turbofan|v8::internal::Maglev/
 
 /**
- * Own cost per function in a callgrind dump: a function's own cost lines count; the line after a
- * `calls=` line is the callee's inclusive cost and is skipped. Names are given once per id, and
- * pass through `rename` (bench/get-instructions.ts names JIT code from V8's perf map).
+ * Walks a callgrind dump's cost lines: `visit(fn, undefined, cost)` for a function's own cost,
+ * `visit(fn, callee, cost)` for the inclusive cost of its calls to `callee` (the cost line after a
+ * `calls=` line). Names are given once per id, and pass through `rename` (bench/get-instructions.ts
+ * names JIT code from V8's perf map).
  */
-export const functionCosts = (dump: string, rename: (name: string) => string = (name) => name): Map<string, number> => {
+const walkDump = (dump: string, rename: (name: string) => string, visit: (fn: string, callee: string | undefined, cost: number) => void): void => {
   const names = new Map<string, string>()
-  const costs = new Map<string, number>()
   let current = ""
+  let target = ""
   let afterCall = false
   for (const line of dump.split("\n")) {
-    if (line.startsWith("fn=")) {
-      const m = /^fn=\((\d+)\)(?: (.*))?$/.exec(line)
-      if (m === null) continue
-      if (m[2] !== undefined) names.set(m[1]!, rename(m[2]))
-      current = names.get(m[1]!) ?? ""
-    } else if (line.startsWith("cfn=")) {
-      const m = /^cfn=\((\d+)\) (.*)$/.exec(line)
-      if (m !== null) names.set(m[1]!, rename(m[2]!))
+    const named = /^c?fn=\((\d+)\)(?: (.*))?$/.exec(line)
+    if (named !== null) {
+      if (named[2] !== undefined) names.set(named[1]!, rename(named[2]))
+      if (line.startsWith("fn=")) current = names.get(named[1]!) ?? ""
+      else target = names.get(named[1]!) ?? ""
     } else if (line.startsWith("calls=")) {
       afterCall = true
     } else if (/^[0-9+*-]/.test(line)) {
-      if (afterCall) {
-        afterCall = false
-        continue
-      }
-      costs.set(current, (costs.get(current) ?? 0) + Number(line.split(" ")[1] ?? 0))
+      visit(current, afterCall ? target : undefined, Number(line.split(" ")[1] ?? 0))
+      afterCall = false
     }
   }
+}
+
+/** Own cost per function in a callgrind dump, names through `rename`. */
+export const functionCosts = (dump: string, rename: (name: string) => string = (name) => name): Map<string, number> => {
+  const costs = new Map<string, number>()
+  walkDump(dump, rename, (fn, callee, cost) => {
+    if (callee === undefined) costs.set(fn, (costs.get(fn) ?? 0) + cost)
+  })
+  return costs
+}
+
+/**
+ * Who calls the functions whose names match `callee`: per callee and caller (`callee <- caller`),
+ * the inclusive cost of the calls, names through `rename`.
+ */
+export const callerCosts = (dump: string, callee: RegExp, rename: (name: string) => string = (name) => name): Map<string, number> => {
+  const costs = new Map<string, number>()
+  walkDump(dump, rename, (fn, target, cost) => {
+    if (target === undefined || !callee.test(target)) return
+    const key = `${target} <- ${fn}`
+    costs.set(key, (costs.get(key) ?? 0) + cost)
+  })
   return costs
 }
 

@@ -4,7 +4,7 @@
  * bench/allocation.ts measure.
  */
 import { HttpApp, type HttpMiddleware, HttpServerRequest } from "@effect/platform"
-import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Runtime } from "effect"
+import { Effect, Exit, Layer, Logger, LogLevel, Runtime, Scope } from "effect"
 import { ClientIp, GuardConfig, GuardLive } from "../src/index.js"
 import { router } from "./_app.js"
 import { postBody } from "./_load.js"
@@ -45,8 +45,13 @@ export const minimalConfig = {
 
 /** Runs requests one after another through `middleware(router)` served with `layer`. */
 export const driver = async <R>(layer: Layer.Layer<R, unknown, never>, middleware?: HttpMiddleware.HttpMiddleware) => {
-  const runtime = ManagedRuntime.make(Layer.merge(layer, Logger.minimumLogLevel(LogLevel.Error)))
-  const fork = Runtime.runFork(await runtime.runtime())
+  // Built in a fiber of the default scheduler, as a server's layers are: a `ManagedRuntime` builds
+  // its layer on a `SyncScheduler`, whose fiber refs the runtime keeps, so every request fiber and
+  // every fiber the layer forks would ask that scheduler whether to yield, a call the run loop then
+  // makes out of line (the default scheduler's own is inlined): not what a server runs.
+  const scope = Effect.runSync(Scope.make())
+  const runtime = await Effect.runPromise(Scope.extend(Layer.toRuntime(Layer.merge(layer, Logger.minimumLogLevel(LogLevel.Error))), scope))
+  const fork = Runtime.runFork(runtime)
   let done: () => void = () => {}
   const statuses = new Map<number, number>()
   const handled = HttpApp.toHandled(router, (_, response) =>
@@ -77,5 +82,5 @@ export const driver = async <R>(layer: Layer.Layer<R, unknown, never>, middlewar
   }
   /** Statuses other than 200, as "n x status". */
   const unexpected = () => [...statuses].filter(([status]) => status !== 200).map(([s, n]) => `${n} x ${s}`)
-  return { run, unexpected, dispose: () => runtime.dispose() }
+  return { run, unexpected, dispose: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }

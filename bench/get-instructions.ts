@@ -9,20 +9,23 @@
  *
  * With `FUNCTIONS=1` the worker runs with `--perf-basic-prof` and the JavaScript code callgrind cannot
  * name is attributed to V8's functions by the perf map V8 writes: the most costly functions of each
- * case, own instructions per GET.
+ * case, own instructions per GET. With `CALLERS=<regex>`, the callers of the functions it matches,
+ * each with the inclusive cost of its calls to them per GET.
  *
  *   npx tsx bench/get-instructions.ts                         (bare and guarded)
  *   CASES='guarded,guarded:{"enablePenetrationDetection":false}' npx tsx bench/get-instructions.ts
  *   FUNCTIONS=1 CASES=guarded npx tsx bench/get-instructions.ts
+ *   CALLERS='^Builtins_ArrayPrototypePush$' CASES=guarded npx tsx bench/get-instructions.ts
  *
- * A case is `bare`, `guarded`, or `guarded:<JSON>` (the JSON as `BENCH_GUARD_CONFIG`).
+ * A case is `bare`, `guarded`, `guarded-lean` (`GuardPipelineLive`: the guard's services out of the
+ * request context), or `guarded:<JSON>` (the JSON as `BENCH_GUARD_CONFIG`).
  */
 import { execFileSync, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { countOf, functionCosts } from "./_callgrind.js"
+import { callerCosts, countOf, functionCosts } from "./_callgrind.js"
 import { compile } from "./_compile.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -31,6 +34,8 @@ const CASES = (process.env["CASES"] ?? "bare,guarded").split(/,(?![^{]*})/)
 const N = Number(process.env["N"] ?? 1000)
 const FUNCTIONS = process.env["FUNCTIONS"] === "1"
 const TOP = Number(process.env["TOP"] ?? 40)
+/** With `CALLERS=<regex>`, who calls the functions it matches, and what those calls cost inclusively. */
+const CALLERS = process.env["CALLERS"] === undefined ? undefined : new RegExp(process.env["CALLERS"])
 
 const build = (): string => {
   // one build per run, so that runs of several cases at once do not replace each other's
@@ -75,14 +80,13 @@ const lookup = (map: ReadonlyArray<PerfEntry>, address: number): string | undefi
 }
 
 /** Own cost per function name in a dump; unnamed code (`0x...`) named by the perf map. */
-const byFunction = (dump: string, map: ReadonlyArray<PerfEntry>): Map<string, number> =>
-  functionCosts(dump, (name) => {
-    const address = /^0x([0-9a-f]+)$/.exec(name)
-    return address === null ? name : lookup(map, parseInt(address[1]!, 16)) ?? "(unknown code)"
-  })
+const named = (map: ReadonlyArray<PerfEntry>) => (name: string): string => {
+  const address = /^0x([0-9a-f]+)$/.exec(name)
+  return address === null ? name : lookup(map, parseInt(address[1]!, 16)) ?? "(unknown code)"
+}
 
 const count = (script: string, spec: string) =>
-  new Promise<{ readonly total: number; readonly own: number; readonly functions: Map<string, number> }>((done, fail) => {
+  new Promise<{ readonly total: number; readonly own: number; readonly functions: Map<string, number>; readonly callers: Map<string, number> }>((done, fail) => {
     const [mode, config] = spec.startsWith("guarded:") ? ["guarded", spec.slice("guarded:".length)] : [spec, undefined]
     const dir = mkdtempSync(join(tmpdir(), "get-instructions-"))
     const child = spawn("valgrind", [
@@ -90,7 +94,7 @@ const count = (script: string, spec: string) =>
       `--callgrind-out-file=${join(dir, "out")}`,
       `--log-file=${join(dir, "log")}`,
       process.execPath,
-      ...(FUNCTIONS ? ["--perf-basic-prof", "--interpreted-frames-native-stack"] : []),
+      ...(FUNCTIONS || CALLERS !== undefined ? ["--perf-basic-prof", "--interpreted-frames-native-stack"] : []),
       script,
       mode
     ], {
@@ -114,11 +118,13 @@ const count = (script: string, spec: string) =>
         const dump = readFileSync(join(dir, readdirSync(dir).find((name) => name.startsWith("out."))!), "utf8")
         const total = Number(/^(?:totals|summary): (\d+)/m.exec(dump)![1])
         // the valgrind process's pid is the worker's: V8 names its perf map after it
-        const functions = FUNCTIONS ? byFunction(dump, perfMap(child.pid!)) : new Map<string, number>()
+        const rename = named(FUNCTIONS || CALLERS !== undefined ? perfMap(child.pid!) : [])
+        const functions = FUNCTIONS ? functionCosts(dump, rename) : new Map<string, number>()
+        const callers = CALLERS === undefined ? new Map<string, number>() : callerCosts(dump, CALLERS, rename)
         child.kill("SIGKILL")
         rmSync(dir, { recursive: true, force: true })
         const split = countOf(dump, total)
-        done({ total: total / N, own: (total - split.gc - split.jit) / N, functions })
+        done({ total: total / N, own: (total - split.gc - split.jit) / N, functions, callers })
       }
     })
   })
@@ -127,10 +133,16 @@ const script = build()
 process.on("exit", () => rmSync(join(script, "../.."), { recursive: true, force: true }))
 console.log(`get-instructions: K instructions per GET in process (${N} GETs per case, after a warm-up)`)
 for (const spec of CASES) {
-  const { total, own, functions } = await count(script, spec)
+  const { callers, functions, own, total } = await count(script, spec)
   console.log(`  ${spec.padEnd(40)} all ${(total / 1000).toFixed(1).padStart(7)}  own ${(own / 1000).toFixed(1).padStart(7)}`)
   if (FUNCTIONS) {
     for (const [name, cost] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
+      console.log(`    ${(cost / N / 1000).toFixed(2).padStart(7)}  ${name.slice(0, 150)}`)
+    }
+  }
+  if (CALLERS !== undefined) {
+    console.log(`    callers of ${CALLERS.source}, inclusive K per GET:`)
+    for (const [name, cost] of [...callers].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
       console.log(`    ${(cost / N / 1000).toFixed(2).padStart(7)}  ${name.slice(0, 150)}`)
     }
   }

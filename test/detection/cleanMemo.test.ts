@@ -47,6 +47,32 @@ describe("ThreatDetector clean-value memo", () => {
       expect(again).toEqual(excluded)
     }).pipe(Effect.provide(ThreatDetector.layer())))
 
+  it.effect("a user agent clean in another header is still read by the user agent's own patterns, in either order", () =>
+    Effect.gen(function*() {
+      const text = "gobuster/3.6"
+      const inAcceptLanguage = yield* summary({ path: "/", headers: { "accept-language": text } })
+      const asAgent = yield* summary({ path: "/", headers: { "user-agent": text } })
+      const inReferer = yield* summary({ path: "/", headers: { referer: text } })
+      expect(inAcceptLanguage.isThreat).toBe(false)
+      expect(asAgent.categories).toEqual(["recon"])
+      expect(inReferer.isThreat).toBe(false)
+    }).pipe(Effect.provide(ThreatDetector.layer())))
+
+  it.effect("a clean user agent, remembered for its header, passes again and stays apart from a scanner's", () =>
+    Effect.gen(function*() {
+      const browser = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+      const first = yield* summary({ path: "/", headers: { "user-agent": browser } })
+      const again = yield* summary({ path: "/", headers: { "user-agent": browser } })
+      const scanner = yield* summary({ path: "/", headers: { "user-agent": "Mozilla/5.0 (X11; Linux x86_64) (Nikto/2.5.0)" } })
+      // excluded for one request, the user agent is read by the patterns alone: a remembered answer
+      // of the families' reading must not stand for it, nor the other way round
+      const excluded = yield* summary({ path: "/", headers: { "user-agent": browser } }, { excludedHeaders: ["user-agent"] })
+      expect(first.isThreat).toBe(false)
+      expect(again).toEqual(first)
+      expect(scanner.categories).toEqual(["recon"])
+      expect(excluded.isThreat).toBe(false)
+    }).pipe(Effect.provide(ThreatDetector.layer())))
+
   it.effect("the per-request base64 budget runs out the same way on every request", () =>
     Effect.gen(function*() {
       const headers = Object.fromEntries(

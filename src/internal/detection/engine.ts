@@ -71,6 +71,17 @@ const ALWAYS_BIT = 1 << 12
 const FREE_TEXT_BIT = 1 << 13
 /** The value made a base64 attempt: a memo hit spends one too, so the budget runs out the same way. */
 const BASE64_BIT = 1 << 14
+/** The first of the bits of the headers with patterns of their own, two per header (see {@link ownHeaderBits}). */
+const OWN_HEADER_BIT = 15
+
+/**
+ * The clean memo's bits of each header with patterns of its own (`user-agent`): its text clean in
+ * another place or header says nothing of it, and its own clean text is remembered under bits of
+ * its own, the first as read with the pattern table only, the second as a free-text header. A
+ * header past the memo's 31 bits gets 0: read afresh every time.
+ */
+const ownHeaderBits = (names: ReadonlyArray<string>): ReadonlyMap<string, number> =>
+  new Map(names.map((name, i) => [name, OWN_HEADER_BIT + 2 * i + 1 <= 30 ? 1 << (OWN_HEADER_BIT + 2 * i) : 0]))
 
 /**
  * Headers a browser sets but whose text the client chooses freely, and where attacks are sent
@@ -100,6 +111,8 @@ interface Compiled {
   readonly exclusionsFor: ReturnType<typeof compileExclusions>
   /** Short values known clean, with the bits of the places they were clean in. */
   readonly clean: Map<string, number>
+  /** The memo bit of each header with patterns of its own ({@link ownHeaderBits}). */
+  readonly ownHeaderBits: ReadonlyMap<string, number>
   /** Whether a family reads the name a value is sent under: such values skip the clean memo. */
   readonly readsName: (parameter: string, value: string) => boolean
   /** The scoring settings, made once: every request's findings share them. */
@@ -215,8 +228,11 @@ class Scan {
     this.part = "value"
     const freeText = FREE_TEXT_HEADERS.has(parameter) && !this.e.userExcludedHeaders.has(parameter) &&
       !(this.extraHeaders?.has(parameter) ?? false)
-    const bit = freeText ? FREE_TEXT_BIT : ALWAYS_BIT
-    const short = this.memoable(text, parameter)
+    // a header with patterns of its own is not judged by the same text elsewhere, read by other
+    // rules: it has memo bits of its own (a browser sends the same user agent on every request)
+    const own = this.e.ownHeaderBits.get(parameter)
+    const bit = own === undefined ? (freeText ? FREE_TEXT_BIT : ALWAYS_BIT) : freeText ? own << 1 : own
+    const short = text.length <= CLEAN_MEMO_MAX_LENGTH && bit !== 0
     const known = short ? this.e.clean.get(text) ?? 0 : 0
     if ((known & bit) !== 0) return
     const before = this.raw
@@ -236,7 +252,7 @@ class Scan {
    * of its own, which is read afresh (the same text elsewhere was read by other rules).
    */
   memoable(text: string, header: string | undefined): boolean {
-    return text.length <= CLEAN_MEMO_MAX_LENGTH && (header === undefined || !this.e.table.readsHeader(header))
+    return text.length <= CLEAN_MEMO_MAX_LENGTH && (header === undefined || !this.e.ownHeaderBits.has(header))
   }
 
   /** Remembers `value` as clean at `bit`; `own`: it is a string of its own, no slice of a longer one. */
@@ -349,10 +365,11 @@ export const engineSettings = (options: ThreatDetectorOptions, customPatterns: R
 
 /** The detector as a plain function: never throws for any input. */
 export const makeEngine = (settings: EngineSettings): ((input: DetectionInput, context?: DetectionContext) => DetectionResult) => {
+  const table = legacyTable(settings.patterns, settings.categories)
   const compiled: Compiled = {
     settings,
     families: settings.families,
-    table: legacyTable(settings.patterns, settings.categories),
+    table,
     custom: settings.customPatterns.flatMap((p, i) => {
       const c = compileCustom(p, i)
       return c._tag === "ok" ? [c.value] : []
@@ -363,6 +380,7 @@ export const makeEngine = (settings: EngineSettings): ((input: DetectionInput, c
     exclusionsFor: compileExclusions(settings.exclusions),
     clean: new Map(),
     readsName: namesRead(settings.families),
+    ownHeaderBits: ownHeaderBits(table.ownHeaders),
     scoring: { threshold: settings.threshold, thresholds: settings.thresholds, maxMatches: settings.maxMatches }
   }
   return (input, context) => {
