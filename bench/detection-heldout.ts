@@ -11,18 +11,24 @@
  * agents, GitHub webhook bodies and texts, and form values in twenty languages, split the same way. Set E
  * (heldout-e.jsonl): GoTestWAF's test cases sent in every place each names (query, path, form, multipart,
  * JSON, header, XML), waf-bypass's SQL, command and template cases and false alarms, and the Big List of
- * Naughty Strings (injection sections as attacks, odd but harmless input as benign), split the same way.
+ * Naughty Strings (injection sections as attacks, odd but harmless input as benign), split the same way. Set F
+ * (heldout-f.jsonl): nuclei's DAST templates (SQL, command, template, CRLF, file, SSRF, XXE and Log4j payloads
+ * sent where each template's fuzzing rules put them) and DOMPurify's and bleach's test inputs (script-carrying
+ * vectors as attacks, HTML without script as benign), split the same way. Set G
+ * (heldout-g.jsonl): benign traffic only, an access log replayed with its Referers and user agents and shipped as
+ * log lines, a parser's test user agents, popular sites' cookies, Japanese and Russian interface text, CSS, and
+ * Markdown tables with the HTML they render, each where a request carries it, split the same way.
  * Compare each category with the same category in `bench/detection-corpus.ts`: a category far below its
  * corpus figure does not generalise.
  *
  * Run: `npx tsx bench/detection-heldout.ts` (`--missed` lists the attacks missed at level 1, `--fp` the
- * benign rows refused at level 1, with the rules that fired: set A's rows and the dev halves of sets B-E
+ * benign rows refused at level 1, with the rules that fired: set A's rows and the dev halves of sets B-G
  * only. The test halves are measured, never listed).
  */
 import { Effect } from "effect"
 import { ThreatDetector } from "../src/ThreatDetector.js"
 import { type CorpusReport, type CorpusRow, rate, runCorpus, sumTallies, type Tally } from "../test/detection/externalCorpus.js"
-import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE } from "../test/fixtures/heldout/heldout.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE, loadHeldoutF, loadHeldoutG } from "../test/fixtures/heldout/heldout.js"
 
 const pct = (t: Tally | undefined) => (t === undefined ? "-" : `${rate(t).toFixed(3)} (${t.caught}/${t.total})`)
 const levels = [1, 2] as const
@@ -74,9 +80,13 @@ const bDev = split("Set B", loadHeldoutB)
 const cDev = split("Set C", loadHeldoutC)
 const dDev = split("Set D", loadHeldoutD)
 const eDev = split("Set E", loadHeldoutE)
+const fDev = split("Set F", loadHeldoutF)
+const gDev = split("Set G", loadHeldoutG)
 
 list("Set A", a[0]!)
 list("Set B (dev)", bDev)
 list("Set C (dev)", cDev)
 list("Set D (dev)", dDev)
 list("Set E (dev)", eDev)
+list("Set F (dev)", fDev)
+list("Set G (dev)", gDev)

@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import { Context, Option } from "effect"
+import { rightmostEntries } from "./internal/forwarded.js"
 import { canonicalIp, type IpMatcher, makeIpMatcher } from "./internal/ip.js"
 
 /**
@@ -84,6 +85,9 @@ export interface ClientIpOptions {
  *   the caller should emit `suspicious_request` (`actionTaken: "spoofing_detected"`).
  * - `forwardedChain`: with `spoofSuspected`, the right-most part of the chain for the event, with
  *   entries that are not IP addresses shown as `[REDACTED]`.
+ * - `hop`: with `source: "forwarded"`, the client's place in `X-Forwarded-For` counted from the right
+ *   (1: the right-most entry). The other forwarded headers are read at the same place
+ *   (`X-Forwarded-Proto`: what the proxy that received the client's connection wrote).
  *
  * @since 0.1.0
  * @category models
@@ -93,6 +97,7 @@ export interface ClientIpResolution {
   readonly source: "socket" | "forwarded"
   readonly spoofSuspected: boolean
   readonly forwardedChain?: string
+  readonly hop?: number
 }
 
 const MAX_ENTRY_LENGTH = 64
@@ -123,24 +128,8 @@ const canonicalHop = (raw: string): string | undefined => {
   return canonicalIp(stripPort(entry))
 }
 
-/**
- * Up to `count` entries of a comma list, right-most first. Only that end of the string is scanned, once;
- * an entry longer than any address is returned as `""` (never a valid address), its text never copied.
- */
-const rightmostEntries = (header: string, count: number): { readonly entries: Array<string>; readonly more: boolean } => {
-  const entries: Array<string> = []
-  let end = header.length
-  while (entries.length < count) {
-    const comma = end === 0 ? -1 : header.lastIndexOf(",", end - 1)
-    entries.push(end - (comma + 1) > MAX_ENTRY_LENGTH ? "" : header.slice(comma + 1, end))
-    if (comma < 0) return { entries, more: false }
-    end = comma
-  }
-  return { entries, more: true }
-}
-
 const displayChain = (header: string): string => {
-  const { entries, more } = rightmostEntries(header, MAX_DISPLAYED_HOPS)
+  const { entries, more } = rightmostEntries(header, MAX_DISPLAYED_HOPS, MAX_ENTRY_LENGTH)
   const shown = entries.reverse().map((entry) => canonicalHop(entry) ?? REDACTED)
   return (more ? ["…", ...shown] : shown).join(", ")
 }
@@ -198,10 +187,11 @@ export const makeClientIpResolver = (options: ClientIpOptions): (input: ClientIp
 
     // Walk from the right: each trusted hop vouches for the one before it.
     let nearest: ClientIpResolution = fromSocket
-    for (const entry of rightmostEntries(header, depth).entries) {
+    let position = 0
+    for (const entry of rightmostEntries(header, depth, MAX_ENTRY_LENGTH).entries) {
       const hop = canonicalHop(entry)
       if (hop === undefined) return nearest
-      nearest = { ip: hop, source: "forwarded", spoofSuspected: false }
+      nearest = { ip: hop, source: "forwarded", spoofSuspected: false, hop: ++position }
       if (!matcher.matches(hop)) return nearest
     }
     return nearest

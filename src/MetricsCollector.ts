@@ -21,6 +21,34 @@ const ALL_METRICS: ReadonlySet<MetricType> = new Set(METRIC_TYPE_VALUES)
 export type { RequestMetrics } from "./Exporter.js"
 
 /**
+ * The `endpoint` of a request's metrics when no route the guard knows serves it (`GuardRoutes`, the
+ * `HttpApi` served): one series, whatever paths a scanner tries. A served request's `endpoint` is its
+ * route's pattern (`/users/:id`), never the path as sent.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const UNMATCHED_ENDPOINT = "unmatched"
+
+/**
+ * The `method` of a request's metrics when it is none of the methods of RFC 9110 and PATCH (as
+ * OpenTelemetry's `http.request.method` says `_OTHER`): a web handler takes any token as a method.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const OTHER_METHOD = "_OTHER"
+
+const METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"])
+
+/**
+ * The `method` a request's metrics carry: `method` itself, or {@link OTHER_METHOD}.
+ *
+ * @internal
+ */
+export const metricMethod = (method: string): string => (METHODS.has(method) ? method : OTHER_METHOD)
+
+/**
  * @since 0.1.0
  * @category tags
  */

@@ -36,7 +36,7 @@ describe("resolveClientIp", () => {
       remoteAddress: "10.0.0.5",
       headers: { "x-forwarded-for": "6.6.6.6, 198.51.100.7" }
     })
-    expect(result).toEqual({ ip: "198.51.100.7", source: "forwarded", spoofSuspected: false })
+    expect(result).toEqual({ ip: "198.51.100.7", source: "forwarded", spoofSuspected: false, hop: 1 })
   })
 
   it("skips trusted hops within the depth and returns the first untrusted one", () => {
@@ -79,7 +79,7 @@ describe("resolveClientIp", () => {
 
   it("canonicalises IPv4-mapped IPv6 peers and hops to IPv4", () => {
     expect(behindProxy({ remoteAddress: "::ffff:10.0.0.5", headers: { "x-forwarded-for": "::ffff:198.51.100.7" } }))
-      .toEqual({ ip: "198.51.100.7", source: "forwarded", spoofSuspected: false })
+      .toEqual({ ip: "198.51.100.7", source: "forwarded", spoofSuspected: false, hop: 1 })
   })
 
   it("matches an IPv6 peer against an IPv6 trusted CIDR", () => {

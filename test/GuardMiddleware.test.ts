@@ -437,7 +437,7 @@ describe("guardMiddleware", () => {
         {}
       ))))
 
-    it.scoped("is recorded as response_time, request_count and, from 400 on, error_rate", () =>
+    it.scoped("is recorded as response_time, request_count and, from 400 on, error_rate, by the route served", () =>
       Effect.gen(function*() {
         yield* get("/")
         yield* get("/missing")
@@ -446,14 +446,14 @@ describe("guardMiddleware", () => {
         expect(recorded).toEqual([
           "response_time / 200",
           "request_count /",
-          "response_time /missing 404",
-          "request_count /missing",
-          "error_rate /missing 404",
+          "response_time unmatched 404",
+          "request_count unmatched",
+          "error_rate unmatched 404",
           "response_time / 403",
           "request_count /",
           "error_rate / 403"
         ])
-      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, blacklist: ["203.0.113.9"] }))))
+      }).pipe(Effect.provide(guardedServer(app, { ...viaProxy, blacklist: ["203.0.113.9"] }, GuardRoutes.fromRouter(app)))))
 
     it.scoped("with the security headers off and every metric muted, reaches the client as the application made it", () =>
       Effect.gen(function*() {

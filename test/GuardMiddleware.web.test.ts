@@ -1,7 +1,7 @@
 import { HttpApp, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Logger, Option, TestClock } from "effect"
-import { ClientIp, GuardConfig, type GuardConfigInput, GuardLive, guardMiddleware, IpBans, TestExporter } from "effect-guard"
+import { ClientIp, GuardConfig, type GuardConfigInput, GuardLive, guardMiddleware, GuardRoutes, IpBans, TestExporter } from "effect-guard"
 import { events, metrics } from "./support/guarded.js"
 
 const app = HttpRouter.empty.pipe(HttpRouter.get("/", HttpServerResponse.text("ok")), HttpRouter.get("/search", HttpServerResponse.text("ok")))
@@ -75,18 +75,18 @@ describe("guardMiddleware under HttpApp.toWebHandler", () => {
 
   it.scopedLive("with the security headers off, records the metrics of the application's responses and of its failures", () =>
     Effect.gen(function*() {
+      const failing = app.pipe(HttpRouter.get("/boom", Effect.die("the handler broke")))
       const runtime = yield* Layer.toRuntime(GuardLive.pipe(
-        Layer.provideMerge(TestExporter.layer()),
+        Layer.provideMerge(Layer.merge(TestExporter.layer(), GuardRoutes.fromRouter(failing))),
         Layer.provideMerge(GuardConfig.layer({ enableRateLimiting: false, securityHeaders: { enabled: false } }))
       ))
-      const failing = app.pipe(HttpRouter.get("/boom", Effect.die("the handler broke")))
       const handler = HttpApp.toWebHandlerRuntime(runtime)(failing, guardMiddleware)
       for (const path of ["/", "/missing", "/boom"]) {
         yield* Effect.promise(() => handler(new Request(`http://guarded.test${path}`), Context.make(ClientIp, "198.51.100.1")))
       }
       const recorded = yield* metrics.pipe(Effect.provide(runtime))
       expect(recorded.filter((m) => m.metricType === "response_time").map((m) => `${m.tags["endpoint"]} ${m.tags["status"]}`))
-        .toEqual(["/ 200", "/missing 404", "/boom 500"])
+        .toEqual(["/ 200", "unmatched 404", "/boom 500"])
     }))
 
   it.live("without any peer address, fail-secure refuses with 403", () =>

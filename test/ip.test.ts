@@ -8,6 +8,15 @@ describe("internal/ip", () => {
     expect(canonicalIp("fe80::1%eth0")).toBe("fe80::1")
   })
 
+  it("reads an IPv4-compatible address (::1.2.3.4) as the IPv6 address it is, in every spelling", () => {
+    for (const input of ["::192.0.2.1", "::c000:201", "0:0:0:0:0:0:192.0.2.1", "[::192.0.2.1]"]) {
+      expect([input, canonicalIp(input)]).toEqual([input, "::c000:201"])
+    }
+    expect(makeIpMatcher(["192.0.2.0/24"]).matches("::192.0.2.1")).toBe(false)
+    expect(makeIpMatcher(["::192.0.2.0/120"]).matches("192.0.2.1")).toBe(false)
+    expect(makeIpMatcher(["::192.0.2.0/120"]).matches("::c000:201")).toBe(true)
+  })
+
   it("rejects garbage and legacy IPv4 spellings", () => {
     for (const input of ["", "x", "1.2.3", "127.1", "0x7f.0.0.1", "1.2.3.256", "a".repeat(10_000), "1.2.3.4/24"]) {
       expect(canonicalIp(input)).toBeUndefined()

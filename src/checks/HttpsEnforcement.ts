@@ -12,20 +12,6 @@ import { anyRoute, type CheckEnv, pass, refuse, type SecurityCheck } from "../in
 
 const SAFE_HOST = /^(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/
 
-const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/
-
-/**
- * The path of a request target: an absolute-form target (`http://host/path`, written to proxies)
- * without its scheme and authority, as the router reads it; `*` (an `OPTIONS *`) is the root. The
- * redirect goes to the Host the client connected to, never to a host the target names.
- */
-const originFormPath = (path: string): string => {
-  if (path.startsWith("/")) return path
-  const authority = ABSOLUTE_FORM.exec(path)
-  const rest = authority === null ? "" : path.slice(authority[0].length)
-  return rest.startsWith("/") ? rest : "/"
-}
-
 /**
  * @since 0.1.0
  * @category checks
@@ -44,7 +30,9 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       const host = req.headers["host"] ?? ""
       const query = req.request.url.includes("?") ? req.request.url.slice(req.request.url.indexOf("?")) : ""
       const safe = SAFE_HOST.test(host)
-      const redirectUrl = `https://${host}${originFormPath(req.path)}${query}`
+      // the path the router reads (an absolute-form target's own host is never where it goes); a
+      // target it reads no path from (`*`, `HTTP://host/x`) goes to the root
+      const redirectUrl = `https://${host}${req.path.startsWith("/") ? req.path : "/"}${query}`
       const viaRoute = routeRequires === true
       return Effect.map(
         refuse(env, req, {

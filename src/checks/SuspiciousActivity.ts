@@ -43,6 +43,18 @@ const queryOf = (url: string): string => {
   return cut < 0 ? "" : url.slice(cut + 1)
 }
 
+/**
+ * The path the detector reads: the request's path, or for an absolute-form target (`GET
+ * http://host/x`, which Node hands the application as written) the target up to its query, whose
+ * scheme and authority the application can read too.
+ */
+const scannedPath = (req: GuardRequest): string => {
+  const url = req.request.url
+  if (url.charCodeAt(0) === 47) return req.path
+  const q = url.indexOf("?")
+  return q < 0 ? url : url.slice(0, q)
+}
+
 /** The earlier of two `indexOf` answers, either of which may be -1 (not found). */
 const firstOf = (a: number, b: number): number => (a < 0 ? b : b < 0 ? a : Math.min(a, b))
 
@@ -108,7 +120,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   type Scanned = { readonly input: DetectionInput; readonly truncated: boolean } | Refusal
   // without a body to read (most requests) the request is known at once: no step before the detector
   const inputOf = (req: GuardRequest): Scanned | Effect.Effect<Scanned> => {
-    const base = { path: req.path, query: queryOf(req.request.url), headers: req.headers }
+    const base = { path: scannedPath(req), query: queryOf(req.request.url), headers: req.headers }
     if (!config.detectionScanBody || hasNoBody(req)) return { input: base, truncated: false }
     return Effect.flatMap(scannableBody(req, bodyOptions), (scan): Effect.Effect<Scanned> => {
       switch (scan._tag) {

@@ -8,12 +8,21 @@ import ipaddr from "ipaddr.js"
 
 export type Address = ipaddr.IPv4 | ipaddr.IPv6
 
+const IPV4_COMPATIBLE = /^::\d{1,3}(?:\.\d{1,3}){3}$/
+
+/**
+ * ipaddr.js reads `::1.2.3.4` (IPv4-compatible, RFC 4291 §2.5.5.1) as `::ffff:1.2.3.4`; it is
+ * `::102:304`, as `0:0:0:0:0:0:1.2.3.4` is, and not the IPv4 client `1.2.3.4`.
+ */
+const asWritten = (text: string): string => (IPV4_COMPATIBLE.test(text) ? `::0:${text.slice(2)}` : text)
+
 /** Parses an address (IPv4, IPv6, IPv4-mapped IPv6, optional `[...]` brackets or IPv6 zone); `undefined` when invalid. */
 export const parseIp = (input: string): Address | undefined => {
   let text = input.trim()
   if (text.startsWith("[") && text.endsWith("]")) text = text.slice(1, -1)
   const zone = text.indexOf("%")
   if (zone >= 0) text = text.slice(0, zone)
+  text = asWritten(text)
   if (text.length === 0 || text.length > 45 || !ipaddr.isValid(text)) return undefined
   // ipaddr.isValid accepts legacy IPv4 spellings ("0x7f.1", "127.1"); only four-part decimal is an address here
   if (!text.includes(":") && !ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined
@@ -44,7 +53,7 @@ export const parseRange = (input: string): IpRange | undefined => {
     return address && { source: input, address, prefix: address.kind() === "ipv4" ? 32 : 128 }
   }
   const prefix = Number(text.slice(slash + 1))
-  const raw = text.slice(0, slash)
+  const raw = asWritten(text.slice(0, slash))
   if (!/^\d{1,3}$/.test(text.slice(slash + 1))) return undefined
   let base: Address | undefined
   try {

@@ -4,9 +4,21 @@
  * @internal
  */
 
-/** `url` without its query string; an empty path is `/`, as the router reads it. */
+/**
+ * What the router (find-my-way) drops from a target that does not start with `/`: an absolute
+ * form's `http://` or `https://` and its authority, up to the first `/` after them (the query is cut
+ * later, so `http://host?/admin` is `/admin`). Matched as the router matches it: `HTTP://host/x` or
+ * `ftp://host/x` keeps its text, and no route serves it.
+ */
+export const ABSOLUTE_ORIGIN = /^https?:\/\/.*?\//
+
+/**
+ * `url` without its query string, an absolute-form target (`GET http://host/x`, which Node hands over
+ * as written) read as the router reads it (`/x`); an empty path is `/`.
+ */
 export const pathOf = (url: string): string => {
-  const q = url.indexOf("?")
-  const path = q < 0 ? url : url.slice(0, q)
+  const target = url.charCodeAt(0) === 47 ? url : url.replace(ABSOLUTE_ORIGIN, "/")
+  const q = target.indexOf("?")
+  const path = q < 0 ? target : target.slice(0, q)
   return path === "" ? "/" : path
 }

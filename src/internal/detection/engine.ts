@@ -201,8 +201,7 @@ class Scan {
     this.parameter = parameter
     this.part = part
     this.named = part === "value" && parameter !== undefined && this.e.readsName(parameter, text)
-    const ownPatterns = where === "header" && parameter !== undefined && this.e.table.readsHeader(parameter)
-    if (text.length > CLEAN_MEMO_MAX_LENGTH || this.named || ownPatterns) return this.fresh(text, where)
+    if (this.named || !this.memoable(text, where === "header" ? parameter : undefined)) return this.fresh(text, where)
     const bit = cleanBit(where, part)
     const known = this.e.clean.get(text) ?? 0
     if ((known & bit) !== 0) {
@@ -246,6 +245,14 @@ class Scan {
     this.e.table.runAlways(folded, this)
     this.e.table.runHeader(folded, parameter, this)
     if (short && this.raw === before) this.remember(text, known, bit)
+  }
+
+  /**
+   * Whether a value may be answered from the clean memo: short, and not in a `header` with patterns
+   * of its own, which is read afresh (the same text elsewhere was read by other rules).
+   */
+  memoable(text: string, header: string | undefined): boolean {
+    return text.length <= CLEAN_MEMO_MAX_LENGTH && (header === undefined || !this.e.ownHeaderBits.has(header))
   }
 
   /** Remembers `value` as clean at `bit`; `own`: it is a string of its own, no slice of a longer one. */

@@ -165,8 +165,6 @@ export interface LegacyTable {
   readonly runAlways: (text: string, hit: RegexHit) => void
   /** Runs the patterns read in one header alone (`onlyHeader`), for that header's value. */
   readonly runHeader: (text: string, name: string, hit: RegexHit) => void
-  /** Whether a header has patterns of its own: its value is not judged by what another header's was. */
-  readonly readsHeader: (name: string) => boolean
   /** The headers with patterns of their own. */
   readonly ownHeaders: ReadonlyArray<string>
   readonly rules: ReadonlyArray<RegexRule>
@@ -271,7 +269,6 @@ export const legacyTable = (
       const groups = byHeader.get(name)
       if (groups !== undefined) runGroups(groups, text, hit, literals)
     },
-    readsHeader: (name) => byHeader.has(name),
     ownHeaders: [...byHeader.keys()],
     rules: enabled.map(ruleOf)
   }

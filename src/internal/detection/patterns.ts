@@ -101,8 +101,9 @@ const alt = (words: ReadonlyArray<string>): string => `(?:${words.join("|")})`
 const xss = def("xss")
 const XSS: ReadonlyArray<PatternDef> = [
   xss("script_tag", "<\\s?/?\\s?script\\b", ALL),
-  // a loading tag without an attribute loads nothing: `Promise<object>`, `Map<object, V>` in code
-  xss("dangerous_tag", "<\\s?(?:(?:iframe|frame|object|embed|applet|base|portal)\\b(?!\\s?[>,|\\]])|frameset\\b|xss\\b|isindex\\b|svg\\b|math\\b|template\\b|meta\\s[^>]{0,128}http-equiv\\b)", ALL),
+  // a loading tag without an attribute loads nothing: `Promise<object>`, `Map<object, V>` in code; `<svg>` and
+  // `<math>` are the HTML family's (`html-118`), which passes a closed picture or formula
+  xss("dangerous_tag", "<\\s?(?:(?:iframe|frame|object|embed|applet|base|portal)\\b(?!\\s?[>,|\\]])|frameset\\b|xss\\b|isindex\\b|template\\b|meta\\s[^>]{0,128}http-equiv\\b)", ALL),
   xss("dom_sink", "\\b(?:document\\.(?:cookie|domain|write(?:ln)?)|window\\.location|location\\.(?:href|hash|replace)|\\.innerhtml\\s?=|\\.outerhtml\\s?=|document\\.location)\\b", ALL, { weight: 0.5 }),
   xss("alert_call", "\\b(?:alert|prompt|confirm)\\s?(?:\\(|`|&#)\\s?(?:\\d|['\"`]|document|window|this|string\\.fromcharcode|/)", ALL)
 ]

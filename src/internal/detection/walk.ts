@@ -76,7 +76,7 @@ export const jsonSegment = (key: string | number): string => {
 
 const PLUS = /\+/g
 
-const pair = (sink: ValueSink, name: string, value: string, where: WhereName, prefix: string, sessionNames = true): void => {
+const pair = (sink: ValueSink, name: string, value: string, where: WhereName, prefix: string, sessionNames = true, cutNames = where === "query"): void => {
   if (sink.excludedParameter(name)) return
   const location = `${prefix}.${name}`
   // a cookie's name is no parameter: read where cookies are read, it is not a key an application
@@ -88,10 +88,13 @@ const pair = (sink: ValueSink, name: string, value: string, where: WhereName, pr
     if (name.includes("[")) bracketIndexes(sink, name, location, kind)
   }
   if (value.length > 0) sink.value(value, where, "value", location, name)
-  // a query parameter name no application gives (a quote, a space, a comment) is text cut at the `=`
-  // it held: `?bob' OR 'k'='k` reads as name `bob' OR 'k'` and value `'k'`, neither an injection
-  // alone. A form body is left as it is: a quoted body (`"text=a = b"`) is a client's mistake, not a cut.
-  if (value.length > 0 && where === "query" && TEXT_NAME.test(name)) sink.value(`${name}=${value}`, where, "value", location, name)
+  // a query parameter or form field name no application gives (a quote, a space, a comment) is text
+  // cut at the `=` it held: `?bob' OR 'k'='k` reads as name `bob' OR 'k'` and value `'k'`, neither an
+  // injection alone. A quote opening a form body is a client's mistake (`"text=a = b"` sent quoted),
+  // not a cut: the name after it is read as the name.
+  if (value.length > 0 && cutNames && TEXT_NAME.test(where === "body" ? withoutOpeningQuote(name) : name)) {
+    sink.value(`${name}=${value}`, where, "value", location, name)
+  }
 }
 
 /**
@@ -99,6 +102,8 @@ const pair = (sink: ValueSink, name: string, value: string, where: WhereName, pr
  * other outside letters, digits, `_`, `-`, `.`, `:` and brackets (`?1/**\/or/**\/1=1`).
  */
 const TEXT_NAME = /[^\w.:[\]-]/
+
+const withoutOpeningQuote = (name: string): string => (name.startsWith("\"") || name.startsWith("'") ? name.slice(1) : name)
 
 /**
  * The indexes of a bracketed name (`user[0 ;select 1;#]`, `a[b][c]`), each on its own: PHP, Rails and
@@ -131,7 +136,8 @@ const pairString = (
   plus: boolean,
   where: WhereName,
   prefix: string,
-  sessionNames = true
+  sessionNames = true,
+  cutNames = where === "query"
 ): void => {
   let start = 0
   while (start <= raw.length) {
@@ -148,7 +154,8 @@ const pairString = (
         plus ? (value.includes("+") ? value.replace(PLUS, " ") : value) : value.trim(),
         where,
         prefix,
-        sessionNames
+        sessionNames,
+        cutNames
       )
     }
     start = end + separator.length
@@ -483,7 +490,7 @@ const body = (sink: ValueSink, input: DetectionBody, options: WalkOptions): void
     case "fields":
       return pairs(sink, input.fields, "body", "body")
     case "form":
-      return pairString(sink, input.text, "&", true, "body", "body")
+      return pairString(sink, input.text, "&", true, "body", "body", true, true)
     case "text":
       if (input.text.length > 0) sink.value(input.text, "body", "value", "body", undefined)
       if (isMarkup(input.text)) markup(sink, input.text)

@@ -7,7 +7,7 @@
 import type { HttpServerResponse } from "@effect/platform"
 import { type Clock, Effect } from "effect"
 import { METRIC_TYPE_VALUES } from "../../EventTypes.js"
-import type { MetricsCollector } from "../../MetricsCollector.js"
+import { type MetricsCollector, metricMethod, UNMATCHED_ENDPOINT } from "../../MetricsCollector.js"
 import type { GuardRequest } from "../pipeline.js"
 import { rateLimitFields as fieldsOf, type RateLimitHeadersMode } from "../rateLimitHeaders.js"
 import type { ResponseHeaders } from "./responseHeaders.js"
@@ -22,7 +22,8 @@ export interface Finishing {
   readonly secure: boolean
   /** The request's `Origin`. */
   readonly origin: string | undefined
-  readonly path: string
+  /** The metrics' `endpoint` and `method`: values from a bounded set, whatever the client sent. */
+  readonly endpoint: string
   readonly method: string
   readonly startedAt: number
   /** The request fiber's clock: the response time is measured with it. */
@@ -56,8 +57,8 @@ export const makeFinisher = (metrics: MetricsCollector["Type"], security: Respon
     return {
       secure: req.secure,
       origin: req.headers["origin"],
-      path: req.path,
-      method: req.method,
+      endpoint: req.route?.path ?? UNMATCHED_ENDPOINT,
+      method: metricMethod(req.method),
       startedAt: req.startedAt,
       clock: req.clock,
       rateLimitFields: rateLimitFields === false || windows === undefined ? undefined : fieldsOf(rateLimitFields, windows)
@@ -68,7 +69,7 @@ export const makeFinisher = (metrics: MetricsCollector["Type"], security: Respon
   const recordsMetrics = !METRIC_TYPE_VALUES.every((t) => metrics.isMuted(t))
   const record = (req: Finishing, status: number): Effect.Effect<void> =>
     metrics.collectRequest({
-      endpoint: req.path,
+      endpoint: req.endpoint,
       method: req.method,
       status,
       responseTime: (req.clock.unsafeCurrentTimeMillis() - req.startedAt) / 1000

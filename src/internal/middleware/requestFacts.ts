@@ -9,6 +9,7 @@ import { HttpRouter, HttpServerRequest } from "@effect/platform"
 import { Clock, Context, type Effect, type Fiber, Option } from "effect"
 import { IncomingMessage } from "node:http"
 import { ClientIp, makeClientIpResolver } from "../../ClientIp.js"
+import { forwardedHttps } from "../forwarded.js"
 import { makeIpMatcher, makeClientKeys } from "../ip.js"
 import { pathOf } from "../path.js"
 import type { CheckEnv, GuardRequest } from "../pipeline.js"
@@ -26,15 +27,20 @@ const socketIsEncrypted = (source: unknown): boolean =>
 /**
  * Whether a request came over HTTPS: a TLS socket on Node, an `https:` URL elsewhere (web handlers
  * get the full URL from their host), or, with `trustXForwardedProto`, `X-Forwarded-Proto: https`
- * from a trusted proxy. On Node the URL is the request target as the client wrote it, and a
+ * from a trusted proxy, read at the client's place in `X-Forwarded-For` (`hop`, see
+ * `forwardedHttps`). On Node the URL is the request target as the client wrote it, and a
  * plain-HTTP client may write it `https://host/path` (the absolute form): only the socket counts.
  */
 export const makeIsHttps = (config: CheckEnv["config"]) => {
   const proxies = makeIpMatcher(config.trustedProxies.filter((p) => p !== "unix"))
-  return (request: HttpServerRequest.HttpServerRequest, peer: string | undefined, headers: Readonly<Record<string, string | undefined>>): boolean => {
+  return (
+    request: HttpServerRequest.HttpServerRequest,
+    peer: string | undefined,
+    headers: Readonly<Record<string, string | undefined>>,
+    hop: number
+  ): boolean => {
     if (request.source instanceof IncomingMessage ? socketIsEncrypted(request.source) : request.originalUrl.startsWith("https:")) return true
-    return config.trustXForwardedProto && peer !== undefined && proxies.matches(peer) &&
-      headers["x-forwarded-proto"]?.split(",")[0]?.trim().toLowerCase() === "https"
+    return config.trustXForwardedProto && peer !== undefined && proxies.matches(peer) && forwardedHttps(headers["x-forwarded-proto"], hop)
   }
 }
 
@@ -80,7 +86,7 @@ export const makeRequestFacts = (env: CheckEnv, reportUnguarded: (reason: string
       rules: Option.getOrUndefined(env.rules.currentAt(startedAt)),
       startedAt,
       onNode: request.source instanceof IncomingMessage,
-      secure: isHttps(request, peer, headers),
+      secure: isHttps(request, peer, headers, resolution.hop ?? 0),
       clock,
       state: { whitelisted: false, country: Option.none(), body: undefined, rateLimits: undefined }
     }

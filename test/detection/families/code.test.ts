@@ -267,6 +267,34 @@ describe("code family", () => {
     }
   })
 
+  it("reads a Log4j lookup whose braces are escaped for a layer that unescapes them", () => {
+    expectVerdicts(
+      ["price $\\{amount\\} due", "use $\\{HOME\\}/bin", "a \\{jndi\\} note", "$\\{ctx:user\\} logged in"],
+      ["$\\{jndi:dns://203.0.113.7/x\\}", "$\\{j$\\{::-n\\}di:rmi://x/y\\}", "$\\{$\\{lower:j\\}ndi:ldap://x/a\\}", "\\$\\{jndi:iiop://x\\}"]
+    )
+  })
+
+  it("reads a VBScript sink cut across literals joined with & as the name the page runs", () => {
+    expectVerdicts(
+      [
+        "\"Dear \" & name & \", welcome\"",
+        "=\"Total: \"&A1&\" items\"",
+        "Response.Write \"<b>\" & title & \"</b>\"",
+        "\"Execute\" & \" the plan\"",
+        "tom\"&\"jerry",
+        "\"R&D\" & \"Q&A\"",
+        "msg = \"Re\" & \"quest sent\""
+      ],
+      [
+        "Exe\"&\"cute(\"x=1\")",
+        "x\")::Ex\"&\"ecuteGlobal(Req\"&\"uest(\"p\"))'",
+        "Set o = CreateOb\" & \"ject(\"WScr\" & \"ipt.Shell\")",
+        "\"ev\"&\"al\"",
+        "GetOb\"&\"ject(\"winmgmts:\")"
+      ]
+    )
+  })
+
   it("documents every rule with a stable id", () => {
     const ids = family.rules.map((rule) => rule.id)
     expect(new Set(ids).size).toBe(ids.length)
@@ -276,7 +304,7 @@ describe("code family", () => {
   it("scans near-miss inputs of doubling size without blowing up", () => {
     // Bounded patterns and windows: each doubling at most about doubles the time (best of seven,
     // alternated, with room for a loaded machine).
-    for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A", ")(", "')('x'", "$_[$_[", "<? ", "exec\t", "filename=\"a", "opcache.a", "while(", "%x(", "@{[", " [ab](x);", "[aaaa]]('x');"]) {
+    for (const fragment of ["{{", "${", "${${lower:", "<%", "__", "O:1:\"", "system (", "rO0A", ")(", "')('x'", "$_[$_[", "<? ", "exec\t", "filename=\"a", "opcache.a", "while(", "%x(", "@{[", " [ab](x);", "[aaaa]]('x');", "e\"&\"v", "a\" & \"b", "$\\{$\\{"]) {
       const small = fragment.repeat(Math.ceil(32_000 / fragment.length))
       const large = small + small
       expect(cpuDoublingRatio((value) => family.scan(value, { location: "query", paranoia: 4 }), small, large), fragment).toBeLessThanOrEqual(4)

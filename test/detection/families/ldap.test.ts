@@ -67,6 +67,41 @@ describe("ldap family", () => {
       passed(value)
     })
 
+    it.each([
+      ["a match on the entry's DN", "(ou:dn:=Staff)"],
+      ["a named matching rule", "(sn:caseExactMatch:=Smith)"],
+      ["a rule alone with the DN", "(:dn:2.5.13.5:=root)"],
+      ["Active Directory's bitwise rule", "(userAccountControl:1.2.840.113556.1.4.804:=16)"],
+      ["a numeric attribute and rule", "(2.5.4.3:2.5.13.2:=x)"],
+      ["spaces a lenient server skips", "( mail:dn :=a)"]
+    ])("refuses an extensible match filter: %s", (_, value) => {
+      expect(rulesOf(family, value)).toContain(RULES.extensible.id)
+      refused(value)
+    })
+
+    it.each([
+      ["Go's short assignment", "if (err:=run()) != nil {"],
+      ["Python's walrus", "while (line := f.readline()):"],
+      ["Pascal's default with spaces", "procedure p(a: integer := 5)"],
+      ["a time", "meet (10:30:=late)"],
+      ["a labelled note", "(Note: =see above)"]
+    ])("passes assignments and times: %s", (_, value) => {
+      expect(rulesOf(family, value)).not.toContain(RULES.extensible.id)
+      passed(value)
+    })
+
+    it("refuses a filter parenthesis alone only from level 2; a wildcard, an operator or a header value passes", () => {
+      for (const value of ["(", ")", " ( "]) {
+        expect(rulesOf(family, value), value).not.toContain(RULES.lone.id)
+        expect(rulesOf(family, value, "query", 2), value).toContain(RULES.lone.id)
+      }
+      expect(rulesOf(family, ")", "body", 2)).toContain(RULES.lone.id)
+      for (const value of ["*", "!", "|", "&"]) expect(rulesOf(family, value, "query", 2), value).not.toContain(RULES.lone.id)
+      expect(rulesOf(family, "(", "header", 2)).not.toContain(RULES.lone.id)
+      expect(rulesOf(family, "!!", "query", 2)).not.toContain(RULES.lone.id)
+      expect(rulesOf(family, "(a)", "query", 2)).not.toContain(RULES.lone.id)
+    })
+
     it("scores presence and trailing-wildcard assertions only at level 2", () => {
       expect(rulesOf(family, "cn=*)")).toEqual([])
       expect(rulesOf(family, "cn=*)", "query", 2)).toEqual([RULES.presence.id])

@@ -30,7 +30,8 @@ export const LDAP_SHAPES: ReadonlyArray<readonly [string, string]> = [
   ["wildcard closers", "*)"],
   ["long attribute names", `${"a".repeat(70)}=`],
   ["escapes", "\\29\\2"],
-  ["metacharacters only", "*(|"]
+  ["metacharacters only", "*(|"],
+  ["almost extensible matches", "(a:b:1.2.3.4.5 x:="]
 ]
 
 /** Names, scanned as keys. */

@@ -9,7 +9,7 @@ import type { Paranoia } from "../../../src/internal/detection/families/contract
 import { CHARACTER_PICK, CONSTANT_ARITHMETIC, SLEEP_PROBE, withLeadingOpener } from "../../../src/internal/detection/families/shell/expansions.js"
 import { family } from "../../../src/internal/detection/families/shell/index.js"
 import { deobfuscateShell } from "../../../src/internal/detection/families/shell/normalize.js"
-import { splitCommand } from "../../../src/internal/detection/families/shell/splitWords.js"
+import { splitCommand, splitSystemPath } from "../../../src/internal/detection/families/shell/splitWords.js"
 import { executedVariable } from "../../../src/internal/detection/families/shell/variables.js"
 import { cpuDoublingRatio } from "./doublingRatio.js"
 
@@ -254,9 +254,34 @@ describe("shell family: disguised commands", () => {
     }
   })
 
+  it.each([
+    "cat /etc/sha'd'ow",
+    "more /e\"t\"c/passwd",
+    "head -n 5 /pr'o'c/self/environ",
+    "file=/etc/gr''oup",
+    "x;tac /var/log/au\"th\".log",
+    "less /bin/'b'ash"
+  ])("reads a system path split by quotes as the path the shell joins: %j", (value) => {
+    expect(rulesOf(value)).toContain("shell-040")
+    expect(score(value), value).toBeGreaterThanOrEqual(5)
+  })
+
+  it.each([
+    "see /home/o'brien's/notes",
+    "/usr/share/doc/it's",
+    "cat '/etc/hosts'",
+    "open \"/tmp/report.pdf\"",
+    "path /var/log/'app'.log",
+    "the /etc/ dir's 'files' are fine",
+    "docs at /opt/app, they're 'ok'"
+  ])("passes quotes around a path or its segments, and apostrophes: %j", (value) => {
+    expect(rulesOf(value)).not.toContain("shell-040")
+  })
+
   it("reads disguised commands in time linear in the value's length", () => {
     const readers = (value: string) => {
       splitCommand(value)
+      splitSystemPath(value)
       executedVariable(value)
       withLeadingOpener(value, value)
       SLEEP_PROBE.test(value)
@@ -264,7 +289,7 @@ describe("shell family: disguised commands", () => {
       CONSTANT_ARITHMETIC.test(value)
       deobfuscateShell(value)
     }
-    for (const fragment of ["'a'", "a=b;", "$a$b", "%a:~1,", "${a:1:", "$'\\x4", "^<", "\r", ";c'a'", "$((1+", "$((1)"]) {
+    for (const fragment of ["'a'", "a=b;", "$a$b", "%a:~1,", "${a:1:", "$'\\x4", "^<", "\r", ";c'a'", "$((1+", "$((1)", " /etc/a'b", "=/x'y'z"]) {
       const small = fragment.repeat(Math.ceil(128_000 / fragment.length))
       const large = small + small
       expect(cpuDoublingRatio(readers, small, large), fragment).toBeLessThanOrEqual(4)

@@ -260,7 +260,11 @@ describe("sql family: cost", () => {
     ["union without select", "union all "],
     ["line comments", "--#\n"],
     ["versioned executable comments holding a quote", "/*!1'"],
-    ["literals joined for the query's quote", "' or '' "]
+    ["literals joined for the query's quote", "' or '' "],
+    ["words split by empty tags", "un<>ion<>"],
+    ["MySQL NULLs glued to keywords", "\\Nfrom\\N"],
+    ["numbers glued to keywords", "1.from(1)union"],
+    ["words cut by joined literals", "un\\\",\\\"ion'+'"]
   ])("stays linear on repeated %s", (_, fragment) => {
     // work = characters the tokenizer examined (lookahead included) + tokens the rules read
     const work = [64, 128, 256, 512].map((kb) => analyse(fragment.repeat(Math.ceil((kb * 1024) / fragment.length))).work)
@@ -399,5 +403,61 @@ describe("sql family: the looser rules of level 2", () => {
 
   it.each(["\"IS\" STAMP", "Why 1 + 1 = 2", "0x1F", "it is 5 or 6 in 2 boxes", "-", "*"])("leaves these alone even at level 2: %s", (value) => {
     expect(refused(value, 2)).toBe(false)
+  })
+  it.each([
+    ["a column by number", "order by 4"],
+    ["a clause cut off by a comment", "group by 2--"],
+    ["an order appended to a value", "7 order by username"],
+    ["a statement on a bare name ended by hand", "truncate audit;--"],
+    ["a statement split from its name by a comment", "DROP/**/users"]
+  ])("a clause or statement that names its target scores at level 2: %s", (_, value) => {
+    expect(rules(value, 2)).toContain("sql-214")
+  })
+
+  it.each([
+    ["a shop search sorted by a word", "order by price"],
+    ["a report grouped by a word", "group by region"],
+    ["two words of a job title", "exec assistant"],
+    ["an update notice", "update firmware"]
+  ])("a whole value of SQL's words on a plain word is prose: %s", (_, value) => {
+    expect(rules(value, 2)).not.toContain("sql-214")
+  })
+
+  it.each([
+    ["UNION and a select list", "7' union select null,null"],
+    ["a statement and its object", "a\" delete from logs"],
+    ["a statement word on a bare name", "x' truncate sessions"],
+    ["UNION and a plain word where the value ends", "q' union z"]
+  ])("a statement word right after a quote scores at level 2: %s", (_, value) => {
+    expect(rules(value, 2)).toContain("sql-207")
+  })
+
+  it.each([
+    ["a flag's name in quotes", "Order \"Union Jack flags\" today"],
+    ["a film title in quotes", "the \"Drop Dead Gorgeous\" DVD"],
+    ["an instruction in quotes", "she said 'update your profile' twice"]
+  ])("a statement word that prose goes on after is no statement: %s", (_, value) => {
+    expect(rules(value, 2)).not.toContain("sql-207")
+  })
+
+  it.each([
+    ["a file name spelled in hex", "load_file(0x2f7661722f6c6f672f61757468)"],
+    ["a name spelled in hex after a condition", "id=7 and user=0x726f6f74"],
+    ["a tag spelled in hex, bytes of any case", "x,0x3C696D67207372633D78206F6E6572726F723D61"],
+    ["a word with a letter beyond ASCII in UTF-8", "name=0xc3a9c3a9"],
+    ["an overlong dot and slash", "0xc0aec0aec0af"],
+    ["hex glued to the next literal", "0x2f650x7463"]
+  ])("a hex literal spells text at level 2: %s", (_, value) => {
+    expect(rules(value, 2)).toContain("sql-209")
+  })
+
+  it.each([
+    ["a bit mask in a bug report", "the flag is 0xFFFF0000 after reset"],
+    ["a magic number", "files start with 0xCAFEBABE"],
+    ["a byte mask", "mask 0xFF00FF00"],
+    ["a status code in hex", "status 0x1F4 means 500"],
+    ["the largest unsigned value", "0xffffffffffffffff"]
+  ])("a hex number whose digits spell no text is no hex literal: %s", (_, value) => {
+    expect(rules(value, 2)).not.toContain("sql-209")
   })
 })

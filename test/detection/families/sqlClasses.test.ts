@@ -303,3 +303,71 @@ describe("sql family: a quote hidden in a MySQL executable comment", () => {
     expect(refused(value), value).toBe(false)
   })
 })
+
+describe("sql family: a keyword split by an empty tag, for a filter that strips tags after checking words", () => {
+  it.each(["1 un<>ion sel<>ect 2,3", "' UN<>ION ALL SE<>LECT null--", "x\" uni<>on se<>lect 1,2#", "sel<>ect pass fr<>om users", "0 union sel<>ect @@version"])(
+    "reads the word the filter leaves: %s",
+    (value) => {
+      expect(rules(value)).toContain("sql-112")
+      expect(refused(value), value).toBe(true)
+    }
+  )
+
+  it.each(["if a<>b then swap", "x<>y or x=1", "Array<>of empty generics", "use <> for not equal", "o<>r", "the <> key on a keyboard", "price<>cost"])(
+    "passes comparisons and markup words: %s",
+    (value) => {
+      expect(rules(value)).not.toContain("sql-112")
+      expect(refused(value), value).toBe(false)
+    }
+  )
+})
+
+describe("sql family: a statement written without spaces between its words", () => {
+  it.each([
+    "SELECT\\NFROM`users`",
+    "select\\N,\\Nfrom t where\\N=\\N",
+    "SELECT-pw-0.FROM`accounts`",
+    "select(name)from users",
+    "1union select 1,2",
+    "0.union select user()"
+  ])("reads MySQL's NULL, a number or a parenthesis glued to the keyword: %s", (value) => {
+    expect(rules(value)).toContain("sql-112")
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "C:\\New folder\\Notes",
+    "\\N is how mysqldump writes NULL",
+    "2or3 people",
+    "chapter 1.From the beginning",
+    "(see above)and below",
+    "select one (or more) from the list",
+    "the 1st and 2nd from the left"
+  ])("passes paths, counts and prose: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})
+
+describe("sql family: a keyword cut by a join of string literals, for an application that joins the pieces", () => {
+  it.each([
+    "' un\\\",\\\"ion se\\\",\\\"lect 1,2,3",
+    "5 UN\",\"ION SEL\",\"ECT user(),2",
+    "x' un'+'ion sel'+'ect null--",
+    "0 un'||'ion all se'||'lect 1,2",
+    "1 uni\" & \"on sele\" & \"ct 7,8"
+  ])("reads the word the pieces make: %s", (value) => {
+    expect(rules(value)).toContain("sql-112")
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "\"red\",\"green\",\"blue\"",
+    "'a','b','c'",
+    "Ann, \"Bo\", \"Cy\"",
+    "tags: \"in\",\"to\",\"on\"",
+    "she said \"un\",\"ion\" apart",
+    "\"Hello, \" + name + \"!\""
+  ])("passes lists and joined text: %s", (value) => {
+    expect(refused(value), value).toBe(false)
+  })
+})

@@ -13,6 +13,7 @@
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
 import { isProgramText, isSourceSnippet } from "../programText.js"
 import { isUploadName } from "../files/named.js"
+import { cutSinkName } from "./joinedNames.js"
 
 const rule = (
   id: string,
@@ -132,6 +133,13 @@ export const CODE_RULES = {
     "A JavaScript or PHP loop that never ends and has no body, for a server that evaluates input: `while(!0);`, `while(true){}`, `for(;;);`"
   ),
   rubyProcess: rule("code-019", "code_injection", 1, 5, "Ruby process creation: `Process.spawn(...)`, `Kernel.exec(...)`, `IO.popen(...)`, `%x(...)` with a command"),
+  vbJoined: rule(
+    "code-029",
+    "code_injection",
+    1,
+    5,
+    "A VBScript or ASP sink cut across string literals joined with `&`, for a filter that looks for the name: `Ex\"&\"ecute(...)`, `CreateOb\"&\"ject(\"WScr\"&\"ipt.Shell\")`"
+  ),
   nodeCode: rule(
     "code-025",
     "code_injection",
@@ -351,7 +359,21 @@ const templateDanger = (value: string): string | undefined => {
 
 /** Smarty's reserved variable, read for the engine's version, constants and template object: `{$smarty.version}`. */
 const SMARTY_VARIABLE = /\{\s{0,4}\$smarty\s{0,4}\./i
-const TEMPLATE_PROBE = /(?:\{\{|\$\{\{?|#\{|\*\{|<%=?|\[\[)\s{0,4}\d{1,8}\s{0,4}[*+/-]\s{0,4}\d{1,8}\s{0,4}(?:\}|%>|\]\])/
+/**
+ * A template expression that only computes on number literals: with an operator (`{{7*7}}`, `${7*7}`,
+ * `<%= 7*7 %>`), through a filter (Liquid's `{{7 | times: 7}}`, Django's `{{7|add:7}}`), in a statement
+ * tag that prints (`{% raw 7*7 %}`, `{% print 7*7 %}`) or as Smarty's `{math equation="7*7"}`. A filter or
+ * an equation on a variable (`{{ price | times: 1.2 }}`, `{math equation="x*y" x=3}`) is a template's own.
+ */
+const TEMPLATE_PROBE = new RegExp(
+  [
+    "(?:\\{\\{|\\$\\{\\{?|#\\{|\\*\\{|<%=?|\\[\\[)\\s{0,4}\\d{1,8}\\s{0,4}[*+/-]\\s{0,4}\\d{1,8}\\s{0,4}(?:\\}|%>|\\]\\])",
+    "\\{\\{\\s{0,4}\\d{1,8}\\s{0,4}\\|\\s{0,4}(?:times|plus|minus|divided_by|modulo|add|multiply)\\s{0,4}[:(]\\s{0,4}[\"']?\\d{1,8}[\"']?\\s{0,4}\\)?\\s{0,4}\\}\\}",
+    "\\{%-?\\s{0,4}(?:raw|print)\\s{1,4}\\d{1,8}\\s{0,4}[*+/-]\\s{0,4}\\d{1,8}\\s{0,4}-?%\\}",
+    "\\{math\\s{1,4}equation\\s{0,4}=\\s{0,4}[\"']?\\s{0,4}\\d{1,8}\\s{0,4}[*+/-]\\s{0,4}\\d{1,8}\\s{0,4}[\"'}]"
+  ].join("|"),
+  "i"
+)
 const LOOSE_CALL = /(?<![\w.$])(?:eval|exec|system|assert|passthru|shell_exec|popen|execute)\s{0,8}\(\s{0,8}[^)\s]/i
 
 /** Log4j lookups reduced to what they print: `${lower:J}` is `j`, `${::-n}` is `n`, `${env:X:-d}` is `d`. */
@@ -377,6 +399,8 @@ const reduceLookups = (value: string): string => {
   return text
 }
 const JNDI = /\$\{\s{0,4}jndi\s{0,4}:/i
+/** A brace escaped with a backslash. */
+const ESCAPED_BRACE = /\\([{}])/g
 
 // Gates: a part every match of a pattern has, searched for before the pattern. Each stops only at
 // the character its part starts with (a `(`, a `)`, a line break), where the pattern tries a dozen
@@ -405,13 +429,16 @@ const CLOSED_STATEMENT = /\)\s{0,8};/
 const INTEREST_CHARS = /[<{$(:_!@#*[]/
 const INTEREST_DOTTED = /\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports/i
 const INTEREST_ASSIGNED = /[a-z]\s?=/i
+/** Two string literals joined with VBScript's `&` (`"&"`): what `cutSinkName` reads. */
+const LITERALS_JOINED = /"[ \t]{0,4}&[ \t]{0,4}"/
 const INTEREST_WORDS = /constructor|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
 
 const mayMatch = (value: string): boolean =>
   INTEREST_CHARS.test(value) ||
   (value.includes(".") && INTEREST_DOTTED.test(value)) ||
   (value.includes("=") && INTEREST_ASSIGNED.test(value)) ||
-  INTEREST_WORDS.test(value)
+  INTEREST_WORDS.test(value) ||
+  (value.includes("&") && LITERALS_JOINED.test(value))
 
 /**
  * Code hidden in base64 (`eval(atob(...))` receives it so) is found in the engine's base64 view of
@@ -465,10 +492,13 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
   }
   if (underscore || value.includes("import")) test(CODE_RULES.python, PYTHON)
   test(CODE_RULES.serialized, SERIALIZED)
+  // `$\{jndi:...\}`: braces escaped for a layer that unescapes them (a shell, a properties file, a
+  // JSON or YAML string) before Log4j reads the text
+  const lookups = value.includes("$\\{") ? value.replace(ESCAPED_BRACE, "$1") : lookup ? value : undefined
+  if (lookups !== undefined && (JNDI.test(lookups) || JNDI.test(reduceLookups(lookups)))) {
+    findings.push(findingOf(CODE_RULES.jndi, `JNDI lookup: ${value}`))
+  }
   if (lookup) {
-    if (JNDI.test(value) || JNDI.test(reduceLookups(value))) {
-      findings.push(findingOf(CODE_RULES.jndi, `JNDI lookup: ${value}`))
-    }
     test(CODE_RULES.phpInterpolation, PHP_INTERPOLATION)
   }
   if (brace || value.includes("<%") || value.includes("[[")) test(CODE_RULES.templateProbe, TEMPLATE_PROBE)
@@ -481,6 +511,10 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
     const snippet = isSourceSnippet(value)
     if (!snippet) test(CODE_RULES.nodeCode, NODE_WEAK, value.includes("`") ? value.replace(NAME_SPANS, " ") : value)
     if (findings.length === 0 && value.includes("function") && !snippet) test(CODE_RULES.nodeCode, NODE_FUNCTION)
+  }
+  if (value.includes("&") && LITERALS_JOINED.test(value)) {
+    const sink = cutSinkName(value)
+    if (sink !== undefined) findings.push(findingOf(CODE_RULES.vbJoined, `${sink} cut across joined literals`))
   }
   if (context.paranoia >= 2) {
     if (value.includes("%")) test(CODE_RULES.templateStatement, TEMPLATE_STATEMENT)

@@ -15,7 +15,7 @@ import { isIpLiteral } from "../protocol/hosts.js"
 import { collector, type Fire } from "../protocol/rules.js"
 import { forEachUrl } from "../protocol/url.js"
 import { forEachPathToken, isProse, type PathToken } from "../traversal/pathTokens.js"
-import { includeTier, isUploadName, readsName, uploadProblem } from "./named.js"
+import { includeTier, isSiteName, isUploadName, readsName, uploadProblem } from "./named.js"
 import { ACTUATOR_ENDPOINTS, BACKUP_EXTENSIONS, ETC_FILES, PROC_ENTRIES, SECRET_DIRS, SECRET_FILES, STARTUP_FILES, SYS_ENTRIES } from "./names.js"
 
 const rule = (id: string, category: string, paranoia: 1 | 2 | 3 | 4, score: number, description: string): RuleInfo => ({
@@ -83,7 +83,7 @@ export const RULES = {
     INCLUSION,
     2,
     5,
-    "A parameter that is a whole remote URL to a host's root or to a script or text file (`https://host/`, `ftp://host:21/x.txt`): what an include fetches"
+    "A parameter that is a whole remote URL to a host's root or to a script or text file (`https://host/`, `ftp://host:21/x.txt`): what an include fetches; a site's root under a field for the sender's own site (`website`, `homepage`) is not"
   ),
   namedInclude: rule(
     "109",
@@ -235,7 +235,9 @@ const scanRemote = (value: string, prose: boolean, nul: boolean, fire: Fire, loc
     if (!url.whole && !url.assigned) return
     const web = url.scheme === "http" || url.scheme === "https" || url.scheme === "ftp" || url.scheme === "ftps"
     if (!web && url.scheme !== "file") return
-    if (parameter && url.whole && url.authority !== "" && isRootOr(url.path, INCLUDE_EXTENSION)) {
+    // a site's root under a field for the sender's own site (`website`) is that site; a script still counts
+    const ownSite = name !== undefined && (url.path === "" || url.path === "/") && isSiteName(name)
+    if (parameter && url.whole && url.authority !== "" && isRootOr(url.path, INCLUDE_EXTENSION) && !ownSite) {
       fire(RULES.remoteUrl, `${url.scheme}://${url.authority.slice(0, 60)}`)
       if (include === 2 || (include === 1 && url.path.length > 1)) fire(RULES.namedInclude, `${url.scheme}://${url.authority.slice(0, 60)}`)
     }

@@ -62,6 +62,22 @@ const tierOf = (name: string): 0 | 1 | 2 => {
   return FILE_NAMES.has(lower) ? 1 : 0
 }
 
+/**
+ * Names of a profile's or a sign-up form's own web address (`website`, `homepage`, `blog_url`): a site's
+ * root there is the person's or company's site, not a page an include fetches. Compared lower-case with
+ * `_` and `-` dropped, the innermost key of a bracketed name (`user[website]`).
+ */
+const SITE_NAMES: ReadonlySet<string> = new Set(["website", "websiteurl", "homepage", "homepageurl", "webpage", "blog", "blogurl", "personalsite"])
+
+/** Whether `name` is a field for the sender's own web address. */
+export const isSiteName = (name: string): boolean => {
+  if (name.length > 64) return false
+  let lower = name.toLowerCase()
+  const open = lower.lastIndexOf("[")
+  if (open >= 0) lower = lower.slice(open + 1, lower.endsWith("]") ? -1 : undefined)
+  return SITE_NAMES.has(lower.replace(/[-_]/g, ""))
+}
+
 /** A value that starts as a web or file URL: the only ones an include parameter's name changes. */
 const startsAsUrl = (value: string): boolean => {
   const first = value.charCodeAt(0) | 0x20
@@ -70,7 +86,8 @@ const startsAsUrl = (value: string): boolean => {
 const LEADING_URL = /^(?:https?|ftps?|file):\/\//i
 
 /** Whether the files family reads the name `value` is sent under. */
-export const readsName = (name: string, value: string): boolean => isUploadName(name) || (startsAsUrl(value) && includeTier(name) > 0)
+export const readsName = (name: string, value: string): boolean =>
+  isUploadName(name) || (startsAsUrl(value) && (includeTier(name) > 0 || isSiteName(name)))
 
 /**
  * Names the server or the application reads as configuration: an upload under one replaces it.

@@ -84,6 +84,49 @@ const PAGE_TAGS: ReadonlySet<string> = new Set(
     .split(" ")
 )
 
+/**
+ * What a picture or a formula is made of: SVG's shapes, paint servers, filter primitives and text, and
+ * MathML's layout. `<use>`, `<image>` and `<feImage>` count only when they draw a fragment of the
+ * document (`#icon-cart`): anything else they load. Links, `<foreignObject>`, animation, `<annotation-xml>`
+ * and `<mglyph>` are left out, and so is every HTML tag: inside an island each changes how the parser
+ * reads what follows, which is what mutation XSS uses.
+ */
+const PRESENTATION_TAGS: ReadonlySet<string> = new Set(
+  ("svg g defs desc title metadata symbol rect circle ellipse line polyline polygon path text tspan textpath marker pattern " +
+    "clippath mask lineargradient radialgradient stop filter feblend fecolormatrix fecomponenttransfer fecomposite " +
+    "feconvolvematrix fediffuselighting fedisplacementmap fedistantlight fedropshadow feflood fefunca fefuncb fefuncg fefuncr " +
+    "fegaussianblur femerge femergenode femorphology feoffset fepointlight fespecularlighting fespotlight fetile feturbulence " +
+    "math mrow mi mo mn ms mtext mspace msqrt mroot mfrac msub msup msubsup munder mover munderover mmultiscripts mprescripts " +
+    "none mtable mtr mtd mlabeledtr mstyle merror mpadded mphantom menclose semantics annotation").split(" ")
+)
+const FRAGMENT_DRAWING_TAGS: ReadonlySet<string> = new Set(["use", "image", "feimage"])
+const drawsPicture = (tag: Tag): boolean =>
+  PRESENTATION_TAGS.has(tag.name) ||
+  (FRAGMENT_DRAWING_TAGS.has(tag.name) && tag.attributes.every((a) => !URL_ATTRIBUTES.has(a.name) || a.value.trimStart().startsWith("#")))
+
+/**
+ * SVG and MathML islands of one value, read tag by tag: `html-118` once an island holds anything but
+ * a picture or a formula, or once the value ends with one still open. A closed icon or formula
+ * pasted into a comment passes; its handlers and script URLs count by their own rules.
+ */
+const islandReader = () => {
+  let open = 0
+  let seen = false
+  let foreign = false
+  return {
+    tag: (tag: Tag): void => {
+      if (tag.name === "svg" || tag.name === "math") {
+        open++
+        seen = true
+      } else if (open > 0 && !drawsPicture(tag)) foreign = true
+    },
+    endTag: (name: string): void => {
+      if ((name === "svg" || name === "math") && open > 0) open--
+    },
+    foreignContent: (): boolean => seen && (foreign || open > 0)
+  }
+}
+
 /** What one tag can do, added to `hits`. */
 const judgeTag = (tag: Tag, hits: Set<RuleInfo>, xmlDocument: boolean): void => {
   // in an XML document `<xml>` is an element like any other, not an Internet Explorer data island
@@ -525,12 +568,16 @@ const utf7Run = (run: string): string => {
   return out
 }
 
+/** An empty or short tag with no attributes glued between two letters: a tag that splits a word. */
+const GLUED_TAG = /[a-z]<\/?[a-z]{0,8}>[a-z]/i
+const GLUED_TAGS = /(?<=[a-z])<\/?[a-z]{0,8}>(?=[a-z])/gi
+
 const FOLDED_QUARTER_TAG = /1[\u2044/]4[a-z!/?]/i
 
 /**
  * Readings of the value a browser or a server may take besides the plain one: UTF-7
- * (`+ADw-script+AD4-`, for pages whose charset is guessed), and `¼`/`¾` as `<`/`>` (a 7-bit
- * charset drops the high bit of 0xBC and 0xBE). Each is one linear pass, made only when the value
+ * (`+ADw-script+AD4-`, for pages whose charset is guessed), the value with the tags that split its
+ * words stripped, and `¼`/`¾` as `<`/`>` (a 7-bit charset drops the high bit of 0xBC and 0xBE). Each is one linear pass, made only when the value
  * holds what it undoes.
  */
 const variantsOf = (value: string): ReadonlyArray<string> => {
@@ -542,6 +589,9 @@ const variantsOf = (value: string): ReadonlyArray<string> => {
     })
     if (decoded !== value) out.push(decoded)
   }
+  // `<sc<>ript`, `on<b>error=`, `java<>script:`: the markup a filter that strips tags after checking
+  // for them leaves (PHP's `strip_tags` deletes `<>` and `<b>` alike)
+  if (value.includes(">") && GLUED_TAG.test(value)) out.push(value.replace(GLUED_TAGS, ""))
   if (value.includes("\u00bc") || value.includes("\u00be")) out.push(value.replace(/\u00bc/g, "<").replace(/\u00be/g, ">"))
   // the same after the engine's folding, which spells `¼` as `1⁄4` and the fraction slash as `/`;
   // read so only where a quarter opens a tag (`1/4script`, `1/4/script`): `1/4 cup` is a quantity
@@ -555,14 +605,20 @@ const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
   const lt = value.includes("<")
   if (lt) {
     const xmlDocument = /^\s{0,8}<\?xml[\s?]/i.test(value)
+    const islands = islandReader()
     work += tokenizeHtml(value, "data", {
-      tag: (tag: Tag) => judgeTag(tag, hits, xmlDocument),
+      tag: (tag: Tag) => {
+        judgeTag(tag, hits, xmlDocument)
+        islands.tag(tag)
+      },
       endTag: (name: string) => {
         if (name === "script") hits.add(R.SCRIPT_CLOSE)
         if (PAGE_TAGS.has(name)) hits.add(R.PAGE_MARKUP)
+        islands.endTag(name)
       },
       attributeBreak: () => undefined
     })
+    if (islands.foreignContent()) hits.add(R.FOREIGN_CONTENT)
     if (!hits.has(R.SCRIPT_TAG) && hasScriptTagAnywhere(value)) hits.add(R.SCRIPT_TAG)
   }
   // leaving an attribute value adds something only with an `=` or a `>`

@@ -100,6 +100,12 @@ export const PAGE_MARKUP = rule(
   5,
   "In a URL, header or cookie value: markup that restyles the page or builds a form, as CRS's paranoia-1 HTML injection rule reads it: a `style` attribute on any tag, or a form, input, style or page tag opened or closed (`<body style=...>`, `<input name=... value=...>`, `</form>`, `</style>`)"
 )
+export const FOREIGN_CONTENT = rule(
+  "html-118",
+  1,
+  5,
+  "An `<svg>` or `<math>` island that is left open, so the page after it parses as foreign content (the ground of mutation XSS), or that holds more than a picture or a formula: a link, an element outside SVG's shapes, filters and text or MathML's layout (`<mglyph>`, `<foreignObject>`, `<p>`), an image or `<use>` of anything but a fragment of the document"
+)
 export const ACTIVE_TAG = rule(
   "html-201",
   2,
@@ -153,6 +159,7 @@ export const HTML_RULES: ReadonlyArray<RuleInfo> = [
   CALL_VALUE,
   PADDED_REFERENCE,
   PAGE_MARKUP,
+  FOREIGN_CONTENT,
   ACTIVE_TAG,
   ATTRIBUTE_BREAK,
   SCRIPT_BREAK,

@@ -29,6 +29,18 @@ export const RULES = {
   truncation: rule("003", 1, 5, "Closes an LDAP filter and truncates the rest with a NUL byte (`*))%00`, `admin)\\00`)"),
   probe: rule("004", 1, 5, "A value made only of LDAP filter metacharacters, with a boolean operator and a wildcard (`*|`, `*)(|&`, `*()|&'`); one metacharacter alone (`*`, `(`, `!`) is ordinary"),
   presence: rule("005", 2, 4, "An LDAP presence or wildcard assertion that closes the filter (`(objectClass=*)`, `cn=*)`, `admin*)`)"),
+  extensible: rule(
+    "007",
+    1,
+    5,
+    "An LDAP extensible match filter, with `:dn` or a matching rule before `:=` (`(cn:dn:=admin)`, `(uid:caseExactMatch:=x)`, `(:1.2.840.113556.1.4.803:=2)`)"
+  ),
+  lone: rule(
+    "008",
+    2,
+    5,
+    "A parameter that is one LDAP filter parenthesis (`(`, `)`), how a fuzzer probes a filter for an error; at level 1 it is an ordinary search"
+  ),
   wildcardClose: rule(
     "006",
     1,
@@ -36,6 +48,22 @@ export const RULES = {
     "A value made only of LDAP filter metacharacters whose wildcard closes a parenthesis it did not open (`**)`, `*))`): it ends the application's assertion"
   )
 } as const
+
+/** An attribute description or a numeric object identifier: `cn`, `2.5.4.3`. */
+const NAME = "(?:[a-z][a-z0-9-]{0,63}|\\d{1,9}(?:\\.\\d{1,9}){1,31})"
+/**
+ * RFC 4515's extensible match, opened as a filter component: an attribute, `:dn`, a matching rule,
+ * then `:=`. Every form has a `:` before the one of `:=` (`cn:dn:=`, `:dn:2.5.13.5:=`), which an
+ * assignment in code (`(err:=f())`, Go and Python's `:=`) does not.
+ */
+const EXTENSIBLE = new RegExp(`\\(\\s{0,4}${NAME}?(?::dn)?:(?:dn|${NAME})\\s{0,4}:=`, "i")
+
+/**
+ * A filter parenthesis alone, which no field holds. A wildcard (`q=*`) is a search, a lone `!` an
+ * exclamation (CRS's tests send `var=!` as a value no rule may refuse), and `|` and `&` alone are
+ * what separator and option fields hold in real forms.
+ */
+const LONE_METACHARACTER = /^\s{0,4}[()]\s{0,4}$/
 
 const isOperator = (t: number | undefined): boolean => t === Token.And || t === Token.Or || t === Token.Not
 
@@ -48,6 +76,12 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
   const findings: Array<FamilyFinding> = []
   const fire = (r: RuleInfo, what: string) => {
     if (r.paranoia <= context.paranoia && !findings.some((f) => f.ruleId === r.id)) findings.push(findingOf(r, `${r.description.split(" (")[0]}: ${what}`))
+  }
+  const extensible = value.includes(":=") ? EXTENSIBLE.exec(value) : null
+  if (extensible !== null) fire(RULES.extensible, extensible[0])
+  // a header holds these alone by right (`If-Match: *`, `&`), a path segment is no filter
+  if (context.paranoia >= 2 && context.location !== "header" && context.location !== "path" && LONE_METACHARACTER.test(value)) {
+    fire(RULES.lone, value.trim())
   }
   let operators = false
   let stars = false
@@ -107,11 +141,11 @@ const scan = (value: string, context: ScanContext): ReadonlyArray<FamilyFinding>
  * The adjacent pairs every rule needs (`)(`, `(|`, `*)`, a close then NUL, an escaped parenthesis)
  * or a short value of metacharacters only: text with ordinary parentheses is never tokenized.
  */
-const MAY_MATCH = /\)\s{0,8}(?:\(|\u0000|%00|\\00)|\(\s{0,8}[&|!]|\*\s{0,8}\)|\\2[89]|^[\s()*|&!'"]{2,64}$/
+const MAY_MATCH = /\)\s{0,8}(?:\(|\u0000|%00|\\00)|\(\s{0,8}[&|!]|\*\s{0,8}\)|\\2[89]|^[\s()*|&!'"]{2,64}$|^\s{0,4}[()]\s{0,4}$/
 
 export const family: DetectionFamily = {
   name: "ldap",
   rules: Object.values(RULES),
-  mayMatch: (value) => MAY_MATCH.test(value),
+  mayMatch: (value) => MAY_MATCH.test(value) || (value.includes(":=") && EXTENSIBLE.test(value)),
   scan
 }

@@ -47,6 +47,7 @@ export const COMMON_COMMANDS = words(`
   sync select local declare history jobs fg bg disown shopt suspend
   cd rd make touch host fetch service route column fold comm paste bridge expand strings net ex ed zip perf flock stat
   wish fish dash ash java node nodejs timeout dig pr python python2 python3 perl ruby php lua
+  start-sleep
 `)
 
 /** Commands that run the next word as a command: `time sh -c id`, `nohup wget ...`. */

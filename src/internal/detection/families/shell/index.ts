@@ -26,7 +26,7 @@ import {
 } from "./expansions.js"
 import { markdownCode, withoutLinkTargets } from "./markdown.js"
 import { deobfuscateShell } from "./normalize.js"
-import { splitCommand } from "./splitWords.js"
+import { splitCommand, splitSystemPath } from "./splitWords.js"
 import { executedVariable } from "./variables.js"
 
 const rule = (id: string, paranoia: RuleInfo["paranoia"], score: number, description: string): RuleInfo => ({
@@ -189,6 +189,12 @@ export const SHELL_RULES = {
     5,
     "A command name split by characters the shell drops, where a command starts: `'wh'oami`, `\"w\"get x`, `c^m^d /c ver`, `cu$@rl x`, `c\"a\"t x`"
   ),
+  splitPath: rule(
+    "shell-040",
+    1,
+    5,
+    "A system path split by quotes the shell drops, written for a filter that looks for the path: `cat /etc/pa'ss'wd`, `/e\"\"tc/shadow`"
+  ),
   chainedCommonWord: rule(
     "shell-030",
     3,
@@ -201,7 +207,7 @@ export const SHELL_RULES = {
 const STRONG_ARGUMENTS: ReadonlySet<ArgumentShape> = new Set(["option", "path", "url", "dotted", "redirect", "variable", "glob"])
 
 /** Commands whose usual argument is a number: `sleep 5`, `ping 10.0.0.1`, `kill 1`. */
-const NUMERIC_COMMANDS = new Set(["sleep", "usleep", "ping", "ping6", "timeout", "kill", "head", "tail", "nc", "ncat"])
+const NUMERIC_COMMANDS = new Set(["sleep", "usleep", "start-sleep", "ping", "ping6", "timeout", "kill", "head", "tail", "nc", "ncat"])
 
 /**
  * `sleep 8 hours`, `ping 3 friends`: a count followed by a plain word is a sentence; the command
@@ -433,6 +439,8 @@ const scanValue = (value: string, context: ScanContext): ReadonlyArray<FamilyFin
   }
   const split = splitCommand(value)
   if (split !== undefined) fire(SHELL_RULES.splitCommand, `command name split: ${split}`)
+  const splitPath = splitSystemPath(value)
+  if (splitPath !== undefined) fire(SHELL_RULES.splitPath, `system path split: ${splitPath}`)
   // level 2: a message's own lines end with `QUIT` or start with an IMAP-shaped tag often enough
   if (paranoia >= 2 && value.includes("\n")) {
     const session = MAIL_SESSION.exec(value)

@@ -134,8 +134,18 @@ const countProseWords = (text: string): number => {
  */
 const LINK_TARGET = /\]\((?:https?:)?\/\/[\w.~:/?#@%+=,-]{1,400}\)/g
 
-/** The value with Markdown link targets cut down to their `]`. */
-export const withoutLinkTargets = (value: string): string => (value.includes("](") ? value.replace(LINK_TARGET, "]") : value)
+/**
+ * An HTML tag's link in quotes, `href="/search?q=1&sort"`: a URL whose `&` separates its parameters, not
+ * commands. Only a URL that starts as one (scheme, `//`, `/`, `?`, `#`, `./`) and holds no character a shell
+ * gives meaning to besides `&` (`;`, `|`, `$`, a back-quote, a space).
+ */
+const TAG_LINK = /(\s(?:href|src|action|formaction|poster|background|cite)\s{0,4}=\s{0,4})(?:"(?:https?:\/\/|\/|\?|#|\.\.?\/)[\w.~:/?#@%+=,&!*'()[\]-]{0,2000}"|'(?:https?:\/\/|\/|\?|#|\.\.?\/)[\w.~:/?#@%+=,&!*"()[\]-]{0,2000}')/gi
+
+/** The value with Markdown link targets cut down to their `]`, and quoted links of HTML tags emptied. */
+export const withoutLinkTargets = (value: string): string => {
+  const text = value.includes("](") ? value.replace(LINK_TARGET, "]") : value
+  return text.includes("&") && text.includes("=") ? text.replace(TAG_LINK, "$1\"\"") : text
+}
 
 /** Splits markdown code out of a value with backticks; linear, each backtick looked at once. */
 export const markdownCode = (value: string): MarkdownCode => {

@@ -59,3 +59,37 @@ const spelledCommand = (written: string): string | undefined => {
   const strong = STRONG_SPLITTER.test(inside) || (word.match(/['"]/g) ?? []).length > 1
   return COMMON_COMMANDS.has(name) && strong ? name : undefined
 }
+
+/**
+ * A word written from the root, where a command's argument or a file parameter starts, up to the
+ * next space or separator. It starts at its `/` (a look-behind, not a consumed character), so the
+ * search skips to slashes.
+ */
+const ROOTED_WORD = /(?<=^|[\s;&|=(<>,])\/[^\s;&|<>()`]{2,128}/g
+
+/**
+ * A quoted piece inside a word, glued to letters on both sides (`pa'ss'wd`) or opening a segment that
+ * goes on with letters (`/'b'ash`; `/'app'.log` quotes a name before its extension), or an empty pair.
+ */
+const INNER_SPLIT = /[a-z0-9_.-](?:'[^'\s/]{1,16}'|"[^"\s/]{1,16}")[a-z0-9_.-]|\/(?:'[^'\s/]{1,16}'|"[^"\s/]{1,16}")[a-z0-9_]|[a-z0-9_./-](?:''|""|\$[@*])[a-z0-9_.-]/i
+
+/** The system directories a read or a run of a file is aimed at; not `/home`, where `o'brien's` lives. */
+const SYSTEM_ROOT = /^\/(?:etc|proc|bin|sbin|usr|var|dev|root|boot|sys|tmp|opt|lib|lib64)\//
+
+/**
+ * A system path split by quotes the shell drops (`/etc/pa'ss'wd`, `/e""tc/shadow`, `/pr'o'c/self/environ`),
+ * or undefined. Nobody quotes part of a directory's or a file's name except to get the path past a
+ * filter that looks for it; once the shell has joined it, it is the path.
+ */
+export const splitSystemPath = (value: string): string | undefined => {
+  if (!value.includes("/") || !SPLITTER.test(value)) return undefined
+  let count = 0
+  for (const match of value.matchAll(ROOTED_WORD)) {
+    if (++count > MAX_WORDS) break
+    const word = match[0]
+    if (!INNER_SPLIT.test(word)) continue
+    const path = deobfuscateShell(word)
+    if (SYSTEM_ROOT.test(path)) return path
+  }
+  return undefined
+}

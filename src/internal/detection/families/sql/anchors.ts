@@ -16,7 +16,7 @@ import { CATALOGUE_PREFIXES, CATALOGUE_WORDS, classify } from "./keywords.js"
 import * as Chars from "./tokenizer.js"
 
 // read once: the loop below runs per character, and a module binding may cost a lookup per call
-const { isSpace, numberEnd } = Chars
+const { isSpace, literalJoinEnd, numberEnd } = Chars
 
 /** How a vocabulary word counts: an anchor on its own, OR/AND/WHERE/WHEN, or something compared. */
 type Role = "anchor" | "logic" | "compare"
@@ -140,6 +140,12 @@ export const needsWholeStream = (value: string): boolean => {
       const wordStart = kind === DIGIT ? numberEnd(value, i) : i
       // `1.e(`, `1.e.tables`: a bare exponent glued to a call or a name
       if (wordStart < n && (value.charCodeAt(wordStart - 1) | 32) === 101 && (value.charCodeAt(wordStart) === 40 || value.charCodeAt(wordStart) === 46)) return true
+      // `un","ion`: a word cut by a join of literals, which the tokenizer reads joined
+      const after = value.charCodeAt(end)
+      if (after === 34 || after === 39 || after === 92) {
+        const joined = literalJoinEnd(value, end)
+        if (joined > 0 && classOf(value.charCodeAt(joined)) === LETTER) return true
+      }
       if (wordStart < end && classOf(value.charCodeAt(wordStart)) === LETTER) {
         const role = roleOf(value, wordStart, end)
         if (role === "anchor") return true
@@ -172,6 +178,10 @@ export const needsWholeStream = (value: string): boolean => {
         break
       case 47: // /*
         if (d === 42) return true
+        break
+      case 60: // `un<>ion`: an empty tag that may split a word, read as `/*` is
+        if (d === 62 && classOf(value.charCodeAt(i - 1)) === LETTER && classOf(value.charCodeAt(i + 2)) === LETTER) return true
+        compare = true
         break
       case 38: // &&
       case 124: // ||

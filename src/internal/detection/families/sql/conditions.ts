@@ -96,6 +96,8 @@ export const isSelectList = (tokens: Tokens, i: number): boolean => {
   if (t.type === "o" && t.text === "*") return true
   // `select -sin(1)`, `select -'1'`: a signed column
   if (t.type === "o" && (t.text === "-" || t.text === "+" || t.text === "~") && isValueToken(at(tokens, j + 1))) return true
+  // `select -id-1 from`: a signed name in arithmetic, which a sentence's dash never opens
+  if (t.type === "o" && (t.text === "-" || t.text === "~") && at(tokens, j + 1).type === "b" && at(tokens, j + 2).type === "o" && !at(tokens, j + 2).flag) return true
   if (t.type === "b") {
     const next = at(tokens, j + 1)
     return next.type === "," || (next.type === "k" && (next.text === "from" || next.text === "into")) || next.type === "c" || (next.type === "?" && next.text === ".")

@@ -145,8 +145,10 @@ export const fingerprint = (source: TokenSource, context: QuoteContext, hits: Se
       hits.add(R.CONCAT_START)
     }
     if ((first.type === "n" || first.type === "s") && isAliasFrom(tokens, 1)) hits.add(R.ALIAS_FROM)
-    // `drop sessions;--`: a statement on a bare name, then the end of the query
-    if (first.type === "E" && at(tokens, 1).type === "b" && isEnd(tokens, 2)) hits.add(R.CLAUSE_WORDS)
+    // `drop sessions;--`, `DROP/**/logs`: a statement on a bare name, then the end of the query written out
+    // or comments between its words; a value that just ends there is two words of prose as often
+    // (`exec summary`, `update firmware`)
+    if (first.type === "E" && at(tokens, 1).type === "b" && isEnd(tokens, 2) && (at(tokens, 2) !== NONE || source.obfuscated())) hits.add(R.CLAUSE_WORDS)
     if (first.type === "E" && first.text !== "select" && isStatementAt(tokens, 0)) hits.add(R.STACKED_QUERY)
   }
   if (!whole) {
@@ -391,8 +393,9 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
     // `' (select top 1`: nothing joins the subquery to the string, the value was cut from a longer one
     hits.add(R.QUOTE_OPENS_SUBQUERY)
   } else if (t.type === "U" || t.type === "E") {
-    // `'union a`, `" alter x`: a statement word right after the break-out
-    if (!name) hits.add(R.QUOTE_KEYWORD)
+    // `'union a`, `" alter x`: a statement word right after the break-out; prose goes on with two plain
+    // words after it (`"create a critter"`, `O' union selected a few`), which no statement takes
+    if (!name && !(isPlainWord(at(tokens, i + 1)) && isPlainWord(at(tokens, i + 2)))) hits.add(R.QUOTE_KEYWORD)
   }
   if (t.type === "o" && last.type === "c") hits.add(R.QUOTE_OPERATOR_COMMENT)
   if (t.type === "o") {
@@ -407,6 +410,9 @@ const quoteBreak = (tokens: Tokens, hits: Set<RuleInfo>, opening: Token, name = 
   }
   return false
 }
+
+/** A bare word (no keyword, function or operator): prose, or a name. */
+const isPlainWord = (t: Token): boolean => t.type === "b"
 
 /** Calls that name the database or its user: `database()`, `db_name(`, `schema()`. */
 const NAMING_PROBES: ReadonlySet<string> = new Set(["database", "db_name", "schema", "schema_name", "current_database", "current_schema", "current_user", "session_user", "system_user", "user_name", "suser_sname"])
@@ -453,7 +459,10 @@ const isClauseWords = (tokens: Tokens, i: number): boolean => {
   switch (t.text) {
     case "order":
     case "group":
-      return next.text === "by"
+      // `order by 3`, `group by 1--`, `ORDER BY`, `7 order by name`: a column named by number, the clause
+      // alone or cut off, or after a value; a whole value that orders by a plain word and ends
+      // (`order by price`) is how a shop's search box is used
+      return next.text === "by" && !(i === 0 && at(tokens, i + 2).type === "b" && at(tokens, i + 3) === NONE)
     case "values":
       return next.type === "("
     case "as": {

@@ -78,7 +78,7 @@ export const EXECUTABLE_COMMENT = rule(
   "sql-112",
   1,
   3,
-  "MySQL executable comments `/*!...*/`, comments inside SQL words or a keyword nested in itself, which only injections use: `/*!50000union*/`, `or/**/1=1`, `UN/**/ION`, `UNIunionON`"
+  "MySQL executable comments `/*!...*/`, comments, empty tags or joins of string literals inside SQL words, a keyword nested in itself, or a keyword glued to a number, a `)` or MySQL's `\\N` where a space would be, which only injections use: `/*!50000union*/`, `or/**/1=1`, `UN/**/ION`, `un<>ion`, `un\",\"ion`, `UNIunionON`, `SELECT\\NFROM`, `1.FROM`"
 )
 export const QUOTE_REOPEN = rule(
   "sql-113",
@@ -193,9 +193,19 @@ export const EXTRACTION = rule(
 )
 export const LITERAL_COMPARISON = rule("sql-205", 2, 5, "A comparison of two literals anywhere in a value: `1=1`, `42 like 42`, `7 is not 8`, `'a' not regexp 'b'`")
 export const LOGIC_CONDITION = rule("sql-206", 2, 5, "OR/AND and a condition anywhere in a value, or starting it: `id=AND 4=4)`, `||(null!=`, `xor 2 <`")
-export const QUOTE_KEYWORD = rule("sql-207", 2, 5, "A value closes a string literal and goes on with a statement word or UNION: `'union a`, `\" alter x`")
+export const QUOTE_KEYWORD = rule(
+  "sql-207",
+  2,
+  5,
+  "A value closes a string literal and goes on with a statement word or UNION: `'union a`, `\" alter x`; not when two plain words follow it, as prose goes on (`\"create a critter\"`)"
+)
 export const QUOTE_OPERATOR_COMMENT = rule("sql-208", 2, 5, "A value closes a string literal, applies an operator and comments out the rest: `x'|email--`, `id'is not-id--`")
-export const HEX_LITERAL = rule("sql-209", 2, 5, "A hexadecimal literal of several bytes, how injections spell strings without quotes: `0x616263`")
+export const HEX_LITERAL = rule(
+  "sql-209",
+  2,
+  5,
+  "A hexadecimal literal of several bytes that spell text, how injections spell strings without quotes: `0x616263`; not a number written in hex (`0xFFFF0000`, `0x1F4`)"
+)
 export const SERVER_NAME = rule("sql-210", 2, 5, "A name only a database server knows: `nvarchar`, `sp_executesql`, `openrowset`, `utl_http`, `msdasql`")
 export const OPEN_CALL = rule("sql-211", 2, 5, "A SQL function called with nothing after the parenthesis: `cast(`, `chr(`, `count(`")
 export const OPERATOR_VALUE = rule("sql-212", 2, 5, "A value that is only a SQL operator or comparison: `||`, `<<`, `xor`, `is null`, `like null`")
@@ -204,7 +214,7 @@ export const CLAUSE_WORDS = rule(
   "sql-214",
   2,
   5,
-  "SQL's own phrases: `order by`, `values (`, `x as y from`, `when 1 then`, `from t limit`, `in (select`, `select (case`, `drop t;`"
+  "SQL's own phrases: `order by`, `values (`, `x as y from`, `when 1 then`, `from t limit`, `in (select`, `select (case`, `drop t;`; not a whole value that orders or groups by a plain word (`order by price`), nor a statement word and a name the value just ends on (`exec summary`)"
 )
 export const OPEN_COMPARISON = rule("sql-215", 2, 5, "A comparison word left open for the query's own quote: `name LIKE '`, `x regexp '`")
 export const SQL_STATEMENT = rule(

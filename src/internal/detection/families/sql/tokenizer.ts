@@ -378,11 +378,14 @@ class Tokenizer implements TokenSource {
       // `1union`, `3.2UNION`: MySQL ends the number where the letters start, so we do too
       const end = numberEnd(value, i)
       this.i = end
+      // `1.FROM`, `1union`: MySQL ends the number where the letters start, so a statement needs no
+      // space before its keywords
+      if (gluedKeywordAt(value, end)) this.isObfuscated = true
       // the rules only ask whether a number is hexadecimal
       const hex = c === 48 && (value.charCodeAt(start + 1) | 32) === 120 && end > start + 2
       // `1.e`: a bare exponent, which MySQL accepts and filters do not expect
-      // `0x616263`: three hex digits or more spell bytes, not a small constant
-      const text = hex ? (end - start > 4 ? "0x+" : "0x") : (value.charCodeAt(end - 1) | 32) === 101 && value.charCodeAt(end - 2) === 46 ? "0e" : "0"
+      // `0x616263`: three hex digits or more spell bytes, not a small constant, when the bytes are text
+      const text = hex ? (end - start > 4 && spellsText(value, start + 2, end) ? "0x+" : "0x") : (value.charCodeAt(end - 1) | 32) === 101 && value.charCodeAt(end - 2) === 46 ? "0e" : "0"
       this.produced = intern(text, () => ({ type: "n", text, flag: false }))
       return
     }
@@ -403,11 +406,17 @@ class Tokenizer implements TokenSource {
       let text = value.slice(start, Math.min(e, start + 64)).toLowerCase()
       // `UN/**/ION`: a comment inside a SQL word, which filters matching whole words miss and
       // applications that strip comments join back; the word is read joined
-      for (let joins = 0; joins < 4 && value.charCodeAt(e) === 47 && value.charCodeAt(e + 1) === 42; joins++) {
-        const partEnd = this.splitWordEnd(text, e)
+      // `un<>ion`: the same for an empty tag, which a filter that strips tags (PHP's `strip_tags`)
+      // deletes after checking the words
+      for (let joins = 0; joins < 4 && isSplitterAt(value, e); joins++) {
+        const first = value.charCodeAt(e)
+        const comment = first === 47
+        const partStart = comment ? -1 : first === 60 ? e + 2 : literalJoinEnd(value, e)
+        if (!comment && partStart < 0) break
+        const partEnd = comment ? this.splitWordEnd(text, e) : emptyTagWordEnd(value, text, partStart)
         if (partEnd < 0) break
         // the comment closes within SPLIT_COMMENT characters: this search is short
-        text += value.slice(value.indexOf("*/", e + 2) + 2, partEnd).toLowerCase()
+        text += value.slice(comment ? value.indexOf("*/", e + 2) + 2 : partStart, partEnd).toLowerCase()
         e = partEnd
         this.isObfuscated = true
       }
@@ -429,7 +438,17 @@ class Tokenizer implements TokenSource {
       this.produced = wordToken(text, classify(text), value.charCodeAt(j) === 40)
       return
     }
+    if (c === 92 && value.charCodeAt(i + 1) === 78 && (!isWordPart(value.charCodeAt(i + 2)) || gluedKeywordAt(value, i + 2))) {
+      // `\N` is MySQL's NULL, and needs no space around it: `SELECT\NFROM t` is a statement
+      // written without one, for a filter that looks for `select` and `from` as separate words
+      if (isWordPart(value.charCodeAt(i - 1)) || isWordStart(value.charCodeAt(i + 2))) this.isObfuscated = true
+      this.i = i + 2
+      this.produced = intern("\\N", () => wordToken("null", classify("null"), false))
+      return
+    }
     if (c === 40 || c === 41 || c === 44 || c === 59) {
+      // `select(id)from(t)`: a keyword glued to the parenthesis before it, where a space would be
+      if (c === 41 && gluedKeywordAt(value, i + 1)) this.isObfuscated = true
       this.i = i + 1
       const text = String.fromCharCode(c) as "(" | ")" | "," | ";"
       this.produced = intern(text, () => ({ type: text, text, flag: false }))
@@ -505,6 +524,61 @@ const SPLIT_COMMENT = 16
 const isSqlWord = (word: string): boolean =>
   classify(word) !== "word" || DELAY_FUNCTIONS.has(word) || LEAK_FUNCTIONS.has(word) || PROBE_FUNCTIONS.has(word) || EXTRACT_FUNCTIONS.has(word)
 
+/** `/*`, `<>`, or a quote closing a literal that is joined to the next (`","`), at `e`: what may split a SQL word. */
+const isSplitterAt = (value: string, e: number): boolean => {
+  const c = value.charCodeAt(e)
+  const d = value.charCodeAt(e + 1)
+  return (c === 47 && d === 42) || (c === 60 && d === 62) || c === 34 || c === 39 || (c === 92 && (d === 34 || d === 39))
+}
+
+/** The characters that join two literals: JavaScript's `+`, an array's `,`, VBScript's `&`, PHP's `.`, SQL's `||`. */
+const isJoiner = (c: number): boolean => c === 43 || c === 44 || c === 38 || c === 46 || c === 124
+
+/**
+ * Where the literal opened after a join at `e` starts (`un","ion`, `sel\"+\"ect`, `fr'||'om`), or -1: a
+ * quote (escaped or not) closing one literal, at most two joiner characters between spaces, and the
+ * same quote opening the next. An application that joins the pieces of a value (a list joined with
+ * nothing, strings concatenated in a template) hands the database the word no filter saw.
+ */
+export const literalJoinEnd = (value: string, e: number): number => {
+  let i = e
+  if (value.charCodeAt(i) === 92) i++
+  const quote = value.charCodeAt(i)
+  if (quote !== 34 && quote !== 39) return -1
+  i++
+  while (i < e + 8 && value.charCodeAt(i) === 32) i++
+  const joinStart = i
+  while (i < joinStart + 2 && isJoiner(value.charCodeAt(i))) i++
+  if (i === joinStart) return -1
+  while (i < e + 12 && value.charCodeAt(i) === 32) i++
+  if (value.charCodeAt(i) === 92) i++
+  return value.charCodeAt(i) === quote ? i + 1 : -1
+}
+
+/**
+ * Where the word part at `partStart` (after an empty tag or a join of literals) ends, when `text` and
+ * that part make a SQL word of four letters or more (`un<>ion`, `fr<>om`, `se","lect`); -1 otherwise. Shorter joins (`o<>r`, `a<>s`)
+ * are what a comparison of two one-letter names looks like.
+ */
+const emptyTagWordEnd = (value: string, text: string, partStart: number): number => {
+  if (!isWordStart(value.charCodeAt(partStart))) return -1
+  let partEnd = partStart
+  while (partEnd < value.length && isWordPart(value.charCodeAt(partEnd)) && partEnd - partStart < 24) partEnd++
+  const joined = text + value.slice(partStart, partEnd).toLowerCase()
+  return joined.length >= 4 && isSqlWord(joined) ? partEnd : -1
+}
+
+/** Keywords that join a statement's parts, which an injection glues to what comes before them. */
+const GLUED_KEYWORDS: ReadonlySet<string> = new Set(["union", "select", "from", "where", "and", "or", "xor", "having", "limit", "order", "group", "into", "like"])
+
+/** A keyword of `GLUED_KEYWORDS` starts at `at` and ends as a word (read at most eight characters). */
+const gluedKeywordAt = (value: string, at: number): boolean => {
+  if (!isWordStart(value.charCodeAt(at))) return false
+  let end = at
+  while (end < value.length && end - at < 8 && isWordStart(value.charCodeAt(end))) end++
+  return !isWordPart(value.charCodeAt(end)) && GLUED_KEYWORDS.has(value.slice(at, end).toLowerCase())
+}
+
 /** Keywords an attacker nests in themselves (`selselectect`): long enough that no word is one. */
 const NESTABLE: ReadonlyArray<string> = ["union", "select", "insert", "update", "delete", "where", "from", "order", "sleep", "having", "concat"]
 /** The lengths of nested keywords, a bit each (all under 32): read per word, a set lookup cost more. */
@@ -518,6 +592,27 @@ const unnest = (word: string): string | undefined => {
     if (at > 0 && at < keyword.length && word.slice(0, at) + word.slice(at + keyword.length) === keyword) return keyword
   }
   return undefined
+}
+
+const hexDigit = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87)
+
+/**
+ * Whether the hex digits from `start` to `end` may spell text, what an injection writes in hex to avoid
+ * quotes (`0x2f6574632f706173737764` is `/etc/passwd`): read in pairs from the start, a printable ASCII
+ * byte, a tab or a line break, or a UTF-8 sequence (a lead byte and a continuation byte, overlong forms
+ * such as `c0ae` included). A digit left over is not read: hex glued to what follows (`0x2e0x2e`) keeps
+ * its bytes. Digits that spell none of those (`0xffffffff`, `0xFFFF0000`, `0xCAFEBABE`, `0x1F4`) are
+ * numbers written in hex, as code, docs and bug reports write masks and magic numbers.
+ */
+const spellsText = (value: string, start: number, end: number): boolean => {
+  let previous = 0
+  for (let i = start; i + 1 < end; i += 2) {
+    const byte = hexDigit(value.charCodeAt(i)) * 16 + hexDigit(value.charCodeAt(i + 1))
+    if ((byte >= 32 && byte < 127) || byte === 9 || byte === 10 || byte === 13) return true
+    if (byte >= 0x80 && byte < 0xc0 && previous >= 0xc0 && previous < 0xf5) return true
+    previous = byte
+  }
+  return false
 }
 
 /** Where the number that starts at `i` ends: decimal with an exponent, or `0x` hexadecimal. */
