@@ -407,3 +407,34 @@ describe("shell family: a command that needs no argument on a line of its own", 
     expect(score(value), value).toBeLessThan(5)
   })
 })
+
+describe("shell family: a quoted link of an HTML tag", () => {
+  // an app that quotes the value (`sh -c "echo \"$V\""`) sees the link's own quotes close its quote: the
+  // URL then sits outside any quote, and a bare word between two `&` runs on its own
+  it("reads a command chained between the `&` of a link that has no tag around it", () => {
+    expectVerdicts([], ["x href=\"/?q=1&id&\"", "x src=\"/p?a=2&ls&\"", "a src='/?x=1&(id)&y='", "y action=\"/f?k=v&pwd&\""])
+  })
+
+  it("reads a command chained between the `&` of a link inside a real tag", () => {
+    expectVerdicts([], [
+      "<a href=\"/?q=1&id&\">x</a>",
+      "<img src=\"/t?w=3&uname&h=4\">",
+      "<a href='/s?a=1&(id)&b=2'>next</a>",
+      "<form action=\"/f?x=1&&id&y=2\"><input></form>",
+      "<a href=\"/?q=1&id\"",
+      "<a href=\"/?q=1&id\"\" >x</a>"
+    ])
+  })
+
+  it("passes a tag's link whose parameters are names with values or a last bare flag", () => {
+    expectVerdicts(
+      [
+        "<a href=\"/search?q=boots&sort\">next page</a>",
+        "<a class=\"btn\" href=\"/list?page=2&size=20&order=desc\">more</a>",
+        "<img alt=\"thumb\" src=\"https://cdn.example.org/i?w=300&h=200&fit=crop\">",
+        "<a href='/docs?v=2&more'>the docs</a>"
+      ],
+      []
+    )
+  })
+})

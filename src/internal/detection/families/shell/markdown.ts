@@ -135,16 +135,31 @@ const countProseWords = (text: string): number => {
 const LINK_TARGET = /\]\((?:https?:)?\/\/[\w.~:/?#@%+=,-]{1,400}\)/g
 
 /**
- * An HTML tag's link in quotes, `href="/search?q=1&sort"`: a URL whose `&` separates its parameters, not
- * commands. Only a URL that starts as one (scheme, `//`, `/`, `?`, `#`, `./`) and holds no character a shell
- * gives meaning to besides `&` (`;`, `|`, `$`, a back-quote, a space).
+ * An HTML tag's link in quotes, `<a href="/search?q=1&sort">`: a URL whose `&` separates its parameters,
+ * not commands. Only inside a real start tag (`<a ...` before it, its `>` after it) and only a URL that
+ * starts as one (scheme, `//`, `/`, `?`, `#`, `./`) and holds no character a shell gives meaning to
+ * besides `&` (`;`, `|`, `$`, a back-quote, a space). `LINK_PARAMETERS` then judges the `&`.
  */
-const TAG_LINK = /(\s(?:href|src|action|formaction|poster|background|cite)\s{0,4}=\s{0,4})(?:"(?:https?:\/\/|\/|\?|#|\.\.?\/)[\w.~:/?#@%+=,&!*'()[\]-]{0,2000}"|'(?:https?:\/\/|\/|\?|#|\.\.?\/)[\w.~:/?#@%+=,&!*"()[\]-]{0,2000}')/gi
+const TAG_LINK = /(<[a-z][\w-]{0,20}(?:\s[^<>]{0,400}?)?\s(?:href|src|action|formaction|poster|background|cite)\s{0,4}=\s{0,4})("(?:https?:\/\/|\/|\?|#|\.\.?\/)[\w.~:/?#@%+=,&!*'()[\]-]{0,2000}"(?!")|'(?:https?:\/\/|\/|\?|#|\.\.?\/)[\w.~:/?#@%+=,&!*"()[\]-]{0,2000}'(?!'))(?=[^<>]{0,400}>)/gi
+
+/**
+ * The URL's parameters after its first `&`, read as an application that quotes the value reads them:
+ * the link's own quotes close the application's, so the URL sits outside any quote. A parameter
+ * between two `&` is then a command of its own unless it is an assignment (`size=20`); the last one is
+ * glued to the rest of the tag after the closing quote, so a bare flag there (`&sort"`) names no command;
+ * `TAG_LINK` wants that rest non-empty (no `""` after the link, a `>` further on): `&id"" x` would run `id`.
+ */
+const LINK_PARAMETERS = /^(?:&[\w.~%+,!*[\]-]+=[^&]*)*(?:&[\w.~%+,!*[\]-]*(?:=[^&]*)?)?$/
+
+const emptyTagLink = (match: string, before: string, link: string): string => {
+  const firstAmpersand = link.indexOf("&")
+  return firstAmpersand < 0 || LINK_PARAMETERS.test(link.slice(firstAmpersand, -1)) ? `${before}""` : match
+}
 
 /** The value with Markdown link targets cut down to their `]`, and quoted links of HTML tags emptied. */
 export const withoutLinkTargets = (value: string): string => {
   const text = value.includes("](") ? value.replace(LINK_TARGET, "]") : value
-  return text.includes("&") && text.includes("=") ? text.replace(TAG_LINK, "$1\"\"") : text
+  return text.includes("&") && text.includes("=") && text.includes("<") ? text.replace(TAG_LINK, emptyTagLink) : text
 }
 
 /** Splits markdown code out of a value with backticks; linear, each backtick looked at once. */
