@@ -529,3 +529,31 @@ describe("html family: catalogue and cost", () => {
     expect(cpuDoublingRatio(scan, of(128 * 1024), of(256 * 1024))).toBeLessThan(3.5)
   })
 })
+
+describe("html family: an SVG or MathML island counts as closed only where a browser closes it", () => {
+  it("counts an island whose `</svg>` or `</math>` sits in a comment or a CDATA section as still open", () => {
+    expectVerdicts((value) => score(value), [], [
+      "<svg><circle r=\"2\"/><!-- </svg> -->",
+      "<svg><path d=\"M0 0\"/><![CDATA[ </svg> ]]>",
+      "<math><mn>2</mn><!--</math>-->",
+      "<svg><rect/><!-- unterminated </svg>"
+    ])
+  })
+
+  it("counts an island whose end tag has no `>` as still open: the page's next tag completes it", () => {
+    expectVerdicts((value) => score(value), [], ["<svg><circle r=\"1\"/></svg", "<math><mi>y</mi></math", "<svg><g></g></svg "])
+  })
+
+  it("passes a closed island with a comment or an empty comment beside it", () => {
+    expectVerdicts(
+      (value) => score(value),
+      [
+        "<svg viewBox=\"0 0 8 8\"><!-- star --><path d=\"M4 0 8 8H0z\"/></svg>",
+        "<svg><!----><rect width=\"2\"/></svg> icon",
+        "<math><mi>a</mi></math><!-- formula above -->",
+        "<svg><!--></svg>"
+      ],
+      []
+    )
+  })
+})

@@ -120,8 +120,9 @@ const islandReader = () => {
         seen = true
       } else if (open > 0 && !drawsPicture(tag)) foreign = true
     },
-    endTag: (name: string): void => {
-      if ((name === "svg" || name === "math") && open > 0) open--
+    // a `</svg>` in a comment or without its `>` leaves the island open in a browser
+    endTag: (name: string, closes: boolean): void => {
+      if ((name === "svg" || name === "math") && closes && open > 0) open--
     },
     foreignContent: (): boolean => seen && (foreign || open > 0)
   }
@@ -611,10 +612,10 @@ const analyseInto = (value: string, hits: Set<RuleInfo>): number => {
         judgeTag(tag, hits, xmlDocument)
         islands.tag(tag)
       },
-      endTag: (name: string) => {
+      endTag: (name: string, closes: boolean) => {
         if (name === "script") hits.add(R.SCRIPT_CLOSE)
         if (PAGE_TAGS.has(name)) hits.add(R.PAGE_MARKUP)
-        islands.endTag(name)
+        islands.endTag(name, closes)
       },
       attributeBreak: () => undefined
     })

@@ -30,7 +30,11 @@ export type HtmlContext = "data" | "\"" | "'" | "unquoted"
 
 export interface HtmlEvents {
   readonly tag: (tag: Tag) => void
-  readonly endTag: (name: string) => void
+  /**
+   * An end tag; `closes` when a browser would end an element with it: its `>` is in the value (else the
+   * page's next characters extend it) and it stands outside a comment or a CDATA section.
+   */
+  readonly endTag: (name: string, closes: boolean) => void
   /** The value started inside an attribute value and left it. */
   readonly attributeBreak: (attributes: ReadonlyArray<Attribute>, closedTag: boolean) => void
 }
@@ -48,6 +52,8 @@ export const tokenizeHtml = (value: string, context: HtmlContext, events: HtmlEv
   let steps = 0
   // lower-cased once, and only when a `<style>` needs its end found
   let lowered: string | undefined
+  // where the comment or CDATA section the reader is in ends (`-->`, `]]>`): its markup is still read
+  let hiddenUntil = 0
 
   /** Attributes from `i` up to the end of the tag; returns whether `>` closed it. */
   const readAttributes = (into: Array<Attribute>): boolean => {
@@ -175,10 +181,18 @@ export const tokenizeHtml = (value: string, context: HtmlContext, events: HtmlEv
         i++
         steps++
       }
-      events.endTag(value.slice(nameStart, Math.min(i, nameStart + 64)).toLowerCase())
       const gt = value.indexOf(">", i)
+      events.endTag(value.slice(nameStart, Math.min(i, nameStart + 64)).toLowerCase(), gt >= 0 && lt >= hiddenUntil)
       steps += (gt < 0 ? n : gt) - i
       i = gt < 0 ? n : gt + 1
+    } else if (c === 33 && lt >= hiddenUntil) {
+      // `<!-->` and `<!--->` end where they start; an unterminated one runs to the end of the value
+      const closer = value.startsWith("--", i + 1) ? "-->" : value.startsWith("[CDATA[", i + 1) ? "]]>" : ""
+      if (closer !== "") {
+        const end = value.indexOf(closer, closer === "-->" ? i + 1 : i + 8)
+        steps += (end < 0 ? n : end) - i
+        hiddenUntil = end < 0 ? n : end + closer.length
+      }
     }
     // `<!--...-->`, `<![CDATA[...]]>`, `<!DOCTYPE>`, `<?...>`, `<%...%>`: their content is read as
     // markup too, since conditional comments, XML islands and server templates let it run
