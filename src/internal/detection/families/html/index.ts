@@ -569,9 +569,14 @@ const utf7Run = (run: string): string => {
   return out
 }
 
-/** An empty or short tag with no attributes glued between two letters: a tag that splits a word. */
-const GLUED_TAG = /[a-z]<\/?[a-z]{0,8}>[a-z]/i
-const GLUED_TAGS = /(?<=[a-z])<\/?[a-z]{0,8}>(?=[a-z])/gi
+/**
+ * A tag glued to a letter on its left and a letter, `:` or `=` on its right: a tag that splits a word
+ * (`<scr<b x>ipt`, `on<br/>load=`, `javascript<>:`). Any tag a filter strips: empty, short with or
+ * without attributes, self-closing, an end tag, or a comment; each bounded, so the reading is linear.
+ */
+const GLUED_TAG_BODY = String.raw`(?:<\/?(?:[a-z]{1,8}(?:[\s/][^<>]{0,64})?)?>|<!--[^<>]{0,64}-->)`
+const GLUED_TAG = new RegExp(String.raw`[a-z]${GLUED_TAG_BODY}[a-z:=]`, "i")
+const GLUED_TAGS = new RegExp(String.raw`(?<=[a-z])${GLUED_TAG_BODY}(?=[a-z:=])`, "gi")
 
 const FOLDED_QUARTER_TAG = /1[\u2044/]4[a-z!/?]/i
 
@@ -590,8 +595,8 @@ const variantsOf = (value: string): ReadonlyArray<string> => {
     })
     if (decoded !== value) out.push(decoded)
   }
-  // `<sc<>ript`, `on<b>error=`, `java<>script:`: the markup a filter that strips tags after checking
-  // for them leaves (PHP's `strip_tags` deletes `<>` and `<b>` alike)
+  // `<sc<>ript`, `on<b x>error=`, `javascript<!---->:`: the markup a filter that strips tags after
+  // checking for them leaves (PHP's `strip_tags` deletes `<>`, `<b x>`, `<br/>` and comments alike)
   if (value.includes(">") && GLUED_TAG.test(value)) out.push(value.replace(GLUED_TAGS, ""))
   if (value.includes("\u00bc") || value.includes("\u00be")) out.push(value.replace(/\u00bc/g, "<").replace(/\u00be/g, ">"))
   // the same after the engine's folding, which spells `¼` as `1⁄4` and the fraction slash as `/`;
