@@ -311,3 +311,15 @@ describe("code family", () => {
     }
   })
 })
+
+describe("code family: a template filter that only computes on numbers", () => {
+  // the same policy as `{{2+2}}`: arithmetic on literals is the probe before an injection, even in prose
+  // that documents the filter (`Input: {{ 16 | divided_by: 4 }}`); a filter on a variable is a template's own
+  it("refuses a filter on number literals written as decimals or in quotes", () => {
+    expectVerdicts([], ["{{9|times:9.0}}", "{{ '8'|times:8 }}", "{{ \"6\" | plus: 1.5 }}", "{{2.5|minus:'1'}}", "Input: {{ 21 | divided_by: 3 }} Output: 7"])
+  })
+
+  it("passes a filter on a variable, whatever number it takes", () => {
+    expectVerdicts(["{{ total | times: 1.19 }}", "{{ 'hello' | upcase }}", "{{ item.price | minus: '0.5' }}", "{{ cart.total_weight | divided_by: 1000.0 }}"], [])
+  })
+})

@@ -359,16 +359,20 @@ const templateDanger = (value: string): string | undefined => {
 
 /** Smarty's reserved variable, read for the engine's version, constants and template object: `{$smarty.version}`. */
 const SMARTY_VARIABLE = /\{\s{0,4}\$smarty\s{0,4}\./i
+/** A number a filter computes on, whole or decimal, bare or quoted (`7`, `7.0`, `'7'`). */
+const NUMBER_LITERAL = String.raw`["']?\d{1,8}(?:\.\d{1,8})?["']?`
+
 /**
  * A template expression that only computes on number literals: with an operator (`{{7*7}}`, `${7*7}`,
  * `<%= 7*7 %>`), through a filter (Liquid's `{{7 | times: 7}}`, Django's `{{7|add:7}}`), in a statement
  * tag that prints (`{% raw 7*7 %}`, `{% print 7*7 %}`) or as Smarty's `{math equation="7*7"}`. A filter or
  * an equation on a variable (`{{ price | times: 1.2 }}`, `{math equation="x*y" x=3}`) is a template's own.
+ * Prose that documents a filter with literals (`Input: {{ 16 | divided_by: 4 }}`) is refused as `{{2+2}}` is.
  */
 const TEMPLATE_PROBE = new RegExp(
   [
     "(?:\\{\\{|\\$\\{\\{?|#\\{|\\*\\{|<%=?|\\[\\[)\\s{0,4}\\d{1,8}\\s{0,4}[*+/-]\\s{0,4}\\d{1,8}\\s{0,4}(?:\\}|%>|\\]\\])",
-    "\\{\\{\\s{0,4}\\d{1,8}\\s{0,4}\\|\\s{0,4}(?:times|plus|minus|divided_by|modulo|add|multiply)\\s{0,4}[:(]\\s{0,4}[\"']?\\d{1,8}[\"']?\\s{0,4}\\)?\\s{0,4}\\}\\}",
+    `\\{\\{\\s{0,4}${NUMBER_LITERAL}\\s{0,4}\\|\\s{0,4}(?:times|plus|minus|divided_by|modulo|add|multiply)\\s{0,4}[:(]\\s{0,4}${NUMBER_LITERAL}\\s{0,4}\\)?\\s{0,4}\\}\\}`,
     "\\{%-?\\s{0,4}(?:raw|print)\\s{1,4}\\d{1,8}\\s{0,4}[*+/-]\\s{0,4}\\d{1,8}\\s{0,4}-?%\\}",
     "\\{math\\s{1,4}equation\\s{0,4}=\\s{0,4}[\"']?\\s{0,4}\\d{1,8}\\s{0,4}[*+/-]\\s{0,4}\\d{1,8}\\s{0,4}[\"'}]"
   ].join("|"),
