@@ -23,7 +23,7 @@ import {
 } from "../internal/pipeline.js"
 import { checkLogFor } from "../CheckLog.js"
 import { textReadBefore } from "../internal/bodyPeek.js"
-import { ABSOLUTE_ORIGIN } from "../internal/path.js"
+import { ABSOLUTE_ORIGIN, servedTarget } from "../internal/path.js"
 import { bodyOf, hasNoBody, READ_BEFORE, scannableBody } from "../internal/scanBody.js"
 import type { StoreError } from "../StoreError.js"
 import type { DetectionBody, DetectionInput, DetectionResult } from "../ThreatDetector.js"
@@ -60,7 +60,7 @@ const scannedTarget = (req: GuardRequest): { readonly path: string; readonly que
     const q = url.indexOf("?")
     return { path: q < 0 ? url : url.slice(0, q), query: queryOf(url) }
   }
-  const served = queryOf(url.slice(origin.length - 1))
+  const served = queryOf(servedTarget(url))
   const cut = origin.search(/[?#]/)
   if (cut < 0) return { path: origin.slice(0, -1) + req.path, query: served }
   const before = queryOf(url)
