@@ -39,15 +39,6 @@ export const UNMATCHED_ENDPOINT = "unmatched"
  */
 export const OTHER_METHOD = "_OTHER"
 
-const METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"])
-
-/**
- * The `method` a request's metrics carry: `method` itself, or {@link OTHER_METHOD}.
- *
- * @internal
- */
-export const metricMethod = (method: string): string => (METHODS.has(method) ? method : OTHER_METHOD)
-
 /**
  * @since 0.1.0
  * @category tags

@@ -35,4 +35,15 @@ describe("https_enforcement on Node", () => {
       const reply = yield* rawExchange(port, "GET http://evil.example/account?x=1 HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n", { halfClose: false })
       expect(statusAndLocation(reply)).toEqual({ status: 301, location: "https://shop.example/account?x=1" })
     }))
+
+  it.scopedLive("the redirect of `http://host?/path?q` keeps the served path and its own query", () =>
+    Effect.gen(function*() {
+      const guarded = yield* nodeGuarded({ _tag: "app", app: router }, { config: { enforceHttps: true } })
+      const port = Number(guarded.address.split(":")[1])
+      const location = (target: string) =>
+        Effect.map(rawExchange(port, `GET ${target} HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n`, { halfClose: false }), statusAndLocation)
+      expect(yield* location("http://evil.example?/account?x=1")).toEqual({ status: 301, location: "https://shop.example/account?x=1" })
+      expect(yield* location("http://evil.example?next=1/account")).toEqual({ status: 301, location: "https://shop.example/account" })
+      expect(yield* location("/account?x=1")).toEqual({ status: 301, location: "https://shop.example/account?x=1" })
+    }))
 })

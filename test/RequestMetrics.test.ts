@@ -2,6 +2,7 @@ import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpRouter, Htt
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Schema } from "effect"
 import { CompositeHandler, GuardRoutes, TestExporter } from "effect-guard"
+import * as MetricsCollectorModule from "effect-guard/MetricsCollector"
 import { type Transport, TRANSPORTS } from "./support/transports.js"
 
 /**
@@ -80,4 +81,12 @@ describe("request metrics", () => {
         expect(new Set(yield* recorded(guarded))).toEqual(new Set(["GET /orders/:id 200", "GET unmatched 404"]))
       }))
   }
+})
+
+describe("the public MetricsCollector module", () => {
+  it("exports the tag values a user compares with, and no helper of the middleware's", () => {
+    expect(MetricsCollectorModule.OTHER_METHOD).toBe("_OTHER")
+    expect(MetricsCollectorModule.UNMATCHED_ENDPOINT).toBe("unmatched")
+    expect(Object.keys(MetricsCollectorModule)).not.toContain("metricMethod")
+  })
 })

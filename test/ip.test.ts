@@ -23,6 +23,19 @@ describe("internal/ip", () => {
     }
   })
 
+  it("reads the IPv4 part of an IPv6 address only in four-part decimal, as Node does", () => {
+    for (const input of ["::0177.0.0.1", "[::0177.0.0.1]", "::ffff:0x7f.0.0.1", "::ffff:010.0.0.1", "::ffff:127.0.0.01", "::ffff:127.1", "::0300.0.0.1"]) {
+      expect([input, canonicalIp(input)]).toEqual([input, undefined])
+    }
+    expect(makeIpMatcher(["177.0.0.0/8", "127.0.0.0/8"]).matches("::0177.0.0.1")).toBe(false)
+    expect(makeIpMatcher(["127.0.0.0/8"]).matches("::ffff:0x7f.0.0.1")).toBe(false)
+    // the decimal spellings keep their meaning
+    expect(canonicalIp("::ffff:127.0.0.1")).toBe("127.0.0.1")
+    expect(canonicalIp("::177.0.0.1")).toBe("::b100:1")
+    expect(canonicalIp("64:ff9b::192.0.2.7")).toBe("64:ff9b::c000:207")
+    expect(canonicalIp("1:2:3:4:5:6:1.2.3.4")).toBe("1:2:3:4:5:6:102:304")
+  })
+
   it("matches an IPv4-mapped address against an IPv4 CIDR", () => {
     const matcher = makeIpMatcher(["192.0.2.0/24"])
     expect(matcher.matches("::ffff:192.0.2.77")).toBe(true)

@@ -9,6 +9,7 @@
 import { HttpServerResponse } from "@effect/platform"
 import { Effect, Option } from "effect"
 import { anyRoute, type CheckEnv, pass, refuse, type SecurityCheck } from "../internal/pipeline.js"
+import { servedTarget } from "../internal/path.js"
 
 const SAFE_HOST = /^(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/
 
@@ -28,7 +29,9 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
       const required = routeRequires ?? (!req.excluded && config.enforceHttps)
       if (!required || req.secure) return pass
       const host = req.headers["host"] ?? ""
-      const query = req.request.url.includes("?") ? req.request.url.slice(req.request.url.indexOf("?")) : ""
+      // the query of the path served: `http://h?/x?q` is `/x?q`
+      const target = servedTarget(req.request.url)
+      const query = target.includes("?") ? target.slice(target.indexOf("?")) : ""
       const safe = SAFE_HOST.test(host)
       // the path the router reads (an absolute-form target's own host is never where it goes); a
       // target it reads no path from (`*`, `HTTP://host/x`) goes to the root

@@ -23,6 +23,7 @@ import {
 } from "../internal/pipeline.js"
 import { checkLogFor } from "../CheckLog.js"
 import { textReadBefore } from "../internal/bodyPeek.js"
+import { ABSOLUTE_ORIGIN, servedTarget } from "../internal/path.js"
 import { bodyOf, hasNoBody, READ_BEFORE, scannableBody } from "../internal/scanBody.js"
 import type { StoreError } from "../StoreError.js"
 import type { DetectionBody, DetectionInput, DetectionResult } from "../ThreatDetector.js"
@@ -44,15 +45,26 @@ const queryOf = (url: string): string => {
 }
 
 /**
- * The path the detector reads: the request's path, or for an absolute-form target (`GET
- * http://host/x`, which Node hands the application as written) the target up to its query, whose
- * scheme and authority the application can read too.
+ * The path and query the detector reads: the path the router serves (`req.path`) and its query. An
+ * absolute-form target (`GET http://host/x`, which Node hands the application as written) has its
+ * scheme and authority scanned with that path, so `http://h?/admin` is read as `http://h/admin`
+ * (never as the path `http://h` with the query `/admin`); what it holds from its first `?` or `#` on,
+ * which the application reads as the URL's query, is scanned as query text besides the served query.
  */
-const scannedPath = (req: GuardRequest): string => {
+const scannedTarget = (req: GuardRequest): { readonly path: string; readonly query: string } => {
   const url = req.request.url
-  if (url.charCodeAt(0) === 47) return req.path
-  const q = url.indexOf("?")
-  return q < 0 ? url : url.slice(0, q)
+  if (url.charCodeAt(0) === 47) return { path: req.path, query: queryOf(url) }
+  const origin = ABSOLUTE_ORIGIN.exec(url)?.[0]
+  if (origin === undefined) {
+    // no route serves it (`HTTP://...`, `*`): the target up to its query is what there is to read
+    const q = url.indexOf("?")
+    return { path: q < 0 ? url : url.slice(0, q), query: queryOf(url) }
+  }
+  const served = queryOf(servedTarget(url))
+  const cut = origin.search(/[?#]/)
+  if (cut < 0) return { path: origin.slice(0, -1) + req.path, query: served }
+  const before = queryOf(url)
+  return { path: origin.slice(0, cut) + req.path, query: served === "" ? before : `${before}&${served}` }
 }
 
 /** The earlier of two `indexOf` answers, either of which may be -1 (not found). */
@@ -120,7 +132,7 @@ export const make = (env: CheckEnv): Option.Option<SecurityCheck> => {
   type Scanned = { readonly input: DetectionInput; readonly truncated: boolean } | Refusal
   // without a body to read (most requests) the request is known at once: no step before the detector
   const inputOf = (req: GuardRequest): Scanned | Effect.Effect<Scanned> => {
-    const base = { path: scannedPath(req), query: queryOf(req.request.url), headers: req.headers }
+    const base = { ...scannedTarget(req), headers: req.headers }
     if (!config.detectionScanBody || hasNoBody(req)) return { input: base, truncated: false }
     return Effect.flatMap(scannableBody(req, bodyOptions), (scan): Effect.Effect<Scanned> => {
       switch (scan._tag) {

@@ -24,8 +24,9 @@ export const parseIp = (input: string): Address | undefined => {
   if (zone >= 0) text = text.slice(0, zone)
   text = asWritten(text)
   if (text.length === 0 || text.length > 45 || !ipaddr.isValid(text)) return undefined
-  // ipaddr.isValid accepts legacy IPv4 spellings ("0x7f.1", "127.1"); only four-part decimal is an address here
-  if (!text.includes(":") && !ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined
+  // ipaddr.isValid accepts legacy IPv4 spellings ("0x7f.1", "127.1", "0177.0.0.1"), inside an IPv6
+  // address too (`::ffff:0x7f.0.0.1`); only four-part decimal is an address here, as for Node
+  if (text.includes(".") && !ipaddr.IPv4.isValidFourPartDecimal(text.slice(text.lastIndexOf(":") + 1))) return undefined
   const parsed = ipaddr.parse(text)
   return parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()
     ? (parsed as ipaddr.IPv6).toIPv4Address()

@@ -13,11 +13,17 @@
 export const ABSOLUTE_ORIGIN = /^https?:\/\/.*?\//
 
 /**
+ * The target the router serves: `url` itself in origin form, an absolute form without its scheme and
+ * authority (`http://host?/x?q` is `/x?q`), or, when the router reads no path from it, `url` as is.
+ */
+export const servedTarget = (url: string): string => (url.charCodeAt(0) === 47 ? url : url.replace(ABSOLUTE_ORIGIN, "/"))
+
+/**
  * `url` without its query string, an absolute-form target (`GET http://host/x`, which Node hands over
  * as written) read as the router reads it (`/x`); an empty path is `/`.
  */
 export const pathOf = (url: string): string => {
-  const target = url.charCodeAt(0) === 47 ? url : url.replace(ABSOLUTE_ORIGIN, "/")
+  const target = servedTarget(url)
   const q = target.indexOf("?")
   const path = q < 0 ? target : target.slice(0, q)
   return path === "" ? "/" : path

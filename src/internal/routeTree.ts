@@ -21,7 +21,7 @@
  * @internal
  */
 import * as FindMyWay from "find-my-way-ts"
-import { ABSOLUTE_ORIGIN } from "./path.js"
+import { servedTarget } from "./path.js"
 
 /** A route as the router registers it. */
 export interface TreeRoute<A> {
@@ -90,7 +90,7 @@ export const makeMatcher = <A>(tree: RouteTree<A>, config: Partial<FindMyWay.Rou
  * budget. `undefined` when the path cannot be decoded (the router matches no route then).
  */
 export const canonicalPath = (url: string, config: Partial<FindMyWay.RouterConfig>): string | undefined => {
-  let path = url.charCodeAt(0) === 47 ? url : url.replace(ABSOLUTE_ORIGIN, "/")
+  let path = servedTarget(url)
   if (config.ignoreDuplicateSlashes !== false) path = path.replace(/\/\/+/g, "/")
   const end = path.search(/[?;#]/)
   if (end >= 0) path = path.slice(0, end)
