@@ -78,7 +78,7 @@ export const EXECUTABLE_COMMENT = rule(
   "sql-112",
   1,
   3,
-  "MySQL executable comments `/*!...*/`, comments, empty tags or joins of string literals inside SQL words, a keyword nested in itself, or a keyword glued to a number, a `)` or MySQL's `\\N` where a space would be, which only injections use: `/*!50000union*/`, `or/**/1=1`, `UN/**/ION`, `un<>ion`, `un\",\"ion`, `UNIunionON`, `SELECT\\NFROM`, `1.FROM`"
+  "MySQL executable comments `/*!...*/`, comments, tags or joins of string literals inside SQL words, a keyword nested in itself, or a keyword glued to a number, a `)` or MySQL's `\\N` where a space would be, which only injections use: `/*!50000union*/`, `or/**/1=1`, `UN/**/ION`, `un<>ion`, `un<b></b>ion`, `un\",\"ion`, `UNIunionON`, `SELECT\\NFROM`, `1.FROM`"
 )
 export const QUOTE_REOPEN = rule(
   "sql-113",
