@@ -60,9 +60,11 @@ const HELDOUT_RECALL_FLOOR = 0.96
  * own user agents, mail session commands, here-strings into the shell, Java expressions reaching a
  * class loader, a word between Unicode paragraph separators read as a command line) 0.872 and 0.869
  * recall, 1/238 and 1/254 refused. After the classes its dev half still missed (SQL words split by an
- * empty tag or a join of literals, statements without spaces, a quote-split system path, a VBScript
- * sink cut by `"&"`, tags splitting markup's words, escaped Log4j braces, form fields cut at their `=`,
- * bare-LF multipart read as a lenient server does): dev 0.972 (418/430), test 0.927 (446/481), 0 refused.
+ * empty tag or a join of literals, statements without spaces, a quote-split system path, form fields cut
+ * at their `=`, bare-LF multipart read as a lenient server does) and two readings that moved only test
+ * rows (tags splitting markup's words, escaped Log4j braces): dev 0.972 (418/430), test 0.921 (443/481),
+ * 0 refused. The test figure is not independent for those two shapes, so the test floor stays at 0.88,
+ * the one the test half held before them.
  *
  * Set F measured at a5ff2c3, before any rule was written from it: dev 0.955 (361/378) and 0.200 (14/70); test
  * 0.974 (417/428) and 0.184 (14/76). Its benign rows are HTML fragments of comment text (bleach's and
@@ -94,7 +96,7 @@ const SPLIT_SETS = {
     load: loadHeldoutE,
     size: { attacks: 400, benign: 200 },
     dev: { recall: 0.96, refused: 0.002 },
-    test: { recall: 0.91, refused: 0.002 }
+    test: { recall: 0.88, refused: 0.002 }
   },
   F: {
     load: loadHeldoutF,

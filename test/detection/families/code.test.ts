@@ -274,27 +274,6 @@ describe("code family", () => {
     )
   })
 
-  it("reads a VBScript sink cut across literals joined with & as the name the page runs", () => {
-    expectVerdicts(
-      [
-        "\"Dear \" & name & \", welcome\"",
-        "=\"Total: \"&A1&\" items\"",
-        "Response.Write \"<b>\" & title & \"</b>\"",
-        "\"Execute\" & \" the plan\"",
-        "tom\"&\"jerry",
-        "\"R&D\" & \"Q&A\"",
-        "msg = \"Re\" & \"quest sent\""
-      ],
-      [
-        "Exe\"&\"cute(\"x=1\")",
-        "x\")::Ex\"&\"ecuteGlobal(Req\"&\"uest(\"p\"))'",
-        "Set o = CreateOb\" & \"ject(\"WScr\" & \"ipt.Shell\")",
-        "\"ev\"&\"al\"",
-        "GetOb\"&\"ject(\"winmgmts:\")"
-      ]
-    )
-  })
-
   it("documents every rule with a stable id", () => {
     const ids = family.rules.map((rule) => rule.id)
     expect(new Set(ids).size).toBe(ids.length)

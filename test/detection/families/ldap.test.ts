@@ -73,7 +73,11 @@ describe("ldap family", () => {
       ["a rule alone with the DN", "(:dn:2.5.13.5:=root)"],
       ["Active Directory's bitwise rule", "(userAccountControl:1.2.840.113556.1.4.804:=16)"],
       ["a numeric attribute and rule", "(2.5.4.3:2.5.13.2:=x)"],
-      ["spaces a lenient server skips", "( mail:dn :=a)"]
+      ["spaces a lenient server skips", "( mail:dn :=a)"],
+      ["RFC 4515 escapes an application unescapes", "\\28cn:dn:=admin\\29"],
+      ["escapes around a rule of its own", "x\\29\\28uid:caseIgnoreMatch:=root\\29"],
+      ["a space before the DN flag", "x)(cn :dn:=admin"],
+      ["a rule name in capitals", "(SN:CASEEXACTMATCH:=x)"]
     ])("refuses an extensible match filter: %s", (_, value) => {
       expect(rulesOf(family, value)).toContain(RULES.extensible.id)
       refused(value)
@@ -84,7 +88,12 @@ describe("ldap family", () => {
       ["Python's walrus", "while (line := f.readline()):"],
       ["Pascal's default with spaces", "procedure p(a: integer := 5)"],
       ["a time", "meet (10:30:=late)"],
-      ["a labelled note", "(Note: =see above)"]
+      ["a labelled note", "(Note: =see above)"],
+      ["Pascal's default without spaces", "procedure P(X:Integer:=0);"],
+      ["a Pascal variable with a default", "var (i:integer:=0)"],
+      ["Delphi's typed default", "function Count(Step:Word:=10): Boolean;"],
+      ["a chat face", "(:P:= lol"],
+      ["another chat face", "haha (:D:=)"]
     ])("passes assignments and times: %s", (_, value) => {
       expect(rulesOf(family, value)).not.toContain(RULES.extensible.id)
       passed(value)

@@ -31,7 +31,8 @@ export const LDAP_SHAPES: ReadonlyArray<readonly [string, string]> = [
   ["long attribute names", `${"a".repeat(70)}=`],
   ["escapes", "\\29\\2"],
   ["metacharacters only", "*(|"],
-  ["almost extensible matches", "(a:b:1.2.3.4.5 x:="]
+  ["almost extensible matches", "(a:b:1.2.3.4.5 x:="],
+  ["almost named matching rules", `\\28a :${"b".repeat(58)}matc:=`]
 ]
 
 /** Names, scanned as keys. */

@@ -278,6 +278,38 @@ describe("shell family: disguised commands", () => {
     expect(rulesOf(value)).not.toContain("shell-040")
   })
 
+  it.each([
+    "cat /etc/'passwd'",
+    "cat /e'tc/pa'sswd",
+    "cat \"/et\"c/pa\"ss\"wd",
+    "cat /etc/'group'",
+    "nl /etc/\"shadow\"",
+    "tail /pro'c/se'lf/environ",
+    "more \"/et\"c/gro\"up\"",
+    "x;head '/etc/sha'do'w'",
+    "less /'etc/gshadow'",
+    "ls /\"root\"/.ssh"
+  ])("reads a system path whose quotes open it, span a slash or wrap a known file: %j", (value) => {
+    expect(rulesOf(value)).toContain("shell-040")
+  })
+
+  it.each([
+    "Upload failed: /var/www/html/wp-content/uploads/2024/05/Bob's-Mom's-Cake.jpg",
+    "/opt/music/Rock'n'Roll/track01.mp3",
+    "path=/tmp/it''s.txt",
+    "Upload failed: /var/www/uploads/2023/11/Ann's-Dad's-Boat.png",
+    "Files live in /var/www/o'reilly's-books/index.html",
+    "/opt/songs/Guns'n'Roses/track07.flac",
+    "see /usr/share/fonts/Sans'n'Serif.otf",
+    "saved as /tmp/can''t-open.txt",
+    "kept in /srv/it's-a-kind-o'-thing.mp3",
+    "paths: \"/etc/hosts\",\"/etc/resolv.conf\"",
+    "edit '/etc/nginx/nginx.conf', then reload",
+    "the /etc/nginx/nginx.conf's server block"
+  ])("passes possessives and names with quotes in user directories, and quoted whole paths: %j", (value) => {
+    expect(rulesOf(value)).not.toContain("shell-040")
+  })
+
   it("reads disguised commands in time linear in the value's length", () => {
     const readers = (value: string) => {
       splitCommand(value)
@@ -289,7 +321,7 @@ describe("shell family: disguised commands", () => {
       CONSTANT_ARITHMETIC.test(value)
       deobfuscateShell(value)
     }
-    for (const fragment of ["'a'", "a=b;", "$a$b", "%a:~1,", "${a:1:", "$'\\x4", "^<", "\r", ";c'a'", "$((1+", "$((1)", " /etc/a'b", "=/x'y'z"]) {
+    for (const fragment of ["'a'", "a=b;", "$a$b", "%a:~1,", "${a:1:", "$'\\x4", "^<", "\r", ";c'a'", "$((1+", "$((1)", " /etc/a'b", "=/x'y'z", " \"/e\"t", " /e'tc/p'", " /etc/'a'"]) {
       const small = fragment.repeat(Math.ceil(128_000 / fragment.length))
       const large = small + small
       expect(cpuDoublingRatio(readers, small, large), fragment).toBeLessThanOrEqual(4)

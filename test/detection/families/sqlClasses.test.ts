@@ -322,6 +322,35 @@ describe("sql family: a keyword split by an empty tag, for a filter that strips 
   )
 })
 
+describe("sql family: a keyword split by any tag a tag-stripping filter deletes", () => {
+  it.each([
+    "1 un<x>ion sel<x>ect password fr<x>om users",
+    "1 un<b></b>ion sel<b></b>ect password fr<b></b>om users",
+    "-1 un<!---->ion sel<!---->ect password fr<!---->om users",
+    "0 UNI<span class=a>ON ALL SEL<i>ECT name FR<br/>OM accounts",
+    "9 uni</em>on se<u></u>lect 1,2#",
+    "x' un<!-- c -->ion sel<q>ect token fr<s >om sessions--"
+  ])("reads the word the filter leaves: %s", (value) => {
+    expect(rules(value)).toContain("sql-112")
+    expect(refused(value), value).toBe(true)
+  })
+
+  it.each([
+    "<b>Union</b> Station is <i>closed</i> from 9 to 5",
+    "Credit<br>Union select branch",
+    "Sel<sup>2</sup> and Fr<sub>3</sub>",
+    "if a<b and c>d then swap",
+    "the <strong>European Union</strong> and <em>select</em> committee from Brussels"
+  ])("passes markup around whole words and comparisons: %s", (value) => {
+    expect(rules(value)).not.toContain("sql-112")
+    expect(refused(value), value).toBe(false)
+  })
+
+  it("passes markup that bolds part of a word, read joined but with no statement around it", () => {
+    expect(refused("Data<b>base</b> from the <i>Union</i>")).toBe(false)
+  })
+})
+
 describe("sql family: a statement written without spaces between its words", () => {
   it.each([
     "SELECT\\NFROM`users`",

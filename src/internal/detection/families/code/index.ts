@@ -13,7 +13,6 @@
 import { type DetectionFamily, type FamilyFinding, findingOf, type RuleInfo, type ScanContext } from "../contract.js"
 import { isProgramText, isSourceSnippet } from "../programText.js"
 import { isUploadName } from "../files/named.js"
-import { cutSinkName } from "./joinedNames.js"
 
 const rule = (
   id: string,
@@ -133,13 +132,6 @@ export const CODE_RULES = {
     "A JavaScript or PHP loop that never ends and has no body, for a server that evaluates input: `while(!0);`, `while(true){}`, `for(;;);`"
   ),
   rubyProcess: rule("code-019", "code_injection", 1, 5, "Ruby process creation: `Process.spawn(...)`, `Kernel.exec(...)`, `IO.popen(...)`, `%x(...)` with a command"),
-  vbJoined: rule(
-    "code-029",
-    "code_injection",
-    1,
-    5,
-    "A VBScript or ASP sink cut across string literals joined with `&`, for a filter that looks for the name: `Ex\"&\"ecute(...)`, `CreateOb\"&\"ject(\"WScr\"&\"ipt.Shell\")`"
-  ),
   nodeCode: rule(
     "code-025",
     "code_injection",
@@ -433,16 +425,13 @@ const CLOSED_STATEMENT = /\)\s{0,8};/
 const INTEREST_CHARS = /[<{$(:_!@#*[]/
 const INTEREST_DOTTED = /\.\s?(?:ph|jsp|as[hmp])|\.env\b|\.exports/i
 const INTEREST_ASSIGNED = /[a-z]\s?=/i
-/** Two string literals joined with VBScript's `&` (`"&"`): what `cutSinkName` reads. */
-const LITERALS_JOINED = /"[ \t]{0,4}&[ \t]{0,4}"/
 const INTEREST_WORDS = /constructor|ro0ab|aced0005|classloader|processbuilder|runtime|java\.|xwork2|struts2|transformer|javax\./i
 
 const mayMatch = (value: string): boolean =>
   INTEREST_CHARS.test(value) ||
   (value.includes(".") && INTEREST_DOTTED.test(value)) ||
   (value.includes("=") && INTEREST_ASSIGNED.test(value)) ||
-  INTEREST_WORDS.test(value) ||
-  (value.includes("&") && LITERALS_JOINED.test(value))
+  INTEREST_WORDS.test(value)
 
 /**
  * Code hidden in base64 (`eval(atob(...))` receives it so) is found in the engine's base64 view of
@@ -515,10 +504,6 @@ const scanText = (value: string, context: ScanContext): ReadonlyArray<FamilyFind
     const snippet = isSourceSnippet(value)
     if (!snippet) test(CODE_RULES.nodeCode, NODE_WEAK, value.includes("`") ? value.replace(NAME_SPANS, " ") : value)
     if (findings.length === 0 && value.includes("function") && !snippet) test(CODE_RULES.nodeCode, NODE_FUNCTION)
-  }
-  if (value.includes("&") && LITERALS_JOINED.test(value)) {
-    const sink = cutSinkName(value)
-    if (sink !== undefined) findings.push(findingOf(CODE_RULES.vbJoined, `${sink} cut across joined literals`))
   }
   if (context.paranoia >= 2) {
     if (value.includes("%")) test(CODE_RULES.templateStatement, TEMPLATE_STATEMENT)

@@ -52,11 +52,18 @@ export const RULES = {
 /** An attribute description or a numeric object identifier: `cn`, `2.5.4.3`. */
 const NAME = "(?:[a-z][a-z0-9-]{0,63}|\\d{1,9}(?:\\.\\d{1,9}){1,31})"
 /**
- * RFC 4515's extensible match, opened as a filter component: an attribute, `:dn`, a matching rule,
- * then `:=`. Every form has a `:` before the one of `:=` (`cn:dn:=`, `:dn:2.5.13.5:=`), which an
- * assignment in code (`(err:=f())`, Go and Python's `:=`) does not.
+ * What stands before an extensible match's `:=`: the `dn` flag, or a matching rule, which is an object
+ * identifier or a name that ends in `Match` (RFC 4517's `caseExactMatch`, `integerMatch`). A type
+ * (`X:Integer:=0`, Pascal's default) or a chat face (`(:P:=`) names no rule.
  */
-const EXTENSIBLE = new RegExp(`\\(\\s{0,4}${NAME}?(?::dn)?:(?:dn|${NAME})\\s{0,4}:=`, "i")
+const MATCHING_RULE = "(?:dn|\\d{1,9}(?:\\.\\d{1,9}){1,31}|[a-z][a-z0-9-]{0,59}match)"
+/**
+ * RFC 4515's extensible match, opened as a filter component (`(` or its escape `\28`, which an
+ * application unescapes, as ldap-001 reads): an attribute, `:dn`, a matching rule, then `:=`. Every
+ * form has a `:` before the one of `:=` (`cn:dn:=`, `:dn:2.5.13.5:=`), which an assignment in code
+ * (`(err:=f())`, Go and Python's `:=`) does not.
+ */
+const EXTENSIBLE = new RegExp(`(?:\\(|\\\\28)\\s{0,4}${NAME}?\\s{0,4}(?::dn)?:${MATCHING_RULE}\\s{0,4}:=`, "i")
 
 /**
  * A filter parenthesis alone, which no field holds. A wildcard (`q=*`) is a search, a lone `!` an

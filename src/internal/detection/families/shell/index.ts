@@ -193,7 +193,7 @@ export const SHELL_RULES = {
     "shell-040",
     1,
     5,
-    "A system path split by quotes the shell drops, written for a filter that looks for the path: `cat /etc/pa'ss'wd`, `/e\"\"tc/shadow`"
+    "A system path split by quotes the shell drops, written for a filter that looks for the path: `cat /etc/pa'ss'wd`, `/e\"\"tc/shadow`, `\"/et\"c/passwd`, `/etc/'shadow'`"
   ),
   chainedCommonWord: rule(
     "shell-030",

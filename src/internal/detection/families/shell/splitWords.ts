@@ -7,6 +7,7 @@
  * @internal
  */
 import { COMMON_COMMANDS, RARE_COMMANDS } from "./commands.js"
+import { ETC_FILES, PROC_ENTRIES } from "../files/names.js"
 import { deobfuscateShell } from "./normalize.js"
 
 /**
@@ -62,34 +63,58 @@ const spelledCommand = (written: string): string | undefined => {
 
 /**
  * A word written from the root, where a command's argument or a file parameter starts, up to the
- * next space or separator. It starts at its `/` (a look-behind, not a consumed character), so the
- * search skips to slashes.
+ * next space or separator, with the quote that may open it (`"/et"c/passwd`). It starts at its `/` or
+ * that quote (a look-behind, not a consumed character), so the search skips to them. A comma ends it:
+ * `"/etc/hosts","/etc/resolv.conf"` is a list of two quoted paths, not one split word.
  */
-const ROOTED_WORD = /(?<=^|[\s;&|=(<>,])\/[^\s;&|<>()`]{2,128}/g
+const ROOTED_WORD = /(?<=^|[\s;&|=(<>,])['"]?\/[^\s;&|<>()`,]{2,128}/g
+
+/** Punctuation that ends a sentence or a list after a path, not part of the word the shell reads. */
+const TRAILING_PUNCTUATION = /[.:!?\]}]+$/
+
+/** A quote pair around the whole word: `'/etc/hosts'` is a quoted path, not a split one. */
+const WRAPPED = /^(?:'[^']*'|"[^"]*")$/
+
+/** What splits a word for the shell: a quote pair (which may hold a `/`), an empty pair or expansion. */
+const SPLIT = /'[^']{0,128}'|"[^"]{0,128}"|\$[@*]/
+
+/** A quote pair around one whole segment (`/var/log/'app'.log`): weaker than a cut inside a name. */
+const SEGMENT_QUOTED = /(?<=\/)(?:'[^'/]{1,64}'|"[^"/]{1,64}")(?=\/|\.|$)/g
 
 /**
- * A quoted piece inside a word, glued to letters on both sides (`pa'ss'wd`) or opening a segment that
- * goes on with letters (`/'b'ash`; `/'app'.log` quotes a name before its extension), or an empty pair.
+ * Roots whose every file is the system's; under `/usr`, `/var`, `/opt` and `/tmp` users' own files
+ * live too (`/var/www/uploads/Bob's-Mom's-Cake.jpg`), so there only their command and log
+ * directories count, or a split of the root's own name (`/v'a'r/...`).
  */
-const INNER_SPLIT = /[a-z0-9_.-](?:'[^'\s/]{1,16}'|"[^"\s/]{1,16}")[a-z0-9_.-]|\/(?:'[^'\s/]{1,16}'|"[^"\s/]{1,16}")[a-z0-9_]|[a-z0-9_./-](?:''|""|\$[@*])[a-z0-9_.-]/i
+const SYSTEM_ROOT = /^\/(?:etc|proc|bin|sbin|dev|root|boot|sys|lib|lib64|usr\/(?:local\/)?s?bin|var\/log)\//
+const USER_ROOT = /^\/(?:usr|var|tmp|opt)\//
+const ROOT_SEGMENT_SPLIT = /^['"]?\/[^/]*(?:['"]|\$[@*])/
 
-/** The system directories a read or a run of a file is aimed at; not `/home`, where `o'brien's` lives. */
-const SYSTEM_ROOT = /^\/(?:etc|proc|bin|sbin|usr|var|dev|root|boot|sys|tmp|opt|lib|lib64)\//
+/** A file a reader of the system looks for by name: `/etc/passwd`, `/proc/self/environ`, a shell. */
+const knownTarget = (path: string): boolean => {
+  const [, root, name = ""] = path.split("/", 3)
+  if (root === "etc") return ETC_FILES.has(name)
+  if (root === "proc") return PROC_ENTRIES.has(name) || /^\d{1,7}$/.test(name)
+  return root === "root" || root === "bin" || root === "sbin"
+}
 
 /**
- * A system path split by quotes the shell drops (`/etc/pa'ss'wd`, `/e""tc/shadow`, `/pr'o'c/self/environ`),
- * or undefined. Nobody quotes part of a directory's or a file's name except to get the path past a
- * filter that looks for it; once the shell has joined it, it is the path.
+ * A system path split by quotes the shell drops (`/etc/pa'ss'wd`, `/e""tc/shadow`, `"/et"c/passwd`,
+ * `/e'tc/pa'sswd`), or undefined. Nobody quotes part of a system file's name except to get the path
+ * past a filter that looks for it; once the shell has joined it, it is the path. A quoted whole
+ * segment counts only where the joined path names a file such a filter knows (`/etc/'passwd'`).
  */
 export const splitSystemPath = (value: string): string | undefined => {
   if (!value.includes("/") || !SPLITTER.test(value)) return undefined
   let count = 0
   for (const match of value.matchAll(ROOTED_WORD)) {
     if (++count > MAX_WORDS) break
-    const word = match[0]
-    if (!INNER_SPLIT.test(word)) continue
+    const word = match[0].replace(TRAILING_PUNCTUATION, "")
+    if (WRAPPED.test(word) || !SPLIT.test(word)) continue
     const path = deobfuscateShell(word)
-    if (SYSTEM_ROOT.test(path)) return path
+    const inName = SPLIT.test(word.replace(SEGMENT_QUOTED, "x"))
+    if (knownTarget(path)) return path
+    if (inName && (SYSTEM_ROOT.test(path) || (USER_ROOT.test(path) && ROOT_SEGMENT_SPLIT.test(word)))) return path
   }
   return undefined
 }

@@ -179,10 +179,12 @@ export const needsWholeStream = (value: string): boolean => {
       case 47: // /*
         if (d === 42) return true
         break
-      case 60: // `un<>ion`: an empty tag that may split a word, read as `/*` is
-        if (d === 62 && classOf(value.charCodeAt(i - 1)) === LETTER && classOf(value.charCodeAt(i + 2)) === LETTER) return true
+      case 60: { // `un<>ion`, `un<b></b>ion`: tags that may split a word, read as `/*` is
+        const tagsEnd = classOf(value.charCodeAt(i - 1)) === LETTER ? Chars.tagRunEnd(value, i) : -1
+        if (tagsEnd > 0 && classOf(value.charCodeAt(tagsEnd)) === LETTER) return true
         compare = true
         break
+      }
       case 38: // &&
       case 124: // ||
         if (d === c) logic = true

@@ -461,7 +461,7 @@ const isClauseWords = (tokens: Tokens, i: number): boolean => {
     case "group":
       // `order by 3`, `group by 1--`, `ORDER BY`, `7 order by name`: a column named by number, the clause
       // alone or cut off, or after a value; a whole value that orders by a plain word and ends
-      // (`order by price`) is how a shop's search box is used
+      // (`order by rating`) is how a shop's search box is used
       return next.text === "by" && !(i === 0 && at(tokens, i + 2).type === "b" && at(tokens, i + 3) === NONE)
     case "values":
       return next.type === "("

@@ -184,7 +184,11 @@ export const gateBits = (value: string): number => {
       case 33: // !=
         if (d === 61) bits |= QUOTE_OR_PAIR
         break
-      case 60: // <= << <>
+      case 60: // <= << <>, and `un<x>ion`: a tag glued to a word, which may cut it
+        bits |= COMPARE
+        if (d === 61 || d === 60 || d === 62) bits |= QUOTE_OR_PAIR
+        else if (i > 0 && (d === 47 || d === 33 || ((d | 32) - 97) >>> 0 < 26) && ((value.charCodeAt(i - 1) | 32) - 97) >>> 0 < 26) bits |= QUOTE_OR_PAIR
+        break
       case 62: // >= >>
         bits |= COMPARE
         if (d === 61 || d === 60 || d === 62) bits |= QUOTE_OR_PAIR

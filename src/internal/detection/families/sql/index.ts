@@ -35,7 +35,7 @@ const NESTED_KEYWORD = /\w(?:union|select)\w/i
  * gate.ts, one of which must be there), found for all of them in one pass.
  */
 export const MAY_MATCH: ReadonlyArray<{ readonly pattern: RegExp; readonly needs: ReadonlyArray<number> }> = [
-  { pattern: /['"`#]|--|@@|::|&&|\|\||[!<>=]=|<<|>>|<>|\/\*[!*]|\*\/[^*]/, needs: [G.QUOTE_OR_PAIR] },
+  { pattern: /['"`#]|--|@@|::|&&|\|\||[!<>=]=|<<|>>|<>|\/\*[!*]|\*\/[^*]|[a-z]<[a-z/!]/i, needs: [G.QUOTE_OR_PAIR] },
   { pattern: /\d\.e[(.]|0x[0-9a-f]{3}/i, needs: [G.NUMBER_MARK] },
   { pattern: /(?:^|\[)\$[a-z]{2}/i, needs: [G.DOLLAR] },
   {

@@ -78,7 +78,7 @@ export const EXECUTABLE_COMMENT = rule(
   "sql-112",
   1,
   3,
-  "MySQL executable comments `/*!...*/`, comments, empty tags or joins of string literals inside SQL words, a keyword nested in itself, or a keyword glued to a number, a `)` or MySQL's `\\N` where a space would be, which only injections use: `/*!50000union*/`, `or/**/1=1`, `UN/**/ION`, `un<>ion`, `un\",\"ion`, `UNIunionON`, `SELECT\\NFROM`, `1.FROM`"
+  "MySQL executable comments `/*!...*/`, comments, tags or joins of string literals inside SQL words, a keyword nested in itself, or a keyword glued to a number, a `)` or MySQL's `\\N` where a space would be, which only injections use: `/*!50000union*/`, `or/**/1=1`, `UN/**/ION`, `un<>ion`, `un<b></b>ion`, `un\",\"ion`, `UNIunionON`, `SELECT\\NFROM`, `1.FROM`"
 )
 export const QUOTE_REOPEN = rule(
   "sql-113",
@@ -214,7 +214,7 @@ export const CLAUSE_WORDS = rule(
   "sql-214",
   2,
   5,
-  "SQL's own phrases: `order by`, `values (`, `x as y from`, `when 1 then`, `from t limit`, `in (select`, `select (case`, `drop t;`; not a whole value that orders or groups by a plain word (`order by price`), nor a statement word and a name the value just ends on (`exec summary`)"
+  "SQL's own phrases: `order by`, `values (`, `x as y from`, `when 1 then`, `from t limit`, `in (select`, `select (case`, `drop t;`; not a whole value that orders or groups by a plain word (`order by rating`), nor a statement word and a name the value just ends on (`exec summary`)"
 )
 export const OPEN_COMPARISON = rule("sql-215", 2, 5, "A comparison word left open for the query's own quote: `name LIKE '`, `x regexp '`")
 export const SQL_STATEMENT = rule(

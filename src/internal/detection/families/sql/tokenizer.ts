@@ -406,12 +406,12 @@ class Tokenizer implements TokenSource {
       let text = value.slice(start, Math.min(e, start + 64)).toLowerCase()
       // `UN/**/ION`: a comment inside a SQL word, which filters matching whole words miss and
       // applications that strip comments join back; the word is read joined
-      // `un<>ion`: the same for an empty tag, which a filter that strips tags (PHP's `strip_tags`)
-      // deletes after checking the words
+      // `un<>ion`, `un<b></b>ion`: the same for tags, which a filter that strips tags (PHP's
+      // `strip_tags`) deletes after checking the words
       for (let joins = 0; joins < 4 && isSplitterAt(value, e); joins++) {
         const first = value.charCodeAt(e)
         const comment = first === 47
-        const partStart = comment ? -1 : first === 60 ? e + 2 : literalJoinEnd(value, e)
+        const partStart = comment ? -1 : first === 60 ? tagRunEnd(value, e) : literalJoinEnd(value, e)
         if (!comment && partStart < 0) break
         const partEnd = comment ? this.splitWordEnd(text, e) : emptyTagWordEnd(value, text, partStart)
         if (partEnd < 0) break
@@ -528,7 +528,28 @@ const isSqlWord = (word: string): boolean =>
 const isSplitterAt = (value: string, e: number): boolean => {
   const c = value.charCodeAt(e)
   const d = value.charCodeAt(e + 1)
-  return (c === 47 && d === 42) || (c === 60 && d === 62) || c === 34 || c === 39 || (c === 92 && (d === 34 || d === 39))
+  return (c === 47 && d === 42) || (c === 60 && tagRunEnd(value, e) > 0) || c === 34 || c === 39 || (c === 92 && (d === 34 || d === 39))
+}
+
+/**
+ * One tag a tag-stripping filter (PHP's `strip_tags`) deletes whole: empty (`<>`), a start tag with
+ * attributes or self-closing (`<x>`, `<b class=a>`, `<br/>`), an end tag (`</b>`), or a comment
+ * (`<!---->`), each short.
+ */
+const TAG = /<(?:>|[a-z][^<>]{0,48}>|\/[a-z][a-z0-9]{0,8}\s{0,4}>|!--[^]{0,48}?-->)/iy
+
+/** Tags read in a row where a word is cut (`<b></b>`). */
+const MAX_TAGS = 4
+
+/** Where the run of tags starting at `e` ends (`un<b></b>ion`: at `ion`), or -1 when no tag starts there. */
+export const tagRunEnd = (value: string, e: number): number => {
+  let i = e
+  for (let k = 0; k < MAX_TAGS && value.charCodeAt(i) === 60; k++) {
+    TAG.lastIndex = i
+    if (!TAG.test(value)) break
+    i = TAG.lastIndex
+  }
+  return i > e ? i : -1
 }
 
 /** The characters that join two literals: JavaScript's `+`, an array's `,`, VBScript's `&`, PHP's `.`, SQL's `||`. */
