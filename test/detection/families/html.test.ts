@@ -540,6 +540,15 @@ describe("html family: an SVG or MathML island counts as closed only where a bro
     ])
   })
 
+  it("counts an island whose `</svg>` sits in a doctype or a bogus comment (`<!x`, `</ `, `<?`) as still open", () => {
+    expectVerdicts((value) => score(value), [], [
+      "<svg><circle r=\"3\"/><!note </svg>",
+      "<svg><line x2=\"4\"/></ </svg>",
+      "<math><mn>1</mn><!doctype </math>",
+      "<svg><g/><?pi </svg>"
+    ])
+  })
+
   it("counts an island whose end tag has no `>` as still open: the page's next tag completes it", () => {
     expectVerdicts((value) => score(value), [], ["<svg><circle r=\"1\"/></svg", "<math><mi>y</mi></math", "<svg><g></g></svg "])
   })
@@ -551,7 +560,9 @@ describe("html family: an SVG or MathML island counts as closed only where a bro
         "<svg viewBox=\"0 0 8 8\"><!-- star --><path d=\"M4 0 8 8H0z\"/></svg>",
         "<svg><!----><rect width=\"2\"/></svg> icon",
         "<math><mi>a</mi></math><!-- formula above -->",
-        "<svg><!--></svg>"
+        "<svg><!--></svg>",
+        "<svg><!x><rect/></svg> drawn",
+        "<svg><?pi?><rect/></svg> drawn"
       ],
       []
     )

@@ -54,6 +54,12 @@ export const tokenizeHtml = (value: string, context: HtmlContext, events: HtmlEv
   let lowered: string | undefined
   // where the comment or CDATA section the reader is in ends (`-->`, `]]>`): its markup is still read
   let hiddenUntil = 0
+  // each search starts past the last one's end, so the searches together read the value once
+  const hideToGt = (from: number): void => {
+    const gt = value.indexOf(">", from)
+    steps += (gt < 0 ? n : gt) - from
+    hiddenUntil = gt < 0 ? n : gt + 1
+  }
 
   /** Attributes from `i` up to the end of the tag; returns whether `>` closed it. */
   const readAttributes = (into: Array<Attribute>): boolean => {
@@ -143,6 +149,8 @@ export const tokenizeHtml = (value: string, context: HtmlContext, events: HtmlEv
     // `<:vmlframe>` (an empty namespace prefix) and `<?import ...>` (an Internet Explorer
     // processing instruction that loads behaviours) are read as tags named by what follows
     const prefixed = (value.charCodeAt(i) === 58 || value.charCodeAt(i) === 63) && isAlpha(value.charCodeAt(i + 1))
+    // `<?...>` is a bogus comment to a browser: an end tag inside it closes nothing
+    if (value.charCodeAt(i) === 63 && lt >= hiddenUntil) hideToGt(i)
     if (prefixed) i++
     const c = value.charCodeAt(i)
     if (isAlpha(c)) {
@@ -185,6 +193,9 @@ export const tokenizeHtml = (value: string, context: HtmlContext, events: HtmlEv
       events.endTag(value.slice(nameStart, Math.min(i, nameStart + 64)).toLowerCase(), gt >= 0 && lt >= hiddenUntil)
       steps += (gt < 0 ? n : gt) - i
       i = gt < 0 ? n : gt + 1
+    } else if (c === 47 && value.charCodeAt(i + 1) !== 62 && lt >= hiddenUntil) {
+      // `</ x>`, `</1>`: a bogus comment to the next `>`
+      hideToGt(i)
     } else if (c === 33 && lt >= hiddenUntil) {
       // `<!-->` and `<!--->` end where they start; an unterminated one runs to the end of the value
       const closer = value.startsWith("--", i + 1) ? "-->" : value.startsWith("[CDATA[", i + 1) ? "]]>" : ""
@@ -192,6 +203,9 @@ export const tokenizeHtml = (value: string, context: HtmlContext, events: HtmlEv
         const end = value.indexOf(closer, closer === "-->" ? i + 1 : i + 8)
         steps += (end < 0 ? n : end) - i
         hiddenUntil = end < 0 ? n : end + closer.length
+      } else {
+        // `<!DOCTYPE ...>`, `<!x ...>`: a doctype or a bogus comment, up to the next `>`
+        hideToGt(i)
       }
     }
     // `<!--...-->`, `<![CDATA[...]]>`, `<!DOCTYPE>`, `<?...>`, `<%...%>`: their content is read as
